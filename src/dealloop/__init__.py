@@ -1,0 +1,65 @@
+"""dealloop: map, measure and stress-test circular financing networks.
+
+>>> import dealloop as dl
+>>> net = dl.load()                      # the bundled 2025-26 AI deals network
+>>> problems = dl.validate(dl.datasets.path())
+>>> [p for p in problems if p.severity == "error"]
+[]
+
+Heavy modules (pandas, scipy, networkx, dask) are imported on first use, so the command
+line starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .data.problems import DataError, Problem
+    from .network import DealNetwork, Selection
+
+__all__ = [
+    "DataError",
+    "DealNetwork",
+    "Problem",
+    "Selection",
+    "__version__",
+    "datasets",
+    "load",
+    "validate",
+]
+
+
+def load(path: Any = None) -> DealNetwork:
+    """Load a dataset folder (default: the bundled ``ai2026`` dataset) as a DealNetwork.
+
+    Raises :class:`dealloop.DataError` listing every problem when the data are invalid.
+    """
+    from .data.load import load as _load
+
+    return _load(path)
+
+
+def validate(path: Any) -> list[Problem]:
+    """Every problem in a dataset folder (errors and warnings); empty when clean."""
+    from .data.validate import validate as _validate
+
+    return _validate(path)
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("DataError", "Problem"):
+        from .data import problems
+
+        return getattr(problems, name)
+    if name in ("DealNetwork", "Selection"):
+        from . import network
+
+        return getattr(network, name)
+    if name in ("datasets", "contagion", "circularity", "scenarios", "network", "data"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'dealloop' has no attribute {name!r}")

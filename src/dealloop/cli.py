@@ -1,0 +1,244 @@
+"""The ``dealloop`` command line.
+
+Every command takes ``--data DIR`` (default: the bundled ``ai2026`` dataset) and, where it
+prints results, ``--json`` for machine-readable output on stdout. Exit codes: 0 ok, 1 invalid
+data or scenario (every problem on stderr as ``file:row: field: message``), 2 usage error.
+User errors never print a traceback; output files are written atomically, so a failed run
+leaves no partial file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from ._version import __version__
+
+app = typer.Typer(
+    name="dealloop",
+    help="Map, measure and stress-test circular financing networks.\n\n"
+    "Runs on the bundled 2025-26 AI deals dataset unless --data names another folder.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Dataset folder (default: bundled ai2026).",
+                 show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--status", help="Leg statuses to keep (repeatable): committed, reported, "
+                 "conditional, superseded, cancelled."),
+]
+EvidenceOpt = Annotated[
+    list[str] | None, typer.Option("--evidence", help="Evidence grades to keep (A, B, C).")
+]
+DerivedOpt = Annotated[
+    bool, typer.Option("--derived/--no-derived", help="Include legs with basis 'derived'.")
+]
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed without a traceback, exit code 1."""
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _fail(msg: str, code: int = 1) -> NoReturn:
+    _err(msg)
+    raise typer.Exit(code)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default, allow_nan=False) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    if hasattr(o, "isoformat"):
+        return o.isoformat()
+    return str(o)
+
+
+def _load(data: Path | None):  # noqa: ANN202
+    from .data.problems import DataError
+    from .data.load import load
+
+    try:
+        return load(data)
+    except DataError as exc:
+        for p in exc.problems:
+            _err(str(p))
+        _fail(f"{len(exc.problems)} problem(s) in {data or 'the bundled dataset'}; "
+              "run 'dealloop validate' for details")
+
+
+def _console():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console()
+
+
+def _table(title: str, frame: Any, fmt: str = "{:,.1f}") -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    t.add_column(frame.index.name or "")
+    for c in frame.columns:
+        t.add_column(str(c), justify="right")
+    for idx, row in frame.iterrows():
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if v != v else fmt.format(v))
+            else:
+                cells.append(str(v))
+        t.add_row(str(idx), *cells)
+    return t
+
+
+def _version_cb(value: bool) -> None:
+    if value:
+        typer.echo(f"dealloop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version_cb, is_eager=True, help="Show the version."),
+    ] = None,
+) -> None:
+    """Map, measure and stress-test circular financing networks."""
+
+
+# ---------------------------------------------------------------------------------- validate
+@app.command()
+def validate(
+    directory: Annotated[Path | None, typer.Argument(help="Dataset folder to check.",
+                                                     show_default="bundled ai2026")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Check a dataset folder and print every problem as file:row: field: message.
+
+    Exit code 0 when there is no error (warnings are printed but accepted), 1 otherwise.
+    """
+    from . import datasets
+    from .data.validate import validate as run
+
+    root = datasets.resolve(directory)
+    problems = run(root)
+    errs = [p for p in problems if p.severity == "error"]
+    warns = [p for p in problems if p.severity != "error"]
+    if json_out:
+        _print_json({"path": str(root), "errors": len(errs), "warnings": len(warns),
+                     "problems": [p.to_dict() for p in problems]})
+    else:
+        for p in problems:
+            _err(str(p))
+        msg = f"{len(errs)} error(s), {len(warns)} warning(s) in {root}"
+        (_err if errs else typer.echo)(msg if problems else f"{root}: no problems found")
+    if errs:
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------------- summary
+@app.command()
+def summary(data: DataOpt = None, json_out: JsonOpt = False) -> None:
+    """Firms, legs and totals by kind and status (USD bn), never adding a dollar twice.
+
+    firm = committed + reported; all = every live leg (adds conditional "up to" legs);
+    superseded and cancelled legs are never added; aggregate legs add only what their parts
+    leave; undisclosed amounts are counted as legs, never as 0; derived legs are shown apart.
+    """
+    from .summary import summarize
+
+    net = _load(data)
+    s = summarize(net)
+    if json_out:
+        _print_json(s.to_dict())
+        return
+    con = _console()
+    con.print(f"[bold]{s.name}[/bold] {s.version or ''}: {s.n_entities} entities, "
+              f"{s.n_legs} legs, announced {s.first_announced} to {s.last_announced}")
+    con.print("legs by status: " + ", ".join(f"{k} {v}" for k, v in s.legs_by_status.items()))
+    totals = s.totals.copy()
+    totals.index.name = "kind"
+    con.print(_table("Totals by kind, USD bn (derived legs apart, as a range)", totals))
+    ev = s.evidence.copy()
+    ev.index.name = "evidence"
+    con.print(_table("By evidence grade, USD bn", ev))
+    con.print(f"{s.undisclosed_live} live legs have no disclosed amount and are not in any sum.")
+
+
+# ---------------------------------------------------------------------------------- export
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, json or csv.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    data: DataOpt = None,
+) -> None:
+    """Write the network for Gephi, Cytoscape, networkx (graphml, gexf, json) or spreadsheets
+    (csv, formula-injection safe)."""
+    from . import export as ex
+
+    if fmt not in ex.FORMATS:
+        _fail(f"Error: --format must be one of {', '.join(ex.FORMATS)}, not {fmt!r}", 2)
+    net = _load(data)
+    try:
+        path = ex.export(net, fmt, output)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
+    typer.echo(f"wrote {path} ({fmt}, {len(net.entities)} nodes, {len(net.deals)} legs)")
+
+
+# ---------------------------------------------------------------------------------- diff
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Older dataset folder.")],
+    new: Annotated[Path, typer.Argument(help="Newer dataset folder.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Legs, firms, sources and figures added, removed and changed (field by field)."""
+    from .data.diff import diff as run
+
+    d = run(_load(old), _load(new))
+    if json_out:
+        _print_json(d.to_dict())
+        return
+    lines = d.lines()
+    for line in lines:
+        typer.echo(line)
+    typer.echo("no differences" if not lines else f"{len(lines)} change(s)")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into messages and exit codes."""
+    try:
+        app()
+    except UserError as exc:
+        _err(f"Error: {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

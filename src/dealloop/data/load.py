@@ -1,0 +1,54 @@
+"""Loading a dataset directory into a :class:`~dealloop.network.DealNetwork`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..network import DealNetwork
+from .frames import empty_frame, fill_headlines, to_frame
+from .problems import DataError, errors
+from .schema import DEALS, ENTITIES, FIGURES, HISTORY, SOURCES
+from .validate import read_dataset
+
+
+def load(path: str | Path | None = None) -> DealNetwork:
+    """Load a dataset directory; the bundled ``ai2026`` dataset when ``path`` is None.
+
+    ``path`` may also name a bundled dataset (``"ai2026"``). Raises :class:`DataError`
+    listing every problem when the dataset is not valid.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> net.deals.loc[net.deals["id"] == "D02", ["payer", "payee", "amount_usd_bn"]].values
+    array([['nvidia', 'openai', 30.0]], dtype=object)
+    """
+    from .. import datasets
+
+    root = datasets.resolve(path)
+    tables, problems = read_dataset(root)
+    if errors(problems):
+        raise DataError(problems)
+    frames = {
+        spec.name: to_frame(tables[spec.name]) if spec.name in tables else empty_frame(spec)
+        for spec in (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY)
+    }
+    entities = frames[ENTITIES.name]
+    provenance = fill_headlines(entities, frames[FIGURES.name])
+    meta: dict = {"name": root.name}
+    descriptor = root / "datapackage.json"
+    if descriptor.exists():
+        pkg = json.loads(descriptor.read_text(encoding="utf-8"))
+        meta.update({k: pkg[k] for k in ("name", "title", "version", "created") if k in pkg})
+    return DealNetwork(
+        entities,
+        frames[DEALS.name],
+        frames[SOURCES.name],
+        frames[FIGURES.name],
+        frames[HISTORY.name],
+        provenance=provenance,
+        path=root,
+        meta=meta,
+    )

@@ -1,0 +1,249 @@
+"""Reading one dataset file: bytes, header and cells, with every problem located.
+
+The reader never stops at the first problem: it decodes what it can, checks every cell, and
+returns the parsed rows together with the list of problems, so ``dealloop validate`` shows a
+user everything to fix in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .problems import Problem
+from .schema import MAX_FILE_BYTES, Column, FileSpec
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+MAX_PROBLEMS_PER_FILE = 500
+
+
+@dataclass(frozen=True)
+class Table:
+    """The parsed rows of one file. ``rows`` map column name to parsed value; ``lines`` holds
+    the line number of each row, so later checks can point at it."""
+
+    spec: FileSpec
+    columns: tuple[str, ...]
+    rows: list[dict[str, object]]
+    lines: list[int]
+
+
+def parse_date(text: str, *, end: bool = False) -> dt.date:
+    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    A partial date is the first day of its period, or the last day when ``end`` is true.
+
+    Examples
+    --------
+    >>> parse_date("2027")
+    datetime.date(2027, 1, 1)
+    >>> parse_date("2026-02", end=True)
+    datetime.date(2026, 2, 28)
+    """
+    m = _DATE_RE.match(text.strip())
+    if not m:
+        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = m.group(1), m.group(2), m.group(3)
+    y = int(year)
+    if month is None:
+        return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        raise ValueError(f"impossible date: {text!r} (month {mo})")
+    if day is None:
+        if end:
+            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
+            return nxt - dt.timedelta(days=1)
+        return dt.date(y, mo, 1)
+    try:
+        return dt.date(y, mo, int(day))
+    except ValueError:
+        raise ValueError(f"impossible date: {text!r}") from None
+
+
+def split_refs(text: object) -> list[str]:
+    """Split a ``;``-separated list of ids, dropping blanks.
+
+    Examples
+    --------
+    >>> split_refs("s-1; s-2;")
+    ['s-1', 's-2']
+    """
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return []
+    return [t.strip() for t in str(text).split(";") if t.strip()]
+
+
+def _decode(raw: bytes, name: str, problems: list[Problem]) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(
+            Problem(name, 1, None, "starts with a byte-order mark (BOM); accepted, but save "
+                    "as UTF-8 without BOM", "warning")
+        )
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for lineno, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = line[exc.start : exc.start + 1].hex()
+            problems.append(
+                Problem(name, lineno, None, f"bytes that are not UTF-8 (0x{bad} at byte "
+                        f"{exc.start + 1}); save the file as UTF-8")
+            )
+    return raw.decode("utf-8", errors="replace")
+
+
+def _parse_cell(col: Column, text: str) -> tuple[object, str | None]:
+    """Return (value, error message or None) for one non-empty cell."""
+    t = col.type
+    if t in ("text",):
+        return text, None
+    if t == "id":
+        if not _ID_RE.match(text):
+            return text, f"{text!r} is not a valid id (letters, digits, '-', '_', '.')"
+        return text, None
+    if t == "enum":
+        if text not in col.choices:
+            close = difflib.get_close_matches(text, col.choices, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return text, f"unknown value {text!r}; expected one of {', '.join(col.choices)}{hint}"
+        return text, None
+    if t in ("number", "fraction", "signed"):
+        try:
+            if "_" in text:
+                raise ValueError(text)
+            value = float(text)
+        except ValueError:
+            return None, f"{text!r} is not a number"
+        if not math.isfinite(value):
+            return None, f"{text!r} is not a finite number"
+        if t != "signed" and value < 0:
+            return None, f"negative value {text}; amounts must be >= 0"
+        if t == "fraction" and value > 1:
+            return None, f"{text} is outside [0, 1] (write 10% as 0.1)"
+        return value, None
+    if t == "date":
+        try:
+            parse_date(text)
+        except ValueError as exc:
+            return None, str(exc)
+        return text, None
+    if t == "bool":
+        low = text.lower()
+        if low in _TRUE:
+            return True, None
+        if low in _FALSE:
+            return False, None
+        return None, f"{text!r} is not true or false"
+    if t == "url":
+        parsed = urlparse(text)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            return text, f"{text!r} is not an http(s) URL"
+        return text, None
+    if t in ("ref", "refs"):
+        return text, None
+    raise AssertionError(f"unknown column type {t}")  # pragma: no cover
+
+
+def _check_header(spec: FileSpec, header: list[str], problems: list[Problem]) -> None:
+    name = spec.name
+    known = spec.column_names
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            problems.append(Problem(name, 1, col, "column appears twice"))
+        seen.add(col)
+        if col not in known:
+            close = difflib.get_close_matches(col, known, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(Problem(name, 1, col, f"unknown column{hint}"))
+    for col in spec.columns:
+        if col.name not in seen and col.name not in spec.optional_columns:
+            problems.append(Problem(name, 1, col.name, "required column is missing"))
+
+
+def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]:
+    """Read and check one file against its spec.
+
+    Returns the parsed table (``None`` when the file cannot be read at all) and the problems.
+    Cells that fail to parse become ``None`` so later checks can go on.
+    """
+    name = spec.name
+    problems: list[Problem] = []
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Problem(name, None, None, f"cannot read file: {exc.strerror}")]
+    if size > MAX_FILE_BYTES:
+        msg = (f"file is {size / 2**20:.0f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB "
+               "limit; refusing to read it")
+        return None, [Problem(name, None, None, msg)]
+    text = _decode(path.read_bytes(), name, problems)
+    if not text.strip():
+        return None, [*problems, Problem(name, None, None, "file is empty (no header row)")]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except csv.Error as exc:
+        return None, [*problems, Problem(name, 1, None, f"malformed CSV header: {exc}")]
+    _check_header(spec, header, problems)
+    cols = {c.name: c for c in spec.columns}
+    rows: list[dict[str, object]] = []
+    lines: list[int] = []
+    start = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
+            break
+        line = start
+        start = reader.line_num + 1
+        if not record or all(not c.strip() for c in record):
+            continue
+        if len(record) != len(header):
+            problems.append(
+                Problem(name, line, None,
+                        f"row has {len(record)} fields but the header has {len(header)}")
+            )
+            continue
+        row: dict[str, object] = {}
+        for key, raw in zip(header, record, strict=True):
+            col = cols.get(key)
+            if col is None:
+                continue
+            value = raw.strip()
+            if not value:
+                if col.required:
+                    problems.append(Problem(name, line, key, "required value is empty"))
+                row[key] = None
+                continue
+            parsed, err = _parse_cell(col, value)
+            if err:
+                problems.append(Problem(name, line, key, err))
+            row[key] = parsed
+        for col in spec.columns:
+            row.setdefault(col.name, None)
+        rows.append(row)
+        lines.append(line)
+        if len(problems) > MAX_PROBLEMS_PER_FILE:
+            problems.append(Problem(name, None, None, "too many problems; stopped reading"))
+            break
+    present = tuple(c for c in spec.column_names if c in header)
+    return Table(spec, present, rows, lines), problems

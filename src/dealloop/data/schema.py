@@ -1,0 +1,258 @@
+"""The dataset schema: files, columns, controlled vocabularies.
+
+A dataset is a directory of CSV files (UTF-8, comma-separated, header row). Three are required,
+``entities.csv``, ``deals.csv`` and ``sources.csv``; ``figures.csv`` (company figures, one per
+row, each with its date and source) and ``history.csv`` (reference figures such as the dot-com
+bust) are optional. ``datapackage.json`` (a Frictionless descriptor) may sit beside them.
+
+Every column is described once here; the reader, the validator, the data dictionary in the docs
+and the JSON export all read these specs, so there is one place to change a column.
+
+Conventions
+-----------
+* Money is in USD billions (``*_usd_bn``), as reported.
+* Money direction: ``payer`` sends cash to ``payee``. For equity the investor pays the
+  investee; for contracts the customer pays the supplier; for loans and bonds the lender pays
+  the borrower; a warrant is equity the *issuer* (payer) gives to the *holder* (payee); a
+  capacity backstop is a contingent promise of the backstopper (payer) to the beneficiary.
+* Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``. A partial date means the first day of the
+  period, except in ``end`` where it means the last day.
+* Multi-valued fields (``sources``, ``supersedes``) separate values with ``;``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENTITY_KINDS = (
+    "chip_vendor",
+    "ai_lab",
+    "hyperscaler",
+    "neocloud",
+    "cloud",
+    "investor",
+    "lender",
+    "developer",
+    "spv",
+    "other",
+)
+#: Entity kinds treated as *outside* the network by default in stress tests: their claims are
+#: external liabilities of the borrower, and what they owe is committed outside funding.
+OUTSIDE_KINDS = ("investor", "lender")
+
+DEAL_KINDS = (
+    "equity_investment",
+    "warrant",
+    "compute_contract",
+    "chip_purchase",
+    "capacity_backstop",
+    "loan",
+    "bond",
+    "private_credit",
+    "revenue_share",
+    "other",
+)
+#: Kinds whose amount is paid by a customer to a supplier (the purchase layer).
+PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
+#: Kinds where the payer lends to the payee, who owes the principal back.
+DEBT_KINDS = ("loan", "bond", "private_credit")
+#: Kinds that give the payer (equity_investment) or payee (warrant) a stake.
+EQUITY_KINDS = ("equity_investment", "warrant")
+#: Kinds that move no cash unless triggered.
+CONTINGENT_KINDS = ("capacity_backstop",)
+
+STATUSES = ("committed", "conditional", "superseded", "cancelled", "reported")
+#: Statuses of legs that are still alive (kept in "all" totals).
+LIVE_STATUSES = ("committed", "reported", "conditional")
+#: Statuses counted as firm: signed, or reported as agreed.
+FIRM_STATUSES = ("committed", "reported")
+BASES = ("reported", "estimate", "derived")
+EVIDENCE = ("A", "B", "C")
+
+#: Headline entity figures, filled from ``figures.csv`` when ``entities.csv`` leaves them empty.
+#: Each maps to the metrics tried in order (the first with a value wins).
+HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
+    "revenue_usd_bn": ("revenue", "revenue_run_rate"),
+    "market_cap_usd_bn": ("market_cap", "valuation"),
+    "cash_usd_bn": ("cash",),
+    "debt_usd_bn": ("debt",),
+    "book_equity_usd_bn": ("book_equity",),
+    "capex_usd_bn": ("capex",),
+    "backlog_usd_bn": ("backlog",),
+}
+
+#: Largest CSV file the reader accepts, in bytes; larger files are refused, not parsed.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a dataset file.
+
+    ``type`` is one of ``id`` (slug), ``text``, ``enum``, ``number`` (non-negative decimal),
+    ``fraction`` (decimal in [0, 1]), ``date``, ``bool``, ``url``, ``ref`` (an id in another
+    file, ``refs`` for a ``;``-separated list).
+    """
+
+    name: str
+    type: str
+    required: bool = False
+    description: str = ""
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # "file" or "file.column" for ref/refs
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """A dataset file: its name, its columns and whether the dataset needs it."""
+
+    name: str
+    columns: tuple[Column, ...]
+    required: bool = True
+    description: str = ""
+    key: str = "id"
+    optional_columns: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+_SRC = "sources"
+
+ENTITIES = FileSpec(
+    "entities.csv",
+    (
+        Column("id", "id", True, "Slug that names the firm or vehicle in every other file."),
+        Column("name", "text", True, "Display name."),
+        Column("kind", "enum", True, "Role in the network.", ENTITY_KINDS),
+        Column("country", "text", False, "ISO 3166 alpha-2 country code."),
+        Column("listed", "bool", False, "true when publicly listed."),
+        Column("ticker", "text", False, "Main listing ticker."),
+        Column("parent", "ref", False, "Entity that controls or sponsors this one.", ref="entities"),
+        Column("revenue_usd_bn", "number", False, "Annual revenue, USD bn."),
+        Column("market_cap_usd_bn", "number", False, "Market value or last post-money valuation."),
+        Column("cash_usd_bn", "number", False, "Cash and short-term investments, USD bn."),
+        Column("debt_usd_bn", "number", False, "Total debt, USD bn."),
+        Column("book_equity_usd_bn", "number", False, "Book equity, USD bn."),
+        Column("capex_usd_bn", "number", False, "Annual capital expenditure, USD bn."),
+        Column("backlog_usd_bn", "number", False, "Backlog / remaining performance obligations."),
+        Column("as_of", "date", False, "Date the row is current to."),
+        Column("sources", "refs", False, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    description="One row per firm or vehicle.",
+    optional_columns=(
+        "country",
+        "listed",
+        "ticker",
+        "parent",
+        "revenue_usd_bn",
+        "market_cap_usd_bn",
+        "cash_usd_bn",
+        "debt_usd_bn",
+        "book_equity_usd_bn",
+        "capex_usd_bn",
+        "backlog_usd_bn",
+        "as_of",
+        "sources",
+        "notes",
+    ),
+)
+
+DEALS = FileSpec(
+    "deals.csv",
+    (
+        Column("id", "id", True, "Leg id (e.g. D02)."),
+        Column("payer", "ref", True, "Entity that sends the money.", ref="entities"),
+        Column("payee", "ref", True, "Entity that receives the money.", ref="entities"),
+        Column("kind", "enum", True, "What the money buys.", DEAL_KINDS),
+        Column("amount_usd_bn", "number", False, "Headline amount; empty when undisclosed."),
+        Column("amount_low", "number", False, "Low end of an estimate range, USD bn."),
+        Column("amount_high", "number", False, "High end of an estimate range, USD bn."),
+        Column("basis", "enum", True, "How the amount is known.", BASES),
+        Column("status", "enum", True, "Whether the leg is firm, conditional or dead.", STATUSES),
+        Column("condition", "text", False, "The condition of a conditional leg."),
+        Column("announced", "date", False, "Date first reported."),
+        Column("start", "date", False, "Start of the term (first payment)."),
+        Column("end", "date", False, "End of the term (last payment); empty for one-off."),
+        Column("stake", "fraction", False, "Equity fraction for equity and warrants."),
+        Column("evidence", "enum", True, "A primary / B one report / C weak.", EVIDENCE),
+        Column("supersedes", "refs", False, "Legs this one replaces.", ref="deals"),
+        Column("part_of", "ref", False, "Aggregate leg whose amount includes this one.", ref="deals"),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    description="One row per leg: one direction of money between two entities.",
+    optional_columns=(
+        "amount_low",
+        "amount_high",
+        "condition",
+        "announced",
+        "start",
+        "end",
+        "stake",
+        "supersedes",
+        "part_of",
+        "notes",
+    ),
+)
+
+SOURCES = FileSpec(
+    "sources.csv",
+    (
+        Column("id", "id", True, "Source id."),
+        Column("url", "url", True, "http(s) address."),
+        Column("publisher", "text", False, "Site or publisher."),
+        Column("title", "text", False, "Title or short description."),
+        Column("date", "date", False, "Publication date."),
+    ),
+    description="One row per cited document.",
+    optional_columns=("publisher", "title", "date"),
+)
+
+FIGURES = FileSpec(
+    "figures.csv",
+    (
+        Column("id", "id", True, "Figure id."),
+        Column("entity", "ref", True, "Entity the figure describes.", ref="entities"),
+        Column("metric", "text", True, "revenue, market_cap, valuation, cash, debt, ..."),
+        Column("value", "signed", True, "The figure as reported (converted to unit)."),
+        Column("unit", "text", True, "usd_bn, fraction, gw, count, ..."),
+        Column("period", "text", False, "Accounting period (FY2026, Q4 FY2026, 2025, ...)."),
+        Column("as_of", "date", False, "Date the figure refers to."),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("counterparty", "ref", False, "Other entity, e.g. for customer_share.",
+               ref="entities"),
+        Column("notes", "text", False, "Free text."),
+    ),
+    required=False,
+    description="Company figures, one per row, each with its date and source.",
+    optional_columns=("period", "as_of", "counterparty", "notes"),
+)
+
+HISTORY = FileSpec(
+    "history.csv",
+    (
+        Column("id", "id", True, "Figure id."),
+        Column("topic", "text", True, "dotcom, vendor_financing, exposure, ..."),
+        Column("metric", "text", True, "What is measured."),
+        Column("value", "signed", True, "The figure."),
+        Column("unit", "text", True, "usd_bn, fraction, index_points, years, ..."),
+        Column("date", "date", False, "Date or end of the period."),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    required=False,
+    description="Reference figures to compare results with (dot-com bust, exposures).",
+    optional_columns=("date", "notes"),
+)
+
+FILES: tuple[FileSpec, ...] = (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY)
+FILES_BY_NAME = {f.name: f for f in FILES}

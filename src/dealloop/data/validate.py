@@ -1,0 +1,195 @@
+"""Validating a dataset directory: every file, every row, every reference between them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from .problems import Problem
+from .read import Table, parse_date, read_table, split_refs
+from .schema import DEALS, ENTITIES, EQUITY_KINDS, FILES, SOURCES
+
+Tables = dict[str, Table]
+
+
+def read_dataset(path: str | Path) -> tuple[Tables, list[Problem]]:
+    """Read every file of a dataset directory and run all checks.
+
+    Returns the tables that could be read and the full list of problems (errors and warnings).
+    """
+    root = Path(path)
+    if not root.exists():
+        return {}, [Problem(str(root), None, None, "dataset directory does not exist")]
+    if not root.is_dir():
+        return {}, [Problem(str(root), None, None, "not a directory (give the dataset folder)")]
+    tables: Tables = {}
+    problems: list[Problem] = []
+    for spec in FILES:
+        file = root / spec.name
+        if not file.exists():
+            if spec.required:
+                problems.append(Problem(spec.name, None, None, "required file is missing"))
+            continue
+        table, found = read_table(file, spec)
+        problems.extend(found)
+        if table is not None:
+            tables[spec.name] = table
+    problems.extend(_check_descriptor(root))
+    problems.extend(check_tables(tables))
+    return tables, sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))
+
+
+def validate(path: str | Path) -> list[Problem]:
+    """Check a dataset directory and return every problem found; empty when it is valid.
+
+    Warnings (accepted oddities such as a byte-order mark) are included with
+    ``severity == "warning"``; only errors make a dataset unusable.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> [p for p in dl.validate(dl.datasets.path("ai2026")) if p.severity == "error"]
+    []
+    """
+    return read_dataset(path)[1]
+
+
+def _check_descriptor(root: Path) -> list[Problem]:
+    file = root / "datapackage.json"
+    if not file.exists():
+        return []
+    try:
+        json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        return [Problem("datapackage.json", line, None, f"not valid JSON: {exc}")]
+    return []
+
+
+def _ids(table: Table | None) -> set[str]:
+    if table is None:
+        return set()
+    return {str(r["id"]) for r in table.rows if r.get("id")}
+
+
+def _duplicates(table: Table) -> Iterable[Problem]:
+    first: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        key = row.get(table.spec.key)
+        if key is None:
+            continue
+        if key in first:
+            yield Problem(table.spec.name, line, table.spec.key,
+                          f"duplicate id {key!r} (first on line {first[key]})")
+        else:
+            first[str(key)] = line
+
+
+def _refs(tables: Tables, ids: dict[str, set[str]]) -> Iterable[Problem]:
+    for table in tables.values():
+        for col in table.spec.columns:
+            if col.type not in ("ref", "refs") or col.ref is None:
+                continue
+            target = ids.get(col.ref)
+            if target is None:
+                continue
+            what = {"entities": "entity", "deals": "deal", "sources": "source"}[col.ref]
+            for row, line in zip(table.rows, table.lines, strict=True):
+                for ref in split_refs(row.get(col.name)):
+                    if ref not in target:
+                        yield Problem(table.spec.name, line, col.name, f"unknown {what} {ref!r}")
+
+
+def _find_loop(graph: dict[str, list[str]], start: str) -> list[str] | None:
+    """Return a loop through ``start`` in ``graph`` (as a path back to start) or None."""
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in graph.get(node, []):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None
+
+
+def _deal_rows(table: Table) -> Iterable[Problem]:
+    name = table.spec.name
+    by_id = {r["id"]: r for r in table.rows if r.get("id")}
+    superseded_by: dict[str, str] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        payer, payee = row.get("payer"), row.get("payee")
+        if payer and payer == payee:
+            yield Problem(name, line, "payee", f"payer and payee are the same entity {payer!r}")
+        amount, low, high = row.get("amount_usd_bn"), row.get("amount_low"), row.get("amount_high")
+        if (low is None) != (high is None):
+            missing = "amount_high" if high is None else "amount_low"
+            yield Problem(name, line, missing, "a range needs both amount_low and amount_high")
+        if isinstance(low, float) and isinstance(high, float):
+            if low > high:
+                yield Problem(name, line, "amount_low",
+                              f"amount_low {low:g} is greater than amount_high {high:g}")
+            elif isinstance(amount, float) and not low <= amount <= high:
+                yield Problem(name, line, "amount_usd_bn",
+                              f"amount {amount:g} lies outside its range [{low:g}, {high:g}]",
+                              "warning")
+        if row.get("basis") == "estimate" and amount is None and low is None:
+            yield Problem(name, line, "basis", "basis is 'estimate' but no amount or range given")
+        if row.get("stake") is not None and row.get("kind") not in EQUITY_KINDS:
+            yield Problem(name, line, "stake",
+                          f"a stake only applies to {' or '.join(EQUITY_KINDS)} legs", "warning")
+        start, end = row.get("start"), row.get("end")
+        if isinstance(start, str) and isinstance(end, str):
+            if parse_date(end, end=True) < parse_date(start):
+                yield Problem(name, line, "end", f"end {end} is before start {start}")
+        for old in split_refs(row.get("supersedes")):
+            superseded_by.setdefault(old, str(row.get("id")))
+            if old == row.get("id"):
+                yield Problem(name, line, "supersedes", "a leg cannot supersede itself")
+        if row.get("part_of") and row.get("part_of") == row.get("id"):
+            yield Problem(name, line, "part_of", "a leg cannot be part of itself")
+    for row, line in zip(table.rows, table.lines, strict=True):
+        rid = row.get("id")
+        status = row.get("status")
+        if rid in superseded_by and status not in ("superseded", "cancelled"):
+            yield Problem(name, line, "status",
+                          f"{rid} is superseded by {superseded_by[rid]} but its status is "
+                          f"{status!r}; set it to 'superseded'")
+        if status == "superseded" and rid not in superseded_by:
+            yield Problem(name, line, "status",
+                          "status is 'superseded' but no leg lists it in 'supersedes'", "warning")
+    for col in ("supersedes", "part_of"):
+        graph = {str(r["id"]): [x for x in split_refs(r.get(col)) if x in by_id]
+                 for r in table.rows if r.get("id")}
+        reported: set[str] = set()
+        for row, line in zip(table.rows, table.lines, strict=True):
+            rid = row.get("id")
+            if not rid or rid in reported or not graph.get(str(rid)):
+                continue
+            loop = _find_loop(graph, str(rid))
+            if loop and len(loop) > 2:
+                reported.update(loop)
+                yield Problem(name, line, col, f"forms a loop: {' -> '.join(loop)}")
+
+
+def check_tables(tables: Tables) -> list[Problem]:
+    """Checks across rows and files: duplicate ids, references, ranges, dates, loops."""
+    problems: list[Problem] = []
+    for table in tables.values():
+        problems.extend(_duplicates(table))
+    ids = {
+        "entities": _ids(tables.get(ENTITIES.name)),
+        "deals": _ids(tables.get(DEALS.name)),
+        "sources": _ids(tables.get(SOURCES.name)),
+    }
+    # A missing referenced file is already a problem of its own; don't flood every row.
+    for spec, key in ((ENTITIES, "entities"), (DEALS, "deals"), (SOURCES, "sources")):
+        if spec.name not in tables:
+            ids.pop(key)
+    problems.extend(_refs(tables, ids))
+    if DEALS.name in tables:
+        problems.extend(_deal_rows(tables[DEALS.name]))
+    return sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))

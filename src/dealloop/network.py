@@ -1,0 +1,482 @@
+"""DealNetwork: the deal table, and the matrices of each layer for a chosen horizon.
+
+A dataset holds *legs*: one direction of money between two entities. This module turns the
+legs into what the models read:
+
+======================  ================================  ====================================
+layer                   matrix (orientation)              built from
+======================  ================================  ====================================
+obligations ``L``       ``L[i, j]`` = what i owes j       contract and purchase legs (the part
+                                                          due inside the horizon), equity
+                                                          committed but not yet paid, and the
+                                                          principal of loans (owed by the
+                                                          borrower to the lender)
+stakes ``C``            ``C[i, j]`` = share of j held     equity legs (investor holds
+                        by i                              investee) and warrants (holder holds
+                                                          issuer); stake, or amount / post-
+                                                          money value when no stake is given
+flows ``F``             ``F[i, j]`` = money i → j         every cash leg (and warrants, which
+                                                          move value), over the horizon
+contingent              ``K[i, j]`` = what i would owe j  capacity backstops, off by default
+======================  ================================  ====================================
+
+Which legs count is an explicit choice (:class:`Selection`): by default the *firm* legs
+(status committed or reported), every evidence grade, derived legs included. "Up to" and
+letter-of-intent legs (status conditional) come in only when asked for; superseded and
+cancelled legs only when named explicitly.
+
+Aggregates: a leg whose ``part_of`` names another leg is already included in that leg's
+amount. The parts are counted, and the aggregate only with its unallocated remainder
+(its amount minus its parts, floored at 0), so nothing is added twice.
+
+Horizon: a multi-year contract is spread linearly over its term ``[start, end]`` and only the
+part inside the horizon counts; a one-off payment counts if it falls inside. Undated legs
+count in full and are flagged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .data.read import parse_date, split_refs
+from .data.schema import (
+    CONTINGENT_KINDS,
+    DEAL_KINDS,
+    DEBT_KINDS,
+    EVIDENCE,
+    FIRM_STATUSES,
+    LIVE_STATUSES,
+    STATUSES,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+DEFAULT_HORIZON = (2026, 2030)
+HorizonLike = tuple[int | str | dt.date, int | str | dt.date] | None
+
+
+def _as_date(value: int | str | dt.date, *, end: bool) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return parse_date(str(value), end=end)
+
+
+def _horizon(horizon: HorizonLike) -> tuple[dt.date, dt.date] | None:
+    if horizon is None:
+        return None
+    t0, t1 = _as_date(horizon[0], end=False), _as_date(horizon[1], end=True)
+    if t1 < t0:
+        raise ValueError(f"horizon: end {t1} is before start {t0}")
+    return t0, t1
+
+
+def _tuple(values: Iterable[str] | str | None, allowed: Sequence[str], name: str) -> tuple[str, ...]:
+    if values is None:
+        return tuple(allowed)
+    if isinstance(values, str):
+        values = [v for v in values.replace(",", " ").split() if v]
+    out = tuple(values)
+    bad = [v for v in out if v not in allowed]
+    if bad:
+        raise ValueError(f"{name}: unknown value(s) {', '.join(map(repr, bad))}; "
+                         f"expected {', '.join(allowed)}")
+    return out
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which legs count.
+
+    Parameters
+    ----------
+    statuses : statuses kept (default: firm legs, ``committed`` and ``reported``).
+    evidence : evidence grades kept (default: all, ``A``, ``B`` and ``C``).
+    include_derived : keep legs whose basis is ``derived`` (default ``True``).
+    kinds : deal kinds kept (default: all).
+    """
+
+    statuses: tuple[str, ...] = FIRM_STATUSES
+    evidence: tuple[str, ...] = EVIDENCE
+    include_derived: bool = True
+    kinds: tuple[str, ...] = DEAL_KINDS
+
+    @classmethod
+    def make(
+        cls,
+        statuses: Iterable[str] | str | None = None,
+        evidence: Iterable[str] | str | None = None,
+        include_derived: bool = True,
+        kinds: Iterable[str] | str | None = None,
+        *,
+        default_statuses: Sequence[str] = FIRM_STATUSES,
+    ) -> Selection:
+        """Build a selection, checking every value; ``None`` means the default."""
+        return cls(
+            statuses=_tuple(statuses, STATUSES, "statuses") if statuses is not None
+            else tuple(default_statuses),
+            evidence=_tuple(evidence, EVIDENCE, "evidence"),
+            include_derived=bool(include_derived),
+            kinds=_tuple(kinds, DEAL_KINDS, "kinds"),
+        )
+
+    def mask(self, deals: pd.DataFrame) -> pd.Series:
+        keep = deals["status"].isin(self.statuses) & deals["evidence"].isin(self.evidence)
+        keep &= deals["kind"].isin(self.kinds)
+        if not self.include_derived:
+            keep &= deals["basis"] != "derived"
+        return keep
+
+
+@dataclass(frozen=True)
+class Layers:
+    """The matrices of one network for one selection and horizon.
+
+    Every matrix is a dense ``(N, N)`` float array indexed by ``index`` (entity ids).
+    ``legs`` maps a layer name and an ``(i, j)`` pair of ids to the deal ids behind the entry,
+    so each number can be traced to its rows and sources.
+    """
+
+    index: tuple[str, ...]
+    L: np.ndarray
+    C: np.ndarray
+    F: np.ndarray
+    contingent: np.ndarray
+    legs: dict[str, dict[tuple[str, str], tuple[str, ...]]]
+    horizon: tuple[dt.date, dt.date] | None
+    selection: Selection
+    missing_stakes: tuple[str, ...] = field(default=())
+
+    def frame(self, layer: str) -> pd.DataFrame:
+        """A layer as a labelled DataFrame (rows and columns are entity ids)."""
+        return pd.DataFrame(getattr(self, layer), index=list(self.index), columns=list(self.index))
+
+
+class DealNetwork:
+    """A dataset of deal legs between entities, with its sources and company figures.
+
+    Build one with :func:`dealloop.load`. ``entities``, ``deals``, ``sources``, ``figures`` and
+    ``history`` are pandas DataFrames with the columns of :mod:`dealloop.data.schema`.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> {"nvidia", "openai", "oracle"} <= set(net.ids)
+    True
+    >>> L = net.L                      # what each firm owes each other firm, 2026-2030
+    >>> L.loc["openai", "oracle"] > 0
+    True
+    """
+
+    def __init__(
+        self,
+        entities: pd.DataFrame,
+        deals: pd.DataFrame,
+        sources: pd.DataFrame,
+        figures: pd.DataFrame | None = None,
+        history: pd.DataFrame | None = None,
+        *,
+        provenance: pd.DataFrame | None = None,
+        path: Path | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.entities = entities
+        self.deals = deals
+        self.sources = sources
+        self.figures = figures
+        self.history = history
+        self.provenance = provenance
+        self.path = path
+        self.meta = dict(meta or {})
+        self._cache: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        name = self.meta.get("name") or (self.path.name if self.path else "dataset")
+        return f"<DealNetwork {name}: {len(self.entities)} entities, {len(self.deals)} legs>"
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def ids(self) -> list[str]:
+        """Entity ids in file order; the index of every matrix."""
+        return [str(i) for i in self.entities["id"]]
+
+    def entity(self, entity_id: str) -> pd.Series:
+        """One entity's row; ``KeyError`` with close matches when the id is unknown."""
+        hit = self.entities[self.entities["id"] == entity_id]
+        if hit.empty:
+            import difflib
+
+            close = difflib.get_close_matches(entity_id, self.ids, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"unknown entity {entity_id!r}{hint}")
+        return hit.iloc[0]
+
+    def source_urls(self, ids: object) -> list[str]:
+        """URLs of a ``;``-separated list of source ids."""
+        lookup = self._source_lookup()
+        return [lookup[s] for s in split_refs(ids) if s in lookup]
+
+    def _source_lookup(self) -> dict[str, str]:
+        if "sources" not in self._cache:
+            self._cache["sources"] = dict(zip(self.sources["id"], self.sources["url"], strict=True))
+        return self._cache["sources"]
+
+    # ------------------------------------------------------------------ legs
+    def legs(
+        self,
+        statuses: Iterable[str] | str | None = None,
+        evidence: Iterable[str] | str | None = None,
+        include_derived: bool = True,
+        kinds: Iterable[str] | str | None = None,
+        *,
+        horizon: HorizonLike = None,
+        selection: Selection | None = None,
+    ) -> pd.DataFrame:
+        """The selected legs with the amounts that count.
+
+        By default every *live* leg (committed, reported, conditional). Added columns:
+
+        ``value``
+            the amount counted, USD bn: the reported amount, the midpoint of an estimate range,
+            or for an aggregate leg the remainder not covered by its parts; NaN when
+            undisclosed (never silently 0).
+        ``value_low``, ``value_high``
+            the range of ``value`` (equal to it for a point amount).
+        ``value_note``
+            ``reported``, ``range midpoint``, ``aggregate remainder`` or ``undisclosed``.
+        ``horizon_share``, ``value_in_horizon``
+            the share of the term inside ``horizon`` and the part of ``value`` falling there
+            (share 1 when no horizon is given; undated legs count in full, ``dated`` False).
+        """
+        sel = selection or Selection.make(statuses, evidence, include_derived, kinds,
+                                          default_statuses=LIVE_STATUSES)
+        deals = self.deals[sel.mask(self.deals)].copy()
+        amount = deals["amount_usd_bn"].astype(float)
+        low = deals["amount_low"].astype(float)
+        high = deals["amount_high"].astype(float)
+        mid = (low + high) / 2
+        full = amount.fillna(mid)
+        note = np.where(amount.notna(), "reported", np.where(mid.notna(), "range midpoint",
+                                                             "undisclosed"))
+        full_low = low.where(low.notna(), full)
+        full_high = high.where(high.notna(), full)
+        value, vlow, vhigh = full.copy(), full_low.copy(), full_high.copy()
+        # Aggregates: counted only with what their live parts (selected or not) leave over.
+        child_sum = self._live_part_sums()
+        child_sum = child_sum[child_sum.index.isin(set(deals["id"]))]
+        if not child_sum.empty:
+            by_id = pd.Series(deals.index, index=deals["id"])
+            for agg, s in child_sum.items():
+                pos = by_id[agg]
+                value.loc[pos] = max(0.0, full.loc[pos] - s) if pd.notna(full.loc[pos]) else np.nan
+                vlow.loc[pos] = max(0.0, full_low.loc[pos] - s) if pd.notna(full_low.loc[pos]) \
+                    else np.nan
+                vhigh.loc[pos] = max(0.0, full_high.loc[pos] - s) \
+                    if pd.notna(full_high.loc[pos]) else np.nan
+                note[deals.index.get_loc(pos)] = "aggregate remainder"
+        deals["value"] = value
+        deals["value_low"] = vlow
+        deals["value_high"] = vhigh
+        deals["value_note"] = note
+        share, dated = self._horizon_share(deals, _horizon(horizon))
+        deals["horizon_share"] = share
+        deals["dated"] = dated
+        deals["value_in_horizon"] = deals["value"] * deals["horizon_share"]
+        return deals
+
+    def _live_part_sums(self) -> pd.Series:
+        """Per aggregate leg id, the summed amounts of its live parts (point or midpoint)."""
+        if "part_sums" not in self._cache:
+            d = self.deals
+            live = d[d["status"].isin(LIVE_STATUSES) & d["part_of"].notna()]
+            amount = live["amount_usd_bn"].fillna((live["amount_low"] + live["amount_high"]) / 2)
+            self._cache["part_sums"] = amount.fillna(0.0).groupby(live["part_of"]).sum()
+        return self._cache["part_sums"]
+
+    @staticmethod
+    def _horizon_share(
+        deals: pd.DataFrame, horizon: tuple[dt.date, dt.date] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(deals)
+        share = np.ones(n)
+        dated = np.ones(n, dtype=bool)
+        starts = deals["start"].where(deals["start"].notna(), deals["announced"])
+        for k, (s, e) in enumerate(zip(starts, deals["end"], strict=True)):
+            if not isinstance(s, str):
+                dated[k] = False
+                continue
+            if horizon is None:
+                continue
+            t0, t1 = horizon
+            s0 = parse_date(s)
+            if not isinstance(e, str):
+                share[k] = 1.0 if t0 <= s0 <= t1 else 0.0
+                continue
+            e1 = parse_date(e, end=True)
+            term = (e1 - s0).days + 1
+            overlap = (min(e1, t1) - max(s0, t0)).days + 1
+            share[k] = max(0, overlap) / term if term > 0 else float(t0 <= s0 <= t1)
+        return share, dated
+
+    # ------------------------------------------------------------------ layers
+    def layers(
+        self,
+        statuses: Iterable[str] | str | None = None,
+        evidence: Iterable[str] | str | None = None,
+        include_derived: bool = True,
+        *,
+        horizon: HorizonLike = DEFAULT_HORIZON,
+        selection: Selection | None = None,
+    ) -> Layers:
+        """The obligation, stake, flow and contingent matrices for a selection and horizon.
+
+        Defaults: firm legs (committed and reported), all evidence, derived legs included,
+        horizon 2026–2030. See the module docstring for how each layer is built.
+        """
+        sel = selection or Selection.make(statuses, evidence, include_derived)
+        key = ("layers", sel, _horizon(horizon))
+        if key in self._cache:
+            return self._cache[key]
+        legs = self.legs(horizon=horizon, selection=sel)
+        index = tuple(self.ids)
+        pos = {e: k for k, e in enumerate(index)}
+        n = len(index)
+        mats = {name: np.zeros((n, n)) for name in ("L", "C", "F", "contingent")}
+        trace: dict[str, dict[tuple[str, str], list[str]]] = {m: {} for m in mats}
+        cap = dict(zip(self.entities["id"], self.entities["market_cap_usd_bn"], strict=True))
+        missing: list[str] = []
+
+        def put(layer: str, i: str, j: str, amount: float, deal: str) -> None:
+            if not (amount > 0):
+                return
+            mats[layer][pos[i], pos[j]] += amount
+            trace[layer].setdefault((i, j), []).append(deal)
+
+        cols = ["id", "payer", "payee", "kind", "value", "value_in_horizon", "stake", "start",
+                "announced"]
+        t1 = _horizon(horizon)[1] if horizon is not None else None
+        for deal, payer, payee, kind, value, in_h, stake, start, announced in legs[cols].itertuples(
+            index=False, name=None
+        ):
+            if math.isnan(value):
+                continue
+            if kind in CONTINGENT_KINDS:
+                put("contingent", payer, payee, in_h, deal)
+                continue
+            if kind != "warrant":
+                put("F", payer, payee, in_h, deal)
+            if kind in DEBT_KINDS:
+                began = start if isinstance(start, str) else announced
+                if t1 is None or not isinstance(began, str) or parse_date(began) <= t1:
+                    put("L", payee, payer, value, deal)  # borrower owes the lender principal
+            elif kind != "warrant":
+                put("L", payer, payee, in_h, deal)
+            if kind in ("equity_investment", "warrant"):
+                holder, issuer = (payer, payee) if kind == "equity_investment" else (payee, payer)
+                frac = stake
+                if frac is None or math.isnan(frac):
+                    post = cap.get(issuer)
+                    frac = value / post if post and not math.isnan(post) and post > 0 else math.nan
+                if math.isnan(frac):
+                    missing.append(deal)
+                    continue
+                put("C", holder, issuer, min(frac, 1.0), deal)
+        legs_map = {m: {k: tuple(v) for k, v in t.items()} for m, t in trace.items()}
+        result = Layers(index, mats["L"], mats["C"], mats["F"], mats["contingent"], legs_map,
+                        _horizon(horizon), sel, tuple(missing))
+        self._cache[key] = result
+        return result
+
+    @property
+    def L(self) -> pd.DataFrame:
+        """Obligations 2026–2030 on firm legs: ``L.loc[i, j]`` = what i owes j (USD bn)."""
+        return self.layers().frame("L")
+
+    @property
+    def C(self) -> pd.DataFrame:
+        """Stakes on firm legs: ``C.loc[i, j]`` = fraction of j's equity held by i."""
+        return self.layers().frame("C")
+
+    @property
+    def F(self) -> pd.DataFrame:
+        """Money flows 2026–2030 on firm legs: ``F.loc[i, j]`` = money from i to j (USD bn)."""
+        return self.layers().frame("F")
+
+    # ------------------------------------------------------------------ graphs
+    def flow_graph(
+        self,
+        statuses: Iterable[str] | str | None = None,
+        evidence: Iterable[str] | str | None = None,
+        include_derived: bool = True,
+        kinds: Iterable[str] | str | None = None,
+        *,
+        horizon: HorizonLike = None,
+    ) -> nx.DiGraph:
+        """Money graph with parallel legs merged: one edge per (payer, payee).
+
+        By default every live leg (committed, reported, conditional) of every kind except
+        contingent backstops. Edge attributes: ``amount`` (sum of the known counted values,
+        USD bn; undisclosed legs add nothing), ``legs`` (deal ids), ``amounts`` (per leg, NaN
+        when undisclosed), ``dates`` (announced, ISO, or None), ``kinds``, ``statuses``.
+        """
+        import networkx as nx
+
+        if kinds is None:
+            kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS]
+        legs = self.legs(statuses, evidence, include_derived, kinds, horizon=horizon)
+        g = nx.DiGraph()
+        for eid, name, kind in zip(self.entities["id"], self.entities["name"],
+                                   self.entities["kind"], strict=True):
+            g.add_node(eid, name=name, kind=kind)
+        column = "value" if horizon is None else "value_in_horizon"
+        for deal, payer, payee, kind, status, value, announced in legs[
+            ["id", "payer", "payee", "kind", "status", column, "announced"]
+        ].itertuples(index=False, name=None):
+            if not g.has_edge(payer, payee):
+                g.add_edge(payer, payee, amount=0.0, legs=[], amounts=[], dates=[], kinds=[],
+                           statuses=[])
+            d = g.edges[payer, payee]
+            d["legs"].append(deal)
+            d["amounts"].append(float(value))
+            d["dates"].append(parse_date(announced).isoformat() if isinstance(announced, str)
+                              else None)
+            d["kinds"].append(kind)
+            d["statuses"].append(status)
+            if not math.isnan(value):
+                d["amount"] += float(value)
+        return g
+
+    def to_networkx(self) -> nx.MultiDiGraph:
+        """Every leg as one edge (key = deal id), every entity as a node; attributes = columns.
+
+        Missing values become ``None``. Nothing is filtered: use :meth:`flow_graph` for the
+        merged graph of a selection.
+        """
+        import networkx as nx
+
+        g = nx.MultiDiGraph(name=self.meta.get("name", ""))
+        for rec in self.entities.to_dict("records"):
+            g.add_node(rec["id"], **{k: _clean(v) for k, v in rec.items() if k != "id"})
+        for rec in self.deals.to_dict("records"):
+            g.add_edge(rec["payer"], rec["payee"], key=rec["id"],
+                       **{k: _clean(v) for k, v in rec.items()})
+        return g
+
+
+def _clean(value: object) -> object:
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,122 @@
+"""Dataset summary: firms, legs, and totals that never add a dollar twice.
+
+Totals are given per deal kind in separate columns for each status (``committed``,
+``reported``, ``conditional``) and as ``firm`` (committed + reported) and ``all`` (every live
+leg). Superseded and cancelled legs are counted but never added; aggregate legs add only the
+remainder their parts do not cover; undisclosed amounts are counted as legs and never enter a
+sum. Derived legs (amounts the dataset infers, evidence C) are shown in their own column as a
+range and are *not* in the other totals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .data.schema import DEAL_KINDS, EVIDENCE, FIRM_STATUSES, LIVE_STATUSES, STATUSES
+from .network import DealNetwork
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What :func:`summarize` returns: headline counts and three tables."""
+
+    name: str
+    version: str | None
+    n_entities: int
+    n_legs: int
+    entities_by_kind: dict[str, int]
+    legs_by_status: dict[str, int]
+    totals: pd.DataFrame  # index: kind (+ "total"); columns: see module docstring
+    evidence: pd.DataFrame  # index: A/B/C; legs, live legs, firm and all totals
+    first_announced: str | None
+    last_announced: str | None
+    undisclosed_live: int
+
+    def to_dict(self) -> dict[str, Any]:
+        def table(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
+            return {str(k): {c: _num(v) for c, v in row.items()} for k, row in df.iterrows()}
+
+        return {
+            "dataset": self.name,
+            "version": self.version,
+            "entities": self.n_entities,
+            "legs": self.n_legs,
+            "entities_by_kind": self.entities_by_kind,
+            "legs_by_status": self.legs_by_status,
+            "announced": {"first": self.first_announced, "last": self.last_announced},
+            "undisclosed_live_legs": self.undisclosed_live,
+            "totals_usd_bn": table(self.totals),
+            "evidence": table(self.evidence),
+            "units": "USD bn",
+            "rules": "firm = committed + reported; all = every live leg (adds conditional); "
+                     "superseded/cancelled never added; aggregates add only their remainder; "
+                     "undisclosed amounts are counted as legs, never as 0; derived legs are "
+                     "shown apart as a low-high range and are not in the other columns",
+        }
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, float):
+        return None if pd.isna(v) else round(v, 6)
+    if hasattr(v, "item"):
+        return v.item()
+    return v
+
+
+def summarize(net: DealNetwork) -> Summary:
+    """Summarise a network.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = summarize(dl.load())
+    >>> s.totals.loc["total", "all"] >= s.totals.loc["total", "firm"]
+    True
+    """
+    deals = net.deals
+    live = net.legs(statuses=LIVE_STATUSES)
+    counted = live[live["basis"] != "derived"]
+    derived = live[live["basis"] == "derived"]
+    rows = {}
+    for kind in [*DEAL_KINDS, "total"]:
+        sub = counted if kind == "total" else counted[counted["kind"] == kind]
+        dsub = derived if kind == "total" else derived[derived["kind"] == kind]
+        if kind != "total" and sub.empty and dsub.empty:
+            continue
+        row: dict[str, Any] = {s: sub.loc[sub["status"] == s, "value"].sum()
+                               for s in ("committed", "reported", "conditional")}
+        row["firm"] = sub.loc[sub["status"].isin(FIRM_STATUSES), "value"].sum()
+        row["all"] = sub["value"].sum()
+        row["legs"] = len(sub)
+        row["undisclosed_legs"] = int(sub["value"].isna().sum())
+        row["derived_low"] = dsub["value_low"].sum()
+        row["derived_high"] = dsub["value_high"].sum()
+        row["derived_legs"] = len(dsub)
+        rows[kind] = row
+    totals = pd.DataFrame.from_dict(rows, orient="index")
+    ev_rows = {}
+    for grade in EVIDENCE:
+        sub = counted[counted["evidence"] == grade]
+        ev_rows[grade] = {
+            "legs": int((deals["evidence"] == grade).sum()),
+            "live_legs": len(sub),
+            "firm": sub.loc[sub["status"].isin(FIRM_STATUSES), "value"].sum(),
+            "all": sub["value"].sum(),
+        }
+    announced = deals["announced"].dropna().astype(str).sort_values()
+    return Summary(
+        name=str(net.meta.get("name", "")),
+        version=net.meta.get("version"),
+        n_entities=len(net.entities),
+        n_legs=len(deals),
+        entities_by_kind={str(k): int(v) for k, v in net.entities["kind"].value_counts().items()},
+        legs_by_status={s: int((deals["status"] == s).sum()) for s in STATUSES},
+        totals=totals,
+        evidence=pd.DataFrame.from_dict(ev_rows, orient="index"),
+        first_announced=announced.iloc[0] if len(announced) else None,
+        last_announced=announced.iloc[-1] if len(announced) else None,
+        undisclosed_live=int(live["value"].isna().sum()),
+    )
