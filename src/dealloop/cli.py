@@ -75,9 +75,9 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
-def _load(data: Path | None):  # noqa: ANN202
-    from .data.problems import DataError
+def _load(data: Path | None):
     from .data.load import load
+    from .data.problems import DataError
 
     try:
         return load(data)
@@ -88,7 +88,7 @@ def _load(data: Path | None):  # noqa: ANN202
               "run 'dealloop validate' for details")
 
 
-def _console():  # noqa: ANN202
+def _console():
     from rich.console import Console
 
     return Console()
@@ -226,6 +226,23 @@ def diff(
     for line in lines:
         typer.echo(line)
     typer.echo("no differences" if not lines else f"{len(lines)} change(s)")
+
+
+def _register_topics() -> None:
+    import importlib
+
+    from .commands import TOPICS
+
+    for topic in TOPICS:
+        name = f"{__package__}.commands.{topic}"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a topic not built yet; anything else is a bug
+            if exc.name != name:
+                raise
+
+
+_register_topics()
 
 
 def main() -> None:

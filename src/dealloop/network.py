@@ -79,7 +79,9 @@ def _horizon(horizon: HorizonLike) -> tuple[dt.date, dt.date] | None:
     return t0, t1
 
 
-def _tuple(values: Iterable[str] | str | None, allowed: Sequence[str], name: str) -> tuple[str, ...]:
+def _tuple(
+    values: Iterable[str] | str | None, allowed: Sequence[str], name: str
+) -> tuple[str, ...]:
     if values is None:
         return tuple(allowed)
     if isinstance(values, str):
@@ -265,8 +267,8 @@ class DealNetwork:
         high = deals["amount_high"].astype(float)
         mid = (low + high) / 2
         full = amount.fillna(mid)
-        note = np.where(amount.notna(), "reported", np.where(mid.notna(), "range midpoint",
-                                                             "undisclosed"))
+        note = np.where(amount.notna(), "reported",
+                        np.where(mid.notna(), "range midpoint", "undisclosed")).astype(object)
         full_low = low.where(low.notna(), full)
         full_high = high.where(high.notna(), full)
         value, vlow, vhigh = full.copy(), full_low.copy(), full_high.copy()

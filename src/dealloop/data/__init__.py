@@ -13,7 +13,7 @@ from .validate import read_dataset, validate
 __all__ = ["DataError", "Problem", "errors", "load", "read_dataset", "validate"]
 
 
-def load(path=None):  # noqa: ANN001, ANN201  (documented in dealloop.load)
+def load(path=None):
     from .load import load as _load
 
     return _load(path)

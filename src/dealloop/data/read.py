@@ -211,7 +211,9 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(name, reader.line_num, None, f"malformed CSV: {exc}"))
+            hint = ("; a quoted field that starts on this line is never closed"
+                    if "end of data" in str(exc) else "")
+            problems.append(Problem(name, start, None, f"malformed CSV: {exc}{hint}"))
             break
         line = start
         start = reader.line_num + 1

@@ -135,7 +135,8 @@ ENTITIES = FileSpec(
         Column("country", "text", False, "ISO 3166 alpha-2 country code."),
         Column("listed", "bool", False, "true when publicly listed."),
         Column("ticker", "text", False, "Main listing ticker."),
-        Column("parent", "ref", False, "Entity that controls or sponsors this one.", ref="entities"),
+        Column("parent", "ref", False, "Entity that controls or sponsors this one.",
+               ref="entities"),
         Column("revenue_usd_bn", "number", False, "Annual revenue, USD bn."),
         Column("market_cap_usd_bn", "number", False, "Market value or last post-money valuation."),
         Column("cash_usd_bn", "number", False, "Cash and short-term investments, USD bn."),
@@ -185,7 +186,8 @@ DEALS = FileSpec(
         Column("stake", "fraction", False, "Equity fraction for equity and warrants."),
         Column("evidence", "enum", True, "A primary / B one report / C weak.", EVIDENCE),
         Column("supersedes", "refs", False, "Legs this one replaces.", ref="deals"),
-        Column("part_of", "ref", False, "Aggregate leg whose amount includes this one.", ref="deals"),
+        Column("part_of", "ref", False, "Aggregate leg whose amount includes this one.",
+               ref="deals"),
         Column("sources", "refs", True, "Source ids.", ref=_SRC),
         Column("notes", "text", False, "Free text."),
     ),
@@ -256,3 +258,29 @@ HISTORY = FileSpec(
 
 FILES: tuple[FileSpec, ...] = (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY)
 FILES_BY_NAME = {f.name: f for f in FILES}
+
+
+def data_dictionary() -> str:
+    """The data dictionary as Markdown (the source of ``docs/data-model.md``)."""
+    lines = ["# dealloop data model", "", "Generated from `dealloop.data.schema` by "
+             "`python -m dealloop.data.schema`; do not edit by hand.", "",
+             (__doc__ or "").strip(), ""]
+    for spec in FILES:
+        need = "required" if spec.required else "optional"
+        lines += [f"## `{spec.name}` ({need})", "", spec.description, "",
+                  "| column | type | required | description |", "|---|---|---|---|"]
+        for c in spec.columns:
+            kind = c.type
+            if c.choices:
+                kind += ": " + ", ".join(f"`{x}`" for x in c.choices)
+            if c.ref:
+                kind += f" → `{c.ref}`"
+            col_opt = "column optional" if c.name in spec.optional_columns else "column required"
+            req = "value required" if c.required else col_opt
+            lines.append(f"| `{c.name}` | {kind} | {req} | {c.description} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(data_dictionary())

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install dealloop with its test extras (in .venv) and Debian's Chromium for the browser tests,
+# then run ruff and the whole test suite. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv --system-site-packages .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+bash scripts/install_browser.sh
+.venv/bin/python -m ruff check src tests benchmarks
+exec .venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,117 @@
+"""The command line as a user runs it: exit codes, JSON, exports, no partial files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+MINI = Path(__file__).parent / "data" / "mini"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dealloop.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
+
+
+def test_version_and_help() -> None:
+    res = run("--version")
+    assert res.returncode == 0 and res.stdout.startswith("dealloop ")
+    res = run("--help")
+    assert res.returncode == 0
+    for command in ("validate", "summary", "export", "diff"):
+        assert command in res.stdout
+    for command in ("validate", "summary", "export", "diff"):
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "Usage" in sub.stdout
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = ("import sys, dealloop.cli; heavy = {'pandas', 'numpy', 'scipy', 'networkx', 'dask'}"
+            " & set(sys.modules); print(sorted(heavy))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]"
+
+
+def test_usage_error_exit_2() -> None:
+    assert run("summary", "--no-such-flag").returncode == 2
+    assert run("export", "--format", "pdf", "-o", "x").returncode == 2
+
+
+def test_summary_json_totals(tmp_path: Path) -> None:
+    res = run("summary", "--data", str(MINI), "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    totals = data["totals_usd_bn"]
+    compute = totals["compute_contract"]
+    assert compute["firm"] == pytest.approx(300 + 15.9)
+    assert compute["all"] == pytest.approx(300 + 22.4)
+    assert data["legs_by_status"]["superseded"] == 1
+    # derived legs sit apart, as a range
+    assert totals["chip_purchase"]["derived_low"] == 8 and totals["chip_purchase"]["all"] == 40
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "csv"])
+def test_export_formats_open(fmt: str, tmp_path: Path) -> None:
+    out = tmp_path / f"net.{fmt}"
+    res = run("export", "--format", fmt, "-o", str(out), "--data", str(MINI))
+    assert res.returncode == 0, res.stderr
+    if fmt == "graphml":
+        g = nx.read_graphml(out)
+        assert g.number_of_edges() == 12
+    elif fmt == "gexf":
+        assert nx.read_gexf(out).number_of_nodes() == 5
+    elif fmt == "json":
+        data = json.loads(out.read_text())
+        g = nx.node_link_graph(data, edges="edges")
+        assert g.number_of_edges() == 12 and data["cytoscape"]["nodes"]
+    else:
+        rows = list(csv.DictReader(out.open()))
+        assert len(rows) == 12 and rows[0]["source_urls"].startswith("https://")
+
+
+def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
+    data = tmp_path / "evil"
+    data.mkdir()
+    for f in ("entities.csv", "deals.csv", "sources.csv"):
+        (data / f).write_text((MINI / f).read_text())
+    ent = (data / "entities.csv").read_text().replace("ChipCo,", '"=HYPERLINK(""http://x"")",')
+    (data / "entities.csv").write_text(ent.replace("A chip vendor.", "@SUM(A1)"))
+    deals = (data / "deals.csv").read_text().replace("Five-year contract.", "+1+1")
+    (data / "deals.csv").write_text(deals)
+    out = tmp_path / "legs.csv"
+    assert run("export", "-f", "csv", "-o", str(out), "--data", str(data)).returncode == 0
+    cells = [c for row in csv.reader(out.open()) for c in row]
+    assert "'=HYPERLINK(\"http://x\")" in cells and "'+1+1" in cells
+    assert not any(c.startswith(("=", "+", "@")) for c in cells)
+
+
+def test_export_to_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    res = run("export", "-f", "json", "-o", str(target / "sub" / "out.json"), "--data", str(MINI))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert target.read_text() == "x"
+
+
+def test_diff(tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    new.mkdir()
+    for f in ("entities.csv", "sources.csv"):
+        (new / f).write_text((MINI / f).read_text())
+    deals = (MINI / "deals.csv").read_text().replace("chip_purchase,40,", "chip_purchase,45,")
+    deals = "\n".join(line for line in deals.splitlines() if not line.startswith("M12,")) + "\n"
+    (new / "deals.csv").write_text(deals)
+    res = run("diff", str(MINI), str(new), "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)["deals.csv"]
+    assert d["removed"] == ["M12"] and d["added"] == []
+    assert d["changed"]["M04"]["amount_usd_bn"] == {"old": 40.0, "new": 45.0}
+    text = run("diff", str(MINI), str(new)).stdout
+    assert "deals.csv: ~ M04.amount_usd_bn: 40.0 -> 45.0" in text

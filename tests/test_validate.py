@@ -1,0 +1,120 @@
+"""The broken-dataset corpus: each fixture has exactly the problems its expected.txt lists."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dealloop as dl
+from dealloop.data.schema import MAX_FILE_BYTES
+
+DATA = Path(__file__).parent / "data"
+BROKEN = sorted(p for p in (DATA / "broken").iterdir() if p.is_dir())
+
+
+def _expected(case: Path) -> list[tuple[str, str]]:
+    """(location "file:row: field", message start) pairs from expected.txt."""
+    out = []
+    for line in (case / "expected.txt").read_text().splitlines():
+        if not line.strip():
+            continue
+        file, row, rest = line.split(":", 2)
+        field, _, message = rest.strip().partition(": ")
+        out.append((f"{file}:{row}: {field}", message))
+    return out
+
+
+def _dataset(case: Path, tmp_path: Path) -> Path:
+    if case.name != "too_large":
+        return case
+    target = tmp_path / case.name
+    shutil.copytree(case, target)
+    with open(target / "deals.csv", "ab") as fh:  # a sparse file: no disk, no time
+        fh.truncate(MAX_FILE_BYTES + 2**20)
+    return target
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_fixture_reports_exact_location(case: Path, tmp_path: Path) -> None:
+    problems = dl.validate(_dataset(case, tmp_path))
+    expected = _expected(case)
+    for loc, message in expected:
+        hits = [p for p in problems if str(p).startswith(loc + ": ")]
+        assert hits, f"{case.name}: nothing reported at {loc}; got {[str(p) for p in problems]}"
+        assert any(message in str(p) for p in hits), (message, [str(p) for p in hits])
+    # Nothing else is reported as an error.
+    where = {loc for loc, _ in expected}
+    extra = [str(p) for p in problems
+             if p.severity == "error" and f"{p.file}:{p.row or ''}: {p.field or '-'}" not in where]
+    assert not extra, extra
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[p.name for p in BROKEN])
+def test_load_raises_or_accepts_consistently(case: Path, tmp_path: Path) -> None:
+    path = _dataset(case, tmp_path)
+    errs = [p for p in dl.validate(path) if p.severity == "error"]
+    if errs:
+        with pytest.raises(dl.DataError) as info:
+            dl.load(path)
+        assert len(info.value.problems) == len(errs)
+    else:
+        assert len(dl.load(path).deals) > 0
+
+
+def test_mini_is_clean() -> None:
+    assert dl.validate(DATA / "mini") == []
+
+
+def test_every_problem_reported_at_once(tmp_path: Path) -> None:
+    """Several independent problems in several files come back together."""
+    target = tmp_path / "many"
+    shutil.copytree(DATA / "mini", target)
+    deals = (target / "deals.csv").read_text()
+    deals = deals.replace("chip_purchase,40,", "chip_purchase,-40,").replace(",0.03,A", ",2,A")
+    (target / "deals.csv").write_text(deals)
+    src = (target / "sources.csv").read_text().replace("https://example.com/chipco", "mailto:x")
+    (target / "sources.csv").write_text(src)
+    fields = {(p.file, p.field) for p in dl.validate(target)}
+    want = {("deals.csv", "amount_usd_bn"), ("deals.csv", "stake"), ("sources.csv", "url")}
+    assert want <= fields
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dealloop.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
+
+
+@pytest.mark.parametrize("name", ["negative_amount", "unknown_payer", "non_utf8", "missing_file"])
+def test_cli_validate_exit_1_without_traceback(name: str) -> None:
+    res = _cli("validate", str(DATA / "broken" / name))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr + res.stdout
+    loc = _expected(DATA / "broken" / name)[0][0]
+    assert loc in res.stderr
+    assert "error(s)" in res.stderr
+
+
+def test_cli_validate_clean_and_bom_exit_0() -> None:
+    assert _cli("validate", str(DATA / "mini")).returncode == 0
+    res = _cli("validate", str(DATA / "broken" / "bom"))
+    assert res.returncode == 0 and "byte-order mark" in res.stderr
+
+
+def test_cli_commands_refuse_bad_data_without_traceback(tmp_path: Path) -> None:
+    out = tmp_path / "x.graphml"
+    res = _cli("export", "--format", "graphml", "-o", str(out),
+               "--data", str(DATA / "broken" / "unknown_payer"))
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert "deals.csv:" in res.stderr
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_missing_directory() -> None:
+    res = _cli("summary", "--data", "/nonexistent/dir")
+    assert res.returncode == 1 and "does not exist" in res.stderr and "Traceback" not in res.stderr
