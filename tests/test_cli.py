@@ -115,3 +115,12 @@ def test_diff(tmp_path: Path) -> None:
     assert d["changed"]["M04"]["amount_usd_bn"] == {"old": 40.0, "new": 45.0}
     text = run("diff", str(MINI), str(new)).stdout
     assert "deals.csv: ~ M04.amount_usd_bn: 40.0 -> 45.0" in text
+
+
+def test_synth_writes_a_valid_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "syn"
+    res = run("synth", "-n", "120", "--degree", "2", "--seed", "3", "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    assert run("validate", str(out)).returncode == 0
+    data = json.loads(run("summary", "--data", str(out), "--json").stdout)
+    assert data["entities"] == 120 and data["legs"] > 150

@@ -98,7 +98,7 @@ def _table(title: str, frame: Any, fmt: str = "{:,.1f}") -> Any:
     from rich.table import Table
 
     t = Table(title=title, title_justify="left")
-    t.add_column(frame.index.name or "")
+    t.add_column(frame.index.name or "", no_wrap=True)
     for c in frame.columns:
         t.add_column(str(c), justify="right")
     for idx, row in frame.iterrows():
@@ -178,12 +178,22 @@ def summary(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     con.print(f"[bold]{s.name}[/bold] {s.version or ''}: {s.n_entities} entities, "
               f"{s.n_legs} legs, announced {s.first_announced} to {s.last_announced}")
     con.print("legs by status: " + ", ".join(f"{k} {v}" for k, v in s.legs_by_status.items()))
-    totals = s.totals.copy()
+    t = s.totals
+    totals = t[["committed", "reported", "conditional", "firm", "all"]].copy()
+    totals["legs"] = t["legs"].astype(int).astype(str)
+    totals["no amount"] = t["undisclosed_legs"].astype(int).astype(str)
+    totals["derived (apart)"] = [
+        f"{lo:,.0f}-{hi:,.0f}" if n else "" for lo, hi, n in
+        zip(t["derived_low"], t["derived_high"], t["derived_legs"], strict=True)
+    ]
+    totals.index = [k.replace("_", " ") for k in totals.index]
     totals.index.name = "kind"
-    con.print(_table("Totals by kind, USD bn (derived legs apart, as a range)", totals))
+    con.print(_table("Totals by kind, USD bn (firm = committed + reported; all adds "
+                     "conditional)", totals))
     ev = s.evidence.copy()
+    ev[["legs", "live_legs"]] = ev[["legs", "live_legs"]].astype(int).astype(str)
     ev.index.name = "evidence"
-    con.print(_table("By evidence grade, USD bn", ev))
+    con.print(_table("By evidence grade (A primary, B one report, C weak), USD bn", ev))
     con.print(f"{s.undisclosed_live} live legs have no disclosed amount and are not in any sum.")
 
 
