@@ -70,7 +70,7 @@ def chung_lu_network(
     cap = np.sqrt(size.sum() * mean_degree)
     weight = np.minimum(size, cap)
     prob = weight / weight.sum()
-    m = int(round(mean_degree * n))
+    m = round(mean_degree * n)
     debtor = rng.choice(n, size=m, p=prob).astype(np.int32)
     creditor = rng.choice(n, size=m, p=prob).astype(np.int32)
     keep = debtor != creditor
@@ -84,7 +84,8 @@ def chung_lu_network(
     pbar = owed + ext
     # Outside assets so that equity = ratio * total assets, with total assets = e + claims.
     ratio = rng.uniform(buffer[0], buffer[1], n)
-    # equity = e + claims - pbar = ratio * (e + claims)  =>  e = (pbar - (1 - ratio) claims)/(1 - ratio)
+    # equity = e + claims - pbar = ratio * (e + claims)
+    #   =>  e = (pbar - (1 - ratio) * claims) / (1 - ratio)
     e = np.maximum((pbar - (1.0 - ratio) * claims) / (1.0 - ratio), 0.0)
     e = np.maximum(e, ratio * (pbar + claims) + pbar - claims)
     return SynthNetwork(L=liabilities, e=e, external_liabilities=ext, size=size)

@@ -16,7 +16,7 @@ MINI = Path(__file__).parent / "data" / "mini"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
                           text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
 
 

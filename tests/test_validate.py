@@ -85,7 +85,7 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
                           text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
 
 

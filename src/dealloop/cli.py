@@ -268,4 +268,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    # Run the imported module, not this __main__ copy, so topic commands register on one app.
+    from dealloop.cli import main as _main
+
+    _main()

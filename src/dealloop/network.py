@@ -175,7 +175,7 @@ class DealNetwork:
     >>> {"nvidia", "openai", "oracle"} <= set(net.ids)
     True
     >>> L = net.L                      # what each firm owes each other firm, 2026-2030
-    >>> L.loc["openai", "oracle"] > 0
+    >>> bool(L.loc["openai", "oracle"] > 0)
     True
     """
 

@@ -73,7 +73,7 @@ def summarize(net: DealNetwork) -> Summary:
     --------
     >>> import dealloop as dl
     >>> s = summarize(dl.load())
-    >>> s.totals.loc["total", "all"] >= s.totals.loc["total", "firm"]
+    >>> bool(s.totals.loc["total", "all"] >= s.totals.loc["total", "firm"])
     True
     """
     deals = net.deals

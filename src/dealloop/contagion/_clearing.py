@@ -37,9 +37,17 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from . import _kernels
-from ._validation import ConvergenceError, Matrix, check_matrix, check_vector, is_sparse
+from ._validation import (
+    ConvergenceError,
+    Matrix,
+    check_matrix,
+    check_scenarios,
+    check_vector,
+    is_sparse,
+)
+from .results import Clearing
 
-__all__ = ["LiabilityNetwork", "Solution", "solve_clearing"]
+__all__ = ["LiabilityNetwork", "Solution", "clear", "default_threshold", "solve_clearing"]
 
 #: Sparse networks up to this size get a cached dense copy for batched block solves.
 DENSE_VIEW_MAX_N = 2048
@@ -71,9 +79,7 @@ class LiabilityNetwork:
         if external_liabilities is None:
             ext = np.zeros(n)
         else:
-            ext = check_vector(
-                external_liabilities, "external_liabilities", n, nonnegative=True
-            )
+            ext = check_vector(external_liabilities, "external_liabilities", n, nonnegative=True)
         owed = np.asarray(mat.sum(axis=1), dtype=np.float64).reshape(n)
         colsum = np.asarray(mat.sum(axis=0), dtype=np.float64).reshape(n)
         return cls(L=mat, pbar=owed + ext, colsum=colsum, external=ext)
@@ -450,7 +456,8 @@ def _picard_dispatch(
     k = e.shape[0]
     zeros = np.zeros(k, dtype=np.int64)
     if _kernels.use_numba(backend):
-        out = _kernels.picard(net, e, a, beta, r0, tol * _scale(net), max_iter)
+        threshold = default_threshold(net, e)
+        out = _kernels.picard(net, e, a, beta, r0, threshold, tol * _scale(net), max_iter)
         if out is not None:
             return Solution(*out)
         raise ConvergenceError(
@@ -459,3 +466,65 @@ def _picard_dispatch(
             "method='fictitious_default'."
         )
     return _picard(net, e, a, beta, r0, np.zeros(r0.shape, dtype=np.int64), zeros, tol, max_iter)
+
+
+def clear(
+    L: Matrix,
+    e: object,
+    *,
+    alpha: float,
+    beta: float,
+    external_liabilities: object,
+    which: str,
+    method: str,
+    tol: float,
+    max_iter: int,
+    backend: str,
+    model: str,
+) -> Clearing:
+    """Validate, solve and package a clearing problem (shared by EN and RV)."""
+    net = LiabilityNetwork.build(L, external_liabilities)
+    e2, batched = check_scenarios(e, "e", net.n)
+    sol = solve_clearing(
+        net, e2, alpha=alpha, beta=beta, which=which, method=method, tol=tol,
+        max_iter=max_iter, backend=backend,
+    )  # fmt: skip
+    r, received = sol.fraction, sol.incoming
+    payments = r * net.pbar
+    defaulted = e2 + received < default_threshold(net, e2)
+    net_worth = e2 + received - net.pbar
+    # Within the rounding guard a solvent firm's net worth is exactly zero.
+    net_worth[~defaulted & (net_worth < 0)] = 0.0
+    equity = np.maximum(net_worth, 0.0)
+    waves = np.where(defaulted, sol.waves, 0)
+    waves[defaulted & (waves == 0)] = np.broadcast_to(sol.iterations[:, None], waves.shape)[
+        defaulted & (waves == 0)
+    ]
+    paid_external = r * net.external
+    if alpha == 1.0 and beta == 1.0:
+        deadweight = np.zeros_like(payments)
+    else:
+        lost = (1.0 - alpha) * np.maximum(e2, 0.0) + (1.0 - beta) * received
+        deadweight = np.where(defaulted, lost, 0.0)
+
+    def unbatch(x: np.ndarray) -> np.ndarray:
+        return x if batched else x[0]
+
+    return Clearing(
+        payments=unbatch(payments),
+        net_worth=unbatch(net_worth),
+        equity=unbatch(equity),
+        defaulted=unbatch(defaulted),
+        waves=unbatch(waves),
+        pbar=net.pbar,
+        received=unbatch(received),
+        paid_external=unbatch(paid_external),
+        deadweight_loss=unbatch(deadweight),
+        iterations=sol.iterations if batched else int(sol.iterations[0]),
+        residual=sol.residual if batched else float(sol.residual[0]),
+        model=model,
+        which=which,
+        method=method,
+        alpha=alpha,
+        beta=beta,
+    )

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 __all__ = [
     "ConvergenceError",
     "Matrix",
+    "check_choice",
     "check_fraction",
     "check_matrix",
     "check_positive_int",

@@ -1,0 +1,625 @@
+"""Everything the HTML report and the dashboard show, as one JSON-safe dictionary.
+
+:func:`results_bundle` is the single place where network results are assembled for display:
+the report embeds its output, and the dashboard's JSON API serves it (or one of its parts,
+each built by the ``*_part`` function of the same name). Numbers are those of the library
+(:meth:`~dealloop.network.DealNetwork.legs`, :func:`~dealloop.summary.summarize`,
+:mod:`dealloop.circularity`, :mod:`dealloop.scenarios`); nothing here re-derives a model.
+
+Conventions of the bundle
+-------------------------
+* Money is in USD bn. Missing numbers are ``null`` (never 0, never NaN).
+* Every leg carries its ``sources`` (ids into ``sources``), every headline figure its figure id
+  and sources, every loop and per-firm measure the leg ids behind it, so every number shown
+  links to its deal legs and its sources.
+* A source's ``href`` is set only for ``http``/``https`` URLs; other URLs stay text (``url``).
+* Leg statuses are grouped for display as ``firm`` (committed, reported), ``conditional``
+  and ``dead`` (superseded, cancelled); kinds as layers ``equity``, ``credit``, ``purchase``,
+  ``contingent`` and ``other``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from .._version import __version__
+from ..data.read import split_refs
+from ..data.schema import FIRM_STATUSES, HEADLINE_METRICS, LIVE_STATUSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..network import DealNetwork
+
+SCHEMA = "dealloop.results/1"
+DEFAULT_HORIZON = (2026, 2030)
+#: Loops kept in the bundle (largest money first); the full count is reported beside them.
+MAX_LOOPS = 200
+
+LAYER_OF_KIND = {
+    "equity_investment": "equity",
+    "warrant": "equity",
+    "loan": "credit",
+    "bond": "credit",
+    "private_credit": "credit",
+    "compute_contract": "purchase",
+    "chip_purchase": "purchase",
+    "revenue_share": "purchase",
+    "capacity_backstop": "contingent",
+    "other": "other",
+}
+STATUS_GROUP = {
+    "committed": "firm",
+    "reported": "firm",
+    "conditional": "conditional",
+    "superseded": "dead",
+    "cancelled": "dead",
+}
+
+
+# ------------------------------------------------------------------------------ helpers
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy scalars, arrays, NaN, pandas NA, dates and tuples made JSON-safe.
+
+    NaN and infinities become ``None`` so the result passes ``json.dumps(allow_nan=False)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> jsonable({"a": np.float64("nan"), "b": (np.int64(2), 1.5)})
+    {'a': None, 'b': [2, 1.5]}
+    """
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, Mapping):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, dt.date | dt.datetime):
+        return obj.isoformat()
+    if hasattr(obj, "to_dict") and callable(obj.to_dict) and not hasattr(obj, "dtype"):
+        return jsonable(obj.to_dict())
+    if hasattr(obj, "tolist"):  # numpy arrays and scalars
+        return jsonable(obj.tolist())
+    if hasattr(obj, "item"):
+        return jsonable(obj.item())
+    try:
+        import pandas as pd
+
+        if obj is pd.NA or obj is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    return str(obj)
+
+
+def _val(v: Any) -> Any:
+    """A cell as a JSON value: NaN / NA -> None, numpy -> Python."""
+    return jsonable(v) if not (isinstance(v, float) and math.isnan(v)) else None
+
+
+def _text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    try:
+        import pandas as pd
+
+        if v is pd.NA:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    s = str(v)
+    return s if s else None
+
+
+def safe_href(url: Any) -> str | None:
+    """``url`` when it is an absolute ``http(s)`` URL that may become a link, else ``None``.
+
+    Examples
+    --------
+    >>> safe_href("https://example.com/a?b=1")
+    'https://example.com/a?b=1'
+    >>> safe_href("javascript:alert(1)") is None
+    True
+    >>> safe_href(" JAVASCRIPT:alert(1)") is None
+    True
+    """
+    text = _text(url)
+    if text is None or text != text.strip() or any(ord(c) < 0x20 for c in text):
+        return None
+    try:
+        parsed = urlparse(text)
+    except ValueError:
+        return None
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        return None
+    return text
+
+
+def _horizon_label(horizon: Sequence[Any] | None) -> dict[str, Any] | None:
+    if horizon is None:
+        return None
+    return {"start": str(horizon[0]), "end": str(horizon[1])}
+
+
+# ------------------------------------------------------------------------------ parts
+def dataset_part(net: DealNetwork) -> dict[str, Any]:
+    """Name, title, version and date of the dataset, with its size.
+
+    ``date`` is the descriptor's ``created`` date, else the latest date in the data (legs
+    announced, figures, sources).
+    """
+    meta = net.meta
+    date = _text(meta.get("created"))
+    if date is None:
+        dates = [str(d) for frame, col in ((net.deals, "announced"), (net.sources, "date"))
+                 if frame is not None and col in frame for d in frame[col].dropna()]
+        date = max(dates) if dates else None
+    return {
+        "name": _text(meta.get("name")) or (net.path.name if net.path else "dataset"),
+        "title": _text(meta.get("title")),
+        "version": _text(meta.get("version")),
+        "date": date,
+        "entities": len(net.entities),
+        "legs": len(net.deals),
+        "sources": len(net.sources),
+        "dealloop_version": __version__,
+    }
+
+
+def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
+    """Source id -> ``url`` (text), ``href`` (only for http(s)), ``publisher``, ``title``,
+    ``date``."""
+    out: dict[str, dict[str, Any]] = {}
+    for rec in net.sources.to_dict("records"):
+        url = _text(rec.get("url"))
+        out[str(rec["id"])] = {
+            "url": url,
+            "href": safe_href(url),
+            "publisher": _text(rec.get("publisher")),
+            "title": _text(rec.get("title")),
+            "date": _text(rec.get("date")),
+        }
+    return out
+
+
+def entities_part(net: DealNetwork) -> list[dict[str, Any]]:
+    """One record per entity: its columns, headline figures with the figure id and sources
+    behind each, and its rows of ``figures.csv``."""
+    ents = net.entities
+    prov = net.provenance
+    figures = net.figures if net.figures is not None else None
+    fig_sources: dict[str, list[str]] = {}
+    per_entity: dict[str, list[dict[str, Any]]] = {}
+    if figures is not None and len(figures):
+        for rec in figures.to_dict("records"):
+            srcs = split_refs(rec.get("sources"))
+            fig_sources[str(rec["id"])] = srcs
+            per_entity.setdefault(str(rec["entity"]), []).append({
+                "id": str(rec["id"]),
+                "metric": _text(rec.get("metric")),
+                "value": _val(rec.get("value")),
+                "unit": _text(rec.get("unit")),
+                "period": _text(rec.get("period")),
+                "as_of": _text(rec.get("as_of")),
+                "counterparty": _text(rec.get("counterparty")),
+                "sources": srcs,
+                "notes": _text(rec.get("notes")),
+            })
+    out = []
+    for idx, rec in zip(ents.index, ents.to_dict("records"), strict=True):
+        own_sources = split_refs(rec.get("sources"))
+        headline: dict[str, Any] = {}
+        for col in HEADLINE_METRICS:
+            value = _val(rec.get(col))
+            if value is None:
+                continue
+            origin = None
+            if prov is not None and col in prov.columns and idx in prov.index:
+                origin = _text(prov.at[idx, col])
+            if origin in (None, "entities.csv"):
+                headline[col] = {"value": value, "figure": None, "sources": own_sources}
+            else:
+                headline[col] = {"value": value, "figure": origin,
+                                 "sources": fig_sources.get(origin, [])}
+        out.append({
+            "id": str(rec["id"]),
+            "name": _text(rec.get("name")) or str(rec["id"]),
+            "kind": _text(rec.get("kind")),
+            "country": _text(rec.get("country")),
+            "listed": _val(rec.get("listed")),
+            "ticker": _text(rec.get("ticker")),
+            "parent": _text(rec.get("parent")),
+            "as_of": _text(rec.get("as_of")),
+            "headline": headline,
+            "sources": own_sources,
+            "notes": _text(rec.get("notes")),
+            "figures": per_entity.get(str(rec["id"]), []),
+        })
+    return out
+
+
+def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
+              ) -> list[dict[str, Any]]:
+    """Every leg (dead ones included, for history) with the value the library counts.
+
+    ``value`` is :meth:`DealNetwork.legs`'s counted value (``null`` when undisclosed, the
+    remainder for an aggregate); ``value_in_horizon`` the part of it inside ``horizon``.
+    ``counted`` says whether the leg enters totals (live and not fully covered by its parts).
+    """
+    from ..data.schema import STATUSES
+
+    legs = net.legs(statuses=STATUSES, horizon=tuple(horizon) if horizon else None)
+    out = []
+    for rec in legs.to_dict("records"):
+        status = str(rec["status"])
+        kind = str(rec["kind"])
+        out.append({
+            "id": str(rec["id"]),
+            "payer": str(rec["payer"]),
+            "payee": str(rec["payee"]),
+            "kind": kind,
+            "layer": LAYER_OF_KIND.get(kind, "other"),
+            "status": status,
+            "status_group": STATUS_GROUP.get(status, "dead"),
+            "evidence": _text(rec.get("evidence")),
+            "basis": _text(rec.get("basis")),
+            "amount_usd_bn": _val(rec.get("amount_usd_bn")),
+            "amount_low": _val(rec.get("amount_low")),
+            "amount_high": _val(rec.get("amount_high")),
+            "value": _val(rec.get("value")),
+            "value_low": _val(rec.get("value_low")),
+            "value_high": _val(rec.get("value_high")),
+            "value_note": _text(rec.get("value_note")),
+            "value_in_horizon": _val(rec.get("value_in_horizon")),
+            "horizon_share": _val(rec.get("horizon_share")),
+            "counted": status in LIVE_STATUSES,
+            "condition": _text(rec.get("condition")),
+            "announced": _text(rec.get("announced")),
+            "start": _text(rec.get("start")),
+            "end": _text(rec.get("end")),
+            "stake": _val(rec.get("stake")),
+            "supersedes": split_refs(rec.get("supersedes")),
+            "part_of": _text(rec.get("part_of")),
+            "sources": split_refs(rec.get("sources")),
+            "notes": _text(rec.get("notes")),
+        })
+    return out
+
+
+def summary_part(net: DealNetwork) -> dict[str, Any]:
+    """:func:`dealloop.summary.summarize` as a dictionary (the CLI's ``summary --json``)."""
+    from ..summary import summarize
+
+    return jsonable(summarize(net).to_dict())
+
+
+def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
+               ) -> dict[str, Any]:
+    """Who pays whom over ``horizon``: merged payer -> payee links for the Sankey.
+
+    Two selections: ``firm`` (committed and reported legs) and ``all`` (every live leg, adding
+    conditional ones). Contingent backstops are left out (they move no cash unless triggered);
+    undisclosed legs are listed on their link but add nothing to its amount.
+    """
+    h = tuple(horizon) if horizon else None
+    out: dict[str, Any] = {"horizon": _horizon_label(h), "units": "USD bn"}
+    for name, statuses in (("firm", FIRM_STATUSES), ("all", LIVE_STATUSES)):
+        g = net.flow_graph(statuses=statuses, horizon=h)
+        links = []
+        for payer, payee, d in g.edges(data=True):
+            if not d["amount"] > 0:
+                continue
+            links.append({"payer": payer, "payee": payee, "amount": round(d["amount"], 6),
+                          "legs": list(d["legs"])})
+        links.sort(key=lambda x: -x["amount"])
+        out[name] = links
+    return out
+
+
+def history_part(net: DealNetwork) -> list[dict[str, Any]]:
+    """Reference figures from ``history.csv`` (dot-com bust, exposures), with their sources."""
+    if net.history is None or not len(net.history):
+        return []
+    return [{
+        "id": str(rec["id"]),
+        "topic": _text(rec.get("topic")),
+        "metric": _text(rec.get("metric")),
+        "value": _val(rec.get("value")),
+        "unit": _text(rec.get("unit")),
+        "date": _text(rec.get("date")),
+        "sources": split_refs(rec.get("sources")),
+        "notes": _text(rec.get("notes")),
+    } for rec in net.history.to_dict("records")]
+
+
+def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
+    """Deterministic node positions (x, y, roughly in [-1, 1]) for the graph.
+
+    ForceAtlas2 (``networkx.forceatlas2_layout``, fixed seed, strong gravity so small
+    components stay near the rest, node sizes to limit overlaps) on the undirected graph of
+    live legs weighted by the log of their money; the same dataset always draws the same way.
+    """
+    import networkx as nx
+    import numpy as np
+
+    g = nx.Graph()
+    g.add_nodes_from(net.ids)
+    legs = net.legs(statuses=LIVE_STATUSES)
+    for payer, payee, value in legs[["payer", "payee", "value"]].itertuples(index=False):
+        w = 1.0 + math.log1p(value) if isinstance(value, float) and value == value else 1.0
+        if payer == payee:
+            continue
+        if g.has_edge(payer, payee):
+            g.edges[payer, payee]["weight"] += w
+        else:
+            g.add_edge(payer, payee, weight=w)
+    if len(g) == 0:
+        return {}
+    if len(g) == 1:
+        return {net.ids[0]: [0.0, 0.0]}
+    size = {n: 1.0 + 0.3 * g.degree(n) for n in g}
+    pos = nx.forceatlas2_layout(g, seed=seed, max_iter=400, strong_gravity=True, gravity=0.6,
+                                scaling_ratio=6.0, weight="weight", node_size=size)
+    xy = np.array([pos[n] for n in g])
+    xy -= xy.mean(axis=0)
+    scale = np.abs(xy).max() or 1.0
+    xy /= scale
+    return {str(n): [round(float(x), 4), round(float(y), 4)] for n, (x, y) in zip(g, xy,
+                                                                                 strict=True)}
+
+
+# ------------------------------------------------------------------------------ loops
+def _cycles_function() -> Any:
+    """:func:`dealloop.circularity.cycles`, or ``None`` when not installed."""
+    try:
+        from .. import circularity
+    except ImportError:  # pragma: no cover
+        return None
+    fn = getattr(circularity, "cycles", None)
+    if fn is None:  # the package may not re-export its submodule's function (yet)
+        import importlib
+
+        try:
+            fn = importlib.import_module(".cycles", circularity.__name__)
+        except ImportError:
+            return None
+    if not callable(fn):
+        fn = getattr(fn, "cycles", None)
+    return fn
+
+
+def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) -> dict[str, Any]:
+    """The money loops of :func:`dealloop.circularity.cycles` (every live leg, full amounts).
+
+    ``LoopSet.to_dict()`` (the CLI's ``cycles --json``) with, per loop, an ``id`` and
+    ``firm`` (True when every hop has a committed or reported leg, so the loop does not
+    depend on conditional legs), and ``participation`` also given as ``by_firm``
+    (firm -> record). At most ``limit`` loops are listed; counts cover all.
+    """
+    fn = _cycles_function()
+    if fn is None:
+        return {"method": None, "max_length": max_length, "n_loops": 0, "n_listed": 0,
+                "loops": [], "participation": [], "by_firm": {}}
+    raw = jsonable(fn(net, max_length=max_length, limit=limit).to_dict())
+    status = dict(zip(net.deals["id"], net.deals["status"], strict=True))
+    for rank, loop in enumerate(raw["loops"], 1):
+        loop["id"] = f"loop-{rank}"
+        loop["firm"] = all(any(status.get(x) in FIRM_STATUSES for x in hop["legs"])
+                           for hop in loop["hops"])
+    raw["method"] = "dealloop.circularity.cycles"
+    raw["by_firm"] = {p["firm"]: p for p in raw.get("participation", [])}
+    return raw
+
+
+# ------------------------------------------------------------------------------ measures
+def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON,
+                  loops: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Per-firm circularity and concentration, one row per entity, with column descriptions.
+
+    Always: money in and out of the firm over ``horizon`` on firm and on all live legs, its
+    number of legs and of loops. Added when :mod:`dealloop.circularity` provides them:
+    self-financed revenue, customer concentration, commitment coverage (see ``columns``).
+    ``legs`` maps each firm to the ids of its live legs, the rows behind its numbers.
+    """
+    h = tuple(horizon) if horizon else None
+    legs = net.legs(statuses=LIVE_STATUSES, horizon=h)
+    firm_mask = legs["status"].isin(FIRM_STATUSES)
+    flows = legs[legs["kind"] != "capacity_backstop"]
+    money = flows["value_in_horizon"]
+
+    def by(col: str, mask: pd.Series) -> dict[str, float]:
+        return money[mask].groupby(flows.loc[mask, col]).sum().to_dict()
+
+    everything = flows["status"].notna()
+    in_firm, out_firm = by("payee", firm_mask.loc[flows.index]), by("payer",
+                                                                    firm_mask.loc[flows.index])
+    in_all, out_all = by("payee", everything), by("payer", everything)
+    by_firm = (loops or {}).get("by_firm", {})
+    columns: list[dict[str, Any]] = [
+        {"key": "inflow_firm", "label": "In (firm)", "unit": "USD bn",
+         "description": "Money received over the horizon on committed and reported legs."},
+        {"key": "inflow_all", "label": "In (all)", "unit": "USD bn",
+         "description": "Money received over the horizon on every live leg (adds "
+                        "conditional)."},
+        {"key": "outflow_firm", "label": "Out (firm)", "unit": "USD bn",
+         "description": "Money paid over the horizon on committed and reported legs."},
+        {"key": "outflow_all", "label": "Out (all)", "unit": "USD bn",
+         "description": "Money paid over the horizon on every live leg."},
+        {"key": "legs", "label": "Legs", "unit": "count",
+         "description": "Live legs where the firm pays or is paid."},
+        {"key": "loops", "label": "Loops", "unit": "count",
+         "description": "Money loops through the firm (dealloop.circularity.cycles)."},
+        {"key": "loop_money", "label": "Loop money", "unit": "USD bn",
+         "description": "Sum of the money that can go round each loop through the firm; "
+                        "loops share legs, so read it as exposure to circularity, not cash."},
+    ]
+    rows: dict[str, dict[str, Any]] = {}
+    firm_legs: dict[str, list[str]] = {}
+    for eid in net.ids:
+        mine = legs[(legs["payer"] == eid) | (legs["payee"] == eid)]
+        firm_legs[eid] = [str(x) for x in mine["id"]]
+        rows[eid] = {
+            "inflow_firm": round(in_firm.get(eid, 0.0), 6),
+            "inflow_all": round(in_all.get(eid, 0.0), 6),
+            "outflow_firm": round(out_firm.get(eid, 0.0), 6),
+            "outflow_all": round(out_all.get(eid, 0.0), 6),
+            "legs": len(mine),
+            "loops": int(by_firm.get(eid, {}).get("n_loops", 0)),
+            "loop_money": _val(by_firm.get(eid, {}).get("loop_money", 0.0)),
+        }
+    pending: list[str] = []
+    for extra in _circularity_measures(net, h):
+        if extra.get("pending"):
+            pending.append(extra["pending"])
+            continue
+        columns.extend(extra["columns"])
+        for eid, values in extra["rows"].items():
+            rows.setdefault(eid, {}).update(values)
+    return {"horizon": _horizon_label(h), "columns": columns,
+            "rows": [{"id": eid, **vals} for eid, vals in rows.items()],
+            "legs": firm_legs, "pending": pending}
+
+
+_MEASURES = (
+    # (function name in dealloop.circularity, column label, unit, description)
+    ("self_financed_revenue", "Self-financed revenue", "fraction",
+     "Share of the firm's revenue paid with money its suppliers or investors put in."),
+    ("customer_concentration", "Customer concentration", "index",
+     "How concentrated the firm's in-network customers are (see dealloop.circularity)."),
+    ("commitment_coverage", "Commitment coverage", "ratio",
+     "Resources over commitments due in the horizon (see dealloop.circularity)."),
+)
+
+
+def _circularity_measures(net: DealNetwork, horizon: tuple[Any, ...] | None
+                          ) -> Iterable[dict[str, Any]]:
+    """Per-firm measures from :mod:`dealloop.circularity`, whichever are available."""
+    try:
+        from .. import circularity
+    except ImportError:
+        circularity = None
+    for name, label, unit, description in _MEASURES:
+        fn = getattr(circularity, name, None) if circularity is not None else None
+        if fn is None:
+            yield {"pending": f"dealloop.circularity.{name}"}
+            continue
+        try:
+            result = fn(net, horizon=horizon) if horizon is not None else fn(net)
+        except TypeError:
+            result = fn(net)
+        yield _measure_columns(name, label, unit, description, result)
+
+
+def _measure_columns(name: str, label: str, unit: str, description: str, result: Any
+                     ) -> dict[str, Any]:
+    """A measure's result (Series, DataFrame or mapping, per firm) as bundle columns."""
+    import pandas as pd
+
+    if hasattr(result, "to_frame") and not isinstance(result, pd.Series | pd.DataFrame):
+        result = result.to_frame()
+    if isinstance(result, pd.Series):
+        result = result.to_frame(name)
+    if isinstance(result, Mapping):
+        result = pd.DataFrame({name: pd.Series(result)})
+    frame = result
+    if "id" in frame.columns:
+        frame = frame.set_index("id")
+    elif "entity" in frame.columns:
+        frame = frame.set_index("entity")
+    columns = []
+    rows: dict[str, dict[str, Any]] = {}
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    for c in numeric:
+        key = name if c == name or len(numeric) == 1 else f"{name}.{c}"
+        columns.append({"key": key, "label": label if key == name else f"{label}: {c}",
+                        "unit": unit, "description": description})
+        for eid, v in frame[c].items():
+            rows.setdefault(str(eid), {})[key] = _val(v)
+    return {"columns": columns, "rows": rows}
+
+
+# ------------------------------------------------------------------------------ stress
+def stress_part(scenario: Any, net: DealNetwork) -> dict[str, Any]:
+    """Run one scenario (a loaded scenario, a shipped name or a file path) on ``net``.
+
+    Returns ``name``, ``title``, ``description`` and ``result`` (the scenario engine's
+    ``StressResult.to_dict()``, the CLI's ``stress --json``).
+    """
+    from .. import scenarios as sc
+
+    loaded = sc.load(scenario) if isinstance(scenario, str) or hasattr(scenario, "__fspath__") \
+        else scenario
+    result = sc.run(loaded, net)
+    return {
+        "name": _text(getattr(loaded, "name", None)) or str(scenario),
+        "title": _text(getattr(loaded, "title", None)),
+        "description": _text(getattr(loaded, "description", None)),
+        "result": jsonable(result.to_dict()),
+    }
+
+
+# ------------------------------------------------------------------------------ the bundle
+def results_bundle(
+    net: DealNetwork,
+    scenarios: Iterable[Any] = (),
+    *,
+    horizon: Sequence[Any] | None = DEFAULT_HORIZON,
+    max_loop_length: int = 6,
+    layout: bool = True,
+) -> dict[str, Any]:
+    """Everything the report and the dashboard show, JSON-safe.
+
+    Parameters
+    ----------
+    net : the network (``dealloop.load(...)``).
+    scenarios : scenarios to run (loaded scenarios, shipped names or file paths).
+    horizon : years (or dates) over which contracts are apportioned; ``None`` for full terms.
+    max_loop_length : longest loop searched, in firms.
+    layout : include deterministic graph positions (``layout``).
+
+    Returns
+    -------
+    dict
+        ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
+        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``layout`` and
+        ``pending`` (library parts not available in this installation).
+
+    Examples
+    --------
+    >>> import json, dealloop as dl
+    >>> b = results_bundle(dl.load("tests/data/mini"), layout=False)
+    >>> b["dataset"]["legs"], len(b["entities"])
+    (12, 5)
+    >>> _ = json.dumps(b, allow_nan=False)
+    """
+    loops = loops_part(net, max_loop_length)
+    measures = measures_part(net, horizon, loops)
+    pending = list(measures["pending"])
+    if loops["method"] is None:
+        pending.append("dealloop.circularity.cycles")
+    stress = [stress_part(s, net) for s in scenarios]
+    return {
+        "schema": SCHEMA,
+        "dataset": dataset_part(net),
+        "horizon": _horizon_label(horizon),
+        "sources": sources_part(net),
+        "entities": entities_part(net),
+        "legs": legs_part(net, horizon),
+        "summary": summary_part(net),
+        "loops": loops,
+        "measures": measures,
+        "flows": flows_part(net, horizon),
+        "history": history_part(net),
+        "stress": stress,
+        "layout": layout_part(net) if layout else {},
+        "pending": pending,
+    }

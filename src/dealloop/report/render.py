@@ -1,0 +1,166 @@
+"""Render the results bundle as one self-contained HTML file.
+
+The page needs no server and no network: the vendored Cytoscape.js and Plotly.js builds, the
+page's own script and style, and the data are all inlined. Safety rules:
+
+* the Jinja2 template autoescapes everything it prints;
+* the data go in a ``<script type="application/json">`` block with ``<``, ``>``, ``&`` and the
+  JavaScript line separators written as ``\\uXXXX`` escapes, so no value can close the tag;
+* the page's script builds every element with ``textContent`` (never ``innerHTML`` for data)
+  and makes ``<a href>`` links only of ``http``/``https`` URLs;
+* a Content-Security-Policy allows only the page's own inline scripts (by hash), no network
+  connection, no plug-ins and no form submission.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..network import DealNetwork
+
+#: Vendored libraries inlined into the report, in load order: (file, licence file, label).
+VENDORED_SCRIPTS = (
+    ("cytoscape.min.js", "cytoscape.LICENSE.txt", "Cytoscape.js"),
+    ("plotly-dealloop.min.js", "plotly-dealloop.LICENSE.txt", "Plotly.js (bar + sankey build)"),
+)
+#: The page's own assets, shared with the dashboard (``report/templates``).
+APP_SCRIPT = "dealloop.js"
+APP_STYLE = "dealloop.css"
+REPORT_SCRIPT = "report.js"
+
+_JSON_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_RE = re.compile("[<>&\u2028\u2029]")
+_SCRIPT_CLOSE = re.compile(r"</(script)", re.IGNORECASE)
+_STYLE_CLOSE = re.compile(r"</(style)", re.IGNORECASE)
+
+
+def embed_json(obj: Any) -> str:
+    """``obj`` as JSON that is safe inside ``<script type="application/json">``.
+
+    Examples
+    --------
+    >>> embed_json({"name": "</script><img src=x>"})
+    '{"name":"\\\\u003c/script\\\\u003e\\\\u003cimg src=x\\\\u003e"}'
+    """
+    text = json.dumps(obj, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_RE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+
+
+def inline_script(code: str) -> str:
+    """JavaScript made safe to inline in a ``<script>`` element.
+
+    ``</script`` and ``<!--`` cannot appear in a classic script element's text; in JavaScript
+    they only occur inside strings, regular expressions or comments, where ``<\\/script`` and
+    ``<\\!--`` mean the same.
+    """
+    return _SCRIPT_CLOSE.sub(r"<\\/\1", code).replace("<!--", "<\\!--")
+
+
+def csp_hash(code: str) -> str:
+    """The CSP source expression (``'sha256-...'``) allowing an inline script."""
+    digest = hashlib.sha256(code.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def asset_text(package: str, name: str) -> str:
+    """Text of a file shipped in ``dealloop.report.<package>`` (``vendor`` or ``templates``)."""
+    return _asset_text(package, name)
+
+
+@cache
+def _asset_text(package: str, name: str) -> str:
+    return (resources.files("dealloop.report") / package / name).read_text(encoding="utf-8")
+
+
+def _environment() -> Any:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("dealloop.report", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_report(bundle: dict[str, Any]) -> str:
+    """The report page for a bundle from :func:`dealloop.report.results_bundle`.
+
+    Returns
+    -------
+    str
+        A complete HTML document; everything it needs is inline.
+    """
+    from markupsafe import Markup
+
+    scripts = [inline_script(asset_text("vendor", f)) for f, _, _ in VENDORED_SCRIPTS]
+    scripts.append(inline_script(asset_text("templates", APP_SCRIPT)))
+    scripts.append(inline_script(asset_text("templates", REPORT_SCRIPT)))
+    csp = "; ".join([
+        "default-src 'none'",
+        "script-src " + " ".join(csp_hash(s) for s in scripts),
+        "style-src 'unsafe-inline'",
+        "img-src data: blob:",
+        "font-src data:",
+        "connect-src 'none'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "object-src 'none'",
+    ])
+    licences = [
+        {"label": label, "file": f, "text": asset_text("vendor", lic)}
+        for f, lic, label in VENDORED_SCRIPTS
+    ]
+    versions = json.loads(asset_text("vendor", "VERSIONS.json"))
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        b=bundle,
+        dataset=bundle["dataset"],
+        csp=csp,
+        style=Markup(_STYLE_CLOSE.sub(r"<\\/\1", asset_text("templates", APP_STYLE))),
+        data_json=Markup(embed_json(bundle)),
+        scripts=[Markup(s) for s in scripts],
+        licences=licences,
+        versions=versions,
+    )
+
+
+def write_report(
+    net: DealNetwork,
+    path: str | Path,
+    scenarios: Iterable[Any] = (),
+    *,
+    horizon: Sequence[Any] | None = (2026, 2030),
+) -> Path:
+    """Build the bundle for ``net`` and ``scenarios`` and write the report to ``path``.
+
+    The file is written atomically: on any error the previous file (if any) is left intact.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, dealloop as dl
+    >>> out = write_report(dl.load("tests/data/mini"), pathlib.Path(tempfile.mkdtemp()) / "r.html")
+    >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    True
+    """
+    from ..data.write import atomic_write_text
+    from .bundle import results_bundle
+
+    bundle = results_bundle(net, scenarios, horizon=horizon)
+    return atomic_write_text(path, render_report(bundle))

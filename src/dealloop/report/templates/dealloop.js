@@ -1,0 +1,860 @@
+/* dealloop: the graph, tables and charts of the report and the dashboard.
+ *
+ * Reads a results bundle (dealloop.report.bundle.results_bundle, or a part of it served by the
+ * dashboard's JSON API) and builds the page. Safety rules: every piece of data is put in the page
+ * with textContent or as a DOM property, never as HTML; links are made only of http(s) URLs;
+ * strings handed to Plotly (which reads a few HTML-like tags in labels) are entity-escaped first.
+ */
+(function () {
+  'use strict';
+
+  var KIND_COLOURS = {
+    chip_vendor: '#5b8c00', ai_lab: '#7c3aed', hyperscaler: '#2563eb', neocloud: '#0891b2',
+    cloud: '#0ea5e9', investor: '#ca8a04', lender: '#b45309', developer: '#db2777',
+    spv: '#64748b', other: '#94a3b8'
+  };
+  var LAYER_COLOURS = {
+    equity: '#16a34a', credit: '#dc2626', purchase: '#2563eb', contingent: '#9333ea',
+    other: '#6b7280'
+  };
+  var LAYER_LABELS = {
+    equity: 'Equity and warrants', credit: 'Loans, bonds, private credit',
+    purchase: 'Purchases (chips, compute)', contingent: 'Backstops (contingent)', other: 'Other'
+  };
+  var GROUP_LABELS = {
+    firm: 'Firm (committed, reported)', conditional: 'Conditional ("up to", LOI)',
+    dead: 'Superseded or cancelled'
+  };
+  var SAFE_ATTRS = {
+    id: 1, title: 1, type: 1, name: 1, value: 1, min: 1, max: 1, step: 1, colspan: 1,
+    role: 1, for: 1, scope: 1, placeholder: 1, 'aria-label': 1, 'aria-live': 1,
+    'aria-expanded': 1, 'aria-pressed': 1, 'aria-sort': 1, tabindex: 1, hidden: 1
+  };
+
+  // ------------------------------------------------------------------ DOM helpers
+  /** Build an element. Children are nodes or text (never parsed as HTML). */
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === null || v === undefined || v === false) return;
+        if (k === 'class') el.className = v;
+        else if (k === 'dataset') Object.keys(v).forEach(function (d) { el.dataset[d] = String(v[d]); });
+        else if (k === 'on') Object.keys(v).forEach(function (ev) { el.addEventListener(ev, v[ev]); });
+        else if (k === 'checked' || k === 'selected' || k === 'disabled') el[k] = !!v;
+        else if (k === 'style') Object.keys(v).forEach(function (p) { el.style.setProperty(p, v[p]); });
+        else if (SAFE_ATTRS[k] || k.indexOf('data-') === 0) el.setAttribute(k, String(v));
+        else throw new Error('dealloop: attribute not allowed: ' + k);
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
+    return el;
+  }
+
+  /** Append children (nodes, text, arrays of them) to `el`; text is never parsed as HTML. */
+  function append(el) {
+    for (var i = 1; i < arguments.length; i++) appendOne(el, arguments[i]);
+    return el;
+  }
+
+  function appendOne(el, child) {
+    if (child === null || child === undefined || child === false) return;
+    if (Array.isArray(child)) { child.forEach(function (c) { appendOne(el, c); }); return; }
+    if (child instanceof Node) { el.appendChild(child); return; }
+    el.appendChild(document.createTextNode(String(child)));
+  }
+
+  function clear(el) { while (el.firstChild) el.removeChild(el.firstChild); return el; }
+
+  /** An http(s) URL as a string, or null for anything else (javascript:, data:, relative...). */
+  function safeHref(url) {
+    if (typeof url !== 'string' || url !== url.trim()) return null;
+    try {
+      var u = new URL(url);
+      if (u.protocol === 'http:' || u.protocol === 'https:') return u.href;
+    } catch (e) { /* not a URL */ }
+    return null;
+  }
+
+  /** A link when the URL is http(s); otherwise the URL as plain text. */
+  function link(url, text) {
+    var href = safeHref(url);
+    var label = text === undefined || text === null ? (url || '') : text;
+    if (!href) return h('span', { class: 'dl-url-text' }, label);
+    var a = h('a', { class: 'dl-ext' }, label);
+    a.href = href;
+    a.rel = 'noopener noreferrer nofollow';
+    a.target = '_blank';
+    return a;
+  }
+
+  /** Escape text for Plotly, which interprets a few HTML-like tags in its labels. */
+  function plotlyText(s) {
+    return String(s === null || s === undefined ? '' : s)
+      .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  }
+
+  // ------------------------------------------------------------------ formatting
+  function fmtMoney(v) {
+    if (v === null || v === undefined || isNaN(v)) return 'n/a';
+    var a = Math.abs(v);
+    if (a >= 1000) return '$' + (v / 1000).toLocaleString('en-US', { maximumFractionDigits: 2 }) + 'T';
+    if (a >= 100) return '$' + v.toLocaleString('en-US', { maximumFractionDigits: 0 }) + 'bn';
+    if (a >= 1) return '$' + v.toLocaleString('en-US', { maximumFractionDigits: 1 }) + 'bn';
+    if (a === 0) return '$0';
+    return '$' + v.toLocaleString('en-US', { maximumFractionDigits: 2 }) + 'bn';
+  }
+
+  function fmtValue(v, unit) {
+    if (v === null || v === undefined || (typeof v === 'number' && isNaN(v))) return 'n/a';
+    if (typeof v !== 'number') return String(v);
+    if (!unit || unit === 'USD bn' || unit === 'usd_bn') return fmtMoney(v);
+    if (unit === 'fraction' || unit === 'share') return (100 * v).toLocaleString('en-US', { maximumFractionDigits: 1 }) + '%';
+    if (unit === 'count') return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
+    if (unit === '%') return v.toLocaleString('en-US', { maximumFractionDigits: 1 }) + '%';
+    return v.toLocaleString('en-US', { maximumFractionDigits: 2 }) + (unit === 'ratio' || unit === 'index' ? '' : ' ' + unit);
+  }
+
+  function humanise(s) { return String(s || '').replace(/_/g, ' '); }
+
+  // ------------------------------------------------------------------ context
+  /** Index a bundle (or a partial one from the API) for look-ups. */
+  function context(b) {
+    var ctx = { b: b, ent: {}, leg: {}, src: b.sources || {}, loopsByFirm: {}, hooks: {} };
+    (b.entities || []).forEach(function (e) { ctx.ent[e.id] = e; });
+    (b.legs || []).forEach(function (l) { ctx.leg[l.id] = l; });
+    var loops = (b.loops && b.loops.loops) || [];
+    loops.forEach(function (lp) {
+      lp.firms.forEach(function (f) { (ctx.loopsByFirm[f] = ctx.loopsByFirm[f] || []).push(lp); });
+    });
+    return ctx;
+  }
+
+  function name(ctx, id) { var e = ctx.ent[id]; return e ? e.name : id; }
+
+  function loopPath(ctx, lp) {
+    return lp.firms.concat([lp.firms[0]]).map(function (f) { return name(ctx, f); }).join(' \u2192 ');
+  }
+
+  // ------------------------------------------------------------------ trace: number -> legs -> sources
+  function sourceList(ctx, ids) {
+    if (!ids || !ids.length) return h('span', { class: 'dl-muted' }, 'no source');
+    var out = h('span', { class: 'dl-sources' });
+    ids.forEach(function (sid, k) {
+      var s = ctx.src[sid];
+      if (k) append(out, ' ');
+      if (!s) { append(out, h('span', { class: 'dl-muted' }, '[' + sid + ']')); return; }
+      var label = '[' + sid + ']';
+      var a = link(s.href || s.url, label);
+      a.title = [s.publisher, s.title, s.date, s.url].filter(Boolean).join(' \u2014 ');
+      append(out, a);
+    });
+    return out;
+  }
+
+  function legLine(ctx, l) {
+    return [name(ctx, l.payer), ' \u2192 ', name(ctx, l.payee)];
+  }
+
+  /** Show which legs (and sources) are behind a number. */
+  function trace(ctx, title, legIds, note) {
+    var box = document.getElementById('trace');
+    if (!box) return;
+    clear(box);
+    var legs = (legIds || []).map(function (id) { return ctx.leg[id] || { id: id, missing: true }; });
+    var rows = legs.map(function (l) {
+      if (l.missing) return h('tr', null, h('td', null, l.id), h('td', { colspan: 6 }, 'not in this view'));
+      return h('tr', { dataset: { leg: l.id } },
+        h('td', null, legButton(ctx, l.id)),
+        h('td', null, legLine(ctx, l)),
+        h('td', null, humanise(l.kind)),
+        h('td', null, h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status)),
+        h('td', { class: 'dl-n' }, fmtMoney(l.value)),
+        h('td', { class: 'dl-n' }, fmtMoney(l.value_in_horizon)),
+        h('td', null, sourceList(ctx, l.sources)));
+    });
+    append(box, h('div', { class: 'dl-trace-card', role: 'dialog', 'aria-label': 'Deal legs behind a number' },
+      h('div', { class: 'dl-trace-head' },
+        h('strong', null, title),
+        h('button', { class: 'dl-close', type: 'button', title: 'Close', on: { click: function () { box.hidden = true; } } }, '\u00d7')),
+      note ? h('p', { class: 'dl-help' }, note) : null,
+      legs.length ? h('table', { class: 'dl-table dl-compact' },
+        h('thead', null, h('tr', null, h('th', null, 'Leg'), h('th', null, 'Payer \u2192 payee'), h('th', null, 'Kind'),
+          h('th', null, 'Status'), h('th', null, 'Counted'), h('th', null, 'In horizon'), h('th', null, 'Sources'))),
+        h('tbody', null, rows)) : h('p', null, 'No deal legs behind this number.')));
+    box.hidden = false;
+  }
+
+  function legButton(ctx, id) {
+    return h('button', {
+      class: 'dl-leglink', type: 'button', title: 'Show leg ' + id,
+      on: { click: function () { showLeg(ctx, id); } }
+    }, id);
+  }
+
+  function showLeg(ctx, id) {
+    if (ctx.hooks.leg) ctx.hooks.leg(id);
+    var row = document.getElementById('leg-' + id);
+    if (row) {
+      row.classList.add('dl-flash');
+      row.scrollIntoView({ block: 'center' });
+      setTimeout(function () { row.classList.remove('dl-flash'); }, 1600);
+    }
+  }
+
+  /** A number that opens the legs behind it. */
+  function num(ctx, value, legIds, opts) {
+    opts = opts || {};
+    var text = opts.text || fmtValue(value, opts.unit);
+    if (!legIds || !legIds.length) return h('span', { class: 'dl-num-plain' }, text);
+    return h('button', {
+      class: 'dl-num', type: 'button', title: 'Show the ' + legIds.length + ' leg(s) and sources behind this number',
+      on: { click: function () { trace(ctx, opts.title || text, legIds, opts.note); } }
+    }, text);
+  }
+
+  // ------------------------------------------------------------------ the graph
+  var GRAPH_STYLE = [
+    { selector: 'node', style: {
+      'background-color': 'data(colour)', width: 'data(size)', height: 'data(size)',
+      label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
+      'text-valign': 'bottom', 'text-margin-y': 3, color: '#111827',
+      'text-outline-color': '#ffffff', 'text-outline-width': 2, 'border-width': 1.5,
+      'border-color': '#ffffff', 'text-max-width': 120, 'text-wrap': 'ellipsis' } },
+    { selector: 'edge', style: {
+      width: 'data(width)', 'line-color': 'data(colour)', 'target-arrow-color': 'data(colour)',
+      'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.9, opacity: 0.8 } },
+    { selector: 'edge[group = "conditional"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [7, 5] } },
+    { selector: 'edge[group = "dead"]', style: {
+      'line-style': 'dotted', 'line-color': '#9ca3af', 'target-arrow-color': '#9ca3af', opacity: 0.5 } },
+    { selector: 'edge.inloop', style: { 'underlay-color': '#f59e0b', 'underlay-opacity': 0.28, 'underlay-padding': 4 } },
+    { selector: '.faded', style: { opacity: 0.1 } },
+    { selector: 'edge.hl', style: {
+      'line-color': '#ea580c', 'target-arrow-color': '#ea580c', opacity: 1, 'z-index': 10,
+      'underlay-opacity': 0 } },
+    { selector: 'node.hl', style: { 'border-width': 4, 'border-color': '#ea580c', opacity: 1 } },
+    { selector: 'node:selected', style: { 'border-width': 5, 'border-color': '#111827' } }
+  ];
+
+  function nodeSize(e, maxV) {
+    var hl = e.headline || {};
+    var v = (hl.market_cap_usd_bn && hl.market_cap_usd_bn.value) || (hl.revenue_usd_bn && hl.revenue_usd_bn.value);
+    if (!v || !maxV) return 18;
+    return 18 + 62 * Math.sqrt(v / maxV);
+  }
+
+  function elements(ctx, entities, legs) {
+    var loopLegs = {};
+    ((ctx.b.loops && ctx.b.loops.loops) || []).forEach(function (lp) {
+      lp.legs.forEach(function (id) { loopLegs[id] = true; });
+    });
+    var maxV = 0;
+    entities.forEach(function (e) {
+      var hl = e.headline || {};
+      var v = (hl.market_cap_usd_bn && hl.market_cap_usd_bn.value) || (hl.revenue_usd_bn && hl.revenue_usd_bn.value) || 0;
+      if (v > maxV) maxV = v;
+    });
+    var layout = ctx.b.layout || {};
+    var present = {};
+    var els = [];
+    entities.forEach(function (e, k) {
+      present[e.id] = true;
+      var p = layout[e.id];
+      var angle = 2 * Math.PI * k / Math.max(entities.length, 1);
+      els.push({
+        group: 'nodes',
+        data: { id: e.id, label: e.name, kind: e.kind, colour: KIND_COLOURS[e.kind] || KIND_COLOURS.other, size: nodeSize(e, maxV) },
+        position: p ? { x: p[0] * 520, y: -p[1] * 380 } : { x: 400 * Math.cos(angle), y: 400 * Math.sin(angle) }
+      });
+    });
+    legs.forEach(function (l) {
+      if (!present[l.payer] || !present[l.payee]) return;
+      var v = l.value;
+      els.push({
+        group: 'edges',
+        classes: loopLegs[l.id] ? 'inloop' : '',
+        data: {
+          id: 'leg:' + l.id, leg: l.id, source: l.payer, target: l.payee,
+          layer: l.layer, group: l.status_group, status: l.status,
+          colour: LAYER_COLOURS[l.layer] || LAYER_COLOURS.other,
+          width: v ? 1.2 + 1.5 * Math.log10(1 + v) : 1.2
+        }
+      });
+    });
+    return els;
+  }
+
+  /** Draw the network in `container`; returns a controller. */
+  function graph(container, ctx, opts) {
+    opts = opts || {};
+    /* global cytoscape */
+    var cy = cytoscape({
+      container: container,
+      elements: elements(ctx, ctx.b.entities || [], ctx.b.legs || []),
+      style: GRAPH_STYLE,
+      layout: { name: 'preset', fit: true, padding: 30 },
+      minZoom: 0.15, maxZoom: 5, boxSelectionEnabled: false
+    });
+    var status = opts.status ? document.getElementById(opts.status) : null;
+    function say(parts) { if (status) { clear(status); append(status, parts); } }
+    function reset() {
+      cy.elements().removeClass('faded hl');
+      cy.$(':selected').unselect();
+    }
+    var ctl = {
+      cy: cy,
+      reset: reset,
+      selectFirm: function (id) {
+        var n = cy.getElementById(id);
+        reset();
+        if (!n || n.empty()) return;
+        var hood = n.closedNeighborhood();
+        cy.elements().not(hood).addClass('faded');
+        n.select();
+      },
+      highlightLoop: function (lp) {
+        reset();
+        cy.elements().addClass('faded');
+        lp.firms.forEach(function (f) { cy.getElementById(f).removeClass('faded').addClass('hl'); });
+        lp.legs.forEach(function (id) { cy.getElementById('leg:' + id).removeClass('faded').addClass('hl'); });
+        say(['Loop: ', loopPath(ctx, lp), ' (round ', fmtMoney(lp.amount), ')']);
+      },
+      highlightLeg: function (id) {
+        reset();
+        var e = cy.getElementById('leg:' + id);
+        if (!e || e.empty()) return;
+        cy.elements().not(e.union(e.connectedNodes())).addClass('faded');
+        e.addClass('hl');
+      },
+      setData: function (entities, legs) {
+        cy.elements().remove();
+        cy.add(elements(ctx, entities, legs));
+        cy.fit(undefined, 30);
+      },
+      counts: function () { return { nodes: cy.nodes().length, edges: cy.edges().length }; }
+    };
+    cy.on('tap', 'node', function (ev) { if (opts.onFirm) opts.onFirm(ev.target.id()); });
+    cy.on('tap', 'edge', function (ev) { if (opts.onLeg) opts.onLeg(ev.target.data('leg')); });
+    cy.on('tap', function (ev) { if (ev.target === cy) { reset(); if (opts.onNone) opts.onNone(); } });
+    cy.on('mouseover', 'edge', function (ev) {
+      var l = ctx.leg[ev.target.data('leg')];
+      if (l) say([l.id, ': ', legLine(ctx, l), ', ', humanise(l.kind), ', ', l.status, ', ', fmtMoney(l.value), l.value_in_horizon !== null && l.value_in_horizon !== l.value ? ' (' + fmtMoney(l.value_in_horizon) + ' in horizon)' : '']);
+    });
+    cy.on('mouseover', 'node', function (ev) {
+      var e = ctx.ent[ev.target.id()];
+      if (e) say([e.name, ' (', humanise(e.kind), ')', ctx.loopsByFirm[e.id] ? ', on ' + ctx.loopsByFirm[e.id].length + ' loop(s)' : '']);
+    });
+    container.dataset.nodes = String(cy.nodes().length);
+    container.dataset.edges = String(cy.edges().length);
+    cy.on('add remove', function () {
+      container.dataset.nodes = String(cy.nodes().length);
+      container.dataset.edges = String(cy.edges().length);
+    });
+    return ctl;
+  }
+
+  function legend(el) {
+    clear(el);
+    append(el, h('div', { class: 'dl-legend-group' }, h('strong', null, 'Firms: '),
+      Object.keys(KIND_COLOURS).map(function (k) {
+        return h('span', { class: 'dl-key' }, h('span', { class: 'dl-dot', style: { background: KIND_COLOURS[k] } }), humanise(k));
+      })));
+    append(el, h('div', { class: 'dl-legend-group' }, h('strong', null, 'Legs: '),
+      Object.keys(LAYER_COLOURS).map(function (k) {
+        return h('span', { class: 'dl-key' }, h('span', { class: 'dl-line', style: { 'border-top-color': LAYER_COLOURS[k] } }), LAYER_LABELS[k]);
+      })));
+    append(el, h('div', { class: 'dl-legend-group' }, h('strong', null, 'Status: '),
+      ['firm', 'conditional', 'dead'].map(function (k) {
+        return h('span', { class: 'dl-key' }, h('span', { class: 'dl-line dl-line-' + k }), GROUP_LABELS[k]);
+      }),
+      h('span', { class: 'dl-key' }, h('span', { class: 'dl-line dl-line-loop' }), 'On a money loop')));
+  }
+
+  // ------------------------------------------------------------------ panels
+  function kv(rows) {
+    return h('table', { class: 'dl-kv' }, h('tbody', null, rows.filter(Boolean).map(function (r) {
+      return h('tr', null, h('th', { scope: 'row' }, r[0]), h('td', null, r[1]));
+    })));
+  }
+
+  var HEADLINE_LABELS = {
+    revenue_usd_bn: 'Revenue', market_cap_usd_bn: 'Market value', cash_usd_bn: 'Cash',
+    debt_usd_bn: 'Debt', book_equity_usd_bn: 'Book equity', capex_usd_bn: 'Capex',
+    backlog_usd_bn: 'Backlog'
+  };
+
+  function firmPanel(el, ctx, id, opts) {
+    opts = opts || {};
+    clear(el);
+    var e = ctx.ent[id];
+    if (!e) { append(el, h('p', null, 'Unknown firm ' + id)); return; }
+    append(el, h('h3', { class: 'dl-firm-name' }, e.name));
+    append(el, h('p', { class: 'dl-muted' }, humanise(e.kind),
+      e.ticker ? ' \u00b7 ' + e.ticker : '', e.country ? ' \u00b7 ' + e.country : '',
+      e.as_of ? ' \u00b7 figures as of ' + e.as_of : ''));
+    if (opts.firmHref) {
+      var a = h('a', { class: 'dl-open' }, 'Open firm page');
+      a.href = opts.firmHref(id);
+      append(el, h('p', null, a));
+    }
+    var hl = e.headline || {};
+    var figRows = Object.keys(HEADLINE_LABELS).filter(function (k) { return hl[k]; }).map(function (k) {
+      return [HEADLINE_LABELS[k], [fmtMoney(hl[k].value), ' ', sourceList(ctx, hl[k].sources),
+        hl[k].figure ? h('span', { class: 'dl-muted' }, ' (' + hl[k].figure + ')') : null]];
+    });
+    if (figRows.length) append(el, kv(figRows));
+    if (e.notes) append(el, h('p', { class: 'dl-notes' }, e.notes));
+
+    var m = measuresRow(ctx, id);
+    if (m) {
+      append(el, h('h4', null, 'Circularity and concentration'));
+      append(el, kv(m.columns.filter(function (c) { return m.row[c.key] !== undefined && m.row[c.key] !== null; }).map(function (c) {
+        return [h('span', { title: c.description || '' }, c.label), num(ctx, m.row[c.key], measureLegs(ctx, id, c.key), { unit: c.unit, title: e.name + ': ' + c.label })];
+      })));
+    }
+
+    var loops = ctx.loopsByFirm[id] || [];
+    append(el, h('h4', null, 'Loops through ' + e.name + ' (' + loops.length + ')'));
+    if (!loops.length) append(el, h('p', { class: 'dl-muted' }, 'None found.'));
+    else {
+      append(el, h('ol', { class: 'dl-loop-list', id: 'firm-loops' }, loops.slice(0, 12).map(function (lp) {
+        return h('li', { dataset: { loop: lp.id } },
+          opts.onLoop ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onLoop(lp); } } }, loopPath(ctx, lp)) : loopPath(ctx, lp),
+          ' ', num(ctx, lp.amount, lp.legs, { title: 'Loop ' + loopPath(ctx, lp), note: 'Round = the smallest step.' }));
+      })));
+      if (loops.length > 12) append(el, h('p', { class: 'dl-muted' }, (loops.length - 12) + ' more in the loops table.'));
+    }
+
+    var legs = (ctx.b.legs || []).filter(function (l) { return l.payer === id || l.payee === id; });
+    append(el, h('h4', null, 'Legs (' + legs.length + ')'));
+    append(el, h('table', { class: 'dl-table dl-compact' },
+      h('thead', null, h('tr', null, h('th', null, 'Leg'), h('th', null, ''), h('th', null, 'Counterparty'), h('th', null, 'Kind'), h('th', null, 'Status'), h('th', null, 'Value'), h('th', null, 'Sources'))),
+      h('tbody', null, legs.map(function (l) {
+        var out = l.payer === id;
+        return h('tr', { class: 'dl-row-' + l.status_group },
+          h('td', null, legButton(ctx, l.id)),
+          h('td', { title: out ? 'pays' : 'is paid by' }, out ? '\u2192' : '\u2190'),
+          h('td', null, name(ctx, out ? l.payee : l.payer)),
+          h('td', null, humanise(l.kind)),
+          h('td', null, h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status)),
+          h('td', { class: 'dl-n' }, num(ctx, l.value, [l.id], { title: 'Leg ' + l.id })),
+          h('td', null, sourceList(ctx, l.sources)));
+      }))));
+  }
+
+  function legPanel(el, ctx, id) {
+    clear(el);
+    var l = ctx.leg[id];
+    if (!l) { append(el, h('p', null, 'Unknown leg ' + id)); return; }
+    append(el, h('h3', null, 'Leg ' + l.id));
+    append(el, h('p', null, legLine(ctx, l)));
+    append(el, kv([
+      ['Kind', humanise(l.kind) + ' (' + (LAYER_LABELS[l.layer] || l.layer) + ')'],
+      ['Status', [h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status), l.condition ? ': ' + l.condition : '']],
+      ['Evidence', (l.evidence || '') + (l.basis ? ', ' + l.basis : '')],
+      ['Amount', l.amount_usd_bn !== null ? fmtMoney(l.amount_usd_bn) : (l.amount_low !== null ? fmtMoney(l.amount_low) + '\u2013' + fmtMoney(l.amount_high) : 'undisclosed')],
+      ['Counted', fmtMoney(l.value) + (l.value_note ? ' (' + l.value_note + ')' : '')],
+      ['In horizon', fmtMoney(l.value_in_horizon)],
+      l.stake !== null ? ['Stake', fmtValue(l.stake, 'fraction')] : null,
+      ['Announced', l.announced || 'n/a'],
+      ['Term', (l.start || '?') + ' \u2013 ' + (l.end || 'one-off')],
+      l.supersedes && l.supersedes.length ? ['Supersedes', l.supersedes.map(function (s) { return legButton(ctx, s); })] : null,
+      l.part_of ? ['Part of', legButton(ctx, l.part_of)] : null,
+      ['Sources', sourceList(ctx, l.sources)]
+    ]));
+    if (l.notes) append(el, h('p', { class: 'dl-notes' }, l.notes));
+  }
+
+  function measuresRow(ctx, id) {
+    var m = ctx.b.measures;
+    if (!m || !m.rows) return null;
+    var row = null;
+    m.rows.forEach(function (r) { if (r.id === id) row = r; });
+    return row ? { columns: m.columns, row: row } : null;
+  }
+
+  function measureLegs(ctx, id, key) {
+    var legs = (ctx.b.measures && ctx.b.measures.legs && ctx.b.measures.legs[id]) || [];
+    var pick = function (f) { return legs.filter(function (x) { var l = ctx.leg[x]; return l && f(l); }); };
+    if (key === 'inflow_firm') return pick(function (l) { return l.payee === id && l.status_group === 'firm' && l.layer !== 'contingent'; });
+    if (key === 'inflow_all') return pick(function (l) { return l.payee === id && l.layer !== 'contingent'; });
+    if (key === 'outflow_firm') return pick(function (l) { return l.payer === id && l.status_group === 'firm' && l.layer !== 'contingent'; });
+    if (key === 'outflow_all') return pick(function (l) { return l.payer === id && l.layer !== 'contingent'; });
+    if (key === 'loops') {
+      var ids = {};
+      (ctx.loopsByFirm[id] || []).forEach(function (lp) { lp.legs.forEach(function (x) { ids[x] = 1; }); });
+      return Object.keys(ids);
+    }
+    return legs;
+  }
+
+  // ------------------------------------------------------------------ tables
+  function sortableTable(columns, rows, opts) {
+    opts = opts || {};
+    var state = { key: opts.sortKey || null, dir: opts.sortDir || -1 };
+    var tbody = h('tbody');
+    var headRow = h('tr');
+    function render() {
+      var sorted = rows.slice();
+      if (state.key) {
+        var col = columns.filter(function (c) { return c.key === state.key; })[0];
+        sorted.sort(function (a, b) {
+          var x = col.sort ? col.sort(a) : a[state.key];
+          var y = col.sort ? col.sort(b) : b[state.key];
+          if (x === y) return 0;
+          if (x === null || x === undefined) return 1;
+          if (y === null || y === undefined) return -1;
+          return (x < y ? -1 : 1) * state.dir;
+        });
+      }
+      clear(tbody);
+      sorted.forEach(function (r) {
+        append(tbody, h('tr', r._attrs || null, columns.map(function (c) {
+          return h('td', { class: c.numeric ? 'dl-n' : null }, c.cell ? c.cell(r) : (r[c.key] === null || r[c.key] === undefined ? '' : String(r[c.key])));
+        })));
+      });
+      Array.prototype.forEach.call(headRow.children, function (th, i) {
+        th.setAttribute('aria-sort', columns[i].key === state.key ? (state.dir > 0 ? 'ascending' : 'descending') : 'none');
+      });
+    }
+    columns.forEach(function (c) {
+      append(headRow, h('th', { scope: 'col', title: c.description || null },
+        c.sortable === false ? c.label : h('button', {
+          class: 'dl-sort', type: 'button',
+          on: { click: function () { state.dir = state.key === c.key ? -state.dir : (c.numeric ? -1 : 1); state.key = c.key; render(); } }
+        }, c.label)));
+    });
+    render();
+    return h('div', { class: 'dl-table-wrap' }, h('table', { class: 'dl-table' + (opts.compact ? ' dl-compact' : ''), id: opts.id || null }, h('thead', null, headRow), tbody));
+  }
+
+  /** A loop as a chain: Firm -$x-> Firm -$y-> ... back to the first firm; amounts open legs. */
+  function loopChain(ctx, lp) {
+    var out = [];
+    lp.hops.forEach(function (hp, k) {
+      if (k === 0) out.push(h('span', { class: 'dl-firm' }, name(ctx, hp.payer)));
+      out.push(' ', h('span', { class: 'dl-hop' }, '\u2014', num(ctx, hp.amount, hp.legs, {
+        title: name(ctx, hp.payer) + ' \u2192 ' + name(ctx, hp.payee) + ': legs ' + hp.legs.join(', ')
+      }), '\u2192'), ' ');
+      out.push(h('span', { class: 'dl-firm' }, name(ctx, hp.payee)));
+    });
+    return out;
+  }
+
+  function loopsTable(el, ctx, opts) {
+    opts = opts || {};
+    clear(el);
+    var L = ctx.b.loops || { loops: [] };
+    var loops = L.loops.slice(0, opts.limit || 25);
+    if (!loops.length) { append(el, h('p', null, 'No money loops in this selection.')); return; }
+    append(el, h('p', { class: 'dl-help' }, L.n_loops + ' loop(s) of 2 to ' + L.max_length +
+      ' firms on live legs (firm and conditional, full amounts); the ' + loops.length +
+      ' largest shown. Amounts on the arrows are the money paid at each step; click one for its legs and sources.'));
+    append(el, h('div', { class: 'dl-table-wrap' }, h('table', { class: 'dl-table', id: opts.id || 'loops-table' },
+      h('thead', null, h('tr', null, h('th', null, '#'), h('th', { class: 'dl-n' }, 'Round'), h('th', null, 'Loop (payer —money→ payee)'), h('th', null, 'Legs'), h('th', null, ''))),
+      h('tbody', null, loops.map(function (lp, k) {
+        return h('tr', { dataset: { loop: lp.id } },
+          h('td', { class: 'dl-n' }, String(k + 1)),
+          h('td', { class: 'dl-n' }, num(ctx, lp.amount, lp.legs, { title: 'Loop ' + loopPath(ctx, lp), note: 'Round = the money that can go all the way round (the smallest step).' }),
+            lp.firm === false ? h('div', { class: 'dl-status dl-status-conditional', title: 'At least one step rests only on conditional legs' }, 'conditional') : null),
+          h('td', { class: 'dl-chain' }, loopChain(ctx, lp)),
+          h('td', { class: 'dl-legids' }, lp.hops.map(function (hp, i) {
+            return [i ? h('span', { class: 'dl-muted' }, ' · ') : null, hp.legs.map(function (id) { return legButton(ctx, id); })];
+          })),
+          h('td', null, opts.onSelect ? h('button', { class: 'dl-btn', type: 'button', on: { click: function () { opts.onSelect(lp); } } }, 'Show') : null));
+      })))));
+  }
+
+  function measuresTable(el, ctx, opts) {
+    opts = opts || {};
+    clear(el);
+    var m = ctx.b.measures;
+    if (!m) return;
+    var cols = [
+      { key: 'name', label: 'Firm', sort: function (r) { return name(ctx, r.id).toLowerCase(); },
+        cell: function (r) { return opts.onFirm ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onFirm(r.id); } } }, name(ctx, r.id)) : name(ctx, r.id); } },
+      { key: 'kind', label: 'Kind', sort: function (r) { return (ctx.ent[r.id] || {}).kind; }, cell: function (r) { return humanise((ctx.ent[r.id] || {}).kind); } }
+    ];
+    m.columns.forEach(function (c) {
+      cols.push({ key: c.key, label: c.label, numeric: true, description: c.description,
+        cell: function (r) { return num(ctx, r[c.key], measureLegs(ctx, r.id, c.key), { unit: c.unit, title: name(ctx, r.id) + ': ' + c.label }); } });
+    });
+    if (m.pending && m.pending.length) append(el, h('p', { class: 'dl-muted' }, 'Not in this build yet: ' + m.pending.join(', ') + '.'));
+    append(el, sortableTable(cols, m.rows, { sortKey: 'inflow_firm', sortDir: -1, id: 'measures-table' }));
+  }
+
+  function legsTable(el, ctx) {
+    clear(el);
+    var legs = ctx.b.legs || [];
+    var input = h('input', { type: 'search', placeholder: 'Filter legs (firm, kind, status, id)', 'aria-label': 'Filter legs' });
+    var wrap = h('div');
+    function render() {
+      var q = input.value.trim().toLowerCase();
+      var rows = legs.filter(function (l) {
+        if (!q) return true;
+        return [l.id, name(ctx, l.payer), name(ctx, l.payee), l.kind, l.status, l.evidence].join(' ').toLowerCase().indexOf(q) >= 0;
+      }).map(function (l) { return Object.assign({ _attrs: { id: 'leg-' + l.id, class: 'dl-row-' + l.status_group } }, l); });
+      clear(wrap);
+      append(wrap, sortableTable([
+        { key: 'id', label: 'Leg', cell: function (l) { return legButton(ctx, l.id); } },
+        { key: 'payer', label: 'Payer', sort: function (l) { return name(ctx, l.payer); }, cell: function (l) { return name(ctx, l.payer); } },
+        { key: 'payee', label: 'Payee', sort: function (l) { return name(ctx, l.payee); }, cell: function (l) { return name(ctx, l.payee); } },
+        { key: 'kind', label: 'Kind', cell: function (l) { return humanise(l.kind); } },
+        { key: 'status', label: 'Status', cell: function (l) { return h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status); } },
+        { key: 'evidence', label: 'Ev.' },
+        { key: 'value', label: 'Counted', numeric: true, cell: function (l) { return fmtMoney(l.value) + (l.value_note && l.value_note !== 'reported' ? ' *' : ''); } },
+        { key: 'value_in_horizon', label: 'In horizon', numeric: true, cell: function (l) { return fmtMoney(l.value_in_horizon); } },
+        { key: 'announced', label: 'Announced' },
+        { key: 'sources', label: 'Sources', sortable: false, cell: function (l) { return sourceList(ctx, l.sources); } }
+      ], rows, { compact: true, id: 'legs-table' }));
+    }
+    input.addEventListener('input', render);
+    append(el, h('p', { class: 'dl-help' }, 'Counted = the amount that enters totals (* range midpoint, aggregate remainder or undisclosed); n/a = undisclosed, never counted as 0.'));
+    append(el, input, wrap);
+    render();
+  }
+
+  function sourcesTable(el, ctx) {
+    clear(el);
+    var used = {};
+    (ctx.b.legs || []).forEach(function (l) { (l.sources || []).forEach(function (s) { (used[s] = used[s] || []).push(l.id); }); });
+    var rows = Object.keys(ctx.src).map(function (id) {
+      var s = ctx.src[id];
+      return { id: id, publisher: s.publisher, title: s.title, date: s.date, url: s.url, href: s.href, _attrs: { id: 'src-' + id } };
+    });
+    append(el, sortableTable([
+      { key: 'id', label: 'Id' },
+      { key: 'publisher', label: 'Publisher' },
+      { key: 'title', label: 'Title', cell: function (r) { return link(r.href || r.url, r.title || r.url); } },
+      { key: 'date', label: 'Date' },
+      { key: 'legs', label: 'Legs', sortable: false, cell: function (r) { return (used[r.id] || []).map(function (x) { return legButton(ctx, x); }); } }
+    ], rows, { compact: true, id: 'sources-table', sortKey: 'id', sortDir: 1 }));
+  }
+
+  function historyTable(el, ctx) {
+    clear(el);
+    var rows = ctx.b.history || [];
+    if (!rows.length) { append(el, h('p', { class: 'dl-muted' }, 'This dataset has no reference figures (history.csv).')); return; }
+    append(el, sortableTable([
+      { key: 'topic', label: 'Topic', cell: function (r) { return humanise(r.topic); } },
+      { key: 'metric', label: 'Figure', cell: function (r) { return [humanise(r.metric), r.notes ? h('div', { class: 'dl-muted' }, r.notes) : null]; } },
+      { key: 'value', label: 'Value', numeric: true, cell: function (r) { return fmtValue(r.value, r.unit); } },
+      { key: 'date', label: 'Date' },
+      { key: 'sources', label: 'Sources', sortable: false, cell: function (r) { return sourceList(ctx, r.sources); } }
+    ], rows, { compact: true, id: 'history-table', sortKey: 'topic', sortDir: 1 }));
+  }
+
+  // ------------------------------------------------------------------ headline
+  function headline(el, ctx) {
+    clear(el);
+    var s = ctx.b.summary || {};
+    var tot = (s.totals_usd_bn || {}).total || {};
+    var legs = ctx.b.legs || [];
+    var firmLegs = legs.filter(function (l) { return l.status_group === 'firm' && l.basis !== 'derived'; }).map(function (l) { return l.id; });
+    var liveLegs = legs.filter(function (l) { return l.status_group !== 'dead' && l.basis !== 'derived'; }).map(function (l) { return l.id; });
+    var L = ctx.b.loops || { loops: [], n_loops: 0 };
+    var top = L.loops[0];
+    var cards = [
+      ['Firm deals', num(ctx, tot.firm, firmLegs, { title: 'Firm deals (committed + reported)' }), 'committed and reported legs, never counting a dollar twice'],
+      ['Incl. conditional', num(ctx, tot.all, liveLegs, { title: 'All live legs' }), 'adds "up to" and letter-of-intent legs'],
+      ['Money loops', num(ctx, L.n_loops, top ? top.legs : [], { unit: 'count', text: String(L.n_loops), title: 'Largest loop' }), 'chains of payments that come back to their start'],
+      ['Largest loop', top ? num(ctx, top.amount, top.legs, { title: 'Loop ' + loopPath(ctx, top) }) : 'n/a', top ? loopPath(ctx, top) : '']
+    ];
+    cards.forEach(function (c) {
+      append(el, h('div', { class: 'dl-card' }, h('div', { class: 'dl-card-label' }, c[0]), h('div', { class: 'dl-card-value' }, c[1]), h('div', { class: 'dl-card-note' }, c[2])));
+    });
+  }
+
+  // ------------------------------------------------------------------ charts (Plotly)
+  var PLOTLY_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+
+  function sankey(el, ctx, which) {
+    /* global Plotly */
+    var flows = ctx.b.flows || {};
+    var links = flows[which || 'firm'] || [];
+    var idx = {}, labels = [], colours = [];
+    links.forEach(function (l) {
+      [l.payer, l.payee].forEach(function (id) {
+        if (idx[id] === undefined) {
+          idx[id] = labels.length;
+          labels.push(plotlyText(name(ctx, id)));
+          colours.push(KIND_COLOURS[(ctx.ent[id] || {}).kind] || KIND_COLOURS.other);
+        }
+      });
+    });
+    if (!links.length) { clear(el); append(el, h('p', null, 'No money flows in this selection.')); return; }
+    var data = [{
+      type: 'sankey', arrangement: 'snap', valueformat: ',.1f', valuesuffix: ' bn',
+      node: { label: labels, color: colours, pad: 14, thickness: 16, line: { width: 0 } },
+      link: {
+        source: links.map(function (l) { return idx[l.payer]; }),
+        target: links.map(function (l) { return idx[l.payee]; }),
+        value: links.map(function (l) { return l.amount; }),
+        customdata: links.map(function (l) { return plotlyText(l.legs.join(', ')); }),
+        hovertemplate: '%{source.label} \u2192 %{target.label}<br>$%{value:,.1f}bn<br>legs: %{customdata}<extra></extra>',
+        color: links.map(function (l) { return hexAlpha(KIND_COLOURS[(ctx.ent[l.payer] || {}).kind] || '#94a3b8', 0.35); })
+      }
+    }];
+    var height = Math.max(420, Math.min(1100, 22 * labels.length));
+    Plotly.react(el, data, { margin: { l: 10, r: 10, t: 10, b: 10 }, height: height, font: { size: 11 } }, PLOTLY_CONFIG);
+    el.dataset.links = String(links.length);
+    if (!el.dataset.bound) {
+      el.dataset.bound = '1';
+      el.on('plotly_click', function (d) {
+        var p = d && d.points && d.points[0];
+        if (!p || p.source === undefined || p.target === undefined) return;
+        var cur = (ctx.b.flows || {})[el.dataset.which || 'firm'] || [];
+        var hit = cur[p.pointNumber !== undefined ? p.pointNumber : p.index];
+        if (hit) trace(ctx, name(ctx, hit.payer) + ' \u2192 ' + name(ctx, hit.payee) + ': ' + fmtMoney(hit.amount), hit.legs);
+      });
+    }
+    el.dataset.which = which || 'firm';
+  }
+
+  function hexAlpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + ((n >> 16) & 255) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + a + ')';
+  }
+
+  function bar(el, labels, values, opts) {
+    opts = opts || {};
+    Plotly.react(el, [{
+      type: 'bar', orientation: opts.horizontal ? 'h' : 'v',
+      x: opts.horizontal ? values : labels.map(plotlyText),
+      y: opts.horizontal ? labels.map(plotlyText) : values,
+      marker: { color: opts.colours || '#2563eb' },
+      hovertemplate: opts.hover || '%{' + (opts.horizontal ? 'y' : 'x') + '}: %{' + (opts.horizontal ? 'x' : 'y') + ':,.1f}<extra></extra>'
+    }], {
+      margin: { l: opts.horizontal ? 150 : 50, r: 10, t: opts.title ? 30 : 10, b: opts.horizontal ? 40 : 80 },
+      height: opts.height || 300, title: opts.title ? { text: plotlyText(opts.title), font: { size: 13 } } : undefined,
+      xaxis: { title: opts.horizontal ? { text: plotlyText(opts.unit || '') } : undefined, automargin: true },
+      yaxis: { title: opts.horizontal ? undefined : { text: plotlyText(opts.unit || '') }, automargin: true, autorange: opts.horizontal ? 'reversed' : true },
+      font: { size: 11 }
+    }, PLOTLY_CONFIG);
+  }
+
+  // ------------------------------------------------------------------ stress results
+  function pick(obj, keys) {
+    for (var i = 0; i < keys.length; i++) if (obj && obj[keys[i]] !== undefined && obj[keys[i]] !== null) return obj[keys[i]];
+    return undefined;
+  }
+
+  function asPairs(x) {
+    // {firm: value} or [{id|entity|firm, value|loss}] -> [[id, value]]
+    if (!x) return [];
+    if (Array.isArray(x)) {
+      return x.map(function (r) {
+        if (Array.isArray(r)) return [r[0], r[1]];
+        return [pick(r, ['id', 'entity', 'firm', 'name']), pick(r, ['loss', 'loss_usd_bn', 'value', 'amount', 'equity_loss'])];
+      }).filter(function (p) { return p[0] !== undefined && typeof p[1] === 'number'; });
+    }
+    if (typeof x === 'object') return Object.keys(x).filter(function (k) { return typeof x[k] === 'number'; }).map(function (k) { return [k, x[k]]; });
+    return [];
+  }
+
+  function scalarRows(obj, prefix, out) {
+    Object.keys(obj || {}).forEach(function (k) {
+      var v = obj[k];
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out.push([prefix + humanise(k), v]);
+    });
+    return out;
+  }
+
+  /** One scenario run: headline numbers, default waves, losses by firm, comparison with history. */
+  function stressResult(el, ctx, entry) {
+    clear(el);
+    var r = entry.result || {};
+    append(el, h('h3', null, entry.title || entry.name));
+    if (entry.description) append(el, h('p', { class: 'dl-help' }, entry.description));
+    var sys = pick(r, ['system', 'summary', 'totals']) || {};
+    var rows = scalarRows(sys, '', scalarRows(r, '', []));
+    if (rows.length) {
+      append(el, kv(rows.map(function (p) { return [p[0], typeof p[1] === 'number' ? fmtValue(p[1], /loss|usd|value|amount|equity|assets|liabil/i.test(p[0]) ? 'USD bn' : '') : String(p[1])]; })));
+    }
+    var grid = h('div', { class: 'dl-chart-grid' });
+    append(el, grid);
+    // default waves
+    var waves = pick(r, ['waves', 'default_waves', 'defaults_by_wave']);
+    var waveLabels = [], waveCounts = [];
+    if (Array.isArray(waves)) {
+      waves.forEach(function (w, k) {
+        var firms = Array.isArray(w) ? w : (w && (w.firms || w.defaulted || w.entities)) || [];
+        waveLabels.push('Wave ' + (w && w.wave !== undefined ? w.wave : k + 1));
+        waveCounts.push(firms.length);
+      });
+    } else if (waves && typeof waves === 'object') {
+      Object.keys(waves).forEach(function (k) {
+        var w = waves[k];
+        waveLabels.push('Wave ' + k);
+        waveCounts.push(Array.isArray(w) ? w.length : (typeof w === 'number' ? w : 0));
+      });
+    }
+    if (waveLabels.length) {
+      var wd = h('div', { class: 'dl-chart', dataset: { chart: 'waves' } });
+      append(grid, wd);
+      bar(wd, waveLabels, waveCounts, { title: 'Defaults by wave', unit: 'firms', colours: '#dc2626' });
+      var wl = h('ol', { class: 'dl-waves' });
+      (Array.isArray(waves) ? waves : Object.keys(waves).map(function (k) { return waves[k]; })).forEach(function (w) {
+        var firms = Array.isArray(w) ? w : (w && (w.firms || w.defaulted || w.entities)) || [];
+        if (Array.isArray(firms)) append(wl, h('li', null, firms.map(function (f) { return name(ctx, typeof f === 'string' ? f : (f.id || f.entity)); }).join(', ') || 'none'));
+      });
+      append(el, h('h4', null, 'Who fails, wave by wave'), wl);
+    }
+    // losses by firm
+    var losses = asPairs(pick(r, ['losses', 'loss_by_firm', 'equity_loss', 'firms', 'per_firm']));
+    if (losses.length) {
+      losses.sort(function (a, b) { return b[1] - a[1]; });
+      var top = losses.filter(function (p) { return p[1] > 0; }).slice(0, 15);
+      if (top.length) {
+        var ld = h('div', { class: 'dl-chart', dataset: { chart: 'losses' } });
+        append(grid, ld);
+        bar(ld, top.map(function (p) { return name(ctx, p[0]); }), top.map(function (p) { return p[1]; }),
+          { horizontal: true, title: 'Largest losses', unit: 'USD bn', colours: '#ea580c', height: 60 + 22 * top.length });
+      }
+    }
+    // comparison with history (dot-com bust, retirement savings)
+    var total = pick(sys, ['total_loss', 'loss', 'losses_usd_bn', 'total_loss_usd_bn', 'market_value_lost']);
+    if (total === undefined) total = pick(r, ['total_loss', 'loss', 'total_loss_usd_bn', 'market_value_lost']);
+    var refs = (ctx.b.history || []).filter(function (x) { return x.unit === 'usd_bn' && typeof x.value === 'number'; });
+    var cmp = pick(r, ['comparison', 'history', 'reference']);
+    if (typeof total === 'number' && refs.length) {
+      var cd = h('div', { class: 'dl-chart', dataset: { chart: 'comparison' } });
+      append(grid, cd);
+      var labels = ['This scenario'].concat(refs.map(function (x) { return humanise(x.topic) + ': ' + humanise(x.metric); }));
+      var values = [total].concat(refs.map(function (x) { return x.value; }));
+      bar(cd, labels, values, { horizontal: true, title: 'Losses against history', unit: 'USD bn',
+        colours: ['#ea580c'].concat(refs.map(function () { return '#64748b'; })), height: 80 + 26 * labels.length });
+    }
+    if (cmp && typeof cmp === 'object') {
+      append(el, h('h4', null, 'Comparison'));
+      append(el, kv(scalarRows(cmp, '', []).map(function (p) { return [p[0], typeof p[1] === 'number' ? fmtValue(p[1], '') : String(p[1])]; })));
+    }
+  }
+
+  function stressSection(el, ctx) {
+    clear(el);
+    var runs = ctx.b.stress || [];
+    if (!runs.length) {
+      append(el, h('p', { class: 'dl-muted' }, 'No scenario was run for this report. Add one with ',
+        h('code', null, 'dealloop report --scenario NAME'), '.'));
+      return;
+    }
+    runs.forEach(function (entry) {
+      var box = h('div', { class: 'dl-stress', dataset: { scenario: entry.name } });
+      append(el, box);
+      stressResult(box, ctx, entry);
+    });
+  }
+
+  window.Dealloop = {
+    h: h, append: append, clear: clear, link: link, safeHref: safeHref, plotlyText: plotlyText,
+    fmtMoney: fmtMoney, fmtValue: fmtValue, humanise: humanise, context: context, name: name,
+    loopPath: loopPath, trace: trace, num: num, graph: graph, legend: legend, firmPanel: firmPanel,
+    legPanel: legPanel, loopsTable: loopsTable, measuresTable: measuresTable, legsTable: legsTable,
+    sourcesTable: sourcesTable, historyTable: historyTable, headline: headline, sankey: sankey,
+    bar: bar, stressResult: stressResult, stressSection: stressSection, sourceList: sourceList,
+    KIND_COLOURS: KIND_COLOURS, LAYER_COLOURS: LAYER_COLOURS
+  };
+})();

@@ -1,0 +1,80 @@
+/* dealloop report: wires the page from the data block embedded in the file. */
+(function () {
+  'use strict';
+  var D = window.Dealloop;
+  var data = JSON.parse(document.getElementById('dealloop-data').textContent);
+  var ctx = D.context(data);
+  var panel = document.getElementById('panel');
+
+  function intro() {
+    D.clear(panel);
+    D.append(panel, D.h('h3', null, 'Click a firm or a leg'),
+      D.h('p', { class: 'dl-help' }, 'Or pick one of the largest loops:'));
+    var loops = (data.loops && data.loops.loops) || [];
+    D.append(panel, D.h('ol', { class: 'dl-loop-list' }, loops.slice(0, 6).map(function (lp) {
+      return D.h('li', null, D.h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { showLoop(lp); } } }, D.loopPath(ctx, lp)),
+        ' ', D.num(ctx, lp.amount, lp.legs, { title: 'Loop ' + D.loopPath(ctx, lp) }));
+    })));
+  }
+
+  function showFirm(id) {
+    ctl.selectFirm(id);
+    D.firmPanel(panel, ctx, id, { onLoop: showLoop });
+  }
+
+  function showLoop(lp) {
+    ctl.highlightLoop(lp);
+    document.getElementById('network').scrollIntoView({ block: 'start' });
+  }
+
+  var ctl = D.graph(document.getElementById('graph'), ctx, {
+    status: 'graph-status',
+    onFirm: showFirm,
+    onLeg: function (id) { ctl.highlightLeg(id); D.legPanel(panel, ctx, id); },
+    onNone: intro
+  });
+  ctx.hooks.leg = function (id) { ctl.highlightLeg(id); D.legPanel(panel, ctx, id); };
+  window.dealloop = { data: data, ctx: ctx, graph: ctl, showFirm: showFirm, showLoop: showLoop };
+
+  // Graph controls: which statuses to draw.
+  var controls = document.getElementById('graph-controls');
+  var shown = { firm: true, conditional: true, dead: false };
+  function redraw() {
+    var legs = data.legs.filter(function (l) { return shown[l.status_group]; });
+    ctl.setData(data.entities, legs);
+  }
+  [['firm', 'Firm'], ['conditional', 'Conditional'], ['dead', 'Superseded / cancelled']].forEach(function (p) {
+    var box = D.h('input', { type: 'checkbox', checked: shown[p[0]], 'aria-label': 'Show ' + p[1] + ' legs', dataset: { group: p[0] } });
+    box.addEventListener('change', function () { shown[p[0]] = box.checked; redraw(); });
+    D.append(controls, D.h('label', { class: 'dl-check' }, box, ' ' + p[1]));
+  });
+  D.append(controls, D.h('button', { class: 'dl-btn', type: 'button', on: { click: function () { ctl.reset(); ctl.cy.fit(undefined, 30); intro(); } } }, 'Reset view'));
+  redraw();
+  intro();
+  D.legend(document.getElementById('legend'));
+
+  D.headline(document.getElementById('headline'), ctx);
+  D.loopsTable(document.getElementById('loops-body'), ctx, { limit: 25, onSelect: showLoop });
+  D.measuresTable(document.getElementById('measures-body'), ctx, {
+    onFirm: function (id) { showFirm(id); document.getElementById('network').scrollIntoView({ block: 'start' }); }
+  });
+
+  // Who pays whom: firm legs or every live leg.
+  var sk = document.getElementById('sankey');
+  var sc = document.getElementById('sankey-controls');
+  [['firm', 'Firm legs'], ['all', 'Adding conditional legs']].forEach(function (p, k) {
+    var r = D.h('input', { type: 'radio', name: 'sankey-which', value: p[0], checked: k === 0 });
+    r.addEventListener('change', function () { if (r.checked) D.sankey(sk, ctx, p[0]); });
+    D.append(sc, D.h('label', { class: 'dl-check' }, r, ' ' + p[1]));
+  });
+  D.sankey(sk, ctx, 'firm');
+
+  D.stressSection(document.getElementById('stress-body'), ctx);
+  D.historyTable(document.getElementById('history-body'), ctx);
+  D.legsTable(document.getElementById('legs-body'), ctx);
+  D.sourcesTable(document.getElementById('sources-body'), ctx);
+  document.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Escape') document.getElementById('trace').hidden = true;
+  });
+  document.body.dataset.ready = '1';
+})();

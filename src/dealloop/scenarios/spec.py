@@ -1,0 +1,1020 @@
+"""Scenario files: the YAML format, its pydantic models, and loading with located problems.
+
+A scenario is a YAML file that says which network and horizon to use, which legs count, how
+deals become balance sheets (``mapping``), what breaks (``shocks``), which models run and with
+which parameters (``models``), and for Monte Carlo which inputs are uncertain
+(``monte_carlo``). Every key is optional except ``name`` and ``question``; a missing key takes
+the default documented on its model below.
+
+.. code-block:: yaml
+
+    name: coreweave-default
+    question: If CoreWeave defaults and NVIDIA's backstop is called, who loses and how much?
+    horizon: [2026, 2030]
+    legs: {statuses: [committed, reported], evidence: [A, B, C], derived: true}
+    mapping: {new_money: plan, rollover: 1.0}
+    shocks:
+      - {type: fail, entity: coreweave, recovery: 0.4}
+      - {type: backstop, deal: D14}
+    models:
+      clearing: {model: rogers_veraart, alpha: 0.9, beta: 0.9}
+    monte_carlo: {seed: 7, conditional: {probability: 0.5}}
+
+Numbers that a Monte Carlo run may draw (shock sizes, GPU lives) accept either a number or a
+distribution: ``{uniform: [low, high]}``, ``{triangular: [low, mode, high]}`` or, for
+fractions, ``{beta: [a, b]}``. A single stress run uses the distribution's mean.
+
+Problems are reported as :class:`~dealloop.data.problems.Problem` objects located by file,
+line and key (``shocks[2].entity``), all at once; an unknown key gets a "did you mean" hint.
+:func:`load` checks the file on its own; :func:`validate_against` checks the entity and deal
+ids it names against a network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ..data.problems import DataError, Problem
+from ..data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE, OUTSIDE_KINDS, STATUSES
+
+__all__ = [
+    "Dist",
+    "Scenario",
+    "load",
+    "loads",
+    "validate_against",
+]
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------------------ distributions
+class Dist(BaseModel):
+    """A distribution for an uncertain number: exactly one of ``uniform``, ``triangular``,
+    ``beta``.
+
+    Examples
+    --------
+    >>> d = Dist(uniform=(0.2, 0.4))
+    >>> round(d.mean(), 6), d.support()
+    (0.3, (0.2, 0.4))
+    >>> Dist(triangular=(0, 0.3, 0.6)).mean()
+    0.3
+    """
+
+    model_config = _FROZEN
+
+    uniform: tuple[float, float] | None = None
+    triangular: tuple[float, float, float] | None = None
+    beta: tuple[float, float] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Dist:
+        given = [k for k in ("uniform", "triangular", "beta") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of uniform: [low, high], "
+                             "triangular: [low, mode, high], beta: [a, b]")
+        if self.uniform is not None and not self.uniform[0] <= self.uniform[1]:
+            raise ValueError("uniform: low must not exceed high")
+        if self.triangular is not None:
+            lo, mode, hi = self.triangular
+            if not lo <= mode <= hi:
+                raise ValueError("triangular: need low <= mode <= high")
+        if self.beta is not None and not (self.beta[0] > 0 and self.beta[1] > 0):
+            raise ValueError("beta: both shape parameters must be > 0")
+        for v in self.uniform or self.triangular or self.beta or ():
+            if not math.isfinite(v):
+                raise ValueError("distribution parameters must be finite numbers")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("uniform", "triangular", "beta") if getattr(self, k) is not None)
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can take."""
+        if self.uniform is not None:
+            return self.uniform
+        if self.triangular is not None:
+            return self.triangular[0], self.triangular[2]
+        return 0.0, 1.0
+
+    def mean(self) -> float:
+        """The mean (used as the point value in a single stress run)."""
+        if self.uniform is not None:
+            return (self.uniform[0] + self.uniform[1]) / 2
+        if self.triangular is not None:
+            return sum(self.triangular) / 3
+        a, b = self.beta  # type: ignore[misc]
+        return a / (a + b)
+
+    def sample(self, rng: Any, size: int) -> Any:
+        """``size`` draws from ``rng`` (a :class:`numpy.random.Generator`)."""
+        if self.uniform is not None:
+            lo, hi = self.uniform
+            return rng.uniform(lo, hi, size) if hi > lo else rng.random(size) * 0 + lo
+        if self.triangular is not None:
+            lo, mode, hi = self.triangular
+            if hi == lo:
+                return rng.random(size) * 0 + lo
+            return rng.triangular(lo, mode, hi, size)
+        a, b = self.beta  # type: ignore[misc]
+        return rng.beta(a, b, size)
+
+
+Number = float | Dist
+
+
+def point(value: Number) -> float:
+    """The point value of a number or a distribution (its mean).
+
+    Examples
+    --------
+    >>> point(0.3), point(Dist(uniform=(0.0, 1.0)))
+    (0.3, 0.5)
+    """
+    return value.mean() if isinstance(value, Dist) else float(value)
+
+
+def _number(lo: float | None = None, hi: float | None = None, *, allow_dist: bool = True
+            ) -> Callable[[Any], Number]:
+    def check(v: Any) -> Number:
+        if isinstance(v, bool):
+            raise ValueError("expected a number, not true/false")
+        if isinstance(v, int | float):
+            x = float(v)
+            if not math.isfinite(x):
+                raise ValueError("expected a finite number")
+            if (lo is not None and x < lo) or (hi is not None and x > hi):
+                raise ValueError(f"{x:g} is out of range; expected a value in "
+                                 f"{_range_text(lo, hi)}")
+            return x
+        if isinstance(v, Dist) and allow_dist:
+            d = v
+        elif isinstance(v, Mapping) and allow_dist:
+            try:
+                d = Dist.model_validate(dict(v))
+            except ValidationError as exc:
+                raise ValueError(_first_message(exc)) from None
+        else:
+            what = "a number or a distribution such as {uniform: [0.2, 0.4]}" if allow_dist \
+                else "a number"
+            raise ValueError(f"expected {what}, got {type(v).__name__} {v!r}")
+        if d.beta is not None and (lo is None or lo > 0 or hi is None or hi < 1):
+            raise ValueError("beta distributions are only allowed for fractions in [0, 1]")
+        s0, s1 = d.support()
+        if (lo is not None and s0 < lo) or (hi is not None and s1 > hi):
+            raise ValueError(f"the distribution's range [{s0:g}, {s1:g}] is out of range; "
+                             f"expected values in {_range_text(lo, hi)}")
+        return d
+
+    return check
+
+
+def _range_text(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"[{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"[{lo:g}, inf)"
+    return f"(-inf, {hi:g}]"
+
+
+def _ser(v: Number) -> Any:
+    return v.model_dump(exclude_none=True) if isinstance(v, Dist) else v
+
+
+def _num(lo: float | None = None, hi: float | None = None) -> Any:
+    return Annotated[Number, PlainValidator(_number(lo, hi)), PlainSerializer(_ser)]
+
+
+Fraction = _num(0.0, 1.0)
+PositiveNumber = _num(1e-9, None)
+
+
+def _per_entity(lo: float, hi: float | None) -> Callable[[Any], dict[str, float]]:
+    scalar = _number(lo, hi, allow_dist=False)
+
+    def check(v: Any) -> dict[str, float]:
+        if isinstance(v, Mapping):
+            out = {}
+            for k, x in v.items():
+                if not isinstance(k, str):
+                    raise ValueError(f"keys must be entity ids or 'default', not {k!r}")
+                try:
+                    out[k] = float(scalar(x))
+                except ValueError as exc:
+                    raise ValueError(f"{k}: {exc}") from None
+            return out
+        return {"default": float(scalar(v))}
+
+    return check
+
+
+def _per(lo: float, hi: float | None) -> Any:
+    return Annotated[dict[str, float], PlainValidator(_per_entity(lo, hi))]
+
+
+def per_entity(values: Mapping[str, float], entity: str, fallback: float) -> float:
+    """The value of a per-entity setting for ``entity`` (its own key, else ``default``).
+
+    Examples
+    --------
+    >>> per_entity({"default": 1.0, "oracle": 0.0}, "oracle", 0.5)
+    0.0
+    >>> per_entity({"default": 1.0}, "nvidia", 0.5)
+    1.0
+    """
+    if entity in values:
+        return values[entity]
+    return values.get("default", fallback)
+
+
+Status = Literal["committed", "conditional", "superseded", "cancelled", "reported"]
+Evidence = Literal["A", "B", "C"]
+EntityKind = Literal[
+    "chip_vendor", "ai_lab", "hyperscaler", "neocloud", "cloud", "investor", "lender",
+    "developer", "spv", "other",
+]
+
+
+# ------------------------------------------------------------------------------------ sections
+class Legs(BaseModel):
+    """Which legs count.
+
+    ``statuses`` and ``evidence`` filter the deal table (defaults: firm legs, every grade);
+    ``derived: false`` drops legs whose basis is ``derived``. ``include`` counts the named legs
+    whatever their status (e.g. a superseded letter of intent, to model the world where it
+    converts); ``exclude`` drops legs. ``amounts`` sets the amount (USD bn, whole term) of a
+    leg, e.g. an undisclosed one. Capacity backstops are contingent: they count whenever they
+    are live (committed, reported or conditional), and pay only when triggered.
+    """
+
+    model_config = _FROZEN
+
+    statuses: list[Status] = Field(default_factory=lambda: ["committed", "reported"])
+    evidence: list[Evidence] = Field(default_factory=lambda: ["A", "B", "C"])
+    derived: bool = True
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    amounts: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    @field_validator("statuses", "evidence")
+    @classmethod
+    def _nonempty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("must name at least one value")
+        return list(dict.fromkeys(v))
+
+
+class MappingSpec(BaseModel):
+    """How deals and company figures become balance sheets (see :mod:`.balance`).
+
+    Every default below is a modelling choice; change it here, not in code.
+
+    outside_kinds, outside
+        Entity kinds (default investor, lender) and ids treated as *outside* the network:
+        their claims are external liabilities, their payments outside funding.
+    equity_commitments
+        Whether committed but unpaid equity inside the horizon counts as an obligation of the
+        investor to the investee (default true). False drops those legs on both sides.
+    undated_term_years
+        A contract (compute, chips, revenue share, other) with no end date is spread over this
+        many years from its start or announcement (default 5).
+    revenue_years
+        Years of revenue counted as outside assets (default: the horizon's length).
+    revenue_growth
+        Annual revenue growth over the horizon, per entity (``{default: 0, openai: 0.5}``).
+    cash_margin
+        Share of outside revenue left to pay network obligations and debt after costs paid
+        outside the network (default 1 for every firm).
+    cash
+        Count reported cash and short-term investments (default true).
+    new_money
+        ``plan`` (default): a firm whose obligations exceed its means before any shock is
+        assumed to raise the gap as new outside money (shown per firm as "new money the plan
+        needs"), so a scenario with no shock changes nothing; a ``funding`` shock takes it
+        away. ``none``: no such money; shortfalls before any shock are baseline defaults.
+    reported_debt
+        Count reported debt beyond the debt legs in the data as debt to outside lenders.
+    debt_maturing_share
+        Share of debt with no maturity date (and of reported debt) falling due inside the
+        horizon (default 0.5).
+    rollover
+        Share of maturing debt that lenders refinance in normal times (default 1). Debt is
+        accelerated (the whole principal falls due) when the borrower defaults.
+    backstops
+        ``on_failure`` (default): a backstop turns into a liability of the backstopper when
+        the firm it backs would fail without it; ``called_only``: only when a shock calls it.
+    warrant_vesting
+        ``purchases`` (default): a warrant vests in proportion to what its holder actually
+        pays the issuer under their purchase legs; ``full`` or ``none``.
+    stake_liquidity
+        Share of the market value of stakes in other network firms that a firm can use to pay
+        its obligations (default 1).
+    value_multiple
+        Market value lost per dollar of net worth lost by a firm that survives (default 1;
+        a defaulter's equity is wiped out).
+    gpu_capex_share, gpu_life_years
+        GPU assets of a firm: the larger of its chip purchases in the data and
+        capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
+        (default 6 years), the base of a ``collateral`` shock.
+    """
+
+    model_config = _FROZEN
+
+    outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(OUTSIDE_KINDS))
+    outside: list[str] = Field(default_factory=list)
+    equity_commitments: bool = True
+    undated_term_years: Annotated[float, Field(gt=0, le=50)] = 5.0
+    revenue_years: Annotated[float, Field(ge=0, le=50)] | None = None
+    revenue_growth: _per(-1.0, 10.0) = Field(default_factory=lambda: {"default": 0.0})
+    cash_margin: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    cash: bool = True
+    new_money: Literal["plan", "none"] = "plan"
+    reported_debt: bool = True
+    debt_maturing_share: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.5})
+    rollover: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    backstops: Literal["on_failure", "called_only"] = "on_failure"
+    warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
+    stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
+    value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+    gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
+
+
+# ------------------------------------------------------------------------------------- shocks
+class _Shock(BaseModel):
+    model_config = _FROZEN
+    note: str = ""
+
+    def entities_named(self) -> list[str]:
+        return [e for e in (getattr(self, "entity", None),) if e] + list(
+            getattr(self, "entities", None) or [])
+
+    def deals_named(self) -> list[str]:
+        return [d for d in (getattr(self, "deal", None),) if d] + list(
+            getattr(self, "deals", None) or [])
+
+
+class _Targets(_Shock):
+    entity: str | None = None
+    entities: list[str] = Field(default_factory=list)
+    kinds: list[EntityKind] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> _Targets:
+        n = sum(bool(x) for x in (self.entity, self.entities, self.kinds))
+        if n > 1:
+            raise ValueError("give at most one of entity, entities, kinds (none = every firm)")
+        return self
+
+
+class RevenueShock(_Targets):
+    """An entity's outside revenue over the horizon falls by ``fall`` (a fraction)."""
+
+    type: Literal["revenue"]
+    fall: Fraction
+
+
+class AssetShock(_Targets):
+    """An entity loses ``loss`` (a fraction) of its outside assets (cash, outside revenue,
+    new money)."""
+
+    type: Literal["assets"]
+    loss: Fraction
+
+
+class DemandShock(_Targets):
+    """Final demand (outside revenue) of the targeted firms (default: all) falls by ``fall``.
+
+    With ``purchases: scale`` (default) the fall propagates through the purchase layer as in
+    the Leontief quantity model: every firm's purchases from the network shrink with its
+    output, ``x' = (I - A)^-1 f'``. With ``purchases: fixed`` contracts stay as signed and
+    only unpaid bills propagate.
+    """
+
+    type: Literal["demand"]
+    fall: Fraction
+    purchases: Literal["scale", "fixed"] = "scale"
+
+
+class FailShock(_Shock):
+    """An entity fails: it defaults in wave 1 whatever its balance sheet says.
+
+    It loses ``assets_lost`` of its outside assets; with ``contracts: terminate`` (default)
+    its customers stop paying it and are released from their contracts; creditors share
+    what it still receives plus ``recovery`` x its (accelerated) liabilities, the liquidation
+    value of its own assets.
+    """
+
+    type: Literal["fail"]
+    entity: str
+    assets_lost: Fraction = 1.0
+    contracts: Literal["terminate", "keep"] = "terminate"
+    recovery: Fraction = 0.0
+
+
+class CancelShock(_Shock):
+    """A deal is cancelled (``fraction: 1``) or cut by ``fraction``; cancelling an aggregate
+    leg also cancels its parts."""
+
+    type: Literal["cancel"]
+    deal: str | None = None
+    deals: list[str] = Field(default_factory=list)
+    fraction: Fraction = 1.0
+
+    @model_validator(mode="after")
+    def _some(self) -> CancelShock:
+        if not self.deal and not self.deals:
+            raise ValueError("name the deal (deal: D03) or deals (deals: [D03, D25])")
+        return self
+
+
+class ConditionalShock(_Shock):
+    """A conditional (or superseded) leg never happens (``happens: false``) or does."""
+
+    type: Literal["conditional"]
+    deal: str
+    happens: bool = False
+
+
+class BackstopShock(_Shock):
+    """A capacity backstop is called: its backstopper pays ``share`` of it inside the horizon."""
+
+    type: Literal["backstop"]
+    deal: str
+    share: Fraction = 1.0
+
+
+class FundingShock(_Shock):
+    """An entity raises no new money: the listed sources of funding stop (by ``fraction``).
+
+    ``cut`` names them: ``plan`` (the new money the plan needs, see the mapping), ``equity``
+    and ``debt`` (committed but unpaid equity and loans into the entity inside the horizon).
+    """
+
+    type: Literal["funding"]
+    entity: str
+    cut: list[Literal["plan", "equity", "debt"]] = Field(
+        default_factory=lambda: ["plan", "equity", "debt"])
+    fraction: Fraction = 1.0
+
+
+class RefinancingShock(_Shock):
+    """An entity cannot refinance: lenders roll over only ``rollover`` of its maturing debt,
+    and its new debt and the plan's new money stop (by ``fraction``)."""
+
+    type: Literal["refinancing"]
+    entity: str | None = None
+    entities: list[str] = Field(default_factory=list)
+    rollover: Fraction = 0.0
+    fraction: Fraction = 1.0
+
+    @model_validator(mode="after")
+    def _some(self) -> RefinancingShock:
+        if not self.entity and not self.entities:
+            raise ValueError("name the entity (entity: oracle) or entities")
+        return self
+
+
+class CollateralShock(_Targets):
+    """GPUs lose value faster: economic life ``life_years`` instead of the mapping's
+    ``gpu_life_years``.
+
+    A firm holding GPU assets G loses ``d = 1 - life/base_life`` of their value over the
+    horizon, which it must spend again to keep the capacity its revenue needs (earnings marked
+    down by ``d x G``); with ``refinancing: true`` (default) lenders secured on the GPUs also
+    roll over ``d`` less of its maturing debt (collateral marked down).
+    """
+
+    type: Literal["collateral"]
+    asset: Literal["gpu"] = "gpu"
+    life_years: PositiveNumber
+    base_life_years: Annotated[float, Field(gt=0, le=30)] | None = None
+    refinancing: bool = True
+
+
+Shock = Annotated[
+    Union[  # noqa: UP007 (pydantic needs the Union form for a discriminated union)
+        RevenueShock, AssetShock, DemandShock, FailShock, CancelShock, ConditionalShock,
+        BackstopShock, FundingShock, RefinancingShock, CollateralShock,
+    ],
+    Field(discriminator="type"),
+]
+SHOCK_TYPES: dict[str, type[_Shock]] = {
+    "revenue": RevenueShock, "assets": AssetShock, "demand": DemandShock, "fail": FailShock,
+    "cancel": CancelShock, "conditional": ConditionalShock, "backstop": BackstopShock,
+    "funding": FundingShock, "refinancing": RefinancingShock, "collateral": CollateralShock,
+}
+
+
+# ------------------------------------------------------------------------------------- models
+class ClearingSpec(BaseModel):
+    """The clearing rule of the engine: Eisenberg--Noe (a defaulter pays all it has) or
+    Rogers--Veraart (it realises ``alpha`` of its outside assets and ``beta`` of its claims)."""
+
+    model_config = _FROZEN
+
+    model: Literal["eisenberg_noe", "rogers_veraart"] = "eisenberg_noe"
+    alpha: Annotated[float, Field(ge=0, le=1)] = 1.0
+    beta: Annotated[float, Field(ge=0, le=1)] = 1.0
+
+    @model_validator(mode="after")
+    def _en(self) -> ClearingSpec:
+        if self.model == "eisenberg_noe" and (self.alpha != 1.0 or self.beta != 1.0):
+            raise ValueError("alpha and beta are Rogers-Veraart parameters; "
+                             "use model: rogers_veraart")
+        return self
+
+
+class DebtRankSpec(BaseModel):
+    """DebtRank on the exposure layer ``A = L^T``, shocked by the scenario's first-round
+    equity losses."""
+
+    model_config = _FROZEN
+    variant: Literal["battiston", "linear"] = "battiston"
+
+
+class ModelsSpec(BaseModel):
+    """Which models run, with their parameters.
+
+    ``clearing`` is the rule of the multi-layer engine. The single-layer models of
+    :mod:`dealloop.contagion` run beside it on the mapped layers, for comparison:
+    ``eisenberg_noe`` on the liability layer alone, ``debtrank`` on exposures,
+    ``cross_holdings`` on stakes (double counting), ``leontief`` on purchases.
+    """
+
+    model_config = _FROZEN
+
+    clearing: ClearingSpec = Field(default_factory=ClearingSpec)
+    eisenberg_noe: bool = True
+    debtrank: DebtRankSpec | None = Field(default_factory=DebtRankSpec)
+    cross_holdings: bool = True
+    leontief: bool = True
+    max_rounds: Annotated[int, Field(ge=1, le=1000)] = 200
+    tolerance: Annotated[float, Field(gt=0, le=1e-3)] = 1e-10
+
+
+class ConditionalSpec(BaseModel):
+    """Each conditional leg happens with ``probability``; ``deals`` overrides it per leg."""
+
+    model_config = _FROZEN
+    probability: Annotated[float, Field(ge=0, le=1)] = 0.5
+    deals: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+
+
+class MonteCarloSpec(BaseModel):
+    """Uncertain inputs of a Monte Carlo run.
+
+    seed, draws
+        Default seed and number of draws (the command line can override both).
+    chunk
+        Draws per batched engine call (and per Dask task). Results do not depend on the
+        number of workers, only on ``seed`` and ``chunk``.
+    conditional
+        Every live conditional leg (status ``conditional``) happens with this probability
+        (default 0.5; ``null`` keeps conditional legs as the ``legs`` section says).
+    amounts
+        How a leg with an amount range is drawn: ``uniform`` (default), ``triangular`` (mode
+        at the midpoint) or ``fixed`` (the midpoint).
+    ranges
+        Ranges for legs without one (e.g. undisclosed amounts): ``{D09: [350, 500]}``.
+    """
+
+    model_config = _FROZEN
+
+    seed: Annotated[int, Field(ge=0)] = 0
+    draws: Annotated[int, Field(ge=1, le=100_000_000)] = 10_000
+    chunk: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    conditional: ConditionalSpec | None = Field(default_factory=ConditionalSpec)
+    amounts: Literal["uniform", "triangular", "fixed"] = "uniform"
+    ranges: dict[str, tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]] = \
+        Field(default_factory=dict)
+
+    @field_validator("ranges")
+    @classmethod
+    def _ordered(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for k, (lo, hi) in v.items():
+            if lo > hi:
+                raise ValueError(f"{k}: low {lo:g} exceeds high {hi:g}")
+        return v
+
+
+Year = int | str
+
+
+class Scenario(BaseModel):
+    """A scenario file, parsed and checked. Build one with :func:`load` or :func:`loads`.
+
+    Examples
+    --------
+    >>> sc = loads('''
+    ... name: demo
+    ... question: What if CoreWeave fails?
+    ... shocks:
+    ...   - {type: fail, entity: coreweave}
+    ... ''')
+    >>> sc.name, sc.horizon, sc.shocks[0].type
+    ('demo', (2026, 2030), 'fail')
+    """
+
+    model_config = _FROZEN
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    question: Annotated[str, Field(min_length=1)]
+    notes: str = ""
+    dataset: str | None = None
+    horizon: tuple[Year, Year] = (2026, 2030)
+    legs: Legs = Field(default_factory=Legs)
+    mapping: MappingSpec = Field(default_factory=MappingSpec)
+    shocks: list[Shock] = Field(default_factory=list)
+    models: ModelsSpec = Field(default_factory=ModelsSpec)
+    monte_carlo: MonteCarloSpec = Field(default_factory=MonteCarloSpec)
+    compare: list[str] = Field(default_factory=list)
+
+    _source: str = PrivateAttr("<scenario>")
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, v: tuple[Year, Year]) -> tuple[Year, Year]:
+        from ..network import _horizon
+
+        for x in v:
+            if isinstance(x, bool):
+                raise ValueError("years must be numbers like 2026 or dates like '2026-07'")
+        try:
+            _horizon(v)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+        return v
+
+    # ------------------------------------------------------------------ convenience
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from (``<scenario>`` for text)."""
+        return self._source
+
+    def line(self, *path: Any) -> int | None:
+        """The YAML line of a key path such as ``("shocks", 2, "entity")``, or of its closest
+        parent."""
+        return _line_for(self._lines, path)
+
+    def problem(self, path: Iterable[Any], message: str, severity: str = "error") -> Problem:
+        """A :class:`Problem` located at a key path of this scenario."""
+        path = tuple(path)
+        return Problem(self._source, self.line(*path), _key_text(path), message, severity)
+
+    def deal_ids(self) -> set[str]:
+        """Every deal id the scenario names."""
+        ids = set(self.legs.include) | set(self.legs.exclude) | set(self.legs.amounts)
+        for s in self.shocks:
+            ids.update(s.deals_named())
+        mc = self.monte_carlo
+        ids.update(mc.ranges)
+        if mc.conditional is not None:
+            ids.update(mc.conditional.deals)
+        return ids
+
+
+# ---------------------------------------------------------------------------------- loading
+def load(path_or_name: str | Path) -> Scenario:
+    """Read and check a scenario file, or a shipped scenario by name.
+
+    Raises :class:`~dealloop.data.problems.DataError` listing every problem (file, line, key)
+    when the file cannot be used.
+
+    Examples
+    --------
+    >>> sc = load("coreweave-default")          # a shipped scenario, by name
+    >>> sc.shocks[0].entity
+    'coreweave'
+    """
+    from . import library
+
+    p = Path(path_or_name)
+    if not p.exists() and isinstance(path_or_name, str) and path_or_name in library.names():
+        p = library.path(path_or_name)
+    if not p.exists():
+        close = difflib.get_close_matches(str(path_or_name), library.names(), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else \
+            f"; shipped scenarios: {', '.join(library.names())}"
+        raise DataError([Problem(str(path_or_name), None, None,
+                                 f"no such scenario file or shipped scenario{hint}")])
+    if p.is_dir():
+        raise DataError([Problem(str(p), None, None, "is a directory, not a scenario file")])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(p), None, None, f"cannot read: {exc}")]) from None
+    return loads(text, source=str(p))
+
+
+def loads(text: str, *, source: str = "<scenario>") -> Scenario:
+    """Parse and check scenario text (YAML); see :func:`load`."""
+    problems: list[Problem] = []
+    lines: dict[tuple, int] = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        msg = " ".join(str(x) for x in (getattr(exc, "context", None),
+                                        getattr(exc, "problem", None)) if x) or str(exc)
+        raise DataError([Problem(source, line, None, f"not valid YAML: {msg}")]) from None
+    if node is None:
+        raise DataError([Problem(source, None, None, "empty scenario file")])
+    data = _construct(node, (), lines, problems, source)
+    if problems:
+        raise DataError(problems)
+    if not isinstance(data, dict):
+        raise DataError([Problem(source, lines.get((), 1), None,
+                                 "a scenario is a mapping of keys (name:, question:, ...)")])
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise DataError(_problems(exc, data, lines, source)) from None
+    sc._source = source
+    sc._lines = lines
+    problems = _check_internal(sc)
+    if [p for p in problems if p.severity == "error"]:
+        raise DataError(problems)
+    return sc
+
+
+def _construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem],
+               source: str) -> Any:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = _construct(knode, path + ("<key>",), {}, problems, source)
+            if isinstance(key, list | dict):
+                problems.append(Problem(source, knode.start_mark.line + 1, _key_text(path),
+                                        "keys must be plain words"))
+                continue
+            if key in out:
+                problems.append(Problem(source, knode.start_mark.line + 1,
+                                        _key_text(path + (key,)), "duplicate key"))
+                continue
+            lines[path + (key,)] = knode.start_mark.line + 1
+            out[key] = _construct(vnode, path + (key,), lines, problems, source)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(v, path + (i,), lines, problems, source)
+                for i, v in enumerate(node.value)]
+    try:
+        return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(source, node.start_mark.line + 1, _key_text(path),
+                                f"cannot read value: {exc}"))
+        return None
+
+
+def _key_text(path: Iterable[Any]) -> str | None:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or None
+
+
+def _line_for(lines: Mapping[tuple, int], path: tuple) -> int | None:
+    for k in range(len(path), -1, -1):
+        if path[:k] in lines:
+            return lines[path[:k]]
+    return None
+
+
+def _first_message(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = _key_text(err["loc"])
+    return f"{loc}: {err['msg']}" if loc else str(err["msg"]).removeprefix("Value error, ")
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple:
+    """Drop the discriminator tag pydantic inserts after a shock's index."""
+    out: list[Any] = []
+    k = 0
+    while k < len(loc):
+        part = loc[k]
+        out.append(part)
+        if (len(out) == 2 and out[0] == "shocks" and isinstance(part, int)
+                and k + 1 < len(loc) and loc[k + 1] in SHOCK_TYPES):
+            k += 1  # skip the tag
+        k += 1
+    return tuple(out)
+
+
+def _problems(exc: ValidationError, data: Any, lines: dict[tuple, int], source: str
+              ) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = _clean_loc(tuple(err["loc"]), data)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            known = _known_keys(loc[:-1], data)
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else \
+                (f"; expected one of {', '.join(sorted(known))}" if known else "")
+            msg = f"unknown key {loc[-1]!r}{hint}"
+        elif kind == "union_tag_invalid":
+            tag = err.get("ctx", {}).get("tag")
+            close = difflib.get_close_matches(str(tag), list(SHOCK_TYPES), n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            msg = f"unknown shock type {tag!r}; {hint}expected one of {', '.join(SHOCK_TYPES)}"
+            loc = loc + ("type",)
+        elif kind == "union_tag_not_found":
+            msg = f"each shock needs a type: one of {', '.join(SHOCK_TYPES)}"
+        elif kind == "missing":
+            msg = f"missing required key {loc[-1]!r}"
+        elif kind == "literal_error":
+            got = err.get("input")
+            expected = str(err.get("ctx", {}).get("expected", ""))
+            options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
+            close = difflib.get_close_matches(str(got), options, n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            msg = f"{got!r} is not allowed; expected {expected}{hint}"
+        problems.append(Problem(source, _line_for(lines, loc), _key_text(loc), msg))
+    return sorted(problems, key=lambda p: (p.row or 0, p.field or ""))
+
+
+def _unwrap(ann: Any) -> Any:
+    """The model class inside an annotation (through Optional, list, dict, Annotated)."""
+    origin = typing.get_origin(ann)
+    if origin is Annotated:
+        return _unwrap(typing.get_args(ann)[0])
+    if origin in (Union, types.UnionType):
+        for a in typing.get_args(ann):
+            m = _unwrap(a)
+            if isinstance(m, type) and issubclass(m, BaseModel):
+                return m
+        return None
+    if origin in (list, tuple):
+        return _unwrap(typing.get_args(ann)[0])
+    if origin is dict:
+        return _unwrap(typing.get_args(ann)[1])
+    return ann
+
+
+def _known_keys(loc: tuple, data: Any) -> list[str]:
+    cls: Any = Scenario
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if loc[0] == "shocks" and isinstance(node, dict):
+                cls = SHOCK_TYPES.get(node.get("type"), cls)
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return []
+        f = cls.model_fields.get(part)
+        if f is None:
+            return []
+        cls = _unwrap(f.annotation)
+        node = node.get(part) if isinstance(node, dict) else None
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return list(cls.model_fields)
+    return []
+
+
+def _check_internal(sc: Scenario) -> list[Problem]:
+    """Checks that need the whole file but no network."""
+    problems = []
+    overlap = set(sc.legs.include) & set(sc.legs.exclude)
+    for d in sorted(overlap):
+        problems.append(sc.problem(("legs", "exclude"), f"{d} is both included and excluded"))
+    kinds = set(ENTITY_KINDS)
+    for k in sc.mapping.outside_kinds:
+        if k not in kinds:  # pragma: no cover - guarded by the Literal
+            problems.append(sc.problem(("mapping", "outside_kinds"), f"unknown kind {k!r}"))
+    return problems
+
+
+# --------------------------------------------------------------------- checks against the data
+def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
+    """Every problem with the ids a scenario names, checked against a network.
+
+    Entity ids (shocks, per-entity mapping keys, ``mapping.outside``), deal ids (legs,
+    shocks, Monte Carlo settings) and history ids (``compare``) must exist; shocks must fit the
+    deal they name (``backstop`` needs a capacity backstop, ``fail`` an in-network firm...).
+    Returns an empty list when everything is known.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> sc = loads("name: x\\nquestion: q\\nshocks: [{type: fail, entity: corewave}]")
+    >>> [str(p) for p in validate_against(sc, dl.load())]
+    ["<scenario>:3: shocks[0].entity: unknown entity 'corewave'; did you mean 'coreweave'?"]
+    """
+    problems: list[Problem] = []
+    ents = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
+    deals = net.deals.set_index("id")
+    outside_kinds = set(scenario.mapping.outside_kinds)
+    outside = {e for e, k in ents.items() if k in outside_kinds} | set(scenario.mapping.outside)
+
+    def entity(path: tuple, eid: str, *, inside: bool = False) -> None:
+        if eid not in ents:
+            close = difflib.get_close_matches(eid, list(ents), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(scenario.problem(path, f"unknown entity {eid!r}{hint}"))
+        elif inside and eid in outside:
+            problems.append(scenario.problem(
+                path, f"{eid!r} is outside the network (kind {ents[eid]}); "
+                "shock a firm inside it, or remove it from the mapping's outside set"))
+
+    def deal(path: tuple, did: str) -> bool:
+        if did not in deals.index:
+            close = difflib.get_close_matches(did, list(deals.index), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(scenario.problem(path, f"unknown deal {did!r}{hint}"))
+            return False
+        return True
+
+    m = scenario.mapping
+    for k, eid in enumerate(m.outside):
+        entity(("mapping", "outside", k), eid)
+    for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover"):
+        for key in getattr(m, field):
+            if key != "default":
+                entity(("mapping", field, key), key)
+    lg = scenario.legs
+    for field in ("include", "exclude"):
+        for k, did in enumerate(getattr(lg, field)):
+            deal(("legs", field, k), did)
+    for did in lg.amounts:
+        deal(("legs", "amounts", did), did)
+    for i, s in enumerate(scenario.shocks):
+        base = ("shocks", i)
+        ent = getattr(s, "entity", None)
+        if ent:
+            entity(base + ("entity",), ent, inside=True)
+        for k, eid in enumerate(getattr(s, "entities", None) or []):
+            entity(base + ("entities", k), eid, inside=True)
+        if getattr(s, "deal", None):
+            ok = deal(base + ("deal",), s.deal)  # type: ignore[attr-defined]
+            if ok:
+                problems.extend(_deal_fits(scenario, base + ("deal",), s,
+                                           deals.loc[s.deal]))  # type: ignore[attr-defined]
+        for k, did in enumerate(getattr(s, "deals", None) or []):
+            deal(base + ("deals", k), did)
+    mc = scenario.monte_carlo
+    for did in mc.ranges:
+        deal(("monte_carlo", "ranges", did), did)
+    if mc.conditional is not None:
+        for did in mc.conditional.deals:
+            deal(("monte_carlo", "conditional", "deals", did), did)
+    hist = getattr(net, "history", None)
+    known = set(hist["id"]) if hist is not None and len(hist) else set()
+    for k, hid in enumerate(scenario.compare):
+        if hid not in known:
+            close = difflib.get_close_matches(hid, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(scenario.problem(("compare", k),
+                                             f"unknown history figure {hid!r}{hint}"))
+    return problems
+
+
+def _deal_fits(scenario: Scenario, path: tuple, shock: Any, row: Any) -> list[Problem]:
+    out = []
+    kind, status = row["kind"], row["status"]
+    if shock.type == "backstop" and kind != "capacity_backstop":
+        out.append(scenario.problem(path, f"{row.name} is a {kind}, not a capacity_backstop"))
+    if shock.type == "conditional" and status not in ("conditional", "superseded") \
+            and row.name not in scenario.legs.include:
+        out.append(scenario.problem(
+            path, f"{row.name} has status {status!r}; a conditional shock needs a conditional "
+            "or superseded leg (or one listed in legs.include)", "warning"))
+    return out
+
+
+def _assert_vocab() -> None:  # pragma: no cover - import-time consistency check
+    assert set(typing.get_args(Status)) == set(STATUSES)
+    assert set(typing.get_args(Evidence)) == set(EVIDENCE)
+    assert set(typing.get_args(EntityKind)) == set(ENTITY_KINDS)
+    assert set(DEAL_KINDS)
+
+
+_assert_vocab()

@@ -1,0 +1,360 @@
+"""Eisenberg-Noe and Rogers-Veraart: invariants on random networks, knife edges, options."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from dealloop.contagion import ConvergenceError, eisenberg_noe, rogers_veraart
+
+seeds = st.integers(0, 2**32 - 1)
+sizes = st.integers(1, 9)
+fractions = st.sampled_from([0.0, 0.25, 0.5, 0.8, 1.0])
+
+
+def lp_greatest(L: np.ndarray, e: np.ndarray, ext: np.ndarray) -> np.ndarray:
+    """Greatest clearing vector as the LP max sum(p) s.t. p <= e + Pi'p, 0 <= p <= pbar."""
+    n = L.shape[0]
+    pbar = L.sum(axis=1) + ext
+    Pi = np.divide(L, pbar[:, None], out=np.zeros_like(L), where=pbar[:, None] > 0)
+    res = linprog(
+        -np.ones(n),
+        A_ub=np.eye(n) - Pi.T,
+        b_ub=e,
+        bounds=list(zip(np.zeros(n), pbar, strict=True)),
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    assert res.status == 0, res.message
+    return res.x
+
+
+@given(seed=seeds, n=sizes, integer=st.booleans())
+def test_greatest_fixed_point_three_ways(
+    helpers: SimpleNamespace, seed: int, n: int, integer: bool
+) -> None:
+    L, e, ext = helpers.random_network(seed, n, integer=integer)
+    fd = eisenberg_noe(L, e, external_liabilities=ext)
+    pic = eisenberg_noe(L, e, external_liabilities=ext, method="picard", backend="numpy")
+    lp = lp_greatest(L, e, ext)
+    ref = helpers.reference_clearing(L, e, ext)
+    scale = max(1.0, fd.pbar.max(initial=0.0))
+    np.testing.assert_allclose(fd.payments, ref, atol=1e-9 * scale)
+    np.testing.assert_allclose(pic.payments, ref, atol=1e-9 * scale)
+    np.testing.assert_allclose(lp, ref, atol=1e-6 * scale)
+
+
+@given(seed=seeds, n=sizes, integer=st.booleans())
+def test_bounds_and_conservation(
+    helpers: SimpleNamespace, seed: int, n: int, integer: bool
+) -> None:
+    L, e, ext = helpers.random_network(seed, n, integer=integer)
+    res = eisenberg_noe(L, e, external_liabilities=ext)
+    tol = 1e-9 * max(1.0, res.pbar.max(initial=0.0), e.sum())
+    assert np.all(res.payments >= 0) and np.all(res.payments <= res.pbar)
+    # Solvent firms pay in full; defaulters pay everything they have.
+    np.testing.assert_array_equal(res.payments[~res.defaulted], res.pbar[~res.defaulted])
+    d = res.defaulted & (res.pbar > 0)
+    np.testing.assert_allclose(res.payments[d], (e + res.received)[d], atol=tol)
+    # Value conservation: sum of equity + paid to outsiders = sum of outside assets.
+    assert abs(res.equity.sum() + res.paid_external.sum() - e.sum()) <= tol
+    np.testing.assert_allclose(res.net_worth, e + res.received - res.pbar, atol=tol)
+    np.testing.assert_array_equal(res.equity, np.maximum(res.net_worth, 0))
+    np.testing.assert_array_equal(res.defaulted, res.net_worth < 0)
+    np.testing.assert_array_equal(res.waves > 0, res.defaulted)
+
+
+@given(seed=seeds, n=sizes, alpha=fractions, beta=fractions, method=st.sampled_from(
+    ["fictitious_default", "picard"]))  # fmt: skip
+def test_rogers_veraart_matches_reference(
+    helpers: SimpleNamespace, seed: int, n: int, alpha: float, beta: float, method: str
+) -> None:
+    L, e, ext = helpers.random_network(seed, n)
+    res = rogers_veraart(L, e, alpha=alpha, beta=beta, external_liabilities=ext, method=method)
+    ref = helpers.reference_clearing(L, e, ext, alpha=alpha, beta=beta)
+    np.testing.assert_allclose(res.payments, ref, atol=1e-9 * max(1.0, res.pbar.max()))
+    # Deadweight-loss identity (no negative e here).
+    total = res.equity.sum() + res.paid_external.sum() + res.deadweight_loss.sum()
+    assert total == pytest.approx(e.sum(), rel=1e-9, abs=1e-9)
+
+
+@given(seed=seeds, n=sizes)
+def test_rv_with_full_recovery_is_eisenberg_noe(
+    helpers: SimpleNamespace, seed: int, n: int
+) -> None:
+    L, e, ext = helpers.random_network(seed, n)
+    rv = rogers_veraart(L, e, alpha=1, beta=1, external_liabilities=ext, method="picard")
+    en = eisenberg_noe(L, e, external_liabilities=ext)
+    np.testing.assert_allclose(rv.payments, en.payments, atol=1e-9 * max(1.0, en.pbar.max()))
+    np.testing.assert_array_equal(rv.defaulted, en.defaulted)
+    assert not rv.deadweight_loss.any()
+
+
+@given(seed=seeds, n=sizes, alpha=fractions, beta=fractions)
+def test_monotone_in_outside_assets_and_recovery(
+    helpers: SimpleNamespace, seed: int, n: int, alpha: float, beta: float
+) -> None:
+    L, e, ext = helpers.random_network(seed, n)
+    bump = np.random.default_rng(seed + 1).exponential(0.5, n)
+    tol = 1e-9 * max(1.0, L.sum())
+    base = rogers_veraart(L, e, alpha=alpha, beta=beta, external_liabilities=ext)
+    richer = rogers_veraart(L, e + bump, alpha=alpha, beta=beta, external_liabilities=ext)
+    assert np.all(richer.payments >= base.payments - tol)
+    assert np.all(richer.equity >= base.equity - tol)
+    assert not np.any(richer.defaulted & ~base.defaulted)
+    kinder = rogers_veraart(
+        L, e, alpha=min(1.0, alpha + 0.2), beta=min(1.0, beta + 0.2), external_liabilities=ext
+    )
+    assert np.all(kinder.payments >= base.payments - tol)
+
+
+@given(seed=seeds, n=sizes, integer=st.booleans())
+def test_least_below_greatest_with_same_equity(
+    helpers: SimpleNamespace, seed: int, n: int, integer: bool
+) -> None:
+    L, e, ext = helpers.random_network(seed, n, integer=integer)
+    top = eisenberg_noe(L, e, external_liabilities=ext)
+    low = eisenberg_noe(L, e, external_liabilities=ext, which="least", backend="numpy")
+    ref = helpers.reference_clearing(L, e, ext, start="bottom")
+    scale = max(1.0, top.pbar.max(initial=0.0))
+    np.testing.assert_allclose(low.payments, ref, atol=1e-8 * scale)
+    assert np.all(low.payments <= top.payments + 1e-9 * scale)
+    # EN Theorem: equity is the same under every clearing vector.
+    np.testing.assert_allclose(low.equity, top.equity, atol=1e-7 * scale)
+
+
+@given(seed=seeds, n=st.integers(2, 7))
+def test_negative_outside_assets(helpers: SimpleNamespace, seed: int, n: int) -> None:
+    L, e, ext = helpers.random_network(seed, n)
+    e = e - np.random.default_rng(seed).exponential(1.0, n)
+    fd = eisenberg_noe(L, e, external_liabilities=ext)
+    ref = helpers.reference_clearing(L, e, ext)
+    np.testing.assert_allclose(fd.payments, ref, atol=1e-9 * max(1.0, fd.pbar.max()))
+    rv = rogers_veraart(L, e, alpha=0.5, beta=0.7, external_liabilities=ext)
+    ref_rv = helpers.reference_clearing(L, e, ext, alpha=0.5, beta=0.7)
+    np.testing.assert_allclose(rv.payments, ref_rv, atol=1e-9 * max(1.0, rv.pbar.max()))
+
+
+@given(seed=seeds, n=sizes, k=st.integers(1, 6))
+def test_batch_equals_loop_and_sparse_equals_dense(
+    helpers: SimpleNamespace, seed: int, n: int, k: int
+) -> None:
+    L, e, ext = helpers.random_network(seed, n)
+    E = e * np.random.default_rng(seed).uniform(0, 1.5, (k, n))
+    batch = rogers_veraart(L, E, alpha=0.6, beta=0.9, external_liabilities=ext)
+    sparse = rogers_veraart(sp.csr_array(L), E, alpha=0.6, beta=0.9, external_liabilities=ext)
+    assert batch.payments.shape == (k, n) and batch.iterations.shape == (k,)
+    for row in range(k):
+        one = rogers_veraart(L, E[row], alpha=0.6, beta=0.9, external_liabilities=ext)
+        np.testing.assert_allclose(batch.payments[row], one.payments, atol=1e-10)
+        np.testing.assert_array_equal(batch.waves[row], one.waves)
+    np.testing.assert_allclose(sparse.payments, batch.payments, atol=1e-10)
+    np.testing.assert_array_equal(sparse.waves, batch.waves)
+
+
+@given(seed=seeds, n=sizes, which=st.sampled_from(["greatest", "least"]))
+def test_numba_and_numpy_paths_agree(
+    helpers: SimpleNamespace, seed: int, n: int, which: str
+) -> None:
+    pytest.importorskip("numba")
+    L, e, ext = helpers.random_network(seed, n)
+    E = np.stack([e, 0.5 * e, 0 * e])
+    kw = {"external_liabilities": ext, "which": which, "method": "picard"}
+    fast = eisenberg_noe(L, E, backend="numba", **kw)
+    slow = eisenberg_noe(L, E, backend="numpy", **kw)
+    np.testing.assert_allclose(fast.payments, slow.payments, atol=1e-10)
+    np.testing.assert_array_equal(fast.waves, slow.waves)
+    np.testing.assert_array_equal(fast.iterations, slow.iterations)
+
+
+def test_fallback_without_numba(helpers: SimpleNamespace, no_numba: None) -> None:
+    L, e, ext = helpers.random_network(3, 6)
+    res = eisenberg_noe(L, e, external_liabilities=ext, method="picard")  # backend auto
+    np.testing.assert_allclose(res.payments, helpers.reference_clearing(L, e, ext), atol=1e-9)
+    with pytest.raises(ValueError, match="backend"):
+        eisenberg_noe(L, e, method="picard", backend="numba")
+
+
+def test_picard_waves_and_fictitious_default_waves(backend: str) -> None:
+    # A chain 0 -> 1 -> 2 -> 3: each default triggers the next, one round per link.
+    L = np.diag([10.0, 10.0, 10.0], k=1)
+    e = np.array([1.0, 0.5, 0.5, 0.0])
+    fd = eisenberg_noe(L, e)
+    pic = eisenberg_noe(L, e, method="picard", backend=backend)
+    np.testing.assert_array_equal(fd.waves, [1, 2, 3, 0])
+    np.testing.assert_array_equal(pic.waves, [1, 2, 3, 0])
+    np.testing.assert_allclose(fd.payments, [1, 1.5, 2, 0])
+    np.testing.assert_allclose(pic.payments, fd.payments)
+
+
+# --- knife edges: default iff e + Pi'p < pbar strictly (exactly zero equity is solvent)
+
+
+def test_zero_equity_without_contagion_is_solvent() -> None:
+    L = np.array([[0, 3.0], [1.0, 0]])
+    e = np.array([2.0, 0.0])  # firm 0: 2 + 1 = 3 = pbar exactly; firm 1: 0 + 3 = 1 + 2
+    res = eisenberg_noe(L, e)
+    assert not res.defaulted.any()
+    np.testing.assert_array_equal(res.equity, [0.0, 2.0])
+    np.testing.assert_array_equal(res.payments, [3.0, 1.0])
+
+
+@pytest.mark.parametrize("model", ["en", "rv", "furfine"])
+def test_zero_equity_after_contagion(model: str) -> None:
+    from dealloop.contagion import furfine
+
+    # Firm 0 owes 8 to firm 1 and has 4: it pays half. Firm 1 owes 4 to firm 2 and has 0.
+    L = np.array([[0, 8.0, 0], [0, 0, 4.0], [0, 0, 0]])
+
+    def run(e1: float) -> tuple[np.ndarray, np.ndarray]:
+        e = np.array([4.0, e1, 0.0])
+        if model == "en":
+            r = eisenberg_noe(L, e)
+        elif model == "rv":
+            r = rogers_veraart(L, e, alpha=0.5, beta=0.5)
+        else:
+            r = furfine(L, e, recovery=0.5)
+        return r.defaulted, r.payments
+
+    # Under EN firm 1 receives exactly 4 = what it owes: zero equity, solvent, pays in full.
+    # Under RV (alpha = beta = 0.5) firm 0 pays only 2, so firm 1 defaults either way.
+    defaulted, payments = run(0.0)
+    if model == "rv":
+        assert defaulted.tolist() == [True, True, False]
+    else:
+        assert defaulted.tolist() == [True, False, False]
+        assert payments[1] == 4.0
+    # A hair less and firm 1 defaults.
+    defaulted, _ = run(-1e-6)
+    assert defaulted.tolist() == [True, True, False]
+    # RV at its own knife edge: e1 = 2 makes 2 + 2 = 4 exactly; solvent pays in full, no haircut.
+    if model == "rv":
+        defaulted, payments = run(2.0)
+        assert defaulted.tolist() == [True, False, False]
+        assert payments[1] == 4.0
+        defaulted, payments = run(2.0 - 1e-6)
+        assert defaulted.tolist() == [True, True, False]
+        assert payments[1] == pytest.approx(0.5 * (2.0 - 1e-6) + 0.5 * 2.0)  # cliff
+
+
+def test_knife_edge_survives_rounding() -> None:
+    # S7 ring with buffer 0.1 and shock 0.5: bank 4 ends with exactly zero equity in exact
+    # arithmetic (0.1 + 0.9 = 1), a few ulps negative in floating point.
+    e = np.full(5, 0.1)
+    e[0] -= 0.5
+    res = eisenberg_noe(np.roll(np.eye(5), 1, axis=1), e)
+    assert res.defaulted.tolist() == [True, True, True, True, False]
+    assert res.net_worth[4] == 0.0 and res.equity[4] == 0.0
+
+
+def test_pure_loop_continuum() -> None:
+    ring = np.roll(np.eye(4), 1, axis=1) * 7.0
+    e = np.zeros(4)
+    top = eisenberg_noe(ring, e)
+    low = eisenberg_noe(ring, e, which="least")
+    np.testing.assert_array_equal(top.payments, 7.0)
+    np.testing.assert_array_equal(low.payments, 0.0)
+    assert not top.defaulted.any()
+    assert low.defaulted.all() and (low.waves == 1).all()
+    # Any level in between also clears; equity is zero under all of them.
+    np.testing.assert_array_equal(top.equity, low.equity)
+
+
+def test_firm_without_liabilities_and_empty_network() -> None:
+    L = np.array([[0, 0.0], [5.0, 0]])
+    res = eisenberg_noe(L, [0.0, 2.0])
+    np.testing.assert_array_equal(res.payments, [0.0, 2.0])
+    assert res.defaulted.tolist() == [False, True]
+    empty = eisenberg_noe(np.zeros((0, 0)), np.zeros(0))
+    assert empty.payments.shape == (0,)
+    batch = eisenberg_noe(np.zeros((2, 2)), np.zeros((3, 2)))
+    assert batch.payments.shape == (3, 2)
+
+
+def test_picard_reports_non_convergence(backend: str) -> None:
+    # Two firms in default owe each other 10 and 0.1 outside: contraction 10/10.1 per sweep.
+    L = np.array([[0, 10.0], [10.0, 0]])
+    e = np.array([0.05, 0.05])
+    ext = np.array([0.1, 0.1])
+    with pytest.raises(ConvergenceError, match="max_iter=50"):
+        eisenberg_noe(L, e, external_liabilities=ext, method="picard", max_iter=50, backend=backend)
+    res = eisenberg_noe(L, e, external_liabilities=ext, method="picard", backend=backend)
+    assert res.iterations > 1000 and res.residual <= 1e-12 * res.pbar.max()
+    exact = eisenberg_noe(L, e, external_liabilities=ext)
+    assert exact.iterations == 2
+    np.testing.assert_allclose(exact.payments, [5.05, 5.05], rtol=1e-12)
+    np.testing.assert_allclose(res.payments, exact.payments, atol=1e-9)
+
+
+def test_large_sparse_network_uses_sparse_solves() -> None:
+    rng = np.random.default_rng(5)
+    n = 3000
+    rows = rng.integers(0, n, 6 * n)
+    cols = rng.integers(0, n, 6 * n)
+    keep = rows != cols
+    L = sp.csr_array((rng.exponential(1.0, keep.sum()), (rows[keep], cols[keep])), (n, n))
+    L.sum_duplicates()
+    claims = np.asarray(L.sum(axis=0)).ravel()
+    owed = np.asarray(L.sum(axis=1)).ravel()
+    e = np.maximum(owed - claims, 0) + 0.05 * owed
+    e[rng.random(n) < 0.3] *= 0.1
+    fd = eisenberg_noe(L, e)
+    pic = eisenberg_noe(L, e, method="picard", backend="numpy")
+    assert fd.n_defaults > 400  # big default sets go through the sparse solvers
+    np.testing.assert_allclose(fd.payments, pic.payments, atol=1e-8 * owed.max())
+    np.testing.assert_array_equal(fd.defaulted, pic.defaulted)
+
+
+# --- bad input
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"L": np.ones((2, 3))}, "L"),
+        ({"L": np.ones(3)}, "L"),
+        ({"L": np.array([[0, -1.0], [0, 0]])}, "L"),
+        ({"L": np.array([[0, np.nan], [0, 0]])}, "L"),
+        ({"L": np.array([[0, np.inf], [0, 0]])}, "L"),
+        ({"L": np.array([[1.0, 1.0], [0, 0]])}, "L"),
+        ({"L": sp.csr_array(np.array([[0, -1.0], [0, 0]]))}, "L"),
+        ({"L": np.array([["a", "b"], ["c", "d"]])}, "L"),
+        ({"e": np.ones(3)}, "e"),
+        ({"e": np.ones((2, 2, 2))}, "e"),
+        ({"e": np.array([1.0, np.nan])}, "e"),
+        ({"external_liabilities": np.array([-1.0, 0])}, "external_liabilities"),
+        ({"external_liabilities": np.ones(3)}, "external_liabilities"),
+        ({"alpha": 1.5}, "alpha"),
+        ({"alpha": -0.1}, "alpha"),
+        ({"beta": np.nan}, "beta"),
+        ({"beta": "x"}, "beta"),
+        ({"method": "newton"}, "method"),
+        ({"tol": 0.0}, "tol"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"backend": "cuda"}, "backend"),
+    ],
+)
+def test_bad_input_names_the_argument(kwargs: dict[str, object], name: str) -> None:
+    args: dict[str, object] = {
+        "L": np.array([[0, 1.0], [1.0, 0]]),
+        "e": np.ones(2),
+        "alpha": 0.5,
+        "beta": 0.5,
+    }
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=rf"^{name}\b"):
+        rogers_veraart(**args)  # type: ignore[arg-type]
+
+
+def test_bad_which_and_method_combination() -> None:
+    L = np.array([[0, 1.0], [1.0, 0]])
+    with pytest.raises(ValueError, match=r"^which"):
+        eisenberg_noe(L, np.ones(2), which="middle")
+    with pytest.raises(ValueError, match=r"^method"):
+        eisenberg_noe(L, np.ones(2), which="least", method="fictitious_default")
