@@ -368,6 +368,24 @@ def test_no_amount_where_undisclosed(deals: pd.DataFrame) -> None:
     assert not ranged[undisclosed].any()
 
 
+def test_contracts_without_term_are_documented(deals: pd.DataFrame) -> None:
+    """A live compute contract with no ``end`` gets an assumed term, a modelling choice.
+
+    Every such leg that began before 2026 must be named in the card's "Contracts without a
+    term" gap, so the assumption is never silent.
+    """
+    live = deals[~deals["status"].isin(DEAD) & (deals["kind"] == "compute_contract")
+                 & (deals["basis"] != "derived") & (deals["end"] == "")
+                 & ((deals["amount_usd_bn"] != "") | (deals["amount_low"] != ""))]
+    began = live["start"].where(live["start"] != "", live["announced"])
+    early = set(live.loc[began.str[:4] < "2026", "id"])
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"\*\*Contracts without a term:\*\*(.*?)(?:\n- \*\*|\n\n)", readme, re.S)
+    assert m, "README lists contracts without a term"
+    named = set(re.findall(r"\bD\d+[a-z]?\b", m.group(1)))
+    assert early <= named, sorted(early - named)
+
+
 def test_up_to_amounts_are_conditional(deals: pd.DataFrame) -> None:
     up_to = deals[deals["condition"].str.contains(r"\bup to\b", case=False)
                   & (deals["amount_usd_bn"] != "")]

@@ -99,3 +99,17 @@ def test_to_networkx_one_edge_per_leg(net: dl.DealNetwork) -> None:
 def test_unknown_entity_suggests(net: dl.DealNetwork) -> None:
     with pytest.raises(KeyError, match="labco"):
         net.entity("labko")
+
+
+def test_contract_without_end_gets_an_assumed_term(tmp_path: Path) -> None:
+    import shutil
+
+    target = tmp_path / "noend"
+    shutil.copytree(MINI, target)
+    deals = (target / "deals.csv").read_text().replace("2025-09-10,2027,2031,", "2025-09-10,2027,,")
+    (target / "deals.csv").write_text(deals)
+    leg = dl.load(target).legs(horizon=(2026, 2030)).set_index("id").loc["M03"]
+    # 2027-01 plus the assumed 5 years: 4 of 5 years inside 2026-2030.
+    assert bool(leg["term_assumed"]) and leg["horizon_share"] == pytest.approx(0.8, abs=2e-3)
+    other = dl.load(MINI).legs(horizon=(2026, 2030)).set_index("id").loc["M02"]
+    assert not other["term_assumed"]  # an equity payment stays a one-off

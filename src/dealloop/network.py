@@ -30,8 +30,10 @@ amount. The parts are counted, and the aggregate only with its unallocated remai
 (its amount minus its parts, floored at 0), so nothing is added twice.
 
 Horizon: a multi-year contract is spread linearly over its term ``[start, end]`` and only the
-part inside the horizon counts; a one-off payment counts if it falls inside. Undated legs
-count in full and are flagged.
+part inside the horizon counts; a one-off payment counts if it falls inside. A contract,
+chip order or revenue share with a start but no reported end gets an assumed term
+(:data:`DEFAULT_TERM_YEARS`: 5, 2 and 5 years) and is flagged ``term_assumed``. Undated legs
+count in full and are flagged ``dated`` False.
 """
 
 from __future__ import annotations
@@ -61,6 +63,11 @@ if TYPE_CHECKING:
     import networkx as nx
 
 DEFAULT_HORIZON = (2026, 2030)
+#: Term, in years from the start, given to a contract that reports no end. Without one, a
+#: multi-year contract would count as a one-off payment at its announcement and fall out of
+#: a forward horizon. Such legs are flagged ``term_assumed``.
+DEFAULT_TERM_YEARS: dict[str, int] = {"compute_contract": 5, "chip_purchase": 2,
+                                      "revenue_share": 5}
 HorizonLike = tuple[int | str | dt.date, int | str | dt.date] | None
 
 
@@ -257,7 +264,8 @@ class DealNetwork:
             ``reported``, ``range midpoint``, ``aggregate remainder`` or ``undisclosed``.
         ``horizon_share``, ``value_in_horizon``
             the share of the term inside ``horizon`` and the part of ``value`` falling there
-            (share 1 when no horizon is given; undated legs count in full, ``dated`` False).
+            (share 1 when no horizon is given; undated legs count in full, ``dated`` False;
+            contracts without a reported end get an assumed term, ``term_assumed`` True).
         """
         sel = selection or Selection.make(statuses, evidence, include_derived, kinds,
                                           default_statuses=LIVE_STATUSES)
@@ -289,9 +297,10 @@ class DealNetwork:
         deals["value_low"] = vlow
         deals["value_high"] = vhigh
         deals["value_note"] = note
-        share, dated = self._horizon_share(deals, _horizon(horizon))
+        share, dated, assumed = self._horizon_share(deals, _horizon(horizon))
         deals["horizon_share"] = share
         deals["dated"] = dated
+        deals["term_assumed"] = assumed
         deals["value_in_horizon"] = deals["value"] * deals["horizon_share"]
         return deals
 
@@ -307,27 +316,37 @@ class DealNetwork:
     @staticmethod
     def _horizon_share(
         deals: pd.DataFrame, horizon: tuple[dt.date, dt.date] | None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Share of each leg's value due inside ``horizon``, whether it is dated, and whether
+        its term was assumed (a contract kind with a start but no reported end)."""
         n = len(deals)
         share = np.ones(n)
         dated = np.ones(n, dtype=bool)
+        assumed = np.zeros(n, dtype=bool)
         starts = deals["start"].where(deals["start"].notna(), deals["announced"])
-        for k, (s, e) in enumerate(zip(starts, deals["end"], strict=True)):
+        for k, (s, e, kind) in enumerate(zip(starts, deals["end"], deals["kind"], strict=True)):
             if not isinstance(s, str):
                 dated[k] = False
                 continue
+            s0 = parse_date(s)
+            if isinstance(e, str):
+                e1 = parse_date(e, end=True)
+            elif kind in DEFAULT_TERM_YEARS:
+                years = DEFAULT_TERM_YEARS[kind]
+                e1 = dt.date(s0.year + years, s0.month, 1) - dt.timedelta(days=1)
+                assumed[k] = True
+            else:
+                e1 = None
             if horizon is None:
                 continue
             t0, t1 = horizon
-            s0 = parse_date(s)
-            if not isinstance(e, str):
+            if e1 is None:
                 share[k] = 1.0 if t0 <= s0 <= t1 else 0.0
                 continue
-            e1 = parse_date(e, end=True)
             term = (e1 - s0).days + 1
             overlap = (min(e1, t1) - max(s0, t0)).days + 1
             share[k] = max(0, overlap) / term if term > 0 else float(t0 <= s0 <= t1)
-        return share, dated
+        return share, dated, assumed
 
     # ------------------------------------------------------------------ layers
     def layers(
