@@ -6,14 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from hypothesis import settings
 
 from dealloop.contagion import _kernels
-
-settings.register_profile("contagion", max_examples=40, deadline=None)
-settings.load_profile("contagion")
-
-BACKENDS = ["numpy", pytest.param("numba", marks=pytest.mark.numba)]
 
 
 @pytest.fixture(params=["numpy", "numba"])

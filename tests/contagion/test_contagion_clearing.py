@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -35,6 +35,7 @@ def lp_greatest(L: np.ndarray, e: np.ndarray, ext: np.ndarray) -> np.ndarray:
     return res.x
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, integer=st.booleans())
 def test_greatest_fixed_point_three_ways(
     helpers: SimpleNamespace, seed: int, n: int, integer: bool
@@ -50,6 +51,7 @@ def test_greatest_fixed_point_three_ways(
     np.testing.assert_allclose(lp, ref, atol=1e-6 * scale)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, integer=st.booleans())
 def test_bounds_and_conservation(
     helpers: SimpleNamespace, seed: int, n: int, integer: bool
@@ -70,6 +72,7 @@ def test_bounds_and_conservation(
     np.testing.assert_array_equal(res.waves > 0, res.defaulted)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, alpha=fractions, beta=fractions, method=st.sampled_from(
     ["fictitious_default", "picard"]))  # fmt: skip
 def test_rogers_veraart_matches_reference(
@@ -84,6 +87,7 @@ def test_rogers_veraart_matches_reference(
     assert total == pytest.approx(e.sum(), rel=1e-9, abs=1e-9)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes)
 def test_rv_with_full_recovery_is_eisenberg_noe(
     helpers: SimpleNamespace, seed: int, n: int
@@ -96,6 +100,7 @@ def test_rv_with_full_recovery_is_eisenberg_noe(
     assert not rv.deadweight_loss.any()
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, alpha=fractions, beta=fractions)
 def test_monotone_in_outside_assets_and_recovery(
     helpers: SimpleNamespace, seed: int, n: int, alpha: float, beta: float
@@ -114,6 +119,7 @@ def test_monotone_in_outside_assets_and_recovery(
     assert np.all(kinder.payments >= base.payments - tol)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, integer=st.booleans())
 def test_least_below_greatest_with_same_equity(
     helpers: SimpleNamespace, seed: int, n: int, integer: bool
@@ -129,6 +135,7 @@ def test_least_below_greatest_with_same_equity(
     np.testing.assert_allclose(low.equity, top.equity, atol=1e-7 * scale)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=st.integers(2, 7))
 def test_negative_outside_assets(helpers: SimpleNamespace, seed: int, n: int) -> None:
     L, e, ext = helpers.random_network(seed, n)
@@ -141,6 +148,7 @@ def test_negative_outside_assets(helpers: SimpleNamespace, seed: int, n: int) ->
     np.testing.assert_allclose(rv.payments, ref_rv, atol=1e-9 * max(1.0, rv.pbar.max()))
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, k=st.integers(1, 6))
 def test_batch_equals_loop_and_sparse_equals_dense(
     helpers: SimpleNamespace, seed: int, n: int, k: int
@@ -158,6 +166,7 @@ def test_batch_equals_loop_and_sparse_equals_dense(
     np.testing.assert_array_equal(sparse.waves, batch.waves)
 
 
+@settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, which=st.sampled_from(["greatest", "least"]))
 def test_numba_and_numpy_paths_agree(
     helpers: SimpleNamespace, seed: int, n: int, which: str
@@ -165,9 +174,10 @@ def test_numba_and_numpy_paths_agree(
     pytest.importorskip("numba")
     L, e, ext = helpers.random_network(seed, n)
     E = np.stack([e, 0.5 * e, 0 * e])
-    kw = {"external_liabilities": ext, "which": which, "method": "picard"}
-    fast = eisenberg_noe(L, E, backend="numba", **kw)
-    slow = eisenberg_noe(L, E, backend="numpy", **kw)
+    # Loops with little leakage converge slowly; a looser tolerance keeps the test quick.
+    kw = {"external_liabilities": ext, "which": which, "method": "picard", "tol": 1e-9}
+    fast = eisenberg_noe(L, E, backend="numba", max_iter=10**6, **kw)
+    slow = eisenberg_noe(L, E, backend="numpy", max_iter=10**6, **kw)
     np.testing.assert_allclose(fast.payments, slow.payments, atol=1e-10)
     np.testing.assert_array_equal(fast.waves, slow.waves)
     np.testing.assert_array_equal(fast.iterations, slow.iterations)

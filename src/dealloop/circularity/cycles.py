@@ -219,7 +219,7 @@ def _canonical_csr(indptr: Any, indices: Any) -> tuple[np.ndarray, np.ndarray, b
     key = np.unique(rows.astype(np.int64) * n + indices)
     src, dst = key // n, key % n
     keep = src != dst
-    return _from_edges(n, src[keep], dst[keep]) + (True,)
+    return (*_from_edges(n, src[keep], dst[keep]), True)
 
 
 def _from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -117,7 +117,7 @@ def randomize(indptr: Any, indices: Any, *, swaps_per_edge: float = 10.0,
         raise ValueError(f"swaps_per_edge: expected a finite number >= 0, got {swaps_per_edge}")
     indptr, indices, _ = _canonical_csr(indptr, indices)
     rng = np.random.default_rng(seed)
-    out, _ = _rewire(indptr, indices, int(round(swaps_per_edge * indices.shape[0])), rng,
+    out, _ = _rewire(indptr, indices, int(swaps_per_edge * indices.shape[0] + 0.5), rng,
                      engine)
     indptr2, indices2, _ = _canonical_csr(indptr, out)
     return indptr2, indices2
@@ -140,7 +140,7 @@ def null_counts(indptr: Any, indices: Any, max_length: int = 6, *, n_samples: in
     check_engine(engine)
     indptr, indices, _ = _canonical_csr(indptr, indices)
     rng = np.random.default_rng(seed)
-    n_swaps = int(round(swaps_per_edge * indices.shape[0]))
+    n_swaps = int(swaps_per_edge * indices.shape[0] + 0.5)
     out = np.zeros((int(n_samples), max_length + 1), dtype=np.int64)
     accepted = 0
     for s in range(int(n_samples)):

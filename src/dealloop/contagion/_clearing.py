@@ -44,6 +44,7 @@ from ._validation import (
     check_scenarios,
     check_vector,
     is_sparse,
+    matrix_value_errors,
 )
 from .results import Clearing
 
@@ -68,20 +69,29 @@ class LiabilityNetwork:
     colsum: np.ndarray
     external: np.ndarray
     _dense: np.ndarray | None = field(default=None, repr=False)
+    _csr: sp.csr_array | None = field(default=None, repr=False)
 
     @classmethod
     def build(
         cls, L: Matrix, external_liabilities: object = None, *, name: str = "L"
     ) -> LiabilityNetwork:
         """Validate ``L`` (``L[i, j]`` = what i owes j) and precompute ``pbar`` and claims."""
-        mat = check_matrix(L, name)
+        mat = check_matrix(L, name, values=not is_sparse(L))
+        summary = _kernels.csr_summary(mat) if is_sparse(mat) else None
+        if summary is not None:
+            # One compiled pass over a large sparse L: checks and both sums together.
+            owed, colsum, nonfinite, negative, diagonal = summary
+            matrix_value_errors(mat, name, nonfinite, negative, diagonal)
+        elif is_sparse(mat):
+            mat = check_matrix(mat, name)
         n = mat.shape[0]
         if external_liabilities is None:
             ext = np.zeros(n)
         else:
             ext = check_vector(external_liabilities, "external_liabilities", n, nonnegative=True)
-        owed = np.asarray(mat.sum(axis=1), dtype=np.float64).reshape(n)
-        colsum = np.asarray(mat.sum(axis=0), dtype=np.float64).reshape(n)
+        if summary is None:
+            owed = np.asarray(mat.sum(axis=1), dtype=np.float64).reshape(n)
+            colsum = np.asarray(mat.sum(axis=0), dtype=np.float64).reshape(n)
         return cls(L=mat, pbar=owed + ext, colsum=colsum, external=ext)
 
     @property
@@ -104,7 +114,9 @@ class LiabilityNetwork:
         """``L`` as a CSR array (converted once for dense input)."""
         if self.sparse:
             return self.L  # type: ignore[return-value]
-        return sp.csr_array(self.L)
+        if self._csr is None:
+            self._csr = sp.csr_array(self.L)
+        return self._csr
 
     def incoming(self, r: np.ndarray) -> np.ndarray:
         """Payments received, ``colsum - (1 - r) @ L``, for a ``(k, N)`` batch of ``r``.

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "debtrank_linear", "picard", "use_numba"]
+__all__ = [
+    "available",
+    "csr_diagonal_row",
+    "csr_summary",
+    "debtrank_linear",
+    "picard",
+    "use_numba",
+]
+
+#: Below this many stored entries the numpy checks are as fast as a compiled pass.
+SUMMARY_MIN_NNZ = 50_000
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None}
 
@@ -40,7 +50,11 @@ def _load() -> dict[str, Callable[..., Any]] | None:
 
     _STATE["kernels"] = {
         "picard": _numba_kernels.picard_batch,
+        "picard_single": _numba_kernels.picard_single,
+        "csr_summary": _numba_kernels.csr_summary,
+        "csr_diagonal_row": _numba_kernels.csr_diagonal_row,
         "debtrank_linear": _numba_kernels.debtrank_linear_batch,
+        "debtrank_linear_single": _numba_kernels.debtrank_linear_single,
     }
     return _STATE["kernels"]
 
@@ -66,13 +80,9 @@ def use_numba(backend: str) -> bool:
 def _csr_parts(mat: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import scipy.sparse as sp
 
-    csr = mat if sp.issparse(mat) else sp.csr_array(mat)
-    csr = sp.csr_array(csr)
-    return (
-        csr.indptr.astype(np.int64, copy=False),
-        csr.indices.astype(np.int64, copy=False),
-        csr.data.astype(np.float64, copy=False),
-    )
+    csr = sp.csr_array(mat)
+    # int32 or int64 indices as they come: no copy of a large index array.
+    return csr.indptr, csr.indices, csr.data.astype(np.float64, copy=False)
 
 
 def picard(
@@ -95,7 +105,8 @@ def picard(
     waves = np.zeros((k, n), dtype=np.int64)
     iterations = np.zeros(k, dtype=np.int64)
     residual = np.full(k, np.inf)
-    ok = kernels["picard"](
+    kernel = kernels["picard_single"] if k == 1 else kernels["picard"]
+    ok = kernel(
         indptr, indices, data, net.pbar, net.colsum,
         np.ascontiguousarray(e), np.ascontiguousarray(a), np.ascontiguousarray(threshold),
         float(beta), float(limit), int(max_iter), r, incoming, waves, iterations, residual,
@@ -106,20 +117,50 @@ def picard(
 
 
 def debtrank_linear(
-    leverage: Any, h0: np.ndarray, tol: float, max_iter: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Linear DebtRank rounds; ``leverage[i, j] = A[i, j] / E_i`` (CSR or dense)."""
+    exposures: Any, inv_equity: np.ndarray, h0: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Linear DebtRank rounds on exposures ``A`` (CSR) and ``1 / equity``.
+
+    Returns ``(h, iterations, residual, converged)``.
+    """
     kernels = _load()
     assert kernels is not None
-    indptr, indices, data = _csr_parts(leverage)
+    indptr, indices, data = _csr_parts(exposures)
     k, n = h0.shape
     h = np.empty((k, n))
     iterations = np.zeros(k, dtype=np.int64)
     residual = np.full(k, np.inf)
-    ok = kernels["debtrank_linear"](
-        indptr, indices, data, np.ascontiguousarray(h0, dtype=np.float64), float(tol),
-        int(max_iter), h, iterations, residual,
+    # One thread per scenario. A single scenario runs serially: splitting its rows across
+    # threads costs more in synchronisation than it saves on a small shared machine.
+    kernel = kernels["debtrank_linear_single"] if k == 1 else kernels["debtrank_linear"]
+    ok = kernel(
+        indptr, indices, data, np.ascontiguousarray(inv_equity, dtype=np.float64),
+        np.ascontiguousarray(h0, dtype=np.float64), float(tol), int(max_iter), h, iterations,
+        residual,
     )  # fmt: skip
-    if not ok:
+    return h, iterations, residual, bool(ok)
+
+
+def csr_summary(mat: Any) -> tuple[np.ndarray, np.ndarray, int, int, int] | None:
+    """Row sums, column sums and input checks of a large CSR matrix in one compiled pass.
+
+    Returns ``None`` when numba is unavailable or the matrix is small (the caller then uses
+    numpy).
+    """
+    if mat.nnz < SUMMARY_MIN_NNZ or not available():
         return None
-    return h, iterations, residual
+    kernels = _load()
+    assert kernels is not None
+    rowsum, colsum, nonfinite, negative, diagonal = kernels["csr_summary"](
+        mat.indptr, mat.indices, mat.data
+    )
+    return rowsum, colsum, int(nonfinite), int(negative), int(diagonal)
+
+
+def csr_diagonal_row(mat: Any) -> int | None:
+    """First row with a nonzero diagonal entry of a large CSR matrix (``None``: use numpy)."""
+    if mat.nnz < SUMMARY_MIN_NNZ or not available():
+        return None
+    kernels = _load()
+    assert kernels is not None
+    return int(kernels["csr_diagonal_row"](mat.indptr, mat.indices, mat.data))

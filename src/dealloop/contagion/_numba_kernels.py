@@ -22,6 +22,64 @@ def _incoming(indptr, indices, data, colsum, r, out):
                 out[indices[q]] -= data[q] * short
 
 
+@njit(cache=True, nogil=True)
+def _picard_one(
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, max_iter, r, inc, waves
+):
+    """Picard (Jacobi) sweeps for one scenario, in place; returns (sweeps, step, converged).
+
+    The sweeps are those of the numpy path, but a sweep only re-evaluates the firms whose
+    incoming payments changed in the previous one (a worklist), and pushes the payment
+    changes of the firms that moved to their creditors. ``inc`` is recomputed from scratch
+    at the end so that the returned state is exactly ``colsum - (1 - r) @ L``.
+    """
+    n = pbar.shape[0]
+    _incoming(indptr, indices, data, colsum, r, inc)
+    todo = np.arange(n)
+    n_todo = n
+    nxt = np.empty(n, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int64)
+    new = np.empty(n)
+    step = np.inf
+    for sweep in range(max_iter):
+        step = 0.0
+        for t in range(n_todo):
+            i = todo[t]
+            value = e[i] + inc[i]
+            ri = 1.0
+            if value < threshold[i]:
+                if waves[i] == 0:
+                    waves[i] = sweep + 1
+                if pbar[i] > 0.0:
+                    ri = (a[i] + beta * inc[i]) / pbar[i]
+                    ri = min(max(ri, 0.0), 1.0)
+            new[t] = ri
+        n_next = 0
+        for t in range(n_todo):
+            i = todo[t]
+            delta = new[t] - r[i]
+            if delta == 0.0:
+                continue
+            change = abs(delta) * pbar[i]
+            if change > step:
+                step = change
+            r[i] = new[t]
+            for q in range(indptr[i], indptr[i + 1]):
+                j = indices[q]
+                inc[j] += data[q] * delta
+                if stamp[j] != sweep:
+                    stamp[j] = sweep
+                    nxt[n_next] = j
+                    n_next += 1
+        if step <= limit:
+            _incoming(indptr, indices, data, colsum, r, inc)
+            return sweep + 1, step, True
+        todo, nxt = nxt, todo
+        n_todo = n_next
+    _incoming(indptr, indices, data, colsum, r, inc)
+    return max_iter, step, False
+
+
 @njit(cache=True, parallel=True)
 def picard_batch(
     indptr,
@@ -41,80 +99,156 @@ def picard_batch(
     iterations,
     residual,
 ):
-    k_total, n = e.shape
+    """Picard for a batch of scenarios, one thread per scenario."""
+    k_total = e.shape[0]
     converged = np.zeros(k_total, dtype=np.bool_)
     for k in prange(k_total):
-        rk = r[k]
-        inc = incoming[k]
-        _incoming(indptr, indices, data, colsum, rk, inc)
-        for _ in range(max_iter):
-            step = 0.0
-            for i in range(n):
-                value = e[k, i] + inc[i]
-                new = 1.0
-                if value < threshold[k, i]:
-                    if waves[k, i] == 0:
-                        waves[k, i] = iterations[k] + 1
-                    if pbar[i] > 0.0:
-                        new = (a[k, i] + beta * inc[i]) / pbar[i]
-                        new = min(max(new, 0.0), 1.0)
-                change = abs(new - rk[i]) * pbar[i]
-                if change > step:
-                    step = change
-                rk[i] = new
-            iterations[k] += 1
-            residual[k] = step
-            _incoming(indptr, indices, data, colsum, rk, inc)
-            if step <= limit:
-                converged[k] = True
-                break
+        sweeps, step, ok = _picard_one(
+            indptr, indices, data, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
+            max_iter, r[k], incoming[k], waves[k],
+        )  # fmt: skip
+        iterations[k] = sweeps
+        residual[k] = step
+        converged[k] = ok
     return converged.all()
+
+
+@njit(cache=True, nogil=True)
+def picard_single(
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, max_iter, r, incoming,
+    waves, iterations, residual,
+):  # fmt: skip
+    """Picard for one scenario (no thread pool)."""
+    sweeps, step, ok = _picard_one(
+        indptr, indices, data, pbar, colsum, e[0], a[0], threshold[0], beta, limit, max_iter,
+        r[0], incoming[0], waves[0],
+    )  # fmt: skip
+    iterations[0] = sweeps
+    residual[0] = step
+    return ok
+
+
+@njit(cache=True, nogil=True)
+def csr_summary(indptr, indices, data):
+    """One pass over a square CSR matrix: row sums, column sums and the checks of L.
+
+    Returns ``(rowsum, colsum, n_nonfinite, n_negative, first_diagonal_row)`` with
+    ``first_diagonal_row = -1`` when the diagonal is zero.
+    """
+    n = indptr.shape[0] - 1
+    rowsum = np.zeros(n)
+    colsum = np.zeros(n)
+    nonfinite = 0
+    negative = 0
+    diagonal = -1
+    for i in range(n):
+        acc = 0.0
+        for q in range(indptr[i], indptr[i + 1]):
+            x = data[q]
+            j = indices[q]
+            if not np.isfinite(x):
+                nonfinite += 1
+            elif x < 0.0:
+                negative += 1
+            if j == i and x != 0.0 and diagonal < 0:
+                diagonal = i
+            acc += x
+            colsum[j] += x
+        rowsum[i] = acc
+    return rowsum, colsum, nonfinite, negative, diagonal
+
+
+@njit(cache=True, nogil=True)
+def csr_diagonal_row(indptr, indices, data):
+    """First row of a square CSR matrix with a nonzero diagonal entry, or -1."""
+    n = indptr.shape[0] - 1
+    for i in range(n):
+        for q in range(indptr[i], indptr[i + 1]):
+            if indices[q] == i and data[q] != 0.0:
+                return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _debtrank_one(indptr, indices, data, inv_equity, h0, tol, max_iter, h):
+    """Linear DebtRank rounds for one shock; returns (rounds, step, converged).
+
+    ``h(t+1) = min(1, h(t) + Lam (h(t) - h(t-1)))`` with ``Lam = diag(1/E) A`` applied row by
+    row from ``A`` (no scaled copy). Lenders already at h = 1 are skipped. In quiet rounds
+    (under 1/8 of the borrowers moved) entries of borrowers that did not move are skipped
+    with a bitmap test; in busy rounds the plain loop is faster.
+    """
+    n = h0.shape[0]
+    delta = h0.copy()
+    fresh = np.empty(n)
+    bits = np.zeros((n >> 3) + 1, dtype=np.uint8)  # movers of a quiet round, 1 bit each
+    moved = 0
+    for i in range(n):
+        h[i] = h0[i]
+        if h0[i] != 0.0:
+            moved += 1
+    step = np.inf
+    for it in range(max_iter):
+        sparse_round = moved * 8 < n
+        if sparse_round:
+            bits[:] = 0
+            for j in range(n):
+                if delta[j] != 0.0:
+                    bits[j >> 3] |= np.uint8(1 << (j & 7))
+        step = 0.0
+        moved = 0
+        for i in range(n):
+            hi = h[i]
+            if hi >= 1.0:
+                fresh[i] = 0.0
+                continue
+            acc = 0.0
+            if sparse_round:
+                # The bitmap fits in L1 cache: testing it is cheaper than gathering delta.
+                for q in range(indptr[i], indptr[i + 1]):
+                    j = indices[q]
+                    if (bits[j >> 3] >> (j & 7)) & 1:
+                        acc += data[q] * delta[j]
+            else:
+                for q in range(indptr[i], indptr[i + 1]):
+                    acc += data[q] * delta[indices[q]]
+            v = min(hi + acc * inv_equity[i], 1.0)
+            d = v - hi
+            fresh[i] = d
+            h[i] = v
+            if d != 0.0:
+                moved += 1
+                if d > step:
+                    step = d
+        delta, fresh = fresh, delta
+        if step <= tol:
+            return it + 1, step, True
+    return max_iter, step, False
 
 
 @njit(cache=True, parallel=True)
 def debtrank_linear_batch(
-    indptr,
-    indices,
-    data,
-    h0,
-    tol,
-    max_iter,
-    h,
-    iterations,
-    residual,
+    indptr, indices, data, inv_equity, h0, tol, max_iter, h, iterations, residual
 ):
-    """h(t+1) = min(1, h(t) + Lam (h(t) - h(t-1))), Lam in CSR (row = creditor).
-
-    Rows already at h = 1 cannot move and are skipped.
-    """
-    k_total, n = h0.shape
+    """Linear DebtRank for a batch of shocks, one thread per scenario."""
+    k_total = h0.shape[0]
     converged = np.zeros(k_total, dtype=np.bool_)
     for k in prange(k_total):
-        hk = h[k]
-        delta = np.empty(n)
-        nxt = np.empty(n)
-        for i in range(n):
-            hk[i] = h0[k, i]
-            delta[i] = h0[k, i]
-        for it in range(max_iter):
-            for i in range(n):
-                if hk[i] >= 1.0:
-                    nxt[i] = hk[i]
-                    continue
-                acc = 0.0
-                for q in range(indptr[i], indptr[i + 1]):
-                    acc += data[q] * delta[indices[q]]
-                nxt[i] = min(hk[i] + acc, 1.0)
-            step = 0.0
-            for i in range(n):
-                d = nxt[i] - hk[i]
-                delta[i] = d
-                hk[i] = nxt[i]
-                if d > step:
-                    step = d
-            iterations[k] = it + 1
-            residual[k] = step
-            if step <= tol:
-                converged[k] = True
-                break
+        rounds, step, ok = _debtrank_one(
+            indptr, indices, data, inv_equity, h0[k], tol, max_iter, h[k]
+        )
+        iterations[k] = rounds
+        residual[k] = step
+        converged[k] = ok
     return converged.all()
+
+
+@njit(cache=True, nogil=True)
+def debtrank_linear_single(
+    indptr, indices, data, inv_equity, h0, tol, max_iter, h, iterations, residual
+):
+    """Linear DebtRank for one shock, serially (no thread pool)."""
+    rounds, step, ok = _debtrank_one(indptr, indices, data, inv_equity, h0[0], tol, max_iter, h[0])
+    iterations[0] = rounds
+    residual[0] = step
+    return ok

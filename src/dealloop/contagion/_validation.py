@@ -24,6 +24,7 @@ __all__ = [
     "check_tol",
     "check_vector",
     "is_sparse",
+    "matrix_value_errors",
 ]
 
 Matrix = Any
@@ -61,6 +62,7 @@ def check_matrix(
     nonnegative: bool = True,
     zero_diagonal: bool = True,
     n: int | None = None,
+    values: bool = True,
 ) -> np.ndarray | sp.csr_array:
     """Validate a 2-D matrix and return it as float64 (dense ndarray or CSR array).
 
@@ -74,6 +76,9 @@ def check_matrix(
         Which properties to enforce.
     n
         Required number of rows (and columns when ``square``), if known.
+    values
+        Check the entries (finite, sign, diagonal). ``False`` checks only type and shape, for
+        callers that check the entries in their own pass (see :func:`matrix_value_errors`).
 
     Returns
     -------
@@ -100,19 +105,48 @@ def check_matrix(
         raise ValueError(f"{name}: must be square (N, N), got shape {out.shape}")
     if n is not None and rows != n:
         raise ValueError(f"{name}: expected {n} rows, got shape {out.shape}")
-    if not np.isfinite(data).all():
-        raise ValueError(f"{name}: contains NaN or infinite entries")
-    if nonnegative and (data < 0).any():
-        raise ValueError(f"{name}: entries must be nonnegative")
-    if zero_diagonal and square and rows > 0:
-        diag = out.diagonal()
-        if np.any(diag != 0):
-            first = int(np.flatnonzero(diag)[0])
-            raise ValueError(
-                f"{name}: diagonal must be zero (a firm cannot owe or hold itself); "
-                f"entry [{first}, {first}] = {diag[first]!r}"
-            )
+    if not values:
+        return out
+    nonfinite = negative = 0
+    if data.size:
+        # Two reductions settle the common case; count only when something is wrong.
+        low, high = data.min(), data.max()  # NaN propagates into both
+        if not (np.isfinite(low) and np.isfinite(high)):
+            nonfinite = int(np.count_nonzero(~np.isfinite(data)))
+        if nonnegative and not low >= 0:
+            negative = int(np.count_nonzero(data < 0))
+    diagonal = -1
+    if zero_diagonal and square and rows > 0 and not (nonfinite or negative):
+        diagonal = first_diagonal_row(out)
+    matrix_value_errors(out, name, nonfinite, negative, diagonal)
     return out
+
+
+def first_diagonal_row(M: np.ndarray | sp.csr_array) -> int:
+    """Index of the first nonzero diagonal entry of a square matrix, or -1."""
+    if is_sparse(M):
+        from . import _kernels
+
+        row = _kernels.csr_diagonal_row(M)
+        if row is not None:
+            return row
+    nonzero = np.flatnonzero(M.diagonal())
+    return int(nonzero[0]) if nonzero.size else -1
+
+
+def matrix_value_errors(
+    M: np.ndarray | sp.csr_array, name: str, nonfinite: int, negative: int, diagonal: int
+) -> None:
+    """Raise the ValueError for the first problem found in a matrix's entries, if any."""
+    if nonfinite:
+        raise ValueError(f"{name}: contains NaN or infinite entries ({nonfinite} of them)")
+    if negative:
+        raise ValueError(f"{name}: entries must be nonnegative ({negative} are negative)")
+    if diagonal >= 0:
+        raise ValueError(
+            f"{name}: diagonal must be zero (a firm cannot owe or hold itself); "
+            f"entry [{diagonal}, {diagonal}] = {M[diagonal, diagonal]!r}"
+        )
 
 
 def check_vector(

@@ -302,7 +302,8 @@ class DebtRankResult:
         """
         from .debtrank import spectral_radius
 
-        return spectral_radius(self.impact)
+        impact = self.impact() if callable(self.impact) else self.impact
+        return spectral_radius(impact)
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
         """Per-firm table: initial and final relative loss, weight, induced weighted loss."""

@@ -31,7 +31,6 @@ from ..data.read import split_refs
 from ..data.schema import FIRM_STATUSES, HEADLINE_METRICS, LIVE_STATUSES
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from ..network import DealNetwork
 
@@ -345,8 +344,9 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     """Deterministic node positions (x, y, roughly in [-1, 1]) for the graph.
 
     ForceAtlas2 (``networkx.forceatlas2_layout``, fixed seed, strong gravity so small
-    components stay near the rest, node sizes to limit overlaps) on the undirected graph of
-    live legs weighted by the log of their money; the same dataset always draws the same way.
+    components stay near the rest) on the undirected graph of live legs weighted by the log of
+    their money, then nodes pushed apart until none overlaps at its drawn size (the report's
+    node diameter, 18-80 px, in an 800 x 640 px box). The same dataset always draws the same.
     """
     import networkx as nx
     import numpy as np
@@ -355,26 +355,58 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     g.add_nodes_from(net.ids)
     legs = net.legs(statuses=LIVE_STATUSES)
     for payer, payee, value in legs[["payer", "payee", "value"]].itertuples(index=False):
-        w = 1.0 + math.log1p(value) if isinstance(value, float) and value == value else 1.0
         if payer == payee:
             continue
+        w = 1.0 + math.log1p(value) if isinstance(value, float) and value == value else 1.0
         if g.has_edge(payer, payee):
             g.edges[payer, payee]["weight"] += w
         else:
             g.add_edge(payer, payee, weight=w)
-    if len(g) == 0:
-        return {}
-    if len(g) == 1:
-        return {net.ids[0]: [0.0, 0.0]}
-    size = {n: 1.0 + 0.3 * g.degree(n) for n in g}
+    nodes = list(g)
+    if len(nodes) < 2:
+        return {str(n): [0.0, 0.0] for n in nodes}
     pos = nx.forceatlas2_layout(g, seed=seed, max_iter=400, strong_gravity=True, gravity=0.6,
-                                scaling_ratio=6.0, weight="weight", node_size=size)
-    xy = np.array([pos[n] for n in g])
+                                scaling_ratio=6.0, weight="weight",
+                                node_size={n: 1.0 + 0.3 * g.degree(n) for n in nodes})
+    xy = np.array([pos[n] for n in nodes], dtype=float)
     xy -= xy.mean(axis=0)
-    scale = np.abs(xy).max() or 1.0
-    xy /= scale
-    return {str(n): [round(float(x), 4), round(float(y), 4)] for n, (x, y) in zip(g, xy,
+    span = np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-9)
+    xy *= min(800 / span[0], 640 / span[1])
+    radius = np.array([_node_diameter(net, n) / 2 + 9 for n in nodes])
+    xy = _declutter(xy, radius)
+    xy /= np.abs(xy).max() or 1.0
+    return {str(n): [round(float(x), 4), round(float(y), 4)] for n, (x, y) in zip(nodes, xy,
                                                                                  strict=True)}
+
+
+def _node_diameter(net: DealNetwork, entity_id: str) -> float:
+    """The diameter the page draws a firm at (see ``nodeSize`` in ``dealloop.js``)."""
+    cache = net._cache.setdefault("report_node_values", {})
+    if not cache:
+        for eid, cap, rev in net.entities[["id", "market_cap_usd_bn", "revenue_usd_bn"]
+                                          ].itertuples(index=False):
+            v = cap if isinstance(cap, float) and cap == cap and cap > 0 else rev
+            cache[str(eid)] = float(v) if isinstance(v, float) and v == v and v > 0 else 0.0
+    vmax = max(cache.values(), default=0.0)
+    v = cache.get(entity_id, 0.0)
+    return 18.0 + 62.0 * math.sqrt(v / vmax) if vmax > 0 and v > 0 else 18.0
+
+
+def _declutter(xy: Any, radius: Any, iterations: int = 300) -> Any:
+    """Push overlapping discs (centres ``xy``, radii ``radius``) apart, pairwise."""
+    import numpy as np
+
+    n = len(radius)
+    need = radius[:, None] + radius[None, :]
+    for _ in range(iterations):
+        d = xy[:, None, :] - xy[None, :, :]
+        dist = np.hypot(d[..., 0], d[..., 1]) + np.eye(n) * 1e9
+        over = np.clip(need - dist, 0.0, None)
+        if over.max() < 0.5:
+            break
+        push = d / np.maximum(dist, 1e-6)[..., None] * (over / 2)[..., None]
+        xy = xy + 0.5 * push.sum(axis=1)
+    return xy
 
 
 # ------------------------------------------------------------------------------ loops
@@ -421,44 +453,79 @@ def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) ->
 
 
 # ------------------------------------------------------------------------------ measures
+#: Which legs stand behind a per-firm number: ``in``/``out`` (money received / paid, every
+#: cash kind), ``in_purchase``/``out_purchase`` (compute, chips, revenue shares), ``loops``,
+#: ``all``; with ``_firm`` for committed and reported legs only. The page filters the firm's
+#: legs with this key (``measureLegs`` in ``dealloop.js``).
+_MEASURE_COLUMNS: tuple[tuple[str, str, tuple[tuple[str, str, str, str, str], ...]], ...] = (
+    # (function, horizon argument, ((column, label, unit, legs, description), ...))
+    ("self_financed_revenue", "horizon", (
+        ("self_financed", "Self-financed revenue", "USD bn", "in_purchase_firm",
+         "In-network revenue over the horizon paid with money the firm itself put in, within "
+         "5 hops (pro-rata mixing; dealloop.circularity.self_financed_revenue)."),
+        ("share", "Self-financed share", "fraction", "in_purchase_firm",
+         "Self-financed revenue over the firm's in-network revenue."),
+        ("top_payer", "Mostly via", "firm", "in_purchase_firm",
+         "The customer through whom most of the firm's own money comes back."),
+    )),
+    ("customer_concentration", "", (
+        ("top_customer", "Top customer", "firm", "in_purchase_firm",
+         "The firm's largest in-network customer (full contract values, firm legs)."),
+        ("top_share", "Top customer share", "fraction", "in_purchase_firm",
+         "The top customer's share of the firm's in-network contract value."),
+        ("hhi", "Customer HHI", "index", "in_purchase_firm",
+         "Herfindahl index of in-network customers (1 = a single customer)."),
+    )),
+    ("commitment_coverage", "horizon", (
+        ("commitments", "Commitments due", "USD bn", "out_purchase_firm",
+         "Committed purchases (compute, chips) falling due in the horizon."),
+        ("coverage", "Coverage", "ratio", "out_purchase_firm",
+         "(Cash + annual revenue x horizon years) / commitments; below 1 the firm needs new "
+         "money. Revenue is not profit, so this flatters."),
+        ("shortfall", "Shortfall", "USD bn", "out_purchase_firm",
+         "Commitments not covered by cash and revenue over the horizon."),
+    )),
+)
+
+
 def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON,
                   loops: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Per-firm circularity and concentration, one row per entity, with column descriptions.
 
-    Always: money in and out of the firm over ``horizon`` on firm and on all live legs, its
-    number of legs and of loops. Added when :mod:`dealloop.circularity` provides them:
-    self-financed revenue, customer concentration, commitment coverage (see ``columns``).
-    ``legs`` maps each firm to the ids of its live legs, the rows behind its numbers.
+    Money in and out of each firm over ``horizon`` (firm and all live legs), its legs and
+    loops (from ``loops``, see :func:`loops_part`), then the measures of
+    :mod:`dealloop.circularity`: self-financed revenue, customer concentration and commitment
+    coverage. ``columns`` describe each key (label, unit, which ``legs`` stand behind it);
+    ``legs`` maps each firm to the ids of its live legs; ``system`` has the Finn cycling index
+    of the money flows (:func:`dealloop.circularity.ena`); ``pending`` names measures this
+    installation lacks.
     """
     h = tuple(horizon) if horizon else None
     legs = net.legs(statuses=LIVE_STATUSES, horizon=h)
-    firm_mask = legs["status"].isin(FIRM_STATUSES)
     flows = legs[legs["kind"] != "capacity_backstop"]
+    firm = flows["status"].isin(FIRM_STATUSES)
     money = flows["value_in_horizon"]
 
-    def by(col: str, mask: pd.Series) -> dict[str, float]:
+    def by(col: str, mask: Any) -> dict[str, float]:
         return money[mask].groupby(flows.loc[mask, col]).sum().to_dict()
 
     everything = flows["status"].notna()
-    in_firm, out_firm = by("payee", firm_mask.loc[flows.index]), by("payer",
-                                                                    firm_mask.loc[flows.index])
+    in_firm, out_firm = by("payee", firm), by("payer", firm)
     in_all, out_all = by("payee", everything), by("payer", everything)
     by_firm = (loops or {}).get("by_firm", {})
     columns: list[dict[str, Any]] = [
-        {"key": "inflow_firm", "label": "In (firm)", "unit": "USD bn",
+        {"key": "inflow_firm", "label": "In (firm)", "unit": "USD bn", "legs": "in_firm",
          "description": "Money received over the horizon on committed and reported legs."},
-        {"key": "inflow_all", "label": "In (all)", "unit": "USD bn",
+        {"key": "inflow_all", "label": "In (all)", "unit": "USD bn", "legs": "in",
          "description": "Money received over the horizon on every live leg (adds "
                         "conditional)."},
-        {"key": "outflow_firm", "label": "Out (firm)", "unit": "USD bn",
+        {"key": "outflow_firm", "label": "Out (firm)", "unit": "USD bn", "legs": "out_firm",
          "description": "Money paid over the horizon on committed and reported legs."},
-        {"key": "outflow_all", "label": "Out (all)", "unit": "USD bn",
+        {"key": "outflow_all", "label": "Out (all)", "unit": "USD bn", "legs": "out",
          "description": "Money paid over the horizon on every live leg."},
-        {"key": "legs", "label": "Legs", "unit": "count",
-         "description": "Live legs where the firm pays or is paid."},
-        {"key": "loops", "label": "Loops", "unit": "count",
+        {"key": "loops", "label": "Loops", "unit": "count", "legs": "loops",
          "description": "Money loops through the firm (dealloop.circularity.cycles)."},
-        {"key": "loop_money", "label": "Loop money", "unit": "USD bn",
+        {"key": "loop_money", "label": "Loop money", "unit": "USD bn", "legs": "loops",
          "description": "Sum of the money that can go round each loop through the firm; "
                         "loops share legs, so read it as exposure to circularity, not cash."},
     ]
@@ -472,99 +539,88 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
             "inflow_all": round(in_all.get(eid, 0.0), 6),
             "outflow_firm": round(out_firm.get(eid, 0.0), 6),
             "outflow_all": round(out_all.get(eid, 0.0), 6),
-            "legs": len(mine),
             "loops": int(by_firm.get(eid, {}).get("n_loops", 0)),
             "loop_money": _val(by_firm.get(eid, {}).get("loop_money", 0.0)),
         }
     pending: list[str] = []
-    for extra in _circularity_measures(net, h):
-        if extra.get("pending"):
-            pending.append(extra["pending"])
-            continue
-        columns.extend(extra["columns"])
-        for eid, values in extra["rows"].items():
-            rows.setdefault(eid, {}).update(values)
-    return {"horizon": _horizon_label(h), "columns": columns,
-            "rows": [{"id": eid, **vals} for eid, vals in rows.items()],
-            "legs": firm_legs, "pending": pending}
-
-
-_MEASURES = (
-    # (function name in dealloop.circularity, column label, unit, description)
-    ("self_financed_revenue", "Self-financed revenue", "fraction",
-     "Share of the firm's revenue paid with money its suppliers or investors put in."),
-    ("customer_concentration", "Customer concentration", "index",
-     "How concentrated the firm's in-network customers are (see dealloop.circularity)."),
-    ("commitment_coverage", "Commitment coverage", "ratio",
-     "Resources over commitments due in the horizon (see dealloop.circularity)."),
-)
-
-
-def _circularity_measures(net: DealNetwork, horizon: tuple[Any, ...] | None
-                          ) -> Iterable[dict[str, Any]]:
-    """Per-firm measures from :mod:`dealloop.circularity`, whichever are available."""
     try:
         from .. import circularity
-    except ImportError:
+    except ImportError:  # pragma: no cover
         circularity = None
-    for name, label, unit, description in _MEASURES:
-        fn = getattr(circularity, name, None) if circularity is not None else None
+    for name, arg, specs in _MEASURE_COLUMNS:
+        fn = getattr(circularity, name, None)
         if fn is None:
-            yield {"pending": f"dealloop.circularity.{name}"}
+            pending.append(f"dealloop.circularity.{name}")
             continue
-        try:
-            result = fn(net, horizon=horizon) if horizon is not None else fn(net)
-        except TypeError:
-            result = fn(net)
-        yield _measure_columns(name, label, unit, description, result)
+        frame = (fn(net, horizon=h) if arg == "horizon" else fn(net)).to_frame()
+        for column, label, unit, which, description in specs:
+            key = f"{name}.{column}"
+            columns.append({"key": key, "label": label, "unit": unit, "legs": which,
+                            "description": description})
+            for eid, v in frame[column].items():
+                rows.setdefault(str(eid), {})[key] = _val(v) if unit != "firm" else _text(v)
+    return {"horizon": _horizon_label(h), "columns": columns,
+            "rows": [{"id": eid, **vals} for eid, vals in rows.items()],
+            "legs": firm_legs, "system": _system_measures(net, h, circularity),
+            "pending": pending}
 
 
-def _measure_columns(name: str, label: str, unit: str, description: str, result: Any
+def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None, circularity: Any
                      ) -> dict[str, Any]:
-    """A measure's result (Series, DataFrame or mapping, per firm) as bundle columns."""
-    import pandas as pd
+    """Finn cycling index of the money flows (every cash kind) over the horizon."""
+    fn = getattr(circularity, "ena", None)
+    if fn is None:
+        return {}
+    from ..data.schema import CONTINGENT_KINDS, DEAL_KINDS
 
-    if hasattr(result, "to_frame") and not isinstance(result, pd.Series | pd.DataFrame):
-        result = result.to_frame()
-    if isinstance(result, pd.Series):
-        result = result.to_frame(name)
-    if isinstance(result, Mapping):
-        result = pd.DataFrame({name: pd.Series(result)})
-    frame = result
-    if "id" in frame.columns:
-        frame = frame.set_index("id")
-    elif "entity" in frame.columns:
-        frame = frame.set_index("entity")
-    columns = []
-    rows: dict[str, dict[str, Any]] = {}
-    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    for c in numeric:
-        key = name if c == name or len(numeric) == 1 else f"{name}.{c}"
-        columns.append({"key": key, "label": label if key == name else f"{label}: {c}",
-                        "unit": unit, "description": description})
-        for eid, v in frame[c].items():
-            rows.setdefault(str(eid), {})[key] = _val(v)
-    return {"columns": columns, "rows": rows}
+    kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS and k != "warrant"]
+    out: dict[str, Any] = {"description": (
+        "Ecological network analysis of the money flows over the horizon (every cash leg: "
+        "equity, credit, purchases): tst = total throughflow, cycled = throughflow that has "
+        "been round a loop, fci = cycled / tst (Finn cycling index), apl = average path "
+        "length (dealloop.circularity.ena).")}
+    for name, statuses in (("firm", FIRM_STATUSES), ("all", LIVE_STATUSES)):
+        try:
+            r = fn(net, kinds=kinds, statuses=statuses, horizon=horizon)
+        except ValueError as exc:  # e.g. flows that never leave the system
+            out[name] = {"error": str(exc)}
+            continue
+        out[name] = {"fci": _val(r.fci), "tst": _val(r.tst), "cycled": _val(r.tstc),
+                     "apl": _val(r.apl)}
+    return out
 
 
 # ------------------------------------------------------------------------------ stress
-def stress_part(scenario: Any, net: DealNetwork) -> dict[str, Any]:
+def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[str, Any]:
     """Run one scenario (a loaded scenario, a shipped name or a file path) on ``net``.
 
-    Returns ``name``, ``title``, ``description`` and ``result`` (the scenario engine's
-    ``StressResult.to_dict()``, the CLI's ``stress --json``).
+    Returns ``name``, ``question``, ``notes``, ``headlines`` (key, label and unit of each
+    headline figure, in display order) and ``result``: the scenario engine's
+    ``StressResult.to_dict()`` (as ``dealloop stress --json``), with the evidence band when
+    ``band``.
     """
     from .. import scenarios as sc
 
     loaded = sc.load(scenario) if isinstance(scenario, str) or hasattr(scenario, "__fspath__") \
         else scenario
-    result = sc.run(loaded, net)
+    result = sc.run(loaded, net, band=band)
     return {
         "name": _text(getattr(loaded, "name", None)) or str(scenario),
-        "title": _text(getattr(loaded, "title", None)),
-        "description": _text(getattr(loaded, "description", None)),
+        "question": _text(getattr(loaded, "question", None)),
+        "notes": _text(getattr(loaded, "notes", None)),
+        "headlines": stress_headlines(),
         "result": jsonable(result.to_dict()),
     }
+
+
+def stress_headlines() -> list[dict[str, str]]:
+    """Key, label and unit of each headline figure of a stress run, in display order."""
+    try:
+        from ..scenarios.results import HEADLINES
+    except ImportError:  # pragma: no cover
+        return []
+    return [{"key": k, "label": label.strip(), "unit": unit, "indent": label.startswith(" ")}
+            for k, (label, unit) in HEADLINES.items()]
 
 
 # ------------------------------------------------------------------------------ the bundle
@@ -575,6 +631,7 @@ def results_bundle(
     horizon: Sequence[Any] | None = DEFAULT_HORIZON,
     max_loop_length: int = 6,
     layout: bool = True,
+    band: bool = True,
 ) -> dict[str, Any]:
     """Everything the report and the dashboard show, JSON-safe.
 
@@ -585,6 +642,7 @@ def results_bundle(
     horizon : years (or dates) over which contracts are apportioned; ``None`` for full terms.
     max_loop_length : longest loop searched, in firms.
     layout : include deterministic graph positions (``layout``).
+    band : run each scenario on the evidence band too (A, A+B, all legs).
 
     Returns
     -------
@@ -596,9 +654,10 @@ def results_bundle(
     Examples
     --------
     >>> import json, dealloop as dl
-    >>> b = results_bundle(dl.load("tests/data/mini"), layout=False)
-    >>> b["dataset"]["legs"], len(b["entities"])
-    (12, 5)
+    >>> net = dl.load()
+    >>> b = results_bundle(net, layout=False)
+    >>> b["dataset"]["legs"] == len(net.deals), len(b["entities"]) == len(net.entities)
+    (True, True)
     >>> _ = json.dumps(b, allow_nan=False)
     """
     loops = loops_part(net, max_loop_length)
@@ -606,7 +665,7 @@ def results_bundle(
     pending = list(measures["pending"])
     if loops["method"] is None:
         pending.append("dealloop.circularity.cycles")
-    stress = [stress_part(s, net) for s in scenarios]
+    stress = [stress_part(s, net, band=band) for s in scenarios]
     return {
         "schema": SCHEMA,
         "dataset": dataset_part(net),

@@ -147,6 +147,7 @@ def write_report(
     scenarios: Iterable[Any] = (),
     *,
     horizon: Sequence[Any] | None = (2026, 2030),
+    band: bool = True,
 ) -> Path:
     """Build the bundle for ``net`` and ``scenarios`` and write the report to ``path``.
 
@@ -155,12 +156,12 @@ def write_report(
     Examples
     --------
     >>> import tempfile, pathlib, dealloop as dl
-    >>> out = write_report(dl.load("tests/data/mini"), pathlib.Path(tempfile.mkdtemp()) / "r.html")
+    >>> out = write_report(dl.load(), pathlib.Path(tempfile.mkdtemp()) / "r.html")
     >>> out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     True
     """
     from ..data.write import atomic_write_text
     from .bundle import results_bundle
 
-    bundle = results_bundle(net, scenarios, horizon=horizon)
+    bundle = results_bundle(net, scenarios, horizon=horizon, band=band)
     return atomic_write_text(path, render_report(bundle))

@@ -297,8 +297,11 @@ class MappingSpec(BaseModel):
         Whether committed but unpaid equity inside the horizon counts as an obligation of the
         investor to the investee (default true). False drops those legs on both sides.
     undated_term_years
-        A contract (compute, chips, revenue share, other) with no end date is spread over this
-        many years from its start or announcement (default 5).
+        A contract (compute, chips, revenue share) with no end date is spread over this many
+        years from its start or announcement (default 5).
+    other_legs
+        Legs of kind ``other`` (licences, distributions, all-stock mergers: their cash nature
+        varies) are ``ignore``\ d by default; ``obligation`` counts them like purchases.
     revenue_years
         Years of revenue counted as outside assets (default: the horizon's length).
     revenue_growth
@@ -313,6 +316,10 @@ class MappingSpec(BaseModel):
         assumed to raise the gap as new outside money (shown per firm as "new money the plan
         needs"), so a scenario with no shock changes nothing; a ``funding`` shock takes it
         away. ``none``: no such money; shortfalls before any shock are baseline defaults.
+    new_money_headroom
+        How far the plan's new money can stretch when a shock raises a firm's needs, as a
+        share of its gap (default 0.1). New money is raised only as needed; it dilutes
+        existing shareholders (their market value falls by the extra money raised).
     reported_debt
         Count reported debt beyond the debt legs in the data as debt to outside lenders.
     debt_maturing_share
@@ -333,6 +340,10 @@ class MappingSpec(BaseModel):
     value_multiple
         Market value lost per dollar of net worth lost by a firm that survives (default 1;
         a defaulter's equity is wiped out).
+    capex_obligation
+        Share of each firm's capex x ``revenue_years`` (beyond its chip purchases in the
+        data) counted as an obligation to outside suppliers: the build-out a firm must pay
+        for to deliver its contracts (default 0: capex is discretionary).
     gpu_capex_share, gpu_life_years
         GPU assets of a firm: the larger of its chip purchases in the data and
         capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
@@ -345,11 +356,13 @@ class MappingSpec(BaseModel):
     outside: list[str] = Field(default_factory=list)
     equity_commitments: bool = True
     undated_term_years: Annotated[float, Field(gt=0, le=50)] = 5.0
+    other_legs: Literal["ignore", "obligation"] = "ignore"
     revenue_years: Annotated[float, Field(ge=0, le=50)] | None = None
     revenue_growth: _per(-1.0, 10.0) = Field(default_factory=lambda: {"default": 0.0})
     cash_margin: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
     cash: bool = True
     new_money: Literal["plan", "none"] = "plan"
+    new_money_headroom: Annotated[float, Field(ge=0, le=10)] = 0.1
     reported_debt: bool = True
     debt_maturing_share: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.5})
     rollover: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
@@ -357,6 +370,7 @@ class MappingSpec(BaseModel):
     warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    capex_obligation: _per(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.0})
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
 
@@ -956,7 +970,8 @@ def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
     m = scenario.mapping
     for k, eid in enumerate(m.outside):
         entity(("mapping", "outside", k), eid)
-    for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover"):
+    for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover",
+                  "capex_obligation"):
         for key in getattr(m, field):
             if key != "default":
                 entity(("mapping", field, key), key)
@@ -1003,10 +1018,10 @@ def _deal_fits(scenario: Scenario, path: tuple, shock: Any, row: Any) -> list[Pr
     if shock.type == "backstop" and kind != "capacity_backstop":
         out.append(scenario.problem(path, f"{row.name} is a {kind}, not a capacity_backstop"))
     if shock.type == "conditional" and status not in ("conditional", "superseded") \
-            and row.name not in scenario.legs.include:
+            and row.name not in set(scenario.legs.include) | set(scenario.legs.exclude):
         out.append(scenario.problem(
             path, f"{row.name} has status {status!r}; a conditional shock needs a conditional "
-            "or superseded leg (or one listed in legs.include)", "warning"))
+            "or superseded leg (or one listed in legs.include or legs.exclude)", "warning"))
     return out
 
 

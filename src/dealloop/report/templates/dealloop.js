@@ -99,6 +99,7 @@
   // ------------------------------------------------------------------ formatting
   function fmtMoney(v) {
     if (v === null || v === undefined || isNaN(v)) return 'n/a';
+    if (v < 0) return '\u2212' + fmtMoney(-v);
     var a = Math.abs(v);
     if (a >= 1000) return '$' + (v / 1000).toLocaleString('en-US', { maximumFractionDigits: 2 }) + 'T';
     if (a >= 100) return '$' + v.toLocaleString('en-US', { maximumFractionDigits: 0 }) + 'bn';
@@ -134,8 +135,18 @@
 
   function name(ctx, id) { var e = ctx.ent[id]; return e ? e.name : id; }
 
-  function loopPath(ctx, lp) {
-    return lp.firms.concat([lp.firms[0]]).map(function (f) { return name(ctx, f); }).join(' \u2192 ');
+  /** A short label for the graph: the name without legal suffixes and bracketed notes. */
+  function shortName(s) {
+    var t = String(s || '').replace(/\s*\([^)]*\)\s*/g, ' ').trim();
+    var suffix = /(,?\s+(Inc\.?|Corp\.?|Corporation|Co\.,? Ltd\.?|Ltd\.?|Limited|PBC|N\.V\.|plc|LLC|Holdings?|Group|Platforms|Technologies|Capital|Oyj|S\.A\.|AG|SE))+$/i;
+    var out = t.replace(suffix, '').replace(/\.com$/, '').trim();
+    return out || t || String(s || '');
+  }
+
+  function loopPath(ctx, lp, short) {
+    return lp.firms.concat([lp.firms[0]]).map(function (f) {
+      return short ? shortName(name(ctx, f)) : name(ctx, f);
+    }).join(' \u2192 ');
   }
 
   // ------------------------------------------------------------------ trace: number -> legs -> sources
@@ -146,7 +157,8 @@
       var s = ctx.src[sid];
       if (k) append(out, ' ');
       if (!s) { append(out, h('span', { class: 'dl-muted' }, '[' + sid + ']')); return; }
-      var label = '[' + sid + ']';
+      var pub = s.publisher ? String(s.publisher) : '';
+      var label = '[' + (pub ? (pub.length > 28 ? pub.slice(0, 27) + '\u2026' : pub) : sid) + ']';
       var a = link(s.href || s.url, label);
       a.title = [s.publisher, s.title, s.date, s.url].filter(Boolean).join(' \u2014 ');
       append(out, a);
@@ -188,6 +200,7 @@
   }
 
   function legButton(ctx, id) {
+    if (!ctx.leg[id]) return h('span', { class: 'dl-legid-other', title: 'not a deal leg of this view' }, id);
     return h('button', {
       class: 'dl-leglink', type: 'button', title: 'Show leg ' + id,
       on: { click: function () { showLeg(ctx, id); } }
@@ -230,7 +243,7 @@
     { selector: 'edge[group = "dead"]', style: {
       'line-style': 'dotted', 'line-color': '#9ca3af', 'target-arrow-color': '#9ca3af', opacity: 0.5 } },
     { selector: 'edge.inloop', style: { 'underlay-color': '#f59e0b', 'underlay-opacity': 0.28, 'underlay-padding': 4 } },
-    { selector: '.faded', style: { opacity: 0.1 } },
+    { selector: '.faded', style: { opacity: 0.1, 'underlay-opacity': 0 } },
     { selector: 'edge.hl', style: {
       'line-color': '#ea580c', 'target-arrow-color': '#ea580c', opacity: 1, 'z-index': 10,
       'underlay-opacity': 0 } },
@@ -265,7 +278,7 @@
       var angle = 2 * Math.PI * k / Math.max(entities.length, 1);
       els.push({
         group: 'nodes',
-        data: { id: e.id, label: e.name, kind: e.kind, colour: KIND_COLOURS[e.kind] || KIND_COLOURS.other, size: nodeSize(e, maxV) },
+        data: { id: e.id, label: shortName(e.name), kind: e.kind, colour: KIND_COLOURS[e.kind] || KIND_COLOURS.other, size: nodeSize(e, maxV) },
         position: p ? { x: p[0] * 520, y: -p[1] * 380 } : { x: 400 * Math.cos(angle), y: 400 * Math.sin(angle) }
       });
     });
@@ -407,24 +420,24 @@
     if (figRows.length) append(el, kv(figRows));
     if (e.notes) append(el, h('p', { class: 'dl-notes' }, e.notes));
 
-    var m = measuresRow(ctx, id);
-    if (m) {
-      append(el, h('h4', null, 'Circularity and concentration'));
-      append(el, kv(m.columns.filter(function (c) { return m.row[c.key] !== undefined && m.row[c.key] !== null; }).map(function (c) {
-        return [h('span', { title: c.description || '' }, c.label), num(ctx, m.row[c.key], measureLegs(ctx, id, c.key), { unit: c.unit, title: e.name + ': ' + c.label })];
-      })));
-    }
-
     var loops = ctx.loopsByFirm[id] || [];
     append(el, h('h4', null, 'Loops through ' + e.name + ' (' + loops.length + ')'));
     if (!loops.length) append(el, h('p', { class: 'dl-muted' }, 'None found.'));
     else {
       append(el, h('ol', { class: 'dl-loop-list', id: 'firm-loops' }, loops.slice(0, 12).map(function (lp) {
         return h('li', { dataset: { loop: lp.id } },
-          opts.onLoop ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onLoop(lp); } } }, loopPath(ctx, lp)) : loopPath(ctx, lp),
+          opts.onLoop ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onLoop(lp); } } }, loopPath(ctx, lp, true)) : loopPath(ctx, lp, true),
           ' ', num(ctx, lp.amount, lp.legs, { title: 'Loop ' + loopPath(ctx, lp), note: 'Round = the smallest step.' }));
       })));
       if (loops.length > 12) append(el, h('p', { class: 'dl-muted' }, (loops.length - 12) + ' more in the loops table.'));
+    }
+
+    var m = measuresRow(ctx, id);
+    if (m) {
+      append(el, h('h4', null, 'Circularity and concentration'));
+      append(el, kv(m.columns.filter(function (c) { return m.row[c.key] !== undefined && m.row[c.key] !== null; }).map(function (c) {
+        return [h('span', { title: c.description || '' }, c.label), measureCell(ctx, id, c, m.row[c.key], { onFirm: opts.onFirm })];
+      })));
     }
 
     var legs = (ctx.b.legs || []).filter(function (l) { return l.payer === id || l.payee === id; });
@@ -475,19 +488,39 @@
     return row ? { columns: m.columns, row: row } : null;
   }
 
+  /** The legs behind a per-firm number: the column's `legs` key picks them from the firm's legs. */
   function measureLegs(ctx, id, key) {
-    var legs = (ctx.b.measures && ctx.b.measures.legs && ctx.b.measures.legs[id]) || [];
-    var pick = function (f) { return legs.filter(function (x) { var l = ctx.leg[x]; return l && f(l); }); };
-    if (key === 'inflow_firm') return pick(function (l) { return l.payee === id && l.status_group === 'firm' && l.layer !== 'contingent'; });
-    if (key === 'inflow_all') return pick(function (l) { return l.payee === id && l.layer !== 'contingent'; });
-    if (key === 'outflow_firm') return pick(function (l) { return l.payer === id && l.status_group === 'firm' && l.layer !== 'contingent'; });
-    if (key === 'outflow_all') return pick(function (l) { return l.payer === id && l.layer !== 'contingent'; });
-    if (key === 'loops') {
+    var m = ctx.b.measures || {};
+    var legs = (m.legs && m.legs[id]) || [];
+    var col = (m.columns || []).filter(function (c) { return c.key === key; })[0] || {};
+    var which = col.legs || 'all';
+    if (which === 'loops') {
       var ids = {};
       (ctx.loopsByFirm[id] || []).forEach(function (lp) { lp.legs.forEach(function (x) { ids[x] = 1; }); });
       return Object.keys(ids);
     }
-    return legs;
+    var firmOnly = /_firm$/.test(which);
+    var base = which.replace(/_firm$/, '');
+    return legs.filter(function (x) {
+      var l = ctx.leg[x];
+      if (!l) return false;
+      if (firmOnly && l.status_group !== 'firm') return false;
+      if (l.layer === 'contingent' && base !== 'all') return false;
+      if (base === 'in') return l.payee === id;
+      if (base === 'out') return l.payer === id;
+      if (base === 'in_purchase') return l.payee === id && l.layer === 'purchase';
+      if (base === 'out_purchase') return l.payer === id && l.layer === 'purchase';
+      return true;
+    });
+  }
+
+  /** A per-firm value: a number (opening its legs) or, for unit "firm", a firm name. */
+  function measureCell(ctx, id, c, v, opts) {
+    if (c.unit === 'firm') {
+      if (!v) return h('span', { class: 'dl-muted' }, '\u2014');
+      return opts && opts.onFirm ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onFirm(v); } } }, shortName(name(ctx, v))) : shortName(name(ctx, v));
+    }
+    return num(ctx, v, measureLegs(ctx, id, c.key), { unit: c.unit, title: name(ctx, id) + ': ' + c.label });
   }
 
   // ------------------------------------------------------------------ tables
@@ -567,29 +600,40 @@
       })))));
   }
 
+  /** Per-firm table; opts.group: 'flows' (money in/out, loops) or 'circularity' (the rest). */
   function measuresTable(el, ctx, opts) {
     opts = opts || {};
     clear(el);
     var m = ctx.b.measures;
     if (!m) return;
+    var flows = function (c) { return c.key.indexOf('.') < 0; };
+    var pickCols = m.columns.filter(function (c) {
+      return !opts.group || (opts.group === 'flows' ? flows(c) : !flows(c));
+    });
     var cols = [
       { key: 'name', label: 'Firm', sort: function (r) { return name(ctx, r.id).toLowerCase(); },
         cell: function (r) { return opts.onFirm ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onFirm(r.id); } } }, name(ctx, r.id)) : name(ctx, r.id); } },
       { key: 'kind', label: 'Kind', sort: function (r) { return (ctx.ent[r.id] || {}).kind; }, cell: function (r) { return humanise((ctx.ent[r.id] || {}).kind); } }
     ];
-    m.columns.forEach(function (c) {
-      cols.push({ key: c.key, label: c.label, numeric: true, description: c.description,
-        cell: function (r) { return num(ctx, r[c.key], measureLegs(ctx, r.id, c.key), { unit: c.unit, title: name(ctx, r.id) + ': ' + c.label }); } });
+    pickCols.forEach(function (c) {
+      cols.push({ key: c.key, label: c.label, numeric: c.unit !== 'firm', description: c.description,
+        sort: c.unit === 'firm' ? function (r) { return r[c.key] ? name(ctx, r[c.key]) : null; } : null,
+        cell: function (r) { return measureCell(ctx, r.id, c, r[c.key], opts); } });
     });
-    if (m.pending && m.pending.length) append(el, h('p', { class: 'dl-muted' }, 'Not in this build yet: ' + m.pending.join(', ') + '.'));
-    append(el, sortableTable(cols, m.rows, { sortKey: 'inflow_firm', sortDir: -1, id: 'measures-table' }));
+    if (opts.group !== 'flows' && m.pending && m.pending.length) append(el, h('p', { class: 'dl-muted' }, 'Not in this build yet: ' + m.pending.join(', ') + '.'));
+    var rows = m.rows.filter(function (r) {
+      return pickCols.some(function (c) { var v = r[c.key]; return v !== null && v !== undefined && v !== 0; });
+    });
+    var sortKey = opts.sortKey || (pickCols[0] && pickCols[0].key);
+    append(el, sortableTable(cols, rows, { sortKey: sortKey, sortDir: -1, id: opts.id || 'measures-table' }));
+    if (rows.length < m.rows.length) append(el, h('p', { class: 'dl-muted' }, (m.rows.length - rows.length) + ' firm(s) with nothing to show are left out.'));
   }
 
   function legsTable(el, ctx) {
     clear(el);
     var legs = ctx.b.legs || [];
     var input = h('input', { type: 'search', placeholder: 'Filter legs (firm, kind, status, id)', 'aria-label': 'Filter legs' });
-    var wrap = h('div');
+    var wrap = h('div', { class: 'dl-scroll dl-scroll-tall' });
     function render() {
       var q = input.value.trim().toLowerCase();
       var rows = legs.filter(function (l) {
@@ -624,26 +668,27 @@
       var s = ctx.src[id];
       return { id: id, publisher: s.publisher, title: s.title, date: s.date, url: s.url, href: s.href, _attrs: { id: 'src-' + id } };
     });
-    append(el, sortableTable([
+    append(el, h('div', { class: 'dl-scroll' }, sortableTable([
       { key: 'id', label: 'Id' },
       { key: 'publisher', label: 'Publisher' },
       { key: 'title', label: 'Title', cell: function (r) { return link(r.href || r.url, r.title || r.url); } },
       { key: 'date', label: 'Date' },
       { key: 'legs', label: 'Legs', sortable: false, cell: function (r) { return (used[r.id] || []).map(function (x) { return legButton(ctx, x); }); } }
-    ], rows, { compact: true, id: 'sources-table', sortKey: 'id', sortDir: 1 }));
+    ], rows, { compact: true, id: 'sources-table', sortKey: 'id', sortDir: 1 })));
   }
 
   function historyTable(el, ctx) {
     clear(el);
     var rows = ctx.b.history || [];
     if (!rows.length) { append(el, h('p', { class: 'dl-muted' }, 'This dataset has no reference figures (history.csv).')); return; }
-    append(el, sortableTable([
+    append(el, h('p', { class: 'dl-help' }, rows.length + ' sourced figures from the dataset\'s history.csv, to read stress results against.'));
+    append(el, h('div', { class: 'dl-scroll' }, sortableTable([
       { key: 'topic', label: 'Topic', cell: function (r) { return humanise(r.topic); } },
       { key: 'metric', label: 'Figure', cell: function (r) { return [humanise(r.metric), r.notes ? h('div', { class: 'dl-muted' }, r.notes) : null]; } },
       { key: 'value', label: 'Value', numeric: true, cell: function (r) { return fmtValue(r.value, r.unit); } },
       { key: 'date', label: 'Date' },
       { key: 'sources', label: 'Sources', sortable: false, cell: function (r) { return sourceList(ctx, r.sources); } }
-    ], rows, { compact: true, id: 'history-table', sortKey: 'topic', sortDir: 1 }));
+    ], rows, { compact: true, id: 'history-table', sortKey: 'topic', sortDir: 1 })));
   }
 
   // ------------------------------------------------------------------ headline
@@ -660,8 +705,15 @@
       ['Firm deals', num(ctx, tot.firm, firmLegs, { title: 'Firm deals (committed + reported)' }), 'committed and reported legs, never counting a dollar twice'],
       ['Incl. conditional', num(ctx, tot.all, liveLegs, { title: 'All live legs' }), 'adds "up to" and letter-of-intent legs'],
       ['Money loops', num(ctx, L.n_loops, top ? top.legs : [], { unit: 'count', text: String(L.n_loops), title: 'Largest loop' }), 'chains of payments that come back to their start'],
-      ['Largest loop', top ? num(ctx, top.amount, top.legs, { title: 'Loop ' + loopPath(ctx, top) }) : 'n/a', top ? loopPath(ctx, top) : '']
+      ['Largest loop', top ? num(ctx, top.amount, top.legs, { title: 'Loop ' + loopPath(ctx, top) }) : 'n/a', top ? loopPath(ctx, top, true) : '']
     ];
+    var sys = ((ctx.b.measures || {}).system || {}).firm;
+    if (sys && typeof sys.cycled === 'number') {
+      var loopLegs = {};
+      L.loops.forEach(function (lp) { lp.legs.forEach(function (x) { if (ctx.leg[x] && ctx.leg[x].status_group === 'firm') loopLegs[x] = 1; }); });
+      cards.push(['Money that cycles', num(ctx, sys.cycled, Object.keys(loopLegs), { title: 'Firm legs on money loops', note: ctx.b.measures.system.description }),
+        fmtValue(sys.fci, 'fraction') + ' of ' + fmtMoney(sys.tst) + ' throughflow (Finn cycling index, firm legs, over the horizon)']);
+    }
     cards.forEach(function (c) {
       append(el, h('div', { class: 'dl-card' }, h('div', { class: 'dl-card-label' }, c[0]), h('div', { class: 'dl-card-value' }, c[1]), h('div', { class: 'dl-card-note' }, c[2])));
     });
@@ -670,10 +722,15 @@
   // ------------------------------------------------------------------ charts (Plotly)
   var PLOTLY_CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
 
-  function sankey(el, ctx, which) {
+  /** Who pays whom. which: 'firm' or 'all' legs; scope: 'loops' (firms on a loop) or 'all'. */
+  function sankey(el, ctx, which, scope) {
     /* global Plotly */
     var flows = ctx.b.flows || {};
-    var links = flows[which || 'firm'] || [];
+    var onLoop = {};
+    ((ctx.b.loops && ctx.b.loops.loops) || []).forEach(function (lp) { lp.firms.forEach(function (f) { onLoop[f] = true; }); });
+    var links = (flows[which || 'firm'] || []).filter(function (l) {
+      return scope !== 'loops' || (onLoop[l.payer] && onLoop[l.payee]);
+    });
     var idx = {}, labels = [], colours = [];
     links.forEach(function (l) {
       [l.payer, l.payee].forEach(function (id) {
@@ -705,12 +762,11 @@
       el.on('plotly_click', function (d) {
         var p = d && d.points && d.points[0];
         if (!p || p.source === undefined || p.target === undefined) return;
-        var cur = (ctx.b.flows || {})[el.dataset.which || 'firm'] || [];
-        var hit = cur[p.pointNumber !== undefined ? p.pointNumber : p.index];
+        var hit = (el._dlLinks || [])[p.pointNumber !== undefined ? p.pointNumber : p.index];
         if (hit) trace(ctx, name(ctx, hit.payer) + ' \u2192 ' + name(ctx, hit.payee) + ': ' + fmtMoney(hit.amount), hit.legs);
       });
     }
-    el.dataset.which = which || 'firm';
+    el._dlLinks = links;
   }
 
   function hexAlpha(hex, a) {
@@ -736,100 +792,167 @@
   }
 
   // ------------------------------------------------------------------ stress results
-  function pick(obj, keys) {
-    for (var i = 0; i < keys.length; i++) if (obj && obj[keys[i]] !== undefined && obj[keys[i]] !== null) return obj[keys[i]];
-    return undefined;
+  function splitIds(x) {
+    if (Array.isArray(x)) return x.map(String);
+    return String(x || '').split(/[;,]/).map(function (t) { return t.trim(); }).filter(Boolean);
   }
 
-  function asPairs(x) {
-    // {firm: value} or [{id|entity|firm, value|loss}] -> [[id, value]]
-    if (!x) return [];
-    if (Array.isArray(x)) {
-      return x.map(function (r) {
-        if (Array.isArray(r)) return [r[0], r[1]];
-        return [pick(r, ['id', 'entity', 'firm', 'name']), pick(r, ['loss', 'loss_usd_bn', 'value', 'amount', 'equity_loss'])];
-      }).filter(function (p) { return p[0] !== undefined && typeof p[1] === 'number'; });
-    }
-    if (typeof x === 'object') return Object.keys(x).filter(function (k) { return typeof x[k] === 'number'; }).map(function (k) { return [k, x[k]]; });
-    return [];
+  function unitOf(u) { return u === 'usd_bn' ? 'USD bn' : u; }
+
+  function simpleTable(columns, rows, opts) {
+    return sortableTable(columns, rows, Object.assign({ compact: true }, opts || {}));
   }
 
-  function scalarRows(obj, prefix, out) {
-    Object.keys(obj || {}).forEach(function (k) {
-      var v = obj[k];
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') out.push([prefix + humanise(k), v]);
-    });
-    return out;
-  }
-
-  /** One scenario run: headline numbers, default waves, losses by firm, comparison with history. */
+  /** One stress run (StressResult.to_dict()): headline figures, default waves, losses by firm,
+   * unpaid claims, backstops, the evidence band and the comparison with history. */
   function stressResult(el, ctx, entry) {
     clear(el);
     var r = entry.result || {};
-    append(el, h('h3', null, entry.title || entry.name));
-    if (entry.description) append(el, h('p', { class: 'dl-help' }, entry.description));
-    var sys = pick(r, ['system', 'summary', 'totals']) || {};
-    var rows = scalarRows(sys, '', scalarRows(r, '', []));
-    if (rows.length) {
-      append(el, kv(rows.map(function (p) { return [p[0], typeof p[1] === 'number' ? fmtValue(p[1], /loss|usd|value|amount|equity|assets|liabil/i.test(p[0]) ? 'USD bn' : '') : String(p[1])]; })));
-    }
+    var sys = r.system || {};
+    var firms = r.firms || [];
+    var unpaid = r.unpaid || [];
+    var backs = r.backstops || [];
+    append(el, h('h3', null, entry.title || entry.name || r.scenario || 'Scenario'));
+    if (entry.question || r.question) append(el, h('p', { class: 'dl-question' }, entry.question || r.question));
+    if (entry.notes) append(el, h('p', { class: 'dl-help' }, entry.notes));
+    var shockLegs = {};
+    unpaid.forEach(function (u) { splitIds(u.deals).forEach(function (x) { shockLegs[x] = 1; }); });
+    backs.forEach(function (b) { if (b.deal) shockLegs[b.deal] = 1; });
+    shockLegs = Object.keys(shockLegs);
+
+    // headline figures (with the evidence band when there is one)
+    var bands = {};
+    (r.bands || []).forEach(function (b) { bands[b.metric] = b; });
+    var heads = entry.headlines && entry.headlines.length ? entry.headlines :
+      Object.keys(sys).map(function (k) { return { key: k, label: humanise(k), unit: /default|rounds|firms|iterations/.test(k) ? 'count' : 'usd_bn' }; });
+    var headRows = heads.filter(function (hd) { return typeof sys[hd.key] === 'number'; }).map(function (hd) {
+      var b = bands[hd.key];
+      var unit = unitOf(hd.unit);
+      return [h('span', { class: hd.indent ? 'dl-indent' : null, title: hd.key }, hd.label),
+        [num(ctx, sys[hd.key], shockLegs, { unit: unit, title: hd.label, note: 'Legs of the claims left unpaid and the backstops called in this run.' }),
+          b && b.low !== b.high ? h('span', { class: 'dl-muted', title: Object.keys(b.values).map(function (k) { return k + ': ' + fmtValue(b.values[k], unit); }).join('; ') },
+            ' (evidence band ' + fmtValue(b.low, unit) + '\u2013' + fmtValue(b.high, unit) + ')') : null]];
+    });
+    if (typeof sys.baseline_defaults === 'number') headRows.push(['Defaults before the shock', fmtValue(sys.baseline_defaults, 'count')]);
+    if (typeof sys.backstops_paid === 'number' && sys.backstops_paid) headRows.push(['Backstops paid', num(ctx, sys.backstops_paid, backs.map(function (b) { return b.deal; }), { title: 'Backstops called' })]);
+    if (typeof sys.rounds === 'number') headRows.push(['Default rounds', fmtValue(sys.rounds, 'count')]);
+    var top = h('div', { class: 'dl-stress-top' });
+    append(el, top);
+    append(top, h('div', null, h('h4', null, 'What it costs'), kv(headRows)));
+
+    // default waves
+    var hit = firms.filter(function (f) { return f.defaulted && !f.baseline_defaulted; });
+    var waves = {};
+    hit.forEach(function (f) { (waves[f.wave] = waves[f.wave] || []).push(f.firm); });
+    var waveKeys = Object.keys(waves).map(Number).sort(function (a, b) { return a - b; });
+    var wl = h('ol', { class: 'dl-waves', 'aria-label': 'Default waves' });
+    waveKeys.forEach(function (w) {
+      append(wl, h('li', { dataset: { wave: w } }, h('strong', null, 'Wave ' + w + ': '), waves[w].map(function (f, i) {
+        return [i ? ', ' : '', name(ctx, f)];
+      })));
+    });
+    var baseline = firms.filter(function (f) { return f.baseline_defaulted; });
+    append(top, h('div', null, h('h4', null, 'Who fails, wave by wave'),
+      waveKeys.length ? wl : h('p', { class: 'dl-muted' }, 'No firm defaults because of this scenario.'),
+      baseline.length ? h('p', { class: 'dl-muted' }, 'Already short before the shock: ' + baseline.map(function (f) { return name(ctx, f.firm); }).join(', ') + '.') : null,
+      backs.length ? h('p', null, 'Backstops called: ', backs.map(function (b, i) {
+        return [i ? '; ' : '', legButton(ctx, b.deal), ' ', name(ctx, b.backstopper), ' pays ', name(ctx, b.beneficiary), ' ', fmtMoney(b.paid)];
+      })) : null));
+
     var grid = h('div', { class: 'dl-chart-grid' });
     append(el, grid);
-    // default waves
-    var waves = pick(r, ['waves', 'default_waves', 'defaults_by_wave']);
-    var waveLabels = [], waveCounts = [];
-    if (Array.isArray(waves)) {
-      waves.forEach(function (w, k) {
-        var firms = Array.isArray(w) ? w : (w && (w.firms || w.defaulted || w.entities)) || [];
-        waveLabels.push('Wave ' + (w && w.wave !== undefined ? w.wave : k + 1));
-        waveCounts.push(firms.length);
-      });
-    } else if (waves && typeof waves === 'object') {
-      Object.keys(waves).forEach(function (k) {
-        var w = waves[k];
-        waveLabels.push('Wave ' + k);
-        waveCounts.push(Array.isArray(w) ? w.length : (typeof w === 'number' ? w : 0));
-      });
-    }
-    if (waveLabels.length) {
-      var wd = h('div', { class: 'dl-chart', dataset: { chart: 'waves' } });
-      append(grid, wd);
-      bar(wd, waveLabels, waveCounts, { title: 'Defaults by wave', unit: 'firms', colours: '#dc2626' });
-      var wl = h('ol', { class: 'dl-waves' });
-      (Array.isArray(waves) ? waves : Object.keys(waves).map(function (k) { return waves[k]; })).forEach(function (w) {
-        var firms = Array.isArray(w) ? w : (w && (w.firms || w.defaulted || w.entities)) || [];
-        if (Array.isArray(firms)) append(wl, h('li', null, firms.map(function (f) { return name(ctx, typeof f === 'string' ? f : (f.id || f.entity)); }).join(', ') || 'none'));
-      });
-      append(el, h('h4', null, 'Who fails, wave by wave'), wl);
-    }
     // losses by firm
-    var losses = asPairs(pick(r, ['losses', 'loss_by_firm', 'equity_loss', 'firms', 'per_firm']));
-    if (losses.length) {
-      losses.sort(function (a, b) { return b[1] - a[1]; });
-      var top = losses.filter(function (p) { return p[1] > 0; }).slice(0, 15);
-      if (top.length) {
-        var ld = h('div', { class: 'dl-chart', dataset: { chart: 'losses' } });
-        append(grid, ld);
-        bar(ld, top.map(function (p) { return name(ctx, p[0]); }), top.map(function (p) { return p[1]; }),
-          { horizontal: true, title: 'Largest losses', unit: 'USD bn', colours: '#ea580c', height: 60 + 22 * top.length });
-      }
+    var losers = firms.filter(function (f) { return (f.market_value_lost || 0) > 0.005; })
+      .sort(function (a, b) { return b.market_value_lost - a.market_value_lost; }).slice(0, 15);
+    if (losers.length) {
+      var ld = h('div', { class: 'dl-chart', dataset: { chart: 'losses' } });
+      append(grid, ld);
+      bar(ld, losers.map(function (f) { return shortName(name(ctx, f.firm)); }), losers.map(function (f) { return f.market_value_lost; }), {
+        horizontal: true, title: 'Market value lost, largest', unit: 'USD bn',
+        colours: losers.map(function (f) { return f.defaulted ? '#dc2626' : '#ea580c'; }), height: 70 + 24 * losers.length
+      });
     }
-    // comparison with history (dot-com bust, retirement savings)
-    var total = pick(sys, ['total_loss', 'loss', 'losses_usd_bn', 'total_loss_usd_bn', 'market_value_lost']);
-    if (total === undefined) total = pick(r, ['total_loss', 'loss', 'total_loss_usd_bn', 'market_value_lost']);
-    var refs = (ctx.b.history || []).filter(function (x) { return x.unit === 'usd_bn' && typeof x.value === 'number'; });
-    var cmp = pick(r, ['comparison', 'history', 'reference']);
-    if (typeof total === 'number' && refs.length) {
+    // comparison with history
+    var cmp = (r.comparison || []).filter(function (c) { return typeof c.value === 'number'; });
+    var money = cmp.filter(function (c) { return c.unit === 'usd_bn' && typeof c.ours === 'number'; });
+    if (money.length) {
       var cd = h('div', { class: 'dl-chart', dataset: { chart: 'comparison' } });
       append(grid, cd);
-      var labels = ['This scenario'].concat(refs.map(function (x) { return humanise(x.topic) + ': ' + humanise(x.metric); }));
-      var values = [total].concat(refs.map(function (x) { return x.value; }));
-      bar(cd, labels, values, { horizontal: true, title: 'Losses against history', unit: 'USD bn',
-        colours: ['#ea580c'].concat(refs.map(function () { return '#64748b'; })), height: 80 + 26 * labels.length });
+      var labels = [], values = [], colours = [];
+      money.forEach(function (c, i) {
+        if (i === 0) { labels.push('This scenario'); values.push(Math.max(c.ours, 1e-3)); colours.push('#ea580c'); }
+        labels.push(c.label + (c.value < 0 ? ' (a loss)' : '')); values.push(Math.abs(c.value)); colours.push('#64748b');
+      });
+      Plotly.react(cd, [{
+        type: 'bar', orientation: 'h', x: values, y: labels.map(plotlyText), marker: { color: colours },
+        hovertemplate: '%{y}: $%{x:,.1f}bn<extra></extra>'
+      }], {
+        margin: { l: 260, r: 10, t: 30, b: 40 }, height: 90 + 30 * labels.length, font: { size: 11 },
+        title: { text: 'Against history (log scale, USD bn)', font: { size: 13 } },
+        xaxis: { type: 'log', automargin: true }, yaxis: { automargin: true, autorange: 'reversed' }
+      }, PLOTLY_CONFIG);
     }
-    if (cmp && typeof cmp === 'object') {
-      append(el, h('h4', null, 'Comparison'));
-      append(el, kv(scalarRows(cmp, '', []).map(function (p) { return [p[0], typeof p[1] === 'number' ? fmtValue(p[1], '') : String(p[1])]; })));
+    if (cmp.length) {
+      append(el, h('h4', null, 'Next to the dot-com bust and retirement savings'));
+      append(el, simpleTable([
+        { key: 'label', label: 'Reference', cell: function (c) { return [c.label, ' ', h('span', { class: 'dl-muted' }, '(' + c.id + (c.date ? ', ' + c.date : '') + ')')]; } },
+        { key: 'value', label: 'Then / today', numeric: true, cell: function (c) { return fmtValue(c.value, unitOf(c.unit)); } },
+        { key: 'ours', label: 'This scenario', numeric: true, cell: function (c) { return c.ours === null || c.ours === undefined ? h('span', { class: 'dl-muted' }, 'context') : fmtValue(c.ours, unitOf(c.unit)); } },
+        { key: 'comparison', label: 'Ratio', numeric: true, cell: function (c) { return typeof c.comparison === 'number' ? fmtValue(c.comparison, 'fraction') + (c.how === 'share' ? ' of it' : '') : ''; } },
+        { key: 'sources', label: 'Sources', sortable: false, cell: function (c) { return sourceList(ctx, splitIds(c.sources)); } }
+      ], cmp, { id: 'comparison-table' }));
+    }
+    // unpaid claims
+    if (unpaid.length) {
+      append(el, h('h4', null, 'Claims left unpaid'));
+      append(el, simpleTable([
+        { key: 'debtor', label: 'Debtor', cell: function (u) { return name(ctx, u.debtor); } },
+        { key: 'creditor', label: 'Creditor', cell: function (u) { return name(ctx, u.creditor); } },
+        { key: 'channel', label: 'Channel', cell: function (u) { return humanise(u.channel); } },
+        { key: 'owed', label: 'Owed', numeric: true, cell: function (u) { return num(ctx, u.owed, splitIds(u.deals), { title: name(ctx, u.debtor) + ' \u2192 ' + name(ctx, u.creditor) }); } },
+        { key: 'paid', label: 'Paid', numeric: true, cell: function (u) { return fmtMoney(u.paid); } },
+        { key: 'shortfall', label: 'Shortfall', numeric: true, cell: function (u) { return num(ctx, u.shortfall, splitIds(u.deals), { title: 'Shortfall ' + name(ctx, u.debtor) + ' \u2192 ' + name(ctx, u.creditor) }); } },
+        { key: 'deals', label: 'Legs', sortable: false, cell: function (u) { return splitIds(u.deals).map(function (x) { return legButton(ctx, x); }); } }
+      ], unpaid, { sortKey: 'shortfall', sortDir: -1, id: 'unpaid-table' }));
+    }
+    // evidence band
+    if (r.bands && r.bands.length) {
+      var labelsB = Object.keys(r.bands[0].values || {});
+      append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Evidence band: the same run on A, A+B and all legs'),
+        simpleTable([{ key: 'label', label: 'Figure' }].concat(labelsB.map(function (k) {
+          return { key: k, label: k, numeric: true, sort: function (b) { return b.values[k]; }, cell: function (b) { return fmtValue(b.values[k], unitOf(b.unit)); } };
+        })), r.bands, { id: 'band-table' })));
+    }
+    // per-firm table and single-layer models
+    if (firms.length) {
+      append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Every firm in this run'),
+        simpleTable([
+          { key: 'firm', label: 'Firm', cell: function (f) { return name(ctx, f.firm); } },
+          { key: 'defaulted', label: 'Defaults', cell: function (f) { return f.defaulted ? (f.baseline_defaulted ? 'before the shock' : 'wave ' + f.wave) : ''; } },
+          { key: 'equity_loss', label: 'Equity lost', numeric: true, cell: function (f) { return fmtMoney(f.equity_loss); } },
+          { key: 'market_value_lost', label: 'Market value lost', numeric: true, cell: function (f) { return fmtMoney(f.market_value_lost); } },
+          { key: 'unpaid', label: 'Unpaid', numeric: true, cell: function (f) { return fmtMoney(f.unpaid); } },
+          { key: 'not_received', label: 'Not received', numeric: true, cell: function (f) { return fmtMoney(f.not_received); } },
+          { key: 'new_money', label: 'New money the plan needs', numeric: true, cell: function (f) { return fmtMoney(f.new_money); } }
+        ], firms, { sortKey: 'market_value_lost', sortDir: -1, id: 'stress-firms-table' })));
+    }
+    var models = r.models || {};
+    Object.keys(models).forEach(function (k) {
+      var rows = models[k] || [];
+      if (!rows.length) return;
+      var keys = Object.keys(rows[0]);
+      append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Model: ' + k),
+        simpleTable(keys.map(function (c) {
+          return { key: c, label: humanise(c), numeric: typeof rows[0][c] === 'number', cell: function (row) {
+            var v = row[c];
+            if (c === 'firm') return name(ctx, v);
+            return typeof v === 'number' ? v.toLocaleString('en-US', { maximumFractionDigits: 3 }) : (v === null || v === undefined ? '' : String(v));
+          } };
+        }), rows)));
+    });
+    if (r.notes && r.notes.length) {
+      append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Notes from the engine (' + r.notes.length + ')'),
+        h('ul', null, r.notes.map(function (n) { return h('li', null, n); }))));
     }
   }
 
@@ -851,7 +974,7 @@
   window.Dealloop = {
     h: h, append: append, clear: clear, link: link, safeHref: safeHref, plotlyText: plotlyText,
     fmtMoney: fmtMoney, fmtValue: fmtValue, humanise: humanise, context: context, name: name,
-    loopPath: loopPath, trace: trace, num: num, graph: graph, legend: legend, firmPanel: firmPanel,
+    loopPath: loopPath, trace: trace, num: num, graph: graph, legend: legend, firmPanel: firmPanel, shortName: shortName,
     legPanel: legPanel, loopsTable: loopsTable, measuresTable: measuresTable, legsTable: legsTable,
     sourcesTable: sourcesTable, historyTable: historyTable, headline: headline, sankey: sankey,
     bar: bar, stressResult: stressResult, stressSection: stressSection, sourceList: sourceList,

@@ -12,14 +12,14 @@
       D.h('p', { class: 'dl-help' }, 'Or pick one of the largest loops:'));
     var loops = (data.loops && data.loops.loops) || [];
     D.append(panel, D.h('ol', { class: 'dl-loop-list' }, loops.slice(0, 6).map(function (lp) {
-      return D.h('li', null, D.h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { showLoop(lp); } } }, D.loopPath(ctx, lp)),
+      return D.h('li', null, D.h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { showLoop(lp); } } }, D.loopPath(ctx, lp, true)),
         ' ', D.num(ctx, lp.amount, lp.legs, { title: 'Loop ' + D.loopPath(ctx, lp) }));
     })));
   }
 
   function showFirm(id) {
     ctl.selectFirm(id);
-    D.firmPanel(panel, ctx, id, { onLoop: showLoop });
+    D.firmPanel(panel, ctx, id, { onLoop: showLoop, onFirm: showFirm });
   }
 
   function showLoop(lp) {
@@ -55,19 +55,26 @@
 
   D.headline(document.getElementById('headline'), ctx);
   D.loopsTable(document.getElementById('loops-body'), ctx, { limit: 25, onSelect: showLoop });
-  D.measuresTable(document.getElementById('measures-body'), ctx, {
-    onFirm: function (id) { showFirm(id); document.getElementById('network').scrollIntoView({ block: 'start' }); }
-  });
+  var openFirm = function (id) { showFirm(id); document.getElementById('network').scrollIntoView({ block: 'start' }); };
+  D.measuresTable(document.getElementById('measures-body'), ctx, { group: 'circularity', onFirm: openFirm, id: 'measures-table' });
+  D.measuresTable(document.getElementById('money-body'), ctx, { group: 'flows', onFirm: openFirm, id: 'money-table' });
 
-  // Who pays whom: firm legs or every live leg.
+  // Who pays whom: firm legs or every live leg; firms on a loop or every firm.
   var sk = document.getElementById('sankey');
   var sc = document.getElementById('sankey-controls');
-  [['firm', 'Firm legs'], ['all', 'Adding conditional legs']].forEach(function (p, k) {
-    var r = D.h('input', { type: 'radio', name: 'sankey-which', value: p[0], checked: k === 0 });
-    r.addEventListener('change', function () { if (r.checked) D.sankey(sk, ctx, p[0]); });
-    D.append(sc, D.h('label', { class: 'dl-check' }, r, ' ' + p[1]));
-  });
-  D.sankey(sk, ctx, 'firm');
+  var sankeyState = { which: 'firm', scope: 'loops' };
+  function radios(name, options, key) {
+    var box = D.h('fieldset', null, D.h('legend', null, name));
+    options.forEach(function (p) {
+      var r = D.h('input', { type: 'radio', name: 'sankey-' + key, value: p[0], checked: sankeyState[key] === p[0] });
+      r.addEventListener('change', function () { if (r.checked) { sankeyState[key] = p[0]; D.sankey(sk, ctx, sankeyState.which, sankeyState.scope); } });
+      D.append(box, D.h('label', { class: 'dl-check' }, r, ' ' + p[1]));
+    });
+    D.append(sc, box);
+  }
+  radios('Legs', [['firm', 'Firm (committed, reported)'], ['all', 'Adding conditional']], 'which');
+  radios('Firms', [['loops', 'On a money loop'], ['all', 'All']], 'scope');
+  D.sankey(sk, ctx, sankeyState.which, sankeyState.scope);
 
   D.stressSection(document.getElementById('stress-body'), ctx);
   D.historyTable(document.getElementById('history-body'), ctx);

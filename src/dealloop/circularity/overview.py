@@ -1,0 +1,156 @@
+"""Everything :mod:`dealloop.circularity` measures about one network, in one call.
+
+:func:`circularity` runs the loop search, ENA on the purchase layer, self-financed revenue,
+customer concentration, commitment coverage and (when the network has stakes) cross-holding
+double counting, and optionally the null model, and returns a :class:`Circularity` with one
+row per firm (``to_frame()``) and the system numbers (``system``), ready for the
+``dealloop circularity`` command and the report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .cycles import LoopSet, cycles
+from .ena import ENA, ena
+from .measures import (
+    _DEFAULT,
+    CommitmentCoverage,
+    CustomerConcentration,
+    DoubleCounting,
+    SelfFinancedRevenue,
+    _json,
+    commitment_coverage,
+    customer_concentration,
+    double_counting,
+    self_financed_revenue,
+)
+from .null_model import CycleSignificance, cycle_significance
+
+__all__ = ["Circularity", "circularity"]
+
+
+@dataclass(frozen=True, eq=False)
+class Circularity:
+    """Result of :func:`circularity`: each measure's own result, and a combined table.
+
+    ``loops`` (:class:`LoopSet`), ``ena`` (:class:`ENA` of the purchase layer, or None when it
+    has no flow), ``self_financed``, ``concentration``, ``coverage``, ``double_counting``
+    (None when the network has no stake layer) and ``significance`` (None unless asked for).
+    """
+
+    loops: LoopSet
+    ena: ENA | None
+    self_financed: SelfFinancedRevenue
+    concentration: CustomerConcentration
+    coverage: CommitmentCoverage
+    double_counting: DoubleCounting | None
+    significance: CycleSignificance | None
+
+    @property
+    def system(self) -> dict[str, Any]:
+        """System-level numbers (JSON-serialisable)."""
+        sf = self.self_financed
+        out: dict[str, Any] = {
+            "n_loops": self.loops.n_loops,
+            "loops_by_length": {str(k): v for k, v in self.loops.counts.items()},
+            "largest_bottleneck": _json(float(self.loops.bottleneck.max()))
+            if self.loops.n_loops else None,
+            "self_financed_revenue": _json(float(sf.self_financed.sum())),
+            "revenue_in_network": _json(float(sf.revenue.sum())),
+            "self_financed_share": _json(float(sf.self_financed.sum() / sf.revenue.sum()))
+            if sf.revenue.sum() > 0 else None,
+        }
+        if self.ena is not None:
+            out.update({"fci": _json(self.ena.fci), "tst": _json(self.ena.tst),
+                        "tstc": _json(self.ena.tstc), "apl": _json(self.ena.apl)})
+        if self.double_counting is not None:
+            out.update({"double_count": _json(self.double_counting.total_double_count),
+                        "double_count_share": _json(self.double_counting.share_double_counted)})
+        if self.significance is not None:
+            out.update({"loops_z": _json(self.significance.z_all),
+                        "loops_p_value": _json(self.significance.p_value_all)})
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per firm: loops, loop money, self-financed revenue and share, cycled share
+        of throughflow (ENA), top customer share and HHI, commitments, years of revenue,
+        coverage, double-counted value."""
+        part = self.loops.participation()[["n_loops", "loop_money"]]
+        sf = self.self_financed.to_frame()[["self_financed", "share"]].rename(
+            columns={"share": "self_financed_share"})
+        conc = self.concentration.to_frame()[["top_customer", "top_share", "hhi"]]
+        cov = self.coverage.to_frame()[["commitments", "years_of_revenue", "coverage"]]
+        frames = [part, sf, conc, cov]
+        if self.ena is not None:
+            frames.append(self.ena.to_frame()[["cycled_share"]])
+        if self.double_counting is not None:
+            frames.append(self.double_counting.to_frame()[["double_counted"]])
+        frame = pd.concat(frames, axis=1)
+        frame.index.name = "firm"
+        frame["n_loops"] = frame["n_loops"].fillna(0).astype(int)
+        return frame.sort_values(["loop_money", "n_loops"], ascending=False, kind="stable")
+
+    def to_dict(self, *, max_loops: int | None = 50) -> dict[str, Any]:
+        """JSON-serialisable: ``system``, ``firms`` rows, ``loops`` (the top ``max_loops``),
+        ``significance`` rows when computed."""
+        frame = self.to_frame()
+        loops = self.loops.to_dict()
+        if max_loops is not None:
+            loops["loops"] = loops["loops"][:max_loops]
+        return {
+            "system": self.system,
+            "firms": [{"firm": str(f), **{c: _json(v) for c, v in row.items()}}
+                      for f, row in frame.iterrows()],
+            "loops": loops,
+            "significance": self.significance.to_dict() if self.significance else None,
+        }
+
+
+def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
+                statuses: Any = None, n_samples: int = 0, seed: int | None = 0,
+                min_amount: float = 0.0, limit: int | None = None) -> Circularity:
+    """Run every circularity measure on a DealNetwork.
+
+    Parameters
+    ----------
+    net : DealNetwork
+        The dataset's network (anything with ``flow_graph``).
+    max_length : int, default 6
+        Longest loop; self-financed revenue traces funding chains of ``max_length − 1`` hops.
+    horizon : optional
+        Horizon for self-financed revenue (default 2026–2030); the other measures use full
+        contract values unless a horizon is given here explicitly.
+    statuses : optional
+        Which legs count for every measure (default: each measure's own default — live legs
+        for loops, firm legs for the measures).
+    n_samples : int, default 0
+        Null-model samples for loop significance (0 = skip).
+    seed, min_amount, limit
+        Passed to :func:`cycle_significance` and :func:`cycles`.
+    """
+    if not hasattr(net, "flow_graph"):
+        raise ValueError("net: expected a DealNetwork (an object with flow_graph)")
+    sel: dict[str, Any] = {} if statuses is None else {"statuses": statuses}
+    explicit = {} if horizon is _DEFAULT else {"horizon": horizon}
+    loops = cycles(net, max_length, min_amount=min_amount, limit=limit, **sel, **explicit)
+    try:
+        flow = ena(net, **sel, **explicit)
+    except ValueError:  # no purchase flow at all, or a closed system
+        flow = None
+    if flow is not None and not math.isfinite(flow.fci):
+        flow = None
+    sf = self_financed_revenue(net, max_hops=max(1, max_length - 1), horizon=horizon, **sel)
+    conc = customer_concentration(net, **sel, **explicit)
+    cov = commitment_coverage(net, **sel, **explicit)
+    try:
+        dc = double_counting(net, statuses=statuses) if hasattr(net, "layers") else None
+    except (ValueError, AttributeError, ImportError):
+        dc = None
+    sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,
+                             min_amount=min_amount, **sel, **explicit) if n_samples else None
+    return Circularity(loops, flow, sf, conc, cov, dc, sig)

@@ -1,0 +1,592 @@
+"""Balance sheets built from a deal network and a scenario's mapping.
+
+A stress run needs, for each firm *inside* the network, what it owes, what it is owed, what it
+holds and what it has from outside. This module builds them from the legs and the company
+figures, one traceable line at a time; ``dealloop stress --explain FIRM`` prints the lines.
+
+Who is inside
+    Every entity except those of an outside kind (default: investor, lender) or listed in
+    ``mapping.outside``. Outside entities are a sink and a source: what a firm owes them is an
+    *external liability* (pari passu with its other obligations), what they pay a firm is
+    *outside funding*, and they always pay.
+
+Claims (one direction of money each; ``claims`` table)
+    ==============  ==========================  ==============================================
+    channel         debtor -> creditor          amount counted (USD bn, inside the horizon)
+    ==============  ==========================  ==============================================
+    ``purchase``    customer -> supplier        compute, chip, revenue-share legs: the part of
+                                                the term inside the horizon (a contract with no
+                                                end date is spread over ``undated_term_years``)
+    ``equity``      investor -> investee        equity committed but not yet paid (the part
+                                                falling inside the horizon)
+    ``funding``     lender -> borrower          a loan or bond drawn inside the horizon
+    ``principal``   borrower -> lender          principal maturing inside the horizon times
+                                                ``1 - rollover``; the whole outstanding
+                                                principal when the borrower defaults
+    ``backstop``    backstopper -> beneficiary  contingent: pays only when triggered
+    ``plan``        outside -> firm             new money the plan needs (``new_money: plan``)
+    ``capex``       firm -> outside             extra GPU replacement capex (0 unless a
+                                                ``collateral`` shock marks GPUs down)
+    ``purchase``    firm -> outside             build-out capex owed to outside suppliers
+                                                (``capex_obligation``; deal id ``build:FIRM``)
+    ==============  ==========================  ==============================================
+
+    A debt leg gives a ``funding`` and a ``principal`` claim; reported debt beyond the debt
+    legs (``debt_usd_bn`` minus the legs already drawn at the figure's date) is one more
+    ``principal`` claim owed to outside lenders (deal id ``debt:FIRM``).
+
+Outside assets ``e``
+    cash (``cash_usd_bn``) plus outside revenue: annual revenue x ``revenue_years`` (grown at
+    ``revenue_growth``) minus the purchase receipts the data already book for the firm,
+    floored at 0 (so no dollar counts twice), times ``cash_margin``.
+
+Stakes
+    equity legs (investor holds investee) and warrants (holder holds issuer), at the ``stake``
+    column or amount / market value of the issuer. A stake bought inside the horizon is held
+    only as far as it is paid; a warrant vests as its holder's purchases from the issuer are
+    paid (``warrant_vesting``).
+
+Market value
+    ``market_cap_usd_bn`` (or book equity), the reference for market value lost.
+
+GPU assets
+    the larger of the firm's chip purchases in the data and capex x ``revenue_years`` x
+    ``gpu_capex_share``: what a ``collateral`` shock marks down.
+
+New money the plan needs (``new_money: plan``)
+    with every leg paid in full, a firm whose means fall short of its obligations raises the
+    gap as new outside money (deal id ``plan:FIRM``), so the unshocked run clears with no
+    default and the gap itself is a headline ("OpenAI must raise $X by 2030"). The firm
+    raises only what it needs, up to the gap plus ``new_money_headroom``; new money dilutes
+    existing shareholders rather than adding to their value.
+
+Every line records the deal ids and figure ids behind it.
+
+Examples
+--------
+>>> import dealloop as dl
+>>> from dealloop.scenarios import balance, loads
+>>> bs = balance.build(dl.load(), loads("name: x\\nquestion: q"))
+>>> "openai" in bs.firms and "bond-investors" in bs.outside
+True
+>>> lines = bs.explain("oracle")
+>>> bool(((lines["item"] == "receivable") & (lines["counterparty"] == "openai")).any())
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data.read import parse_date
+from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, LIVE_STATUSES, STATUSES
+from ..network import _horizon
+from .spec import Scenario, per_entity
+
+__all__ = ["CHANNELS", "OUTSIDE", "BalanceSheets", "build"]
+
+OUTSIDE = "(outside)"
+CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "capex")
+RECURRING_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
+_DAYS_PER_YEAR = 365.2425
+
+
+@dataclass(frozen=True)
+class BalanceSheets:
+    """Balance sheets of the firms inside a network, for one leg selection and horizon.
+
+    Attributes
+    ----------
+    firms, outside
+        In-network entity ids (the index ``0..N-1`` of every array) and outside ids.
+    horizon, years
+        The horizon and its length in years.
+    evidence, derived
+        The evidence grades and derived-leg choice the sheets were built on.
+    deals
+        Candidate legs, one row each: ``id, payer, payee, kind, status, evidence, basis,
+        value`` (whole term), ``low, high`` (range of ``value``), ``share`` (part inside the
+        horizon), ``base`` (1 if counted in the unshocked run), ``parts`` (ids of its parts).
+        Synthetic rows ``debt:FIRM`` and ``plan:FIRM`` come last.
+    claims
+        One row per claim: ``deal, debtor, creditor`` (ids or ``(outside)``), ``channel``,
+        ``amount`` (counted in normal times, before rollover), ``maturing`` (principal falling
+        due), ``accel`` (due on default), ``weight`` (share of the deal's value), ``base``.
+    stakes
+        ``deal, holder, issuer, kind, fraction, prepaid`` (share paid before the horizon).
+    frame
+        Per firm: ``cash, revenue, revenue_in_horizon, receipts_booked, outside_revenue, gpu,
+        market_value, debt, new_money`` and the figure ids behind them.
+    lines
+        Every balance-sheet line (``firm, side, item, counterparty, amount, deals, figures,
+        note``), see :meth:`explain`.
+    notes
+        Legs left out and why (undisclosed amounts, missing stakes).
+    """
+
+    firms: tuple[str, ...]
+    outside: tuple[str, ...]
+    horizon: tuple[dt.date, dt.date]
+    years: float
+    evidence: tuple[str, ...]
+    derived: bool
+    deals: pd.DataFrame
+    claims: pd.DataFrame
+    stakes: pd.DataFrame
+    frame: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+    scenario: Scenario | None = field(default=None, repr=False)
+    revenue_years: float = 0.0
+
+    @property
+    def n(self) -> int:
+        return len(self.firms)
+
+    @cached_property
+    def lines(self) -> pd.DataFrame:
+        """Every balance-sheet line: ``firm, side, item, counterparty, amount, deals,
+        figures, note`` (built on first use)."""
+        return _lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
+                      self.scenario, self.revenue_years)
+
+    def explain(self, firm: str) -> pd.DataFrame:
+        """The balance sheet of ``firm`` as built, line by line, with the ids behind each."""
+        if firm not in self.firms:
+            where = "outside the network" if firm in self.outside else "not in the dataset"
+            raise KeyError(f"{firm!r} is {where}; firms inside: {', '.join(self.firms)}")
+        out = self.lines[self.lines["firm"] == firm].reset_index(drop=True)
+        return out.drop(columns="firm")
+
+
+def _years(t0: dt.date, t1: dt.date) -> float:
+    return ((t1 - t0).days + 1) / _DAYS_PER_YEAR
+
+
+def _date(x: Any, *, end: bool = False) -> dt.date | None:
+    return parse_date(x, end=end) if isinstance(x, str) and x.strip() else None
+
+
+def _overlap(s: dt.date, e: dt.date, t0: dt.date, t1: dt.date) -> float:
+    term = (e - s).days + 1
+    if term <= 0:
+        return float(t0 <= s <= t1)
+    return max(0, (min(e, t1) - max(s, t0)).days + 1) / term
+
+
+def _grown(annual: float, years: float, growth: float) -> float:
+    if growth == 0:
+        return annual * years
+    return annual * ((1 + growth) ** years - 1) / growth
+
+
+def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = None,
+          derived: bool | None = None) -> BalanceSheets:
+    """Balance sheets of ``net`` under ``scenario``'s horizon, leg selection and mapping.
+
+    ``evidence`` and ``derived`` override the scenario's (used for the evidence bands).
+    """
+    m = scenario.mapping
+    t0, t1 = _horizon(scenario.horizon)  # type: ignore[misc]
+    years_h = _years(t0, t1)
+    rev_years = m.revenue_years if m.revenue_years is not None else years_h
+    evidence = tuple(evidence if evidence is not None else scenario.legs.evidence)
+    derived = scenario.legs.derived if derived is None else derived
+    ents = net.entities
+    kinds = dict(zip(ents["id"], ents["kind"], strict=True))
+    outside_set = {e for e, k in kinds.items() if k in set(m.outside_kinds)} | set(m.outside)
+    firms = tuple(e for e in ents["id"] if e not in outside_set)
+    outside = tuple(e for e in ents["id"] if e in outside_set)
+    prov = getattr(net, "provenance", None)
+
+    row_of = {e: r for r, e in zip(ents.index, ents["id"], strict=True)}
+
+    def figure(eid: str, column: str) -> tuple[float, tuple[str, ...]]:
+        row = row_of[eid]
+        v = ents.at[row, column]
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return math.nan, ()
+        fid = prov.at[row, column] if prov is not None and column in prov.columns else None
+        return float(v), ((str(fid),) if isinstance(fid, str) else ())
+
+    figures = getattr(net, "figures", None)
+
+    def figure_date(fids: tuple[str, ...]) -> dt.date | None:
+        if not fids or figures is None or not len(figures):
+            return None
+        hit = figures[figures["id"] == fids[0]]
+        if hit.empty:
+            return None
+        return _date(hit.iloc[0]["as_of"], end=True)
+
+    # ------------------------------------------------------------------ candidate legs
+    legs = net.legs(statuses=STATUSES, evidence=evidence, include_derived=derived,
+                    horizon=(t0, t1))
+    named = scenario.deal_ids()
+    sel = set(scenario.legs.statuses)
+    include, exclude = set(scenario.legs.include), set(scenario.legs.exclude)
+    live = legs["status"].isin(LIVE_STATUSES)
+    legs = legs[live | legs["id"].isin(named)].copy()
+    parts: dict[str, list[str]] = {}
+    for pid, agg in zip(net.deals["id"], net.deals["part_of"], strict=True):
+        if isinstance(agg, str):
+            parts.setdefault(agg, []).append(pid)
+    ranges = scenario.monte_carlo.ranges
+    notes: list[str] = []
+    deal_rows: list[dict[str, Any]] = []
+    for rec in legs.to_dict("records"):
+        did, kind, status = rec["id"], rec["kind"], rec["status"]
+        value, low, high = rec["value"], rec["value_low"], rec["value_high"]
+        if did in scenario.legs.amounts:
+            value = low = high = scenario.legs.amounts[did]
+        if did in ranges:
+            low, high = ranges[did]
+            if math.isnan(value) or did not in scenario.legs.amounts:
+                value = (low + high) / 2
+        if kind in CONTINGENT_KINDS:
+            base = float(status in LIVE_STATUSES and did not in exclude)
+        else:
+            base = float((status in sel or did in include) and did not in exclude)
+        if value is None or math.isnan(value):
+            if base:
+                notes.append(f"{did} ({rec['payer']} -> {rec['payee']}, {kind}): amount not "
+                             "disclosed, not counted (set it in legs.amounts or "
+                             "monte_carlo.ranges)")
+            continue
+        start = _date(rec["start"]) or _date(rec["announced"])
+        end = _date(rec["end"], end=True)
+        if end is None and kind in RECURRING_KINDS and start is not None:
+            term_end = start + dt.timedelta(days=m.undated_term_years * _DAYS_PER_YEAR - 1)
+            share = _overlap(start, term_end, t0, t1)
+        else:
+            share = float(rec["horizon_share"])
+        deal_rows.append({
+            "id": did, "payer": rec["payer"], "payee": rec["payee"], "kind": kind,
+            "status": status, "evidence": rec["evidence"], "basis": rec["basis"],
+            "value": float(value), "low": float(low if not math.isnan(low) else value),
+            "high": float(high if not math.isnan(high) else value), "share": share,
+            "base": base, "start": start, "end": end, "stake": rec["stake"],
+            "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
+        })
+
+    # ------------------------------------------------------------------ claims and stakes
+    claims: list[dict[str, Any]] = []
+    stakes: list[dict[str, Any]] = []
+    cap = {e: figure(e, "market_cap_usd_bn") for e in ents["id"]}
+    in_net = set(firms)
+
+    def side(eid: str) -> str:
+        return eid if eid in in_net else OUTSIDE
+
+    def claim(deal: str, debtor: str, creditor: str, channel: str, amount: float, *,
+              maturing: float = 0.0, accel: float | None = None, weight: float = 1.0,
+              base: float = 1.0) -> None:
+        d, c = side(debtor), side(creditor)
+        if d == OUTSIDE and c == OUTSIDE:
+            return
+        acc = amount if accel is None else accel
+        if amount <= 0 and maturing <= 0 and acc <= 0:
+            return
+        claims.append({"deal": deal, "debtor": d, "creditor": c, "channel": channel,
+                       "amount": amount, "maturing": maturing, "accel": acc,
+                       "weight": weight, "base": base})
+
+    drawn_debt: dict[str, list[tuple[dt.date | None, float]]] = {}
+    for r in deal_rows:
+        did, payer, payee, kind, value, share = (r["id"], r["payer"], r["payee"], r["kind"],
+                                                 r["value"], r["share"])
+        if kind in CONTINGENT_KINDS:
+            claim(did, payer, payee, "backstop", value * share, weight=share, base=r["base"])
+        elif kind == "warrant":
+            holder, issuer = payee, payer
+            frac = r["stake"]
+            if frac is None or math.isnan(frac):
+                mv = cap.get(issuer, (math.nan,))[0]
+                frac = value / mv if mv and not math.isnan(mv) and mv > 0 else math.nan
+            if math.isnan(frac):
+                notes.append(f"{did}: warrant without stake or issuer market value, left out")
+            else:
+                stakes.append({"deal": did, "holder": holder, "issuer": issuer,
+                               "kind": "warrant", "fraction": min(float(frac), 1.0),
+                               "prepaid": 1.0})
+        elif kind == "equity_investment":
+            counted = share if m.equity_commitments else 0.0
+            claim(did, payer, payee, "equity", value * counted, weight=counted, base=r["base"])
+            frac = r["stake"]
+            if frac is None or math.isnan(frac):
+                mv = cap.get(payee, (math.nan,))[0]
+                frac = value / mv if mv and not math.isnan(mv) and mv > 0 else math.nan
+            if math.isnan(frac):
+                if payer in in_net and payee in in_net and r["base"]:
+                    notes.append(f"{did}: stake of {payer} in {payee} unknown (no stake, no "
+                                 "market value), left out of the stake layer")
+            else:
+                stakes.append({"deal": did, "holder": payer, "issuer": payee,
+                               "kind": "equity", "fraction": min(float(frac), 1.0),
+                               "prepaid": 1.0 - counted})
+        elif kind in DEBT_KINDS:
+            lender, borrower = payer, payee
+            start, end = r["start"], r["end"]
+            drawn_in = start is not None and t0 <= start <= t1
+            if start is None or start <= t1:
+                outstanding = end is None or end >= t0
+                if end is None:
+                    mshare = per_entity(m.debt_maturing_share, borrower, 0.5)
+                else:
+                    mshare = 1.0 if t0 <= end <= t1 else 0.0
+                claim(did, lender, borrower, "funding", value if drawn_in else 0.0,
+                      weight=float(drawn_in), base=r["base"])
+                if outstanding:
+                    claim(did, borrower, lender, "principal", 0.0, maturing=value * mshare,
+                          accel=value, base=r["base"])
+                if r["base"]:
+                    drawn_debt.setdefault(borrower, []).append((start, value))
+        elif kind != "other" or m.other_legs == "obligation":  # purchases
+            claim(did, payer, payee, "purchase", value * share, weight=share, base=r["base"])
+
+    # ------------------------------------------------------------------ per-firm figures
+    rows = []
+    for eid in firms:
+        cash, cash_f = figure(eid, "cash_usd_bn")
+        rev, rev_f = figure(eid, "revenue_usd_bn")
+        mcap, mcap_f = figure(eid, "market_cap_usd_bn")
+        if math.isnan(mcap):
+            mcap, mcap_f = figure(eid, "book_equity_usd_bn")
+        debt, debt_f = figure(eid, "debt_usd_bn")
+        capex, capex_f = figure(eid, "capex_usd_bn")
+        rows.append({"firm": eid, "kind": kinds[eid], "cash": 0.0 if math.isnan(cash) or not m.cash else cash,
+                     "cash_figures": cash_f, "revenue": rev, "revenue_figures": rev_f,
+                     "market_value": 0.0 if math.isnan(mcap) else mcap,
+                     "market_value_figures": mcap_f, "debt": debt, "debt_figures": debt_f,
+                     "capex": capex, "capex_figures": capex_f})
+    frame = pd.DataFrame(rows).set_index("firm")
+    cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
+                                       "maturing", "accel", "weight", "base"])
+    # reported debt beyond the legs
+    for eid in firms:
+        debt = frame.at[eid, "debt"]
+        if not m.reported_debt or math.isnan(debt):
+            continue
+        as_of = figure_date(frame.at[eid, "debt_figures"]) or t0
+        in_data = sum(v for s, v in drawn_debt.get(eid, []) if s is None or s <= as_of)
+        extra = max(0.0, debt - in_data)
+        if extra > 0:
+            mshare = per_entity(m.debt_maturing_share, eid, 0.5)
+            cl.loc[len(cl)] = {"deal": f"debt:{eid}", "debtor": eid, "creditor": OUTSIDE,
+                               "channel": "principal", "amount": 0.0,
+                               "maturing": extra * mshare, "accel": extra, "weight": 1.0,
+                               "base": 1.0}
+    # outside revenue
+    purchases = cl[(cl["channel"] == "purchase") & (cl["base"] > 0)]
+    booked = purchases.groupby("creditor")["amount"].sum()
+    out_rev, rev_h = [], []
+    for eid in firms:
+        rev = frame.at[eid, "revenue"]
+        g = per_entity(m.revenue_growth, eid, 0.0)
+        total = 0.0 if math.isnan(rev) else _grown(rev, rev_years, g)
+        margin = per_entity(m.cash_margin, eid, 1.0)
+        rev_h.append(total)
+        out_rev.append(margin * max(0.0, total - float(booked.get(eid, 0.0))))
+    frame["revenue_in_horizon"] = rev_h
+    frame["receipts_booked"] = [float(booked.get(e, 0.0)) for e in firms]
+    frame["outside_revenue"] = out_rev
+    # GPU assets
+    chips = pd.DataFrame([r for r in deal_rows if r["kind"] == "chip_purchase" and r["base"]
+                          and (r["start"] is None or r["start"] <= t1)],
+                         columns=["payer", "value"])
+    chip_by = chips.groupby("payer")["value"].sum() if len(chips) else pd.Series(dtype=float)
+    frame["gpu"] = [max(float(chip_by.get(e, 0.0)),
+                        0.0 if math.isnan(frame.at[e, "capex"])
+                        else frame.at[e, "capex"] * rev_years * m.gpu_capex_share)
+                    for e in firms]
+    # build-out capex as an obligation (beyond the chip purchases already in the data)
+    for eid in firms:
+        share = per_entity(m.capex_obligation, eid, 0.0)
+        capex = frame.at[eid, "capex"]
+        if share > 0 and not math.isnan(capex):
+            owed = max(0.0, capex * rev_years * share - float(chip_by.get(eid, 0.0)))
+            if owed > 0:
+                cl.loc[len(cl)] = {"deal": f"build:{eid}", "debtor": eid, "creditor": OUTSIDE,
+                                   "channel": "purchase", "amount": owed, "maturing": 0.0,
+                                   "accel": owed, "weight": 1.0, "base": 1.0}
+    st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
+                                       "prepaid"])
+    st = st[st["holder"].isin(in_net) & st["issuer"].isin(in_net)].reset_index(drop=True)
+    base_mult = {r["id"]: r["base"] for r in deal_rows}
+    # ------------------------------------------------------------------ new money the plan needs
+    frame["new_money"] = 0.0
+    if m.new_money == "plan":
+        frame["new_money"] = _plan_gap(firms, frame, cl, st, base_mult, m)
+        for eid in firms:
+            gap = frame.at[eid, "new_money"]
+            if gap > 0:
+                cap = gap * (1 + m.new_money_headroom)
+                cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
+                                   "channel": "plan", "amount": cap, "maturing": 0.0,
+                                   "accel": cap, "weight": 1.0, "base": 1.0}
+    for eid in firms:
+        if frame.at[eid, "gpu"] > 0:
+            cl.loc[len(cl)] = {"deal": f"capex:{eid}", "debtor": eid, "creditor": OUTSIDE,
+                               "channel": "capex", "amount": 0.0, "maturing": 0.0,
+                               "accel": 0.0, "weight": 1.0, "base": 1.0}
+    deals = pd.DataFrame(deal_rows)
+    synth = sorted({d for d in cl["deal"] if ":" in d})
+    if synth:
+        into = {"plan", "debt"}  # outside pays the firm (the deal's money direction)
+        prefix = [d.split(":", 1)[0] for d in synth]
+        who = [d.split(":", 1)[1] for d in synth]
+        deals = pd.concat([deals, pd.DataFrame({
+            "id": synth,
+            "payer": [OUTSIDE if p in into else w for p, w in zip(prefix, who, strict=True)],
+            "payee": [w if p in into else OUTSIDE for p, w in zip(prefix, who, strict=True)],
+            "kind": [{"plan": "new_money", "debt": "reported_debt", "capex": "gpu_capex",
+                      "build": "build_out_capex"}[p] for p in prefix],
+            "status": "mapping", "evidence": "", "basis": "mapping",
+            "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
+                      for d in synth],
+            "share": 1.0, "base": 1.0, "parts": [()] * len(synth), "sources": ""})],
+            ignore_index=True)
+        deals["low"] = deals["low"].fillna(deals["value"])
+        deals["high"] = deals["high"].fillna(deals["value"])
+    return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
+                         st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years)
+
+
+def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
+              base_mult: dict[str, float], m: Any) -> list[float]:
+    """Shortfall of each firm with every leg paid in full and stakes at market value."""
+    pos = {e: k for k, e in enumerate(firms)}
+    n = len(firms)
+    res = frame["cash"].to_numpy(float) + frame["outside_revenue"].to_numpy(float)
+    owed = np.zeros(n)
+    for debtor, creditor, channel, amount, maturing, base in cl[
+            ["debtor", "creditor", "channel", "amount", "maturing", "base"]].itertuples(
+            index=False, name=None):
+        if channel == "backstop" or not base:
+            continue
+        amt = amount + maturing * (1 - per_entity(m.rollover, debtor, 1.0)) \
+            if channel == "principal" else amount
+        if debtor in pos:
+            owed[pos[debtor]] += amt
+        if creditor in pos:
+            res[pos[creditor]] += amt
+    mv = frame["market_value"].to_numpy(float)
+    for deal, holder, issuer, frac in st[["deal", "holder", "issuer", "fraction"]].itertuples(
+            index=False, name=None):
+        res[pos[holder]] += m.stake_liquidity * frac * base_mult.get(deal, 0.0) * mv[pos[issuer]]
+    return [float(max(0.0, owed[k] - res[k])) for k in range(n)]
+
+
+_ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive",
+                                                              "equity to pay in"),
+         "funding": ("loan to draw", "loan to fund"), "principal": ("loan repaid to it",
+                                                                     "debt to repay"),
+         "backstop": ("backstop (contingent)", "backstop given (contingent)"),
+         "plan": ("new money (plan)", "")}
+
+
+def _lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
+           deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
+    m = scenario.mapping
+    rows: list[dict[str, Any]] = []
+
+    def add(firm: str, side: str, item: str, cp: str | None, amount: float,
+            deals_: tuple[str, ...] = (), figs: tuple[str, ...] = (), note: str = "") -> None:
+        rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
+                     "amount": float(amount), "deals": ";".join(deals_),
+                     "figures": ";".join(figs), "note": note})
+
+    by_id = deals.set_index("id") if len(deals) else pd.DataFrame()
+    mv = frame["market_value"]
+    for eid in firms:
+        f = frame.loc[eid]
+        add(eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
+            note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
+        rev = f["revenue"]
+        if math.isnan(rev):
+            add(eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
+        else:
+            g = per_entity(m.revenue_growth, eid, 0.0)
+            margin = per_entity(m.cash_margin, eid, 1.0)
+            grow = f" growing {g:.0%} a year" if g else ""
+            add(eid, "asset", "outside revenue", None, f["outside_revenue"],
+                figs=f["revenue_figures"],
+                note=f"revenue {rev:,.1f}/yr x {rev_years:.2f} yr{grow} = "
+                     f"{f['revenue_in_horizon']:,.1f}, minus purchase receipts booked in the "
+                     f"data {f['receipts_booked']:,.1f}, floored at 0"
+                     + (f", x cash margin {margin:g}" if margin != 1 else ""))
+        for r in cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False):
+            cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
+            if r.channel == "principal":
+                continue
+            item = _ITEM[r.channel][0]
+            if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):
+                item = "outside funding"
+            elif r.debtor == OUTSIDE and r.channel == "purchase":
+                item = "receivable (outside customer)"
+            note = (f"gap between obligations and means with every leg paid "
+                    f"({f['new_money']:,.2f}), raised from outside as needed, up to "
+                    f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
+                    if r.channel == "plan" else "")
+            add(eid, "asset" if r.channel != "backstop" else "contingent", item, cp, r.amount,
+                (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
+        for r in cl[(cl["debtor"] == eid) & (cl["base"] > 0)
+                    & (cl["channel"] != "capex")].itertuples(index=False):
+            cp = r.creditor if r.creditor != OUTSIDE else (
+                _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
+            if cp == OUTSIDE:
+                cp = "outside lenders" if r.channel == "principal" else cp
+            if r.channel == "principal":
+                roll = per_entity(m.rollover, eid, 1.0)
+                add(eid, "liability", "debt to repay", cp, r.maturing * (1 - roll), (r.deal,),
+                    figs=f["debt_figures"] if r.deal.startswith("debt:") else (),
+                    note=f"principal maturing in the horizon {r.maturing:,.2f}, rolled over "
+                         f"{roll:.0%}; all {r.accel:,.2f} due on default"
+                         + (" (reported debt beyond the debt legs)"
+                            if r.deal.startswith("debt:") else ""))
+                continue
+            item = _ITEM[r.channel][1]
+            if r.creditor == OUTSIDE:
+                item = "external " + item
+            note = _share_note(by_id, r.deal, r.weight)
+            if r.deal.startswith("build:"):
+                item, cp = "build-out capex", "outside suppliers"
+                note = (f"capex {f['capex']:,.1f}/yr x {rev_years:.2f} yr x "
+                        f"{per_entity(m.capex_obligation, eid, 0.0):g}, minus chip purchases "
+                        "in the data (mapping.capex_obligation)")
+            add(eid, "liability" if r.channel != "backstop" else "contingent", item, cp,
+                r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
+                else (), note=note)
+        for r in st[st["holder"] == eid].itertuples(index=False):
+            add(eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
+                figs=frame.at[r.issuer, "market_value_figures"],
+                note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
+                     f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
+                                               f"; {1 - r.prepaid:.0%} paid inside the horizon"))
+        add(eid, "memo", "market value", None, f["market_value"], figs=f["market_value_figures"])
+        add(eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
+            note="larger of chip purchases in the data and capex x years x "
+                 f"{m.gpu_capex_share:g}")
+    return pd.DataFrame(rows, columns=["firm", "side", "item", "counterparty", "amount",
+                                       "deals", "figures", "note"])
+
+
+def _payer(by_id: pd.DataFrame, deal: str) -> str:
+    return str(by_id.at[deal, "payer"]) if deal in by_id.index else OUTSIDE
+
+
+def _payee(by_id: pd.DataFrame, deal: str) -> str:
+    return str(by_id.at[deal, "payee"]) if deal in by_id.index else OUTSIDE
+
+
+def _share_note(by_id: pd.DataFrame, deal: str, weight: float) -> str:
+    if deal not in by_id.index or ":" in deal:
+        return ""
+    value = by_id.at[deal, "value"]
+    return f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""

@@ -1,0 +1,102 @@
+"""Reference figures to compare a stress result with: the dot-com bust and savers' exposure.
+
+The figures are read from the dataset's ``history.csv`` (``net.history``), never written in
+code, so each comparison carries its history id and source ids. This module only names which
+metrics to look for; a dataset without them gets an empty comparison.
+
+Examples
+--------
+>>> import dealloop as dl
+>>> refs = references(dl.load(), {"market_value_lost_net": 500.0,
+...                                "market_value_before": 25_000.0})
+>>> row = refs.set_index("key").loc["dotcom_value_lost"]
+>>> row["unit"], row["ours"] / row["value"] == 500.0 / row["value"]
+('usd_bn', True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["REFERENCES", "references"]
+
+#: key -> (label, history metrics tried in order, our figure, how to compare)
+REFERENCES: dict[str, tuple[str, tuple[str, ...], str | None, str]] = {
+    "dotcom_value_lost": (
+        "Market value lost in the dot-com bust, 2000-02",
+        ("market_value_lost_dotcom", "market_value_lost_nasdaq_listed"),
+        "market_value_lost_net", "ratio"),
+    "nasdaq_fall": (
+        "Nasdaq Composite, peak to trough (2000-03-10 to 2002-10-09)",
+        ("nasdaq_peak_to_trough_change",),
+        "market_value_change", "ratio"),
+    "cisco_recovery": (
+        "Years Cisco needed to regain its 2000 closing peak",
+        ("cisco_years_to_regain_peak",), None, "context"),
+    "nasdaq_recovery": (
+        "Years the Nasdaq needed to regain its 2000 peak",
+        ("nasdaq_years_to_regain_peak",), None, "context"),
+    "retirement_assets": (
+        "US retirement assets (what ordinary savers hold)",
+        ("us_retirement_assets",), "market_value_lost_net", "share"),
+    "household_wealth_2000": (
+        "US household financial wealth lost in 2000",
+        ("household_financial_wealth_change",), "market_value_lost_net", "ratio"),
+}
+
+
+def _pick(hist: pd.DataFrame, metrics: Sequence[str]) -> pd.Series | None:
+    for metric in metrics:
+        hit = hist[hist["metric"] == metric]
+        if len(hit):
+            dated = hit.assign(_d=hit["date"].fillna("").astype(str))
+            return dated.sort_values("_d", kind="stable").iloc[-1]
+    return None
+
+
+def references(net: Any, figures: Mapping[str, float], ids: Sequence[str] = ()
+               ) -> pd.DataFrame:
+    """Reference figures next to ours.
+
+    ``figures`` holds our headline figures (``market_value_lost_net``,
+    ``market_value_before``...); ``ids`` adds history rows by id (a scenario's
+    ``compare:``). Columns: ``key, label, id, metric, value, unit, date, sources, ours,
+    comparison`` where ``comparison`` is the size of ours over the size of the reference
+    (``how`` = ``ratio``: a loss against a loss) or ours as a share of the reference
+    (``share``: a loss against a stock of wealth).
+    """
+    hist = getattr(net, "history", None)
+    cols = ["key", "label", "id", "metric", "value", "unit", "date", "sources", "ours",
+            "comparison", "how"]
+    if hist is None or not len(hist):
+        return pd.DataFrame(columns=cols)
+    ours = dict(figures)
+    before = ours.get("market_value_before", 0.0)
+    if before:
+        ours["market_value_change"] = -ours.get("market_value_lost_net", 0.0) / before
+    rows = []
+    for key, (label, metrics, mine, how) in REFERENCES.items():
+        row = _pick(hist, metrics)
+        if row is None:
+            continue
+        rows.append(_row(key, label, row, ours.get(mine) if mine else None, how))
+    for hid in ids:
+        hit = hist[hist["id"] == hid]
+        if len(hit):
+            row = hit.iloc[0]
+            rows.append(_row(hid, str(row["metric"]).replace("_", " "), row,
+                             ours.get("market_value_lost_net"), "ratio"))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _row(key: str, label: str, row: pd.Series, ours: float | None, how: str) -> dict:
+    value = float(row["value"])
+    comparison = None
+    if ours is not None and value:
+        comparison = abs(ours) / abs(value)
+    return {"key": key, "label": label, "id": row["id"], "metric": row["metric"],
+            "value": value, "unit": row["unit"], "date": row["date"],
+            "sources": row["sources"], "ours": ours, "comparison": comparison, "how": how}

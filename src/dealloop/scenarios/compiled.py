@@ -1,0 +1,314 @@
+"""A scenario compiled onto balance sheets: engine structure plus the shocks as arrays.
+
+:func:`compile_scenario` turns :class:`~.balance.BalanceSheets` into an engine
+:class:`~.engine.Structure`; :meth:`Compiled.inputs` turns the scenario's shocks (with point
+values, or ``K`` Monte Carlo draws of the uncertain ones) into engine
+:class:`~.engine.Inputs`.
+
+How each shock enters (``e`` = outside assets, ``a`` = claim amounts):
+
+==============  ===============================================================================
+``revenue``     outside revenue of the targets x ``(1 - fall)``
+``assets``      all outside assets of the targets x ``(1 - loss)``
+``demand``      outside revenue x ``(1 - fall)``; with ``purchases: scale`` every firm's
+                purchases from the network x ``x'_j / x_j``, ``x' = leontief(Z, x, f')``
+``fail``        the firm defaults in wave 1; outside assets x ``(1 - assets_lost)``; its
+                customers' purchase claims on it are cancelled (``contracts: terminate``);
+                liquidation value ``recovery`` x its dues added to what creditors share
+``cancel``      the deal's claims and stakes (and its parts') x ``(1 - fraction)``
+``conditional`` the leg happens (x 1) or not (x 0), whatever the leg selection says
+``backstop``    the backstop pays ``share`` of its amount, triggered
+``funding``     claims of the plan's new money, committed equity and new loans into the firm
+                x ``(1 - fraction)`` (stakes bought with that equity likewise)
+``refinancing`` rollover of the firm's maturing debt set to ``rollover``; new loans and the
+                plan's new money x ``(1 - fraction)``
+``collateral``  ``d = 1 - life/base_life``: extra GPU replacement capex ``d x G`` owed outside;
+                with ``refinancing`` the rollover x ``(1 - d)``
+==============  ===============================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .balance import CHANNELS, OUTSIDE, BalanceSheets
+from .engine import BACKSTOP, CAPEX, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs, \
+    Params, Structure
+from .spec import Dist, Scenario, per_entity, point
+
+__all__ = ["Compiled", "compile_scenario", "uncertain_params"]
+
+_CH = {name: k for k, name in enumerate(CHANNELS)}
+
+
+@dataclass(frozen=True, eq=False)
+class Compiled:
+    """A scenario compiled onto one set of balance sheets (see the module docstring)."""
+
+    scenario: Scenario
+    bs: BalanceSheets
+    structure: Structure
+    params: Params
+    deal_ids: tuple[str, ...]
+    deal_index: dict[str, int]
+    claim_deal: np.ndarray
+    amount: np.ndarray
+    maturing: np.ndarray
+    accel: np.ndarray
+    base_mult: np.ndarray
+    stake_deal: np.ndarray
+    cash: np.ndarray
+    outside_revenue: np.ndarray
+    gpu: np.ndarray
+    rollover: np.ndarray
+    parts: dict[str, tuple[str, ...]]
+    leontief_drop: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        return self.structure.n
+
+    def targets(self, shock: Any) -> np.ndarray:
+        """Boolean mask of the firms a shock targets (entity / entities / kinds / all)."""
+        firms = self.bs.firms
+        ent = getattr(shock, "entity", None)
+        ents = list(getattr(shock, "entities", None) or [])
+        kinds = list(getattr(shock, "kinds", None) or [])
+        if ent:
+            ents = [ent]
+        if ents:
+            return np.array([f in set(ents) for f in firms])
+        if kinds:
+            kind_of = self.bs.frame.get("kind")
+            if kind_of is None:
+                return np.zeros(len(firms), bool)
+            return np.array([kind_of[f] in set(kinds) for f in firms])
+        return np.ones(len(firms), bool)
+
+    def _deal_and_parts(self, did: str) -> list[int]:
+        out, stack = [], [did]
+        while stack:
+            d = stack.pop()
+            if d in self.deal_index:
+                out.append(self.deal_index[d])
+            stack.extend(self.parts.get(d, ()))
+        return out
+
+    def inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
+               values: Mapping[tuple[int, str], np.ndarray] | None = None,
+               shocked: bool = True, drop: np.ndarray | None = None) -> Inputs:
+        """Engine inputs for ``k`` scenarios.
+
+        ``mult`` ``(D, K)`` multiplies each deal (default: 1 for legs counted, 0 otherwise);
+        ``values`` gives per-draw values ``(K,)`` of uncertain shock parameters, keyed by
+        ``(shock index, parameter)``; ``shocked=False`` gives the unshocked run; ``drop``
+        ``(K,)`` of deal indices (or -1) removes one deal per draw.
+        """
+        n, sc = self.n, self.scenario
+        st = self.structure
+        vals = values or {}
+        M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
+            np.array(mult, float, copy=True)
+        if drop is not None:
+            rows = np.asarray(drop)
+            ok = rows >= 0
+            M[rows[ok], np.flatnonzero(ok)] = 0.0
+        roll = np.repeat(self.rollover[:, None], k, axis=1)
+        rev = np.ones((n, k))
+        assets = np.ones((n, k))
+        failed = np.zeros((n, k), bool)
+        recovery = np.zeros((n, k))
+        called = np.zeros((st.c, k))
+        capex = np.zeros((n, k))
+        buy_scale = np.ones((n, k))
+        claim_scale = np.ones((st.c, k))
+        inside_c = st.creditor < n
+        inside_d = st.debtor < n
+
+        def val(i: int, name: str, default: Any) -> np.ndarray:
+            v = vals.get((i, name))
+            return np.full(k, point(default)) if v is None else np.asarray(v, float)
+
+        if shocked:
+            for i, s in enumerate(sc.shocks):
+                t = s.type
+                if t in ("revenue", "assets", "demand", "collateral"):
+                    mask = self.targets(s)
+                if t == "revenue":
+                    rev[mask] *= 1 - val(i, "fall", s.fall)[None, :]
+                elif t == "assets":
+                    assets[mask] *= 1 - val(i, "loss", s.loss)[None, :]
+                elif t == "demand":
+                    fall = val(i, "fall", s.fall)
+                    rev[mask] *= 1 - fall[None, :]
+                    if s.purchases == "scale":
+                        drop_x = self.leontief_for(mask)
+                        buy_scale *= np.clip(1 - drop_x[:, None] * fall[None, :], 0, None)
+                elif t == "fail":
+                    j = self.bs.firms.index(s.entity)
+                    failed[j] = True
+                    assets[j] *= 1 - val(i, "assets_lost", s.assets_lost)
+                    recovery[j] = val(i, "recovery", s.recovery)
+                    if s.contracts == "terminate":
+                        hit = (st.creditor == j) & (st.channel == PURCHASE)
+                        claim_scale[hit] = 0.0
+                elif t == "cancel":
+                    frac = val(i, "fraction", s.fraction)
+                    for did in s.deals_named():
+                        for d in self._deal_and_parts(did):
+                            M[d] *= 1 - frac
+                elif t == "conditional":
+                    for d in self._deal_and_parts(s.deal):
+                        M[d] = 1.0 if s.happens else 0.0
+                elif t == "backstop":
+                    share = val(i, "share", s.share)
+                    if s.deal in self.deal_index:
+                        hit = (self.claim_deal == self.deal_index[s.deal]) & \
+                            (st.channel == BACKSTOP)
+                        called[hit] = np.maximum(called[hit], share[None, :])
+                elif t == "funding":
+                    j = self.bs.firms.index(s.entity)
+                    frac = val(i, "fraction", s.fraction)
+                    chans = {"plan": PLAN, "equity": EQUITY, "debt": FUNDING}
+                    hit = (st.creditor == j) & np.isin(st.channel, [chans[c] for c in s.cut])
+                    claim_scale[hit] *= 1 - frac[None, :]
+                elif t == "refinancing":
+                    frac = val(i, "fraction", s.fraction)
+                    rv = val(i, "rollover", s.rollover)
+                    for eid in s.entities_named():
+                        j = self.bs.firms.index(eid)
+                        roll[j] = np.minimum(roll[j], rv)
+                        hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
+                        claim_scale[hit] *= 1 - frac[None, :]
+                elif t == "collateral":
+                    base = s.base_life_years or sc.mapping.gpu_life_years
+                    life = val(i, "life_years", s.life_years)
+                    d = np.clip(1 - life / base, 0.0, 1.0)
+                    g = self.gpu * mask
+                    capex += g[:, None] * d[None, :]
+                    if s.refinancing:
+                        roll[mask & (self.gpu > 0)] *= 1 - d[None, :]
+        m = M[self.claim_deal]
+        A = m * self.amount[:, None]
+        principal = (st.channel == PRINCIPAL) & inside_d
+        A[principal] += m[principal] * self.maturing[principal, None] * \
+            (1 - roll[st.debtor[principal]])
+        Acc = m * self.accel[:, None]
+        purch = (st.channel == PURCHASE) & inside_d
+        A[purch] *= buy_scale[st.debtor[purch]]
+        Acc[purch] *= buy_scale[st.debtor[purch]]
+        cx = (st.channel == CAPEX) & inside_d
+        A[cx] = capex[st.debtor[cx]]
+        Acc[cx] = capex[st.debtor[cx]]
+        A *= claim_scale
+        Acc *= claim_scale
+        Acc = np.maximum(Acc, A)
+        e = assets * (self.cash[:, None] + self.outside_revenue[:, None] * rev)
+        sscale = M[self.stake_deal] if len(self.stake_deal) else np.ones((0, k))
+        if len(self.stake_deal):
+            # a stake bought with equity that is cut is not held
+            eq = (st.channel == EQUITY) & inside_c
+            cut = np.ones((len(self.deal_ids), k))
+            cut[self.claim_deal[eq]] = claim_scale[eq]
+            pre = st.stake_prepaid[:, None]
+            sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
+        _ = inside_c
+        return Inputs(amount=A, accel=Acc, e=e, failed=failed, recovery=recovery,
+                      called=called, stake_scale=sscale)
+
+    def leontief_for(self, mask: np.ndarray) -> np.ndarray:
+        """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""
+        from ..contagion import leontief
+
+        Z, x = self.leontief_inputs()
+        f = x - Z.sum(axis=1)
+        f_new = f * (1 - mask)
+        x_new = np.asarray(leontief(Z, x, f_new), float)
+        return np.where(x > 0, 1 - x_new / np.where(x > 0, x, 1), 0.0)
+
+    def leontief_inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """``Z`` (sales, row = seller) from the purchase claims and total output ``x`` (the
+        larger of revenue in the horizon, sales and purchases in the network)."""
+        st, n = self.structure, self.n
+        Z = np.zeros((n, n))
+        ok = (st.channel == PURCHASE) & (st.debtor < n) & (st.creditor < n)
+        amt = self.amount * self.base_mult[self.claim_deal]
+        np.add.at(Z, (st.creditor[ok], st.debtor[ok]), amt[ok])
+        revenue = self.bs.frame["revenue_in_horizon"].to_numpy(float)
+        x = np.maximum.reduce([revenue, Z.sum(axis=1), Z.sum(axis=0) * (1 + 1e-6)])
+        x = np.where(x > 0, x, 1.0)
+        return Z, x
+
+
+def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
+    """Compile ``scenario`` onto balance sheets ``bs``."""
+    firms = bs.firms
+    pos = {f: k for k, f in enumerate(firms)}
+    n = len(firms)
+    deals = bs.deals
+    deal_ids = tuple(deals["id"])
+    deal_index = {d: k for k, d in enumerate(deal_ids)}
+    cl = bs.claims
+    idx = [pos.get(x, n) if x != OUTSIDE else n for x in cl["debtor"]]
+    jdx = [pos.get(x, n) if x != OUTSIDE else n for x in cl["creditor"]]
+    channel = np.array([_CH[c] for c in cl["channel"]], np.int8)
+    claim_deal = np.array([deal_index[d] for d in cl["deal"]], int)
+    stakes = bs.stakes
+    s_deal = np.array([deal_index[d] for d in stakes["deal"]], int)
+    holder = np.array([pos[h] for h in stakes["holder"]], int)
+    issuer = np.array([pos[h] for h in stakes["issuer"]], int)
+    m = scenario.mapping
+    base_mult = deals["base"].to_numpy(float)
+    amount = cl["amount"].to_numpy(float)
+    # warrants vest on the holder's purchases from the issuer
+    rows, cols = [], []
+    debtor = np.array(idx)
+    creditor = np.array(jdx)
+    if m.warrant_vesting == "purchases":
+        for s, (kind, h, j) in enumerate(zip(stakes["kind"], holder, issuer, strict=True)):
+            if kind != "warrant":
+                continue
+            hit = np.flatnonzero((debtor == h) & (creditor == j) & (channel == PURCHASE))
+            rows.extend([s] * len(hit))
+            cols.extend(hit.tolist())
+    vest = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(stakes), len(cl)))
+    vest_ref = amount * base_mult[claim_deal]
+    fraction = stakes["fraction"].to_numpy(float)
+    if m.warrant_vesting == "none":
+        fraction = np.where(stakes["kind"].to_numpy() == "warrant", 0.0, fraction)
+    mv = bs.frame["market_value"].to_numpy(float)
+    st = Structure(n=n, debtor=debtor, creditor=creditor, channel=channel,
+                   stake_holder=holder, stake_issuer=issuer, stake_fraction=fraction,
+                   stake_prepaid=stakes["prepaid"].to_numpy(float), vest=vest,
+                   vest_reference=vest_ref, market_value=mv)
+    clearing = scenario.models.clearing
+    params = Params(alpha=clearing.alpha, beta=clearing.beta,
+                    stake_liquidity=m.stake_liquidity, value_multiple=m.value_multiple,
+                    backstops=m.backstops, max_rounds=scenario.models.max_rounds,
+                    tol=scenario.models.tolerance)
+    roll = np.array([per_entity(m.rollover, f, 1.0) for f in firms])
+    parts = {d: tuple(p) for d, p in zip(deals["id"], deals["parts"], strict=True) if p}
+    return Compiled(
+        scenario=scenario, bs=bs, structure=st, params=params, deal_ids=deal_ids,
+        deal_index=deal_index, claim_deal=claim_deal, amount=amount,
+        maturing=cl["maturing"].to_numpy(float), accel=cl["accel"].to_numpy(float),
+        base_mult=base_mult, stake_deal=s_deal,
+        cash=bs.frame["cash"].to_numpy(float),
+        outside_revenue=bs.frame["outside_revenue"].to_numpy(float),
+        gpu=bs.frame["gpu"].to_numpy(float), rollover=roll, parts=parts, leontief_drop=None)
+
+
+def uncertain_params(scenario: Scenario) -> list[tuple[int, str, Dist]]:
+    """Every shock parameter given as a distribution: ``(shock index, name, dist)``."""
+    out = []
+    for i, s in enumerate(scenario.shocks):
+        for name in type(s).model_fields:
+            v = getattr(s, name)
+            if isinstance(v, Dist):
+                out.append((i, name, v))
+    return out

@@ -1,0 +1,299 @@
+"""Result objects of stress runs, Monte Carlo runs and remove-a-deal sensitivity.
+
+All are frozen dataclasses with pandas tables, a ``to_frame()`` (the main table), a
+``to_dict()`` (JSON-safe: no NaN, no numpy types) and a ``summary()`` (a few lines of text).
+Money is in USD bn throughout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult",
+           "json_safe"]
+
+#: Headline system figures: key -> (label, unit). Changes from the unshocked run.
+HEADLINES: dict[str, tuple[str, str]] = {
+    "defaults": ("Firms defaulting (new)", "count"),
+    "payment_shortfall": ("Payment shortfall", "usd_bn"),
+    "external_loss": ("Shortfall to outside creditors", "usd_bn"),
+    "deadweight_loss": ("Deadweight loss (default costs)", "usd_bn"),
+    "equity_loss": ("Book equity lost", "usd_bn"),
+    "market_value_lost": ("Market value lost (sum over firms)", "usd_bn"),
+    "double_counted": ("  of which double-counted via stakes", "usd_bn"),
+    "market_value_lost_net": ("Market value lost by outside shareholders", "usd_bn"),
+    "new_money_needed": ("New money the plan needs (before the shock)", "usd_bn"),
+    "new_money_extra": ("Extra new money raised after the shock", "usd_bn"),
+}
+
+
+def json_safe(obj: Any) -> Any:
+    """Convert numpy types, NaN, DataFrames and tuples to JSON-safe Python objects.
+
+    Examples
+    --------
+    >>> json_safe({"a": np.float64(1.5), "b": float("nan"), "c": (np.int64(2),)})
+    {'a': 1.5, 'b': None, 'c': [2]}
+    """
+    if isinstance(obj, pd.DataFrame):
+        frame = obj.reset_index() if not isinstance(obj.index, pd.RangeIndex) else obj
+        return [json_safe(r) for r in frame.to_dict("records")]
+    if isinstance(obj, pd.Series):
+        return json_safe(obj.to_dict())
+    if isinstance(obj, Mapping):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        x = float(obj)
+        return None if math.isnan(x) or math.isinf(x) else x
+    if obj is None or obj is pd.NA or obj is pd.NaT:
+        return None
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj if isinstance(obj, int | str) else str(obj)
+
+
+def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(d))
+
+
+@dataclass(frozen=True)
+class Band:
+    """One headline figure across evidence selections, so no figure hides its weakest link.
+
+    ``values`` pairs a selection label (``A``, ``A+B``, ``A+B+C``; ``... no derived``) with
+    the figure computed on those legs only.
+
+    Examples
+    --------
+    >>> b = Band("payment_shortfall", (("A", 1.0), ("A+B", 3.0), ("A+B+C", 2.0)))
+    >>> b.low, b.high, b["A+B"]
+    (1.0, 3.0, 3.0)
+    """
+
+    metric: str
+    values: tuple[tuple[str, float], ...]
+    unit: str = "usd_bn"
+
+    def __getitem__(self, label: str) -> float:
+        return dict(self.values)[label]
+
+    @property
+    def low(self) -> float:
+        return min(v for _, v in self.values)
+
+    @property
+    def high(self) -> float:
+        return max(v for _, v in self.values)
+
+    @property
+    def label(self) -> str:
+        return HEADLINES.get(self.metric, (self.metric, ""))[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"metric": self.metric, "label": self.label, "unit": self.unit,
+                          "values": dict(self.values), "low": self.low, "high": self.high})
+
+
+@dataclass(frozen=True, eq=False)
+class StressResult:
+    """A stress run: per firm, per unpaid claim, system totals, evidence bands, the
+    single-layer models and the comparison with history.
+
+    Attributes
+    ----------
+    scenario, question, dataset, horizon
+        What was run.
+    system
+        Headline figures (see :data:`HEADLINES`) as changes caused by the scenario, plus
+        ``rounds`` (fictitious-default rounds), ``iterations``, ``firms``,
+        ``market_value_before`` and the unshocked run's ``baseline_defaults``.
+    firms
+        One row per firm inside the network (see :meth:`to_frame`).
+    unpaid
+        What each defaulting firm fails to pay to whom: ``debtor, creditor, deals, channel,
+        owed, paid, shortfall``.
+    backstops
+        Backstops triggered: ``deal, backstopper, beneficiary, paid``.
+    bands
+        One :class:`Band` per headline figure.
+    models
+        Single-layer models of :mod:`dealloop.contagion` on the mapped layers, one table each.
+    comparison
+        Reference figures from the dataset's ``history.csv`` (with their ids and sources)
+        next to this run's figures.
+    balance
+        The :class:`~.balance.BalanceSheets` of the central run (``explain(firm)``).
+    """
+
+    scenario: str
+    question: str
+    dataset: str
+    horizon: tuple[str, str]
+    system: Mapping[str, float]
+    firms: pd.DataFrame
+    unpaid: pd.DataFrame
+    backstops: pd.DataFrame
+    bands: tuple[Band, ...]
+    models: Mapping[str, pd.DataFrame]
+    comparison: pd.DataFrame
+    balance: Any = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "system", _freeze(self.system))
+        object.__setattr__(self, "models", _freeze(self.models))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per firm: ``kind, defaulted, wave, equity_before, equity_after, equity_loss,
+        market_value_before, market_value_after, market_value_lost, owed, paid, unpaid,
+        not_received, new_money, stakes_before, stakes_after``."""
+        return self.firms.copy()
+
+    def band_frame(self) -> pd.DataFrame:
+        """Headline figures (rows) by evidence selection (columns)."""
+        rows = {b.metric: dict(b.values) for b in self.bands}
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "metric"
+        return frame
+
+    def explain(self, firm: str) -> pd.DataFrame:
+        """The balance sheet of ``firm`` as built (see :meth:`.BalanceSheets.explain`)."""
+        return self.balance.explain(firm)
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "scenario": self.scenario, "question": self.question, "dataset": self.dataset,
+            "horizon": list(self.horizon), "system": dict(self.system),
+            "firms": self.firms, "unpaid": self.unpaid, "backstops": self.backstops,
+            "bands": [b.to_dict() for b in self.bands],
+            "models": {k: v for k, v in self.models.items()},
+            "comparison": self.comparison, "notes": list(self.notes),
+        })
+
+    def summary(self) -> str:
+        s = self.system
+        hit = self.firms[self.firms["defaulted"] & ~self.firms["baseline_defaulted"]]
+        order = hit.sort_values("wave")
+        names = ", ".join(f"{f} (wave {int(w)})" for f, w in order["wave"].items()) or "none"
+        lines = [
+            f"{self.scenario}: {self.question}",
+            f"defaults: {int(s['defaults'])} [{names}]; rounds: {int(s['rounds'])}",
+            f"payment shortfall {s['payment_shortfall']:,.1f} bn (outside creditors "
+            f"{s['external_loss']:,.1f}); deadweight {s['deadweight_loss']:,.1f} bn",
+            f"market value lost {s['market_value_lost']:,.1f} bn, of which double-counted "
+            f"{s['double_counted']:,.1f}; net {s['market_value_lost_net']:,.1f} bn",
+        ]
+        for b in self.bands:
+            if b.metric in ("payment_shortfall", "market_value_lost_net"):
+                vals = ", ".join(f"{lab} {v:,.1f}" for lab, v in b.values)
+                lines.append(f"band {b.metric}: {vals}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class SimulationResult:
+    """A Monte Carlo run.
+
+    Attributes
+    ----------
+    firms
+        Per firm: ``pd`` (probability of default), ``pd_new`` (not in default before the
+        shock), ``loss_mean``, ``loss_q50``, ``loss_q95``, ``loss_q99`` (book equity lost,
+        USD bn; quantiles from a fine histogram), ``mv_lost_mean``.
+    system
+        Per headline figure: ``mean, std, min, q05, q50, q95, q99, max`` and
+        ``p_positive``; exact over all draws.
+    drivers
+        Which uncertain inputs drive the variance of each headline figure: ``input, target,
+        correlation, share`` (squared correlation: the first-order variance share of an
+        input, since inputs are drawn independently), ranked.
+    """
+
+    scenario: str
+    draws: int
+    seed: int
+    chunk: int
+    workers: int
+    firms: pd.DataFrame
+    system: pd.DataFrame
+    drivers: pd.DataFrame
+    elapsed: float = 0.0
+    scheduler: str = "in-process"
+    notes: tuple[str, ...] = ()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.firms.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
+            "chunk": self.chunk, "workers": self.workers, "scheduler": self.scheduler,
+            "elapsed_seconds": self.elapsed, "firms": self.firms, "system": self.system,
+            "drivers": self.drivers, "notes": list(self.notes),
+        })
+
+    def summary(self) -> str:
+        s = self.system
+        top = self.firms.sort_values("pd", ascending=False).head(5)
+        pds = ", ".join(f"{f} {p:.1%}" for f, p in top["pd"].items() if p > 0) or "none"
+        lines = [f"{self.scenario}: {self.draws:,} draws, seed {self.seed}",
+                 f"highest probability of default: {pds}"]
+        for metric in ("defaults", "payment_shortfall", "market_value_lost_net"):
+            if metric in s.index:
+                r = s.loc[metric]
+                lines.append(f"{metric}: mean {r['mean']:,.2f}, median {r['q50']:,.2f}, "
+                             f"95% {r['q95']:,.2f}, 99% {r['q99']:,.2f}")
+        if len(self.drivers):
+            d = self.drivers.iloc[0]
+            lines.append(f"main driver of {d['target']}: {d['input']} "
+                         f"({d['share']:.0%} of the variance)")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class SensitivityResult:
+    """Remove a deal and rerun: the change in every headline figure per leg taken out.
+
+    ``table`` has one row per leg (``deal, payer, payee, kind, evidence, value``) and one
+    ``delta_<metric>`` column per headline figure (figure without the leg minus figure with
+    it), ranked by ``rank_by``.
+    """
+
+    scenario: str
+    rank_by: str
+    reference: Mapping[str, float]
+    table: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reference", _freeze(self.reference))
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({"scenario": self.scenario, "rank_by": self.rank_by,
+                          "reference": dict(self.reference), "legs": self.table})
+
+    def summary(self, top: int = 5) -> str:
+        col = f"delta_{self.rank_by}"
+        lines = [f"{self.scenario}: legs that carry {self.rank_by} (reference "
+                 f"{self.reference.get(self.rank_by, float('nan')):,.1f})"]
+        for r in self.table.head(top).itertuples(index=False):
+            lines.append(f"  {r.deal} {r.payer} -> {r.payee} ({r.kind}): "
+                         f"{getattr(r, col):+,.1f}")
+        return "\n".join(lines)

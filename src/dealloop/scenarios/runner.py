@@ -1,0 +1,358 @@
+"""Stress runs: one scenario on one network, with evidence bands and the single-layer models.
+
+:func:`run` builds the balance sheets, clears the network without the shocks (the reference:
+with ``new_money: plan`` nobody defaults there) and with them, and reports the difference per
+firm and for the system. It repeats the run on A-grade legs only, on A+B and on all legs,
+with and without derived legs, so every headline figure comes as a :class:`~.results.Band`.
+
+:func:`headline` computes the system figures from two cleared states; Monte Carlo and the
+remove-a-deal sensitivity use it too, batched over draws.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data.problems import DataError, errors
+from . import balance as _balance
+from .compiled import Compiled, compile_scenario
+from .engine import BACKSTOP, CAPEX, PLAN, Outcome, clear
+from .results import HEADLINES, Band, StressResult
+from .spec import Scenario, load, validate_against
+
+__all__ = ["BANDS", "headline", "prepare", "run"]
+
+#: Evidence selections of a band: label -> (grades, derived legs included).
+BANDS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "A": (("A",), True),
+    "A+B": (("A", "B"), True),
+    "A+B+C": (("A", "B", "C"), True),
+    "A no derived": (("A",), False),
+    "A+B no derived": (("A", "B"), False),
+    "A+B+C no derived": (("A", "B", "C"), False),
+}
+
+
+def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario, Any]:
+    """Load the scenario (a path or a shipped name) and the network, and check every id the
+    scenario names; raises :class:`~dealloop.data.problems.DataError` listing the problems."""
+    from ..data.load import load as load_net
+
+    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if net is None:
+        net = load_net(sc.dataset)
+    problems = validate_against(sc, net)
+    if errors(problems):
+        raise DataError(problems)
+    return sc, net
+
+
+def _runs(comp: Compiled) -> tuple[Outcome, Outcome]:
+    base = clear(comp.structure, comp.inputs(1, shocked=False), comp.params)
+    out = clear(comp.structure, comp.inputs(1), comp.params, reference=base)
+    return base, out
+
+
+def _shortfall(comp: Compiled, out: Outcome, *, outside_only: bool = False) -> np.ndarray:
+    st = comp.structure
+    keep = (st.debtor < st.n) & (st.channel != CAPEX)
+    if outside_only:
+        keep &= st.creditor == st.n
+    return ((out.owed - out.paid) * keep[:, None]).sum(axis=0)
+
+
+def headline(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, np.ndarray]:
+    """System figures of ``out`` as changes from ``base`` (``(K,)`` arrays; ``base`` may hold
+    one draw or ``K``).
+
+    ``defaults`` counts firms in default in ``out`` but not in ``base``; shortfalls and
+    deadweight are differences of totals; ``market_value_lost`` sums each firm's fall in
+    market value, ``double_counted`` is the part of it held by other firms in the network
+    (counted again in their own value), ``market_value_lost_net`` the rest, which outside
+    shareholders bear.
+    """
+    st = comp.structure
+    mv0 = st.market_value[:, None]
+    lost = np.maximum(mv0 - out.market_value, 0.0)
+    held = np.zeros(st.n)
+    frac = st.stake_fraction * comp.base_mult[comp.stake_deal] if st.s else np.zeros(0)
+    np.add.at(held, st.stake_issuer, frac)
+    held = np.minimum(held, 1.0)
+    double = (held[:, None] * lost).sum(axis=0)
+    gross = lost.sum(axis=0)
+    is_plan = (st.channel == PLAN)[:, None]
+    plan = (is_plan * base.paid).sum(axis=0)
+    plan_after = (is_plan * out.paid).sum(axis=0)
+    return {
+        "defaults": (out.defaulted & ~base.defaulted).sum(axis=0).astype(float),
+        "payment_shortfall": _shortfall(comp, out) - _shortfall(comp, base),
+        "external_loss": _shortfall(comp, out, outside_only=True)
+        - _shortfall(comp, base, outside_only=True),
+        "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
+        "equity_loss": np.maximum(base.equity - out.equity, 0.0).sum(axis=0),
+        "market_value_lost": gross,
+        "double_counted": np.minimum(double, gross),
+        "market_value_lost_net": gross - np.minimum(double, gross),
+        "new_money_needed": np.broadcast_to(plan, gross.shape).astype(float),
+        "new_money_extra": plan_after - plan,
+    }
+
+
+def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
+    bs, st = comp.bs, comp.structure
+    firms = list(bs.firms)
+    got = out.owed - out.paid
+    not_rec = np.zeros(st.n)
+    inside = st.creditor < st.n
+    np.add.at(not_rec, st.creditor[inside], got[inside, 0])
+    base_not = np.zeros(st.n)
+    np.add.at(base_not, st.creditor[inside], (base.owed - base.paid)[inside, 0])
+    plan = np.zeros(st.n)
+    plan_after = np.zeros(st.n)
+    pl = st.channel == PLAN
+    np.add.at(plan, st.creditor[pl], base.paid[pl, 0])
+    np.add.at(plan_after, st.creditor[pl], out.paid[pl, 0])
+    frame = pd.DataFrame({
+        "kind": [bs.frame.at[f, "kind"] for f in firms],
+        "defaulted": out.defaulted[:, 0],
+        "baseline_defaulted": base.defaulted[:, 0],
+        "wave": out.wave[:, 0],
+        "equity_before": base.equity[:, 0],
+        "equity_after": out.equity[:, 0],
+        "equity_loss": base.equity[:, 0] - out.equity[:, 0],
+        "net_worth_before": base.net_worth[:, 0],
+        "net_worth_after": out.net_worth[:, 0],
+        "market_value_before": st.market_value,
+        "market_value_after": out.market_value[:, 0],
+        "market_value_lost": st.market_value - out.market_value[:, 0],
+        "owed": out.pbar[:, 0],
+        "paid": out.pay[:, 0],
+        "unpaid": out.pbar[:, 0] - out.pay[:, 0],
+        "not_received": not_rec - base_not,
+        "outside_assets_before": base.e[:, 0],
+        "outside_assets_after": out.e[:, 0],
+        "stakes_before": base.stakes[:, 0],
+        "stakes_after": out.stakes[:, 0],
+        "new_money": plan,
+        "new_money_after": plan_after,
+    }, index=pd.Index(firms, name="firm"))
+    return frame
+
+
+def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
+    st, bs = comp.structure, comp.bs
+    names = list(bs.firms) + [_balance.OUTSIDE]
+    ends = {d: (p, q) for d, p, q in zip(bs.deals["id"], bs.deals["payer"], bs.deals["payee"],
+                                          strict=True)}
+    rows = []
+    short = (out.owed - out.paid)[:, 0]
+    for c in np.flatnonzero((short > 1e-9) & (st.debtor < st.n)):
+        deal = comp.deal_ids[comp.claim_deal[c]]
+        cred = names[st.creditor[c]]
+        if cred == _balance.OUTSIDE:
+            payer, payee = ends.get(deal, (_balance.OUTSIDE, _balance.OUTSIDE))
+            cred = payer if payee == names[st.debtor[c]] else payee
+            if cred == _balance.OUTSIDE:
+                cred = "outside lenders (reported debt)" if deal.startswith("debt:") \
+                    else "outside suppliers"
+        rows.append({"debtor": names[st.debtor[c]], "creditor": cred, "deal": deal,
+                     "channel": _balance.CHANNELS[st.channel[c]],
+                     "owed": out.owed[c, 0], "paid": out.paid[c, 0], "shortfall": short[c]})
+    frame = pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "owed", "paid",
+                                        "shortfall"])
+    if frame.empty:
+        return frame.rename(columns={"deal": "deals"})
+    agg = frame.groupby(["debtor", "creditor"], sort=False).agg(
+        deals=("deal", lambda s: ";".join(s)), channel=("channel", "first"),
+        owed=("owed", "sum"), paid=("paid", "sum"), shortfall=("shortfall", "sum"))
+    return agg.reset_index().sort_values("shortfall", ascending=False, kind="stable") \
+        .reset_index(drop=True)
+
+
+def _backstops(comp: Compiled, out: Outcome) -> pd.DataFrame:
+    st = comp.structure
+    names = list(comp.bs.firms) + [_balance.OUTSIDE]
+    rows = []
+    for c in np.flatnonzero((st.channel == BACKSTOP) & out.triggered[:, 0]):
+        rows.append({"deal": comp.deal_ids[comp.claim_deal[c]],
+                     "backstopper": names[st.debtor[c]], "beneficiary": names[st.creditor[c]],
+                     "owed": out.owed[c, 0], "paid": out.paid[c, 0]})
+    return pd.DataFrame(rows, columns=["deal", "backstopper", "beneficiary", "owed", "paid"])
+
+
+def _stress(sc: Scenario, net: Any, evidence: tuple[str, ...] | None = None,
+            derived: bool | None = None) -> tuple[Compiled, Outcome, Outcome]:
+    bs = _balance.build(net, sc, evidence=evidence, derived=derived)
+    comp = compile_scenario(sc, bs)
+    base, out = _runs(comp)
+    return comp, base, out
+
+
+def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) -> StressResult:
+    """Run a stress scenario on a network.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~.spec.Scenario`, a path to a YAML file or the name of a shipped scenario.
+    net
+        A :class:`~dealloop.network.DealNetwork` (default: the scenario's ``dataset``, else
+        the bundled one).
+    band
+        Also run on A, A+B and all legs, with and without derived legs (six more runs).
+
+    Returns
+    -------
+    StressResult
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> res = run("coreweave-default", dl.load(), band=False)
+    >>> res.backstops["deal"].tolist()
+    ['D14']
+    >>> bool(res.firms.loc["coreweave", "defaulted"]), int(res.firms.loc["coreweave", "wave"])
+    (True, 1)
+    """
+    sc, net = prepare(scenario, net)
+    comp, base, out = _stress(sc, net)
+    heads = {k: float(v[0]) for k, v in headline(comp, base, out).items()}
+    system: dict[str, float] = dict(heads)
+    system.update({
+        "rounds": float(out.rounds[0]), "iterations": float(out.iterations),
+        "firms": float(comp.n), "baseline_defaults": float(base.defaulted.sum()),
+        "market_value_before": float(comp.structure.market_value.sum()),
+        "backstops_paid": float(out.paid[comp.structure.channel == BACKSTOP, 0].sum()),
+    })
+    bands: list[Band] = []
+    if band:
+        by_label = {}
+        for label, (ev, der) in BANDS.items():
+            c2, b2, o2 = _stress(sc, net, ev, der)
+            by_label[label] = {k: float(v[0]) for k, v in headline(c2, b2, o2).items()}
+        for metric, (_, unit) in HEADLINES.items():
+            bands.append(Band(metric, tuple((lab, by_label[lab][metric]) for lab in BANDS),
+                              unit))
+    from .compare import references
+
+    comparison = references(net, system, sc.compare)
+    models = _models(comp, base, out)
+    notes = list(comp.bs.notes)
+    if not out.converged:  # pragma: no cover
+        notes.append("the engine hit its iteration limit; figures may not be exact")
+    t0, t1 = comp.bs.horizon
+    return StressResult(
+        scenario=sc.name, question=" ".join(sc.question.split()),
+        dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
+        system=system, firms=_firm_frame(comp, base, out), unpaid=_unpaid(comp, out, base),
+        backstops=_backstops(comp, out), bands=tuple(bands), models=models,
+        comparison=comparison, balance=comp.bs, notes=tuple(notes))
+
+
+# ------------------------------------------------------------------------ single-layer models
+def _layers(comp: Compiled, out: Outcome, inputs: Any) -> tuple[np.ndarray, np.ndarray,
+                                                                  np.ndarray]:
+    """Liability layer of the shocked network for single-layer models: ``L`` (in-network
+    claims in normal times), outside assets plus outside funding ``e``, external dues ``el``."""
+    st, n = comp.structure, comp.n
+    A = inputs.amount[:, 0]
+    L = np.zeros((n, n))
+    inside = (st.debtor < n) & (st.creditor < n) & (st.channel != BACKSTOP)
+    np.add.at(L, (st.debtor[inside], st.creditor[inside]), A[inside])
+    np.fill_diagonal(L, 0.0)
+    e = inputs.e[:, 0].copy()
+    fund = (st.debtor == n) & (st.creditor < n)
+    np.add.at(e, st.creditor[fund], A[fund])
+    el = np.zeros(n)
+    ext = (st.debtor < n) & (st.creditor == n)
+    np.add.at(el, st.debtor[ext], A[ext])
+    return L, e, el
+
+
+def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFrame]:
+    from .. import contagion as ct
+
+    sc = comp.scenario
+    spec = sc.models
+    firms = list(comp.bs.firms)
+    idx = pd.Index(firms, name="firm")
+    res: dict[str, pd.DataFrame] = {}
+    shocked = comp.inputs(1)
+    L, e, el = _layers(comp, out, shocked)
+    L0, e0, el0 = _layers(comp, base, comp.inputs(1, shocked=False))
+    engine = pd.DataFrame({"engine_defaulted": out.defaulted[:, 0],
+                           "engine_wave": out.wave[:, 0]}, index=idx)
+    if spec.eisenberg_noe:
+        cl = spec.clearing
+        if cl.model == "rogers_veraart":
+            name = f"rogers_veraart(alpha={cl.alpha:g}, beta={cl.beta:g})"
+            r = ct.rogers_veraart(L, e, alpha=cl.alpha, beta=cl.beta, external_liabilities=el)
+        else:
+            name = "eisenberg_noe"
+            r = ct.eisenberg_noe(L, e, external_liabilities=el)
+        frame = pd.DataFrame({"defaulted": r.defaulted, "wave": r.waves,
+                              "payments": r.payments, "net_worth": r.net_worth}, index=idx)
+        res[f"{name} (liability layer only)"] = frame.join(engine)
+    if spec.debtrank is not None:
+        E = base.equity[:, 0]
+        ok = E > 1e-9
+        if ok.sum() >= 2:
+            first = _first_round(comp, base, shocked)
+            h0 = np.clip((E - first) / np.where(ok, E, 1), 0, 1)[ok]
+            A = L0.T[np.ix_(ok, ok)]
+            r = ct.debtrank(A, E[ok], h0, variant=spec.debtrank.variant)
+            frame = pd.DataFrame({"h_initial": h0, "h_final": r.h,
+                                  "equity_before": E[ok]}, index=idx[ok])
+            frame.attrs["debtrank"] = float(np.asarray(r.debtrank).ravel()[0])
+            res[f"debtrank ({spec.debtrank.variant}); R = "
+                f"{frame.attrs['debtrank']:.4f}"] = frame
+    if spec.cross_holdings and comp.structure.s:
+        st = comp.structure
+        C = np.zeros((comp.n, comp.n))
+        frac = st.stake_fraction * comp.base_mult[comp.stake_deal]
+        np.add.at(C, (st.stake_holder, st.stake_issuer), frac)
+        np.fill_diagonal(C, 0.0)
+        colsum = C.sum(axis=0)
+        C = C / np.maximum(colsum, 1.0)[None, :]
+        rows = {}
+        for label, V in (("before", st.market_value), ("after", out.market_value[:, 0])):
+            prim = V - C @ V
+            ch = ct.cross_holdings(C, prim)
+            rows[label] = {"double_count": float(ch.double_count),
+                           "sum_of_market_values": float(V.sum()),
+                           "outside_value": float(np.asarray(ch.market_value).sum())}
+        res["cross_holdings (market value double-counted through stakes)"] = \
+            pd.DataFrame(rows).T.rename_axis("run")
+    if spec.leontief and any(s.type == "demand" for s in sc.shocks):
+        Z, x = comp.leontief_inputs()
+        frame = pd.DataFrame({"output_before": x}, index=idx)
+        for i, s in enumerate(sc.shocks):
+            if s.type != "demand":
+                continue
+            from .spec import point
+
+            drop = comp.leontief_for(comp.targets(s))
+            frame[f"output_after (shock {i})"] = x * (1 - drop * point(s.fall))
+            frame[f"change (shock {i})"] = -drop * point(s.fall)
+        res["leontief (purchase layer, quantities)"] = frame
+    return res
+
+
+def _first_round(comp: Compiled, base: Outcome, shocked: Any) -> np.ndarray:
+    """Equity after the direct hit of the shocks, before anything propagates."""
+    st = comp.structure
+    owed = shocked.amount[:, 0]
+    n = comp.n
+    rec = np.zeros(n)
+    pbar = np.zeros(n)
+    inside_c = st.creditor < n
+    inside_d = st.debtor < n
+    np.add.at(rec, st.creditor[inside_c], owed[inside_c])
+    np.add.at(pbar, st.debtor[inside_d], owed[inside_d])
+    nw = shocked.e[:, 0] + rec + base.stakes[:, 0] - pbar
+    nw = np.where(shocked.failed[:, 0], 0.0, nw)
+    return np.maximum(nw, 0.0)

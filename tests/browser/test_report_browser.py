@@ -1,0 +1,125 @@
+"""The HTML report in a real Chromium, opened from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def open_report(w: Any, path: Path) -> Any:
+    page = w.page
+    page.goto(path.as_uri())
+    page.wait_for_selector('body[data-ready="1"]', timeout=30_000)
+    return page
+
+
+def click_node(page: Any, node_id: str) -> None:
+    """A real mouse click on a firm of the Cytoscape graph."""
+    page.locator("#graph").scroll_into_view_if_needed()
+    pos = page.evaluate("(id) => { const n = window.dealloop.graph.cy.getElementById(id);"
+                        " const p = n.renderedPosition(); return [p.x, p.y]; }", node_id)
+    box = page.locator("#graph").bounding_box()
+    page.mouse.click(box["x"] + pos[0], box["y"] + pos[1])
+
+
+def test_report_opens_from_disk_without_errors(watched: Any, report: Path) -> None:
+    page = open_report(watched, report)
+    page.wait_for_timeout(300)
+    watched.assert_clean()
+    outside = [u for u in watched.requests if not u.startswith(("file:", "data:", "blob:"))]
+    assert not outside, f"the report fetched from the network: {outside}"
+    assert page.locator("#dataset-version").text_content()
+    assert page.locator("#dataset-date").text_content()
+
+
+def test_graph_has_every_firm(watched: Any, report: Path, net: Any) -> None:
+    page = open_report(watched, report)
+    n = len(net.entities)
+    assert page.locator("#graph").get_attribute("data-nodes") == str(n)
+    assert page.evaluate("window.dealloop.graph.counts().nodes") == n
+    live = int(net.deals["status"].isin(["committed", "reported", "conditional"]).sum())
+    assert page.evaluate("window.dealloop.graph.counts().edges") == live
+
+
+def test_click_on_firm_shows_its_loops(watched: Any, report: Path,
+                                       bundle: dict[str, Any]) -> None:
+    page = open_report(watched, report)
+    click_node(page, "openai")
+    watched.wait_until("() => document.querySelector('#panel h3') && "
+                       "document.querySelector('#panel h3').textContent === 'OpenAI'")
+    through = [lp for lp in bundle["loops"]["loops"] if "openai" in lp["firms"]]
+    assert page.locator("#firm-loops li").count() == min(12, len(through))
+    assert "OpenAI" in page.locator("#firm-loops li").first.text_content()
+    assert page.evaluate("window.dealloop.graph.cy.$(':selected').map(n => n.id())") == \
+        ["openai"]
+    # a loop from the panel lights up in the graph
+    page.locator("#firm-loops li button.dl-linkish").first.click()
+    hl = page.evaluate("window.dealloop.graph.cy.$('node.hl').map(n => n.id()).sort()")
+    assert sorted(through[0]["firms"]) == hl
+    watched.assert_clean()
+
+
+def test_a_number_opens_its_legs_and_sources(watched: Any, report: Path,
+                                             bundle: dict[str, Any]) -> None:
+    page = open_report(watched, report)
+    page.locator("#loops-table tbody tr").first.locator(".dl-num").first.click()
+    trace = page.locator("#trace")
+    trace.wait_for(state="visible")
+    legs = [r.get_attribute("data-leg") for r in trace.locator("tbody tr").all()]
+    assert legs == bundle["loops"]["loops"][0]["legs"]
+    hrefs = trace.locator("a").evaluate_all("els => els.map(a => a.href)")
+    assert hrefs and all(h.startswith(("https://", "http://")) for h in hrefs)
+    page.keyboard.press("Escape")
+    trace.wait_for(state="hidden")
+
+
+def test_flows_and_stress_render(watched: Any, report: Path) -> None:
+    page = open_report(watched, report)
+    page.locator("#flows").scroll_into_view_if_needed()
+    assert page.locator("#sankey .sankey-node").count() > 3
+    page.locator("input[name='sankey-scope'][value='all']").check()
+    page.wait_for_timeout(200)
+    assert page.locator("#sankey .sankey-node").count() > 10
+    stress = page.locator('.dl-stress[data-scenario="coreweave-default"]')
+    assert "Wave 1" in stress.locator(".dl-waves").text_content()
+    assert "CoreWeave" in stress.locator(".dl-waves").text_content()
+    assert stress.locator('[data-chart="comparison"] .main-svg').count() >= 1
+    assert "dot-com" in stress.locator("#comparison-table").text_content()
+    watched.assert_clean()
+
+
+def test_xss_fixture_stays_inert(watched: Any, xss_report: Path) -> None:
+    page = open_report(watched, xss_report)
+    click_node(page, "imgco")
+    page.wait_for_selector("#panel h3")
+    assert page.locator("#panel h3").text_content() == "<img src=x onerror=alert(1)>"
+    for firm in ("labco", "cloudco", "neo"):
+        page.evaluate("(id) => window.dealloop.showFirm(id)", firm)
+    for button in page.locator("#loops-table .dl-num").all()[:4]:
+        button.click()
+        page.keyboard.press("Escape")
+    page.locator("#flows").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.querySelectorAll('img, svg[onload], [onerror], "
+                         "[onload], [onmouseover]').length") == 0
+    assert page.evaluate("[...document.querySelectorAll('a[href]')].filter(a => "
+                         "!/^(https?:|#)/.test(a.getAttribute('href'))).length") == 0
+    assert page.evaluate("getComputedStyle(document.body).display") != "none"
+    assert "<img src=x onerror=alert(1)>" in page.locator("#measures-table").text_content()
+    watched.assert_clean()
+
+
+def test_report_screenshot(watched: Any, report: Path, shots: Path) -> None:
+    page = open_report(watched, report)
+    click_node(page, "openai")
+    page.wait_for_selector("#firm-loops")
+    page.locator("#graph-status").text_content()
+    page.mouse.move(5, 5)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(shots / "report.png"))
+    assert (shots / "report.png").stat().st_size > 50_000

@@ -1,0 +1,111 @@
+"""Cross-holdings (Brioschi / EGJ) and the EGJ failure cascade."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealloop.contagion import cross_holdings, dependency_matrix, egj_cascade
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def random_stakes(seed: int, n: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    C = rng.random((n, n)) * (rng.random((n, n)) < 0.5)
+    np.fill_diagonal(C, 0)
+    col = C.sum(axis=0)
+    target = rng.uniform(0, 0.95, n)  # every firm keeps some outside shareholders
+    scale = np.divide(target, col, out=np.zeros(n), where=col > 0)
+    return C * scale[None, :]
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 8))
+def test_market_values_sum_to_primitive_value(seed: int, n: int) -> None:
+    C = random_stakes(seed, n)
+    prim = np.random.default_rng(seed).exponential(1.0, n)
+    res = cross_holdings(C, prim)
+    assert res.market_value.sum() == pytest.approx(prim.sum(), rel=1e-10)
+    np.testing.assert_allclose(res.book_value, C @ res.book_value + prim, atol=1e-10)
+    # Double counting 1'CV = 1'V - 1'primitive >= 0.
+    assert res.double_count == pytest.approx((C @ res.book_value).sum(), rel=1e-9, abs=1e-12)
+    assert res.double_count == pytest.approx(res.book_value.sum() - prim.sum(), abs=1e-9)
+    assert res.double_count >= -1e-12
+    A = res.dependency
+    np.testing.assert_allclose(A.sum(axis=0), np.ones(n), atol=1e-10)
+    np.testing.assert_allclose(A @ prim, res.market_value, atol=1e-10)
+    sparse = cross_holdings(sp.csr_array(C), np.stack([prim, 2 * prim]))
+    np.testing.assert_allclose(sparse.book_value[1], 2 * res.book_value, rtol=1e-10)
+
+
+def test_book_value_of_the_nvidia_openai_loop() -> None:
+    # A holds 10% of B, B holds 20% of A; B's primitive value is 100, A's is 50.
+    C = np.array([[0, 0.1], [0.2, 0]])
+    res = cross_holdings(C, [50.0, 100.0])
+    V = np.linalg.solve(np.eye(2) - C, [50.0, 100.0])
+    np.testing.assert_allclose(res.book_value, V)
+    np.testing.assert_allclose(res.market_value, [0.8 * V[0], 0.9 * V[1]])
+    assert res.market_value.sum() == pytest.approx(150.0)
+    assert res.double_count == pytest.approx(0.1 * V[1] + 0.2 * V[0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 7), theta=st.sampled_from([0.5, 0.8, 0.95]))
+def test_egj_cascade_rounds(seed: int, n: int, theta: float) -> None:
+    C = random_stakes(seed, n)
+    rng = np.random.default_rng(seed)
+    prim = rng.exponential(1.0, n)
+    before = cross_holdings(C, prim).market_value
+    shocked = prim * rng.uniform(0.3, 1.0, n)
+    costs = rng.exponential(0.3, n)
+    res = egj_cascade(C, shocked, thresholds=theta * before, failure_costs=costs)
+    # Final state is consistent: failed exactly where market value is below threshold.
+    again = cross_holdings(C, shocked - costs * res.failed)
+    np.testing.assert_allclose(res.market_value, again.market_value, atol=1e-10)
+    np.testing.assert_array_equal(res.failed, again.market_value < theta * before)
+    np.testing.assert_array_equal(res.waves > 0, res.failed)
+    # Round 1 failures are exactly those below threshold with no failure costs.
+    first = cross_holdings(C, shocked).market_value < theta * before
+    np.testing.assert_array_equal(res.waves == 1, first)
+    # Zero failure costs: no contagion beyond round 1.
+    free = egj_cascade(C, shocked, thresholds=theta * before, failure_costs=np.zeros(n))
+    np.testing.assert_array_equal(free.failed, first)
+    assert free.iterations <= 2
+
+
+def test_egj_batch_and_summary() -> None:
+    C = np.array([[0, 0.5], [0, 0]])
+    res = egj_cascade(C, [[1.0, 0.2], [1.0, 1.0]], thresholds=[0.95, 0.5], failure_costs=[0.5, 0.4])
+    np.testing.assert_array_equal(res.waves, [[2, 1], [0, 0]])
+    assert res.iterations.tolist() == [3, 1]
+    assert "EGJ" in res.summary() and len(res.to_frame()) == 4
+
+
+@pytest.mark.parametrize(
+    ("C", "match"),
+    [
+        (np.array([[0, 0.7], [0, 0], [0, 0]]), "^C"),
+        (np.array([[0, 0.7], [0.6, 0.5]]), "^C: diagonal"),
+        (np.array([[0, 0.7, 0], [0, 0, 0], [0, 0.6, 0]]), "^C: column sums"),
+        (np.array([[0, 1.0], [1.0, 0]]), "^C: I - C is singular"),
+        (np.array([[0, -0.1], [0, 0]]), "^C"),
+    ],
+)
+def test_bad_stakes(C: np.ndarray, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        cross_holdings(C, np.ones(C.shape[0]))
+
+
+def test_bad_primitive_and_thresholds() -> None:
+    C = np.array([[0, 0.5], [0.5, 0]])
+    with pytest.raises(ValueError, match=r"^primitive"):
+        cross_holdings(C, [1.0, np.nan])
+    with pytest.raises(ValueError, match=r"^failure_costs"):
+        egj_cascade(C, [1.0, 1.0], thresholds=[0, 0], failure_costs=[-1, 0])
+    with pytest.raises(ValueError, match=r"^thresholds"):
+        egj_cascade(C, [1.0, 1.0], thresholds=[0], failure_costs=[0, 0])
+    assert dependency_matrix(np.zeros((0, 0))).shape == (0, 0)

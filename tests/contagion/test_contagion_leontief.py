@@ -1,0 +1,70 @@
+"""Leontief and Ghosh input-output models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dealloop.contagion import ghosh, input_output, leontief
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def random_economy(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    Z = rng.exponential(1.0, (n, n)) * (rng.random((n, n)) < 0.6)
+    final = rng.exponential(1.0, n) + 0.01
+    x = Z.sum(axis=1) + final
+    col = Z.sum(axis=0)
+    # keep value added positive: inputs of j below its output
+    Z *= np.minimum(1.0, 0.9 * x / np.maximum(col, 1e-12))[None, :]
+    return Z, Z.sum(axis=1) + final
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 8))
+def test_leontief_invariants(seed: int, n: int) -> None:
+    Z, x = random_economy(seed, n)
+    io = input_output(Z, x)
+    L = io.leontief_inverse
+    assert np.all(L >= np.eye(n) - 1e-12)
+    assert np.all(io.output_multipliers >= 1 - 1e-12)
+    np.testing.assert_allclose(leontief(Z, x, io.final_demand), x, rtol=1e-10)
+    np.testing.assert_allclose(ghosh(Z, x, io.value_added), x, rtol=1e-10)
+    # G = diag(x)^-1 L diag(x)
+    np.testing.assert_allclose(io.ghosh_inverse, L * x[None, :] / x[:, None], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(io.forward_linkages, io.ghosh_inverse.sum(axis=1))
+    # Linear in final demand; a cut at one buyer lowers every supplier's output.
+    cut = np.zeros(n)
+    cut[0] = -1.0
+    delta = leontief(Z, x, cut)
+    np.testing.assert_allclose(delta, io.output_change(cut), atol=1e-12)
+    assert np.all(delta <= 1e-15) and delta[0] <= -1 + 1e-12
+    batch = leontief(sp.csr_array(Z), x, np.stack([io.final_demand, cut]))
+    np.testing.assert_allclose(batch[1], delta, atol=1e-12)
+    np.testing.assert_allclose(io.new_output(cut), delta, atol=1e-12)
+
+
+def test_hawkins_simon_violation_and_bad_input() -> None:
+    Z = np.array([[0, 10.0], [10.0, 0]])
+    with pytest.raises(ValueError, match="Hawkins-Simon"):
+        leontief(Z, [5.0, 5.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^Z"):
+        leontief(-Z, [50.0, 50.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^x"):
+        leontief(Z, [50.0, -1.0], [1.0, 1.0])
+    with pytest.raises(ValueError, match=r"^final_demand"):
+        leontief(Z, [50.0, 50.0], [1.0, 1.0, 1.0])
+
+
+def test_zero_output_sector() -> None:
+    # Sector 1 has no output: its input coefficients are zero, not 0/0.
+    Z = np.array([[2.0, 0.0], [0.0, 0.0]])
+    x = leontief(Z, [10.0, 0.0], [16.0, 0.0])
+    np.testing.assert_allclose(x, [20.0, 0.0])
+    io = input_output(Z, [10.0, 0.0])
+    assert np.isfinite(io.leontief_inverse).all() and np.isfinite(io.ghosh_inverse).all()
+    assert "sectors" in io.summary()
