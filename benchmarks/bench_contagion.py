@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -335,7 +336,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     bw = read_bandwidth(64 if args.quick else 512)
     print(f"numba kernels: {'yes' if _kernels.available() else 'no (numpy fallback)'}")
-    print(f"read bandwidth (sum over a large array): {bw / 1e9:.1f} GB/s\n")
+    print(f"read bandwidth (sum over a large array): {bw / 1e9:.1f} GB/s")
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores\n")
     rows: list[Row] = []
     rows += en_single(n_big, repeats)
     rows.append(en_batch(k_batch, n_batch, repeats))
@@ -364,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("ratio = dealloop time / baseline time (same run, best of repeats after a warm-up).")
     print("bw bound = bytes that must be moved (L once, inputs, outputs) / read bandwidth.")
+    print(f"load average at end: {os.getloadavg()[0]:.2f} (other work on the machine skews times)")
     if missed:
         print("targets missed: " + "; ".join(missed))
     return 0

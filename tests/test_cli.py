@@ -124,3 +124,32 @@ def test_synth_writes_a_valid_dataset(tmp_path: Path) -> None:
     assert run("validate", str(out)).returncode == 0
     data = json.loads(run("summary", "--data", str(out), "--json").stdout)
     assert data["entities"] == 120 and data["legs"] > 150
+
+
+def test_cycles_json_has_the_classic_loop() -> None:
+    res = run("cycles", "--json", "--limit", "200")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    rings = {tuple(loop["firms"]) for loop in data["loops"]}
+    rotations = {("nvidia", "openai", "oracle"), ("openai", "oracle", "nvidia"),
+                 ("oracle", "nvidia", "openai")}
+    assert rings & rotations
+    classic = next(lp for lp in data["loops"] if tuple(lp["firms"]) in rotations)
+    legs = {leg for hop in classic["hops"] for leg in hop["legs"]}
+    assert {"D02", "D03", "D04"} <= legs
+
+
+def test_cycles_respects_max_length_and_filters() -> None:
+    data = json.loads(run("cycles", "--json", "-k", "3", "--evidence", "A").stdout)
+    assert data["loops"] and all(len(lp["firms"]) <= 3 for lp in data["loops"])
+    res = run("cycles", "--status", "signed")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_circularity_json() -> None:
+    res = run("circularity", "--json")
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert 0 <= data["system"]["fci"] < 1 and 0 <= data["system"]["fci_all_money"] < 1
+    firms = {row["firm"]: row for row in data["firms"]}
+    assert firms["openai"]["commitments"] > firms["openai"]["n_loops"] > 0

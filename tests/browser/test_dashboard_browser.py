@@ -70,7 +70,18 @@ def test_scenario_run_shows_results(watched: Any, server: Any) -> None:
     page.wait_for_selector('#result[data-runs="2"]', timeout=30_000)
     assert page.locator("#result .dl-kv").first.text_content() != first
     assert "done in" in page.locator("#run-status").text_content()
+    page.locator("input[name='draws']").fill("300")
+    page.click("#simulate")
+    page.wait_for_selector('#simulation[data-runs="1"]', timeout=30_000)
+    assert page.locator("#sim-system tbody tr").count() >= 5
+    assert "CoreWeave" in page.locator("#sim-firms").text_content()
     watched.assert_clean()
+    # too many draws: the API refuses (422) and the page says why
+    page.locator("input[name='draws']").fill("100000")
+    page.click("#simulate")
+    page.wait_for_selector("#sim-error:not([hidden])")
+    assert "draws" in page.locator("#sim-error").text_content()
+    assert all("422" in e for e in watched.errors), watched.errors
 
 
 def test_scenario_list(watched: Any, server: Any) -> None:
@@ -109,3 +120,8 @@ def test_dashboard_screenshot(watched: Any, server: Any, shots: Path) -> None:
     page.wait_for_timeout(400)
     page.screenshot(path=str(shots / "dashboard.png"))
     assert (shots / "dashboard.png").stat().st_size > 50_000
+    page = open_page(watched, server.url + "/scenarios/coreweave-default")
+    page.wait_for_selector('#result[data-runs="1"]', timeout=30_000)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(shots / "dashboard-scenario.png"))
+    assert (shots / "dashboard-scenario.png").stat().st_size > 50_000

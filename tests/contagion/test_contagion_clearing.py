@@ -276,6 +276,27 @@ def test_pure_loop_continuum() -> None:
     np.testing.assert_array_equal(top.equity, low.equity)
 
 
+def test_failed_round_solves_fall_back_to_picard(
+    helpers: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A singular or failed linear solve must not give a wrong answer: the scenario is
+    # finished by Picard from the last good round, which is above the greatest vector.
+    from dealloop.contagion import _clearing
+
+    def failing(
+        net: object, unknown: np.ndarray, rhs: np.ndarray, beta: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(unknown.shape), np.zeros(unknown.shape[0], dtype=bool)
+
+    monkeypatch.setattr(_clearing, "_solve_blocks", failing)
+    for seed in range(5):
+        L, e, ext = helpers.random_network(seed, 7)
+        res = rogers_veraart(L, e * 0.5, alpha=0.7, beta=0.9, external_liabilities=ext)
+        ref = helpers.reference_clearing(L, e * 0.5, ext, alpha=0.7, beta=0.9)
+        np.testing.assert_allclose(res.payments, ref, atol=1e-9 * max(1.0, res.pbar.max()))
+        assert np.all(res.waves[res.defaulted] >= 1)
+
+
 def test_firm_without_liabilities_and_empty_network() -> None:
     L = np.array([[0, 0.0], [5.0, 0]])
     res = eisenberg_noe(L, [0.0, 2.0])
@@ -360,6 +381,40 @@ def test_bad_input_names_the_argument(kwargs: dict[str, object], name: str) -> N
     args.update(kwargs)
     with pytest.raises(ValueError, match=rf"^{name}\b"):
         rogers_veraart(**args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("problem", ["nan", "negative", "diagonal"])
+def test_bad_entries_of_a_large_sparse_matrix(
+    problem: str, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large sparse input is checked in one compiled pass when numba is there; the messages
+    # must be the same as from the numpy checks.
+    from dealloop.contagion import _kernels
+
+    if backend == "numpy":
+        monkeypatch.setattr(_kernels, "SUMMARY_MIN_NNZ", 10**12)
+    n = 20_000
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, n, 80_000), rng.integers(0, n, 80_000)
+    keep = rows != cols
+    data = rng.exponential(1.0, keep.sum())
+    rows, cols = rows[keep], cols[keep]
+    if problem == "nan":
+        data[5] = np.nan
+    elif problem == "negative":
+        data[7] = -1.0
+    else:
+        rows, cols = np.append(rows, 11), np.append(cols, 11)
+        data = np.append(data, 2.0)
+    L = sp.csr_array((data, (rows, cols)), shape=(n, n))
+    assert L.nnz >= 50_000
+    message = {"nan": "NaN", "negative": "nonnegative", "diagonal": r"\[11, 11\]"}[problem]
+    with pytest.raises(ValueError, match=rf"^L: .*{message}"):
+        eisenberg_noe(L, np.ones(n))
+    from dealloop.contagion import debtrank
+
+    with pytest.raises(ValueError, match=rf"^A: .*{message}"):
+        debtrank(L.T.tocsr(), np.ones(n), np.zeros(n), variant="linear", backend=backend)
 
 
 def test_bad_which_and_method_combination() -> None:

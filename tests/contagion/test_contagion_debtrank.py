@@ -123,6 +123,10 @@ def test_numba_linear_matches_numpy(seed: int, n: int) -> None:
     slow = debtrank(A, equity, shocks, variant="linear", backend="numpy")
     np.testing.assert_allclose(fast.h, slow.h, atol=1e-12)
     np.testing.assert_array_equal(fast.iterations, slow.iterations)
+    one_fast = debtrank(sp.csr_array(A), equity, shocks[0], variant="linear", backend="numba")
+    one_slow = debtrank(sp.csr_array(A), equity, shocks[0], variant="linear", backend="numpy")
+    np.testing.assert_allclose(one_fast.h, one_slow.h, atol=1e-12)
+    assert one_fast.iterations == one_slow.iterations
 
 
 def test_fallback_without_numba(no_numba: None) -> None:

@@ -64,3 +64,18 @@ def test_other_summaries_and_frames() -> None:
     assert "double counted" in ch.summary() and "market_value" in ch.to_frame()
     io = input_output(np.array([[150, 500], [200, 100]]), [1000, 2000])
     assert io.to_frame().loc[0, "output_multiplier"] == pytest.approx(1.518, abs=5e-4)
+
+
+def test_empty_batches() -> None:
+    from dealloop.contagion import furfine
+
+    empty = np.zeros((0, 3))
+    for method in ("fictitious_default", "picard"):
+        res = eisenberg_noe(L, empty, method=method)
+        assert res.payments.shape == (0, 3) and "0 scenarios" in res.summary()
+        assert len(res.to_frame()) == 0
+    for variant in ("battiston", "linear"):
+        dr = debtrank(L.T, [1.0, 1.0, 1.0], empty, variant=variant)
+        assert dr.h.shape == (0, 3) and "0 scenarios" in dr.summary()
+    assert "0 scenarios" in furfine(L, empty).summary()
+    assert cross_holdings(np.zeros((3, 3)), empty).book_value.shape == (0, 3)

@@ -57,6 +57,9 @@ def test_openapi_and_offline_docs(client: Any) -> None:
 def test_network_filters(client: Any, net: Any) -> None:
     everything = client.get("/api/network").json()
     assert len(everything["entities"]) == len(net.entities)
+    named = {s for x in everything["legs"] for s in x["sources"]} | {
+        s for e in everything["entities"] for f in e["headline"].values() for s in f["sources"]}
+    assert named <= set(everything["sources"])
     assert len(everything["legs"]) == len(net.deals)
     firm = client.get("/api/network", params={"status": ["committed", "reported"]}).json()
     assert {x["status"] for x in firm["legs"]} == {"committed", "reported"}
@@ -120,8 +123,9 @@ def test_unknown_ids_are_404_with_a_hint(client: Any) -> None:
 
 
 def test_static_files_are_a_whitelist(client: Any) -> None:
-    for url in ("/api/entities/..%2F..%2Fetc%2Fpasswd", "/static/app.py", "/static/..%2Fapp.py", "/static/%2e%2e/app.py",
-                "/static/../../pyproject.toml", "/licences/..%2F..%2Fapp.py"):
+    for url in ("/api/entities/..%2F..%2Fetc%2Fpasswd", "/static/app.py", "/static/..%2Fapp.py",
+                "/static/%2e%2e/app.py", "/static/../../pyproject.toml",
+                "/licences/..%2F..%2Fapp.py"):
         assert client.get(url).status_code == 404, url
 
 
@@ -163,6 +167,19 @@ def test_run_body_must_be_json(client: Any) -> None:
     r = client.post("/api/scenarios/coreweave-default/run", content=b"{}",
                     headers={"content-type": "text/plain"})
     assert r.status_code == 422
+
+
+def test_monte_carlo_run(client: Any) -> None:
+    r = client.post("/api/scenarios/coreweave-default/simulate",
+                    json={"draws": 200, "seed": 1, "parameters": {"shocks.0.recovery": 0.2}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["draws"] == 200 and body["result"]["draws"] == 200
+    firms = {f["firm"]: f for f in body["result"]["firms"]}
+    assert firms["coreweave"]["pd"] == 1.0
+    again = client.post("/api/scenarios/coreweave-default/simulate",
+                        json={"draws": 200, "seed": 1, "parameters": {"shocks.0.recovery": 0.2}})
+    assert again.json()["result"]["system"] == body["result"]["system"]  # seeded
 
 
 def test_large_bodies_and_draws_are_refused(client: Any) -> None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from dealloop.cli import app
 
-from .conftest import MINI, XSS_MARKERS, XSS
+from .conftest import MINI, XSS, XSS_MARKERS
 
 runner = CliRunner()
 

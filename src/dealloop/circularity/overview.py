@@ -31,12 +31,21 @@ from .measures import (
 )
 from .null_model import CycleSignificance, cycle_significance
 
-__all__ = ["Circularity", "circularity"]
+__all__ = ["MONEY_KINDS", "Circularity", "circularity"]
+
+#: Every kind of leg that moves cash (all but warrants, which move equity, and backstops,
+#: which move nothing unless called).
+MONEY_KINDS = ("equity_investment", "compute_contract", "chip_purchase", "loan", "bond",
+               "private_credit", "revenue_share", "other")
 
 
 @dataclass(frozen=True, eq=False)
 class Circularity:
     """Result of :func:`circularity`: each measure's own result, and a combined table.
+
+    ``ena`` is the Finn cycling index on the purchase layer (contracts, chips, revenue shares),
+    ``ena_money`` the same on every cash leg (:data:`MONEY_KINDS`), which is where investment
+    money that returns as revenue shows up.
 
     ``loops`` (:class:`LoopSet`), ``ena`` (:class:`ENA` of the purchase layer, or None when it
     has no flow), ``self_financed``, ``concentration``, ``coverage``, ``double_counting``
@@ -50,6 +59,7 @@ class Circularity:
     coverage: CommitmentCoverage
     double_counting: DoubleCounting | None
     significance: CycleSignificance | None
+    ena_money: ENA | None = None
 
     @property
     def system(self) -> dict[str, Any]:
@@ -68,6 +78,9 @@ class Circularity:
         if self.ena is not None:
             out.update({"fci": _json(self.ena.fci), "tst": _json(self.ena.tst),
                         "tstc": _json(self.ena.tstc), "apl": _json(self.ena.apl)})
+        if self.ena_money is not None:
+            out.update({"fci_all_money": _json(self.ena_money.fci),
+                        "tstc_all_money": _json(self.ena_money.tstc)})
         if self.double_counting is not None:
             out.update({"double_count": _json(self.double_counting.total_double_count),
                         "double_count_share": _json(self.double_counting.share_double_counted)})
@@ -144,6 +157,13 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
         flow = None
     if flow is not None and not math.isfinite(flow.fci):
         flow = None
+    # The same on every cash leg (investments and loans too): how much money comes back.
+    try:
+        money = ena(net, kinds=MONEY_KINDS, **sel, **explicit)
+    except ValueError:
+        money = None
+    if money is not None and not math.isfinite(money.fci):
+        money = None
     sf = self_financed_revenue(net, max_hops=max(1, max_length - 1), horizon=horizon, **sel)
     conc = customer_concentration(net, **sel, **explicit)
     cov = commitment_coverage(net, **sel, **explicit)
@@ -153,4 +173,4 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
         dc = None
     sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,
                              min_amount=min_amount, **sel, **explicit) if n_samples else None
-    return Circularity(loops, flow, sf, conc, cov, dc, sig)
+    return Circularity(loops, flow, sf, conc, cov, dc, sig, money)

@@ -20,7 +20,7 @@ function               model                                      matrix orienta
 
 from ._validation import ConvergenceError
 from .cross_holdings import cross_holdings, dependency_matrix, egj_cascade
-from .debtrank import debtrank, spectral_radius
+from .debtrank import debtrank, leverage_matrix, spectral_radius
 from .eisenberg_noe import eisenberg_noe
 from .furfine import furfine
 from .leontief import ghosh, input_output, leontief
@@ -51,6 +51,7 @@ __all__ = [
     "ghosh",
     "input_output",
     "leontief",
+    "leverage_matrix",
     "rogers_veraart",
     "spectral_radius",
 ]

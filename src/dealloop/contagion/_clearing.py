@@ -355,7 +355,6 @@ def _fictitious_default(
         r[good], incoming[good] = r_t[ok], inc_t[ok]
         fallback[todo[~ok]] = True
         todo = good
-    residual = np.zeros(k)
     inv_pbar = _inv(net.pbar)
     phi_r, _ = _phi(net, e, a, beta, incoming, inv_pbar, threshold)
     residual = _residual(net, phi_r, r)

@@ -68,10 +68,10 @@ def _batch_size(shock: object) -> int:
 
 
 def _times_transpose(mat: np.ndarray | sp.csr_array, x: np.ndarray) -> np.ndarray:
-    """``x @ mat.T`` for a (K, N) batch ``x``: row k is ``mat @ x[k]``."""
+    """``x @ mat.T`` for a (K, N) batch ``x``: row k is ``mat @ x[k]`` (a new array)."""
     if x.shape[0] == 1:
         return np.asarray(mat @ x[0])[None, :]
-    return np.asarray(mat @ x.T).T
+    return np.ascontiguousarray(np.asarray(mat @ x.T).T)
 
 
 def debtrank(
@@ -250,15 +250,18 @@ def _linear(
     rows: np.ndarray | None = None  # rows still open (None: all)
     stale = np.empty(0, dtype=np.intp)  # rows dropped last round: their delta expires
     sub, inv = mat, inv_equity
+    if k == 0:
+        return out, iterations, residual
     for _ in range(max_iter):
+        new = _times_transpose(sub, delta)
+        new *= inv
+        live = h if rows is None else h[:, rows]
+        new += live
+        np.minimum(new, 1.0, out=new)
+        step = new - live
         if rows is None:
-            new = np.minimum(1.0, h + _times_transpose(sub, delta) * inv)
-            step = new - h
             h, delta = new, step
         else:
-            live = h[:, rows]
-            new = np.minimum(1.0, live + _times_transpose(sub, delta) * inv)
-            step = new - live
             delta[:, stale] = 0.0
             delta[:, rows] = step
             h[:, rows] = new

@@ -157,6 +157,8 @@ class Clearing:
             name += f" (alpha={self.alpha:g}, beta={self.beta:g})"
         n = self.pbar.shape[0]
         head = f"{name} clearing, {self.which} vector, {n} firms, method {self.method}"
+        if self.batched and self.payments.shape[0] == 0:
+            return f"{head}; 0 scenarios"
         if self.batched:
             d = self.defaulted.sum(axis=1)
             k = d.shape[0]
@@ -239,6 +241,8 @@ class FurfineResult:
     def summary(self) -> str:
         n = self.defaulted.shape[-1]
         head = f"Furfine cascade (recovery {self.recovery:g}), {n} firms"
+        if self.batched and self.defaulted.shape[0] == 0:
+            return f"{head}, 0 scenarios"
         if self.batched:
             d = self.defaulted.sum(axis=1)
             return f"{head}, {d.shape[0]} scenarios: failures mean {d.mean():.3g}, max {d.max()}"
@@ -318,6 +322,8 @@ class DebtRankResult:
     def summary(self) -> str:
         n = self.h.shape[-1]
         head = f"DebtRank ({self.variant}), {n} firms"
+        if self.batched and self.h.shape[0] == 0:
+            return f"{head}, 0 scenarios"
         if self.batched:
             dr = np.asarray(self.debtrank)
             return (

@@ -394,6 +394,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
         rev_h.append(total)
         out_rev.append(margin * max(0.0, total - float(booked.get(eid, 0.0))))
     frame["revenue_in_horizon"] = rev_h
+    frame["cash_margin"] = [per_entity(m.cash_margin, e, 1.0) for e in firms]
     frame["receipts_booked"] = [float(booked.get(e, 0.0)) for e in firms]
     frame["outside_revenue"] = out_rev
     # GPU assets
@@ -423,13 +424,13 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     frame["new_money"] = 0.0
     if m.new_money == "plan":
         frame["new_money"] = _plan_gap(firms, frame, cl, st, base_mult, m)
+        # one new-money claim per firm (0 when it needs none), so that a rerun with other
+        # legs (Monte Carlo, remove-a-deal) can size each firm's gap again
         for eid in firms:
-            gap = frame.at[eid, "new_money"]
-            if gap > 0:
-                cap = gap * (1 + m.new_money_headroom)
-                cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
-                                   "channel": "plan", "amount": cap, "maturing": 0.0,
-                                   "accel": cap, "weight": 1.0, "base": 1.0}
+            cap = frame.at[eid, "new_money"] * (1 + m.new_money_headroom)
+            cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
+                               "channel": "plan", "amount": cap, "maturing": 0.0,
+                               "accel": cap, "weight": 1.0, "base": 1.0}
     for eid in firms:
         if frame.at[eid, "gpu"] > 0:
             cl.loc[len(cl)] = {"deal": f"capex:{eid}", "debtor": eid, "creditor": OUTSIDE,
@@ -523,7 +524,7 @@ def _lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd
                      + (f", x cash margin {margin:g}" if margin != 1 else ""))
         for r in cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False):
             cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
-            if r.channel == "principal":
+            if r.channel == "principal" or (r.channel == "plan" and r.amount <= 0):
                 continue
             item = _ITEM[r.channel][0]
             if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):

@@ -10,8 +10,8 @@ Examples
 >>> refs = references(dl.load(), {"market_value_lost_net": 500.0,
 ...                                "market_value_before": 25_000.0})
 >>> row = refs.set_index("key").loc["dotcom_value_lost"]
->>> row["unit"], row["ours"] / row["value"] == 500.0 / row["value"]
-('usd_bn', True)
+>>> row["unit"], row["id"], float(row["ours"])
+('usd_bn', 'H017', 500.0)
 """
 
 from __future__ import annotations

@@ -31,14 +31,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from .balance import CHANNELS, OUTSIDE, BalanceSheets
-from .engine import BACKSTOP, CAPEX, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs, \
-    Params, Structure
+from .engine import (
+    BACKSTOP,
+    CAPEX,
+    EQUITY,
+    FUNDING,
+    PLAN,
+    PRINCIPAL,
+    PURCHASE,
+    Inputs,
+    Params,
+    Structure,
+)
 from .spec import Dist, Scenario, per_entity, point
 
 __all__ = ["Compiled", "compile_scenario", "uncertain_params"]
@@ -68,6 +79,58 @@ class Compiled:
     rollover: np.ndarray
     parts: dict[str, tuple[str, ...]]
     leontief_drop: np.ndarray | None
+
+    @cached_property
+    def _replan(self) -> dict[str, Any]:
+        """Sparse maps used to size outside revenue and the plan's gap again per draw."""
+        st, n = self.structure, self.n
+        cols = np.arange(st.c)
+        inside_c = st.creditor < n
+        inside_d = st.debtor < n
+        purch = (st.channel == PURCHASE) & inside_c
+        keep = ~np.isin(st.channel, [PLAN, BACKSTOP, CAPEX])
+
+        def mat(rows: np.ndarray, mask: np.ndarray) -> sp.csr_array:
+            return sp.csr_array((np.ones(mask.sum()), (rows[mask], cols[mask])),
+                                shape=(n, st.c))
+
+        frame = self.bs.frame
+        return {
+            "booked": mat(st.creditor, purch),
+            "rec": mat(st.creditor, keep & inside_c),
+            "owed": mat(st.debtor, keep & inside_d),
+            "hold": sp.csr_array((np.ones(st.s), (st.stake_holder, np.arange(st.s))),
+                                 shape=(n, st.s)),
+            "revenue": frame["revenue_in_horizon"].to_numpy(float),
+            "margin": frame["cash_margin"].to_numpy(float),
+            "plan_rows": np.flatnonzero(st.channel == PLAN),
+        }
+
+    def replan(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Outside revenue ``(N, K)`` and the plan's new-money caps ``(C_plan, K)`` of the
+        unshocked network with deal multipliers ``M``, sized as :func:`.balance.build` sizes
+        them (receipts booked, every leg paid in full, stakes at market value)."""
+        st, sc = self.structure, self.scenario
+        rp = self._replan
+        m = M[self.claim_deal]
+        A = m * self.amount[:, None]
+        prin = np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < self.n)
+                              & (self.maturing > 0))
+        A[prin] += m[prin] * self.maturing[prin, None] * \
+            (1 - self.rollover[st.debtor[prin]])[:, None]
+        booked = np.asarray(rp["booked"] @ A)
+        out_rev = rp["margin"][:, None] * np.maximum(rp["revenue"][:, None] - booked, 0.0)
+        rows = rp["plan_rows"]
+        if not len(rows) or sc.mapping.new_money != "plan":
+            return out_rev, np.zeros((len(rows), M.shape[1]))
+        res = self.cash[:, None] + out_rev + np.asarray(rp["rec"] @ A)
+        if st.s:
+            sv = (st.stake_fraction * st.market_value[st.stake_issuer])[:, None] * \
+                M[self.stake_deal]
+            res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
+        gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
+        caps = gap[st.creditor[rows]] * (1 + sc.mapping.new_money_headroom)
+        return out_rev, caps
 
     @property
     def n(self) -> int:
@@ -101,13 +164,16 @@ class Compiled:
 
     def inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
                values: Mapping[tuple[int, str], np.ndarray] | None = None,
-               shocked: bool = True, drop: np.ndarray | None = None) -> Inputs:
+               shocked: bool = True, drop: np.ndarray | None = None,
+               replan: bool = False) -> Inputs:
         """Engine inputs for ``k`` scenarios.
 
         ``mult`` ``(D, K)`` multiplies each deal (default: 1 for legs counted, 0 otherwise);
         ``values`` gives per-draw values ``(K,)`` of uncertain shock parameters, keyed by
         ``(shock index, parameter)``; ``shocked=False`` gives the unshocked run; ``drop``
-        ``(K,)`` of deal indices (or -1) removes one deal per draw.
+        ``(K,)`` of deal indices (or -1) removes one deal per draw. ``replan=True`` sizes
+        outside revenue and the plan's new money again for each draw's network (before the
+        shocks), as :func:`.balance.build` would for a dataset with those legs.
         """
         n, sc = self.n, self.scenario
         st = self.structure
@@ -118,16 +184,18 @@ class Compiled:
             rows = np.asarray(drop)
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
+        lazy: dict[str, np.ndarray] = {}
+        if replan:
+            out_rev0, caps = self.replan(M)
+        else:
+            out_rev0, caps = self.outside_revenue[:, None], None
+
+        def arr(name: str, shape: tuple[int, int], fill: float | bool) -> np.ndarray:
+            if name not in lazy:
+                lazy[name] = np.full(shape, fill)
+            return lazy[name]
+
         roll = np.repeat(self.rollover[:, None], k, axis=1)
-        rev = np.ones((n, k))
-        assets = np.ones((n, k))
-        failed = np.zeros((n, k), bool)
-        recovery = np.zeros((n, k))
-        called = np.zeros((st.c, k))
-        capex = np.zeros((n, k))
-        buy_scale = np.ones((n, k))
-        claim_scale = np.ones((st.c, k))
-        inside_c = st.creditor < n
         inside_d = st.debtor < n
 
         def val(i: int, name: str, default: Any) -> np.ndarray:
@@ -140,23 +208,24 @@ class Compiled:
                 if t in ("revenue", "assets", "demand", "collateral"):
                     mask = self.targets(s)
                 if t == "revenue":
-                    rev[mask] *= 1 - val(i, "fall", s.fall)[None, :]
+                    arr("rev", (n, k), 1.0)[mask] *= 1 - val(i, "fall", s.fall)[None, :]
                 elif t == "assets":
-                    assets[mask] *= 1 - val(i, "loss", s.loss)[None, :]
+                    arr("assets", (n, k), 1.0)[mask] *= 1 - val(i, "loss", s.loss)[None, :]
                 elif t == "demand":
                     fall = val(i, "fall", s.fall)
-                    rev[mask] *= 1 - fall[None, :]
+                    arr("rev", (n, k), 1.0)[mask] *= 1 - fall[None, :]
                     if s.purchases == "scale":
                         drop_x = self.leontief_for(mask)
-                        buy_scale *= np.clip(1 - drop_x[:, None] * fall[None, :], 0, None)
+                        arr("buy", (n, k), 1.0)[:] *= np.clip(
+                            1 - drop_x[:, None] * fall[None, :], 0, None)
                 elif t == "fail":
                     j = self.bs.firms.index(s.entity)
-                    failed[j] = True
-                    assets[j] *= 1 - val(i, "assets_lost", s.assets_lost)
-                    recovery[j] = val(i, "recovery", s.recovery)
+                    arr("failed", (n, k), False)[j] = True
+                    arr("assets", (n, k), 1.0)[j] *= 1 - val(i, "assets_lost", s.assets_lost)
+                    arr("recovery", (n, k), 0.0)[j] = val(i, "recovery", s.recovery)
                     if s.contracts == "terminate":
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
-                        claim_scale[hit] = 0.0
+                        arr("cs", (st.c, k), 1.0)[hit] = 0.0
                 elif t == "cancel":
                     frac = val(i, "fraction", s.fraction)
                     for did in s.deals_named():
@@ -170,13 +239,14 @@ class Compiled:
                     if s.deal in self.deal_index:
                         hit = (self.claim_deal == self.deal_index[s.deal]) & \
                             (st.channel == BACKSTOP)
+                        called = arr("called", (st.c, k), 0.0)
                         called[hit] = np.maximum(called[hit], share[None, :])
                 elif t == "funding":
                     j = self.bs.firms.index(s.entity)
                     frac = val(i, "fraction", s.fraction)
                     chans = {"plan": PLAN, "equity": EQUITY, "debt": FUNDING}
                     hit = (st.creditor == j) & np.isin(st.channel, [chans[c] for c in s.cut])
-                    claim_scale[hit] *= 1 - frac[None, :]
+                    arr("cs", (st.c, k), 1.0)[hit] *= 1 - frac[None, :]
                 elif t == "refinancing":
                     frac = val(i, "fraction", s.fraction)
                     rv = val(i, "rollover", s.rollover)
@@ -184,42 +254,53 @@ class Compiled:
                         j = self.bs.firms.index(eid)
                         roll[j] = np.minimum(roll[j], rv)
                         hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
-                        claim_scale[hit] *= 1 - frac[None, :]
+                        arr("cs", (st.c, k), 1.0)[hit] *= 1 - frac[None, :]
                 elif t == "collateral":
                     base = s.base_life_years or sc.mapping.gpu_life_years
                     life = val(i, "life_years", s.life_years)
                     d = np.clip(1 - life / base, 0.0, 1.0)
                     g = self.gpu * mask
-                    capex += g[:, None] * d[None, :]
+                    arr("capex", (n, k), 0.0)[:] += g[:, None] * d[None, :]
                     if s.refinancing:
                         roll[mask & (self.gpu > 0)] *= 1 - d[None, :]
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
-        principal = (st.channel == PRINCIPAL) & inside_d
+        Acc = m * self.accel[:, None]
+        if caps is not None:
+            rows = self._replan["plan_rows"]
+            A[rows] = m[rows] * caps
+            Acc[rows] = A[rows]
+        principal = np.flatnonzero((st.channel == PRINCIPAL) & inside_d & (self.maturing > 0))
         A[principal] += m[principal] * self.maturing[principal, None] * \
             (1 - roll[st.debtor[principal]])
-        Acc = m * self.accel[:, None]
-        purch = (st.channel == PURCHASE) & inside_d
-        A[purch] *= buy_scale[st.debtor[purch]]
-        Acc[purch] *= buy_scale[st.debtor[purch]]
-        cx = (st.channel == CAPEX) & inside_d
-        A[cx] = capex[st.debtor[cx]]
-        Acc[cx] = capex[st.debtor[cx]]
-        A *= claim_scale
-        Acc *= claim_scale
-        Acc = np.maximum(Acc, A)
-        e = assets * (self.cash[:, None] + self.outside_revenue[:, None] * rev)
+        if "buy" in lazy:
+            purch = np.flatnonzero((st.channel == PURCHASE) & inside_d)
+            A[purch] *= lazy["buy"][st.debtor[purch]]
+            Acc[purch] *= lazy["buy"][st.debtor[purch]]
+        cx = np.flatnonzero((st.channel == CAPEX) & inside_d)
+        if len(cx):
+            capex = lazy.get("capex")
+            A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
+            Acc[cx] = A[cx]
+        if "cs" in lazy:
+            A *= lazy["cs"]
+            Acc *= lazy["cs"]
+        np.maximum(Acc, A, out=Acc)
+        out_rev = out_rev0 * lazy["rev"] if "rev" in lazy else out_rev0
+        e = self.cash[:, None] + out_rev
+        e = e * lazy["assets"] if "assets" in lazy else np.repeat(e, k, axis=1) \
+            if e.shape[1] != k else e
         sscale = M[self.stake_deal] if len(self.stake_deal) else np.ones((0, k))
-        if len(self.stake_deal):
+        if len(self.stake_deal) and "cs" in lazy:
             # a stake bought with equity that is cut is not held
-            eq = (st.channel == EQUITY) & inside_c
+            eq = (st.channel == EQUITY) & (st.creditor < n)
             cut = np.ones((len(self.deal_ids), k))
-            cut[self.claim_deal[eq]] = claim_scale[eq]
+            cut[self.claim_deal[eq]] = lazy["cs"][eq]
             pre = st.stake_prepaid[:, None]
             sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
-        _ = inside_c
-        return Inputs(amount=A, accel=Acc, e=e, failed=failed, recovery=recovery,
-                      called=called, stake_scale=sscale)
+        return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
+                      recovery=lazy.get("recovery"), called=lazy.get("called"),
+                      stake_scale=sscale)
 
     def leontief_for(self, mask: np.ndarray) -> np.ndarray:
         """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""

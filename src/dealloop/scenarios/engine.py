@@ -72,6 +72,7 @@ array([1, 2, 0])
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -235,26 +236,31 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     if A.shape != (c, k) or Acc.shape != (c, k) or e.shape != (n, k):
         raise ValueError(f"inputs: expected amount/accel ({c}, {k}) and e ({n}, {k}), got "
                          f"{A.shape}, {Acc.shape}, {e.shape}")
-    if not (np.isfinite(A).all() and np.isfinite(Acc).all() and np.isfinite(e).all()):
-        raise ValueError("inputs: NaN or infinite amounts")
-    if (A < 0).any() or (Acc < 0).any() or (e < 0).any():
-        raise ValueError("inputs: negative amounts or outside assets")
+    tops = []
+    for name, arr in (("amount", A), ("accel", Acc), ("e", e)):
+        lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"inputs: NaN or infinite values in {name}")
+        if lo < 0:
+            raise ValueError(f"inputs: negative values in {name}")
+        tops.append(hi)
     failed = np.zeros((n, k), bool) if inputs.failed is None else np.asarray(inputs.failed)
     recov = np.zeros((n, k)) if inputs.recovery is None else np.asarray(inputs.recovery, float)
-    called = np.zeros((c, k)) if inputs.called is None else np.asarray(inputs.called, float)
+    bidx: np.ndarray = st._backstops  # type: ignore[attr-defined]
+    called = np.zeros((len(bidx), k)) if inputs.called is None else \
+        np.asarray(inputs.called, float)[bidx]
     sscale = np.ones((st.s, k)) if inputs.stake_scale is None else \
         np.asarray(inputs.stake_scale, float)
     deb: sp.csr_array = st._deb  # type: ignore[attr-defined]
     cred: sp.csr_array = st._cred  # type: ignore[attr-defined]
     hold: sp.csr_array = st._hold  # type: ignore[attr-defined]
-    bidx: np.ndarray = st._backstops  # type: ignore[attr-defined]
     mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
     mv0c = mv0[:, None]
     # Backstop claims ask nothing unless triggered; their amount is what they pay then.
     b_amount = A[bidx]
     auto = p.backstops == "on_failure"
-    trig = called[bidx] > 0
-    share_b = np.where(trig, called[bidx], 0.0)
+    trig = called > 0
+    share_b = np.where(trig, called, 0.0)
 
     if reference is not None:
         ref_nwx = reference.net_worth - reference.stakes - reference.new_money
@@ -273,8 +279,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     V = np.broadcast_to(mv0c, (n, k)).copy()
     iterations = 0
     converged = True
-    scale = 1.0 + max(float(A.max(initial=0)), float(Acc.max(initial=0)),
-                      float(e.max(initial=0)), float(mv0.max(initial=0)))
+    scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
     tol = p.tol * scale
     liq = p.stake_liquidity
     vm = p.value_multiple
@@ -285,7 +290,13 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     is_plan = np.zeros(c, bool)
     is_plan[pidx] = True
     pfirms = np.unique(st.creditor[pidx]) if len(pidx) else np.zeros(0, int)
-    cap = np.asarray(sp.csr_array(cred[pfirms])[:, pidx] @ A[pidx]) if len(pidx) else None
+    cap = None
+    if len(pidx):
+        cap = np.asarray(sp.csr_array(cred[pfirms])[:, pidx] @ A[pidx])
+        keep = cap.max(axis=1) > 0  # firms that may raise new money in some draw
+        pfirms, cap = pfirms[keep], cap[keep]
+        if not len(pfirms):
+            pidx = np.zeros(0, int)
     # Claims as asked in normal times, without new money and untriggered backstops; what
     # differs in a round (acceleration of defaulters' claims, triggered backstops) is added
     # as a correction on the rows concerned.
@@ -433,10 +444,13 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
 
         def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray) -> np.ndarray:
             paid = r[st.debtor] * owed
+            plan_rows = np.flatnonzero(st.channel == PLAN)
+            paid[plan_rows] = 0.0
             if len(pidx):
-                ratio = np.divide(raised[pfirms], cap, out=np.zeros_like(cap), where=cap > 0)
-                where = np.searchsorted(pfirms, st.creditor[pidx])
-                paid[pidx] = owed[pidx] * ratio[where]
+                ratio = np.zeros((n, k))
+                ratio[pfirms] = np.divide(raised[pfirms], cap, out=np.zeros_like(cap),
+                                          where=cap > 0)
+                paid[pidx] = owed[pidx] * ratio[st.creditor[pidx]]
             return paid
 
     for rnd in range(1, p.max_rounds + 1):

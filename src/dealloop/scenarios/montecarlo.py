@@ -18,6 +18,10 @@ Chunks run in this process (``workers=0``, or one chunk), on a Dask ``LocalClust
 ``workers`` single-threaded worker processes, or on an existing cluster (``scheduler``
 address). Ctrl-C cancels the pending chunks and shuts the local cluster down.
 
+Each draw is compared with the same draw's unshocked network (its outside revenue and the
+plan's new money sized again for the legs it has), so the figures measure what the scenario
+does to each possible network.
+
 Per firm: probability of default, mean and quantiles of the book equity lost (quantiles
 from a log-spaced histogram with 1% wide bins, merged exactly across chunks). For the system:
 exact quantiles of every headline figure over all draws. Variance drivers: for each uncertain
@@ -38,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .compiled import Compiled, compile_scenario, uncertain_params
-from .engine import Outcome, clear
+from .engine import clear
 from .results import HEADLINES, SimulationResult
 from .spec import Scenario
 
@@ -53,7 +57,6 @@ class Payload:
     """Everything a worker needs to run chunks: the compiled scenario and its reference."""
 
     comp: Compiled
-    base: Outcome
     seed: int
     chunk: int
     inputs: tuple[tuple[str, str, Any], ...]
@@ -108,9 +111,7 @@ def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
 
 def payload(comp: Compiled, *, seed: int, chunk: int) -> Payload:
     """The payload of a Monte Carlo run of ``comp``."""
-    base = clear(comp.structure, comp.inputs(1, shocked=False), comp.params)
-    return Payload(comp=comp, base=base, seed=int(seed), chunk=int(chunk),
-                   inputs=_inputs(comp))
+    return Payload(comp=comp, seed=int(seed), chunk=int(chunk), inputs=_inputs(comp))
 
 
 def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarray]:
@@ -146,10 +147,14 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     from .runner import headline
 
     t = time.perf_counter()
-    comp, base = p.comp, p.base
+    comp = p.comp
     M, values, X = draw(p, index, size)
-    out = clear(comp.structure, comp.inputs(size, mult=M, values=values), comp.params,
-                reference=base)
+    # each draw's own unshocked network is its reference (outside revenue and the plan's new
+    # money sized again for the legs it has)
+    base = clear(comp.structure, comp.inputs(size, mult=M, shocked=False, replan=True),
+                 comp.params)
+    out = clear(comp.structure, comp.inputs(size, mult=M, values=values, replan=True),
+                comp.params, reference=base)
     heads = headline(comp, base, out)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = np.maximum(base.equity - out.equity, 0.0)
@@ -207,8 +212,8 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     >>> res = simulate("coreweave-default", dl.load(), draws=200, seed=1, workers=0)
     >>> float(res.firms.loc["coreweave", "pd"])
     1.0
-    >>> res.system.loc["defaults", "min"] >= 1
-    True
+    >>> float(res.system.loc["defaults", "min"])
+    1.0
     """
     from .runner import prepare
 
@@ -248,8 +253,13 @@ def _progress(progress: bool | Callable[[int, int], None], total: int
         return lambda done: progress(done, total) if done is not None else None
     if not progress:
         return lambda done: None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-        TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     bar = Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("chunks"), TimeRemainingColumn(), transient=True)

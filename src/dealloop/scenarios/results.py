@@ -258,8 +258,10 @@ class SimulationResult:
                 r = s.loc[metric]
                 lines.append(f"{metric}: mean {r['mean']:,.2f}, median {r['q50']:,.2f}, "
                              f"95% {r['q95']:,.2f}, 99% {r['q99']:,.2f}")
-        if len(self.drivers):
-            d = self.drivers.iloc[0]
+        key = self.drivers[self.drivers["target"].isin(
+            ["payment_shortfall", "market_value_lost_net", "defaults"])]
+        if len(key):
+            d = key.iloc[0]
             lines.append(f"main driver of {d['target']}: {d['input']} "
                          f"({d['share']:.0%} of the variance)")
         return "\n".join(lines)

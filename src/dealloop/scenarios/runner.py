@@ -42,7 +42,27 @@ def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario,
     scenario names; raises :class:`~dealloop.data.problems.DataError` listing the problems."""
     from ..data.load import load as load_net
 
-    sc = scenario if isinstance(scenario, Scenario) else load(scenario)
+    if isinstance(scenario, Scenario):
+        sc = scenario
+    else:
+        try:
+            sc = load(scenario)
+        except DataError as exc:
+            raw = getattr(exc, "raw", None)
+            if raw is not None:  # not a valid scenario: report its unknown ids as well
+                from .spec import check_ids
+
+                try:
+                    ds = raw[0].get("dataset") if isinstance(raw[0], dict) else None
+                    where = net if net is not None else load_net(
+                        ds if isinstance(ds, str) else None)
+                except (DataError, OSError):
+                    where = None
+                if where is not None:
+                    more = errors(check_ids(*raw, where))
+                    exc.problems = sorted(exc.problems + more,
+                                          key=lambda p: (p.row or 0, p.field or ""))
+            raise
     if net is None:
         net = load_net(sc.dataset)
     problems = validate_against(sc, net)
@@ -145,7 +165,7 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
 
 def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
     st, bs = comp.structure, comp.bs
-    names = list(bs.firms) + [_balance.OUTSIDE]
+    names = [*list(bs.firms), _balance.OUTSIDE]
     ends = {d: (p, q) for d, p, q in zip(bs.deals["id"], bs.deals["payer"], bs.deals["payee"],
                                           strict=True)}
     rows = []
@@ -175,7 +195,7 @@ def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
 
 def _backstops(comp: Compiled, out: Outcome) -> pd.DataFrame:
     st = comp.structure
-    names = list(comp.bs.firms) + [_balance.OUTSIDE]
+    names = [*list(comp.bs.firms), _balance.OUTSIDE]
     rows = []
     for c in np.flatnonzero((st.channel == BACKSTOP) & out.triggered[:, 0]):
         rows.append({"deal": comp.deal_ids[comp.claim_deal[c]],
@@ -283,7 +303,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
     res: dict[str, pd.DataFrame] = {}
     shocked = comp.inputs(1)
     L, e, el = _layers(comp, out, shocked)
-    L0, e0, el0 = _layers(comp, base, comp.inputs(1, shocked=False))
+    L0, _e0, _el0 = _layers(comp, base, comp.inputs(1, shocked=False))
     engine = pd.DataFrame({"engine_defaulted": out.defaulted[:, 0],
                            "engine_wave": out.wave[:, 0]}, index=idx)
     if spec.eisenberg_noe:
@@ -328,7 +348,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
         res["cross_holdings (market value double-counted through stakes)"] = \
             pd.DataFrame(rows).T.rename_axis("run")
     if spec.leontief and any(s.type == "demand" for s in sc.shocks):
-        Z, x = comp.leontief_inputs()
+        _Z, x = comp.leontief_inputs()
         frame = pd.DataFrame({"output_before": x}, index=idx)
         for i, s in enumerate(sc.shocks):
             if s.type != "demand":
@@ -354,5 +374,6 @@ def _first_round(comp: Compiled, base: Outcome, shocked: Any) -> np.ndarray:
     np.add.at(rec, st.creditor[inside_c], owed[inside_c])
     np.add.at(pbar, st.debtor[inside_d], owed[inside_d])
     nw = shocked.e[:, 0] + rec + base.stakes[:, 0] - pbar
-    nw = np.where(shocked.failed[:, 0], 0.0, nw)
+    if shocked.failed is not None:
+        nw = np.where(shocked.failed[:, 0], 0.0, nw)
     return np.maximum(nw, 0.0)

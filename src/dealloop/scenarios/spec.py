@@ -59,6 +59,7 @@ from ..data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE, OUTSIDE_KINDS, STA
 __all__ = [
     "Dist",
     "Scenario",
+    "check_ids",
     "load",
     "loads",
     "validate_against",
@@ -301,7 +302,7 @@ class MappingSpec(BaseModel):
         years from its start or announcement (default 5).
     other_legs
         Legs of kind ``other`` (licences, distributions, all-stock mergers: their cash nature
-        varies) are ``ignore``\ d by default; ``obligation`` counts them like purchases.
+        varies) are ignored by default (``ignore``); ``obligation`` counts them as purchases.
     revenue_years
         Years of revenue counted as outside assets (default: the horizon's length).
     revenue_growth
@@ -667,6 +668,7 @@ class Scenario(BaseModel):
 
     _source: str = PrivateAttr("<scenario>")
     _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+    _raw: Any = PrivateAttr(None)
 
     @field_validator("horizon")
     @classmethod
@@ -679,7 +681,7 @@ class Scenario(BaseModel):
         try:
             _horizon(v)
         except ValueError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(str(exc).removeprefix("horizon: ")) from None
         return v
 
     # ------------------------------------------------------------------ convenience
@@ -766,9 +768,12 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise DataError(_problems(exc, data, lines, source)) from None
+        err = DataError(_problems(exc, data, lines, source))
+        err.raw = (data, lines, source)  # type: ignore[attr-defined]
+        raise err from None
     sc._source = source
     sc._lines = lines
+    sc._raw = data
     problems = _check_internal(sc)
     if [p for p in problems if p.severity == "error"]:
         raise DataError(problems)
@@ -781,20 +786,20 @@ def _construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: 
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for knode, vnode in node.value:
-            key = _construct(knode, path + ("<key>",), {}, problems, source)
+            key = _construct(knode, (*path, "<key>"), {}, problems, source)
             if isinstance(key, list | dict):
                 problems.append(Problem(source, knode.start_mark.line + 1, _key_text(path),
                                         "keys must be plain words"))
                 continue
             if key in out:
                 problems.append(Problem(source, knode.start_mark.line + 1,
-                                        _key_text(path + (key,)), "duplicate key"))
+                                        _key_text((*path, key)), "duplicate key"))
                 continue
-            lines[path + (key,)] = knode.start_mark.line + 1
-            out[key] = _construct(vnode, path + (key,), lines, problems, source)
+            lines[(*path, key)] = knode.start_mark.line + 1
+            out[key] = _construct(vnode, (*path, key), lines, problems, source)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), lines, problems, source)
+        return [_construct(v, (*path, i), lines, problems, source)
                 for i, v in enumerate(node.value)]
     try:
         return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
@@ -859,7 +864,7 @@ def _problems(exc: ValidationError, data: Any, lines: dict[tuple, int], source: 
             close = difflib.get_close_matches(str(tag), list(SHOCK_TYPES), n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}? " if close else ""
             msg = f"unknown shock type {tag!r}; {hint}expected one of {', '.join(SHOCK_TYPES)}"
-            loc = loc + ("type",)
+            loc = (*loc, "type")
         elif kind == "union_tag_not_found":
             msg = f"each shock needs a type: one of {', '.join(SHOCK_TYPES)}"
         elif kind == "missing":
@@ -943,86 +948,117 @@ def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
     >>> [str(p) for p in validate_against(sc, dl.load())]
     ["<scenario>:3: shocks[0].entity: unknown entity 'corewave'; did you mean 'coreweave'?"]
     """
+    raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="python")
+    return check_ids(raw, scenario._lines, scenario._source, net)
+
+
+def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> list[Problem]:
+    """The checks of :func:`validate_against` on a scenario's raw YAML data, which need not
+    be a valid scenario (so a file with schema problems gets its id problems too)."""
     problems: list[Problem] = []
+    if not isinstance(data, Mapping):
+        return problems
     ents = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
     deals = net.deals.set_index("id")
-    outside_kinds = set(scenario.mapping.outside_kinds)
-    outside = {e for e, k in ents.items() if k in outside_kinds} | set(scenario.mapping.outside)
 
-    def entity(path: tuple, eid: str, *, inside: bool = False) -> None:
+    def get(obj: Any, *keys: Any) -> Any:
+        for key in keys:
+            if isinstance(obj, Mapping):
+                obj = obj.get(key)
+            elif isinstance(obj, list) and isinstance(key, int) and key < len(obj):
+                obj = obj[key]
+            else:
+                return None
+        return obj
+
+    def items(obj: Any) -> list[tuple[Any, Any]]:
+        if isinstance(obj, Mapping):
+            return list(obj.items())
+        if isinstance(obj, list):
+            return list(enumerate(obj))
+        return []
+
+    def problem(path: tuple, msg: str, severity: str = "error") -> None:
+        problems.append(Problem(source, _line_for(lines, path), _key_text(path), msg, severity))
+
+    kinds = get(data, "mapping", "outside_kinds")
+    kinds = set(kinds) if isinstance(kinds, list) else set(OUTSIDE_KINDS)
+    extra = get(data, "mapping", "outside")
+    extra = {x for x in extra if isinstance(x, str)} if isinstance(extra, list) else set()
+    outside = {e for e, k in ents.items() if k in kinds} | extra
+
+    def entity(path: tuple, eid: Any, *, inside: bool = False) -> None:
+        if not isinstance(eid, str):
+            return
         if eid not in ents:
             close = difflib.get_close_matches(eid, list(ents), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(scenario.problem(path, f"unknown entity {eid!r}{hint}"))
+            problem(path, f"unknown entity {eid!r}{hint}")
         elif inside and eid in outside:
-            problems.append(scenario.problem(
-                path, f"{eid!r} is outside the network (kind {ents[eid]}); "
-                "shock a firm inside it, or remove it from the mapping's outside set"))
+            problem(path, f"{eid!r} is outside the network (kind {ents[eid]}); shock a firm "
+                    "inside it, or remove it from the mapping's outside set")
 
-    def deal(path: tuple, did: str) -> bool:
+    def deal(path: tuple, did: Any) -> bool:
+        if not isinstance(did, str):
+            return False
         if did not in deals.index:
             close = difflib.get_close_matches(did, list(deals.index), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(scenario.problem(path, f"unknown deal {did!r}{hint}"))
+            problem(path, f"unknown deal {did!r}{hint}")
             return False
         return True
 
-    m = scenario.mapping
-    for k, eid in enumerate(m.outside):
+    for k, eid in items(get(data, "mapping", "outside")):
         entity(("mapping", "outside", k), eid)
     for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover",
                   "capex_obligation"):
-        for key in getattr(m, field):
-            if key != "default":
-                entity(("mapping", field, key), key)
-    lg = scenario.legs
+        obj = get(data, "mapping", field)
+        if isinstance(obj, Mapping):
+            for key in obj:
+                if key != "default":
+                    entity(("mapping", field, key), key)
     for field in ("include", "exclude"):
-        for k, did in enumerate(getattr(lg, field)):
+        for k, did in items(get(data, "legs", field)):
             deal(("legs", field, k), did)
-    for did in lg.amounts:
+    amounts = get(data, "legs", "amounts")
+    for did in amounts if isinstance(amounts, Mapping) else ():
         deal(("legs", "amounts", did), did)
-    for i, s in enumerate(scenario.shocks):
+    include = set(x for _, x in items(get(data, "legs", "include")) if isinstance(x, str))
+    include |= set(x for _, x in items(get(data, "legs", "exclude")) if isinstance(x, str))
+    for i, shock in items(data.get("shocks")):
+        if not isinstance(shock, Mapping):
+            continue
         base = ("shocks", i)
-        ent = getattr(s, "entity", None)
-        if ent:
-            entity(base + ("entity",), ent, inside=True)
-        for k, eid in enumerate(getattr(s, "entities", None) or []):
-            entity(base + ("entities", k), eid, inside=True)
-        if getattr(s, "deal", None):
-            ok = deal(base + ("deal",), s.deal)  # type: ignore[attr-defined]
-            if ok:
-                problems.extend(_deal_fits(scenario, base + ("deal",), s,
-                                           deals.loc[s.deal]))  # type: ignore[attr-defined]
-        for k, did in enumerate(getattr(s, "deals", None) or []):
-            deal(base + ("deals", k), did)
-    mc = scenario.monte_carlo
-    for did in mc.ranges:
+        entity((*base, "entity"), shock.get("entity"), inside=True)
+        for k, eid in items(shock.get("entities")):
+            entity((*base, "entities", k), eid, inside=True)
+        did = shock.get("deal")
+        if deal((*base, "deal"), did):
+            row = deals.loc[did]
+            kind, status = row["kind"], row["status"]
+            if shock.get("type") == "backstop" and kind != "capacity_backstop":
+                problem((*base, "deal"), f"{did} is a {kind}, not a capacity_backstop")
+            if shock.get("type") == "conditional" and \
+                    status not in ("conditional", "superseded") and did not in include:
+                problem((*base, "deal"), f"{did} has status {status!r}; a conditional shock "
+                        "needs a conditional or superseded leg (or one listed in legs.include "
+                        "or legs.exclude)", "warning")
+        for k, d in items(shock.get("deals")):
+            deal((*base, "deals", k), d)
+    ranges = get(data, "monte_carlo", "ranges")
+    for did in ranges if isinstance(ranges, Mapping) else ():
         deal(("monte_carlo", "ranges", did), did)
-    if mc.conditional is not None:
-        for did in mc.conditional.deals:
-            deal(("monte_carlo", "conditional", "deals", did), did)
+    cond = get(data, "monte_carlo", "conditional", "deals")
+    for did in cond if isinstance(cond, Mapping) else ():
+        deal(("monte_carlo", "conditional", "deals", did), did)
     hist = getattr(net, "history", None)
     known = set(hist["id"]) if hist is not None and len(hist) else set()
-    for k, hid in enumerate(scenario.compare):
-        if hid not in known:
+    for k, hid in items(data.get("compare")):
+        if isinstance(hid, str) and hid not in known:
             close = difflib.get_close_matches(hid, sorted(known), n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(scenario.problem(("compare", k),
-                                             f"unknown history figure {hid!r}{hint}"))
+            problem(("compare", k), f"unknown history figure {hid!r}{hint}")
     return problems
-
-
-def _deal_fits(scenario: Scenario, path: tuple, shock: Any, row: Any) -> list[Problem]:
-    out = []
-    kind, status = row["kind"], row["status"]
-    if shock.type == "backstop" and kind != "capacity_backstop":
-        out.append(scenario.problem(path, f"{row.name} is a {kind}, not a capacity_backstop"))
-    if shock.type == "conditional" and status not in ("conditional", "superseded") \
-            and row.name not in set(scenario.legs.include) | set(scenario.legs.exclude):
-        out.append(scenario.problem(
-            path, f"{row.name} has status {status!r}; a conditional shock needs a conditional "
-            "or superseded leg (or one listed in legs.include or legs.exclude)", "warning"))
-    return out
 
 
 def _assert_vocab() -> None:  # pragma: no cover - import-time consistency check

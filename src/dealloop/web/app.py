@@ -408,7 +408,8 @@ def _filter_network(b: dict[str, Any], status: Sequence[str] | None, kind: Seque
     leg_ids = {x["id"] for x in legs}
     loops = [lp for lp in b["loops"]["loops"]
              if all(any(x in leg_ids for x in hop["legs"]) for hop in lp["hops"])]
-    used = {s for x in legs for s in x["sources"]} | {s for e in entities for s in e["sources"]}
+    used = {s for x in legs for s in x["sources"]} | {s for e in entities for s in e["sources"]} \
+        | {s for e in entities for f in e["headline"].values() for s in f["sources"]}
     return {
         "dataset": b["dataset"],
         "filters": {"status": list(status or []), "kind": list(kind or []),
@@ -604,11 +605,8 @@ def _api(app: FastAPI, state: _State) -> None:
                                      "installation") from None
         sc, meta = _run(name, req)
         t = time.perf_counter()
-        try:
-            result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed,
-                                       scheduler="synchronous")
-        except TypeError:
-            result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed)
+        try:  # in this process: a request never starts a cluster
+            result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed, workers=0)
         except ValueError as exc:
             raise HTTPException(422, str(exc).splitlines()[0]) from None
         return {**meta, "draws": req.draws, "seed": req.seed,
@@ -664,7 +662,7 @@ def _pages(app: FastAPI, state: _State) -> None:
         if name not in state.scenarios:
             raise _not_found("scenario", name, state.scenarios)
         return page("scenario.html.j2", title=f"Scenario {name}", api=f"/api/scenarios/{name}",
-                    page_id="scenario", nav="scenarios", name=name)
+                    page_id="scenario", nav="scenarios", name=name, max_draws=MAX_DRAWS)
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -418,7 +418,6 @@
         hl[k].figure ? h('span', { class: 'dl-muted' }, ' (' + hl[k].figure + ')') : null]];
     });
     if (figRows.length) append(el, kv(figRows));
-    if (e.notes) append(el, h('p', { class: 'dl-notes' }, e.notes));
 
     var loops = ctx.loopsByFirm[id] || [];
     append(el, h('h4', null, 'Loops through ' + e.name + ' (' + loops.length + ')'));
@@ -440,6 +439,7 @@
       })));
     }
 
+    if (e.notes) append(el, h('p', { class: 'dl-notes' }, e.notes));
     var legs = (ctx.b.legs || []).filter(function (l) { return l.payer === id || l.payee === id; });
     append(el, h('h4', null, 'Legs (' + legs.length + ')'));
     append(el, h('table', { class: 'dl-table dl-compact' },
@@ -783,6 +783,7 @@
       marker: { color: opts.colours || '#2563eb' },
       hovertemplate: opts.hover || '%{' + (opts.horizontal ? 'y' : 'x') + '}: %{' + (opts.horizontal ? 'x' : 'y') + ':,.1f}<extra></extra>'
     }], {
+      width: el.clientWidth || undefined,
       margin: { l: opts.horizontal ? 150 : 50, r: 10, t: opts.title ? 30 : 10, b: opts.horizontal ? 40 : 80 },
       height: opts.height || 300, title: opts.title ? { text: plotlyText(opts.title), font: { size: 13 } } : undefined,
       xaxis: { title: opts.horizontal ? { text: plotlyText(opts.unit || '') } : undefined, automargin: true },
@@ -803,6 +804,23 @@
     return sortableTable(columns, rows, Object.assign({ compact: true }, opts || {}));
   }
 
+  function comparisonChart(cd, money) {
+    var labels = [], values = [], colours = [];
+    money.forEach(function (c, i) {
+      if (i === 0) { labels.push('This scenario'); values.push(Math.max(c.ours, 1e-3)); colours.push('#ea580c'); }
+      labels.push(c.label + (c.value < 0 ? ' (a loss)' : '')); values.push(Math.abs(c.value)); colours.push('#64748b');
+    });
+    Plotly.react(cd, [{
+      type: 'bar', orientation: 'h', x: values, y: labels.map(plotlyText), marker: { color: colours },
+      hovertemplate: '%{y}: $%{x:,.1f}bn<extra></extra>'
+    }], {
+      width: cd.clientWidth || undefined,
+      margin: { l: 260, r: 10, t: 30, b: 40 }, height: 90 + 30 * labels.length, font: { size: 11 },
+      title: { text: 'Against history (log scale, USD bn)', font: { size: 13 } },
+      xaxis: { type: 'log', automargin: true }, yaxis: { automargin: true, autorange: 'reversed' }
+    }, PLOTLY_CONFIG);
+  }
+
   /** One stress run (StressResult.to_dict()): headline figures, default waves, losses by firm,
    * unpaid claims, backstops, the evidence band and the comparison with history. */
   function stressResult(el, ctx, entry) {
@@ -813,7 +831,8 @@
     var unpaid = r.unpaid || [];
     var backs = r.backstops || [];
     append(el, h('h3', null, entry.title || entry.name || r.scenario || 'Scenario'));
-    if (entry.question || r.question) append(el, h('p', { class: 'dl-question' }, entry.question || r.question));
+    var question = 'question' in entry ? entry.question : r.question;
+    if (question) append(el, h('p', { class: 'dl-question' }, question));
     if (entry.notes) append(el, h('p', { class: 'dl-help' }, entry.notes));
     var shockLegs = {};
     unpaid.forEach(function (u) { splitIds(u.deals).forEach(function (x) { shockLegs[x] = 1; }); });
@@ -860,6 +879,7 @@
       })) : null));
 
     var grid = h('div', { class: 'dl-chart-grid' });
+    var charts = [];
     append(el, grid);
     // losses by firm
     var losers = firms.filter(function (f) { return (f.market_value_lost || 0) > 0.005; })
@@ -867,10 +887,10 @@
     if (losers.length) {
       var ld = h('div', { class: 'dl-chart', dataset: { chart: 'losses' } });
       append(grid, ld);
-      bar(ld, losers.map(function (f) { return shortName(name(ctx, f.firm)); }), losers.map(function (f) { return f.market_value_lost; }), {
+      charts.push(function () { bar(ld, losers.map(function (f) { return shortName(name(ctx, f.firm)); }), losers.map(function (f) { return f.market_value_lost; }), {
         horizontal: true, title: 'Market value lost, largest', unit: 'USD bn',
         colours: losers.map(function (f) { return f.defaulted ? '#dc2626' : '#ea580c'; }), height: 70 + 24 * losers.length
-      });
+      }); });
     }
     // comparison with history
     var cmp = (r.comparison || []).filter(function (c) { return typeof c.value === 'number'; });
@@ -878,20 +898,9 @@
     if (money.length) {
       var cd = h('div', { class: 'dl-chart', dataset: { chart: 'comparison' } });
       append(grid, cd);
-      var labels = [], values = [], colours = [];
-      money.forEach(function (c, i) {
-        if (i === 0) { labels.push('This scenario'); values.push(Math.max(c.ours, 1e-3)); colours.push('#ea580c'); }
-        labels.push(c.label + (c.value < 0 ? ' (a loss)' : '')); values.push(Math.abs(c.value)); colours.push('#64748b');
-      });
-      Plotly.react(cd, [{
-        type: 'bar', orientation: 'h', x: values, y: labels.map(plotlyText), marker: { color: colours },
-        hovertemplate: '%{y}: $%{x:,.1f}bn<extra></extra>'
-      }], {
-        margin: { l: 260, r: 10, t: 30, b: 40 }, height: 90 + 30 * labels.length, font: { size: 11 },
-        title: { text: 'Against history (log scale, USD bn)', font: { size: 13 } },
-        xaxis: { type: 'log', automargin: true }, yaxis: { automargin: true, autorange: 'reversed' }
-      }, PLOTLY_CONFIG);
+      charts.push(function () { comparisonChart(cd, money); });
     }
+    charts.forEach(function (draw) { draw(); });
     if (cmp.length) {
       append(el, h('h4', null, 'Next to the dot-com bust and retirement savings'));
       append(el, simpleTable([

@@ -188,20 +188,44 @@
 
     function say(text) { D.clear(status); D.append(status, text); }
 
-    function run() {
+    function changed() {
       var params = {};
       (spec.parameters || []).forEach(function (p) {
         var input = form.elements[p.key];
         var v = p.type === 'bool' ? input.checked : parseFloat(input.value);
         if (v !== p.value) params[p.key] = v;
       });
+      return params;
+    }
+
+    function simulate() {
+      var simStatus = document.getElementById('sim-status');
+      var out = document.getElementById('simulation');
+      var t0 = performance.now();
+      D.clear(simStatus);
+      D.append(simStatus, 'drawing\u2026');
+      var payload = { parameters: changed(), draws: parseInt(form.elements.draws.value, 10),
+        seed: parseInt(form.elements.seed.value, 10) };
+      return postJSON('/api/scenarios/' + encodeURIComponent(name) + '/simulate', payload)
+        .then(function (res) {
+          showError('sim-error', null);
+          simulationResult(out, ctx, res);
+          D.clear(simStatus);
+          D.append(simStatus, res.draws + ' draws in ' + ((performance.now() - t0) / 1000).toFixed(2) + ' s');
+          out.dataset.runs = String((parseInt(out.dataset.runs || '0', 10)) + 1);
+        })
+        .catch(function (err) { D.clear(simStatus); showError('sim-error', err); });
+    }
+
+    function run() {
+      var params = changed();
       var t0 = performance.now();
       say('running\u2026');
       body.dataset.running = '1';
       return postJSON('/api/scenarios/' + encodeURIComponent(name) + '/run', { parameters: params, band: form.elements.band.checked })
         .then(function (res) {
           showError('run-error', null);
-          D.stressResult(resultEl, ctx, { name: name, title: 'Result', headlines: spec.headlines, result: res.result });
+          D.stressResult(resultEl, ctx, { name: name, title: 'Result', question: null, headlines: spec.headlines, result: res.result });
           say('done in ' + ((performance.now() - t0) / 1000).toFixed(2) + ' s (engine ' + res.elapsed_s.toFixed(2) + ' s)');
           resultEl.dataset.runs = String((parseInt(resultEl.dataset.runs || '0', 10)) + 1);
           body.dataset.running = '';
@@ -229,6 +253,7 @@
         D.append(sliders, D.h('label', null, p.label, ': ', out), input);
       });
       form.addEventListener('submit', function (ev) { ev.preventDefault(); run(); });
+      document.getElementById('simulate').addEventListener('click', simulate);
       document.getElementById('reset-sliders').addEventListener('click', function () {
         spec.parameters.forEach(function (p) {
           if (p.type === 'bool') { form.elements[p.key].checked = p.value; return; }
@@ -236,10 +261,51 @@
           form.elements[p.key].dispatchEvent(new Event('input'));
         });
       });
-      window.dealloop = { spec: spec, ctx: ctx, run: run };
+      window.dealloop = { spec: spec, ctx: ctx, run: run, simulate: simulate };
       body.dataset.ready = '1';
       return run();
     }).catch(function (err) { showError('run-error', err); });
+  }
+
+  /** A Monte Carlo run (SimulationResult.to_dict()): headline distributions, firms most
+   * likely to default, and the inputs that drive the variance. */
+  function simulationResult(el, ctx, res) {
+    D.clear(el);
+    var r = res.result || {};
+    var labels = {};
+    ((window.dealloop && window.dealloop.spec && window.dealloop.spec.headlines) || []).forEach(function (hd) { labels[hd.key] = hd; });
+    D.append(el, D.h('h3', null, 'Monte Carlo: ' + r.draws + ' draws, seed ' + r.seed));
+    var unit = function (m) { return (labels[m] || {}).unit === 'count' ? 'count' : 'USD bn'; };
+    var q = function (key) {
+      return { key: key, label: key === 'q50' ? 'median' : key.replace('q', '') + '%', numeric: true,
+        cell: function (row) { return D.fmtValue(row[key], unit(row.metric)); } };
+    };
+    D.append(el, D.h('div', { class: 'dl-table-wrap' }, D.h('table', { class: 'dl-table dl-compact', id: 'sim-system' },
+      D.h('thead', null, D.h('tr', null, ['Figure', 'mean', '5%', 'median', '95%', '99%', 'P(> 0)'].map(function (t) { return D.h('th', null, t); }))),
+      D.h('tbody', null, (r.system || []).map(function (row) {
+        var u = unit(row.metric);
+        return D.h('tr', null, D.h('td', null, (labels[row.metric] || {}).label || D.humanise(row.metric)),
+          ['mean', 'q05', 'q50', 'q95', 'q99'].map(function (k) { return D.h('td', { class: 'dl-n' }, D.fmtValue(row[k], u)); }),
+          D.h('td', { class: 'dl-n' }, D.fmtValue(row.p_positive, 'fraction')));
+      })))));
+    var firms = (r.firms || []).filter(function (f) { return f.pd > 0 || f.loss_mean > 0.005; })
+      .sort(function (a, b) { return (b.pd - a.pd) || (b.loss_mean - a.loss_mean); }).slice(0, 12);
+    if (firms.length) {
+      D.append(el, D.h('h4', null, 'Firms most at risk'), D.h('table', { class: 'dl-table dl-compact', id: 'sim-firms' },
+        D.h('thead', null, D.h('tr', null, ['Firm', 'P(default)', 'new', 'mean loss', '95% loss', '99% loss'].map(function (t) { return D.h('th', null, t); }))),
+        D.h('tbody', null, firms.map(function (f) {
+          return D.h('tr', null, D.h('td', null, D.name(ctx, f.firm)),
+            D.h('td', { class: 'dl-n' }, D.fmtValue(f.pd, 'fraction')), D.h('td', { class: 'dl-n' }, D.fmtValue(f.pd_new, 'fraction')),
+            D.h('td', { class: 'dl-n' }, D.fmtMoney(f.loss_mean)), D.h('td', { class: 'dl-n' }, D.fmtMoney(f.loss_q95)),
+            D.h('td', { class: 'dl-n' }, D.fmtMoney(f.loss_q99)));
+        }))));
+    }
+    var drivers = (r.drivers || []).slice(0, 8);
+    if (drivers.length) {
+      D.append(el, D.h('h4', null, 'What drives the spread'), D.h('ul', null, drivers.map(function (d) {
+        return D.h('li', null, d.input + ' \u2192 ' + ((labels[d.target] || {}).label || D.humanise(d.target)) + ': ' + D.fmtValue(d.share, 'fraction') + ' of the variance');
+      })));
+    }
   }
 
   document.addEventListener('keydown', function (ev) {

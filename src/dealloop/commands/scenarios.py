@@ -1,0 +1,354 @@
+"""Stress tests and Monte Carlo runs: ``dealloop stress``, ``simulate`` and ``scenarios``.
+
+A SCENARIO argument is a YAML file or the name of a shipped scenario (``dealloop
+scenarios`` lists them). A scenario that names an unknown entity, deal or key, or a value out
+of range, is refused with every problem on stderr as ``file:line: key: message`` and exit
+code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..cli import DataOpt, JsonOpt, _console, _err, _print_json, app
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
+                        show_default=False),
+]
+
+
+def _problems_exit(exc: Any) -> None:
+    for p in exc.problems:
+        _err(str(p))
+    n = len(exc.problems)
+    _err(f"{n} problem{'s' if n != 1 else ''}; nothing was run")
+    raise typer.Exit(1)
+
+
+def _prepare(scenario: str, data: Path | None) -> tuple[Any, Any]:
+    from ..data.load import load as load_net
+    from ..data.problems import DataError
+    from ..scenarios.runner import prepare
+
+    try:
+        net = load_net(data) if data is not None else None
+        return prepare(scenario, net)
+    except DataError as exc:
+        _problems_exit(exc)
+    raise AssertionError  # pragma: no cover
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def _value(v: float, unit: str) -> str:
+    if unit == "fraction":
+        return f"{v:+.1%}"
+    if unit == "usd_bn":
+        return f"{v:,.1f} bn"
+    return f"{v:,.4g} {unit}"
+
+
+def _rich_table(title: str, columns: list[str], rows: list[list[Any]], *,
+                right: set[int] | None = None, caption: str | None = None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    right = right if right is not None else set(range(1, len(columns)))
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="right" if i in right else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*[_fmt(v) for v in r])
+    return t
+
+
+# ---------------------------------------------------------------------------------- scenarios
+@app.command("scenarios")
+def scenarios_cmd(json_out: JsonOpt = False) -> None:
+    """List the shipped scenarios and the question each answers.
+
+    Copy one (its path is shown) and edit it: every assumption is in the file.
+    """
+    from ..scenarios import library
+
+    qs = library.questions()
+    if json_out:
+        _print_json([{"name": n, "question": q, "path": str(library.path(n))}
+                     for n, q in qs.items()])
+        return
+    con = _console()
+    con.print(_rich_table("Shipped scenarios (dealloop stress NAME)", ["name", "question"],
+                          [[n, q] for n, q in qs.items()], right=set()))
+    con.print(f"files: {library.path(next(iter(qs))).parent}" if qs else "none")
+
+
+# ---------------------------------------------------------------------------------- stress
+@app.command()
+def stress(
+    scenario: ScenarioArg,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+    explain: Annotated[str | None, typer.Option(
+        "--explain", metavar="FIRM",
+        help="Print FIRM's balance sheet as built, line by line, with the deal and figure ids "
+             "behind each line.")] = None,
+    band: Annotated[bool, typer.Option(
+        "--band/--no-band", help="Also run on A, A+B and all legs, with and without derived "
+                                 "legs, and show the figures side by side.")] = True,
+    rank_legs: Annotated[int, typer.Option(
+        "--rank-legs", metavar="N", min=0,
+        help="Remove each leg in turn, rerun, and show the N legs that change the market "
+             "value lost the most (0: skip).")] = 0,
+) -> None:
+    """Run a stress scenario: who fails, in which wave, who loses how much, next to the
+    dot-com bust.
+
+    Per firm: default and wave, equity and market value before and after, what it fails to
+    pay to whom; for the system: defaults, payment shortfall, deadweight loss, market value
+    lost and the part of it double-counted through stakes, as a band across evidence grades.
+    """
+    from ..data.problems import DataError
+    from ..scenarios.removal import sensitivity
+    from ..scenarios.runner import run
+
+    sc, net = _prepare(scenario, data)
+    if explain is not None and explain not in set(net.entities["id"]):
+        import difflib
+
+        close = difflib.get_close_matches(explain, list(net.entities["id"]), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        _err(f"Error: --explain: unknown entity {explain!r}{hint}")
+        raise typer.Exit(1)
+    try:
+        res = run(sc, net, band=band)
+        ranked = sensitivity(sc, net) if rank_legs else None
+    except DataError as exc:
+        _problems_exit(exc)
+        return
+    lines = None
+    if explain is not None:
+        if explain not in res.balance.firms:
+            _err(f"Error: --explain: {explain!r} is outside the network in this scenario "
+                 "(its kind is in mapping.outside_kinds)")
+            raise typer.Exit(1)
+        lines = res.explain(explain)
+    if json_out:
+        out = res.to_dict()
+        if lines is not None:
+            from ..scenarios.results import json_safe
+
+            out["explain"] = {"firm": explain, "lines": json_safe(lines)}
+        if ranked is not None:
+            out["legs"] = ranked.to_dict()["legs"][:rank_legs]
+        _print_json(out)
+        return
+    con = _console()
+    _print_stress(con, res)
+    if ranked is not None:
+        _print_ranked(con, ranked, rank_legs)
+    if lines is not None:
+        _print_explain(con, explain, lines)
+
+
+def _print_stress(con: Any, res: Any) -> None:
+    from ..scenarios.results import HEADLINES
+
+    s = res.system
+    con.print(f"[bold]{res.scenario}[/bold] ({res.dataset}, {res.horizon[0]} to "
+              f"{res.horizon[1]})")
+    con.print(res.question)
+    f = res.firms
+    hit = f[f["defaulted"] | (f["equity_loss"].abs() > 0.05)
+            | (f["market_value_lost"].abs() > 0.05) | (f["not_received"].abs() > 0.05)]
+    hit = hit.sort_values(["wave", "market_value_lost"], ascending=[True, False])
+    hit = hit.assign(_w=hit["wave"].where(hit["wave"] > 0, 10**6)).sort_values(
+        ["_w", "market_value_lost"], ascending=[True, False])
+    rows = [[firm, int(r.wave) if r.defaulted else "", r.equity_before, r.equity_after,
+             r.market_value_before, r.market_value_after, r.unpaid, r.not_received,
+             r.new_money_after - r.new_money]
+            for firm, r in hit.iterrows()]
+    con.print(_rich_table(
+        "Firms hit (USD bn; equity = book net worth over the horizon)",
+        ["firm", "wave", "equity before", "after", "market value before", "after",
+         "fails to pay", "not paid to it", "extra new money"], rows,
+        caption=f"{int(s['defaults'])} new default(s) in {int(s['rounds'])} round(s); "
+                f"{int(s['baseline_defaults'])} default(s) before the shock"))
+    if len(res.unpaid):
+        con.print(_rich_table(
+            "What defaulters fail to pay, to whom (USD bn)",
+            ["debtor", "creditor", "deals", "owed", "paid", "shortfall"],
+            [[r.debtor, r.creditor, r.deals, r.owed, r.paid, r.shortfall]
+             for r in res.unpaid.head(25).itertuples()], right={3, 4, 5}))
+    if len(res.backstops):
+        con.print(_rich_table("Backstops triggered (USD bn)",
+                              ["deal", "backstopper", "beneficiary", "owed", "paid"],
+                              [list(r)[1:] for r in res.backstops.itertuples()],
+                              right={3, 4}))
+    if res.bands:
+        labels = [lab for lab, _ in res.bands[0].values]
+        rows = [[b.label] + [v for _, v in b.values] for b in res.bands]
+        con.print(_rich_table(
+            "System, by evidence behind the legs (USD bn; changes caused by the scenario)",
+            ["figure", *labels], rows,
+            caption="A = primary documents or two independent reports; B = one original "
+                    "report; C = a single weak source. A figure that moves across the "
+                    "columns rests on weaker evidence."))
+    else:
+        rows = [[lab, s[k]] for k, (lab, _) in HEADLINES.items()]
+        con.print(_rich_table("System (USD bn; changes caused by the scenario)",
+                              ["figure", "value"], rows))
+    if len(res.comparison):
+        rows = []
+        for r in res.comparison.itertuples():
+            how = {"ratio": "ours / reference", "share": "ours as a share",
+                   "context": "for context"}.get(r.how, r.how)
+            comp = "" if r.comparison is None or (isinstance(r.comparison, float)
+                                                  and math.isnan(r.comparison)) \
+                else f"{r.comparison:.1%}"
+            rows.append([r.label, _value(r.value, r.unit), f"{r.id} ({r.sources})",
+                         "" if r.ours is None or (isinstance(r.ours, float)
+                                                  and math.isnan(r.ours))
+                         else _value(r.ours, r.unit), comp, how])
+        con.print(_rich_table(
+            "Against history (reference figures from the dataset's history.csv)",
+            ["reference", "value", "id (sources)", "ours", "comparison", ""], rows,
+            right={3, 4}))
+    for name, frame in res.models.items():
+        if "defaulted" in frame.columns and "engine_defaulted" in frame.columns:
+            d1 = sorted(frame.index[frame["defaulted"]])
+            d2 = sorted(frame.index[frame["engine_defaulted"]])
+            con.print(f"[dim]{name}: defaults {', '.join(d1) or 'none'} "
+                      f"(all layers: {', '.join(d2) or 'none'})[/dim]")
+        elif name.startswith("debtrank"):
+            con.print(f"[dim]{name}[/dim]")
+        elif name.startswith("cross_holdings"):
+            b, a = frame.loc["before", "double_count"], frame.loc["after", "double_count"]
+            con.print(f"[dim]{name}: {b:,.1f} before, {a:,.1f} after[/dim]")
+    if res.notes:
+        con.print(f"[dim]{len(res.notes)} note(s): " + "; ".join(res.notes[:5])
+                  + ("; ..." if len(res.notes) > 5 else "") + "[/dim]")
+
+
+def _print_ranked(con: Any, ranked: Any, top: int) -> None:
+    t = ranked.table.head(top)
+    rows = [[r.deal, f"{r.payer} -> {r.payee}", r.kind, r.evidence, r.value,
+             r.delta_market_value_lost_net, r.delta_payment_shortfall, r.delta_defaults]
+            for r in t.itertuples()]
+    con.print(_rich_table(
+        "Remove a leg and rerun: legs that carry the risk (change without the leg, USD bn)",
+        ["deal", "who", "kind", "evidence", "amount", "market value lost", "shortfall",
+         "defaults"], rows, right={4, 5, 6, 7}))
+
+
+def _print_explain(con: Any, firm: str, lines: Any) -> None:
+    rows = [[r.side, r.item, r.counterparty or "", r.amount, r.deals, r.figures, r.note]
+            for r in lines.itertuples()]
+    con.print(_rich_table(f"Balance sheet of {firm} as built (USD bn, inside the horizon)",
+                          ["side", "item", "counterparty", "amount", "deals", "figures",
+                           "how"], rows, right={3}))
+
+
+# ---------------------------------------------------------------------------------- simulate
+@app.command()
+def simulate(
+    scenario: ScenarioArg,
+    draws: Annotated[int | None, typer.Option("--draws", "-n", min=1,
+                                              help="Number of draws (default: the "
+                                                   "scenario's).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0,
+                                             help="Seed (default: the scenario's).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=0,
+        help="Dask LocalCluster worker processes (0: run in this process; default: one per "
+             "CPU when there is more than one chunk).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="ADDRESS",
+        help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786).")] = None,
+    chunk: Annotated[int | None, typer.Option(
+        "--chunk", min=1, help="Draws per batched call and Dask task (results depend on the "
+                               "seed and this, never on the workers).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the full result as JSON to this file.")] = None,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Monte Carlo: draw the uncertain inputs (conditional deals, ranged amounts, shock
+    sizes) and report distributions per firm and for the system, and which inputs drive
+    the variance."""
+    from ..data.problems import DataError
+    from ..data.write import atomic_write_text
+    from ..scenarios.montecarlo import simulate as run_mc
+
+    if workers is not None and scheduler is not None:
+        _err("Error: give --workers or --scheduler, not both")
+        raise typer.Exit(2)
+    sc, net = _prepare(scenario, data)
+    try:
+        res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
+                     chunk=chunk, progress=sys.stderr.isatty() and not json_out)
+    except DataError as exc:
+        _problems_exit(exc)
+        return
+    except OSError as exc:  # e.g. the scheduler cannot be reached
+        _err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
+        raise typer.Exit(1) from None
+    out = res.to_dict()
+    if output is not None:
+        try:
+            atomic_write_text(output, json.dumps(out, indent=2, allow_nan=False) + "\n")
+        except OSError as exc:
+            _err(f"Error: cannot write {output}: {exc.strerror or exc}")
+            raise typer.Exit(1) from None
+    if json_out:
+        _print_json(out)
+        return
+    con = _console()
+    con.print(f"[bold]{res.scenario}[/bold]: {res.draws:,} draws, seed {res.seed}, chunks of "
+              f"{res.chunk:,}, {res.scheduler}, {res.elapsed:.1f} s")
+    f = res.firms
+    f = f[(f["pd"] > 0) | (f["loss_mean"] > 0.005) | (f["mv_lost_mean"] > 0.005)]
+    f = f.sort_values(["pd", "mv_lost_mean"], ascending=False).head(20)
+    con.print(_rich_table(
+        "Per firm (probability of default; book equity lost, USD bn)",
+        ["firm", "P(default)", "P(new default)", "mean loss", "median", "95%", "99%",
+         "market value lost, mean"],
+        [[i, f"{r.pd:.1%}", f"{r.pd_new:.1%}", r.loss_mean, r.loss_q50, r.loss_q95,
+          r.loss_q99, r.mv_lost_mean] for i, r in f.iterrows()]))
+    from ..scenarios.results import HEADLINES
+
+    s = res.system
+    con.print(_rich_table(
+        "System (USD bn; changes caused by the scenario, over all draws)",
+        ["figure", "mean", "5%", "median", "95%", "99%", "max", "P(> 0)"],
+        [[HEADLINES[m][0], r["mean"], r["q05"], r["q50"], r["q95"], r["q99"], r["max"],
+          f"{r['p_positive']:.1%}"] for m, r in s.iterrows()]))
+    d = res.drivers
+    d = d[d["target"].isin(["payment_shortfall", "market_value_lost_net", "defaults"])]
+    if len(d):
+        con.print(_rich_table(
+            "What drives the variance (share = squared correlation with the figure)",
+            ["input", "figure", "correlation", "share"],
+            [[r.input, r.target, f"{r.correlation:+.2f}", f"{r.share:.0%}"]
+             for r in d.head(12).itertuples()]))
+    for note in res.notes:
+        con.print(f"[dim]{note}[/dim]")
+    if output is not None:
+        con.print(f"wrote {output}")
