@@ -44,13 +44,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from _synth import chung_lu_network, shock_outside_assets  # noqa: E402
-
 from dealloop.contagion import (  # noqa: E402
     _kernels,
     debtrank,
     eisenberg_noe,
 )
+from dealloop.synth import chung_lu_network, shock_outside_assets  # noqa: E402
 
 TOL = 1e-12
 

@@ -16,7 +16,7 @@ import sys
 import time
 
 
-def _median_time(fn, repeat: int) -> float:  # noqa: ANN001
+def _median_time(fn, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

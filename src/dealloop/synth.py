@@ -5,14 +5,20 @@ of counterparties is proportional to its size, about ``mean_degree`` edges per f
 outputs share that sampler:
 
 * :func:`chung_lu_edges`: raw ``(src, dst, amount)`` arrays;
+* :func:`chung_lu_network`: a liability network ``L`` (``L[i, j]`` = what i owes j, as
+  :func:`dealloop.contagion.eisenberg_noe` reads it) with balance sheets that start solvent,
+  and :func:`shock_outside_assets` to hit it (the contagion benchmarks use both);
 * :func:`synthetic_dataset`: a valid dealloop dataset (entities, deals, sources frames) that
   ``dealloop synth`` writes to a folder and every other command can read.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from .data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE
 
@@ -39,13 +45,86 @@ def chung_lu_edges(
     size = rng.pareto(pareto_shape, n) + 1.0
     weight = np.minimum(size, np.sqrt(size.sum() * mean_degree))  # hubs stay below degree n
     prob = weight / weight.sum()
-    m = int(round(mean_degree * n))
+    m = round(mean_degree * n)
     src = rng.choice(n, size=m, p=prob).astype(np.int32)
     dst = rng.choice(n, size=m, p=prob).astype(np.int32)
     keep = src != dst
     src, dst = src[keep], dst[keep]
     amount = rng.lognormal(0.0, 1.0, src.shape[0]) * np.sqrt(size[src] * size[dst])
     return src, dst, amount, size
+
+
+@dataclass(frozen=True)
+class SynthNetwork:
+    """A synthetic liability network whose balance sheets start solvent."""
+
+    L: sp.csr_array
+    """``L[i, j]`` = what i owes j (CSR, float64, zero diagonal)."""
+    e: np.ndarray
+    """Outside assets before any shock, shape ``(N,)``."""
+    external_liabilities: np.ndarray
+    """Debt owed to creditors outside the network, pari passu with ``L``."""
+    size: np.ndarray
+    """Pareto firm sizes (the Chung–Lu weights)."""
+
+    @property
+    def n(self) -> int:
+        return int(self.e.shape[0])
+
+
+def chung_lu_network(
+    n: int,
+    *,
+    mean_degree: float = 10.0,
+    pareto_shape: float = 1.5,
+    external_share: float = 0.3,
+    buffer: tuple[float, float] = (0.02, 0.10),
+    seed: int = 0,
+) -> SynthNetwork:
+    """A heavy-tailed liability network with ~``mean_degree`` liabilities per firm.
+
+    Outside debt is a uniform fraction in ``[0, 2 * external_share]`` of each firm's network
+    debt; outside assets are set so that equity is a fraction in ``buffer`` of total assets.
+
+    Examples
+    --------
+    >>> from dealloop.contagion import eisenberg_noe
+    >>> net = chung_lu_network(200, seed=3)
+    >>> clearing = eisenberg_noe(net.L, net.e, external_liabilities=net.external_liabilities)
+    >>> int(clearing.defaulted.sum())  # everyone starts solvent
+    0
+    """
+    rng = np.random.default_rng(seed)
+    debtor, creditor, amount, size = chung_lu_edges(
+        n, mean_degree=mean_degree, pareto_shape=pareto_shape, seed=rng)
+    liabilities = sp.coo_array((amount, (debtor, creditor)), shape=(n, n)).tocsr()
+    liabilities.sum_duplicates()
+    owed = np.asarray(liabilities.sum(axis=1)).ravel()
+    claims = np.asarray(liabilities.sum(axis=0)).ravel()
+    ext = owed * rng.uniform(0.0, 2.0 * external_share, n)
+    pbar = owed + ext
+    ratio = rng.uniform(buffer[0], buffer[1], n)
+    # equity = e + claims - pbar = ratio * (e + claims), solved for e
+    e = np.maximum((pbar - (1.0 - ratio) * claims) / (1.0 - ratio), 0.0)
+    e = np.maximum(e, ratio * (pbar + claims) + pbar - claims)
+    return SynthNetwork(L=liabilities, e=e, external_liabilities=ext, size=size)
+
+
+def shock_outside_assets(
+    net: SynthNetwork,
+    *,
+    scenarios: int | None = None,
+    hit_fraction: float = 0.1,
+    severity: tuple[float, float] = (0.2, 1.0),
+    seed: int = 1,
+) -> np.ndarray:
+    """Outside assets after a random shock: a random ``hit_fraction`` of firms loses a
+    uniform ``severity`` fraction of them. Shape ``(N,)``, or ``(scenarios, N)``."""
+    rng = np.random.default_rng(seed)
+    shape = (net.n,) if scenarios is None else (scenarios, net.n)
+    hit = rng.random(shape) < hit_fraction
+    loss = rng.uniform(severity[0], severity[1], shape)
+    return net.e * (1.0 - hit * loss)
 
 
 def synthetic_dataset(

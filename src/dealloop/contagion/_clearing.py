@@ -35,6 +35,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike
 
 from . import _kernels
 from ._validation import (
@@ -73,7 +74,7 @@ class LiabilityNetwork:
 
     @classmethod
     def build(
-        cls, L: Matrix, external_liabilities: object = None, *, name: str = "L"
+        cls, L: Matrix, external_liabilities: ArrayLike | None = None, *, name: str = "L"
     ) -> LiabilityNetwork:
         """Validate ``L`` (``L[i, j]`` = what i owes j) and precompute ``pbar`` and claims."""
         mat = check_matrix(L, name, values=not is_sparse(L))
@@ -481,11 +482,11 @@ def _picard_dispatch(
 
 def clear(
     L: Matrix,
-    e: object,
+    e: ArrayLike,
     *,
     alpha: float,
     beta: float,
-    external_liabilities: object,
+    external_liabilities: ArrayLike | None,
     which: str,
     method: str,
     tol: float,

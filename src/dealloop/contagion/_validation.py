@@ -8,10 +8,11 @@ float64 arrays of the right shape.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 __all__ = [
     "ConvergenceError",
@@ -27,7 +28,7 @@ __all__ = [
     "matrix_value_errors",
 ]
 
-Matrix = Any
+Matrix: TypeAlias = ArrayLike | sp.sparray | sp.spmatrix
 """A dense ``(N, N)`` array-like or a :mod:`scipy.sparse` matrix or array."""
 
 

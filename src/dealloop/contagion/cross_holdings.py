@@ -18,6 +18,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike
 
 from ._validation import Matrix, check_matrix, check_scenarios, check_vector, is_sparse
 from .results import CrossHoldings, EGJCascade
@@ -69,7 +70,7 @@ def _solve_batch(solve: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray) -> 
     return np.asarray(solve(np.ascontiguousarray(rhs.T))).reshape(rhs.T.shape).T.copy()
 
 
-def cross_holdings(C: Matrix, primitive: object) -> CrossHoldings:
+def cross_holdings(C: Matrix, primitive: ArrayLike) -> CrossHoldings:
     r"""Book values, market values and the double-counted value of equity cross-holdings.
 
     Parameters
@@ -162,10 +163,10 @@ def dependency_matrix(C: Matrix) -> np.ndarray:
 
 def egj_cascade(
     C: Matrix,
-    primitive: object,
+    primitive: ArrayLike,
     *,
-    thresholds: object,
-    failure_costs: object,
+    thresholds: ArrayLike,
+    failure_costs: ArrayLike,
 ) -> EGJCascade:
     r"""Elliott--Golub--Jackson failure cascade with thresholds and failure costs.
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components
 
 from . import _kernels
@@ -34,7 +35,7 @@ __all__ = ["debtrank", "leverage_matrix", "spectral_radius"]
 VARIANTS = ("battiston", "linear")
 
 
-def leverage_matrix(A: Matrix, equity: object) -> np.ndarray | sp.csr_array:
+def leverage_matrix(A: Matrix, equity: ArrayLike) -> np.ndarray | sp.csr_array:
     """``Lam[i, j] = A[i, j] / equity[i]``: i's relative loss per unit of j's distress.
 
     Examples
@@ -62,7 +63,7 @@ def _leverage(mat: np.ndarray | sp.csr_array, eq: np.ndarray) -> np.ndarray | sp
     return mat / eq[:, None]
 
 
-def _batch_size(shock: object) -> int:
+def _batch_size(shock: ArrayLike) -> int:
     shape = np.shape(shock)  # type: ignore[arg-type]
     return int(shape[0]) if len(shape) == 2 else 1
 
@@ -76,11 +77,11 @@ def _times_transpose(mat: np.ndarray | sp.csr_array, x: np.ndarray) -> np.ndarra
 
 def debtrank(
     A: Matrix,
-    equity: object,
-    shock: object,
+    equity: ArrayLike,
+    shock: ArrayLike,
     *,
     variant: str = "battiston",
-    weights: object = None,
+    weights: ArrayLike = None,
     tol: float = 1e-12,
     max_iter: int = 10_000,
     backend: str = "auto",

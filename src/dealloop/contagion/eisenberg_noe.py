@@ -8,6 +8,8 @@ no default costs (``alpha = beta = 1``), and both are solved by the shared engin
 
 from __future__ import annotations
 
+from numpy.typing import ArrayLike
+
 from ._validation import Matrix, check_choice
 from .results import Clearing
 from .rogers_veraart import _clear_checked
@@ -17,9 +19,9 @@ __all__ = ["eisenberg_noe"]
 
 def eisenberg_noe(
     L: Matrix,
-    e: object,
+    e: ArrayLike,
     *,
-    external_liabilities: object = None,
+    external_liabilities: ArrayLike | None = None,
     which: str = "greatest",
     method: str | None = None,
     tol: float = 1e-12,

@@ -9,6 +9,7 @@ firm pays exactly ``recovery`` of what it owes, whatever its assets.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._clearing import LiabilityNetwork, default_threshold
 from ._validation import Matrix, check_fraction, check_scenarios
@@ -19,11 +20,11 @@ __all__ = ["furfine"]
 
 def furfine(
     L: Matrix,
-    e: object,
+    e: ArrayLike,
     *,
     recovery: float = 0.0,
-    external_liabilities: object = None,
-    initial_defaults: object = None,
+    external_liabilities: ArrayLike | None = None,
+    initial_defaults: ArrayLike | None = None,
 ) -> FurfineResult:
     r"""Round-by-round default cascade with a fixed recovery rate.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from numpy.typing import ArrayLike
 
 from ._validation import Matrix, check_matrix, check_vector, is_sparse
 from .debtrank import spectral_radius
@@ -20,7 +21,9 @@ from .results import InputOutput
 __all__ = ["ghosh", "input_output", "leontief"]
 
 
-def _coefficients(Z: Matrix, x: object, *, by: str) -> tuple[np.ndarray | sp.csr_array, np.ndarray]:
+def _coefficients(
+    Z: Matrix, x: ArrayLike, *, by: str
+) -> tuple[np.ndarray | sp.csr_array, np.ndarray]:
     """``A = Z diag(1/x)`` (``by="column"``) or ``B = diag(1/x) Z`` (``by="row"``)."""
     mat = check_matrix(Z, "Z", zero_diagonal=False)
     out = check_vector(x, "x", mat.shape[0], nonnegative=True)
@@ -48,7 +51,7 @@ def _solve_left(coef: np.ndarray | sp.csr_array, rhs: np.ndarray) -> np.ndarray:
     return np.linalg.solve(np.eye(n) - coef, rhs.T).T
 
 
-def leontief(Z: Matrix, x: object, final_demand: object) -> np.ndarray:
+def leontief(Z: Matrix, x: ArrayLike, final_demand: ArrayLike) -> np.ndarray:
     r"""New total output for a new final demand, :math:`x' = (I - A)^{-1} f'`.
 
     Parameters
@@ -95,7 +98,7 @@ def leontief(Z: Matrix, x: object, final_demand: object) -> np.ndarray:
     return res if f.ndim == 2 else res[0]
 
 
-def ghosh(Z: Matrix, x: object, value_added: object) -> np.ndarray:
+def ghosh(Z: Matrix, x: ArrayLike, value_added: ArrayLike) -> np.ndarray:
     r"""Supply-side (Ghosh) output for new primary inputs, :math:`x'^\top = v'^\top G`.
 
     ``G = (I - B)^-1`` with allocation coefficients ``B = diag(x)^-1 Z`` (``B[i, j]`` = share
@@ -133,7 +136,7 @@ def ghosh(Z: Matrix, x: object, value_added: object) -> np.ndarray:
     return res if v.ndim == 2 else res[0]
 
 
-def input_output(Z: Matrix, x: object) -> InputOutput:
+def input_output(Z: Matrix, x: ArrayLike) -> InputOutput:
     r"""Leontief and Ghosh coefficients, inverses and multipliers (dense).
 
     Parameters

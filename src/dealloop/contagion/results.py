@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 __all__ = [
     "Clearing",
@@ -501,14 +502,14 @@ class InputOutput:
     def __post_init__(self) -> None:
         _freeze(self)
 
-    def new_output(self, final_demand: object) -> np.ndarray:
+    def new_output(self, final_demand: ArrayLike) -> np.ndarray:
         """Total output ``x = (I - A)^-1 f`` for final demand ``f`` ((N,) or (K, N))."""
         from ._validation import check_vector
 
         f = check_vector(final_demand, "final_demand", self.output.shape[0], allow_batch=True)
         return f @ self.leontief_inverse.T
 
-    def output_change(self, delta_final_demand: object) -> np.ndarray:
+    def output_change(self, delta_final_demand: ArrayLike) -> np.ndarray:
         """Change in each sector's output (= revenue) for a change in final demand."""
         return self.new_output(delta_final_demand)
 

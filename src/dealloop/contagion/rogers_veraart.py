@@ -8,6 +8,8 @@ jumps at the default boundary (cliff effects). Eisenberg--Noe is the case
 
 from __future__ import annotations
 
+from numpy.typing import ArrayLike
+
 from ._clearing import clear
 from ._kernels import BACKENDS
 from ._validation import (
@@ -26,11 +28,11 @@ METHODS = ("fictitious_default", "picard")
 
 def rogers_veraart(
     L: Matrix,
-    e: object,
+    e: ArrayLike,
     *,
     alpha: float,
     beta: float,
-    external_liabilities: object = None,
+    external_liabilities: ArrayLike | None = None,
     method: str = "fictitious_default",
     tol: float = 1e-12,
     max_iter: int = 10_000,
@@ -138,11 +140,11 @@ def rogers_veraart(
 
 def _clear_checked(
     L: Matrix,
-    e: object,
+    e: ArrayLike,
     *,
     alpha: float,
     beta: float,
-    external_liabilities: object,
+    external_liabilities: ArrayLike | None,
     which: str,
     method: str,
     tol: float,

@@ -38,6 +38,8 @@ SCHEMA = "dealloop.results/1"
 DEFAULT_HORIZON = (2026, 2030)
 #: Loops kept in the bundle (largest money first); the full count is reported beside them.
 MAX_LOOPS = 200
+#: Largest network drawn with a force layout; larger ones get a linear-time spiral.
+LAYOUT_FORCE_MAX = 400
 
 LAYER_OF_KIND = {
     "equity_investment": "equity",
@@ -347,6 +349,8 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     components stay near the rest) on the undirected graph of live legs weighted by the log of
     their money, then nodes pushed apart until none overlaps at its drawn size (the report's
     node diameter, 18-80 px, in an 800 x 640 px box). The same dataset always draws the same.
+    Networks of more than :data:`LAYOUT_FORCE_MAX` firms get a spiral, most connected firms
+    in the middle (a force layout grows with the square of the size).
     """
     import networkx as nx
     import numpy as np
@@ -365,6 +369,8 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     nodes = list(g)
     if len(nodes) < 2:
         return {str(n): [0.0, 0.0] for n in nodes}
+    if len(nodes) > LAYOUT_FORCE_MAX:
+        return _sunflower(g)
     pos = nx.forceatlas2_layout(g, seed=seed, max_iter=400, strong_gravity=True, gravity=0.6,
                                 scaling_ratio=6.0, weight="weight",
                                 node_size={n: 1.0 + 0.3 * g.degree(n) for n in nodes})
@@ -377,6 +383,19 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     xy /= np.abs(xy).max() or 1.0
     return {str(n): [round(float(x), 4), round(float(y), 4)] for n, (x, y) in zip(nodes, xy,
                                                                                  strict=True)}
+
+
+def _sunflower(g: Any) -> dict[str, list[float]]:
+    """Positions for large graphs: firms on a sunflower spiral, most connected at the centre.
+
+    Linear in the number of firms (a force layout is quadratic); deterministic.
+    """
+    order = sorted(g, key=lambda n: (-g.degree(n), str(n)))
+    golden = math.pi * (3 - math.sqrt(5))
+    scale = math.sqrt(len(order))
+    return {str(n): [round(math.sqrt(k + 0.5) / scale * math.cos(k * golden), 4),
+                     round(math.sqrt(k + 0.5) / scale * math.sin(k * golden), 4)]
+            for k, n in enumerate(order)}
 
 
 def _node_diameter(net: DealNetwork, entity_id: str) -> float:

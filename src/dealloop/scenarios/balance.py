@@ -16,7 +16,8 @@ Claims (one direction of money each; ``claims`` table)
     ==============  ==========================  ==============================================
     ``purchase``    customer -> supplier        compute, chip, revenue-share legs: the part of
                                                 the term inside the horizon (a contract with no
-                                                end date is spread over ``undated_term_years``)
+                                                end date gets the dataset's assumed term, or
+                                                ``undated_term_years``)
     ``equity``      investor -> investee        equity committed but not yet paid (the part
                                                 falling inside the horizon)
     ``funding``     lender -> borrower          a loan or bond drawn inside the horizon
@@ -261,9 +262,12 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             continue
         start = _date(rec["start"]) or _date(rec["announced"])
         end = _date(rec["end"], end=True)
-        if end is None and kind in RECURRING_KINDS and start is not None:
+        assumed = bool(rec.get("term_assumed", False))
+        if end is None and kind in RECURRING_KINDS and start is not None \
+                and m.undated_term_years is not None:
             term_end = start + dt.timedelta(days=m.undated_term_years * _DAYS_PER_YEAR - 1)
             share = _overlap(start, term_end, t0, t1)
+            assumed = True
         else:
             share = float(rec["horizon_share"])
         deal_rows.append({
@@ -273,6 +277,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             "high": float(high if not math.isnan(high) else value), "share": share,
             "base": base, "start": start, "end": end, "stake": rec["stake"],
             "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
+            "term_assumed": assumed,
         })
 
     # ------------------------------------------------------------------ claims and stakes
@@ -565,6 +570,8 @@ def _lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd
                 r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
                 else (), note=note)
         for r in st[st["holder"] == eid].itertuples(index=False):
+            if r.deal in by_id.index and not by_id.at[r.deal, "base"]:
+                continue  # a stake from a leg not counted (e.g. a conditional warrant)
             add(eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
                 figs=frame.at[r.issuer, "market_value_figures"],
                 note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
@@ -590,4 +597,7 @@ def _share_note(by_id: pd.DataFrame, deal: str, weight: float) -> str:
     if deal not in by_id.index or ":" in deal:
         return ""
     value = by_id.at[deal, "value"]
-    return f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""
+    note = f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""
+    if "term_assumed" in by_id.columns and bool(by_id.at[deal, "term_assumed"]):
+        note += ("; " if note else "") + "no end reported: term assumed"
+    return note

@@ -42,8 +42,10 @@ firms,
 
 1. hold ``D`` and ``T`` fixed and iterate the equations above to convergence (Picard
    iteration: monotone, from full payment down);
-2. add to ``D`` every firm with ``e_i + R_i + lambda S_i < pbar_i`` (normal-times dues) and
-   trigger every backstop whose beneficiary would default without it;
+2. trigger every backstop whose beneficiary would default without it; if none is newly
+   triggered, add to ``D`` every firm with ``e_i + R_i + lambda S_i < pbar_i`` (normal-times
+   dues; new money counted up to its cap), else decide defaults in the next round, so that a
+   backstop can rescue the firm it backs;
 3. repeat until ``D`` and ``T`` stop changing. The round in which a firm enters ``D`` is its
    *wave* (1 = fails first; a failed firm of a scenario is in wave 1).
 
@@ -502,7 +504,10 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
             if newb.any():
                 trig = trig | newb
                 share_b = np.where(newb, 1.0, share_b)
-                changed |= newb.any(axis=0)
+                fired = newb.any(axis=0)
+                # a backstop may rescue the firm it backs: decide defaults next round
+                new &= ~fired[None, :]
+                changed = new.any(axis=0) | fired
         rounds = np.where(active, rnd, rounds)
         active = changed
         if not changed.any():

@@ -299,7 +299,8 @@ class MappingSpec(BaseModel):
         investor to the investee (default true). False drops those legs on both sides.
     undated_term_years
         A contract (compute, chips, revenue share) with no end date is spread over this many
-        years from its start or announcement (default 5).
+        years from its start or announcement. Default ``null``: the dataset's assumed terms
+        (:data:`dealloop.network.DEFAULT_TERM_YEARS`, flagged ``term_assumed``).
     other_legs
         Legs of kind ``other`` (licences, distributions, all-stock mergers: their cash nature
         varies) are ignored by default (``ignore``); ``obligation`` counts them as purchases.
@@ -356,7 +357,7 @@ class MappingSpec(BaseModel):
     outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(OUTSIDE_KINDS))
     outside: list[str] = Field(default_factory=list)
     equity_commitments: bool = True
-    undated_term_years: Annotated[float, Field(gt=0, le=50)] = 5.0
+    undated_term_years: Annotated[float, Field(gt=0, le=50)] | None = None
     other_legs: Literal["ignore", "obligation"] = "ignore"
     revenue_years: Annotated[float, Field(ge=0, le=50)] | None = None
     revenue_growth: _per(-1.0, 10.0) = Field(default_factory=lambda: {"default": 0.0})
