@@ -153,3 +153,14 @@ def test_circularity_json() -> None:
     assert 0 <= data["system"]["fci"] < 1 and 0 <= data["system"]["fci_all_money"] < 1
     firms = {row["firm"]: row for row in data["firms"]}
     assert firms["openai"]["commitments"] > firms["openai"]["n_loops"] > 0
+
+
+def test_written_files_follow_the_umask(tmp_path: Path) -> None:
+    from dealloop.data.write import atomic_write_text
+
+    old = os.umask(0o022)
+    try:
+        out = atomic_write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

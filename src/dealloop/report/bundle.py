@@ -429,25 +429,6 @@ def _declutter(xy: Any, radius: Any, iterations: int = 300) -> Any:
 
 
 # ------------------------------------------------------------------------------ loops
-def _cycles_function() -> Any:
-    """:func:`dealloop.circularity.cycles`, or ``None`` when not installed."""
-    try:
-        from .. import circularity
-    except ImportError:  # pragma: no cover
-        return None
-    fn = getattr(circularity, "cycles", None)
-    if fn is None:  # the package may not re-export its submodule's function (yet)
-        import importlib
-
-        try:
-            fn = importlib.import_module(".cycles", circularity.__name__)
-        except ImportError:
-            return None
-    if not callable(fn):
-        fn = getattr(fn, "cycles", None)
-    return fn
-
-
 def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) -> dict[str, Any]:
     """The money loops of :func:`dealloop.circularity.cycles` (every live leg, full amounts).
 
@@ -456,11 +437,9 @@ def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) ->
     depend on conditional legs), and ``participation`` also given as ``by_firm``
     (firm -> record). At most ``limit`` loops are listed; counts cover all.
     """
-    fn = _cycles_function()
-    if fn is None:
-        return {"method": None, "max_length": max_length, "n_loops": 0, "n_listed": 0,
-                "loops": [], "participation": [], "by_firm": {}}
-    raw = jsonable(fn(net, max_length=max_length, limit=limit).to_dict())
+    from ..circularity import cycles
+
+    raw = jsonable(cycles(net, max_length=max_length, limit=limit).to_dict())
     status = dict(zip(net.deals["id"], net.deals["status"], strict=True))
     for rank, loop in enumerate(raw["loops"], 1):
         loop["id"] = f"loop-{rank}"
@@ -682,8 +661,6 @@ def results_bundle(
     loops = loops_part(net, max_loop_length)
     measures = measures_part(net, horizon, loops)
     pending = list(measures["pending"])
-    if loops["method"] is None:
-        pending.append("dealloop.circularity.cycles")
     stress = [stress_part(s, net, band=band) for s in scenarios]
     return {
         "schema": SCHEMA,

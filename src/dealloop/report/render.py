@@ -127,7 +127,8 @@ def render_report(bundle: dict[str, Any]) -> str:
         {"label": label, "file": f, "text": asset_text("vendor", lic)}
         for f, lic, label in VENDORED_SCRIPTS
     ]
-    versions = json.loads(asset_text("vendor", "VERSIONS.json"))
+    versions = {k: v for k, v in json.loads(asset_text("vendor", "VERSIONS.json")).items()
+                if k in ("cytoscape", "plotly.js")}
     template = _environment().get_template("report.html.j2")
     return template.render(
         b=bundle,

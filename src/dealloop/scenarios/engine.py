@@ -367,11 +367,63 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
                 moving = ind[st.stake_holder] & dyn_ps
                 self.ps_rows = np.flatnonzero(moving)
                 self.w = w0  # a holder that does not default pays for all its stake
+            self._newton()
             if reference is not None:
                 self.c0 = mv0c + vm * (e - self.pbar - ref_nwx) - ref_stk
                 self.gone = D & ~ref_def
                 self.c0_F = self.c0[F]
                 self.gone_F = self.gone[F]
+
+        def _newton(self) -> None:
+            """The linear part of the defaulters' payments, for an exact step.
+
+            Within a round, defaulter d pays ``x_d = a_d + beta sum_d' W[d, d'] x_d'`` where
+            ``W[d, d']`` is the share of d''s dues owed to d and ``a_d`` collects everything
+            that does not depend on other defaulters' payments (outside assets, new money,
+            receipts from solvent firms, stakes). So ``(I - beta W) (x - x0) = T(x0) - x0``
+            gives the fictitious-default solution in one step (exact with debt alone); the
+            stake and market-value terms are then settled by the iteration.
+            """
+            self.inv = None
+            ds = self.dset
+            m = len(ds)
+            if not m or p.beta == 0:
+                return
+            pos = np.full(n + 1, -1)
+            pos[ds] = np.arange(m)
+            parts = [(self.rows, self.owed_rows)]
+            if len(self.b_move):
+                parts.append((bidx[self.b_move], self.owed_b[self.b_move]))
+            W = np.zeros((k, m, m))
+            pb = self.pbar[ds]  # (m, K)
+            safe = np.where(pb > 0, pb, 1.0)
+            for rows, owed in parts:
+                wd, wc = pos[st.debtor[rows]], pos[st.creditor[rows]]
+                ok = (wd >= 0) & (wc >= 0)
+                if ok.any():
+                    share = (owed[ok] / safe[wd[ok]]) * (pb[wd[ok]] > 0)
+                    np.add.at(W, (slice(None), wc[ok], wd[ok]), share.T)
+            Dm = self.D[ds].T  # (K, m): rows of solvent firms stay fixed
+            Msys = np.eye(m)[None] - p.beta * W * Dm[:, :, None]
+            try:
+                self.inv = np.linalg.inv(Msys)
+            except np.linalg.LinAlgError:  # a closed loop of defaulters: iterate instead
+                self.inv = None
+
+        def step(self, r_now: np.ndarray, target: np.ndarray) -> np.ndarray:
+            """New payment ratios of the defaulters ``(m, K)`` from the current ones and the
+            payments the map asks for (``target``, unclipped)."""
+            pb = self.pbar[self.dset]
+            if self.inv is None:
+                x = target
+            else:
+                x0 = r_now * pb
+                rhs = ((target - x0) * self.D[self.dset]).T[:, :, None]
+                x = x0 + np.matmul(self.inv, rhs)[:, :, 0].T
+            x = np.minimum(pb, np.maximum(x, 0.0))
+            ratio = np.ones_like(pb)
+            np.divide(x, pb, out=ratio, where=pb > 0)
+            return np.where(self.D[self.dset], ratio, 1.0)
 
         def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             short = (1.0 - r[self.deb_rows]) * self.owed_rows if len(self.rows) else None
@@ -467,9 +519,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
                 pb = R.pbar_F[dsF]
                 avail = p.alpha * (R.e_F[dsF] + raised_F[dsF]) \
                     + p.beta * (rec_F[dsF] + liq * stk_F[dsF]) + recov[ds] * pb
-                ratio = np.ones_like(pb)
-                np.divide(np.minimum(pb, np.maximum(avail, 0.0)), pb, out=ratio, where=pb > 0)
-                r_d = np.where(R.D_F[dsF], ratio, 1.0)
+                r_d = R.step(r[ds], np.minimum(avail, pb))
                 dr = float(np.abs(r_d - r[ds]).max(initial=0))
                 r[ds] = r_d
             dv = 0.0

@@ -47,8 +47,8 @@ MAX_BODY = 64 * 1024
 MAX_DRAWS = 2000
 #: Most loops one request may list.
 MAX_LOOPS = 500
-#: Host names accepted when the server listens on a loopback address.
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+#: Host names accepted when the server listens on a loopback address (DNS-rebinding guard).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 _DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -216,6 +216,7 @@ class _State:
 
     def __init__(self, net: DealNetwork, horizon: Sequence[Any] | None) -> None:
         self.net = net
+        self.allowed_hosts: set[str] | None = None
         self.horizon = horizon
         self.static = {name: (_read(pkg, f).encode("utf-8"), media)
                        for name, (pkg, f, media) in STATIC_FILES.items()}
@@ -262,6 +263,20 @@ def _load_scenarios() -> tuple[dict[str, Any], dict[str, str]]:
     return out, errors
 
 
+def _host_name(header: str) -> str:
+    """The host of a ``Host`` header, without port or IPv6 brackets, lower case.
+
+    Examples
+    --------
+    >>> _host_name("127.0.0.1:8000"), _host_name("[::1]:8000"), _host_name("LocalHost")
+    ('127.0.0.1', '::1', 'localhost')
+    """
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
 def _is_loopback(host: str) -> bool:
     import ipaddress
 
@@ -289,9 +304,9 @@ def create_app(
     allowed_hosts : host names the ``Host`` header may carry (port ignored); ``None`` accepts
         any (only when deliberately serving beyond this machine).
     """
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
-
     state = _State(net, horizon)
+    hosts = None if allowed_hosts is None else {h.strip("[]").lower() for h in allowed_hosts}
+    state.allowed_hosts = hosts
     app = FastAPI(
         title="dealloop",
         version=__version__,
@@ -304,11 +319,13 @@ def create_app(
         max_body_size=MAX_BODY,
     )
     app.state.dealloop = state
-    if allowed_hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
+        if hosts is not None and _host_name(request.headers.get("host", "")) not in hosts:
+            return JSONResponse({"detail": "invalid host header",
+                                 "message": "this dashboard answers only to the names of this "
+                                            "machine (localhost, 127.0.0.1)"}, status_code=400)
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return JSONResponse({"detail": "request body too large",

@@ -61,7 +61,11 @@ versions.cytoscape = pkg('cytoscape').version;
 for (const f of ['swagger-ui-bundle.js', 'swagger-ui.css']) {
   copyFileSync(join(modules, 'swagger-ui-dist', f), join(vendor, f));
 }
-copyFileSync(join(modules, 'swagger-ui-dist/LICENSE'), join(vendor, 'swagger-ui.LICENSE.txt'));
+writeFileSync(join(vendor, 'swagger-ui.LICENSE.txt'), ['LICENSE', 'NOTICE',
+  'swagger-ui-bundle.js.LICENSE.txt'].map((f) => {
+  const text = readFileSync(join(modules, 'swagger-ui-dist', f), 'utf8').trim();
+  return `${'='.repeat(78)}\nswagger-ui-dist/${f}\n${'='.repeat(78)}\n${text}`;
+}).join('\n\n') + '\n');
 versions['swagger-ui-dist'] = pkg('swagger-ui-dist').version;
 
 // Plotly.js partial bundle (bar + sankey).

@@ -235,7 +235,8 @@
       label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
       'text-valign': 'bottom', 'text-margin-y': 3, color: '#111827',
       'text-outline-color': '#ffffff', 'text-outline-width': 2, 'border-width': 1.5,
-      'border-color': '#ffffff', 'text-max-width': 120, 'text-wrap': 'ellipsis' } },
+      'border-color': '#ffffff', 'text-max-width': 120, 'text-wrap': 'ellipsis',
+      'min-zoomed-font-size': 7 } },
     { selector: 'edge', style: {
       width: 'data(width)', 'line-color': 'data(colour)', 'target-arrow-color': 'data(colour)',
       'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.9, opacity: 0.8 } },
@@ -251,11 +252,14 @@
     { selector: 'node:selected', style: { 'border-width': 5, 'border-color': '#111827' } }
   ];
 
-  function nodeSize(e, maxV) {
+  /** Diameter of a firm: 18-80 px by the square root of its market value (or revenue);
+   * smaller on large networks. Keep in step with _node_diameter in report/bundle.py. */
+  function nodeSize(e, maxV, n) {
     var hl = e.headline || {};
     var v = (hl.market_cap_usd_bn && hl.market_cap_usd_bn.value) || (hl.revenue_usd_bn && hl.revenue_usd_bn.value);
-    if (!v || !maxV) return 18;
-    return 18 + 62 * Math.sqrt(v / maxV);
+    var shrink = n > 400 ? 0.4 : 1;
+    if (!v || !maxV) return 18 * shrink;
+    return (18 + 62 * Math.sqrt(v / maxV)) * shrink;
   }
 
   function elements(ctx, entities, legs) {
@@ -278,7 +282,7 @@
       var angle = 2 * Math.PI * k / Math.max(entities.length, 1);
       els.push({
         group: 'nodes',
-        data: { id: e.id, label: shortName(e.name), kind: e.kind, colour: KIND_COLOURS[e.kind] || KIND_COLOURS.other, size: nodeSize(e, maxV) },
+        data: { id: e.id, label: shortName(e.name), kind: e.kind, colour: KIND_COLOURS[e.kind] || KIND_COLOURS.other, size: nodeSize(e, maxV, entities.length) },
         position: p ? { x: p[0] * 520, y: -p[1] * 380 } : { x: 400 * Math.cos(angle), y: 400 * Math.sin(angle) }
       });
     });
