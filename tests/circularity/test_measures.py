@@ -234,10 +234,7 @@ def test_wrappers_on_a_network():
 def test_bundled_dataset_measures():
     import dealloop as dl
 
-    try:
-        net = dl.load()
-    except Exception as exc:  # the dataset is edited concurrently
-        pytest.skip(f"bundled dataset does not load: {str(exc)[:80]}")
+    net = dl.load()
     for fn in (self_financed_revenue, customer_concentration, commitment_coverage,
                double_counting):
         res = fn(net)

@@ -171,14 +171,14 @@ def test_batch_equals_loop_and_sparse_equals_dense(
 def test_numba_and_numpy_paths_agree(
     helpers: SimpleNamespace, seed: int, n: int, which: str
 ) -> None:
-    pytest.importorskip("numba")
     L, e, ext = helpers.random_network(seed, n)
     E = np.stack([e, 0.5 * e, 0 * e])
     # Loops with little leakage converge slowly; a looser tolerance keeps the test quick.
     kw = {"external_liabilities": ext, "which": which, "method": "picard", "tol": 1e-9}
     fast = eisenberg_noe(L, E, backend="numba", max_iter=10**6, **kw)
     slow = eisenberg_noe(L, E, backend="numpy", max_iter=10**6, **kw)
-    np.testing.assert_allclose(fast.payments, slow.payments, atol=1e-10)
+    # Both stop within tol of the fixed point; summation order may differ in the last digits.
+    np.testing.assert_allclose(fast.payments, slow.payments, atol=10 * kw["tol"])
     np.testing.assert_array_equal(fast.waves, slow.waves)
     np.testing.assert_array_equal(fast.iterations, slow.iterations)
 

@@ -116,7 +116,6 @@ def test_batch_sparse_and_backends_agree(seed: int, n: int, k: int) -> None:
 @settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=st.integers(1, 8))
 def test_numba_linear_matches_numpy(seed: int, n: int) -> None:
-    pytest.importorskip("numba")
     A, equity = random_exposures(seed, n, density=0.6)
     shocks = np.random.default_rng(seed).uniform(0, 1, (3, n)) ** 2
     fast = debtrank(A, equity, shocks, variant="linear", backend="numba")

@@ -165,7 +165,7 @@ class Compiled:
     def inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
                values: Mapping[tuple[int, str], np.ndarray] | None = None,
                shocked: bool = True, drop: np.ndarray | None = None,
-               replan: bool = False) -> Inputs:
+               replan: bool | tuple[np.ndarray, np.ndarray] = False) -> Inputs:
         """Engine inputs for ``k`` scenarios.
 
         ``mult`` ``(D, K)`` multiplies each deal (default: 1 for legs counted, 0 otherwise);
@@ -173,7 +173,8 @@ class Compiled:
         ``(shock index, parameter)``; ``shocked=False`` gives the unshocked run; ``drop``
         ``(K,)`` of deal indices (or -1) removes one deal per draw. ``replan=True`` sizes
         outside revenue and the plan's new money again for each draw's network (before the
-        shocks), as :func:`.balance.build` would for a dataset with those legs.
+        shocks), as :func:`.balance.build` would for a dataset with those legs (or pass the
+        result of :meth:`replan` to reuse it).
         """
         n, sc = self.n, self.scenario
         st = self.structure
@@ -185,7 +186,9 @@ class Compiled:
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
         lazy: dict[str, np.ndarray] = {}
-        if replan:
+        if isinstance(replan, tuple):
+            out_rev0, caps = replan
+        elif replan:
             out_rev0, caps = self.replan(M)
         else:
             out_rev0, caps = self.outside_revenue[:, None], None
@@ -194,6 +197,13 @@ class Compiled:
             if name not in lazy:
                 lazy[name] = np.full(shape, fill)
             return lazy[name]
+
+        scale_rows: dict[int, np.ndarray] = {}  # claim row -> multiplier (K,)
+
+        def scale(hit: np.ndarray, factor: np.ndarray | float) -> None:
+            f = np.broadcast_to(np.asarray(factor, float), (k,))
+            for row in np.flatnonzero(hit):
+                scale_rows[row] = scale_rows[row] * f if row in scale_rows else f.copy()
 
         roll = np.repeat(self.rollover[:, None], k, axis=1)
         inside_d = st.debtor < n
@@ -225,7 +235,7 @@ class Compiled:
                     arr("recovery", (n, k), 0.0)[j] = val(i, "recovery", s.recovery)
                     if s.contracts == "terminate":
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
-                        arr("cs", (st.c, k), 1.0)[hit] = 0.0
+                        scale(hit, 0.0)
                 elif t == "cancel":
                     frac = val(i, "fraction", s.fraction)
                     for did in s.deals_named():
@@ -246,7 +256,7 @@ class Compiled:
                     frac = val(i, "fraction", s.fraction)
                     chans = {"plan": PLAN, "equity": EQUITY, "debt": FUNDING}
                     hit = (st.creditor == j) & np.isin(st.channel, [chans[c] for c in s.cut])
-                    arr("cs", (st.c, k), 1.0)[hit] *= 1 - frac[None, :]
+                    scale(hit, 1 - frac)
                 elif t == "refinancing":
                     frac = val(i, "fraction", s.fraction)
                     rv = val(i, "rollover", s.rollover)
@@ -254,7 +264,7 @@ class Compiled:
                         j = self.bs.firms.index(eid)
                         roll[j] = np.minimum(roll[j], rv)
                         hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
-                        arr("cs", (st.c, k), 1.0)[hit] *= 1 - frac[None, :]
+                        scale(hit, 1 - frac)
                 elif t == "collateral":
                     base = s.base_life_years or sc.mapping.gpu_life_years
                     life = val(i, "life_years", s.life_years)
@@ -282,20 +292,23 @@ class Compiled:
             capex = lazy.get("capex")
             A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
             Acc[cx] = A[cx]
-        if "cs" in lazy:
-            A *= lazy["cs"]
-            Acc *= lazy["cs"]
+        if scale_rows:
+            rows = np.fromiter(scale_rows, int)
+            f = np.stack([scale_rows[r] for r in rows])
+            A[rows] *= f
+            Acc[rows] *= f
         np.maximum(Acc, A, out=Acc)
         out_rev = out_rev0 * lazy["rev"] if "rev" in lazy else out_rev0
         e = self.cash[:, None] + out_rev
         e = e * lazy["assets"] if "assets" in lazy else np.repeat(e, k, axis=1) \
             if e.shape[1] != k else e
         sscale = M[self.stake_deal] if len(self.stake_deal) else np.ones((0, k))
-        if len(self.stake_deal) and "cs" in lazy:
+        eq_cut = [r for r in scale_rows if st.channel[r] == EQUITY and st.creditor[r] < n]
+        if len(self.stake_deal) and eq_cut:
             # a stake bought with equity that is cut is not held
-            eq = (st.channel == EQUITY) & (st.creditor < n)
             cut = np.ones((len(self.deal_ids), k))
-            cut[self.claim_deal[eq]] = lazy["cs"][eq]
+            for r in eq_cut:
+                cut[self.claim_deal[r]] = scale_rows[r]
             pre = st.stake_prepaid[:, None]
             sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
         return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),

@@ -125,6 +125,7 @@ class Structure:
         object.__setattr__(self, "_hold", sp.csr_array(
             (np.ones(s), (self.stake_holder, np.arange(s))), shape=(n, s)))
         object.__setattr__(self, "_backstops", np.flatnonzero(self.channel == BACKSTOP))
+        object.__setattr__(self, "_slices", {})  # sparse slices by default set (see clear)
 
     @property
     def c(self) -> int:
@@ -328,44 +329,36 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
         def __init__(self, D: np.ndarray) -> None:
             self.D = D
             self.dset = np.flatnonzero(D.any(axis=1))
-            ind = np.zeros(n + 1, bool)
-            ind[self.dset] = True
-            self.rows = np.flatnonzero(ind[st.debtor] & ~is_plan & (st.channel != BACKSTOP))
+            key = (self.dset.tobytes(), pfirms.tobytes())
+            cache = st._slices  # type: ignore[attr-defined]
+            if key not in cache:
+                if len(cache) > 256:
+                    cache.clear()
+                cache[key] = self._slices()
+            (self.rows, pr, self.cred_rows, self.vest_rows, vest_b, self.b_move, F, self.ds_F,
+             self.pf_F, self.cred_F, self.cred_bF, self.hold_F, ps_rows) = cache[key]
             rows = self.rows
             acc = np.where(D[st.debtor[rows]], Acc[rows], A[rows])
             self.owed_rows = acc
             d_rows = acc - A0[rows]
             self.owed_b = b_amount * share_b
-            pr = sp.csr_array(deb[:, rows]) if len(rows) else None
-            self.cred_rows = sp.csr_array(cred[:, rows])
             self.pbar = pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
             self.rec_full = rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
             if len(bidx):
                 self.pbar = self.pbar + np.asarray(deb_b @ self.owed_b)
                 self.rec_full = self.rec_full + np.asarray(cred_b @ self.owed_b)
             if vest_on:
-                self.vest_rows = sp.csr_array(st.vest[:, rows])
                 self.vfull = vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
                 if len(bidx):
-                    self.vfull = self.vfull + np.asarray(
-                        sp.csr_array(st.vest[:, bidx]) @ self.owed_b)
+                    self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
             self.deb_rows = st.debtor[rows]
-            # backstops whose backstopper defaults somewhere: their payments move too
-            self.b_move = np.flatnonzero(ind[st.debtor[bidx]]) if len(bidx) else np.zeros(0, int)
-            F = np.union1d(np.union1d(self.dset, pfirms), issuers).astype(int)
             self.F = F
-            self.ds_F = np.searchsorted(F, self.dset)
-            self.pf_F = np.searchsorted(F, pfirms)
-            self.cred_F = sp.csr_array(self.cred_rows[F])
-            self.cred_bF = sp.csr_array(cred_b[F][:, self.b_move]) if len(self.b_move) else None
-            self.hold_F = sp.csr_array(hold[F])
             self.rec_full_F = self.rec_full[F]
             self.e_F = e[F]
             self.pbar_F = self.pbar[F]
             self.D_F = D[F]
             if st.s:
-                moving = ind[st.stake_holder] & dyn_ps
-                self.ps_rows = np.flatnonzero(moving)
+                self.ps_rows = ps_rows
                 self.w = w0  # a holder that does not default pays for all its stake
             self._newton()
             if reference is not None:
@@ -373,6 +366,27 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
                 self.gone = D & ~ref_def
                 self.c0_F = self.c0[F]
                 self.gone_F = self.gone[F]
+
+        def _slices(self) -> tuple:
+            """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
+            meet the same default sets again and again)."""
+            ind = np.zeros(n + 1, bool)
+            ind[self.dset] = True
+            rows = np.flatnonzero(ind[st.debtor] & ~is_plan & (st.channel != BACKSTOP))
+            pr = sp.csr_array(deb[:, rows]) if len(rows) else None
+            cred_rows = sp.csr_array(cred[:, rows])
+            vest_rows = sp.csr_array(st.vest[:, rows]) if vest_on else None
+            vest_b = sp.csr_array(st.vest[:, bidx]) if vest_on and len(bidx) else None
+            b_move = np.flatnonzero(ind[st.debtor[bidx]]) if len(bidx) else np.zeros(0, int)
+            F = np.union1d(np.union1d(self.dset, pfirms), issuers).astype(int)
+            ds_F = np.searchsorted(F, self.dset)
+            pf_F = np.searchsorted(F, pfirms)
+            cred_F = sp.csr_array(cred_rows[F])
+            cred_bF = sp.csr_array(cred_b[F][:, b_move]) if len(b_move) else None
+            hold_F = sp.csr_array(hold[F])
+            ps_rows = np.flatnonzero(ind[st.stake_holder] & dyn_ps) if st.s else None
+            return (rows, pr, cred_rows, vest_rows, vest_b, b_move, F, ds_F, pf_F, cred_F,
+                    cred_bF, hold_F, ps_rows)
 
         def _newton(self) -> None:
             """The linear part of the defaulters' payments, for an exact step.

@@ -49,6 +49,7 @@ from .spec import Scenario
 __all__ = ["Payload", "run_chunk", "simulate"]
 
 _EDGES = np.concatenate([[0.0], np.geomspace(1e-4, 1e5, 2073)])  # ~1% wide log bins
+_LOG0, _DLOG = math.log(1e-4), (math.log(1e5) - math.log(1e-4)) / 2072
 _QUANTILES = (0.05, 0.5, 0.95, 0.99)
 
 
@@ -151,16 +152,18 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     M, values, X = draw(p, index, size)
     # each draw's own unshocked network is its reference (outside revenue and the plan's new
     # money sized again for the legs it has)
-    base = clear(comp.structure, comp.inputs(size, mult=M, shocked=False, replan=True),
+    plan = comp.replan(M)
+    base = clear(comp.structure, comp.inputs(size, mult=M, shocked=False, replan=plan),
                  comp.params)
-    out = clear(comp.structure, comp.inputs(size, mult=M, values=values, replan=True),
+    out = clear(comp.structure, comp.inputs(size, mult=M, values=values, replan=plan),
                 comp.params, reference=base)
     heads = headline(comp, base, out)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = np.maximum(base.equity - out.equity, 0.0)
     mv = np.maximum(comp.structure.market_value[:, None] - out.market_value, 0.0)
-    bins = np.searchsorted(_EDGES, loss, side="right") - 1
-    bins = np.where(loss <= 0, 0, np.clip(bins, 1, len(_EDGES) - 1))
+    with np.errstate(divide="ignore"):
+        pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)
+    bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))
     n = comp.n
     nb = len(_EDGES)
     flat = (np.arange(n)[:, None] * nb + bins).ravel()

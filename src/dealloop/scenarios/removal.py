@@ -73,9 +73,13 @@ def sensitivity(scenario: Scenario | str | Path, net: Any = None, *,
     # draw 0: nothing removed; draw i: leg i removed
     drop = np.array([-1] + [comp.deal_index[d] for d in chosen])
     k = len(drop)
-    base = clear(comp.structure, comp.inputs(k, shocked=False, drop=drop, replan=True),
+    M = np.repeat(comp.base_mult[:, None], k, axis=1)
+    keep = drop >= 0
+    M[drop[keep], np.flatnonzero(keep)] = 0.0
+    plan = comp.replan(M)
+    base = clear(comp.structure, comp.inputs(k, mult=M, shocked=False, replan=plan),
                  comp.params)
-    out = clear(comp.structure, comp.inputs(k, drop=drop, replan=True), comp.params,
+    out = clear(comp.structure, comp.inputs(k, mult=M, replan=plan), comp.params,
                 reference=base)
     heads = headline(comp, base, out)
     reference = {m: float(v[0]) for m, v in heads.items()}

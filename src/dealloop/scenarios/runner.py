@@ -77,12 +77,13 @@ def _runs(comp: Compiled) -> tuple[Outcome, Outcome]:
     return base, out
 
 
-def _shortfall(comp: Compiled, out: Outcome, *, outside_only: bool = False) -> np.ndarray:
+def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
+    """Total unpaid by firms in the network, and the part of it owed outside ``(K,)``."""
     st = comp.structure
-    keep = (st.debtor < st.n) & (st.channel != CAPEX)
-    if outside_only:
-        keep &= st.creditor == st.n
-    return ((out.owed - out.paid) * keep[:, None]).sum(axis=0)
+    keep = ((st.debtor < st.n) & (st.channel != CAPEX)).astype(float)
+    ext = keep * (st.creditor == st.n)
+    gap = out.owed - out.paid
+    return keep @ gap, ext @ gap
 
 
 def headline(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, np.ndarray]:
@@ -104,14 +105,15 @@ def headline(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, np.ndarra
     held = np.minimum(held, 1.0)
     double = (held[:, None] * lost).sum(axis=0)
     gross = lost.sum(axis=0)
-    is_plan = (st.channel == PLAN)[:, None]
-    plan = (is_plan * base.paid).sum(axis=0)
-    plan_after = (is_plan * out.paid).sum(axis=0)
+    is_plan = (st.channel == PLAN).astype(float)
+    plan = is_plan @ base.paid
+    plan_after = is_plan @ out.paid
+    sf_out, ext_out = _shortfalls(comp, out)
+    sf_base, ext_base = _shortfalls(comp, base)
     return {
         "defaults": (out.defaulted & ~base.defaulted).sum(axis=0).astype(float),
-        "payment_shortfall": _shortfall(comp, out) - _shortfall(comp, base),
-        "external_loss": _shortfall(comp, out, outside_only=True)
-        - _shortfall(comp, base, outside_only=True),
+        "payment_shortfall": sf_out - sf_base,
+        "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
         "equity_loss": np.maximum(base.equity - out.equity, 0.0).sum(axis=0),
         "market_value_lost": gross,
