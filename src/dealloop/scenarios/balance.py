@@ -365,7 +365,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             mcap, mcap_f = figure(eid, "book_equity_usd_bn")
         debt, debt_f = figure(eid, "debt_usd_bn")
         capex, capex_f = figure(eid, "capex_usd_bn")
-        rows.append({"firm": eid, "kind": kinds[eid], "cash": 0.0 if math.isnan(cash) or not m.cash else cash,
+        rows.append({"firm": eid, "kind": kinds[eid],
+                     "cash": 0.0 if math.isnan(cash) or not m.cash else cash,
                      "cash_figures": cash_f, "revenue": rev, "revenue_figures": rev_f,
                      "market_value": 0.0 if math.isnan(mcap) else mcap,
                      "market_value_figures": mcap_f, "debt": debt, "debt_figures": debt_f,
@@ -407,20 +408,18 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                           and (r["start"] is None or r["start"] <= t1)],
                          columns=["payer", "value"])
     chip_by = chips.groupby("payer")["value"].sum() if len(chips) else pd.Series(dtype=float)
-    frame["gpu"] = [max(float(chip_by.get(e, 0.0)),
-                        0.0 if math.isnan(frame.at[e, "capex"])
-                        else frame.at[e, "capex"] * rev_years * m.gpu_capex_share)
-                    for e in firms]
+    capex_years = frame["capex"].fillna(0.0) * rev_years
+    frame["gpu_capex"] = capex_years * m.gpu_capex_share
+    frame["gpu"] = [max(float(chip_by.get(e, 0.0)), frame.at[e, "gpu_capex"]) for e in firms]
+    frame["build_gross"] = [capex_years[e] * per_entity(m.capex_obligation, e, 0.0)
+                            for e in firms]
     # build-out capex as an obligation (beyond the chip purchases already in the data)
-    for eid in firms:
-        share = per_entity(m.capex_obligation, eid, 0.0)
-        capex = frame.at[eid, "capex"]
-        if share > 0 and not math.isnan(capex):
-            owed = max(0.0, capex * rev_years * share - float(chip_by.get(eid, 0.0)))
-            if owed > 0:
-                cl.loc[len(cl)] = {"deal": f"build:{eid}", "debtor": eid, "creditor": OUTSIDE,
-                                   "channel": "purchase", "amount": owed, "maturing": 0.0,
-                                   "accel": owed, "weight": 1.0, "base": 1.0}
+    for eid in firms:  # kept when 0 too: a rerun with other legs sizes it again
+        if frame.at[eid, "build_gross"] > 0:
+            owed = max(0.0, frame.at[eid, "build_gross"] - float(chip_by.get(eid, 0.0)))
+            cl.loc[len(cl)] = {"deal": f"build:{eid}", "debtor": eid, "creditor": OUTSIDE,
+                               "channel": "purchase", "amount": owed, "maturing": 0.0,
+                               "accel": owed, "weight": 1.0, "base": 1.0}
     st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
                                        "prepaid"])
     st = st[st["holder"].isin(in_net) & st["issuer"].isin(in_net)].reset_index(drop=True)
@@ -436,8 +435,9 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
                                "channel": "plan", "amount": cap, "maturing": 0.0,
                                "accel": cap, "weight": 1.0, "base": 1.0}
+    buyers = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"}
     for eid in firms:
-        if frame.at[eid, "gpu"] > 0:
+        if frame.at[eid, "gpu"] > 0 or eid in buyers:
             cl.loc[len(cl)] = {"deal": f"capex:{eid}", "debtor": eid, "creditor": OUTSIDE,
                                "channel": "capex", "amount": 0.0, "maturing": 0.0,
                                "accel": 0.0, "weight": 1.0, "base": 1.0}

@@ -12,9 +12,10 @@ How each shock enters (``e`` = outside assets, ``a`` = claim amounts):
 ``assets``      all outside assets of the targets x ``(1 - loss)``
 ``demand``      outside revenue x ``(1 - fall)``; with ``purchases: scale`` every firm's
                 purchases from the network x ``x'_j / x_j``, ``x' = leontief(Z, x, f')``
-``fail``        the firm defaults in wave 1; outside assets x ``(1 - assets_lost)``; its
-                customers' purchase claims on it are cancelled (``contracts: terminate``);
-                liquidation value ``recovery`` x its dues added to what creditors share
+``fail``        the firm defaults in wave 1; outside assets x ``(1 - assets_lost)``; no new
+                money reaches it (plan, unpaid equity, undrawn loans); its customers'
+                purchase claims on it are cancelled (``contracts: terminate``); liquidation
+                value ``recovery`` x its dues added to what creditors share
 ``cancel``      the deal's claims and stakes (and its parts') x ``(1 - fraction)``
 ``conditional`` the leg happens (x 1) or not (x 0), whatever the leg selection says
 ``backstop``    the backstop pays ``share`` of its amount, triggered
@@ -95,7 +96,23 @@ class Compiled:
                                 shape=(n, st.c))
 
         frame = self.bs.frame
+        deals = self.bs.deals
+        t1 = self.bs.horizon[1]
+        pos = {f: i for i, f in enumerate(self.bs.firms)}
+        chip = [(pos[p], d, v) for d, (p, kind, v, start) in enumerate(zip(
+            deals["payer"], deals["kind"], deals["value"], deals.get("start"), strict=True))
+            if kind == "chip_purchase" and p in pos
+            and (not hasattr(start, "year") or start <= t1)]
+        c_rows, c_cols, c_vals = (np.array(x) for x in zip(*chip, strict=True)) if chip else \
+            (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        build = np.array([i for i, d in enumerate(self.deal_ids) if d.startswith("build:")],
+                         int)
+        build_rows = np.flatnonzero(np.isin(self.claim_deal, build))
         return {
+            "chips": sp.csr_array((c_vals, (c_rows, c_cols)), shape=(n, len(self.deal_ids))),
+            "gpu_capex": frame["gpu_capex"].to_numpy(float),
+            "build_gross": frame["build_gross"].to_numpy(float),
+            "build_rows": build_rows,
             "booked": mat(st.creditor, purch),
             "rec": mat(st.creditor, keep & inside_c),
             "owed": mat(st.debtor, keep & inside_d),
@@ -106,14 +123,21 @@ class Compiled:
             "plan_rows": np.flatnonzero(st.channel == PLAN),
         }
 
-    def replan(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Outside revenue ``(N, K)`` and the plan's new-money caps ``(C_plan, K)`` of the
-        unshocked network with deal multipliers ``M``, sized as :func:`.balance.build` sizes
-        them (receipts booked, every leg paid in full, stakes at market value)."""
+    def replan(self, M: np.ndarray) -> dict[str, np.ndarray]:
+        """What :func:`.balance.build` sizes from the legs, sized again for the unshocked
+        network with deal multipliers ``M`` ``(D, K)``: outside revenue ``out_rev`` ``(N, K)``
+        (receipts booked), GPU assets ``gpu`` ``(N, K)`` and build-out dues ``build`` (chip
+        purchases counted), the plan's new-money caps ``caps`` (every leg paid in full,
+        stakes at market value) and the amounts warrants vest on, ``vest``."""
         st, sc = self.structure, self.scenario
         rp = self._replan
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
+        chips = np.asarray(rp["chips"] @ M)
+        gpu = np.maximum(chips, rp["gpu_capex"][:, None])
+        br = rp["build_rows"]
+        build = np.maximum(rp["build_gross"][st.debtor[br], None] - chips[st.debtor[br]], 0.0)
+        A[br] = build
         prin = np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < self.n)
                               & (self.maturing > 0))
         A[prin] += m[prin] * self.maturing[prin, None] * \
@@ -121,16 +145,21 @@ class Compiled:
         booked = np.asarray(rp["booked"] @ A)
         out_rev = rp["margin"][:, None] * np.maximum(rp["revenue"][:, None] - booked, 0.0)
         rows = rp["plan_rows"]
+        vest = None
+        if st.vest is not None and st.vest.nnz:
+            vest = np.asarray(st.vest @ (m * self.amount[:, None]))
+        out = {"out_rev": out_rev, "gpu": gpu, "build": build, "vest": vest,
+               "caps": np.zeros((len(rows), M.shape[1]))}
         if not len(rows) or sc.mapping.new_money != "plan":
-            return out_rev, np.zeros((len(rows), M.shape[1]))
+            return out
         res = self.cash[:, None] + out_rev + np.asarray(rp["rec"] @ A)
         if st.s:
             sv = (st.stake_fraction * st.market_value[st.stake_issuer])[:, None] * \
                 M[self.stake_deal]
             res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
         gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
-        caps = gap[st.creditor[rows]] * (1 + sc.mapping.new_money_headroom)
-        return out_rev, caps
+        out["caps"] = gap[st.creditor[rows]] * (1 + sc.mapping.new_money_headroom)
+        return out
 
     @property
     def n(self) -> int:
@@ -165,7 +194,7 @@ class Compiled:
     def inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
                values: Mapping[tuple[int, str], np.ndarray] | None = None,
                shocked: bool = True, drop: np.ndarray | None = None,
-               replan: bool | tuple[np.ndarray, np.ndarray] = False) -> Inputs:
+               replan: bool | dict[str, np.ndarray] = False) -> Inputs:
         """Engine inputs for ``k`` scenarios.
 
         ``mult`` ``(D, K)`` multiplies each deal (default: 1 for legs counted, 0 otherwise);
@@ -186,12 +215,11 @@ class Compiled:
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
         lazy: dict[str, np.ndarray] = {}
-        if isinstance(replan, tuple):
-            out_rev0, caps = replan
-        elif replan:
-            out_rev0, caps = self.replan(M)
+        rp = replan if isinstance(replan, dict) else self.replan(M) if replan else None
+        if rp is None:
+            out_rev0, caps, gpu = self.outside_revenue[:, None], None, self.gpu[:, None]
         else:
-            out_rev0, caps = self.outside_revenue[:, None], None
+            out_rev0, caps, gpu = rp["out_rev"], rp["caps"], rp["gpu"]
 
         def arr(name: str, shape: tuple[int, int], fill: float | bool) -> np.ndarray:
             if name not in lazy:
@@ -233,6 +261,8 @@ class Compiled:
                     arr("failed", (n, k), False)[j] = True
                     arr("assets", (n, k), 1.0)[j] *= 1 - val(i, "assets_lost", s.assets_lost)
                     arr("recovery", (n, k), 0.0)[j] = val(i, "recovery", s.recovery)
+                    # no new money reaches a failed firm
+                    scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), 0.0)
                     if s.contracts == "terminate":
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
                         scale(hit, 0.0)
@@ -269,17 +299,20 @@ class Compiled:
                     base = s.base_life_years or sc.mapping.gpu_life_years
                     life = val(i, "life_years", s.life_years)
                     d = np.clip(1 - life / base, 0.0, 1.0)
-                    g = self.gpu * mask
-                    arr("capex", (n, k), 0.0)[:] += g[:, None] * d[None, :]
+                    g = gpu * mask[:, None]
+                    arr("capex", (n, k), 0.0)[:] += g * d[None, :]
                     if s.refinancing:
-                        roll[mask & (self.gpu > 0)] *= 1 - d[None, :]
+                        roll[:] *= 1 - d[None, :] * (g > 0)
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
         Acc = m * self.accel[:, None]
-        if caps is not None:
+        if rp is not None:
             rows = self._replan["plan_rows"]
             A[rows] = m[rows] * caps
             Acc[rows] = A[rows]
+            br = self._replan["build_rows"]
+            A[br] = m[br] * rp["build"]
+            Acc[br] = A[br]
         principal = np.flatnonzero((st.channel == PRINCIPAL) & inside_d & (self.maturing > 0))
         A[principal] += m[principal] * self.maturing[principal, None] * \
             (1 - roll[st.debtor[principal]])
@@ -313,7 +346,7 @@ class Compiled:
             sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
         return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
-                      stake_scale=sscale)
+                      stake_scale=sscale, vest_reference=None if rp is None else rp["vest"])
 
     def leontief_for(self, mask: np.ndarray) -> np.ndarray:
         """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""

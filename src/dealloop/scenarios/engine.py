@@ -155,6 +155,9 @@ class Inputs:
     recovery: np.ndarray | None = None
     called: np.ndarray | None = None
     stake_scale: np.ndarray | None = None
+    vest_reference: np.ndarray | None = None
+    """``(S, K)``: what each warrant's linked purchases ask in the unshocked draw (full
+    vesting); default: the structure's reference."""
 
     @property
     def k(self) -> int:
@@ -271,8 +274,11 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
         ref_def = reference.defaulted
     vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
     if vest_on:
-        vref = st.vest @ (st.vest_reference if st.vest_reference is not None else A[:, 0])
-        vref = np.asarray(vref, float)
+        if inputs.vest_reference is not None:
+            vref = np.asarray(inputs.vest_reference, float)
+        else:
+            vref = np.asarray(st.vest @ (st.vest_reference if st.vest_reference is not None
+                                         else A[:, 0]), float)[:, None]
     D = failed.copy()
     wave = np.where(failed, 1, 0).astype(np.int64)
     offset = failed.any(axis=0).astype(np.int64)
@@ -458,9 +464,8 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
             if vest_on:
                 vpaid = self.vfull if short is None else \
                     self.vfull - np.asarray(self.vest_rows @ short)
-                w = w * np.where(vref[:, None] > 0,
-                                 np.minimum(vpaid / np.where(vref > 0, vref, 1)[:, None], 1.0),
-                                 1.0)
+                w = w * np.where(vref > 0,
+                                 np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
             return w * V[st.stake_issuer]
 
         def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray

@@ -157,7 +157,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
                  comp.params)
     out = clear(comp.structure, comp.inputs(size, mult=M, values=values, replan=plan),
                 comp.params, reference=base)
-    heads = headline(comp, base, out)
+    heads = headline(comp, base, out, M)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = np.maximum(base.equity - out.equity, 0.0)
     mv = np.maximum(comp.structure.market_value[:, None] - out.market_value, 0.0)

@@ -81,7 +81,7 @@ def sensitivity(scenario: Scenario | str | Path, net: Any = None, *,
                  comp.params)
     out = clear(comp.structure, comp.inputs(k, mult=M, replan=plan), comp.params,
                 reference=base)
-    heads = headline(comp, base, out)
+    heads = headline(comp, base, out, M)
     reference = {m: float(v[0]) for m, v in heads.items()}
     by_id = deals.set_index("id")
     rows = []

@@ -161,7 +161,12 @@ class StressResult:
     def to_frame(self) -> pd.DataFrame:
         """Per firm: ``kind, defaulted, wave, equity_before, equity_after, equity_loss,
         market_value_before, market_value_after, market_value_lost, owed, paid, unpaid,
-        not_received, new_money, stakes_before, stakes_after``."""
+        received, not_received, outside_assets_before, outside_assets_after, stakes_before,
+        stakes_after, new_money, new_money_after``.
+
+        ``owed``/``paid``/``unpaid`` are the firm's dues after the shock and what it pays of
+        them; ``received`` what it receives (new money included), ``not_received`` how much
+        more it goes without than before the shock."""
         return self.firms.copy()
 
     def band_frame(self) -> pd.DataFrame:

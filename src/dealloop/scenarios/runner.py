@@ -86,7 +86,8 @@ def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
     return keep @ gap, ext @ gap
 
 
-def headline(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, np.ndarray]:
+def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | None = None
+             ) -> dict[str, np.ndarray]:
     """System figures of ``out`` as changes from ``base`` (``(K,)`` arrays; ``base`` may hold
     one draw or ``K``).
 
@@ -94,16 +95,20 @@ def headline(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, np.ndarra
     deadweight are differences of totals; ``market_value_lost`` sums each firm's fall in
     market value, ``double_counted`` is the part of it held by other firms in the network
     (counted again in their own value), ``market_value_lost_net`` the rest, which outside
-    shareholders bear.
+    shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of the draws (which stakes
+    exist), default the legs counted in the scenario.
     """
     st = comp.structure
     mv0 = st.market_value[:, None]
     lost = np.maximum(mv0 - out.market_value, 0.0)
-    held = np.zeros(st.n)
-    frac = st.stake_fraction * comp.base_mult[comp.stake_deal] if st.s else np.zeros(0)
-    np.add.at(held, st.stake_issuer, frac)
+    k = out.e.shape[1]
+    held = np.zeros((st.n, k))
+    if st.s:
+        m = comp.base_mult[:, None] if mult is None else mult
+        frac = st.stake_fraction[:, None] * m[comp.stake_deal]
+        np.add.at(held, st.stake_issuer, np.broadcast_to(frac, (st.s, k)))
     held = np.minimum(held, 1.0)
-    double = (held[:, None] * lost).sum(axis=0)
+    double = (held * lost).sum(axis=0)
     gross = lost.sum(axis=0)
     is_plan = (st.channel == PLAN).astype(float)
     plan = is_plan @ base.paid
@@ -154,6 +159,7 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
         "owed": out.pbar[:, 0],
         "paid": out.pay[:, 0],
         "unpaid": out.pbar[:, 0] - out.pay[:, 0],
+        "received": out.receipts[:, 0],
         "not_received": not_rec - base_not,
         "outside_assets_before": base.e[:, 0],
         "outside_assets_after": out.e[:, 0],

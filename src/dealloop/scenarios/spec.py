@@ -436,7 +436,8 @@ class DemandShock(_Targets):
 class FailShock(_Shock):
     """An entity fails: it defaults in wave 1 whatever its balance sheet says.
 
-    It loses ``assets_lost`` of its outside assets; with ``contracts: terminate`` (default)
+    It loses ``assets_lost`` of its outside assets and gets no new money (the plan's, unpaid
+    equity, undrawn loans); with ``contracts: terminate`` (default)
     its customers stop paying it and are released from their contracts; creditors share
     what it still receives plus ``recovery`` x its (accelerated) liabilities, the liquidation
     value of its own assets.

@@ -1,0 +1,91 @@
+"""The command line: stress, simulate, scenarios; problems on stderr, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from dealloop.cli import app
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_scenarios_lists_the_library(runner) -> None:
+    res = runner.invoke(app, ["scenarios", "--json"])
+    assert res.exit_code == 0
+    names = [s["name"] for s in json.loads(res.stdout)]
+    assert "coreweave-default" in names and "openai-no-new-money" in names
+    res = runner.invoke(app, ["scenarios"])
+    assert res.exit_code == 0 and "coreweave-default" in res.stdout
+
+
+def test_stress_json_and_explain(runner) -> None:
+    res = runner.invoke(app, ["stress", "coreweave-default", "--json", "--no-band",
+                              "--explain", "coreweave", "--rank-legs", "3"])
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["scenario"] == "coreweave-default"
+    assert out["system"]["defaults"] == 1
+    assert out["bands"] == []
+    firms = {f["firm"]: f for f in out["firms"]}
+    assert firms["coreweave"]["wave"] == 1
+    lines = out["explain"]["lines"]
+    assert any(line["deals"] == "D14" for line in lines)
+    assert len(out["legs"]) == 3
+
+
+def test_stress_tables(runner) -> None:
+    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band",
+                              "--explain", "openai"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stderr
+    for text in ("Firms hit", "What defaulters fail to pay", "Against history", "H017",
+                 "Balance sheet of openai as built", "plan:openai"):
+        assert text in res.stdout
+
+
+def test_bad_scenario_lists_every_problem_and_exits_1(runner, tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: t\nquestion: q\nlegs:\n  evidnce: [A]\nshocks:\n"
+                   "  - {type: fail, entity: corewave, recovery: 2}\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    for args in (["stress", str(bad)], ["simulate", str(bad), "-n", "10", "-o", str(out)]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1
+        assert "Traceback" not in res.stderr
+        err = res.stderr.splitlines()
+        assert f"{bad}:4: legs.evidnce: unknown key 'evidnce'; did you mean 'evidence'?" in err
+        assert any(e.startswith(f"{bad}:6: shocks[0].entity: unknown entity 'corewave'")
+                   for e in err)
+        assert any(e.startswith(f"{bad}:6: shocks[0].recovery:") for e in err)
+        assert res.stdout == ""
+    assert not out.exists()
+
+
+def test_unknown_explain_firm(runner) -> None:
+    res = runner.invoke(app, ["stress", "baseline", "--no-band", "--explain", "oracel"])
+    assert res.exit_code == 1 and "did you mean oracle" in res.stderr
+
+
+def test_simulate_writes_json_atomically(runner, tmp_path) -> None:
+    out = tmp_path / "mc.json"
+    res = runner.invoke(app, ["simulate", "coreweave-default", "-n", "300", "--seed", "4",
+                              "--workers", "0", "-o", str(out)])
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["draws"] == 300 and data["seed"] == 4
+    assert "Per firm" in res.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["mc.json"]  # no temporary file left
+    res = runner.invoke(app, ["simulate", "coreweave-default", "-n", "300", "--seed", "4",
+                              "--workers", "0", "--json"])
+    assert json.loads(res.stdout)["firms"] == data["firms"]
+
+
+def test_workers_and_scheduler_exclude_each_other(runner) -> None:
+    res = runner.invoke(app, ["simulate", "baseline", "--workers", "2", "--scheduler",
+                              "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2

@@ -1,0 +1,117 @@
+"""Monte Carlo: reproducible draws, the same numbers on any number of Dask workers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dealloop import scenarios
+from dealloop.scenarios import loads, montecarlo
+
+from .conftest import scenario_text
+
+
+def assert_same(a, b) -> None:
+    pd.testing.assert_frame_equal(a.firms, b.firms, check_exact=True)
+    pd.testing.assert_frame_equal(a.system, b.system, check_exact=True)
+    pd.testing.assert_frame_equal(a.drivers, b.drivers, check_exact=True)
+
+
+def test_same_seed_same_numbers_different_seed_different(net) -> None:
+    a = scenarios.simulate("openai-no-new-money", net, draws=600, seed=5, chunk=200, workers=0)
+    b = scenarios.simulate("openai-no-new-money", net, draws=600, seed=5, chunk=200, workers=0)
+    assert_same(a, b)
+    c = scenarios.simulate("openai-no-new-money", net, draws=600, seed=6, chunk=200, workers=0)
+    assert not a.system.equals(c.system)
+
+
+def test_chunks_have_their_own_streams(net) -> None:
+    """The draws of chunk i depend on (seed, i) only: chunk 1 of a run is the same whether
+    chunk 0 ran before it in this process or not."""
+    sc, _ = scenarios.runner.prepare("gpu-life-3-years", net)
+    comp = montecarlo.compile_scenario(sc, scenarios.balance_sheets(net, sc))
+    p = montecarlo.payload(comp, seed=3, chunk=50)
+    m1, _, x1 = montecarlo.draw(p, 1, 50)
+    montecarlo.draw(p, 0, 50)
+    m2, _, x2 = montecarlo.draw(p, 1, 50)
+    np.testing.assert_array_equal(m1, m2)
+    np.testing.assert_array_equal(x1, x2)
+
+
+def test_two_dask_workers_give_the_numbers_of_one_process(net) -> None:
+    """A real 2-worker LocalCluster, started by simulate() and then reused as an existing
+    cluster through its scheduler address: identical figures to the in-process run."""
+    from distributed import LocalCluster
+
+    kw = dict(draws=2_000, seed=42, chunk=500)
+    local = scenarios.simulate("coreweave-default", net, workers=0, **kw)
+    two = scenarios.simulate("coreweave-default", net, workers=2, **kw)
+    assert two.workers == 2 and two.scheduler.startswith("LocalCluster(2")
+    assert_same(local, two)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        remote = scenarios.simulate("coreweave-default", net,
+                                    scheduler=cluster.scheduler_address, **kw)
+    assert remote.scheduler == cluster.scheduler_address
+    assert_same(local, remote)
+
+
+def test_nothing_uncertain_gives_the_stress_run(net) -> None:
+    """Without uncertain inputs every draw is the stress run."""
+    text = scenario_text("""shocks:
+  - {type: funding, entity: openai}
+monte_carlo: {conditional: null, amounts: fixed}
+""")
+    sc = loads(text)
+    res = scenarios.simulate(sc, net, draws=300, seed=1, workers=0)
+    stress = scenarios.run(sc, net, band=False)
+    for m in ("defaults", "payment_shortfall", "market_value_lost_net"):
+        assert res.system.at[m, "std"] == pytest.approx(0.0, abs=1e-9)
+        assert res.system.at[m, "mean"] == pytest.approx(stress.system[m])
+    assert res.drivers.empty
+    assert res.notes
+
+
+def test_distributions_and_drivers(net) -> None:
+    res = scenarios.simulate("gpu-life-3-years", net, draws=2_000, seed=9, chunk=1_000,
+                             workers=0)
+    assert res.draws == 2_000 and res.seed == 9
+    s = res.system
+    assert (s["q05"] <= s["q50"]).all() and (s["q50"] <= s["q95"]).all()
+    assert (s["min"] <= s["mean"]).all() and (s["mean"] <= s["max"] + 1e-9).all()
+    f = res.firms
+    assert ((f["pd"] >= 0) & (f["pd"] <= 1)).all()
+    assert (f["pd_new"] <= f["pd"] + 1e-12).all()
+    assert (f["loss_q50"] <= f["loss_q95"] * 1.02 + 1e-9).all()
+    # the GPU life, drawn between 2 and 4 years, drives the book equity lost
+    d = res.drivers[(res.drivers["target"] == "equity_loss")
+                    & (res.drivers["input"] == "shocks[0].life_years")].iloc[0]
+    assert d["correlation"] < -0.1  # a longer life, a smaller loss
+    assert d["share"] == pytest.approx(d["correlation"] ** 2)
+    json.dumps(res.to_dict(), allow_nan=False)
+    assert "draws" in res.summary()
+
+
+def test_failed_firm_always_defaults_and_progress_is_reported(net) -> None:
+    seen = []
+    res = scenarios.simulate("coreweave-default", net, draws=300, seed=1, chunk=100,
+                             workers=0, progress=lambda done, total: seen.append((done, total)))
+    assert res.firms.at["coreweave", "pd"] == 1.0
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_histogram_quantiles() -> None:
+    h = np.zeros(len(montecarlo._EDGES), np.int64)
+    h[0] = 50  # half the draws lose nothing
+    b = int(np.searchsorted(montecarlo._EDGES, 10.0, side="right") - 1)
+    h[b] = 50  # the other half lose about 10
+    assert montecarlo._quantile_from_hist(h, 0.25) == 0.0
+    assert montecarlo._quantile_from_hist(h, 0.9) == pytest.approx(10.0, rel=0.011)
+
+
+def test_bad_arguments(net) -> None:
+    with pytest.raises(ValueError, match="draws"):
+        scenarios.simulate("coreweave-default", net, draws=0, workers=0)

@@ -1,0 +1,222 @@
+"""Stress runs of the shipped scenarios on the bundled network, with hand-checkable
+consequences, and the properties every run must have."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dealloop import scenarios
+from dealloop.scenarios import loads
+from dealloop.scenarios.results import HEADLINES
+from dealloop.scenarios.runner import BANDS
+
+from .conftest import scenario_text
+
+DELTAS = [m for m in HEADLINES if m != "new_money_needed"]
+
+
+def deal_value_in_horizon(res, deal: str) -> float:
+    d = res.balance.deals.set_index("id")
+    return float(d.at[deal, "value"] * d.at[deal, "share"])
+
+
+def claim(res, deal: str, channel: str):
+    cl = res.balance.claims
+    return cl[(cl["deal"] == deal) & (cl["channel"] == channel)].iloc[0]
+
+
+def test_no_shock_changes_nothing(stress) -> None:
+    res = stress("baseline")
+    for m in DELTAS:
+        assert res.system[m] == pytest.approx(0.0, abs=1e-9), m
+    assert not res.firms["defaulted"].any()
+    np.testing.assert_allclose(res.firms["equity_before"], res.firms["equity_after"], atol=1e-9)
+    np.testing.assert_allclose(res.firms["market_value_before"],
+                               res.firms["market_value_after"], atol=1e-9)
+    assert res.unpaid.empty and res.backstops.empty
+    # the plan's gap is a headline of its own: OpenAI needs new money to pay its commitments
+    assert res.firms.at["openai", "new_money"] > 0
+    assert res.system["new_money_needed"] == pytest.approx(res.firms["new_money"].sum())
+
+
+@pytest.mark.parametrize("mapping", [
+    "new_money: none",
+    "rollover: 0.0",
+    "backstops: called_only",
+    "stake_liquidity: 0.0\n  value_multiple: 3",
+    "equity_commitments: false\n  cash_margin: 0.5",
+])
+def test_no_shock_changes_nothing_whatever_the_mapping(net, mapping: str) -> None:
+    res = scenarios.run(loads(scenario_text(f"mapping:\n  {mapping}\n")), net, band=False)
+    for m in DELTAS:
+        assert res.system[m] == pytest.approx(0.0, abs=1e-9), (mapping, m)
+    assert (res.firms["defaulted"] == res.firms["baseline_defaulted"]).all()
+
+
+def test_coreweave_default(stress) -> None:
+    """CoreWeave fails in wave 1, NVIDIA's backstop is paid into its estate, and its creditors
+    share the backstop plus a 40% liquidation value, pro rata: its lenders take the loss."""
+    res = stress("coreweave-default")
+    f = res.firms
+    assert f.at["coreweave", "defaulted"] and f.at["coreweave", "wave"] == 1
+    b = res.backstops.set_index("deal")
+    assert list(b.index) == ["D14"] and b.at["D14", "backstopper"] == "nvidia"
+    backstop = deal_value_in_horizon(res, "D14")
+    assert b.at["D14", "paid"] == pytest.approx(backstop)
+    owed = f.at["coreweave", "owed"]
+    # its customers' contracts end and no new money reaches it: what it pays is the backstop
+    # plus the liquidation value, 40% of its accelerated dues
+    assert f.at["coreweave", "paid"] == pytest.approx(backstop + 0.4 * owed)
+    ratio = f.at["coreweave", "paid"] / owed
+    u = res.unpaid[res.unpaid["debtor"] == "coreweave"]
+    np.testing.assert_allclose(u["paid"] / u["owed"], ratio)  # pro rata
+    lenders = u[u["creditor"].isin(["bond-investors", "private-credit-lenders", "bank-lenders",
+                                    "outside lenders (reported debt)"])]
+    assert lenders["shortfall"].sum() == pytest.approx(res.system["external_loss"])
+    assert res.system["external_loss"] > 0
+    assert f.at["core-scientific", "not_received"] > 0  # its supplier goes unpaid too
+    # CoreWeave's equity is wiped out: NVIDIA's stakes in it go with it
+    assert f.at["coreweave", "market_value_after"] == 0
+    assert f.at["nvidia", "stakes_after"] < f.at["nvidia", "stakes_before"]
+    assert res.system["defaults"] == 1
+
+
+def test_openai_raises_no_new_money(stress) -> None:
+    """OpenAI pays its suppliers pro rata from its cash, outside revenue and what it still
+    receives; Oracle goes without its share of the Oracle contract."""
+    res = stress("openai-no-new-money")
+    f = res.firms
+    assert f.at["openai", "defaulted"] and f.at["openai", "wave"] == 1
+    assert f.at["openai", "new_money_after"] == 0
+    means = f.at["openai", "outside_assets_after"] + f.at["openai", "received"] \
+        + f.at["openai", "stakes_after"]
+    assert f.at["openai", "paid"] == pytest.approx(means)
+    ratio = f.at["openai", "paid"] / f.at["openai", "owed"]
+    oracle_due = claim(res, "D03", "purchase")["amount"]
+    assert f.at["oracle", "not_received"] == pytest.approx(oracle_due * (1 - ratio))
+    u = res.unpaid[res.unpaid["debtor"] == "openai"]
+    np.testing.assert_allclose(u["paid"] / u["owed"], ratio)
+    assert res.system["payment_shortfall"] == pytest.approx(u["shortfall"].sum())
+    assert f.at["openai", "market_value_after"] == 0
+
+
+def test_nvidia_letter_of_intent_never_converts(stress) -> None:
+    """The reference world counts the $100B letter of intent; only $30B comes. OpenAI's plan
+    can stretch by 10% of its gap; the rest of the hole goes unpaid."""
+    res = stress("nvidia-loi-never-converts")
+    hole = deal_value_in_horizon(res, "D01") - deal_value_in_horizon(res, "D02")
+    assert hole == pytest.approx(70.0)
+    f = res.firms.loc["openai"]
+    gap = f["new_money"]
+    # its CoreWeave shares (a warrant vesting on its CoreWeave purchases) lose a little too
+    stake_loss = f["stakes_before"] - f["stakes_after"]
+    assert 0 < stake_loss < 0.1
+    assert res.system["payment_shortfall"] == pytest.approx(hole - 0.1 * gap + stake_loss)
+    assert res.firms.at["openai", "defaulted"]
+    assert res.firms.at["openai", "new_money_after"] == pytest.approx(1.1 * gap)
+
+
+def test_oracle_cannot_refinance(stress) -> None:
+    """Oracle's maturing debt falls due and its new bonds stop; the developers building its
+    sites have nothing to repay their construction loans with, so their banks lose them."""
+    res = stress("oracle-cannot-refinance")
+    f = res.firms
+    assert not f.at["oracle", "defaulted"]
+    maturing = claim(res, "debt:oracle", "principal")["maturing"]
+    new_bonds = claim(res, "D86", "funding")["amount"]
+    assert f.at["oracle", "equity_loss"] == pytest.approx(maturing + new_bonds)
+    for dev, deal in (("vantage", "D88"), ("dona-ana-campus", "D89"), ("abilene-jv", "D05")):
+        assert f.at[dev, "defaulted"]
+        row = res.unpaid[res.unpaid["debtor"] == dev].iloc[0]
+        assert row["paid"] == 0
+        assert row["shortfall"] == pytest.approx(claim(res, deal, "principal")["accel"])
+
+
+def test_gpu_life_3_years(stress) -> None:
+    """With a 3-year life instead of 6, a GPU holder loses half its GPU value over the horizon
+    and its lenders roll over half as much of its maturing debt. Meta has no other exposure
+    that moves, so its book equity falls by exactly that."""
+    res = stress("gpu-life-3-years")
+    gpu = res.balance.frame.at["meta", "gpu"]
+    cl = res.balance.claims
+    maturing = cl[(cl["debtor"] == "meta") & (cl["channel"] == "principal")]["maturing"].sum()
+    assert res.firms.at["meta", "equity_loss"] == pytest.approx(0.5 * gpu + 0.5 * maturing)
+    assert res.system["equity_loss"] > 0
+
+
+def test_ai_demand_shock(stress) -> None:
+    """A 30% fall in outside demand (the mean of the uniform 20-40% of the file): AMD sells
+    only outside the network, so it loses exactly 30% of its outside revenue."""
+    res = stress("ai-demand-shock")
+    amd = res.firms.loc["amd"]
+    out_rev = res.balance.frame.at["amd", "outside_revenue"]
+    assert amd["equity_loss"] == pytest.approx(0.3 * out_rev)
+    assert amd["outside_assets_after"] == pytest.approx(
+        amd["outside_assets_before"] - 0.3 * out_rev)
+    assert any(name.startswith("leontief") for name in res.models)
+
+
+@pytest.mark.parametrize("name", scenarios.library.names())
+def test_every_shipped_scenario(stress, name: str) -> None:
+    res = stress(name)
+    # the band: one value per evidence selection; all legs equals the central run
+    assert [b.metric for b in res.bands] == list(HEADLINES)
+    for b in res.bands:
+        assert [lab for lab, _ in b.values] == list(BANDS)
+        assert b["A+B+C"] == pytest.approx(res.system[b.metric], abs=1e-6)
+        assert b.low <= b.high
+    # double counting is part of market value lost, and never more
+    s = res.system
+    assert 0 <= s["double_counted"] <= s["market_value_lost"] + 1e-9
+    assert s["market_value_lost_net"] == pytest.approx(s["market_value_lost"]
+                                                       - s["double_counted"])
+    # the comparison with the dot-com bust carries history ids and sources
+    comp = res.comparison.set_index("key")
+    assert comp.at["dotcom_value_lost", "id"].startswith("H")
+    assert comp.at["dotcom_value_lost", "sources"]
+    assert comp.at["dotcom_value_lost", "ours"] == pytest.approx(s["market_value_lost_net"])
+    # results are frozen and JSON-safe
+    with pytest.raises(TypeError):
+        res.system["defaults"] = 0  # type: ignore[index]
+    text = json.dumps(res.to_dict(), allow_nan=False)
+    assert json.loads(text)["scenario"] == name
+    assert res.summary().startswith(name)
+
+
+def test_models_run_on_the_mapped_layers(stress) -> None:
+    res = stress("coreweave-default")
+    names = list(res.models)
+    assert any(n.startswith("eisenberg_noe") for n in names)
+    assert any(n.startswith("debtrank") for n in names)
+    assert any(n.startswith("cross_holdings") for n in names)
+    dr = next(v for k, v in res.models.items() if k.startswith("debtrank"))
+    assert dr.loc["coreweave", "h_initial"] == pytest.approx(1.0)
+
+
+def test_rogers_veraart_costs_show_as_deadweight(net) -> None:
+    text = scenario_text("""shocks:
+  - {type: funding, entity: openai}
+models:
+  clearing: {model: rogers_veraart, alpha: 0.5, beta: 0.5}
+""")
+    res = scenarios.run(loads(text), net, band=False)
+    f = res.firms.loc["openai"]
+    assert res.system["deadweight_loss"] > 0
+    assert any(k.startswith("rogers_veraart") for k in res.models)
+    assert f["defaulted"]
+
+
+def test_more_shock_no_fewer_defaults(net) -> None:
+    """Monotone in the shock: a deeper revenue fall never removes a default."""
+    prev, last = None, 0.0
+    for fall in (0.0, 0.3, 0.6, 0.9, 1.0):
+        res = scenarios.run(loads(scenario_text(
+            f"shocks:\n  - {{type: revenue, fall: {fall}}}\n")), net, band=False)
+        d = res.firms["defaulted"]
+        if prev is not None:
+            assert (d | ~prev).all()
+            assert res.system["payment_shortfall"] >= last - 1e-9
+        prev, last = d, res.system["payment_shortfall"]
