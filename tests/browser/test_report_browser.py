@@ -18,12 +18,26 @@ def open_report(w: Any, path: Path) -> Any:
 
 
 def click_node(page: Any, node_id: str) -> None:
-    """A real mouse click on a firm of the Cytoscape graph."""
+    """A real mouse click on a firm of the Cytoscape graph, until the side panel opens it.
+
+    The layout may still be settling when the page reports ready, so the node's position is
+    read again before each try (a few tries at most).
+    """
     page.locator("#graph").scroll_into_view_if_needed()
-    pos = page.evaluate("(id) => { const n = window.dealloop.graph.cy.getElementById(id);"
-                        " const p = n.renderedPosition(); return [p.x, p.y]; }", node_id)
-    box = page.locator("#graph").bounding_box()
-    page.mouse.click(box["x"] + pos[0], box["y"] + pos[1])
+    name = page.evaluate("(id) => window.dealloop.graph.cy.getElementById(id).data('label')"
+                         " || id", node_id)
+    for _ in range(5):
+        pos = page.evaluate("(id) => { const n = window.dealloop.graph.cy.getElementById(id);"
+                            " const p = n.renderedPosition(); return [p.x, p.y]; }", node_id)
+        box = page.locator("#graph").bounding_box()
+        page.mouse.click(box["x"] + pos[0], box["y"] + pos[1])
+        try:
+            page.wait_for_function("(t) => document.querySelector('#panel h3')?.textContent"
+                                   " !== 'Click a firm or a leg'", arg=name, timeout=2_000)
+            return
+        except Exception:
+            page.wait_for_timeout(300)
+    raise AssertionError(f"clicking firm {node_id!r} never opened it in the side panel")
 
 
 def test_report_opens_from_disk_without_errors(watched: Any, report: Path) -> None:
@@ -95,7 +109,6 @@ def test_flows_and_stress_render(watched: Any, report: Path) -> None:
 def test_xss_fixture_stays_inert(watched: Any, xss_report: Path) -> None:
     page = open_report(watched, xss_report)
     click_node(page, "imgco")
-    page.wait_for_selector("#panel h3")
     assert page.locator("#panel h3").text_content() == "<img src=x onerror=alert(1)>"
     for firm in ("labco", "cloudco", "neo"):
         page.evaluate("(id) => window.dealloop.showFirm(id)", firm)
