@@ -75,6 +75,15 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
+def _check_output(path: Path, *, folder: bool = False) -> None:
+    """Refuse an output path that cannot be written, before any work is done (exit 1)."""
+    from .data.write import output_problem
+
+    why = output_problem(path, folder=folder)
+    if why is not None:
+        _fail(f"Error: cannot write {path}: {why}")
+
+
 def _load(data: Path | None):
     from .data.load import load
     from .data.problems import DataError
@@ -210,11 +219,12 @@ def export(
 
     if fmt not in ex.FORMATS:
         _fail(f"Error: --format must be one of {', '.join(ex.FORMATS)}, not {fmt!r}", 2)
+    _check_output(output)
     net = _load(data)
     try:
         path = ex.export(net, fmt, output)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        _fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     typer.echo(f"wrote {path} ({fmt}, {len(net.entities)} nodes, {len(net.deals)} legs)")
 
 
@@ -227,8 +237,21 @@ def diff(
 ) -> None:
     """Legs, firms, sources and figures added, removed and changed (field by field)."""
     from .data.diff import diff as run
+    from .data.load import load
+    from .data.problems import DataError
 
-    d = run(_load(old), _load(new))
+    nets, bad = [], 0
+    for folder in (old, new):  # report the problems of both folders, not just the first
+        try:
+            nets.append(load(folder))
+        except DataError as exc:
+            for p in exc.problems:
+                _err(f"{folder}/{p}" if p.file != str(folder) else str(p))
+            _err(f"{len(exc.problems)} problem(s) in {folder}")
+            bad += 1
+    if bad:
+        _fail("run 'dealloop validate' on the folder(s) for details; nothing compared")
+    d = run(*nets)
     if json_out:
         _print_json(d.to_dict())
         return
@@ -263,8 +286,12 @@ def main() -> None:
         _err(f"Error: {exc}")
         sys.exit(1)
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err("interrupted; nothing half-written is left behind")
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # typer turns Ctrl-C into Exit(130) without a word
+            _err("interrupted; nothing half-written is left behind")
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

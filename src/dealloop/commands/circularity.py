@@ -42,7 +42,7 @@ def cycles(
     null: Annotated[int, typer.Option("--null", min=0, max=10_000,
                                       help="Degree-preserving random networks to compare "
                                            "loop counts with (0 = skip).")] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for --null.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed for --null.")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
     """Every simple money loop up to --max-length hops, ranked by bottleneck amount.
@@ -93,7 +93,7 @@ def circularity(
     status: StatusOpt = None,
     null: Annotated[int, typer.Option("--null", min=0, max=10_000,
                                       help="Null-model samples for loop significance.")] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed for --null.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed for --null.")] = 0,
     json_out: JsonOpt = False,
 ) -> None:
     """How circular the network is, per firm and for the system.

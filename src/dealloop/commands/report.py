@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DataOpt, _err, _fail, _load, app
+from ..cli import DataOpt, _check_output, _err, _fail, _load, app
 
 
 @app.command()
@@ -44,15 +44,22 @@ def report(
     t0 = time.perf_counter()
     if horizon[1] < horizon[0]:
         _fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
+    from ..network import _horizon
+
+    try:  # years the calendar knows (not 0 or 99999)
+        _horizon(horizon)
+    except ValueError as exc:
+        _fail(f"Error: --horizon: {str(exc).removeprefix('horizon: ')}", 2)
+    _check_output(output)
     net = _load(data)
     loaded = []
     if scenario:
-        from .. import scenarios as sc
+        from ..scenarios.runner import prepare
 
         problems = []
-        for item in scenario:
+        for item in scenario:  # every file's problems at once, unknown ids included
             try:
-                loaded.append(sc.load(item))
+                loaded.append(prepare(item, net)[0])
             except DataError as exc:
                 problems.extend(exc.problems)
         if problems:
@@ -76,7 +83,7 @@ def report(
     try:
         atomic_write_text(output, html)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        _fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     size = output.stat().st_size
     typer.echo(f"wrote {output} ({size / 1e6:.1f} MB: {len(bundle['entities'])} firms, "
                f"{len(bundle['legs'])} legs, {bundle['loops']['n_loops']} loops, "

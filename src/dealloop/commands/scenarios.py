@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import DataOpt, JsonOpt, _console, _err, _print_json, app
+from ..cli import DataOpt, JsonOpt, _check_output, _console, _err, _fail, _print_json, app
 
 ScenarioArg = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
@@ -39,6 +39,12 @@ def _prepare(scenario: str, data: Path | None) -> tuple[Any, Any]:
 
     try:
         net = load_net(data) if data is not None else None
+    except DataError as exc:  # the dataset's own problems: name the folder they are in
+        for p in exc.problems:
+            _err(str(p))
+        _fail(f"{len(exc.problems)} problem(s) in {data}; run 'dealloop validate' for "
+              "details; nothing was run")
+    try:
         return prepare(scenario, net)
     except DataError as exc:
         _problems_exit(exc)
@@ -270,20 +276,20 @@ def _print_explain(con: Any, firm: str, lines: Any) -> None:
 @app.command()
 def simulate(
     scenario: ScenarioArg,
-    draws: Annotated[int | None, typer.Option("--draws", "-n", min=1,
+    draws: Annotated[int | None, typer.Option("--draws", "-n", min=1, max=100_000_000,
                                               help="Number of draws (default: the "
                                                    "scenario's).")] = None,
     seed: Annotated[int | None, typer.Option("--seed", "-s", min=0,
                                              help="Seed (default: the scenario's).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=0,
+        "--workers", "-w", min=0, max=1024,
         help="Dask LocalCluster worker processes (0: run in this process; default: one per "
              "CPU when there is more than one chunk).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS",
         help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786).")] = None,
     chunk: Annotated[int | None, typer.Option(
-        "--chunk", min=1, help="Draws per batched call and Dask task (results depend on the "
+        "--chunk", min=1, max=1_000_000, help="Draws per batched call and Dask task (results depend on the "
                                "seed and this, never on the workers).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the full result as JSON to this file.")] = None,
@@ -300,6 +306,17 @@ def simulate(
     if workers is not None and scheduler is not None:
         _err("Error: give --workers or --scheduler, not both")
         raise typer.Exit(2)
+    if output is not None:
+        _check_output(output)  # before the run: a typo in -o must not cost the results
+    if scheduler is not None:  # fail fast: before loading anything, and within seconds
+        from ..scenarios.montecarlo import check_scheduler
+
+        try:
+            check_scheduler(scheduler)
+        except ValueError as exc:
+            _fail(f"Error: --scheduler: {exc}", 2)
+        except OSError as exc:
+            _fail(f"Error: --scheduler: {exc}")
     sc, net = _prepare(scenario, data)
     try:
         res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
@@ -307,6 +324,8 @@ def simulate(
     except DataError as exc:
         _problems_exit(exc)
         return
+    except ValueError as exc:
+        _fail(f"Error: {exc}")
     except OSError as exc:  # e.g. the scheduler cannot be reached
         _err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
         raise typer.Exit(1) from None

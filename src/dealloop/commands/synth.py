@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..cli import app
+from ..cli import _check_output, _fail, app
 
 
 @app.command()
@@ -17,12 +17,21 @@ def synth(
                                        help="Number of firms.")] = 1000,
     degree: Annotated[float, typer.Option("--degree", min=0.1, max=100.0,
                                           help="Mean number of legs per firm.")] = 3.0,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
 ) -> None:
     """Write a random dataset of Pareto-sized firms with Chung-Lu legs; valid for every command."""
+    _check_output(output, folder=True)
+    if output.is_dir() and any(output.iterdir()):
+        _fail(f"Error: cannot write {output}: the folder is not empty; synth writes a new "
+              "dataset (give a new or empty folder)")
     from ..data.frames import write_dataset
     from ..synth import synthetic_dataset
 
     frames = synthetic_dataset(firms, mean_degree=degree, seed=seed)
-    write_dataset(frames, output)
+    try:
+        write_dataset(frames, output)
+    except ValueError as exc:
+        _fail(f"Error: {exc}; use fewer --firms or a lower --degree")
+    except OSError as exc:
+        _fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     typer.echo(f"wrote {output}: {firms} firms, {len(frames['deals.csv'])} legs (seed {seed})")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from .read import Table, parse_date
-from .schema import FILES_BY_NAME, HEADLINE_METRICS, FileSpec
+from .schema import FILES_BY_NAME, HEADLINE_METRICS, MAX_FILE_BYTES, FileSpec
 from .write import atomic_write_text
 
 _NUMERIC = ("number", "fraction", "signed")
@@ -100,11 +103,36 @@ def frame_to_csv(frame: pd.DataFrame, spec: FileSpec) -> str:
 def write_dataset(frames: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write frames (keyed by file name, e.g. ``"deals.csv"``) as a dataset directory.
 
-    Each file is written atomically: a reader sees the old file or the new one, never half.
+    A new (or empty) folder is written whole or not at all: the files go to a temporary
+    folder beside it, renamed into place at the end, so an interrupted write leaves nothing.
+    In a folder that already holds files, each file is replaced atomically: a reader sees the
+    old file or the new one, never half. Raises ``ValueError`` (and writes nothing) when a
+    file would be larger than the reader accepts (:data:`~dealloop.data.schema.MAX_FILE_BYTES`).
     """
+    texts = {name: frame_to_csv(frame, FILES_BY_NAME[name]) for name, frame in frames.items()}
+    for name, text in texts.items():
+        size = len(text) if text.isascii() else len(text.encode("utf-8"))
+        if size > MAX_FILE_BYTES:
+            raise ValueError(f"{name} would be {size / 2**20:,.1f} MiB, more than the "
+                             f"{MAX_FILE_BYTES / 2**20:g} MiB a dataset file may have (the "
+                             "reader would refuse it); nothing written")
     root = Path(path)
-    root.mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        spec = FILES_BY_NAME[name]
-        atomic_write_text(root / name, frame_to_csv(frame, spec))
+    if root.is_dir() and any(root.iterdir()):
+        for name, text in texts.items():
+            atomic_write_text(root / name, text)
+        return root
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual mode
+        for name, text in texts.items():
+            atomic_write_text(tmp / name, text)
+        if root.is_dir():
+            root.rmdir()  # empty (checked above)
+        os.rename(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return root

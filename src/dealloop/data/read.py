@@ -13,6 +13,7 @@ import difflib
 import io
 import math
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -55,6 +56,8 @@ def parse_date(text: str, *, end: bool = False) -> dt.date:
         raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
     year, month, day = m.group(1), m.group(2), m.group(3)
     y = int(year)
+    if y < 1:
+        raise ValueError(f"impossible date: {text!r} (year 0)")
     if month is None:
         return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
     mo = int(month)
@@ -62,8 +65,9 @@ def parse_date(text: str, *, end: bool = False) -> dt.date:
         raise ValueError(f"impossible date: {text!r} (month {mo})")
     if day is None:
         if end:
-            nxt = dt.date(y + (mo == 12), mo % 12 + 1, 1)
-            return nxt - dt.timedelta(days=1)
+            if mo == 12:  # not via January of the next year: 9999-12 has no next year
+                return dt.date(y, 12, 31)
+            return dt.date(y, mo + 1, 1) - dt.timedelta(days=1)
         return dt.date(y, mo, 1)
     try:
         return dt.date(y, mo, int(day))
@@ -185,14 +189,22 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
     name = spec.name
     problems: list[Problem] = []
     try:
-        size = path.stat().st_size
+        st = path.stat()
     except OSError as exc:
         return None, [Problem(name, None, None, f"cannot read file: {exc.strerror}")]
+    if not stat.S_ISREG(st.st_mode):  # a folder, or a pipe that would block the read forever
+        what = "is a directory" if stat.S_ISDIR(st.st_mode) else "is not a regular file"
+        return None, [Problem(name, None, None, f"{what}; expected a CSV file")]
+    size = st.st_size
     if size > MAX_FILE_BYTES:
         msg = (f"file is {size / 2**20:.0f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB "
                "limit; refusing to read it")
         return None, [Problem(name, None, None, msg)]
-    text = _decode(path.read_bytes(), name, problems)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, None, None, f"cannot read file: {exc.strerror or exc}")]
+    text = _decode(raw, name, problems)
     if not text.strip():
         return None, [*problems, Problem(name, None, None, "file is empty (no header row)")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -59,12 +59,22 @@ def _check_descriptor(root: Path) -> list[Problem]:
     file = root / "datapackage.json"
     if not file.exists():
         return []
+    if not file.is_file():
+        return [Problem("datapackage.json", None, None, "is not a regular file; expected a "
+                        "JSON object")]
     try:
-        json.loads(file.read_text(encoding="utf-8"))
+        pkg = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        return [Problem("datapackage.json", None, None, f"cannot read file: {exc.strerror}")]
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", None)
         return [Problem("datapackage.json", line, None, f"not valid JSON: {exc}")]
-    return []
+    if not isinstance(pkg, dict):
+        return [Problem("datapackage.json", 1, None, "expected a JSON object "
+                        '({"name": ..., "version": ...}), got a ' + type(pkg).__name__)]
+    return [Problem("datapackage.json", None, key, "expected a string")
+            for key in ("name", "title", "version", "created")
+            if key in pkg and not isinstance(pkg[key], str)]
 
 
 def _ids(table: Table | None) -> set[str]:

@@ -44,9 +44,12 @@ import pandas as pd
 from .compiled import Compiled, compile_scenario, uncertain_params
 from .engine import clear
 from .results import HEADLINES, SimulationResult
-from .spec import Scenario
+from .spec import MAX_CHUNK, MAX_DRAWS, Scenario
 
-__all__ = ["Payload", "run_chunk", "simulate"]
+__all__ = ["Payload", "check_scheduler", "run_chunk", "simulate"]
+
+SCHEDULER_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler to answer before giving up."""
 
 _EDGES = np.concatenate([[0.0], np.geomspace(1e-4, 1e5, 2073)])  # ~1% wide log bins
 _LOG0, _DLOG = math.log(1e-4), (math.log(1e5) - math.log(1e-4)) / 2072
@@ -177,6 +180,67 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
         elapsed=time.perf_counter() - t)
 
 
+def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
+    """Fail fast on a scheduler address that cannot work.
+
+    Raises ``ValueError`` for a malformed address (no port, unknown protocol) and
+    ``ConnectionError`` (an ``OSError``) when nothing accepts connections there within
+    ``timeout`` seconds: a closed port fails at once instead of after Dask's 30 s of retries.
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    expected = "expected an address such as tcp://10.0.0.5:8786"
+    try:
+        proto, loc = parse_address(address)
+        get_backend(proto)
+        if proto not in ("tcp", "tls"):
+            return  # other transports (inproc, ucx, ws) are left to Dask
+        host, port = parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"scheduler address {address!r}: {exc}; {expected}") from None
+    if not host:
+        raise ValueError(f"scheduler address {address!r}: no host; {expected}")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        why = exc.strerror or str(exc) or type(exc).__name__
+        raise ConnectionError(f"no Dask scheduler answers at {address}: {why}") from None
+    if proto == "tcp":  # something listens; is it a scheduler? (Client would wait forever)
+        who = _identity(address, timeout)
+        if who != "Scheduler":
+            raise ConnectionError(f"{address} accepts connections but is not a Dask "
+                                  f"scheduler ({who})")
+
+
+def _identity(address: str, timeout: float) -> str:
+    """The ``type`` a Dask server at ``address`` reports, or why it reports none in time."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.core import rpc
+
+    async def ask() -> Any:
+        async with rpc(address, timeout=timeout) as r:
+            return await r.identity()
+
+    def probe() -> str:
+        try:
+            info = asyncio.run(asyncio.wait_for(ask(), timeout))
+        except (asyncio.TimeoutError, TimeoutError):
+            return f"no Dask answer within {timeout:g} s"
+        except Exception as exc:  # noqa: BLE001 - anything here means "not a scheduler"
+            return f"{type(exc).__name__}: {exc}"
+        return str(info.get("type")) if isinstance(info, dict) else repr(info)
+
+    # A thread of its own: the caller may already run an event loop (Jupyter).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(probe).result()
+
+
 def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
     n = math.ceil(draws / chunk)
     return [(i, min(chunk, draws - i * chunk)) for i in range(n)]
@@ -201,6 +265,8 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
         else one worker per CPU.
     scheduler
         Address of an existing Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+        A malformed address raises ``ValueError``, one where nothing answers within
+        :data:`SCHEDULER_TIMEOUT` seconds ``ConnectionError`` (see :func:`check_scheduler`).
     progress
         ``True`` for a progress bar on stderr, or a callable ``(done, total)``.
 
@@ -225,8 +291,9 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     draws = int(draws if draws is not None else mc.draws)
     seed = int(seed if seed is not None else mc.seed)
     chunk = int(chunk if chunk is not None else mc.chunk)
-    if draws < 1 or chunk < 1 or seed < 0:
-        raise ValueError("draws and chunk must be >= 1 and seed >= 0")
+    if not (1 <= draws <= MAX_DRAWS and 1 <= chunk <= MAX_CHUNK and seed >= 0):
+        raise ValueError(f"draws must be in [1, {MAX_DRAWS:,}], chunk in [1, {MAX_CHUNK:,}] "
+                         f"and seed >= 0 (got draws={draws}, chunk={chunk}, seed={seed})")
     from .balance import build
 
     comp = compile_scenario(sc, build(net, sc))
@@ -287,10 +354,13 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
 
     cluster = None
     if scheduler is not None:
-        client = Client(scheduler)
+        check_scheduler(scheduler)
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         where = scheduler
     else:
-        n = workers if workers is not None else min(os.cpu_count() or 1, len(plan))
+        # never more workers than chunks: the rest would sit idle (and --workers 10000
+        # would start ten thousand processes)
+        n = min(workers if workers is not None else (os.cpu_count() or 1), len(plan))
         # Dask sets MALLOC_TRIM_THRESHOLD_ for its workers, which also switches off glibc's
         # adaptive mmap threshold: every large numpy temporary then costs a fresh mmap and
         # page faults (the engine ran ~2x slower on a worker than in-process). Keep arrays

@@ -64,10 +64,19 @@ def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario,
                                           key=lambda p: (p.row or 0, p.field or ""))
             raise
     if net is None:
-        net = load_net(sc.dataset)
+        try:
+            net = load_net(sc.dataset)
+        except DataError as exc:
+            if sc.dataset is None:
+                raise
+            from .. import datasets
+
+            where = sc.problem(("dataset",), f"dataset {sc.dataset!r} cannot be used (bundled: "
+                               f"{', '.join(datasets.names())}; or a folder)")
+            raise DataError([*exc.problems, where]) from None
     problems = validate_against(sc, net)
     if errors(problems):
-        raise DataError(problems)
+        raise DataError(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
     return sc, net
 
 

@@ -66,6 +66,10 @@ __all__ = [
 ]
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
+MAX_DRAWS = 100_000_000
+"""Most Monte Carlo draws a run may ask for (scenario file or command line)."""
+MAX_CHUNK = 1_000_000
+"""Most draws in one batched engine call."""
 
 
 # ------------------------------------------------------------------------------ distributions
@@ -620,8 +624,8 @@ class MonteCarloSpec(BaseModel):
     model_config = _FROZEN
 
     seed: Annotated[int, Field(ge=0)] = 0
-    draws: Annotated[int, Field(ge=1, le=100_000_000)] = 10_000
-    chunk: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 10_000
+    chunk: Annotated[int, Field(ge=1, le=MAX_CHUNK)] = 10_000
     conditional: ConditionalSpec | None = Field(default_factory=ConditionalSpec)
     amounts: Literal["uniform", "triangular", "fixed"] = "uniform"
     ranges: dict[str, tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]] = \
@@ -729,6 +733,9 @@ def load(path_or_name: str | Path) -> Scenario:
     """
     from . import library
 
+    if not str(path_or_name).strip():
+        raise DataError([Problem("<scenario>", None, None, "no scenario given; name a YAML file "
+                                 f"or a shipped scenario ({', '.join(library.names())})")])
     p = Path(path_or_name)
     if not p.exists() and isinstance(path_or_name, str) and path_or_name in library.names():
         p = library.path(path_or_name)
@@ -806,8 +813,9 @@ def _construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: 
     try:
         return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
     except yaml.YAMLError as exc:
+        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]  # not the snippet
         problems.append(Problem(source, node.start_mark.line + 1, _key_text(path),
-                                f"cannot read value: {exc}"))
+                                f"cannot read value: {why}"))
         return None
 
 

@@ -392,6 +392,19 @@ NameP = Annotated[str, Path(pattern=_ID, max_length=128, description="A shipped 
 EntityP = Annotated[str, Path(pattern=_ID, max_length=128, description="An entity id.")]
 
 
+def _query_date(name: str, text: str | None, *, end: bool) -> Any:
+    """A date query parameter; 422 for one the pattern lets through but the calendar refuses
+    (``2025-13``, ``2025-02-30``, year 0)."""
+    from ..data.read import parse_date
+
+    if not text:
+        return None
+    try:
+        return parse_date(text, end=end)
+    except ValueError as exc:
+        raise HTTPException(422, f"{name}: {exc}") from None
+
+
 def _filter_network(b: dict[str, Any], status: Sequence[str] | None, kind: Sequence[str] | None,
                     firm_kind: Sequence[str] | None, evidence: Sequence[str] | None,
                     since: str | None, until: str | None) -> dict[str, Any]:
@@ -401,8 +414,8 @@ def _filter_network(b: dict[str, Any], status: Sequence[str] | None, kind: Seque
     if firm_kind:
         entities = [e for e in entities if e["kind"] in firm_kind]
     keep = {e["id"] for e in entities}
-    t0 = parse_date(since) if since else None
-    t1 = parse_date(until, end=True) if until else None
+    t0 = _query_date("since", since, end=False)
+    t1 = _query_date("until", until, end=True)
     if t0 and t1 and t1 < t0:
         raise HTTPException(422, "until: is before since")
     legs = []
