@@ -289,8 +289,9 @@ def simulate(
         "--scheduler", metavar="ADDRESS",
         help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786).")] = None,
     chunk: Annotated[int | None, typer.Option(
-        "--chunk", min=1, max=1_000_000, help="Draws per batched call and Dask task (results depend on the "
-                               "seed and this, never on the workers).")] = None,
+        "--chunk", min=1, max=1_000_000,
+        help="Draws per batched call and Dask task (results depend on the seed and this, "
+             "never on the workers).")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the full result as JSON to this file.")] = None,
     data: DataOpt = None,
