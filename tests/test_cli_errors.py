@@ -289,8 +289,7 @@ def test_interrupted_synth_leaves_nothing(tmp_path: Path) -> None:
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
-    if proc.returncode == 0:  # pragma: no cover - a very fast machine finished first
-        pytest.skip("synth finished before the interrupt")
+    # 200,000 firms take ~7 s here, so the interrupt lands mid-run.
     assert proc.returncode == 130 and "Traceback" not in err
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
