@@ -41,13 +41,19 @@ from . import _kernels
 from ._validation import (
     ConvergenceError,
     Matrix,
+    check_choice,
     check_matrix,
+    check_positive_int,
     check_scenarios,
+    check_tol,
     check_vector,
     is_sparse,
     matrix_value_errors,
 )
 from .results import Clearing
+
+#: Solvers for the greatest clearing vector (the least one is Picard from zero).
+METHODS = ("fictitious_default", "picard")
 
 __all__ = ["LiabilityNetwork", "Solution", "clear", "default_threshold", "solve_clearing"]
 
@@ -495,6 +501,10 @@ def clear(
     model: str,
 ) -> Clearing:
     """Validate, solve and package a clearing problem (shared by EN and RV)."""
+    method = check_choice(method, "method", METHODS)
+    backend = check_choice(backend, "backend", _kernels.BACKENDS)
+    tol = check_tol(tol)
+    max_iter = check_positive_int(max_iter, "max_iter")
     net = LiabilityNetwork.build(L, external_liabilities)
     e2, batched = check_scenarios(e, "e", net.n)
     sol = solve_clearing(

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from numpy.typing import ArrayLike
 
+from ._clearing import clear
 from ._validation import Matrix, check_choice
 from .results import Clearing
-from .rogers_veraart import _clear_checked
 
 __all__ = ["eisenberg_noe"]
 
@@ -141,7 +141,7 @@ def eisenberg_noe(
             "method: the least clearing vector is computed by Picard iteration from zero; "
             "use method='picard' (or leave it unset)"
         )
-    return _clear_checked(
+    return clear(
         L, e, alpha=1.0, beta=1.0, external_liabilities=external_liabilities, which=which,
         method=method, tol=tol, max_iter=max_iter, backend=backend, model="eisenberg_noe",
     )  # fmt: skip

@@ -11,19 +11,10 @@ from __future__ import annotations
 from numpy.typing import ArrayLike
 
 from ._clearing import clear
-from ._kernels import BACKENDS
-from ._validation import (
-    Matrix,
-    check_choice,
-    check_fraction,
-    check_positive_int,
-    check_tol,
-)
+from ._validation import Matrix, check_fraction
 from .results import Clearing
 
 __all__ = ["rogers_veraart"]
-
-METHODS = ("fictitious_default", "picard")
 
 
 def rogers_veraart(
@@ -131,33 +122,9 @@ def rogers_veraart(
     """
     alpha = check_fraction(alpha, "alpha")
     beta = check_fraction(beta, "beta")
-    return _clear_checked(
+    return clear(
         L, e, alpha=alpha, beta=beta, external_liabilities=external_liabilities,
         which="greatest", method=method, tol=tol, max_iter=max_iter, backend=backend,
         model="rogers_veraart",
     )  # fmt: skip
 
-
-def _clear_checked(
-    L: Matrix,
-    e: ArrayLike,
-    *,
-    alpha: float,
-    beta: float,
-    external_liabilities: ArrayLike | None,
-    which: str,
-    method: str,
-    tol: float,
-    max_iter: int,
-    backend: str,
-    model: str,
-) -> Clearing:
-    """Check the solver options, then clear (shared by both public entry points)."""
-    method = check_choice(method, "method", METHODS)
-    backend = check_choice(backend, "backend", BACKENDS)
-    tol = check_tol(tol)
-    max_iter = check_positive_int(max_iter, "max_iter")
-    return clear(
-        L, e, alpha=alpha, beta=beta, external_liabilities=external_liabilities, which=which,
-        method=method, tol=tol, max_iter=max_iter, backend=backend, model=model,
-    )  # fmt: skip
