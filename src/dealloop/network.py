@@ -195,6 +195,7 @@ class DealNetwork:
         history: pd.DataFrame | None = None,
         *,
         provenance: pd.DataFrame | None = None,
+        tables: dict[str, pd.DataFrame] | None = None,
         path: Path | None = None,
         meta: dict[str, Any] | None = None,
     ) -> None:
@@ -204,6 +205,9 @@ class DealNetwork:
         self.figures = figures
         self.history = history
         self.provenance = provenance
+        #: Optional dataset files beyond the five above (``holders.csv``, ``holdings.csv``,
+        #: ``banks.csv``), by file name; absent files are missing keys.
+        self.tables = dict(tables or {})
         self.path = path
         self.meta = dict(meta or {})
         self._cache: dict[Any, Any] = {}

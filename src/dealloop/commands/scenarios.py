@@ -149,6 +149,7 @@ def stress(
     except DataError as exc:
         _problems_exit(exc)
         return
+    where = _holders(sc, net, res)
     lines = None
     if explain is not None:
         if explain not in res.balance.firms:
@@ -164,10 +165,12 @@ def stress(
             out["explain"] = {"firm": explain, "lines": json_safe(lines)}
         if ranked is not None:
             out["legs"] = ranked.to_dict()["legs"][:rank_legs]
+        out["holders"] = where.to_dict()
         _print_json(out)
         return
     con = _console()
     _print_stress(con, res)
+    _print_holders(con, where)
     if ranked is not None:
         _print_ranked(con, ranked, rank_legs)
     if lines is not None:
@@ -251,6 +254,33 @@ def _print_stress(con: Any, res: Any) -> None:
     if res.notes:
         con.print(f"[dim]{len(res.notes)} note(s): " + "; ".join(res.notes[:5])
                   + ("; ..." if len(res.notes) > 5 else "") + "[/dim]")
+
+
+def _holders(sc: Any, net: Any, res: Any) -> Any:
+    """Where the run's losses land (:mod:`dealloop.holders`), with the scenario's changes."""
+    from ..holders import follow
+
+    return follow(res, net, sc.holders.model_dump())
+
+
+def _print_holders(con: Any, where: Any) -> None:
+    """Sector, household and bank lines, with the method next to them."""
+    sec = where.sectors.sort_values("amount", ascending=False)
+    if len(sec):
+        labels = {"retirement_ira": "IRAs", "retirement_dc": "401(k) and other DC plans",
+                  "retirement_db": "defined-benefit pensions", "annuities": "annuities",
+                  "households": "households directly (taxable accounts)",
+                  "households_via_funds": "households through mutual funds",
+                  "rest_of_world": "rest of the world", "investors": "named investors",
+                  "other": "other / not allocated"}
+        rows = [[labels.get(k, k.replace("_", " ")), r.amount,
+                 "" if r.assets != r.assets else f"{r.share_of_assets:.2%}"]
+                for k, r in sec.iterrows() if abs(r.amount) >= 0.005]
+        con.print(_rich_table("Where the losses land (USD bn; holders.csv shares)",
+                              ["sector", "loss", "of its assets"], rows, right={1, 2}))
+    for line in where.lines():
+        con.print(line)
+    con.print(f"[dim]Method: {where.method}[/dim]")
 
 
 def _print_ranked(con: Any, ranked: Any, top: int) -> None:

@@ -256,7 +256,86 @@ HISTORY = FileSpec(
     optional_columns=("date", "notes"),
 )
 
-FILES: tuple[FileSpec, ...] = (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY)
+#: What a collective lender or investor node holds, by instrument (the first level of the
+#: holders layer; see :mod:`dealloop.holders`).
+INSTRUMENTS = ("corporate_bond", "bank_loan", "private_credit", "listed_equity",
+               "private_equity")
+#: Sectors that hold instruments, and the owners that funds, pensions and retirement assets
+#: pass their losses on to. A sector that never appears in ``holders.csv``'s ``holds`` column
+#: is terminal: losses stop there.
+HOLDER_SECTORS = (
+    "banks", "insurers", "pension_funds", "private_credit_funds", "mutual_funds",
+    "retirement", "households", "households_via_funds", "retirement_ira", "retirement_dc",
+    "retirement_db", "annuities", "rest_of_world", "investors", "other",
+)
+#: Terminal sectors that are US households (directly or through their retirement savings).
+HOUSEHOLD_SECTORS = ("households", "households_via_funds", "retirement_ira", "retirement_dc",
+                     "retirement_db", "annuities")
+#: Household sectors that are retirement savings.
+RETIREMENT_SECTORS = ("retirement_ira", "retirement_dc", "retirement_db", "annuities")
+HOLDER_BASES = ("reported", "derived", "estimate", "assumption")
+
+HOLDERS = FileSpec(
+    "holders.csv",
+    (
+        Column("id", "id", True, "Row id."),
+        Column("holds", "enum", True, "The instrument or sector being split.",
+               INSTRUMENTS + HOLDER_SECTORS),
+        Column("sector", "enum", True, "Who holds that share of it.", HOLDER_SECTORS),
+        Column("weight", "number", True, "Amount or percentage held; the shares of one "
+               "`holds` value are its weights over their sum, so money is conserved."),
+        Column("basis", "enum", True, "How the weight is known.", HOLDER_BASES),
+        Column("as_of", "date", False, "Date the holdings refer to."),
+        Column("sources", "refs", False, "Source ids (required unless basis is assumption).",
+               ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    required=False,
+    description="The holders layer: who holds each instrument of the collective lender and "
+                "investor nodes, and whom funds, pensions and retirement assets belong to.",
+    optional_columns=("as_of", "sources", "notes"),
+)
+
+HOLDINGS = FileSpec(
+    "holdings.csv",
+    (
+        Column("id", "id", True, "Row id."),
+        Column("deal", "ref", True, "The leg whose holder is named.", ref="deals"),
+        Column("holder", "id", True, "Slug of the named holder (a `banks.csv` id for banks)."),
+        Column("name", "text", False, "Display name of the holder."),
+        Column("sector", "enum", True, "Sector the holder belongs to.", HOLDER_SECTORS),
+        Column("share", "fraction", True, "Share of the leg it holds."),
+        Column("basis", "enum", True, "How the share is known.", HOLDER_BASES),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    required=False,
+    description="Named holders of single legs (anchor bond buyers, lead banks); they take "
+                "their share before the sector split of the rest.",
+    optional_columns=("name", "notes"),
+)
+
+BANKS = FileSpec(
+    "banks.csv",
+    (
+        Column("id", "id", True, "Bank slug (matches `holdings.csv` holder)."),
+        Column("name", "text", True, "Display name."),
+        Column("cet1_ratio", "fraction", True, "Common equity tier 1 ratio (standardized)."),
+        Column("rwa_usd_bn", "number", True, "Risk-weighted assets, USD bn."),
+        Column("min_cet1_ratio", "fraction", True, "CET1 requirement including buffers."),
+        Column("period", "text", False, "Reporting period."),
+        Column("as_of", "date", True, "Date of the figures."),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text."),
+    ),
+    required=False,
+    description="Bank capital: CET1 ratio, risk-weighted assets and requirement, dated and "
+                "sourced; CET1 capital is ratio times RWA.",
+    optional_columns=("period", "notes"),
+)
+
+FILES: tuple[FileSpec, ...] = (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY, HOLDERS, HOLDINGS,
+                               BANKS)
 FILES_BY_NAME = {f.name: f for f in FILES}
 
 

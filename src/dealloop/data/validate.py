@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .problems import Problem
 from .read import Table, parse_date, read_table, split_refs
-from .schema import DEALS, ENTITIES, EQUITY_KINDS, FILES, SOURCES
+from .schema import DEALS, ENTITIES, EQUITY_KINDS, FILES, HOLDERS, HOLDINGS, SOURCES
 
 Tables = dict[str, Table]
 
@@ -202,4 +202,58 @@ def check_tables(tables: Tables) -> list[Problem]:
     problems.extend(_refs(tables, ids))
     if DEALS.name in tables:
         problems.extend(_deal_rows(tables[DEALS.name]))
+    if HOLDERS.name in tables:
+        problems.extend(_holder_rows(tables[HOLDERS.name]))
+    if HOLDINGS.name in tables:
+        problems.extend(_holding_rows(tables[HOLDINGS.name]))
     return sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))
+
+
+def _holder_rows(table: Table) -> Iterable[Problem]:
+    """Each split needs a positive total, sources unless assumed, and no loop."""
+    name = table.spec.name
+    total: dict[str, float] = {}
+    first: dict[str, int] = {}
+    graph: dict[str, list[str]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        holds, sector, w = row.get("holds"), row.get("sector"), row.get("weight")
+        if not isinstance(holds, str) or not isinstance(sector, str):
+            continue
+        first.setdefault(holds, line)
+        total[holds] = total.get(holds, 0.0) + (w if isinstance(w, float) else 0.0)
+        graph.setdefault(holds, []).append(sector)
+        if holds == sector:
+            yield Problem(name, line, "sector", f"{holds!r} cannot hold itself")
+        if (holds, sector) in seen:
+            yield Problem(name, line, "sector", f"{holds} -> {sector} is already on line "
+                          f"{seen[(holds, sector)]}; give one row per pair")
+        seen.setdefault((holds, sector), line)
+        if row.get("basis") != "assumption" and not split_refs(row.get("sources")):
+            yield Problem(name, line, "sources", "a share that is not an assumption needs a "
+                          "source")
+    for holds, t in total.items():
+        if t <= 0:
+            yield Problem(name, first[holds], "weight", f"the weights of {holds!r} add up to "
+                          "0; nothing to split by")
+    for holds, line in first.items():
+        loop = _find_loop(graph, holds)
+        if loop:
+            yield Problem(name, line, "holds", f"forms a loop: {' -> '.join(loop)}")
+            break
+
+
+def _holding_rows(table: Table) -> Iterable[Problem]:
+    """Named holders of one leg cannot hold more than all of it."""
+    name = table.spec.name
+    total: dict[str, float] = {}
+    last: dict[str, int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        deal, share = row.get("deal"), row.get("share")
+        if isinstance(deal, str) and isinstance(share, float):
+            total[deal] = total.get(deal, 0.0) + share
+            last[deal] = line
+    for deal, t in total.items():
+        if t > 1 + 1e-9:
+            yield Problem(name, last[deal], "share", f"named holders of {deal} hold "
+                          f"{t:.4g} of it, more than all of it")

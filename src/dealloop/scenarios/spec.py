@@ -54,7 +54,15 @@ from pydantic import (
 )
 
 from ..data.problems import DataError, Problem
-from ..data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE, OUTSIDE_KINDS, STATUSES
+from ..data.schema import (
+    DEAL_KINDS,
+    ENTITY_KINDS,
+    EVIDENCE,
+    HOLDER_SECTORS,
+    INSTRUMENTS,
+    OUTSIDE_KINDS,
+    STATUSES,
+)
 
 __all__ = [
     "Dist",
@@ -288,6 +296,34 @@ class Legs(BaseModel):
         if not v:
             raise ValueError("must name at least one value")
         return list(dict.fromkeys(v))
+
+
+class HoldersSpec(BaseModel):
+    """Changes to the holders layer (:mod:`dealloop.holders`): who holds what.
+
+    shares
+        ``{instrument or sector: {sector: weight}}`` replaces that whole split of the
+        dataset's ``holders.csv``; weights are normalised to shares.
+    nodes
+        ``{outside node: instrument}``: how a creditor node holds its claims (default:
+        ``bond-investors`` corporate bonds, ``bank-lenders`` bank loans,
+        ``private-credit-lenders`` private credit, else by the leg's kind).
+    """
+
+    model_config = _FROZEN
+
+    shares: dict[Literal[INSTRUMENTS + HOLDER_SECTORS],  # type: ignore[valid-type]
+                 dict[Literal[HOLDER_SECTORS], Annotated[float, Field(ge=0, allow_inf_nan=False)]]  # type: ignore[valid-type]  # noqa: E501
+                 ] = Field(default_factory=dict)
+    nodes: dict[str, Literal[INSTRUMENTS]] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    @field_validator("shares")
+    @classmethod
+    def _positive(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for holds, weights in v.items():
+            if not weights or sum(weights.values()) <= 0:
+                raise ValueError(f"the weights of {holds} must add up to more than 0")
+        return v
 
 
 class MappingSpec(BaseModel):
@@ -667,6 +703,7 @@ class Scenario(BaseModel):
     horizon: tuple[Year, Year] = (2026, 2030)
     legs: Legs = Field(default_factory=Legs)
     mapping: MappingSpec = Field(default_factory=MappingSpec)
+    holders: HoldersSpec = Field(default_factory=HoldersSpec)
     shocks: list[Shock] = Field(default_factory=list)
     models: ModelsSpec = Field(default_factory=ModelsSpec)
     monte_carlo: MonteCarloSpec = Field(default_factory=MonteCarloSpec)

@@ -1,0 +1,173 @@
+"""Follow a stress run's losses to where they land: banks, insurers, pension funds, private
+credit, households and their retirement accounts.
+
+A post-processing step over an engine result::
+
+    import dealloop as dl
+    from dealloop import scenarios, holders
+    net = dl.load()
+    res = scenarios.run("openai-no-new-money", net)
+    where = holders.follow(res, net)
+    where.households["retirement"], where.banks
+
+The layer (who holds what, with sources) is data: :func:`~.layer.layer` reads it from the
+dataset, a scenario's ``holders:`` block changes it (:func:`~.layer.override`). The method
+and its assumptions are in :data:`~.results.METHOD`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .allocate import FLOW_COLUMNS, Loss, allocate, terminal
+from .layer import Bank, Layer, Named, Split, layer, override
+
+__all__ = ["FLOW_COLUMNS", "Bank", "HoldersResult", "Layer", "Loss", "Named", "Split",
+           "allocate", "bank_capital", "follow", "layer", "override", "summarize", "terminal"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "HoldersResult":
+        from .results import HoldersResult
+
+        return HoldersResult
+    raise AttributeError(name)
+
+
+def bank_capital(flows: Any, lay: Layer) -> Any:
+    """Loss against capital per named bank, and the bank loss no capital figure covers.
+
+    A bank's loss is the sum of the flows into it as a named holder; its CET1 after the loss
+    is ``cet1 - loss`` and its ratio ``(cet1 - loss) / rwa`` (risk-weighted assets held
+    fixed, a conservative simplification); ``below_min`` flags a ratio under the requirement.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lay = Layer({}, banks={"b": Bank("b", "B", 0.12, 100.0, 0.10, "2025")})
+    >>> flows = pd.DataFrame([{"source_type": "node", "source": "bank-lenders",
+    ...     "target_type": "holder", "target": "b", "amount": 3.0},
+    ...     {"source_type": "holder", "source": "b", "target_type": "sector",
+    ...      "target": "banks", "amount": 3.0}])
+    >>> r = bank_capital(flows, lay).loc["b"]
+    >>> round(r["cet1_after"], 6), round(r["ratio_after"], 6), bool(r["below_min"])
+    (9.0, 0.09, True)
+    """
+    import pandas as pd
+
+    to_holder = flows[(flows["target_type"] == "holder")] if len(flows) else flows
+    into_banks = flows[(flows["target_type"] == "sector") & (flows["target"] == "banks")] \
+        if len(flows) else flows
+    bank_total = float(into_banks["amount"].sum()) if len(into_banks) else 0.0
+    rows = {}
+    covered = 0.0
+    for bid, b in lay.banks.items():
+        loss = float(to_holder.loc[to_holder["target"] == bid, "amount"].sum()) \
+            if len(to_holder) else 0.0
+        covered += loss
+        after = b.cet1 - loss
+        ratio_after = after / b.rwa if b.rwa > 0 else float("nan")
+        rows[bid] = {"name": b.name, "loss": loss, "cet1": b.cet1, "cet1_after": after,
+                     "ratio": b.cet1_ratio, "ratio_after": ratio_after,
+                     "min_ratio": b.min_ratio, "headroom": b.headroom,
+                     "loss_share_of_headroom": loss / b.headroom if b.headroom > 0
+                     else float("nan"),
+                     "below_min": bool(ratio_after < b.min_ratio), "as_of": b.as_of,
+                     "sources": ";".join(b.sources)}
+    rows["banks (unnamed)"] = {"name": "banks without a capital figure",
+                               "loss": bank_total - covered, "cet1": float("nan"),
+                               "cet1_after": float("nan"), "ratio": float("nan"),
+                               "ratio_after": float("nan"), "min_ratio": float("nan"),
+                               "headroom": float("nan"), "loss_share_of_headroom": float("nan"),
+                               "below_min": False, "as_of": "", "sources": ""}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "bank"
+    return frame
+
+
+def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
+    """Build a :class:`~.results.HoldersResult` from a flow table.
+
+    Examples
+    --------
+    >>> lay = Layer({"listed_equity": (Split("retirement_ira", 0.5, "r", "reported"),
+    ...                                Split("rest_of_world", 0.5, "q", "reported"))},
+    ...             households=4e6, retirement_assets={"retirement_ira": 100.0})
+    >>> flows = allocate([Loss("acme", "shareholders", 2.0, instrument="listed_equity")], lay)
+    >>> h = summarize(flows, lay).households
+    >>> h["total"], h["share_of_retirement"], h["per_household"]
+    (1.0, 0.01, 250.0)
+    """
+    import pandas as pd
+
+    from .results import HoldersResult
+
+    sectors = terminal(flows)
+    assets = dict(lay.retirement_assets)
+    sectors["assets"] = [assets.get(s, float("nan")) for s in sectors.index]
+    sectors["share_of_assets"] = sectors["amount"] / sectors["assets"]
+    amt = sectors["amount"]
+
+    def get(s: str) -> float:
+        return float(amt.get(s, 0.0))
+
+    total = float(amt[sectors["household"]].sum()) if len(amt) else 0.0
+    ret = float(amt[sectors["retirement"]].sum()) if len(amt) else 0.0
+    ret_assets = sum(assets.values())
+    entered = float(flows.loc[flows["source_type"] == "firm", "amount"].sum()) \
+        if len(flows) else 0.0
+    hh: dict[str, Any] = {
+        "entered": entered, "total": total, "retirement": ret,
+        "ira": get("retirement_ira"), "dc": get("retirement_dc"), "db": get("retirement_db"),
+        "annuities": get("annuities"), "direct": get("households"),
+        "via_funds": get("households_via_funds"), "retirement_assets": ret_assets,
+        "share_of_retirement": ret / ret_assets if ret_assets > 0 else float("nan"),
+        "households": lay.households,
+        "per_household": total * 1e9 / lay.households if lay.households else None,
+    }
+    named = flows[flows["source_type"] == "holder"] if len(flows) else flows
+    named_frame = (named.groupby(["source", "target"], sort=False)["amount"].sum()
+                   .reset_index().rename(columns={"source": "holder", "target": "sector"})
+                   if len(named) else pd.DataFrame(columns=["holder", "sector", "amount"]))
+    srcs: dict[str, tuple[str, ...]] = {"households": tuple(lay.household_sources)}
+    for split_name, rows in lay.splits.items():
+        srcs[split_name] = tuple(dict.fromkeys(s for r in rows for s in r.sources))
+    return HoldersResult(flows=flows, sectors=sectors, households=hh,
+                         banks=bank_capital(flows, lay), named=named_frame,
+                         notes=tuple(notes), sources=srcs)
+
+
+def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,
+           lay: Layer | None = None) -> Any:
+    """Where the losses of a stress run land (a :class:`~.results.HoldersResult`).
+
+    Parameters
+    ----------
+    result
+        A :class:`~dealloop.scenarios.results.StressResult`.
+    net
+        The network it ran on (its holders layer and legs).
+    changes
+        A scenario's ``holders:`` block (see :func:`~.layer.override`); by default the
+        result's scenario block when it carries one.
+    lay
+        A ready layer (default: read from ``net``).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> net = dl.load()
+    >>> res = scenarios.run("coreweave-default", net, band=False)
+    >>> where = follow(res, net)
+    >>> entered = where.households["entered"]
+    >>> abs(where.sectors["amount"].sum() - entered) < 1e-9
+    True
+    """
+    from .exposures import losses
+
+    base = lay if lay is not None else layer(net)
+    base = override(base, changes)
+    flows = allocate(losses(result, net, base), base)
+    return summarize(flows, base)

@@ -1,0 +1,232 @@
+"""The holders layer as data: who holds each instrument, whom intermediaries belong to, which
+named holders take which legs, and the capital of named banks.
+
+:func:`layer` reads it from a network's ``holders.csv``, ``holdings.csv``, ``banks.csv`` and
+``history.csv`` (household count); :func:`override` applies a scenario's changes. Everything
+here is plain data; the arithmetic lives in :mod:`.allocate`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from ..data.read import split_refs
+from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
+
+__all__ = ["NODE_INSTRUMENTS", "Bank", "Layer", "Named", "Split", "layer", "override"]
+
+#: Which instrument a collective (or named outside) creditor node holds, when the leg's kind
+#: does not say more. A scenario can change it (``holders: {nodes: {...}}``).
+NODE_INSTRUMENTS: dict[str, str] = {
+    "bond-investors": "corporate_bond",
+    "bank-lenders": "bank_loan",
+    "jpmorgan": "bank_loan",
+    "private-credit-lenders": "private_credit",
+}
+#: Instrument of a leg by its kind, used when the creditor node is not in the mapping above.
+KIND_INSTRUMENTS: dict[str, str] = {
+    "bond": "corporate_bond",
+    "loan": "bank_loan",
+    "private_credit": "private_credit",
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    """One row of a split: ``sector`` holds ``share`` of what is split, from row ``row``."""
+
+    sector: str
+    share: float
+    row: str
+    basis: str
+    sources: tuple[str, ...] = ()
+    as_of: str = ""
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named holder of ``share`` of leg ``deal``."""
+
+    deal: str
+    holder: str
+    name: str
+    sector: str
+    share: float
+    basis: str
+    row: str
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A bank's capital: CET1 ratio on risk-weighted assets, and its requirement."""
+
+    id: str
+    name: str
+    cet1_ratio: float
+    rwa: float
+    min_ratio: float
+    as_of: str
+    sources: tuple[str, ...] = ()
+
+    @property
+    def cet1(self) -> float:
+        """CET1 capital, USD bn (ratio times RWA)."""
+        return self.cet1_ratio * self.rwa
+
+    @property
+    def headroom(self) -> float:
+        """Capital above the requirement, USD bn."""
+        return (self.cet1_ratio - self.min_ratio) * self.rwa
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The holders layer: splits by instrument or sector, named holders by leg, bank capital,
+    node instruments and the household denominators.
+
+    ``households`` is the number of US households (``None`` when the dataset has none) with
+    its source ids in ``household_sources``; ``retirement_assets`` the assets (USD bn) of each
+    retirement sector, the raw weights of the ``retirement`` split, which are levels.
+    """
+
+    splits: Mapping[str, tuple[Split, ...]]
+    named: Mapping[str, tuple[Named, ...]] = field(default_factory=dict)
+    banks: Mapping[str, Bank] = field(default_factory=dict)
+    nodes: Mapping[str, str] = field(default_factory=lambda: dict(NODE_INSTRUMENTS))
+    households: float | None = None
+    household_sources: tuple[str, ...] = ()
+    retirement_assets: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("splits", "named", "banks", "nodes", "retirement_assets"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def instrument(self, node: str, kind: str | None) -> str:
+        """The instrument a claim of ``node`` of deal kind ``kind`` is.
+
+        Examples
+        --------
+        >>> Layer({}).instrument("bond-investors", "loan")
+        'corporate_bond'
+        >>> Layer({}).instrument("some-fund", "private_credit")
+        'private_credit'
+        """
+        if node in self.nodes:
+            return self.nodes[node]
+        return KIND_INSTRUMENTS.get(kind or "", "corporate_bond")
+
+
+def _f(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def _s(x: Any) -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x)
+
+
+def layer(net: Any) -> Layer:
+    """Read the holders layer of a network (its optional ``holders.csv``, ``holdings.csv``
+    and ``banks.csv``, and the ``us_households`` figure of ``history.csv``).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> lay = layer(dl.load())
+    >>> round(sum(s.share for s in lay.splits["corporate_bond"]), 12)
+    1.0
+    >>> lay.banks["jpmorgan"].cet1 > 0
+    True
+    """
+    tables = getattr(net, "tables", {}) or {}
+    splits: dict[str, list[Split]] = {}
+    totals: dict[str, float] = {}
+    frame = tables.get("holders.csv")
+    if frame is not None and len(frame):
+        for r in frame.to_dict("records"):
+            holds = _s(r.get("holds"))
+            w = _f(r.get("weight")) or 0.0
+            totals[holds] = totals.get(holds, 0.0) + w
+            splits.setdefault(holds, []).append(Split(
+                _s(r.get("sector")), w, _s(r.get("id")), _s(r.get("basis")),
+                tuple(split_refs(r.get("sources"))), _s(r.get("as_of"))))
+    norm = {h: tuple(replace(s, share=s.share / totals[h]) for s in rows)
+            for h, rows in splits.items() if totals.get(h, 0) > 0}
+    named: dict[str, list[Named]] = {}
+    frame = tables.get("holdings.csv")
+    if frame is not None and len(frame):
+        for r in frame.to_dict("records"):
+            n = Named(_s(r.get("deal")), _s(r.get("holder")), _s(r.get("name")) or
+                      _s(r.get("holder")), _s(r.get("sector")), _f(r.get("share")) or 0.0,
+                      _s(r.get("basis")), _s(r.get("id")), tuple(split_refs(r.get("sources"))))
+            named.setdefault(n.deal, []).append(n)
+    banks: dict[str, Bank] = {}
+    frame = tables.get("banks.csv")
+    if frame is not None and len(frame):
+        for r in frame.to_dict("records"):
+            b = Bank(_s(r.get("id")), _s(r.get("name")), _f(r.get("cet1_ratio")) or 0.0,
+                     _f(r.get("rwa_usd_bn")) or 0.0, _f(r.get("min_cet1_ratio")) or 0.0,
+                     _s(r.get("as_of")), tuple(split_refs(r.get("sources"))))
+            banks[b.id] = b
+    households, hh_src = None, ()
+    hist = getattr(net, "history", None)
+    if hist is not None and len(hist) and "metric" in hist:
+        rows = hist[hist["metric"] == "us_households"]
+        if len(rows):
+            last = rows.sort_values("date", kind="stable").iloc[-1]
+            households = _f(last["value"])
+            hh_src = (str(last["id"]), *split_refs(last.get("sources")))
+    assets = {s.sector: s.share for s in splits.get("retirement", ())}
+    return Layer(norm, {k: tuple(v) for k, v in named.items()}, banks,
+                 households=households, household_sources=hh_src, retirement_assets=assets)
+
+
+def override(base: Layer, changes: Mapping[str, Any] | None) -> Layer:
+    """Apply a scenario's ``holders:`` block: ``shares`` (``{holds: {sector: weight}}``
+    replaces that whole split; weights are normalised) and ``nodes`` (``{node:
+    instrument}``). Raises ``ValueError`` naming the bad key.
+
+    Examples
+    --------
+    >>> lay = override(Layer({}), {"shares": {"bank_loan": {"banks": 3, "other": 1}}})
+    >>> [(s.sector, s.share) for s in lay.splits["bank_loan"]]
+    [('banks', 0.75), ('other', 0.25)]
+    """
+    if not changes:
+        return base
+    unknown = set(changes) - {"shares", "nodes"}
+    if unknown:
+        raise ValueError(f"holders: unknown key {sorted(unknown)[0]!r} (use shares, nodes)")
+    splits = dict(base.splits)
+    for holds, weights in (changes.get("shares") or {}).items():
+        if holds not in INSTRUMENTS + HOLDER_SECTORS:
+            raise ValueError(f"holders.shares: unknown instrument or sector {holds!r}")
+        if not isinstance(weights, Mapping) or not weights:
+            raise ValueError(f"holders.shares.{holds}: expected a mapping sector -> weight")
+        total = 0.0
+        for sector, w in weights.items():
+            if sector not in HOLDER_SECTORS:
+                raise ValueError(f"holders.shares.{holds}: unknown sector {sector!r}")
+            if not isinstance(w, int | float) or isinstance(w, bool) or not w >= 0 \
+                    or math.isinf(w):
+                raise ValueError(f"holders.shares.{holds}.{sector}: expected a weight >= 0")
+            total += float(w)
+        if total <= 0:
+            raise ValueError(f"holders.shares.{holds}: weights add up to 0")
+        splits[holds] = tuple(Split(s, float(w) / total, "scenario", "scenario")
+                              for s, w in weights.items())
+    nodes = dict(base.nodes)
+    for node, inst in (changes.get("nodes") or {}).items():
+        if inst not in INSTRUMENTS:
+            raise ValueError(f"holders.nodes.{node}: unknown instrument {inst!r} (one of "
+                             f"{', '.join(INSTRUMENTS)})")
+        nodes[str(node)] = inst
+    return replace(base, splits=splits, nodes=nodes)

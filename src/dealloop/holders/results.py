@@ -1,0 +1,107 @@
+"""What :func:`dealloop.holders.follow` returns: losses by sector, on households and
+retirement accounts, and against bank capital."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from ..scenarios.results import json_safe
+
+__all__ = ["METHOD", "HoldersResult"]
+
+#: The method and its assumptions, shown next to the numbers wherever they are printed.
+METHOD = (
+    "Debt losses are book losses (unpaid principal and dues); equity losses are market value "
+    "lost by outside shareholders (stakes held inside the network are counted in the "
+    "holders' own value). Named holders of a leg (holdings.csv) take their share first; the "
+    "rest is split by the instrument's sector shares (holders.csv: corporate bonds from Z.1 "
+    "via a 2017 reading, private credit from Form PF 2021, listed equity from the Tax Policy "
+    "Center's 2019 ownership estimate). Funds, pensions and retirement assets pass their "
+    "losses to their owners: pension funds to defined-benefit plans, the retirement share of "
+    "stock to IRAs, DC plans, DB plans and annuities in proportion to their assets (ICI, "
+    "Q3 2025), mutual funds to households without an account-type split. Banks and insurers "
+    "keep their losses (their capital absorbs them first). Private firms' equity beyond "
+    "named stakes is not allocated."
+)
+
+
+@dataclass(frozen=True, eq=False)
+class HoldersResult:
+    """Where a run's losses land.
+
+    Attributes
+    ----------
+    flows
+        Every edge of the chain: ``source_type, source, target_type, target, amount, firm,
+        rows, sources, basis`` (USD bn).
+    sectors
+        Loss per terminal sector: ``amount, household, retirement, assets, share_of_assets``.
+    households
+        ``total`` (USD bn on US households), ``retirement`` (IRAs, DC, DB, annuities),
+        ``ira, dc, db, annuities``, ``retirement_assets`` and ``share_of_retirement``,
+        ``households`` (count) and ``per_household`` (USD), ``entered`` (all losses in).
+    banks
+        Per named bank with capital figures: ``loss, cet1, cet1_after, ratio, ratio_after,
+        min_ratio, headroom, below_min, as_of, sources``; plus a ``banks (unnamed)`` row with
+        the loss that no capital figure covers.
+    named
+        Loss per named holder: ``holder, sector, amount``.
+    """
+
+    flows: pd.DataFrame
+    sectors: pd.DataFrame
+    households: Mapping[str, float]
+    banks: pd.DataFrame
+    named: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    method: str = METHOD
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "households", MappingProxyType(dict(self.households)))
+        object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Loss per terminal sector (a copy of :attr:`sectors`)."""
+        return self.sectors.copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        return json_safe({
+            "sectors": self.sectors, "households": dict(self.households),
+            "banks": self.banks, "named": self.named, "flows": self.flows,
+            "notes": list(self.notes), "method": self.method,
+            "sources": {k: list(v) for k, v in self.sources.items()},
+        })
+
+    def lines(self) -> list[str]:
+        """A few lines of text for the terminal."""
+        h = self.households
+        out = []
+        if h.get("entered", 0.0) <= 0:
+            return ["Losses outside the network: none"]
+        sec = self.sectors.sort_values("amount", ascending=False)
+        parts = ", ".join(f"{s.replace('_', ' ')} {a:,.1f}" for s, a in sec["amount"].items()
+                          if abs(a) >= 0.05)
+        out.append(f"Where the {h['entered']:,.1f} bn lost outside the network lands: {parts}")
+        per = h.get("per_household")
+        per_s = f"; ${per:,.0f} per US household" if per is not None else ""
+        out.append(f"US households {h['total']:,.1f} bn{per_s}; retirement accounts "
+                   f"{h['retirement']:,.1f} bn ({h['share_of_retirement']:.2%} of their "
+                   f"assets): IRAs {h['ira']:,.1f}, 401(k)/DC {h['dc']:,.1f}, DB pensions "
+                   f"{h['db']:,.1f}, annuities {h['annuities']:,.1f}")
+        named = self.banks[self.banks["cet1"].notna()] if len(self.banks) else self.banks
+        for b, r in named.iterrows():
+            flag = "  BELOW REQUIREMENT" if r["below_min"] else ""
+            out.append(f"Bank {b}: loss {r['loss']:,.1f} bn of CET1 {r['cet1']:,.0f} bn; CET1 "
+                       f"ratio {r['ratio']:.1%} -> {r['ratio_after']:.1%} (requirement "
+                       f"{r['min_ratio']:.1%}){flag}")
+        if "banks (unnamed)" in self.banks.index:
+            u = self.banks.loc["banks (unnamed)", "loss"]
+            if u > 0.05:
+                out.append(f"Banks without a capital figure: {u:,.1f} bn")
+        return out

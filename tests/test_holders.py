@@ -1,0 +1,217 @@
+"""The holders layer: splits conserve money, pass-through and bank capital by hand, and a
+shipped scenario's household loss against a hand calculation from the documented shares."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dealloop as dl
+from dealloop import holders, scenarios
+from dealloop.holders import Bank, Layer, Loss, Named, Split, allocate, summarize, terminal
+
+DATA = Path(dl.__file__).parent / "datasets" / "ai2026"
+
+
+@pytest.fixture(scope="module")
+def net():
+    return dl.load()
+
+
+# ------------------------------------------------------------------ conservation (property)
+SECTORS = ["banks", "insurers", "rest_of_world", "households", "other"]
+
+
+@st.composite
+def layers_and_losses(draw):
+    weights = draw(st.lists(st.floats(0.01, 100), min_size=1, max_size=5))
+    splits = {"corporate_bond": tuple(Split(SECTORS[i], w / sum(weights), f"r{i}", "reported")
+                                      for i, w in enumerate(weights))}
+    mf = draw(st.floats(0.0, 1.0))
+    splits["insurers"] = (Split("retirement_db", 1.0, "p", "assumption"),) if mf > 0.5 else ()
+    splits = {k: v for k, v in splits.items() if v}
+    share = draw(st.floats(0.0, 1.0))
+    named = {"D1": (Named("D1", "bankx", "Bank X", "banks", share, "reported", "n1"),)}
+    amounts = draw(st.lists(st.floats(0.0, 1e4), min_size=1, max_size=6))
+    losses = [Loss(f"f{i}", "bond-investors", a, instrument="corporate_bond",
+                   deals=("D1", "D2"), weights=(1.0, 3.0)) for i, a in enumerate(amounts)]
+    return Layer(splits, named), losses
+
+
+@given(layers_and_losses())
+@settings(max_examples=60, deadline=None)
+def test_sector_split_conserves_money(case) -> None:
+    lay, losses = case
+    flows = allocate(losses, lay)
+    entered = sum(x.amount for x in losses)
+    assert terminal(flows)["amount"].sum() == pytest.approx(entered, rel=1e-12, abs=1e-9)
+    # every node passes on exactly what it receives
+    for name in set(flows["target"]) & set(flows["source"]):
+        inn = flows.loc[flows["target"] == name, "amount"].sum()
+        out = flows.loc[flows["source"] == name, "amount"].sum()
+        assert out == pytest.approx(inn, rel=1e-12, abs=1e-9), name
+
+
+# ------------------------------------------------------------------ by hand
+def test_bank_only_toy_by_hand() -> None:
+    """A firm fails on 40 of bank loans: 25% of leg L1 is a named bank with CET1 12% of
+    RWA 50 (capital 6, requirement 10%); the rest goes to the bank sector unnamed."""
+    lay = Layer({"bank_loan": (Split("banks", 1.0, "r", "assumption"),)},
+                named={"L1": (Named("L1", "b1", "B1", "banks", 0.25, "reported", "n"),)},
+                banks={"b1": Bank("b1", "B1", 0.12, 50.0, 0.10, "2025")})
+    loss = Loss("acme", "bank-lenders", 40.0, instrument="bank_loan", deals=("L1",))
+    res = summarize(allocate([loss], lay), lay)
+    b = res.banks.loc["b1"]
+    assert b["loss"] == pytest.approx(10.0)            # 25% of 40
+    assert b["cet1"] == pytest.approx(6.0)             # 0.12 * 50
+    assert b["cet1_after"] == pytest.approx(-4.0)
+    assert b["ratio_after"] == pytest.approx(-0.08)
+    assert bool(b["below_min"])
+    assert b["headroom"] == pytest.approx(1.0)         # (0.12 - 0.10) * 50
+    assert res.banks.loc["banks (unnamed)", "loss"] == pytest.approx(30.0)
+    assert res.sectors.loc["banks", "amount"] == pytest.approx(40.0)
+    assert res.households["total"] == 0.0
+
+
+def test_bank_within_headroom_is_not_flagged() -> None:
+    lay = Layer({}, named={"L1": (Named("L1", "b1", "B1", "banks", 1.0, "reported", "n"),)},
+                banks={"b1": Bank("b1", "B1", 0.12, 50.0, 0.10, "2025")})
+    res = summarize(allocate([Loss("a", "bank-lenders", 0.5, instrument="bank_loan",
+                                   deals=("L1",))], lay), lay)
+    assert not bool(res.banks.loc["b1", "below_min"])
+    assert res.banks.loc["b1", "ratio_after"] == pytest.approx((6.0 - 0.5) / 50)
+
+
+def test_household_pass_through_by_hand() -> None:
+    """100 of listed equity: 40 abroad, 25 taxable households, 5 other, 30 retirement split
+    IRA 18.9 : DC 13.9 : DB 12.6 : annuities 2.6 (of 48.0); bonds: 20 via mutual funds and
+    10 via pension funds."""
+    lay = Layer({
+        "listed_equity": (Split("rest_of_world", .40, "a", "r"), Split("retirement", .30, "b", "r"),
+                          Split("households", .25, "c", "r"), Split("other", .05, "d", "r")),
+        "retirement": (Split("retirement_ira", 18.9 / 48, "e", "r"),
+                       Split("retirement_dc", 13.9 / 48, "f", "r"),
+                       Split("retirement_db", 12.6 / 48, "g", "r"),
+                       Split("annuities", 2.6 / 48, "h", "r")),
+        "corporate_bond": (Split("mutual_funds", 2 / 3, "i", "r"),
+                           Split("pension_funds", 1 / 3, "j", "r")),
+        "mutual_funds": (Split("households_via_funds", 1.0, "k", "r"),),
+        "pension_funds": (Split("retirement_db", 1.0, "l", "r"),),
+    }, households=50e6, retirement_assets={"retirement_ira": 18900, "retirement_dc": 13900,
+                                           "retirement_db": 12600, "annuities": 2600})
+    res = summarize(allocate([Loss("x", "shareholders", 100.0, instrument="listed_equity"),
+                              Loss("x", "bond-investors", 30.0, instrument="corporate_bond")],
+                             lay), lay)
+    h = res.households
+    assert h["ira"] == pytest.approx(30 * 18.9 / 48)
+    assert h["dc"] == pytest.approx(30 * 13.9 / 48)
+    assert h["db"] == pytest.approx(30 * 12.6 / 48 + 10)
+    assert h["annuities"] == pytest.approx(30 * 2.6 / 48)
+    assert h["retirement"] == pytest.approx(40.0)
+    assert h["total"] == pytest.approx(25 + 30 + 20 + 10)
+    assert h["share_of_retirement"] == pytest.approx(40.0 / 48000)
+    assert h["per_household"] == pytest.approx(85e9 / 50e6)
+    assert res.sectors.loc["rest_of_world", "amount"] == pytest.approx(40.0)
+
+
+# ------------------------------------------------------------------ shipped data
+def test_shipped_layer_reads_and_documents_shares(net) -> None:
+    lay = holders.layer(net)
+    for name in ("corporate_bond", "bank_loan", "private_credit", "listed_equity",
+                 "retirement", "pension_funds", "mutual_funds"):
+        assert sum(s.share for s in lay.splits[name]) == pytest.approx(1.0), name
+    eq = {s.sector: s.share for s in lay.splits["listed_equity"]}
+    assert eq == pytest.approx({"rest_of_world": .40, "retirement": .30, "households": .25,
+                                "other": .05})
+    assert lay.households == 131_434_000
+    assert lay.retirement_assets == {"retirement_ira": 18900, "retirement_dc": 13900,
+                                     "retirement_db": 12600, "annuities": 2600}
+    jpm = lay.banks["jpmorgan"]
+    assert jpm.cet1 == pytest.approx(0.145 * 2000)
+    assert {n.holder for n in lay.named["D82"]} == {"pimco", "blackrock"}
+
+
+def test_openai_household_loss_matches_hand_calculation(net) -> None:
+    """openai-no-new-money: no debt reaches outside lenders, so households lose only through
+    listed equity: the outside shareholders' fall in market value times 55% (25% taxable +
+    30% retirement, Tax Policy Center 2019), the retirement part split by ICI assets."""
+    res = scenarios.run("openai-no-new-money", net, band=False)
+    where = holders.follow(res, net)
+    f = res.firms
+    stakes = res.balance.stakes
+    counted = set(res.balance.deals.loc[res.balance.deals["base"] > 0, "id"])
+    inside = stakes[stakes["deal"].isin(counted) & stakes["holder"].isin(f.index)]
+    held = inside.groupby("issuer")["fraction"].sum().reindex(f.index, fill_value=0).clip(0, 1)
+    listed = set(net.entities.loc[net.entities["listed"].astype(str).str.lower() == "true",
+                                  "id"])
+    outside_listed = sum(f.at[i, "market_value_lost"] * (1 - held[i])
+                         for i in f.index if i in listed and f.at[i, "market_value_lost"] > 0)
+    assert res.system["external_loss"] == 0
+    assert where.households["total"] == pytest.approx(0.55 * outside_listed)
+    assert where.households["retirement"] == pytest.approx(0.30 * outside_listed)
+    assert where.households["ira"] == pytest.approx(0.30 * outside_listed * 18900 / 48000)
+    assert where.households["per_household"] == pytest.approx(
+        0.55 * outside_listed * 1e9 / 131_434_000)
+    # all that entered is what the run says outside shareholders and creditors lost
+    assert where.households["entered"] == pytest.approx(
+        res.system["market_value_lost_net"] + res.system["external_loss"])
+
+
+def test_oracle_refinancing_hits_named_bank(net) -> None:
+    res = scenarios.run("oracle-cannot-refinance", net, band=False)
+    where = holders.follow(res, net)
+    jpm = where.banks.loc["jpmorgan"]
+    assert jpm["loss"] > 0
+    assert jpm["cet1_after"] == pytest.approx(jpm["cet1"] - jpm["loss"])
+    assert where.sectors.loc["banks", "amount"] == pytest.approx(
+        where.banks["loss"].sum())
+
+
+def test_scenario_override_changes_shares(net) -> None:
+    res = scenarios.run("coreweave-default", net, band=False)
+    base = holders.follow(res, net)
+    moved = holders.follow(res, net, {"shares": {"corporate_bond": {"banks": 1}}})
+    assert moved.sectors.loc["banks", "amount"] > base.sectors.loc["banks", "amount"]
+    assert moved.households["entered"] == pytest.approx(base.households["entered"])
+    with pytest.raises(ValueError, match="unknown sector 'nobody'"):
+        holders.follow(res, net, {"shares": {"corporate_bond": {"nobody": 1}}})
+    with pytest.raises(ValueError, match="unknown key"):
+        holders.follow(res, net, {"share": {}})
+
+
+def test_results_are_json_safe(net) -> None:
+    import json
+
+    res = scenarios.run("coreweave-default", net, band=False)
+    where = holders.follow(res, net)
+    d = json.loads(json.dumps(where.to_dict()))
+    assert d["households"]["total"] == pytest.approx(where.households["total"])
+    assert where.to_frame().equals(where.sectors)
+    assert any("US households" in line for line in where.lines())
+
+
+# ------------------------------------------------------------------ validation
+def _copy(tmp_path: Path) -> Path:
+    dst = tmp_path / "ds"
+    shutil.copytree(DATA, dst)
+    return dst
+
+
+def test_holders_file_problems_are_reported(tmp_path: Path) -> None:
+    ds = _copy(tmp_path)
+    with open(ds / "holders.csv", "a", encoding="utf-8") as fh:
+        fh.write("HX1,banks,insurers,1,assumption,,,\n")
+        fh.write("HX2,insurers,banks,1,assumption,,,\n")
+        fh.write("HX3,private_equity,other,0,assumption,,,\n")
+        fh.write("HX4,bank_loan,insurers,1,reported,,,\n")
+    msgs = [str(p) for p in dl.validate(ds) if p.severity == "error"]
+    assert any("holders.csv" in m and "forms a loop" in m for m in msgs), msgs
+    assert any("needs a source" in m for m in msgs), msgs
+    with open(ds / "holdings.csv", "a", encoding="utf-8") as fh:
+        fh.write("NX1,D82,other,,mutual_funds,0.5,reported,s-a0c0b6288f,\n")
+    msgs = [str(p) for p in dl.validate(ds) if p.severity == "error"]
+    assert any("more than all of it" in m for m in msgs), msgs
