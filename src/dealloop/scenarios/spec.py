@@ -298,6 +298,12 @@ class Legs(BaseModel):
         return list(dict.fromkeys(v))
 
 
+_Holds = Literal[INSTRUMENTS + HOLDER_SECTORS]  # type: ignore[valid-type]
+_Sector = Literal[HOLDER_SECTORS]  # type: ignore[valid-type]
+_Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
 class HoldersSpec(BaseModel):
     """Changes to the holders layer (:mod:`dealloop.holders`): who holds what.
 
@@ -312,10 +318,8 @@ class HoldersSpec(BaseModel):
 
     model_config = _FROZEN
 
-    shares: dict[Literal[INSTRUMENTS + HOLDER_SECTORS],  # type: ignore[valid-type]
-                 dict[Literal[HOLDER_SECTORS], Annotated[float, Field(ge=0, allow_inf_nan=False)]]  # type: ignore[valid-type]  # noqa: E501
-                 ] = Field(default_factory=dict)
-    nodes: dict[str, Literal[INSTRUMENTS]] = Field(default_factory=dict)  # type: ignore[valid-type]
+    shares: dict[_Holds, dict[_Sector, _Weight]] = Field(default_factory=dict)
+    nodes: dict[str, _Instrument] = Field(default_factory=dict)
 
     @field_validator("shares")
     @classmethod
