@@ -51,7 +51,7 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
     ...     {"source_type": "holder", "source": "b", "target_type": "sector",
     ...      "target": "banks", "amount": 3.0}])
     >>> r = bank_capital(flows, lay).loc["b"]
-    >>> round(r["cet1_after"], 6), round(r["ratio_after"], 6), bool(r["below_min"])
+    >>> round(float(r["cet1_after"]), 6), round(float(r["ratio_after"]), 6), bool(r["below_min"])
     (9.0, 0.09, True)
     """
     import pandas as pd
@@ -162,7 +162,7 @@ def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,
     >>> res = scenarios.run("coreweave-default", net, band=False)
     >>> where = follow(res, net)
     >>> entered = where.households["entered"]
-    >>> abs(where.sectors["amount"].sum() - entered) < 1e-9
+    >>> bool(abs(where.sectors["amount"].sum() - entered) < 1e-9)
     True
     """
     from .exposures import losses
