@@ -215,3 +215,32 @@ def test_holders_file_problems_are_reported(tmp_path: Path) -> None:
         fh.write("NX1,D82,other,,mutual_funds,0.5,reported,s-a0c0b6288f,\n")
     msgs = [str(p) for p in dl.validate(ds) if p.severity == "error"]
     assert any("more than all of it" in m for m in msgs), msgs
+
+
+def test_stress_cli_prints_sector_and_household_lines(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band"])
+    assert r.exit_code == 0, r.output
+    assert "Where the losses land" in r.output and "US households" in r.output
+    assert "Bank jpmorgan" in r.output and "Method:" in r.output
+    r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band", "--json"])
+    data = json.loads(r.stdout)
+    assert data["holders"]["households"]["total"] > 0
+    # a scenario file moves the shares: all bank loans to private credit funds' investors
+    sc = tmp_path / "s.yaml"
+    sc.write_text("name: s\nquestion: q\nshocks: [{type: fail, entity: vantage}]\n"
+                  "holders:\n  shares: {bank_loan: {insurers: 1}}\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["stress", str(sc), "--no-band", "--json"])
+    assert r.exit_code == 0, r.output
+    sectors = {s["sector"]: s["amount"] for s in json.loads(r.stdout)["holders"]["sectors"]}
+    assert sectors.get("insurers", 0) > 0
+    bad = tmp_path / "b.yaml"
+    bad.write_text("name: s\nquestion: q\nholders:\n  shares: {bank_loan: {nobody: 1}}\n",
+                   encoding="utf-8")
+    r = CliRunner().invoke(app, ["stress", str(bad), "--no-band"])
+    assert r.exit_code == 1 and "b.yaml:4" in r.output and "Traceback" not in r.output

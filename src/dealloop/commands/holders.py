@@ -1,0 +1,67 @@
+"""``dealloop systemic``: fail each firm in turn and rank the firms by the damage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..cli import DataOpt, JsonOpt, _console, _fail, _print_json, app
+from .scenarios import _prepare, _rich_table
+
+_RANKS = ("loss", "others", "defaults", "households", "banks", "debtrank")
+
+
+@app.command()
+def systemic(
+    scenario: Annotated[str, typer.Argument(
+        help="Base scenario (file or shipped name) every failure is added to.")] = "baseline",
+    rank_by: Annotated[str, typer.Option(
+        "--rank-by", metavar="|".join(_RANKS),
+        help="loss: loss outside the network; others: the same without the failed firm's "
+             "own shareholders; defaults: other firms defaulting; households: loss on US "
+             "households; banks: loss on banks; debtrank: DebtRank with equity from company "
+             "figures.")] = "loss",
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows to show.")] = 15,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Who is systemic: fail each firm in turn (one batched engine call) and rank the firms
+    by the loss that lands outside the network, the defaults they cause, the loss on US
+    households and on banks, and DebtRank."""
+    from ..holders.systemic import systemic as run_systemic
+
+    if rank_by not in _RANKS:
+        typer.echo(f"Error: --rank-by: expected one of {', '.join(_RANKS)}, got {rank_by!r}",
+                   err=True)
+        raise typer.Exit(2)
+    sc, net = _prepare(scenario, data)
+    try:
+        res = run_systemic(sc, net, rank_by=rank_by)
+    except ValueError as exc:
+        _fail(f"Error: {exc}")
+        return
+    if json_out:
+        _print_json(res.to_dict())
+        return
+    t = res.table.head(top)
+    rows = [[f, r.total_loss, r.loss_to_others, r.defaults_caused, r.household_loss,
+             r.retirement_loss, r.bank_loss, "" if r.debtrank != r.debtrank
+             else f"{r.debtrank:.4f}"]
+            for f, r in t.iterrows()]
+    con = _console()
+    con.print(_rich_table(
+        f"Who is systemic: {res.scenario} plus one failure each (USD bn, ranked by {rank_by})",
+        ["fails", "loss outside", "beyond own", "defaults", "households", "retirement",
+         "banks", "DebtRank"], rows, right={1, 2, 3, 4, 5, 6, 7},
+        caption="loss outside = market value lost by outside shareholders + what outside "
+                "creditors are not paid; beyond own = without the failed firm's own "
+                "shareholders; households, retirement and banks through holders.csv shares"))
+    for f, r in t.iterrows():
+        if r.defaulted:
+            con.print(f"{f} fails -> also default: {r.defaulted.replace(';', ', ')}")
+        if r.banks_below_min:
+            con.print(f"[bold]{f} fails -> below their capital requirement: "
+                      f"{r.banks_below_min.replace(';', ', ')}[/bold]")
+    for n in res.notes:
+        con.print(f"[dim]{n}[/dim]")
