@@ -13,7 +13,6 @@ equity, or market value where no book equity is reported), where it is meaningfu
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -157,8 +156,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
 
     if rank_by not in RANKS:
         raise ValueError(f"rank_by: expected one of {', '.join(RANKS)}, got {rank_by!r}")
-    sc, net = runner.prepare(scenario if not isinstance(scenario, str | Path)
-                             else scenario, net)
+    sc, net = runner.prepare(scenario, net)
     bs = _balance.build(net, sc)
     names = list(firms) if firms is not None else list(bs.firms)
     unknown = [f for f in names if f not in bs.firms]
