@@ -244,3 +244,24 @@ def test_stress_cli_prints_sector_and_household_lines(tmp_path: Path) -> None:
                    encoding="utf-8")
     r = CliRunner().invoke(app, ["stress", str(bad), "--no-band"])
     assert r.exit_code == 1 and "b.yaml:4" in r.output and "Traceback" not in r.output
+
+
+def test_explain_covers_sector_nodes_and_named_holders(net) -> None:
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    res = scenarios.run("oracle-cannot-refinance", net, band=False)
+    where = holders.follow(res, net)
+    jpm = where.explain("jpmorgan")
+    assert set(jpm["direction"]) == {"in", "out"}
+    f = where.flows
+    into_holder = f[(f["target_type"] == "holder") & (f["target"] == "jpmorgan")]
+    assert into_holder["amount"].sum() == pytest.approx(where.banks.loc["jpmorgan", "loss"])
+    assert jpm.loc[jpm["direction"] == "out", "amount"].sum() == pytest.approx(
+        f.loc[f["source"] == "jpmorgan", "amount"].sum())
+    assert where.explain("retirement_ira")["rows"].str.contains("HD50").all()
+    r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band",
+                                 "--explain", "bank-lenders"])
+    assert r.exit_code == 0, r.output
+    assert "NH11" in r.output and "holders layer" in r.output

@@ -106,6 +106,33 @@ def test_flows_and_stress_render(watched: Any, report: Path) -> None:
     watched.assert_clean()
 
 
+def test_holders_section_draws_the_chain(watched: Any, report: Path,
+                                        bundle: dict[str, Any]) -> None:
+    """The stress result shows where the losses land: the Sankey from the failing firm to
+    lenders, sectors and households, the sector table and the method, each number traced."""
+    page = open_report(watched, report)
+    stress = page.locator('.dl-stress[data-scenario="coreweave-default"]')
+    box = stress.locator('[data-section="holders"]')
+    box.scroll_into_view_if_needed()
+    hd = bundle["stress"][0]["result"]["holders"]
+    assert "On US households" in box.text_content()
+    assert f"{hd['households']['total']:,.1f}" in box.text_content()
+    assert box.locator('[data-chart="holders-sankey"] .sankey-node').count() >= 6
+    labels = box.locator('[data-chart="holders-sankey"] .sankey-node').all_text_contents()
+    assert any("CoreWeave" in t for t in labels) and any("IRAs" in t for t in labels)
+    rows = box.locator("#holders-sectors-table tbody tr")
+    assert rows.count() == sum(1 for s in hd["sectors"] if abs(s["amount"]) >= 0.005)
+    assert "Method and assumptions" in box.text_content()
+    # a sector fed by named legs opens them with the holders-layer rows
+    rest = box.locator("#holders-sectors-table tbody tr", has_text="Rest of the world")
+    rest.locator(".dl-num").click()
+    trace = page.locator("#trace")
+    trace.wait_for(state="visible")
+    assert "HD01" in trace.text_content()
+    page.keyboard.press("Escape")
+    watched.assert_clean()
+
+
 def test_xss_fixture_stays_inert(watched: Any, xss_report: Path) -> None:
     page = open_report(watched, xss_report)
     click_node(page, "imgco")

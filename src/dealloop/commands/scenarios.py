@@ -135,8 +135,13 @@ def stress(
     from ..scenarios.removal import sensitivity
     from ..scenarios.runner import run
 
+    from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
+
     sc, net = _prepare(scenario, data)
-    if explain is not None and explain not in set(net.entities["id"]):
+    holder_ids = {h for f in ("holdings.csv",) for h in
+                  (net.tables.get(f)["holder"] if net.tables.get(f) is not None else [])}
+    layer_names = set(INSTRUMENTS) | set(HOLDER_SECTORS) | holder_ids
+    if explain is not None and explain not in set(net.entities["id"]) | layer_names:
         import difflib
 
         close = difflib.get_close_matches(explain, list(net.entities["id"]), n=3)
@@ -150,8 +155,13 @@ def stress(
         _problems_exit(exc)
         return
     where = _holders(sc, net, res)
+    where = _holders(sc, net, res)
     lines = None
-    if explain is not None:
+    held = None
+    if explain is not None and (explain in layer_names or explain not in res.balance.firms
+                                and explain in set(where.flows["target"])):
+        held = where.explain(explain)
+    elif explain is not None:
         if explain not in res.balance.firms:
             _err(f"Error: --explain: {explain!r} is outside the network in this scenario "
                  "(its kind is in mapping.outside_kinds)")
@@ -165,7 +175,11 @@ def stress(
             out["explain"] = {"firm": explain, "lines": json_safe(lines)}
         if ranked is not None:
             out["legs"] = ranked.to_dict()["legs"][:rank_legs]
-        out["holders"] = where.to_dict()
+        out["holders"] = where.to_dict()  # as holders.result_dict, from the run above
+        if held is not None:
+            from ..scenarios.results import json_safe
+
+            out["explain"] = {"node": explain, "flows": json_safe(held)}
         _print_json(out)
         return
     con = _console()
@@ -175,6 +189,8 @@ def stress(
         _print_ranked(con, ranked, rank_legs)
     if lines is not None:
         _print_explain(con, explain, lines)
+    if held is not None:
+        _print_held(con, explain, held)
 
 
 def _print_stress(con: Any, res: Any) -> None:
@@ -281,6 +297,18 @@ def _print_holders(con: Any, where: Any) -> None:
     for line in where.lines():
         con.print(line)
     con.print(f"[dim]Method: {where.method}[/dim]")
+
+
+def _print_held(con: Any, name: str, held: Any) -> None:
+    rows = [[r.direction, r.counterparty, r.firm, r.amount,
+             ";".join(x for x in (r.deals, r.rows) if x), r.sources, r.basis]
+            for r in held.itertuples()]
+    con.print(_rich_table(
+        f"{name} in the holders layer: what reaches it and where it goes (USD bn)",
+        ["", "from / to", "firm", "amount", "legs and rows", "sources", "basis"], rows,
+        right={3}, caption="rows are ids in holders.csv (HD..) and holdings.csv (NH..); "
+                           "legs are deal ids" if len(rows) else "nothing reaches it in "
+                           "this run"))
 
 
 def _print_ranked(con: Any, ranked: Any, top: int) -> None:

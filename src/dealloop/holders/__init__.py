@@ -24,7 +24,8 @@ from .allocate import FLOW_COLUMNS, Loss, allocate, terminal
 from .layer import Bank, Layer, Named, Split, layer, override
 
 __all__ = ["FLOW_COLUMNS", "Bank", "HoldersResult", "Layer", "Loss", "Named", "Split",
-           "allocate", "bank_capital", "follow", "layer", "override", "summarize", "terminal"]
+           "allocate", "bank_capital", "follow", "layer", "override", "result_dict",
+           "summarize", "terminal"]
 
 
 def __getattr__(name: str) -> Any:
@@ -171,3 +172,15 @@ def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,
     base = override(base, changes)
     flows = allocate(losses(result, net, base), base)
     return summarize(flows, base)
+
+
+def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:
+    """A stress result's ``to_dict()`` with ``holders`` (where its losses land) added: the
+    one JSON shape the CLI, the report and the dashboard share.
+
+    ``scenario`` (a :class:`~dealloop.scenarios.spec.Scenario`) supplies its ``holders:``
+    block; without it the dataset's shares apply.
+    """
+    spec = getattr(scenario, "holders", None)
+    changes = spec.model_dump() if spec is not None else None
+    return {**result.to_dict(), "holders": follow(result, net, changes).to_dict()}

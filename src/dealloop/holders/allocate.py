@@ -30,8 +30,8 @@ from .layer import Layer
 
 __all__ = ["FLOW_COLUMNS", "Loss", "allocate", "terminal"]
 
-FLOW_COLUMNS = ["source_type", "source", "target_type", "target", "amount", "firm", "rows",
-                "sources", "basis"]
+FLOW_COLUMNS = ["source_type", "source", "target_type", "target", "amount", "firm", "deals",
+                "rows", "sources", "basis"]
 
 
 @dataclass(frozen=True)
@@ -57,35 +57,39 @@ class Loss:
 
 
 def _edge(rows: list[dict], st: str, s: str, tt: str, t: str, amount: float, firm: str,
-          ids: Iterable[str] = (), sources: Iterable[str] = (), basis: str = "") -> None:
+          ids: Iterable[str] = (), sources: Iterable[str] = (), basis: str = "",
+          deals: Iterable[str] = ()) -> None:
     if amount != 0.0:
         rows.append({"source_type": st, "source": s, "target_type": tt, "target": t,
-                     "amount": amount, "firm": firm, "rows": ";".join(ids),
-                     "sources": ";".join(dict.fromkeys(sources)), "basis": basis})
+                     "amount": amount, "firm": firm, "deals": ";".join(deals),
+                     "rows": ";".join(ids), "sources": ";".join(dict.fromkeys(sources)),
+                     "basis": basis})
 
 
 def _pass(rows: list[dict], lay: Layer, kind: str, name: str, amount: float, firm: str,
-          depth: int = 0) -> None:
+          deals: tuple[str, ...] = (), depth: int = 0) -> None:
     """Split ``amount`` held by ``name`` over its holders, recursively, to terminals."""
     if depth > 20:  # pragma: no cover - the validator refuses loops
         raise ValueError(f"holders: split of {name!r} loops")
     splits = lay.splits.get(name)
     if not splits:
         if kind == "instrument":  # an instrument nobody split: say so, don't lose it
-            _edge(rows, kind, name, "sector", "other", amount, firm, basis="no split")
+            _edge(rows, kind, name, "sector", "other", amount, firm, basis="no split",
+                  deals=deals)
         return
     for sp in splits:
         part = amount * sp.share
-        _edge(rows, kind, name, "sector", sp.sector, part, firm, (sp.row,), sp.sources, sp.basis)
-        _pass(rows, lay, "sector", sp.sector, part, firm, depth + 1)
+        _edge(rows, kind, name, "sector", sp.sector, part, firm, (sp.row,), sp.sources, sp.basis,
+              deals)
+        _pass(rows, lay, "sector", sp.sector, part, firm, deals, depth + 1)
 
 
 def allocate(losses: Sequence[Loss], lay: Layer) -> pd.DataFrame:
     """Route each loss through named holders, sector splits and pass-throughs.
 
     Returns the flow table (:data:`FLOW_COLUMNS`): one row per edge ``source -> target`` with
-    its amount (USD bn), the firm whose loss it carries, the holders-layer rows and sources
-    behind it. Terminal losses are the edges into sectors with no split of their own
+    its amount (USD bn), the firm whose loss it carries, the legs (``deals``) it comes from,
+    the holders-layer rows and sources behind it. Terminal losses are the edges into sectors with no split of their own
     (:func:`terminal`).
 
     Examples
@@ -101,8 +105,9 @@ def allocate(losses: Sequence[Loss], lay: Layer) -> pd.DataFrame:
     for loss in losses:
         if loss.amount == 0.0:
             continue
+        d = loss.deals
         _edge(rows, "firm", loss.firm, "node", loss.node, loss.amount, loss.firm,
-              loss.deals, basis=loss.channel)
+              basis=loss.channel, deals=d)
         rest = loss.amount
         if loss.deals:
             w = loss.weights or tuple(1.0 for _ in loss.deals)
@@ -112,25 +117,25 @@ def allocate(losses: Sequence[Loss], lay: Layer) -> pd.DataFrame:
                     part = loss.amount * (wd / total) * nh.share
                     rest -= part
                     _edge(rows, "node", loss.node, "holder", nh.holder, part, loss.firm,
-                          (nh.row, deal), nh.sources, nh.basis)
+                          (nh.row,), nh.sources, nh.basis, (deal,))
                     _edge(rows, "holder", nh.holder, "sector", nh.sector, part, loss.firm,
-                          (nh.row,), nh.sources, nh.basis)
-                    _pass(rows, lay, "sector", nh.sector, part, loss.firm)
+                          (nh.row,), nh.sources, nh.basis, (deal,))
+                    _pass(rows, lay, "sector", nh.sector, part, loss.firm, (deal,))
         if loss.sector is not None:
             if loss.holder:
                 _edge(rows, "node", loss.node, "holder", loss.holder, rest, loss.firm,
-                      loss.deals, basis=loss.channel)
+                      basis=loss.channel, deals=d)
                 _edge(rows, "holder", loss.holder, "sector", loss.sector, rest, loss.firm,
-                      loss.deals, basis=loss.channel)
+                      basis=loss.channel, deals=d)
             else:
                 _edge(rows, "node", loss.node, "sector", loss.sector, rest, loss.firm,
-                      loss.deals, basis=loss.channel)
-            _pass(rows, lay, "sector", loss.sector, rest, loss.firm)
+                      basis=loss.channel, deals=d)
+            _pass(rows, lay, "sector", loss.sector, rest, loss.firm, d)
         else:
             inst = loss.instrument or "corporate_bond"
-            _edge(rows, "node", loss.node, "instrument", inst, rest, loss.firm, loss.deals,
-                  basis=loss.channel)
-            _pass(rows, lay, "instrument", inst, rest, loss.firm)
+            _edge(rows, "node", loss.node, "instrument", inst, rest, loss.firm,
+                  basis=loss.channel, deals=d)
+            _pass(rows, lay, "instrument", inst, rest, loss.firm, d)
     return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
 

@@ -38,7 +38,7 @@ class HoldersResult:
     ----------
     flows
         Every edge of the chain: ``source_type, source, target_type, target, amount, firm,
-        rows, sources, basis`` (USD bn).
+        deals, rows, sources, basis`` (USD bn).
     sectors
         Loss per terminal sector: ``amount, household, retirement, assets, share_of_assets``.
     households
@@ -77,6 +77,33 @@ class HoldersResult:
             "notes": list(self.notes), "method": self.method,
             "sources": {k: list(v) for k, v in self.sources.items()},
         })
+
+    def explain(self, name: str) -> pd.DataFrame:
+        """Every flow into and out of a node, instrument, sector or named holder:
+        ``direction, counterparty, amount, firm, rows, sources, basis`` (USD bn), so a sector
+        line can be traced to the legs, shares and sources behind it."""
+        f = self.flows
+        cols = ["direction", "counterparty", "amount", "firm", "deals", "rows", "sources",
+                "basis"]
+        if f.empty:
+            return pd.DataFrame(columns=cols)
+        inn = f[f["target"] == name].assign(direction="in", counterparty=lambda d: d["source"])
+        out = f[f["source"] == name].assign(direction="out",
+                                            counterparty=lambda d: d["target"])
+        both = pd.concat([inn, out])
+        if both.empty:
+            return pd.DataFrame(columns=cols)
+        agg = both.groupby(["direction", "counterparty", "firm"], sort=False).agg(
+            amount=("amount", "sum"),
+            deals=("deals", lambda s: ";".join(dict.fromkeys(x for v in s for x in
+                                                             str(v).split(";") if x))),
+            rows=("rows", lambda s: ";".join(dict.fromkeys(x for v in s for x in
+                                                           str(v).split(";") if x))),
+            sources=("sources", lambda s: ";".join(dict.fromkeys(x for v in s for x in
+                                                                 str(v).split(";") if x))),
+            basis=("basis", "first")).reset_index()
+        return agg[cols].sort_values(["direction", "amount"], ascending=[True, False],
+                                     kind="stable").reset_index(drop=True)
 
     def lines(self) -> list[str]:
         """A few lines of text for the terminal."""

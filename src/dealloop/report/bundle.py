@@ -594,10 +594,11 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
 
     Returns ``name``, ``question``, ``notes``, ``headlines`` (key, label and unit of each
     headline figure, in display order) and ``result``: the scenario engine's
-    ``StressResult.to_dict()`` (as ``dealloop stress --json``), with the evidence band when
-    ``band``.
+    ``StressResult.to_dict()`` (as ``dealloop stress --json``) with ``holders`` (where the
+    losses land, :func:`dealloop.holders.result_dict`), with the evidence band when ``band``.
     """
     from .. import scenarios as sc
+    from ..holders import result_dict
 
     loaded = sc.load(scenario) if isinstance(scenario, str) or hasattr(scenario, "__fspath__") \
         else scenario
@@ -607,7 +608,7 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
         "question": _text(getattr(loaded, "question", None)),
         "notes": _text(getattr(loaded, "notes", None)),
         "headlines": stress_headlines(),
-        "result": jsonable(result.to_dict()),
+        "result": jsonable(result_dict(result, net, loaded)),
     }
 
 

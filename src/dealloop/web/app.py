@@ -606,9 +606,10 @@ def _api(app: FastAPI, state: _State) -> None:
     def run(name: NameP, req: Annotated[RunRequest, Body()]) -> dict[str, Any]:
         """Run a shipped scenario on the dataset, with the given parameters changed.
 
-        The result is the scenario engine's ``StressResult.to_dict()`` (as ``dealloop stress
-        --json``), plus ``elapsed_s``.
+        The result is the scenario engine's ``StressResult.to_dict()`` with ``holders`` (as
+        ``dealloop stress --json``), plus ``elapsed_s``.
         """
+        from ..holders import result_dict
         from ..scenarios import run as run_scenario
 
         sc, meta = _run(name, req)
@@ -620,7 +621,7 @@ def _api(app: FastAPI, state: _State) -> None:
         except ValueError as exc:
             raise HTTPException(422, str(exc).splitlines()[0]) from None
         return {**meta, "elapsed_s": round(time.perf_counter() - t, 4),
-                "result": jsonable(result.to_dict())}
+                "result": jsonable(result_dict(result, state.net, sc))}
 
     @app.post("/api/scenarios/{name}/simulate", tags=["scenarios"],
               summary="Monte Carlo run of a scenario (bounded draws)")

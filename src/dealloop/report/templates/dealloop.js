@@ -915,6 +915,7 @@
         { key: 'sources', label: 'Sources', sortable: false, cell: function (c) { return sourceList(ctx, splitIds(c.sources)); } }
       ], cmp, { id: 'comparison-table' }));
     }
+    if (r.holders) holdersSection(el, ctx, r.holders);
     // unpaid claims
     if (unpaid.length) {
       append(el, h('h4', null, 'Claims left unpaid'));
@@ -969,6 +970,111 @@
     }
   }
 
+  var SECTOR_LABELS = {
+    retirement_ira: 'IRAs', retirement_dc: '401(k) and other DC plans', retirement_db: 'Defined-benefit pensions',
+    annuities: 'Annuities', households: 'Households directly (taxable)', households_via_funds: 'Households through mutual funds',
+    rest_of_world: 'Rest of the world', investors: 'Named investors', other: 'Other / not allocated',
+    banks: 'Banks', insurers: 'Insurers', pension_funds: 'Pension funds', mutual_funds: 'Mutual funds',
+    retirement: 'Retirement savings', private_credit_funds: 'Private-credit funds',
+    corporate_bond: 'Corporate bonds', bank_loan: 'Bank loans', private_credit: 'Private credit',
+    listed_equity: 'Listed shares', private_equity: 'Private shares'
+  };
+
+  function flowLabel(ctx, type, id) {
+    if (type === 'firm' || type === 'node') return ctx.ent[id] ? name(ctx, id) : humanise(id);
+    if (type === 'holder') return humanise(id);
+    return SECTOR_LABELS[id] || humanise(id);
+  }
+
+  /** Where the losses land: failing firm -> lenders and shareholders -> instruments -> sectors -> households. */
+  function holdersSection(el, ctx, hd) {
+    var hh = hd.households || {};
+    var box = h('div', { class: 'dl-holders', dataset: { section: 'holders' } });
+    append(el, box);
+    append(box, h('h4', null, 'Where the losses land: banks, funds, pensions, households'));
+    if (!(hh.entered > 0)) { append(box, h('p', { class: 'dl-muted' }, 'No loss reaches lenders or shareholders outside the network in this run.')); return; }
+    var flows = hd.flows || [];
+    var legsOf = function (f) { return splitIds(f.deals).filter(function (x) { return ctx.leg[x]; }); };
+    var allLegs = {};
+    flows.forEach(function (f) { legsOf(f).forEach(function (x) { allLegs[x] = 1; }); });
+    var srcs = {};
+    Object.keys(hd.sources || {}).forEach(function (k) { (hd.sources[k] || []).forEach(function (s) { srcs[s] = 1; }); });
+    var retShare = typeof hh.share_of_retirement === 'number' ? ' (' + (100 * hh.share_of_retirement).toFixed(2) + '% of their assets)' : '';
+    append(box, kv([
+      ['Lost outside the network', num(ctx, hh.entered, Object.keys(allLegs), { title: 'Losses that leave the network' })],
+      ['On US households', [fmtMoney(hh.total), hh.per_household !== null && hh.per_household !== undefined ? h('span', { class: 'dl-muted' }, ' \u2014 $' + Math.round(hh.per_household).toLocaleString('en-US') + ' per household (' + ((hd.sources && hd.sources.households) || []).join(', ') + ')') : null]],
+      ['Of which retirement accounts', fmtMoney(hh.retirement) + retShare],
+      ['IRAs / 401(k) and DC / DB pensions / annuities', [fmtMoney(hh.ira), ' / ', fmtMoney(hh.dc), ' / ', fmtMoney(hh.db), ' / ', fmtMoney(hh.annuities)]]
+    ]));
+    var banks = (hd.banks || []);
+    if (banks.length) {
+      append(box, simpleTable([
+        { key: 'bank', label: 'Bank', cell: function (b) { return [b.name || b.bank, b.below_min ? h('strong', { class: 'dl-flag' }, ' below requirement') : null]; } },
+        { key: 'loss', label: 'Loss', numeric: true, cell: function (b) { return fmtMoney(b.loss); } },
+        { key: 'cet1', label: 'CET1 capital', numeric: true, cell: function (b) { return typeof b.cet1 === 'number' ? fmtMoney(b.cet1) : ''; } },
+        { key: 'ratio_after', label: 'CET1 ratio before \u2192 after', numeric: true, cell: function (b) { return typeof b.ratio === 'number' ? (100 * b.ratio).toFixed(1) + '% \u2192 ' + (100 * b.ratio_after).toFixed(1) + '%' : ''; } },
+        { key: 'min_ratio', label: 'Requirement', numeric: true, cell: function (b) { return typeof b.min_ratio === 'number' ? (100 * b.min_ratio).toFixed(1) + '%' : ''; } },
+        { key: 'sources', label: 'Sources', sortable: false, cell: function (b) { return sourceList(ctx, splitIds(b.sources)); } }
+      ], banks, { id: 'holders-banks-table' }));
+    }
+    // Sankey of the chain, links summed over firms
+    var agg = {}, order = [];
+    flows.forEach(function (f) {
+      var key = f.source_type + ':' + f.source + '>' + f.target_type + ':' + f.target;
+      if (!agg[key]) { agg[key] = { s: [f.source_type, f.source], t: [f.target_type, f.target], amount: 0, rows: {}, deals: {}, sources: {} }; order.push(key); }
+      agg[key].amount += f.amount;
+      legsOf(f).forEach(function (x) { agg[key].deals[x] = 1; });
+      splitIds(f.rows).forEach(function (x) { agg[key].rows[x] = 1; });
+      splitIds(f.sources).forEach(function (x) { agg[key].sources[x] = 1; });
+    });
+    var links = order.map(function (k) { return agg[k]; }).filter(function (l) { return l.amount > 0.005; });
+    var idx = {}, labels = [];
+    links.forEach(function (l) {
+      [l.s, l.t].forEach(function (n) {
+        var id = n[0] + ':' + n[1];
+        if (idx[id] === undefined) { idx[id] = labels.length; labels.push(plotlyText(flowLabel(ctx, n[0], n[1]))); }
+      });
+    });
+    var sk = h('div', { class: 'dl-chart', dataset: { chart: 'holders-sankey', links: String(links.length) } });
+    append(box, sk);
+    if (typeof Plotly !== 'undefined' && links.length) {
+      Plotly.react(sk, [{
+        type: 'sankey', arrangement: 'snap', valueformat: ',.1f', valuesuffix: ' bn',
+        node: { label: labels, pad: 12, thickness: 14, line: { width: 0 } },
+        link: {
+          source: links.map(function (l) { return idx[l.s[0] + ':' + l.s[1]]; }),
+          target: links.map(function (l) { return idx[l.t[0] + ':' + l.t[1]]; }),
+          value: links.map(function (l) { return l.amount; }),
+          customdata: links.map(function (l) { return plotlyText(Object.keys(l.deals).concat(Object.keys(l.rows)).join(', ')); }),
+          hovertemplate: '%{source.label} \u2192 %{target.label}<br>$%{value:,.1f}bn<br>%{customdata}<extra></extra>'
+        }
+      }], { margin: { l: 10, r: 10, t: 10, b: 10 }, height: Math.max(380, Math.min(900, 24 * labels.length)), font: { size: 11 } }, PLOTLY_CONFIG);
+      sk.on('plotly_click', function (d) {
+        var p = d && d.points && d.points[0];
+        if (!p || p.source === undefined) return;
+        var l = links[p.pointNumber !== undefined ? p.pointNumber : p.index];
+        if (!l) return;
+        trace(ctx, flowLabel(ctx, l.s[0], l.s[1]) + ' \u2192 ' + flowLabel(ctx, l.t[0], l.t[1]) + ': ' + fmtMoney(l.amount),
+          Object.keys(l.deals),
+          'Holders-layer rows: ' + (Object.keys(l.rows).join(', ') || 'none') + '; sources: ' + (Object.keys(l.sources).join(', ') || 'none'));
+      });
+    }
+    var sectors = (hd.sectors || []).filter(function (x) { return Math.abs(x.amount) >= 0.005; });
+    append(box, simpleTable([
+      { key: 'sector', label: 'Sector', cell: function (x) { return SECTOR_LABELS[x.sector] || humanise(x.sector); } },
+      { key: 'amount', label: 'Loss', numeric: true, cell: function (x) {
+        var into = flows.filter(function (f) { return f.target === x.sector && f.target_type === 'sector'; });
+        var legs = {}; into.forEach(function (f) { legsOf(f).forEach(function (y) { legs[y] = 1; }); });
+        return num(ctx, x.amount, Object.keys(legs), { title: (SECTOR_LABELS[x.sector] || x.sector) + ': ' + fmtMoney(x.amount),
+          note: 'Holders-layer rows: ' + Object.keys(into.reduce(function (a, f) { splitIds(f.rows).forEach(function (y) { a[y] = 1; }); return a; }, {})).join(', ') });
+      } },
+      { key: 'share_of_assets', label: 'Of its assets', numeric: true, cell: function (x) { return typeof x.share_of_assets === 'number' ? (100 * x.share_of_assets).toFixed(2) + '%' : ''; } },
+      { key: 'household', label: 'US households', cell: function (x) { return x.household ? (x.retirement ? 'retirement' : 'yes') : ''; } }
+    ], sectors, { sortKey: 'amount', sortDir: -1, id: 'holders-sectors-table' }));
+    append(box, h('details', { class: 'dl-details' }, h('summary', null, 'Method and assumptions (which shares, which year, market or book)'),
+      h('p', null, hd.method || ''), h('p', null, 'Sources of the shares: ', sourceList(ctx, Object.keys(srcs)))));
+  }
+
   function stressSection(el, ctx) {
     clear(el);
     var runs = ctx.b.stress || [];
@@ -991,6 +1097,7 @@
     legPanel: legPanel, loopsTable: loopsTable, measuresTable: measuresTable, legsTable: legsTable,
     sourcesTable: sourcesTable, historyTable: historyTable, headline: headline, sankey: sankey,
     bar: bar, stressResult: stressResult, stressSection: stressSection, sourceList: sourceList,
+    holdersSection: holdersSection,
     KIND_COLOURS: KIND_COLOURS, LAYER_COLOURS: LAYER_COLOURS
   };
 })();
