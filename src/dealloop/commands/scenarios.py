@@ -132,10 +132,9 @@ def stress(
     lost and the part of it double-counted through stakes, as a band across evidence grades.
     """
     from ..data.problems import DataError
+    from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
     from ..scenarios.removal import sensitivity
     from ..scenarios.runner import run
-
-    from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 
     sc, net = _prepare(scenario, data)
     holder_ids = {h for f in ("holdings.csv",) for h in
@@ -158,8 +157,8 @@ def stress(
     where = _holders(sc, net, res)
     lines = None
     held = None
-    if explain is not None and (explain in layer_names or explain not in res.balance.firms
-                                and explain in set(where.flows["target"])):
+    if explain is not None and (explain in layer_names or (explain not in res.balance.firms
+                                and explain in set(where.flows["target"]))):
         held = where.explain(explain)
     elif explain is not None:
         if explain not in res.balance.firms:

@@ -89,8 +89,8 @@ def allocate(losses: Sequence[Loss], lay: Layer) -> pd.DataFrame:
 
     Returns the flow table (:data:`FLOW_COLUMNS`): one row per edge ``source -> target`` with
     its amount (USD bn), the firm whose loss it carries, the legs (``deals``) it comes from,
-    the holders-layer rows and sources behind it. Terminal losses are the edges into sectors with no split of their own
-    (:func:`terminal`).
+    the holders-layer rows and sources behind it. Terminal losses are the edges into sectors
+    with no split of their own (:func:`terminal`).
 
     Examples
     --------
