@@ -123,7 +123,7 @@ def xss_net() -> Any:
 def bundle(net: Any) -> dict[str, Any]:
     from dealloop.report import results_bundle
 
-    return results_bundle(net, ["coreweave-default"], band=False)
+    return results_bundle(net, ["coreweave-default"], band=False, systemic=True)
 
 
 @pytest.fixture(scope="session")

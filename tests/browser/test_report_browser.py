@@ -133,6 +133,25 @@ def test_holders_section_draws_the_chain(watched: Any, report: Path,
     watched.assert_clean()
 
 
+def test_systemic_section_ranks_failures(watched: Any, report: Path,
+                                         bundle: dict[str, Any]) -> None:
+    page = open_report(watched, report)
+    page.locator("#systemic").scroll_into_view_if_needed()
+    firms = bundle["systemic"]["firms"]
+    rows = page.locator("#systemic-table tbody tr")
+    assert rows.count() == len(firms) > 10
+    assert "NVIDIA" in rows.first.text_content()  # the largest loss outside the network
+    # sort by the loss on banks: Vantage's failure reaches the banks that lent to it
+    page.locator("#systemic-table thead").get_by_role("button", name="Banks", exact=True).click()
+    assert page.locator("#systemic-table thead th[aria-sort=descending]").text_content() == "Banks"
+    top = max(firms, key=lambda f: f["bank_loss"])
+    assert top["bank_loss"] > 0
+    first = page.locator("#systemic-table tbody tr").first.text_content()
+    assert first.startswith(page.evaluate("(id) => window.dealloop.ctx.ent[id].name",
+                                          top["firm"]))
+    watched.assert_clean()
+
+
 def test_xss_fixture_stays_inert(watched: Any, xss_report: Path) -> None:
     page = open_report(watched, xss_report)
     click_node(page, "imgco")

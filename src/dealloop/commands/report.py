@@ -70,7 +70,7 @@ def report(
     from ..report.render import render_report
 
     try:
-        bundle = results_bundle(net, loaded, horizon=horizon, band=band)
+        bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True)
     except DataError as exc:
         for p in exc.problems:
             _err(str(p))

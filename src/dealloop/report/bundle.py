@@ -622,6 +622,21 @@ def stress_headlines() -> list[dict[str, str]]:
             for k, (label, unit) in HEADLINES.items()]
 
 
+def systemic_part(net: DealNetwork, scenario: Any = "baseline") -> dict[str, Any]:
+    """Fail each firm in turn (:func:`dealloop.holders.systemic.systemic`): ``scenario``,
+    ``firms`` (one row each, ranked by the loss that lands outside the network), ``notes``;
+    empty when the network cannot be run (e.g. a dataset without the shipped scenario's
+    firms)."""
+    from ..data.problems import DataError
+    from ..holders.systemic import systemic
+
+    try:
+        res = systemic(scenario, net)
+    except (DataError, ValueError):
+        return {}
+    return jsonable(res.to_dict())
+
+
 # ------------------------------------------------------------------------------ the bundle
 def results_bundle(
     net: DealNetwork,
@@ -631,6 +646,7 @@ def results_bundle(
     max_loop_length: int = 6,
     layout: bool = True,
     band: bool = True,
+    systemic: bool = False,
 ) -> dict[str, Any]:
     """Everything the report and the dashboard show, JSON-safe.
 
@@ -642,13 +658,14 @@ def results_bundle(
     max_loop_length : longest loop searched, in firms.
     layout : include deterministic graph positions (``layout``).
     band : run each scenario on the evidence band too (A, A+B, all legs).
+    systemic : fail each firm in turn and rank them (``systemic``; a few seconds).
 
     Returns
     -------
     dict
         ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
-        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``layout`` and
-        ``pending`` (library parts not available in this installation).
+        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``systemic``, ``layout``
+        and ``pending`` (library parts not available in this installation).
 
     Examples
     --------
@@ -676,6 +693,7 @@ def results_bundle(
         "flows": flows_part(net, horizon),
         "history": history_part(net),
         "stress": stress,
+        "systemic": systemic_part(net) if systemic else {},
         "layout": layout_part(net) if layout else {},
         "pending": pending,
     }

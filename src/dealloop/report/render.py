@@ -149,8 +149,11 @@ def write_report(
     *,
     horizon: Sequence[Any] | None = (2026, 2030),
     band: bool = True,
+    systemic: bool = True,
 ) -> Path:
     """Build the bundle for ``net`` and ``scenarios`` and write the report to ``path``.
+
+    ``systemic`` adds the "who is systemic" ranking (each firm failed in turn).
 
     The file is written atomically: on any error the previous file (if any) is left intact.
 
@@ -164,5 +167,5 @@ def write_report(
     from ..data.write import atomic_write_text
     from .bundle import results_bundle
 
-    bundle = results_bundle(net, scenarios, horizon=horizon, band=band)
+    bundle = results_bundle(net, scenarios, horizon=horizon, band=band, systemic=systemic)
     return atomic_write_text(path, render_report(bundle))

@@ -980,9 +980,11 @@
     listed_equity: 'Listed shares', private_equity: 'Private shares'
   };
 
+  var NODE_LABELS = { shareholders: 'Outside shareholders', 'reported-debt-holders': 'Lenders of reported debt',
+    'outside-suppliers': 'Outside suppliers' };
+
   function flowLabel(ctx, type, id) {
-    if (type === 'firm' || type === 'node') return ctx.ent[id] ? name(ctx, id) : humanise(id);
-    if (type === 'holder') return humanise(id);
+    if (type === 'firm' || type === 'node' || type === 'holder') return ctx.ent[id] ? name(ctx, id) : (NODE_LABELS[id] || humanise(id));
     return SECTOR_LABELS[id] || humanise(id);
   }
 
@@ -1075,6 +1077,31 @@
       h('p', null, hd.method || ''), h('p', null, 'Sources of the shares: ', sourceList(ctx, Object.keys(srcs)))));
   }
 
+  /** Who is systemic: each firm failed in turn, ranked (bundle part ``systemic``). */
+  function systemicSection(el, ctx, opts) {
+    clear(el);
+    var sy = ctx.b.systemic || {};
+    var rows = sy.firms || [];
+    if (!rows.length) { append(el, h('p', { class: 'dl-muted' }, 'Not computed for this report.')); return; }
+    opts = opts || {};
+    var money = function (key) { return function (r) { return fmtMoney(r[key]); }; };
+    append(el, sortableTable([
+      { key: 'firm', label: 'Firm fails', sort: function (r) { return name(ctx, r.firm).toLowerCase(); }, cell: function (r) {
+        return opts.onFirm ? h('button', { class: 'dl-linkish', type: 'button', on: { click: function () { opts.onFirm(r.firm); } } }, name(ctx, r.firm)) : name(ctx, r.firm); } },
+      { key: 'total_loss', label: 'Loss outside', numeric: true, cell: money('total_loss') },
+      { key: 'loss_to_others', label: 'Beyond its own shares', numeric: true, cell: money('loss_to_others') },
+      { key: 'defaults_caused', label: 'Other defaults', numeric: true, cell: function (r) {
+        return r.defaults_caused ? [String(r.defaults_caused), h('div', { class: 'dl-muted' }, splitIds(r.defaulted).map(function (x) { return name(ctx, x); }).join(', '))] : '0'; } },
+      { key: 'household_loss', label: 'US households', numeric: true, cell: money('household_loss') },
+      { key: 'retirement_loss', label: 'Retirement accounts', numeric: true, cell: money('retirement_loss') },
+      { key: 'bank_loss', label: 'Banks', numeric: true, cell: money('bank_loss') },
+      { key: 'bank_capital_loss', label: 'Named banks (CET1)', numeric: true, cell: function (r) {
+        return [fmtMoney(r.bank_capital_loss), r.banks_below_min ? h('strong', { class: 'dl-flag' }, ' below requirement: ' + r.banks_below_min) : null]; } },
+      { key: 'debtrank', label: 'DebtRank', numeric: true, cell: function (r) { return typeof r.debtrank === 'number' ? r.debtrank.toFixed(4) : ''; } }
+    ], rows, { sortKey: 'total_loss', sortDir: -1, id: 'systemic-table' }));
+    if (sy.notes && sy.notes.length) append(el, h('p', { class: 'dl-help' }, sy.notes.join('; ') + '.'));
+  }
+
   function stressSection(el, ctx) {
     clear(el);
     var runs = ctx.b.stress || [];
@@ -1097,7 +1124,7 @@
     legPanel: legPanel, loopsTable: loopsTable, measuresTable: measuresTable, legsTable: legsTable,
     sourcesTable: sourcesTable, historyTable: historyTable, headline: headline, sankey: sankey,
     bar: bar, stressResult: stressResult, stressSection: stressSection, sourceList: sourceList,
-    holdersSection: holdersSection,
+    holdersSection: holdersSection, systemicSection: systemicSection,
     KIND_COLOURS: KIND_COLOURS, LAYER_COLOURS: LAYER_COLOURS
   };
 })();

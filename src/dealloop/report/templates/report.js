@@ -77,6 +77,7 @@
   D.sankey(sk, ctx, sankeyState.which, sankeyState.scope);
 
   D.stressSection(document.getElementById('stress-body'), ctx);
+  D.systemicSection(document.getElementById('systemic-body'), ctx, { onFirm: openFirm });
   D.historyTable(document.getElementById('history-body'), ctx);
   D.legsTable(document.getElementById('legs-body'), ctx);
   D.sourcesTable(document.getElementById('sources-body'), ctx);
