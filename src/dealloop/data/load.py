@@ -8,7 +8,17 @@ from pathlib import Path
 from ..network import DealNetwork
 from .frames import empty_frame, fill_headlines, to_frame
 from .problems import DataError, errors
-from .schema import BANKS, DEALS, ENTITIES, FIGURES, HISTORY, HOLDERS, HOLDINGS, SOURCES
+from .schema import (
+    BANKS,
+    DEALS,
+    ENTITIES,
+    FIGURES,
+    HISTORY,
+    HOLDERS,
+    HOLDINGS,
+    MARKET,
+    SOURCES,
+)
 from .validate import read_dataset
 
 
@@ -33,7 +43,8 @@ def load(path: str | Path | None = None) -> DealNetwork:
         raise DataError(problems)
     frames = {
         spec.name: to_frame(tables[spec.name]) if spec.name in tables else empty_frame(spec)
-        for spec in (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY, HOLDERS, HOLDINGS, BANKS)
+        for spec in (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY, HOLDERS, HOLDINGS, BANKS,
+                     MARKET)
     }
     entities = frames[ENTITIES.name]
     provenance = fill_headlines(entities, frames[FIGURES.name])
@@ -49,7 +60,7 @@ def load(path: str | Path | None = None) -> DealNetwork:
         frames[FIGURES.name],
         frames[HISTORY.name],
         provenance=provenance,
-        tables={spec.name: frames[spec.name] for spec in (HOLDERS, HOLDINGS, BANKS)},
+        tables={spec.name: frames[spec.name] for spec in (HOLDERS, HOLDINGS, BANKS, MARKET)},
         path=root,
         meta=meta,
     )

@@ -334,8 +334,41 @@ BANKS = FileSpec(
     optional_columns=("period", "notes"),
 )
 
+#: Market instruments quoted in ``market.csv``, each with the one unit it is quoted in.
+MARKET_UNITS: dict[str, str] = {
+    "cds_5y": "bp",          # five-year credit default swap spread
+    "bond_spread": "bp",     # spread of a named bond issue over Treasuries
+    "bond_yield": "pct",     # yield of a named bond issue, percent a year
+    "share_price": "usd",    # share price, US dollars (a close unless the notes say otherwise)
+    "market_value": "usd_bn",  # equity market value
+}
+MARKET_INSTRUMENTS = tuple(MARKET_UNITS)
+#: Instruments that quote one named issue (``issue`` required).
+ISSUE_INSTRUMENTS = ("bond_spread", "bond_yield")
+
+MARKET = FileSpec(
+    "market.csv",
+    (
+        Column("id", "id", True, "Observation id (e.g. M001)."),
+        Column("entity", "ref", True, "Entity the price is about.", ref="entities"),
+        Column("instrument", "enum", True, "What is quoted: " + ", ".join(
+            f"`{k}` in {v}" for k, v in MARKET_UNITS.items()) + ".", MARKET_INSTRUMENTS),
+        Column("issue", "text", False, "The named issue for bond spreads and yields."),
+        Column("date", "date", True, "Trading day (or month, when the source gives only "
+               "the month; such a value counts from the end of the month)."),
+        Column("value", "number", True, "The quote, in `unit`."),
+        Column("unit", "text", True, "bp, pct, usd or usd_bn, matching the instrument."),
+        Column("sources", "refs", True, "Source ids.", ref=_SRC),
+        Column("notes", "text", False, "Free text: close or intraday, who compiled the data."),
+    ),
+    required=False,
+    description="What markets price: dated, sourced quotes of CDS spreads, bond spreads and "
+                "yields of named issues, share prices and market values.",
+    optional_columns=("issue", "notes"),
+)
+
 FILES: tuple[FileSpec, ...] = (ENTITIES, DEALS, SOURCES, FIGURES, HISTORY, HOLDERS, HOLDINGS,
-                               BANKS)
+                               BANKS, MARKET)
 FILES_BY_NAME = {f.name: f for f in FILES}
 
 

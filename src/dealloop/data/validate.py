@@ -8,7 +8,18 @@ from pathlib import Path
 
 from .problems import Problem
 from .read import Table, parse_date, read_table, split_refs
-from .schema import DEALS, ENTITIES, EQUITY_KINDS, FILES, HOLDERS, HOLDINGS, SOURCES
+from .schema import (
+    DEALS,
+    ENTITIES,
+    EQUITY_KINDS,
+    FILES,
+    HOLDERS,
+    HOLDINGS,
+    ISSUE_INSTRUMENTS,
+    MARKET,
+    MARKET_UNITS,
+    SOURCES,
+)
 
 Tables = dict[str, Table]
 
@@ -206,6 +217,8 @@ def check_tables(tables: Tables) -> list[Problem]:
         problems.extend(_holder_rows(tables[HOLDERS.name]))
     if HOLDINGS.name in tables:
         problems.extend(_holding_rows(tables[HOLDINGS.name]))
+    if MARKET.name in tables:
+        problems.extend(_market_rows(tables[MARKET.name]))
     return sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))
 
 
@@ -257,3 +270,24 @@ def _holding_rows(table: Table) -> Iterable[Problem]:
         if t > 1 + 1e-9:
             yield Problem(name, last[deal], "share", f"named holders of {deal} hold "
                           f"{t:.4g} of it, more than all of it")
+
+
+def _market_rows(table: Table) -> Iterable[Problem]:
+    """Each quote in its instrument's unit; bond quotes name their issue; one quote per
+    entity, instrument, issue and date."""
+    name = table.spec.name
+    seen: dict[tuple[object, ...], int] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        inst, unit = row.get("instrument"), row.get("unit")
+        if isinstance(inst, str) and inst in MARKET_UNITS and unit is not None \
+                and unit != MARKET_UNITS[inst]:
+            yield Problem(name, line, "unit", f"{inst} is quoted in {MARKET_UNITS[inst]}, "
+                          f"not {unit!r}")
+        if inst in ISSUE_INSTRUMENTS and not row.get("issue"):
+            yield Problem(name, line, "issue", f"a {inst} quote needs the issue it is for")
+        key = (row.get("entity"), inst, row.get("issue") or "", row.get("date"))
+        if None not in key:
+            if key in seen:
+                yield Problem(name, line, "date", f"{key[0]} {inst} on {key[3]} is already "
+                              f"on line {seen[key]}")
+            seen.setdefault(key, line)

@@ -1,0 +1,379 @@
+"""Early-warning signals per firm: market and network indicators with traffic lights.
+
+Each indicator's formula and thresholds live in the signals config
+(:mod:`dealloop.markets.config`, shipped as ``signals.yaml``). Market indicators come from the
+dataset's ``market.csv`` (:mod:`dealloop.markets.quotes`); network indicators reuse the
+circularity measures (:func:`~dealloop.circularity.customer_concentration`,
+:func:`~dealloop.circularity.commitment_coverage`,
+:func:`~dealloop.circularity.self_financed_revenue`) on the legs announced by the as-of date,
+over the window after it. A missing input gives ``n/a``, never a green light.
+
+Entities' headline figures (revenue, cash) are the dataset's latest, whatever the as-of date:
+the dataset holds one balance sheet per firm, so an as-of view moves the legs and the quotes,
+not the accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..data.read import parse_date, split_refs
+from ..data.schema import DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
+from .config import INDICATORS, SignalsConfig, load_config
+from .implied import default_probability
+from .quotes import as_of_date, equity_series, quotes, spread_series, value_as_of
+
+__all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals"]
+
+#: Plain-text label of each light, so a table read without colour says the same.
+LABELS = {"red": "ALERT", "amber": "WATCH", "green": "OK", "n/a": "NO DATA"}
+_MARKET = ("spread_widening_3m", "spread_widening_6m", "implied_pd_1y", "equity_drawdown")
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m, min(day.day, last))
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    return _months_before(day, -months)
+
+
+def _f(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+@dataclass(frozen=True, eq=False)
+class Signals:
+    """Indicators of every watched firm as of one date.
+
+    ``values`` (firm × indicator, NaN when unknown), ``details`` (per firm and indicator: the
+    inputs, dates and source ids behind the value), ``config`` and ``as_of``.
+    """
+
+    as_of: dt.date
+    config: SignalsConfig
+    values: pd.DataFrame
+    details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def lights(self) -> pd.DataFrame:
+        """Firm × indicator: ``red``, ``amber``, ``green`` or ``n/a``."""
+        return pd.DataFrame({name: [self.config.indicator(name).light(_f(v))
+                                    for v in self.values[name]]
+                             for name in INDICATORS}, index=self.values.index)
+
+    def crossed(self) -> pd.DataFrame:
+        """One row per threshold crossed: ``firm``, ``indicator``, ``value``, ``light``,
+        ``label`` (ALERT/WATCH), ``threshold`` and ``worse`` (higher/lower); reds first."""
+        lights = self.lights()
+        rows = []
+        for firm in lights.index:
+            for name in INDICATORS:
+                light = lights.at[firm, name]
+                if light not in ("red", "amber"):
+                    continue
+                ind = self.config.indicator(name)
+                rows.append({"firm": firm, "indicator": name, "value": self.values.at[firm, name],
+                             "light": light, "label": LABELS[light],
+                             "threshold": ind.red if light == "red" else ind.amber,
+                             "worse": ind.worse})
+        frame = pd.DataFrame(rows, columns=["firm", "indicator", "value", "light", "label",
+                                            "threshold", "worse"])
+        order = frame["light"].map({"red": 0, "amber": 1})
+        return frame.assign(_o=order).sort_values(["_o", "firm"], kind="stable") \
+            .drop(columns="_o").reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """Per firm: counts of ``red``, ``amber``, ``green`` and ``n/a`` lights, worst first."""
+        lights = self.lights()
+        out = pd.DataFrame({k: (lights == k).sum(axis=1) for k in ("red", "amber", "green",
+                                                                    "n/a")})
+        return out.sort_values(["red", "amber"], ascending=False, kind="stable")
+
+    def headline(self) -> str:
+        """One sentence: how many firms show an alert or a watch, and the worst ones."""
+        s = self.summary()
+        reds = s[s["red"] > 0]
+        ambers = s[(s["red"] == 0) & (s["amber"] > 0)]
+        worst = ", ".join(f"{f} ({int(n)})" for f, n in reds["red"].head(5).items())
+        text = (f"As of {self.as_of.isoformat()}: {len(reds)} of {len(s)} firms show at least "
+                f"one ALERT, {len(ambers)} more a WATCH")
+        return text + (f"; most alerts: {worst}." if worst else ".")
+
+    def to_frame(self) -> pd.DataFrame:
+        """Values and lights side by side: ``<indicator>`` and ``<indicator>_light``."""
+        lights = self.lights().add_suffix("_light")
+        cols = [c for name in INDICATORS for c in (name, f"{name}_light")]
+        return pd.concat([self.values, lights], axis=1)[cols]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable: ``as_of``, ``config`` (thresholds and formulas), ``headline``,
+        ``firms`` (value, light, label and inputs of each indicator) and ``crossed``."""
+        lights = self.lights()
+        firms = []
+        for firm in self.values.index:
+            inds = {}
+            for name in INDICATORS:
+                light = lights.at[firm, name]
+                inds[name] = {"value": _f(self.values.at[firm, name]), "light": light,
+                              "label": LABELS[light],
+                              **self.details.get(firm, {}).get(name, {})}
+            firms.append({"firm": firm, "indicators": inds})
+        crossed = self.crossed()
+        return {
+            "as_of": self.as_of.isoformat(), "headline": self.headline(),
+            "config": {"source": self.config.source, "recovery": self.config.recovery,
+                       "pd_horizon_years": self.config.pd_horizon_years,
+                       "max_age_days": self.config.max_age_days,
+                       "window_months": self.config.window_months,
+                       "indicators": {n: self.config.indicator(n).model_dump()
+                                      for n in INDICATORS}},
+            "firms": firms,
+            "crossed": [{k: (_f(v) if k in ("value", "threshold") else v)
+                         for k, v in r.items()} for r in crossed.to_dict("records")],
+        }
+
+
+def firms_to_watch(net: Any) -> list[str]:
+    """Listed firms and every firm with a market quote, in dataset order."""
+    q = quotes(net)
+    quoted = set(q["entity"])
+    ent = net.entities
+    listed = ent["listed"].fillna(False).astype(bool) if "listed" in ent else False
+    keep = ent["id"].isin(quoted) | listed
+    return [str(x) for x in ent.loc[keep, "id"]]
+
+
+def _as_of_network(net: Any, day: dt.date) -> Any:
+    """The network with only the legs announced on or before ``day`` (undated legs kept)."""
+    from ..network import DealNetwork
+
+    ann = net.deals["announced"]
+    keep = [not isinstance(a, str) or parse_date(a) <= day for a in ann]
+    if all(keep):
+        return net
+    return DealNetwork(net.entities, net.deals[keep].reset_index(drop=True), net.sources,
+                       net.figures, net.history, provenance=net.provenance,
+                       tables=getattr(net, "tables", None), path=net.path, meta=net.meta)
+
+
+def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
+                        ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
+    from ..circularity import commitment_coverage, customer_concentration, self_financed_revenue
+
+    sub = _as_of_network(net, day)
+    start = day + dt.timedelta(days=1)
+    end = _months_after(day, cfg.window_months)
+    window = (start, end)
+    years = ((end - start).days + 1) / 365.25
+    cov = commitment_coverage(sub, horizon=window, horizon_years=years).to_frame()
+    conc = customer_concentration(sub).to_frame()
+    sf = self_financed_revenue(sub, horizon=window)
+    sff = sf.to_frame()
+    ent = sub.entities.set_index("id")
+    revenue = pd.to_numeric(ent["revenue_usd_bn"], errors="coerce")
+    cash = pd.to_numeric(ent["cash_usd_bn"], errors="coerce")
+    prov = getattr(sub, "provenance", None)
+    prov = prov.set_axis(sub.entities["id"]) if prov is not None else None
+
+    def figure(firm: str, col: str) -> str | None:
+        if prov is None or col not in prov:
+            return None
+        v = prov.at[firm, col]
+        return v if isinstance(v, str) else None
+
+    legs = sub.legs(statuses=FIRM_STATUSES, horizon=window)
+    buys = legs[legs["kind"].isin(PURCHASE_KINDS)]
+    flows = buys.groupby(["payer", "payee"])["value_in_horizon"].sum()
+    debt = legs[legs["kind"].isin(DEBT_KINDS) & legs["value"].notna()]
+    due = debt[[isinstance(e, str) and start <= parse_date(e, end=True) <= end
+                for e in debt["end"]]]
+    values: dict[str, dict[str, float]] = {}
+    details: dict[str, dict[str, dict]] = {}
+    for firm in firms:
+        v: dict[str, float] = {}
+        d: dict[str, dict] = {}
+        rev, csh = _f(revenue.get(firm)), _f(cash.get(firm))
+        pay = _f(cov.at[firm, "commitments"]) if firm in cov.index else None
+        if pay and pay > 0 and (rev is not None or csh is not None):
+            v["payment_coverage"] = ((csh or 0.0) + (rev or 0.0) * years) / pay
+        d["payment_coverage"] = {"payments_due": pay, "cash": csh, "revenue": rev,
+                                 "window": [start.isoformat(), end.isoformat()],
+                                 "figures": [x for x in (figure(firm, "cash_usd_bn"),
+                                                         figure(firm, "revenue_usd_bn")) if x],
+                                 "note": None if pay else "no contract payments due in the "
+                                 "window"}
+        if firm in conc.index:
+            v["top_customer_share"] = conc.at[firm, "top_share"]
+            d["top_customer_share"] = {"top_customer": conc.at[firm, "top_customer"],
+                                       "top_value": _f(conc.at[firm, "top_value"]),
+                                       "in_network_sales": _f(conc.at[firm, "total"])}
+        if firm in sff.index:
+            inn = _f(sff.at[firm, "revenue_in_network"])
+            rep = _f(sff.at[firm, "reported_revenue"])
+            if inn is not None and rep:
+                v["in_network_revenue_share"] = inn / rep
+            d["in_network_revenue_share"] = {"in_network_revenue": inn,
+                                             "reported_revenue": rep}
+            v["self_financed_share"] = sff.at[firm, "share"]
+            d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),
+                                        "top_payer": sff.at[firm, "top_payer"]}
+        if firm in flows.index.get_level_values(0):
+            mine = flows.loc[firm]
+            shares = {s: amt / (_f(revenue.get(s)) * years) for s, amt in mine.items()
+                      if _f(revenue.get(s)) and amt > 0}
+            if shares:
+                top = max(shares, key=shares.__getitem__)
+                v["supplier_dependence"] = shares[top]
+                d["supplier_dependence"] = {"supplier": top, "purchases": float(mine[top]),
+                                            "supplier_revenue": _f(revenue.get(top))}
+        mine_due = due[due["payee"] == firm]
+        if csh:
+            v["debt_due_to_cash"] = float(mine_due["value"].sum()) / csh
+        d["debt_due_to_cash"] = {"debt_due": float(mine_due["value"].sum()), "cash": csh,
+                                 "legs": [str(x) for x in mine_due["id"]],
+                                 "note": "principal of debt legs with a reported end in the "
+                                         "window; legs with no end are not counted"}
+        values[firm] = v
+        details[firm] = d
+    return values, details
+
+
+def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: SignalsConfig
+                       ) -> tuple[dict[str, float], dict[str, dict]]:
+    v: dict[str, float] = {}
+    d: dict[str, dict] = {}
+    age = cfg.max_age_days
+    s = spread_series(q, firm)
+    now = value_as_of(s, day, max_age_days=age)
+    if now is not None:
+        bp = float(now["value"])
+        v["implied_pd_1y"] = default_probability(bp, recovery=cfg.recovery, horizon=1.0)
+        d["implied_pd_1y"] = {
+            "spread_bp": bp, "date": now["date"], "instrument": s["instrument"].iloc[0],
+            "recovery": cfg.recovery, "sources": split_refs(now["sources"]),
+            "pd_horizon": default_probability(bp, recovery=cfg.recovery,
+                                              horizon=cfg.pd_horizon_years),
+            "horizon_years": cfg.pd_horizon_years}
+    for months, name in ((3, "spread_widening_3m"), (6, "spread_widening_6m")):
+        then = value_as_of(s, _months_before(day, months), max_age_days=age)
+        if now is not None and then is not None:
+            v[name] = float(now["value"]) - float(then["value"])
+            d[name] = {"from": float(then["value"]), "from_date": then["date"],
+                       "to": float(now["value"]), "to_date": now["date"],
+                       "sources": sorted(set(split_refs(then["sources"]))
+                                         | set(split_refs(now["sources"])))}
+    eq = equity_series(q, net, firm)
+    eq = eq[[x is not None and x <= day for x in eq["day"]]]
+    last = value_as_of(eq, day, max_age_days=age)
+    if last is not None and len(eq) >= 2:
+        peak = eq.loc[eq["value"].idxmax()]
+        v["equity_drawdown"] = 1.0 - float(last["value"]) / float(peak["value"])
+        d["equity_drawdown"] = {"instrument": eq["instrument"].iloc[0],
+                                "latest": float(last["value"]), "latest_date": last["date"],
+                                "peak": float(peak["value"]), "peak_date": peak["date"],
+                                "sources": sorted(set(split_refs(last["sources"]))
+                                                  | set(split_refs(peak["sources"])))}
+    return v, d
+
+
+def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | None = None,
+            config: SignalsConfig | None = None) -> Signals:
+    """Every indicator of every watched firm as of a date.
+
+    Parameters
+    ----------
+    net : DealNetwork
+    as_of : date or ``YYYY[-MM[-DD]]``, optional
+        Default: the day of the latest market quote.
+    firms : list of str, optional
+        Default: :func:`firms_to_watch` (listed firms and firms with quotes).
+    config : SignalsConfig, optional
+        Default: the shipped ``signals.yaml``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = signals(dl.load(), as_of="2025-12-31", firms=["coreweave"])
+    >>> s.lights().at["coreweave", "implied_pd_1y"], LABELS["red"]
+    ('red', 'ALERT')
+    """
+    cfg = config or load_config()
+    day = as_of_date(net, as_of)
+    known = set(net.entities["id"])
+    firms = list(firms) if firms else firms_to_watch(net)
+    bad = [f for f in firms if f not in known]
+    if bad:
+        raise ValueError(f"firm: unknown entity {bad[0]!r}")
+    q = quotes(net)
+    values, details = _network_indicators(net, firms, day, cfg)
+    for firm in firms:
+        mv, md = _market_indicators(net, q, firm, day, cfg)
+        values[firm].update(mv)
+        details[firm].update(md)
+    frame = pd.DataFrame([[_f(values[f].get(n)) for n in INDICATORS] for f in firms],
+                         index=pd.Index(firms, name="firm"), columns=list(INDICATORS),
+                         dtype=float)
+    return Signals(day, cfg, frame, details)
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Last day of each month from ``start``'s month to ``end``'s (``end`` itself last).
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in month_ends(dt.date(2025, 11, 3), dt.date(2026, 1, 15))]
+    ['2025-11-30', '2025-12-31', '2026-01-15']
+    """
+    out = []
+    y, m = start.year, start.month
+    while True:
+        last = _months_after(dt.date(y, m, 1), 1) - dt.timedelta(days=1)
+        if last >= end:
+            out.append(end)
+            return out
+        out.append(last)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+def signal_history(net: Any, *, firms: list[str] | None = None,
+                   start: str | dt.date | None = None, end: str | dt.date | None = None,
+                   config: SignalsConfig | None = None) -> pd.DataFrame:
+    """Indicators at each month end from ``start`` (default: the first quote) to ``end``
+    (default: the latest quote): one row per (date, firm) with each indicator's value and
+    light.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> h = signal_history(dl.load(), firms=["oracle"], start="2025-10", end="2025-12")
+    >>> h["date"].tolist()
+    ['2025-10-31', '2025-11-30', '2025-12-31']
+    """
+    end_day = as_of_date(net, end)
+    if start is None:
+        days = [d for d in quotes(net)["day"] if d is not None]
+        start_day = min(days) if days else end_day
+    else:
+        start_day = parse_date(str(start)) if not isinstance(start, dt.date) else start
+    frames = []
+    for day in month_ends(start_day, end_day):
+        s = signals(net, as_of=day, firms=firms, config=config)
+        f = s.to_frame().reset_index()
+        f.insert(0, "date", day.isoformat())
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    for name in INDICATORS:
+        out[name] = out[name].astype(float)
+    return out

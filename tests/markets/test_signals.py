@@ -1,0 +1,130 @@
+"""Early-warning indicators on a toy dataset, worked out by hand, and their config."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from dealloop.data.problems import DataError
+from dealloop.markets import implied_pds, load_config, signal_history, signals
+
+AS_OF = "2026-01-31"
+YEARS = 365 / 365.25  # the window 2026-02-01..2027-01-31, in years
+
+
+def test_market_indicators_by_hand(toy) -> None:
+    s = signals(toy, as_of=AS_OF, firms=["a", "b", "c"])
+    v = s.values
+    assert v.at["b", "spread_widening_3m"] == pytest.approx(400 - 200)
+    assert v.at["b", "spread_widening_6m"] == pytest.approx(400 - 100)
+    assert v.at["b", "implied_pd_1y"] == pytest.approx(1 - math.exp(-0.04 / 0.6))
+    assert v.at["b", "equity_drawdown"] == pytest.approx(1 - 30 / 80)
+    # Alpha has only a bond spread, one quote: a PD but no widening.
+    assert v.at["a", "implied_pd_1y"] == pytest.approx(1 - math.exp(-0.009 / 0.6))
+    assert math.isnan(v.at["a", "spread_widening_3m"])
+    # Gamma has no quote at all.
+    assert math.isnan(v.at["c", "implied_pd_1y"])
+    assert math.isnan(v.at["c", "equity_drawdown"])
+
+
+def test_network_indicators_by_hand(toy) -> None:
+    v = signals(toy, as_of=AS_OF, firms=["a", "b", "c"]).values
+    # Beta sells 12 to Alpha and 6 to Gamma: top customer 12 / 18.
+    assert v.at["b", "top_customer_share"] == pytest.approx(12 / 18)
+    # All of that falls due in the window, against 10 a year of reported revenue.
+    assert v.at["b", "in_network_revenue_share"] == pytest.approx(18 / (10 * YEARS))
+    # Alpha pays 12 in the window; it has 20 of cash and 100 a year of revenue.
+    assert v.at["a", "payment_coverage"] == pytest.approx((20 + 100 * YEARS) / 12)
+    # Alpha's 12 is that share of Beta's revenue.
+    assert v.at["a", "supplier_dependence"] == pytest.approx(12 / (10 * YEARS))
+    # Beta's loan of 8 ends 2026-06, inside the window; its cash is 5.
+    assert v.at["b", "debt_due_to_cash"] == pytest.approx(8 / 5)
+    # Beta put no money into its customers: nothing of its revenue is self-financed.
+    assert v.at["b", "self_financed_share"] == pytest.approx(0.0)
+    # D4 is announced after the as-of date: Alpha has no in-network sales yet.
+    assert math.isnan(v.at["a", "top_customer_share"])
+    later = signals(toy, as_of="2026-03-31", firms=["a"]).values
+    assert later.at["a", "top_customer_share"] == pytest.approx(1.0)
+
+
+def test_lights_and_crossed_thresholds(toy) -> None:
+    s = signals(toy, as_of=AS_OF, firms=["a", "b", "c"])
+    lights = s.lights()
+    assert lights.at["b", "spread_widening_3m"] == "red"       # 200 >= 150
+    assert lights.at["b", "top_customer_share"] == "amber"     # 0.67 in [0.5, 0.75)
+    assert lights.at["c", "implied_pd_1y"] == "n/a"            # no quote: never green
+    assert lights.at["a", "implied_pd_1y"] == "green"
+    crossed = s.crossed()
+    row = crossed[(crossed["firm"] == "b") & (crossed["indicator"] == "debt_due_to_cash")]
+    assert row[["light", "label", "threshold"]].values.tolist() == [["red", "ALERT", 1.0]]
+    assert crossed["light"].iloc[0] == "red"
+    d = s.to_dict()
+    assert d["firms"][1]["indicators"]["top_customer_share"]["label"] == "WATCH"
+
+
+def test_changed_threshold_changes_the_light(toy, tmp_path: Path) -> None:
+    cfg_file = tmp_path / "signals.yaml"
+    cfg_file.write_text("indicators:\n  top_customer_share: {amber: 0.7, red: 0.9}\n")
+    cfg = load_config(cfg_file)
+    assert cfg.indicator("top_customer_share").amber == 0.7
+    assert cfg.indicator("equity_drawdown").red == 0.5          # untouched keys kept
+    s = signals(toy, as_of=AS_OF, firms=["b"], config=cfg)
+    assert s.lights().at["b", "top_customer_share"] == "green"
+    cfg_file.write_text("recovery: 0.2\n")
+    s = signals(toy, as_of=AS_OF, firms=["b"], config=load_config(cfg_file))
+    assert s.values.at["b", "implied_pd_1y"] == pytest.approx(1 - math.exp(-0.04 / 0.8))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("indicators:\n  equity_drawdown:\n    red: 0.1\n",
+     ":2: indicators.equity_drawdown: red (0.1) must be at or above amber (0.25)"),
+    ("recovery: 1.5\n", ":1: recovery: Input should be less than 1"),
+    ("indicators:\n  equity_drawdwn: {red: 0.4}\n",
+     ":2: indicators.equity_drawdwn: unknown key 'equity_drawdwn'; did you mean "
+     "'equity_drawdown'?"),
+    ("indicators:\n  payment_coverage:\n    worse: up\n",
+     ":3: indicators.payment_coverage.worse: Input should be 'higher' or 'lower'"),
+    ("recovery: [1\n", ":2: -: not valid YAML"),
+    ("- 1\n- 2\n", ":1: -: the config is a mapping"),
+])
+def test_bad_config_is_located(tmp_path: Path, text: str, expected: str) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_text(text)
+    with pytest.raises(DataError) as info:
+        load_config(f)
+    assert any(expected in str(p) for p in info.value.problems), info.value.problems
+    assert all(str(p).startswith(str(f) + ":") for p in info.value.problems)
+
+
+def test_history_has_one_row_per_month_and_firm(toy) -> None:
+    h = signal_history(toy, firms=["b"], start="2025-10", end=AS_OF)
+    assert h["date"].tolist() == ["2025-10-31", "2025-11-30", "2025-12-31", "2026-01-31"]
+    # 2025-11-30: the October quote is 30 days old; three months before, July's is stale.
+    assert h["implied_pd_1y_light"].tolist()[0] != "n/a"
+    assert h.loc[3, "spread_widening_3m"] == pytest.approx(200)
+
+
+def test_implied_pd_table(toy) -> None:
+    t = implied_pds(toy, as_of=AS_OF, recovery=0.4, horizon=5)
+    assert t.loc["b", "spread_bp"] == 400
+    assert t.loc["b", "pd_horizon"] == pytest.approx(1 - math.exp(-0.04 / 0.6 * 5))
+    assert t.loc["a", "instrument"] == "bond_spread"
+    assert t.loc["a", "issue"] == "Alpha 5% 2035"
+
+
+def test_unknown_firm_is_refused(toy) -> None:
+    with pytest.raises(ValueError, match="firm: unknown entity 'zeta'"):
+        signals(toy, as_of=AS_OF, firms=["zeta"])
+
+
+def test_bundled_dataset_market_file_is_valid() -> None:
+    import dealloop as dl
+    from dealloop.markets import quotes
+
+    q = quotes(dl.load())
+    assert len(q) >= 25
+    assert q["sources"].notna().all()
+    assert set(q["instrument"]) <= {"cds_5y", "bond_spread", "bond_yield", "share_price",
+                                    "market_value"}
