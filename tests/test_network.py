@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import dealloop as dl
+from dealloop import mapping
 
 MINI = Path(__file__).parent / "data" / "mini"
 
@@ -60,7 +61,7 @@ def test_horizon_apportions_linearly(net: dl.DealNetwork) -> None:
 
 
 def test_layer_orientation(net: dl.DealNetwork) -> None:
-    layers = net.layers(horizon=(2020, 2040))
+    layers = mapping.layers(net, horizon=(2020, 2040))
     L, C = layers.frame("L"), layers.frame("C")
     assert L.loc["labco", "cloudco"] == pytest.approx(300.0)  # customer owes supplier
     assert L.loc["neo", "banks"] == pytest.approx(7.5)  # borrower owes lender

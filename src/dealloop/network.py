@@ -1,24 +1,9 @@
-"""DealNetwork: the deal table, and the matrices of each layer for a chosen horizon.
+"""DealNetwork: the deal table, its legs selected and apportioned over a horizon.
 
-A dataset holds *legs*: one direction of money between two entities. This module turns the
-legs into what the models read:
-
-======================  ================================  ====================================
-layer                   matrix (orientation)              built from
-======================  ================================  ====================================
-obligations ``L``       ``L[i, j]`` = what i owes j       contract and purchase legs (the part
-                                                          due inside the horizon), equity
-                                                          committed but not yet paid, and the
-                                                          principal of loans (owed by the
-                                                          borrower to the lender)
-stakes ``C``            ``C[i, j]`` = share of j held     equity legs (investor holds
-                        by i                              investee) and warrants (holder holds
-                                                          issuer); stake, or amount / post-
-                                                          money value when no stake is given
-flows ``F``             ``F[i, j]`` = money i → j         every cash leg (and warrants, which
-                                                          move value), over the horizon
-contingent              ``K[i, j]`` = what i would owe j  capacity backstops, off by default
-======================  ================================  ====================================
+A dataset holds *legs*: one direction of money between two entities. This module selects
+them (status, evidence, derived, kinds) and apportions each over a horizon; the mapping stage
+(:mod:`dealloop.mapping`) turns the selected legs into the matrices of each layer and into
+balance sheets.
 
 Which legs count is an explicit choice (:class:`Selection`): by default the *firm* legs
 (status committed or reported), every evidence grade, derived legs included. "Up to" and
@@ -41,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +37,6 @@ from .data.read import parse_date, split_refs
 from .data.schema import (
     CONTINGENT_KINDS,
     DEAL_KINDS,
-    DEBT_KINDS,
     EVIDENCE,
     FIRM_STATUSES,
     LIVE_STATUSES,
@@ -145,30 +129,6 @@ class Selection:
         return keep
 
 
-@dataclass(frozen=True)
-class Layers:
-    """The matrices of one network for one selection and horizon.
-
-    Every matrix is a dense ``(N, N)`` float array indexed by ``index`` (entity ids).
-    ``legs`` maps a layer name and an ``(i, j)`` pair of ids to the deal ids behind the entry,
-    so each number can be traced to its rows and sources.
-    """
-
-    index: tuple[str, ...]
-    L: np.ndarray
-    C: np.ndarray
-    F: np.ndarray
-    contingent: np.ndarray
-    legs: dict[str, dict[tuple[str, str], tuple[str, ...]]]
-    horizon: tuple[dt.date, dt.date] | None
-    selection: Selection
-    missing_stakes: tuple[str, ...] = field(default=())
-
-    def frame(self, layer: str) -> pd.DataFrame:
-        """A layer as a labelled DataFrame (rows and columns are entity ids)."""
-        return pd.DataFrame(getattr(self, layer), index=list(self.index), columns=list(self.index))
-
-
 class DealNetwork:
     """A dataset of deal legs between entities, with its sources and company figures.
 
@@ -181,9 +141,10 @@ class DealNetwork:
     >>> net = dl.load()
     >>> {"nvidia", "openai", "oracle"} <= set(net.ids)
     True
-    >>> L = net.L                      # what each firm owes each other firm, 2026-2030
-    >>> bool(L.loc["openai", "oracle"] > 0)
+    >>> bool(net.legs(horizon=(2026, 2030))["value_in_horizon"].sum() > 0)
     True
+
+    The matrices of each layer come from the mapping stage (:mod:`dealloop.mapping`).
     """
 
     def __init__(
@@ -351,90 +312,6 @@ class DealNetwork:
             overlap = (min(e1, t1) - max(s0, t0)).days + 1
             share[k] = max(0, overlap) / term if term > 0 else float(t0 <= s0 <= t1)
         return share, dated, assumed
-
-    # ------------------------------------------------------------------ layers
-    def layers(
-        self,
-        statuses: Iterable[str] | str | None = None,
-        evidence: Iterable[str] | str | None = None,
-        include_derived: bool = True,
-        *,
-        horizon: HorizonLike = DEFAULT_HORIZON,
-        selection: Selection | None = None,
-    ) -> Layers:
-        """The obligation, stake, flow and contingent matrices for a selection and horizon.
-
-        Defaults: firm legs (committed and reported), all evidence, derived legs included,
-        horizon 2026–2030. See the module docstring for how each layer is built.
-        """
-        sel = selection or Selection.make(statuses, evidence, include_derived)
-        key = ("layers", sel, _horizon(horizon))
-        if key in self._cache:
-            return self._cache[key]
-        legs = self.legs(horizon=horizon, selection=sel)
-        index = tuple(self.ids)
-        pos = {e: k for k, e in enumerate(index)}
-        n = len(index)
-        mats = {name: np.zeros((n, n)) for name in ("L", "C", "F", "contingent")}
-        trace: dict[str, dict[tuple[str, str], list[str]]] = {m: {} for m in mats}
-        cap = dict(zip(self.entities["id"], self.entities["market_cap_usd_bn"], strict=True))
-        missing: list[str] = []
-
-        def put(layer: str, i: str, j: str, amount: float, deal: str) -> None:
-            if not (amount > 0):
-                return
-            mats[layer][pos[i], pos[j]] += amount
-            trace[layer].setdefault((i, j), []).append(deal)
-
-        cols = ["id", "payer", "payee", "kind", "value", "value_in_horizon", "stake", "start",
-                "announced"]
-        t1 = _horizon(horizon)[1] if horizon is not None else None
-        for deal, payer, payee, kind, value, in_h, stake, start, announced in legs[cols].itertuples(
-            index=False, name=None
-        ):
-            if math.isnan(value):
-                continue
-            if kind in CONTINGENT_KINDS:
-                put("contingent", payer, payee, in_h, deal)
-                continue
-            if kind != "warrant":
-                put("F", payer, payee, in_h, deal)
-            if kind in DEBT_KINDS:
-                began = start if isinstance(start, str) else announced
-                if t1 is None or not isinstance(began, str) or parse_date(began) <= t1:
-                    put("L", payee, payer, value, deal)  # borrower owes the lender principal
-            elif kind != "warrant":
-                put("L", payer, payee, in_h, deal)
-            if kind in ("equity_investment", "warrant"):
-                holder, issuer = (payer, payee) if kind == "equity_investment" else (payee, payer)
-                frac = stake
-                if frac is None or math.isnan(frac):
-                    post = cap.get(issuer)
-                    frac = value / post if post and not math.isnan(post) and post > 0 else math.nan
-                if math.isnan(frac):
-                    missing.append(deal)
-                    continue
-                put("C", holder, issuer, min(frac, 1.0), deal)
-        legs_map = {m: {k: tuple(v) for k, v in t.items()} for m, t in trace.items()}
-        result = Layers(index, mats["L"], mats["C"], mats["F"], mats["contingent"], legs_map,
-                        _horizon(horizon), sel, tuple(missing))
-        self._cache[key] = result
-        return result
-
-    @property
-    def L(self) -> pd.DataFrame:
-        """Obligations 2026–2030 on firm legs: ``L.loc[i, j]`` = what i owes j (USD bn)."""
-        return self.layers().frame("L")
-
-    @property
-    def C(self) -> pd.DataFrame:
-        """Stakes on firm legs: ``C.loc[i, j]`` = fraction of j's equity held by i."""
-        return self.layers().frame("C")
-
-    @property
-    def F(self) -> pd.DataFrame:
-        """Money flows 2026–2030 on firm legs: ``F.loc[i, j]`` = money from i to j (USD bn)."""
-        return self.layers().frame("F")
 
     # ------------------------------------------------------------------ graphs
     def flow_graph(

@@ -183,7 +183,7 @@ def test_double_counting_matches_formula():
 
 # ------------------------------------------------------------------ networks
 class TinyNet:
-    """The smallest object the wrappers accept: flow_graph, entities, ids, layers."""
+    """The smallest object the wrappers accept: flow_graph, entities, ids, legs."""
 
     ids = ("nvidia", "openai", "oracle")
     entities = pd.DataFrame({"id": list(ids), "revenue_usd_bn": [130.0, 13.0, 57.0],
@@ -204,11 +204,13 @@ class TinyNet:
                            dates=[None], kinds=[kind], statuses=["committed"])
         return g
 
-    def layers(self, statuses=None):
-        class Layers:
-            index = tuple(TinyNet.ids)
-            C = np.array([[0, 0.05, 0], [0, 0, 0], [0, 0, 0]])
-        return Layers()
+    def legs(self, *, horizon=None, selection=None):
+        return pd.DataFrame({
+            "id": ["L1", "L2", "L3"], "payer": ["nvidia", "openai", "oracle"],
+            "payee": ["openai", "oracle", "nvidia"],
+            "kind": ["equity_investment", "compute_contract", "chip_purchase"],
+            "value": [100.0, 300.0, 40.0], "value_in_horizon": [100.0, 300.0, 40.0],
+            "stake": [0.05, np.nan, np.nan], "start": [None] * 3, "announced": [None] * 3})
 
 
 def test_wrappers_on_a_network():

@@ -11,18 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from dealloop.contagion import eisenberg_noe, rogers_veraart
-from dealloop.scenarios.engine import (
-    BACKSTOP,
-    EQUITY,
-    PLAN,
-    PRINCIPAL,
-    PURCHASE,
-    Inputs,
-    Params,
-    Structure,
-    clear,
-    debt_only,
-)
+from dealloop.mapping.arrays import BACKSTOP, EQUITY, PLAN, PRINCIPAL, PURCHASE
+from dealloop.scenarios.engine import Inputs, Params, Structure, clear, debt_only
 
 
 def test_case_r1_eisenberg_noe() -> None:

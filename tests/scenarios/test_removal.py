@@ -56,8 +56,8 @@ def test_sizing_again_reproduces_the_balance_sheets(net, name: str) -> None:
     sheets built from the data, when no leg is removed."""
     import numpy as np
 
-    from dealloop.scenarios.balance import build
-    from dealloop.scenarios.compiled import compile_scenario
+    from dealloop.mapping.compiled import compile_scenario
+    from dealloop.mapping.sheets import build
 
     sc = scenarios.load(name)
     comp = compile_scenario(sc, build(net, sc))

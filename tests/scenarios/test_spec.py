@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from dealloop.data.problems import DataError
+from dealloop.mapping.values import per_entity, point
 from dealloop.scenarios import library, spec
 from dealloop.scenarios.spec import Dist, loads, validate_against
 
@@ -24,7 +25,7 @@ def test_defaults_and_point_values() -> None:
     assert sc.mapping.new_money == "plan"
     assert sc.models.clearing.model == "eisenberg_noe"
     assert isinstance(sc.shocks[0].fall, Dist)
-    assert spec.point(sc.shocks[0].fall) == pytest.approx(0.3)
+    assert point(sc.shocks[0].fall) == pytest.approx(0.3)
     assert sc.line("shocks", 0, "fall") == 4
 
 
@@ -156,6 +157,6 @@ def test_round_trip_through_json(net) -> None:
 
 
 def test_per_entity_and_unknown_key_hint() -> None:
-    assert spec.per_entity({"default": 0.5, "oracle": 0.0}, "oracle", 1.0) == 0.0
+    assert per_entity({"default": 0.5, "oracle": 0.0}, "oracle", 1.0) == 0.0
     got = problems_of("name: x\nquestion: q\nmapping: {rolover: 0.5}\n")
     assert got == ["s.yaml:3: mapping.rolover: unknown key 'rolover'; did you mean 'rollover'?"]

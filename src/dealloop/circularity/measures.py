@@ -714,7 +714,9 @@ def double_counting(stakes: Any, primitive: Any = None, *,
 
     if _is_network(stakes):
         net = stakes
-        lay = net.layers(statuses=statuses) if statuses is not None else net.layers()
+        from ..mapping.legview import layers
+
+        lay = layers(net, statuses=statuses) if statuses is not None else layers(net)
         C = np.asarray(lay.C, dtype=float)
         names = tuple(str(x) for x in lay.index)
         if primitive is None:

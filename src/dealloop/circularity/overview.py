@@ -168,7 +168,7 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
     conc = customer_concentration(net, **sel, **explicit)
     cov = commitment_coverage(net, **sel, **explicit)
     try:
-        dc = double_counting(net, statuses=statuses) if hasattr(net, "layers") else None
+        dc = double_counting(net, statuses=statuses) if hasattr(net, "legs") else None
     except (ValueError, AttributeError, ImportError):
         dc = None
     sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,

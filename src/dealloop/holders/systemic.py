@@ -147,9 +147,9 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     True
     """
     from .. import contagion as ct
-    from ..scenarios import balance as _balance
+    from ..mapping.compiled import compile_scenario
+    from ..mapping.sheets import build
     from ..scenarios import runner
-    from ..scenarios.compiled import compile_scenario
     from ..scenarios.engine import clear
     from ..scenarios.spec import loads
     from . import follow, layer, override
@@ -157,7 +157,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     if rank_by not in RANKS:
         raise ValueError(f"rank_by: expected one of {', '.join(RANKS)}, got {rank_by!r}")
     sc, net = runner.prepare(scenario, net)
-    bs = _balance.build(net, sc)
+    bs = build(net, sc)
     names = list(firms) if firms is not None else list(bs.firms)
     unknown = [f for f in names if f not in bs.firms]
     if unknown:
@@ -207,7 +207,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     if lay.households:
         table["per_household"] = table["household_loss"] * 1e9 / lay.households
     # DebtRank of each failure on the exposure network, equity from company figures
-    L0, _e, _el = runner._layers(comp0, base, comp0.inputs(1, shocked=False))
+    L0 = comp0.to_layers().L
     E, basis = company_equity(net, bs.firms)
     ok_mask = E > 0
     table["equity_used"] = [E[bs.firms.index(f)] for f in names]

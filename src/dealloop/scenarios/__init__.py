@@ -1,7 +1,7 @@
 """Scenarios: stress tests and Monte Carlo runs on a deal network.
 
 A scenario (a YAML file, :mod:`.spec`) names the shocks, which legs count, how deals become
-balance sheets (:mod:`.balance`) and which models run. :func:`run` clears every layer of the
+balance sheets (:mod:`dealloop.mapping`) and which models run. :func:`run` clears every layer of the
 network together (:mod:`.engine`: obligations, purchases, stakes, backstops, warrants) before
 and after the shocks, and reports per firm and for the system, as a band across evidence
 grades. :func:`simulate` draws uncertain inputs (Monte Carlo, on Dask) and :func:`sensitivity`
@@ -49,7 +49,7 @@ _LAZY = {
     "validate_against": ("spec", "validate_against"),
     "Scenario": ("spec", "Scenario"),
     "run": ("runner", "run"),
-    "balance_sheets": ("balance", "build"),
+    "balance_sheets": ("..mapping.sheets", "build"),
     "simulate": ("montecarlo", "simulate"),
     "sensitivity": ("removal", "sensitivity"),
     "Band": ("results", "Band"),
@@ -64,9 +64,10 @@ def __getattr__(name: str) -> Any:
 
     if name in _LAZY:
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
-    if name in ("library", "spec", "balance", "engine", "runner", "montecarlo", "results",
-                "removal", "compare"):
+        return getattr(importlib.import_module(module if module.startswith("..") else
+                                               f".{module}", __name__), attr)
+    if name in ("library", "spec", "engine", "runner", "montecarlo", "results", "removal",
+                "compare"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'dealloop.scenarios' has no attribute {name!r}")
 

@@ -41,10 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .compiled import Compiled, compile_scenario, uncertain_params
+from ..mapping.compiled import Compiled, compile_scenario
 from .engine import clear
 from .results import HEADLINES, SimulationResult
-from .spec import MAX_CHUNK, MAX_DRAWS, Scenario
+from .spec import MAX_CHUNK, MAX_DRAWS, Scenario, uncertain_params
 
 __all__ = ["Payload", "check_scheduler", "run_chunk", "simulate"]
 
@@ -294,7 +294,7 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     if not (1 <= draws <= MAX_DRAWS and 1 <= chunk <= MAX_CHUNK and seed >= 0):
         raise ValueError(f"draws must be in [1, {MAX_DRAWS:,}], chunk in [1, {MAX_CHUNK:,}] "
                          f"and seed >= 0 (got draws={draws}, chunk={chunk}, seed={seed})")
-    from .balance import build
+    from ..mapping.sheets import build
 
     comp = compile_scenario(sc, build(net, sc))
     p = payload(comp, seed=seed, chunk=chunk)

@@ -2,7 +2,7 @@
 
 For every leg counted in the scenario (or the legs named), the scenario is rerun on the
 network without that leg: its claims and stakes go, and outside revenue and the plan's new
-money are sized again for the network that is left (as :func:`.balance.build` would size
+money are sized again for the network that is left (as :func:`dealloop.mapping.build` would size
 them for a dataset without the row). The change in every headline figure (figure without
 the leg minus figure with it) is reported and the legs are ranked by the size of the change
 in ``rank_by``. All the reruns are one batched engine call (one draw per leg).
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.problems import DataError, Problem
-from .balance import build
-from .compiled import compile_scenario
+from ..mapping.compiled import compile_scenario
+from ..mapping.sheets import build
 from .engine import clear
 from .results import HEADLINES, SensitivityResult
 from .runner import headline, prepare

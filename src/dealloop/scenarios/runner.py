@@ -18,9 +18,11 @@ import numpy as np
 import pandas as pd
 
 from ..data.problems import DataError, errors
-from . import balance as _balance
-from .compiled import Compiled, compile_scenario
-from .engine import BACKSTOP, CAPEX, PLAN, Outcome, clear
+from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN
+from ..mapping.compiled import Compiled
+from ..mapping.sheets import OUTSIDE, build
+from ..mapping.values import point
+from .engine import Outcome, clear
 from .results import HEADLINES, Band, StressResult
 from .spec import Scenario, load, validate_against
 
@@ -182,22 +184,15 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
 
 def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
     st, bs = comp.structure, comp.bs
-    names = [*list(bs.firms), _balance.OUTSIDE]
-    ends = {d: (p, q) for d, p, q in zip(bs.deals["id"], bs.deals["payer"], bs.deals["payee"],
-                                          strict=True)}
+    names = [*list(bs.firms), OUTSIDE]
+    party = comp.outside_party
     rows = []
     short = (out.owed - out.paid)[:, 0]
     for c in np.flatnonzero((short > 1e-9) & (st.debtor < st.n)):
-        deal = comp.deal_ids[comp.claim_deal[c]]
-        cred = names[st.creditor[c]]
-        if cred == _balance.OUTSIDE:
-            payer, payee = ends.get(deal, (_balance.OUTSIDE, _balance.OUTSIDE))
-            cred = payer if payee == names[st.debtor[c]] else payee
-            if cred == _balance.OUTSIDE:
-                cred = "outside lenders (reported debt)" if deal.startswith("debt:") \
-                    else "outside suppliers"
-        rows.append({"debtor": names[st.debtor[c]], "creditor": cred, "deal": deal,
-                     "channel": _balance.CHANNELS[st.channel[c]],
+        cred = names[st.creditor[c]] if st.creditor[c] < st.n else party[c]
+        rows.append({"debtor": names[st.debtor[c]], "creditor": cred,
+                     "deal": comp.deal_ids[comp.claim_deal[c]],
+                     "channel": CHANNELS[st.channel[c]],
                      "owed": out.owed[c, 0], "paid": out.paid[c, 0], "shortfall": short[c]})
     frame = pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "owed", "paid",
                                         "shortfall"])
@@ -212,7 +207,7 @@ def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
 
 def _backstops(comp: Compiled, out: Outcome) -> pd.DataFrame:
     st = comp.structure
-    names = [*list(comp.bs.firms), _balance.OUTSIDE]
+    names = [*list(comp.bs.firms), OUTSIDE]
     rows = []
     for c in np.flatnonzero((st.channel == BACKSTOP) & out.triggered[:, 0]):
         rows.append({"deal": comp.deal_ids[comp.claim_deal[c]],
@@ -223,8 +218,7 @@ def _backstops(comp: Compiled, out: Outcome) -> pd.DataFrame:
 
 def _stress(sc: Scenario, net: Any, evidence: tuple[str, ...] | None = None,
             derived: bool | None = None) -> tuple[Compiled, Outcome, Outcome]:
-    bs = _balance.build(net, sc, evidence=evidence, derived=derived)
-    comp = compile_scenario(sc, bs)
+    comp = build(net, sc, evidence=evidence, derived=derived).compile()
     base, out = _runs(comp)
     return comp, base, out
 
@@ -291,25 +285,6 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
 
 
 # ------------------------------------------------------------------------ single-layer models
-def _layers(comp: Compiled, out: Outcome, inputs: Any) -> tuple[np.ndarray, np.ndarray,
-                                                                  np.ndarray]:
-    """Liability layer of the shocked network for single-layer models: ``L`` (in-network
-    claims in normal times), outside assets plus outside funding ``e``, external dues ``el``."""
-    st, n = comp.structure, comp.n
-    A = inputs.amount[:, 0]
-    L = np.zeros((n, n))
-    inside = (st.debtor < n) & (st.creditor < n) & (st.channel != BACKSTOP)
-    np.add.at(L, (st.debtor[inside], st.creditor[inside]), A[inside])
-    np.fill_diagonal(L, 0.0)
-    e = inputs.e[:, 0].copy()
-    fund = (st.debtor == n) & (st.creditor < n)
-    np.add.at(e, st.creditor[fund], A[fund])
-    el = np.zeros(n)
-    ext = (st.debtor < n) & (st.creditor == n)
-    np.add.at(el, st.debtor[ext], A[ext])
-    return L, e, el
-
-
 def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFrame]:
     from .. import contagion as ct
 
@@ -319,8 +294,9 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
     idx = pd.Index(firms, name="firm")
     res: dict[str, pd.DataFrame] = {}
     shocked = comp.inputs(1)
-    L, e, el = _layers(comp, out, shocked)
-    L0, _e0, _el0 = _layers(comp, base, comp.inputs(1, shocked=False))
+    lay = comp.to_layers(shocked)
+    L, e, el = lay.L, lay.e, lay.external_liabilities
+    L0 = comp.to_layers().L
     engine = pd.DataFrame({"engine_defaulted": out.defaulted[:, 0],
                            "engine_wave": out.wave[:, 0]}, index=idx)
     if spec.eisenberg_noe:
@@ -370,8 +346,6 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
         for i, s in enumerate(sc.shocks):
             if s.type != "demand":
                 continue
-            from .spec import point
-
             drop = comp.leontief_for(comp.targets(s))
             frame[f"output_after (shock {i})"] = x * (1 - drop * point(s.fall))
             frame[f"change (shock {i})"] = -drop * point(s.fall)

@@ -157,17 +157,6 @@ class Dist(BaseModel):
 Number = float | Dist
 
 
-def point(value: Number) -> float:
-    """The point value of a number or a distribution (its mean).
-
-    Examples
-    --------
-    >>> point(0.3), point(Dist(uniform=(0.0, 1.0)))
-    (0.3, 0.5)
-    """
-    return value.mean() if isinstance(value, Dist) else float(value)
-
-
 def _number(lo: float | None = None, hi: float | None = None, *, allow_dist: bool = True
             ) -> Callable[[Any], Number]:
     def check(v: Any) -> Number:
@@ -244,21 +233,6 @@ def _per_entity(lo: float, hi: float | None) -> Callable[[Any], dict[str, float]
 
 def _per(lo: float, hi: float | None) -> Any:
     return Annotated[dict[str, float], PlainValidator(_per_entity(lo, hi))]
-
-
-def per_entity(values: Mapping[str, float], entity: str, fallback: float) -> float:
-    """The value of a per-entity setting for ``entity`` (its own key, else ``default``).
-
-    Examples
-    --------
-    >>> per_entity({"default": 1.0, "oracle": 0.0}, "oracle", 0.5)
-    0.0
-    >>> per_entity({"default": 1.0}, "nvidia", 0.5)
-    1.0
-    """
-    if entity in values:
-        return values[entity]
-    return values.get("default", fallback)
 
 
 Status = Literal["committed", "conditional", "superseded", "cancelled", "reported"]
@@ -760,6 +734,25 @@ class Scenario(BaseModel):
 
 
 # ---------------------------------------------------------------------------------- loading
+def uncertain_params(scenario: Scenario) -> list[tuple[int, str, Dist]]:
+    """Every shock parameter given as a distribution: ``(shock index, name, dist)``.
+
+    Examples
+    --------
+    >>> sc = loads("name: x\\nquestion: q\\nshocks: [{type: revenue, entity: openai, "
+    ...            "fall: {uniform: [0.1, 0.5]}}]")
+    >>> [(i, name) for i, name, _ in uncertain_params(sc)]
+    [(0, 'fall')]
+    """
+    out = []
+    for i, s in enumerate(scenario.shocks):
+        for name in type(s).model_fields:
+            v = getattr(s, name)
+            if isinstance(v, Dist):
+                out.append((i, name, v))
+    return out
+
+
 def load(path_or_name: str | Path) -> Scenario:
     """Read and check a scenario file, or a shipped scenario by name.
 

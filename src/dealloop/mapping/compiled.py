@@ -1,6 +1,6 @@
 """A scenario compiled onto balance sheets: engine structure plus the shocks as arrays.
 
-:func:`compile_scenario` turns :class:`~.balance.BalanceSheets` into an engine
+:func:`compile_scenario` turns :class:`~.sheets.BalanceSheets` into an engine
 :class:`~.engine.Structure`; :meth:`Compiled.inputs` turns the scenario's shocks (with point
 values, or ``K`` Monte Carlo draws of the uncertain ones) into engine
 :class:`~.engine.Inputs`.
@@ -33,15 +33,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from .balance import CHANNELS, OUTSIDE, BalanceSheets
-from .engine import (
+from .arrays import (
     BACKSTOP,
     CAPEX,
+    CHANNELS,
     EQUITY,
     FUNDING,
     PLAN,
@@ -51,9 +51,14 @@ from .engine import (
     Params,
     Structure,
 )
-from .spec import Dist, Scenario, per_entity, point
+from .legview import Layers
+from .sheets import OUTSIDE, BalanceSheets
+from .values import per_entity, point
 
-__all__ = ["Compiled", "compile_scenario", "uncertain_params"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenarios.spec import Scenario
+
+__all__ = ["Compiled", "compile_scenario"]
 
 _CH = {name: k for k, name in enumerate(CHANNELS)}
 
@@ -124,7 +129,7 @@ class Compiled:
         }
 
     def replan(self, M: np.ndarray) -> dict[str, np.ndarray]:
-        """What :func:`.balance.build` sizes from the legs, sized again for the unshocked
+        """What :func:`.sheets.build` sizes from the legs, sized again for the unshocked
         network with deal multipliers ``M`` ``(D, K)``: outside revenue ``out_rev`` ``(N, K)``
         (receipts booked), GPU assets ``gpu`` ``(N, K)`` and build-out dues ``build`` (chip
         purchases counted), the plan's new-money caps ``caps`` (every leg paid in full,
@@ -202,7 +207,7 @@ class Compiled:
         ``(shock index, parameter)``; ``shocked=False`` gives the unshocked run; ``drop``
         ``(K,)`` of deal indices (or -1) removes one deal per draw. ``replan=True`` sizes
         outside revenue and the plan's new money again for each draw's network (before the
-        shocks), as :func:`.balance.build` would for a dataset with those legs (or pass the
+        shocks), as :func:`.sheets.build` would for a dataset with those legs (or pass the
         result of :meth:`replan` to reuse it).
         """
         n, sc = self.n, self.scenario
@@ -348,6 +353,108 @@ class Compiled:
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=sscale, vest_reference=None if rp is None else rp["vest"])
 
+    @cached_property
+    def outside_party(self) -> tuple[str, ...]:
+        """Per claim, the party outside the network it is owed to or paid by (the leg's
+        named outside entity, else ``outside lenders (reported debt)`` or ``outside
+        suppliers``); ``""`` for claims between firms."""
+        st, n, bs = self.structure, self.n, self.bs
+        ends = dict(zip(bs.deals["id"], zip(bs.deals["payer"], bs.deals["payee"],
+                                            strict=True), strict=True))
+        out = []
+        for c in range(st.c):
+            if st.creditor[c] < n and st.debtor[c] < n:
+                out.append("")
+                continue
+            deal = self.deal_ids[self.claim_deal[c]]
+            inside = bs.firms[st.debtor[c]] if st.debtor[c] < n else bs.firms[st.creditor[c]]
+            payer, payee = ends.get(deal, (OUTSIDE, OUTSIDE))
+            who = payer if payee == inside else payee
+            if who == OUTSIDE:
+                who = "outside lenders (reported debt)" if deal.startswith("debt:") \
+                    else "outside suppliers"
+            out.append(who)
+        return tuple(out)
+
+    def outside_losses(self, base: Any, out: Any) -> tuple[tuple[str, ...], np.ndarray]:
+        """What each party outside the network is not paid, as a change from ``base``:
+        ``(names, losses)`` with ``losses`` ``(K, M)`` over the draws of ``out`` (engine
+        outcomes, claims ``(C, K)``). The hook for the holders layer: a collective outside
+        node (bond investors, banks) passes the loss on to its sectors.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping
+        >>> from dealloop.scenarios import loads
+        >>> from dealloop.scenarios.engine import clear
+        >>> sc = loads("name: x\\nquestion: q\\nshocks: [{type: fail, entity: coreweave}]")
+        >>> comp = mapping.build(dl.load(), sc).compile()
+        >>> base = clear(comp.structure, comp.inputs(1, shocked=False), comp.params)
+        >>> out = clear(comp.structure, comp.inputs(1), comp.params, reference=base)
+        >>> names, loss = comp.outside_losses(base, out)
+        >>> loss.shape == (1, len(names)) and bool(loss.sum() > 0)
+        True
+        """
+        st, n = self.structure, self.n
+        party = np.array(self.outside_party, dtype=object)
+        rows = np.flatnonzero((st.debtor < n) & (st.creditor == n) & (st.channel != CAPEX))
+        names = tuple(sorted(set(party[rows])))
+        pos = {x: i for i, x in enumerate(names)}
+        gap = (out.owed - out.paid)[rows] - (base.owed - base.paid)[rows]
+        M = np.zeros((len(names), st.c))
+        M[[pos[x] for x in party[rows]], rows] = 1.0
+        return names, (M[:, rows] @ gap).T
+
+    def to_layers(self, inputs: Inputs | None = None, draw: int = 0) -> Layers:
+        """The liability layer for the single-layer models of :mod:`dealloop.contagion`.
+
+        ``L`` holds the in-network claims in normal times (backstops apart, in
+        ``contingent``), ``e`` the outside assets plus outside funding, and
+        ``external_liabilities`` the dues to outside creditors, all of draw ``draw`` of
+        ``inputs`` (default: the unshocked inputs). ``C`` holds the stakes counted, ``F``
+        the purchase claims between firms.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping
+        >>> from dealloop.scenarios import loads
+        >>> lay = mapping.build(dl.load(), loads("name: x\\nquestion: q")).to_layers()
+        >>> bool(lay.frame("L").loc["openai", "oracle"] > 0), lay.e.shape == (len(lay.index),)
+        (True, True)
+        """
+        st, n = self.structure, self.n
+        inputs = self.inputs(1, shocked=False) if inputs is None else inputs
+        A = inputs.amount[:, draw]
+        mats = {name: np.zeros((n, n)) for name in ("L", "C", "F", "contingent")}
+        trace: dict[str, dict[tuple[str, str], list[str]]] = {m: {} for m in mats}
+        firms = self.bs.firms
+        inside = (st.debtor < n) & (st.creditor < n)
+        for layer, mask in (("L", inside & (st.channel != BACKSTOP)),
+                            ("contingent", inside & (st.channel == BACKSTOP)),
+                            ("F", inside & (st.channel == PURCHASE))):
+            rows = np.flatnonzero(mask)
+            np.add.at(mats[layer], (st.debtor[rows], st.creditor[rows]), A[rows])
+            for c in rows:
+                if A[c] > 0 and st.debtor[c] != st.creditor[c]:
+                    key = (firms[st.debtor[c]], firms[st.creditor[c]])
+                    trace[layer].setdefault(key, []).append(self.deal_ids[self.claim_deal[c]])
+        np.fill_diagonal(mats["L"], 0.0)
+        if st.s:
+            frac = st.stake_fraction * self.base_mult[self.stake_deal]
+            np.add.at(mats["C"], (st.stake_holder, st.stake_issuer), frac)
+            np.fill_diagonal(mats["C"], 0.0)
+        e = inputs.e[:, draw].copy()
+        fund = (st.debtor == n) & (st.creditor < n)
+        np.add.at(e, st.creditor[fund], A[fund])
+        el = np.zeros(n)
+        ext = (st.debtor < n) & (st.creditor == n)
+        np.add.at(el, st.debtor[ext], A[ext])
+        legs = {m: {k: tuple(v) for k, v in t.items()} for m, t in trace.items()}
+        return Layers(firms, mats["L"], mats["C"], mats["F"], mats["contingent"], legs,
+                      self.bs.horizon, None, e=e, external_liabilities=el)
+
     def leontief_for(self, mask: np.ndarray) -> np.ndarray:
         """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""
         from ..contagion import leontief
@@ -428,14 +535,3 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
         cash=bs.frame["cash"].to_numpy(float),
         outside_revenue=bs.frame["outside_revenue"].to_numpy(float),
         gpu=bs.frame["gpu"].to_numpy(float), rollover=roll, parts=parts, leontief_drop=None)
-
-
-def uncertain_params(scenario: Scenario) -> list[tuple[int, str, Dist]]:
-    """Every shock parameter given as a distribution: ``(shock index, name, dist)``."""
-    out = []
-    for i, s in enumerate(scenario.shocks):
-        for name in type(s).model_fields:
-            v = getattr(s, name)
-            if isinstance(v, Dist):
-                out.append((i, name, v))
-    return out

@@ -66,8 +66,9 @@ Every line records the deal ids and figure ids behind it.
 Examples
 --------
 >>> import dealloop as dl
->>> from dealloop.scenarios import balance, loads
->>> bs = balance.build(dl.load(), loads("name: x\\nquestion: q"))
+>>> from dealloop import mapping
+>>> from dealloop.scenarios import loads
+>>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q"))
 >>> "openai" in bs.firms and "bond-investors" in bs.outside
 True
 >>> lines = bs.explain("oracle")
@@ -81,7 +82,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -89,12 +90,17 @@ import pandas as pd
 from ..data.read import parse_date
 from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, LIVE_STATUSES, STATUSES
 from ..network import _horizon
-from .spec import Scenario, per_entity
+from .values import per_entity, point
 
-__all__ = ["CHANNELS", "OUTSIDE", "BalanceSheets", "build"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenarios.spec import Scenario
+    from .compiled import Compiled
+    from .explain import Sheet
+    from .legview import Layers
+
+__all__ = ["OUTSIDE", "BalanceSheets", "build", "per_entity", "point"]
 
 OUTSIDE = "(outside)"
-CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "capex")
 RECURRING_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
 _DAYS_PER_YEAR = 365.2425
 
@@ -154,16 +160,47 @@ class BalanceSheets:
     def lines(self) -> pd.DataFrame:
         """Every balance-sheet line: ``firm, side, item, counterparty, amount, deals,
         figures, note`` (built on first use)."""
-        return _lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
-                      self.scenario, self.revenue_years)
+        from .explain import lines
+
+        return lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
+                     self.scenario, self.revenue_years)
 
     def explain(self, firm: str) -> pd.DataFrame:
         """The balance sheet of ``firm`` as built, line by line, with the ids behind each."""
+        return self.sheet(firm).to_frame()
+
+    def sheet(self, firm: str) -> Sheet:
+        """The balance sheet of ``firm``: a named, frozen :class:`~.explain.Sheet` whose
+        line items cite the leg and figure ids behind them.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop.scenarios import loads
+        >>> s = build(dl.load(), loads("name: x\\nquestion: q")).sheet("oracle")
+        >>> s.firm, any(i.item == "receivable" and i.counterparty == "openai" for i in s.items)
+        ('oracle', True)
+        """
+        from .explain import Sheet
+
         if firm not in self.firms:
             where = "outside the network" if firm in self.outside else "not in the dataset"
             raise KeyError(f"{firm!r} is {where}; firms inside: {', '.join(self.firms)}")
-        out = self.lines[self.lines["firm"] == firm].reset_index(drop=True)
-        return out.drop(columns="firm")
+        return Sheet.from_lines(firm, self.lines[self.lines["firm"] == firm])
+
+    def compile(self) -> Compiled:
+        """The engine's arrays for these sheets under their scenario
+        (:func:`~.compiled.compile_scenario`)."""
+        from .compiled import compile_scenario
+
+        if self.scenario is None:
+            raise ValueError("scenario: these balance sheets were built without one")
+        return compile_scenario(self.scenario, self)
+
+    def to_layers(self) -> Layers:
+        """The matrices of these sheets for the single-layer models of
+        :mod:`dealloop.contagion` (see :meth:`~.compiled.Compiled.to_layers`)."""
+        return self.compile().to_layers()
 
 
 def _years(t0: dt.date, t1: dt.date) -> float:
@@ -487,117 +524,3 @@ def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st:
             index=False, name=None):
         res[pos[holder]] += m.stake_liquidity * frac * base_mult.get(deal, 0.0) * mv[pos[issuer]]
     return [float(max(0.0, owed[k] - res[k])) for k in range(n)]
-
-
-_ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive",
-                                                              "equity to pay in"),
-         "funding": ("loan to draw", "loan to fund"), "principal": ("loan repaid to it",
-                                                                     "debt to repay"),
-         "backstop": ("backstop (contingent)", "backstop given (contingent)"),
-         "plan": ("new money (plan)", "")}
-
-
-def _lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
-           deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
-    m = scenario.mapping
-    rows: list[dict[str, Any]] = []
-
-    def add(firm: str, side: str, item: str, cp: str | None, amount: float,
-            deals_: tuple[str, ...] = (), figs: tuple[str, ...] = (), note: str = "") -> None:
-        rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
-                     "amount": float(amount), "deals": ";".join(deals_),
-                     "figures": ";".join(figs), "note": note})
-
-    by_id = deals.set_index("id") if len(deals) else pd.DataFrame()
-    mv = frame["market_value"]
-    for eid in firms:
-        f = frame.loc[eid]
-        add(eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
-            note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
-        rev = f["revenue"]
-        if math.isnan(rev):
-            add(eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
-        else:
-            g = per_entity(m.revenue_growth, eid, 0.0)
-            margin = per_entity(m.cash_margin, eid, 1.0)
-            grow = f" growing {g:.0%} a year" if g else ""
-            add(eid, "asset", "outside revenue", None, f["outside_revenue"],
-                figs=f["revenue_figures"],
-                note=f"revenue {rev:,.1f}/yr x {rev_years:.2f} yr{grow} = "
-                     f"{f['revenue_in_horizon']:,.1f}, minus purchase receipts booked in the "
-                     f"data {f['receipts_booked']:,.1f}, floored at 0"
-                     + (f", x cash margin {margin:g}" if margin != 1 else ""))
-        for r in cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False):
-            cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
-            if r.channel == "principal" or (r.channel == "plan" and r.amount <= 0):
-                continue
-            item = _ITEM[r.channel][0]
-            if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):
-                item = "outside funding"
-            elif r.debtor == OUTSIDE and r.channel == "purchase":
-                item = "receivable (outside customer)"
-            note = (f"gap between obligations and means with every leg paid "
-                    f"({f['new_money']:,.2f}), raised from outside as needed, up to "
-                    f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
-                    if r.channel == "plan" else "")
-            add(eid, "asset" if r.channel != "backstop" else "contingent", item, cp, r.amount,
-                (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
-        for r in cl[(cl["debtor"] == eid) & (cl["base"] > 0)
-                    & (cl["channel"] != "capex")].itertuples(index=False):
-            cp = r.creditor if r.creditor != OUTSIDE else (
-                _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
-            if cp == OUTSIDE:
-                cp = "outside lenders" if r.channel == "principal" else cp
-            if r.channel == "principal":
-                roll = per_entity(m.rollover, eid, 1.0)
-                add(eid, "liability", "debt to repay", cp, r.maturing * (1 - roll), (r.deal,),
-                    figs=f["debt_figures"] if r.deal.startswith("debt:") else (),
-                    note=f"principal maturing in the horizon {r.maturing:,.2f}, rolled over "
-                         f"{roll:.0%}; all {r.accel:,.2f} due on default"
-                         + (" (reported debt beyond the debt legs)"
-                            if r.deal.startswith("debt:") else ""))
-                continue
-            item = _ITEM[r.channel][1]
-            if r.creditor == OUTSIDE:
-                item = "external " + item
-            note = _share_note(by_id, r.deal, r.weight)
-            if r.deal.startswith("build:"):
-                item, cp = "build-out capex", "outside suppliers"
-                note = (f"capex {f['capex']:,.1f}/yr x {rev_years:.2f} yr x "
-                        f"{per_entity(m.capex_obligation, eid, 0.0):g}, minus chip purchases "
-                        "in the data (mapping.capex_obligation)")
-            add(eid, "liability" if r.channel != "backstop" else "contingent", item, cp,
-                r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
-                else (), note=note)
-        for r in st[st["holder"] == eid].itertuples(index=False):
-            if r.deal in by_id.index and not by_id.at[r.deal, "base"]:
-                continue  # a stake from a leg not counted (e.g. a conditional warrant)
-            add(eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
-                figs=frame.at[r.issuer, "market_value_figures"],
-                note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
-                     f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
-                                               f"; {1 - r.prepaid:.0%} paid inside the horizon"))
-        add(eid, "memo", "market value", None, f["market_value"], figs=f["market_value_figures"])
-        add(eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
-            note="larger of chip purchases in the data and capex x years x "
-                 f"{m.gpu_capex_share:g}")
-    return pd.DataFrame(rows, columns=["firm", "side", "item", "counterparty", "amount",
-                                       "deals", "figures", "note"])
-
-
-def _payer(by_id: pd.DataFrame, deal: str) -> str:
-    return str(by_id.at[deal, "payer"]) if deal in by_id.index else OUTSIDE
-
-
-def _payee(by_id: pd.DataFrame, deal: str) -> str:
-    return str(by_id.at[deal, "payee"]) if deal in by_id.index else OUTSIDE
-
-
-def _share_note(by_id: pd.DataFrame, deal: str, weight: float) -> str:
-    if deal not in by_id.index or ":" in deal:
-        return ""
-    value = by_id.at[deal, "value"]
-    note = f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""
-    if "term_assumed" in by_id.columns and bool(by_id.at[deal, "term_assumed"]):
-        note += ("; " if note else "") + "no end reported: term assumed"
-    return note

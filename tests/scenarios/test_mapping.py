@@ -6,8 +6,10 @@ import math
 
 import pytest
 
-from dealloop.scenarios import balance, loads
-from dealloop.scenarios.balance import OUTSIDE
+from dealloop import mapping
+from dealloop.mapping import sheets as balance
+from dealloop.mapping.sheets import OUTSIDE
+from dealloop.scenarios import loads
 
 from .conftest import scenario_text
 
@@ -162,3 +164,32 @@ def test_bundled_network_builds(net) -> None:
     cl = b.claims
     pairs = set(zip(cl["debtor"], cl["creditor"], strict=True))
     assert {("nvidia", "openai"), ("openai", "oracle"), ("oracle", "nvidia")} <= pairs
+
+
+def test_sheets_are_frozen_named_objects_citing_ids(mini) -> None:
+    bs = mapping.build(mini, loads(scenario_text("")))
+    for firm in bs.firms:
+        sheet = bs.sheet(firm)
+        assert sheet.firm == firm
+        assert sheet.to_frame().equals(bs.explain(firm))
+        with pytest.raises(AttributeError):
+            sheet.firm = "other"  # type: ignore[misc]
+        for item in sheet.items:
+            if item.side in ("asset", "liability") and item.item not in ("cash",
+                                                                         "outside revenue"):
+                assert item.deals, (firm, item)  # every claim line cites its legs
+
+
+def test_to_layers_match_the_claims(mini) -> None:
+    bs = mapping.build(mini, loads(scenario_text("")))
+    comp = bs.compile()
+    lay = bs.to_layers()
+    cl = bs.claims[(bs.claims["base"] > 0) & (bs.claims["channel"] != "backstop")]
+    inside = cl[cl["debtor"].isin(bs.firms) & cl["creditor"].isin(bs.firms)
+                & (cl["debtor"] != cl["creditor"])]
+    amount = comp.inputs(1, shocked=False).amount[:, 0]
+    assert lay.L.sum() == pytest.approx(float(amount[inside.index].sum()))
+    ext = cl[cl["debtor"].isin(bs.firms) & (cl["creditor"] == OUTSIDE)]
+    assert lay.external_liabilities.sum() == pytest.approx(float(amount[ext.index].sum()))
+    for (i, j), deals in lay.legs["L"].items():
+        assert lay.frame("L").loc[i, j] > 0 and deals

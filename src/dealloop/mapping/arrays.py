@@ -1,0 +1,122 @@
+"""The engine's arrays: what :func:`dealloop.scenarios.engine.clear` reads.
+
+The mapping stage compiles balance sheets into these (:meth:`~.compiled.Compiled.inputs`);
+the engine clears them. They live here, below both, so that the mapping does not depend on
+the engine and the engine does not depend on the mapping.
+
+Channels (``Structure.channel``): ``PURCHASE`` customer -> supplier, ``EQUITY`` investor ->
+investee (unpaid commitments), ``FUNDING`` lender -> borrower (drawn inside the horizon),
+``PRINCIPAL`` borrower -> lender, ``BACKSTOP`` contingent, ``PLAN`` new money from outside,
+``CAPEX`` extra GPU replacement capex owed outside.
+
+Batch orientation: claim and firm arrays hold draws on the last axis (``(C, K)``,
+``(N, K)``), which keeps the sparse products of the engine cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["BACKSTOP", "CAPEX", "CHANNELS", "EQUITY", "FUNDING", "PLAN", "PRINCIPAL",
+           "PURCHASE", "Inputs", "Params", "Structure"]
+
+PURCHASE, EQUITY, FUNDING, PRINCIPAL, BACKSTOP, PLAN, CAPEX = range(7)
+#: Channel names in the order of their codes.
+CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "capex")
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """The static part of a compiled network: who owes whom under which claim.
+
+    ``N`` firms are ``0..N-1``; index ``N`` stands for everyone outside the network (who
+    always pays). Arrays over claims have length ``C``, over stakes length ``S``.
+    """
+
+    n: int
+    debtor: np.ndarray
+    creditor: np.ndarray
+    channel: np.ndarray
+    stake_holder: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    stake_issuer: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    stake_fraction: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stake_prepaid: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    vest: sp.csr_array | None = None
+    """``(S, C)``: the purchase claims a warrant vests on (row of zeros: always vested)."""
+    vest_reference: np.ndarray | None = None
+    """``(C,)``: the claim amounts at which a warrant is fully vested."""
+    market_value: np.ndarray | None = None
+    """``(N,)``: market value before the shock (reference for stakes and value lost)."""
+
+    def __post_init__(self) -> None:
+        n, c = self.n, len(self.debtor)
+        for name in ("debtor", "creditor"):
+            a = getattr(self, name)
+            if a.shape != (c,) or (len(a) and (a.min() < 0 or a.max() > n)):
+                raise ValueError(f"{name}: expected {c} indices in 0..{n}")
+        inside_d = self.debtor < n
+        inside_c = self.creditor < n
+        rows = np.arange(c)
+        object.__setattr__(self, "_deb", sp.csr_array(
+            (np.ones(inside_d.sum()), (self.debtor[inside_d], rows[inside_d])), shape=(n, c)))
+        object.__setattr__(self, "_cred", sp.csr_array(
+            (np.ones(inside_c.sum()), (self.creditor[inside_c], rows[inside_c])), shape=(n, c)))
+        s = len(self.stake_holder)
+        object.__setattr__(self, "_hold", sp.csr_array(
+            (np.ones(s), (self.stake_holder, np.arange(s))), shape=(n, s)))
+        object.__setattr__(self, "_backstops", np.flatnonzero(self.channel == BACKSTOP))
+        object.__setattr__(self, "_slices", {})  # sparse slices by default set (see clear)
+
+    @property
+    def c(self) -> int:
+        return len(self.debtor)
+
+    @property
+    def s(self) -> int:
+        return len(self.stake_holder)
+
+
+@dataclass(frozen=True, eq=False)
+class Inputs:
+    """The per-draw inputs of ``K`` scenarios, draws on the last axis.
+
+    ``amount`` ``(C, K)``: what each claim asks in normal times (backstops: what it pays when
+    triggered); ``accel`` ``(C, K)``: what it asks once its debtor defaults; ``e`` ``(N, K)``:
+    outside assets; ``failed`` ``(N, K)``: firms failing whatever their balance sheet;
+    ``recovery`` ``(N, K)``: liquidation value of a failed firm's own assets, as a share of
+    its dues; ``called`` ``(C, K)``: share of each backstop called by the scenario;
+    ``stake_scale`` ``(S, K)``: multiplies each stake (a cancelled investment holds nothing).
+    """
+
+    amount: np.ndarray
+    accel: np.ndarray
+    e: np.ndarray
+    failed: np.ndarray | None = None
+    recovery: np.ndarray | None = None
+    called: np.ndarray | None = None
+    stake_scale: np.ndarray | None = None
+    vest_reference: np.ndarray | None = None
+    """``(S, K)``: what each warrant's linked purchases ask in the unshocked draw (full
+    vesting); default: the structure's reference."""
+
+    @property
+    def k(self) -> int:
+        return self.e.shape[1]
+
+
+
+@dataclass(frozen=True)
+class Params:
+    """Engine parameters (see the module docstring)."""
+
+    alpha: float = 1.0
+    beta: float = 1.0
+    stake_liquidity: float = 1.0
+    value_multiple: float = 1.0
+    backstops: str = "on_failure"
+    max_rounds: int = 200
+    max_iterations: int = 100_000
+    tol: float = 1e-10

@@ -1,0 +1,194 @@
+"""Balance sheets as named, frozen objects, and the line-by-line explanation behind them.
+
+``dealloop stress --explain FIRM`` prints :meth:`Sheet.to_frame`; every line cites the deal
+ids and company-figure ids it was built from, and says how (a formula or a mapping choice).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .sheets import OUTSIDE
+from .values import per_entity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenarios.spec import Scenario
+
+__all__ = ["COLUMNS", "LineItem", "Sheet", "lines"]
+
+#: Columns of an explanation table (without ``firm``).
+COLUMNS = ("side", "item", "counterparty", "amount", "deals", "figures", "note")
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One line of a balance sheet: ``side`` (asset, liability, stake, contingent, memo),
+    ``item``, ``counterparty``, ``amount`` (USD bn), the ``deals`` and company ``figures``
+    behind it and a ``note`` saying how it was computed."""
+
+    side: str
+    item: str
+    counterparty: str | None
+    amount: float
+    deals: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The balance sheet of one firm as built: its line items in order.
+
+    Examples
+    --------
+    >>> s = Sheet("x", (LineItem("asset", "cash", None, 2.0, figures=("F1",)),
+    ...                 LineItem("liability", "debt to repay", "bank", 1.5, deals=("D1",))))
+    >>> s.total("asset") - s.total("liability")
+    0.5
+    >>> s.to_frame().loc[1, "deals"]
+    'D1'
+    """
+
+    firm: str
+    items: tuple[LineItem, ...]
+
+    def total(self, side: str) -> float:
+        """Sum of the amounts on one side."""
+        return float(sum(i.amount for i in self.items if i.side == side))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per line item (ids joined by ``;``), the table ``--explain`` prints."""
+        rows = [{"side": i.side, "item": i.item, "counterparty": i.counterparty,
+                 "amount": i.amount, "deals": ";".join(i.deals),
+                 "figures": ";".join(i.figures), "note": i.note} for i in self.items]
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+
+    @classmethod
+    def from_lines(cls, firm: str, frame: pd.DataFrame) -> Sheet:
+        """The sheet of ``firm`` from rows of :func:`lines`."""
+        def ids(x: Any) -> tuple[str, ...]:
+            return tuple(v for v in str(x).split(";") if v) if isinstance(x, str) else ()
+
+        items = tuple(LineItem(r.side, r.item, r.counterparty, float(r.amount), ids(r.deals),
+                               ids(r.figures), r.note)
+                      for r in frame.itertuples(index=False))
+        return cls(firm, items)
+
+
+_ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive",
+                                                              "equity to pay in"),
+         "funding": ("loan to draw", "loan to fund"), "principal": ("loan repaid to it",
+                                                                     "debt to repay"),
+         "backstop": ("backstop (contingent)", "backstop given (contingent)"),
+         "plan": ("new money (plan)", "")}
+
+
+def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
+           deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
+    """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`)."""
+    m = scenario.mapping
+    rows: list[dict[str, Any]] = []
+
+    def add(firm: str, side: str, item: str, cp: str | None, amount: float,
+            deals_: tuple[str, ...] = (), figs: tuple[str, ...] = (), note: str = "") -> None:
+        rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
+                     "amount": float(amount), "deals": ";".join(deals_),
+                     "figures": ";".join(figs), "note": note})
+
+    by_id = deals.set_index("id") if len(deals) else pd.DataFrame()
+    mv = frame["market_value"]
+    for eid in firms:
+        f = frame.loc[eid]
+        add(eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
+            note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
+        rev = f["revenue"]
+        if math.isnan(rev):
+            add(eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
+        else:
+            g = per_entity(m.revenue_growth, eid, 0.0)
+            margin = per_entity(m.cash_margin, eid, 1.0)
+            grow = f" growing {g:.0%} a year" if g else ""
+            add(eid, "asset", "outside revenue", None, f["outside_revenue"],
+                figs=f["revenue_figures"],
+                note=f"revenue {rev:,.1f}/yr x {rev_years:.2f} yr{grow} = "
+                     f"{f['revenue_in_horizon']:,.1f}, minus purchase receipts booked in the "
+                     f"data {f['receipts_booked']:,.1f}, floored at 0"
+                     + (f", x cash margin {margin:g}" if margin != 1 else ""))
+        for r in cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False):
+            cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
+            if r.channel == "principal" or (r.channel == "plan" and r.amount <= 0):
+                continue
+            item = _ITEM[r.channel][0]
+            if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):
+                item = "outside funding"
+            elif r.debtor == OUTSIDE and r.channel == "purchase":
+                item = "receivable (outside customer)"
+            note = (f"gap between obligations and means with every leg paid "
+                    f"({f['new_money']:,.2f}), raised from outside as needed, up to "
+                    f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
+                    if r.channel == "plan" else "")
+            add(eid, "asset" if r.channel != "backstop" else "contingent", item, cp, r.amount,
+                (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
+        for r in cl[(cl["debtor"] == eid) & (cl["base"] > 0)
+                    & (cl["channel"] != "capex")].itertuples(index=False):
+            cp = r.creditor if r.creditor != OUTSIDE else (
+                _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
+            if cp == OUTSIDE:
+                cp = "outside lenders" if r.channel == "principal" else cp
+            if r.channel == "principal":
+                roll = per_entity(m.rollover, eid, 1.0)
+                add(eid, "liability", "debt to repay", cp, r.maturing * (1 - roll), (r.deal,),
+                    figs=f["debt_figures"] if r.deal.startswith("debt:") else (),
+                    note=f"principal maturing in the horizon {r.maturing:,.2f}, rolled over "
+                         f"{roll:.0%}; all {r.accel:,.2f} due on default"
+                         + (" (reported debt beyond the debt legs)"
+                            if r.deal.startswith("debt:") else ""))
+                continue
+            item = _ITEM[r.channel][1]
+            if r.creditor == OUTSIDE:
+                item = "external " + item
+            note = _share_note(by_id, r.deal, r.weight)
+            if r.deal.startswith("build:"):
+                item, cp = "build-out capex", "outside suppliers"
+                note = (f"capex {f['capex']:,.1f}/yr x {rev_years:.2f} yr x "
+                        f"{per_entity(m.capex_obligation, eid, 0.0):g}, minus chip purchases "
+                        "in the data (mapping.capex_obligation)")
+            add(eid, "liability" if r.channel != "backstop" else "contingent", item, cp,
+                r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
+                else (), note=note)
+        for r in st[st["holder"] == eid].itertuples(index=False):
+            if r.deal in by_id.index and not by_id.at[r.deal, "base"]:
+                continue  # a stake from a leg not counted (e.g. a conditional warrant)
+            add(eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
+                figs=frame.at[r.issuer, "market_value_figures"],
+                note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
+                     f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
+                                               f"; {1 - r.prepaid:.0%} paid inside the horizon"))
+        add(eid, "memo", "market value", None, f["market_value"], figs=f["market_value_figures"])
+        add(eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
+            note="larger of chip purchases in the data and capex x years x "
+                 f"{m.gpu_capex_share:g}")
+    return pd.DataFrame(rows, columns=["firm", "side", "item", "counterparty", "amount",
+                                       "deals", "figures", "note"])
+
+
+def _payer(by_id: pd.DataFrame, deal: str) -> str:
+    return str(by_id.at[deal, "payer"]) if deal in by_id.index else OUTSIDE
+
+
+def _payee(by_id: pd.DataFrame, deal: str) -> str:
+    return str(by_id.at[deal, "payee"]) if deal in by_id.index else OUTSIDE
+
+
+def _share_note(by_id: pd.DataFrame, deal: str, weight: float) -> str:
+    if deal not in by_id.index or ":" in deal:
+        return ""
+    value = by_id.at[deal, "value"]
+    note = f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""
+    if "term_assumed" in by_id.columns and bool(by_id.at[deal, "term_assumed"]):
+        note += ("; " if note else "") + "no end reported: term assumed"
+    return note

@@ -1,0 +1,35 @@
+"""Small value helpers of the mapping, cheap to import (no numpy or pandas)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["per_entity", "point"]
+
+
+def per_entity(values: Mapping[str, float], entity: str, fallback: float) -> float:
+    """The value of a per-entity setting for ``entity`` (its own key, else ``default``).
+
+    Examples
+    --------
+    >>> per_entity({"default": 1.0, "oracle": 0.0}, "oracle", 0.5)
+    0.0
+    >>> per_entity({"default": 1.0}, "nvidia", 0.5)
+    1.0
+    """
+    if entity in values:
+        return values[entity]
+    return values.get("default", fallback)
+
+
+def point(value: Any) -> float:
+    """The point value of a number or a distribution (its ``mean()``).
+
+    Examples
+    --------
+    >>> point(0.3)
+    0.3
+    """
+    mean = getattr(value, "mean", None)
+    return float(mean()) if callable(mean) else float(value)

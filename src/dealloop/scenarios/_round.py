@@ -1,0 +1,358 @@
+"""The engine's fixed data for one call (:class:`Setup`) and for one round (:class:`Round`).
+
+:func:`.engine.clear` runs in phases over a small mutable state; what does not change while
+the default set and the triggered backstops are held fixed lives here. See :mod:`.engine`
+for the equations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
+
+__all__ = ["Round", "Setup"]
+
+
+def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
+    A = np.asarray(inputs.amount, float)
+    Acc = np.asarray(inputs.accel, float)
+    e = np.asarray(inputs.e, float)
+    if A.shape != (c, k) or Acc.shape != (c, k) or e.shape != (n, k):
+        raise ValueError(f"inputs: expected amount/accel ({c}, {k}) and e ({n}, {k}), got "
+                         f"{A.shape}, {Acc.shape}, {e.shape}")
+    tops = []
+    for name, arr in (("amount", A), ("accel", Acc), ("e", e)):
+        lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError(f"inputs: NaN or infinite values in {name}")
+        if lo < 0:
+            raise ValueError(f"inputs: negative values in {name}")
+        tops.append(hi)
+    return A, Acc, e, np.array(tops)
+
+
+class Setup:
+    """Everything one call of :func:`.engine.clear` holds fixed: inputs checked and
+    defaulted, sparse maps of the structure, the claims in normal times (without new money
+    and untriggered backstops) and the plan's new-money caps."""
+
+    def __init__(self, st: Structure, inputs: Inputs, p: Params, reference: Any) -> None:
+        self.st, self.p, self.reference = st, p, reference
+        n, c, k = st.n, st.c, inputs.k
+        self.n, self.c, self.k = n, c, k
+        A, Acc, e, tops = _checked(inputs, n, c, k)
+        self.A, self.Acc, self.e = A, Acc, e
+        self.failed = np.zeros((n, k), bool) if inputs.failed is None else \
+            np.asarray(inputs.failed)
+        self.recov = np.zeros((n, k)) if inputs.recovery is None else \
+            np.asarray(inputs.recovery, float)
+        self.bidx: np.ndarray = st._backstops  # type: ignore[attr-defined]
+        self.called = np.zeros((len(self.bidx), k)) if inputs.called is None else \
+            np.asarray(inputs.called, float)[self.bidx]
+        self.sscale = np.ones((st.s, k)) if inputs.stake_scale is None else \
+            np.asarray(inputs.stake_scale, float)
+        self.deb: sp.csr_array = st._deb  # type: ignore[attr-defined]
+        self.cred: sp.csr_array = st._cred  # type: ignore[attr-defined]
+        self.hold: sp.csr_array = st._hold  # type: ignore[attr-defined]
+        mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
+        self.mv0c = mv0[:, None]
+        # Backstop claims ask nothing unless triggered; their amount is what they pay then.
+        self.b_amount = A[self.bidx]
+        self.auto = p.backstops == "on_failure"
+        if reference is not None:
+            self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
+            self.ref_stk = reference.stakes
+            self.ref_def = reference.defaulted
+        self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
+        self.vref: np.ndarray | None = None
+        if self.vest_on:
+            if inputs.vest_reference is not None:
+                self.vref = np.asarray(inputs.vest_reference, float)
+            else:
+                self.vref = np.asarray(st.vest @ (st.vest_reference if st.vest_reference
+                                                  is not None else A[:, 0]), float)[:, None]
+        self.scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
+        self.tol = p.tol * self.scale
+        self._plan()
+        self._normal_times()
+
+    def _plan(self) -> None:
+        """New money of the plan (channel ``plan``, from outside): raised only as needed, up
+        to its cap; a defaulter takes all of it."""
+        st, A = self.st, self.A
+        pidx = np.flatnonzero(st.channel == PLAN)
+        self.is_plan = np.zeros(self.c, bool)
+        self.is_plan[pidx] = True
+        pfirms = np.unique(st.creditor[pidx]) if len(pidx) else np.zeros(0, int)
+        cap = None
+        if len(pidx):
+            cap = np.asarray(sp.csr_array(self.cred[pfirms])[:, pidx] @ A[pidx])
+            keep = cap.max(axis=1) > 0  # firms that may raise new money in some draw
+            pfirms, cap = pfirms[keep], cap[keep]
+            if not len(pfirms):
+                pidx = np.zeros(0, int)
+        self.pidx, self.pfirms, self.cap = pidx, pfirms, cap
+
+    def _normal_times(self) -> None:
+        """Claims as asked in normal times, without new money and untriggered backstops; what
+        differs in a round (acceleration of defaulters' claims, triggered backstops) is added
+        as a correction on the rows concerned."""
+        st, bidx = self.st, self.bidx
+        A0 = self.A.copy()
+        A0[self.pidx] = 0.0
+        A0[bidx] = 0.0
+        self.A0 = A0
+        self.rec0 = np.asarray(self.cred @ A0)
+        self.pbar0 = np.asarray(self.deb @ A0)
+        self.vest0 = np.asarray(st.vest @ A0) if self.vest_on else None
+        self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
+        if st.s:
+            self.w0 = st.stake_fraction[:, None] * self.sscale  # before paid share, vesting
+            self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
+        self.deb_b = sp.csr_array(self.deb[:, bidx]) if len(bidx) else None
+        self.cred_b = sp.csr_array(self.cred[:, bidx]) if len(bidx) else None
+
+    def cap_all(self) -> np.ndarray:
+        """The new-money caps of every firm ``(N, K)`` (0 for firms without a plan)."""
+        out = np.zeros((self.n, self.k))
+        if len(self.pidx):
+            out[self.pfirms] = self.cap
+        return out
+
+
+class Round:
+    """What stays fixed while the default set and the triggers are held fixed.
+
+    The dues (defaulters' claims accelerated, triggered backstops switched on), the
+    receipts if everyone paid in full, the claims of firms that default in some draw (the
+    only ones whose payments move) and the *focus* rows: defaulters, firms raising new
+    money and stake issuers, the only firms whose state feeds back. The inner loop
+    iterates on the focus rows; everything else follows in one pass.
+    """
+
+    def __init__(self, g: Setup, D: np.ndarray, share_b: np.ndarray) -> None:
+        self.g, self.D = g, D
+        st = g.st
+        self.dset = np.flatnonzero(D.any(axis=1))
+        key = (self.dset.tobytes(), g.pfirms.tobytes())
+        cache = st._slices  # type: ignore[attr-defined]
+        if key not in cache:
+            if len(cache) > 256:
+                cache.clear()
+            cache[key] = self._slices()
+        (self.rows, pr, self.cred_rows, self.vest_rows, vest_b, self.b_move, F, self.ds_F,
+         self.pf_F, self.cred_F, self.cred_bF, self.hold_F, ps_rows) = cache[key]
+        rows = self.rows
+        self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
+        d_rows = self.owed_rows - g.A0[rows]
+        self.owed_b = g.b_amount * share_b
+        self.pbar = g.pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
+        self.rec_full = g.rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
+        if len(g.bidx):
+            self.pbar = self.pbar + np.asarray(g.deb_b @ self.owed_b)
+            self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
+        if g.vest_on:
+            self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+            if len(g.bidx):
+                self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
+        self.deb_rows = st.debtor[rows]
+        self.F = F
+        self.rec_full_F = self.rec_full[F]
+        self.e_F = g.e[F]
+        self.pbar_F = self.pbar[F]
+        self.D_F = D[F]
+        if st.s:
+            self.ps_rows = ps_rows
+            self.w = g.w0  # a holder that does not default pays for all its stake
+        self._newton()
+        if g.reference is not None:
+            self.c0 = g.mv0c + g.p.value_multiple * (g.e - self.pbar - g.ref_nwx) - g.ref_stk
+            self.gone = D & ~g.ref_def
+            self.c0_F = self.c0[F]
+            self.gone_F = self.gone[F]
+
+    def _slices(self) -> tuple:
+        """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
+        meet the same default sets again and again)."""
+        g = self.g
+        st, bidx, n = g.st, g.bidx, g.n
+        ind = np.zeros(n + 1, bool)
+        ind[self.dset] = True
+        rows = np.flatnonzero(ind[st.debtor] & ~g.is_plan & (st.channel != BACKSTOP))
+        pr = sp.csr_array(g.deb[:, rows]) if len(rows) else None
+        cred_rows = sp.csr_array(g.cred[:, rows])
+        vest_rows = sp.csr_array(st.vest[:, rows]) if g.vest_on else None
+        vest_b = sp.csr_array(st.vest[:, bidx]) if g.vest_on and len(bidx) else None
+        b_move = np.flatnonzero(ind[st.debtor[bidx]]) if len(bidx) else np.zeros(0, int)
+        F = np.union1d(np.union1d(self.dset, g.pfirms), g.issuers).astype(int)
+        ds_F = np.searchsorted(F, self.dset)
+        pf_F = np.searchsorted(F, g.pfirms)
+        cred_F = sp.csr_array(cred_rows[F])
+        cred_bF = sp.csr_array(g.cred_b[F][:, b_move]) if len(b_move) else None
+        hold_F = sp.csr_array(g.hold[F])
+        ps_rows = np.flatnonzero(ind[st.stake_holder] & g.dyn_ps) if st.s else None
+        return (rows, pr, cred_rows, vest_rows, vest_b, b_move, F, ds_F, pf_F, cred_F,
+                cred_bF, hold_F, ps_rows)
+
+    def _newton(self) -> None:
+        """The linear part of the defaulters' payments, for an exact step.
+
+        Within a round, defaulter d pays ``x_d = a_d + beta sum_d' W[d, d'] x_d'`` where
+        ``W[d, d']`` is the share of d''s dues owed to d and ``a_d`` collects everything
+        that does not depend on other defaulters' payments (outside assets, new money,
+        receipts from solvent firms, stakes). So ``(I - beta W) (x - x0) = T(x0) - x0``
+        gives the fictitious-default solution in one step (exact with debt alone); the
+        stake and market-value terms are then settled by the iteration.
+        """
+        g = self.g
+        st, beta = g.st, g.p.beta
+        self.inv = None
+        ds = self.dset
+        m = len(ds)
+        if not m or beta == 0:
+            return
+        pos = np.full(g.n + 1, -1)
+        pos[ds] = np.arange(m)
+        parts = [(self.rows, self.owed_rows)]
+        if len(self.b_move):
+            parts.append((g.bidx[self.b_move], self.owed_b[self.b_move]))
+        W = np.zeros((g.k, m, m))
+        pb = self.pbar[ds]  # (m, K)
+        safe = np.where(pb > 0, pb, 1.0)
+        for rows, owed in parts:
+            wd, wc = pos[st.debtor[rows]], pos[st.creditor[rows]]
+            ok = (wd >= 0) & (wc >= 0)
+            if ok.any():
+                share = (owed[ok] / safe[wd[ok]]) * (pb[wd[ok]] > 0)
+                np.add.at(W, (slice(None), wc[ok], wd[ok]), share.T)
+        # only defaulters that owe each other need the solve; the others' step is exact
+        linked = np.flatnonzero((W != 0).any(axis=(0, 1)) | (W != 0).any(axis=(0, 2)))
+        if not len(linked):
+            return
+        W = W[:, linked][:, :, linked]
+        Dm = self.D[ds[linked]].T  # (K, l): rows of solvent firms stay fixed
+        Msys = np.eye(len(linked))[None] - beta * W * Dm[:, :, None]
+        try:
+            self.inv = np.linalg.inv(Msys)
+            self.linked = linked
+        except np.linalg.LinAlgError:  # a closed loop of defaulters: iterate instead
+            self.inv = None
+
+    def step(self, r_now: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """New payment ratios of the defaulters ``(m, K)`` from the current ones and the
+        payments the map asks for (``target``, unclipped)."""
+        pb = self.pbar[self.dset]
+        x = target
+        if self.inv is not None:
+            li = self.linked
+            x = target.copy()
+            x0 = r_now[li] * pb[li]
+            rhs = ((target[li] - x0) * self.D[self.dset[li]]).T[:, :, None]
+            x[li] = x0 + np.matmul(self.inv, rhs)[:, :, 0].T
+        x = np.minimum(pb, np.maximum(x, 0.0))
+        ratio = np.ones_like(pb)
+        np.divide(x, pb, out=ratio, where=pb > 0)
+        return np.where(self.D[self.dset], ratio, 1.0)
+
+    def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        g = self.g
+        short = (1.0 - r[self.deb_rows]) * self.owed_rows if len(self.rows) else None
+        bm = self.b_move
+        short_b = (1.0 - r[g.st.debtor[g.bidx[bm]]]) * self.owed_b[bm] if len(bm) else None
+        return short, short_b
+
+    def _stakes(self, r: np.ndarray, V: np.ndarray, short: np.ndarray | None
+                ) -> np.ndarray | None:
+        g = self.g
+        st = g.st
+        if not st.s:
+            return None
+        w = self.w
+        if len(self.ps_rows):
+            w = w.copy()
+            pr = self.ps_rows
+            pre = st.stake_prepaid[pr, None]
+            w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
+        if g.vest_on:
+            vref = g.vref
+            vpaid = self.vfull if short is None else \
+                self.vfull - np.asarray(self.vest_rows @ short)
+            w = w * np.where(vref > 0,
+                             np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
+        return w * V[st.stake_issuer]
+
+    def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray
+               ) -> np.ndarray:
+        cap = self.g.cap
+        need = np.maximum(pbar_p - other_p, 0.0)
+        return np.where(D_p, cap, np.minimum(cap, need))
+
+    def focus(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The state of the focus rows: receipts other than new money, stake values,
+        other means, new money raised."""
+        g = self.g
+        short, short_b = self._short(r)
+        rec = self.rec_full_F
+        if short is not None:
+            rec = rec - np.asarray(self.cred_F @ short)
+        if short_b is not None:
+            rec = rec - np.asarray(self.cred_bF @ short_b)
+        sv = self._stakes(r, V, short)
+        stk = np.asarray(self.hold_F @ sv) if sv is not None else np.zeros_like(rec)
+        other = self.e_F + rec + g.p.stake_liquidity * stk
+        raised = np.zeros_like(rec)
+        if len(g.pidx):
+            pf = self.pf_F
+            raised[pf] = self._raise(other[pf], self.pbar_F[pf], self.D_F[pf])
+        return rec, stk, other, raised
+
+    def state(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The state of every firm (same quantities as :meth:`focus`)."""
+        g = self.g
+        short, short_b = self._short(r)
+        rec = self.rec_full
+        if short is not None:
+            rec = rec - np.asarray(self.cred_rows @ short)
+        if short_b is not None:
+            rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
+        sv = self._stakes(r, V, short)
+        stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
+        other = g.e + rec + g.p.stake_liquidity * stk
+        raised = np.zeros((g.n, g.k))
+        if len(g.pidx):
+            pf = g.pfirms
+            raised[pf] = self._raise(other[pf], self.pbar[pf], self.D[pf])
+        return rec, stk, other, raised
+
+    def market_value(self, rec_other: np.ndarray, stk: np.ndarray) -> np.ndarray:
+        """Market value of every firm from its state (reference runs only)."""
+        V = np.maximum(0.0, self.c0 + self.g.p.value_multiple * rec_other + stk)
+        V[self.gone] = 0.0
+        return V
+
+    def owed(self) -> np.ndarray:
+        g = self.g
+        owed = g.A0.copy()
+        owed[self.rows] = self.owed_rows
+        owed[g.pidx] = g.A[g.pidx]
+        owed[g.bidx] = self.owed_b
+        return owed
+
+    def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray) -> np.ndarray:
+        g = self.g
+        st = g.st
+        paid = r[st.debtor] * owed
+        plan_rows = np.flatnonzero(st.channel == PLAN)
+        paid[plan_rows] = 0.0
+        if len(g.pidx):
+            cap = g.cap
+            ratio = np.zeros((g.n, g.k))
+            ratio[g.pfirms] = np.divide(raised[g.pfirms], cap, out=np.zeros_like(cap),
+                                        where=cap > 0)
+            paid[g.pidx] = owed[g.pidx] * ratio[st.creditor[g.pidx]]
+        return paid
