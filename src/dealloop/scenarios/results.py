@@ -137,7 +137,7 @@ class StressResult:
         Reference figures from the dataset's ``history.csv`` (with their ids and sources)
         next to this run's figures.
     balance
-        The :class:`~.balance.BalanceSheets` of the central run (``explain(firm)``).
+        The :class:`~dealloop.mapping.BalanceSheets` of the central run (``explain(firm)``).
     """
 
     scenario: str
