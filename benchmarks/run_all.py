@@ -3,10 +3,15 @@
 Each benchmark prints ratios measured in the same run against a plain baseline (a direct
 numpy/scipy solver, networkx, igraph), because these machines are shared and noisy. ``--quick``
 runs small sizes only (a smoke test, about a minute in all).
+
+On some processors this machine pins an old OpenBLAS kernel through ``OPENBLAS_CORETYPE``
+(and ``OPENBLAS_L2_SIZE``), which slows a current numpy; the benchmarks run with both unset,
+together, in their own processes only (each benchmark prints the BLAS kernel it ran).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +24,8 @@ BENCHES = ["bench_io.py", "bench_contagion.py", "bench_cycles.py", "bench_montec
 def main() -> int:
     extra = sys.argv[1:]
     failed = []
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}  # fmt: skip
     for name in BENCHES:
         path = HERE / name
         if not path.exists():
@@ -27,7 +34,7 @@ def main() -> int:
             continue
         print(f"== {name} {' '.join(extra)}", flush=True)
         t0 = time.perf_counter()
-        code = subprocess.call([sys.executable, str(path), *extra])
+        code = subprocess.call([sys.executable, str(path), *extra], env=env)
         print(f"== {name}: exit {code}, {time.perf_counter() - t0:.1f} s\n", flush=True)
         if code:
             failed.append(name)

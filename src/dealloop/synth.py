@@ -8,6 +8,8 @@ outputs share that sampler:
 * :func:`chung_lu_network`: a liability network ``L`` (``L[i, j]`` = what i owes j, as
   :func:`dealloop.contagion.eisenberg_noe` reads it) with balance sheets that start solvent,
   and :func:`shock_outside_assets` to hit it (the contagion benchmarks use both);
+* :func:`erdos_renyi_network`, :func:`core_periphery_network` and :func:`star_network`:
+  the other network shapes the contagion benchmark sweeps, with the same balance sheets;
 * :func:`synthetic_dataset`: a valid dealloop dataset (entities, deals, sources frames) that
   ``dealloop synth`` writes to a folder and every other command can read.
 """
@@ -97,6 +99,20 @@ def chung_lu_network(
     rng = np.random.default_rng(seed)
     debtor, creditor, amount, size = chung_lu_edges(
         n, mean_degree=mean_degree, pareto_shape=pareto_shape, seed=rng)
+    return _solvent_network(debtor, creditor, amount, size, n, rng, external_share, buffer)
+
+
+def _solvent_network(
+    debtor: np.ndarray,
+    creditor: np.ndarray,
+    amount: np.ndarray,
+    size: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+    external_share: float,
+    buffer: tuple[float, float],
+) -> SynthNetwork:
+    """Liabilities from edge arrays, with outside debt and assets that leave all solvent."""
     liabilities = sp.coo_array((amount, (debtor, creditor)), shape=(n, n)).tocsr()
     liabilities.sum_duplicates()
     owed = np.asarray(liabilities.sum(axis=1)).ravel()
@@ -108,6 +124,85 @@ def chung_lu_network(
     e = np.maximum((pbar - (1.0 - ratio) * claims) / (1.0 - ratio), 0.0)
     e = np.maximum(e, ratio * (pbar + claims) + pbar - claims)
     return SynthNetwork(L=liabilities, e=e, external_liabilities=ext, size=size)
+
+
+def _drop_loops(
+    src: np.ndarray, dst: np.ndarray, rng: np.random.Generator, size: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    keep = src != dst
+    src, dst = src[keep].astype(np.int32), dst[keep].astype(np.int32)
+    amount = rng.lognormal(0.0, 1.0, src.shape[0]) * np.sqrt(size[src] * size[dst])
+    return src, dst, amount
+
+
+def erdos_renyi_network(
+    n: int, *, mean_degree: float = 10.0, external_share: float = 0.3,
+    buffer: tuple[float, float] = (0.02, 0.10), seed: int = 0,
+) -> SynthNetwork:  # fmt: skip
+    """An Erdős–Rényi liability network: every firm the same size, edges uniformly at random.
+
+    Examples
+    --------
+    >>> net = erdos_renyi_network(300, seed=1)
+    >>> net.L.shape, bool(net.L.diagonal().any())
+    ((300, 300), False)
+    """
+    rng = np.random.default_rng(seed)
+    m = round(mean_degree * n)
+    size = np.ones(n)
+    src, dst, amount = _drop_loops(rng.integers(0, n, m), rng.integers(0, n, m), rng, size)
+    return _solvent_network(src, dst, amount, size, n, rng, external_share, buffer)
+
+
+def core_periphery_network(
+    n: int, *, core: int = 50, mean_degree: float = 4.0, external_share: float = 0.3,
+    buffer: tuple[float, float] = (0.02, 0.10), seed: int = 0,
+) -> SynthNetwork:  # fmt: skip
+    """A dense core of ``core`` large banks (all owe each other) and a periphery that borrows
+    from and lends to core banks only (``mean_degree`` links per peripheral firm).
+
+    Examples
+    --------
+    >>> net = core_periphery_network(500, core=20, seed=1)
+    >>> int((net.L[:20, :20] > 0).sum()) == 20 * 19
+    True
+    """
+    rng = np.random.default_rng(seed)
+    core = min(core, n)
+    size = np.ones(n)
+    size[:core] = n / core
+    ci, cj = np.nonzero(~np.eye(core, dtype=bool))
+    m = round(mean_degree * (n - core) / 2)
+    firm = rng.integers(core, n, m) if n > core else np.zeros(0, dtype=np.int64)
+    bank = rng.integers(0, core, (2, m))
+    src = np.concatenate([ci, firm, bank[1]])
+    dst = np.concatenate([cj, bank[0], firm])
+    src, dst, amount = _drop_loops(src, dst, rng, size)
+    return _solvent_network(src, dst, amount, size, n, rng, external_share, buffer)
+
+
+def star_network(
+    n: int, *, mean_degree: float = 2.0, external_share: float = 0.3,
+    buffer: tuple[float, float] = (0.02, 0.10), seed: int = 0,
+) -> SynthNetwork:  # fmt: skip
+    """A star-like hub: firm 0 owes and is owed by every other firm, which also hold
+    ``mean_degree`` random links among themselves.
+
+    Examples
+    --------
+    >>> net = star_network(100, seed=1)
+    >>> int((net.L[0] > 0).sum()), int((net.L[:, [0]] > 0).sum())
+    (99, 99)
+    """
+    rng = np.random.default_rng(seed)
+    size = np.ones(n)
+    size[0] = float(n)
+    spokes = np.arange(1, n)
+    m = round(mean_degree * n)
+    src = np.concatenate([np.zeros(n - 1, dtype=np.int64), spokes, rng.integers(1, n, m)])
+    dst = np.concatenate([spokes, np.zeros(n - 1, dtype=np.int64), rng.integers(1, n, m)])
+    src, dst, amount = _drop_loops(src, dst, rng, size)
+    return _solvent_network(src, dst, amount, size, n, rng, external_share, buffer)
 
 
 def shock_outside_assets(

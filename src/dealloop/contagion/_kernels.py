@@ -1,13 +1,16 @@
-"""Optional compiled kernels (numba) for the sweeps that dominate large runs.
+"""Compiled kernels (numba) for the sweeps that dominate large runs.
 
-numba is an optional dependency. It is imported lazily, on the first call that could use it;
-when it is missing, or when the environment variable ``DEALLOOP_NO_NUMBA`` is set, or when a
-caller passes ``backend="numpy"``, the pure numpy/scipy code paths run instead and give the
-same results (to rounding). Kernels are compiled with ``cache=True``, so the compilation cost
+numba is a normal dependency, so ``pip install .`` gives the fast path. It is imported
+lazily, on the first call that could use it; on a platform without it, or when the
+environment variable ``DEALLOOP_NO_NUMBA`` is set, or when a caller passes
+``backend="numpy"``, the pure numpy/scipy code paths run instead and give the same results
+(to rounding). Kernels are compiled with ``cache=True``, so the compilation cost
 (a few seconds) is paid once per installation, not once per process.
 
-The kernels mirror their numpy counterparts step for step (same sweeps, same stopping rule,
-same wave numbering), so the test suite runs every model through both paths.
+The Picard and DebtRank kernels mirror their numpy counterparts step for step (same sweeps,
+same stopping rule, same wave numbering); the fictitious-default kernel runs the same rounds
+as the numpy algorithm but solves each by sweeps instead of a linear solve. The test suite
+runs every model through both paths.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ __all__ = [
     "csr_diagonal_row",
     "csr_summary",
     "debtrank_linear",
+    "fictitious_default",
     "picard",
     "use_numba",
 ]
@@ -51,6 +55,8 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     _STATE["kernels"] = {
         "picard": _numba_kernels.picard_batch,
         "picard_single": _numba_kernels.picard_single,
+        "fda": _numba_kernels.fda_batch,
+        "fda_single": _numba_kernels.fda_single,
         "csr_summary": _numba_kernels.csr_summary,
         "csr_diagonal_row": _numba_kernels.csr_diagonal_row,
         "debtrank_linear": _numba_kernels.debtrank_linear_batch,
@@ -93,6 +99,7 @@ def picard(
     r0: np.ndarray,
     threshold: np.ndarray,
     limit: float,
+    noise: float,
     max_iter: int,
 ) -> tuple[np.ndarray, ...] | None:
     """Batched Picard sweeps; returns the Solution fields or ``None`` if not converged."""
@@ -109,11 +116,52 @@ def picard(
     ok = kernel(
         indptr, indices, data, net.pbar, net.colsum,
         np.ascontiguousarray(e), np.ascontiguousarray(a), np.ascontiguousarray(threshold),
-        float(beta), float(limit), int(max_iter), r, incoming, waves, iterations, residual,
+        float(beta), float(limit), float(noise), int(max_iter), r, incoming, waves, iterations,
+        residual,
     )  # fmt: skip
     if not ok:
         return None
     return r, incoming, waves, iterations, residual
+
+
+#: A round whose sweeps still contract by more than 1/2 after this many is solved exactly.
+FDA_SLOW_AFTER = 40
+#: Sweep budget of one round before it is handed to the exact solve.
+FDA_MAX_SWEEPS = 400
+
+
+def fictitious_default(
+    net: Any,
+    e: np.ndarray,
+    a: np.ndarray,
+    beta: float,
+    threshold: np.ndarray,
+    limit: float,
+    noise: float,
+    r: np.ndarray,
+    incoming: np.ndarray,
+    waves: np.ndarray,
+    start_round: np.ndarray,
+    sweeps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fictitious-default rounds by compiled sweeps, in place on ``r``, ``incoming``, ``waves``.
+
+    Returns ``(rounds, slow)``: the last round run per scenario, and which scenarios stopped
+    at a round that needs an exact linear solve (see ``_numba_kernels._fda_one``).
+    """
+    kernels = _load()
+    assert kernels is not None
+    indptr, indices, data = _csr_parts(net.csr())
+    k = e.shape[0]
+    rounds = np.zeros(k, dtype=np.int64)
+    status = np.zeros(k, dtype=np.int64)
+    kernel = kernels["fda_single"] if k == 1 else kernels["fda"]
+    kernel(
+        indptr, indices, data, net.pbar, net.colsum, e, a, threshold, float(beta),
+        float(limit), float(noise), FDA_SLOW_AFTER, FDA_MAX_SWEEPS, r, incoming, waves,
+        start_round, rounds, sweeps, status,
+    )  # fmt: skip
+    return rounds, status != 0
 
 
 def debtrank_linear(

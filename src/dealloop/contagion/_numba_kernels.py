@@ -24,14 +24,17 @@ def _incoming(indptr, indices, data, colsum, r, out):
 
 @njit(cache=True, nogil=True)
 def _picard_one(
-    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, max_iter, r, inc, waves
-):
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, max_iter, r, inc,
+    waves,
+):  # fmt: skip
     """Picard (Jacobi) sweeps for one scenario, in place; returns (sweeps, step, converged).
 
     The sweeps are those of the numpy path, but a sweep only re-evaluates the firms whose
     incoming payments changed in the previous one (a worklist), and pushes the payment
-    changes of the firms that moved to their creditors. ``inc`` is recomputed from scratch
-    at the end so that the returned state is exactly ``colsum - (1 - r) @ L``.
+    changes of the firms that moved to their creditors. Convergence is judged on the error
+    bound ``step * q / (1 - q)`` (``q`` the contraction over the last two sweeps); ``inc`` is
+    then recomputed from scratch and every firm checked by one more sweep, so the returned
+    state is exactly ``colsum - (1 - r) @ L`` and drift cannot stall the iteration.
     """
     n = pbar.shape[0]
     _incoming(indptr, indices, data, colsum, r, inc)
@@ -41,6 +44,10 @@ def _picard_one(
     stamp = np.full(n, -1, dtype=np.int64)
     new = np.empty(n)
     step = np.inf
+    prev = np.inf
+    q_last = 1.0
+    q_est = 1.0
+    verifying = False
     for sweep in range(max_iter):
         step = 0.0
         for t in range(n_todo):
@@ -71,13 +78,209 @@ def _picard_one(
                     stamp[j] = sweep
                     nxt[n_next] = j
                     n_next += 1
-        if step <= limit:
-            _incoming(indptr, indices, data, colsum, r, inc)
-            return sweep + 1, step, True
         todo, nxt = nxt, todo
         n_todo = n_next
+        if verifying:
+            qv = q_est if q_est < 0.5 else 0.5
+            if step <= noise or step * qv <= limit * (1.0 - qv):
+                _incoming(indptr, indices, data, colsum, r, inc)
+                return sweep, step, True
+            verifying = False
+            prev = np.inf
+            continue
+        if step > 0.0 and prev < np.inf:
+            ratio = step / prev
+            q_est = max(ratio, q_last)
+            q_last = ratio
+        prev = step
+        # Stop on the error bound step * q / (1 - q), not on the step alone: a slowly
+        # contracting loop takes tiny steps far from its fixed point.
+        if step <= noise or (q_est < 1.0 and step * q_est <= limit * (1.0 - q_est)):
+            # Recompute the sums exactly (incremental updates drift) and check every firm.
+            _incoming(indptr, indices, data, colsum, r, inc)
+            for i in range(n):
+                todo[i] = i
+            n_todo = n
+            verifying = True
     _incoming(indptr, indices, data, colsum, r, inc)
     return max_iter, step, False
+
+
+#: Status codes of :func:`_fda_one`.
+FDA_DONE, FDA_SLOW = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def _fda_one(
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
+    max_sweeps, r, inc, waves, start_round,
+):  # fmt: skip
+    """Fictitious-default rounds for one scenario, each round solved by compiled sweeps.
+
+    A round takes the firms in default at the current payments (``waves > 0``; new ones get
+    ``waves = round``) and solves the round's fixed point: defaulters pay
+    ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full. The fixed
+    point is reached by monotone Gauss--Seidel sweeps from the previous round's payments
+    (which lie above it), touching only firms whose incoming payments moved (a worklist), so
+    a sweep costs the debts of the firms that moved, never the whole network. The
+    ``max(0, .)`` of the map takes care of the firms that pay nothing.
+
+    Error bound: with ``q`` the contraction seen over the last two sweeps, the distance to
+    the round's fixed point is at most ``step * q / (1 - q)``. A round ends
+
+    * early, as soon as the next round's default set is certain: every solvent firm either
+      already defaults at the current payments (which are above the fixed point, so it
+      defaults there too) or keeps a margin larger than its claims on defaulters times the
+      error bound;
+    * when converged (bound at most ``limit``); the incoming payments are then recomputed
+      from scratch (no drift from incremental updates) and checked by one more sweep;
+    * handed back to the caller for an exact linear solve when the contraction stays poor
+      (``q > 1/2`` after ``slow_after`` sweeps: a loop of defaulters with little outside
+      debt) or after ``max_sweeps``.
+
+    Returns ``(round, sweeps, status)``: status ``FDA_DONE`` (no new defaulter) or
+    ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks it).
+    """
+    n = pbar.shape[0]
+    _incoming(indptr, indices, data, colsum, r, inc)
+    todo = np.empty(n, dtype=np.int64)
+    nxt = np.empty(n, dtype=np.int64)
+    stamp = np.full(n, -1, dtype=np.int64)
+    exposed = np.zeros(n)  # claims on defaulters
+    for i in range(n):
+        if waves[i] > 0:
+            for q in range(indptr[i], indptr[i + 1]):
+                exposed[indices[q]] += data[q]
+    mark = 0
+    sweeps = 0
+    rnd = start_round
+    while True:
+        rnd += 1
+        n_todo = 0
+        for i in range(n):
+            if waves[i] == 0 and e[i] + inc[i] < threshold[i]:
+                waves[i] = rnd
+                for q in range(indptr[i], indptr[i + 1]):
+                    exposed[indices[q]] += data[q]
+                if pbar[i] > 0.0:
+                    todo[n_todo] = i
+                    n_todo += 1
+        if n_todo == 0:
+            # exact sums for the caller (a firm whose debtors all pay gets its column sum)
+            _incoming(indptr, indices, data, colsum, r, inc)
+            return rnd - 1, sweeps, FDA_DONE
+        prev = np.inf
+        q_last = 1.0
+        q_est = 1.0
+        verifying = False
+        for sweep in range(max_sweeps):
+            sweeps += 1
+            step = 0.0
+            stepf = 0.0
+            n_next = 0
+            mark += 1
+            for t in range(n_todo):
+                i = todo[t]
+                ri = (a[i] + beta * inc[i]) / pbar[i]
+                # Sweeps descend (the map is monotone and starts above its fixed point);
+                # only the check after an exact recompute may move a payment up.
+                ri = min(max(ri, 0.0), 1.0 if verifying else r[i])
+                delta = ri - r[i]
+                if delta == 0.0:
+                    continue
+                if abs(delta) > stepf:
+                    stepf = abs(delta)
+                change = abs(delta) * pbar[i]
+                if change > step:
+                    step = change
+                r[i] = ri
+                for q in range(indptr[i], indptr[i + 1]):
+                    j = indices[q]
+                    inc[j] += data[q] * delta
+                    if waves[j] > 0 and pbar[j] > 0.0 and stamp[j] != mark:
+                        stamp[j] = mark
+                        nxt[n_next] = j
+                        n_next += 1
+            todo, nxt = nxt, todo
+            n_todo = n_next
+            if verifying:
+                # after an exact recompute: accept a rounding-sized step
+                qv = q_est if q_est < 0.5 else 0.5
+                if step <= noise or step * qv <= limit * (1.0 - qv):
+                    break
+                verifying = False
+                prev = np.inf
+                continue
+            if step > 0.0 and prev < np.inf:
+                ratio = step / prev
+                # the larger of the last two ratios guards against one lucky sweep
+                q_est = max(ratio, q_last)
+                q_last = ratio
+            prev = step
+            if step <= noise or (q_est < 1.0 and step * q_est <= limit * (1.0 - q_est)):
+                # Converged on incrementally updated sums: recompute them exactly and sweep
+                # every defaulter once more before accepting (no drift below the answer).
+                _incoming(indptr, indices, data, colsum, r, inc)
+                n_todo = 0
+                for i in range(n):
+                    if waves[i] > 0 and pbar[i] > 0.0:
+                        todo[n_todo] = i
+                        n_todo += 1
+                verifying = True
+                continue
+            if q_est < 1.0:
+                err = stepf * q_est / (1.0 - q_est)
+                certain = False
+                unsure = False
+                for j in range(n):
+                    if waves[j] == 0 and exposed[j] > 0.0:
+                        m = e[j] + inc[j] - threshold[j]
+                        if m < 0.0:
+                            certain = True
+                        elif m < exposed[j] * err:
+                            unsure = True
+                            break
+                if certain and not unsure:
+                    break
+            if sweep >= slow_after and q_est > 0.5:
+                _incoming(indptr, indices, data, colsum, r, inc)
+                return rnd, sweeps, FDA_SLOW
+        else:
+            _incoming(indptr, indices, data, colsum, r, inc)
+            return rnd, sweeps, FDA_SLOW
+
+
+@njit(cache=True, parallel=True)
+def fda_batch(
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
+    max_sweeps,
+    r, incoming, waves, start_round, rounds, sweeps, status,
+):  # fmt: skip
+    """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
+    for k in prange(e.shape[0]):
+        rnd, sw, st = _fda_one(
+            indptr, indices, data, pbar, colsum, e[k], a[k], threshold[k], beta, limit, noise,
+            slow_after, max_sweeps, r[k], incoming[k], waves[k], start_round[k],
+        )  # fmt: skip
+        rounds[k] = rnd
+        sweeps[k] += sw
+        status[k] = st
+
+
+@njit(cache=True, nogil=True)
+def fda_single(
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
+    max_sweeps,
+    r, incoming, waves, start_round, rounds, sweeps, status,
+):  # fmt: skip
+    """:func:`_fda_one` for one scenario (no thread pool)."""
+    rnd, sw, st = _fda_one(
+        indptr, indices, data, pbar, colsum, e[0], a[0], threshold[0], beta, limit, noise,
+        slow_after, max_sweeps, r[0], incoming[0], waves[0], start_round[0],
+    )  # fmt: skip
+    rounds[0] = rnd
+    sweeps[0] += sw
+    status[0] = st
 
 
 @njit(cache=True, parallel=True)
@@ -92,6 +295,7 @@ def picard_batch(
     threshold,
     beta,
     limit,
+    noise,
     max_iter,
     r,
     incoming,
@@ -104,7 +308,7 @@ def picard_batch(
     converged = np.zeros(k_total, dtype=np.bool_)
     for k in prange(k_total):
         sweeps, step, ok = _picard_one(
-            indptr, indices, data, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
+            indptr, indices, data, pbar, colsum, e[k], a[k], threshold[k], beta, limit, noise,
             max_iter, r[k], incoming[k], waves[k],
         )  # fmt: skip
         iterations[k] = sweeps
@@ -115,13 +319,13 @@ def picard_batch(
 
 @njit(cache=True, nogil=True)
 def picard_single(
-    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, max_iter, r, incoming,
-    waves, iterations, residual,
+    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, max_iter, r,
+    incoming, waves, iterations, residual,
 ):  # fmt: skip
     """Picard for one scenario (no thread pool)."""
     sweeps, step, ok = _picard_one(
-        indptr, indices, data, pbar, colsum, e[0], a[0], threshold[0], beta, limit, max_iter,
-        r[0], incoming[0], waves[0],
+        indptr, indices, data, pbar, colsum, e[0], a[0], threshold[0], beta, limit, noise,
+        max_iter, r[0], incoming[0], waves[0],
     )  # fmt: skip
     iterations[0] = sweeps
     residual[0] = step

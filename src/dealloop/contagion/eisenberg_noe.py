@@ -63,7 +63,11 @@ def eisenberg_noe(
     max_iter : int
         Picard sweep budget; :class:`ConvergenceError` is raised beyond it.
     backend : {"auto", "numba", "numpy"}
-        Picard sweeps run in compiled code when numba is installed (``"auto"``).
+        ``"auto"`` runs compiled code when numba is importable (it is a dependency) and the
+        numpy path otherwise; both give the same answer. Compiled, each fictitious-default
+        round is solved by sweeps over the defaulters' debts only (cost independent of how
+        many firms fail), with an exact linear solve for a round whose sweeps contract
+        slowly; the numpy path solves every round exactly.
 
     Returns
     -------
