@@ -180,7 +180,9 @@ def test_numba_and_numpy_paths_agree(
     # Both stop within tol of the fixed point; summation order may differ in the last digits.
     np.testing.assert_allclose(fast.payments, slow.payments, atol=10 * kw["tol"])
     np.testing.assert_array_equal(fast.waves, slow.waves)
-    np.testing.assert_array_equal(fast.iterations, slow.iterations)
+    # The stopping rule reads the contraction off the last steps; near rounding noise the
+    # two summation orders may see it one sweep apart.
+    assert np.all(np.abs(fast.iterations - slow.iterations) <= 1)
 
 
 def test_fallback_without_numba(helpers: SimpleNamespace, no_numba: None) -> None:
