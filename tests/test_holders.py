@@ -265,3 +265,23 @@ def test_explain_covers_sector_nodes_and_named_holders(net) -> None:
                                  "--explain", "bank-lenders"])
     assert r.exit_code == 0, r.output
     assert "NH11" in r.output and "holders layer" in r.output
+
+
+def test_simulate_prints_household_lines() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    r = CliRunner().invoke(app, ["simulate", "coreweave-default", "--draws", "40", "--seed",
+                                 "3", "--workers", "0", "--json"])
+    assert r.exit_code == 0, r.output
+    c = json.loads(r.stdout)["holders_central"]
+    hh = c["households"]
+    assert hh["total"] > 0 and 0 < hh["share_of_outside"] < 1
+    assert c["approx_mean_households"] == pytest.approx(
+        hh["share_of_outside"] * c["mean_outside_loss"])
+    r = CliRunner().invoke(app, ["simulate", "coreweave-default", "--draws", "40", "--seed",
+                                 "3", "--workers", "0"])
+    assert "central run" in r.output and "US households" in r.output

@@ -64,6 +64,9 @@ def test_scenario_run_shows_results(watched: Any, server: Any) -> None:
     page.wait_for_selector('#result[data-runs="1"]', timeout=30_000)
     waves = page.locator("#result .dl-waves").text_content()
     assert "Wave 1" in waves and "CoreWeave" in waves
+    held = page.locator('#result [data-section="holders"]')
+    assert "On US households" in held.text_content()
+    assert held.locator('[data-chart="holders-sankey"] .sankey-node').count() >= 6
     first = page.locator("#result .dl-kv").first.text_content()
     page.locator("input[name='shocks.0.recovery']").fill("0")
     page.click("#run")

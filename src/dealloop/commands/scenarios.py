@@ -280,20 +280,16 @@ def _holders(sc: Any, net: Any, res: Any) -> Any:
 
 def _print_holders(con: Any, where: Any) -> None:
     """Sector, household and bank lines, with the method next to them."""
+    from ..holders.results import label
+
     sec = where.sectors.sort_values("amount", ascending=False)
     if len(sec):
-        labels = {"retirement_ira": "IRAs", "retirement_dc": "401(k) and other DC plans",
-                  "retirement_db": "defined-benefit pensions", "annuities": "annuities",
-                  "households": "households directly (taxable accounts)",
-                  "households_via_funds": "households through mutual funds",
-                  "rest_of_world": "rest of the world", "investors": "named investors",
-                  "other": "other / not allocated"}
-        rows = [[labels.get(k, k.replace("_", " ")), r.amount,
+        rows = [[label(k), r.amount,
                  "" if r.assets != r.assets else f"{r.share_of_assets:.2%}"]
                 for k, r in sec.iterrows() if abs(r.amount) >= 0.005]
         con.print(_rich_table("Where the losses land (USD bn; holders.csv shares)",
                               ["sector", "loss", "of its assets"], rows, right={1, 2}))
-    for line in where.lines():
+    for line in where.lines()[1:]:  # the first line repeats the table
         con.print(line)
     con.print(f"[dim]Method: {where.method}[/dim]")
 
@@ -388,6 +384,8 @@ def simulate(
         _err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
         raise typer.Exit(1) from None
     out = res.to_dict()
+    central = _simulate_holders(sc, net, res)
+    out["holders_central"] = central
     if output is not None:
         try:
             atomic_write_text(output, json.dumps(out, indent=2, allow_nan=False) + "\n")
@@ -425,7 +423,42 @@ def simulate(
             ["input", "figure", "correlation", "share"],
             [[r.input, r.target, f"{r.correlation:+.2f}", f"{r.share:.0%}"]
              for r in d.head(12).itertuples()]))
+    hh = central["households"]
+    con.print("Where the losses land, central run (every uncertain input at its central "
+              "value; not drawn):")
+    for line in central["lines"]:
+        con.print("  " + line)
+    if central["approx_mean_households"] is not None:
+        con.print(f"  Households take {hh['share_of_outside']:.1%} of the loss that leaves the "
+                  f"network in the central run; applied to the draws' mean outside loss "
+                  f"({central['mean_outside_loss']:,.1f} bn) that is about "
+                  f"{central['approx_mean_households']:,.1f} bn (an approximation: the share "
+                  "moves with which firms lose)")
     for note in res.notes:
         con.print(f"[dim]{note}[/dim]")
     if output is not None:
         con.print(f"wrote {output}")
+
+
+def _simulate_holders(sc: Any, net: Any, res: Any) -> dict[str, Any]:
+    """Where the losses of the scenario's central run land, next to a Monte Carlo result.
+
+    The draws report system figures, not each draw's losses per creditor, so the household
+    lines come from the central run; the households' share of its outside loss is applied to
+    the draws' mean outside loss (market value lost net + shortfall to outside creditors) and
+    labelled as an approximation.
+    """
+    from ..scenarios.results import json_safe
+    from ..scenarios.runner import run
+
+    where = _holders(sc, net, run(sc, net, band=False))
+    hh = dict(where.households)
+    entered = hh["entered"]
+    hh["share_of_outside"] = hh["total"] / entered if entered > 0 else None
+    s = res.system
+    mean_out = float(sum(s.loc[m, "mean"] for m in ("market_value_lost_net", "external_loss")
+                         if m in s.index))
+    approx = hh["share_of_outside"] * mean_out if hh["share_of_outside"] is not None else None
+    return json_safe({"households": hh, "sectors": where.sectors, "banks": where.banks,
+                      "lines": where.lines(), "mean_outside_loss": mean_out,
+                      "approx_mean_households": approx, "method": where.method})

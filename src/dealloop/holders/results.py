@@ -12,7 +12,30 @@ import pandas as pd
 
 from ..scenarios.results import json_safe
 
-__all__ = ["METHOD", "HoldersResult"]
+__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label"]
+
+#: Display names of sectors and instruments.
+SECTOR_LABELS: dict[str, str] = {
+    "retirement_ira": "IRAs", "retirement_dc": "401(k) and other DC plans",
+    "retirement_db": "defined-benefit pensions", "annuities": "annuities",
+    "households": "households directly (taxable accounts)",
+    "households_via_funds": "households through mutual funds",
+    "rest_of_world": "rest of the world", "investors": "named investors",
+    "other": "other / not allocated", "banks": "banks", "insurers": "insurers",
+    "pension_funds": "pension funds", "mutual_funds": "mutual funds",
+    "retirement": "retirement savings", "private_credit_funds": "private-credit funds",
+}
+
+
+def label(sector: str) -> str:
+    """Display name of a sector.
+
+    Examples
+    --------
+    >>> label("retirement_dc"), label("banks"), label("some_new_sector")
+    ('401(k) and other DC plans', 'banks', 'some new sector')
+    """
+    return SECTOR_LABELS.get(sector, sector.replace("_", " "))
 
 #: The method and its assumptions, shown next to the numbers wherever they are printed.
 METHOD = (
@@ -112,7 +135,7 @@ class HoldersResult:
         if h.get("entered", 0.0) <= 0:
             return ["Losses outside the network: none"]
         sec = self.sectors.sort_values("amount", ascending=False)
-        parts = ", ".join(f"{s.replace('_', ' ')} {a:,.1f}" for s, a in sec["amount"].items()
+        parts = ", ".join(f"{label(s)} {a:,.1f}" for s, a in sec["amount"].items()
                           if abs(a) >= 0.05)
         out.append(f"Where the {h['entered']:,.1f} bn lost outside the network lands: {parts}")
         per = h.get("per_household")
@@ -122,7 +145,9 @@ class HoldersResult:
                    f"assets): IRAs {h['ira']:,.1f}, 401(k)/DC {h['dc']:,.1f}, DB pensions "
                    f"{h['db']:,.1f}, annuities {h['annuities']:,.1f}")
         named = self.banks[self.banks["cet1"].notna()] if len(self.banks) else self.banks
-        for b, r in named.iterrows():
+        if len(named) and not (named["loss"].abs() > 0.005).any():
+            out.append(f"Named banks with capital figures ({', '.join(named.index)}): no loss")
+        for b, r in named[named["loss"].abs() > 0.005].iterrows():
             flag = "  BELOW REQUIREMENT" if r["below_min"] else ""
             out.append(f"Bank {b}: loss {r['loss']:,.1f} bn of CET1 {r['cet1']:,.0f} bn; CET1 "
                        f"ratio {r['ratio']:.1%} -> {r['ratio_after']:.1%} (requirement "
