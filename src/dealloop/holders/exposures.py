@@ -67,49 +67,72 @@ def debt_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
     return out
 
 
-def equity_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
-    """Market value lost by each firm's outside shareholders: named outside investors by
-    their stakes, the rest by the listed or private equity split."""
-    firms = result.firms
-    held = pd.Series(0.0, index=firms.index)
-    bs = getattr(result, "balance", None)
-    stakes = getattr(bs, "stakes", None)
-    if stakes is not None and len(stakes):
-        inside = stakes[stakes["holder"].isin(firms.index) & stakes["issuer"].isin(firms.index)]
-        legs = getattr(bs, "deals", None)
-        if legs is not None and "base" in legs:  # stakes of legs counted in the run only
-            counted = set(legs.loc[legs["base"] > 0, "id"])
-            inside = inside[inside["deal"].isin(counted)]
-        held = held.add(inside.groupby("issuer")["fraction"].sum(), fill_value=0.0)
-    held = held.clip(upper=1.0)
+def _outside_stakes(net: Any) -> tuple[dict[str, list[tuple[str, str, float, float]]],
+                                         dict[str, bool]]:
+    """Firm legs of named outside investors by investee: ``(deal, payer, stake, amount)``;
+    and whether each entity is listed. Cached on the network (it does not change)."""
+    cache = getattr(net, "_cache", None)
+    if isinstance(cache, dict) and "holders.outside_stakes" in cache:
+        return cache["holders.outside_stakes"]
     ent = net.entities.set_index("id")
     kind = ent["kind"]
     collective = _collective(net)
     d = net.deals
     named = d[(d["kind"] == "equity_investment") & d["status"].isin(_FIRM)
               & d["payer"].map(lambda p: kind.get(p) in ("investor", "lender"))
-              & ~d["payer"].isin(collective) & d["payee"].isin(firms.index)]
+              & ~d["payer"].isin(collective)]
+    by: dict[str, list[tuple[str, str, float, float]]] = {}
+    for leg in named.itertuples(index=False):
+        stake = float(leg.stake) if leg.stake == leg.stake and leg.stake is not None \
+            else math.nan
+        amount = float(leg.amount_usd_bn) if leg.amount_usd_bn == leg.amount_usd_bn else math.nan
+        by.setdefault(str(leg.payee), []).append((str(leg.id), str(leg.payer), stake, amount))
+    listed = {str(i): str(v).lower() == "true"
+              for i, v in (ent["listed"].items() if "listed" in ent else ())}
+    out = (by, listed)
+    if isinstance(cache, dict):
+        cache["holders.outside_stakes"] = out
+    return out
+
+
+def equity_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
+    """Market value lost by each firm's outside shareholders: named outside investors by
+    their stakes (the reported stake, else amount over the firm's market value), the rest by
+    the listed or private equity split."""
+    firms = result.firms
+    lost_all = firms["market_value_lost"]
+    hit = [f for f, v in lost_all.items() if v > 1e-12]
+    if not hit:
+        return []
+    held: dict[str, float] = {}
+    bs = getattr(result, "balance", None)
+    stakes = getattr(bs, "stakes", None)
+    if stakes is not None and len(stakes):
+        inside = stakes[stakes["holder"].isin(firms.index) & stakes["issuer"].isin(hit)]
+        legs = getattr(bs, "deals", None)
+        if legs is not None and "base" in legs:  # stakes of legs counted in the run only
+            counted = set(legs.loc[legs["base"] > 0, "id"])
+            inside = inside[inside["deal"].isin(counted)]
+        held = inside.groupby("issuer")["fraction"].sum().to_dict()
+    by, listed = _outside_stakes(net)
+    mv_before = firms["market_value_before"]
     out: list[Loss] = []
-    for firm, row in firms.iterrows():
-        lost = float(row["market_value_lost"])
-        if not lost > 1e-12:
-            continue
-        outside = lost * (1.0 - float(held[firm]))
-        room = 1.0 - float(held[firm])
-        mv = float(row["market_value_before"])
-        for leg in named[named["payee"] == firm].itertuples(index=False):
-            frac = leg.stake if leg.stake == leg.stake and leg.stake is not None else (
-                leg.amount_usd_bn / mv if mv > 0 and leg.amount_usd_bn == leg.amount_usd_bn
-                else 0.0)
-            frac = min(float(frac), room)
+    for firm in hit:
+        lost = float(lost_all[firm])
+        room = 1.0 - min(float(held.get(firm, 0.0)), 1.0)
+        outside = lost * room
+        mv = float(mv_before[firm])
+        for deal, payer, stake, amount in by.get(str(firm), ()):
+            frac = stake if stake == stake else (amount / mv if mv > 0 and amount == amount
+                                                 else 0.0)
+            frac = min(frac, room)
             if frac <= 0:
                 continue
             room -= frac
             out.append(Loss(str(firm), SHAREHOLDERS, lost * frac, sector="investors",
-                            holder=str(leg.payer), deals=(str(leg.id),), channel="equity"))
+                            holder=payer, deals=(deal,), channel="equity"))
             outside -= lost * frac
-        flag = ent["listed"].get(firm) if "listed" in ent else None
-        inst = "listed_equity" if str(flag).lower() == "true" else "private_equity"
+        inst = "listed_equity" if listed.get(str(firm)) else "private_equity"
         out.append(Loss(str(firm), SHAREHOLDERS, outside, instrument=inst, channel="equity"))
     return out
 

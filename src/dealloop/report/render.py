@@ -149,11 +149,12 @@ def write_report(
     *,
     horizon: Sequence[Any] | None = (2026, 2030),
     band: bool = True,
-    systemic: bool = True,
+    systemic: bool = False,
 ) -> Path:
     """Build the bundle for ``net`` and ``scenarios`` and write the report to ``path``.
 
-    ``systemic`` adds the "who is systemic" ranking (each firm failed in turn).
+    ``systemic`` adds the "who is systemic" ranking (each firm failed in turn; a few seconds
+    more; ``dealloop report`` always adds it).
 
     The file is written atomically: on any error the previous file (if any) is left intact.
 
