@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
-
 from .allocate import Loss
 from .layer import Layer
 
