@@ -128,3 +128,15 @@ def test_bundled_dataset_market_file_is_valid() -> None:
     assert q["sources"].notna().all()
     assert set(q["instrument"]) <= {"cds_5y", "bond_spread", "bond_yield", "share_price",
                                     "market_value"}
+
+
+def test_bundled_signals_are_json_safe() -> None:
+    import json
+
+    import dealloop as dl
+
+    d = signals(dl.load()).to_dict()
+    text = json.dumps(d, allow_nan=False)
+    assert '"implied"' in text and d["headline"].startswith("As of ")
+    firms = {r["firm"] for r in d["implied"]}
+    assert {"oracle", "coreweave"} <= firms

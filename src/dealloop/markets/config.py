@@ -112,6 +112,7 @@ class SignalsConfig(BaseModel):
     pd_horizon_years: float = Field(gt=0.0, le=50.0)
     max_age_days: int = Field(ge=0, le=3660)
     window_months: int = Field(ge=1, le=120)
+    drawdown_min_span_days: int = Field(ge=0, le=36600)
     indicators: Indicators
     source: str = "signals.yaml"
 

@@ -26,7 +26,14 @@ from ..data.read import parse_date, split_refs
 from ..data.schema import DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
 from .config import INDICATORS, SignalsConfig, load_config
 from .implied import default_probability
-from .quotes import as_of_date, equity_series, quotes, spread_series, value_as_of
+from .quotes import (
+    as_of_date,
+    equity_series,
+    implied_pds,
+    quotes,
+    spread_series,
+    value_as_of,
+)
 
 __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals"]
 
@@ -46,6 +53,19 @@ def _months_after(day: dt.date, months: int) -> dt.date:
     return _months_before(day, -months)
 
 
+def _clean(obj: Any) -> Any:
+    """JSON-safe: NaN and infinities become None, numpy scalars plain numbers."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not isinstance(obj, str):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
 def _f(x: Any) -> float | None:
     try:
         v = float(x)
@@ -59,13 +79,16 @@ class Signals:
     """Indicators of every watched firm as of one date.
 
     ``values`` (firm × indicator, NaN when unknown), ``details`` (per firm and indicator: the
-    inputs, dates and source ids behind the value), ``config`` and ``as_of``.
+    inputs, dates and source ids behind the value), ``implied`` (the default probabilities
+    implied by each quoted firm's latest spread, :func:`~dealloop.markets.implied_pds`),
+    ``config`` and ``as_of``.
     """
 
     as_of: dt.date
     config: SignalsConfig
     values: pd.DataFrame
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    implied: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def lights(self) -> pd.DataFrame:
         """Firm × indicator: ``red``, ``amber``, ``green`` or ``n/a``."""
@@ -131,18 +154,22 @@ class Signals:
                               **self.details.get(firm, {}).get(name, {})}
             firms.append({"firm": firm, "indicators": inds})
         crossed = self.crossed()
-        return {
+        return _clean({
             "as_of": self.as_of.isoformat(), "headline": self.headline(),
             "config": {"source": self.config.source, "recovery": self.config.recovery,
                        "pd_horizon_years": self.config.pd_horizon_years,
                        "max_age_days": self.config.max_age_days,
                        "window_months": self.config.window_months,
+                       "drawdown_min_span_days": self.config.drawdown_min_span_days,
                        "indicators": {n: self.config.indicator(n).model_dump()
                                       for n in INDICATORS}},
             "firms": firms,
             "crossed": [{k: (_f(v) if k in ("value", "threshold") else v)
                          for k, v in r.items()} for r in crossed.to_dict("records")],
-        }
+            "implied": [{"firm": f, **{k: (_f(v) if isinstance(v, float) else v)
+                                       for k, v in row.items()}}
+                        for f, row in self.implied.iterrows()],
+        })
 
 
 def firms_to_watch(net: Any) -> list[str]:
@@ -277,7 +304,8 @@ def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: 
     eq = equity_series(q, net, firm)
     eq = eq[[x is not None and x <= day for x in eq["day"]]]
     last = value_as_of(eq, day, max_age_days=age)
-    if last is not None and len(eq) >= 2:
+    span = (day - eq["day"].iloc[0]).days if len(eq) else 0
+    if last is not None and len(eq) >= 2 and span >= cfg.drawdown_min_span_days:
         peak = eq.loc[eq["value"].idxmax()]
         v["equity_drawdown"] = 1.0 - float(last["value"]) / float(peak["value"])
         d["equity_drawdown"] = {"instrument": eq["instrument"].iloc[0],
@@ -325,7 +353,9 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
     frame = pd.DataFrame([[_f(values[f].get(n)) for n in INDICATORS] for f in firms],
                          index=pd.Index(firms, name="firm"), columns=list(INDICATORS),
                          dtype=float)
-    return Signals(day, cfg, frame, details)
+    implied = implied_pds(net, as_of=day, recovery=cfg.recovery,
+                          horizon=cfg.pd_horizon_years, max_age_days=cfg.max_age_days)
+    return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)])
 
 
 def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:

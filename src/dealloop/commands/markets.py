@@ -1,0 +1,210 @@
+"""``dealloop signals``: early-warning lights per firm, from market prices and the network.
+
+Thresholds and formulas come from the shipped ``signals.yaml`` (``--config FILE`` lays a
+file of your own over it); a bad config is refused with every problem on stderr as
+``file:line: key: message`` and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..cli import DataOpt, JsonOpt, _console, _err, _fail, _load, _print_json, app
+
+#: Short column heads for the terminal table, in display order.
+SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
+         "implied_pd_1y": "PD 1y", "payment_coverage": "pay cover",
+         "top_customer_share": "top cust", "in_network_revenue_share": "in-net rev",
+         "self_financed_share": "self-fin", "supplier_dependence": "supplier",
+         "debt_due_to_cash": "debt/cash", "equity_drawdown": "drawdown"}
+_STYLE = {"red": "bold red", "amber": "yellow", "green": "green", "n/a": "dim"}
+
+
+def fmt_value(value: Any, unit: str) -> str:
+    """A value in its unit: bp whole, fractions as percent, ratios with an ``x``.
+
+    Examples
+    --------
+    >>> fmt_value(512.6, "bp"), fmt_value(0.1366, "fraction"), fmt_value(3.131, "ratio")
+    ('+513 bp', '13.7%', '3.13x')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "bp":
+        return f"{value:+,.0f} bp"
+    if unit == "fraction":
+        return f"{value:.1%}"
+    return f"{value:,.2f}x"
+
+
+def _cell(value: Any, light: str, unit: str) -> str:
+    from ..markets import LABELS
+
+    if light == "n/a":
+        return "-"
+    return f"{fmt_value(value, unit)} {LABELS[light]}"
+
+
+def _as_of(text: str | None) -> dt.date | None:
+    from ..data.read import parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text, end=True)
+    except ValueError as exc:
+        _fail(f"Error: --as-of: {exc}", 2)
+
+
+@app.command()
+def signals(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date to read the signals at (YYYY, YYYY-MM or YYYY-MM-DD; a partial "
+                        "date means its last day). Default: the latest market quote.")] = None,
+    firm: Annotated[str | None, typer.Option(
+        "--firm", "-f", help="One firm: every indicator with its inputs and sources, and its "
+                             "monthly series.")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="Signals config (YAML) laid over the shipped signals.yaml.",
+        show_default=False)] = None,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help="Also list watched firms with no indicator at all.")] = False,
+    wide: Annotated[bool, typer.Option(
+        "--wide", help="Every indicator's value and light, one column each (needs a wide "
+                       "terminal).")] = False,
+    data: DataOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Early-warning lights per firm as of a date: ALERT (red), WATCH (amber), OK (green).
+
+    Indicators: credit-spread widening over 3 and 6 months, the market-implied 1-year default
+    probability (hazard s / (1 - R)), coverage of next year's payments by cash and revenue,
+    top-customer share, revenue from inside the network, self-financed revenue, the share of a
+    supplier's revenue a firm represents, debt due within 12 months over cash, and the equity
+    drawdown from peak. NO DATA means an input is missing; it is never counted as OK.
+    """
+    from ..data.problems import DataError
+    from ..markets import INDICATORS, LABELS, load_config, signal_history
+    from ..markets import signals as run
+
+    day = _as_of(as_of)
+    try:
+        cfg = load_config(config)
+    except DataError as exc:
+        for p in exc.problems:
+            _err(str(p))
+        _fail(f"{len(exc.problems)} problem(s) in {config}; nothing was computed")
+    net = _load(data)
+    if firm is not None and firm not in set(net.entities["id"]):
+        import difflib
+
+        close = difflib.get_close_matches(firm, list(net.entities["id"]), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        _fail(f"Error: --firm: unknown entity {firm!r}{hint}", 2)
+    res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
+    hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
+    if json_out:
+        out = res.to_dict()
+        if hist is not None:
+            out["history"] = _history_records(hist)
+        _print_json(out)
+        return
+    from rich.table import Table
+
+    con = _console()
+    con.print(res.headline())
+    lights = res.lights()
+    units = {n: cfg.indicator(n).unit for n in INDICATORS}
+    if firm is None and wide:
+        t = Table(title=f"Signals as of {res.as_of.isoformat()} (config: {cfg.source})",
+                  title_justify="left")
+        t.add_column("firm", no_wrap=True)
+        for n in INDICATORS:
+            t.add_column(SHORT[n], justify="right")
+        for f in _shown(res, lights, show_all):
+            t.add_row(f, *[f"[{_STYLE[lights.at[f, n]]}]"
+                           f"{_cell(res.values.at[f, n], lights.at[f, n], units[n])}[/]"
+                           for n in INDICATORS])
+        con.print(t)
+    elif firm is None:
+        t = Table(title=f"Lights per firm as of {res.as_of.isoformat()} (config: {cfg.source}; "
+                  "--wide for every value, --firm F for one firm)", title_justify="left")
+        for c in ("firm", "ALERT", "WATCH", "OK", "NO DATA"):
+            t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
+        counts = res.summary()
+        for f in _shown(res, lights, show_all):
+            t.add_row(f, *[str(int(counts.at[f, k])) for k in ("red", "amber", "green", "n/a")])
+        con.print(t)
+    if firm is None:
+        hidden = len(lights) - len(_shown(res, lights, show_all))
+        if hidden:
+            con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
+                      "(--all lists them).")
+    else:
+        t = Table(title=f"{firm} as of {res.as_of.isoformat()}", title_justify="left")
+        for c in ("indicator", "value", "light", "watch at", "alert at", "inputs"):
+            t.add_column(c, justify="right" if c in ("value", "watch at", "alert at")
+                         else "left")
+        for n in INDICATORS:
+            ind = cfg.indicator(n)
+            light = lights.at[firm, n]
+            sign = ">=" if ind.worse == "higher" else "<="
+            t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
+                      f"[{_STYLE[light]}]{LABELS[light]}[/]",
+                      f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
+                      f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
+                      _inputs(res.details.get(firm, {}).get(n, {})))
+        con.print(t)
+        assert hist is not None
+        cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
+        ts = Table(title=f"{firm}: month by month (indicators with data)",
+                   title_justify="left")
+        ts.add_column("month end", no_wrap=True)
+        for n in cols:
+            ts.add_column(SHORT[n], justify="right")
+        for _, row in hist.iterrows():
+            ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
+                                      for n in cols])
+        con.print(ts)
+    crossed = res.crossed()
+    if len(crossed):
+        con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
+        for r in crossed.itertuples(index=False):
+            sign = ">=" if r.worse == "higher" else "<="
+            unit = units[r.indicator]
+            con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[r.indicator]:<10} "
+                      f"{fmt_value(r.value, unit)} ({sign} "
+                      f"{fmt_value(r.threshold, unit).lstrip('+')})")
+    else:
+        con.print(f"No threshold crossed as of {res.as_of.isoformat()}.")
+
+
+def _shown(res: Any, lights: Any, show_all: bool) -> list[str]:
+    order = list(res.summary().index)
+    return order if show_all else [f for f in order if not (lights.loc[f] == "n/a").all()]
+
+
+def _inputs(d: dict[str, Any]) -> str:
+    parts = []
+    for k, v in d.items():
+        if v is None or k == "window" or (isinstance(v, list) and not v):
+            continue
+        if isinstance(v, float):
+            v = f"{v:,.4g}"
+        elif isinstance(v, list):
+            v = ";".join(str(x) for x in v)
+        parts.append(f"{k}={v}")
+    return ", ".join(parts)
+
+
+def _history_records(hist: Any) -> list[dict[str, Any]]:
+    out = []
+    for rec in hist.to_dict("records"):
+        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v)
+                    for k, v in rec.items()})
+    return out

@@ -1,0 +1,65 @@
+"""``dealloop signals`` as a user runs it: lights in words, JSON, located config errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "120"}, check=False,
+                          timeout=120)
+
+
+def test_table_says_the_lights_in_words(toy_dir: Path) -> None:
+    res = run("signals", "--data", str(toy_dir), "--as-of", "2026-01-31")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "As of 2026-01-31" in out
+    assert "ALERT b" in " ".join(out.split())         # the crossed list names the firm
+    assert "WATCH" in out and "Traceback" not in res.stderr
+    wide = run("signals", "--data", str(toy_dir), "--as-of", "2026-01-31", "--wide").stdout
+    assert "ALERT" in wide and "+200 bp" in wide        # Beta's 3-month widening
+    assert "ALERT b spread 3m +200 bp (>= 150 bp)" in " ".join(out.split())
+
+
+def test_json_and_one_firm_series(toy_dir: Path) -> None:
+    res = run("signals", "--data", str(toy_dir), "--as-of", "2026-01-31", "--firm", "b",
+              "--json")
+    assert res.returncode == 0, res.stderr
+    d = json.loads(res.stdout)
+    assert d["as_of"] == "2026-01-31"
+    ind = d["firms"][0]["indicators"]
+    assert ind["debt_due_to_cash"]["label"] == "ALERT"
+    assert ind["debt_due_to_cash"]["value"] == 1.6
+    assert [r["date"] for r in d["history"]][-1] == "2026-01-31"
+    assert d["config"]["indicators"]["equity_drawdown"]["red"] == 0.5
+
+
+def test_config_changes_the_light(toy_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text("indicators:\n  debt_due_to_cash: {amber: 2, red: 3}\n")
+    res = run("signals", "--data", str(toy_dir), "--as-of", "2026-01-31", "--firm", "b",
+              "--json", "--config", str(cfg))
+    ind = json.loads(res.stdout)["firms"][0]["indicators"]
+    assert ind["debt_due_to_cash"]["label"] == "OK"
+
+
+def test_bad_config_is_refused_with_its_line(toy_dir: Path, tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("recovery: 0.4\nindicators:\n  payment_coverage:\n    amber: lots\n")
+    res = run("signals", "--data", str(toy_dir), "--config", str(cfg))
+    assert res.returncode == 1
+    assert f"{cfg}:4: indicators.payment_coverage.amber:" in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
+
+
+def test_usage_errors_exit_2(toy_dir: Path) -> None:
+    res = run("signals", "--data", str(toy_dir), "--as-of", "2026-13")
+    assert res.returncode == 2 and "--as-of" in res.stderr
+    res = run("signals", "--data", str(toy_dir), "--firm", "bb")
+    assert res.returncode == 2 and "did you mean 'b'?" in res.stderr
