@@ -89,7 +89,7 @@ def signals(
     drawdown from peak. NO DATA means an input is missing; it is never counted as OK.
     """
     from ..data.problems import DataError
-    from ..markets import INDICATORS, LABELS, load_config, signal_history
+    from ..markets import INDICATORS, LABELS, load_config, signal_history, signals_bundle
     from ..markets import signals as run
 
     day = _as_of(as_of)
@@ -106,14 +106,11 @@ def signals(
         close = difflib.get_close_matches(firm, list(net.entities["id"]), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         _fail(f"Error: --firm: unknown entity {firm!r}{hint}", 2)
+    if json_out:
+        _print_json(signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg))
+        return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
     hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
-    if json_out:
-        out = res.to_dict()
-        if hist is not None:
-            out["history"] = _history_records(hist)
-        _print_json(out)
-        return
     from rich.table import Table
 
     con = _console()
@@ -200,11 +197,3 @@ def _inputs(d: dict[str, Any]) -> str:
             v = ";".join(str(x) for x in v)
         parts.append(f"{k}={v}")
     return ", ".join(parts)
-
-
-def _history_records(hist: Any) -> list[dict[str, Any]]:
-    out = []
-    for rec in hist.to_dict("records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in rec.items()})
-    return out

@@ -70,7 +70,8 @@ def report(
     from ..report.render import render_report
 
     try:
-        bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True)
+        bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True,
+                                signals=True)
     except DataError as exc:
         for p in exc.problems:
             _err(str(p))

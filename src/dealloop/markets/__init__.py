@@ -13,8 +13,8 @@ from __future__ import annotations
 from .config import INDICATORS, SignalsConfig, load_config
 from .implied import DEFAULT_RECOVERY, default_probability, hazard_rate, survival
 from .quotes import implied_pds, quotes
-from .signals import LABELS, Signals, signal_history, signals
+from .signals import LABELS, Signals, signal_history, signals, signals_bundle
 
 __all__ = ["DEFAULT_RECOVERY", "INDICATORS", "LABELS", "Signals", "SignalsConfig",
            "default_probability", "hazard_rate", "implied_pds", "load_config", "quotes",
-           "signal_history", "signals", "survival"]
+           "signal_history", "signals", "signals_bundle", "survival"]

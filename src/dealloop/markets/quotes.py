@@ -29,6 +29,12 @@ def _day(text: object) -> dt.date | None:
     return parse_date(str(text), end=True) if isinstance(text, str) and text else None
 
 
+def on_or_before(days: pd.Series, day: dt.date) -> pd.Series:
+    """Boolean mask of the dates in ``days`` known and not after ``day`` (an empty column
+    gives an empty mask, never a column selection)."""
+    return pd.Series([d is not None and d <= day for d in days], index=days.index, dtype=bool)
+
+
 def quotes(net: Any) -> pd.DataFrame:
     """Every quote of ``net`` with a ``day`` column (the date it counts from), oldest first.
 
@@ -132,7 +138,7 @@ def value_as_of(series: pd.DataFrame, day: dt.date, *, max_age_days: int | None 
     """
     if series.empty:
         return None
-    rows = series[[d is not None and d <= day for d in series["day"]]]
+    rows = series.loc[on_or_before(series["day"], day)]
     if rows.empty:
         return None
     last = rows.iloc[-1]

@@ -30,12 +30,14 @@ from .quotes import (
     as_of_date,
     equity_series,
     implied_pds,
+    on_or_before,
     quotes,
     spread_series,
     value_as_of,
 )
 
-__all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals"]
+__all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
+           "signals_bundle"]
 
 #: Plain-text label of each light, so a table read without colour says the same.
 LABELS = {"red": "ALERT", "amber": "WATCH", "green": "OK", "n/a": "NO DATA"}
@@ -187,10 +189,11 @@ def _as_of_network(net: Any, day: dt.date) -> Any:
     from ..network import DealNetwork
 
     ann = net.deals["announced"]
-    keep = [not isinstance(a, str) or parse_date(a) <= day for a in ann]
-    if all(keep):
+    keep = pd.Series([not isinstance(a, str) or parse_date(a) <= day for a in ann],
+                     index=ann.index, dtype=bool)
+    if keep.all():
         return net
-    return DealNetwork(net.entities, net.deals[keep].reset_index(drop=True), net.sources,
+    return DealNetwork(net.entities, net.deals.loc[keep].reset_index(drop=True), net.sources,
                        net.figures, net.history, provenance=net.provenance,
                        tables=getattr(net, "tables", None), path=net.path, meta=net.meta)
 
@@ -224,8 +227,8 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
     buys = legs[legs["kind"].isin(PURCHASE_KINDS)]
     flows = buys.groupby(["payer", "payee"])["value_in_horizon"].sum()
     debt = legs[legs["kind"].isin(DEBT_KINDS) & legs["value"].notna()]
-    due = debt[[isinstance(e, str) and start <= parse_date(e, end=True) <= end
-                for e in debt["end"]]]
+    due = debt.loc[pd.Series([isinstance(e, str) and start <= parse_date(e, end=True) <= end
+                              for e in debt["end"]], index=debt.index, dtype=bool)]
     values: dict[str, dict[str, float]] = {}
     details: dict[str, dict[str, dict]] = {}
     for firm in firms:
@@ -302,7 +305,7 @@ def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: 
                        "sources": sorted(set(split_refs(then["sources"]))
                                          | set(split_refs(now["sources"])))}
     eq = equity_series(q, net, firm)
-    eq = eq[[x is not None and x <= day for x in eq["day"]]]
+    eq = eq.loc[on_or_before(eq["day"], day)]
     last = value_as_of(eq, day, max_age_days=age)
     span = (day - eq["day"].iloc[0]).days if len(eq) else 0
     if last is not None and len(eq) >= 2 and span >= cfg.drawdown_min_span_days:
@@ -406,4 +409,32 @@ def signal_history(net: Any, *, firms: list[str] | None = None,
     out = pd.concat(frames, ignore_index=True)
     for name in INDICATORS:
         out[name] = out[name].astype(float)
+    return out
+
+
+def signals_bundle(net: Any, *, as_of: str | dt.date | None = None,
+                   firms: list[str] | None = None, config: SignalsConfig | None = None,
+                   history_firms: list[str] | None = None) -> dict[str, Any]:
+    """What the report, the dashboard and ``signals --json`` show: :meth:`Signals.to_dict`
+    plus ``history``, the month-end series (:func:`signal_history`) of ``history_firms``
+    (default: the firms with a market quote among those shown), JSON-safe.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> b = signals_bundle(dl.load(), as_of="2025-12-31", firms=["oracle", "nvidia"])
+    >>> sorted({r["firm"] for r in b["history"]}), b["history"][-1]["date"]
+    (['nvidia', 'oracle'], '2025-12-31')
+    """
+    cfg = config or load_config()
+    res = signals(net, as_of=as_of, firms=firms, config=cfg)
+    out = res.to_dict()
+    if history_firms is None:
+        quoted = set(quotes(net)["entity"])
+        history_firms = [f for f in res.values.index if f in quoted]
+    if history_firms:
+        hist = signal_history(net, firms=list(history_firms), end=res.as_of, config=cfg)
+        out["history"] = _clean(hist.to_dict("records"))
+    else:
+        out["history"] = []
     return out

@@ -637,6 +637,14 @@ def systemic_part(net: DealNetwork, scenario: Any = "baseline") -> dict[str, Any
     return jsonable(res.to_dict())
 
 
+def signals_part(net: DealNetwork) -> dict[str, Any]:
+    """Early-warning lights per firm as of the latest market quote, with the monthly series of
+    the quoted firms (:func:`dealloop.markets.signals_bundle`, shipped thresholds)."""
+    from ..markets import signals_bundle
+
+    return signals_bundle(net)
+
+
 # ------------------------------------------------------------------------------ the bundle
 def results_bundle(
     net: DealNetwork,
@@ -647,6 +655,7 @@ def results_bundle(
     layout: bool = True,
     band: bool = True,
     systemic: bool = False,
+    signals: bool = False,
 ) -> dict[str, Any]:
     """Everything the report and the dashboard show, JSON-safe.
 
@@ -659,12 +668,15 @@ def results_bundle(
     layout : include deterministic graph positions (``layout``).
     band : run each scenario on the evidence band too (A, A+B, all legs).
     systemic : fail each firm in turn and rank them (``systemic``; a few seconds).
+    signals : early-warning lights per firm and their monthly series (``signals``, see
+        :func:`dealloop.markets.signals_bundle`; a few seconds).
 
     Returns
     -------
     dict
         ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
-        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``systemic``, ``layout``
+        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``systemic``, ``signals``,
+        ``layout``
         and ``pending`` (library parts not available in this installation).
 
     Examples
@@ -694,6 +706,7 @@ def results_bundle(
         "history": history_part(net),
         "stress": stress,
         "systemic": systemic_part(net) if systemic else {},
+        "signals": signals_part(net) if signals else {},
         "layout": layout_part(net) if layout else {},
         "pending": pending,
     }

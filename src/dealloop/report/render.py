@@ -36,6 +36,8 @@ VENDORED_SCRIPTS = (
 APP_SCRIPT = "dealloop.js"
 APP_STYLE = "dealloop.css"
 REPORT_SCRIPT = "report.js"
+#: Early-warning signals, shared with the dashboard's /signals page.
+SIGNALS_SCRIPT = "signals.js"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -111,6 +113,7 @@ def render_report(bundle: dict[str, Any]) -> str:
 
     scripts = [inline_script(asset_text("vendor", f)) for f, _, _ in VENDORED_SCRIPTS]
     scripts.append(inline_script(asset_text("templates", APP_SCRIPT)))
+    scripts.append(inline_script(asset_text("templates", SIGNALS_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", REPORT_SCRIPT)))
     csp = "; ".join([
         "default-src 'none'",

@@ -74,6 +74,7 @@ STATIC_FILES = {
     "swagger-ui.css": ("report/vendor", "swagger-ui.css", "text/css"),
     "dealloop.js": ("report/templates", "dealloop.js", "text/javascript"),
     "dealloop.css": ("report/templates", "dealloop.css", "text/css"),
+    "signals.js": ("report/templates", "signals.js", "text/javascript"),
     "dashboard.js": ("web/static", "dashboard.js", "text/javascript"),
     "dashboard.css": ("web/static", "dashboard.css", "text/css"),
     "swagger-init.js": ("web/static", "swagger-init.js", "text/javascript"),
@@ -222,6 +223,7 @@ class _State:
                        for name, (pkg, f, media) in STATIC_FILES.items()}
         self.licences = {name: _read(pkg, name) for name, pkg in LICENCE_FILES.items()}
         self.scenarios, self.scenario_errors = _load_scenarios()
+        self.signals: dict[Any, dict[str, Any]] = {}
 
     @cached_property
     def bundle(self) -> dict[str, Any]:
@@ -463,7 +465,8 @@ def _api(app: FastAPI, state: _State) -> None:
         return {"dataset": state.bundle["dataset"], "endpoints": [
             "/api/dataset", "/api/summary", "/api/network", "/api/entities",
             "/api/entities/{id}", "/api/loops", "/api/flows", "/api/measures", "/api/sources",
-            "/api/history", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
+            "/api/history", "/api/signals", "/api/bundle", "/api/scenarios",
+            "/api/scenarios/{name}",
             "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate"]}
 
     @app.get("/api/dataset", tags=["network"], summary="Dataset name, version and date")
@@ -571,6 +574,30 @@ def _api(app: FastAPI, state: _State) -> None:
         return state.bundle["history"]
 
     # -------------------------------------------------------------- scenarios
+    @app.get("/api/signals", tags=["firms"],
+             summary="Early-warning lights per firm, implied default probabilities")
+    def signals(as_of: DateQ = None,
+                firm: Annotated[str | None, Query(pattern=_ID, max_length=128,
+                                                  description="One firm only.")] = None
+                ) -> dict[str, Any]:
+        """Each watched firm's indicators as of a date (default: the latest market quote),
+        their lights (ALERT, WATCH, OK, NO DATA), the thresholds crossed, the default
+        probabilities implied by spreads, and the monthly series of the quoted firms (or of
+        ``firm``). Thresholds: the shipped signals config."""
+        from ..markets import signals_bundle
+
+        day = _query_date("as_of", as_of, end=True)
+        if firm is not None and firm not in state.entity_index:
+            raise _not_found("entity", firm, state.entity_index)
+        key = (day, firm)
+        if key not in state.signals:
+            if len(state.signals) >= 32:  # a few dates at a time; forget the oldest
+                state.signals.pop(next(iter(state.signals)))
+            state.signals[key] = signals_bundle(
+                state.net, as_of=day, firms=[firm] if firm else None,
+                history_firms=[firm] if firm else None)
+        return state.signals[key]
+
     def _scenario(name: str) -> Any:
         sc = state.scenarios.get(name)
         if sc is None:
@@ -682,6 +709,11 @@ def _pages(app: FastAPI, state: _State) -> None:
     def loops_page() -> HTMLResponse:
         return page("loops.html.j2", title="Loops", api="/api/loops?limit=100",
                     page_id="loops", nav="loops")
+
+    @app.get("/signals", include_in_schema=False)
+    def signals_page() -> HTMLResponse:
+        return page("signals.html.j2", title="Signals", api="/api/signals",
+                    page_id="signals", nav="signals")
 
     @app.get("/scenarios", include_in_schema=False)
     def scenarios_page() -> HTMLResponse:

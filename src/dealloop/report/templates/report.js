@@ -78,6 +78,7 @@
 
   D.stressSection(document.getElementById('stress-body'), ctx);
   D.systemicSection(document.getElementById('systemic-body'), ctx, { onFirm: openFirm });
+  D.signalsSection(document.getElementById('signals-body'), data.signals, { onFirm: openFirm, name: function (id) { return D.name(ctx, id); } });
   D.historyTable(document.getElementById('history-body'), ctx);
   D.legsTable(document.getElementById('legs-body'), ctx);
   D.sourcesTable(document.getElementById('sources-body'), ctx);
