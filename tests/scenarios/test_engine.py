@@ -218,3 +218,34 @@ def test_bad_inputs_name_the_argument(amount: list[float], e: list[float], match
         clear(st_, _inputs(amount, e))
     with pytest.raises(ValueError, match="expected amount/accel"):
         clear(st_, Inputs(amount=np.ones((2, 1)), accel=np.ones((2, 1)), e=np.ones((2, 1))))
+
+
+def test_unpaid_purchase_costs_the_supplier_its_lost_margin() -> None:
+    """Toy by hand: a customer with nothing owes its supplier 100 for compute. The supplier
+    (margin 0.3, half of its delivery cost stranded) loses 0.3 + 0.7 x 0.5 = 0.65 per dollar
+    not paid, not the gross 100; a lender owed by the supplier is unaffected."""
+    st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 2]),
+                   channel=np.array([PURCHASE, PRINCIPAL], np.int8),
+                   loss_weight=np.array([0.65, 1.0]))
+    amount = np.array([[100.0], [10.0]])
+    full = clear(st, Inputs(amount=amount, accel=amount, e=np.array([[100.0], [20.0]])))
+    none = clear(st, Inputs(amount=amount, accel=amount, e=np.array([[0.0], [20.0]])))
+    assert none.paid[0, 0] == 0.0 and none.defaulted[0, 0]
+    assert full.net_worth[1, 0] - none.net_worth[1, 0] == pytest.approx(65.0)
+    assert none.paid[1, 0] == pytest.approx(10.0)  # the supplier still pays its lender
+
+
+def test_spv_tenant_walks_away_bondholders_recover_the_collateral() -> None:
+    """Toy SPV (Hyperion-like): the vehicle owns a campus worth 30 (its only outside asset),
+    leases it to a tenant for 50 over the horizon and owes bondholders 80. With the lease
+    paid it is solvent; when the tenant walks away it defaults and its bondholders recover
+    exactly the collateral value."""
+    # firm 0 = tenant, 1 = vehicle; 2 = outside (bondholders)
+    st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 2]),
+                   channel=np.array([PURCHASE, PRINCIPAL], np.int8),
+                   loss_weight=np.array([1.0, 1.0]))
+    e = np.array([[500.0, 500.0], [30.0, 30.0]])
+    amount = np.array([[50.0, 0.0], [80.0, 80.0]])  # draw 1: the lease is gone
+    out = clear(st, Inputs(amount=amount, accel=amount, e=e))
+    assert not out.defaulted[1, 0] and out.paid[1, 0] == pytest.approx(80.0)
+    assert out.defaulted[1, 1] and out.paid[1, 1] == pytest.approx(30.0)

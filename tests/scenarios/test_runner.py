@@ -149,14 +149,55 @@ def test_gpu_life_3_years(stress) -> None:
 
 def test_ai_demand_shock(stress) -> None:
     """A 30% fall in outside demand (the mean of the uniform 20-40% of the file): AMD sells
-    only outside the network, so it loses exactly 30% of its outside revenue."""
+    only outside the network, so it loses 30% of its outside revenue times what a lost sale
+    costs it: its margin (net income 4.3 over revenue 34.6, FY2025) plus half the rest
+    (stranded costs), not the gross price. Amazon's exposure is its AWS segment (0.18)."""
     res = stress("ai-demand-shock")
     amd = res.firms.loc["amd"]
     out_rev = res.balance.frame.at["amd", "outside_revenue"]
-    assert amd["equity_loss"] == pytest.approx(0.3 * out_rev)
+    margin = 4.3 / 34.6
+    weight = margin + (1 - margin) * 0.5
+    assert res.balance.frame.at["amd", "loss_weight"] == pytest.approx(weight)
+    assert amd["equity_loss"] == pytest.approx(0.3 * out_rev * weight)
     assert amd["outside_assets_after"] == pytest.approx(
-        amd["outside_assets_before"] - 0.3 * out_rev)
+        amd["outside_assets_before"] - 0.3 * out_rev * weight)
+    amazon = res.firms.loc["amazon"]
+    w_amzn = res.balance.frame.at["amazon", "loss_weight"]
+    lost = amazon["outside_assets_before"] - amazon["outside_assets_after"]
+    assert lost == pytest.approx(0.3 * 0.18 * w_amzn
+                                 * res.balance.frame.at["amazon", "outside_revenue"])
     assert any(name.startswith("leontief") for name in res.models)
+
+
+#: Legs a shipped scenario takes away from their payer (the payer may gain: it no longer pays).
+def _released_payers(res, sc) -> set[str]:
+    d = res.balance.deals.set_index("id")
+    out = set()
+    for s in sc.shocks:
+        for did in ([s.deal] if getattr(s, "deal", None) else []) + list(
+                getattr(s, "deals", []) or []):
+            if s.type in ("cancel",) or (s.type == "conditional" and not s.happens):
+                if did in d.index:
+                    out.add(str(d.at[did, "payer"]))
+    return out
+
+
+@pytest.mark.parametrize("name", scenarios.library.names())
+def test_no_firm_gains_from_a_shock_without_a_reason(stress, name: str) -> None:
+    """Sign of every firm's change in market value against its exposures: a shock takes
+    revenue, funding or assets away, so no firm's value rises (no customer gains when its
+    supplier fails, nobody gains in a demand shock) unless the scenario releases it from a
+    leg it would have paid."""
+    res = stress(name)
+    sc = scenarios.load(name)
+    f = res.firms
+    rise = f["market_value_after"] - f["market_value_before"]
+    gainers = set(rise[rise > 1e-6 * (1 + f["market_value_before"])].index)
+    assert gainers <= _released_payers(res, sc), (name, rise[list(gainers)].to_dict())
+    if name == "coreweave-default":  # its customers lose the service, not gain the saving
+        customers = set(res.balance.claims.query(
+            "creditor == 'coreweave' and channel == 'purchase'")["debtor"])
+        assert customers and all(rise[c] <= 1e-6 for c in customers if c in rise.index)
 
 
 @pytest.mark.parametrize("name", scenarios.library.names())

@@ -7,7 +7,8 @@ the engine and the engine does not depend on the mapping.
 Channels (``Structure.channel``): ``PURCHASE`` customer -> supplier, ``EQUITY`` investor ->
 investee (unpaid commitments), ``FUNDING`` lender -> borrower (drawn inside the horizon),
 ``PRINCIPAL`` borrower -> lender, ``BACKSTOP`` contingent, ``PLAN`` new money from outside,
-``CAPEX`` extra GPU replacement capex owed outside.
+``CAPEX`` extra GPU replacement capex owed outside, ``REPLACE`` what a customer pays outside
+suppliers to replace a service its failed supplier no longer delivers.
 
 Batch orientation: claim and firm arrays hold draws on the last axis (``(C, K)``,
 ``(N, K)``), which keeps the sparse products of the engine cheap.
@@ -21,11 +22,12 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["BACKSTOP", "CAPEX", "CHANNELS", "EQUITY", "FUNDING", "PLAN", "PRINCIPAL",
-           "PURCHASE", "Inputs", "Params", "Structure"]
+           "PURCHASE", "REPLACE", "Inputs", "Params", "Structure"]
 
-PURCHASE, EQUITY, FUNDING, PRINCIPAL, BACKSTOP, PLAN, CAPEX = range(7)
+PURCHASE, EQUITY, FUNDING, PRINCIPAL, BACKSTOP, PLAN, CAPEX, REPLACE = range(8)
 #: Channel names in the order of their codes.
-CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "capex")
+CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "capex",
+            "replacement")
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +52,10 @@ class Structure:
     """``(C,)``: the claim amounts at which a warrant is fully vested."""
     market_value: np.ndarray | None = None
     """``(N,)``: market value before the shock (reference for stakes and value lost)."""
+    loss_weight: np.ndarray | None = None
+    """``(C,)``: share of a claim's shortfall its creditor loses (default 1: a debt). An
+    unpaid purchase costs the supplier its lost margin plus its stranded costs, not the
+    gross price: it no longer has to deliver."""
 
     def __post_init__(self) -> None:
         n, c = self.n, len(self.debtor)
@@ -64,6 +70,13 @@ class Structure:
             (np.ones(inside_d.sum()), (self.debtor[inside_d], rows[inside_d])), shape=(n, c)))
         object.__setattr__(self, "_cred", sp.csr_array(
             (np.ones(inside_c.sum()), (self.creditor[inside_c], rows[inside_c])), shape=(n, c)))
+        lw = np.ones(c) if self.loss_weight is None else np.asarray(self.loss_weight, float)
+        if lw.shape != (c,) or (c and (lw.min() < 0 or lw.max() > 1)):
+            raise ValueError(f"loss_weight: expected {c} values in [0, 1]")
+        object.__setattr__(self, "_lw", lw)
+        object.__setattr__(self, "_credw", self._cred if self.loss_weight is None else
+                           sp.csr_array((lw[inside_c], (self.creditor[inside_c],
+                                                        rows[inside_c])), shape=(n, c)))
         s = len(self.stake_holder)
         object.__setattr__(self, "_hold", sp.csr_array(
             (np.ones(s), (self.stake_holder, np.arange(s))), shape=(n, s)))

@@ -47,6 +47,7 @@ from .arrays import (
     PLAN,
     PRINCIPAL,
     PURCHASE,
+    REPLACE,
     Inputs,
     Params,
     Structure,
@@ -232,6 +233,7 @@ class Compiled:
             return lazy[name]
 
         scale_rows: dict[int, np.ndarray] = {}  # claim row -> multiplier (K,)
+        terminated: list[np.ndarray] = []  # purchase claims ended by a supplier's failure
 
         def scale(hit: np.ndarray, factor: np.ndarray | float) -> None:
             f = np.broadcast_to(np.asarray(factor, float), (k,))
@@ -256,7 +258,8 @@ class Compiled:
                     arr("assets", (n, k), 1.0)[mask] *= 1 - val(i, "loss", s.loss)[None, :]
                 elif t == "demand":
                     fall = val(i, "fall", s.fall)
-                    arr("rev", (n, k), 1.0)[mask] *= 1 - fall[None, :]
+                    expo = self.demand_exposure[mask][:, None]
+                    arr("rev", (n, k), 1.0)[mask] *= 1 - expo * fall[None, :]
                     if s.purchases == "scale":
                         drop_x = self.leontief_for(mask)
                         arr("buy", (n, k), 1.0)[:] *= np.clip(
@@ -271,6 +274,7 @@ class Compiled:
                     if s.contracts == "terminate":
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
                         scale(hit, 0.0)
+                        terminated.append(np.flatnonzero(hit))
                 elif t == "cancel":
                     frac = val(i, "fraction", s.fraction)
                     for did in s.deals_named():
@@ -330,13 +334,17 @@ class Compiled:
             capex = lazy.get("capex")
             A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
             Acc[cx] = A[cx]
+        if terminated:
+            self._replace(A, Acc, np.concatenate(terminated))
         if scale_rows:
             rows = np.fromiter(scale_rows, int)
             f = np.stack([scale_rows[r] for r in rows])
             A[rows] *= f
             Acc[rows] *= f
         np.maximum(Acc, A, out=Acc)
-        out_rev = out_rev0 * lazy["rev"] if "rev" in lazy else out_rev0
+        out_rev = out_rev0
+        if "rev" in lazy:  # a lost sale costs the firm its loss weight of it (margin)
+            out_rev = out_rev0 * (1 - (1 - lazy["rev"]) * self.revenue_loss_weight[:, None])
         e = self.cash[:, None] + out_rev
         e = e * lazy["assets"] if "assets" in lazy else np.repeat(e, k, axis=1) \
             if e.shape[1] != k else e
@@ -455,6 +463,30 @@ class Compiled:
         return Layers(firms, mats["L"], mats["C"], mats["F"], mats["contingent"], legs,
                       self.bs.horizon, None, e=e, external_liabilities=el)
 
+    @property
+    def demand_exposure(self) -> np.ndarray:
+        """``(N,)``: share of each firm's outside revenue a demand shock reaches."""
+        m = self.scenario.mapping
+        return np.array([per_entity(m.demand_exposure, f, 1.0) for f in self.bs.firms])
+
+    @property
+    def revenue_loss_weight(self) -> np.ndarray:
+        """``(N,)``: share of a lost outside sale each firm loses (its loss weight)."""
+        return self.bs.frame["loss_weight"].to_numpy(float)
+
+    def _replace(self, A: np.ndarray, Acc: np.ndarray, ended: np.ndarray) -> None:
+        """Customers of a failed supplier buy the service elsewhere at the same price: the
+        amounts of the ended purchase claims move to each customer's replacement claim
+        (``mapping.terminated_contracts: replace``)."""
+        st, n = self.structure, self.n
+        rows = np.flatnonzero(st.channel == REPLACE)
+        if not len(rows):
+            return
+        per = np.zeros((n + 1, A.shape[1]))
+        np.add.at(per, st.debtor[ended], A[ended])
+        A[rows] += per[st.debtor[rows]]
+        Acc[rows] = np.maximum(Acc[rows], A[rows])
+
     def leontief_for(self, mask: np.ndarray) -> np.ndarray:
         """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""
         from ..contagion import leontief
@@ -516,10 +548,14 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
     if m.warrant_vesting == "none":
         fraction = np.where(stakes["kind"].to_numpy() == "warrant", 0.0, fraction)
     mv = bs.frame["market_value"].to_numpy(float)
+    lw_firm = bs.frame["loss_weight"].to_numpy(float)
+    loss_weight = np.ones(len(cl))
+    sale = (channel == PURCHASE) & (creditor < n)
+    loss_weight[sale] = lw_firm[creditor[sale]]
     st = Structure(n=n, debtor=debtor, creditor=creditor, channel=channel,
                    stake_holder=holder, stake_issuer=issuer, stake_fraction=fraction,
                    stake_prepaid=stakes["prepaid"].to_numpy(float), vest=vest,
-                   vest_reference=vest_ref, market_value=mv)
+                   vest_reference=vest_ref, market_value=mv, loss_weight=loss_weight)
     clearing = scenario.models.clearing
     params = Params(alpha=clearing.alpha, beta=clearing.beta,
                     stake_liquidity=m.stake_liquidity, value_multiple=m.value_multiple,

@@ -134,7 +134,7 @@ def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.
             add(eid, "asset" if r.channel != "backstop" else "contingent", item, cp, r.amount,
                 (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
         for r in cl[(cl["debtor"] == eid) & (cl["base"] > 0)
-                    & (cl["channel"] != "capex")].itertuples(index=False):
+                    & ~cl["channel"].isin(["capex", "replacement"])].itertuples(index=False):
             cp = r.creditor if r.creditor != OUTSIDE else (
                 _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
             if cp == OUTSIDE:
@@ -169,6 +169,15 @@ def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.
                      f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
                                                f"; {1 - r.prepaid:.0%} paid inside the horizon"))
         add(eid, "memo", "market value", None, f["market_value"], figs=f["market_value_figures"])
+        if m.contracts == "margin":
+            src = ("mapping.operating_margin" if eid in m.operating_margin else
+                   "net income / revenue" if f["margin_figures"] else
+                   "vehicle: nothing to deliver" if not f["margin_assumed"] else
+                   "assumed: mapping.margin_fallback")
+            add(eid, "memo", "loss on a lost sale", None, f["loss_weight"],
+                figs=f["margin_figures"],
+                note=f"margin {f['margin']:.1%} ({src}) + (1 - margin) x stranded share "
+                     f"{per_entity(m.stranded_share, eid, 0.5):g}, per dollar not paid")
         add(eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
             note="larger of chip purchases in the data and capex x years x "
                  f"{m.gpu_capex_share:g}")

@@ -472,6 +472,15 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
                                "channel": "plan", "amount": cap, "maturing": 0.0,
                                "accel": cap, "weight": 1.0, "base": 1.0}
+    # what a customer pays outside suppliers when its failed supplier stops delivering
+    # (0 unless a ``fail`` shock terminates contracts; mapping.terminated_contracts)
+    if m.terminated_contracts == "replace":
+        inside = cl[(cl["channel"] == "purchase") & cl["creditor"].isin(in_net)]
+        for eid in sorted(set(inside["debtor"]) & in_net):
+            cl.loc[len(cl)] = {"deal": f"replace:{eid}", "debtor": eid, "creditor": OUTSIDE,
+                               "channel": "replacement", "amount": 0.0, "maturing": 0.0,
+                               "accel": 0.0, "weight": 1.0, "base": 1.0}
+    _margins(net, frame, m)
     buyers = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"}
     for eid in firms:
         if frame.at[eid, "gpu"] > 0 or eid in buyers:
@@ -489,7 +498,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             "payer": [OUTSIDE if p in into else w for p, w in zip(prefix, who, strict=True)],
             "payee": [w if p in into else OUTSIDE for p, w in zip(prefix, who, strict=True)],
             "kind": [{"plan": "new_money", "debt": "reported_debt", "capex": "gpu_capex",
-                      "build": "build_out_capex"}[p] for p in prefix],
+                      "build": "build_out_capex", "replace": "replacement_purchases"}[p]
+                     for p in prefix],
             "status": "mapping", "evidence": "", "basis": "mapping",
             "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
                       for d in synth],
@@ -499,6 +509,56 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
         deals["high"] = deals["high"].fillna(deals["value"])
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years)
+
+
+_ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
+
+
+def _margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
+    """Each firm's margin on a lost sale and the share of a lost sale it loses.
+
+    The margin is the scenario's ``operating_margin`` for the firm, else net income over
+    revenue of the latest whole year with both figures (net loss: 0), else
+    ``margin_fallback`` (flagged ``margin_assumed``); a vehicle (kind ``spv``) has margin 1,
+    having nothing to deliver. The loss on a sale not paid is
+    ``margin + (1 - margin) x stranded_share`` (``loss_weight``): the supplier no longer
+    delivers, but part of the cost was sunk in capacity built for the customer.
+    """
+    figs = getattr(net, "figures", None)
+    annual: dict[tuple[str, str, str], tuple[float, str]] = {}
+    if figs is not None and len(figs):
+        for eid, metric, value, period, fid in zip(figs["entity"], figs["metric"], figs["value"],
+                                                   figs["period"], figs["id"], strict=True):
+            if metric in ("revenue", "net_income", "net_loss") and \
+                    str(period).startswith(_ANNUAL) and str(period)[-4:].isdigit():
+                annual[(str(eid), str(metric), str(period))] = (float(value), str(fid))
+    margin, figures, assumed, weight = [], [], [], []
+    for eid in frame.index:
+        fids: tuple[str, ...] = ()
+        if eid in m.operating_margin:
+            mg, flag = float(m.operating_margin[eid]), False
+        elif frame.at[eid, "kind"] == "spv":
+            mg, flag = 1.0, False  # a vehicle delivers nothing: its lease income is its margin
+        else:
+            mg, flag = float(m.operating_margin.get("default", m.margin_fallback)), True
+            for period in sorted({p for (e, _, p) in annual if e == eid}, key=lambda p: p[-4:],
+                                 reverse=True):
+                rev = annual.get((eid, "revenue", period))
+                inc = annual.get((eid, "net_income", period))
+                loss = annual.get((eid, "net_loss", period))
+                if rev and rev[0] > 0 and (inc or loss):
+                    mg = max(0.0, inc[0] / rev[0]) if inc else 0.0
+                    fids, flag = (rev[1], (inc or loss)[1]), False  # type: ignore[index]
+                    break
+        s = per_entity(m.stranded_share, eid, 0.5)
+        margin.append(mg)
+        figures.append(fids)
+        assumed.append(flag)
+        weight.append(1.0 if m.contracts == "gross" else min(1.0, mg + (1 - mg) * s))
+    frame["margin"] = margin
+    frame["margin_figures"] = figures
+    frame["margin_assumed"] = assumed
+    frame["loss_weight"] = weight
 
 
 def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,

@@ -58,6 +58,8 @@ class Setup:
             np.asarray(inputs.stake_scale, float)
         self.deb: sp.csr_array = st._deb  # type: ignore[attr-defined]
         self.cred: sp.csr_array = st._cred  # type: ignore[attr-defined]
+        self.credw: sp.csr_array = st._credw  # type: ignore[attr-defined]
+        self.lw: np.ndarray = st._lw  # type: ignore[attr-defined]
         self.hold: sp.csr_array = st._hold  # type: ignore[attr-defined]
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
@@ -145,8 +147,9 @@ class Round:
             if len(cache) > 256:
                 cache.clear()
             cache[key] = self._slices()
-        (self.rows, pr, self.cred_rows, self.vest_rows, vest_b, self.b_move, F, self.ds_F,
-         self.pf_F, self.cred_F, self.cred_bF, self.hold_F, ps_rows) = cache[key]
+        (self.rows, pr, self.cred_rows, self.credw_rows, self.vest_rows, vest_b, self.b_move,
+         F, self.ds_F, self.pf_F, self.credw_F, self.cred_bF, self.hold_F,
+         ps_rows) = cache[key]
         rows = self.rows
         self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
         d_rows = self.owed_rows - g.A0[rows]
@@ -186,18 +189,19 @@ class Round:
         rows = np.flatnonzero(ind[st.debtor] & ~g.is_plan & (st.channel != BACKSTOP))
         pr = sp.csr_array(g.deb[:, rows]) if len(rows) else None
         cred_rows = sp.csr_array(g.cred[:, rows])
+        credw_rows = cred_rows if g.credw is g.cred else sp.csr_array(g.credw[:, rows])
         vest_rows = sp.csr_array(st.vest[:, rows]) if g.vest_on else None
         vest_b = sp.csr_array(st.vest[:, bidx]) if g.vest_on and len(bidx) else None
         b_move = np.flatnonzero(ind[st.debtor[bidx]]) if len(bidx) else np.zeros(0, int)
         F = np.union1d(np.union1d(self.dset, g.pfirms), g.issuers).astype(int)
         ds_F = np.searchsorted(F, self.dset)
         pf_F = np.searchsorted(F, g.pfirms)
-        cred_F = sp.csr_array(cred_rows[F])
+        credw_F = sp.csr_array(credw_rows[F])
         cred_bF = sp.csr_array(g.cred_b[F][:, b_move]) if len(b_move) else None
         hold_F = sp.csr_array(g.hold[F])
         ps_rows = np.flatnonzero(ind[st.stake_holder] & g.dyn_ps) if st.s else None
-        return (rows, pr, cred_rows, vest_rows, vest_b, b_move, F, ds_F, pf_F, cred_F,
-                cred_bF, hold_F, ps_rows)
+        return (rows, pr, cred_rows, credw_rows, vest_rows, vest_b, b_move, F, ds_F, pf_F,
+                credw_F, cred_bF, hold_F, ps_rows)
 
     def _newton(self) -> None:
         """The linear part of the defaulters' payments, for an exact step.
@@ -228,7 +232,8 @@ class Round:
             wd, wc = pos[st.debtor[rows]], pos[st.creditor[rows]]
             ok = (wd >= 0) & (wc >= 0)
             if ok.any():
-                share = (owed[ok] / safe[wd[ok]]) * (pb[wd[ok]] > 0)
+                share = (owed[ok] / safe[wd[ok]]) * (pb[wd[ok]] > 0) \
+                    * g.lw[rows[ok], None]
                 np.add.at(W, (slice(None), wc[ok], wd[ok]), share.T)
         # only defaulters that owe each other need the solve; the others' step is exact
         linked = np.flatnonzero((W != 0).any(axis=(0, 1)) | (W != 0).any(axis=(0, 2)))
@@ -299,7 +304,7 @@ class Round:
         short, short_b = self._short(r)
         rec = self.rec_full_F
         if short is not None:
-            rec = rec - np.asarray(self.cred_F @ short)
+            rec = rec - np.asarray(self.credw_F @ short)
         if short_b is not None:
             rec = rec - np.asarray(self.cred_bF @ short_b)
         sv = self._stakes(r, V, short)
@@ -317,7 +322,7 @@ class Round:
         short, short_b = self._short(r)
         rec = self.rec_full
         if short is not None:
-            rec = rec - np.asarray(self.cred_rows @ short)
+            rec = rec - np.asarray(self.credw_rows @ short)
         if short_b is not None:
             rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
         sv = self._stakes(r, V, short)
