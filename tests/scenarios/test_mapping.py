@@ -193,3 +193,17 @@ def test_to_layers_match_the_claims(mini) -> None:
     assert lay.external_liabilities.sum() == pytest.approx(float(amount[ext.index].sum()))
     for (i, j), deals in lay.legs["L"].items():
         assert lay.frame("L").loc[i, j] > 0 and deals
+
+
+def test_margin_on_a_lost_sale_cites_its_figures() -> None:
+    """Oracle's margin is net income over revenue of FY2025 (F036 / F035); the line that
+    shows it cites both figures, and the loss weight is margin + (1 - margin) x 0.5."""
+    import dealloop as dl
+
+    bs = mapping.build(dl.load(), loads(scenario_text("")))
+    line = next(i for i in bs.sheet("oracle").items if i.item == "loss on a lost sale")
+    assert set(line.figures) == {"F035", "F036"}
+    margin = 12.4 / 57.4
+    assert line.amount == pytest.approx(margin + (1 - margin) * 0.5)
+    gross = mapping.build(dl.load(), loads(scenario_text("mapping: {contracts: gross}")))
+    assert (gross.frame["loss_weight"] == 1.0).all()
