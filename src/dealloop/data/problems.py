@@ -18,6 +18,8 @@ class Problem:
     --------
     >>> str(Problem("deals.csv", 7, "payer", "unknown entity 'nvdia'"))
     "deals.csv:7: payer: unknown entity 'nvdia'"
+    >>> str(Problem("sources.csv", None, None, "required file is missing"))
+    'sources.csv: required file is missing'
     """
 
     file: str
@@ -26,11 +28,16 @@ class Problem:
     message: str
     severity: str = "error"
 
+    @property
+    def location(self) -> str:
+        """``file:row: field``; without a row ``file: field``, or just ``file``."""
+        if self.row is None:
+            return f"{self.file}: {self.field}" if self.field else self.file
+        return f"{self.file}:{self.row}: {self.field or '-'}"
+
     def __str__(self) -> str:
-        row = "" if self.row is None else str(self.row)
-        field = self.field or "-"
         tag = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.file}:{row}: {field}: {tag}{self.message}"
+        return f"{self.location}: {tag}{self.message}"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -45,6 +52,30 @@ class DataError(ValueError):
         head = "\n".join(str(p) for p in self.problems[:20])
         more = f"\n... and {n - 20} more" if n > 20 else ""
         super().__init__(f"{n} problem{'s' if n != 1 else ''}:\n{head}{more}")
+
+
+def cap(problems: Iterable[Problem], limit: int) -> list[Problem]:
+    """At most ``limit`` problems per file, and one line saying how many more were found.
+
+    Examples
+    --------
+    >>> many = [Problem("deals.csv", i, None, "bad") for i in range(2, 7)]
+    >>> [str(p) for p in cap(many, 2)]
+    ['deals.csv:2: -: bad', 'deals.csv:3: -: bad', 'deals.csv: 3 more problems not shown']
+    """
+    kept: list[Problem] = []
+    seen: dict[str, int] = {}
+    hidden_errors: set[str] = set()
+    for p in problems:
+        seen[p.file] = seen.get(p.file, 0) + 1
+        if seen[p.file] <= limit:
+            kept.append(p)
+        elif p.severity == "error":
+            hidden_errors.add(p.file)
+    kept.extend(Problem(f, None, None, f"{n - limit} more problem{'s' if n - limit != 1 else ''}"
+                        " not shown", "error" if f in hidden_errors else "warning")
+                for f, n in seen.items() if n > limit)
+    return kept
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from ..text import cell_problem, printable
 from .problems import Problem
 from .schema import MAX_FILE_BYTES, Column, FileSpec
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# Plain ASCII decimals only: float() would also take Arabic-Indic digits, "inf", "nan", "1_0".
+_NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
 MAX_PROBLEMS_PER_FILE = 500
@@ -88,7 +91,44 @@ def split_refs(text: object) -> list[str]:
     return [t.strip() for t in str(text).split(";") if t.strip()]
 
 
-def _decode(raw: bytes, name: str, problems: list[Problem]) -> str:
+def _utf16(raw: bytes) -> bool:
+    """Whether ``raw`` looks like UTF-16 (or UTF-32): a byte-order mark, or NULs in every other
+    byte of the first kilobytes, as Excel's "Unicode text" writes."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
+    head = raw[:4096]
+    return len(head) >= 4 and (head[0::2].count(0) > len(head) // 4
+                               or head[1::2].count(0) > len(head) // 4)
+
+
+def number(text: str) -> float:
+    """Parse a plain ASCII decimal such as ``12``, ``-0.5`` or ``1e3``; ``-0`` becomes ``0``.
+
+    Raises ``ValueError`` for anything else: other scripts' digits, ``inf``, ``nan``, ``1_000``.
+
+    Examples
+    --------
+    >>> number("1e3"), number("-0")
+    (1000.0, 0.0)
+    >>> number("\u0661\u0662")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a plain decimal number
+    """
+    if not _NUMBER_RE.fullmatch(text):
+        raise ValueError("not a plain decimal number")
+    return float(text) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
+    if _utf16(raw):
+        problems.append(Problem(name, None, None, "file is UTF-16 (or UTF-32) text, not "
+                                "UTF-8; save it as CSV UTF-8"))
+        return None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(name, line, None, "contains NUL bytes; not a text file"))
+        return None
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
             Problem(name, 1, None, "starts with a byte-order mark (BOM); accepted, but save "
@@ -108,6 +148,8 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str:
                 Problem(name, lineno, None, f"bytes that are not UTF-8 (0x{bad} at byte "
                         f"{exc.start + 1}); save the file as UTF-8")
             )
+            if len(problems) >= MAX_PROBLEMS_PER_FILE:
+                break
     return raw.decode("utf-8", errors="replace")
 
 
@@ -128,11 +170,9 @@ def _parse_cell(col: Column, text: str) -> tuple[object, str | None]:
         return text, None
     if t in ("number", "fraction", "signed"):
         try:
-            if "_" in text:
-                raise ValueError(text)
-            value = float(text)
+            value = number(text)
         except ValueError:
-            return None, f"{text!r} is not a number"
+            return None, f"{text!r} is not a number (write plain digits 0-9, e.g. 12.5)"
         if not math.isfinite(value):
             return None, f"{text!r} is not a finite number"
         if t != "signed" and value < 0:
@@ -168,13 +208,18 @@ def _check_header(spec: FileSpec, header: list[str], problems: list[Problem]) ->
     known = spec.column_names
     seen: set[str] = set()
     for col in header:
+        if len(problems) >= MAX_PROBLEMS_PER_FILE:  # a runaway header: enough said
+            problems.append(Problem(name, None, None, f"the header has {len(header):,} "
+                                    "columns; too many problems, stopped checking it"))
+            return
+        shown = printable(col)
         if col in seen:
-            problems.append(Problem(name, 1, col, "column appears twice"))
+            problems.append(Problem(name, 1, shown, "column appears twice"))
         seen.add(col)
         if col not in known:
             close = difflib.get_close_matches(col, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(Problem(name, 1, col, f"unknown column{hint}"))
+            problems.append(Problem(name, 1, shown, f"unknown column{hint}"))
     for col in spec.columns:
         if col.name not in seen and col.name not in spec.optional_columns:
             problems.append(Problem(name, 1, col.name, "required column is missing"))
@@ -205,6 +250,8 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
     except OSError as exc:
         return None, [Problem(name, None, None, f"cannot read file: {exc.strerror or exc}")]
     text = _decode(raw, name, problems)
+    if text is None:
+        return None, problems
     if not text.strip():
         return None, [*problems, Problem(name, None, None, "file is empty (no header row)")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -251,6 +298,8 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
             parsed, err = _parse_cell(col, value)
             if err:
                 problems.append(Problem(name, line, key, err))
+            elif col.type == "text" and (bad := cell_problem(value)) is not None:
+                problems.append(Problem(name, line, key, bad[1], bad[0]))
             row[key] = parsed
         for col in spec.columns:
             row.setdefault(col.name, None)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .problems import Problem
-from .read import Table, parse_date, read_table, split_refs
+from .problems import Problem, cap
+from .read import MAX_PROBLEMS_PER_FILE, Table, parse_date, read_table, split_refs
 from .schema import (
     DEALS,
     ENTITIES,
@@ -48,7 +48,8 @@ def read_dataset(path: str | Path) -> tuple[Tables, list[Problem]]:
             tables[spec.name] = table
     problems.extend(_check_descriptor(root))
     problems.extend(check_tables(tables))
-    return tables, sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))
+    ordered = sorted(problems, key=lambda p: (p.file, p.row or 0, p.field or ""))
+    return tables, cap(ordered, MAX_PROBLEMS_PER_FILE)
 
 
 def validate(path: str | Path) -> list[Problem]:
@@ -122,19 +123,45 @@ def _refs(tables: Tables, ids: dict[str, set[str]]) -> Iterable[Problem]:
                         yield Problem(table.spec.name, line, col.name, f"unknown {what} {ref!r}")
 
 
-def _find_loop(graph: dict[str, list[str]], start: str) -> list[str] | None:
-    """Return a loop through ``start`` in ``graph`` (as a path back to start) or None."""
-    stack = [(start, [start])]
-    seen: set[str] = set()
-    while stack:
-        node, path = stack.pop()
-        for nxt in graph.get(node, []):
-            if nxt == start:
-                return [*path, start]
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, [*path, nxt]))
-    return None
+def find_loops(graph: Mapping[str, Iterable[str]], starts: Iterable[str], *,
+               limit: int = 20) -> list[list[str]]:
+    """Loops in ``graph`` (each as a path back to its first node), at most ``limit`` of them.
+
+    One depth-first pass over the nodes reachable from ``starts`` (in that order): linear in
+    nodes and edges, whatever the shape of the graph. Each loop closes one back edge, so a loop
+    is reported once; a node may sit on several reported loops.
+
+    Examples
+    --------
+    >>> find_loops({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}, ["d", "a"])
+    [['a', 'b', 'c', 'a']]
+    >>> find_loops({"a": ["b"], "b": []}, ["a", "b"])
+    []
+    """
+    done: set[str] = set()
+    loops: list[list[str]] = []
+    for start in starts:
+        if start in done:
+            continue
+        path = [start]
+        pos = {start: 0}  # node -> its place on the current path
+        todo = [iter(graph.get(start, ()))]
+        while todo:
+            nxt = next(todo[-1], None)
+            if nxt is None:
+                node = path.pop()
+                del pos[node]
+                todo.pop()
+                done.add(node)
+            elif nxt in pos:
+                loops.append([*path[pos[nxt]:], nxt])
+                if len(loops) >= limit:
+                    return loops
+            elif nxt not in done:
+                pos[nxt] = len(path)
+                path.append(nxt)
+                todo.append(iter(graph.get(nxt, ())))
+    return loops
 
 
 def _deal_rows(table: Table) -> Iterable[Problem]:
@@ -182,18 +209,16 @@ def _deal_rows(table: Table) -> Iterable[Problem]:
         if status == "superseded" and rid not in superseded_by:
             yield Problem(name, line, "status",
                           "status is 'superseded' but no leg lists it in 'supersedes'", "warning")
+    line_of = {str(r["id"]): line for r, line in zip(table.rows, table.lines, strict=True)
+               if r.get("id")}
     for col in ("supersedes", "part_of"):
-        graph = {str(r["id"]): [x for x in split_refs(r.get(col)) if x in by_id]
-                 for r in table.rows if r.get("id")}
-        reported: set[str] = set()
-        for row, line in zip(table.rows, table.lines, strict=True):
-            rid = row.get("id")
-            if not rid or rid in reported or not graph.get(str(rid)):
-                continue
-            loop = _find_loop(graph, str(rid))
-            if loop and len(loop) > 2:
-                reported.update(loop)
-                yield Problem(name, line, col, f"forms a loop: {' -> '.join(loop)}")
+        graph = {str(r["id"]): [x for x in split_refs(r.get(col)) if x in by_id and x != r["id"]]
+                 for r in table.rows if r.get("id")}  # a leg naming itself is reported above
+        for loop in find_loops(graph, graph):
+            first = min(loop[:-1], key=lambda x: line_of[x])  # shown from its first row
+            i = loop.index(first)
+            shown = [*loop[i:-1], *loop[:i], first]
+            yield Problem(name, line_of[first], col, f"forms a loop: {' -> '.join(shown)}")
 
 
 def check_tables(tables: Tables) -> list[Problem]:
@@ -249,11 +274,8 @@ def _holder_rows(table: Table) -> Iterable[Problem]:
         if t <= 0:
             yield Problem(name, first[holds], "weight", f"the weights of {holds!r} add up to "
                           "0; nothing to split by")
-    for holds, line in first.items():
-        loop = _find_loop(graph, holds)
-        if loop:
-            yield Problem(name, line, "holds", f"forms a loop: {' -> '.join(loop)}")
-            break
+    for loop in find_loops(graph, first, limit=1):
+        yield Problem(name, first[loop[0]], "holds", f"forms a loop: {' -> '.join(loop)}")
 
 
 def _holding_rows(table: Table) -> Iterable[Problem]:
