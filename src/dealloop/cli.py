@@ -62,7 +62,45 @@ def _fail(msg: str, code: int = 1) -> NoReturn:
 
 
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=_json_default, allow_nan=False) + "\n")
+    sys.stdout.write(json_text(obj))
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as indented JSON; a value that is not finite (an overflow when inputs were
+    combined) is refused with a message naming where it is, never written as ``Infinity``.
+
+    Examples
+    --------
+    >>> json_text({"a": [1.5]})
+    '{\\n  "a": [\\n    1.5\\n  ]\\n}\\n'
+    """
+    try:
+        return json.dumps(obj, indent=2, default=_json_default, allow_nan=False) + "\n"
+    except ValueError:
+        where = _not_finite(obj) or "?"
+        _fail(f"Error: the result is not finite at {where}: the dataset's values overflow "
+              "when combined; nothing printed")
+
+
+def _not_finite(obj: Any, path: str = "") -> str | None:
+    """The key path of the first value that is not a finite number, or ``None``."""
+    if hasattr(obj, "tolist") and not isinstance(obj, float | int):
+        obj = obj.tolist()
+    elif hasattr(obj, "item") and not isinstance(obj, float | int):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return None if obj - obj == 0 else (path or "the top level")
+    if isinstance(obj, dict):
+        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in obj.items())
+    elif isinstance(obj, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(obj))
+    else:
+        return None
+    for where, value in items:
+        found = _not_finite(value, where)
+        if found:
+            return found
+    return None
 
 
 def _json_default(o: Any) -> Any:
@@ -278,10 +316,27 @@ def _register_topics() -> None:
 _register_topics()
 
 
+class Terminated(SystemExit):
+    """Raised in the main thread on SIGTERM, so ``finally`` blocks and the atomic writers'
+    clean-up run (Python's default for SIGTERM is to die on the spot, leaving ``.tmp`` files
+    and folders behind)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated(128 + signum)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into messages and exit codes."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
+    except Terminated as exc:
+        _err("terminated; nothing half-written is left behind")
+        sys.exit(exc.code)
     except UserError as exc:
         _err(f"Error: {exc}")
         sys.exit(1)

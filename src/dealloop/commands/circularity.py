@@ -28,6 +28,18 @@ MaxLenOpt = Annotated[int, typer.Option("--max-length", "-k", min=2, max=12,
                                         help="Longest loop, in hops.")]
 
 
+def _check_selection(status: list[str] | None, evidence: list[str] | None = None,
+                     kinds: list[str] | None = None) -> None:
+    """Refuse unknown --status/--evidence/--kinds values as a usage error (exit 2), before
+    any work, so that an error from the computation is about the data (exit 1)."""
+    from ..network import Selection
+
+    try:
+        Selection.make(status, evidence, True, kinds)
+    except ValueError as exc:
+        _fail(f"Error: {exc}", 2)
+
+
 @app.command()
 def cycles(
     data: DataOpt = None,
@@ -56,6 +68,7 @@ def cycles(
     from ..circularity import cycle_significance
     from ..circularity import cycles as find
 
+    _check_selection(status, evidence, kinds)
     net = _load(data)
     sel = {"kinds": kinds, "statuses": status, "evidence": evidence,
            "include_derived": derived}
@@ -63,8 +76,8 @@ def cycles(
         loops = find(net, max_length, min_amount=min_amount, **sel)
         sig = (cycle_significance(net, max_length, n_samples=null, seed=seed,
                                   min_amount=min_amount, **sel) if null else None)
-    except ValueError as exc:
-        _fail(f"Error: {exc}", 2)
+    except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
+        _fail(f"Error: cannot find the loops of this dataset: {exc}")
     if json_out:
         out = loops.to_dict()
         out["loops"] = out["loops"][:limit]
@@ -107,11 +120,12 @@ def circularity(
     """
     from ..circularity import circularity as run
 
+    _check_selection(status)
     net = _load(data)
     try:
         result = run(net, max_length=max_length, statuses=status, n_samples=null, seed=seed)
-    except ValueError as exc:
-        _fail(f"Error: {exc}", 2)
+    except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
+        _fail(f"Error: cannot measure circularity on this dataset: {exc}")
     if json_out:
         _print_json(result.to_dict())
         return

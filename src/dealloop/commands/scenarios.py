@@ -8,7 +8,6 @@ code 1.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from pathlib import Path
@@ -16,7 +15,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import DataOpt, JsonOpt, _check_output, _console, _err, _fail, _print_json, app
+from ..cli import (
+    DataOpt,
+    JsonOpt,
+    _check_output,
+    _console,
+    _err,
+    _fail,
+    _print_json,
+    app,
+    json_text,
+)
 
 ScenarioArg = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
@@ -388,7 +397,7 @@ def simulate(
     out["holders_central"] = central
     if output is not None:
         try:
-            atomic_write_text(output, json.dumps(out, indent=2, allow_nan=False) + "\n")
+            atomic_write_text(output, json_text(out))
         except OSError as exc:
             _err(f"Error: cannot write {output}: {exc.strerror or exc}")
             raise typer.Exit(1) from None

@@ -15,7 +15,7 @@ def _bind(host: str, port: int) -> Any:
     does not resolve, 1 for a port that is taken or not allowed."""
     import socket
 
-    shown = f"[{host}]" if ":" in host else host
+    shown = _shown(host)
     try:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
@@ -31,6 +31,60 @@ def _bind(host: str, port: int) -> Any:
         hint = "; pick another with --port" if exc.errno == errno.EADDRINUSE else ""
         _fail(f"Error: cannot listen on {shown}:{port}: {exc.strerror or exc}{hint}")
     return sock
+
+
+def _shown(host: str) -> str:
+    """``host`` as it goes in a URL: an IPv6 address in one pair of brackets.
+
+    Examples
+    --------
+    >>> _shown("::1"), _shown("[::1]"), _shown("127.0.0.1")
+    ('[::1]', '[::1]', '127.0.0.1')
+    """
+    bare = host.strip("[]")
+    return f"[{bare}]" if ":" in bare else bare
+
+
+def _server(config: Any) -> Any:
+    """A uvicorn server that stops on Ctrl-C or SIGTERM and returns, quietly.
+
+    uvicorn re-raises the signal once it has shut down, which lands as a KeyboardInterrupt
+    inside the event loop's teardown and prints a traceback in some runs; here the signal
+    only asks the server to stop.
+    """
+    import contextlib
+    import signal
+    import threading
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            sigs = (signal.SIGINT, signal.SIGTERM)
+            old = {sig: signal.signal(sig, self.handle_exit) for sig in sigs}
+            try:
+                yield
+            finally:
+                for sig, handler in old.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
+
+
+def check_bundle(app_: Any) -> str | None:
+    """Compute the dashboard's results once, before serving; why they cannot be computed, or
+    ``None``. A dataset the dashboard cannot compute is refused at start-up instead of
+    answering 500 on every page."""
+    try:
+        app_.state.dealloop.bundle  # noqa: B018 - cached on first use
+        app_.state.dealloop.entity_index  # noqa: B018
+    except (ValueError, ArithmeticError, KeyError, TypeError) as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return None
 
 
 @app.command()
@@ -57,11 +111,17 @@ def serve(
              f"port {port} can read the dashboard and run scenarios. There is no "
              "authentication; use --host 127.0.0.1 unless you mean to share it.")
     app_ = create_app(net, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
-    shown = f"[{host}]" if ":" in host else host
-    _err(f"dealloop dashboard on http://{shown}:{port}/ (API docs at /docs); Ctrl-C to stop")
-    config = uvicorn.Config(app_, host=host, port=port, log_level="warning",
+    why = check_bundle(app_)
+    if why is not None:
+        sock.close()
+        _fail(f"Error: cannot serve {data or 'the bundled dataset'}: its results cannot be "
+              f"computed ({why}); nothing served")
+    _err(f"dealloop dashboard on http://{_shown(host)}:{port}/ (API docs at /docs); "
+         "Ctrl-C to stop")
+    config = uvicorn.Config(app_, host=host.strip("[]"), port=port, log_level="warning",
                             server_header=False, proxy_headers=False)
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        _server(config).run(sockets=[sock])
     finally:
         sock.close()
+    _err("dashboard stopped")

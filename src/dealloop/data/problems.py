@@ -36,8 +36,10 @@ class Problem:
         return f"{self.file}:{self.row}: {self.field or '-'}"
 
     def __str__(self) -> str:
+        from ..text import printable  # one line on a terminal, whatever the input held
+
         tag = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.location}: {tag}{self.message}"
+        return printable(f"{self.location}: {tag}{self.message}")
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from ..text import cell_problem, printable
 from .problems import Problem
-from .schema import MAX_FILE_BYTES, Column, FileSpec
+from .schema import MAX_FILE_BYTES, MAX_MAGNITUDE, Column, FileSpec
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -173,8 +173,9 @@ def _parse_cell(col: Column, text: str) -> tuple[object, str | None]:
             value = number(text)
         except ValueError:
             return None, f"{text!r} is not a number (write plain digits 0-9, e.g. 12.5)"
-        if not math.isfinite(value):
-            return None, f"{text!r} is not a finite number"
+        if not abs(value) < MAX_MAGNITUDE:  # also inf: 1e999 reads as inf
+            return None, (f"{text} is too large: numbers must stay below {MAX_MAGNITUDE:g} "
+                          "(sums and products of such values would overflow)")
         if t != "signed" and value < 0:
             return None, f"negative value {text}; amounts must be >= 0"
         if t == "fraction" and value > 1:

@@ -81,6 +81,12 @@ HEADLINE_METRICS: dict[str, tuple[str, ...]] = {
     "backlog_usd_bn": ("backlog",),
 }
 
+#: Largest magnitude a number cell may hold, in its column's unit. The tools add values over
+#: every row and multiply them by growth, years and shares; keeping each value below 1e15
+#: (a million times world output, in USD bn) keeps every such sum and product far from
+#: overflow (a float reaches 1.8e308).
+MAX_MAGNITUDE = 1e15
+
 #: Largest CSV file the reader accepts, in bytes; larger files are refused, not parsed.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 

@@ -1,9 +1,18 @@
-"""Atomic file writes: a crash or an error never leaves a partial output file behind."""
+"""Atomic file writes: a crash or an error never leaves a partial output file behind.
+
+Outputs are regular files written beside their target and renamed over it. A target that is
+not a regular file is refused, never replaced: a symbolic link (the rename would replace the
+link, not the file it points to), a FIFO, a device such as ``/dev/null`` or a socket. To send
+output to one of those, write to a file and copy it, or use ``--json`` and a shell redirect.
+The command line turns SIGTERM into a normal exit (:func:`dealloop.cli.main`), so a
+terminated run removes its temporary files and folders like an interrupted one.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +35,9 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
     'hello'
     """
     target = Path(path)
+    why = special_file(target)
+    if why is not None:
+        raise IsADirectoryError(why) if why == "is a directory" else OSError(why)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     umask = os.umask(0)
@@ -41,6 +53,35 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def special_file(path: str | Path, *, folder: bool = False) -> str | None:
+    """Why an existing ``path`` must not be replaced by an atomic rename, or ``None``.
+
+    Examples
+    --------
+    >>> special_file("/dev/null")
+    'is a character device, not a regular file; refusing to replace it'
+    >>> special_file("/no/such/file") is None
+    True
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None  # missing (or unreachable: the write itself will say why)
+    mode = st.st_mode
+    if stat.S_ISLNK(mode):
+        return ("is a symbolic link; refusing to replace it (give the path it points to, "
+                f"{os.path.realpath(path)!r})")
+    if stat.S_ISREG(mode):
+        return None  # for a folder output, output_problem says why a file is in the way
+    if stat.S_ISDIR(mode):
+        return None if folder else "is a directory"
+    what = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+            stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}.get(
+        stat.S_IFMT(mode), "not a regular file")
+    kind = "a folder" if folder else "a regular file"
+    return f"is {what}, not {kind}; refusing to replace it"
 
 
 def output_problem(path: str | Path, *, folder: bool = False) -> str | None:
@@ -65,6 +106,9 @@ def output_problem(path: str | Path, *, folder: bool = False) -> str | None:
     target = Path(path)
     if str(path).strip() == "":
         return "empty file name"
+    special = special_file(target, folder=folder)
+    if special is not None:
+        return special
     if folder:
         if target.exists() and not target.is_dir():
             return "exists and is not a directory"

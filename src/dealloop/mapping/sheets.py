@@ -87,6 +87,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..data.problems import DataError, Problem
 from ..data.read import parse_date
 from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, LIVE_STATUSES, STATUSES
 from ..network import _horizon
@@ -241,6 +242,11 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     outside_set = {e for e, k in kinds.items() if k in set(m.outside_kinds)} | set(m.outside)
     firms = tuple(e for e in ents["id"] if e not in outside_set)
     outside = tuple(e for e in ents["id"] if e in outside_set)
+    if not firms:  # nothing to clear: say so rather than fail on an empty frame
+        raise DataError([scenario.problem(("mapping", "outside_kinds"), "every firm of the "
+                                          "dataset is outside the network; nothing to stress")
+                         if len(ents) else Problem("entities.csv", None, None, "the dataset "
+                                                   "has no firms; nothing to stress")])
     prov = getattr(net, "provenance", None)
 
     row_of = {e: r for r, e in zip(ents.index, ents["id"], strict=True)}
@@ -487,7 +493,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             cl.loc[len(cl)] = {"deal": f"capex:{eid}", "debtor": eid, "creditor": OUTSIDE,
                                "channel": "capex", "amount": 0.0, "maturing": 0.0,
                                "accel": 0.0, "weight": 1.0, "base": 1.0}
-    deals = pd.DataFrame(deal_rows)
+    deals = pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS))  # columns even with no legs
     synth = sorted({d for d in cl["deal"] if ":" in d})
     if synth:
         into = {"plan", "debt"}  # outside pays the firm (the deal's money direction)
@@ -559,6 +565,11 @@ def _margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
     frame["margin_figures"] = figures
     frame["margin_assumed"] = assumed
     frame["loss_weight"] = weight
+
+
+_DEAL_COLUMNS = ("id", "payer", "payee", "kind", "status", "evidence", "basis", "value", "low",
+                 "high", "share", "base", "start", "end", "stake", "parts", "sources",
+                 "term_assumed")
 
 
 def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
