@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from html import unescape
 from typing import Any
 
@@ -106,12 +105,9 @@ def test_embedded_json_cannot_close_the_script_tag() -> None:
 def test_report_is_self_contained_small_and_fast(net: Any, tmp_path: Any) -> None:
     from dealloop.report import write_report
 
-    t = time.perf_counter()
     out = write_report(net, tmp_path / "report.html", ["coreweave-default"])
-    elapsed = time.perf_counter() - t
     html = out.read_text(encoding="utf-8")
-    assert out.stat().st_size < 5_000_000
-    assert elapsed < 15  # < 5 s on an idle machine; generous for loaded CI runners
+    assert out.stat().st_size < 5_000_000  # speed is measured in benchmarks/, not here
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=[\"']?https?:", html,
                          re.IGNORECASE)
     scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
