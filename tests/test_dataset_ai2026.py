@@ -21,9 +21,10 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "dealloop" / "datasets" / "
 ENTITY_COLUMNS = ["id", "name", "kind", "country", "listed", "ticker", "parent", "as_of",
                   "sources", "notes"]
 DEAL_COLUMNS = ["id", "payer", "payee", "kind", "amount_usd_bn", "amount_low", "amount_high",
-                "basis", "status", "condition", "announced", "start", "end", "stake",
+                "basis", "money", "status", "condition", "announced", "start", "end", "stake",
                 "evidence", "supersedes", "part_of", "sources", "notes"]
-SOURCE_COLUMNS = ["id", "url", "publisher", "title", "date"]
+SOURCE_COLUMNS = ["id", "url", "publisher", "title", "date", "tier", "original_publisher",
+                  "original_title", "original_date"]
 FIGURE_COLUMNS = ["id", "entity", "metric", "value", "unit", "period", "as_of", "sources",
                   "counterparty", "notes"]
 
@@ -448,3 +449,100 @@ def test_loader_agrees_with_csv_totals(deals: pd.DataFrame) -> None:
     by_pair = legs.groupby(["payer", "payee"])["value"].sum()
     for payer, payee in (("openai", "coreweave"), ("meta", "coreweave"), ("nvidia", "openai")):
         assert by_pair[(payer, payee)] == pytest.approx(_total(deals, payer, payee))
+
+
+# ----------------------------------------------------------------------------- honest totals
+
+
+#: Ranges the seed dataset invented from words ("tens of billions", "multibillion") or from
+#: share-price arithmetic; they must not come back.
+INVENTED_RANGES = ("D07", "D08", "D09", "D40", "D53", "D64")
+
+
+def test_no_invented_ranges(deals: pd.DataFrame) -> None:
+    rows = deals.set_index("id").loc[list(INVENTED_RANGES)]
+    assert (rows["amount_low"] == "").all() and (rows["amount_high"] == "").all()
+    assert (rows["amount_usd_bn"] == "").all()
+
+
+def test_every_range_is_stated_by_a_source(deals: pd.DataFrame) -> None:
+    """A reported leg with a range says in its note or condition where the range comes from."""
+    ranged = deals[(deals["amount_low"] != "") & (deals["basis"] == "reported")]
+    for rid, low, high, text in zip(ranged["id"], ranged["amount_low"], ranged["amount_high"],
+                                    ranged["notes"] + " " + ranged["condition"], strict=True):
+        cited = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", text.replace(",", ""))}
+        assert float(low) in cited or float(high) in cited, (rid, low, high)
+
+
+def test_money_column(deals: pd.DataFrame) -> None:
+    assert set(deals["money"]) <= {"cash_flow", "stock", "non_cash"}
+    by_id = deals.set_index("id")["money"]
+    assert by_id["D80"] == "non_cash"  # SpaceX's all-stock takeover of xAI
+    assert (by_id[[i for i in by_id.index if i.startswith("D94")]] == "stock").all()
+    assert (deals.loc[deals["kind"] == "warrant", "money"] == "non_cash").all()
+
+
+def test_no_total_counts_a_guess_or_non_cash_by_default() -> None:
+    import dealloop as dl
+    from dealloop.summary import summarize
+
+    net = dl.load(DATA)
+    legs = net.legs()
+    t = summarize(net).totals
+    cash = legs[(legs["money"] == "cash_flow") & (legs["basis"] == "reported")]
+    assert t.loc["total", "all"] == pytest.approx(cash["value"].sum())
+    non_cash = legs.loc[legs["money"] == "non_cash", "value"].sum()
+    assert non_cash >= 250 and t.loc["total", "non_cash"] == pytest.approx(non_cash)
+    # the layers the models read carry no estimated, derived-off or non-cash money
+    lay = net.layers(include_derived=False)
+    ids = {d for layer in ("L", "F") for deals_ in lay.legs[layer].values() for d in deals_}
+    bad = set(legs.loc[(legs["money"] == "non_cash") | (legs["basis"] == "estimate"), "id"])
+    assert not ids & bad
+
+
+def test_estimates_are_counted_only_when_asked(tmp_path: Path) -> None:
+    import shutil
+
+    import dealloop as dl
+    from dealloop.summary import summarize
+
+    shutil.copytree(DATA, tmp_path / "d")
+    path = tmp_path / "d" / "deals.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for r in rows:
+        if r["id"] == "D09":
+            r["basis"], r["amount_low"], r["amount_high"] = "estimate", "350", "500"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=DEAL_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    net = dl.load(tmp_path / "d")
+    base, more = summarize(net), summarize(net, include_estimates=True)
+    assert base.totals.loc["total", "all"] == pytest.approx(summarize(dl.load(DATA)).totals.loc[
+        "total", "all"])
+    assert base.totals.loc["total", "estimate_low"] == 350
+    assert more.totals.loc["total", "all"] == pytest.approx(base.totals.loc["total", "all"]
+                                                            + 425)
+    assert not net.flow_graph().has_edge("openai", "broadcom") or "D09" not in \
+        net.flow_graph().edges["openai", "broadcom"]["legs"]
+    g = net.flow_graph(include_estimates=True)
+    assert "D09" in g.edges["openai", "broadcom"]["legs"]
+    assert g.edges["openai", "broadcom"]["caveats"][0] == ("estimate",)
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+ODD_HOST = re.compile(r"^https?://(?:\d+\.\d+\.\d+\.\d+|[^/]*mailinator|[^/]*\.github\.io|"
+                      r"[^/]*\.pages\.dev|[^/]*\.up\.railway\.app|[^/]*:\d+)(?:/|$)")
+
+
+def test_source_tiers_and_hosts(sources: pd.DataFrame) -> None:
+    assert set(sources["tier"]) <= {"primary", "major_outlet", "trade_press", "aggregator"}
+    assert (sources["tier"] != "").all(), "every source has a tier"
+    odd = sources[sources["url"].str.contains(ODD_HOST) | sources["url"].str.contains(
+        "utm_source=chatgpt") | sources["url"].str.endswith("llms.txt")]
+    assert odd.empty, odd["url"].tolist()
+    # sec.gov is a primary source wherever it is cited
+    assert (sources.loc[sources["url"].str.contains(r"//(?:www\.)?sec\.gov/"), "tier"]
+            == "primary").all()

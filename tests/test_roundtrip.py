@@ -85,6 +85,7 @@ def test_write_then_read_is_identity(frames: dict[str, pd.DataFrame]) -> None:
         with tempfile.TemporaryDirectory() as tmp2:
             write_dataset({"entities.csv": net.entities[frames["entities.csv"].columns],
                            "deals.csv": net.deals[frames["deals.csv"].columns],
-                           "sources.csv": net.sources}, Path(tmp2))
+                           "sources.csv": net.sources[frames["sources.csv"].columns]},
+                          Path(tmp2))
             for name in ("deals.csv", "sources.csv"):
                 assert (Path(tmp) / name).read_text() == (Path(tmp2) / name).read_text()

@@ -46,6 +46,11 @@ EvidenceOpt = Annotated[
 DerivedOpt = Annotated[
     bool, typer.Option("--derived/--no-derived", help="Include legs with basis 'derived'.")
 ]
+EstimatesOpt = Annotated[
+    bool, typer.Option("--estimates/--no-estimates",
+                       help="Count legs with basis 'estimate' (a third party's estimate, "
+                            "at its range midpoint); off by default.")
+]
 
 
 class UserError(Exception):
@@ -207,17 +212,21 @@ def validate(
 
 # ---------------------------------------------------------------------------------- summary
 @app.command()
-def summary(data: DataOpt = None, json_out: JsonOpt = False) -> None:
+def summary(data: DataOpt = None, estimates: EstimatesOpt = False,
+            json_out: JsonOpt = False) -> None:
     """Firms, legs and totals by kind and status (USD bn), never adding a dollar twice.
 
-    firm = committed + reported; all = every live leg (adds conditional "up to" legs);
-    superseded and cancelled legs are never added; aggregate legs add only what their parts
-    leave; undisclosed amounts are counted as legs, never as 0; derived legs are shown apart.
+    firm = committed + reported; all = every live leg (adds conditional "up to" legs). The
+    headline columns count stated cash flows only; stocks (debt outstanding) and non-cash
+    legs (all-stock mergers, share swaps, warrants) have their own columns. Superseded and
+    cancelled legs are never added; aggregate legs add only what their parts leave;
+    undisclosed amounts are counted as legs, never as 0 or a guess; estimated and derived
+    legs are shown apart.
     """
     from .summary import summarize
 
     net = _load(data)
-    s = summarize(net)
+    s = summarize(net, include_estimates=estimates)
     if json_out:
         _print_json(s.to_dict())
         return
@@ -229,14 +238,19 @@ def summary(data: DataOpt = None, json_out: JsonOpt = False) -> None:
     totals = t[["committed", "reported", "conditional", "firm", "all"]].copy()
     totals["legs"] = t["legs"].astype(int).astype(str)
     totals["no amount"] = t["undisclosed_legs"].astype(int).astype(str)
-    totals["derived (apart)"] = [
-        f"{lo:,.0f}-{hi:,.0f}" if n else "" for lo, hi, n in
-        zip(t["derived_low"], t["derived_high"], t["derived_legs"], strict=True)
-    ]
+    totals["stock"] = [f"{v:,.1f}" if v else "" for v in t["stock"]]
+    totals["non-cash"] = [f"{v:,.1f}" if v else "" for v in t["non_cash"]]
+    apart = [("estimate", "estimated (apart)")] if not s.include_estimates else []
+    for col, label in [*apart, ("derived", "derived (apart)")]:
+        if t[f"{col}_legs"].sum():
+            totals[label] = [
+                f"{lo:,.0f}-{hi:,.0f}" if n else "" for lo, hi, n in
+                zip(t[f"{col}_low"], t[f"{col}_high"], t[f"{col}_legs"], strict=True)
+            ]
     totals.index = [k.replace("_", " ") for k in totals.index]
     totals.index.name = "kind"
-    con.print(_table("Totals by kind, USD bn (firm = committed + reported; all adds "
-                     "conditional)", totals))
+    con.print(_table("Totals by kind, USD bn: stated cash flows (firm = committed + "
+                     "reported; all adds conditional); stocks and non-cash apart", totals))
     ev = s.evidence.copy()
     ev[["legs", "live_legs"]] = ev[["legs", "live_legs"]].astype(int).astype(str)
     ev.index.name = "evidence"

@@ -43,6 +43,9 @@ from .data.schema import (
     STATUSES,
 )
 
+#: What a leg's amount measures when the ``money`` column is empty or absent.
+DEFAULT_MONEY = "cash_flow"
+
 if TYPE_CHECKING:
     import networkx as nx
 
@@ -95,12 +98,15 @@ class Selection:
     evidence : evidence grades kept (default: all, ``A``, ``B`` and ``C``).
     include_derived : keep legs whose basis is ``derived`` (default ``True``).
     kinds : deal kinds kept (default: all).
+    include_estimates : keep legs whose basis is ``estimate`` (a third party's estimate, not
+        a stated amount; default ``False``: a guess is never counted silently).
     """
 
     statuses: tuple[str, ...] = FIRM_STATUSES
     evidence: tuple[str, ...] = EVIDENCE
     include_derived: bool = True
     kinds: tuple[str, ...] = DEAL_KINDS
+    include_estimates: bool = False
 
     @classmethod
     def make(
@@ -111,6 +117,7 @@ class Selection:
         kinds: Iterable[str] | str | None = None,
         *,
         default_statuses: Sequence[str] = FIRM_STATUSES,
+        include_estimates: bool = False,
     ) -> Selection:
         """Build a selection, checking every value; ``None`` means the default."""
         return cls(
@@ -119,6 +126,7 @@ class Selection:
             evidence=_tuple(evidence, EVIDENCE, "evidence"),
             include_derived=bool(include_derived),
             kinds=_tuple(kinds, DEAL_KINDS, "kinds"),
+            include_estimates=bool(include_estimates),
         )
 
     def mask(self, deals: pd.DataFrame) -> pd.Series:
@@ -126,6 +134,8 @@ class Selection:
         keep &= deals["kind"].isin(self.kinds)
         if not self.include_derived:
             keep &= deals["basis"] != "derived"
+        if not self.include_estimates:
+            keep &= deals["basis"] != "estimate"
         return keep
 
 
@@ -214,10 +224,16 @@ class DealNetwork:
         *,
         horizon: HorizonLike = None,
         selection: Selection | None = None,
+        include_estimates: bool = True,
     ) -> pd.DataFrame:
         """The selected legs with the amounts that count.
 
-        By default every *live* leg (committed, reported, conditional). Added columns:
+        By default every *live* leg (committed, reported, conditional), estimates included
+        (this is a listing; totals, loops and layers leave estimates out unless asked).
+        Added columns:
+
+        ``money``
+            ``cash_flow``, ``stock`` or ``non_cash`` (empty cells read as ``cash_flow``).
 
         ``value``
             the amount counted, USD bn: the reported amount, the midpoint of an estimate range,
@@ -233,8 +249,10 @@ class DealNetwork:
             contracts without a reported end get an assumed term, ``term_assumed`` True).
         """
         sel = selection or Selection.make(statuses, evidence, include_derived, kinds,
-                                          default_statuses=LIVE_STATUSES)
+                                          default_statuses=LIVE_STATUSES,
+                                          include_estimates=include_estimates)
         deals = self.deals[sel.mask(self.deals)].copy()
+        deals["money"] = _money(deals)
         amount = deals["amount_usd_bn"].astype(float)
         low = deals["amount_low"].astype(float)
         high = deals["amount_high"].astype(float)
@@ -322,19 +340,24 @@ class DealNetwork:
         kinds: Iterable[str] | str | None = None,
         *,
         horizon: HorizonLike = None,
+        include_estimates: bool = False,
     ) -> nx.DiGraph:
         """Money graph with parallel legs merged: one edge per (payer, payee).
 
         By default every live leg (committed, reported, conditional) of every kind except
-        contingent backstops. Edge attributes: ``amount`` (sum of the known counted values,
+        contingent backstops; legs whose basis is ``estimate`` only with
+        ``include_estimates``. Edge attributes: ``amount`` (sum of the known counted values,
         USD bn; undisclosed legs add nothing), ``legs`` (deal ids), ``amounts`` (per leg, NaN
-        when undisclosed), ``dates`` (announced, ISO, or None), ``kinds``, ``statuses``.
+        when undisclosed), ``dates`` (announced, ISO, or None), ``kinds``, ``statuses``, and
+        per leg ``caveats`` (see :func:`leg_caveats`).
         """
         import networkx as nx
 
         if kinds is None:
             kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS]
-        legs = self.legs(statuses, evidence, include_derived, kinds, horizon=horizon)
+        legs = self.legs(statuses, evidence, include_derived, kinds, horizon=horizon,
+                         include_estimates=include_estimates)
+        caveats = leg_caveats(legs)
         g = nx.DiGraph()
         for eid, name, kind in zip(self.entities["id"], self.entities["name"],
                                    self.entities["kind"], strict=True):
@@ -345,9 +368,10 @@ class DealNetwork:
         ].itertuples(index=False, name=None):
             if not g.has_edge(payer, payee):
                 g.add_edge(payer, payee, amount=0.0, legs=[], amounts=[], dates=[], kinds=[],
-                           statuses=[])
+                           statuses=[], caveats=[])
             d = g.edges[payer, payee]
             d["legs"].append(deal)
+            d["caveats"].append(caveats[deal])
             d["amounts"].append(float(value))
             d["dates"].append(parse_date(announced).isoformat() if isinstance(announced, str)
                               else None)
@@ -372,6 +396,49 @@ class DealNetwork:
             g.add_edge(rec["payer"], rec["payee"], key=rec["id"],
                        **{k: _clean(v) for k, v in rec.items()})
         return g
+
+
+def _money(deals: pd.DataFrame) -> pd.Series:
+    """The ``money`` column with empty cells (or a missing column) read as ``cash_flow``."""
+    if "money" not in deals:
+        return pd.Series(DEFAULT_MONEY, index=deals.index, dtype=object)
+    return deals["money"].where(deals["money"].notna(), DEFAULT_MONEY).astype(object)
+
+
+#: Why a leg's amount is not a plain cash flow stated by a source, as :func:`leg_caveats`
+#: names it.
+CAVEATS = ("undisclosed", "estimate", "derived", "stock", "non_cash")
+
+
+def leg_caveats(legs: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per leg id, why its amount is not a plain stated cash flow (empty tuple when it is).
+
+    ``undisclosed`` (no amount), ``estimate`` or ``derived`` (basis), ``stock`` or
+    ``non_cash`` (the ``money`` column). A loop resting on a hop whose legs all carry a caveat
+    is marked with them (:func:`dealloop.circularity.cycles.Loop.caveats`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> marks = leg_caveats(dl.load().legs())
+    >>> marks["D02"], marks["D08"], marks["D80"]
+    ((), ('undisclosed',), ('non_cash',))
+    """
+    money = _money(legs)
+    amount = legs["amount_usd_bn"].astype(float)
+    low = legs["amount_low"].astype(float)
+    out: dict[str, tuple[str, ...]] = {}
+    for did, basis, m, a, lo in zip(legs["id"], legs["basis"], money, amount, low,
+                                    strict=True):
+        marks = []
+        if math.isnan(a) and math.isnan(lo):
+            marks.append("undisclosed")
+        if basis in ("estimate", "derived"):
+            marks.append(str(basis))
+        if m != DEFAULT_MONEY:
+            marks.append(str(m))
+        out[str(did)] = tuple(marks)
+    return out
 
 
 def _clean(value: object) -> object:

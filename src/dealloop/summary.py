@@ -1,11 +1,15 @@
-"""Dataset summary: firms, legs, and totals that never add a dollar twice.
+"""Dataset summary: firms, legs, and totals that never add a dollar twice or count a guess.
 
 Totals are given per deal kind in separate columns for each status (``committed``,
 ``reported``, ``conditional``) and as ``firm`` (committed + reported) and ``all`` (every live
-leg). Superseded and cancelled legs are counted but never added; aggregate legs add only the
-remainder their parts do not cover; undisclosed amounts are counted as legs and never enter a
-sum. Derived legs (amounts the dataset infers, evidence C) are shown in their own column as a
-range and are *not* in the other totals.
+leg). These headline columns count **cash flows** whose amount a source states: superseded
+and cancelled legs are counted but never added; aggregate legs add only the remainder their
+parts do not cover; undisclosed amounts are counted as legs and never enter a sum. Kept apart,
+each in its own column: ``stock`` (amounts outstanding at a date, such as debt drawn) and
+``non_cash`` (all-stock mergers, share swaps, warrants), both over every live leg with a
+stated amount; ``estimate`` legs (a third party's estimate, as a low-high range; in a total
+only with ``include_estimates``) and ``derived`` legs (amounts the dataset infers, evidence
+C, as a range).
 """
 
 from __future__ import annotations
@@ -17,6 +21,14 @@ import pandas as pd
 
 from .data.schema import DEAL_KINDS, EVIDENCE, FIRM_STATUSES, LIVE_STATUSES, STATUSES
 from .network import DealNetwork
+
+#: The rules behind every total, stated once (summary JSON, report and API repeat it).
+RULES = ("firm = committed + reported; all = every live leg (adds conditional); headline "
+         "columns count stated cash flows only; stocks (amounts outstanding) and non-cash legs "
+         "(all-stock mergers, share swaps, warrants) are separate columns; superseded/cancelled "
+         "never added; aggregates add only their remainder; undisclosed amounts are counted as "
+         "legs, never as 0 or as a guess; estimated and derived legs are shown apart as "
+         "low-high ranges and enter no other column unless estimates are included")
 
 
 @dataclass(frozen=True)
@@ -34,6 +46,7 @@ class Summary:
     first_announced: str | None
     last_announced: str | None
     undisclosed_live: int
+    include_estimates: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         def table(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -51,10 +64,8 @@ class Summary:
             "totals_usd_bn": table(self.totals),
             "evidence": table(self.evidence),
             "units": "USD bn",
-            "rules": "firm = committed + reported; all = every live leg (adds conditional); "
-                     "superseded/cancelled never added; aggregates add only their remainder; "
-                     "undisclosed amounts are counted as legs, never as 0; derived legs are "
-                     "shown apart as a low-high range and are not in the other columns",
+            "include_estimates": self.include_estimates,
+            "rules": RULES,
         }
 
 
@@ -66,8 +77,14 @@ def _num(v: Any) -> Any:
     return v
 
 
-def summarize(net: DealNetwork) -> Summary:
+def summarize(net: DealNetwork, *, include_estimates: bool = False) -> Summary:
     """Summarise a network.
+
+    Parameters
+    ----------
+    net : the dataset.
+    include_estimates : count legs whose basis is ``estimate`` at their range midpoint in the
+        headline columns (default ``False``: they are shown apart, as a range).
 
     Examples
     --------
@@ -75,16 +92,24 @@ def summarize(net: DealNetwork) -> Summary:
     >>> s = summarize(dl.load())
     >>> bool(s.totals.loc["total", "all"] >= s.totals.loc["total", "firm"])
     True
+    >>> float(s.totals.loc["other", "non_cash"]) >= 250  # SpaceX's all-stock xAI takeover
+    True
     """
     deals = net.deals
     live = net.legs(statuses=LIVE_STATUSES)
-    counted = live[live["basis"] != "derived"]
+    cash = live["money"] == "cash_flow"
+    counted_basis = ["reported", "estimate"] if include_estimates else ["reported"]
+    counted = live[cash & live["basis"].isin(counted_basis)]
+    estimated = live[live["basis"] == "estimate"]
     derived = live[live["basis"] == "derived"]
+    stated = live[live["basis"].isin(counted_basis)]
     rows = {}
     for kind in [*DEAL_KINDS, "total"]:
-        sub = counted if kind == "total" else counted[counted["kind"] == kind]
-        dsub = derived if kind == "total" else derived[derived["kind"] == kind]
-        if kind != "total" and sub.empty and dsub.empty:
+        def pick(frame: pd.DataFrame, kind: str = kind) -> pd.DataFrame:
+            return frame if kind == "total" else frame[frame["kind"] == kind]
+
+        sub, dsub, esub, ssub = pick(counted), pick(derived), pick(estimated), pick(stated)
+        if kind != "total" and sub.empty and dsub.empty and esub.empty and ssub.empty:
             continue
         row: dict[str, Any] = {s: sub.loc[sub["status"] == s, "value"].sum()
                                for s in ("committed", "reported", "conditional")}
@@ -92,6 +117,11 @@ def summarize(net: DealNetwork) -> Summary:
         row["all"] = sub["value"].sum()
         row["legs"] = len(sub)
         row["undisclosed_legs"] = int(sub["value"].isna().sum())
+        row["stock"] = ssub.loc[ssub["money"] == "stock", "value"].sum()
+        row["non_cash"] = ssub.loc[ssub["money"] == "non_cash", "value"].sum()
+        row["estimate_low"] = esub["value_low"].sum()
+        row["estimate_high"] = esub["value_high"].sum()
+        row["estimate_legs"] = len(esub)
         row["derived_low"] = dsub["value_low"].sum()
         row["derived_high"] = dsub["value_high"].sum()
         row["derived_legs"] = len(dsub)
@@ -119,4 +149,5 @@ def summarize(net: DealNetwork) -> Summary:
         first_announced=announced.iloc[0] if len(announced) else None,
         last_announced=announced.iloc[-1] if len(announced) else None,
         undisclosed_live=int(live["value"].isna().sum()),
+        include_estimates=include_estimates,
     )

@@ -208,7 +208,10 @@ def test_flow_graph_attributes_and_frame():
     assert cw.temporal is None  # the chip purchase is undated
     frame = loops.to_frame()
     assert list(frame.columns) == ["rank", "length", "firms", "bottleneck", "total", "temporal",
-                                   "first_date", "last_date", "legs", "undisclosed_legs"]
+                                   "first_date", "last_date", "legs", "undisclosed_legs",
+                                   "rests_on"]
+    # D15 is a disclosed cash leg, so the hop does not rest on D16's missing amount
+    assert cw.caveats == () and top.caveats == ()
     assert frame.loc[0, "legs"] == "D03; D04; D01+D02"
     part = loops.participation()
     assert part.loc["nvidia", "n_loops"] == 2
@@ -303,3 +306,29 @@ def test_engine_switches(monkeypatch):
         pick(_cycle_kernel, "numba")
     indptr, indices = to_csr(3, [0, 1, 2], [1, 2, 0])
     assert count_cycles(indptr, indices, 3).tolist() == [0, 0, 0, 1]
+
+
+def test_loop_resting_on_undisclosed_or_estimated_hops_is_marked():
+    g = nx.DiGraph()
+    g.add_edge("amd", "openai", amount=0.0, legs=["W"], amounts=[math.nan], caveats=[()])
+    g.add_edge("openai", "amd", amount=0.0, legs=["P"], amounts=[math.nan], caveats=[()])
+    g.add_edge("a", "b", amount=5.0, legs=["E"], amounts=[5.0], basis="estimate")
+    g.add_edge("b", "a", amount=4.0, legs=["R"], amounts=[4.0])
+    loops = cycles(g, include_estimates=True)
+    assert loops.find("amd", "openai").caveats == ("undisclosed",)
+    assert loops.find("a", "b").caveats == ("estimate",)
+    assert loops.find("a", "b").to_dict()["rests_on"] == ["estimate"]
+    # estimates are left out unless asked for: the a-b loop disappears
+    assert cycles(g).find("a", "b") is None
+
+
+def test_bundled_loops_mark_their_caveats():
+    import dealloop as dl
+
+    net = dl.load()
+    loops = cycles(net, max_length=3)
+    amd = loops.find("openai", "amd")
+    assert amd is not None and amd.bottleneck == 0.0
+    assert "undisclosed" in amd.caveats
+    classic = loops.find("openai", "oracle", "nvidia")
+    assert classic is not None and classic.caveats == ()

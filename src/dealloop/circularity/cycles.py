@@ -414,7 +414,9 @@ class MoneyGraph:
 
     ``labels[i]`` is node ``i``; hop ``p`` goes from ``src[p]`` to ``indices[p]`` and carries
     ``amount[p]`` (sum of the known leg amounts) and, per leg, ``legs[p]``, ``amounts[p]``
-    (NaN when undisclosed), ``dates[p]`` (ISO strings or None), ``kinds[p]``.
+    (NaN when undisclosed), ``dates[p]`` (ISO strings or None), ``kinds[p]`` and
+    ``caveats[p]`` (per leg, why its amount is not a plain stated cash flow; empty when the
+    graph did not say).
     """
 
     labels: tuple[Hashable, ...]
@@ -425,6 +427,7 @@ class MoneyGraph:
     amounts: tuple[tuple[float, ...], ...]
     dates: tuple[tuple[str | None, ...], ...]
     kinds: tuple[tuple[str | None, ...], ...]
+    caveats: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def n(self) -> int:
@@ -451,7 +454,8 @@ class MoneyGraph:
                           tuple(self.legs[p] for p in take),
                           tuple(self.amounts[p] for p in take),
                           tuple(self.dates[p] for p in take),
-                          tuple(self.kinds[p] for p in take))
+                          tuple(self.kinds[p] for p in take),
+                          tuple(self.caveats[p] for p in take) if self.caveats else ())
 
 
 def _as_list(value: Any, n: int) -> list[Any] | None:
@@ -485,9 +489,8 @@ _AMOUNT_KEYS = ("amount", "amount_usd_bn", "weight")
 
 
 def _edge_legs(u: Any, v: Any, key: Any, data: dict[str, Any], multi: bool
-               ) -> list[tuple[str, float, str | None, str | None, str | None, str | None,
-                               str | None]]:
-    """One edge's legs: ``(id, amount, date, kind, status, evidence, basis)``."""
+               ) -> list[tuple[Any, ...]]:
+    """One edge's legs: ``(id, amount, date, kind, status, evidence, basis, caveats)``."""
     where = f"edge {u!r} → {v!r}"
     legs = data.get("legs")
     if isinstance(legs, str):
@@ -519,8 +522,10 @@ def _edge_legs(u: Any, v: Any, key: Any, data: dict[str, Any], multi: bool
     statuses = _as_list(data.get("statuses"), k) or [data.get("status")] * k
     evidence = data.get("evidence")
     basis = data.get("basis")
-    return [(ids[i], values[i], _iso(dates[i]), kinds[i], statuses[i], evidence, basis)
-            for i in range(k)]
+    caveats = _as_list(data.get("caveats"), k) or [
+        tuple(m for m in (basis,) if m in ("estimate", "derived"))] * k
+    return [(ids[i], values[i], _iso(dates[i]), kinds[i], statuses[i], evidence, basis,
+             tuple(caveats[i])) for i in range(k)]
 
 
 def _node_order(nodes: Iterable[Hashable]) -> tuple[Hashable, ...]:
@@ -542,7 +547,7 @@ def _as_set(values: Iterable[str] | str | None) -> set[str] | None:
 def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
                 statuses: Iterable[str] | str | None = None,
                 evidence: Iterable[str] | str | None = None, include_derived: bool = True,
-                horizon: Any = None) -> MoneyGraph:
+                horizon: Any = None, include_estimates: bool = False) -> MoneyGraph:
     """Collapse a DealNetwork or a networkx (Multi)DiGraph into a :class:`MoneyGraph`.
 
     A DealNetwork (anything with a ``flow_graph`` method) is asked for
@@ -553,7 +558,9 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
     per-leg ``amounts``/``dates``/``kinds``/``statuses`` lists when present (they take
     precedence), else ``date``/``announced``, ``kind``, ``status``. The filters apply to
     graphs too, on the legs that carry the attribute (``evidence``, ``basis`` for
-    ``include_derived``).
+    ``include_derived`` and ``include_estimates``). Per-leg ``caveats`` lists are kept
+    (see ``dealloop.network.leg_caveats``); a graph without them gets ``estimate`` or
+    ``derived`` from ``basis``.
     """
     import networkx as nx
 
@@ -562,11 +569,13 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
     if hasattr(obj, "flow_graph"):
         args: dict[str, Any] = {"kinds": kinds, "statuses": statuses, "evidence": evidence,
                                 "include_derived": include_derived}
+        if include_estimates:  # flow_graph leaves estimates out by default
+            args["include_estimates"] = True
         if horizon is not None:
             args["horizon"] = horizon
         graph = obj.flow_graph(**args)
         filters = {"kinds": None, "statuses": None, "evidence": None}
-        include_derived = True
+        include_derived = include_estimates = True
     elif isinstance(obj, nx.Graph):
         graph = obj
     else:
@@ -584,7 +593,7 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
         if u == v:
             continue
         for leg in _edge_legs(u, v, key, data, multi):
-            _, _, _, kind, status, evid, basis = leg
+            _, _, _, kind, status, evid, basis, _ = leg
             if filters["kinds"] is not None and kind is not None and kind not in filters["kinds"]:
                 continue
             if filters["statuses"] is not None and status is not None \
@@ -594,6 +603,8 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
                     and evid not in filters["evidence"]:
                 continue
             if not include_derived and basis == "derived":
+                continue
+            if not include_estimates and basis == "estimate":
                 continue
             hops.setdefault((pos[u], pos[v]), []).append(leg)
     n = len(labels)
@@ -610,6 +621,7 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
         amounts=tuple(tuple(x[1] for x in r) for r in rows),
         dates=tuple(tuple(x[2] for x in r) for r in rows),
         kinds=tuple(tuple(x[3] for x in r) for r in rows),
+        caveats=tuple(tuple(x[7] for x in r) for r in rows),
     )
 
 
@@ -634,13 +646,27 @@ class Hop:
     amounts: tuple[float, ...]
     dates: tuple[str | None, ...]
     kinds: tuple[str | None, ...]
+    leg_caveats: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """Why this hop's money is not a stated cash flow: empty when some leg is a disclosed
+        cash amount with no caveat, else every caveat its legs carry (e.g. ``undisclosed``,
+        ``estimate``, ``non_cash``)."""
+        per_leg = self.leg_caveats or tuple(() for _ in self.legs)
+        marks = [("undisclosed", *c) if math.isnan(a) and "undisclosed" not in c else c
+                 for a, c in zip(self.amounts, per_leg, strict=True)]
+        if any(not m for m in marks):
+            return ()
+        return tuple(sorted({x for m in marks for x in m}))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (NaN becomes None)."""
         return {"payer": str(self.payer), "payee": str(self.payee),
                 "amount": _json_float(self.amount), "legs": list(self.legs),
                 "amounts": [_json_float(a) for a in self.amounts],
-                "dates": list(self.dates), "kinds": list(self.kinds)}
+                "dates": list(self.dates), "kinds": list(self.kinds),
+                "caveats": list(self.caveats)}
 
 
 @dataclass(frozen=True)
@@ -690,6 +716,13 @@ class Loop:
         """Number of legs on the loop whose amount is not known."""
         return sum(1 for h in self.hops for a in h.amounts if math.isnan(a))
 
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """What the loop rests on besides stated cash flows: the caveats of every hop that
+        has no plain disclosed cash leg (``undisclosed``, ``estimate``, ``derived``,
+        ``stock``, ``non_cash``); empty for a loop of stated cash flows only."""
+        return tuple(sorted({c for h in self.hops for c in h.caveats}))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form; ``amount`` repeats the bottleneck."""
         return {"firms": [str(f) for f in self.firms], "path": self.path,
@@ -697,7 +730,7 @@ class Loop:
                 "bottleneck": _json_float(self.bottleneck), "total": _json_float(self.total),
                 "temporal": self.temporal, "first_date": self.first_date,
                 "last_date": self.last_date, "legs": list(self.legs),
-                "undisclosed_legs": self.undisclosed,
+                "undisclosed_legs": self.undisclosed, "rests_on": list(self.caveats),
                 "hops": [h.to_dict() for h in self.hops]}
 
 
@@ -770,7 +803,8 @@ class LoopSet:
         edges = edges[s:] + edges[:s]
         hops = tuple(
             Hop(g.labels[nodes[i]], g.labels[nodes[(i + 1) % len(nodes)]], float(g.amount[e]),
-                g.legs[e], g.amounts[e], g.dates[e], g.kinds[e])
+                g.legs[e], g.amounts[e], g.dates[e], g.kinds[e],
+                g.caveats[e] if g.caveats else ())
             for i, e in enumerate(edges))
         dates = [d for h in hops for d in h.dates if d]
         loop = Loop(
@@ -817,7 +851,8 @@ class LoopSet:
         Columns: ``rank`` (1 = largest bottleneck), ``length``, ``firms``
         (``"A → B → C → A"``), ``bottleneck``, ``total``, ``temporal``, ``first_date``,
         ``last_date``, ``legs`` (deal ids, hops separated by ``"; "``, parallel legs
-        by ``"+"``), ``undisclosed_legs``.
+        by ``"+"``), ``undisclosed_legs``, ``rests_on`` (the loop's caveats joined by
+        ``", "``; empty for a loop of stated cash flows only).
         """
         rows = []
         for rank, loop in enumerate(self, start=1):
@@ -828,9 +863,10 @@ class LoopSet:
                 "last_date": loop.last_date,
                 "legs": "; ".join("+".join(h.legs) for h in loop.hops),
                 "undisclosed_legs": loop.undisclosed,
+                "rests_on": ", ".join(loop.caveats),
             })
         cols = ["rank", "length", "firms", "bottleneck", "total", "temporal", "first_date",
-                "last_date", "legs", "undisclosed_legs"]
+                "last_date", "legs", "undisclosed_legs", "rests_on"]
         frame = pd.DataFrame(rows, columns=cols)
         frame["temporal"] = frame["temporal"].astype("boolean")
         return frame
@@ -910,7 +946,8 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
            kinds: Iterable[str] | str | None = None,
            statuses: Iterable[str] | str | None = None,
            evidence: Iterable[str] | str | None = None, include_derived: bool = True,
-           limit: int | None = None, horizon: Any = None, engine: str = "auto") -> LoopSet:
+           limit: int | None = None, horizon: Any = None, engine: str = "auto",
+           include_estimates: bool = False) -> LoopSet:
     """Every simple money loop up to ``max_length`` hops, ranked by bottleneck amount.
 
     Parameters
@@ -925,7 +962,7 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
     min_amount : float, default 0
         Keep only loops whose bottleneck is at least this (hops below it are dropped before
         the search, which gives the same loops faster).
-    kinds, statuses, evidence, include_derived
+    kinds, statuses, evidence, include_derived, include_estimates
         Which legs count (see ``DealNetwork.flow_graph``; on a plain graph they filter the
         legs that carry ``kind``/``kinds``, ``status``/``statuses``, ``evidence``, ``basis``).
     limit : int, optional
@@ -959,5 +996,6 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
     """
     check_engine(engine)
     graph = money_graph(net_or_graph, kinds=kinds, statuses=statuses, evidence=evidence,
-                        include_derived=include_derived, horizon=horizon)
+                        include_derived=include_derived, horizon=horizon,
+                        include_estimates=include_estimates)
     return loops_of(graph, max_length, min_amount=min_amount, limit=limit, engine=engine)

@@ -248,7 +248,8 @@ def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int
     CycleSignificance
     """
     max_length = _check_length(max_length)
-    allowed = {"kinds", "statuses", "evidence", "include_derived", "horizon"}
+    allowed = {"kinds", "statuses", "evidence", "include_derived", "include_estimates",
+               "horizon"}
     unknown = set(selection) - allowed
     if unknown:
         raise TypeError(f"cycle_significance() got unexpected keyword(s): {sorted(unknown)}")

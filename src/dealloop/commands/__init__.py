@@ -4,4 +4,5 @@ Each module registers its commands on :data:`dealloop.cli.app` when imported and
 libraries only inside the command bodies, so ``dealloop --help`` stays fast.
 """
 
-TOPICS = ("circularity", "scenarios", "holders", "report", "web", "synth", "markets")
+TOPICS = ("circularity", "scenarios", "holders", "report", "web", "synth", "markets",
+          "sources")

@@ -9,6 +9,7 @@ import typer
 from ..cli import (
     DataOpt,
     DerivedOpt,
+    EstimatesOpt,
     EvidenceOpt,
     JsonOpt,
     StatusOpt,
@@ -50,6 +51,7 @@ def cycles(
     status: StatusOpt = None,
     evidence: EvidenceOpt = None,
     derived: DerivedOpt = True,
+    estimates: EstimatesOpt = False,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Loops to show.")] = 25,
     null: Annotated[int, typer.Option("--null", min=0, max=10_000,
                                       help="Degree-preserving random networks to compare "
@@ -71,7 +73,7 @@ def cycles(
     _check_selection(status, evidence, kinds)
     net = _load(data)
     sel = {"kinds": kinds, "statuses": status, "evidence": evidence,
-           "include_derived": derived}
+           "include_derived": derived, "include_estimates": estimates}
     try:
         loops = find(net, max_length, min_amount=min_amount, **sel)
         sig = (cycle_significance(net, max_length, n_samples=null, seed=seed,
@@ -89,7 +91,8 @@ def cycles(
     counts = ", ".join(f"{k} of length {n}" for n, k in loops.counts.items() if k)
     con.print(f"{loops.n_loops} loops up to {max_length} hops" + (f" ({counts})" if counts else ""))
     frame = loops.to_frame().head(limit).set_index("rank")
-    show = frame[["firms", "bottleneck", "total", "temporal", "legs"]].copy()
+    show = frame[["firms", "bottleneck", "total", "temporal", "legs", "rests_on"]].copy()
+    show = show.rename(columns={"rests_on": "rests on"})
     show["temporal"] = show["temporal"].map({True: "yes", False: "no"}).fillna("?")
     con.print(_table(f"Top {len(show)} loops by bottleneck (USD bn)", show))
     part = loops.participation().head(15)

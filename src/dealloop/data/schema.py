@@ -67,7 +67,23 @@ LIVE_STATUSES = ("committed", "reported", "conditional")
 #: Statuses counted as firm: signed, or reported as agreed.
 FIRM_STATUSES = ("committed", "reported")
 BASES = ("reported", "estimate", "derived")
+#: Bases kept apart from totals, loops and stress unless asked for: amounts the dataset did
+#: not find stated as the deal's value (a third party's estimate, or dealloop's own formula).
+APART_BASES = ("estimate", "derived")
 EVIDENCE = ("A", "B", "C")
+#: What a leg's amount measures. ``cash_flow``: money that moves (or will move) once;
+#: ``stock``: an amount outstanding at a date (debt drawn, a balance), not a new payment;
+#: ``non_cash``: value moved without cash (all-stock mergers, share swaps, warrants, shares
+#: issued in kind). Headline "money" totals count cash flows only.
+MONEY = ("cash_flow", "stock", "non_cash")
+#: How close a source is to the fact it reports, best first. ``primary``: a filing,
+#: regulator, court, or the company's own release or blog; ``major_outlet``: a news
+#: organisation with its own reporting (Reuters, Bloomberg, FT, WSJ, CNBC, AP, The
+#: Information and peers); ``trade_press``: specialist or regional press; ``aggregator``:
+#: reposts, blogs, summaries and sites that relay others' reporting.
+SOURCE_TIERS = ("primary", "major_outlet", "trade_press", "aggregator")
+#: Tiers a reporter can cite on their own.
+CITABLE_TIERS = ("primary", "major_outlet")
 
 #: Headline entity figures, filled from ``figures.csv`` when ``entities.csv`` leaves them empty.
 #: Each maps to the metrics tried in order (the first with a value wins).
@@ -184,6 +200,8 @@ DEALS = FileSpec(
         Column("amount_low", "number", False, "Low end of an estimate range, USD bn."),
         Column("amount_high", "number", False, "High end of an estimate range, USD bn."),
         Column("basis", "enum", True, "How the amount is known.", BASES),
+        Column("money", "enum", False, "What the amount measures: a cash flow, a stock "
+               "outstanding at a date, or a non-cash transfer (empty = cash_flow).", MONEY),
         Column("status", "enum", True, "Whether the leg is firm, conditional or dead.", STATUSES),
         Column("condition", "text", False, "The condition of a conditional leg."),
         Column("announced", "date", False, "Date first reported."),
@@ -201,6 +219,7 @@ DEALS = FileSpec(
     optional_columns=(
         "amount_low",
         "amount_high",
+        "money",
         "condition",
         "announced",
         "start",
@@ -220,9 +239,16 @@ SOURCES = FileSpec(
         Column("publisher", "text", False, "Site or publisher."),
         Column("title", "text", False, "Title or short description."),
         Column("date", "date", False, "Publication date."),
+        Column("tier", "enum", False, "primary, major_outlet, trade_press or aggregator.",
+               SOURCE_TIERS),
+        Column("original_publisher", "text", False,
+               "For a copy or repost: the original's publisher, as the copy states it."),
+        Column("original_title", "text", False, "The original's title, as the copy states it."),
+        Column("original_date", "date", False, "The original's date, as the copy states it."),
     ),
     description="One row per cited document.",
-    optional_columns=("publisher", "title", "date"),
+    optional_columns=("publisher", "title", "date", "tier", "original_publisher",
+                      "original_title", "original_date"),
 )
 
 FIGURES = FileSpec(

@@ -111,23 +111,25 @@ def layers(
         trace[layer].setdefault((i, j), []).append(deal)
 
     cols = ["id", "payer", "payee", "kind", "value", "value_in_horizon", "stake", "start",
-            "announced"]
+            "announced", "money"]
     t1 = _horizon(horizon)[1] if horizon is not None else None
-    for deal, payer, payee, kind, value, in_h, stake, start, announced in legs[cols].itertuples(
-        index=False, name=None
-    ):
+    for deal, payer, payee, kind, value, in_h, stake, start, announced, money in legs[
+        cols
+    ].itertuples(index=False, name=None):
         if math.isnan(value):
             continue
         if kind in CONTINGENT_KINDS:
             put("contingent", payer, payee, in_h, deal)
             continue
-        if kind != "warrant":
+        if money == "non_cash" and kind not in ("equity_investment", "warrant"):
+            continue  # e.g. an all-stock merger: no cash owed, no stake in the network
+        if kind != "warrant" and money == "cash_flow":  # a stock outstanding is not a flow
             put("F", payer, payee, in_h, deal)
         if kind in DEBT_KINDS:
             began = start if isinstance(start, str) else announced
             if t1 is None or not isinstance(began, str) or parse_date(began) <= t1:
                 put("L", payee, payer, value, deal)  # borrower owes the lender principal
-        elif kind != "warrant":
+        elif kind != "warrant" and money != "non_cash":
             put("L", payer, payee, in_h, deal)
         if kind in ("equity_investment", "warrant"):
             holder, issuer = (payer, payee) if kind == "equity_investment" else (payee, payer)

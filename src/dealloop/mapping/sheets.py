@@ -89,7 +89,7 @@ import pandas as pd
 
 from ..data.problems import DataError, Problem
 from ..data.read import parse_date
-from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, LIVE_STATUSES, STATUSES
+from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, EQUITY_KINDS, LIVE_STATUSES, STATUSES
 from ..network import _horizon
 from .values import per_entity, point
 
@@ -271,7 +271,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
 
     # ------------------------------------------------------------------ candidate legs
     legs = net.legs(statuses=STATUSES, evidence=evidence, include_derived=derived,
-                    horizon=(t0, t1))
+                    horizon=(t0, t1), include_estimates=scenario.legs.estimates)
     named = scenario.deal_ids()
     sel = set(scenario.legs.statuses)
     include, exclude = set(scenario.legs.include), set(scenario.legs.exclude)
@@ -286,6 +286,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     deal_rows: list[dict[str, Any]] = []
     for rec in legs.to_dict("records"):
         did, kind, status = rec["id"], rec["kind"], rec["status"]
+        if rec["money"] == "non_cash" and kind not in EQUITY_KINDS:
+            continue  # e.g. an all-stock merger: nobody owes anybody cash
         value, low, high = rec["value"], rec["value_low"], rec["value_high"]
         if did in scenario.legs.amounts:
             value = low = high = scenario.legs.amounts[did]

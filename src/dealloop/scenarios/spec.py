@@ -248,7 +248,9 @@ class Legs(BaseModel):
     """Which legs count.
 
     ``statuses`` and ``evidence`` filter the deal table (defaults: firm legs, every grade);
-    ``derived: false`` drops legs whose basis is ``derived``. ``include`` counts the named legs
+    ``derived: false`` drops legs whose basis is ``derived``; ``estimates: true`` counts legs
+    whose basis is ``estimate`` (a third party's estimate; off by default, so no guess is
+    counted silently). ``include`` counts the named legs
     whatever their status (e.g. a superseded letter of intent, to model the world where it
     converts); ``exclude`` drops legs. ``amounts`` sets the amount (USD bn, whole term) of a
     leg, e.g. an undisclosed one. Capacity backstops are contingent: they count whenever they
@@ -260,6 +262,7 @@ class Legs(BaseModel):
     statuses: list[Status] = Field(default_factory=lambda: ["committed", "reported"])
     evidence: list[Evidence] = Field(default_factory=lambda: ["A", "B", "C"])
     derived: bool = True
+    estimates: bool = False
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     amounts: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
@@ -657,7 +660,10 @@ class MonteCarloSpec(BaseModel):
         How a leg with an amount range is drawn: ``uniform`` (default), ``triangular`` (mode
         at the midpoint) or ``fixed`` (the midpoint).
     ranges
-        Ranges for legs without one (e.g. undisclosed amounts): ``{D09: [350, 500]}``.
+        Priors for legs the dataset gives no amount or range (undisclosed amounts):
+        ``{D09: [350, 500]}``, USD bn over the whole term. The dataset holds only amounts a
+        source states; a guess at an undisclosed amount lives here, in the scenario, with
+        its reasoning in a comment. A range also replaces a leg's own range.
     """
 
     model_config = _FROZEN
