@@ -494,7 +494,9 @@ def test_no_total_counts_a_guess_or_non_cash_by_default() -> None:
     non_cash = legs.loc[legs["money"] == "non_cash", "value"].sum()
     assert non_cash >= 250 and t.loc["total", "non_cash"] == pytest.approx(non_cash)
     # the layers the models read carry no estimated, derived-off or non-cash money
-    lay = net.layers(include_derived=False)
+    from dealloop.mapping import layers
+
+    lay = layers(net, include_derived=False)
     ids = {d for layer in ("L", "F") for deals_ in lay.legs[layer].values() for d in deals_}
     bad = set(legs.loc[(legs["money"] == "non_cash") | (legs["basis"] == "estimate"), "id"])
     assert not ids & bad
@@ -546,3 +548,27 @@ def test_source_tiers_and_hosts(sources: pd.DataFrame) -> None:
     # sec.gov is a primary source wherever it is cited
     assert (sources.loc[sources["url"].str.contains(r"//(?:www\.)?sec\.gov/"), "tier"]
             == "primary").all()
+
+
+def test_a_grade_legs_have_a_dated_primary_or_major_source(deals: pd.DataFrame,
+                                                           sources: pd.DataFrame) -> None:
+    """Grade A means a reporter can cite it: a filing, a company release or a major outlet."""
+    tier = dict(zip(sources["id"], sources["tier"], strict=True))
+    dated = set(sources.loc[sources["date"] != "", "id"])
+    bad = []
+    for rid, refs in zip(deals.loc[deals["evidence"] == "A", "id"],
+                         deals.loc[deals["evidence"] == "A", "sources"], strict=True):
+        ids = _refs(refs)
+        if not any(tier[s] in ("primary", "major_outlet") for s in ids):
+            bad.append((rid, "no primary or major-outlet source"))
+        if not any(s in dated for s in ids):
+            bad.append((rid, "no dated source"))
+    assert not bad, bad
+
+
+def test_primary_and_major_sources_are_dated_or_named(sources: pd.DataFrame) -> None:
+    citable = sources[sources["tier"].isin(["primary", "major_outlet"])]
+    assert (citable["publisher"] != "").all()
+    # every source that is a copy says whose copy it is, in words, not as an address
+    orig = sources[sources["original_publisher"] != ""]
+    assert not orig["original_publisher"].str.contains("://").any()

@@ -254,7 +254,8 @@ def summary(data: DataOpt = None, estimates: EstimatesOpt = False,
     ev = s.evidence.copy()
     ev[["legs", "live_legs"]] = ev[["legs", "live_legs"]].astype(int).astype(str)
     ev.index.name = "evidence"
-    con.print(_table("By evidence grade (A primary, B one report, C weak), USD bn", ev))
+    con.print(_table("By evidence grade (A a dated primary or major-outlet source, B one report, "
+                     "C weak), USD bn", ev))
     con.print(f"{s.undisclosed_live} live legs have no disclosed amount and are not in any sum.")
 
 

@@ -178,7 +178,12 @@ def dataset_part(net: DealNetwork) -> dict[str, Any]:
 
 def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
     """Source id -> ``url`` (text), ``href`` (only for http(s)), ``publisher``, ``title``,
-    ``date``."""
+    ``date``, ``tier`` (``primary``, ``major_outlet``, ``trade_press`` or ``aggregator``; an
+    empty cell reads as ``aggregator``) and, for a copy, ``original_publisher``,
+    ``original_title`` and ``original_date`` as the copy states them."""
+    from ..sources import tiers
+
+    tier = tiers(net)
     out: dict[str, dict[str, Any]] = {}
     for rec in net.sources.to_dict("records"):
         url = _text(rec.get("url"))
@@ -188,6 +193,10 @@ def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
             "publisher": _text(rec.get("publisher")),
             "title": _text(rec.get("title")),
             "date": _text(rec.get("date")),
+            "tier": tier[str(rec["id"])],
+            "original_publisher": _text(rec.get("original_publisher")),
+            "original_title": _text(rec.get("original_title")),
+            "original_date": _text(rec.get("original_date")),
         }
     return out
 

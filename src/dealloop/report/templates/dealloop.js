@@ -670,12 +670,18 @@
     (ctx.b.legs || []).forEach(function (l) { (l.sources || []).forEach(function (s) { (used[s] = used[s] || []).push(l.id); }); });
     var rows = Object.keys(ctx.src).map(function (id) {
       var s = ctx.src[id];
-      return { id: id, publisher: s.publisher, title: s.title, date: s.date, url: s.url, href: s.href, _attrs: { id: 'src-' + id } };
+      return { id: id, tier: s.tier || 'aggregator', publisher: s.publisher, title: s.title, date: s.date, url: s.url, href: s.href,
+               original: s.original_publisher ? ('via ' + s.original_publisher + (s.original_date ? ', ' + s.original_date : '')) : '',
+               _attrs: { id: 'src-' + id } };
     });
+    var TIERS = ['primary', 'major_outlet', 'trade_press', 'aggregator'];
+    var counts = TIERS.map(function (t) { return humanise(t) + ' ' + rows.filter(function (r) { return r.tier === t; }).length; });
+    append(el, h('p', { class: 'dl-help' }, 'Sources by tier: ' + counts.join(', ') + '. Primary: filings, regulators, company releases; major outlet: Reuters, Bloomberg, FT, WSJ, CNBC, AP and peers; aggregator: reposts and summaries.'));
     append(el, h('div', { class: 'dl-scroll' }, sortableTable([
       { key: 'id', label: 'Id' },
+      { key: 'tier', label: 'Tier', sort: function (r) { return TIERS.indexOf(r.tier); }, cell: function (r) { return humanise(r.tier); } },
       { key: 'publisher', label: 'Publisher' },
-      { key: 'title', label: 'Title', cell: function (r) { return link(r.href || r.url, r.title || r.url); } },
+      { key: 'title', label: 'Title', cell: function (r) { return [link(r.href || r.url, r.title || r.url), r.original ? h('div', { class: 'dl-muted' }, r.original) : null]; } },
       { key: 'date', label: 'Date' },
       { key: 'legs', label: 'Legs', sortable: false, cell: function (r) { return (used[r.id] || []).map(function (x) { return legButton(ctx, x); }); } }
     ], rows, { compact: true, id: 'sources-table', sortKey: 'id', sortDir: 1 })));
