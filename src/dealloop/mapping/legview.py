@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..data.read import parse_date
 from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS
-from ..network import DEFAULT_HORIZON, HorizonLike, Selection, _horizon
+from ..network import DEFAULT_HORIZON, HorizonLike, Selection, _horizon, _money
 
 __all__ = ["Layers", "layers"]
 
@@ -110,6 +110,7 @@ def layers(
         mats[layer][pos[i], pos[j]] += amount
         trace[layer].setdefault((i, j), []).append(deal)
 
+    legs = legs.assign(money=_money(legs))  # a leg table without the column: cash flows
     cols = ["id", "payer", "payee", "kind", "value", "value_in_horizon", "stake", "start",
             "announced", "money"]
     t1 = _horizon(horizon)[1] if horizon is not None else None
