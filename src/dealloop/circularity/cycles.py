@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ._jit import check_engine, pick
+from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 
 __all__ = [
     "CycleArrays",
@@ -350,12 +351,15 @@ class CycleArrays:
 
 
 def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: str = "auto",
-                     budget: int | None = None) -> CycleArrays:
+                     budget: int | None = None, max_cycles: int | None = None) -> CycleArrays:
     """Every simple directed cycle of length ``2 … max_length``, as flat arrays.
 
     Same arguments as :func:`count_cycles`. The ``edges`` of the result index the canonical
     CSR (rows sorted, duplicates merged, no self-loops); it is the input's when that was
     already canonical, as :func:`to_csr` makes it.
+    With ``max_cycles``, the search stops and raises
+    :class:`~dealloop.circularity.budget.LoopBudgetError` as soon as it has found more
+    cycles than that (memory and time stay bounded whatever the graph).
 
     Examples
     --------
@@ -374,12 +378,13 @@ def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: 
     kernel = pick(_cycle_kernel, used)
     b = _default_budget(n, m, max_length) if budget is None else int(budget)
     counts = np.zeros(max_length + 1, dtype=np.int64)
-    cap = max(1024, 4 * m)
+    cap = first_cap = max(1024, 4 * m)
     node_parts: list[np.ndarray] = []
     edge_parts: list[np.ndarray] = []
     end_parts: list[np.ndarray] = []
     base = 0
     root = 0
+    found = 0
     while True:
         out_nodes = np.empty(cap, dtype=np.int64)
         out_edges = np.empty(cap, dtype=np.int64)
@@ -390,11 +395,21 @@ def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: 
         edge_parts.append(out_edges[:n_items].copy())
         end_parts.append(out_ends[:n_cyc] + base)
         base += n_items
+        found += n_cyc
         if nxt >= n:
             break
         if n_cyc == 0:  # one root alone overflows the buffer
             cap *= 2
+        if max_cycles is not None and (found > max_cycles
+                                       or cap > max(first_cap, 2 * max_cycles * max_length)):
+            raise LoopBudgetError(f"more than {max_cycles:,} loops of up to {max_length} hops, "
+                                  "the most a search may list; use a smaller --max-length or "
+                                  "a higher --min-amount")
         root = nxt
+    if max_cycles is not None and found > max_cycles:
+        raise LoopBudgetError(f"more than {max_cycles:,} loops of up to {max_length} hops, "
+                              "the most a search may list; use a smaller --max-length or a "
+                              "higher --min-amount")
     offsets = np.concatenate([np.zeros(1, dtype=np.int64), *end_parts])
     return CycleArrays(offsets, np.concatenate(node_parts), np.concatenate(edge_parts))
 
@@ -917,8 +932,14 @@ class LoopSet:
 
 
 def loops_of(graph: MoneyGraph, max_length: int = 6, *, min_amount: float = 0.0,
-             limit: int | None = None, engine: str = "auto") -> LoopSet:
-    """Loops of an already collapsed :class:`MoneyGraph` (see :func:`cycles`)."""
+             limit: int | None = None, engine: str = "auto",
+             budget: int | None = LOOP_BUDGET) -> LoopSet:
+    """Loops of an already collapsed :class:`MoneyGraph` (see :func:`cycles`).
+
+    With a ``budget`` (the default), a graph estimated at ten times more loops than that is
+    refused before the search, and the search stops past ``budget`` loops; both raise
+    :class:`~dealloop.circularity.budget.LoopBudgetError` saying what to change.
+    """
     max_length = _check_length(max_length)
     if not (min_amount >= 0 and math.isfinite(min_amount)):
         raise ValueError(f"min_amount: expected a finite number >= 0, got {min_amount!r}")
@@ -926,7 +947,12 @@ def loops_of(graph: MoneyGraph, max_length: int = 6, *, min_amount: float = 0.0,
         raise ValueError(f"limit: expected a non-negative integer or None, got {limit!r}")
     if min_amount > 0:
         graph = graph.subgraph(graph.amount >= min_amount)
-    found = enumerate_cycles(graph.indptr, graph.indices, max_length, engine=engine)
+    if budget is not None:
+        guess = estimate_loops(graph.indptr, graph.indices, max_length)
+        if guess > 10 * budget:  # an estimate: only far over the budget is refused unseen
+            raise LoopBudgetError(over_budget(guess, max_length, budget))
+    found = enumerate_cycles(graph.indptr, graph.indices, max_length, engine=engine,
+                             max_cycles=budget)
     k = len(found)
     if k:
         hop_amount = graph.amount[found.edges]
@@ -947,7 +973,7 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
            statuses: Iterable[str] | str | None = None,
            evidence: Iterable[str] | str | None = None, include_derived: bool = True,
            limit: int | None = None, horizon: Any = None, engine: str = "auto",
-           include_estimates: bool = False) -> LoopSet:
+           include_estimates: bool = False, budget: int | None = LOOP_BUDGET) -> LoopSet:
     """Every simple money loop up to ``max_length`` hops, ranked by bottleneck amount.
 
     Parameters
@@ -971,6 +997,10 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
         Passed to ``flow_graph`` (a network's amounts inside the horizon).
     engine : {"auto", "numba", "python"}
         Loop-search kernel (see the module docstring).
+    budget : int or None, default :data:`~dealloop.circularity.budget.LOOP_BUDGET`
+        Most loops the search may find; more raises
+        :class:`~dealloop.circularity.budget.LoopBudgetError` (see :func:`loops_of`).
+        ``None`` searches without a limit.
 
     Returns
     -------
@@ -998,4 +1028,5 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
     graph = money_graph(net_or_graph, kinds=kinds, statuses=statuses, evidence=evidence,
                         include_derived=include_derived, horizon=horizon,
                         include_estimates=include_estimates)
-    return loops_of(graph, max_length, min_amount=min_amount, limit=limit, engine=engine)
+    return loops_of(graph, max_length, min_amount=min_amount, limit=limit, engine=engine,
+                    budget=budget)

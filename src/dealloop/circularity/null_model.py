@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._jit import check_engine, pick
+from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 from .cycles import _canonical_csr, _check_length, count_cycles, money_graph
 
 __all__ = ["CycleSignificance", "cycle_significance", "null_counts", "randomize"]
@@ -256,6 +257,9 @@ def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int
     graph = money_graph(net_or_graph, **selection)
     if min_amount > 0:
         graph = graph.subgraph(graph.amount >= min_amount)
+    guess = estimate_loops(graph.indptr, graph.indices, max_length)
+    if guess > 10 * LOOP_BUDGET:  # each sample counts about as many loops again
+        raise LoopBudgetError(over_budget(guess, max_length))
     observed_full = count_cycles(graph.indptr, graph.indices, max_length, engine=engine)
     samples_full, rate = null_counts(graph.indptr, graph.indices, max_length,
                                      n_samples=n_samples, swaps_per_edge=swaps_per_edge,

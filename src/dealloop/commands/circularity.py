@@ -67,27 +67,46 @@ def cycles(
     the hops were announced in an order that lets money come back (unknown when a hop is
     undated). With --null N, loop counts are compared with N degree-preserving randomisations.
     """
-    from ..circularity import cycle_significance
-    from ..circularity import cycles as find
+    from ..circularity import cycle_significance, money_graph
+    from ..circularity.budget import LoopBudgetError, top_loops
+    from ..circularity.cycles import loops_of
 
     _check_selection(status, evidence, kinds)
     net = _load(data)
     sel = {"kinds": kinds, "statuses": status, "evidence": evidence,
            "include_derived": derived, "include_estimates": estimates}
+    over, searched = None, min_amount
     try:
-        loops = find(net, max_length, min_amount=min_amount, **sel)
+        graph = money_graph(net, **sel)
+        try:
+            loops = loops_of(graph, max_length, min_amount=min_amount)
+        except LoopBudgetError as exc:  # too many to list: the top --limit ones, exactly
+            loops, searched, complete = top_loops(graph, max_length, limit,
+                                                  min_amount=min_amount)
+            over = None if complete else str(exc)
+        if over is not None and null:
+            _fail(f"Error: --null compares every loop, and there are too many: {over}")
         sig = (cycle_significance(net, max_length, n_samples=null, seed=seed,
                                   min_amount=min_amount, **sel) if null else None)
     except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
         _fail(f"Error: cannot find the loops of this dataset: {exc}")
+    partial = (None if over is None else
+               f"Too many loops to list them all ({over}); the top ones by bottleneck are "
+               f"exact: every loop whose smallest hop is at least {searched:,.4g} bn was "
+               "searched, smaller ones were not, and the counts cover only those.")
     if json_out:
         out = loops.to_dict()
         out["loops"] = out["loops"][:limit]
         out["participation"] = loops.participation().reset_index().to_dict("records")
         out["significance"] = sig.to_dict() if sig else None
+        out["complete"] = partial is None
+        out["searched_min_amount"] = searched
+        out["note"] = partial
         _print_json(out)
         return
     con = _console()
+    if partial is not None:
+        con.print(partial, markup=False)
     counts = ", ".join(f"{k} of length {n}" for n, k in loops.counts.items() if k)
     con.print(f"{loops.n_loops} loops up to {max_length} hops" + (f" ({counts})" if counts else ""))
     frame = loops.to_frame().head(limit).set_index("rank")
