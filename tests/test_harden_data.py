@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dealloop as dl
 from dealloop.data.problems import Problem
@@ -210,3 +212,47 @@ def test_long_part_of_chain_validates_and_reports_its_loop(tmp_path: Path) -> No
 def test_find_loops_reports_each_loop_once() -> None:
     graph = {"a": ["b"], "b": ["a"], "c": ["d"], "d": ["c"], "e": ["a"]}
     assert find_loops(graph, ["e", "a", "b", "c", "d"]) == [["a", "b", "a"], ["c", "d", "c"]]
+
+
+# ------------------------------------------------------------------------ fuzz
+
+_FUZZ = settings(max_examples=100, deadline=10_000,  # bounded work: no example may take 10 s
+                 suppress_health_check=[HealthCheck.too_slow,
+                                        HealthCheck.function_scoped_fixture])
+_CELLS = st.sampled_from(["M01", "chipco", "labco", "loan", "1e308", "-0", "\u0661", "1_0",
+                          "inf", "nan", '"', '""', ",", "\n", "\r\n", "\x00", "\x1b[2J",
+                          "\u202e", "2026-02-30", "9999-12", "s1;s2", "A", "", " ", "\ufeff",
+                          "\xff"])
+
+
+@_FUZZ
+@given(name=st.sampled_from(["deals.csv", "entities.csv", "sources.csv", "figures.csv"]),
+       raw=st.binary(max_size=4096))
+def test_fuzz_bytes_in_a_dataset_file(tmp_path: Path, name: str, raw: bytes) -> None:
+    data = tmp_path / "fz"
+    if not data.exists():
+        copy_mini(tmp_path).rename(data)
+    (data / name).write_bytes(raw)
+    problems = dl.validate(data)
+    assert all("\n" not in str(p) for p in problems)
+    try:
+        dl.load(data)
+    except dl.DataError as exc:
+        assert exc.problems
+
+
+@_FUZZ
+@given(rows=st.lists(st.lists(_CELLS, min_size=1, max_size=20).map(",".join), max_size=30))
+def test_fuzz_rows_appended_to_deals(tmp_path: Path, rows: list[str]) -> None:
+    data = tmp_path / "fz"
+    if not data.exists():
+        copy_mini(tmp_path).rename(data)
+        (data / "orig.txt").write_bytes((data / "deals.csv").read_bytes())
+    (data / "deals.csv").write_text((data / "orig.txt").read_text() + "\n".join(rows),
+                                    encoding="utf-8", errors="surrogatepass")
+    problems = dl.validate(data)
+    assert all("\n" not in str(p) and "\x1b" not in str(p) for p in problems)
+    try:
+        dl.load(data)
+    except dl.DataError as exc:
+        assert exc.problems

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import stat
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -784,6 +785,95 @@ def uncertain_params(scenario: Scenario) -> list[tuple[int, str, Dist]]:
     return out
 
 
+#: Largest scenario file read, in bytes (the shipped ones are a few KB).
+MAX_SCENARIO_BYTES = 2**20
+#: Deepest nesting of mappings and lists (the shipped scenarios use four levels).
+MAX_DEPTH = 32
+#: Most aliases (``*name``) a scenario may use, and most values it may expand to through them.
+MAX_ALIASES = 200
+MAX_VALUES = 100_000
+
+
+class _TooBig(Exception):
+    """A scenario over one of the limits above; ``line`` is where it was noticed."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe composer with a nesting limit and an alias budget, checked while the
+    document is read (composing is linear in the text; the budgets keep what follows so)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        line = self.peek_event().start_mark.line + 1
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _TooBig(line, f"more than {MAX_ALIASES} aliases (*name); write the "
+                                    "values out")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def read_text(p: Path) -> str:
+    """The text of scenario file ``p``, read like a dataset file: a regular file only (a
+    folder, a pipe or a device is refused before it is opened), at most
+    :data:`MAX_SCENARIO_BYTES`, UTF-8.
+
+    Examples
+    --------
+    >>> read_text(Path("/dev/zero"))
+    Traceback (most recent call last):
+    ...
+    dealloop.data.problems.DataError: 1 problem:
+    /dev/zero: is not a regular file (a pipe or a device); give a YAML file
+    """
+    source = str(p)
+
+    def fail(message: str, line: int | None = None) -> DataError:
+        return DataError([Problem(source, line, None, message)])
+
+    try:
+        st = p.stat()
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise fail("is a directory, not a scenario file")
+    if not stat.S_ISREG(st.st_mode):
+        raise fail("is not a regular file (a pipe or a device); give a YAML file")
+    too_big = (f"file is larger than the {MAX_SCENARIO_BYTES // 1024:,} KiB a scenario may "
+               "have; refusing to read it")
+    if st.st_size > MAX_SCENARIO_BYTES:
+        raise fail(too_big)
+    try:
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_SCENARIO_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:  # it grew since stat()
+        raise fail(too_big)
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw:
+        raise fail("file is UTF-16 text or binary, not UTF-8; save it as UTF-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise fail(f"bytes that are not UTF-8 (0x{raw[exc.start:exc.start + 1].hex()}); save "
+                   "the file as UTF-8", raw[:exc.start].count(b"\n") + 1) from None
+
+
 def load(path_or_name: str | Path) -> Scenario:
     """Read and check a scenario file, or a shipped scenario by name.
 
@@ -810,21 +900,24 @@ def load(path_or_name: str | Path) -> Scenario:
             f"; shipped scenarios: {', '.join(library.names())}"
         raise DataError([Problem(str(path_or_name), None, None,
                                  f"no such scenario file or shipped scenario{hint}")])
-    if p.is_dir():
-        raise DataError([Problem(str(p), None, None, "is a directory, not a scenario file")])
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(str(p), None, None, f"cannot read: {exc}")]) from None
-    return loads(text, source=str(p))
+    return loads(read_text(p), source=str(p))
 
 
 def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     """Parse and check scenario text (YAML); see :func:`load`."""
     problems: list[Problem] = []
     lines: dict[tuple, int] = {}
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise DataError([Problem(source, None, None, f"more than {MAX_SCENARIO_BYTES:,} "
+                                 "characters; refusing to read it")])
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _BoundedLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except _TooBig as exc:
+        raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -833,7 +926,10 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
         raise DataError([Problem(source, line, None, f"not valid YAML: {msg}")]) from None
     if node is None:
         raise DataError([Problem(source, None, None, "empty scenario file")])
-    data = _construct(node, (), lines, problems, source)
+    try:
+        data = _construct(node, (), lines, problems, source, _Budget())
+    except _TooBig as exc:
+        raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     if problems:
         raise DataError(problems)
     if not isinstance(data, dict):
@@ -854,34 +950,71 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     return sc
 
 
+class _Budget:
+    """What constructing one document may still do: values left, and the nodes being built
+    (a node met again inside itself is a recursive alias)."""
+
+    def __init__(self) -> None:
+        self.values = MAX_VALUES
+        self.active: set[int] = set()
+
+
+_PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
+               yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+
+
 def _construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem],
-               source: str) -> Any:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for knode, vnode in node.value:
-            key = _construct(knode, (*path, "<key>"), {}, problems, source)
-            if isinstance(key, list | dict):
-                problems.append(Problem(source, knode.start_mark.line + 1, _key_text(path),
-                                        "keys must be plain words"))
-                continue
-            if key in out:
-                problems.append(Problem(source, knode.start_mark.line + 1,
-                                        _key_text((*path, key)), "duplicate key"))
-                continue
-            lines[(*path, key)] = knode.start_mark.line + 1
-            out[key] = _construct(vnode, (*path, key), lines, problems, source)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, (*path, i), lines, problems, source)
-                for i, v in enumerate(node.value)]
+               source: str, budget: _Budget) -> Any:
+    line = node.start_mark.line + 1
+    budget.values -= 1
+    if budget.values < 0:
+        raise _TooBig(line, f"expands to more than {MAX_VALUES:,} values (through aliases); "
+                            "write the values out")
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep (through aliases)")
+    lines.setdefault(path, line)
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        if node.tag != _PLAIN_TAGS[type(node)]:
+            problems.append(Problem(source, line, _key_text(path), f"YAML tag {node.tag!r} is "
+                                    "not allowed; write a plain mapping or list"))
+            return None
+        if id(node) in budget.active:
+            problems.append(Problem(source, line, _key_text(path), "recursive alias: the "
+                                    "value contains itself"))
+            return None
+        budget.active.add(id(node))
+        try:
+            return _collection(node, path, lines, problems, source, budget)
+        finally:
+            budget.active.discard(id(node))
     try:
         return yaml.constructor.SafeConstructor().construct_object(node, deep=True)
     except yaml.YAMLError as exc:
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]  # not the snippet
-        problems.append(Problem(source, node.start_mark.line + 1, _key_text(path),
-                                f"cannot read value: {why}"))
+        problems.append(Problem(source, line, _key_text(path), f"cannot read value: {why}"))
         return None
+
+
+def _collection(node: yaml.MappingNode | yaml.SequenceNode, path: tuple,
+                lines: dict[tuple, int], problems: list[Problem], source: str,
+                budget: _Budget) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(v, (*path, i), lines, problems, source, budget)
+                for i, v in enumerate(node.value)]
+    out: dict[Any, Any] = {}
+    for knode, vnode in node.value:
+        key = _construct(knode, (*path, "<key>"), {}, problems, source, budget)
+        if isinstance(key, list | dict):
+            problems.append(Problem(source, knode.start_mark.line + 1, _key_text(path),
+                                    "keys must be plain words"))
+            continue
+        if key in out:
+            problems.append(Problem(source, knode.start_mark.line + 1,
+                                    _key_text((*path, key)), "duplicate key"))
+            continue
+        lines[(*path, key)] = knode.start_mark.line + 1
+        out[key] = _construct(vnode, (*path, key), lines, problems, source, budget)
+    return out
 
 
 def _key_text(path: Iterable[Any]) -> str | None:
