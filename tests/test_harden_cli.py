@@ -309,3 +309,15 @@ def test_sigterm_to_a_running_command_is_clean(tmp_path: Path) -> None:
     if proc.returncode != 0:  # the signal landed while it ran (it may also have finished)
         assert proc.returncode == 128 + signal.SIGTERM and "terminated" in err
         assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------ --data everywhere
+def test_validate_and_diff_accept_data() -> None:
+    res = runner.invoke(app, ["validate", "--data", str(MINI)])
+    assert res.exit_code == 0 and "no problems found" in res.output
+    res = runner.invoke(app, ["validate", "--data", str(DATA / "broken" / "unknown_payer")])
+    assert res.exit_code == 1 and "unknown entity 'cloudcoo'" in res.output
+    res = runner.invoke(app, ["diff", str(MINI), "--data", str(MINI)])
+    assert res.exit_code == 0 and "no differences" in res.output
+    res = runner.invoke(app, ["diff", str(MINI), str(MINI), "--data", str(DATA / "xss")])
+    assert res.exit_code == 2

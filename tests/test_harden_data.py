@@ -256,3 +256,18 @@ def test_fuzz_rows_appended_to_deals(tmp_path: Path, rows: list[str]) -> None:
         dl.load(data)
     except dl.DataError as exc:
         assert exc.problems
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_control_characters_in_names_make_readable_xml(tmp_path: Path, fmt: str) -> None:
+    """A network built in code is not validated: export still writes XML networkx reads."""
+    import networkx as nx
+
+    from dealloop.export import export
+
+    net = dl.load(MINI)
+    net.entities.loc[0, "name"] = "Chip\x00co\x1b[2J\x07"
+    out = export(net, fmt, tmp_path / f"n.{fmt}")
+    g = nx.read_graphml(out) if fmt == "graphml" else nx.read_gexf(out)
+    names = {str(d.get("name", d.get("label"))) for _, d in g.nodes(data=True)}
+    assert any("Chip\\x00co\\x1b[2J\\x07" in n for n in names), names

@@ -185,16 +185,20 @@ def _main(
 def validate(
     directory: Annotated[Path | None, typer.Argument(help="Dataset folder to check.",
                                                      show_default="bundled ai2026")] = None,
+    data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Check a dataset folder and print every problem as file:row: field: message.
 
-    Exit code 0 when there is no error (warnings are printed but accepted), 1 otherwise.
+    The folder is the argument or --data (as for every other command). Exit code 0 when there
+    is no error (warnings are printed but accepted), 1 otherwise.
     """
     from . import datasets
     from .data.validate import validate as run
 
-    root = datasets.resolve(directory)
+    if directory is not None and data is not None and directory != data:
+        _fail("Error: give the dataset folder once (as the argument or as --data)", 2)
+    root = datasets.resolve(directory if directory is not None else data)
     problems = run(root)
     errs = [p for p in problems if p.severity == "error"]
     warns = [p for p in problems if p.severity != "error"]
@@ -285,10 +289,19 @@ def export(
 @app.command()
 def diff(
     old: Annotated[Path, typer.Argument(help="Older dataset folder.")],
-    new: Annotated[Path, typer.Argument(help="Newer dataset folder.")],
+    new: Annotated[Path | None, typer.Argument(help="Newer dataset folder (or --data).",
+                                               show_default=False)] = None,
+    data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Legs, firms, sources and figures added, removed and changed (field by field)."""
+    """Legs, firms, sources and figures added, removed and changed (field by field).
+
+    The newer dataset is the second argument or --data (default: the bundled ai2026), so
+    ``dealloop diff OLD`` shows what changed from OLD to the bundled data.
+    """
+    if new is not None and data is not None and new != data:
+        _fail("Error: give the newer dataset once (as the second argument or as --data)", 2)
+    new = new if new is not None else data
     from .data.diff import diff as run
     from .data.load import load
     from .data.problems import DataError

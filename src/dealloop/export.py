@@ -47,14 +47,17 @@ def neutralise(cell: object) -> object:
 
 
 def _graph_for_files(net: DealNetwork) -> Any:
-    """A MultiDiGraph whose attributes are all str/float/int/bool (GraphML/GEXF need that)."""
+    """A MultiDiGraph whose attributes are all str/float/int/bool (GraphML/GEXF need that),
+    with the characters XML cannot carry (control characters) written as escapes."""
+    from .text import xml_safe
+
     g = net.to_networkx()
-    for _, data in g.nodes(data=True):
+    for data in [d for _, d in g.nodes(data=True)] + [d for _, _, d in g.edges(data=True)]:
         for k in [k for k, v in data.items() if v is None]:
             del data[k]
-    for _, _, data in g.edges(data=True):
-        for k in [k for k, v in data.items() if v is None]:
-            del data[k]
+        for k, v in data.items():
+            if isinstance(v, str):
+                data[k] = xml_safe(v)
     return g
 
 
