@@ -288,7 +288,8 @@ def export(
 # ---------------------------------------------------------------------------------- diff
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="Older dataset folder.")],
+    old: Annotated[Path, typer.Argument(help="Older dataset folder, or a bundled release such "
+                                              "as ai2026@2026.11.0.")],
     new: Annotated[Path | None, typer.Argument(help="Newer dataset folder (or --data).",
                                                show_default=False)] = None,
     data: DataOpt = None,
@@ -297,7 +298,9 @@ def diff(
     """Legs, firms, sources and figures added, removed and changed (field by field).
 
     The newer dataset is the second argument or --data (default: the bundled ai2026), so
-    ``dealloop diff OLD`` shows what changed from OLD to the bundled data.
+    ``dealloop diff OLD`` shows what changed from OLD to the bundled data. Earlier releases of
+    the bundled dataset are kept: ``dealloop diff ai2026@2026.11.0`` shows what the current
+    release changed.
     """
     if new is not None and data is not None and new != data:
         _fail("Error: give the newer dataset once (as the second argument or as --data)", 2)

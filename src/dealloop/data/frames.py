@@ -51,7 +51,9 @@ def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
     metric that has one. Returns a frame, indexed like ``entities``, whose cells name the figure
     id behind each headline value (``"entities.csv"`` when the entity row gave it itself).
     """
-    provenance = pd.DataFrame(index=entities.index, columns=list(HEADLINE_METRICS), dtype=object)
+    provenance = pd.DataFrame(index=entities.index, columns=[*HEADLINE_METRICS, "fx"],
+                              dtype=object)
+    figures, fx_used = convert_to_usd(figures)
     usable = figures[(figures["unit"] == "usd_bn") & figures["value"].notna()]
     if "period" in usable:
         usable = usable[~usable["period"].fillna("").astype(str).str.match(_SUBANNUAL)]
@@ -73,8 +75,56 @@ def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
                 if hit is not None:
                     entities.at[idx, column] = hit[0]
                     provenance.at[idx, column] = hit[1]
+                    if hit[1] in fx_used:
+                        provenance.at[idx, "fx"] = fx_used[hit[1]]
                     break
     return provenance
+
+
+#: Foreign-currency units :func:`convert_to_usd` converts, with the metric of the rate used
+#: (units of the currency per US dollar) and the factor from the unit to the currency's bn.
+FX_UNITS: dict[str, tuple[str, float]] = {"jpy_tn": ("fx_usd_jpy", 1000.0),
+                                          "jpy_bn": ("fx_usd_jpy", 1.0)}
+
+
+def convert_to_usd(figures: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Figures in a foreign currency converted to ``usd_bn`` with a sourced, dated rate.
+
+    A rate is a figure whose metric is ``fx_usd_jpy`` (yen per dollar). Each yen figure is
+    divided by the latest rate dated on or before it (else the earliest rate); figures
+    without any rate are left as they are. Returns the converted frame and, per converted
+    figure id, the id of the rate used.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"id": ["F1", "R1"], "entity": ["sb", "sb"],
+    ...                   "metric": ["cash", "fx_usd_jpy"], "value": [3.0, 150.0],
+    ...                   "unit": ["jpy_tn", "jpy_per_usd"], "as_of": ["2025-12-31", "2025-03-31"]})
+    >>> out, used = convert_to_usd(f)
+    >>> float(out.loc[0, "value"]), out.loc[0, "unit"], used
+    (20.0, 'usd_bn', {'F1': 'R1'})
+    """
+    used: dict[str, str] = {}
+    if figures is None or not len(figures) or not figures["unit"].isin(list(FX_UNITS)).any():
+        return figures, used
+    out = figures.copy()
+    for unit, (metric, factor) in FX_UNITS.items():
+        rates = out[(out["metric"] == metric) & out["value"].notna()]
+        if rates.empty:
+            continue
+        dated = sorted(((parse_date(str(d), end=True) if isinstance(d, str) else None, fid, v)
+                        for d, fid, v in zip(rates["as_of"], rates["id"], rates["value"],
+                                             strict=True)), key=lambda r: (r[0] is None, r[0]))
+        for k in out.index[(out["unit"] == unit) & out["value"].notna()]:
+            when = out.at[k, "as_of"]
+            day = parse_date(str(when), end=True) if isinstance(when, str) else None
+            before = [r for r in dated if r[0] is not None and day is not None and r[0] <= day]
+            rate = before[-1] if before else dated[0]
+            out.at[k, "value"] = float(out.at[k, "value"]) * factor / float(rate[2])
+            out.at[k, "unit"] = "usd_bn"
+            used[str(out.at[k, "id"])] = str(rate[1])
+    return out, used
 
 
 def _cell(value: object) -> str:

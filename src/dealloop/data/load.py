@@ -8,6 +8,7 @@ from pathlib import Path
 from ..network import DealNetwork
 from .frames import empty_frame, fill_headlines, to_frame
 from .problems import DataError, errors
+from .release import content_hash, release_status
 from .schema import (
     BANKS,
     DEALS,
@@ -50,9 +51,14 @@ def load(path: str | Path | None = None) -> DealNetwork:
     provenance = fill_headlines(entities, frames[FIGURES.name])
     meta: dict = {"name": root.name}
     descriptor = root / "datapackage.json"
+    recorded = None
     if descriptor.exists():
         pkg = json.loads(descriptor.read_text(encoding="utf-8"))
         meta.update({k: pkg[k] for k in ("name", "title", "version", "created") if k in pkg})
+        recorded = pkg.get("content_hash") if isinstance(pkg.get("content_hash"), str) else None
+    meta["content_hash"] = content_hash(root)
+    meta["release_hash"] = recorded
+    meta["release_status"] = release_status(recorded, meta["content_hash"])
     return DealNetwork(
         entities,
         frames[DEALS.name],

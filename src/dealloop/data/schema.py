@@ -265,10 +265,12 @@ FIGURES = FileSpec(
         Column("counterparty", "ref", False, "Other entity, e.g. for customer_share.",
                ref="entities"),
         Column("notes", "text", False, "Free text."),
+        Column("evidence", "enum", False, "A: a dated primary or major-outlet source; B: "
+               "trade press or an undated citable source; C: aggregators only.", EVIDENCE),
     ),
     required=False,
     description="Company figures, one per row, each with its date and source.",
-    optional_columns=("period", "as_of", "counterparty", "notes"),
+    optional_columns=("period", "as_of", "counterparty", "notes", "evidence"),
 )
 
 HISTORY = FileSpec(

@@ -26,11 +26,36 @@ def path(name: str = DEFAULT) -> Path:
     return _HERE / name
 
 
+#: Earlier releases of bundled datasets, one folder each (``NAME@VERSION``), kept so that
+#: ``dealloop diff ai2026@2026.11.0 ai2026`` shows what changed between releases.
+_RELEASES = _HERE / "_releases"
+
+
+def releases(name: str = DEFAULT) -> list[str]:
+    """Versions of earlier releases of a bundled dataset kept for comparison.
+
+    Examples
+    --------
+    >>> "2026.11.0" in releases("ai2026")
+    True
+    """
+    if not _RELEASES.is_dir():
+        return []
+    return sorted(p.name.split("@", 1)[1] for p in _RELEASES.iterdir()
+                  if p.name.startswith(f"{name}@") and (p / "deals.csv").exists())
+
+
 def resolve(where: str | Path | None) -> Path:
-    """A dataset folder from a path, a bundled dataset's name, or None (the default)."""
+    """A dataset folder from a path, a bundled dataset's name (``ai2026``), an earlier
+    release (``ai2026@2026.11.0``), or None (the default)."""
     if where is None:
         return path(DEFAULT)
     p = Path(where)
-    if not p.exists() and isinstance(where, str) and where in names():
-        return path(where)
+    if p.exists():
+        return p
+    text = str(where)
+    if text in names():
+        return path(text)
+    if "@" in text and (_RELEASES / text / "deals.csv").exists():
+        return _RELEASES / text
     return p

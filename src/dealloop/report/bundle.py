@@ -153,11 +153,15 @@ def _horizon_label(horizon: Sequence[Any] | None) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------------------ parts
 def dataset_part(net: DealNetwork) -> dict[str, Any]:
-    """Name, title, version and date of the dataset, with its size.
+    """Name, title, version and date of the dataset, with its size, its content hash and
+    whether it is the release its descriptor names (``release_status``: ``release``,
+    ``modified`` or ``unreleased``; ``release_note`` says it in words).
 
     ``date`` is the descriptor's ``created`` date, else the latest date in the data (legs
     announced, figures, sources).
     """
+    from ..data.release import describe
+
     meta = net.meta
     date = _text(meta.get("created"))
     if date is None:
@@ -173,6 +177,10 @@ def dataset_part(net: DealNetwork) -> dict[str, Any]:
         "legs": len(net.deals),
         "sources": len(net.sources),
         "dealloop_version": __version__,
+        "content_hash": _text(meta.get("content_hash")),
+        "release_hash": _text(meta.get("release_hash")),
+        "release_status": _text(meta.get("release_status")),
+        "release_note": describe(meta),
     }
 
 
