@@ -89,3 +89,24 @@ def test_workers_and_scheduler_exclude_each_other(runner) -> None:
     res = runner.invoke(app, ["simulate", "baseline", "--workers", "2", "--scheduler",
                               "tcp://127.0.0.1:1"])
     assert res.exit_code == 2
+
+
+def test_stress_tornado_and_assumptions(runner) -> None:
+    """--tornado reruns with each assumption low and high; the JSON carries the rows and the
+    assumptions box lists the scenario's non-default mapping values."""
+    res = runner.invoke(app, ["stress", "ai-demand-shock", "--json", "--no-band",
+                              "--tornado"])
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert "mapping.demand_exposure = {amazon: 0.18}" in out["assumptions"]
+    rows = [r for r in out["tornado"] if r["metric"] == "market_value_lost_net"]
+    assert {r["assumption"] for r in rows} >= {"revenue growth", "margin", "new money",
+                                               "market-value rule"}
+    central = out["system"]["market_value_lost_net"]
+    for r in rows:
+        assert r["central"] == central and r["swing"] == abs(r["high"] - r["low"])
+    margin = next(r for r in rows if r["assumption"] == "stranded costs")
+    assert margin["low"] < central < margin["high"]  # more of a lost sale lost, more lost
+    text = runner.invoke(app, ["stress", "ai-demand-shock", "--no-band", "--tornado"],
+                         env={"COLUMNS": "200"})
+    assert "Sensitivity to the assumptions" in text.stdout and "Assumptions" in text.stdout

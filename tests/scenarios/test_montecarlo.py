@@ -115,3 +115,51 @@ def test_histogram_quantiles() -> None:
 def test_bad_arguments(net) -> None:
     with pytest.raises(ValueError, match="draws"):
         scenarios.simulate("coreweave-default", net, draws=0, workers=0)
+
+
+def _happens(net, text: str, size: int = 20_000):
+    sc = loads(scenario_text(text))
+    comp = montecarlo.compile_scenario(sc, scenarios.balance_sheets(net, sc))
+    p = montecarlo.payload(comp, seed=11, chunk=size)
+    _, _, X = montecarlo.draw(p, 0, size)
+    cols = {name: j for j, (name, kind, _) in enumerate(p.inputs) if kind == "happens"}
+    ev = dict(zip(comp.bs.deals["id"], comp.bs.deals["evidence"], strict=True))
+    payer = dict(zip(comp.bs.deals["id"], comp.bs.deals["payer"], strict=True))
+    return X, cols, ev, payer
+
+
+def test_conditional_legs_happen_by_evidence_grade(net) -> None:
+    """Without a single probability, a conditional leg of grade A happens 70% of the time,
+    B 50%, C 30% (the documented defaults); a per-leg value overrides its grade."""
+    X, cols, ev, _ = _happens(net, "")
+    assert cols
+    want = {"A": 0.7, "B": 0.5, "C": 0.3}
+    for name, j in cols.items():
+        assert X[:, j].mean() == pytest.approx(want[ev[name.split()[0]]], abs=0.02), name
+    first = next(iter(cols)).split()[0]
+    X2, cols2, _, _ = _happens(net, f"monte_carlo: {{conditional: {{deals: {{{first}: 0.1}}}}}}")
+    assert X2[:, cols2[f"{first} happens"]].mean() == pytest.approx(0.1, abs=0.02)
+
+
+def test_legs_of_one_firm_fail_together(net) -> None:
+    """Through the firm factor, two conditional legs of the same payer happen together more
+    often than independent coin flips would; with no factor loadings they are independent."""
+    X, cols, _, payer = _happens(net, "")
+    by_payer: dict[str, list[int]] = {}
+    for name, j in cols.items():
+        by_payer.setdefault(payer[name.split()[0]], []).append(j)
+    a, b = next(js for js in by_payer.values() if len(js) >= 2)[:2]
+    joint, pa, pb = (X[:, a] * X[:, b]).mean(), X[:, a].mean(), X[:, b].mean()
+    assert joint > pa * pb + 0.05
+    X0, _, _, _ = _happens(net, "monte_carlo: {conditional: {market: 0, firm: 0}}")
+    joint0, pa0, pb0 = (X0[:, a] * X0[:, b]).mean(), X0[:, a].mean(), X0[:, b].mean()
+    assert joint0 == pytest.approx(pa0 * pb0, abs=0.015)
+
+
+def test_modes_of_a_two_cluster_sample() -> None:
+    rng = np.random.default_rng(0)
+    y = np.r_[rng.normal(10, 0.5, 6000), rng.normal(40, 0.5, 4000)]
+    found = montecarlo.modes(y)
+    assert [round(m) for m, _ in found] == [10, 40]
+    assert [round(w, 2) for _, w in found] == [0.6, 0.4]
+    assert len(montecarlo.modes(rng.normal(0, 1, 10_000))) == 1

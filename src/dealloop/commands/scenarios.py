@@ -132,6 +132,11 @@ def stress(
         "--rank-legs", metavar="N", min=0,
         help="Remove each leg in turn, rerun, and show the N legs that change the market "
              "value lost the most (0: skip).")] = 0,
+    tornado: Annotated[bool, typer.Option(
+        "--tornado", help="Rerun with each main assumption (revenue growth, margins, "
+                          "stranded costs, terms, new money, recovery, market-value rule, "
+                          "debt maturing) set low and high, and show how far each headline "
+                          "moves.")] = False,
 ) -> None:
     """Run a stress scenario: who fails, in which wave, who loses how much, next to the
     dot-com bust.
@@ -159,6 +164,7 @@ def stress(
     try:
         res = run(sc, net, band=band)
         ranked = sensitivity(sc, net) if rank_legs else None
+        swings = _tornado(sc, net) if tornado else None
     except DataError as exc:
         _problems_exit(exc)
         return
@@ -183,6 +189,11 @@ def stress(
             out["explain"] = {"firm": explain, "lines": json_safe(lines)}
         if ranked is not None:
             out["legs"] = ranked.to_dict()["legs"][:rank_legs]
+        out["assumptions"] = _assumptions(sc, res)
+        if swings is not None:
+            from ..scenarios.results import json_safe
+
+            out["tornado"] = json_safe(swings)
         out["holders"] = where.to_dict()  # as holders.result_dict, from the run above
         if held is not None:
             from ..scenarios.results import json_safe
@@ -192,6 +203,9 @@ def stress(
         return
     con = _console()
     _print_stress(con, res)
+    _print_assumptions(con, _assumptions(sc, res))
+    if swings is not None:
+        _print_tornado(con, swings, res)
     _print_holders(con, where)
     if ranked is not None:
         _print_ranked(con, ranked, rank_legs)
@@ -278,6 +292,47 @@ def _print_stress(con: Any, res: Any) -> None:
     if res.notes:
         con.print(f"[dim]{len(res.notes)} note(s): " + "; ".join(res.notes[:5])
                   + ("; ..." if len(res.notes) > 5 else "") + "[/dim]")
+
+
+def _tornado(sc: Any, net: Any) -> Any:
+    from ..scenarios.tornado import tornado
+
+    return tornado(sc, net)
+
+
+def _assumptions(sc: Any, res: Any) -> list[str]:
+    from ..scenarios.tornado import assumptions
+
+    return assumptions(sc, res.balance)
+
+
+def _print_assumptions(con: Any, lines: list[str]) -> None:
+    if lines:
+        con.print("Assumptions (values this run rests on that are not the defaults, and "
+                  "figures the mapping had to assume):")
+        for line in lines:
+            con.print(f"  - {line}", highlight=False)
+
+
+def _print_tornado(con: Any, swings: Any, res: Any) -> None:
+    from ..scenarios.results import HEADLINES
+
+    band = {b.metric: b for b in res.bands}
+    keep = ("payment_shortfall", "market_value_lost_net", "defaults")
+    rows = []
+    for m in keep:
+        part = swings[swings["metric"] == m]
+        for i, r in enumerate(part.itertuples(index=False)):
+            rows.append([HEADLINES[m][0] if i == 0 else "", r.assumption,
+                         f"{r.low_setting} / {r.high_setting}", _fmt(r.low), _fmt(r.central),
+                         _fmt(r.high), _fmt(r.swing)])
+        if m in band:
+            b = band[m]
+            rows.append(["", "evidence band (A .. A+B+C)", "", _fmt(b.low), "", _fmt(b.high),
+                         _fmt(b.high - b.low)])
+    con.print(_rich_table("Sensitivity to the assumptions (tornado; USD bn)",
+                          ["figure", "assumption", "low / high", "low", "central", "high",
+                           "swing"], rows, right={3, 4, 5, 6}))
 
 
 def _holders(sc: Any, net: Any, res: Any) -> Any:

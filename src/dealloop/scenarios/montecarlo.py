@@ -2,8 +2,12 @@
 
 What is drawn (the scenario's ``monte_carlo`` section):
 
-* each live conditional leg happens with probability ``q`` (``conditional.probability``,
-  per-leg overrides in ``conditional.deals``); capacity backstops stay contingent;
+* each live conditional leg happens with a probability set by its evidence grade
+  (``conditional.by_evidence``; ``conditional.probability`` for all, ``conditional.deals``
+  per leg); capacity backstops stay contingent. The draws are correlated through a Gaussian
+  copula with a common factor: leg ``d`` of payer ``f`` happens when
+  ``sqrt(market) Z_m + sqrt(firm) Z_f + sqrt(1 - market - firm) e_d < Phi^-1(q_d)``, so
+  the legs of one firm (and the loops through it) happen or fail together;
 * each leg with an amount range (or a range given in ``ranges``) gets an amount within it
   (``uniform``, ``triangular`` with the mode at the midpoint, or ``fixed``);
 * each shock parameter written as a distribution (``fall: {uniform: [0.2, 0.4]}``).
@@ -26,7 +30,9 @@ Per firm: probability of default, mean and quantiles of the book equity lost (qu
 from a log-spaced histogram with 1% wide bins, merged exactly across chunks). For the system:
 exact quantiles of every headline figure over all draws. Variance drivers: for each uncertain
 input and headline figure, the squared correlation over all draws (the first-order share of
-the variance the input explains, as inputs are drawn independently).
+the variance the input explains; with correlated legs the shares overlap). When a headline's
+draws fall into separate clusters (gaps wider than 5% of the range holding fewer than 0.5% of
+the draws), the result reports the modes: each cluster's mean and weight, not only a median.
 """
 
 from __future__ import annotations
@@ -97,10 +103,12 @@ def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
     out: list[tuple[str, str, Any]] = []
     if mc.conditional is not None:
         q = mc.conditional
+        evidence, payer = deals["evidence"].to_numpy(), deals["payer"].to_numpy()
         for d, (did, status, kind) in enumerate(zip(deals["id"], deals["status"],
                                                     deals["kind"], strict=True)):
             if status == "conditional" and kind != "capacity_backstop":
-                out.append((f"{did} happens", "happens", (d, q.deals.get(did, q.probability))))
+                out.append((f"{did} happens", "happens",
+                            (d, q.chance(did, str(evidence[d])), str(payer[d]))))
     if mc.amounts != "fixed":
         for d, (did, lo, hi, v) in enumerate(zip(deals["id"], deals["low"], deals["high"],
                                                  deals["value"], strict=True)):
@@ -126,10 +134,11 @@ def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarra
     M = np.repeat(comp.base_mult[:, None], size, axis=1)
     values: dict[tuple[int, str], np.ndarray] = {}
     X = np.zeros((size, len(p.inputs)))
+    latent = _latent(p, rng, size)
     for j, (_, kind, spec) in enumerate(p.inputs):
         if kind == "happens":
-            d, q = spec
-            x = (rng.random(size) < q).astype(float)
+            d, q, _payer = spec
+            x = (latent[j] < _ndtri(q)).astype(float)
             M[d] = x * np.where(M[d] > 0, M[d], 1.0)
         elif kind == "amount":
             d, lo, hi, v, how = spec
@@ -144,6 +153,62 @@ def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarra
             values[(i, name)] = x
         X[:, j] = x
     return M, values, X
+
+
+def _ndtri(q: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(q)) if 0 < q < 1 else (math.inf if q >= 1 else -math.inf)
+
+
+def _latent(p: Payload, rng: np.random.Generator, size: int) -> dict[int, np.ndarray]:
+    """Standard normal latent variables of the conditional legs, correlated through a market
+    factor and one factor per payer (a Gaussian copula)."""
+    cond = [(j, spec[2]) for j, (_, kind, spec) in enumerate(p.inputs) if kind == "happens"]
+    if not cond:
+        return {}
+    q = p.comp.scenario.monte_carlo.conditional
+    a, b = (q.market, q.firm) if q is not None else (0.0, 0.0)
+    market = rng.standard_normal(size)
+    payers = sorted({f for _, f in cond})
+    firm = dict(zip(payers, rng.standard_normal((len(payers), size)), strict=True))
+    own = rng.standard_normal((len(cond), size))
+    rest = math.sqrt(max(0.0, 1.0 - a - b))
+    return {j: math.sqrt(a) * market + math.sqrt(b) * firm[f] + rest * own[k]
+            for k, (j, f) in enumerate(cond)}
+
+
+def modes(y: np.ndarray, *, gap: float = 0.05, empty: float = 0.005,
+          min_weight: float = 0.05) -> list[tuple[float, float]]:
+    """The modes of a sample when it falls into separate clusters: ``(mean, weight)`` of
+    each cluster holding at least ``min_weight`` of the draws; clusters are separated by a
+    stretch of at least ``gap`` of the range holding less than ``empty`` of the draws. One
+    cluster: a one-element list.
+
+    Examples
+    --------
+    >>> y = np.r_[np.full(70, 10.0), np.full(30, 50.0)]
+    >>> [(round(m, 1), round(w, 2)) for m, w in modes(y)]
+    [(10.0, 0.7), (50.0, 0.3)]
+    >>> len(modes(np.linspace(0, 1, 1000)))
+    1
+    """
+    y = np.asarray(y, float)
+    lo, hi = float(y.min(initial=0.0)), float(y.max(initial=0.0))
+    if not len(y) or hi - lo <= 1e-12 * max(1.0, abs(hi)):
+        return [(float(y.mean()) if len(y) else 0.0, 1.0)]
+    bins = max(1, round(1 / gap))
+    counts, edges = np.histogram(y, bins=bins, range=(lo, hi))
+    full = counts >= empty * len(y)
+    labels = np.cumsum(full & ~np.r_[False, full[:-1]])
+    which = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, bins - 1)
+    out = []
+    for lab in np.unique(labels[full]):
+        members = full[which] & (labels[which] == lab)
+        w = members.mean()
+        if w >= min_weight:
+            out.append((float(y[members].mean()), float(w)))
+    return out or [(float(y.mean()), 1.0)]
 
 
 def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
@@ -442,8 +507,12 @@ def _merge(sc: Scenario, comp: Compiled, p: Payload, results: list[ChunkStats], 
         "mv_lost_mean": mv_sum / n_total,
     }, index=pd.Index(firms, name="firm"))
     rows = {}
+    multi = {}
     for m in HEADLINES:
         y = np.concatenate([r.system[m] for r in results])
+        found = modes(y)
+        if len(found) > 1:
+            multi[m] = found
         rows[m] = {"mean": y.mean(), "std": y.std(), "min": y.min(),
                    **{f"q{int(q * 100):02d}": float(np.quantile(y, q)) for q in _QUANTILES},
                    "max": y.max(), "p_positive": float((y > 1e-9).mean())}
@@ -466,6 +535,9 @@ def _merge(sc: Scenario, comp: Compiled, p: Payload, results: list[ChunkStats], 
     notes = []
     if not p.inputs:
         notes.append("nothing is uncertain in this scenario: every draw is the same")
+    for m, found in multi.items():
+        notes.append(f"{HEADLINES[m][0]} has {len(found)} modes: " + ", ".join(
+            f"{v:,.1f} ({w:.0%})" for v, w in found) + " (report the modes, not the median)")
     return SimulationResult(scenario=sc.name, draws=draws, seed=seed, chunk=chunk,
                             workers=workers, firms=frame, system=system, drivers=drivers,
                             elapsed=elapsed, scheduler=scheduler, notes=tuple(notes))

@@ -1,0 +1,158 @@
+"""Uncertainty over assumptions: a tornado of every headline over the mapping's main choices.
+
+The evidence band (:data:`.runner.BANDS`) varies which deals count; the figures move as much
+with the modelling assumptions. :func:`tornado` reruns a scenario with each assumption set
+low and high (everything else as the scenario says) and reports every headline's value at
+both ends next to the central run, ranked by swing. :func:`assumptions` lists what a run
+rests on: every mapping value the scenario changes from the default and every figure the
+mapping had to assume.
+
+==================  =============================  ============================================
+assumption          low / high                     key
+==================  =============================  ============================================
+revenue growth      -10% / +25% a year             ``mapping.revenue_growth.default``
+margin              margin x 0.5 / x 1.5            ``mapping.operating_margin`` (all firms)
+stranded costs      0 / 1                          ``mapping.stranded_share.default``
+terms               3 / 10 years                   ``mapping.undated_term_years``
+new money           no headroom / 50%              ``mapping.new_money_headroom``
+recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
+market-value rule   0.5 / 2 per dollar             ``mapping.value_multiple``
+debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
+==================  =============================  ============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .results import HEADLINES
+from .spec import MappingSpec, Scenario
+
+__all__ = ["ASSUMPTIONS", "assumptions", "tornado"]
+
+Change = Callable[[Scenario, Any], Scenario]
+
+
+def _mapping(sc: Scenario, **values: Any) -> Scenario:
+    return sc.model_copy(update={"mapping": sc.mapping.model_copy(update=values)})
+
+
+def _per_default(key: str, value: float) -> Change:
+    def change(sc: Scenario, _bs: Any) -> Scenario:
+        return _mapping(sc, **{key: {**getattr(sc.mapping, key), "default": value}})
+    return change
+
+
+def _margin(factor: float) -> Change:
+    def change(sc: Scenario, bs: Any) -> Scenario:
+        m = {f: min(1.0, float(v) * factor) for f, v in bs.frame["margin"].items()}
+        return _mapping(sc, operating_margin=m)
+    return change
+
+
+def _recovery(value: float) -> Change:
+    def change(sc: Scenario, _bs: Any) -> Scenario:
+        shocks = [s.model_copy(update={"recovery": value}) if s.type == "fail" else s
+                  for s in sc.shocks]
+        return sc.model_copy(update={"shocks": shocks})
+    return change
+
+
+def _set(key: str, value: Any) -> Change:
+    def change(sc: Scenario, _bs: Any) -> Scenario:
+        return _mapping(sc, **{key: value})
+    return change
+
+
+#: Assumption -> (label of low, change to low, label of high, change to high).
+ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
+    "revenue growth": ("-10%/yr", _per_default("revenue_growth", -0.10),
+                       "+25%/yr", _per_default("revenue_growth", 0.25)),
+    "margin": ("x0.5", _margin(0.5), "x1.5", _margin(1.5)),
+    "stranded costs": ("0", _per_default("stranded_share", 0.0),
+                       "1", _per_default("stranded_share", 1.0)),
+    "terms": ("3 yr", _set("undated_term_years", 3.0), "10 yr", _set("undated_term_years", 10.0)),
+    "new money": ("no headroom", _set("new_money_headroom", 0.0),
+                  "50% headroom", _set("new_money_headroom", 0.5)),
+    "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
+    "market-value rule": ("0.5 per $", _set("value_multiple", 0.5),
+                          "2 per $", _set("value_multiple", 2.0)),
+    "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
+                      "75%", _per_default("debt_maturing_share", 0.75)),
+}
+
+
+def tornado(scenario: Scenario | str | Path, net: Any = None,
+            metrics: tuple[str, ...] = tuple(HEADLINES)) -> pd.DataFrame:
+    """Every headline of ``scenario`` with each assumption of :data:`ASSUMPTIONS` set low
+    and high: one row per assumption and metric (``assumption, metric, low_setting,
+    high_setting, low, central, high, swing``), largest swing first. An assumption the
+    scenario does not use (recovery without a ``fail`` shock) is left out.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> t = tornado("coreweave-default", dl.load(), metrics=("payment_shortfall",))
+    >>> bool((t["swing"] >= 0).all()) and "recovery" in set(t["assumption"])
+    True
+    """
+    from .runner import prepare, run
+
+    sc, net = prepare(scenario, net)
+    central_res = run(sc, net, band=False)
+    central = central_res.system
+    rows = []
+    for name, (lo_label, lo, hi_label, hi) in ASSUMPTIONS.items():
+        if name == "recovery" and not any(s.type == "fail" for s in sc.shocks):
+            continue
+        lo_sys = run(lo(sc, central_res.balance), net, band=False).system
+        hi_sys = run(hi(sc, central_res.balance), net, band=False).system
+        for m in metrics:
+            a, b = float(lo_sys[m]), float(hi_sys[m])
+            rows.append({"assumption": name, "metric": m, "low_setting": lo_label,
+                         "high_setting": hi_label, "low": a, "central": float(central[m]),
+                         "high": b, "swing": abs(b - a) if abs(b - a) > 1e-9 else 0.0})
+    frame = pd.DataFrame(rows, columns=["assumption", "metric", "low_setting",
+                                        "high_setting", "low", "central", "high", "swing"])
+    return frame.sort_values(["metric", "swing"], ascending=[True, False],
+                             kind="stable").reset_index(drop=True)
+
+
+def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
+    """What a run rests on, one line each: every ``mapping`` value the scenario changes from
+    the default, then (given the balance sheets) every firm whose margin is assumed and every
+    leg whose term is assumed.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> assumptions(loads("name: x\\nquestion: q\\nmapping: {stranded_share: {default: 1}}"))
+    ['mapping.stranded_share = {default: 1.0}']
+    """
+    out = []
+    default = MappingSpec()
+    for key in type(scenario.mapping).model_fields:
+        v, d = getattr(scenario.mapping, key), getattr(default, key)
+        if v != d:
+            shown = "{" + ", ".join(f"{k}: {x}" for k, x in v.items()) + "}" \
+                if isinstance(v, dict) else str(v)
+            out.append(f"mapping.{key} = {shown}")
+    if balance is not None:
+        fr = balance.frame
+        if "margin_assumed" in fr:
+            assumed = [f for f in fr.index if fr.at[f, "margin_assumed"]]
+            if assumed and scenario.mapping.contracts == "margin":
+                out.append(f"margin assumed ({scenario.mapping.margin_fallback:g}, no net "
+                           f"income figure) for {len(assumed)} firms: {', '.join(assumed)}")
+        deals = balance.deals
+        if "term_assumed" in deals:
+            legs = [str(d) for d, a, b in zip(deals["id"], deals["term_assumed"], deals["base"],
+                                             strict=True) if a is True and b]
+            if legs:
+                out.append(f"term assumed (no end reported) for {len(legs)} legs: "
+                           + ", ".join(legs))
+    return out
