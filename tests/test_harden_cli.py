@@ -321,3 +321,35 @@ def test_validate_and_diff_accept_data() -> None:
     assert res.exit_code == 0 and "no differences" in res.output
     res = runner.invoke(app, ["diff", str(MINI), str(MINI), "--data", str(DATA / "xss")])
     assert res.exit_code == 2
+
+
+# ------------------------------------------------------------------------ limits before work
+@pytest.mark.parametrize("args", [("-n", "2000000"), ("-n", "100000", "--degree", "100")])
+def test_synth_over_the_file_limit_is_refused_before_generating(tmp_path: Path,
+                                                                args: tuple[str, ...]) -> None:
+    import dealloop.synth as synth_module
+
+    called: list[bool] = []
+    real = synth_module.synthetic_dataset
+    try:  # generating at all would be the bug: make it fail loudly
+        synth_module.synthetic_dataset = lambda *a, **k: called.append(True)  # type: ignore
+        res = runner.invoke(app, ["synth", *args, "-o", str(tmp_path / "s")])
+    finally:
+        synth_module.synthetic_dataset = real
+    assert res.exit_code == 1 and not called
+    assert "more than the 64 MiB a dataset file may have" in res.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_simulate_draws_beyond_memory_are_refused_up_front(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import dealloop.mapping.sheets as sheets
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("built the balance sheets before refusing")
+
+    monkeypatch.setattr(sheets, "build", build)
+    res = runner.invoke(app, ["simulate", "baseline", "--draws", "100000000", "--data",
+                              str(MINI)])
+    assert res.exit_code == 1
+    assert "more than the 1 GiB limit; use at most" in res.output

@@ -306,6 +306,22 @@ def _identity(address: str, timeout: float) -> str:
         return pool.submit(probe).result()
 
 
+#: Most memory the draws' system figures may take (they are kept for exact quantiles).
+MAX_DRAWS_MEMORY = 2**30
+
+
+def draws_memory(draws: int) -> int:
+    """Bytes the merged system figures of ``draws`` draws take: one float per headline figure
+    per draw, twice (the chunks' arrays and their concatenation).
+
+    Examples
+    --------
+    >>> draws_memory(1_000) == 2 * 8 * len(HEADLINES) * 1_000
+    True
+    """
+    return 2 * 8 * len(HEADLINES) * int(draws)
+
+
 def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
     n = math.ceil(draws / chunk)
     return [(i, min(chunk, draws - i * chunk)) for i in range(n)]
@@ -359,6 +375,12 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     if not (1 <= draws <= MAX_DRAWS and 1 <= chunk <= MAX_CHUNK and seed >= 0):
         raise ValueError(f"draws must be in [1, {MAX_DRAWS:,}], chunk in [1, {MAX_CHUNK:,}] "
                          f"and seed >= 0 (got draws={draws}, chunk={chunk}, seed={seed})")
+    need = draws_memory(draws)
+    if need > MAX_DRAWS_MEMORY:  # refused before any work, with the reason
+        raise ValueError(
+            f"{draws:,} draws would keep about {need / 2**30:,.1f} GiB of system figures (every "
+            f"draw is kept for exact quantiles), more than the {MAX_DRAWS_MEMORY / 2**30:g} GiB "
+            f"limit; use at most {MAX_DRAWS_MEMORY // draws_memory(1):,} draws")
     from ..mapping.sheets import build
 
     comp = compile_scenario(sc, build(net, sc))
