@@ -999,7 +999,8 @@ _PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
 
 
 def _construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem],
-               source: str, budget: _Budget) -> Any:
+               source: str, budget: _Budget | None = None) -> Any:
+    budget = budget if budget is not None else _Budget()
     line = node.start_mark.line + 1
     budget.values -= 1
     if budget.values < 0:
