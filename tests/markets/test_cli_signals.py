@@ -63,3 +63,16 @@ def test_usage_errors_exit_2(toy_dir: Path) -> None:
     assert res.returncode == 2 and "--as-of" in res.stderr
     res = run("signals", "--data", str(toy_dir), "--firm", "bb")
     assert res.returncode == 2 and "did you mean 'b'?" in res.stderr
+
+
+def test_against_a_scenario_puts_the_model_beside_the_market() -> None:
+    res = run("signals", "--against", "market-implied-defaults", "--draws", "200", "--json")
+    assert res.returncode == 0, res.stderr
+    comp = json.loads(res.stdout)["comparison"]
+    assert comp["scenario"] == "market-implied-defaults" and comp["draws"] == 200
+    rows = {r["firm"]: r for r in comp["firms"]}
+    assert rows["coreweave"]["engine_defaulted"] is True      # its 13.7% > 5%: it fails
+    assert rows["coreweave"]["mc_pd"] == 1.0
+    assert rows["oracle"]["engine_defaulted"] is False        # 2.1%: only drawn in MC
+    bad = run("signals", "--against", "no-such-scenario")
+    assert bad.returncode == 1 and "no such scenario" in bad.stderr

@@ -233,7 +233,8 @@ class Compiled:
             return lazy[name]
 
         scale_rows: dict[int, np.ndarray] = {}  # claim row -> multiplier (K,)
-        terminated: list[np.ndarray] = []  # purchase claims ended by a supplier's failure
+        # purchase claims ended by a supplier's failure, and the draws in which it fails
+        terminated: list[tuple[np.ndarray, np.ndarray]] = []
 
         def scale(hit: np.ndarray, factor: np.ndarray | float) -> None:
             f = np.broadcast_to(np.asarray(factor, float), (k,))
@@ -266,15 +267,20 @@ class Compiled:
                             1 - drop_x[:, None] * fall[None, :], 0, None)
                 elif t == "fail":
                     j = self.bs.firms.index(s.entity)
-                    arr("failed", (n, k), False)[j] = True
-                    arr("assets", (n, k), 1.0)[j] *= 1 - val(i, "assets_lost", s.assets_lost)
-                    arr("recovery", (n, k), 0.0)[j] = val(i, "recovery", s.recovery)
+                    # per draw: drawn when probability < 1 (Monte Carlo), else always
+                    on = val(i, "happens", float(s.probability >= 1)) > 0.5
+                    arr("failed", (n, k), False)[j] |= on
+                    lost = val(i, "assets_lost", s.assets_lost)
+                    arr("assets", (n, k), 1.0)[j] *= np.where(on, 1 - lost, 1.0)
+                    rec = arr("recovery", (n, k), 0.0)
+                    rec[j] = np.where(on, val(i, "recovery", s.recovery), rec[j])
                     # no new money reaches a failed firm
-                    scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), 0.0)
+                    gone = np.where(on, 0.0, 1.0)
+                    scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), gone)
                     if s.contracts == "terminate":
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
-                        scale(hit, 0.0)
-                        terminated.append(np.flatnonzero(hit))
+                        scale(hit, gone)
+                        terminated.append((np.flatnonzero(hit), on))
                 elif t == "cancel":
                     frac = val(i, "fraction", s.fraction)
                     for did in s.deals_named():
@@ -335,7 +341,7 @@ class Compiled:
             A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
             Acc[cx] = A[cx]
         if terminated:
-            self._replace(A, Acc, np.concatenate(terminated))
+            self._replace(A, Acc, terminated)
         if scale_rows:
             rows = np.fromiter(scale_rows, int)
             f = np.stack([scale_rows[r] for r in rows])
@@ -474,16 +480,19 @@ class Compiled:
         """``(N,)``: share of a lost outside sale each firm loses (its loss weight)."""
         return self.bs.frame["loss_weight"].to_numpy(float)
 
-    def _replace(self, A: np.ndarray, Acc: np.ndarray, ended: np.ndarray) -> None:
+    def _replace(self, A: np.ndarray, Acc: np.ndarray,
+                 ended: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Customers of a failed supplier buy the service elsewhere at the same price: the
         amounts of the ended purchase claims move to each customer's replacement claim
-        (``mapping.terminated_contracts: replace``)."""
+        (``mapping.terminated_contracts: replace``), in the draws where the supplier fails
+        (``ended``: claim rows and a ``(K,)`` mask per failure)."""
         st, n = self.structure, self.n
         rows = np.flatnonzero(st.channel == REPLACE)
         if not len(rows):
             return
         per = np.zeros((n + 1, A.shape[1]))
-        np.add.at(per, st.debtor[ended], A[ended])
+        for claims, on in ended:
+            np.add.at(per, st.debtor[claims], A[claims] * on[None, :])
         A[rows] += per[st.debtor[rows]]
         Acc[rows] = np.maximum(Acc[rows], A[rows])
 

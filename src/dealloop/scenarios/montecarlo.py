@@ -118,6 +118,9 @@ def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
                                                     mc.amounts)))
     for i, name, dist in uncertain_params(sc):
         out.append((f"shocks[{i}].{name}", "param", (i, name, dist)))
+    for i, s in enumerate(sc.shocks):  # failures drawn with a probability (markets: section)
+        if s.type == "fail" and s.probability < 1:
+            out.append((f"{s.entity} fails", "fails", (i, s.probability)))
     return tuple(out)
 
 
@@ -140,6 +143,10 @@ def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarra
             d, q, _payer = spec
             x = (latent[j] < _ndtri(q)).astype(float)
             M[d] = x * np.where(M[d] > 0, M[d], 1.0)
+        elif kind == "fails":
+            i, q = spec
+            x = (rng.random(size) < q).astype(float)
+            values[(i, "happens")] = x
         elif kind == "amount":
             d, lo, hi, v, how = spec
             if how == "triangular":
