@@ -353,3 +353,14 @@ def test_simulate_draws_beyond_memory_are_refused_up_front(
                               str(MINI)])
     assert res.exit_code == 1
     assert "more than the 1 GiB limit; use at most" in res.output
+
+
+@pytest.mark.parametrize(("address", "code", "says"), [
+    ("tls://127.0.0.1:1", 1, "no Dask scheduler answers"),
+    ("ws://127.0.0.1:1", 1, "no Dask scheduler answers"),
+    ("ucx://127.0.0.1:1", 2, "the ucx:// transport cannot reach a scheduler"),
+    ("inproc://x", 2, "the inproc:// transport cannot reach a scheduler")])
+def test_scheduler_transports_give_clean_errors(address: str, code: int, says: str) -> None:
+    err = clean(run("simulate", "baseline", "-n", "5", "--data", str(MINI), "--scheduler",
+                    address, timeout=120), code)
+    assert says in err

@@ -267,9 +267,10 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
     expected = "expected an address such as tcp://10.0.0.5:8786"
     try:
         proto, loc = parse_address(address)
+        if proto in ("inproc", "ucx"):  # inproc lives in one process; ucx needs its own stack
+            raise ValueError(f"the {proto}:// transport cannot reach a scheduler from here "
+                             "(use tcp://, tls:// or ws://)")
         get_backend(proto)
-        if proto not in ("tcp", "tls"):
-            return  # other transports (inproc, ucx, ws) are left to Dask
         host, port = parse_host_port(loc)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"scheduler address {address!r}: {exc}; {expected}") from None
