@@ -1,0 +1,384 @@
+"""The sections of a scenario file (legs, mapping, models, Monte Carlo) and the
+:class:`Scenario` model that holds them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from ..data.problems import Problem
+from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
+from ..vocabulary import (
+    DEFAULT_HORIZON,
+    OUTSIDE_KINDS,
+    parse_horizon,
+)
+from .shocks import Shock
+from .values import (
+    FROZEN,
+    MAX_CHUNK,
+    MAX_DRAWS,
+    Dist,
+    EntityKind,
+    Evidence,
+    Status,
+    key_text,
+    line_for,
+    per_entity_type,
+)
+
+
+# ------------------------------------------------------------------------------------ sections
+class Legs(BaseModel):
+    """Which legs count.
+
+    ``statuses`` and ``evidence`` filter the deal table (defaults: firm legs, every grade);
+    ``derived: false`` drops legs whose basis is ``derived``; ``estimates: true`` counts legs
+    whose basis is ``estimate`` (a third party's estimate; off by default, so no guess is
+    counted silently). ``include`` counts the named legs
+    whatever their status (e.g. a superseded letter of intent, to model the world where it
+    converts); ``exclude`` drops legs. ``amounts`` sets the amount (USD bn, whole term) of a
+    leg, e.g. an undisclosed one. Capacity backstops are contingent: they count whenever they
+    are live (committed, reported or conditional), and pay only when triggered.
+    """
+
+    model_config = FROZEN
+
+    statuses: list[Status] = Field(default_factory=lambda: ["committed", "reported"])
+    evidence: list[Evidence] = Field(default_factory=lambda: ["A", "B", "C"])
+    derived: bool = True
+    estimates: bool = False
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+    amounts: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+
+    @field_validator("statuses", "evidence")
+    @classmethod
+    def _nonempty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("must name at least one value")
+        return list(dict.fromkeys(v))
+
+
+_Holds = Literal[INSTRUMENTS + HOLDER_SECTORS]  # type: ignore[valid-type]
+_Sector = Literal[HOLDER_SECTORS]  # type: ignore[valid-type]
+_Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class HoldersSpec(BaseModel):
+    """Changes to the holders layer (:mod:`dealloop.holders`): who holds what.
+
+    shares
+        ``{instrument or sector: {sector: weight}}`` replaces that whole split of the
+        dataset's ``holders.csv``; weights are normalised to shares.
+    nodes
+        ``{outside node: instrument}``: how a creditor node holds its claims (default:
+        ``bond-investors`` corporate bonds, ``bank-lenders`` bank loans,
+        ``private-credit-lenders`` private credit, else by the leg's kind).
+    """
+
+    model_config = FROZEN
+
+    shares: dict[_Holds, dict[_Sector, _Weight]] = Field(default_factory=dict)
+    nodes: dict[str, _Instrument] = Field(default_factory=dict)
+
+    @field_validator("shares")
+    @classmethod
+    def _positive(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for holds, weights in v.items():
+            if not weights or sum(weights.values()) <= 0:
+                raise ValueError(f"the weights of {holds} must add up to more than 0")
+        return v
+
+
+class MappingSpec(BaseModel):
+    """How deals and company figures become balance sheets (see :mod:`.balance`).
+
+    Every default below is a modelling choice; change it here, not in code.
+
+    outside_kinds, outside
+        Entity kinds (default investor, lender) and ids treated as *outside* the network:
+        their claims are external liabilities, their payments outside funding.
+    equity_commitments
+        Whether committed but unpaid equity inside the horizon counts as an obligation of the
+        investor to the investee (default true). False drops those legs on both sides.
+    undated_term_years
+        A contract (compute, chips, revenue share) with no end date is spread over this many
+        years from its start or announcement. Default ``null``: the dataset's assumed terms
+        (:data:`dealloop.network.DEFAULT_TERM_YEARS`, flagged ``term_assumed``).
+    other_legs
+        Legs of kind ``other`` (licences, distributions, all-stock mergers: their cash nature
+        varies) are ignored by default (``ignore``); ``obligation`` counts them as purchases.
+    revenue_years
+        Years of revenue counted as outside assets (default: the horizon's length).
+    revenue_growth
+        Annual revenue growth over the horizon, per entity (``{default: 0, openai: 0.5}``).
+    cash_margin
+        Share of outside revenue left to pay network obligations and debt after costs paid
+        outside the network (default 1 for every firm).
+    cash
+        Count reported cash and short-term investments (default true).
+    new_money
+        ``plan`` (default): a firm whose obligations exceed its means before any shock is
+        assumed to raise the gap as new outside money (shown per firm as "new money the plan
+        needs"), so a scenario with no shock changes nothing; a ``funding`` shock takes it
+        away. ``none``: no such money; shortfalls before any shock are baseline defaults.
+    new_money_headroom
+        How far the plan's new money can stretch when a shock raises a firm's needs, as a
+        share of its gap (default 0.1). New money is raised only as needed; it dilutes
+        existing shareholders (their market value falls by the extra money raised).
+    reported_debt
+        Count reported debt beyond the debt legs in the data as debt to outside lenders.
+    debt_maturing_share
+        Share of debt with no maturity date (and of reported debt) falling due inside the
+        horizon (default 0.5).
+    rollover
+        Share of maturing debt that lenders refinance in normal times (default 1). Debt is
+        accelerated (the whole principal falls due) when the borrower defaults.
+    backstops
+        ``on_failure`` (default): a backstop turns into a liability of the backstopper when
+        the firm it backs would fail without it; ``called_only``: only when a shock calls it.
+    warrant_vesting
+        ``purchases`` (default): a warrant vests in proportion to what its holder actually
+        pays the issuer under their purchase legs; ``full`` or ``none``.
+    stake_liquidity
+        Share of the market value of stakes in other network firms that a firm can use to pay
+        its obligations (default 1).
+    value_multiple
+        Market value lost per dollar of net worth lost by a firm that survives (default 1;
+        a defaulter's equity is wiped out).
+    capex_obligation
+        Share of each firm's capex x ``revenue_years`` (beyond its chip purchases in the
+        data) counted as an obligation to outside suppliers: the build-out a firm must pay
+        for to deliver its contracts (default 0: capex is discretionary).
+    gpu_capex_share, gpu_life_years
+        GPU assets of a firm: the larger of its chip purchases in the data and
+        capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
+        (default 6 years), the base of a ``collateral`` shock.
+    """
+
+    model_config = FROZEN
+
+    outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(OUTSIDE_KINDS))
+    outside: list[str] = Field(default_factory=list)
+    equity_commitments: bool = True
+    undated_term_years: Annotated[float, Field(gt=0, le=50)] | None = None
+    other_legs: Literal["ignore", "obligation"] = "ignore"
+    revenue_years: Annotated[float, Field(ge=0, le=50)] | None = None
+    revenue_growth: per_entity_type(-1.0, 10.0) = Field(default_factory=lambda: {"default": 0.0})
+    cash_margin: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    cash: bool = True
+    new_money: Literal["plan", "none"] = "plan"
+    new_money_headroom: Annotated[float, Field(ge=0, le=10)] = 0.1
+    reported_debt: bool = True
+    debt_maturing_share: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.5})
+    rollover: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    backstops: Literal["on_failure", "called_only"] = "on_failure"
+    warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
+    stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
+    value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    capex_obligation: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.0})
+    gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+    gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
+
+
+# ------------------------------------------------------------------------------------- models
+class ClearingSpec(BaseModel):
+    """The clearing rule of the engine: Eisenberg--Noe (a defaulter pays all it has) or
+    Rogers--Veraart (it realises ``alpha`` of its outside assets and ``beta`` of its claims)."""
+
+    model_config = FROZEN
+
+    model: Literal["eisenberg_noe", "rogers_veraart"] = "eisenberg_noe"
+    alpha: Annotated[float, Field(ge=0, le=1)] = 1.0
+    beta: Annotated[float, Field(ge=0, le=1)] = 1.0
+
+    @model_validator(mode="after")
+    def _en(self) -> ClearingSpec:
+        if self.model == "eisenberg_noe" and (self.alpha != 1.0 or self.beta != 1.0):
+            raise ValueError("alpha and beta are Rogers-Veraart parameters; "
+                             "use model: rogers_veraart")
+        return self
+
+
+class DebtRankSpec(BaseModel):
+    """DebtRank on the exposure layer ``A = L^T``, shocked by the scenario's first-round
+    equity losses."""
+
+    model_config = FROZEN
+    variant: Literal["battiston", "linear"] = "battiston"
+
+
+class ModelsSpec(BaseModel):
+    """Which models run, with their parameters.
+
+    ``clearing`` is the rule of the multi-layer engine. The single-layer models of
+    :mod:`dealloop.contagion` run beside it on the mapped layers, for comparison:
+    ``eisenberg_noe`` on the liability layer alone, ``debtrank`` on exposures,
+    ``cross_holdings`` on stakes (double counting), ``leontief`` on purchases.
+    """
+
+    model_config = FROZEN
+
+    clearing: ClearingSpec = Field(default_factory=ClearingSpec)
+    eisenberg_noe: bool = True
+    debtrank: DebtRankSpec | None = Field(default_factory=DebtRankSpec)
+    cross_holdings: bool = True
+    leontief: bool = True
+    max_rounds: Annotated[int, Field(ge=1, le=1000)] = 200
+    tolerance: Annotated[float, Field(gt=0, le=1e-3)] = 1e-10
+
+
+class ConditionalSpec(BaseModel):
+    """Each conditional leg happens with ``probability``; ``deals`` overrides it per leg."""
+
+    model_config = FROZEN
+    probability: Annotated[float, Field(ge=0, le=1)] = 0.5
+    deals: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+
+
+class MonteCarloSpec(BaseModel):
+    """Uncertain inputs of a Monte Carlo run.
+
+    seed, draws
+        Default seed and number of draws (the command line can override both).
+    chunk
+        Draws per batched engine call (and per Dask task). Results do not depend on the
+        number of workers, only on ``seed`` and ``chunk``.
+    conditional
+        Every live conditional leg (status ``conditional``) happens with this probability
+        (default 0.5; ``null`` keeps conditional legs as the ``legs`` section says).
+    amounts
+        How a leg with an amount range is drawn: ``uniform`` (default), ``triangular`` (mode
+        at the midpoint) or ``fixed`` (the midpoint).
+    ranges
+        Priors for legs the dataset gives no amount or range (undisclosed amounts):
+        ``{D09: [350, 500]}``, USD bn over the whole term. The dataset holds only amounts a
+        source states; a guess at an undisclosed amount lives here, in the scenario, with
+        its reasoning in a comment. A range also replaces a leg's own range.
+    """
+
+    model_config = FROZEN
+
+    seed: Annotated[int, Field(ge=0)] = 0
+    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 10_000
+    chunk: Annotated[int, Field(ge=1, le=MAX_CHUNK)] = 10_000
+    conditional: ConditionalSpec | None = Field(default_factory=ConditionalSpec)
+    amounts: Literal["uniform", "triangular", "fixed"] = "uniform"
+    ranges: dict[str, tuple[Annotated[float, Field(ge=0)], Annotated[float, Field(ge=0)]]] = \
+        Field(default_factory=dict)
+
+    @field_validator("ranges")
+    @classmethod
+    def _ordered(cls, v: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for k, (lo, hi) in v.items():
+            if lo > hi:
+                raise ValueError(f"{k}: low {lo:g} exceeds high {hi:g}")
+        return v
+
+
+Year = int | str
+
+
+class Scenario(BaseModel):
+    """A scenario file, parsed and checked. Build one with :func:`load` or :func:`loads`.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios.spec import loads
+    >>> sc = loads('''
+    ... name: demo
+    ... question: What if CoreWeave fails?
+    ... shocks:
+    ...   - {type: fail, entity: coreweave}
+    ... ''')
+    >>> sc.name, sc.horizon, sc.shocks[0].type
+    ('demo', (2026, 2030), 'fail')
+    """
+
+    model_config = FROZEN
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    question: Annotated[str, Field(min_length=1)]
+    notes: str = ""
+    dataset: str | None = None
+    horizon: tuple[Year, Year] = DEFAULT_HORIZON
+    legs: Legs = Field(default_factory=Legs)
+    mapping: MappingSpec = Field(default_factory=MappingSpec)
+    holders: HoldersSpec = Field(default_factory=HoldersSpec)
+    shocks: list[Shock] = Field(default_factory=list)
+    models: ModelsSpec = Field(default_factory=ModelsSpec)
+    monte_carlo: MonteCarloSpec = Field(default_factory=MonteCarloSpec)
+    compare: list[str] = Field(default_factory=list)
+
+    _source: str = PrivateAttr("<scenario>")
+    _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
+    _raw: Any = PrivateAttr(None)
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, v: tuple[Year, Year]) -> tuple[Year, Year]:
+        for x in v:
+            if isinstance(x, bool):
+                raise ValueError("years must be numbers like 2026 or dates like '2026-07'")
+        try:
+            parse_horizon(v)
+        except ValueError as exc:
+            raise ValueError(str(exc).removeprefix("horizon: ")) from None
+        return v
+
+    # ------------------------------------------------------------------ convenience
+    @property
+    def source(self) -> str:
+        """The file the scenario was read from (``<scenario>`` for text)."""
+        return self._source
+
+    def line(self, *path: Any) -> int | None:
+        """The YAML line of a key path such as ``("shocks", 2, "entity")``, or of its closest
+        parent."""
+        return line_for(self._lines, path)
+
+    def problem(self, path: Iterable[Any], message: str, severity: str = "error") -> Problem:
+        """A :class:`Problem` located at a key path of this scenario."""
+        path = tuple(path)
+        return Problem(self._source, self.line(*path), key_text(path), message, severity)
+
+    def deal_ids(self) -> set[str]:
+        """Every deal id the scenario names."""
+        ids = set(self.legs.include) | set(self.legs.exclude) | set(self.legs.amounts)
+        for s in self.shocks:
+            ids.update(s.deals_named())
+        mc = self.monte_carlo
+        ids.update(mc.ranges)
+        if mc.conditional is not None:
+            ids.update(mc.conditional.deals)
+        return ids
+
+
+def uncertain_params(scenario: Scenario) -> list[tuple[int, str, Dist]]:
+    """Every shock parameter given as a distribution: ``(shock index, name, dist)``.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios.spec import loads
+    >>> sc = loads("name: x\\nquestion: q\\nshocks: [{type: revenue, entity: openai, "
+    ...            "fall: {uniform: [0.1, 0.5]}}]")
+    >>> [(i, name) for i, name, _ in uncertain_params(sc)]
+    [(0, 'fall')]
+    """
+    out = []
+    for i, s in enumerate(scenario.shocks):
+        for name in type(s).model_fields:
+            v = getattr(s, name)
+            if isinstance(v, Dist):
+                out.append((i, name, v))
+    return out
