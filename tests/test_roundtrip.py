@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import dealloop as dl
 from dealloop.data.frames import write_dataset
-from dealloop.data.schema import BASES, DEAL_KINDS, ENTITY_KINDS, EVIDENCE, STATUSES
+from dealloop.vocabulary import BASES, DEAL_KINDS, ENTITY_KINDS, EVIDENCE, STATUSES
 
 slug = st.from_regex(r"[a-z][a-z0-9\-]{0,11}", fullmatch=True)
 text = st.text(

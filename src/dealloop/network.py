@@ -34,13 +34,15 @@ import numpy as np
 import pandas as pd
 
 from .data.read import parse_date, split_refs
-from .data.schema import (
+from .vocabulary import (
     CONTINGENT_KINDS,
     DEAL_KINDS,
     EVIDENCE,
     FIRM_STATUSES,
     LIVE_STATUSES,
     STATUSES,
+    HorizonLike,
+    parse_horizon,
 )
 
 #: What a leg's amount measures when the ``money`` column is empty or absent.
@@ -49,30 +51,11 @@ DEFAULT_MONEY = "cash_flow"
 if TYPE_CHECKING:
     import networkx as nx
 
-DEFAULT_HORIZON = (2026, 2030)
 #: Term, in years from the start, given to a contract that reports no end. Without one, a
 #: multi-year contract would count as a one-off payment at its announcement and fall out of
 #: a forward horizon. Such legs are flagged ``term_assumed``.
 DEFAULT_TERM_YEARS: dict[str, int] = {"compute_contract": 5, "chip_purchase": 2,
                                       "revenue_share": 5}
-HorizonLike = tuple[int | str | dt.date, int | str | dt.date] | None
-
-
-def _as_date(value: int | str | dt.date, *, end: bool) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return parse_date(str(value), end=end)
-
-
-def _horizon(horizon: HorizonLike) -> tuple[dt.date, dt.date] | None:
-    if horizon is None:
-        return None
-    t0, t1 = _as_date(horizon[0], end=False), _as_date(horizon[1], end=True)
-    if t1 < t0:
-        raise ValueError(f"horizon: end {t1} is before start {t0}")
-    return t0, t1
-
-
 def _tuple(
     values: Iterable[str] | str | None, allowed: Sequence[str], name: str
 ) -> tuple[str, ...]:
@@ -252,7 +235,7 @@ class DealNetwork:
                                           default_statuses=LIVE_STATUSES,
                                           include_estimates=include_estimates)
         deals = self.deals[sel.mask(self.deals)].copy()
-        deals["money"] = _money(deals)
+        deals["money"] = money_column(deals)
         amount = deals["amount_usd_bn"].astype(float)
         low = deals["amount_low"].astype(float)
         high = deals["amount_high"].astype(float)
@@ -280,7 +263,7 @@ class DealNetwork:
         deals["value_low"] = vlow
         deals["value_high"] = vhigh
         deals["value_note"] = note
-        share, dated, assumed = self._horizon_share(deals, _horizon(horizon))
+        share, dated, assumed = self._horizon_share(deals, parse_horizon(horizon))
         deals["horizon_share"] = share
         deals["dated"] = dated
         deals["term_assumed"] = assumed
@@ -398,7 +381,7 @@ class DealNetwork:
         return g
 
 
-def _money(deals: pd.DataFrame) -> pd.Series:
+def money_column(deals: pd.DataFrame) -> pd.Series:
     """The ``money`` column with empty cells (or a missing column) read as ``cash_flow``."""
     if "money" not in deals:
         return pd.Series(DEFAULT_MONEY, index=deals.index, dtype=object)
@@ -424,7 +407,7 @@ def leg_caveats(legs: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     >>> marks["D02"], marks["D08"], marks["D80"]
     ((), ('undisclosed',), ('non_cash',))
     """
-    money = _money(legs)
+    money = money_column(legs)
     amount = legs["amount_usd_bn"].astype(float)
     low = legs["amount_low"].astype(float)
     out: dict[str, tuple[str, ...]] = {}

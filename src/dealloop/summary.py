@@ -19,8 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from .data.schema import DEAL_KINDS, EVIDENCE, FIRM_STATUSES, LIVE_STATUSES, STATUSES
 from .network import DealNetwork
+from .vocabulary import DEAL_KINDS, EVIDENCE, FIRM_STATUSES, LIVE_STATUSES, STATUSES
 
 #: The rules behind every total, stated once (summary JSON, report and API repeat it).
 RULES = ("firm = committed + reported; all = every live leg (adds conditional); headline "

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE
+from .vocabulary import DEAL_KINDS, ENTITY_KINDS, EVIDENCE
 
 
 def chung_lu_edges(

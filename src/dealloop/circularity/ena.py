@@ -50,9 +50,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import PURCHASE_KINDS
+
 __all__ = ["ENA", "Ascendency", "ascendency", "balanced_boundary", "ena"]
 
-PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
 
 
 def _vector(x: Any, n: int, name: str) -> np.ndarray:

@@ -56,7 +56,6 @@ back".
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -64,6 +63,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ..vocabulary import (
+    DEFAULT_HORIZON,
+    FIRM_STATUSES,
+    PURCHASE_KINDS,
+    horizon_years,
+    parse_horizon,
+)
 
 __all__ = [
     "CommitmentCoverage",
@@ -76,8 +83,6 @@ __all__ = [
     "self_financed_revenue",
 ]
 
-PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
-FIRM_STATUSES = ("committed", "reported")
 _DEFAULT = object()
 
 
@@ -186,32 +191,12 @@ def _entity_column(net: Any, column: str) -> pd.Series:
                      index=[str(i) for i in ent["id"]])
 
 
-def _default_horizon() -> tuple[int, int]:
-    try:
-        from ..network import DEFAULT_HORIZON
-    except ImportError:  # pragma: no cover - network module always ships
-        return (2026, 2030)
-    return DEFAULT_HORIZON
-
-
 def _years(horizon: Any) -> float | None:
     """Length of a horizon ``(start, end)`` in years (whole years count in full)."""
     if horizon is None:
         return None
-    try:
-        from ..data.read import parse_date
-    except ImportError:  # pragma: no cover
-        parse_date = None
-
-    def as_date(v: Any, end: bool) -> dt.date:
-        if isinstance(v, dt.date):
-            return v
-        if parse_date is not None:
-            return parse_date(str(v), end=end)
-        return dt.date(int(v), 12 if end else 1, 31 if end else 1)  # pragma: no cover
-
-    t0, t1 = as_date(horizon[0], False), as_date(horizon[1], True)
-    return ((t1 - t0).days + 1) / 365.25
+    t0, t1 = parse_horizon(horizon)  # type: ignore[misc]
+    return horizon_years(t0, t1)
 
 
 # ---------------------------------------------------------------------------------- self-financed
@@ -338,7 +323,7 @@ def self_financed_revenue(
         raise ValueError(f"max_hops: expected an integer >= 1, got {max_hops!r}")
     if _is_network(flows):
         net = flows
-        h = _default_horizon() if horizon is _DEFAULT else horizon
+        h = DEFAULT_HORIZON if horizon is _DEFAULT else horizon
         F, names = _net_matrix(net, kinds=kinds, statuses=statuses, horizon=h, labels=labels)
         if revenue is None:
             R, _ = _net_matrix(net, kinds=revenue_kinds, statuses=statuses, horizon=h,

@@ -1,8 +1,8 @@
-"""Command groups of the ``dealloop`` CLI, one module per topic.
+"""The commands of the ``dealloop`` CLI, one module per topic.
 
-Each module registers its commands on :data:`dealloop.cli.app` when imported and imports heavy
-libraries only inside the command bodies, so ``dealloop --help`` stays fast.
+Each module defines plain functions with typer annotations over the helpers of
+:mod:`dealloop.commands._common`; :mod:`dealloop.cli` registers them, in one place. Heavy
+libraries are imported only inside the command bodies, so ``dealloop --help`` stays fast.
+To add a command: write the function in the topic's module and add it to
+:data:`dealloop.cli.COMMANDS`.
 """
-
-TOPICS = ("circularity", "scenarios", "holders", "report", "web", "synth", "markets",
-          "sources")

@@ -6,19 +6,18 @@ from typing import Annotated
 
 import typer
 
-from ..cli import (
+from ._common import (
     DataOpt,
     DerivedOpt,
     EstimatesOpt,
     EvidenceOpt,
     JsonOpt,
     StatusOpt,
-    _console,
-    _fail,
-    _load,
-    _print_json,
-    _table,
-    app,
+    console,
+    fail,
+    load_network,
+    print_json,
+    table,
 )
 
 KindsOpt = Annotated[
@@ -38,10 +37,9 @@ def _check_selection(status: list[str] | None, evidence: list[str] | None = None
     try:
         Selection.make(status, evidence, True, kinds)
     except ValueError as exc:
-        _fail(f"Error: {exc}", 2)
+        fail(f"Error: {exc}", 2)
 
 
-@app.command()
 def cycles(
     data: DataOpt = None,
     max_length: MaxLenOpt = 6,
@@ -72,7 +70,7 @@ def cycles(
     from ..circularity.cycles import loops_of
 
     _check_selection(status, evidence, kinds)
-    net = _load(data)
+    net = load_network(data)
     sel = {"kinds": kinds, "statuses": status, "evidence": evidence,
            "include_derived": derived, "include_estimates": estimates}
     over, searched = None, min_amount
@@ -85,11 +83,11 @@ def cycles(
                                                   min_amount=min_amount)
             over = None if complete else str(exc)
         if over is not None and null:
-            _fail(f"Error: --null compares every loop, and there are too many: {over}")
+            fail(f"Error: --null compares every loop, and there are too many: {over}")
         sig = (cycle_significance(net, max_length, n_samples=null, seed=seed,
                                   min_amount=min_amount, **sel) if null else None)
     except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
-        _fail(f"Error: cannot find the loops of this dataset: {exc}")
+        fail(f"Error: cannot find the loops of this dataset: {exc}")
     partial = (None if over is None else
                f"Too many loops to list them all ({over}); the top ones by bottleneck are "
                f"exact: every loop whose smallest hop is at least {searched:,.4g} bn was "
@@ -102,9 +100,9 @@ def cycles(
         out["complete"] = partial is None
         out["searched_min_amount"] = searched
         out["note"] = partial
-        _print_json(out)
+        print_json(out)
         return
-    con = _console()
+    con = console()
     if partial is not None:
         con.print(partial, markup=False)
     counts = ", ".join(f"{k} of length {n}" for n, k in loops.counts.items() if k)
@@ -113,15 +111,14 @@ def cycles(
     show = frame[["firms", "bottleneck", "total", "temporal", "legs", "rests_on"]].copy()
     show = show.rename(columns={"rests_on": "rests on"})
     show["temporal"] = show["temporal"].map({True: "yes", False: "no"}).fillna("?")
-    con.print(_table(f"Top {len(show)} loops by bottleneck (USD bn)", show))
+    con.print(table(f"Top {len(show)} loops by bottleneck (USD bn)", show))
     part = loops.participation().head(15)
-    con.print(_table("Loop participation per firm", part))
+    con.print(table("Loop participation per firm", part))
     if sig is not None:
-        con.print(_table(f"Loops vs {null} degree-preserving randomisations",
+        con.print(table(f"Loops vs {null} degree-preserving randomisations",
                          sig.to_frame(), "{:,.2f}"))
 
 
-@app.command()
 def circularity(
     data: DataOpt = None,
     max_length: MaxLenOpt = 6,
@@ -143,18 +140,18 @@ def circularity(
     from ..circularity import circularity as run
 
     _check_selection(status)
-    net = _load(data)
+    net = load_network(data)
     try:
         result = run(net, max_length=max_length, statuses=status, n_samples=null, seed=seed)
     except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
-        _fail(f"Error: cannot measure circularity on this dataset: {exc}")
+        fail(f"Error: cannot measure circularity on this dataset: {exc}")
     if json_out:
-        _print_json(result.to_dict())
+        print_json(result.to_dict())
         return
-    con = _console()
+    con = console()
     system = result.system
     con.print("[bold]System[/bold]: " + "; ".join(
         f"{k} {v:,.4g}" if isinstance(v, float) else f"{k} {v}"
         for k, v in system.items() if not isinstance(v, dict)))
     frame = result.to_frame().head(20)
-    con.print(_table("Per firm (USD bn; shares as fractions)", frame, "{:,.3g}"))
+    con.print(table("Per firm (USD bn; shares as fractions)", frame, "{:,.3g}"))

@@ -6,13 +6,11 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DataOpt, JsonOpt, _console, _fail, _print_json, app
-from .scenarios import _prepare, _rich_table
+from ._common import DataOpt, JsonOpt, console, fail, prepare_scenario, print_json, rich_table
 
 _RANKS = ("loss", "others", "defaults", "households", "banks", "debtrank")
 
 
-@app.command()
 def systemic(
     scenario: Annotated[str, typer.Argument(
         help="Base scenario (file or shipped name) every failure is added to.")] = "baseline",
@@ -35,22 +33,22 @@ def systemic(
         typer.echo(f"Error: --rank-by: expected one of {', '.join(_RANKS)}, got {rank_by!r}",
                    err=True)
         raise typer.Exit(2)
-    sc, net = _prepare(scenario, data)
+    sc, net = prepare_scenario(scenario, data)
     try:
         res = run_systemic(sc, net, rank_by=rank_by)
     except ValueError as exc:
-        _fail(f"Error: {exc}")
+        fail(f"Error: {exc}")
         return
     if json_out:
-        _print_json(res.to_dict())
+        print_json(res.to_dict())
         return
     t = res.table.head(top)
     rows = [[f, r.total_loss, r.loss_to_others, r.defaults_caused, r.household_loss,
              r.retirement_loss, r.bank_loss, "" if r.debtrank != r.debtrank
              else f"{r.debtrank:.4f}"]
             for f, r in t.iterrows()]
-    con = _console()
-    con.print(_rich_table(
+    con = console()
+    con.print(rich_table(
         f"Who is systemic: {res.scenario} plus one failure each (USD bn, ranked by {rank_by})",
         ["fails", "loss outside", "beyond own", "defaults", "households", "retirement",
          "banks", "DebtRank"], rows, right={1, 2, 3, 4, 5, 6, 7},

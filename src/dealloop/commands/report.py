@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DataOpt, _check_output, _err, _fail, _load, app
+from ..vocabulary import DEFAULT_HORIZON, parse_horizon
+from ._common import DataOpt, check_output, fail, fail_with_problems, load_network
 
 
-@app.command()
 def report(
     data: DataOpt = None,
     scenario: Annotated[
@@ -25,7 +25,7 @@ def report(
         tuple[int, int],
         typer.Option("--horizon", metavar="START END",
                      help="Years over which contracts are apportioned in the flows."),
-    ] = (2026, 2030),
+    ] = DEFAULT_HORIZON,
     band: Annotated[bool, typer.Option("--band/--no-band",
                                        help="Also run each scenario on A, A+B and all legs "
                                        "(the evidence band; six more runs each).")] = True,
@@ -43,15 +43,13 @@ def report(
 
     t0 = time.perf_counter()
     if horizon[1] < horizon[0]:
-        _fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
-    from ..network import _horizon
-
+        fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
     try:  # years the calendar knows (not 0 or 99999)
-        _horizon(horizon)
+        parse_horizon(horizon)
     except ValueError as exc:
-        _fail(f"Error: --horizon: {str(exc).removeprefix('horizon: ')}", 2)
-    _check_output(output)
-    net = _load(data)
+        fail(f"Error: --horizon: {str(exc).removeprefix('horizon: ')}", 2)
+    check_output(output)
+    net = load_network(data)
     loaded = []
     if scenario:
         from ..scenarios.runner import prepare
@@ -63,9 +61,8 @@ def report(
             except DataError as exc:
                 problems.extend(exc.problems)
         if problems:
-            for p in problems:
-                _err(str(p))
-            _fail(f"{len(problems)} problem(s) in the scenario file(s); nothing written")
+            fail_with_problems(problems, f"{len(problems)} problem(s) in the scenario file(s); "
+                                         "nothing written")
     from ..report.bundle import results_bundle
     from ..report.render import render_report
 
@@ -73,18 +70,17 @@ def report(
         bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True,
                                 signals=True)
     except DataError as exc:
-        for p in exc.problems:
-            _err(str(p))
-        _fail(f"{len(exc.problems)} problem(s) running the scenarios; nothing written")
+        fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) running the "
+                                         "scenarios; nothing written")
     except ValueError as exc:
-        _fail(f"Error: {exc}")
+        fail(f"Error: {exc}")
     html = render_report(bundle)
     from ..data.write import atomic_write_text
 
     try:
         atomic_write_text(output, html)
     except OSError as exc:
-        _fail(f"Error: cannot write {output}: {exc.strerror or exc}")
+        fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     size = output.stat().st_size
     typer.echo(f"wrote {output} ({size / 1e6:.1f} MB: {len(bundle['entities'])} firms, "
                f"{len(bundle['legs'])} legs, {bundle['loops']['n_loops']} loops, "

@@ -15,63 +15,25 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import (
+from ..vocabulary import did_you_mean
+from ._common import (
     DataOpt,
     JsonOpt,
-    _check_output,
-    _console,
-    _err,
-    _fail,
-    _print_json,
-    app,
+    check_output,
+    console,
+    err,
+    exit_with_problems,
+    fail,
     json_text,
+    prepare_scenario,
+    print_json,
+    rich_table,
 )
 
 ScenarioArg = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
                         show_default=False),
 ]
-
-
-def _problems_exit(exc: Any) -> None:
-    for p in exc.problems:
-        _err(str(p))
-    n = len(exc.problems)
-    _err(f"{n} problem{'s' if n != 1 else ''}; nothing was run")
-    raise typer.Exit(1)
-
-
-def _prepare(scenario: str, data: Path | None) -> tuple[Any, Any]:
-    from ..data.load import load as load_net
-    from ..data.problems import DataError
-    from ..scenarios.runner import prepare
-
-    try:
-        net = load_net(data) if data is not None else None
-    except DataError as exc:  # the dataset's own problems: name the folder they are in
-        for p in exc.problems:
-            _err(str(p))
-        _fail(f"{len(exc.problems)} problem(s) in {data}; run 'dealloop validate' for "
-              "details; nothing was run")
-    try:
-        return prepare(scenario, net)
-    except DataError as exc:
-        _problems_exit(exc)
-    raise AssertionError  # pragma: no cover
-
-
-def _fmt(v: Any, digits: int = 1) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "yes" if v else ""
-    if isinstance(v, int):
-        return f"{v:,}"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return ""
-        return f"{v:,.{digits}f}"
-    return str(v)
 
 
 def _value(v: float, unit: str) -> str:
@@ -82,21 +44,8 @@ def _value(v: float, unit: str) -> str:
     return f"{v:,.4g} {unit}"
 
 
-def _rich_table(title: str, columns: list[str], rows: list[list[Any]], *,
-                right: set[int] | None = None, caption: str | None = None) -> Any:
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
-    right = right if right is not None else set(range(1, len(columns)))
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="right" if i in right else "left", overflow="fold")
-    for r in rows:
-        t.add_row(*[_fmt(v) for v in r])
-    return t
-
 
 # ---------------------------------------------------------------------------------- scenarios
-@app.command("scenarios")
 def scenarios_cmd(json_out: JsonOpt = False) -> None:
     """List the shipped scenarios and the question each answers.
 
@@ -106,17 +55,16 @@ def scenarios_cmd(json_out: JsonOpt = False) -> None:
 
     qs = library.questions()
     if json_out:
-        _print_json([{"name": n, "question": q, "path": str(library.path(n))}
+        print_json([{"name": n, "question": q, "path": str(library.path(n))}
                      for n, q in qs.items()])
         return
-    con = _console()
-    con.print(_rich_table("Shipped scenarios (dealloop stress NAME)", ["name", "question"],
+    con = console()
+    con.print(rich_table("Shipped scenarios (dealloop stress NAME)", ["name", "question"],
                           [[n, q] for n, q in qs.items()], right=set()))
     con.print(f"files: {library.path(next(iter(qs))).parent}" if qs else "none")
 
 
 # ---------------------------------------------------------------------------------- stress
-@app.command()
 def stress(
     scenario: ScenarioArg,
     data: DataOpt = None,
@@ -150,25 +98,19 @@ def stress(
     from ..scenarios.removal import sensitivity
     from ..scenarios.runner import run
 
-    sc, net = _prepare(scenario, data)
+    sc, net = prepare_scenario(scenario, data)
     holder_ids = {h for f in ("holdings.csv",) for h in
                   (net.tables.get(f)["holder"] if net.tables.get(f) is not None else [])}
     layer_names = set(INSTRUMENTS) | set(HOLDER_SECTORS) | holder_ids
     if explain is not None and explain not in set(net.entities["id"]) | layer_names:
-        import difflib
-
-        close = difflib.get_close_matches(explain, list(net.entities["id"]), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        _err(f"Error: --explain: unknown entity {explain!r}{hint}")
-        raise typer.Exit(1)
+        hint = did_you_mean(explain, net.entities["id"], n=3, quote=False)
+        fail(f"Error: --explain: unknown entity {explain!r}{hint}")
     try:
         res = run(sc, net, band=band)
         ranked = sensitivity(sc, net) if rank_legs else None
         swings = _tornado(sc, net) if tornado else None
     except DataError as exc:
-        _problems_exit(exc)
-        return
-    where = _holders(sc, net, res)
+        exit_with_problems(exc)
     where = _holders(sc, net, res)
     lines = None
     held = None
@@ -177,31 +119,31 @@ def stress(
         held = where.explain(explain)
     elif explain is not None:
         if explain not in res.balance.firms:
-            _err(f"Error: --explain: {explain!r} is outside the network in this scenario "
+            err(f"Error: --explain: {explain!r} is outside the network in this scenario "
                  "(its kind is in mapping.outside_kinds)")
             raise typer.Exit(1)
         lines = res.explain(explain)
     if json_out:
         out = res.to_dict()
         if lines is not None:
-            from ..scenarios.results import json_safe
+            from ..jsonutil import jsonable
 
-            out["explain"] = {"firm": explain, "lines": json_safe(lines)}
+            out["explain"] = {"firm": explain, "lines": jsonable(lines)}
         if ranked is not None:
             out["legs"] = ranked.to_dict()["legs"][:rank_legs]
         out["assumptions"] = _assumptions(sc, res)
         if swings is not None:
-            from ..scenarios.results import json_safe
+            from ..jsonutil import jsonable
 
-            out["tornado"] = json_safe(swings)
+            out["tornado"] = jsonable(swings)
         out["holders"] = where.to_dict()  # as holders.result_dict, from the run above
         if held is not None:
-            from ..scenarios.results import json_safe
+            from ..jsonutil import jsonable
 
-            out["explain"] = {"node": explain, "flows": json_safe(held)}
-        _print_json(out)
+            out["explain"] = {"node": explain, "flows": jsonable(held)}
+        print_json(out)
         return
-    con = _console()
+    con = console()
     _print_stress(con, res)
     _print_assumptions(con, _assumptions(sc, res))
     if swings is not None:
@@ -232,27 +174,27 @@ def _print_stress(con: Any, res: Any) -> None:
              r.market_value_before, r.market_value_after, r.unpaid, r.not_received,
              r.new_money_after - r.new_money]
             for firm, r in hit.iterrows()]
-    con.print(_rich_table(
+    con.print(rich_table(
         "Firms hit (USD bn; equity = book net worth over the horizon)",
         ["firm", "wave", "equity before", "after", "market value before", "after",
          "fails to pay", "not paid to it", "extra new money"], rows,
         caption=f"{int(s['defaults'])} new default(s) in {int(s['rounds'])} round(s); "
                 f"{int(s['baseline_defaults'])} default(s) before the shock"))
     if len(res.unpaid):
-        con.print(_rich_table(
+        con.print(rich_table(
             "What defaulters fail to pay, to whom (USD bn)",
             ["debtor", "creditor", "deals", "owed", "paid", "shortfall"],
             [[r.debtor, r.creditor, r.deals, r.owed, r.paid, r.shortfall]
              for r in res.unpaid.head(25).itertuples()], right={3, 4, 5}))
     if len(res.backstops):
-        con.print(_rich_table("Backstops triggered (USD bn)",
+        con.print(rich_table("Backstops triggered (USD bn)",
                               ["deal", "backstopper", "beneficiary", "owed", "paid"],
                               [list(r)[1:] for r in res.backstops.itertuples()],
                               right={3, 4}))
     if res.bands:
         labels = [lab for lab, _ in res.bands[0].values]
         rows = [[b.label] + [v for _, v in b.values] for b in res.bands]
-        con.print(_rich_table(
+        con.print(rich_table(
             "System, by evidence behind the legs (USD bn; changes caused by the scenario)",
             ["figure", *labels], rows,
             caption="A = primary documents or two independent reports; B = one original "
@@ -260,7 +202,7 @@ def _print_stress(con: Any, res: Any) -> None:
                     "columns rests on weaker evidence."))
     else:
         rows = [[lab, s[k]] for k, (lab, _) in HEADLINES.items()]
-        con.print(_rich_table("System (USD bn; changes caused by the scenario)",
+        con.print(rich_table("System (USD bn; changes caused by the scenario)",
                               ["figure", "value"], rows))
     if len(res.comparison):
         rows = []
@@ -274,7 +216,7 @@ def _print_stress(con: Any, res: Any) -> None:
                          "" if r.ours is None or (isinstance(r.ours, float)
                                                   and math.isnan(r.ours))
                          else _value(r.ours, r.unit), comp, how])
-        con.print(_rich_table(
+        con.print(rich_table(
             "Against history (reference figures from the dataset's history.csv)",
             ["reference", "value", "id (sources)", "ours", "comparison", ""], rows,
             right={3, 4}))
@@ -351,7 +293,7 @@ def _print_holders(con: Any, where: Any) -> None:
         rows = [[label(k), r.amount,
                  "" if r.assets != r.assets else f"{r.share_of_assets:.2%}"]
                 for k, r in sec.iterrows() if abs(r.amount) >= 0.005]
-        con.print(_rich_table("Where the losses land (USD bn; holders.csv shares)",
+        con.print(rich_table("Where the losses land (USD bn; holders.csv shares)",
                               ["sector", "loss", "of its assets"], rows, right={1, 2}))
     for line in where.lines()[1:]:  # the first line repeats the table
         con.print(line)
@@ -362,7 +304,7 @@ def _print_held(con: Any, name: str, held: Any) -> None:
     rows = [[r.direction, r.counterparty, r.firm, r.amount,
              ";".join(x for x in (r.deals, r.rows) if x), r.sources, r.basis]
             for r in held.itertuples()]
-    con.print(_rich_table(
+    con.print(rich_table(
         f"{name} in the holders layer: what reaches it and where it goes (USD bn)",
         ["", "from / to", "firm", "amount", "legs and rows", "sources", "basis"], rows,
         right={3}, caption="rows are ids in holders.csv (HD..) and holdings.csv (NH..); "
@@ -375,7 +317,7 @@ def _print_ranked(con: Any, ranked: Any, top: int) -> None:
     rows = [[r.deal, f"{r.payer} -> {r.payee}", r.kind, r.evidence, r.value,
              r.delta_market_value_lost_net, r.delta_payment_shortfall, r.delta_defaults]
             for r in t.itertuples()]
-    con.print(_rich_table(
+    con.print(rich_table(
         "Remove a leg and rerun: legs that carry the risk (change without the leg, USD bn)",
         ["deal", "who", "kind", "evidence", "amount", "market value lost", "shortfall",
          "defaults"], rows, right={4, 5, 6, 7}))
@@ -384,13 +326,12 @@ def _print_ranked(con: Any, ranked: Any, top: int) -> None:
 def _print_explain(con: Any, firm: str, lines: Any) -> None:
     rows = [[r.side, r.item, r.counterparty or "", r.amount, r.deals, r.figures, r.note]
             for r in lines.itertuples()]
-    con.print(_rich_table(f"Balance sheet of {firm} as built (USD bn, inside the horizon)",
+    con.print(rich_table(f"Balance sheet of {firm} as built (USD bn, inside the horizon)",
                           ["side", "item", "counterparty", "amount", "deals", "figures",
                            "how"], rows, right={3}))
 
 
 # ---------------------------------------------------------------------------------- simulate
-@app.command()
 def simulate(
     scenario: ScenarioArg,
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=1, max=100_000_000,
@@ -422,30 +363,29 @@ def simulate(
     from ..scenarios.montecarlo import simulate as run_mc
 
     if workers is not None and scheduler is not None:
-        _err("Error: give --workers or --scheduler, not both")
+        err("Error: give --workers or --scheduler, not both")
         raise typer.Exit(2)
     if output is not None:
-        _check_output(output)  # before the run: a typo in -o must not cost the results
+        check_output(output)  # before the run: a typo in -o must not cost the results
     if scheduler is not None:  # fail fast: before loading anything, and within seconds
         from ..scenarios.montecarlo import check_scheduler
 
         try:
             check_scheduler(scheduler)
         except ValueError as exc:
-            _fail(f"Error: --scheduler: {exc}", 2)
+            fail(f"Error: --scheduler: {exc}", 2)
         except OSError as exc:
-            _fail(f"Error: --scheduler: {exc}")
-    sc, net = _prepare(scenario, data)
+            fail(f"Error: --scheduler: {exc}")
+    sc, net = prepare_scenario(scenario, data)
     try:
         res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                      chunk=chunk, progress=sys.stderr.isatty() and not json_out)
     except DataError as exc:
-        _problems_exit(exc)
-        return
+        exit_with_problems(exc)
     except ValueError as exc:
-        _fail(f"Error: {exc}")
+        fail(f"Error: {exc}")
     except OSError as exc:  # e.g. the scheduler cannot be reached
-        _err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
+        err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
         raise typer.Exit(1) from None
     out = res.to_dict()
     central = _simulate_holders(sc, net, res)
@@ -454,18 +394,18 @@ def simulate(
         try:
             atomic_write_text(output, json_text(out))
         except OSError as exc:
-            _err(f"Error: cannot write {output}: {exc.strerror or exc}")
+            err(f"Error: cannot write {output}: {exc.strerror or exc}")
             raise typer.Exit(1) from None
     if json_out:
-        _print_json(out)
+        print_json(out)
         return
-    con = _console()
+    con = console()
     con.print(f"[bold]{res.scenario}[/bold]: {res.draws:,} draws, seed {res.seed}, chunks of "
               f"{res.chunk:,}, {res.scheduler}, {res.elapsed:.1f} s")
     f = res.firms
     f = f[(f["pd"] > 0) | (f["loss_mean"] > 0.005) | (f["mv_lost_mean"] > 0.005)]
     f = f.sort_values(["pd", "mv_lost_mean"], ascending=False).head(20)
-    con.print(_rich_table(
+    con.print(rich_table(
         "Per firm (probability of default; book equity lost, USD bn)",
         ["firm", "P(default)", "P(new default)", "mean loss", "median", "95%", "99%",
          "market value lost, mean"],
@@ -474,7 +414,7 @@ def simulate(
     from ..scenarios.results import HEADLINES
 
     s = res.system
-    con.print(_rich_table(
+    con.print(rich_table(
         "System (USD bn; changes caused by the scenario, over all draws)",
         ["figure", "mean", "5%", "median", "95%", "99%", "max", "P(> 0)"],
         [[HEADLINES[m][0], r["mean"], r["q05"], r["q50"], r["q95"], r["q99"], r["max"],
@@ -482,7 +422,7 @@ def simulate(
     d = res.drivers
     d = d[d["target"].isin(["payment_shortfall", "market_value_lost_net", "defaults"])]
     if len(d):
-        con.print(_rich_table(
+        con.print(rich_table(
             "What drives the variance (share = squared correlation with the figure)",
             ["input", "figure", "correlation", "share"],
             [[r.input, r.target, f"{r.correlation:+.2f}", f"{r.share:.0%}"]
@@ -512,7 +452,6 @@ def _simulate_holders(sc: Any, net: Any, res: Any) -> dict[str, Any]:
     the draws' mean outside loss (market value lost net + shortfall to outside creditors) and
     labelled as an approximation.
     """
-    from ..scenarios.results import json_safe
     from ..scenarios.runner import run
 
     where = _holders(sc, net, run(sc, net, band=False))
@@ -523,6 +462,6 @@ def _simulate_holders(sc: Any, net: Any, res: Any) -> dict[str, Any]:
     mean_out = float(sum(s.loc[m, "mean"] for m in ("market_value_lost_net", "external_loss")
                          if m in s.index))
     approx = hh["share_of_outside"] * mean_out if hh["share_of_outside"] is not None else None
-    return json_safe({"households": hh, "sectors": where.sectors, "banks": where.banks,
+    return jsonable({"households": hh, "sectors": where.sectors, "banks": where.banks,
                       "lines": where.lines(), "mean_outside_loss": mean_out,
                       "approx_mean_households": approx, "method": where.method})

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from ..cli import DataOpt, JsonOpt, _console, _load, _print_json, _table, app
+from ._common import DataOpt, JsonOpt, console, load_network, print_json, table
 
 
-@app.command()
 def sources(
     data: DataOpt = None,
     weak: Annotated[bool, typer.Option(
@@ -25,40 +24,40 @@ def sources(
     from ..data.schema import SOURCE_TIERS
     from ..sources import citable_gaps, source_table, tier_counts, weak_items
 
-    net = _load(data)
+    net = load_network(data)
     bad = [t for t in tier or [] if t not in SOURCE_TIERS]
     if bad:
-        from ..cli import _fail
+        from ..cli import fail
 
-        _fail(f"Error: --tier: unknown tier(s) {', '.join(bad)}; expected "
+        fail(f"Error: --tier: unknown tier(s) {', '.join(bad)}; expected "
               f"{', '.join(SOURCE_TIERS)}", 2)
     counts = tier_counts(net)
     if weak:
         items, gaps = weak_items(net), citable_gaps(net)
         if json_out:
-            _print_json({"tiers": counts, "aggregator_only": [w.to_dict() for w in items],
+            print_json({"tiers": counts, "aggregator_only": [w.to_dict() for w in items],
                          "a_grade_without_citable_source": [g.to_dict() for g in gaps]})
             return
         import pandas as pd
 
-        con = _console()
+        con = console()
         con.print(f"{len(items)} legs and figures stand only on aggregators; "
                   f"{len(gaps)} A-grade legs have no primary or major-outlet source.")
         frame = pd.DataFrame([w.to_dict() for w in items])
         if len(frame):
             frame["sources"] = frame["sources"].map(";".join)
-            con.print(_table("Standing only on aggregators", frame.set_index("id")))
+            con.print(table("Standing only on aggregators", frame.set_index("id")))
         return
-    table = source_table(net)
+    found = source_table(net)
     if tier:
-        table = table[table["tier"].isin(tier)]
+        found = found[found["tier"].isin(tier)]
     if json_out:
-        _print_json({"tiers": counts,
-                     "sources": table.astype(object).where(table.notna(), None)
+        print_json({"tiers": counts,
+                     "sources": found.astype(object).where(found.notna(), None)
                      .to_dict("records")})
         return
-    con = _console()
+    con = console()
     con.print("sources by tier: " + ", ".join(f"{t.replace('_', ' ')} {n}"
                                                 for t, n in counts.items()))
-    show = table[["id", "tier", "date", "publisher", "title", "legs", "figures"]]
-    con.print(_table("Sources, best tier first", show.set_index("id")))
+    show = found[["id", "tier", "date", "publisher", "title", "legs", "figures"]]
+    con.print(table("Sources, best tier first", show.set_index("id")))

@@ -7,13 +7,12 @@ from typing import Annotated
 
 import typer
 
-from ..cli import _check_output, _fail, app
+from ._common import check_output, fail
 
 #: Bytes of deals.csv per synthetic leg (measured: 34.4 MB for 400,000 legs), rounded up.
 SYNTH_BYTES_PER_LEG = 100
 
 
-@app.command()
 def synth(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the dataset to.")],
     firms: Annotated[int, typer.Option("--firms", "-n", min=2, max=2_000_000,
@@ -23,9 +22,9 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
 ) -> None:
     """Write a random dataset of Pareto-sized firms with Chung-Lu legs; valid for every command."""
-    _check_output(output, folder=True)
+    check_output(output, folder=True)
     if output.is_dir() and any(output.iterdir()):
-        _fail(f"Error: cannot write {output}: the folder is not empty; synth writes a new "
+        fail(f"Error: cannot write {output}: the folder is not empty; synth writes a new "
               "dataset (give a new or empty folder)")
     from ..data.schema import MAX_FILE_BYTES
 
@@ -42,7 +41,7 @@ def synth(
     try:
         write_dataset(frames, output)
     except ValueError as exc:
-        _fail(f"Error: {exc}; use fewer --firms or a lower --degree")
+        fail(f"Error: {exc}; use fewer --firms or a lower --degree")
     except OSError as exc:
-        _fail(f"Error: cannot write {output}: {exc.strerror or exc}")
+        fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     typer.echo(f"wrote {output}: {firms} firms, {len(frames['deals.csv'])} legs (seed {seed})")

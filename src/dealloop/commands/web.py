@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..cli import DataOpt, _err, _fail, _load, app
+from ._common import DataOpt, err, fail, load_network
 
 
 def _bind(host: str, port: int) -> Any:
@@ -20,7 +20,7 @@ def _bind(host: str, port: int) -> Any:
         infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
                                    flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
-        _fail(f"Error: --host {host!r}: {getattr(exc, 'strerror', None) or exc}", 2)
+        fail(f"Error: --host {host!r}: {getattr(exc, 'strerror', None) or exc}", 2)
     family, kind, proto, _, addr = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
@@ -29,7 +29,7 @@ def _bind(host: str, port: int) -> Any:
     except OSError as exc:
         sock.close()
         hint = "; pick another with --port" if exc.errno == errno.EADDRINUSE else ""
-        _fail(f"Error: cannot listen on {shown}:{port}: {exc.strerror or exc}{hint}")
+        fail(f"Error: cannot listen on {shown}:{port}: {exc.strerror or exc}{hint}")
     return sock
 
 
@@ -87,7 +87,6 @@ def check_bundle(app_: Any) -> str | None:
     return None
 
 
-@app.command()
 def serve(
     data: DataOpt = None,
     host: Annotated[str, typer.Option("--host", help="Address to listen on. Keep the default "
@@ -99,24 +98,25 @@ def serve(
     http://HOST:PORT; OpenAPI docs at /docs. Stop with Ctrl-C."""
     import uvicorn
 
-    from ..web.app import LOOPBACK_HOSTS, _is_loopback, create_app
+    from ..web.app import create_app
+    from ..web.security import LOOPBACK_HOSTS, is_loopback
 
     if not host.strip():
-        _fail("Error: --host must not be empty (use 127.0.0.1, or 0.0.0.0 to share)", 2)
+        fail("Error: --host must not be empty (use 127.0.0.1, or 0.0.0.0 to share)", 2)
     sock = _bind(host, port)  # before the slow part: a taken port fails at once
-    net = _load(data)
-    loopback = _is_loopback(host)
+    net = load_network(data)
+    loopback = is_loopback(host)
     if not loopback:
-        _err(f"Warning: listening on {host}, not on this machine only: anyone who can reach "
+        err(f"Warning: listening on {host}, not on this machine only: anyone who can reach "
              f"port {port} can read the dashboard and run scenarios. There is no "
              "authentication; use --host 127.0.0.1 unless you mean to share it.")
     app_ = create_app(net, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
     why = check_bundle(app_)
     if why is not None:
         sock.close()
-        _fail(f"Error: cannot serve {data or 'the bundled dataset'}: its results cannot be "
+        fail(f"Error: cannot serve {data or 'the bundled dataset'}: its results cannot be "
               f"computed ({why}); nothing served")
-    _err(f"dealloop dashboard on http://{_shown(host)}:{port}/ (API docs at /docs); "
+    err(f"dealloop dashboard on http://{_shown(host)}:{port}/ (API docs at /docs); "
          "Ctrl-C to stop")
     config = uvicorn.Config(app_, host=host.strip("[]"), port=port, log_level="warning",
                             server_header=False, proxy_headers=False)
@@ -124,4 +124,4 @@ def serve(
         _server(config).run(sockets=[sock])
     finally:
         sock.close()
-    _err("dashboard stopped")
+    err("dashboard stopped")

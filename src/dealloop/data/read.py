@@ -8,7 +8,6 @@ user everything to fix in one pass.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import difflib
 import io
 import math
@@ -19,10 +18,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..text import cell_problem, printable
+from ..vocabulary import parse_date
 from .problems import Problem
 from .schema import MAX_FILE_BYTES, MAX_MAGNITUDE, Column, FileSpec
 
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # Plain ASCII decimals only: float() would also take Arabic-Indic digits, "inf", "nan", "1_0".
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -40,42 +39,6 @@ class Table:
     columns: tuple[str, ...]
     rows: list[dict[str, object]]
     lines: list[int]
-
-
-def parse_date(text: str, *, end: bool = False) -> dt.date:
-    """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
-
-    A partial date is the first day of its period, or the last day when ``end`` is true.
-
-    Examples
-    --------
-    >>> parse_date("2027")
-    datetime.date(2027, 1, 1)
-    >>> parse_date("2026-02", end=True)
-    datetime.date(2026, 2, 28)
-    """
-    m = _DATE_RE.match(text.strip())
-    if not m:
-        raise ValueError(f"not a date: {text!r} (use YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = m.group(1), m.group(2), m.group(3)
-    y = int(year)
-    if y < 1:
-        raise ValueError(f"impossible date: {text!r} (year 0)")
-    if month is None:
-        return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
-    mo = int(month)
-    if not 1 <= mo <= 12:
-        raise ValueError(f"impossible date: {text!r} (month {mo})")
-    if day is None:
-        if end:
-            if mo == 12:  # not via January of the next year: 9999-12 has no next year
-                return dt.date(y, 12, 31)
-            return dt.date(y, mo + 1, 1) - dt.timedelta(days=1)
-        return dt.date(y, mo, 1)
-    try:
-        return dt.date(y, mo, int(day))
-    except ValueError:
-        raise ValueError(f"impossible date: {text!r}") from None
 
 
 def split_refs(text: object) -> list[str]:

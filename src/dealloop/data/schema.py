@@ -24,53 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ENTITY_KINDS = (
-    "chip_vendor",
-    "ai_lab",
-    "hyperscaler",
-    "neocloud",
-    "cloud",
-    "investor",
-    "lender",
-    "developer",
-    "spv",
-    "other",
+from ..vocabulary import (  # the shared vocabulary, re-exported with the column specs
+    BASES,
+    DEAL_KINDS,
+    ENTITY_KINDS,
+    EVIDENCE,
+    STATUSES,
 )
-#: Entity kinds treated as *outside* the network by default in stress tests: their claims are
-#: external liabilities of the borrower, and what they owe is committed outside funding.
-OUTSIDE_KINDS = ("investor", "lender")
 
-DEAL_KINDS = (
-    "equity_investment",
-    "warrant",
-    "compute_contract",
-    "chip_purchase",
-    "capacity_backstop",
-    "loan",
-    "bond",
-    "private_credit",
-    "revenue_share",
-    "other",
-)
-#: Kinds whose amount is paid by a customer to a supplier (the purchase layer).
-PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
-#: Kinds where the payer lends to the payee, who owes the principal back.
-DEBT_KINDS = ("loan", "bond", "private_credit")
-#: Kinds that give the payer (equity_investment) or payee (warrant) a stake.
-EQUITY_KINDS = ("equity_investment", "warrant")
-#: Kinds that move no cash unless triggered.
-CONTINGENT_KINDS = ("capacity_backstop",)
-
-STATUSES = ("committed", "conditional", "superseded", "cancelled", "reported")
-#: Statuses of legs that are still alive (kept in "all" totals).
-LIVE_STATUSES = ("committed", "reported", "conditional")
-#: Statuses counted as firm: signed, or reported as agreed.
-FIRM_STATUSES = ("committed", "reported")
-BASES = ("reported", "estimate", "derived")
 #: Bases kept apart from totals, loops and stress unless asked for: amounts the dataset did
 #: not find stated as the deal's value (a third party's estimate, or dealloop's own formula).
 APART_BASES = ("estimate", "derived")
-EVIDENCE = ("A", "B", "C")
 #: What a leg's amount measures. ``cash_flow``: money that moves (or will move) once;
 #: ``stock``: an amount outstanding at a date (debt drawn, a balance), not a new payment;
 #: ``non_cash``: value moved without cash (all-stock mergers, share swaps, warrants, shares

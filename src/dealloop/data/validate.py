@@ -6,12 +6,12 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..vocabulary import EQUITY_KINDS
 from .problems import Problem, cap
 from .read import MAX_PROBLEMS_PER_FILE, Table, parse_date, read_table, split_refs
 from .schema import (
     DEALS,
     ENTITIES,
-    EQUITY_KINDS,
     FILES,
     HOLDERS,
     HOLDINGS,

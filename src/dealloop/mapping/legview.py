@@ -35,8 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ..data.read import parse_date
-from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS
-from ..network import DEFAULT_HORIZON, HorizonLike, Selection, _horizon, _money
+from ..network import Selection, money_column
+from ..vocabulary import CONTINGENT_KINDS, DEBT_KINDS, DEFAULT_HORIZON, HorizonLike, parse_horizon
 
 __all__ = ["Layers", "layers"]
 
@@ -110,10 +110,10 @@ def layers(
         mats[layer][pos[i], pos[j]] += amount
         trace[layer].setdefault((i, j), []).append(deal)
 
-    legs = legs.assign(money=_money(legs))  # a leg table without the column: cash flows
+    legs = legs.assign(money=money_column(legs))  # a leg table without the column: cash flows
     cols = ["id", "payer", "payee", "kind", "value", "value_in_horizon", "stake", "start",
             "announced", "money"]
-    t1 = _horizon(horizon)[1] if horizon is not None else None
+    t1 = parse_horizon(horizon)[1] if horizon is not None else None
     for deal, payer, payee, kind, value, in_h, stake, start, announced, money in legs[
         cols
     ].itertuples(index=False, name=None):
@@ -144,5 +144,5 @@ def layers(
             put("C", holder, issuer, min(frac, 1.0), deal)
     legs_map = {m: {k: tuple(v) for k, v in t.items()} for m, t in trace.items()}
     result = Layers(index, mats["L"], mats["C"], mats["F"], mats["contingent"], legs_map,
-                    _horizon(horizon), sel, tuple(missing))
+                    parse_horizon(horizon), sel, tuple(missing))
     return result

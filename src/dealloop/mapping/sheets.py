@@ -89,8 +89,17 @@ import pandas as pd
 
 from ..data.problems import DataError, Problem
 from ..data.read import parse_date
-from ..data.schema import CONTINGENT_KINDS, DEBT_KINDS, EQUITY_KINDS, LIVE_STATUSES, STATUSES
-from ..network import _horizon
+from ..vocabulary import (
+    CONTINGENT_KINDS,
+    DAYS_PER_YEAR,
+    DEBT_KINDS,
+    EQUITY_KINDS,
+    LIVE_STATUSES,
+    PURCHASE_KINDS,
+    STATUSES,
+    horizon_years,
+    parse_horizon,
+)
 from .values import per_entity, point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,8 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["OUTSIDE", "BalanceSheets", "build", "per_entity", "point"]
 
 OUTSIDE = "(outside)"
-RECURRING_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
-_DAYS_PER_YEAR = 365.2425
+RECURRING_KINDS = PURCHASE_KINDS
 
 
 @dataclass(frozen=True)
@@ -204,10 +212,6 @@ class BalanceSheets:
         return self.compile().to_layers()
 
 
-def _years(t0: dt.date, t1: dt.date) -> float:
-    return ((t1 - t0).days + 1) / _DAYS_PER_YEAR
-
-
 def _date(x: Any, *, end: bool = False) -> dt.date | None:
     return parse_date(x, end=end) if isinstance(x, str) and x.strip() else None
 
@@ -232,8 +236,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     ``evidence`` and ``derived`` override the scenario's (used for the evidence bands).
     """
     m = scenario.mapping
-    t0, t1 = _horizon(scenario.horizon)  # type: ignore[misc]
-    years_h = _years(t0, t1)
+    t0, t1 = parse_horizon(scenario.horizon)  # type: ignore[misc]
+    years_h = horizon_years(t0, t1)
     rev_years = m.revenue_years if m.revenue_years is not None else years_h
     evidence = tuple(evidence if evidence is not None else scenario.legs.evidence)
     derived = scenario.legs.derived if derived is None else derived
@@ -310,7 +314,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
         assumed = bool(rec.get("term_assumed", False))
         if end is None and kind in RECURRING_KINDS and start is not None \
                 and m.undated_term_years is not None:
-            term_end = start + dt.timedelta(days=m.undated_term_years * _DAYS_PER_YEAR - 1)
+            term_end = start + dt.timedelta(days=m.undated_term_years * DAYS_PER_YEAR - 1)
             share = _overlap(start, term_end, t0, t1)
             assumed = True
         else:

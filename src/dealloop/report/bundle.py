@@ -20,7 +20,6 @@ Conventions of the bundle
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,14 +27,15 @@ from urllib.parse import urlparse
 
 from .._version import __version__
 from ..data.read import split_refs
-from ..data.schema import FIRM_STATUSES, HEADLINE_METRICS, LIVE_STATUSES
+from ..data.schema import HEADLINE_METRICS
+from ..jsonutil import jsonable
+from ..vocabulary import DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES
 
 if TYPE_CHECKING:
 
     from ..network import DealNetwork
 
 SCHEMA = "dealloop.results/1"
-DEFAULT_HORIZON = (2026, 2030)
 #: Loops kept in the bundle (largest money first); the full count is reported beside them.
 MAX_LOOPS = 200
 #: Largest network drawn with a force layout; larger ones get a linear-time spiral.
@@ -63,45 +63,6 @@ STATUS_GROUP = {
 
 
 # ------------------------------------------------------------------------------ helpers
-def jsonable(obj: Any) -> Any:
-    """``obj`` with numpy scalars, arrays, NaN, pandas NA, dates and tuples made JSON-safe.
-
-    NaN and infinities become ``None`` so the result passes ``json.dumps(allow_nan=False)``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> jsonable({"a": np.float64("nan"), "b": (np.int64(2), 1.5)})
-    {'a': None, 'b': [2, 1.5]}
-    """
-    if obj is None or isinstance(obj, bool | str):
-        return obj
-    if isinstance(obj, int):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, Mapping):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, dt.date | dt.datetime):
-        return obj.isoformat()
-    if hasattr(obj, "to_dict") and callable(obj.to_dict) and not hasattr(obj, "dtype"):
-        return jsonable(obj.to_dict())
-    if hasattr(obj, "tolist"):  # numpy arrays and scalars
-        return jsonable(obj.tolist())
-    if hasattr(obj, "item"):
-        return jsonable(obj.item())
-    try:
-        import pandas as pd
-
-        if obj is pd.NA or obj is pd.NaT:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
-    return str(obj)
-
-
 def _val(v: Any) -> Any:
     """A cell as a JSON value: NaN / NA -> None, numpy -> Python."""
     return jsonable(v) if not (isinstance(v, float) and math.isnan(v)) else None
@@ -273,7 +234,7 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
     remainder for an aggregate); ``value_in_horizon`` the part of it inside ``horizon``.
     ``counted`` says whether the leg enters totals (live and not fully covered by its parts).
     """
-    from ..data.schema import STATUSES
+    from ..vocabulary import STATUSES
 
     legs = net.legs(statuses=STATUSES, horizon=tuple(horizon) if horizon else None)
     out = []
@@ -586,7 +547,7 @@ def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None, circular
     fn = getattr(circularity, "ena", None)
     if fn is None:
         return {}
-    from ..data.schema import CONTINGENT_KINDS, DEAL_KINDS
+    from ..vocabulary import CONTINGENT_KINDS, DEAL_KINDS
 
     kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS and k != "warrant"]
     out: dict[str, Any] = {"description": (

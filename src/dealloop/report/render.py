@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..vocabulary import DEFAULT_HORIZON
+
 if TYPE_CHECKING:
     from ..network import DealNetwork
 
@@ -150,7 +152,7 @@ def write_report(
     path: str | Path,
     scenarios: Iterable[Any] = (),
     *,
-    horizon: Sequence[Any] | None = (2026, 2030),
+    horizon: Sequence[Any] | None = DEFAULT_HORIZON,
     band: bool = True,
     systemic: bool = False,
 ) -> Path:

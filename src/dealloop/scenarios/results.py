@@ -7,17 +7,16 @@ Money is in USD bn throughout.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-__all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult",
-           "json_safe"]
+from ..jsonutil import jsonable
+
+__all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult"]
 
 #: Headline system figures: key -> (label, unit). Changes from the unshocked run.
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -32,39 +31,6 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "new_money_needed": ("New money the plan needs (before the shock)", "usd_bn"),
     "new_money_extra": ("Extra new money raised after the shock", "usd_bn"),
 }
-
-
-def json_safe(obj: Any) -> Any:
-    """Convert numpy types, NaN, DataFrames and tuples to JSON-safe Python objects.
-
-    Examples
-    --------
-    >>> json_safe({"a": np.float64(1.5), "b": float("nan"), "c": (np.int64(2),)})
-    {'a': 1.5, 'b': None, 'c': [2]}
-    """
-    if isinstance(obj, pd.DataFrame):
-        frame = obj.reset_index() if not isinstance(obj.index, pd.RangeIndex) else obj
-        return [json_safe(r) for r in frame.to_dict("records")]
-    if isinstance(obj, pd.Series):
-        return json_safe(obj.to_dict())
-    if isinstance(obj, Mapping):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_safe(obj.tolist())
-    if isinstance(obj, np.bool_ | bool):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        x = float(obj)
-        return None if math.isnan(x) or math.isinf(x) else x
-    if obj is None or obj is pd.NA or obj is pd.NaT:
-        return None
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    return obj if isinstance(obj, int | str) else str(obj)
 
 
 def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -105,7 +71,7 @@ class Band:
         return HEADLINES.get(self.metric, (self.metric, ""))[0]
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({"metric": self.metric, "label": self.label, "unit": self.unit,
+        return jsonable({"metric": self.metric, "label": self.label, "unit": self.unit,
                           "values": dict(self.values), "low": self.low, "high": self.high})
 
 
@@ -181,7 +147,7 @@ class StressResult:
         return self.balance.explain(firm)
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
+        return jsonable({
             "scenario": self.scenario, "question": self.question, "dataset": self.dataset,
             "horizon": list(self.horizon), "system": dict(self.system),
             "firms": self.firms, "unpaid": self.unpaid, "backstops": self.backstops,
@@ -245,7 +211,7 @@ class SimulationResult:
         return self.firms.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
+        return jsonable({
             "scenario": self.scenario, "draws": self.draws, "seed": self.seed,
             "chunk": self.chunk, "workers": self.workers, "scheduler": self.scheduler,
             "elapsed_seconds": self.elapsed, "firms": self.firms, "system": self.system,
@@ -293,7 +259,7 @@ class SensitivityResult:
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({"scenario": self.scenario, "rank_by": self.rank_by,
+        return jsonable({"scenario": self.scenario, "rank_by": self.rank_by,
                           "reference": dict(self.reference), "legs": self.table})
 
     def summary(self, top: int = 5) -> str:

@@ -35,8 +35,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
-from ..data.schema import DEAL_KINDS, ENTITY_KINDS, EVIDENCE, STATUSES
-from ..report.bundle import jsonable, stress_headlines
+from ..jsonutil import jsonable
+from ..report.bundle import stress_headlines
+from ..vocabulary import DEAL_KINDS, DEFAULT_HORIZON, ENTITY_KINDS, EVIDENCE, STATUSES
 
 if TYPE_CHECKING:
     from ..network import DealNetwork
@@ -294,7 +295,7 @@ def _is_loopback(host: str) -> bool:
 def create_app(
     net: DealNetwork,
     *,
-    horizon: Sequence[Any] | None = (2026, 2030),
+    horizon: Sequence[Any] | None = DEFAULT_HORIZON,
     allowed_hosts: Iterable[str] | None = LOOPBACK_HOSTS,
 ) -> FastAPI:
     """The dashboard and JSON API for one network.

@@ -1,0 +1,231 @@
+"""What every command shares: option types, messages, exits, loading and output helpers.
+
+Commands import from here, never from :mod:`dealloop.cli` (which imports the commands to
+register them). Everything here is light: heavy libraries are imported inside the helpers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from ..network import DealNetwork
+
+__all__ = [
+    "DataOpt",
+    "DerivedOpt",
+    "EstimatesOpt",
+    "EvidenceOpt",
+    "JsonOpt",
+    "StatusOpt",
+    "check_output",
+    "console",
+    "err",
+    "exit_with_problems",
+    "fail",
+    "fail_with_problems",
+    "fmt_cell",
+    "json_text",
+    "load_network",
+    "prepare_scenario",
+    "print_json",
+    "rich_table",
+    "table",
+]
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option("--data", "-d", help="Dataset folder (default: bundled ai2026).",
+                 show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+StatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--status", help="Leg statuses to keep (repeatable): committed, reported, "
+                 "conditional, superseded, cancelled."),
+]
+EvidenceOpt = Annotated[
+    list[str] | None, typer.Option("--evidence", help="Evidence grades to keep (A, B, C).")
+]
+DerivedOpt = Annotated[
+    bool, typer.Option("--derived/--no-derived", help="Include legs with basis 'derived'.")
+]
+EstimatesOpt = Annotated[
+    bool, typer.Option("--estimates/--no-estimates",
+                       help="Count legs with basis 'estimate' (a third party's estimate, "
+                            "at its range midpoint); off by default.")
+]
+
+
+def err(msg: str) -> None:
+    """Print ``msg`` on stderr."""
+    typer.echo(msg, err=True)
+
+
+def fail(msg: str, code: int = 1) -> NoReturn:
+    """Print ``msg`` on stderr and exit with ``code`` (1: bad input, 2: usage)."""
+    err(msg)
+    raise typer.Exit(code)
+
+
+def fail_with_problems(problems: Iterable[Any], summary: str, code: int = 1) -> NoReturn:
+    """Print every problem (one ``file:row: field: message`` line each), then ``summary``,
+    and exit with ``code``: the one way a command reports bad input."""
+    for p in problems:
+        err(str(p))
+    fail(summary, code)
+
+
+def print_json(obj: Any) -> None:
+    """Write ``obj`` as indented JSON on stdout (see :func:`json_text`)."""
+    sys.stdout.write(json_text(obj))
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as indented JSON; a value that is not finite (an overflow when inputs were
+    combined) is refused with a message naming where it is, never written as ``Infinity``.
+
+    Examples
+    --------
+    >>> json_text({"a": [1.5]})
+    '{\\n  "a": [\\n    1.5\\n  ]\\n}\\n'
+    """
+    from ..jsonutil import jsonable
+
+    try:
+        return json.dumps(obj, indent=2, default=jsonable, allow_nan=False) + "\n"
+    except ValueError:
+        where = _not_finite(obj) or "?"
+        fail(f"Error: the result is not finite at {where}: the dataset's values overflow "
+             "when combined; nothing printed")
+
+
+def _not_finite(obj: Any, path: str = "") -> str | None:
+    """The key path of the first value that is not a finite number, or ``None``."""
+    if hasattr(obj, "tolist") and not isinstance(obj, float | int):
+        obj = obj.tolist()
+    elif hasattr(obj, "item") and not isinstance(obj, float | int):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return None if obj - obj == 0 else (path or "the top level")
+    if isinstance(obj, dict):
+        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in obj.items())
+    elif isinstance(obj, list | tuple):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(obj))
+    else:
+        return None
+    for where, value in items:
+        found = _not_finite(value, where)
+        if found:
+            return found
+    return None
+
+
+def check_output(path: Path, *, folder: bool = False) -> None:
+    """Refuse an output path that cannot be written, before any work is done (exit 1)."""
+    from ..data.write import output_problem
+
+    why = output_problem(path, folder=folder)
+    if why is not None:
+        fail(f"Error: cannot write {path}: {why}")
+
+
+def load_network(data: Path | None, *, what: str | None = None) -> DealNetwork:
+    """The dataset in ``data`` (bundled when ``None``); every problem and exit 1 if invalid.
+
+    ``what`` replaces the default tail of the summary line (``run 'dealloop validate' for
+    details``).
+    """
+    from ..data.load import load
+    from ..data.problems import DataError
+
+    try:
+        return load(data)
+    except DataError as exc:
+        tail = what or "run 'dealloop validate' for details"
+        fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in "
+                                         f"{data or 'the bundled dataset'}; {tail}")
+
+
+def console() -> Any:
+    """A rich console on stdout."""
+    from rich.console import Console
+
+    return Console()
+
+
+def table(title: str, frame: Any, fmt: str = "{:,.1f}") -> Any:
+    """A rich table of a DataFrame: the index first, floats with ``fmt``, NaN blank."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left")
+    t.add_column(frame.index.name or "", no_wrap=True)
+    for c in frame.columns:
+        t.add_column(str(c), justify="right")
+    for idx, row in frame.iterrows():
+        cells = []
+        for v in row:
+            if isinstance(v, float):
+                cells.append("" if v != v else fmt.format(v))
+            else:
+                cells.append(str(v))
+        t.add_row(str(idx), *cells)
+    return t
+
+
+def exit_with_problems(exc: Any) -> NoReturn:
+    """Every problem of a ``DataError`` on stderr, then exit 1: nothing was run."""
+    n = len(exc.problems)
+    fail_with_problems(exc.problems, f"{n} problem{'s' if n != 1 else ''}; nothing was run")
+
+
+def prepare_scenario(scenario: str, data: Path | None) -> tuple[Any, Any]:
+    """The scenario (a file or a shipped name) and the network it runs on, checked against
+    each other; every problem and exit 1 otherwise."""
+    from ..data.problems import DataError
+    from ..scenarios.runner import prepare
+
+    net = None
+    if data is not None:  # the dataset's own problems: name the folder they are in
+        net = load_network(data, what="run 'dealloop validate' for details; nothing was run")
+    try:
+        return prepare(scenario, net)
+    except DataError as exc:
+        exit_with_problems(exc)
+
+
+def fmt_cell(v: Any, digits: int = 1) -> str:
+    """A table cell: blank for None and NaN, ``yes`` for true, thousands separators."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ""
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def rich_table(title: str, columns: list[str], rows: list[list[Any]], *,
+                right: set[int] | None = None, caption: str | None = None) -> Any:
+    """A rich table of ``rows`` (cells through :func:`fmt_cell`); columns in ``right`` (default:
+    all but the first) are right-aligned."""
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    right = right if right is not None else set(range(1, len(columns)))
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="right" if i in right else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*[fmt_cell(v) for v in r])
+    return t
