@@ -1,0 +1,103 @@
+"""The dashboard's HTML pages, licence files and static assets (no request reaches the disk)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import FastAPI, HTTPException, Path
+from fastapi.responses import HTMLResponse, Response
+
+from .._version import __version__
+from ..vocabulary import DEAL_KINDS, ENTITY_KINDS, EVIDENCE, STATUSES
+from .api import EntityP
+from .api_scenarios import MAX_DRAWS, NameP
+from .state import AppState, not_found
+
+__all__ = ["register_pages"]
+
+_CACHE = {"Cache-Control": "public, max-age=3600"}
+
+
+def register_pages(app: FastAPI, state: AppState) -> None:
+    """Add the pages, licence files and static assets to ``app``."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("dealloop.web", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+    def page(template: str, *, title: str, api: str, page_id: str, nav: str,
+             **extra: Any) -> HTMLResponse:
+        html = env.get_template(template).render(
+            title=title, api=api, page=page_id, nav=nav, dataset=state.bundle["dataset"],
+            version=__version__, **extra)
+        return HTMLResponse(html)
+
+    @app.get("/", include_in_schema=False)
+    def explorer() -> HTMLResponse:
+        return page("explorer.html.j2", title="Network", api="/api/network", page_id="explorer",
+                    nav="network", statuses=STATUSES, kinds=DEAL_KINDS, firm_kinds=ENTITY_KINDS,
+                    evidence=EVIDENCE)
+
+    @app.get("/firms/{entity_id}", include_in_schema=False)
+    def firm(entity_id: EntityP) -> HTMLResponse:
+        ent = state.entity_index.get(entity_id)
+        if ent is None:
+            raise not_found("entity", entity_id, state.entity_index)
+        return page("firm.html.j2", title=ent["name"], api=f"/api/entities/{entity_id}",
+                    page_id="firm", nav="network", entity=ent)
+
+    @app.get("/loops", include_in_schema=False)
+    def loops_page() -> HTMLResponse:
+        return page("loops.html.j2", title="Loops", api="/api/loops?limit=100",
+                    page_id="loops", nav="loops")
+
+    @app.get("/signals", include_in_schema=False)
+    def signals_page() -> HTMLResponse:
+        return page("signals.html.j2", title="Signals", api="/api/signals",
+                    page_id="signals", nav="signals")
+
+    @app.get("/scenarios", include_in_schema=False)
+    def scenarios_page() -> HTMLResponse:
+        return page("scenarios.html.j2", title="Scenarios", api="/api/scenarios",
+                    page_id="scenarios", nav="scenarios")
+
+    @app.get("/scenarios/{name}", include_in_schema=False)
+    def scenario_page(name: NameP) -> HTMLResponse:
+        state.scenario(name)  # 404 for an unknown name
+        return page("scenario.html.j2", title=f"Scenario {name}", api=f"/api/scenarios/{name}",
+                    page_id="scenario", nav="scenarios", name=name, max_draws=MAX_DRAWS)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return page("docs.html.j2", title="API", api="/openapi.json", page_id="docs",
+                    nav="docs")
+
+    _register_files(app, state)
+
+
+def _register_files(app: FastAPI, state: AppState) -> None:
+    @app.get("/licences/{name}", include_in_schema=False)
+    def licence(name: Annotated[str, Path(max_length=64)]) -> Response:
+        text = state.licences.get(name)
+        if text is None:
+            raise not_found("licence file", name, state.licences)
+        return Response(text, media_type="text/plain; charset=utf-8")
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: Annotated[str, Path(max_length=64)]) -> Response:
+        hit = state.static.get(name)
+        if hit is None:
+            raise HTTPException(404, "not found")
+        data, media = hit
+        charset = "; charset=utf-8" if media.startswith("text/") or "svg" in media else ""
+        return Response(data, media_type=media + charset, headers=_CACHE)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        data, media = state.static["favicon.svg"]
+        return Response(data, media_type=media, headers=_CACHE)
