@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..scenarios.results import json_safe
+from ..jsonutil import jsonable
 
 __all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label"]
 
@@ -94,7 +94,7 @@ class HoldersResult:
         return self.sectors.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({
+        return jsonable({
             "sectors": self.sectors, "households": dict(self.households),
             "banks": self.banks, "named": self.named, "flows": self.flows,
             "notes": list(self.notes), "method": self.method,

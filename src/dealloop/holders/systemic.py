@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..scenarios.results import json_safe
+from ..jsonutil import jsonable
 
 __all__ = ["RANKS", "SystemicResult", "systemic"]
 
@@ -52,7 +52,7 @@ class SystemicResult:
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
-        return json_safe({"scenario": self.scenario, "rank_by": self.rank_by,
+        return jsonable({"scenario": self.scenario, "rank_by": self.rank_by,
                           "firms": self.table, "notes": list(self.notes)})
 
     def summary(self, top: int = 5) -> str:
