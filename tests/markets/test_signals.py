@@ -9,9 +9,10 @@ import pytest
 
 from dealloop.data.problems import DataError
 from dealloop.markets import implied_pds, load_config, signal_history, signals
+from dealloop.vocabulary import DAYS_PER_YEAR
 
 AS_OF = "2026-01-31"
-YEARS = 365 / 365.25  # the window 2026-02-01..2027-01-31, in years
+YEARS = 365 / DAYS_PER_YEAR  # the window 2026-02-01..2027-01-31, in years
 
 
 def test_market_indicators_by_hand(toy) -> None:

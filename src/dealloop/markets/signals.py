@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.read import parse_date, split_refs
-from ..data.schema import DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
 from .config import INDICATORS, SignalsConfig, load_config
 from .implied import default_probability
 from .quotes import (
@@ -206,7 +206,7 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
     start = day + dt.timedelta(days=1)
     end = _months_after(day, cfg.window_months)
     window = (start, end)
-    years = ((end - start).days + 1) / 365.25
+    years = ((end - start).days + 1) / DAYS_PER_YEAR
     cov = commitment_coverage(sub, horizon=window, horizon_years=years).to_frame()
     conc = customer_concentration(sub).to_frame()
     sf = self_financed_revenue(sub, horizon=window)
