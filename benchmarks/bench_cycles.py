@@ -190,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     warm = to_csr(4, [0, 1, 2, 3], [1, 2, 3, 0])
-    count_cycles(*warm, 4, engine="numba")
-    enumerate_cycles(*warm, 4, engine="numba")
+    count_cycles(*warm, 4, backend="numba")
+    enumerate_cycles(*warm, 4, backend="numba")
     compile_s = time.perf_counter() - t0
     print(f"dealloop kernels ready in {compile_s:.2f} s (numba compilation, or its disk cache); "
           f"baseline timeout {timeout:.0f} s\n", flush=True)
@@ -208,9 +208,9 @@ def main(argv: list[str] | None = None) -> int:
             for n in sizes:
                 src, dst = random_digraph(n, degree, args.seed)
                 indptr, indices = to_csr(n, src, dst)
-                count_s, counts = time_ours(count_cycles, indptr, indices, k, engine="numba")
+                count_s, counts = time_ours(count_cycles, indptr, indices, k, backend="numba")
                 enum_s, found = time_ours(enumerate_cycles, indptr, indices, k,
-                                          engine="numba")
+                                          backend="numba")
                 total = int(counts.sum())
                 assert len(found) == total
                 row = Row(n, degree, k, total, count_s, enum_s)

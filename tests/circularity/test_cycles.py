@@ -1,4 +1,4 @@
-"""Loop enumeration: kernel vs brute force, engines, results, the bundled dataset."""
+"""Loop enumeration: kernel vs brute force, backends, results, the bundled dataset."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from dealloop.circularity import (
 )
 from dealloop.circularity._jit import numba_available
 
-# numba is a test dependency: both engines always run.
-ENGINES = ["python", "numba"]
+# numba is a test dependency: both backends always run.
+BACKENDS = ["numpy", "numba"]
 
 
 def brute_force(n: int, edges: set[tuple[int, int]], max_length: int) -> set[tuple[int, ...]]:
@@ -58,17 +58,17 @@ def test_kernel_matches_brute_force(data, max_length):
     dst = [v for _, v, _ in triples]
     indptr, indices = to_csr(n, src, dst)
     counts_ref = np.bincount([len(c) for c in expected], minlength=max_length + 1)
-    for engine in ("python", "numba") if numba_available() else ("python",):
-        got = enumerate_cycles(indptr, indices, max_length, engine=engine)
+    for backend in ("numpy", "numba") if numba_available() else ("numpy",):
+        got = enumerate_cycles(indptr, indices, max_length, backend=backend)
         assert as_set(got) == expected
         assert len(got) == len(expected)  # each cycle exactly once
-        counts = count_cycles(indptr, indices, max_length, engine=engine)
+        counts = count_cycles(indptr, indices, max_length, backend=backend)
         assert counts.tolist() == counts_ref.tolist()
         # the raw (unsorted, duplicated, self-looped) edge list gives the same counts
         order = np.argsort(src, kind="stable")
         raw_ptr = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))])
         raw_idx = np.asarray(dst, dtype=np.int64)[order]
-        assert count_cycles(raw_ptr, raw_idx, max_length, engine=engine).tolist() \
+        assert count_cycles(raw_ptr, raw_idx, max_length, backend=backend).tolist() \
             == counts_ref.tolist()
 
 
@@ -80,7 +80,7 @@ def test_loops_on_multigraph_merge_parallel_legs(data, max_length):
     g.add_nodes_from(range(n))
     for k, (u, v, a) in enumerate(triples):
         g.add_edge(u, v, key=f"d{k}", amount=a)
-    loops = cycles(g, max_length, engine="python")
+    loops = cycles(g, max_length, backend="numpy")
     hop = {}
     for u, v, a in triples:
         if u != v:
@@ -97,15 +97,15 @@ def test_loops_on_multigraph_merge_parallel_legs(data, max_length):
     assert b == sorted(b, reverse=True)
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_complete_graph_counts_and_buffer_growth(engine):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_complete_graph_counts_and_buffer_growth(backend):
     # K8 has sum_k C(8,k)(k-1)! cycles; the enumeration outgrows its first buffer
     n = 8
     src, dst = zip(*[(u, v) for u in range(n) for v in range(n) if u != v], strict=True)
     indptr, indices = to_csr(n, src, dst)
     expected = [0, 0] + [math.comb(n, k) * math.factorial(k - 1) for k in range(2, 7)]
-    assert count_cycles(indptr, indices, 6, engine=engine).tolist() == expected
-    found = enumerate_cycles(indptr, indices, 6, engine=engine)
+    assert count_cycles(indptr, indices, 6, backend=backend).tolist() == expected
+    found = enumerate_cycles(indptr, indices, 6, backend=backend)
     assert np.bincount(found.lengths, minlength=7).tolist() == expected
     assert len(as_set(found)) == len(found)
     # edges index the CSR: the hop from nodes[k] ends at the next node of the cycle
@@ -122,8 +122,8 @@ def test_budget_never_changes_the_result(budget):
     n = 60
     src, dst = rng.integers(0, n, 300), rng.integers(0, n, 300)
     indptr, indices = to_csr(n, src, dst)
-    ref = count_cycles(indptr, indices, 5, engine="python", budget=10**9)
-    assert count_cycles(indptr, indices, 5, engine="python", budget=budget).tolist() \
+    ref = count_cycles(indptr, indices, 5, backend="numpy", budget=10**9)
+    assert count_cycles(indptr, indices, 5, backend="numpy", budget=budget).tolist() \
         == ref.tolist()
 
 
@@ -146,8 +146,8 @@ def test_csr_validation():
         count_cycles([0, 1, 1], [5], 3)
     with pytest.raises(ValueError, match="max_length"):
         count_cycles([0, 1, 2], [1, 0], 1)
-    with pytest.raises(ValueError, match="engine"):
-        count_cycles([0, 1, 2], [1, 0], 2, engine="fortran")
+    with pytest.raises(ValueError, match="backend"):
+        count_cycles([0, 1, 2], [1, 0], 2, backend="fortran")
     assert count_cycles([0], [], 4).tolist() == [0, 0, 0, 0, 0]
 
 
@@ -298,7 +298,7 @@ def test_engine_switches(monkeypatch):
     from dealloop.circularity._jit import pick
     from dealloop.circularity.cycles import _cycle_kernel
 
-    assert pick(_cycle_kernel, "python") is _cycle_kernel
+    assert pick(_cycle_kernel, "numpy") is _cycle_kernel
     assert pick(_cycle_kernel, "auto", size=10) is _cycle_kernel  # too small to compile
     monkeypatch.setenv("DEALLOOP_NO_NUMBA", "1")
     assert pick(_cycle_kernel, "auto", size=10**9) is _cycle_kernel

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
+from dealloop.backend import NumbaUnavailableError
 from dealloop.contagion import ConvergenceError, eisenberg_noe, rogers_veraart
 
 seeds = st.integers(0, 2**32 - 1)
@@ -189,7 +190,7 @@ def test_fallback_without_numba(helpers: SimpleNamespace, no_numba: None) -> Non
     L, e, ext = helpers.random_network(3, 6)
     res = eisenberg_noe(L, e, external_liabilities=ext, method="picard")  # backend auto
     np.testing.assert_allclose(res.payments, helpers.reference_clearing(L, e, ext), atol=1e-9)
-    with pytest.raises(ValueError, match="backend"):
+    with pytest.raises(NumbaUnavailableError, match="backend='numba'"):
         eisenberg_noe(L, e, method="picard", backend="numba")
 
 

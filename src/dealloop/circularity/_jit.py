@@ -1,57 +1,40 @@
-"""Optional numba compilation of the array kernels, imported lazily.
+"""Optional numba compilation of the loop and null-model kernels, imported lazily.
 
 Every kernel in :mod:`dealloop.circularity` is written once, in the subset of Python that
-numba compiles, and runs either compiled (``engine="numba"``) or as plain Python
-(``engine="python"``). ``engine="auto"`` compiles when numba is installed and the input is
-large enough for compilation to pay off; set the environment variable
-``DEALLOOP_NO_NUMBA=1`` to never compile.
+numba compiles, and runs either compiled (``backend="numba"``) or as plain Python
+(``backend="numpy"``, the uncompiled reference path). ``backend="auto"`` compiles when numba is
+available (see :mod:`dealloop.backend`) and the input is large enough for compilation to pay
+off.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
-ENGINES = ("auto", "numba", "python")
+from ..backend import BACKENDS, check_backend, numba_available, unavailable
+
+__all__ = ["BACKENDS", "check_backend", "numba_available", "pick"]
 
 _compiled: dict[Callable[..., Any], Callable[..., Any]] = {}
 
 
-def numba_available() -> bool:
-    """Whether numba can be imported (and is not switched off by ``DEALLOOP_NO_NUMBA``)."""
-    if os.environ.get("DEALLOOP_NO_NUMBA", "").strip() not in ("", "0"):
-        return False
-    try:
-        import numba  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def check_engine(engine: str) -> str:
-    """Validate an ``engine`` argument."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-    return engine
-
-
-def pick(func: Callable[..., Any], engine: str, *, size: int = 0,
+def pick(func: Callable[..., Any], backend: str, *, size: int = 0,
          threshold: int = 5_000) -> Callable[..., Any]:
     """The kernel ``func``, compiled or not.
 
-    ``engine="auto"`` compiles when numba is available and ``size`` (the number of edges the
+    ``backend="auto"`` compiles when numba is available and ``size`` (the number of edges the
     kernel will read) is at least ``threshold``: below that, plain Python finishes before
-    numba would have compiled. ``engine="numba"`` raises ``ImportError`` without numba.
+    numba would have compiled. ``backend="numba"`` raises
+    :class:`~dealloop.backend.NumbaUnavailableError` without numba.
     """
-    check_engine(engine)
-    if engine == "python":
+    check_backend(backend)
+    if backend == "numpy":
         return func
-    if engine == "auto" and (size < threshold or not numba_available()):
+    if backend == "auto" and (size < threshold or not numba_available()):
         return func
-    if engine == "numba" and not numba_available():
-        raise ImportError("engine='numba' needs numba: pip install 'dealloop[fast]' "
-                          "(and DEALLOOP_NO_NUMBA unset)")
+    if backend == "numba" and not numba_available():
+        raise unavailable()
     hit = _compiled.get(func)
     if hit is not None:
         return hit

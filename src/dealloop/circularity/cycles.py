@@ -20,7 +20,7 @@ reach gets the lower bound ``level + 1`` (still a valid, weaker, pruning).
 
 Self-loops (a firm paying itself) are ignored: a loop has at least two firms.
 
-The kernel is compiled with numba when it is installed (``engine="auto"`` does so for graphs
+The kernel is compiled with numba when it is installed (``backend="auto"`` does so for graphs
 of 5,000 hops or more), and otherwise runs as plain Python; both give the same loops in the
 same order. It returns flat integer arrays (:class:`CycleArrays`), so counting loops on a
 large graph creates no Python object per loop; :class:`Loop` objects are built only for the
@@ -55,7 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._jit import check_engine, pick
+from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 
 __all__ = [
@@ -253,13 +253,13 @@ def to_csr(n: int, src: Any, dst: Any) -> tuple[np.ndarray, np.ndarray]:
     return _from_edges(n, s[keep], d[keep])
 
 
-def _transpose(indptr: np.ndarray, indices: np.ndarray, engine: str
+def _transpose(indptr: np.ndarray, indices: np.ndarray, backend: str
                ) -> tuple[np.ndarray, np.ndarray]:
     n = indptr.shape[0] - 1
     rindptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(indices, minlength=n), out=rindptr[1:])
     rindices = np.empty(indices.shape[0], dtype=np.int32)
-    if engine == "python":  # numpy is faster than interpreted loops here
+    if backend == "numpy":  # numpy is faster than interpreted loops here
         rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(indptr))
         rindices[:] = rows[np.argsort(indices, kind="stable")]
     else:
@@ -275,13 +275,13 @@ def _default_budget(n: int, m: int, max_length: int) -> int:
     return int(max(8.0, min(1e7, 0.3 * degree ** (max_length / 2.0))))
 
 
-def _resolve(engine: str, m: int) -> str:
-    check_engine(engine)
-    kernel = pick(_cycle_kernel, engine, size=m)
-    return "python" if kernel is _cycle_kernel else "numba"
+def _resolve(backend: str, m: int) -> str:
+    check_backend(backend)
+    kernel = pick(_cycle_kernel, backend, size=m)
+    return "numpy" if kernel is _cycle_kernel else "numba"
 
 
-def count_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: str = "auto",
+def count_cycles(indptr: Any, indices: Any, max_length: int = 6, *, backend: str = "auto",
                  budget: int | None = None) -> np.ndarray:
     """Number of simple directed cycles of each length ``2 … max_length``.
 
@@ -292,7 +292,7 @@ def count_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: str 
         Duplicates are merged, self-loops dropped and rows sorted when needed.
     max_length : int
         Longest cycle counted (number of hops), at least 2.
-    engine : {"auto", "numba", "python"}
+    backend : {"auto", "numba", "numpy"}
         Compiled kernel or plain Python (see the module docstring).
     budget : int, optional
         Edges the backward search may scan per root before falling back to a bound;
@@ -314,7 +314,7 @@ def count_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: str 
     counts = np.zeros(max_length + 1, dtype=np.int64)
     if m == 0:
         return counts
-    used = _resolve(engine, m)
+    used = _resolve(backend, m)
     rindptr, rindices = _transpose(indptr, indices, used)
     kernel = pick(_cycle_kernel, used)
     b = _default_budget(n, m, max_length) if budget is None else int(budget)
@@ -350,7 +350,7 @@ class CycleArrays:
         return self.nodes[self.offsets[c]:self.offsets[c + 1]].tolist()
 
 
-def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: str = "auto",
+def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, backend: str = "auto",
                      budget: int | None = None, max_cycles: int | None = None) -> CycleArrays:
     """Every simple directed cycle of length ``2 … max_length``, as flat arrays.
 
@@ -373,7 +373,7 @@ def enumerate_cycles(indptr: Any, indices: Any, max_length: int = 6, *, engine: 
     if m == 0:
         z = np.zeros(0, dtype=np.int64)
         return CycleArrays(np.zeros(1, dtype=np.int64), z.astype(np.int32), z)
-    used = _resolve(engine, m)
+    used = _resolve(backend, m)
     rindptr, rindices = _transpose(indptr, indices, used)
     kernel = pick(_cycle_kernel, used)
     b = _default_budget(n, m, max_length) if budget is None else int(budget)
@@ -932,7 +932,7 @@ class LoopSet:
 
 
 def loops_of(graph: MoneyGraph, max_length: int = 6, *, min_amount: float = 0.0,
-             limit: int | None = None, engine: str = "auto",
+             limit: int | None = None, backend: str = "auto",
              budget: int | None = LOOP_BUDGET) -> LoopSet:
     """Loops of an already collapsed :class:`MoneyGraph` (see :func:`cycles`).
 
@@ -951,7 +951,7 @@ def loops_of(graph: MoneyGraph, max_length: int = 6, *, min_amount: float = 0.0,
         guess = estimate_loops(graph.indptr, graph.indices, max_length)
         if guess > 10 * budget:  # an estimate: only far over the budget is refused unseen
             raise LoopBudgetError(over_budget(guess, max_length, budget))
-    found = enumerate_cycles(graph.indptr, graph.indices, max_length, engine=engine,
+    found = enumerate_cycles(graph.indptr, graph.indices, max_length, backend=backend,
                              max_cycles=budget)
     k = len(found)
     if k:
@@ -972,7 +972,7 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
            kinds: Iterable[str] | str | None = None,
            statuses: Iterable[str] | str | None = None,
            evidence: Iterable[str] | str | None = None, include_derived: bool = True,
-           limit: int | None = None, horizon: Any = None, engine: str = "auto",
+           limit: int | None = None, horizon: Any = None, backend: str = "auto",
            include_estimates: bool = False, budget: int | None = LOOP_BUDGET) -> LoopSet:
     """Every simple money loop up to ``max_length`` hops, ranked by bottleneck amount.
 
@@ -995,7 +995,7 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
         List only the top ``limit`` loops; counts and participation still cover all.
     horizon : optional
         Passed to ``flow_graph`` (a network's amounts inside the horizon).
-    engine : {"auto", "numba", "python"}
+    backend : {"auto", "numba", "numpy"}
         Loop-search kernel (see the module docstring).
     budget : int or None, default :data:`~dealloop.circularity.budget.LOOP_BUDGET`
         Most loops the search may find; more raises
@@ -1024,9 +1024,9 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
     >>> loops.participation()[["n_loops", "loop_money"]].to_dict("index")
     {'a': {'n_loops': 1, 'loop_money': 4.0}, 'b': {'n_loops': 1, 'loop_money': 4.0}}
     """
-    check_engine(engine)
+    check_backend(backend)
     graph = money_graph(net_or_graph, kinds=kinds, statuses=statuses, evidence=evidence,
                         include_derived=include_derived, horizon=horizon,
                         include_estimates=include_estimates)
-    return loops_of(graph, max_length, min_amount=min_amount, limit=limit, engine=engine,
+    return loops_of(graph, max_length, min_amount=min_amount, limit=limit, backend=backend,
                     budget=budget)

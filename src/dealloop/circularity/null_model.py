@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._jit import check_engine, pick
+from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 from .cycles import _canonical_csr, _check_length, count_cycles, money_graph
 
@@ -78,14 +78,14 @@ def _swap_kernel(indptr, indices, src, prop_p, prop_q):  # pragma: no cover
 
 
 def _rewire(indptr: np.ndarray, indices: np.ndarray, n_swaps: int,
-            rng: np.random.Generator, engine: str) -> tuple[np.ndarray, int]:
+            rng: np.random.Generator, backend: str) -> tuple[np.ndarray, int]:
     """Rewired copy of ``indices`` (rows unsorted) and the number of swaps accepted."""
     m = indices.shape[0]
     out = indices.copy()
     if m < 2 or n_swaps <= 0:
         return out, 0
     src = np.repeat(np.arange(indptr.shape[0] - 1, dtype=np.int32), np.diff(indptr))
-    kernel = pick(_swap_kernel, engine, size=n_swaps, threshold=20_000)
+    kernel = pick(_swap_kernel, backend, size=n_swaps, threshold=20_000)
     accepted = 0
     left = n_swaps
     while left > 0:
@@ -98,11 +98,11 @@ def _rewire(indptr: np.ndarray, indices: np.ndarray, n_swaps: int,
 
 def randomize(indptr: Any, indices: Any, *, swaps_per_edge: float = 10.0,
               seed: int | np.random.Generator | None = None,
-              engine: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+              backend: str = "auto") -> tuple[np.ndarray, np.ndarray]:
     """A degree-preserving random rewiring of a simple directed graph (CSR in, CSR out).
 
     Every node keeps its in- and out-degree; no self-loops or duplicate edges are created.
-    The same ``seed`` gives the same graph with either engine.
+    The same ``seed`` gives the same graph with either backend.
 
     Examples
     --------
@@ -113,20 +113,20 @@ def randomize(indptr: Any, indices: Any, *, swaps_per_edge: float = 10.0,
     >>> np.bincount(indices, minlength=4).tolist()    # in-degrees kept
     [1, 2, 1, 1]
     """
-    check_engine(engine)
+    check_backend(backend)
     if not (swaps_per_edge >= 0 and math.isfinite(swaps_per_edge)):
         raise ValueError(f"swaps_per_edge: expected a finite number >= 0, got {swaps_per_edge}")
     indptr, indices, _ = _canonical_csr(indptr, indices)
     rng = np.random.default_rng(seed)
     out, _ = _rewire(indptr, indices, int(swaps_per_edge * indices.shape[0] + 0.5), rng,
-                     engine)
+                     backend)
     indptr2, indices2, _ = _canonical_csr(indptr, out)
     return indptr2, indices2
 
 
 def null_counts(indptr: Any, indices: Any, max_length: int = 6, *, n_samples: int = 100,
                 swaps_per_edge: float = 10.0, seed: int | np.random.Generator | None = 0,
-                engine: str = "auto") -> tuple[np.ndarray, float]:
+                backend: str = "auto") -> tuple[np.ndarray, float]:
     """Loop counts of ``n_samples`` degree-preserving randomisations.
 
     Returns ``(counts, acceptance)``: ``counts[s, l]`` is the number of cycles of length
@@ -138,16 +138,16 @@ def null_counts(indptr: Any, indices: Any, max_length: int = 6, *, n_samples: in
         raise ValueError(f"n_samples: expected a positive integer, got {n_samples!r}")
     if not (swaps_per_edge >= 0 and math.isfinite(swaps_per_edge)):
         raise ValueError(f"swaps_per_edge: expected a finite number >= 0, got {swaps_per_edge}")
-    check_engine(engine)
+    check_backend(backend)
     indptr, indices, _ = _canonical_csr(indptr, indices)
     rng = np.random.default_rng(seed)
     n_swaps = int(swaps_per_edge * indices.shape[0] + 0.5)
     out = np.zeros((int(n_samples), max_length + 1), dtype=np.int64)
     accepted = 0
     for s in range(int(n_samples)):
-        rewired, acc = _rewire(indptr, indices, n_swaps, rng, engine)
+        rewired, acc = _rewire(indptr, indices, n_swaps, rng, backend)
         accepted += acc
-        out[s] = count_cycles(indptr, rewired, max_length, engine=engine)
+        out[s] = count_cycles(indptr, rewired, max_length, backend=backend)
     rate = accepted / (n_swaps * n_samples) if n_swaps else 0.0
     return out, rate
 
@@ -220,7 +220,7 @@ def _stats(observed: np.ndarray, samples: np.ndarray
 
 def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int = 100,
                        swaps_per_edge: float = 10.0, seed: int | None = 0,
-                       min_amount: float = 0.0, engine: str = "auto",
+                       min_amount: float = 0.0, backend: str = "auto",
                        **selection: Any) -> CycleSignificance:
     """How many loops of each length the network has, against degree-preserving chance.
 
@@ -238,7 +238,7 @@ def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int
         Seed of the random generator; the same seed gives the same result.
     min_amount : float, default 0
         Drop hops smaller than this before counting (as ``cycles(min_amount=…)``).
-    engine : {"auto", "numba", "python"}
+    backend : {"auto", "numba", "numpy"}
         Kernels (see :mod:`dealloop.circularity.cycles`).
     **selection
         ``kinds``, ``statuses``, ``evidence``, ``include_derived``, ``horizon``: which legs
@@ -260,10 +260,10 @@ def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int
     guess = estimate_loops(graph.indptr, graph.indices, max_length)
     if guess > 10 * LOOP_BUDGET:  # each sample counts about as many loops again
         raise LoopBudgetError(over_budget(guess, max_length))
-    observed_full = count_cycles(graph.indptr, graph.indices, max_length, engine=engine)
+    observed_full = count_cycles(graph.indptr, graph.indices, max_length, backend=backend)
     samples_full, rate = null_counts(graph.indptr, graph.indices, max_length,
                                      n_samples=n_samples, swaps_per_edge=swaps_per_edge,
-                                     seed=seed, engine=engine)
+                                     seed=seed, backend=backend)
     observed = observed_full[2:].astype(np.int64)
     samples = samples_full[:, 2:]
     mean, std, z, p = _stats(observed.astype(float), samples)

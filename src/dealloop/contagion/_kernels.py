@@ -2,9 +2,10 @@
 
 numba is a normal dependency, so ``pip install .`` gives the fast path. It is imported
 lazily, on the first call that could use it; on a platform without it, or when the
-environment variable ``DEALLOOP_NO_NUMBA`` is set, or when a caller passes
-``backend="numpy"``, the pure numpy/scipy code paths run instead and give the same results
-(to rounding). Kernels are compiled with ``cache=True``, so the compilation cost
+environment variable ``DEALLOOP_NO_NUMBA`` switches it off, or when a caller passes
+``backend="numpy"`` (the one switch: :mod:`dealloop.backend`), the pure numpy/scipy code
+paths run instead and give the same results (to rounding). Kernels are compiled with
+``cache=True``, so the compilation cost
 (a few seconds) is paid once per installation, not once per process.
 
 The Picard and DebtRank kernels mirror their numpy counterparts step for step (same sweeps,
@@ -15,13 +16,15 @@ runs every model through both paths.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ..backend import BACKENDS, numba_available, unavailable
+
 __all__ = [
+    "BACKENDS",
     "available",
     "csr_diagonal_row",
     "csr_summary",
@@ -36,7 +39,6 @@ SUMMARY_MIN_NNZ = 50_000
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None}
 
-BACKENDS = ("auto", "numba", "numpy")
 
 
 def _load() -> dict[str, Callable[..., Any]] | None:
@@ -44,11 +46,7 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     if _STATE["tried"]:
         return _STATE["kernels"]
     _STATE["tried"] = True
-    if os.environ.get("DEALLOOP_NO_NUMBA"):
-        return None
-    try:
-        import numba  # noqa: F401
-    except ImportError:
+    if not numba_available():
         return None
     from . import _numba_kernels
 
@@ -76,10 +74,7 @@ def use_numba(backend: str) -> bool:
         return False
     ok = available()
     if backend == "numba" and not ok:
-        raise ValueError(
-            "backend: 'numba' was requested but numba is not installed "
-            "(or DEALLOOP_NO_NUMBA is set); use backend='auto' or 'numpy'"
-        )
+        raise unavailable()
     return ok
 
 

@@ -1,0 +1,87 @@
+"""The one numba switch: ``backend=`` arguments, the ``DEALLOOP_NO_NUMBA`` variable and the
+error raised when compiled code is asked for but cannot run.
+
+Every function with compiled kernels (the clearing models of :mod:`dealloop.contagion`, the
+loop search and null model of :mod:`dealloop.circularity`) takes ``backend=``:
+
+``"auto"``
+    compiled when numba is installed and not switched off (and, for some kernels, when the
+    input is large enough for compilation to pay off); otherwise the plain numpy/Python path.
+``"numba"``
+    compiled; :class:`NumbaUnavailableError` when numba is missing or switched off.
+``"numpy"``
+    never compiled (the reference path the compiled kernels are tested against).
+
+Set ``DEALLOOP_NO_NUMBA`` to ``1`` (or ``true``/``yes``) to switch numba off everywhere;
+``0``, ``false``, ``no`` or empty leave it on.
+
+Examples
+--------
+>>> check_backend("auto")
+'auto'
+>>> check_backend("fortran")
+Traceback (most recent call last):
+...
+ValueError: backend: expected one of auto, numba, numpy, got 'fortran'
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "BACKENDS",
+    "ENV_VAR",
+    "NumbaUnavailableError",
+    "check_backend",
+    "numba_available",
+    "numba_disabled",
+]
+
+BACKENDS = ("auto", "numba", "numpy")
+#: The environment variable that switches numba off.
+ENV_VAR = "DEALLOOP_NO_NUMBA"
+_OFF = {"", "0", "false", "no", "off"}
+
+
+class NumbaUnavailableError(ImportError):
+    """``backend="numba"`` was asked for but numba is missing or switched off."""
+
+
+def numba_disabled() -> bool:
+    """Whether ``DEALLOOP_NO_NUMBA`` switches numba off (``1``, ``true``, ``yes``...).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["DEALLOOP_NO_NUMBA"] = "0"
+    >>> numba_disabled()
+    False
+    >>> del os.environ["DEALLOOP_NO_NUMBA"]
+    """
+    return os.environ.get(ENV_VAR, "").strip().lower() not in _OFF
+
+
+def numba_available() -> bool:
+    """Whether compiled kernels can run: numba importable and not switched off."""
+    if numba_disabled():
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check_backend(backend: str) -> str:
+    """Validate a ``backend`` argument (``ValueError`` naming the choices)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    return backend
+
+
+def unavailable(what: str = "backend='numba'") -> NumbaUnavailableError:
+    """The error for compiled code asked for but unavailable."""
+    return NumbaUnavailableError(
+        f"{what} needs numba: pip install 'dealloop[fast]' (and {ENV_VAR} unset or 0); "
+        "use backend='auto' or 'numpy'")
