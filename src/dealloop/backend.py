@@ -83,5 +83,5 @@ def check_backend(backend: str) -> str:
 def unavailable(what: str = "backend='numba'") -> NumbaUnavailableError:
     """The error for compiled code asked for but unavailable."""
     return NumbaUnavailableError(
-        f"{what} needs numba: pip install 'dealloop[fast]' (and {ENV_VAR} unset or 0); "
+        f"{what} needs numba, which is not installed here or is switched off by {ENV_VAR}; "
         "use backend='auto' or 'numpy'")
