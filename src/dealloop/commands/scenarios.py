@@ -266,13 +266,13 @@ def _print_tornado(con: Any, swings: Any, res: Any) -> None:
         part = swings[swings["metric"] == m]
         for i, r in enumerate(part.itertuples(index=False)):
             rows.append([HEADLINES[m][0] if i == 0 else "", r.assumption,
-                         f"{r.low_setting} / {r.high_setting}", _fmt(r.low), _fmt(r.central),
-                         _fmt(r.high), _fmt(r.swing)])
+                         f"{r.low_setting} / {r.high_setting}", fmt_cell(r.low), fmt_cell(r.central),
+                         fmt_cell(r.high), fmt_cell(r.swing)])
         if m in band:
             b = band[m]
-            rows.append(["", "evidence band (A .. A+B+C)", "", _fmt(b.low), "", _fmt(b.high),
-                         _fmt(b.high - b.low)])
-    con.print(_rich_table("Sensitivity to the assumptions (tornado; USD bn)",
+            rows.append(["", "evidence band (A .. A+B+C)", "", fmt_cell(b.low), "", fmt_cell(b.high),
+                         fmt_cell(b.high - b.low)])
+    con.print(rich_table("Sensitivity to the assumptions (tornado; USD bn)",
                           ["figure", "assumption", "low / high", "low", "central", "high",
                            "swing"], rows, right={3, 4, 5, 6}))
 
@@ -452,6 +452,7 @@ def _simulate_holders(sc: Any, net: Any, res: Any) -> dict[str, Any]:
     the draws' mean outside loss (market value lost net + shortfall to outside creditors) and
     labelled as an approximation.
     """
+    from ..jsonutil import jsonable
     from ..scenarios.runner import run
 
     where = _holders(sc, net, run(sc, net, band=False))
