@@ -94,7 +94,7 @@ def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> l
     for k, eid in items(get(data, "mapping", "outside")):
         entity(("mapping", "outside", k), eid)
     for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover",
-                  "capex_obligation"):
+                  "capex_obligation", "operating_margin", "stranded_share", "demand_exposure"):
         obj = get(data, "mapping", field)
         if isinstance(obj, Mapping):
             for key in obj:

@@ -160,6 +160,24 @@ class MappingSpec(BaseModel):
         Share of each firm's capex x ``revenue_years`` (beyond its chip purchases in the
         data) counted as an obligation to outside suppliers: the build-out a firm must pay
         for to deliver its contracts (default 0: capex is discretionary).
+    contracts
+        ``margin`` (default): an unpaid purchase or a lost sale costs the supplier its
+        ``loss_weight`` share of it, margin + (1 - margin) x ``stranded_share``, not the
+        gross price (it no longer has to deliver); ``gross``: the whole price (0.1 rule).
+    operating_margin
+        Margin on a lost sale per firm (``{oracle: 0.3}``); firms not named take net income
+        over revenue of their latest whole year in the figures (net loss: 0), else
+        ``margin_fallback`` (default 0.2, flagged as assumed). Vehicles (kind spv): 1.
+    stranded_share
+        Share of the cost of delivering a lost sale already sunk in capacity built for it
+        (default 0.5), per firm.
+    terminated_contracts
+        ``replace`` (default): when a failed supplier's contracts end, its customers buy the
+        service elsewhere at the same price (they lose the service, not gain the saving);
+        ``release``: customers keep the money (0.1 rule).
+    demand_exposure
+        Share of each firm's outside revenue that a ``demand`` shock reaches: the part that
+        depends on AI where a source splits it (default 1 for every firm).
     gpu_capex_share, gpu_life_years
         GPU assets of a firm: the larger of its chip purchases in the data and
         capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
@@ -187,6 +205,14 @@ class MappingSpec(BaseModel):
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
     capex_obligation: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.0})
+    contracts: Literal["margin", "gross"] = "margin"
+    operating_margin: per_entity_type(0.0, 1.0) = Field(default_factory=dict)
+    margin_fallback: Annotated[float, Field(ge=0, le=1)] = 0.2
+    stranded_share: per_entity_type(0.0, 1.0) = Field(
+        default_factory=lambda: {"default": 0.5})
+    terminated_contracts: Literal["replace", "release"] = "replace"
+    demand_exposure: per_entity_type(0.0, 1.0) = Field(
+        default_factory=lambda: {"default": 1.0})
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
 

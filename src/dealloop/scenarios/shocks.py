@@ -58,15 +58,16 @@ class AssetShock(_Targets):
 class DemandShock(_Targets):
     """Final demand (outside revenue) of the targeted firms (default: all) falls by ``fall``.
 
-    With ``purchases: scale`` (default) the fall propagates through the purchase layer as in
+    With ``purchases: fixed`` (default) contracts stay as signed and only unpaid bills
+    propagate. With ``purchases: scale`` buyers walk away from part of their contracts as in
     the Leontief quantity model: every firm's purchases from the network shrink with its
-    output, ``x' = (I - A)^-1 f'``. With ``purchases: fixed`` contracts stay as signed and
-    only unpaid bills propagate.
+    output, ``x' = (I - A)^-1 f'`` (the buyer keeps the saving: say why in the scenario).
+    Each firm loses ``fall`` x its ``demand_exposure`` of its outside revenue.
     """
 
     type: Literal["demand"]
     fall: Fraction
-    purchases: Literal["scale", "fixed"] = "scale"
+    purchases: Literal["scale", "fixed"] = "fixed"
 
 
 class FailShock(_Shock):
