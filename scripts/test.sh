@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install dealloop with its test extras (in .venv) and Debian's Chromium for the browser tests,
-# then run ruff and the whole test suite. Extra arguments go to pytest.
+# then run ruff (style, complexity C901, unused arguments), import-linter (the layer order in
+# pyproject.toml, ARCHITECTURE.md) and the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -10,4 +11,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 bash scripts/install_browser.sh
 .venv/bin/python -m ruff check src tests benchmarks
+.venv/bin/lint-imports --no-cache
 exec .venv/bin/python -m pytest -n 2 "$@"

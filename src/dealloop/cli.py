@@ -30,7 +30,6 @@ from .commands import (
     synth,
     web,
 )
-from .commands._common import err
 
 app = typer.Typer(
     name="dealloop",
@@ -87,7 +86,7 @@ class Terminated(SystemExit):
     and folders behind)."""
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+def _on_sigterm(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
     raise Terminated(128 + signum)
 
 
@@ -103,11 +102,11 @@ def main() -> None:
         typer.echo("terminated; nothing half-written is left behind", err=True)
         sys.exit(exc.code)
     except KeyboardInterrupt:
-        err("interrupted; nothing half-written is left behind")
+        typer.echo("interrupted; nothing half-written is left behind", err=True)
         sys.exit(130)
     except SystemExit as exc:
         if exc.code == 130:  # typer turns Ctrl-C into Exit(130) without a word
-            err("interrupted; nothing half-written is left behind")
+            typer.echo("interrupted; nothing half-written is left behind", err=True)
         raise
 
 

@@ -1,4 +1,4 @@
-"""Published cases (shared/reference/cases.md), each in its published orientation."""
+"""Published cases (docs/reference-cases.md), each in its published orientation."""
 
 from __future__ import annotations
 

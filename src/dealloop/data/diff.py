@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..network import DealNetwork
+if TYPE_CHECKING:
+    from ..network import DealNetwork
 
 
 @dataclass(frozen=True)

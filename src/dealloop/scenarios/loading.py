@@ -261,7 +261,7 @@ def _collection(node: yaml.MappingNode | yaml.SequenceNode, path: tuple,
     return out
 
 
-def _clean_loc(loc: tuple, data: Any) -> tuple:
+def _clean_loc(loc: tuple) -> tuple:
     """Drop the discriminator tag pydantic inserts after a shock's index."""
     out: list[Any] = []
     k = 0
@@ -279,7 +279,7 @@ def _problems(exc: ValidationError, data: Any, lines: dict[tuple, int], source: 
               ) -> list[Problem]:
     problems = []
     for err in exc.errors():
-        loc = _clean_loc(tuple(err["loc"]), data)
+        loc = _clean_loc(tuple(err["loc"]))
         msg = str(err["msg"]).removeprefix("Value error, ")
         kind = err["type"]
         if kind == "extra_forbidden":

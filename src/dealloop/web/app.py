@@ -101,7 +101,7 @@ def create_app(
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
         messages = []
         for e in errors:
@@ -111,7 +111,7 @@ def create_app(
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
         return JSONResponse({"detail": detail, "message": detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))

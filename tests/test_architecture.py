@@ -1,0 +1,62 @@
+"""The shape of the code: no private names imported across packages, commands registered in
+one place and importing nothing from the CLI module (the layer order itself is checked by
+import-linter in scripts/test.sh)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "dealloop"
+#: Private modules shared by the whole package on purpose.
+SHARED_PRIVATE = {"_version"}
+
+
+def _imports(path: Path) -> list[tuple[int, list[str], list[str]]]:
+    """(line, absolute module parts, imported names) of every ``from ... import``."""
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = parts[:-1][:len(parts) - node.level]
+            module = base + (node.module.split(".") if node.module else [])
+        elif (node.module or "").startswith("dealloop"):
+            module = node.module.split(".")  # type: ignore[union-attr]
+        else:
+            continue
+        out.append((node.lineno, module, [a.name for a in node.names]))
+    return out
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__") and name not in SHARED_PRIVATE
+
+
+def test_no_private_names_across_packages() -> None:
+    bad = []
+    for path in SRC.rglob("*.py"):
+        own = path.relative_to(SRC).parts[0]
+        for line, module, names in _imports(path):
+            other = module[1] if len(module) > 1 else ""
+            if other.removesuffix(".py") == own.removesuffix(".py"):
+                continue
+            hidden = [n for n in names if _private(n)] + [p for p in module[1:] if _private(p)]
+            if hidden:
+                bad.append(f"{path.relative_to(SRC)}:{line}: {'.'.join(module)} {hidden}")
+    assert not bad, "private names imported across packages:\n" + "\n".join(bad)
+
+
+def test_commands_do_not_import_the_cli() -> None:
+    for path in (SRC / "commands").glob("*.py"):
+        for line, module, _ in _imports(path):
+            assert module[:2] != ["dealloop", "cli"], f"{path.name}:{line} imports dealloop.cli"
+
+
+def test_every_command_module_is_registered() -> None:
+    from dealloop.cli import COMMANDS
+
+    modules = {f.__module__.rsplit(".", 1)[-1] for f in COMMANDS.values()}
+    files = {p.stem for p in (SRC / "commands").glob("*.py") if not p.stem.startswith("_")}
+    assert files == modules
