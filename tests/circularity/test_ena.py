@@ -13,7 +13,8 @@ from hypothesis.extra.numpy import arrays
 
 from dealloop.circularity import ascendency, balanced_boundary, ena
 
-# Dame & Patten (1981) oyster reef, from enaR data/oyster.rda (docs/reference-cases.md R11), kcal m-2 d-1.
+# Dame & Patten (1981) oyster reef, from enaR data/oyster.rda (docs/reference-cases.md R11),
+# kcal m-2 d-1.
 OYSTER_NODES = ["Filter Feeders", "Microbiota", "Meiofauna", "Deposit Feeders", "Predators",
                 "Deposited Detritus"]
 OYSTER_FLOWS = [(1, 6, 15.791), (1, 5, 0.5135), (2, 3, 1.206), (2, 4, 1.206),

@@ -38,8 +38,8 @@ def test_worked_example():
 
 def test_money_back_home_is_not_counted_twice():
     F = [[0, 10], [20, 0]]
-    short = self_financed_revenue(F, outside_inflow=[0, 30], max_hops=1)
-    long = self_financed_revenue(F, outside_inflow=[0, 30], max_hops=9)
+    short = self_financed_revenue(F, outside_inflow=[0, 30], max_length=2)
+    long = self_financed_revenue(F, outside_inflow=[0, 30], max_length=10)
     assert long.self_financed[0] == pytest.approx(short.self_financed[0]) == 5.0
 
 
@@ -50,7 +50,7 @@ def test_chain_and_hop_limit():
     r = self_financed_revenue(F, outside_inflow=o, labels=list("NAC"))
     assert r.self_financed[0] == pytest.approx(40 * 100 / 800)
     assert r.origin_share[0, 2] == pytest.approx(100 / 800)
-    assert self_financed_revenue(F, outside_inflow=o, max_hops=1).self_financed[0] == 0.0
+    assert self_financed_revenue(F, outside_inflow=o, max_length=2).self_financed[0] == 0.0
     pairs = r.pairs().set_index(["firm", "paid_by"])
     assert pairs.loc[("N", "C"), "self_financed"] == pytest.approx(5.0)
     # with revenue = flows, C's sale to A (300) is 40/300 C-money: C paid N 40, N's pool is
@@ -82,16 +82,16 @@ def test_separate_revenue_matrix_and_reported_revenue():
     arrays(float, (n,), elements=st.floats(0, 100)))), st.integers(1, 6))
 def test_shares_are_bounded(model, hops):
     F, o = model
-    r = self_financed_revenue(F, outside_inflow=o, max_hops=hops)
+    r = self_financed_revenue(F, outside_inflow=o, max_length=hops + 1)
     assert np.all((r.origin_share >= 0) & (r.origin_share <= 1))
     assert np.all(r.self_financed <= r.revenue + 1e-9)
-    more = self_financed_revenue(F, outside_inflow=o, max_hops=hops + 1)
+    more = self_financed_revenue(F, outside_inflow=o, max_length=hops + 2)
     assert np.all(more.self_financed >= r.self_financed - 1e-9)  # longer chains add
 
 
 def test_self_financed_errors():
-    with pytest.raises(ValueError, match="max_hops"):
-        self_financed_revenue([[0, 1], [1, 0]], max_hops=0)
+    with pytest.raises(ValueError, match="max_length"):
+        self_financed_revenue([[0, 1], [1, 0]], max_length=1)
     with pytest.raises(ValueError, match="outside_inflow"):
         self_financed_revenue([[0, 1], [1, 0]], outside_inflow=[-1, 0])
     with pytest.raises(ValueError, match="square"):
@@ -259,3 +259,16 @@ def test_overview_on_a_network():
     json.dumps(res.to_dict(), allow_nan=False)
     with pytest.raises(ValueError, match="DealNetwork"):
         circularity(nx.DiGraph())
+
+
+@pytest.mark.parametrize(("func", "kwargs"), [
+    (self_financed_revenue, {"kinds": ["loan"]}),
+    (self_financed_revenue, {"horizon": (2026, 2027)}),
+    (customer_concentration, {"statuses": ["committed"]}),
+    (commitment_coverage, {"horizon": (2026, 2030)}),
+    (double_counting, {"statuses": ["committed"]}),
+])
+def test_leg_selections_with_a_matrix_are_refused(func, kwargs):
+    """kinds/statuses/horizon select legs of a network; with a matrix they were ignored."""
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        func([[0.0, 1.0], [1.0, 0.0]], **kwargs)

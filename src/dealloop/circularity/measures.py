@@ -19,7 +19,7 @@ than it takes in is taken to fund the difference from outside, e.g. cash or debt
 
 Money is mixed pro rata: every dollar ``u`` pays out carries the same mix of origins as its
 pool. Label as *v-money* every dollar that left firm ``v`` within the last ``k`` hops
-(``k = max_hops``), until it comes back to ``v``. With ``B[w, u] = F[w, u] / pool_w`` (the
+(``k = max_length - 1``), until it comes back to ``v``. With ``B[w, u] = F[w, u] / pool_w`` (the
 share of w's pool paid to u), the v-money arriving at ``u`` after exactly ``h`` hops is
 
     X_1 = F,   X_{h+1} = X_h B  with the diagonal set to 0 at every step
@@ -33,8 +33,9 @@ The self-financed part of the revenue that ``v`` gets from ``u`` is ``R[u, v] ·
 where ``R`` is the revenue matrix (by default ``F`` itself; for a network, the purchase legs:
 compute, chips, revenue shares). A firm's **self-financed revenue** is the sum over its
 payers, and its **share** is that over its in-network revenue (and over its reported revenue,
-when given). The whole round trip has at most ``k + 1`` legs, so ``max_hops=5`` matches
-``cycles(max_length=6)``. All firms are computed at once with ``k`` dense matrix products.
+when given). The whole round trip has at most ``k + 1 = max_length`` legs, the same
+``max_length`` as ``cycles(max_length=6)``. All firms are computed at once with ``k`` dense
+matrix products.
 
 *Worked example.* V invests 10 in L; L also has 30 of outside money; L pays 20 to V.
 L's pool is 10 + 30 = 40, of which 10 is V-money, so ``s_V(L) = 1/4`` and
@@ -159,6 +160,15 @@ def _vector(x: Any, labels: tuple[str, ...], name: str, *, allow_nan: bool = Fal
     return v
 
 
+def _network_only(what: str, **given: tuple[Any, Any]) -> None:
+    """``ValueError`` when leg selections (``kinds``, ``statuses``, ``horizon``) are given
+    with a matrix: they select legs of a DealNetwork and would otherwise be ignored."""
+    named = [k for k, (value, default) in given.items() if value is not default]
+    if named:
+        raise ValueError(f"{', '.join(named)}: select legs of a DealNetwork; {what} is a "
+                         "matrix, so select the legs before building it")
+
+
 def _is_network(obj: Any) -> bool:
     return hasattr(obj, "flow_graph")
 
@@ -208,14 +218,15 @@ class SelfFinancedRevenue:
     ----------
     labels : firm labels.
     revenue : in-network revenue of each firm (``R`` column sums).
-    self_financed : the part of it paid with the firm's own money (within ``max_hops``).
+    self_financed : the part of it paid with the firm's own money (round trips of at most
+        ``max_length`` legs).
     share : ``self_financed / revenue`` (NaN without in-network revenue).
     reported_revenue, share_of_reported : the firm's reported revenue over the same period,
         when known, and ``self_financed`` over it.
     by_payer : ``by_payer[v, u]`` = self-financed revenue of v paid by u.
     origin_share : ``origin_share[v, u]`` = ``s_v(u)``, share of u's pool that is v's money.
     pool : each firm's pool (denominator of the mixing).
-    max_hops : longest funding chain traced.
+    max_length : longest round trip traced, in legs (as in :func:`~.cycles.cycles`).
     """
 
     labels: tuple[str, ...]
@@ -227,7 +238,7 @@ class SelfFinancedRevenue:
     by_payer: np.ndarray
     origin_share: np.ndarray
     pool: np.ndarray
-    max_hops: int
+    max_length: int
 
     def to_frame(self) -> pd.DataFrame:
         """Per firm: ``revenue_in_network``, ``self_financed``, ``share``,
@@ -261,8 +272,8 @@ class SelfFinancedRevenue:
                                  ignore_index=True)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable: ``max_hops``, ``firms`` rows and ``pairs``."""
-        return {"max_hops": self.max_hops, "firms": _frame_dict(self.to_frame()),
+        """JSON-serialisable: ``max_length``, ``firms`` rows and ``pairs``."""
+        return {"max_length": self.max_length, "firms": _frame_dict(self.to_frame()),
                 "pairs": [{k: _json(v) for k, v in r.items()}
                           for r in self.pairs().to_dict("records")]}
 
@@ -273,7 +284,7 @@ def self_financed_revenue(
     outside_inflow: Any = None,
     revenue: Any = None,
     reported_revenue: Any = None,
-    max_hops: int = 5,
+    max_length: int = 6,
     labels: Sequence[str] | None = None,
     kinds: Iterable[str] | str | None = None,
     revenue_kinds: Iterable[str] | str | None = PURCHASE_KINDS,
@@ -298,8 +309,10 @@ def self_financed_revenue(
         ``revenue_kinds`` (default compute contracts, chip purchases, revenue shares).
     reported_revenue : (n,) array_like or Series, optional
         Each firm's reported revenue over the period, for ``share_of_reported``.
-    max_hops : int, default 5
-        Longest funding chain ``v → … → u`` traced (the round trip adds the payment back).
+    max_length : int, default 6
+        Longest round trip traced, in legs: the funding chain ``v → … → u`` has at most
+        ``max_length - 1`` legs and the payment back adds one (as in
+        ``cycles(max_length=...)``).
     labels : sequence of str, optional
         Firm names (from the DataFrame or the network otherwise).
 
@@ -318,9 +331,12 @@ def self_financed_revenue(
     >>> r.to_frame().loc["N", ["revenue_in_network", "self_financed", "share"]].tolist()
     [40.0, 5.0, 0.125]
     """
-    if isinstance(max_hops, bool) or not isinstance(max_hops, int | np.integer) \
-            or max_hops < 1:
-        raise ValueError(f"max_hops: expected an integer >= 1, got {max_hops!r}")
+    if isinstance(max_length, bool) or not isinstance(max_length, int | np.integer) \
+            or max_length < 2:
+        raise ValueError(f"max_length: expected an integer >= 2, got {max_length!r}")
+    if not _is_network(flows):
+        _network_only("flows", kinds=(kinds, None), revenue_kinds=(revenue_kinds, PURCHASE_KINDS),
+                      statuses=(statuses, FIRM_STATUSES), horizon=(horizon, _DEFAULT))
     if _is_network(flows):
         net = flows
         h = DEFAULT_HORIZON if horizon is _DEFAULT else horizon
@@ -350,7 +366,7 @@ def self_financed_revenue(
     B = np.where(pool[:, None] > 0, F / safe[:, None], 0.0)
     X = F.copy()
     arrived = X.copy()
-    for _ in range(int(max_hops) - 1):
+    for _ in range(int(max_length) - 2):  # chains of up to max_length - 1 legs
         X = X @ B
         np.fill_diagonal(X, 0.0)
         arrived += X
@@ -364,7 +380,7 @@ def self_financed_revenue(
     return SelfFinancedRevenue(
         labels=names, revenue=rev, self_financed=sf, share=share, reported_revenue=rep,
         share_of_reported=share_rep, by_payer=by_payer, origin_share=s, pool=pool,
-        max_hops=int(max_hops))
+        max_length=int(max_length))
 
 
 # ---------------------------------------------------------------------------------- concentration
@@ -443,6 +459,9 @@ def customer_concentration(
     >>> c.top_customer[1], float(c.top_share[1]), float(c.hhi[1])
     ('A', 0.75, 0.625)
     """
+    if not _is_network(values):
+        _network_only("values", kinds=(kinds, PURCHASE_KINDS),
+                      statuses=(statuses, FIRM_STATUSES), horizon=(horizon, None))
     if _is_network(values):
         net = values
         V, names = _net_matrix(net, kinds=kinds, statuses=statuses, horizon=horizon,
@@ -573,6 +592,9 @@ def commitment_coverage(
     [70.0, 0.1]
     """
     payee: tuple[str | None, ...]
+    if not _is_network(commitments):
+        _network_only("commitments", kinds=(kinds, PURCHASE_KINDS),
+                      statuses=(statuses, FIRM_STATUSES), horizon=(horizon, None))
     if _is_network(commitments):
         net = commitments
         K, names = _net_matrix(net, kinds=kinds, statuses=statuses, horizon=horizon,
@@ -697,6 +719,8 @@ def double_counting(stakes: Any, primitive: Any = None, *,
     """
     from ..contagion import cross_holdings
 
+    if not _is_network(stakes):
+        _network_only("stakes", statuses=(statuses, None))
     if _is_network(stakes):
         net = stakes
         from ..mapping.legview import layers

@@ -164,7 +164,7 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
         money = None
     if money is not None and not math.isfinite(money.fci):
         money = None
-    sf = self_financed_revenue(net, max_hops=max(1, max_length - 1), horizon=horizon, **sel)
+    sf = self_financed_revenue(net, max_length=max(2, max_length), horizon=horizon, **sel)
     conc = customer_concentration(net, **sel, **explicit)
     cov = commitment_coverage(net, **sel, **explicit)
     try:
