@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, load_network, print_json, table
+from ._common import DataOpt, JsonOpt, console, fail, load_network, print_json, table
 
 
 def sources(
@@ -27,10 +27,8 @@ def sources(
     net = load_network(data)
     bad = [t for t in tier or [] if t not in SOURCE_TIERS]
     if bad:
-        from ..cli import fail
-
         fail(f"Error: --tier: unknown tier(s) {', '.join(bad)}; expected "
-              f"{', '.join(SOURCE_TIERS)}", 2)
+             f"{', '.join(SOURCE_TIERS)}", 2)
     counts = tier_counts(net)
     if weak:
         items, gaps = weak_items(net), citable_gaps(net)
