@@ -64,7 +64,7 @@ def summary(data: DataOpt = None, estimates: EstimatesOpt = False,
     undisclosed amounts are counted as legs, never as 0 or a guess; estimated and derived
     legs are shown apart.
     """
-    from .summary import summarize
+    from ..summary import summarize
 
     net = load_network(data)
     s = summarize(net, include_estimates=estimates)
