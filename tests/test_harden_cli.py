@@ -93,7 +93,7 @@ def test_largest_accepted_values_combine_without_overflow(tmp_path: Path) -> Non
 
 
 def test_json_output_refuses_infinity_with_its_location() -> None:
-    from dealloop.cli import json_text
+    from dealloop.commands._common import json_text
 
     res = runner.invoke(app, ["--version"])  # the app is importable and runs
     assert res.exit_code == 0
