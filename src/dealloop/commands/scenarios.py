@@ -24,6 +24,7 @@ from ._common import (
     err,
     exit_with_problems,
     fail,
+    fmt_cell,
     json_text,
     prepare_scenario,
     print_json,
@@ -266,12 +267,12 @@ def _print_tornado(con: Any, swings: Any, res: Any) -> None:
         part = swings[swings["metric"] == m]
         for i, r in enumerate(part.itertuples(index=False)):
             rows.append([HEADLINES[m][0] if i == 0 else "", r.assumption,
-                         f"{r.low_setting} / {r.high_setting}", fmt_cell(r.low), fmt_cell(r.central),
-                         fmt_cell(r.high), fmt_cell(r.swing)])
+                         f"{r.low_setting} / {r.high_setting}", fmt_cell(r.low),
+                         fmt_cell(r.central), fmt_cell(r.high), fmt_cell(r.swing)])
         if m in band:
             b = band[m]
-            rows.append(["", "evidence band (A .. A+B+C)", "", fmt_cell(b.low), "", fmt_cell(b.high),
-                         fmt_cell(b.high - b.low)])
+            rows.append(["", "evidence band (A .. A+B+C)", "", fmt_cell(b.low), "",
+                         fmt_cell(b.high), fmt_cell(b.high - b.low)])
     con.print(rich_table("Sensitivity to the assumptions (tornado; USD bn)",
                           ["figure", "assumption", "low / high", "low", "central", "high",
                            "swing"], rows, right={3, 4, 5, 6}))
