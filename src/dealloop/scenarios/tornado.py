@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from .models import MappingSpec, Scenario
 from .results import HEADLINES
-from .spec import MappingSpec, Scenario
 
 __all__ = ["ASSUMPTIONS", "assumptions", "tornado"]
 
