@@ -30,7 +30,7 @@ def synth(
 
     legs = firms * degree  # expected; the deals file is the largest, at ~90 bytes a leg
     if legs * SYNTH_BYTES_PER_LEG > MAX_FILE_BYTES:
-        _fail(f"Error: about {legs:,.0f} legs would make deals.csv about "
+        fail(f"Error: about {legs:,.0f} legs would make deals.csv about "
               f"{legs * SYNTH_BYTES_PER_LEG / 2**20:,.0f} MiB, more than the "
               f"{MAX_FILE_BYTES // 2**20} MiB a dataset file may have; use fewer --firms or a "
               f"lower --degree (at most about {MAX_FILE_BYTES // SYNTH_BYTES_PER_LEG:,} legs)")
