@@ -265,11 +265,45 @@ class ModelsSpec(BaseModel):
 
 
 class ConditionalSpec(BaseModel):
-    """Each conditional leg happens with ``probability``; ``deals`` overrides it per leg."""
+    """How conditional legs are drawn.
+
+    probability
+        One probability for every conditional leg; default ``null``: by evidence grade.
+    by_evidence
+        Probability that a conditional leg happens, by its evidence grade (default A 0.7,
+        B 0.5, C 0.3: a letter of intent or "up to" amount reported in a filing or by two
+        outlets converts more often than one reported by a single weak source; a
+        modelling choice, change it here).
+    deals
+        Per-leg overrides.
+    market, firm
+        Correlation of the draws (a Gaussian copula with a common factor): every leg loads
+        ``market`` on one market factor and ``firm`` on a factor of its payer, so the legs of
+        one firm (and of one loop through it) happen or fail together (defaults 0.2 and
+        0.4; 0 and 0 draw them independently).
+    """
 
     model_config = FROZEN
-    probability: Annotated[float, Field(ge=0, le=1)] = 0.5
+    probability: Annotated[float, Field(ge=0, le=1)] | None = None
+    by_evidence: dict[Evidence, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=lambda: {"A": 0.7, "B": 0.5, "C": 0.3})
     deals: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    market: Annotated[float, Field(ge=0, le=1)] = 0.2
+    firm: Annotated[float, Field(ge=0, le=1)] = 0.4
+
+    @model_validator(mode="after")
+    def _loadings(self) -> ConditionalSpec:
+        if self.market + self.firm > 1:
+            raise ValueError("market + firm: the factor loadings add up to more than 1")
+        return self
+
+    def chance(self, deal: str, evidence: str) -> float:
+        """The probability that conditional leg ``deal`` (of grade ``evidence``) happens."""
+        if deal in self.deals:
+            return self.deals[deal]
+        if self.probability is not None:
+            return self.probability
+        return self.by_evidence.get(evidence, 0.5)  # type: ignore[call-overload]
 
 
 class MonteCarloSpec(BaseModel):
@@ -281,8 +315,9 @@ class MonteCarloSpec(BaseModel):
         Draws per batched engine call (and per Dask task). Results do not depend on the
         number of workers, only on ``seed`` and ``chunk``.
     conditional
-        Every live conditional leg (status ``conditional``) happens with this probability
-        (default 0.5; ``null`` keeps conditional legs as the ``legs`` section says).
+        How live conditional legs (status ``conditional``) are drawn: probabilities by
+        evidence grade and correlated through a market and a firm factor (see
+        :class:`ConditionalSpec`); ``null`` keeps them as the ``legs`` section says.
     amounts
         How a leg with an amount range is drawn: ``uniform`` (default), ``triangular`` (mode
         at the midpoint) or ``fixed`` (the midpoint).
