@@ -137,20 +137,28 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     import yaml
 
-    from ..scenarios.loading import construct  # the shared YAML reader that keeps lines
+    # the scenario files' YAML reader: line numbers kept, nesting and aliases bounded
+    from ..scenarios.loading import BoundedLoader, Budget, TooBig, construct
 
     problems: list[Problem] = []
     lines: dict[tuple, int] = {}
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = BoundedLoader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+        data = None if node is None else construct(node, (), lines, problems, source,
+                                                   Budget())
+    except TooBig as exc:
+        raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise DataError([Problem(source, line, None, f"not valid YAML: {why}")]) from None
-    if node is None:
+    if data is None:
         return {}, lines
-    data = construct(node, (), lines, problems, source)
     if problems:
         raise DataError(problems)
     if not isinstance(data, dict):

@@ -33,7 +33,7 @@ MAX_ALIASES = 200
 MAX_VALUES = 100_000
 
 
-class _TooBig(Exception):
+class TooBig(Exception):
     """A scenario over one of the limits above; ``line`` is where it was noticed."""
 
     def __init__(self, line: int | None, message: str) -> None:
@@ -41,7 +41,7 @@ class _TooBig(Exception):
         self.line = line
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe composer with a nesting limit and an alias budget, checked while the
     document is read (composing is linear in the text; the budgets keep what follows so)."""
 
@@ -55,13 +55,13 @@ class _BoundedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                raise _TooBig(line, f"more than {MAX_ALIASES} aliases (*name); write the "
+                raise TooBig(line, f"more than {MAX_ALIASES} aliases (*name); write the "
                                     "values out")
             return super().compose_node(parent, index)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
+                raise TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -150,12 +150,12 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
         raise DataError([Problem(source, None, None, f"more than {MAX_SCENARIO_BYTES:,} "
                                  "characters; refusing to read it")])
     try:
-        loader = _BoundedLoader(text)
+        loader = BoundedLoader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
-    except _TooBig as exc:
+    except TooBig as exc:
         raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -166,8 +166,8 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     if node is None:
         raise DataError([Problem(source, None, None, "empty scenario file")])
     try:
-        data = construct(node, (), lines, problems, source, _Budget())
-    except _TooBig as exc:
+        data = construct(node, (), lines, problems, source, Budget())
+    except TooBig as exc:
         raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     if problems:
         raise DataError(problems)
@@ -189,7 +189,7 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     return sc
 
 
-class _Budget:
+class Budget:
     """What constructing one document may still do: values left, and the nodes being built
     (a node met again inside itself is a recursive alias)."""
 
@@ -203,19 +203,19 @@ _PLAIN_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map",
 
 
 def construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: list[Problem],
-              source: str, budget: _Budget | None = None) -> Any:
+              source: str, budget: Budget | None = None) -> Any:
     """Python data from a composed YAML ``node``, recording the line of every key path in
     ``lines`` and every problem in ``problems``, within a value budget (a new one when not
     given): the YAML reader shared by every dealloop config file."""
     if budget is None:
-        budget = _Budget()
+        budget = Budget()
     line = node.start_mark.line + 1
     budget.values -= 1
     if budget.values < 0:
-        raise _TooBig(line, f"expands to more than {MAX_VALUES:,} values (through aliases); "
+        raise TooBig(line, f"expands to more than {MAX_VALUES:,} values (through aliases); "
                             "write the values out")
     if len(path) > MAX_DEPTH:
-        raise _TooBig(line, f"nested more than {MAX_DEPTH} levels deep (through aliases)")
+        raise TooBig(line, f"nested more than {MAX_DEPTH} levels deep (through aliases)")
     lines.setdefault(path, line)
     if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
         if node.tag != _PLAIN_TAGS[type(node)]:
@@ -241,7 +241,7 @@ def construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: l
 
 def _collection(node: yaml.MappingNode | yaml.SequenceNode, path: tuple,
                 lines: dict[tuple, int], problems: list[Problem], source: str,
-                budget: _Budget) -> Any:
+                budget: Budget) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [construct(v, (*path, i), lines, problems, source, budget)
                 for i, v in enumerate(node.value)]
