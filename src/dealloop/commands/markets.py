@@ -14,8 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..vocabulary import did_you_mean
-from ._common import DataOpt, JsonOpt, console, fail, fail_with_problems, load_network, print_json
+from ._common import DataOpt, JsonOpt, console, err, fail, load_network, print_json
 
 #: Short column heads for the terminal table, in display order.
 SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
@@ -74,6 +73,13 @@ def signals(
         show_default=False)] = None,
     show_all: Annotated[bool, typer.Option(
         "--all", help="Also list watched firms with no indicator at all.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Also run this scenario (shipped name or YAML file) and show each "
+                          "quoted firm's implied default probability beside the engine's "
+                          "outcome and the Monte Carlo P(default).")] = None,
+    draws: Annotated[int, typer.Option("--draws", min=1, max=1_000_000,
+                                       help="Monte Carlo draws for --against.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Seed for --against.")] = 0,
     wide: Annotated[bool, typer.Option(
         "--wide", help="Every indicator's value and light, one column each (needs a wide "
                        "terminal).")] = False,
@@ -96,14 +102,25 @@ def signals(
     try:
         cfg = load_config(config)
     except DataError as exc:
-        fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in {config}; "
-                                         "nothing was computed")
+        for p in exc.problems:
+            err(str(p))
+        fail(f"{len(exc.problems)} problem(s) in {config}; nothing was computed")
     net = load_network(data)
     if firm is not None and firm not in set(net.entities["id"]):
-        hint = did_you_mean(firm, net.entities["id"], cutoff=0.6)
+        import difflib
+
+        close = difflib.get_close_matches(firm, list(net.entities["id"]), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         fail(f"Error: --firm: unknown entity {firm!r}{hint}", 2)
+    comparison = _compare(net, against, draws, seed, day, cfg) if against else None
     if json_out:
-        print_json(signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg))
+        out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
+        if comparison is not None:
+            out["comparison"] = {**comparison.attrs, "firms": [
+                {"firm": f, **{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                               for k, v in row.items()}}
+                for f, row in comparison.iterrows()]}
+        print_json(out)
         return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
     hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
@@ -164,6 +181,8 @@ def signals(
             ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
                                       for n in cols])
         con.print(ts)
+    if comparison is not None:
+        _print_comparison(con, comparison)
     crossed = res.crossed()
     if len(crossed):
         con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
@@ -175,6 +194,38 @@ def signals(
                       f"{fmt_value(r.threshold, unit).lstrip('+')})")
     else:
         con.print(f"No threshold crossed as of {res.as_of.isoformat()}.")
+
+
+def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:
+    from ..data.problems import DataError
+    from ..markets.compare import compare_with_model
+
+    try:
+        return compare_with_model(net, scenario, draws=draws, seed=seed, as_of=day, config=cfg)
+    except DataError as exc:
+        for p in exc.problems:
+            err(str(p))
+        fail(f"{len(exc.problems)} problem(s) in scenario {scenario}; nothing was run")
+
+
+def _print_comparison(con: Any, t: Any) -> None:
+    from rich.table import Table
+
+    a = t.attrs
+    h = a["pd_horizon_years"]
+    tab = Table(title=f"What markets price vs the model ({a['scenario']}, horizon "
+                f"{a['horizon'][0]}-{a['horizon'][1]}; {a['draws']:,} draws, seed {a['seed']}; "
+                f"recovery {a['recovery']:.0%})", title_justify="left")
+    for c in ("firm", "spread", "quoted", "PD 1y", f"PD {h:g}y", "engine", "MC P(default)"):
+        tab.add_column(c, justify="left" if c in ("firm", "quoted") else "right",
+                       no_wrap=True)
+    for f, r in t.iterrows():
+        eng = "-" if r["engine_defaulted"] is None else (
+            f"defaults (wave {r['engine_wave']})" if r["engine_defaulted"] else "survives")
+        mc = "-" if r["mc_pd"] is None else f"{r['mc_pd']:.1%}"
+        tab.add_row(f, f"{r['spread_bp']:,.0f} bp", f"{r['instrument']} {r['date']}",
+                    f"{r['pd_1y']:.1%}", f"{r['pd_horizon']:.1%}", eng, mc)
+    con.print(tab)
 
 
 def _shown(res: Any, lights: Any, show_all: bool) -> list[str]:
