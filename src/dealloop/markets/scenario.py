@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.read import split_refs
-from ..data.schema import OUTSIDE_KINDS
+from ..vocabulary import OUTSIDE_KINDS
 from .quotes import implied_pds
 
 __all__ = ["market_shocks"]
