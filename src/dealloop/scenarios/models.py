@@ -347,6 +347,32 @@ class MonteCarloSpec(BaseModel):
         return v
 
 
+class MarketsSpec(BaseModel):
+    """Shocks sized by market prices (:mod:`dealloop.markets.scenario`).
+
+    fail_pd_above
+        Every firm whose market-implied default probability over ``horizon_years`` exceeds
+        this fails, in a stress run and in every Monte Carlo draw.
+    draw_failures
+        Monte Carlo: each other quoted firm fails in a draw with its implied probability (a
+        single stress run applies none of these).
+    horizon_years, recovery
+        ``PD = 1 - exp(-horizon_years * spread / (1 - recovery))``; recovery 40% is the CDS
+        market's convention for senior unsecured debt.
+    as_of, max_age_days
+        The spread used is each firm's latest quote on or before ``as_of`` (default: the
+        latest quote in the dataset), no older than ``max_age_days`` when given.
+    """
+
+    model_config = FROZEN
+    fail_pd_above: Annotated[float, Field(ge=0, le=1)] | None = None
+    draw_failures: bool = False
+    horizon_years: Annotated[float, Field(gt=0, le=30)] = 1.0
+    recovery: Annotated[float, Field(ge=0, lt=1)] = 0.4
+    as_of: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")] | None = None
+    max_age_days: Annotated[int, Field(ge=0)] | None = None
+
+
 Year = int | str
 
 
@@ -380,6 +406,7 @@ class Scenario(BaseModel):
     models: ModelsSpec = Field(default_factory=ModelsSpec)
     monte_carlo: MonteCarloSpec = Field(default_factory=MonteCarloSpec)
     compare: list[str] = Field(default_factory=list)
+    markets: MarketsSpec | None = None
 
     _source: str = PrivateAttr("<scenario>")
     _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)

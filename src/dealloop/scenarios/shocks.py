@@ -85,6 +85,9 @@ class FailShock(_Shock):
     assets_lost: Fraction = 1.0
     contracts: Literal["terminate", "keep"] = "terminate"
     recovery: Fraction = 0.0
+    #: Chance the failure happens in a Monte Carlo draw (below 1: drawn per draw; a single
+    #: stress run applies only certain failures). Set by ``markets: {draw_failures: true}``.
+    probability: Annotated[float, Field(ge=0, le=1)] = 1.0
 
 
 class CancelShock(_Shock):
