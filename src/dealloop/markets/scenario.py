@@ -37,7 +37,7 @@ def market_shocks(scenario: Any, net: Any) -> Any:
     m = getattr(scenario, "markets", None)
     if m is None or (m.fail_pd_above is None and not m.draw_failures):
         return scenario
-    from ..scenarios.spec import FailShock
+    from ..scenarios.shocks import FailShock
 
     table = implied_pds(net, as_of=m.as_of, recovery=m.recovery, horizon=m.horizon_years,
                         max_age_days=m.max_age_days)
