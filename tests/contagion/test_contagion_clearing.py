@@ -181,9 +181,17 @@ def test_numba_and_numpy_paths_agree(
     # Both stop within tol of the fixed point; summation order may differ in the last digits.
     np.testing.assert_allclose(fast.payments, slow.payments, atol=10 * kw["tol"])
     np.testing.assert_array_equal(fast.waves, slow.waves)
-    # The stopping rule reads the contraction off the last steps; near rounding noise the
-    # two summation orders may see it one sweep apart.
-    assert np.all(np.abs(fast.iterations - slow.iterations) <= 1)
+    # Iteration counts are not compared: the stopping rule reads the contraction q off the
+    # last steps, and when q is near 1 the bound step * q / (1 - q) turns rounding noise in
+    # the last sweeps into whole sweeps (seen: 207 against 180 on a 3-firm loop). What a user
+    # relies on is that both paths stop within tol of the same fixed point.
+    start = "top" if which == "greatest" else "bottom"
+    exact = np.stack([helpers.reference_clearing(L, row, ext, start=start) for row in E])
+    # tol is relative to the largest obligation; the q estimate makes the bound approximate
+    # (seen up to 4.2 x tol * max(pbar) over 2,400 random networks), hence the factor 10.
+    scale = 10 * kw["tol"] * max(1.0, float((L.sum(axis=1) + ext).max()))
+    np.testing.assert_allclose(fast.payments, exact, atol=scale)
+    np.testing.assert_allclose(slow.payments, exact, atol=scale)
 
 
 def test_fallback_without_numba(helpers: SimpleNamespace, no_numba: None) -> None:
