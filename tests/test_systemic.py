@@ -77,3 +77,17 @@ def test_cli_systemic_json_and_usage_error() -> None:
     bad = CliRunner().invoke(app, ["systemic", "--rank-by", "size"])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_stress_debtrank_uses_company_equity(net, res) -> None:
+    """The stress run's DebtRank on modelled equity reads 0 when OpenAI defaults (its
+    modelled equity is 0); with equity from company figures it is the same as the systemic
+    ranking's DebtRank of OpenAI's failure."""
+    one = runner.run("openai-no-new-money", net, band=False)
+    names = [k for k in one.models if k.startswith("debtrank") and "company figures" in k]
+    assert len(names) == 1
+    frame = one.models[names[0]]
+    assert frame.attrs["debtrank"] > 0
+    assert frame.loc["openai", "h_initial"] == 1.0
+    assert frame.attrs["debtrank"] == pytest.approx(res.table.loc["openai", "debtrank"],
+                                                    rel=1e-9)

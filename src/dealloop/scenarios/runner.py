@@ -325,6 +325,10 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
             frame.attrs["debtrank"] = float(np.asarray(r.debtrank).ravel()[0])
             res[f"debtrank ({spec.debtrank.variant}); R = "
                 f"{frame.attrs['debtrank']:.4f}"] = frame
+        dr = _debtrank_company(comp, base, out, L0, shocked, spec.debtrank.variant)
+        if dr is not None:
+            res[f"debtrank ({spec.debtrank.variant}, equity from company figures); R = "
+                f"{dr.attrs['debtrank']:.4f}"] = dr
     if spec.cross_holdings and comp.structure.s:
         st = comp.structure
         C = np.zeros((comp.n, comp.n))
@@ -353,6 +357,32 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
             frame[f"change (shock {i})"] = -drop * point(s.fall)
         res["leontief (purchase layer, quantities)"] = frame
     return res
+
+
+def _debtrank_company(comp: Compiled, base: Outcome, out: Outcome, L0: np.ndarray,
+                      shocked: Any, variant: str) -> pd.DataFrame | None:
+    """DebtRank with each firm's equity from its company figures (market value or last
+    valuation) instead of the modelled book equity, which is 0 for a firm whose plan needs
+    new money (OpenAI): initial distress 1 for a firm defaulting in the first wave, else its
+    direct loss (modelled equity before minus after the shocks' first round) over that
+    equity."""
+    from .. import contagion as ct
+
+    firms = list(comp.bs.firms)
+    mv = comp.bs.frame["market_value"] if "market_value" in comp.bs.frame else None
+    if mv is None:
+        return None
+    E = np.asarray(pd.to_numeric(mv.reindex(firms), errors="coerce").fillna(0.0), float)
+    ok = E > 1e-9
+    if ok.sum() < 2:
+        return None
+    direct = np.maximum(base.equity[:, 0] - _first_round(comp, base, shocked), 0.0)
+    h0 = np.where(out.wave[:, 0] == 1, 1.0, np.clip(direct / np.where(ok, E, 1.0), 0, 1))[ok]
+    r = ct.debtrank(L0.T[np.ix_(ok, ok)], E[ok], h0, variant=variant)
+    frame = pd.DataFrame({"h_initial": h0, "h_final": r.h, "equity_from_figures": E[ok]},
+                         index=pd.Index(firms, name="firm")[ok])
+    frame.attrs["debtrank"] = float(np.asarray(r.debtrank).ravel()[0])
+    return frame
 
 
 def _first_round(comp: Compiled, base: Outcome, shocked: Any) -> np.ndarray:
