@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..jsonutil import jsonable
+from ..mapping.equity import company_equity
 
 __all__ = ["RANKS", "SystemicResult", "systemic"]
 
@@ -98,26 +99,6 @@ def _column(out: Any, k: int) -> Any:
         else:
             vals[name] = v
     return type(out)(**vals)
-
-
-def company_equity(net: Any, firms: tuple[str, ...]) -> tuple[np.ndarray, list[str]]:
-    """Equity per firm from company figures: book equity when reported and positive, else
-    market value (last valuation); 0 when neither is known."""
-    ent = net.entities.set_index("id")
-    eq, basis = [], []
-    for f in firms:
-        book = ent["book_equity_usd_bn"].get(f) if "book_equity_usd_bn" in ent else None
-        mv = ent["market_cap_usd_bn"].get(f) if "market_cap_usd_bn" in ent else None
-        if book is not None and book == book and float(book) > 0:
-            eq.append(float(book))
-            basis.append("book equity")
-        elif mv is not None and mv == mv and float(mv) > 0:
-            eq.append(float(mv))
-            basis.append("market value")
-        else:
-            eq.append(0.0)
-            basis.append("none")
-    return np.asarray(eq), basis
 
 
 def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "loss",

@@ -273,7 +273,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     from .compare import references
 
     comparison = references(net, system, sc.compare)
-    models = _models(comp, base, out)
+    models = _models(comp, base, out, net)
     notes = list(comp.bs.notes)
     if not out.converged:  # pragma: no cover
         notes.append("the engine hit its iteration limit; figures may not be exact")
@@ -287,7 +287,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
 
 
 # ------------------------------------------------------------------------ single-layer models
-def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFrame]:
+def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, pd.DataFrame]:
     from .. import contagion as ct
 
     sc = comp.scenario
@@ -325,7 +325,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
             frame.attrs["debtrank"] = float(np.asarray(r.debtrank).ravel()[0])
             res[f"debtrank ({spec.debtrank.variant}); R = "
                 f"{frame.attrs['debtrank']:.4f}"] = frame
-        dr = _debtrank_company(comp, base, out, L0, shocked, spec.debtrank.variant)
+        dr = _debtrank_company(net, comp, base, out, L0, shocked, spec.debtrank.variant)
         if dr is not None:
             res[f"debtrank ({spec.debtrank.variant}, equity from company figures); R = "
                 f"{dr.attrs['debtrank']:.4f}"] = dr
@@ -359,21 +359,19 @@ def _models(comp: Compiled, base: Outcome, out: Outcome) -> dict[str, pd.DataFra
     return res
 
 
-def _debtrank_company(comp: Compiled, base: Outcome, out: Outcome, L0: np.ndarray,
+def _debtrank_company(net: Any, comp: Compiled, base: Outcome, out: Outcome, L0: np.ndarray,
                       shocked: Any, variant: str) -> pd.DataFrame | None:
-    """DebtRank with each firm's equity from its company figures (market value or last
-    valuation) instead of the modelled book equity, which is 0 for a firm whose plan needs
-    new money (OpenAI): initial distress 1 for a firm defaulting in the first wave, else its
-    direct loss (modelled equity before minus after the shocks' first round) over that
-    equity."""
+    """DebtRank with each firm's equity from its company figures (book equity, else market
+    value; :func:`~dealloop.mapping.equity.company_equity`) instead of the modelled equity,
+    which is 0 for a firm whose plan needs new money (OpenAI): initial distress 1 for a firm
+    defaulting in the first wave, else its direct loss (modelled equity before minus after
+    the shocks' first round) over that equity."""
     from .. import contagion as ct
+    from ..mapping.equity import company_equity
 
     firms = list(comp.bs.firms)
-    mv = comp.bs.frame["market_value"] if "market_value" in comp.bs.frame else None
-    if mv is None:
-        return None
-    E = np.asarray(pd.to_numeric(mv.reindex(firms), errors="coerce").fillna(0.0), float)
-    ok = E > 1e-9
+    E, _ = company_equity(net, firms)
+    ok = E > 0
     if ok.sum() < 2:
         return None
     direct = np.maximum(base.equity[:, 0] - _first_round(comp, base, shocked), 0.0)
