@@ -129,7 +129,8 @@ def stress(
         if lines is not None:
             from ..jsonutil import jsonable
 
-            out["explain"] = {"firm": explain, "lines": jsonable(lines)}
+            out["explain"] = {"firm": explain, "lines": jsonable(lines),
+                              "figure_flags": _figure_flags(net, lines)}
         if ranked is not None:
             out["legs"] = ranked.to_dict()["legs"][:rank_legs]
         out["assumptions"] = _assumptions(sc, res)
@@ -153,7 +154,7 @@ def stress(
     if ranked is not None:
         _print_ranked(con, ranked, rank_legs)
     if lines is not None:
-        _print_explain(con, explain, lines)
+        _print_explain(con, explain, lines, _figure_flags(net, lines))
     if held is not None:
         _print_held(con, explain, held)
 
@@ -324,12 +325,31 @@ def _print_ranked(con: Any, ranked: Any, top: int) -> None:
          "defaults"], rows, right={4, 5, 6, 7}))
 
 
-def _print_explain(con: Any, firm: str, lines: Any) -> None:
-    rows = [[r.side, r.item, r.counterparty or "", r.amount, r.deals, r.figures, r.note]
-            for r in lines.itertuples()]
+def _figure_flags(net: Any, lines: Any) -> dict[str, list[str]]:
+    """Why the company figures cited in ``lines`` may not be current (see
+    :func:`dealloop.data.stale.figure_flags`), for the cited ids only."""
+    from ..data.read import split_refs
+    from ..data.stale import figure_flags
+
+    cited = {f for refs in lines["figures"] for f in split_refs(refs)}
+    flags = figure_flags(net.figures, net.sources)
+    return {f: list(flags[f]) for f in sorted(cited) if f in flags}
+
+
+def _print_explain(con: Any, firm: str, lines: Any,
+                   flags: dict[str, list[str]] | None = None) -> None:
+    flags = flags or {}
+
+    def mark(refs: str) -> str:
+        return ";".join(f + ("*" if f in flags else "") for f in refs.split(";") if f)
+
+    rows = [[r.side, r.item, r.counterparty or "", r.amount, r.deals, mark(r.figures),
+             r.note] for r in lines.itertuples()]
     con.print(rich_table(f"Balance sheet of {firm} as built (USD bn, inside the horizon)",
                           ["side", "item", "counterparty", "amount", "deals", "figures",
                            "how"], rows, right={3}))
+    for fid, why in flags.items():
+        con.print(f"* {fid}: " + "; ".join(why))
 
 
 # ---------------------------------------------------------------------------------- simulate

@@ -4,11 +4,19 @@ Quotes live in the dataset's ``market.csv`` (one dated, sourced quote per row). 
 dated only to the month (``2025-12``) counts from the *last* day of that month, so an as-of
 view never uses a number before the source could have printed it. Market values with no
 ``market.csv`` row fall back to the ``market_cap`` figures of ``figures.csv``.
+
+A bond *yield* says nothing about default risk until the risk-free yield is taken off it.
+US Treasury yields live in ``history.csv`` (topic ``rates``, metrics ``ust_<N>y_yield`` in
+``pct``, one dated, sourced row per tenor and day); :func:`quotes` turns every ``bond_yield``
+quote with a Treasury curve at most :data:`TREASURY_MAX_AGE_DAYS` older into a derived
+``bond_spread`` row (``derived`` true): the yield minus the Treasury yield at the bond's
+remaining term, interpolated linearly between the tenors quoted that day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -17,12 +25,19 @@ from ..data.read import parse_date, split_refs
 from ..data.schema import MARKET
 from .implied import DEFAULT_RECOVERY, default_probability, hazard_rate
 
-__all__ = ["SPREAD_INSTRUMENTS", "as_of_date", "equity_series", "implied_pds", "quotes",
-           "spread_series", "value_as_of"]
+__all__ = ["SPREAD_INSTRUMENTS", "TREASURY_MAX_AGE_DAYS", "as_of_date", "equity_series",
+           "implied_pds", "quotes", "spread_series", "treasury_curve", "treasury_yield",
+           "value_as_of", "yield_spreads"]
 
 #: Spread instruments in order of preference for implied probabilities: a CDS prices default
 #: risk alone; a bond spread also pays for liquidity.
 SPREAD_INSTRUMENTS = ("cds_5y", "bond_spread")
+
+
+#: How much older than a bond-yield quote the Treasury curve it is measured against may be.
+TREASURY_MAX_AGE_DAYS = 7
+_TENOR = re.compile(r"^ust_(\d+(?:\.\d+)?)y_yield$")
+_MATURITY = re.compile(r"\bdue\s*~?\s*((?:19|20)\d\d)\b")
 
 
 def _day(text: object) -> dt.date | None:
@@ -54,8 +69,97 @@ def quotes(net: Any) -> pd.DataFrame:
         frame = pd.DataFrame(columns=[*MARKET.column_names])
     frame = frame.copy()
     frame["day"] = [_day(d) for d in frame["date"]]
+    frame["derived"] = False
+    extra = yield_spreads(frame, treasury_curve(net))
+    if not extra.empty:
+        frame = pd.concat([frame, extra], ignore_index=True)
     return frame.sort_values(["entity", "instrument", "day"], kind="stable",
                              ignore_index=True)
+
+
+def treasury_curve(net: Any) -> pd.DataFrame:
+    """US Treasury yields of ``net``'s ``history.csv`` (topic ``rates``, metrics
+    ``ust_<N>y_yield`` in ``pct``): one row per day and tenor with ``day``, ``tenor``
+    (years), ``value`` (percent a year), ``id`` and ``sources``; empty when there are none."""
+    cols = ["day", "tenor", "value", "id", "sources"]
+    hist = getattr(net, "history", None)
+    if hist is None or hist.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for r in hist.itertuples(index=False):
+        m = _TENOR.match(str(r.metric))
+        day = _day(r.date)
+        if str(r.topic) != "rates" or m is None or str(r.unit) != "pct" or day is None:
+            continue
+        rows.append({"day": day, "tenor": float(m.group(1)), "value": float(r.value),
+                     "id": str(r.id), "sources": str(r.sources)})
+    return pd.DataFrame(rows, columns=cols).sort_values(["day", "tenor"], ignore_index=True)
+
+
+def treasury_yield(curve: pd.DataFrame, day: dt.date, tenor: float, *,
+                   max_age_days: int = TREASURY_MAX_AGE_DAYS) -> tuple[float, list[str]] | None:
+    """The Treasury yield (percent) at ``tenor`` years from the latest curve dated on or
+    before ``day`` and at most ``max_age_days`` older, with the ids of the points used;
+    None when there is no such curve. Linear between the tenors quoted that day, flat beyond.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"day": [dt.date(2025, 10, 29)] * 2, "tenor": [10.0, 30.0],
+    ...                   "value": [4.0, 5.0], "id": ["R10", "R30"], "sources": ["s", "s"]})
+    >>> treasury_yield(c, dt.date(2025, 10, 31), 20.0)
+    (4.5, ['R10', 'R30'])
+    >>> treasury_yield(c, dt.date(2025, 10, 31), 40.0)
+    (5.0, ['R30'])
+    >>> treasury_yield(c, dt.date(2025, 11, 30), 10.0) is None
+    True
+    """
+    if curve.empty:
+        return None
+    days = [d for d in curve["day"] if d <= day]
+    if not days or (day - max(days)).days > max_age_days:
+        return None
+    pts = curve[curve["day"] == max(days)].sort_values("tenor")
+    ten, val, ids = pts["tenor"].tolist(), pts["value"].tolist(), pts["id"].tolist()
+    if tenor <= ten[0]:
+        return float(val[0]), [ids[0]]
+    if tenor >= ten[-1]:
+        return float(val[-1]), [ids[-1]]
+    k = next(i for i, t in enumerate(ten) if t >= tenor)
+    if ten[k] == tenor:
+        return float(val[k]), [ids[k]]
+    w = (tenor - ten[k - 1]) / (ten[k] - ten[k - 1])
+    return float(val[k - 1] + w * (val[k] - val[k - 1])), [ids[k - 1], ids[k]]
+
+
+def yield_spreads(q: pd.DataFrame, curve: pd.DataFrame, *,
+                  max_age_days: int = TREASURY_MAX_AGE_DAYS) -> pd.DataFrame:
+    """Derived ``bond_spread`` rows (bp) for the ``bond_yield`` quotes of ``q``: the yield
+    minus the Treasury yield at the bond's remaining term (its ``due YYYY`` year minus the
+    quote's year, at least one year). Quotes with no stated maturity or no Treasury curve
+    within ``max_age_days`` give no row. Ids are the quote's id with ``~ust``; sources are
+    the quote's and the Treasury points'."""
+    out = []
+    if curve.empty or q.empty:
+        return pd.DataFrame(columns=[*q.columns])
+    for r in q[q["instrument"] == "bond_yield"].itertuples(index=False):
+        issue = r.issue if isinstance(r.issue, str) else ""
+        m = _MATURITY.search(issue)
+        if m is None or r.day is None:
+            continue
+        tenor = max(1.0, float(int(m.group(1)) - r.day.year))
+        ust = treasury_yield(curve, r.day, tenor, max_age_days=max_age_days)
+        if ust is None:
+            continue
+        value, ids = ust
+        used = curve[curve["id"].isin(ids)]
+        refs = list(dict.fromkeys([*split_refs(r.sources),
+                                   *(s for x in used["sources"] for s in split_refs(x))]))
+        out.append({**r._asdict(), "id": f"{r.id}~ust", "instrument": "bond_spread",
+                    "value": round((float(r.value) - value) * 100.0, 1), "unit": "bp",
+                    "sources": ";".join(refs), "derived": True,
+                    "notes": f"derived: yield {float(r.value):g}% minus the {tenor:g}-year "
+                             f"Treasury {value:.3f}% ({', '.join(ids)})"})
+    return pd.DataFrame(out, columns=[*q.columns])
 
 
 def as_of_date(net: Any, as_of: str | dt.date | None = None) -> dt.date:
@@ -94,6 +198,9 @@ def spread_series(q: pd.DataFrame, entity: str) -> pd.DataFrame:
             continue
         issue = None
         if inst == "bond_spread":
+            quoted = rows[~rows["derived"].fillna(False).astype(bool)] \
+                if "derived" in rows else rows
+            rows = quoted if not quoted.empty else rows  # a quoted spread beats a derived one
             issue = str(rows["issue"].fillna("").value_counts().index[0])
         return _series(q, entity, inst, issue).assign(instrument=inst)
     return _series(q, entity, "cds_5y").assign(instrument="cds_5y")
