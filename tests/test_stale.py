@@ -55,3 +55,16 @@ def test_explain_json_names_the_flags_of_the_cited_figures() -> None:
     for why in out["figure_flags"].values():
         assert why and all(w.split(":")[0].split(" ")[0] in {"superseded", "stale", "behind"}
                            for w in why)
+
+
+def test_a_reported_period_counts_as_a_report_but_a_run_rate_does_not() -> None:
+    f = _figs([("cash", "x", "cash", "", "2025-06-30", "s"),
+               ("rev", "x", "revenue", "2025", "2025", "s"),
+               ("rr", "y", "revenue_run_rate", "run-rate 2026-02", "2026-02", "s"),
+               ("ycash", "y", "cash", "", "2025-06-30", "s"),
+               ("guide", "y", "other", "FY2026", "2026-03-10", "s")])
+    flags = figure_flags(f)
+    # x reported its 2025 revenue (to 2025-12-31): its mid-2025 cash is behind that report
+    assert flags["cash"] == ("behind filing: x reported to 2025-12-31 (rev)",)
+    # a run-rate or guidance is not a report, and flows with a period are never 'behind filing'
+    assert "ycash" not in flags and "rev" not in flags

@@ -8,9 +8,12 @@ current number, and :func:`figure_flags` names each:
   value already takes the latest one; the flag says so where an older one is cited.
 * ``stale``: it is dated more than ``max_age_days`` (a year by default) before the dataset's
   cut-off, the latest ``as_of`` of any figure.
-* ``behind filing``: the firm has a figure from a primary source (a filing or the company's
-  own release) dated more than ``filing_lag_days`` (a quarter) later, so a newer report
-  exists that this number does not reflect.
+* ``behind filing``: a balance-sheet figure (one with no accounting ``period``: cash, debt,
+  book equity, backlog, ...) dated more than ``filing_lag_days`` (a quarter) before the firm's
+  latest report, so a newer report exists that this number does not reflect. The latest report
+  is the latest ``as_of`` among the firm's results for an accounting period (a fiscal year,
+  quarter or half of a :data:`REPORTED_METRICS` metric; not guidance or run-rates) or its
+  figures cited to a primary source (a filing or the company's own release).
 
 The flags are advice, not corrections: they change no number.
 """
@@ -24,7 +27,12 @@ import pandas as pd
 from .frames import _SUBANNUAL
 from .read import parse_date, split_refs
 
-__all__ = ["figure_flags"]
+__all__ = ["REPORTED_METRICS", "figure_flags"]
+
+#: Metrics whose figures for an accounting period are results a firm reports (not guidance,
+#: run-rates or valuations): their dates mark the firm's latest report.
+REPORTED_METRICS = ("revenue", "net_income", "net_loss", "operating_cash_flow",
+                    "free_cash_flow", "capex")
 
 
 def _as_of(value: object) -> dt.date | None:
@@ -71,22 +79,24 @@ def figure_flags(figures: pd.DataFrame | None, sources: pd.DataFrame | None = No
     if sources is not None and "tier" in sources:
         primary = {str(i) for i, t in zip(sources["id"], sources["tier"], strict=True)
                    if t == "primary"}
+    labels = periods.fillna("").astype(str).str.strip().tolist()
     rows = list(zip(figures["id"].astype(str), figures["entity"].astype(str),
                     figures["metric"].astype(str), figures["unit"].astype(str), days, sub,
-                    figures["sources"], strict=True))
+                    figures["sources"], labels, strict=True))
     latest: dict[tuple[str, str, str, bool], tuple[dt.date, str]] = {}
     filed: dict[str, tuple[dt.date, str]] = {}
-    for fid, ent, metric, unit, day, quarterly, refs in rows:
+    for fid, ent, metric, unit, day, quarterly, refs, period in rows:
         if day is None:
             continue
         key = (ent, metric, unit, quarterly)
         if key not in latest or day > latest[key][0]:
             latest[key] = (day, fid)
-        if primary and set(split_refs(refs)) & primary and (ent not in filed
-                                                             or day > filed[ent][0]):
+        reported = bool(period) and metric in REPORTED_METRICS
+        if (reported or (primary and set(split_refs(refs)) & primary)) and (
+                ent not in filed or day > filed[ent][0]):
             filed[ent] = (day, fid)
     out: dict[str, tuple[str, ...]] = {}
-    for fid, ent, metric, unit, day, quarterly, _ in rows:
+    for fid, ent, metric, unit, day, quarterly, _, period in rows:
         if day is None:
             continue
         why = []
@@ -96,7 +106,7 @@ def figure_flags(figures: pd.DataFrame | None, sources: pd.DataFrame | None = No
         if (cut - day).days > max_age_days:
             why.append(f"stale: {day.isoformat()} is over {max_age_days} days before the "
                        f"cut-off {cut.isoformat()}")
-        if ent in filed and (filed[ent][0] - day).days > filing_lag_days:
+        if not period and ent in filed and (filed[ent][0] - day).days > filing_lag_days:
             why.append(f"behind filing: {ent} reported to {filed[ent][0].isoformat()} "
                        f"({filed[ent][1]})")
         if why:
