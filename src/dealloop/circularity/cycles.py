@@ -21,7 +21,7 @@ reach gets the lower bound ``level + 1`` (still a valid, weaker, pruning).
 Self-loops (a firm paying itself) are ignored: a loop has at least two firms.
 
 The kernel is compiled with numba when it is installed (``backend="auto"`` does so for graphs
-of 5,000 hops or more), and otherwise runs as plain Python; both give the same loops in the
+of 500 hops or more), and otherwise runs as plain Python; both give the same loops in the
 same order. It returns flat integer arrays (:class:`CycleArrays`), so counting loops on a
 large graph creates no Python object per loop; :class:`Loop` objects are built only for the
 loops that are looked at.
@@ -275,9 +275,14 @@ def _default_budget(n: int, m: int, max_length: int) -> int:
     return int(max(8.0, min(1e7, 0.3 * degree ** (max_length / 2.0))))
 
 
+#: ``backend="auto"`` runs the compiled loop search from this many hops on.
+CYCLE_NUMBA_MIN_HOPS = 500
+
+
 def _resolve(backend: str, m: int) -> str:
     check_backend(backend)
-    kernel = pick(_cycle_kernel, backend, size=m)
+    # The compiled kernel is cached on disk, so it pays off from a few hundred hops.
+    kernel = pick(_cycle_kernel, backend, size=m, threshold=CYCLE_NUMBA_MIN_HOPS)
     return "numpy" if kernel is _cycle_kernel else "numba"
 
 
@@ -423,6 +428,66 @@ def _check_length(max_length: Any) -> int:
 
 
 # ---------------------------------------------------------------------------------- graphs
+class _PerHop(Sequence[tuple[Any, ...]]):
+    """Per-hop tuples of a per-leg column, built only for the hops that are looked at.
+
+    ``ptr`` gives hop ``p`` the legs ``ptr[p]:ptr[p + 1]`` (``None``: one leg per hop).
+    """
+
+    def __init__(self, values: Sequence[Any], ptr: np.ndarray | None = None) -> None:
+        self._values = values
+        self._ptr = ptr
+
+    def __len__(self) -> int:
+        return len(self._values) if self._ptr is None else len(self._ptr) - 1
+
+    def __getitem__(self, p: Any) -> Any:
+        if isinstance(p, slice):
+            return tuple(self[i] for i in range(*p.indices(len(self))))
+        if self._ptr is None:
+            return (self._values[p],)
+        return tuple(self._values[i] for i in range(self._ptr[p], self._ptr[p + 1]))
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return (self[p] for p in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+class _Repeat(Sequence[Any]):
+    """``value`` ``n`` times, without the list."""
+
+    def __init__(self, value: Any, n: int) -> None:
+        self._value, self._n = value, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        return self._value
+
+
+class _EdgeNames(Sequence[str]):
+    """Leg ids ``"u->v"`` of edges given as label positions, formatted when read."""
+
+    def __init__(self, labels: tuple[Hashable, ...], src: np.ndarray, dst: np.ndarray) -> None:
+        self._labels, self._src, self._dst = labels, src, dst
+
+    def __len__(self) -> int:
+        return len(self._src)
+
+    def __getitem__(self, i: Any) -> str:
+        return f"{self._labels[self._src[i]]}->{self._labels[self._dst[i]]}"
+
+
 @dataclass(frozen=True, eq=False)
 class MoneyGraph:
     """A collapsed money graph: one hop per (payer, payee), in CSR order.
@@ -438,11 +503,11 @@ class MoneyGraph:
     indptr: np.ndarray
     indices: np.ndarray
     amount: np.ndarray
-    legs: tuple[tuple[str, ...], ...]
-    amounts: tuple[tuple[float, ...], ...]
-    dates: tuple[tuple[str | None, ...], ...]
-    kinds: tuple[tuple[str | None, ...], ...]
-    caveats: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    legs: Sequence[tuple[str, ...]]
+    amounts: Sequence[tuple[float, ...]]
+    dates: Sequence[tuple[str | None, ...]]
+    kinds: Sequence[tuple[str | None, ...]]
+    caveats: Sequence[tuple[tuple[str, ...], ...]] = ()
 
     @property
     def n(self) -> int:
@@ -559,11 +624,171 @@ def _as_set(values: Iterable[str] | str | None) -> set[str] | None:
     return set(values)
 
 
+#: Edge attributes that carry per-leg lists, a leg's basis (filtered by ``include_derived`` /
+#: ``include_estimates``) or its caveats: graphs with them take the general path.
+_LEG_LISTS = frozenset({"legs", "amounts", "dates", "kinds", "statuses", "basis", "caveats"})
+
+
+def _hops_from_arrays(labels: tuple[Hashable, ...], src: np.ndarray, dst: np.ndarray,
+                      amount: np.ndarray, ids: Sequence[str] | None,
+                      dates: Sequence[str | None] | None,
+                      kinds: Sequence[str | None] | None) -> MoneyGraph:
+    """A :class:`MoneyGraph` from one leg per edge, given as arrays (vectorised).
+
+    ``src``/``dst`` index ``labels``; ``amount`` is NaN where undisclosed; ``ids`` default to
+    ``"u->v"``. Parallel edges are merged into one hop, self-loops dropped.
+    """
+    n = len(labels)
+    m = int(src.shape[0])
+    keep = src != dst
+    if not keep.all():
+        idx = np.flatnonzero(keep)
+        src, dst, amount = src[idx], dst[idx], amount[idx]
+        pick_ = idx.tolist()
+        ids = None if ids is None else [ids[i] for i in pick_]
+        dates = None if dates is None else [dates[i] for i in pick_]
+        kinds = None if kinds is None else [kinds[i] for i in pick_]
+        m = int(idx.size)
+    order = np.lexsort((dst, src))
+    src, dst, amount = src[order], dst[order], amount[order]
+    first = np.ones(m, dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    starts = np.flatnonzero(first)
+    hop_src, hop_dst = src[starts], dst[starts]
+    indptr, indices = _from_edges(n, hop_src, hop_dst)
+    known = np.where(np.isnan(amount), 0.0, amount)
+    if starts.size == m:
+        hop_amount = known
+    else:  # parallel legs: an exactly rounded sum, as the leg-by-leg path gives
+        ends = [*starts[1:].tolist(), m]
+        hop_amount = np.array([math.fsum(known[a:b]) for a, b in zip(starts.tolist(), ends,
+                                                                        strict=True)])
+    ordered = order.tolist() if ids is not None or dates is not None or kinds is not None \
+        else []
+    per_leg: list[Sequence[Any]] = [
+        _EdgeNames(labels, src, dst) if ids is None else [ids[i] for i in ordered],
+        amount.tolist(),
+        _Repeat(None, m) if dates is None else [dates[i] for i in ordered],
+        _Repeat(None, m) if kinds is None else [kinds[i] for i in ordered],
+    ]
+    ptr = None if starts.size == m else np.append(starts, m)
+    legs, amounts, dates_, kinds_ = (_PerHop(col, ptr) for col in per_leg)
+    return MoneyGraph(labels=labels, indptr=indptr, indices=indices, amount=hop_amount,
+                      legs=legs, amounts=amounts, dates=dates_, kinds=kinds_)
+
+
+def _label_positions(labels: tuple[Hashable, ...], values: Sequence[Hashable]) -> np.ndarray:
+    pos = {lab: i for i, lab in enumerate(labels)}
+    return np.fromiter(map(pos.__getitem__, values), dtype=np.int64, count=len(values))
+
+
+def _graph_fast(graph: Any) -> MoneyGraph | None:
+    """Vectorised conversion of a networkx graph whose edges carry one leg each.
+
+    The edge attributes are read once (a list of the edge dicts); everything after that is
+    array work. Returns ``None`` (use the general path, which also words the errors) when an
+    edge carries per-leg lists or a value that is not a plain non-negative number.
+    """
+    multi = graph.is_multigraph()
+    if multi:
+        edges = list(graph.edges(keys=True, data=True))
+        us, vs, keys, ds = (list(x) for x in zip(*edges, strict=True)) if edges else \
+            ([], [], [], [])
+    else:
+        edges = list(graph.edges(data=True))
+        us, vs, ds = (list(x) for x in zip(*edges, strict=True)) if edges else ([], [], [])
+        keys = None
+    seen: set[str] = set().union(*map(dict.keys, ds)) if ds else set()
+    if seen & _LEG_LISTS:
+        return None
+    m = len(ds)
+    amount = np.ones(m)
+    todo = np.ones(m, dtype=bool)
+    for name in _AMOUNT_KEYS:  # first key present on each edge wins
+        if name not in seen:
+            continue
+        raw = [d.get(name, 1.0) if t else 1.0 for d, t in zip(ds, todo.tolist(), strict=True)]
+        has = np.fromiter((name in d for d in ds), dtype=bool, count=m)
+        try:
+            vals = np.array([math.nan if x is None else x for x in raw], dtype=float)
+        except (TypeError, ValueError):
+            return None
+        if vals.shape != (m,) or (vals < 0).any():
+            return None
+        amount = np.where(todo & has, vals, amount)
+        todo &= ~has
+    if "id" in seen:
+        ids = [str(d["id"]) if d.get("id") is not None else
+               (str(k) if multi else f"{u}->{v}")
+               for d, k, u, v in zip(ds, keys or [None] * m, us, vs, strict=True)]
+    elif multi:
+        ids = [str(k) for k in keys]  # type: ignore[union-attr]
+    else:
+        ids = None
+    dates = None
+    if "date" in seen or "announced" in seen:
+        dates = [_iso(d.get("date", d.get("announced"))) for d in ds]
+    kinds = [d.get("kind") for d in ds] if "kind" in seen else None
+    labels = _node_order(graph.nodes)
+    return _hops_from_arrays(labels, _label_positions(labels, us),
+                             _label_positions(labels, vs), amount, ids, dates, kinds)
+
+
+def _arrays_graph(obj: Any) -> MoneyGraph | None:
+    """A scipy.sparse matrix (``F[i, j]`` = amount i pays j) or edge arrays
+    ``(src, dst)`` / ``(src, dst, amount)`` as a :class:`MoneyGraph`; ``None`` otherwise."""
+    import scipy.sparse as sp
+
+    if sp.issparse(obj):
+        if obj.ndim != 2 or obj.shape[0] != obj.shape[1]:
+            raise ValueError(f"net_or_graph: a sparse matrix must be square, got {obj.shape}")
+        coo = sp.coo_array(obj)
+        data = np.asarray(coo.data, dtype=float)
+        if not np.isfinite(data).all() or (data < 0).any():
+            raise ValueError("net_or_graph: sparse amounts must be finite and non-negative")
+        stored = data != 0  # an explicit zero is no payment
+        n = obj.shape[0]
+        return _hops_from_arrays(tuple(range(n)), coo.row[stored].astype(np.int64),
+                                 coo.col[stored].astype(np.int64), data[stored], None, None,
+                                 None)
+    if not isinstance(obj, tuple) or len(obj) not in (2, 3):
+        return None
+    src = np.asarray(obj[0])
+    dst = np.asarray(obj[1])
+    if src.ndim != 1 or src.shape != dst.shape:
+        raise ValueError("net_or_graph: edge arrays must be 1-D and of the same length")
+    if len(obj) == 3:
+        amount = np.asarray(obj[2], dtype=float)
+        if amount.shape != src.shape:
+            raise ValueError("net_or_graph: amounts must have one value per edge")
+        if (amount < 0).any():
+            raise ValueError("net_or_graph: amounts must be non-negative")
+    else:
+        amount = np.ones(src.shape[0])
+    ends = np.concatenate([src, dst])
+    if ends.dtype.kind in "iu":
+        if ends.size and ends.min() < 0:
+            raise ValueError("net_or_graph: integer node ids must be >= 0")
+        n = int(ends.max()) + 1 if ends.size else 0
+        return _hops_from_arrays(tuple(range(n)), src.astype(np.int64), dst.astype(np.int64),
+                                 amount, None, None, None)
+    uniq, inverse = np.unique(ends, return_inverse=True)
+    labels = tuple(uniq.tolist())
+    m = src.shape[0]
+    return _hops_from_arrays(labels, inverse[:m].astype(np.int64),
+                             inverse[m:].astype(np.int64), amount, None, None, None)
+
+
 def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
                 statuses: Iterable[str] | str | None = None,
                 evidence: Iterable[str] | str | None = None, include_derived: bool = True,
                 horizon: Any = None, include_estimates: bool = False) -> MoneyGraph:
-    """Collapse a DealNetwork or a networkx (Multi)DiGraph into a :class:`MoneyGraph`.
+    """Collapse a DealNetwork, a networkx (Multi)DiGraph, a scipy.sparse matrix or edge
+    arrays ``(src, dst[, amount])`` into a :class:`MoneyGraph`.
+
+    A graph whose edges carry one leg each (no per-leg lists, no ``basis`` or ``caveats``)
+    and no filter is converted by array operations after one read of the edge attributes;
+    other graphs leg by leg.
 
     A DealNetwork (anything with a ``flow_graph`` method) is asked for
     ``flow_graph(statuses=…, evidence=…, include_derived=…, kinds=…)`` (and ``horizon=`` when
@@ -594,10 +819,18 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
     elif isinstance(obj, nx.Graph):
         graph = obj
     else:
-        raise ValueError("net_or_graph: expected a DealNetwork or a networkx DiGraph, got "
-                         f"{type(obj).__name__}")
+        arrays = _arrays_graph(obj)
+        if arrays is None:
+            raise ValueError("net_or_graph: expected a DealNetwork, a networkx DiGraph, a "
+                             "scipy.sparse matrix or (src, dst[, amount]) arrays, got "
+                             f"{type(obj).__name__}")
+        return arrays
     if not graph.is_directed():
         raise ValueError("net_or_graph: the graph must be directed (money flows payer → payee)")
+    if all(v is None for v in filters.values()) and include_derived:
+        fast = _graph_fast(graph)
+        if fast is not None:
+            return fast
     labels = _node_order(graph.nodes)
     pos = {lab: i for i, lab in enumerate(labels)}
     multi = graph.is_multigraph()
@@ -978,11 +1211,13 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
 
     Parameters
     ----------
-    net_or_graph : DealNetwork or networkx.DiGraph or networkx.MultiDiGraph
+    net_or_graph : DealNetwork, networkx (Multi)DiGraph, scipy.sparse matrix or edge arrays
         A dataset's network (its ``flow_graph`` is used: by default every live leg, firm and
-        conditional, except contingent backstops) or any directed graph with money flowing
-        along the edges (attributes: see :func:`money_graph`). Parallel legs between the
-        same two firms are merged into one hop.
+        conditional, except contingent backstops), any directed graph with money flowing
+        along the edges (attributes: see :func:`money_graph`), a square sparse matrix
+        ``F[i, j]`` = amount i pays j (stored zeros are no payment), or a tuple
+        ``(src, dst)`` / ``(src, dst, amount)`` of arrays (integer ids ``0..n-1`` or any
+        sortable labels). Parallel legs between the same two firms are merged into one hop.
     max_length : int, default 6
         Longest loop, in hops (= firms), at least 2.
     min_amount : float, default 0

@@ -69,6 +69,24 @@ GUARD = 2.0**-40
 NOISE = 2.0**-49
 
 
+def _check_sums(name: str, pbar: np.ndarray, colsum: np.ndarray) -> None:
+    """Refuse sums that overflow to inf, and debts too small for ``1 / pbar`` to exist."""
+    for what, x in (("what a firm owes (row sum + external)", pbar), ("claims (column sum)",
+                                                                       colsum)):
+        bad = np.flatnonzero(~np.isfinite(x))
+        if bad.size:
+            raise ValueError(
+                f"{name}: {what} of firm {int(bad[0])} overflows to infinity although every "
+                "entry is finite; rescale the amounts (e.g. to billions)"
+            )
+    tiny = np.flatnonzero((pbar > 0) & (pbar < np.finfo(np.float64).tiny))
+    if tiny.size:
+        raise ValueError(
+            f"{name}: firm {int(tiny[0])} owes {pbar[tiny[0]]!r} in all, a subnormal number "
+            "whose reciprocal overflows; rescale the amounts or set such debts to zero"
+        )
+
+
 @dataclass
 class LiabilityNetwork:
     """A validated liability matrix with the vectors every solver needs."""
@@ -98,10 +116,13 @@ class LiabilityNetwork:
             ext = np.zeros(n)
         else:
             ext = check_vector(external_liabilities, "external_liabilities", n, nonnegative=True)
-        if summary is None:
-            owed = np.asarray(mat.sum(axis=1), dtype=np.float64).reshape(n)
-            colsum = np.asarray(mat.sum(axis=0), dtype=np.float64).reshape(n)
-        return cls(L=mat, pbar=owed + ext, colsum=colsum, external=ext)
+        with np.errstate(over="ignore"):  # an overflowing sum is refused just below
+            if summary is None:
+                owed = np.asarray(mat.sum(axis=1), dtype=np.float64).reshape(n)
+                colsum = np.asarray(mat.sum(axis=0), dtype=np.float64).reshape(n)
+            pbar = owed + ext
+        _check_sums(name, pbar, colsum)
+        return cls(L=mat, pbar=pbar, colsum=colsum, external=ext)
 
     @property
     def n(self) -> int:

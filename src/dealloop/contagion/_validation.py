@@ -42,6 +42,14 @@ def is_sparse(x: object) -> bool:
 
 
 def _as_float_array(x: object, name: str) -> np.ndarray:
+    if isinstance(x, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(x))
+        if masked:
+            raise ValueError(
+                f"{name}: has {masked} masked entries; fill them (x.filled(0)) or drop the "
+                "firms before clearing"
+            )
+        x = x.data
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and the like
@@ -195,6 +203,8 @@ def check_scenarios(e: object, name: str, n: int) -> tuple[np.ndarray, bool]:
 
 def check_fraction(x: object, name: str) -> float:
     """Validate a scalar in ``[0, 1]`` (a recovery rate, a loss given default)."""
+    if isinstance(x, bool | np.bool_):
+        raise ValueError(f"{name}: must be a number in [0, 1], got the boolean {x!r}")
     try:
         value = float(x)  # type: ignore[arg-type]
     except (TypeError, ValueError):

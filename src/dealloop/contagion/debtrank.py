@@ -309,7 +309,7 @@ def spectral_radius(M: Matrix) -> float:
     n = mat.shape[0]
     if n == 0:
         return 0.0
-    csr = sp.csr_array(mat)
+    csr = sp.csr_array(mat, copy=True)  # never touch the caller's matrix
     csr.eliminate_zeros()
     n_comp, labels = connected_components(csr, directed=True, connection="strong")
     sizes = np.bincount(labels, minlength=n_comp)
