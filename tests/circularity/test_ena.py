@@ -88,7 +88,7 @@ def test_oyster_tables(oyster):
     frame = oyster.to_frame()
     assert list(frame.index) == OYSTER_NODES
     assert frame["cycled_throughflow"].sum() == pytest.approx(oyster.tstc)
-    assert oyster.summary()["FCI"] == oyster.fci
+    assert oyster.statistics()["FCI"] == oyster.fci
     d = oyster.to_dict()
     json.dumps(d, allow_nan=False)
     assert d["system"]["TST"] == pytest.approx(83.5833)

@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..result import Result
 from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 
@@ -1001,8 +1002,8 @@ def _temporal(dates: Sequence[Sequence[str | None]]) -> bool | None:
     return False
 
 
-@dataclass(frozen=True, eq=False)
-class LoopSet:
+@dataclass(frozen=True, eq=False, repr=False)
+class LoopSet(Result):
     """The loops of one money graph, ranked by bottleneck amount.
 
     Iterating gives the listed :class:`Loop` objects (the top ``limit`` when a limit was
@@ -1144,6 +1145,15 @@ class LoopSet:
             "max_bottleneck": top,
         }, index=pd.Index([str(x) for x in g.labels], name="firm"))
         return frame.sort_values(["loop_money", "n_loops"], ascending=False, kind="stable")
+
+    def summary(self) -> str:
+        """How many loops of each length, and the largest."""
+        by = ", ".join(f"{k} legs: {v:,}" for k, v in self.counts.items() if v)
+        lines = [f"{self.n_loops:,} loops of up to {self.max_length} legs"
+                 + (f" ({by})" if by else "")]
+        lines += [f"  {loop.path}: {loop.bottleneck:,.1f}" for _, loop in zip(range(3), self,
+                                                                               strict=False)]
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable summary: counts, the listed loops and participation."""

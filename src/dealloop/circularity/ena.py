@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..result import Result
 from ..vocabulary import PURCHASE_KINDS
 
 __all__ = ["ENA", "Ascendency", "ascendency", "balanced_boundary", "ena"]
@@ -119,8 +120,8 @@ def _f(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-@dataclass(frozen=True, eq=False)
-class ENA:
+@dataclass(frozen=True, eq=False, repr=False)
+class ENA(Result):
     """Result of :func:`ena`. Matrices are in row → column orientation (row = from).
 
     Attributes
@@ -169,7 +170,13 @@ class ENA:
         """Per firm, ``cycled_share · T``; the sum is ``tstc``."""
         return self.cycled_share * self.throughflow
 
-    def summary(self) -> pd.Series:
+    def summary(self) -> str:
+        """Throughflow, cycling index and path length in a few words."""
+        return (f"ENA, {len(self.labels)} firms: total system throughflow {self.tst:,.4g}, "
+                f"Finn cycling index {self.fci:.1%} (cycled {self.tstc:,.4g}), average path "
+                f"length {self.apl:.3g}")
+
+    def statistics(self) -> pd.Series:
         """System-level statistics, enaR names: Boundary, TST, TSTp, APL, FCI, BFI, DFI, IFI,
         ID.F, mode0.F, mode1.F, mode2.F, TSTc."""
         return pd.Series({
@@ -193,7 +200,7 @@ class ENA:
         """JSON-serialisable: ``system`` statistics, ``firms`` rows and ``integral`` matrix."""
         frame = self.to_frame()
         return {
-            "system": {k: _f(v) for k, v in self.summary().items()},
+            "system": {k: _f(v) for k, v in self.statistics().items()},
             "firms": [{"firm": f, **{c: _f(v) for c, v in row.items()}}
                       for f, row in frame.iterrows()],
             "labels": list(self.labels),
@@ -320,8 +327,8 @@ def ena(F: Any, inputs: Any = None, outputs: Any = None, *,
     )
 
 
-@dataclass(frozen=True)
-class Ascendency:
+@dataclass(frozen=True, repr=False)
+class Ascendency(Result):
     """Ulanowicz's information measures of a flow network (enaR ``enaAscendency`` names).
 
     ``H`` flow diversity (bits), ``AMI`` average mutual information, ``Hr = H − AMI``,
@@ -353,6 +360,12 @@ class Ascendency:
         d = self.to_dict()
         return pd.DataFrame({"value": list(d.values())},
                             index=pd.Index(list(d), name="statistic"))
+
+    def summary(self) -> str:
+        """Ascendency over capacity, and robustness."""
+        return (f"Ascendency {self.ASC:,.4g} of capacity {self.CAP:,.4g} "
+                f"({self.ASC_CAP:.1%}); overhead {self.OH_CAP:.1%}; robustness "
+                f"{self.robustness:.3f}")
 
     def to_dict(self) -> dict[str, float | None]:
         """JSON-serialisable statistics."""

@@ -65,6 +65,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..jsonutil import jsonable
+from ..result import Result
 from ..vocabulary import (
     DEFAULT_HORIZON,
     FIRM_STATUSES,
@@ -88,22 +90,16 @@ _DEFAULT = object()
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _json(x: Any) -> Any:
-    if isinstance(x, float | np.floating):
-        return float(x) if math.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.bool_):
-        return bool(x)
-    if x is pd.NA or x is None:
-        return None
-    return x
-
-
 def _frame_dict(frame: pd.DataFrame) -> list[dict[str, Any]]:
     key = frame.index.name or "firm"
-    return [{key: str(i), **{c: _json(v) for c, v in row.items()}}
-            for i, row in frame.iterrows()]
+    return [{key: str(i), **jsonable(row.to_dict())} for i, row in frame.iterrows()]
+
+
+def _top(labels: Sequence[str], values: np.ndarray, n: int = 3, fmt: str = "{:,.1f}") -> str:
+    """The ``n`` firms with the largest finite values, ``"A 3.0, B 2.0"`` (``"none"``)."""
+    vals = np.where(np.isfinite(values), values, -np.inf)
+    order = [i for i in np.argsort(-vals, kind="stable")[:n] if vals[i] > 0]
+    return ", ".join(f"{labels[i]} {fmt.format(values[i])}" for i in order) or "none"
 
 
 def _matrix(M: Any, name: str, labels: Sequence[Any] | None
@@ -210,8 +206,8 @@ def _years(horizon: Any) -> float | None:
 
 
 # ---------------------------------------------------------------------------------- self-financed
-@dataclass(frozen=True, eq=False)
-class SelfFinancedRevenue:
+@dataclass(frozen=True, eq=False, repr=False)
+class SelfFinancedRevenue(Result):
     """Result of :func:`self_financed_revenue` (definitions in the module docstring).
 
     Attributes
@@ -274,8 +270,15 @@ class SelfFinancedRevenue:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable: ``max_length``, ``firms`` rows and ``pairs``."""
         return {"max_length": self.max_length, "firms": _frame_dict(self.to_frame()),
-                "pairs": [{k: _json(v) for k, v in r.items()}
-                          for r in self.pairs().to_dict("records")]}
+                "pairs": jsonable(self.pairs().to_dict("records"))}
+
+    def summary(self) -> str:
+        """Total self-financed revenue, its share, and the firms with the most."""
+        rev, sf = float(self.revenue.sum()), float(self.self_financed.sum())
+        share = f" ({sf / rev:.1%} of {rev:,.1f} bn in-network revenue)" if rev > 0 else ""
+        return (f"Self-financed revenue (round trips of up to {self.max_length} legs), "
+                f"{len(self.labels)} firms: {sf:,.1f} bn{share}\n"
+                f"most: {_top(self.labels, self.self_financed)}")
 
 
 def self_financed_revenue(
@@ -384,8 +387,8 @@ def self_financed_revenue(
 
 
 # ---------------------------------------------------------------------------------- concentration
-@dataclass(frozen=True, eq=False)
-class CustomerConcentration:
+@dataclass(frozen=True, eq=False, repr=False)
+class CustomerConcentration(Result):
     """Result of :func:`customer_concentration`, one entry per firm (as a seller).
 
     ``total`` incoming contract value; ``n_customers``; ``top_customer`` and ``top_share``
@@ -426,6 +429,11 @@ class CustomerConcentration:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable rows."""
         return {"firms": _frame_dict(self.to_frame())}
+
+    def summary(self) -> str:
+        """The firms most dependent on one customer."""
+        return (f"Customer concentration, {len(self.labels)} firms; largest top-customer "
+                f"share: {_top(self.labels, self.top_share, fmt='{:.0%}')}")
 
 
 def customer_concentration(
@@ -491,8 +499,8 @@ def customer_concentration(
 
 
 # ---------------------------------------------------------------------------------- coverage
-@dataclass(frozen=True, eq=False)
-class CommitmentCoverage:
+@dataclass(frozen=True, eq=False, repr=False)
+class CommitmentCoverage(Result):
     """Result of :func:`commitment_coverage`, one entry per firm (as a payer).
 
     ``commitments`` committed outgoing payments; ``revenue`` annual revenue; ``cash``;
@@ -548,6 +556,13 @@ class CommitmentCoverage:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable rows and the horizon length."""
         return {"horizon_years": self.horizon_years, "firms": _frame_dict(self.to_frame())}
+
+    def summary(self) -> str:
+        """Total commitments and the largest shortfalls."""
+        return (f"Commitment coverage over {self.horizon_years:g} years, {len(self.labels)} "
+                f"firms: commitments {float(self.commitments.sum()):,.1f} bn, not covered by "
+                f"cash plus revenue {float(self.shortfall.sum()):,.1f} bn\n"
+                f"largest shortfalls: {_top(self.labels, self.shortfall)}")
 
 
 def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -637,8 +652,8 @@ def commitment_coverage(
 
 
 # ---------------------------------------------------------------------------------- cross-holdings
-@dataclass(frozen=True, eq=False)
-class DoubleCounting:
+@dataclass(frozen=True, eq=False, repr=False)
+class DoubleCounting(Result):
     """Result of :func:`double_counting`.
 
     Per firm: ``book_value`` ``V`` (primitive value plus stakes in the others),
@@ -683,9 +698,17 @@ class DoubleCounting:
         """JSON-serialisable: system totals and per-firm rows."""
         return {"total_book_value": float(self.book_value.sum()),
                 "total_market_value": float(self.market_value.sum()),
-                "total_double_count": _json(self.total_double_count),
-                "share_double_counted": _json(self.share_double_counted),
+                "total_double_count": jsonable(self.total_double_count),
+                "share_double_counted": jsonable(self.share_double_counted),
                 "firms": _frame_dict(self.to_frame())}
+
+    def summary(self) -> str:
+        """Value counted twice, in total and by firm."""
+        share = self.share_double_counted
+        of = f" ({share:.1%} of summed book values)" if math.isfinite(share) else ""
+        return (f"Double counting through cross-holdings, {len(self.labels)} firms: "
+                f"{self.total_double_count:,.1f} bn{of}\n"
+                f"most: {_top(self.labels, self.double_counted)}")
 
 
 def double_counting(stakes: Any, primitive: Any = None, *,

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..result import Result
 from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 from .cycles import _canonical_csr, _check_length, count_cycles, money_graph
@@ -152,8 +153,8 @@ def null_counts(indptr: Any, indices: Any, max_length: int = 6, *, n_samples: in
     return out, rate
 
 
-@dataclass(frozen=True, eq=False)
-class CycleSignificance:
+@dataclass(frozen=True, eq=False, repr=False)
+class CycleSignificance(Result):
     """Observed loop counts against a degree-preserving null model.
 
     Arrays are indexed by ``lengths`` (``2 … max_length``); the ``*_all`` attributes are for
@@ -191,6 +192,15 @@ class CycleSignificance:
             "z": [*self.z.tolist(), self.z_all],
             "p_value": [*self.p_value.tolist(), self.p_value_all],
         }, index=pd.Index(index, name="length", dtype=object))
+
+    def summary(self) -> str:
+        """Observed loops against the null model, overall and by length."""
+        by = ", ".join(f"{int(k)}: {int(o)} vs {m:,.1f}" for k, o, m in
+                       zip(self.lengths, self.observed, self.null_mean, strict=True))
+        z = f"{self.z_all:.2f}" if math.isfinite(self.z_all) else "n/a (no spread)"
+        return (f"Loops against {self.n_samples} degree-preserving rewirings: "
+                f"{self.observed_all:,} observed vs {self.null_mean_all:,.1f} expected "
+                f"(z {z}, p {self.p_value_all:.3g})\nby length: {by}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (NaN becomes None)."""

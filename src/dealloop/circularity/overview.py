@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..jsonutil import jsonable
+from ..result import Result
 from .cycles import LoopSet, cycles
 from .ena import ENA, ena
 from .measures import (
@@ -23,7 +25,6 @@ from .measures import (
     CustomerConcentration,
     DoubleCounting,
     SelfFinancedRevenue,
-    _json,
     commitment_coverage,
     customer_concentration,
     double_counting,
@@ -39,8 +40,8 @@ MONEY_KINDS = ("equity_investment", "compute_contract", "chip_purchase", "loan",
                "private_credit", "revenue_share", "other")
 
 
-@dataclass(frozen=True, eq=False)
-class Circularity:
+@dataclass(frozen=True, eq=False, repr=False)
+class Circularity(Result):
     """Result of :func:`circularity`: each measure's own result, and a combined table.
 
     ``ena`` is the Finn cycling index on the purchase layer (contracts, chips, revenue shares),
@@ -68,25 +69,25 @@ class Circularity:
         out: dict[str, Any] = {
             "n_loops": self.loops.n_loops,
             "loops_by_length": {str(k): v for k, v in self.loops.counts.items()},
-            "largest_bottleneck": _json(float(self.loops.bottleneck.max()))
+            "largest_bottleneck": jsonable(float(self.loops.bottleneck.max()))
             if self.loops.n_loops else None,
-            "self_financed_revenue": _json(float(sf.self_financed.sum())),
-            "revenue_in_network": _json(float(sf.revenue.sum())),
-            "self_financed_share": _json(float(sf.self_financed.sum() / sf.revenue.sum()))
+            "self_financed_revenue": jsonable(float(sf.self_financed.sum())),
+            "revenue_in_network": jsonable(float(sf.revenue.sum())),
+            "self_financed_share": jsonable(float(sf.self_financed.sum() / sf.revenue.sum()))
             if sf.revenue.sum() > 0 else None,
         }
         if self.ena is not None:
-            out.update({"fci": _json(self.ena.fci), "tst": _json(self.ena.tst),
-                        "tstc": _json(self.ena.tstc), "apl": _json(self.ena.apl)})
+            out.update({"fci": jsonable(self.ena.fci), "tst": jsonable(self.ena.tst),
+                        "tstc": jsonable(self.ena.tstc), "apl": jsonable(self.ena.apl)})
         if self.ena_money is not None:
-            out.update({"fci_all_money": _json(self.ena_money.fci),
-                        "tstc_all_money": _json(self.ena_money.tstc)})
+            out.update({"fci_all_money": jsonable(self.ena_money.fci),
+                        "tstc_all_money": jsonable(self.ena_money.tstc)})
         if self.double_counting is not None:
-            out.update({"double_count": _json(self.double_counting.total_double_count),
-                        "double_count_share": _json(self.double_counting.share_double_counted)})
+            out.update({"double_count": jsonable(self.double_counting.total_double_count),
+                        "double_count_share": jsonable(self.double_counting.share_double_counted)})
         if self.significance is not None:
-            out.update({"loops_z": _json(self.significance.z_all),
-                        "loops_p_value": _json(self.significance.p_value_all)})
+            out.update({"loops_z": jsonable(self.significance.z_all),
+                        "loops_p_value": jsonable(self.significance.p_value_all)})
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -108,6 +109,19 @@ class Circularity:
         frame["n_loops"] = frame["n_loops"].fillna(0).astype(int)
         return frame.sort_values(["loop_money", "n_loops"], ascending=False, kind="stable")
 
+    def summary(self) -> str:
+        """Loops, the cycling index, self-financed revenue and double counting, one line each."""
+        s = self.system
+        lines = [f"Circularity, {len(self.self_financed.labels)} firms: {s['n_loops']:,} loops",
+                 self.self_financed.summary().splitlines()[0]]
+        if self.ena is not None:
+            lines.append(f"Finn cycling index {self.ena.fci:.1%} of purchase throughflow")
+        if self.double_counting is not None:
+            lines.append(self.double_counting.summary().splitlines()[0])
+        if self.significance is not None:
+            lines.append(self.significance.summary().splitlines()[0])
+        return "\n".join(lines)
+
     def to_dict(self, *, max_loops: int | None = 50) -> dict[str, Any]:
         """JSON-serialisable: ``system``, ``firms`` rows, ``loops`` (the top ``max_loops``),
         ``significance`` rows when computed."""
@@ -117,7 +131,7 @@ class Circularity:
             loops["loops"] = loops["loops"][:max_loops]
         return {
             "system": self.system,
-            "firms": [{"firm": str(f), **{c: _json(v) for c, v in row.items()}}
+            "firms": [{"firm": str(f), **{c: jsonable(v) for c, v in row.items()}}
                       for f, row in frame.iterrows()],
             "loops": loops,
             "significance": self.significance.to_dict() if self.significance else None,

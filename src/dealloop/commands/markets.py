@@ -146,7 +146,7 @@ def signals(
                   "--wide for every value, --firm F for one firm)", title_justify="left")
         for c in ("firm", "ALERT", "WATCH", "OK", "NO DATA"):
             t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
-        counts = res.summary()
+        counts = res.light_counts()
         for f in _shown(res, lights, show_all):
             t.add_row(f, *[str(int(counts.at[f, k])) for k in ("red", "amber", "green", "n/a")])
         con.print(t)
@@ -229,7 +229,7 @@ def _print_comparison(con: Any, t: Any) -> None:
 
 
 def _shown(res: Any, lights: Any, show_all: bool) -> list[str]:
-    order = list(res.summary().index)
+    order = list(res.light_counts().index)
     return order if show_all else [f for f in order if not (lights.loc[f] == "n/a").all()]
 
 

@@ -1,9 +1,12 @@
 """Result objects of the contagion models.
 
-Every result is a frozen dataclass of read-only numpy arrays. Per-firm arrays have shape
-``(N,)`` for one scenario and ``(K, N)`` for a batch of ``K`` scenarios. ``to_frame()`` gives
-a pandas DataFrame with one row per firm (a long frame with a ``scenario`` column for a batch)
-and ``summary()`` a short human-readable description.
+Every result is a frozen dataclass of read-only numpy arrays and follows the results
+protocol (:class:`dealloop.result.Result`). Per-firm arrays have shape ``(N,)`` for one
+scenario and ``(K, N)`` for a batch of ``K`` scenarios (scenarios x firms). ``labels`` holds
+the firm labels when the model was given a labelled DataFrame. ``to_frame()`` gives a pandas
+DataFrame with one row per firm, indexed by the labels (a long frame with ``scenario`` and
+``firm`` columns for a batch), ``to_dict()`` the arrays as JSON-safe lists and ``summary()``
+a short human-readable description.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
+
+from ..jsonutil import jsonable
+from ..result import Result
 
 __all__ = [
     "Clearing",
@@ -62,8 +68,31 @@ def _fmt(x: float) -> str:
     return f"{x:,.6g}"
 
 
-@dataclass(frozen=True, eq=False)
-class Clearing:
+def _as_dict(obj: Any, **extra: Any) -> dict[str, Any]:
+    """Every field shown in the dataclass (arrays as nested lists, ``(K, N)`` for a batch),
+    then ``extra``; JSON-safe. Fields declared with ``repr=False`` (operators kept for lazy
+    properties) are left out."""
+    out = {f.name: getattr(obj, f.name) for f in fields(obj) if f.repr}
+    return jsonable({**out, **extra})
+
+
+class _ContagionResult(Result):
+    """What the contagion results share: firm labels for ``to_frame`` and ``to_dict``."""
+
+    __slots__ = ()
+    labels: tuple[Any, ...] | None
+
+    def _index(self, index: Sequence[Any] | None) -> Sequence[Any] | None:
+        return self.labels if index is None else index
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every array (``(N,)``, or ``(K, N)`` for a batch of ``K`` scenarios) as nested
+        lists, the settings and ``labels``; JSON-safe (NaN and infinities become None)."""
+        return _as_dict(self)
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Clearing(_ContagionResult):
     """Clearing of a liability network (Eisenberg--Noe or Rogers--Veraart).
 
     Attributes
@@ -112,6 +141,7 @@ class Clearing:
     method: str = "fictitious_default"
     alpha: float = 1.0
     beta: float = 1.0
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -132,6 +162,10 @@ class Clearing:
         """Unpaid nominal liabilities, ``pbar - p``."""
         return self.pbar - self.payments
 
+    def to_dict(self) -> dict[str, Any]:
+        """The arrays (``(K, N)`` for a batch), settings, labels and ``n_defaults``."""
+        return _as_dict(self, n_defaults=self.n_defaults)
+
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
         """Per-firm table: pbar, payments, received, net worth, equity, default flag, wave."""
         n = self.pbar.shape[0]
@@ -147,7 +181,7 @@ class Clearing:
             "wave": self.waves,
             "deadweight_loss": self.deadweight_loss,
         }
-        return _frame(cols, index, n, self.batched)
+        return _frame(cols, self._index(index), n, self.batched)
 
     def summary(self) -> str:
         """A few lines: the model, the defaults by wave, what was paid and what was lost."""
@@ -191,8 +225,8 @@ class Clearing:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False)
-class FurfineResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class FurfineResult(_ContagionResult):
     """Sequential (Furfine) default cascade.
 
     Attributes
@@ -220,6 +254,7 @@ class FurfineResult:
     payments: np.ndarray
     iterations: int | np.ndarray
     recovery: float
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -237,7 +272,7 @@ class FurfineResult:
             "net_worth": self.net_worth,
             "payments": self.payments,
         }
-        return _frame(cols, index, self.defaulted.shape[-1], self.batched)
+        return _frame(cols, self._index(index), self.defaulted.shape[-1], self.batched)
 
     def summary(self) -> str:
         n = self.defaulted.shape[-1]
@@ -256,8 +291,8 @@ class FurfineResult:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class DebtRankResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class DebtRankResult(_ContagionResult):
     """DebtRank distress propagation.
 
     Attributes
@@ -285,6 +320,7 @@ class DebtRankResult:
     residual: float | np.ndarray
     variant: str
     impact: Any = field(repr=False, default=None)
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -298,6 +334,10 @@ class DebtRankResult:
         """``sum(h * weights)``: initial plus induced loss."""
         out = (self.h * self.weights).sum(axis=-1)
         return out if self.batched else float(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The arrays (``(K, N)`` for a batch), the variant, labels and ``total_loss``."""
+        return _as_dict(self, total_loss=self.total_loss)
 
     @cached_property
     def spectral_radius(self) -> float:
@@ -318,7 +358,7 @@ class DebtRankResult:
             "weight": np.broadcast_to(self.weights, self.h.shape),
             "induced_loss": (self.h - self.h_initial) * self.weights,
         }
-        return _frame(cols, index, self.h.shape[-1], self.batched)
+        return _frame(cols, self._index(index), self.h.shape[-1], self.batched)
 
     def summary(self) -> str:
         n = self.h.shape[-1]
@@ -338,8 +378,8 @@ class DebtRankResult:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class CrossHoldings:
+@dataclass(frozen=True, eq=False, repr=False)
+class CrossHoldings(_ContagionResult):
     """Book and market values under equity cross-holdings (Brioschi et al.; EGJ 2014).
 
     Attributes
@@ -361,6 +401,7 @@ class CrossHoldings:
     outside_share: np.ndarray
     primitive: np.ndarray
     stakes: Any = field(repr=False, default=None)
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -390,7 +431,7 @@ class CrossHoldings:
             "market_value": self.market_value,
             "outside_share": np.broadcast_to(self.outside_share, self.book_value.shape),
         }
-        return _frame(cols, index, self.book_value.shape[-1], self.batched)
+        return _frame(cols, self._index(index), self.book_value.shape[-1], self.batched)
 
     def summary(self) -> str:
         n = self.book_value.shape[-1]
@@ -409,8 +450,8 @@ class CrossHoldings:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class EGJCascade:
+@dataclass(frozen=True, eq=False, repr=False)
+class EGJCascade(_ContagionResult):
     """Elliott--Golub--Jackson failure cascade, round by round.
 
     Attributes
@@ -435,6 +476,7 @@ class EGJCascade:
     waves: np.ndarray
     failure_costs_paid: np.ndarray
     iterations: int | np.ndarray
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -451,7 +493,7 @@ class EGJCascade:
             "wave": self.waves,
             "failure_cost": self.failure_costs_paid,
         }
-        return _frame(cols, index, self.failed.shape[-1], self.batched)
+        return _frame(cols, self._index(index), self.failed.shape[-1], self.batched)
 
     def summary(self) -> str:
         n = self.failed.shape[-1]
@@ -467,8 +509,8 @@ class EGJCascade:
         )
 
 
-@dataclass(frozen=True, eq=False)
-class InputOutput:
+@dataclass(frozen=True, eq=False, repr=False)
+class InputOutput(_ContagionResult):
     """Leontief (demand-side) and Ghosh (supply-side) analysis of a purchase layer.
 
     Attributes
@@ -498,6 +540,7 @@ class InputOutput:
     output: np.ndarray
     final_demand: np.ndarray
     value_added: np.ndarray
+    labels: tuple[Any, ...] | None = None
 
     def __post_init__(self) -> None:
         _freeze(self)
@@ -521,7 +564,7 @@ class InputOutput:
             "output_multiplier": self.output_multipliers,
             "forward_linkage": self.forward_linkages,
         }
-        return _frame(cols, index, self.output.shape[0], False)
+        return _frame(cols, self._index(index), self.output.shape[0], False)
 
     def summary(self) -> str:
         n = self.output.shape[0]

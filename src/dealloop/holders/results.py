@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ..jsonutil import jsonable
+from ..result import Result
 
 __all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label"]
 
@@ -53,8 +54,8 @@ METHOD = (
 )
 
 
-@dataclass(frozen=True, eq=False)
-class HoldersResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class HoldersResult(Result):
     """Where a run's losses land.
 
     Attributes
@@ -127,6 +128,10 @@ class HoldersResult:
             basis=("basis", "first")).reset_index()
         return agg[cols].sort_values(["direction", "amount"], ascending=[True, False],
                                      kind="stable").reset_index(drop=True)
+
+    def summary(self) -> str:
+        """Where the losses land, the households' share and the banks (see :meth:`lines`)."""
+        return "\n".join(self.lines())
 
     def lines(self) -> list[str]:
         """A few lines of text for the terminal."""

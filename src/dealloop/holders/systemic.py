@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..jsonutil import jsonable
 from ..mapping.equity import company_equity
+from ..result import Result
 
 __all__ = ["RANKS", "SystemicResult", "systemic"]
 
@@ -35,8 +36,8 @@ RANKS: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, eq=False)
-class SystemicResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SystemicResult(Result):
     """One row per firm failed: ``total_loss`` (market value lost by outside shareholders plus
     what outside creditors are not paid), ``loss_to_others`` (without the failed firm's own
     shareholders), ``payment_shortfall, defaults_caused, defaulted

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..jsonutil import jsonable
+from ..result import Result
 from .sheets import OUTSIDE
 from .values import per_entity
 
@@ -39,8 +41,8 @@ class LineItem:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Sheet:
+@dataclass(frozen=True, repr=False)
+class Sheet(Result):
     """The balance sheet of one firm as built: its line items in order.
 
     Examples
@@ -66,6 +68,16 @@ class Sheet:
                  "amount": i.amount, "deals": ";".join(i.deals),
                  "figures": ";".join(i.figures), "note": i.note} for i in self.items]
         return pd.DataFrame(rows, columns=list(COLUMNS))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``firm`` and one record per line item (the rows of :meth:`to_frame`)."""
+        return jsonable({"firm": self.firm, "lines": self.to_frame()})
+
+    def summary(self) -> str:
+        """The firm and the total of each side."""
+        sides = dict.fromkeys(i.side for i in self.items)
+        totals = ", ".join(f"{side} {self.total(side):,.1f}" for side in sides) or "no lines"
+        return f"Balance sheet of {self.firm} (USD bn): {totals}"
 
     @classmethod
     def from_lines(cls, firm: str, frame: pd.DataFrame) -> Sheet:

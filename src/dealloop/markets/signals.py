@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..data.read import parse_date, split_refs
+from ..result import Result
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
 from .config import INDICATORS, SignalsConfig, load_config
 from .implied import default_probability
@@ -76,8 +77,8 @@ def _f(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-@dataclass(frozen=True, eq=False)
-class Signals:
+@dataclass(frozen=True, eq=False, repr=False)
+class Signals(Result):
     """Indicators of every watched firm as of one date.
 
     ``values`` (firm × indicator, NaN when unknown), ``details`` (per firm and indicator: the
@@ -119,7 +120,16 @@ class Signals:
         return frame.assign(_o=order).sort_values(["_o", "firm"], kind="stable") \
             .drop(columns="_o").reset_index(drop=True)
 
-    def summary(self) -> pd.DataFrame:
+    def summary(self) -> str:
+        """The headline, then one line per threshold crossed (alerts first)."""
+        rows = []
+        for r in self.crossed().itertuples(index=False):
+            v = _f(r.value)
+            rows.append(f"  {r.label} {r.firm}: {r.indicator} "
+                        + ("n/a" if v is None else f"{v:.4g}"))
+        return "\n".join([self.headline(), *rows])
+
+    def light_counts(self) -> pd.DataFrame:
         """Per firm: counts of ``red``, ``amber``, ``green`` and ``n/a`` lights, worst first."""
         lights = self.lights()
         out = pd.DataFrame({k: (lights == k).sum(axis=1) for k in ("red", "amber", "green",
@@ -128,7 +138,7 @@ class Signals:
 
     def headline(self) -> str:
         """One sentence: how many firms show an alert or a watch, and the worst ones."""
-        s = self.summary()
+        s = self.light_counts()
         reds = s[s["red"] > 0]
         ambers = s[(s["red"] == 0) & (s["amber"] > 0)]
         worst = ", ".join(f"{f} ({int(n)})" for f, n in reds["red"].head(5).items())

@@ -1,7 +1,8 @@
 """Result objects of stress runs, Monte Carlo runs and remove-a-deal sensitivity.
 
-All are frozen dataclasses with pandas tables, a ``to_frame()`` (the main table), a
-``to_dict()`` (JSON-safe: no NaN, no numpy types) and a ``summary()`` (a few lines of text).
+All follow the results protocol (:class:`dealloop.result.Result`): frozen dataclasses with
+pandas tables, a ``to_frame()`` (the main table), a ``to_dict()`` (JSON-safe: no NaN, no
+numpy types) and a ``summary()`` (a few lines of text).
 Money is in USD bn throughout.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..jsonutil import jsonable
+from ..result import Result
 
 __all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult"]
 
@@ -75,8 +77,8 @@ class Band:
                           "values": dict(self.values), "low": self.low, "high": self.high})
 
 
-@dataclass(frozen=True, eq=False)
-class StressResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class StressResult(Result):
     """A stress run: per firm, per unpaid claim, system totals, evidence bands, the
     single-layer models and the comparison with history.
 
@@ -176,8 +178,8 @@ class StressResult:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False)
-class SimulationResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SimulationResult(Result):
     """A Monte Carlo run.
 
     Attributes
@@ -238,8 +240,8 @@ class SimulationResult:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True, eq=False)
-class SensitivityResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class SensitivityResult(Result):
     """Remove a deal and rerun: the change in every headline figure per leg taken out.
 
     ``table`` has one row per leg (``deal, payer, payee, kind, evidence, value``) and one
