@@ -1,8 +1,11 @@
 """Contagion models for circular financing networks.
 
 One module per model, each a pure function on numpy / scipy.sparse arrays that accepts one
-scenario ``(N,)`` or a batch ``(K, N)`` and returns a frozen result object with
-``to_frame()`` and ``summary()``.
+scenario ``(N,)`` or a batch ``(K, N)`` (scenarios x firms) and returns a frozen result
+object (the results protocol of :mod:`dealloop.result`: ``to_dict()``, ``summary()``,
+``to_frame()``). A labelled pandas DataFrame matrix (index and columns the same firms) may
+stand in for the array: per-firm Series are then matched to it by label, and the result's
+``labels`` and ``to_frame()`` index are the firm ids.
 
 =====================  =========================================  ===========================
 function               model                                      matrix orientation

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
+from ._labels import labelled
 from ._validation import Matrix, check_matrix, check_scenarios, check_vector, is_sparse
 from .results import CrossHoldings, EGJCascade
 
@@ -70,6 +71,7 @@ def _solve_batch(solve: Callable[[np.ndarray], np.ndarray], rhs: np.ndarray) -> 
     return np.asarray(solve(np.ascontiguousarray(rhs.T))).reshape(rhs.T.shape).T.copy()
 
 
+@labelled("C", ('primitive',))
 def cross_holdings(C: Matrix, primitive: ArrayLike) -> CrossHoldings:
     r"""Book values, market values and the double-counted value of equity cross-holdings.
 
@@ -97,10 +99,24 @@ def cross_holdings(C: Matrix, primitive: ArrayLike) -> CrossHoldings:
         Bad shapes or values, a column sum of ``C`` above 1, or a group of firms wholly
         owned within itself (``I - C`` singular).
 
+    See Also
+    --------
+    egj_cascade : failures with thresholds and failure costs on the same stakes.
+    dependency_matrix : ``A = diag(1 - 1'C) (I - C)^-1``.
+
     Notes
     -----
     Market values add up to total primitive value (the columns of the dependency matrix sum
     to 1), so only market values, not book values, may be summed across firms.
+
+    References
+    ----------
+    M. Elliott, B. Golub and M. O. Jackson, "Financial networks and contagion", American
+    Economic Review 104(10), 3115-3153, 2014. doi:10.1257/aer.104.10.3115
+
+    F. Brioschi, L. Buzzacchi and M. G. Colombo, "Risk capital financing and the separation
+    of ownership and control in business groups", Journal of Banking & Finance 13(4-5),
+    1989.
 
     Examples
     --------
@@ -161,6 +177,7 @@ def dependency_matrix(C: Matrix) -> np.ndarray:
     return outside[:, None] * inv
 
 
+@labelled("C", ('primitive', 'thresholds', 'failure_costs'))
 def egj_cascade(
     C: Matrix,
     primitive: ArrayLike,
@@ -193,11 +210,24 @@ def egj_cascade(
         Final ``market_value`` and ``book_value``, ``failed``, ``waves`` (round of
         failure), ``failure_costs_paid`` and ``iterations`` (rounds).
 
+    See Also
+    --------
+    cross_holdings : the values without failures.
+
     Notes
     -----
     Failure costs only lower values, so failure sets grow from round to round; the result
     is the equilibrium with the fewest failures (the "best case" of EGJ). Other equilibria
     may exist because failure costs are discontinuous.
+
+    References
+    ----------
+    M. Elliott, B. Golub and M. O. Jackson, "Financial networks and contagion", American
+    Economic Review 104(10), 3115-3153, 2014. doi:10.1257/aer.104.10.3115
+
+    F. Brioschi, L. Buzzacchi and M. G. Colombo, "Risk capital financing and the separation
+    of ownership and control in business groups", Journal of Banking & Finance 13(4-5),
+    1989.
 
     Examples
     --------

@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components
 
 from . import _kernels
+from ._labels import labelled
 from ._validation import (
     ConvergenceError,
     Matrix,
@@ -75,6 +76,7 @@ def _times_transpose(mat: np.ndarray | sp.csr_array, x: np.ndarray) -> np.ndarra
     return np.ascontiguousarray(np.asarray(mat @ x.T).T)
 
 
+@labelled("A", ('equity', 'shock', 'weights'))
 def debtrank(
     A: Matrix,
     equity: ArrayLike,
@@ -124,6 +126,12 @@ def debtrank(
         the impact matrix used (capped for Battiston, :math:`\Lambda` for linear): above 1,
         distress is amplified around loops.
 
+    See Also
+    --------
+    leverage_matrix : the impacts ``A / equity`` propagated.
+    spectral_radius : above 1, distress is amplified around loops.
+    eisenberg_noe : losses on default only, with clearing payments.
+
     Notes
     -----
     Linear DebtRank is never below the single-hit version. They coincide when each firm is
@@ -133,9 +141,14 @@ def debtrank(
     References
     ----------
     S. Battiston, M. Puliga, R. Kaushik, P. Tasca and G. Caldarelli, "DebtRank: too central
-    to fail?", Scientific Reports 2, 541 (2012). M. Bardoscia, S. Battiston, F. Caccioli and
-    G. Caldarelli, "DebtRank: a microscopic foundation for shock propagation", PLoS ONE 10
-    (2015).
+    to fail?", Scientific Reports 2, 541, 2012. doi:10.1038/srep00541
+
+    M. Bardoscia, S. Battiston, F. Caccioli and G. Caldarelli, "DebtRank: a microscopic
+    foundation for shock propagation", PLoS ONE 10(6), e0130406, 2015.
+    doi:10.1371/journal.pone.0130406
+
+    M. Bardoscia, S. Battiston, F. Caccioli and G. Caldarelli, "Pathways towards instability
+    in financial networks", Nature Communications 8, 14416, 2017. doi:10.1038/ncomms14416
 
     Examples
     --------

@@ -11,12 +11,14 @@ from __future__ import annotations
 from numpy.typing import ArrayLike
 
 from ._clearing import clear
+from ._labels import labelled
 from ._validation import Matrix, check_choice
 from .results import Clearing
 
 __all__ = ["eisenberg_noe"]
 
 
+@labelled("L", ('e', 'external_liabilities'))
 def eisenberg_noe(
     L: Matrix,
     e: ArrayLike,
@@ -85,6 +87,12 @@ def eisenberg_noe(
     ConvergenceError
         Picard did not reach ``tol`` within ``max_iter`` sweeps.
 
+    See Also
+    --------
+    rogers_veraart : the same clearing with default costs.
+    furfine : defaults in rounds with a fixed recovery rate.
+    debtrank : distress before default, on the exposures ``A = L.T``.
+
     Notes
     -----
     *Default convention.* Firm i defaults iff :math:`e_i + (\Pi^\top p)_i < \bar p_i`,
@@ -104,7 +112,7 @@ def eisenberg_noe(
     References
     ----------
     L. Eisenberg and T. H. Noe, "Systemic risk in financial systems", Management Science
-    47(2), 2001.
+    47(2), 236-249, 2001. doi:10.1287/mnsc.47.2.236.9835
 
     Examples
     --------

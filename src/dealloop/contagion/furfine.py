@@ -12,12 +12,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._clearing import LiabilityNetwork, default_threshold
+from ._labels import labelled
 from ._validation import Matrix, check_fraction, check_scenarios
 from .results import FurfineResult
 
 __all__ = ["furfine"]
 
 
+@labelled("L", ('e', 'external_liabilities', 'initial_defaults'))
 def furfine(
     L: Matrix,
     e: ArrayLike,
@@ -54,11 +56,21 @@ def furfine(
         ``defaulted``, ``waves`` (round of failure, 1 = initial), ``losses``, ``net_worth``,
         ``payments`` and ``iterations`` (rounds).
 
+    See Also
+    --------
+    eisenberg_noe : defaulters pay what they can (clearing).
+    rogers_veraart : ``alpha = beta = 0`` is the zero-recovery cascade.
+
     Notes
     -----
     Failure is strict, as in :func:`eisenberg_noe`: a firm whose net worth is exactly zero
     after losses survives (within the same rounding guard). With ``recovery = 0`` the cascade
     is exactly :func:`rogers_veraart` with ``alpha = beta = 0``, round for round.
+
+    References
+    ----------
+    C. H. Furfine, "Interbank exposures: quantifying the risk of contagion", Journal of Money,
+    Credit and Banking 35(1), 111-128, 2003. doi:10.1353/mcb.2003.0004
 
     Examples
     --------

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from numpy.typing import ArrayLike
 
+from ._labels import labelled
 from ._validation import Matrix, check_matrix, check_vector, is_sparse
 from .debtrank import spectral_radius
 from .results import InputOutput
@@ -77,6 +78,18 @@ def leontief(Z: Matrix, x: ArrayLike, final_demand: ArrayLike) -> np.ndarray:
     ValueError
         Bad input, or the Hawkins--Simon condition fails (spectral radius of ``A`` >= 1).
 
+    See Also
+    --------
+    input_output : every multiplier at once.
+    ghosh : the supply-side counterpart.
+
+    References
+    ----------
+    R. E. Miller and P. D. Blair, *Input-Output Analysis: Foundations and Extensions*, 2nd
+    ed., Cambridge University Press, 2009 (chapters 2 and 12).
+
+    A. Ghosh, "Input-output approach in an allocation system", Economica 25(97), 1958.
+
     Examples
     --------
     Miller and Blair's two-sector example (ch. 2):
@@ -119,6 +132,18 @@ def ghosh(Z: Matrix, x: ArrayLike, value_added: ArrayLike) -> np.ndarray:
     numpy.ndarray
         New total output, shaped like ``value_added``.
 
+    See Also
+    --------
+    input_output : every multiplier at once.
+    leontief : the demand-side counterpart.
+
+    References
+    ----------
+    R. E. Miller and P. D. Blair, *Input-Output Analysis: Foundations and Extensions*, 2nd
+    ed., Cambridge University Press, 2009 (chapters 2 and 12).
+
+    A. Ghosh, "Input-output approach in an allocation system", Economica 25(97), 1958.
+
     Examples
     --------
     With the base value added the base output comes back:
@@ -136,6 +161,7 @@ def ghosh(Z: Matrix, x: ArrayLike, value_added: ArrayLike) -> np.ndarray:
     return res if v.ndim == 2 else res[0]
 
 
+@labelled("Z", ('x',))
 def input_output(Z: Matrix, x: ArrayLike) -> InputOutput:
     r"""Leontief and Ghosh coefficients, inverses and multipliers (dense).
 
@@ -154,11 +180,23 @@ def input_output(Z: Matrix, x: ArrayLike) -> InputOutput:
         side), ``final_demand`` and ``value_added``; ``new_output(f)`` gives output for a
         new final demand.
 
+    See Also
+    --------
+    leontief : new output for a final demand.
+    ghosh : new output for a value added (supply side).
+
     Notes
     -----
     Under Hawkins--Simon (checked) the Leontief inverse is nonnegative with diagonal at
     least 1, so every output multiplier is at least 1. ``G = diag(x)^-1 L diag(x)`` where all
     outputs are positive.
+
+    References
+    ----------
+    R. E. Miller and P. D. Blair, *Input-Output Analysis: Foundations and Extensions*, 2nd
+    ed., Cambridge University Press, 2009 (chapters 2 and 12).
+
+    A. Ghosh, "Input-output approach in an allocation system", Economica 25(97), 1958.
 
     Examples
     --------

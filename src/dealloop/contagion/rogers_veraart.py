@@ -11,12 +11,14 @@ from __future__ import annotations
 from numpy.typing import ArrayLike
 
 from ._clearing import clear
+from ._labels import labelled
 from ._validation import Matrix, check_fraction
 from .results import Clearing
 
 __all__ = ["rogers_veraart"]
 
 
+@labelled("L", ('e', 'external_liabilities'))
 def rogers_veraart(
     L: Matrix,
     e: ArrayLike,
@@ -82,6 +84,11 @@ def rogers_veraart(
         Bad shapes, NaN/inf, negative liabilities, nonzero diagonal, ``alpha`` or ``beta``
         outside [0, 1]; the message names the argument.
 
+    See Also
+    --------
+    eisenberg_noe : the case ``alpha = beta = 1``.
+    furfine : defaulters pay a fixed share of what they owe.
+
     Notes
     -----
     *Default test.* A firm defaults iff :math:`e_i + (\Pi^\top\Lambda)_i < \bar p_i`, with
@@ -101,7 +108,7 @@ def rogers_veraart(
     References
     ----------
     L. C. G. Rogers and L. A. M. Veraart, "Failure and rescue in an interbank network",
-    Management Science 59(4), 2013.
+    Management Science 59(4), 882-898, 2013. doi:10.1287/mnsc.1120.1569
 
     Examples
     --------
