@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install dealloop with its test extras (in .venv) and Debian's Chromium for the browser tests,
 # then run ruff (style, complexity C901, unused arguments), import-linter (the layer order in
-# pyproject.toml, ARCHITECTURE.md) and the whole test suite. Extra arguments go to pytest.
+# pyproject.toml, ARCHITECTURE.md), mypy and the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,4 +12,5 @@ fi
 bash scripts/install_browser.sh
 .venv/bin/python -m ruff check src tests benchmarks
 .venv/bin/lint-imports --no-cache
+.venv/bin/python -m mypy --no-error-summary  # modules still to fix: pyproject [tool.mypy.overrides]
 exec .venv/bin/python -m pytest -n 2 "$@"

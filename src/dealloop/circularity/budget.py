@@ -53,7 +53,7 @@ def spectral_radius(indptr: Any, indices: Any, *, steps: int = 64) -> float:
         norm = float(x.max())
         if norm == 0.0:
             return 0.0
-        x /= norm
+        x = x / norm
         logs.append(logs[-1] + math.log(norm))
     half = steps // 2  # the second half: past the transient of the starting vector
     return math.exp((logs[-1] - logs[half]) / (steps - half))

@@ -91,7 +91,7 @@ _DEFAULT = object()
 
 # ---------------------------------------------------------------------------------- helpers
 def _frame_dict(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    key = frame.index.name or "firm"
+    key = str(frame.index.name or "firm")
     return [{key: str(i), **jsonable(row.to_dict())} for i, row in frame.iterrows()]
 
 

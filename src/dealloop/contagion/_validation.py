@@ -8,7 +8,7 @@ float64 arrays of the right shape.
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,15 +95,17 @@ def check_matrix(
         The matrix as float64; sparse input stays sparse (as CSR). The input is never
         modified; a copy is made only when a conversion is needed.
     """
+    data: np.ndarray
     if is_sparse(M):
-        if M.ndim != 2:
-            raise ValueError(f"{name}: must be 2-D, got {M.ndim}-D")
-        if np.issubdtype(M.dtype, np.complexfloating) or not (
-            np.issubdtype(M.dtype, np.number) or np.issubdtype(M.dtype, np.bool_)
+        S: Any = M  # a scipy.sparse array or matrix
+        if S.ndim != 2:
+            raise ValueError(f"{name}: must be 2-D, got {S.ndim}-D")
+        if np.issubdtype(S.dtype, np.complexfloating) or not (
+            np.issubdtype(S.dtype, np.number) or np.issubdtype(S.dtype, np.bool_)
         ):
-            raise ValueError(f"{name}: must be real numeric, got dtype {M.dtype}")
-        out: np.ndarray | sp.csr_array = sp.csr_array(M).astype(np.float64, copy=False)
-        data = out.data
+            raise ValueError(f"{name}: must be real numeric, got dtype {S.dtype}")
+        out: np.ndarray | sp.csr_array = sp.csr_array(S).astype(np.float64, copy=False)
+        data = np.asarray(out.data)
     else:
         out = _as_float_array(M, name)
         if out.ndim != 2:

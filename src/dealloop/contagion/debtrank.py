@@ -56,11 +56,10 @@ def leverage_matrix(A: Matrix, equity: ArrayLike) -> np.ndarray | sp.csr_array:
 
 def _leverage(mat: np.ndarray | sp.csr_array, eq: np.ndarray) -> np.ndarray | sp.csr_array:
     if is_sparse(mat):
-        per_row = np.repeat(1.0 / eq, np.diff(mat.indptr))  # type: ignore[union-attr]
-        return sp.csr_array(
-            (mat.data * per_row, mat.indices, mat.indptr),
-            shape=mat.shape,  # type: ignore[union-attr]
-        )
+        csr: Any = mat
+        per_row = np.repeat(1.0 / eq, np.diff(csr.indptr))
+        return sp.csr_array((np.asarray(csr.data) * per_row, csr.indices, csr.indptr),
+                            shape=csr.shape)
     return mat / eq[:, None]
 
 
@@ -83,7 +82,7 @@ def debtrank(
     shock: ArrayLike,
     *,
     variant: str = "battiston",
-    weights: ArrayLike = None,
+    weights: ArrayLike | None = None,
     tol: float = 1e-12,
     max_iter: int = 10_000,
     backend: str = "auto",

@@ -43,6 +43,11 @@ def _coefficients(
     return coef, out
 
 
+def _dense(M: np.ndarray | sp.csr_array) -> np.ndarray:
+    """``M`` as a dense array."""
+    return np.asarray(sp.csr_array(M).toarray()) if is_sparse(M) else np.asarray(M)
+
+
 def _solve_left(coef: np.ndarray | sp.csr_array, rhs: np.ndarray) -> np.ndarray:
     """Rows of ``rhs`` (K, N) solved against ``I - coef``: returns ``(I - coef)^-1 rhs[k]``."""
     n = coef.shape[0]
@@ -156,7 +161,7 @@ def ghosh(Z: Matrix, x: ArrayLike, value_added: ArrayLike) -> np.ndarray:
     coef, out = _coefficients(Z, x, by="row")
     v = check_vector(value_added, "value_added", out.shape[0], allow_batch=True)
     # x' = v' G  <=>  x = G' v, i.e. solve (I - B)' x = v.
-    coef_t = coef.T.tocsr() if is_sparse(coef) else coef.T
+    coef_t = sp.csr_array(coef.T) if is_sparse(coef) else coef.T
     res = _solve_left(coef_t, np.atleast_2d(v))
     return res if v.ndim == 2 else res[0]
 
@@ -213,13 +218,12 @@ def input_output(Z: Matrix, x: ArrayLike) -> InputOutput:
     """
     tech, out = _coefficients(Z, x, by="column")
     alloc, _ = _coefficients(Z, out, by="row")
-    tech_d = tech.toarray() if is_sparse(tech) else np.asarray(tech)
-    alloc_d = alloc.toarray() if is_sparse(alloc) else np.asarray(alloc)
+    tech_d, alloc_d = _dense(tech), _dense(alloc)
     n = out.shape[0]
     linv = np.linalg.inv(np.eye(n) - tech_d)
     ginv = np.linalg.inv(np.eye(n) - alloc_d)
     zd = check_matrix(Z, "Z", zero_diagonal=False)
-    zd = zd.toarray() if is_sparse(zd) else zd
+    zd = _dense(zd)
     return InputOutput(
         technical=tech_d,
         leontief_inverse=linv,

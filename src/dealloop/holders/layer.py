@@ -176,7 +176,8 @@ def layer(net: Any) -> Layer:
                      _f(r.get("rwa_usd_bn")) or 0.0, _f(r.get("min_cet1_ratio")) or 0.0,
                      _s(r.get("as_of")), tuple(split_refs(r.get("sources"))))
             banks[b.id] = b
-    households, hh_src = None, ()
+    households: float | None = None
+    hh_src: tuple[str, ...] = ()
     hist = getattr(net, "history", None)
     if hist is not None and len(hist) and "metric" in hist:
         rows = hist[hist["metric"] == "us_households"]

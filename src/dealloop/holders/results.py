@@ -140,7 +140,7 @@ class HoldersResult(Result):
         if h.get("entered", 0.0) <= 0:
             return ["Losses outside the network: none"]
         sec = self.sectors.sort_values("amount", ascending=False)
-        parts = ", ".join(f"{label(s)} {a:,.1f}" for s, a in sec["amount"].items()
+        parts = ", ".join(f"{label(str(s))} {a:,.1f}" for s, a in sec["amount"].items()
                           if abs(a) >= 0.05)
         out.append(f"Where the {h['entered']:,.1f} bn lost outside the network lands: {parts}")
         per = h.get("per_household")
@@ -158,7 +158,7 @@ class HoldersResult(Result):
                        f"ratio {r['ratio']:.1%} -> {r['ratio_after']:.1%} (requirement "
                        f"{r['min_ratio']:.1%}){flag}")
         if "banks (unnamed)" in self.banks.index:
-            u = self.banks.loc["banks (unnamed)", "loss"]
+            u = float(self.banks["loss"].loc["banks (unnamed)"])
             if u > 0.05:
                 out.append(f"Banks without a capital figure: {u:,.1f} bn")
         return out

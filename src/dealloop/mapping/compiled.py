@@ -85,7 +85,6 @@ class Compiled:
     gpu: np.ndarray
     rollover: np.ndarray
     parts: dict[str, tuple[str, ...]]
-    leontief_drop: np.ndarray | None
 
     @cached_property
     def _replan(self) -> dict[str, Any]:
@@ -579,4 +578,4 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
         base_mult=base_mult, stake_deal=s_deal,
         cash=bs.frame["cash"].to_numpy(float),
         outside_revenue=bs.frame["outside_revenue"].to_numpy(float),
-        gpu=bs.frame["gpu"].to_numpy(float), rollover=roll, parts=parts, leontief_drop=None)
+        gpu=bs.frame["gpu"].to_numpy(float), rollover=roll, parts=parts)

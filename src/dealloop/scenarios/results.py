@@ -137,13 +137,6 @@ class StressResult(Result):
         more it goes without than before the shock."""
         return self.firms.copy()
 
-    def band_frame(self) -> pd.DataFrame:
-        """Headline figures (rows) by evidence selection (columns)."""
-        rows = {b.metric: dict(b.values) for b in self.bands}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.name = "metric"
-        return frame
-
     def explain(self, firm: str) -> pd.DataFrame:
         """The balance sheet of ``firm`` as built (see :meth:`.BalanceSheets.explain`)."""
         return self.balance.explain(firm)
