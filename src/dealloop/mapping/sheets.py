@@ -229,11 +229,46 @@ def _grown(annual: float, years: float, growth: float) -> float:
     return annual * ((1 + growth) ** years - 1) / growth
 
 
+class _Figures:
+    """Company figures of the dataset's entities, each with the figure ids behind it."""
+
+    def __init__(self, net: Any) -> None:
+        self.ents = net.entities
+        self.prov = getattr(net, "provenance", None)
+        self.figures = getattr(net, "figures", None)
+        self.row_of = {e: r for r, e in zip(self.ents.index, self.ents["id"], strict=True)}
+
+    def __call__(self, eid: str, column: str) -> tuple[float, tuple[str, ...]]:
+        """The figure ``column`` of ``eid`` (NaN when unknown) and its figure id."""
+        row = self.row_of[eid]
+        v = self.ents.at[row, column]
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return math.nan, ()
+        prov = self.prov
+        fid = prov.at[row, column] if prov is not None and column in prov.columns else None
+        return float(v), ((str(fid),) if isinstance(fid, str) else ())
+
+    def date(self, fids: tuple[str, ...]) -> dt.date | None:
+        """The ``as_of`` date of the first figure id."""
+        figures = self.figures
+        if not fids or figures is None or not len(figures):
+            return None
+        hit = figures[figures["id"] == fids[0]]
+        if hit.empty:
+            return None
+        return _date(hit.iloc[0]["as_of"], end=True)
+
+
 def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = None,
           derived: bool | None = None) -> BalanceSheets:
     """Balance sheets of ``net`` under ``scenario``'s horizon, leg selection and mapping.
 
-    ``evidence`` and ``derived`` override the scenario's (used for the evidence bands).
+    ``evidence`` and ``derived`` override the scenario's (used for the evidence bands). The
+    steps: who is inside (:func:`_parties`), the legs counted (:func:`_deal_rows`), claims
+    and stakes from the legs (:func:`_claims_and_stakes`), each firm's figures
+    (:func:`_firm_frame`), reported debt beyond the legs, outside revenue, GPU assets and
+    build-out capex, new money and replacement purchases, and the mapping's own synthetic
+    deals (:func:`_synthetic_deals`).
     """
     m = scenario.mapping
     t0, t1 = parse_horizon(scenario.horizon)  # type: ignore[misc]
@@ -241,6 +276,35 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     rev_years = m.revenue_years if m.revenue_years is not None else years_h
     evidence = tuple(evidence if evidence is not None else scenario.legs.evidence)
     derived = scenario.legs.derived if derived is None else derived
+    kinds, firms, outside = _parties(net, scenario)
+    figure = _Figures(net)
+    notes: list[str] = []
+    deal_rows = _deal_rows(net, scenario, (t0, t1), evidence, derived, notes)
+    cap = {e: figure(e, "market_cap_usd_bn") for e in net.entities["id"]}
+    claims, stakes, drawn_debt = _claims_and_stakes(deal_rows, set(firms), cap, m, (t0, t1),
+                                                    notes)
+    frame = _firm_frame(firms, kinds, figure, m)
+    cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
+                                       "maturing", "accel", "weight", "base"])
+    _reported_debt(cl, frame, firms, drawn_debt, figure, m, t0)
+    _outside_revenue(cl, frame, firms, m, rev_years)
+    _gpu_and_build_out(cl, frame, firms, deal_rows, m, rev_years, t1)
+    st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
+                                       "prepaid"])
+    st = st[st["holder"].isin(firms) & st["issuer"].isin(firms)].reset_index(drop=True)
+    _new_money(cl, frame, firms, st, {r["id"]: r["base"] for r in deal_rows}, m)
+    _replacement(cl, set(firms), m)
+    _margins(net, frame, m)
+    _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
+    deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS)), cl)
+    return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
+                         st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years)
+
+
+def _parties(net: Any, scenario: Scenario
+             ) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """Each entity's kind, the firms inside the network and the outside entities."""
+    m = scenario.mapping
     ents = net.entities
     kinds = dict(zip(ents["id"], ents["kind"], strict=True))
     outside_set = {e for e, k in kinds.items() if k in set(m.outside_kinds)} | set(m.outside)
@@ -251,29 +315,17 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                                           "dataset is outside the network; nothing to stress")
                          if len(ents) else Problem("entities.csv", None, None, "the dataset "
                                                    "has no firms; nothing to stress")])
-    prov = getattr(net, "provenance", None)
+    return kinds, firms, outside
 
-    row_of = {e: r for r, e in zip(ents.index, ents["id"], strict=True)}
 
-    def figure(eid: str, column: str) -> tuple[float, tuple[str, ...]]:
-        row = row_of[eid]
-        v = ents.at[row, column]
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            return math.nan, ()
-        fid = prov.at[row, column] if prov is not None and column in prov.columns else None
-        return float(v), ((str(fid),) if isinstance(fid, str) else ())
-
-    figures = getattr(net, "figures", None)
-
-    def figure_date(fids: tuple[str, ...]) -> dt.date | None:
-        if not fids or figures is None or not len(figures):
-            return None
-        hit = figures[figures["id"] == fids[0]]
-        if hit.empty:
-            return None
-        return _date(hit.iloc[0]["as_of"], end=True)
-
-    # ------------------------------------------------------------------ candidate legs
+def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
+               evidence: tuple[str, ...], derived: bool, notes: list[str]
+               ) -> list[dict[str, Any]]:
+    """One row per leg counted: amount (and its range), share inside the horizon, whether
+    the base run counts it (``base``), dates, stake, parts and sources. A leg with no
+    amount is left out with a note."""
+    m = scenario.mapping
+    t0, t1 = horizon
     legs = net.legs(statuses=STATUSES, evidence=evidence, include_derived=derived,
                     horizon=(t0, t1), include_estimates=scenario.legs.estimates)
     named = scenario.deal_ids()
@@ -286,7 +338,6 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
         if isinstance(agg, str):
             parts.setdefault(agg, []).append(pid)
     ranges = scenario.monte_carlo.ranges
-    notes: list[str] = []
     deal_rows: list[dict[str, Any]] = []
     for rec in legs.to_dict("records"):
         did, kind, status = rec["id"], rec["kind"], rec["status"]
@@ -328,12 +379,29 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
             "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
             "term_assumed": assumed,
         })
+    return deal_rows
 
-    # ------------------------------------------------------------------ claims and stakes
+
+def _stake_fraction(r: dict[str, Any], issuer: str,
+                    cap: dict[str, tuple[float, tuple[str, ...]]]) -> float:
+    """The leg's ``stake``, else its amount over the issuer's market value (NaN if neither)."""
+    frac = r["stake"]
+    if frac is None or math.isnan(frac):
+        mv = cap.get(issuer, (math.nan,))[0]
+        frac = r["value"] / mv if mv and not math.isnan(mv) and mv > 0 else math.nan
+    return float(frac)
+
+
+def _claims_and_stakes(deal_rows: list[dict[str, Any]], in_net: set[str],
+                       cap: dict[str, tuple[float, tuple[str, ...]]], m: Any,
+                       horizon: tuple[dt.date, dt.date], notes: list[str]
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                  dict[str, list[tuple[dt.date | None, float]]]]:
+    """Claims (one direction of money each) and stakes from the legs, and the debt each
+    borrower has drawn per leg (for reported debt beyond the legs)."""
+    t0, t1 = horizon
     claims: list[dict[str, Any]] = []
     stakes: list[dict[str, Any]] = []
-    cap = {e: figure(e, "market_cap_usd_bn") for e in ents["id"]}
-    in_net = set(firms)
 
     def side(eid: str) -> str:
         return eid if eid in in_net else OUTSIDE
@@ -358,31 +426,23 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
         if kind in CONTINGENT_KINDS:
             claim(did, payer, payee, "backstop", value * share, weight=share, base=r["base"])
         elif kind == "warrant":
-            holder, issuer = payee, payer
-            frac = r["stake"]
-            if frac is None or math.isnan(frac):
-                mv = cap.get(issuer, (math.nan,))[0]
-                frac = value / mv if mv and not math.isnan(mv) and mv > 0 else math.nan
+            frac = _stake_fraction(r, payer, cap)
             if math.isnan(frac):
                 notes.append(f"{did}: warrant without stake or issuer market value, left out")
             else:
-                stakes.append({"deal": did, "holder": holder, "issuer": issuer,
-                               "kind": "warrant", "fraction": min(float(frac), 1.0),
-                               "prepaid": 1.0})
+                stakes.append({"deal": did, "holder": payee, "issuer": payer,
+                               "kind": "warrant", "fraction": min(frac, 1.0), "prepaid": 1.0})
         elif kind == "equity_investment":
             counted = share if m.equity_commitments else 0.0
             claim(did, payer, payee, "equity", value * counted, weight=counted, base=r["base"])
-            frac = r["stake"]
-            if frac is None or math.isnan(frac):
-                mv = cap.get(payee, (math.nan,))[0]
-                frac = value / mv if mv and not math.isnan(mv) and mv > 0 else math.nan
+            frac = _stake_fraction(r, payee, cap)
             if math.isnan(frac):
                 if payer in in_net and payee in in_net and r["base"]:
                     notes.append(f"{did}: stake of {payer} in {payee} unknown (no stake, no "
                                  "market value), left out of the stake layer")
             else:
                 stakes.append({"deal": did, "holder": payer, "issuer": payee,
-                               "kind": "equity", "fraction": min(float(frac), 1.0),
+                               "kind": "equity", "fraction": min(frac, 1.0),
                                "prepaid": 1.0 - counted})
         elif kind in DEBT_KINDS:
             lender, borrower = payer, payee
@@ -403,8 +463,12 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                     drawn_debt.setdefault(borrower, []).append((start, value))
         elif kind != "other" or m.other_legs == "obligation":  # purchases
             claim(did, payer, payee, "purchase", value * share, weight=share, base=r["base"])
+    return claims, stakes, drawn_debt
 
-    # ------------------------------------------------------------------ per-firm figures
+
+def _firm_frame(firms: tuple[str, ...], kinds: dict[str, str], figure: _Figures, m: Any
+                ) -> pd.DataFrame:
+    """Per firm: cash, revenue, market value, debt and capex, with their figure ids."""
     rows = []
     for eid in firms:
         cash, cash_f = figure(eid, "cash_usd_bn")
@@ -420,24 +484,42 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                      "market_value": 0.0 if math.isnan(mcap) else mcap,
                      "market_value_figures": mcap_f, "debt": debt, "debt_figures": debt_f,
                      "capex": capex, "capex_figures": capex_f})
-    frame = pd.DataFrame(rows).set_index("firm")
-    cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
-                                       "maturing", "accel", "weight", "base"])
-    # reported debt beyond the legs
+    return pd.DataFrame(rows).set_index("firm")
+
+
+def _add_claim(cl: pd.DataFrame, deal: str, debtor: str, creditor: str, channel: str,
+               amount: float = 0.0, *, maturing: float = 0.0, accel: float | None = None
+               ) -> None:
+    """Append one claim of the mapping itself (weight and base 1) to ``cl``."""
+    cl.loc[len(cl)] = {"deal": deal, "debtor": debtor, "creditor": creditor,
+                       "channel": channel, "amount": amount, "maturing": maturing,
+                       "accel": amount if accel is None else accel, "weight": 1.0,
+                       "base": 1.0}
+
+
+def _reported_debt(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
+                   drawn_debt: dict[str, list[tuple[dt.date | None, float]]],
+                   figure: _Figures, m: Any, t0: dt.date) -> None:
+    """Reported debt beyond the debt legs drawn at the figure's date: one more principal
+    claim owed outside (``debt:FIRM``)."""
     for eid in firms:
         debt = frame.at[eid, "debt"]
         if not m.reported_debt or math.isnan(debt):
             continue
-        as_of = figure_date(frame.at[eid, "debt_figures"]) or t0
+        as_of = figure.date(frame.at[eid, "debt_figures"]) or t0
         in_data = sum(v for s, v in drawn_debt.get(eid, []) if s is None or s <= as_of)
         extra = max(0.0, debt - in_data)
         if extra > 0:
             mshare = per_entity(m.debt_maturing_share, eid, 0.5)
-            cl.loc[len(cl)] = {"deal": f"debt:{eid}", "debtor": eid, "creditor": OUTSIDE,
-                               "channel": "principal", "amount": 0.0,
-                               "maturing": extra * mshare, "accel": extra, "weight": 1.0,
-                               "base": 1.0}
-    # outside revenue
+            _add_claim(cl, f"debt:{eid}", eid, OUTSIDE, "principal", 0.0,
+                       maturing=extra * mshare, accel=extra)
+
+
+def _outside_revenue(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...], m: Any,
+                     rev_years: float) -> None:
+    """Revenue over the horizon minus the purchase receipts the legs already book, times
+    the cash margin (columns ``revenue_in_horizon``, ``cash_margin``, ``receipts_booked``,
+    ``outside_revenue``)."""
     purchases = cl[(cl["channel"] == "purchase") & (cl["base"] > 0)]
     booked = purchases.groupby("creditor")["amount"].sum()
     out_rev, rev_h = [], []
@@ -452,7 +534,13 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     frame["cash_margin"] = [per_entity(m.cash_margin, e, 1.0) for e in firms]
     frame["receipts_booked"] = [float(booked.get(e, 0.0)) for e in firms]
     frame["outside_revenue"] = out_rev
-    # GPU assets
+
+
+def _gpu_and_build_out(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
+                       deal_rows: list[dict[str, Any]], m: Any, rev_years: float,
+                       t1: dt.date) -> None:
+    """GPU assets (chip purchases or capex share) and build-out capex owed to outside
+    suppliers beyond the chip purchases in the data (``build:FIRM``)."""
     chips = pd.DataFrame([r for r in deal_rows if r["kind"] == "chip_purchase" and r["base"]
                           and (r["start"] is None or r["start"] <= t1)],
                          columns=["payer", "value"])
@@ -462,65 +550,68 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     frame["gpu"] = [max(float(chip_by.get(e, 0.0)), frame.at[e, "gpu_capex"]) for e in firms]
     frame["build_gross"] = [capex_years[e] * per_entity(m.capex_obligation, e, 0.0)
                             for e in firms]
-    # build-out capex as an obligation (beyond the chip purchases already in the data)
     for eid in firms:  # kept when 0 too: a rerun with other legs sizes it again
         if frame.at[eid, "build_gross"] > 0:
             owed = max(0.0, frame.at[eid, "build_gross"] - float(chip_by.get(eid, 0.0)))
-            cl.loc[len(cl)] = {"deal": f"build:{eid}", "debtor": eid, "creditor": OUTSIDE,
-                               "channel": "purchase", "amount": owed, "maturing": 0.0,
-                               "accel": owed, "weight": 1.0, "base": 1.0}
-    st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
-                                       "prepaid"])
-    st = st[st["holder"].isin(in_net) & st["issuer"].isin(in_net)].reset_index(drop=True)
-    base_mult = {r["id"]: r["base"] for r in deal_rows}
-    # ------------------------------------------------------------------ new money the plan needs
+            _add_claim(cl, f"build:{eid}", eid, OUTSIDE, "purchase", owed)
+
+
+def _new_money(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
+               st: pd.DataFrame, base_mult: dict[str, float], m: Any) -> None:
+    """The new money the plan needs (``new_money: plan``): one claim per firm, 0 when it
+    needs none, so that a rerun with other legs (Monte Carlo, remove-a-deal) can size each
+    firm's gap again (``plan:FIRM``)."""
     frame["new_money"] = 0.0
-    if m.new_money == "plan":
-        frame["new_money"] = _plan_gap(firms, frame, cl, st, base_mult, m)
-        # one new-money claim per firm (0 when it needs none), so that a rerun with other
-        # legs (Monte Carlo, remove-a-deal) can size each firm's gap again
-        for eid in firms:
-            cap = frame.at[eid, "new_money"] * (1 + m.new_money_headroom)
-            cl.loc[len(cl)] = {"deal": f"plan:{eid}", "debtor": OUTSIDE, "creditor": eid,
-                               "channel": "plan", "amount": cap, "maturing": 0.0,
-                               "accel": cap, "weight": 1.0, "base": 1.0}
-    # what a customer pays outside suppliers when its failed supplier stops delivering
-    # (0 unless a ``fail`` shock terminates contracts; mapping.terminated_contracts)
-    if m.terminated_contracts == "replace":
-        inside = cl[(cl["channel"] == "purchase") & cl["creditor"].isin(in_net)]
-        for eid in sorted(set(inside["debtor"]) & in_net):
-            cl.loc[len(cl)] = {"deal": f"replace:{eid}", "debtor": eid, "creditor": OUTSIDE,
-                               "channel": "replacement", "amount": 0.0, "maturing": 0.0,
-                               "accel": 0.0, "weight": 1.0, "base": 1.0}
-    _margins(net, frame, m)
-    buyers = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"}
+    if m.new_money != "plan":
+        return
+    frame["new_money"] = _plan_gap(firms, frame, cl, st, base_mult, m)
+    for eid in firms:
+        cap = frame.at[eid, "new_money"] * (1 + m.new_money_headroom)
+        _add_claim(cl, f"plan:{eid}", OUTSIDE, eid, "plan", cap)
+
+
+def _replacement(cl: pd.DataFrame, in_net: set[str], m: Any) -> None:
+    """What a customer pays outside suppliers when its failed supplier stops delivering
+    (0 unless a ``fail`` shock terminates contracts; ``mapping.terminated_contracts``)."""
+    if m.terminated_contracts != "replace":
+        return
+    inside = cl[(cl["channel"] == "purchase") & cl["creditor"].isin(in_net)]
+    for eid in sorted(set(inside["debtor"]) & in_net):
+        _add_claim(cl, f"replace:{eid}", eid, OUTSIDE, "replacement")
+
+
+def _capex(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
+           buyers: set[str]) -> None:
+    """Extra GPU replacement capex, 0 unless a ``collateral`` shock marks GPUs down."""
     for eid in firms:
         if frame.at[eid, "gpu"] > 0 or eid in buyers:
-            cl.loc[len(cl)] = {"deal": f"capex:{eid}", "debtor": eid, "creditor": OUTSIDE,
-                               "channel": "capex", "amount": 0.0, "maturing": 0.0,
-                               "accel": 0.0, "weight": 1.0, "base": 1.0}
-    deals = pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS))  # columns even with no legs
+            _add_claim(cl, f"capex:{eid}", eid, OUTSIDE, "capex")
+
+
+def _synthetic_deals(deals: pd.DataFrame, cl: pd.DataFrame) -> pd.DataFrame:
+    """``deals`` with one row per claim the mapping adds (``plan:``, ``debt:``, ``capex:``,
+    ``build:``, ``replace:``), so every claim names a deal."""
     synth = sorted({d for d in cl["deal"] if ":" in d})
-    if synth:
-        into = {"plan", "debt"}  # outside pays the firm (the deal's money direction)
-        prefix = [d.split(":", 1)[0] for d in synth]
-        who = [d.split(":", 1)[1] for d in synth]
-        deals = pd.concat([deals, pd.DataFrame({
-            "id": synth,
-            "payer": [OUTSIDE if p in into else w for p, w in zip(prefix, who, strict=True)],
-            "payee": [w if p in into else OUTSIDE for p, w in zip(prefix, who, strict=True)],
-            "kind": [{"plan": "new_money", "debt": "reported_debt", "capex": "gpu_capex",
-                      "build": "build_out_capex", "replace": "replacement_purchases"}[p]
-                     for p in prefix],
-            "status": "mapping", "evidence": "", "basis": "mapping",
-            "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
-                      for d in synth],
-            "share": 1.0, "base": 1.0, "parts": [()] * len(synth), "sources": ""})],
-            ignore_index=True)
-        deals["low"] = deals["low"].fillna(deals["value"])
-        deals["high"] = deals["high"].fillna(deals["value"])
-    return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
-                         st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years)
+    if not synth:
+        return deals
+    into = {"plan", "debt"}  # outside pays the firm (the deal's money direction)
+    prefix = [d.split(":", 1)[0] for d in synth]
+    who = [d.split(":", 1)[1] for d in synth]
+    deals = pd.concat([deals, pd.DataFrame({
+        "id": synth,
+        "payer": [OUTSIDE if p in into else w for p, w in zip(prefix, who, strict=True)],
+        "payee": [w if p in into else OUTSIDE for p, w in zip(prefix, who, strict=True)],
+        "kind": [{"plan": "new_money", "debt": "reported_debt", "capex": "gpu_capex",
+                  "build": "build_out_capex", "replace": "replacement_purchases"}[p]
+                 for p in prefix],
+        "status": "mapping", "evidence": "", "basis": "mapping",
+        "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
+                  for d in synth],
+        "share": 1.0, "base": 1.0, "parts": [()] * len(synth), "sources": ""})],
+        ignore_index=True)
+    deals["low"] = deals["low"].fillna(deals["value"])
+    deals["high"] = deals["high"].fillna(deals["value"])
+    return deals
 
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
