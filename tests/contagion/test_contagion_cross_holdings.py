@@ -64,16 +64,16 @@ def test_egj_cascade_rounds(seed: int, n: int, theta: float) -> None:
     costs = rng.exponential(0.3, n)
     res = egj_cascade(C, shocked, thresholds=theta * before, failure_costs=costs)
     # Final state is consistent: failed exactly where market value is below threshold.
-    again = cross_holdings(C, shocked - costs * res.failed)
+    again = cross_holdings(C, shocked - costs * res.defaulted)
     np.testing.assert_allclose(res.market_value, again.market_value, atol=1e-10)
-    np.testing.assert_array_equal(res.failed, again.market_value < theta * before)
-    np.testing.assert_array_equal(res.waves > 0, res.failed)
+    np.testing.assert_array_equal(res.defaulted, again.market_value < theta * before)
+    np.testing.assert_array_equal(res.waves > 0, res.defaulted)
     # Round 1 failures are exactly those below threshold with no failure costs.
     first = cross_holdings(C, shocked).market_value < theta * before
     np.testing.assert_array_equal(res.waves == 1, first)
     # Zero failure costs: no contagion beyond round 1.
     free = egj_cascade(C, shocked, thresholds=theta * before, failure_costs=np.zeros(n))
-    np.testing.assert_array_equal(free.failed, first)
+    np.testing.assert_array_equal(free.defaulted, first)
     assert free.iterations <= 2
 
 

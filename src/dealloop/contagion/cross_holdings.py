@@ -207,8 +207,9 @@ def egj_cascade(
     Returns
     -------
     EGJCascade
-        Final ``market_value`` and ``book_value``, ``failed``, ``waves`` (round of
-        failure), ``failure_costs_paid`` and ``iterations`` (rounds).
+        Final ``market_value`` and ``book_value``, ``defaulted`` (the firms that fail, named
+        as in every contagion result), ``waves`` (round of failure), ``failure_costs_paid``
+        and ``iterations`` (rounds).
 
     See Also
     --------
@@ -274,7 +275,7 @@ def egj_cascade(
     return EGJCascade(
         market_value=unbatch(market),
         book_value=unbatch(book),
-        failed=unbatch(failed),
+        defaulted=unbatch(failed),
         waves=unbatch(waves),
         failure_costs_paid=unbatch(paid),
         iterations=iterations if batched else int(iterations[0]),

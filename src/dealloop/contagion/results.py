@@ -460,7 +460,7 @@ class EGJCascade(_ContagionResult):
         Final market values ``v = A (primitive - b)`` with failure costs ``b`` of failed firms.
     book_value
         Final book values ``(I - C)^-1 (primitive - b)``.
-    failed
+    defaulted
         Firms whose market value is below their threshold in the final round.
     waves
         Round of failure (1 = fails with no failure costs anywhere), 0 = never fails.
@@ -472,7 +472,7 @@ class EGJCascade(_ContagionResult):
 
     market_value: np.ndarray
     book_value: np.ndarray
-    failed: np.ndarray
+    defaulted: np.ndarray
     waves: np.ndarray
     failure_costs_paid: np.ndarray
     iterations: int | np.ndarray
@@ -483,27 +483,27 @@ class EGJCascade(_ContagionResult):
 
     @property
     def batched(self) -> bool:
-        return self.failed.ndim == 2
+        return self.defaulted.ndim == 2
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
         cols = {
             "market_value": self.market_value,
             "book_value": self.book_value,
-            "failed": self.failed,
+            "defaulted": self.defaulted,
             "wave": self.waves,
             "failure_cost": self.failure_costs_paid,
         }
-        return _frame(cols, self._index(index), self.failed.shape[-1], self.batched)
+        return _frame(cols, self._index(index), self.defaulted.shape[-1], self.batched)
 
     def summary(self) -> str:
-        n = self.failed.shape[-1]
+        n = self.defaulted.shape[-1]
         if self.batched:
-            f = self.failed.sum(axis=1)
+            f = self.defaulted.sum(axis=1)
             return f"EGJ cascade, {n} firms, {f.shape[0]} scenarios: failures mean {f.mean():.3g}"
-        rounds = np.bincount(self.waves[self.failed], minlength=2)[1:]
+        rounds = np.bincount(self.waves[self.defaulted], minlength=2)[1:]
         by = ", ".join(f"round {w + 1}: {c}" for w, c in enumerate(rounds) if c)
         return (
-            f"EGJ cascade, {n} firms, {self.iterations} rounds: {int(self.failed.sum())} "
+            f"EGJ cascade, {n} firms, {self.iterations} rounds: {int(self.defaulted.sum())} "
             f"failed" + (f" ({by})" if by else "") + f"; failure costs "
             f"{_fmt(float(self.failure_costs_paid.sum()))}"
         )
