@@ -34,9 +34,12 @@ VENDORED_SCRIPTS = (
     ("cytoscape.min.js", "cytoscape.LICENSE.txt", "Cytoscape.js"),
     ("plotly-dealloop.min.js", "plotly-dealloop.LICENSE.txt", "Plotly.js (bar + sankey build)"),
 )
-#: The page's own assets, shared with the dashboard (``report/templates``).
-APP_SCRIPT = "dealloop.js"
-APP_STYLE = "dealloop.css"
+#: The page's own script and style, shared with the dashboard: one file per view under
+#: ``report/assets/js`` and ``report/assets/css``, joined in this order by :func:`app_script`
+#: (``dealloop.js``, one function scope) and :func:`app_style` (``dealloop.css``).
+APP_SCRIPT_PARTS = ("core.js", "graph.js", "panels.js", "tables.js", "headline.js",
+                    "charts.js", "stress.js", "exports.js")
+APP_STYLE_PARTS = ("base.css", "graph.css", "tables.css", "pages.css", "signals.css")
 REPORT_SCRIPT = "report.js"
 #: Early-warning signals, shared with the dashboard's /signals page.
 SIGNALS_SCRIPT = "signals.js"
@@ -82,13 +85,34 @@ def csp_hash(code: str) -> str:
 
 
 def asset_text(package: str, name: str) -> str:
-    """Text of a file shipped in ``dealloop.report.<package>`` (``vendor`` or ``templates``)."""
+    """Text of a file shipped in ``dealloop/report/<package>`` (``vendor``, ``templates``,
+    ``assets/js`` or ``assets/css``)."""
     return _asset_text(package, name)
 
 
 @cache
 def _asset_text(package: str, name: str) -> str:
-    return (resources.files("dealloop.report") / package / name).read_text(encoding="utf-8")
+    path = resources.files("dealloop.report").joinpath(*package.split("/"), name)
+    return path.read_text(encoding="utf-8")
+
+
+def app_script() -> str:
+    """``dealloop.js``: the view files of ``report/assets/js`` joined inside one function
+    scope, so the views share their helpers and only ``window.Dealloop`` is global.
+
+    Examples
+    --------
+    >>> js = app_script()
+    >>> js.startswith("(function () {") and js.endswith("})();\n") and "window.Dealloop" in js
+    True
+    """
+    body = "".join(asset_text("assets/js", part) for part in APP_SCRIPT_PARTS)
+    return "(function () {\n  'use strict';\n\n" + body + "})();\n"
+
+
+def app_style() -> str:
+    """``dealloop.css``: the view files of ``report/assets/css`` joined in order."""
+    return "".join(asset_text("assets/css", part) for part in APP_STYLE_PARTS)
 
 
 def _environment() -> Any:
@@ -114,7 +138,7 @@ def render_report(bundle: dict[str, Any]) -> str:
     from markupsafe import Markup
 
     scripts = [inline_script(asset_text("vendor", f)) for f, _, _ in VENDORED_SCRIPTS]
-    scripts.append(inline_script(asset_text("templates", APP_SCRIPT)))
+    scripts.append(inline_script(app_script()))
     scripts.append(inline_script(asset_text("templates", SIGNALS_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", REPORT_SCRIPT)))
     csp = "; ".join([
@@ -139,7 +163,7 @@ def render_report(bundle: dict[str, Any]) -> str:
         b=bundle,
         dataset=bundle["dataset"],
         csp=csp,
-        style=Markup(_STYLE_CLOSE.sub(r"<\\/\1", asset_text("templates", APP_STYLE))),
+        style=Markup(_STYLE_CLOSE.sub(r"<\\/\1", app_style())),
         data_json=Markup(embed_json(bundle)),
         scripts=[Markup(s) for s in scripts],
         licences=licences,

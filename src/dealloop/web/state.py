@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException
 
+from ..report.render import app_script, app_style
 from ..vocabulary import did_you_mean
 
 if TYPE_CHECKING:
@@ -21,8 +22,6 @@ STATIC_FILES = {
     "plotly-dealloop.min.js": ("report/vendor", "plotly-dealloop.min.js", "text/javascript"),
     "swagger-ui-bundle.js": ("report/vendor", "swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("report/vendor", "swagger-ui.css", "text/css"),
-    "dealloop.js": ("report/templates", "dealloop.js", "text/javascript"),
-    "dealloop.css": ("report/templates", "dealloop.css", "text/css"),
     "signals.js": ("report/templates", "signals.js", "text/javascript"),
     "dashboard.js": ("web/static", "dashboard.js", "text/javascript"),
     "dashboard.css": ("web/static", "dashboard.css", "text/css"),
@@ -46,6 +45,9 @@ class AppState:
         self.horizon = horizon
         self.static = {name: (_read(pkg, f).encode("utf-8"), media)
                        for name, (pkg, f, media) in STATIC_FILES.items()}
+        # the report's own script and style, joined from their view files (report/assets)
+        self.static["dealloop.js"] = (app_script().encode("utf-8"), "text/javascript")
+        self.static["dealloop.css"] = (app_style().encode("utf-8"), "text/css")
         self.licences = {name: _read(pkg, name) for name, pkg in LICENCE_FILES.items()}
         self.scenarios, self.scenario_errors = _load_scenarios()
         #: Signals answers by (date, firm), a few at a time (see ``GET /api/signals``).
