@@ -226,10 +226,6 @@ def egj_cascade(
     M. Elliott, B. Golub and M. O. Jackson, "Financial networks and contagion", American
     Economic Review 104(10), 3115-3153, 2014. doi:10.1257/aer.104.10.3115
 
-    F. Brioschi, L. Buzzacchi and M. G. Colombo, "Risk capital financing and the separation
-    of ownership and control in business groups", Journal of Banking & Finance 13(4-5),
-    1989.
-
     Examples
     --------
     Firm 1 fails on its own; its failure cost drags firm 0, which holds half of it, below

@@ -93,8 +93,6 @@ def leontief(Z: Matrix, x: ArrayLike, final_demand: ArrayLike) -> np.ndarray:
     R. E. Miller and P. D. Blair, *Input-Output Analysis: Foundations and Extensions*, 2nd
     ed., Cambridge University Press, 2009 (chapters 2 and 12).
 
-    A. Ghosh, "Input-output approach in an allocation system", Economica 25(97), 1958.
-
     Examples
     --------
     Miller and Blair's two-sector example (ch. 2):
@@ -144,9 +142,6 @@ def ghosh(Z: Matrix, x: ArrayLike, value_added: ArrayLike) -> np.ndarray:
 
     References
     ----------
-    R. E. Miller and P. D. Blair, *Input-Output Analysis: Foundations and Extensions*, 2nd
-    ed., Cambridge University Press, 2009 (chapters 2 and 12).
-
     A. Ghosh, "Input-output approach in an allocation system", Economica 25(97), 1958.
 
     Examples
