@@ -37,7 +37,7 @@ def load(path: Any = None) -> DealNetwork:
 
     Raises :class:`dealloop.DataError` listing every problem when the data are invalid.
     """
-    from .data.load import load as _load
+    from .network import load as _load
 
     return _load(path)
 

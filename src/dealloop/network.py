@@ -424,6 +424,26 @@ def leg_caveats(legs: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def load(path: str | Path | None = None) -> DealNetwork:
+    """Load a dataset directory as a :class:`DealNetwork`; the bundled ``ai2026`` dataset
+    when ``path`` is None (``path`` may also name a bundled dataset).
+
+    Raises :class:`~dealloop.data.DataError` listing every problem when the dataset is not
+    valid.
+
+    Examples
+    --------
+    >>> net = load()
+    >>> net.deals.loc[net.deals["id"] == "D02", ["payer", "payee", "amount_usd_bn"]].values
+    array([['nvidia', 'openai', 30.0]], dtype=object)
+    """
+    from .data.load import read_frames
+
+    f = read_frames(path)
+    return DealNetwork(f.entities, f.deals, f.sources, f.figures, f.history,
+                       provenance=f.provenance, tables=f.tables, path=f.path, meta=f.meta)
+
+
 def _clean(value: object) -> object:
     if value is None or value is pd.NA:
         return None

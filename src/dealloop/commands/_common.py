@@ -143,8 +143,8 @@ def load_network(data: Path | None, *, what: str | None = None) -> DealNetwork:
     ``what`` replaces the default tail of the summary line (``run 'dealloop validate' for
     details``).
     """
-    from ..data.load import load
     from ..data.problems import DataError
+    from ..network import load
 
     try:
         return load(data)

@@ -139,8 +139,8 @@ def diff(
         fail("Error: give the newer dataset once (as the second argument or as --data)", 2)
     new = new if new is not None else data
     from ..data.diff import diff as run
-    from ..data.load import load
     from ..data.problems import DataError
+    from ..network import load
 
     nets, bad = [], 0
     for folder in (old, new):  # report the problems of both folders, not just the first

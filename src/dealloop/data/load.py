@@ -1,11 +1,12 @@
-"""Loading a dataset directory into a :class:`~dealloop.network.DealNetwork`."""
+"""Reading a dataset directory into the tables a :class:`~dealloop.network.DealNetwork` is
+built from (:func:`dealloop.network.load` builds it; this layer knows no network)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from ..network import DealNetwork
 from .frames import empty_frame, fill_headlines, to_frame
 from .problems import DataError, errors
 from .release import content_hash, release_status
@@ -23,17 +24,30 @@ from .schema import (
 from .validate import read_dataset
 
 
-def load(path: str | Path | None = None) -> DealNetwork:
-    """Load a dataset directory; the bundled ``ai2026`` dataset when ``path`` is None.
+class Frames(NamedTuple):
+    """The validated tables of a dataset and what it says about itself."""
+
+    entities: Any
+    deals: Any
+    sources: Any
+    figures: Any
+    history: Any
+    provenance: Any
+    tables: dict[str, Any]
+    path: Path
+    meta: dict[str, Any]
+
+
+def read_frames(path: str | Path | None = None) -> Frames:
+    """The tables of a dataset directory; the bundled ``ai2026`` dataset when ``path`` is None.
 
     ``path`` may also name a bundled dataset (``"ai2026"``). Raises :class:`DataError`
     listing every problem when the dataset is not valid.
 
     Examples
     --------
-    >>> import dealloop as dl
-    >>> net = dl.load()
-    >>> net.deals.loc[net.deals["id"] == "D02", ["payer", "payee", "amount_usd_bn"]].values
+    >>> f = read_frames()
+    >>> f.deals.loc[f.deals["id"] == "D02", ["payer", "payee", "amount_usd_bn"]].values
     array([['nvidia', 'openai', 30.0]], dtype=object)
     """
     from .. import datasets
@@ -49,7 +63,7 @@ def load(path: str | Path | None = None) -> DealNetwork:
     }
     entities = frames[ENTITIES.name]
     provenance = fill_headlines(entities, frames[FIGURES.name])
-    meta: dict = {"name": root.name}
+    meta: dict[str, Any] = {"name": root.name}
     descriptor = root / "datapackage.json"
     recorded = None
     if descriptor.exists():
@@ -59,14 +73,7 @@ def load(path: str | Path | None = None) -> DealNetwork:
     meta["content_hash"] = content_hash(root)
     meta["release_hash"] = recorded
     meta["release_status"] = release_status(recorded, meta["content_hash"])
-    return DealNetwork(
-        entities,
-        frames[DEALS.name],
-        frames[SOURCES.name],
-        frames[FIGURES.name],
-        frames[HISTORY.name],
-        provenance=provenance,
-        tables={spec.name: frames[spec.name] for spec in (HOLDERS, HOLDINGS, BANKS, MARKET)},
-        path=root,
-        meta=meta,
-    )
+    return Frames(entities, frames[DEALS.name], frames[SOURCES.name], frames[FIGURES.name],
+                  frames[HISTORY.name], provenance,
+                  {spec.name: frames[spec.name] for spec in (HOLDERS, HOLDINGS, BANKS, MARKET)},
+                  root, meta)

@@ -42,7 +42,7 @@ BANDS: dict[str, tuple[tuple[str, ...], bool]] = {
 def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario, Any]:
     """Load the scenario (a path or a shipped name) and the network, and check every id the
     scenario names; raises :class:`~dealloop.data.problems.DataError` listing the problems."""
-    from ..data.load import load as load_net
+    from ..network import load as load_net
 
     if isinstance(scenario, Scenario):
         sc = scenario
