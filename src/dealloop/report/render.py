@@ -103,8 +103,10 @@ def app_script() -> str:
     Examples
     --------
     >>> js = app_script()
-    >>> js.startswith("(function () {") and js.endswith("})();\n") and "window.Dealloop" in js
+    >>> js.startswith("(function () {") and js.rstrip().endswith("})();")
     True
+    >>> js.count("window.Dealloop = {")
+    1
     """
     body = "".join(asset_text("assets/js", part) for part in APP_SCRIPT_PARTS)
     return "(function () {\n  'use strict';\n\n" + body + "})();\n"
