@@ -34,7 +34,7 @@ def test_fail_above_fails_exactly_the_firms_over_the_line(net) -> None:
 
 
 def test_added_shocks_say_where_their_probability_comes_from(net) -> None:
-    from dealloop.markets.scenario import market_shocks
+    from dealloop.scenarios.marketshocks import market_shocks
 
     sc = market_shocks(scenarios.loads(BASE + "markets: {fail_pd_above: 0.05}"), net)
     note = sc.shocks[-1].note

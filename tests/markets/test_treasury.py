@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dealloop.markets import implied_pds
-from dealloop.markets.quotes import quotes, treasury_curve, treasury_yield
+from dealloop.prices.quotes import quotes, treasury_curve, treasury_yield
 
 from .conftest import TOY
 

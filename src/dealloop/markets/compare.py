@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..prices.quotes import implied_pds
 from .config import SignalsConfig, load_config
-from .quotes import implied_pds
 
 __all__ = ["compare_with_model"]
 

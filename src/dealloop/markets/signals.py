@@ -2,7 +2,7 @@
 
 Each indicator's formula and thresholds live in the signals config
 (:mod:`dealloop.markets.config`, shipped as ``signals.yaml``). Market indicators come from the
-dataset's ``market.csv`` (:mod:`dealloop.markets.quotes`); network indicators reuse the
+dataset's ``market.csv`` (:mod:`dealloop.prices.quotes`); network indicators reuse the
 circularity measures (:func:`~dealloop.circularity.customer_concentration`,
 :func:`~dealloop.circularity.commitment_coverage`,
 :func:`~dealloop.circularity.self_financed_revenue`) on the legs announced by the as-of date,
@@ -23,11 +23,8 @@ from typing import Any
 import pandas as pd
 
 from ..data.read import parse_date, split_refs
-from ..result import Result
-from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
-from .config import INDICATORS, SignalsConfig, load_config
-from .implied import default_probability
-from .quotes import (
+from ..prices.implied import default_probability
+from ..prices.quotes import (
     as_of_date,
     equity_series,
     implied_pds,
@@ -36,6 +33,9 @@ from .quotes import (
     spread_series,
     value_as_of,
 )
+from ..result import Result
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
+from .config import INDICATORS, SignalsConfig, load_config
 
 __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
            "signals_bundle"]

@@ -348,7 +348,7 @@ class MonteCarloSpec(BaseModel):
 
 
 class MarketsSpec(BaseModel):
-    """Shocks sized by market prices (:mod:`dealloop.markets.scenario`).
+    """Shocks sized by market prices (:mod:`dealloop.scenarios.marketshocks`).
 
     fail_pd_above
         Every firm whose market-implied default probability over ``horizon_years`` exceeds

@@ -79,7 +79,7 @@ def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario,
     problems = validate_against(sc, net)
     if errors(problems):
         raise DataError(sorted(problems, key=lambda p: (p.row or 0, p.field or "")))
-    from ..markets.scenario import market_shocks
+    from .marketshocks import market_shocks
 
     return market_shocks(sc, net), net
 

@@ -262,7 +262,7 @@ def implied_pds(net: Any, *, as_of: str | dt.date | None = None,
     One row per firm with a CDS or bond spread quoted on or before ``as_of``: ``instrument``,
     ``issue``, ``date`` (of the quote), ``spread_bp``, ``hazard`` (``λ = s / (1 − R)`` per
     year), ``pd_1y``, ``pd_horizon`` (cumulative over ``horizon`` years), ``survival_horizon``
-    and ``sources``. See :mod:`dealloop.markets.implied` for the formula and conventions.
+    and ``sources``. See :mod:`dealloop.prices.implied` for the formula and conventions.
 
     Examples
     --------

@@ -6,7 +6,7 @@
 implied probability (a single stress run is the draw where none of these happens). The
 probabilities come from each firm's latest CDS (else bond) spread in the dataset's
 ``market.csv``, as of ``as_of`` (default: the latest quote), with recovery ``recovery``:
-``PD = 1 − exp(−t · s / (1 − R))`` (:mod:`dealloop.markets.implied`). Investors and lenders
+``PD = 1 − exp(−t · s / (1 − R))`` (:mod:`dealloop.prices.implied`). Investors and lenders
 (outside the network by default) are never failed this way.
 
 Examples
@@ -24,8 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..data.read import split_refs
+from ..prices.quotes import implied_pds
 from ..vocabulary import OUTSIDE_KINDS
-from .quotes import implied_pds
 
 __all__ = ["market_shocks"]
 
@@ -37,7 +37,7 @@ def market_shocks(scenario: Any, net: Any) -> Any:
     m = getattr(scenario, "markets", None)
     if m is None or (m.fail_pd_above is None and not m.draw_failures):
         return scenario
-    from ..scenarios.shocks import FailShock
+    from .shocks import FailShock
 
     table = implied_pds(net, as_of=m.as_of, recovery=m.recovery, horizon=m.horizon_years,
                         max_age_days=m.max_age_days)
