@@ -69,15 +69,8 @@ def _val(v: Any) -> Any:
 
 
 def _text(v: Any) -> str | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
+    if v is None or (isinstance(v, float) and math.isnan(v)) or jsonable(v) is None:
         return None
-    try:
-        import pandas as pd
-
-        if v is pd.NA:
-            return None
-    except ImportError:  # pragma: no cover
-        pass
     s = str(v)
     return s if s else None
 
@@ -592,10 +585,8 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
 
 def stress_headlines() -> list[dict[str, str]]:
     """Key, label and unit of each headline figure of a stress run, in display order."""
-    try:
-        from ..scenarios.results import HEADLINES
-    except ImportError:  # pragma: no cover
-        return []
+    from ..scenarios.results import HEADLINES
+
     return [{"key": k, "label": label.strip(), "unit": unit, "indent": label.startswith(" ")}
             for k, (label, unit) in HEADLINES.items()]
 
