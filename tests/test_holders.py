@@ -277,11 +277,85 @@ def test_simulate_prints_household_lines() -> None:
     r = CliRunner().invoke(app, ["simulate", "coreweave-default", "--draws", "40", "--seed",
                                  "3", "--workers", "0", "--json"])
     assert r.exit_code == 0, r.output
-    c = json.loads(r.stdout)["holders_central"]
-    hh = c["households"]
-    assert hh["total"] > 0 and 0 < hh["share_of_outside"] < 1
-    assert c["approx_mean_households"] == pytest.approx(
-        hh["share_of_outside"] * c["mean_outside_loss"])
+    out = json.loads(r.stdout)
+    assert out["holders_central"]["households"]["total"] > 0
+    fig = out["holders"]["figures"]
+    hh = next(x for x in fig if x["figure"] == "households") if isinstance(fig, list) \
+        else fig["households"]
+    assert hh["mean"] > 0 and hh["q05"] <= hh["q50"] <= hh["q95"]
+    assert 0 <= out["holders"]["p_any_bank_below_min"] <= 1
     r = CliRunner().invoke(app, ["simulate", "coreweave-default", "--draws", "40", "--seed",
                                  "3", "--workers", "0"])
-    assert "central run" in r.output and "US households" in r.output
+    assert "over the draws" in r.output and "US households (total): mean" in r.output
+    assert "P(any named bank below its CET1 requirement)" in r.output
+    assert "approximation" not in r.output
+
+
+# ------------------------------------------------------------------ per Monte Carlo draw
+def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
+    """Draw k's households, retirement, bank-capital and per-sector losses equal
+    :func:`holders.follow` on a stress run whose shock takes draw k's value."""
+    import numpy as np
+
+    from dealloop.holders import layer as read_layer
+    from dealloop.holders.draws import figures, per_draw, routes
+    from dealloop.mapping.compiled import compile_scenario
+    from dealloop.mapping.sheets import build
+    from dealloop.scenarios.engine import clear
+    from dealloop.scenarios.montecarlo import draw, payload
+    from dealloop.scenarios.spec import loads
+
+    text = ("name: x\nquestion: q\nhorizon: [2026, 2030]\n"
+            "monte_carlo: {amounts: fixed, conditional: null}\n"
+            "mapping: {capex_obligation: {oracle: 1.0}}\nshocks:\n"
+            "  - {type: revenue, entity: oracle, fall: {uniform: [0.05, 0.95]}}\n"
+            "  - {type: refinancing, entities: [vantage, abilene-jv, dona-ana-campus], "
+            "rollover: %s}\n")
+    sc = loads(text % "{uniform: [0.0, 1.0]}")
+    comp = compile_scenario(sc, build(net, sc))
+    r = routes(comp, net, read_layer(net))
+    p = payload(comp, seed=5, chunk=8, holders=r)
+    M, values, _ = draw(p, 0, 8)
+    plan = comp.replan(M)
+    base = clear(comp.structure, comp.inputs(8, mult=M, shocked=False, replan=plan),
+                 comp.params)
+    out = clear(comp.structure, comp.inputs(8, mult=M, values=values, replan=plan),
+                comp.params, reference=base)
+    losses = per_draw(r, comp, out, M)
+    fig = figures(r, losses)
+    assert (M == comp.base_mult[:, None]).all()  # only the shocks are drawn
+    assert fig["households"].max() > 0 and fig["banks"].max() > 0
+    checked = 0
+    for k in range(8):
+        fall, frac = float(values[(0, "fall")][k]), float(values[(1, "rollover")][k])
+        fixed = loads((text % frac).replace("{uniform: [0.05, 0.95]}", repr(fall)))
+        where = holders.follow(scenarios.run(fixed, net, band=False), net)
+        h = where.households
+        assert fig["households"][k] == pytest.approx(h["total"], rel=1e-9, abs=1e-9)
+        assert fig["retirement"][k] == pytest.approx(h["retirement"], rel=1e-9, abs=1e-9)
+        b = where.banks
+        named = b[b["cet1"].notna()]
+        assert fig["bank_capital"][k] == pytest.approx(named["loss"].sum(), abs=1e-9)
+        assert bool(fig["below_min"][k].any()) == bool(named["below_min"].any())
+        sec = where.sectors["amount"]
+        got = {c: losses[k, j] for j, c in enumerate(r.columns)
+               if not c.startswith("holder:") and abs(losses[k, j]) > 1e-12}
+        assert got == pytest.approx({s: v for s, v in sec.items() if abs(v) > 1e-12},
+                                    rel=1e-9, abs=1e-9)
+        checked += 1
+    assert checked == 8 and len(set(np.round(fig["households"], 6))) > 1
+
+
+def test_simulate_reports_household_and_bank_distributions(net) -> None:
+    res = scenarios.simulate("oracle-cannot-refinance", net, draws=60, seed=2, workers=0)
+    h = res.holders
+    fig = h["figures"]
+    assert set(fig.index) == {"households", "retirement", "banks", "bank_capital"}
+    assert (fig["q05"] <= fig["q50"]).all() and (fig["q50"] <= fig["q95"]).all()
+    assert 0.0 <= h["p_any_bank_below_min"] <= 1.0
+    assert h["banks"].loc["jpmorgan", "loss_mean"] > 0
+    # the mean per sector adds up to the mean of the figures built from it
+    sec = h["sectors"]
+    assert sec.loc[sec["household"], "mean"].sum() == pytest.approx(fig.loc["households",
+                                                                            "mean"])
+    assert sec.loc["banks", "mean"] == pytest.approx(fig.loc["banks", "mean"])

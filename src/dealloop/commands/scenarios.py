@@ -409,7 +409,7 @@ def simulate(
         err(f"Error: cannot run on {scheduler or 'a local Dask cluster'}: {exc}")
         raise typer.Exit(1) from None
     out = res.to_dict()
-    central = _simulate_holders(sc, net, res)
+    central = _simulate_holders(sc, net)
     out["holders_central"] = central
     if output is not None:
         try:
@@ -448,42 +448,27 @@ def simulate(
             ["input", "figure", "correlation", "share"],
             [[r.input, r.target, f"{r.correlation:+.2f}", f"{r.share:.0%}"]
              for r in d.head(12).itertuples()]))
-    hh = central["households"]
-    con.print("Where the losses land, central run (every uncertain input at its central "
-              "value; not drawn):")
+    from ..holders.draws import lines as holder_lines
+
+    con.print("Where the losses land, over the draws (each draw's losses followed through "
+              "the holders layer; USD bn):")
+    for line in holder_lines(res.holders):
+        con.print("  " + line)
+    con.print("Central run (every uncertain input at its central value; not drawn):")
     for line in central["lines"]:
         con.print("  " + line)
-    if central["approx_mean_households"] is not None:
-        con.print(f"  Households take {hh['share_of_outside']:.1%} of the loss that leaves the "
-                  f"network in the central run; applied to the draws' mean outside loss "
-                  f"({central['mean_outside_loss']:,.1f} bn) that is about "
-                  f"{central['approx_mean_households']:,.1f} bn (an approximation: the share "
-                  "moves with which firms lose)")
     for note in res.notes:
         con.print(f"[dim]{note}[/dim]")
     if output is not None:
         con.print(f"wrote {output}")
 
 
-def _simulate_holders(sc: Any, net: Any, res: Any) -> dict[str, Any]:
-    """Where the losses of the scenario's central run land, next to a Monte Carlo result.
-
-    The draws report system figures, not each draw's losses per creditor, so the household
-    lines come from the central run; the households' share of its outside loss is applied to
-    the draws' mean outside loss (market value lost net + shortfall to outside creditors) and
-    labelled as an approximation.
-    """
+def _simulate_holders(sc: Any, net: Any) -> dict[str, Any]:
+    """Where the losses of the scenario's central run land, next to a Monte Carlo result
+    (whose ``holders`` section has the same figures per draw)."""
     from ..jsonutil import jsonable
     from ..scenarios.runner import run
 
     where = _holders(sc, net, run(sc, net, band=False))
-    hh = dict(where.households)
-    entered = hh["entered"]
-    hh["share_of_outside"] = hh["total"] / entered if entered > 0 else None
-    s = res.system
-    mean_out = float(sum(s.loc[m, "mean"] for m in ("market_value_lost_net", "external_loss")
-                         if m in s.index))
-    approx = hh["share_of_outside"] * mean_out if hh["share_of_outside"] is not None else None
-    return jsonable({"households": hh, "sectors": where.sectors, "banks": where.banks,
-                      "lines": where.lines(), "mean_outside_loss": mean_out,
-                      "approx_mean_households": approx, "method": where.method})
+    return jsonable({"households": dict(where.households), "sectors": where.sectors,
+                     "banks": where.banks, "lines": where.lines(), "method": where.method})

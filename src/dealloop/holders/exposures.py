@@ -14,7 +14,7 @@ from typing import Any
 from .allocate import Loss
 from .layer import Layer
 
-__all__ = ["REPORTED_DEBT", "SHAREHOLDERS", "losses"]
+__all__ = ["REPORTED_DEBT", "SHAREHOLDERS", "claim_loss", "losses"]
 
 #: Node name for a firm's reported debt owed to lenders the dataset does not name.
 REPORTED_DEBT = "reported-debt-holders"
@@ -28,40 +28,44 @@ def _collective(net: Any) -> set[str]:
     return set(ent.loc[ent["name"].astype(str).str.contains("(collective)", regex=False), "id"])
 
 
-def _amounts(net: Any) -> dict[str, float]:
-    d = net.deals
-    out = {}
-    for i, a in zip(d["id"], d["amount_usd_bn"], strict=True):
-        try:
-            v = float(a)
-        except (TypeError, ValueError):
-            v = math.nan
-        out[str(i)] = v
-    return out
+def claim_loss(debtor: str, creditor: str, kind: str | None, lay: Layer
+               ) -> tuple[str, str | None, str | None]:
+    """How a claim owed by ``debtor`` to an outside ``creditor`` enters the layer: ``(node,
+    instrument, sector)`` (one of the last two is ``None``).
+
+    Examples
+    --------
+    >>> claim_loss("oracle", "bank-lenders", "loan", Layer({}))
+    ('bank-lenders', 'bank_loan', None)
+    >>> claim_loss("oracle", "outside suppliers", "purchase", Layer({}))
+    ('outside-suppliers', None, 'other')
+    """
+    if creditor == "outside suppliers":
+        return "outside-suppliers", None, "other"
+    node = REPORTED_DEBT if creditor.startswith("outside lenders") else creditor
+    return node, lay.instrument(node, kind), None
 
 
 def debt_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
-    """Unpaid claims of creditors outside the network, one :class:`Loss` per creditor and
-    debtor, its legs weighted by their amounts (pari passu within a creditor)."""
+    """Unpaid claims of creditors outside the network: one :class:`Loss` per debtor,
+    creditor and instrument, its legs weighted by their own shortfalls (the result's
+    ``unpaid_claims``), so the loss is linear in each claim's shortfall."""
     inside = set(result.firms.index)
     kinds = dict(zip(net.deals["id"], net.deals["kind"], strict=True))
-    amounts = _amounts(net)
-    out: list[Loss] = []
-    for r in result.unpaid.itertuples(index=False):
+    claims = result.unpaid_claims
+    groups: dict[tuple[str, str, str | None, str | None], dict[str, float]] = {}
+    for r in claims.itertuples(index=False):
         if r.creditor in inside or not r.shortfall > 0:
             continue
-        deals = tuple(d for d in str(r.deals).split(";") if d)
-        legs = tuple(d for d in deals if d in kinds)
-        if r.creditor == "outside suppliers":
-            out.append(Loss(r.debtor, "outside-suppliers", float(r.shortfall), sector="other",
-                            deals=legs))
-            continue
-        node = REPORTED_DEBT if r.creditor.startswith("outside lenders") else r.creditor
-        w = tuple(a if a == a and a > 0 else 1.0 for a in (amounts.get(d, 1.0) for d in legs))
-        kind = kinds.get(legs[0]) if legs else None
-        inst = lay.instrument(node, kind)
-        out.append(Loss(r.debtor, node, float(r.shortfall), instrument=inst, deals=legs,
-                        weights=w))
+        deal = str(r.deal)
+        node, inst, sector = claim_loss(r.debtor, r.creditor, kinds.get(deal), lay)
+        legs = groups.setdefault((str(r.debtor), node, inst, sector), {})
+        legs[deal] = legs.get(deal, 0.0) + float(r.shortfall)
+    out: list[Loss] = []
+    order = sorted(groups.items(), key=lambda kv: -sum(kv[1].values()))  # largest first
+    for (debtor, node, inst, sector), legs in order:
+        out.append(Loss(debtor, node, sum(legs.values()), instrument=inst, sector=sector,
+                        deals=tuple(legs), weights=tuple(legs.values())))
     return out
 
 

@@ -159,7 +159,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     for k, f in enumerate([*names, ""]):
         ok = _column(out, k)
         fake = SimpleNamespace(firms=runner._firm_frame(comp0, base, ok),
-                               unpaid=runner._unpaid(comp0, ok, base), balance=bs)
+                               unpaid_claims=runner._unpaid_claims(comp0, ok), balance=bs)
         where = follow(fake, net, lay=lay)
         h, b = where.households, where.banks
         named = b[b["cet1"].notna()]

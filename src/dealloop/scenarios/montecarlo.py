@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,9 @@ class Payload:
     inputs: tuple[tuple[str, str, Any], ...]
     """``(name, kind, spec)``: ``happens`` (deal index, probability), ``amount`` (deal
     index, low, high, value, how), ``param`` (shock index, name, Dist)."""
+    holders: Any = None
+    """The unit routes of the holders layer (:class:`dealloop.holders.draws.Routes`), to
+    follow each draw's losses to households and banks; ``None`` skips it."""
 
 
 @dataclass
@@ -124,9 +127,10 @@ def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
     return tuple(out)
 
 
-def payload(comp: Compiled, *, seed: int, chunk: int) -> Payload:
+def payload(comp: Compiled, *, seed: int, chunk: int, holders: Any = None) -> Payload:
     """The payload of a Monte Carlo run of ``comp``."""
-    return Payload(comp=comp, seed=int(seed), chunk=int(chunk), inputs=_inputs(comp))
+    return Payload(comp=comp, seed=int(seed), chunk=int(chunk), inputs=_inputs(comp),
+                   holders=holders)
 
 
 def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarray]:
@@ -241,6 +245,11 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))
     n = comp.n
     nb = len(_EDGES)
+    extra: dict[str, Any] = {}
+    if p.holders is not None:
+        from ..holders.draws import chunk_stats
+
+        extra["holders"] = chunk_stats(p.holders, comp, out, M)
     flat = (np.arange(n)[:, None] * nb + bins).ravel()
     hist = np.bincount(flat, minlength=n * nb).reshape(n, nb)
     return ChunkStats(
@@ -249,7 +258,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
         .sum(axis=1), loss_sum=loss.sum(axis=1), mv_sum=mv.sum(axis=1), hist=hist,
         sx=X.sum(axis=0), sxx=(X * X).sum(axis=0), sxy=X.T @ Y, sy=Y.sum(axis=0),
         syy=(Y * Y).sum(axis=0), iterations=out.iterations,
-        elapsed=time.perf_counter() - t)
+        elapsed=time.perf_counter() - t, extra=extra)
 
 
 def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
@@ -320,14 +329,17 @@ MAX_DRAWS_MEMORY = 2**30
 
 def draws_memory(draws: int) -> int:
     """Bytes the merged system figures of ``draws`` draws take: one float per headline figure
-    per draw, twice (the chunks' arrays and their concatenation).
+    and per holders figure per draw, twice (the chunks' arrays and their concatenation).
 
     Examples
     --------
-    >>> draws_memory(1_000) == 2 * 8 * len(HEADLINES) * 1_000
+    >>> from dealloop.holders.draws import FIGURES
+    >>> draws_memory(1_000) == 2 * 8 * (len(HEADLINES) + len(FIGURES)) * 1_000
     True
     """
-    return 2 * 8 * len(HEADLINES) * int(draws)
+    from ..holders.draws import FIGURES
+
+    return 2 * 8 * (len(HEADLINES) + len(FIGURES)) * int(draws)
 
 
 def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
@@ -389,10 +401,13 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
             f"{draws:,} draws would keep about {need / 2**30:,.1f} GiB of system figures (every "
             f"draw is kept for exact quantiles), more than the {MAX_DRAWS_MEMORY / 2**30:g} GiB "
             f"limit; use at most {MAX_DRAWS_MEMORY // draws_memory(1):,} draws")
+    from ..holders import layer, override
+    from ..holders.draws import routes
     from ..mapping.sheets import build
 
     comp = compile_scenario(sc, build(net, sc))
-    p = payload(comp, seed=seed, chunk=chunk)
+    lay = override(layer(net), sc.holders.model_dump())
+    p = payload(comp, seed=seed, chunk=chunk, holders=routes(comp, net, lay))
     plan = _chunks(draws, chunk)
     report = _progress(progress, len(plan))
     t0 = time.perf_counter()
@@ -408,8 +423,12 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     else:
         results, used, where = _dask(p, plan, workers, scheduler, report)
     elapsed = time.perf_counter() - t0
-    return _merge(sc, comp, p, results, draws=draws, seed=seed, chunk=chunk, workers=used,
-                  scheduler=where, elapsed=elapsed)
+    res = _merge(sc, comp, p, results, draws=draws, seed=seed, chunk=chunk, workers=used,
+                 scheduler=where, elapsed=elapsed)
+    from ..holders.draws import summarize_draws
+
+    section = summarize_draws(p.holders, lay, [r.extra["holders"] for r in results])
+    return replace(res, holders=section)
 
 
 def _progress(progress: bool | Callable[[int, int], None], total: int

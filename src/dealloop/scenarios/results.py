@@ -95,6 +95,9 @@ class StressResult(Result):
     unpaid
         What each defaulting firm fails to pay to whom: ``debtor, creditor, deals, channel,
         owed, paid, shortfall``.
+    unpaid_claims
+        The same per claim (``deal`` instead of ``deals``); the holders layer weighs a
+        creditor's legs by their own shortfalls. Not part of :meth:`to_dict`.
     backstops
         Backstops triggered: ``deal, backstopper, beneficiary, paid``.
     bands
@@ -121,6 +124,7 @@ class StressResult(Result):
     comparison: pd.DataFrame
     balance: Any = field(repr=False)
     notes: tuple[str, ...] = ()
+    unpaid_claims: pd.DataFrame | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "system", _freeze(self.system))
@@ -188,6 +192,12 @@ class SimulationResult(Result):
         Which uncertain inputs drive the variance of each headline figure: ``input, target,
         correlation, share`` (squared correlation: the first-order variance share of an
         input, since inputs are drawn independently), ranked.
+    holders
+        Where each draw's losses land (:func:`dealloop.holders.draws.summarize_draws`):
+        per-draw figures for US households, retirement accounts, the banking sector and the
+        named banks' CET1 (mean, quantiles, modes), mean loss per sector, per named bank its
+        mean and maximum loss and ``p_below_min``, and ``p_any_bank_below_min``; empty when
+        not computed.
     """
 
     scenario: str
@@ -201,6 +211,7 @@ class SimulationResult(Result):
     elapsed: float = 0.0
     scheduler: str = "in-process"
     notes: tuple[str, ...] = ()
+    holders: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         return self.firms.copy()
@@ -211,6 +222,7 @@ class SimulationResult(Result):
             "chunk": self.chunk, "workers": self.workers, "scheduler": self.scheduler,
             "elapsed_seconds": self.elapsed, "firms": self.firms, "system": self.system,
             "drivers": self.drivers, "notes": list(self.notes),
+            **({"holders": dict(self.holders)} if self.holders else {}),
         })
 
     def summary(self) -> str:

@@ -184,7 +184,9 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
     return frame
 
 
-def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
+def _unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
+    """Every claim a firm fails to pay in draw 0 of ``out``: ``debtor, creditor, deal, channel,
+    owed, paid, shortfall`` (the holders layer weighs a creditor's legs by these)."""
     st, bs = comp.structure, comp.bs
     names = [*list(bs.firms), OUTSIDE]
     party = comp.outside_party
@@ -196,8 +198,15 @@ def _unpaid(comp: Compiled, out: Outcome, base: Outcome) -> pd.DataFrame:
                      "deal": comp.deal_ids[comp.claim_deal[c]],
                      "channel": CHANNELS[st.channel[c]],
                      "owed": out.owed[c, 0], "paid": out.paid[c, 0], "shortfall": short[c]})
-    frame = pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "owed", "paid",
-                                        "shortfall"])
+    return pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "owed", "paid",
+                                       "shortfall"])
+
+
+def _unpaid(comp: Compiled, out: Outcome, base: Outcome,
+            frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What each firm fails to pay to whom (claims of :func:`_unpaid_claims` summed per
+    debtor and creditor)."""
+    frame = _unpaid_claims(comp, out) if frame is None else frame
     if frame.empty:
         return frame.rename(columns={"deal": "deals"})
     agg = frame.groupby(["debtor", "creditor"], sort=False).agg(
@@ -278,10 +287,12 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     if not out.converged:  # pragma: no cover
         notes.append("the engine hit its iteration limit; figures may not be exact")
     t0, t1 = comp.bs.horizon
+    claims = _unpaid_claims(comp, out)
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
-        system=system, firms=_firm_frame(comp, base, out), unpaid=_unpaid(comp, out, base),
+        system=system, firms=_firm_frame(comp, base, out), unpaid=_unpaid(comp, out, base, claims),
+        unpaid_claims=claims,
         backstops=_backstops(comp, out), bands=tuple(bands), models=models,
         comparison=comparison, balance=comp.bs, notes=tuple(notes))
 

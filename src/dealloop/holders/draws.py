@@ -1,0 +1,314 @@
+"""Where the losses land, per Monte Carlo draw: the holders layer vectorised over draws.
+
+The pass-through of :mod:`.allocate` is linear in what enters it: a claim's shortfall is split
+by the claim's leg (named holders) and the creditor's instrument, and an outside
+shareholder's loss by the firm's named stakes and its listed or private equity split. So
+:func:`routes` routes one dollar through every entry point once (with :func:`.allocate`
+itself, so the two paths cannot drift apart), and :func:`per_draw` multiplies the draws'
+losses ``(K, ...)`` by those unit routes. The only non-linear step, how much of a firm's lost
+market value outside shareholders bear (stakes held inside the network and the named stakes,
+capped at 100%), is computed per draw exactly as :func:`.exposures.equity_losses` does.
+
+A draw's figures equal :func:`dealloop.holders.follow` on a stress run with that draw's
+inputs (tested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
+from .allocate import Loss, allocate, terminal
+from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
+from .layer import Layer
+
+__all__ = ["FIGURES", "Routes", "per_draw", "routes", "summarize_draws"]
+
+#: Figures kept for every draw (USD bn): the loss on US households, on their retirement
+#: accounts, on the banking sector and on the CET1 capital of the named banks.
+FIGURES: dict[str, str] = {
+    "households": "US households (total)",
+    "retirement": "retirement accounts (IRA, DC, DB, annuities)",
+    "banks": "banking sector",
+    "bank_capital": "CET1 of the named banks",
+}
+_QUANTILES = (0.05, 0.5, 0.95, 0.99)
+
+
+@dataclass(frozen=True, eq=False)
+class Routes:
+    """Unit routes of a compiled scenario through a holders layer.
+
+    ``columns`` are the terminal sectors then ``holder:<id>`` for every named holder; ``debt``
+    ``(R, S)`` routes a dollar unpaid on claim row ``rows[r]``; ``equity`` ``(N, S)`` a dollar
+    of firm ``i``'s outside shareholders beyond named stakes; ``stake`` ``(J, S)`` a dollar of
+    named stake ``j`` (issuer ``stake_firm[j]``, fraction ``stake_frac[j]``, in order);
+    ``held_*`` the stakes held inside the network (issuer, fraction, leg index).
+    """
+
+    columns: tuple[str, ...]
+    rows: np.ndarray
+    debt: np.ndarray
+    equity: np.ndarray
+    stake_firm: np.ndarray
+    stake_frac: np.ndarray
+    stake: np.ndarray
+    held_issuer: np.ndarray
+    held_frac: np.ndarray
+    held_deal: np.ndarray
+    banks: tuple[str, ...]
+    cet1: np.ndarray
+    rwa: np.ndarray
+    min_ratio: np.ndarray
+    households: float | None
+
+    def mask(self, names: Any) -> np.ndarray:
+        """Columns in ``names`` (a boolean ``(S,)`` mask)."""
+        names = set(names)
+        return np.array([c in names for c in self.columns], bool)
+
+
+def _unit(loss: Loss, lay: Layer) -> dict[str, float]:
+    flows = allocate([loss], lay)
+    out = {str(k): float(v) for k, v in terminal(flows)["amount"].items()}
+    if len(flows):
+        into = flows[flows["target_type"] == "holder"]
+        for h, v in into.groupby("target", sort=False)["amount"].sum().items():
+            out[f"holder:{h}"] = out.get(f"holder:{h}", 0.0) + float(v)
+    return out
+
+
+def routes(comp: Any, net: Any, lay: Layer) -> Routes:
+    """Route a dollar through every entry point of ``comp`` (a compiled scenario) once.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, holders
+    >>> from dealloop.scenarios import load
+    >>> net = dl.load()
+    >>> sc = load("coreweave-default")
+    >>> r = routes(mapping.build(net, sc).compile(), net, holders.layer(net))
+    >>> sectors = ~np.char.startswith(np.array(r.columns), "holder:")
+    >>> bool(np.allclose(r.debt[:, sectors].sum(axis=1), 1.0))
+    True
+    """
+    st, n, bs = comp.structure, comp.n, comp.bs
+    firms = list(bs.firms)
+    party = comp.outside_party
+    kinds = dict(zip(net.deals["id"], net.deals["kind"], strict=True))
+    units: list[dict[str, float]] = []
+    cache: dict[tuple, dict[str, float]] = {}
+
+    def unit(key: tuple, loss: Loss) -> dict[str, float]:
+        if key not in cache:
+            cache[key] = _unit(loss, lay)
+        return cache[key]
+
+    rows = np.flatnonzero((st.debtor < n) & (st.creditor == n))
+    for c in rows:
+        deal = comp.deal_ids[comp.claim_deal[c]]
+        node, inst, sector = claim_loss(firms[st.debtor[c]], party[c], kinds.get(deal), lay)
+        units.append(unit(("debt", node, inst, sector, deal),
+                          Loss("x", node, 1.0, instrument=inst, sector=sector, deals=(deal,))))
+    by, listed = _outside_stakes(net)
+    eq_units = []
+    s_firm, s_frac, s_units = [], [], []
+    mv = st.market_value
+    for i, f in enumerate(firms):
+        inst = "listed_equity" if listed.get(str(f)) else "private_equity"
+        eq_units.append(unit(("equity", inst), Loss("x", SHAREHOLDERS, 1.0, instrument=inst,
+                                                    channel="equity")))
+        for deal, payer, stake, amount in by.get(str(f), ()):
+            frac = stake if stake == stake else (amount / mv[i] if mv[i] > 0 and amount == amount
+                                                 else 0.0)
+            s_firm.append(i)
+            s_frac.append(frac)
+            s_units.append(unit(("stake", payer, deal), Loss(
+                "x", SHAREHOLDERS, 1.0, sector="investors", holder=payer, deals=(deal,),
+                channel="equity")))
+    cols = tuple(sorted({k for u in (*units, *eq_units, *s_units) for k in u}))
+    pos = {c: j for j, c in enumerate(cols)}
+
+    def mat(us: list[dict[str, float]]) -> np.ndarray:
+        m = np.zeros((len(us), len(cols)))
+        for r, u in enumerate(us):
+            for k, v in u.items():
+                m[r, pos[k]] = v
+        return m
+
+    stakes = bs.stakes
+    banks = tuple(lay.banks)
+    return Routes(
+        columns=cols, rows=rows, debt=mat(units), equity=mat(eq_units),
+        stake_firm=np.array(s_firm, int), stake_frac=np.array(s_frac, float),
+        stake=mat(s_units),
+        held_issuer=np.array([firms.index(x) for x in stakes["issuer"]], int),
+        held_frac=stakes["fraction"].to_numpy(float),
+        held_deal=np.array([comp.deal_index[d] for d in stakes["deal"]], int),
+        banks=banks, cet1=np.array([lay.banks[b].cet1 for b in banks], float),
+        rwa=np.array([lay.banks[b].rwa for b in banks], float),
+        min_ratio=np.array([lay.banks[b].min_ratio for b in banks], float),
+        households=lay.households)
+
+
+def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
+    """Loss per column of ``r`` (terminal sectors, named holders) in each draw: ``(K, S)``.
+
+    ``out`` is the shocked engine outcome of ``K`` draws, ``mult`` ``(D, K)`` their deal
+    multipliers (which legs exist: stakes inside the network count where ``mult > 0``).
+    """
+    st = comp.structure
+    gap = (out.owed - out.paid)[r.rows]
+    gap = np.where(gap > 1e-9, gap, 0.0)
+    total = gap.T @ r.debt
+    lost = st.market_value[:, None] - out.market_value
+    lost = np.where(lost > 1e-12, lost, 0.0)
+    k = lost.shape[1]
+    held = np.zeros((comp.n, k))
+    if len(r.held_issuer):
+        frac = r.held_frac[:, None] * (mult[r.held_deal] > 0)
+        np.add.at(held, r.held_issuer, frac)
+    room = 1.0 - np.minimum(held, 1.0)
+    named = np.zeros((len(r.stake_firm), k))
+    for j, (i, f) in enumerate(zip(r.stake_firm, r.stake_frac, strict=True)):
+        take = np.clip(np.minimum(f, room[i]), 0.0, None)
+        room[i] -= take
+        named[j] = lost[i] * take
+    total += (lost * room).T @ r.equity
+    if len(named):
+        total += named.T @ r.stake
+    return total
+
+
+def figures(r: Routes, losses: np.ndarray) -> dict[str, np.ndarray]:
+    """The :data:`FIGURES` of each draw from :func:`per_draw`'s losses, plus ``bank_loss``
+    ``(K, B)`` per named bank and ``below_min`` ``(K, B)``: its CET1 ratio after the loss
+    (risk-weighted assets held fixed) is under its requirement."""
+    hold = [r.columns.index(f"holder:{b}") if f"holder:{b}" in r.columns else -1
+            for b in r.banks]
+    bank_loss = np.column_stack([losses[:, j] if j >= 0 else np.zeros(len(losses))
+                                 for j in hold]) if hold else np.zeros((len(losses), 0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (r.cet1[None, :] - bank_loss) / r.rwa[None, :]
+    below = ratio < r.min_ratio[None, :]
+    banks = r.mask(["banks"])
+    return {"households": losses[:, r.mask(HOUSEHOLD_SECTORS)].sum(axis=1),
+            "retirement": losses[:, r.mask(RETIREMENT_SECTORS)].sum(axis=1),
+            "banks": losses[:, banks].sum(axis=1),
+            "bank_capital": bank_loss.sum(axis=1),
+            "bank_loss": bank_loss, "below_min": below}
+
+
+@dataclass
+class Stats:
+    """What one chunk keeps: every draw's :data:`FIGURES`, per-column sums, and per bank the
+    sum and maximum of its loss and the draws below the requirement."""
+
+    draws: dict[str, np.ndarray]
+    sums: np.ndarray
+    bank_sum: np.ndarray
+    bank_max: np.ndarray
+    bank_below: np.ndarray
+    any_below: int
+
+
+def chunk_stats(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> Stats:
+    """:class:`Stats` of one batched engine call (``K`` draws)."""
+    losses = per_draw(r, comp, out, mult)
+    fig = figures(r, losses)
+    bl, below = fig["bank_loss"], fig["below_min"]
+    return Stats(draws={m: fig[m] for m in FIGURES}, sums=losses.sum(axis=0),
+                 bank_sum=bl.sum(axis=0), bank_max=bl.max(axis=0, initial=0.0),
+                 bank_below=below.sum(axis=0), any_below=int(below.any(axis=1).sum()))
+
+
+def summarize_draws(r: Routes, lay: Layer, parts: list[Stats]) -> dict[str, Any]:
+    """Merge the chunks' :class:`Stats` (in chunk order) into the ``holders`` section of a
+    simulation: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max, ``p_positive``
+    and the modes), ``per_household`` and ``share_of_retirement`` of the mean and
+    quantiles, ``sectors`` (mean loss per terminal sector), ``banks`` (per named bank: CET1,
+    requirement, mean, maximum, ``p_below_min``) and ``p_any_bank_below_min``."""
+    import pandas as pd
+
+    from ..scenarios.montecarlo import modes
+
+    n = sum(len(p.draws["households"]) for p in parts)
+    rows, found = {}, {}
+    for m in FIGURES:
+        y = np.concatenate([p.draws[m] for p in parts]) if parts else np.zeros(0)
+        if not len(y):
+            continue
+        rows[m] = {"mean": float(y.mean()), "std": float(y.std()), "min": float(y.min()),
+                   **{f"q{int(q * 100):02d}": float(np.quantile(y, q)) for q in _QUANTILES},
+                   "max": float(y.max()), "p_positive": float((y > 1e-9).mean())}
+        found[m] = [{"mean": a, "weight": w} for a, w in modes(y)]
+    fig = pd.DataFrame.from_dict(rows, orient="index")
+    fig.index.name = "figure"
+    sums = sum((p.sums for p in parts), np.zeros(len(r.columns)))
+    sec = [j for j, c in enumerate(r.columns) if not c.startswith("holder:")]
+    sectors = pd.DataFrame({"mean": sums[sec] / max(n, 1)},
+                           index=pd.Index([r.columns[j] for j in sec], name="sector"))
+    sectors["household"] = [s in HOUSEHOLD_SECTORS for s in sectors.index]
+    sectors["retirement"] = [s in RETIREMENT_SECTORS for s in sectors.index]
+    nb = len(r.banks)
+    bank_sum = sum((p.bank_sum for p in parts), np.zeros(nb))
+    bank_max = np.max([p.bank_max for p in parts], axis=0) if parts and nb else np.zeros(nb)
+    below = sum((p.bank_below for p in parts), np.zeros(nb))
+    banks = pd.DataFrame({
+        "name": [lay.banks[b].name for b in r.banks], "cet1": r.cet1,
+        "ratio": [lay.banks[b].cet1_ratio for b in r.banks], "min_ratio": r.min_ratio,
+        "loss_mean": bank_sum / max(n, 1), "loss_max": bank_max,
+        "p_below_min": below / max(n, 1),
+        "as_of": [lay.banks[b].as_of for b in r.banks],
+        "sources": [";".join(lay.banks[b].sources) for b in r.banks]},
+        index=pd.Index(list(r.banks), name="bank"))
+    assets = sum(lay.retirement_assets.values())
+    hh = r.households
+    stat = ("mean", "q05", "q50", "q95", "q99", "max")
+    per_household = ({s: float(fig.loc["households", s]) * 1e9 / hh for s in stat}
+                     if hh and "households" in fig.index else None)
+    share = ({s: float(fig.loc["retirement", s]) / assets for s in stat}
+             if assets > 0 and "retirement" in fig.index else None)
+    return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
+            "share_of_retirement": share, "retirement_assets": assets, "households": hh,
+            "sectors": sectors, "banks": banks,
+            "p_any_bank_below_min": sum(p.any_below for p in parts) / max(n, 1)}
+
+
+def lines(section: Mapping[str, Any]) -> list[str]:
+    """A few lines of text for the terminal from :func:`summarize_draws`'s section."""
+    fig = section["figures"]
+    if fig is None or not len(fig):
+        return []
+    out = []
+    for m, label in FIGURES.items():
+        if m not in fig.index:
+            continue
+        r = fig.loc[m]
+        ms = section["modes"].get(m, [])
+        shown = [f"{x['mean']:,.1f} ({x['weight']:.0%})" for x in ms]
+        apart = len({f"{x['mean']:,.1f}" for x in ms}) > 1  # modes that print alike are one
+        mode_s = "; modes " + ", ".join(shown) if apart else ""
+        out.append(f"{label}: mean {r['mean']:,.1f} bn, median {r['q50']:,.1f}, 5-95% "
+                   f"{r['q05']:,.1f}-{r['q95']:,.1f}, max {r['max']:,.1f}{mode_s}")
+    per, share = section.get("per_household"), section.get("share_of_retirement")
+    if per is not None:
+        out.append(f"per US household: mean ${per['mean']:,.0f} (95%: ${per['q95']:,.0f})")
+    if share is not None:
+        out.append(f"share of US retirement assets: mean {share['mean']:.2%} (95%: "
+                   f"{share['q95']:.2%})")
+    banks = section["banks"]
+    p_any = section["p_any_bank_below_min"]
+    names = ", ".join(banks.index) if len(banks) else "none"
+    out.append(f"P(any named bank below its CET1 requirement) = {p_any:.1%} (named banks: "
+               f"{names})")
+    for b, row in banks[banks["loss_max"] > 0.005].iterrows():
+        out.append(f"  {b}: loss mean {row['loss_mean']:,.1f} bn, max {row['loss_max']:,.1f} "
+                   f"of CET1 {row['cet1']:,.0f} bn; P(below requirement) "
+                   f"{row['p_below_min']:.1%}")
+    return out
