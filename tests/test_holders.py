@@ -359,3 +359,50 @@ def test_simulate_reports_household_and_bank_distributions(net) -> None:
     assert sec.loc[sec["household"], "mean"].sum() == pytest.approx(fig.loc["households",
                                                                             "mean"])
     assert sec.loc["banks", "mean"] == pytest.approx(fig.loc["banks", "mean"])
+
+
+# ------------------------------------------------------------------ investors brought inside
+def test_softbank_inside_stands_on_converted_figures_and_can_fail(net) -> None:
+    """mapping.inside brings SoftBank in: its cash is its yen figure at the dated rate, and
+    when it fails its lenders lose pro rata, by hand: each bank claim loses owed x (1 - the
+    share SoftBank pays), bank-lenders are all banks (HD10), JPMorgan takes a quarter of
+    the bridge loan D71 (NH20)."""
+    from dealloop.scenarios.spec import loads
+
+    fig = net.figures.set_index("id")
+    rate = float(fig.loc["F195", "value"])  # JPY per USD
+    assert fig.loc["F180", "unit"] == "jpy_tn"
+    res = scenarios.run("softbank-fails", net, band=False)
+    bal = res.explain("softbank")
+    cash = float(bal.loc[bal["item"] == "cash", "amount"].iloc[0])
+    assert cash == pytest.approx(float(fig.loc["F180", "value"]) * 1000 / rate)
+    sb = res.firms.loc["softbank"]
+    assert bool(sb["defaulted"]) and int(sb["wave"]) == 1
+    lost = 1 - sb["paid"] / sb["owed"]  # share of every due not paid (pro rata)
+    bank = res.unpaid_claims[(res.unpaid_claims["debtor"] == "softbank")
+                             & (res.unpaid_claims["creditor"] == "bank-lenders")]
+    assert set(bank["deal"]) == {"D71", "D73a", "D73b"}
+    assert bank["shortfall"].to_numpy() == pytest.approx(bank["owed"].to_numpy() * lost)
+    where = holders.follow(res, net)
+    d71 = float(bank.loc[bank["deal"] == "D71", "owed"].sum())
+    assert d71 == pytest.approx(40.0)  # the whole bridge loan falls due on default
+    assert where.banks.loc["jpmorgan", "loss"] == pytest.approx(0.25 * d71 * lost)
+    banks_total = float(where.sectors.loc["banks", "amount"])
+    assert banks_total == pytest.approx(float(bank["owed"].sum()) * lost)
+    # outside by default: the same shock is refused without mapping.inside
+    with pytest.raises(Exception, match="outside the network"):
+        scenarios.run(loads("name: x\nquestion: q\nshocks: [{type: fail, entity: softbank}]"),
+                      net, band=False)
+
+
+def test_inside_and_outside_at_once_is_refused(net) -> None:
+    from dealloop.data.problems import DataError
+    from dealloop.scenarios.spec import loads
+
+    sc = loads("name: x\nquestion: q\nmapping: {inside: [softbank], outside: [softbank]}\n"
+               "shocks: [{type: fail, entity: softbank}]")
+    with pytest.raises(DataError, match=r"both mapping\.outside and mapping\.inside"):
+        scenarios.run(sc, net, band=False)
+    with pytest.raises(DataError, match="unknown entity 'softbnk'"):
+        scenarios.run(loads("name: x\nquestion: q\nmapping: {inside: [softbnk]}"), net,
+                      band=False)

@@ -121,7 +121,7 @@ def stress(
     elif explain is not None:
         if explain not in res.balance.firms:
             err(f"Error: --explain: {explain!r} is outside the network in this scenario "
-                 "(its kind is in mapping.outside_kinds)")
+                 "(its kind is in mapping.outside_kinds; mapping.inside brings it in)")
             raise typer.Exit(1)
         lines = res.explain(explain)
     if json_out:

@@ -6,9 +6,9 @@ figures, one traceable line at a time; ``dealloop stress --explain FIRM`` prints
 
 Who is inside
     Every entity except those of an outside kind (default: investor, lender) or listed in
-    ``mapping.outside``. Outside entities are a sink and a source: what a firm owes them is an
-    *external liability* (pari passu with its other obligations), what they pay a firm is
-    *outside funding*, and they always pay.
+    ``mapping.outside``, unless ``mapping.inside`` brings it in. Outside entities are a
+    sink and a source: what a firm owes them is an *external liability* (pari passu with
+    its other obligations), what they pay a firm is *outside funding*, and they always pay.
 
 Claims (one direction of money each; ``claims`` table)
     ==============  ==========================  ==============================================
@@ -307,7 +307,8 @@ def _parties(net: Any, scenario: Scenario
     m = scenario.mapping
     ents = net.entities
     kinds = dict(zip(ents["id"], ents["kind"], strict=True))
-    outside_set = {e for e, k in kinds.items() if k in set(m.outside_kinds)} | set(m.outside)
+    outside_set = ({e for e, k in kinds.items() if k in set(m.outside_kinds)} | set(m.outside)) \
+        - set(m.inside)
     firms = tuple(e for e in ents["id"] if e not in outside_set)
     outside = tuple(e for e in ents["id"] if e in outside_set)
     if not firms:  # nothing to clear: say so rather than fail on an empty frame

@@ -18,9 +18,10 @@ from .values import key_text, line_for
 def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
     """Every problem with the ids a scenario names, checked against a network.
 
-    Entity ids (shocks, per-entity mapping keys, ``mapping.outside``), deal ids (legs,
-    shocks, Monte Carlo settings) and history ids (``compare``) must exist; shocks must fit the
-    deal they name (``backstop`` needs a capacity backstop, ``fail`` an in-network firm...).
+    Entity ids (shocks, per-entity mapping keys, ``mapping.outside``, ``mapping.inside``),
+    deal ids (legs, shocks, Monte Carlo settings) and history ids (``compare``) must exist;
+    shocks must fit the deal they name (``backstop`` needs a capacity backstop, ``fail`` an
+    in-network firm...).
     Returns an empty list when everything is known.
 
     Examples
@@ -68,7 +69,9 @@ def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> l
     kinds = set(kinds) if isinstance(kinds, list) else set(OUTSIDE_KINDS)
     extra = get(data, "mapping", "outside")
     extra = {x for x in extra if isinstance(x, str)} if isinstance(extra, list) else set()
-    outside = {e for e, k in ents.items() if k in kinds} | extra
+    brought = get(data, "mapping", "inside")
+    brought = {x for x in brought if isinstance(x, str)} if isinstance(brought, list) else set()
+    outside = ({e for e, k in ents.items() if k in kinds} | extra) - brought
 
     def entity(path: tuple, eid: Any, *, inside: bool = False) -> None:
         if not isinstance(eid, str):
@@ -79,7 +82,7 @@ def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> l
             problem(path, f"unknown entity {eid!r}{hint}")
         elif inside and eid in outside:
             problem(path, f"{eid!r} is outside the network (kind {ents[eid]}); shock a firm "
-                    "inside it, or remove it from the mapping's outside set")
+                    "inside it, or bring it inside with mapping.inside")
 
     def deal(path: tuple, did: Any) -> bool:
         if not isinstance(did, str):
@@ -93,6 +96,11 @@ def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> l
 
     for k, eid in items(get(data, "mapping", "outside")):
         entity(("mapping", "outside", k), eid)
+        if eid in brought:
+            problem(("mapping", "outside", k), f"{eid!r} is in both mapping.outside and "
+                    "mapping.inside")
+    for k, eid in items(get(data, "mapping", "inside")):
+        entity(("mapping", "inside", k), eid)
     for field in ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover",
                   "capex_obligation", "operating_margin", "stranded_share", "demand_exposure"):
         obj = get(data, "mapping", field)

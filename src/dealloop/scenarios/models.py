@@ -108,6 +108,10 @@ class MappingSpec(BaseModel):
     outside_kinds, outside
         Entity kinds (default investor, lender) and ids treated as *outside* the network:
         their claims are external liabilities, their payments outside funding.
+    inside
+        Ids brought *inside* whatever their kind (``[softbank]``): an investor with a balance
+        sheet then stands on its own figures (yen converted at the dataset's dated rate), can
+        be shocked (``fail``) and its losses are counted.
     equity_commitments
         Whether committed but unpaid equity inside the horizon counts as an obligation of the
         investor to the investee (default true). False drops those legs on both sides.
@@ -188,6 +192,7 @@ class MappingSpec(BaseModel):
 
     outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(OUTSIDE_KINDS))
     outside: list[str] = Field(default_factory=list)
+    inside: list[str] = Field(default_factory=list)
     equity_commitments: bool = True
     undated_term_years: Annotated[float, Field(gt=0, le=50)] | None = None
     other_legs: Literal["ignore", "obligation"] = "ignore"
