@@ -169,6 +169,13 @@ def test_oracle_refinancing_hits_named_bank(net) -> None:
     assert jpm["cet1_after"] == pytest.approx(jpm["cet1"] - jpm["loss"])
     assert where.sectors.loc["banks", "amount"] == pytest.approx(
         where.banks["loss"].sum())
+    # by hand: Vantage's D88 loans go unpaid; Wells Fargo holds an equal seventh (NH13),
+    # against CET1 = ratio x RWA from banks.csv
+    d88 = res.unpaid_claims.loc[res.unpaid_claims["deal"] == "D88", "shortfall"].sum()
+    wf = where.banks.loc["wells-fargo"]
+    assert wf["loss"] == pytest.approx(d88 * 0.142857)
+    assert wf["cet1"] == pytest.approx(0.106 * 1295.3)
+    assert wf["ratio_after"] == pytest.approx((0.106 * 1295.3 - wf["loss"]) / 1295.3)
 
 
 def test_scenario_override_changes_shares(net) -> None:
