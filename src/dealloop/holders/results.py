@@ -49,8 +49,10 @@ METHOD = (
     "losses to their owners: pension funds to defined-benefit plans, the retirement share of "
     "stock to IRAs, DC plans, DB plans and annuities in proportion to their assets (ICI, "
     "Q3 2025), mutual funds to households without an account-type split. Banks and insurers "
-    "keep their losses (their capital absorbs them first). Private firms' equity beyond "
-    "named stakes is not allocated."
+    "keep their losses (their capital absorbs them first); a named bank's loss is set "
+    "against its CET1 capital from its latest quarterly report (banks.csv, dated), "
+    "risk-weighted assets held fixed. Private firms' equity beyond named stakes is not "
+    "allocated. Monte Carlo draws follow the same shares, draw by draw."
 )
 
 
