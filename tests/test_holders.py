@@ -321,7 +321,7 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
     sc = loads(text % "{uniform: [0.0, 1.0]}")
     comp = compile_scenario(sc, build(net, sc))
     r = routes(comp, net, read_layer(net))
-    p = payload(comp, seed=5, chunk=8, holders=r)
+    p = payload(comp, seed=5, chunk=8, follow=r)
     M, values, _ = draw(p, 0, 8)
     plan = comp.replan(M)
     base = clear(comp.structure, comp.inputs(8, mult=M, shocked=False, replan=plan),
@@ -354,7 +354,10 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
 
 
 def test_simulate_reports_household_and_bank_distributions(net) -> None:
-    res = scenarios.simulate("oracle-cannot-refinance", net, draws=60, seed=2, workers=0)
+    from dealloop.holders.draws import FOLLOW
+
+    res = scenarios.simulate("oracle-cannot-refinance", net, draws=60, seed=2, workers=0,
+                             follow=FOLLOW)
     h = res.holders
     fig = h["figures"]
     assert set(fig.index) == {"households", "retirement", "banks", "bank_capital"}

@@ -381,6 +381,7 @@ def simulate(
     the variance."""
     from ..data.problems import DataError
     from ..data.write import atomic_write_text
+    from ..holders.draws import FOLLOW
     from ..scenarios.montecarlo import simulate as run_mc
 
     if workers is not None and scheduler is not None:
@@ -400,7 +401,8 @@ def simulate(
     sc, net = prepare_scenario(scenario, data)
     try:
         res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
-                     chunk=chunk, progress=sys.stderr.isatty() and not json_out)
+                     chunk=chunk, progress=sys.stderr.isatty() and not json_out,
+                     follow=FOLLOW)
     except DataError as exc:
         exit_with_problems(exc)
     except ValueError as exc:

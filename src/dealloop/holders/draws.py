@@ -26,7 +26,7 @@ from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
 from .layer import Layer
 
-__all__ = ["FIGURES", "Routes", "per_draw", "routes", "summarize_draws"]
+__all__ = ["FIGURES", "FOLLOW", "Follow", "Routes", "per_draw", "routes", "summarize_draws"]
 
 #: Figures kept for every draw (USD bn): the loss on US households, on their retirement
 #: accounts, on the banking sector and on the CET1 capital of the named banks.
@@ -65,11 +65,18 @@ class Routes:
     rwa: np.ndarray
     min_ratio: np.ndarray
     households: float | None
+    bank_info: tuple[tuple[str, float, str, str], ...] = ()
+    """Per named bank: ``(name, CET1 ratio, as_of, sources)``."""
+    retirement_assets: float = 0.0
 
     def mask(self, names: Any) -> np.ndarray:
         """Columns in ``names`` (a boolean ``(S,)`` mask)."""
         names = set(names)
         return np.array([c in names for c in self.columns], bool)
+
+    def chunk(self, comp: Any, out: Any, mult: np.ndarray) -> Stats:
+        """:func:`chunk_stats` of one batched engine call (the Monte Carlo hook)."""
+        return chunk_stats(self, comp, out, mult)
 
 
 def _unit(loss: Loss, lay: Layer) -> dict[str, float]:
@@ -153,7 +160,10 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         banks=banks, cet1=np.array([lay.banks[b].cet1 for b in banks], float),
         rwa=np.array([lay.banks[b].rwa for b in banks], float),
         min_ratio=np.array([lay.banks[b].min_ratio for b in banks], float),
-        households=lay.households)
+        households=lay.households,
+        bank_info=tuple((lay.banks[b].name, lay.banks[b].cet1_ratio, lay.banks[b].as_of,
+                         ";".join(lay.banks[b].sources)) for b in banks),
+        retirement_assets=float(sum(lay.retirement_assets.values())))
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
@@ -227,7 +237,7 @@ def chunk_stats(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> Stats:
                  bank_below=below.sum(axis=0), any_below=int(below.any(axis=1).sum()))
 
 
-def summarize_draws(r: Routes, lay: Layer, parts: list[Stats]) -> dict[str, Any]:
+def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     """Merge the chunks' :class:`Stats` (in chunk order) into the ``holders`` section of a
     simulation: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max, ``p_positive``
     and the modes), ``per_household`` and ``share_of_retirement`` of the mean and
@@ -259,15 +269,14 @@ def summarize_draws(r: Routes, lay: Layer, parts: list[Stats]) -> dict[str, Any]
     bank_sum = sum((p.bank_sum for p in parts), np.zeros(nb))
     bank_max = np.max([p.bank_max for p in parts], axis=0) if parts and nb else np.zeros(nb)
     below = sum((p.bank_below for p in parts), np.zeros(nb))
+    info = r.bank_info
     banks = pd.DataFrame({
-        "name": [lay.banks[b].name for b in r.banks], "cet1": r.cet1,
-        "ratio": [lay.banks[b].cet1_ratio for b in r.banks], "min_ratio": r.min_ratio,
-        "loss_mean": bank_sum / max(n, 1), "loss_max": bank_max,
-        "p_below_min": below / max(n, 1),
-        "as_of": [lay.banks[b].as_of for b in r.banks],
-        "sources": [";".join(lay.banks[b].sources) for b in r.banks]},
+        "name": [x[0] for x in info], "cet1": r.cet1, "ratio": [x[1] for x in info],
+        "min_ratio": r.min_ratio, "loss_mean": bank_sum / max(n, 1), "loss_max": bank_max,
+        "p_below_min": below / max(n, 1), "as_of": [x[2] for x in info],
+        "sources": [x[3] for x in info]},
         index=pd.Index(list(r.banks), name="bank"))
-    assets = sum(lay.retirement_assets.values())
+    assets = r.retirement_assets
     hh = r.households
     stat = ("mean", "q05", "q50", "q95", "q99", "max")
     per_household = ({s: float(fig.loc["households", s]) * 1e9 / hh for s in stat}
@@ -312,3 +321,36 @@ def lines(section: Mapping[str, Any]) -> list[str]:
                    f"of CET1 {row['cet1']:,.0f} bn; P(below requirement) "
                    f"{row['p_below_min']:.1%}")
     return out
+
+
+class Follow:
+    """The holders layer as a Monte Carlo ``follow`` (see
+    :func:`dealloop.scenarios.montecarlo.simulate`): routes each draw's losses through the
+    dataset's holders layer with the scenario's ``holders:`` changes.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> res = scenarios.simulate("oracle-cannot-refinance", dl.load(), draws=20, seed=1,
+    ...                          workers=0, follow=FOLLOW)
+    >>> bool(res.holders["banks"].loc["jpmorgan", "loss_mean"] > 0)
+    True
+    """
+
+    figures = len(FIGURES)
+
+    def prepare(self, comp: Any, scenario: Any, net: Any) -> Routes:
+        """The unit routes of ``comp`` through the network's layer, changed by the
+        scenario's ``holders:`` block."""
+        from .layer import layer, override
+
+        return routes(comp, net, override(layer(net), scenario.holders.model_dump()))
+
+    def merge(self, prepared: Routes, parts: list[Stats]) -> dict[str, Any]:
+        """The ``holders`` section of the simulation (:func:`summarize_draws`)."""
+        return summarize_draws(prepared, parts)
+
+
+#: The holders layer's Monte Carlo follow.
+FOLLOW = Follow()

@@ -72,9 +72,10 @@ class Payload:
     inputs: tuple[tuple[str, str, Any], ...]
     """``(name, kind, spec)``: ``happens`` (deal index, probability), ``amount`` (deal
     index, low, high, value, how), ``param`` (shock index, name, Dist)."""
-    holders: Any = None
-    """The unit routes of the holders layer (:class:`dealloop.holders.draws.Routes`), to
-    follow each draw's losses to households and banks; ``None`` skips it."""
+    follow: Any = None
+    """What follows each draw's losses past the network (e.g. the holders layer's
+    :class:`dealloop.holders.draws.Routes`): an object with ``chunk(comp, out, mult)``
+    returning a chunk's mergeable summary; ``None`` skips it."""
 
 
 @dataclass
@@ -127,10 +128,10 @@ def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
     return tuple(out)
 
 
-def payload(comp: Compiled, *, seed: int, chunk: int, holders: Any = None) -> Payload:
+def payload(comp: Compiled, *, seed: int, chunk: int, follow: Any = None) -> Payload:
     """The payload of a Monte Carlo run of ``comp``."""
     return Payload(comp=comp, seed=int(seed), chunk=int(chunk), inputs=_inputs(comp),
-                   holders=holders)
+                   follow=follow)
 
 
 def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarray]:
@@ -246,10 +247,8 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     n = comp.n
     nb = len(_EDGES)
     extra: dict[str, Any] = {}
-    if p.holders is not None:
-        from ..holders.draws import chunk_stats
-
-        extra["holders"] = chunk_stats(p.holders, comp, out, M)
+    if p.follow is not None:
+        extra["follow"] = p.follow.chunk(comp, out, M)
     flat = (np.arange(n)[:, None] * nb + bins).ravel()
     hist = np.bincount(flat, minlength=n * nb).reshape(n, nb)
     return ChunkStats(
@@ -327,19 +326,19 @@ def _identity(address: str, timeout: float) -> str:
 MAX_DRAWS_MEMORY = 2**30
 
 
-def draws_memory(draws: int) -> int:
+def draws_memory(draws: int, extra: int = 0) -> int:
     """Bytes the merged system figures of ``draws`` draws take: one float per headline figure
-    and per holders figure per draw, twice (the chunks' arrays and their concatenation).
+    and per ``extra`` figure (kept per draw by a ``follow``) per draw, twice (the chunks'
+    arrays and their concatenation).
 
     Examples
     --------
-    >>> from dealloop.holders.draws import FIGURES
-    >>> draws_memory(1_000) == 2 * 8 * (len(HEADLINES) + len(FIGURES)) * 1_000
+    >>> draws_memory(1_000) == 2 * 8 * len(HEADLINES) * 1_000
     True
+    >>> draws_memory(1_000, 4) - draws_memory(1_000)
+    64000
     """
-    from ..holders.draws import FIGURES
-
-    return 2 * 8 * (len(HEADLINES) + len(FIGURES)) * int(draws)
+    return 2 * 8 * (len(HEADLINES) + int(extra)) * int(draws)
 
 
 def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
@@ -350,7 +349,8 @@ def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
 def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | None = None,
              seed: int | None = None, workers: int | None = None,
              scheduler: str | None = None, chunk: int | None = None,
-             progress: bool | Callable[[int, int], None] = False) -> SimulationResult:
+             progress: bool | Callable[[int, int], None] = False,
+             follow: Any = None) -> SimulationResult:
     """Monte Carlo run of a scenario.
 
     Parameters
@@ -370,6 +370,12 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
         :data:`SCHEDULER_TIMEOUT` seconds ``ConnectionError`` (see :func:`check_scheduler`).
     progress
         ``True`` for a progress bar on stderr, or a callable ``(done, total)``.
+    follow
+        Follows every draw's losses past the network and reports on them in the result's
+        ``holders`` section: an object with ``figures`` (how many figures it keeps per
+        draw), ``prepare(comp, scenario, net)`` (a picklable object with ``chunk(comp, out,
+        mult)``, sent to the workers) and ``merge(prepared, parts)`` (the section from the
+        chunks' summaries, in chunk order); e.g. :data:`dealloop.holders.draws.FOLLOW`.
 
     Returns
     -------
@@ -395,19 +401,18 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     if not (1 <= draws <= MAX_DRAWS and 1 <= chunk <= MAX_CHUNK and seed >= 0):
         raise ValueError(f"draws must be in [1, {MAX_DRAWS:,}], chunk in [1, {MAX_CHUNK:,}] "
                          f"and seed >= 0 (got draws={draws}, chunk={chunk}, seed={seed})")
-    need = draws_memory(draws)
+    extra = int(getattr(follow, "figures", 0)) if follow is not None else 0
+    need = draws_memory(draws, extra)
     if need > MAX_DRAWS_MEMORY:  # refused before any work, with the reason
         raise ValueError(
             f"{draws:,} draws would keep about {need / 2**30:,.1f} GiB of system figures (every "
             f"draw is kept for exact quantiles), more than the {MAX_DRAWS_MEMORY / 2**30:g} GiB "
-            f"limit; use at most {MAX_DRAWS_MEMORY // draws_memory(1):,} draws")
-    from ..holders import layer, override
-    from ..holders.draws import routes
+            f"limit; use at most {MAX_DRAWS_MEMORY // draws_memory(1, extra):,} draws")
     from ..mapping.sheets import build
 
     comp = compile_scenario(sc, build(net, sc))
-    lay = override(layer(net), sc.holders.model_dump())
-    p = payload(comp, seed=seed, chunk=chunk, holders=routes(comp, net, lay))
+    prepared = follow.prepare(comp, sc, net) if follow is not None else None
+    p = payload(comp, seed=seed, chunk=chunk, follow=prepared)
     plan = _chunks(draws, chunk)
     report = _progress(progress, len(plan))
     t0 = time.perf_counter()
@@ -425,10 +430,9 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     elapsed = time.perf_counter() - t0
     res = _merge(sc, comp, p, results, draws=draws, seed=seed, chunk=chunk, workers=used,
                  scheduler=where, elapsed=elapsed)
-    from ..holders.draws import summarize_draws
-
-    section = summarize_draws(p.holders, lay, [r.extra["holders"] for r in results])
-    return replace(res, holders=section)
+    if follow is None:
+        return res
+    return replace(res, holders=follow.merge(prepared, [r.extra["follow"] for r in results]))
 
 
 def _progress(progress: bool | Callable[[int, int], None], total: int
