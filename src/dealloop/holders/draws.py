@@ -248,7 +248,8 @@ def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     from ..scenarios.montecarlo import modes
 
     n = sum(len(p.draws["households"]) for p in parts)
-    rows, found = {}, {}
+    rows: dict[str, dict[str, float]] = {}
+    found = {}
     for m in FIGURES:
         y = np.concatenate([p.draws[m] for p in parts]) if parts else np.zeros(0)
         if not len(y):
@@ -279,10 +280,10 @@ def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     assets = r.retirement_assets
     hh = r.households
     stat = ("mean", "q05", "q50", "q95", "q99", "max")
-    per_household = ({s: float(fig.loc["households", s]) * 1e9 / hh for s in stat}
-                     if hh and "households" in fig.index else None)
-    share = ({s: float(fig.loc["retirement", s]) / assets for s in stat}
-             if assets > 0 and "retirement" in fig.index else None)
+    per_household = ({s: rows["households"][s] * 1e9 / hh for s in stat}
+                     if hh and "households" in rows else None)
+    share = ({s: rows["retirement"][s] / assets for s in stat}
+             if assets > 0 and "retirement" in rows else None)
     return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
             "share_of_retirement": share, "retirement_assets": assets, "households": hh,
             "sectors": sectors, "banks": banks,
