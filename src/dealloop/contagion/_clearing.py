@@ -352,6 +352,26 @@ def _round(
     return r, incoming, ok
 
 
+def _exact_round(
+    net: LiabilityNetwork,
+    a: np.ndarray,
+    beta: float,
+    rows: np.ndarray,
+    defaulted: np.ndarray,
+    r: np.ndarray,
+    incoming: np.ndarray,
+    fallback: np.ndarray,
+) -> np.ndarray:
+    """Solve the round of scenarios ``rows`` exactly (:func:`_round`), in place on ``r`` and
+    ``incoming``; a singular round marks its scenario for the Picard ``fallback``. Returns the
+    rows that were solved."""
+    r_t, inc_t, ok = _round(net, a[rows], beta, defaulted, r[rows])
+    good = rows[ok]
+    r[good], incoming[good] = r_t[ok], inc_t[ok]
+    fallback[rows[~ok]] = True
+    return good
+
+
 def _fictitious_default(
     net: LiabilityNetwork,
     e: np.ndarray,
@@ -380,11 +400,7 @@ def _fictitious_default(
             break
         waves[todo] = np.where(new, rnd, waves[todo])
         defaulted[todo] |= new
-        r_t, inc_t, ok = _round(net, a[todo], beta, defaulted[todo], r[todo])
-        good = todo[ok]
-        r[good], incoming[good] = r_t[ok], inc_t[ok]
-        fallback[todo[~ok]] = True
-        todo = good
+        todo = _exact_round(net, a, beta, todo, defaulted[todo], r, incoming, fallback)
     return _finish(net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback)
 
 
@@ -466,12 +482,8 @@ def _fictitious_default_compiled(
         rows = todo[slow]
         if rows.size == 0:
             break
-        r_t, inc_t, ok = _round(net, a[rows], beta, waves[rows] > 0, r[rows])
-        good = rows[ok]
-        r[good], incoming[good] = r_t[ok], inc_t[ok]
         start[rows] = rounds[slow]
-        fallback[rows[~ok]] = True
-        todo = good
+        todo = _exact_round(net, a, beta, rows, waves[rows] > 0, r, incoming, fallback)
     return _finish(net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback)
 
 

@@ -23,6 +23,27 @@ def _incoming(indptr, indices, data, colsum, r, out):
 
 
 @njit(cache=True, nogil=True)
+def _contraction(step, prev, q_est, q_last):
+    """Contraction estimate after a sweep of size ``step`` (``prev``: the sweep before).
+
+    Returns ``(q_est, q_last)``: the larger of the last two step ratios (one lucky sweep does
+    not make the iteration look converged) and the latest ratio.
+    """
+    if step > 0.0 and prev < np.inf:
+        ratio = step / prev
+        return max(ratio, q_last), ratio
+    return q_est, q_last
+
+
+@njit(cache=True, nogil=True)
+def _close_enough(step, q, limit, noise):
+    """Stop on the error bound ``step * q / (1 - q)`` <= ``limit``, not on the step alone (a
+    slowly contracting loop takes tiny steps far from its fixed point), or on a step at
+    rounding noise."""
+    return step <= noise or (q < 1.0 and step * q <= limit * (1.0 - q))
+
+
+@njit(cache=True, nogil=True)
 def _picard_one(
     indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, max_iter, r, inc,
     waves,
@@ -81,21 +102,15 @@ def _picard_one(
         todo, nxt = nxt, todo
         n_todo = n_next
         if verifying:
-            qv = q_est if q_est < 0.5 else 0.5
-            if step <= noise or step * qv <= limit * (1.0 - qv):
+            if _close_enough(step, min(q_est, 0.5), limit, noise):
                 _incoming(indptr, indices, data, colsum, r, inc)
                 return sweep, step, True
             verifying = False
             prev = np.inf
             continue
-        if step > 0.0 and prev < np.inf:
-            ratio = step / prev
-            q_est = max(ratio, q_last)
-            q_last = ratio
+        q_est, q_last = _contraction(step, prev, q_est, q_last)
         prev = step
-        # Stop on the error bound step * q / (1 - q), not on the step alone: a slowly
-        # contracting loop takes tiny steps far from its fixed point.
-        if step <= noise or (q_est < 1.0 and step * q_est <= limit * (1.0 - q_est)):
+        if _close_enough(step, q_est, limit, noise):
             # Recompute the sums exactly (incremental updates drift) and check every firm.
             _incoming(indptr, indices, data, colsum, r, inc)
             for i in range(n):
@@ -205,19 +220,14 @@ def _fda_one(
             n_todo = n_next
             if verifying:
                 # after an exact recompute: accept a rounding-sized step
-                qv = q_est if q_est < 0.5 else 0.5
-                if step <= noise or step * qv <= limit * (1.0 - qv):
+                if _close_enough(step, min(q_est, 0.5), limit, noise):
                     break
                 verifying = False
                 prev = np.inf
                 continue
-            if step > 0.0 and prev < np.inf:
-                ratio = step / prev
-                # the larger of the last two ratios guards against one lucky sweep
-                q_est = max(ratio, q_last)
-                q_last = ratio
+            q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
-            if step <= noise or (q_est < 1.0 and step * q_est <= limit * (1.0 - q_est)):
+            if _close_enough(step, q_est, limit, noise):
                 # Converged on incrementally updated sums: recompute them exactly and sweep
                 # every defaulter once more before accepting (no drift below the answer).
                 _incoming(indptr, indices, data, colsum, r, inc)
