@@ -102,12 +102,21 @@ def main() -> None:
         typer.echo("terminated; nothing half-written is left behind", err=True)
         sys.exit(exc.code)
     except KeyboardInterrupt:
-        typer.echo("interrupted; nothing half-written is left behind", err=True)
+        _interrupted()
         sys.exit(130)
     except SystemExit as exc:
         if exc.code == 130:  # typer turns Ctrl-C into Exit(130) without a word
-            typer.echo("interrupted; nothing half-written is left behind", err=True)
+            _interrupted()
         raise
+
+
+def _interrupted() -> None:
+    """Say it once; a second Ctrl-C while the process winds down must not add a traceback
+    or turn exit code 130 into a kill by signal."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    typer.echo("interrupted; nothing half-written is left behind", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

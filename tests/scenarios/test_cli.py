@@ -40,12 +40,22 @@ def test_stress_json_and_explain(runner) -> None:
 
 
 def test_stress_tables(runner) -> None:
-    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band",
-                              "--explain", "openai"], env={"COLUMNS": "200"})
+    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band"],
+                        env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.stderr
-    for text in ("Firms hit", "What defaulters fail to pay", "Against history", "H017",
-                 "Balance sheet of openai as built", "plan:openai"):
+    for text in ("Firms hit", "What defaulters fail to pay", "Against history", "H017"):
         assert text in res.stdout
+    assert "Balance sheet" not in res.stdout
+
+
+def test_explain_prints_only_the_balance_sheet(runner) -> None:
+    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band",
+                              "--explain", "OpenAI"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.startswith("Balance sheet of openai as built")
+    assert "plan:openai" in res.stdout
+    for text in ("Firms hit", "What defaulters fail to pay", "Against history", "Note:"):
+        assert text not in res.stdout
 
 
 def test_bad_scenario_lists_every_problem_and_exits_1(runner, tmp_path) -> None:
@@ -68,7 +78,9 @@ def test_bad_scenario_lists_every_problem_and_exits_1(runner, tmp_path) -> None:
 
 def test_unknown_explain_firm(runner) -> None:
     res = runner.invoke(app, ["stress", "baseline", "--no-band", "--explain", "oracel"])
-    assert res.exit_code == 1 and "did you mean oracle" in res.stderr
+    assert res.exit_code == 2
+    assert res.stderr == ("Error: --explain: unknown firm or holder 'oracel'; did you mean "
+                          "oracle (Oracle Corporation)?\n")
 
 
 def test_simulate_writes_json_atomically(runner, tmp_path) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..jsonutil import jsonable
 from ..result import Result
+from ..vocabulary import DEFAULT_HORIZON
 from .cycles import LoopSet, cycles
 from .ena import ENA, ena
 from .measures import (
@@ -150,8 +151,11 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
     max_length : int, default 6
         Longest loop; self-financed revenue traces funding chains of ``max_length − 1`` hops.
     horizon : optional
-        Horizon for self-financed revenue (default 2026–2030); the other measures use full
-        contract values unless a horizon is given here explicitly.
+        Years over which multi-year contracts are apportioned for the money measures:
+        self-financed revenue, commitment coverage and the cycling index (default
+        :data:`dealloop.vocabulary.DEFAULT_HORIZON`, as in the report and the dashboard;
+        ``None`` = full contract values). Loops and customer concentration always use full
+        contract values, as the report does.
     statuses : optional
         Which legs count for every measure (default: each measure's own default — live legs
         for loops, firm legs for the measures).
@@ -163,8 +167,10 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
     if not hasattr(net, "flow_graph"):
         raise ValueError("net: expected a DealNetwork (an object with flow_graph)")
     sel: dict[str, Any] = {} if statuses is None else {"statuses": statuses}
-    explicit = {} if horizon is _DEFAULT else {"horizon": horizon}
-    loops = cycles(net, max_length, min_amount=min_amount, limit=limit, **sel, **explicit)
+    if horizon is _DEFAULT:
+        horizon = DEFAULT_HORIZON
+    explicit = {"horizon": horizon}
+    loops = cycles(net, max_length, min_amount=min_amount, limit=limit, **sel)
     try:
         flow = ena(net, **sel, **explicit)
     except ValueError:  # no purchase flow at all, or a closed system
@@ -179,12 +185,12 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
     if money is not None and not math.isfinite(money.fci):
         money = None
     sf = self_financed_revenue(net, max_length=max(2, max_length), horizon=horizon, **sel)
-    conc = customer_concentration(net, **sel, **explicit)
+    conc = customer_concentration(net, **sel)
     cov = commitment_coverage(net, **sel, **explicit)
     try:
         dc = double_counting(net, statuses=statuses) if hasattr(net, "legs") else None
     except (ValueError, AttributeError, ImportError):
         dc = None
     sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,
-                             min_amount=min_amount, **sel, **explicit) if n_samples else None
+                             min_amount=min_amount, **sel) if n_samples else None
     return Circularity(loops, flow, sf, conc, cov, dc, sig, money)

@@ -23,15 +23,21 @@ __all__ = [
     "DerivedOpt",
     "EstimatesOpt",
     "EvidenceOpt",
+    "FirmOpt",
+    "HorizonOpt",
     "JsonOpt",
+    "KindOpt",
+    "SeedOpt",
     "StatusOpt",
     "check_output",
+    "choose",
     "console",
     "err",
     "exit_with_problems",
     "fail",
     "fail_with_problems",
     "fmt_cell",
+    "horizon_opt",
     "json_text",
     "load_network",
     "prepare_scenario",
@@ -62,6 +68,22 @@ EstimatesOpt = Annotated[
                        help="Count legs with basis 'estimate' (a third party's estimate, "
                             "at its range midpoint); off by default.")
 ]
+KindOpt = Annotated[
+    list[str] | None,
+    typer.Option("--kind", "--kinds", help="Deal kinds to keep (repeatable), as tables print "
+                 "them or as ids: 'equity investment', chip_purchase."),
+]
+FirmOpt = Annotated[
+    str | None,
+    typer.Option("--firm", metavar="FIRM",
+                 help="Only what involves this firm (its id or its name: openai, 'OpenAI')."),
+]
+HorizonOpt = Annotated[
+    tuple[int, int] | None,
+    typer.Option("--horizon", metavar="START END", show_default="2026 2030",
+                 help="Years over which multi-year contracts are apportioned."),
+]
+SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed.")]
 
 
 def err(msg: str) -> None:
@@ -137,6 +159,33 @@ def check_output(path: Path, *, folder: bool = False) -> None:
         fail(f"Error: cannot write {path}: {why}")
 
 
+def horizon_opt(horizon: tuple[int, int] | None) -> tuple[int, int]:
+    """The --horizon given, checked (exit 2), or the shared default
+    (:data:`dealloop.vocabulary.DEFAULT_HORIZON`)."""
+    from ..vocabulary import DEFAULT_HORIZON, parse_horizon
+
+    if horizon is None:
+        return DEFAULT_HORIZON
+    if horizon[1] < horizon[0]:
+        fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
+    try:  # years the calendar knows (not 0 or 99999)
+        parse_horizon(horizon)
+    except ValueError as exc:
+        fail(f"Error: --horizon: {str(exc).removeprefix('horizon: ')}", 2)
+    return horizon
+
+
+def choose(flag: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Resolve a name given with ``flag`` (see :mod:`dealloop.commands._names`), or exit 2
+    with one line: ``Error: --firm: unknown firm 'x'; did you mean ...?``."""
+    from ._names import ChoiceError
+
+    try:
+        return fn(*args, **kwargs)
+    except ChoiceError as exc:
+        fail(f"Error: {flag}: {exc}", 2)
+
+
 def load_network(data: Path | None, *, what: str | None = None) -> DealNetwork:
     """The dataset in ``data`` (bundled when ``None``); every problem and exit 1 if invalid.
 
@@ -155,29 +204,34 @@ def load_network(data: Path | None, *, what: str | None = None) -> DealNetwork:
 
 
 def console() -> Any:
-    """A rich console on stdout."""
-    from rich.console import Console
+    """The printer every command uses: plain text fitted to the terminal, or 80 columns
+    when piped (see :mod:`dealloop.commands._tables`)."""
+    from ._tables import Printer
 
-    return Console()
+    return Printer()
 
 
-def table(title: str, frame: Any, fmt: str = "{:,.1f}") -> Any:
-    """A rich table of a DataFrame: the index first, floats with ``fmt``, NaN blank."""
-    from rich.table import Table
+def table(title: str, frame: Any, fmt: str = "{:,.1f}") -> str:
+    """A DataFrame as a table that fits the terminal (index first): float columns are USD bn
+    (or formatted with ``fmt`` when it is not the default), integer columns counts, the rest
+    text. See :func:`dealloop.commands._tables.table`."""
+    from ._tables import Col
+    from ._tables import table as layout
 
-    t = Table(title=title, title_justify="left")
-    t.add_column(frame.index.name or "", no_wrap=True)
+    cols = [Col(str(frame.index.name or ""))]
+    rows = [[str(i)] for i in frame.index]
     for c in frame.columns:
-        t.add_column(str(c), justify="right")
-    for idx, row in frame.iterrows():
-        cells = []
-        for v in row:
-            if isinstance(v, float):
-                cells.append("" if v != v else fmt.format(v))
-            else:
-                cells.append(str(v))
-        t.add_row(str(idx), *cells)
-    return t
+        kind = frame[c].dtype.kind
+        if kind == "f" and fmt != "{:,.1f}":
+            cols.append(Col(str(c).replace("_", " "), "raw"))
+            vals = ["" if v != v else fmt.format(v) for v in frame[c]]
+        else:
+            cols.append(Col(str(c).replace("_", " "),
+                            "money" if kind == "f" else "count" if kind in "iu" else "text"))
+            vals = list(frame[c])
+        for r, v in zip(rows, vals, strict=True):
+            r.append(v)
+    return layout(title, cols, rows)
 
 
 def exit_with_problems(exc: Any) -> NoReturn:
@@ -217,15 +271,25 @@ def fmt_cell(v: Any, digits: int = 1) -> str:
 
 
 def rich_table(title: str, columns: list[str], rows: list[list[Any]], *,
-                right: set[int] | None = None, caption: str | None = None) -> Any:
-    """A rich table of ``rows`` (cells through :func:`fmt_cell`); columns in ``right`` (default:
-    all but the first) are right-aligned."""
-    from rich.table import Table
+               right: set[int] | None = None, caption: str | None = None) -> str:
+    """A table from plain column names (see :func:`dealloop.commands._tables.table`): columns
+    in ``right`` (default: all but the first) hold numbers (floats are USD bn, ints counts)
+    or text formatted already, kept whole and right-aligned."""
+    from ._tables import Col
+    from ._tables import table as layout
 
-    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     right = right if right is not None else set(range(1, len(columns)))
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="right" if i in right else "left", overflow="fold")
-    for r in rows:
-        t.add_row(*[fmt_cell(v) for v in r])
-    return t
+
+    def kind(j: int) -> str:
+        if j not in right:
+            return "text"
+        vals = [r[j] for r in rows if r[j] is not None and r[j] != ""]
+        if vals and all(isinstance(v, int) and not isinstance(v, bool) for v in vals):
+            return "count"
+        if vals and all(isinstance(v, int | float) and not isinstance(v, bool)
+                        for v in vals):
+            return "money"
+        return "raw"
+
+    cols = [Col(c, kind(j)) for j, c in enumerate(columns)]
+    return layout(title, cols, rows, caption=caption)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,12 +12,10 @@ from ._common import (
     EstimatesOpt,
     JsonOpt,
     check_output,
-    console,
     err,
     fail,
     load_network,
     print_json,
-    table,
 )
 
 
@@ -71,33 +69,41 @@ def summary(data: DataOpt = None, estimates: EstimatesOpt = False,
     if json_out:
         print_json(s.to_dict())
         return
-    con = console()
-    con.print(f"[bold]{s.name}[/bold] {s.version or ''}: {s.n_entities} entities, "
-              f"{s.n_legs} legs, announced {s.first_announced} to {s.last_announced}")
-    con.print("legs by status: " + ", ".join(f"{k} {v}" for k, v in s.legs_by_status.items()))
+    _print_summary(s)
+
+
+def _print_summary(s: Any) -> None:
+    from ._tables import Col, count, echo, table, wrap
+
+    echo(wrap(f"{s.name} {s.version or ''}: {count(s.n_entities)} entities, "
+              f"{count(s.n_legs)} legs, announced {s.first_announced} to {s.last_announced}"))
+    echo(wrap("legs by status: " + ", ".join(f"{k} {count(v)}"
+                                             for k, v in s.legs_by_status.items())))
     t = s.totals
-    totals = t[["committed", "reported", "conditional", "firm", "all"]].copy()
-    totals["legs"] = t["legs"].astype(int).astype(str)
-    totals["no amount"] = t["undisclosed_legs"].astype(int).astype(str)
-    totals["stock"] = [f"{v:,.1f}" if v else "" for v in t["stock"]]
-    totals["non-cash"] = [f"{v:,.1f}" if v else "" for v in t["non_cash"]]
-    apart = [("estimate", "estimated (apart)")] if not s.include_estimates else []
-    for col, label in [*apart, ("derived", "derived (apart)")]:
-        if t[f"{col}_legs"].sum():
-            totals[label] = [
-                f"{lo:,.0f}-{hi:,.0f}" if n else "" for lo, hi, n in
-                zip(t[f"{col}_low"], t[f"{col}_high"], t[f"{col}_legs"], strict=True)
-            ]
-    totals.index = [k.replace("_", " ") for k in totals.index]
-    totals.index.name = "kind"
-    con.print(table("Totals by kind, USD bn: stated cash flows (firm = committed + "
-                     "reported; all adds conditional); stocks and non-cash apart", totals))
-    ev = s.evidence.copy()
-    ev[["legs", "live_legs"]] = ev[["legs", "live_legs"]].astype(int).astype(str)
-    ev.index.name = "evidence"
-    con.print(table("By evidence grade (A a dated primary or major-outlet source, B one report, "
-                     "C weak), USD bn", ev))
-    con.print(f"{s.undisclosed_live} live legs have no disclosed amount and are not in any sum.")
+    apart = [("estimate", "estimated (apart)", "est.")] if not s.include_estimates else []
+    ranges = [(col, label, short) for col, label, short in
+              [*apart, ("derived", "derived (apart)", "derived")] if t[f"{col}_legs"].sum()]
+    rows = [[k.replace("_", " "), r["committed"], r["reported"], r["conditional"], r["firm"],
+             r["all"], r["legs"], r["undisclosed_legs"], r["stock"] or "", r["non_cash"] or "",
+             *[f"{r[f'{col}_low']:,.0f}–{r[f'{col}_high']:,.0f}" if r[f"{col}_legs"] else ""
+               for col, _, _ in ranges]] for k, r in t.iterrows()]
+    echo(table("Totals by kind, $bn: stated cash flows (firm = committed + reported; all adds "
+               "conditional); stocks and non-cash apart",
+               [Col("kind"), Col("committed", "money", "comm."),
+                Col("reported", "money", "rep."), Col("conditional", "money", "cond."),
+                Col("firm", "money"), Col("all", "money"), Col("legs", "count"),
+                Col("no amount", "count", "no amt"), Col("stock", "money"),
+                Col("non-cash", "money", "non-c."),
+                *[Col(label, "raw", short) for _, label, short in ranges]],
+               rows))
+    ev = s.evidence
+    echo(table("By evidence grade (A a dated primary or major-outlet source, B one report, "
+               "C weak), $bn",
+               [Col("evidence"), Col("legs", "count"), Col("live legs", "count"),
+                Col("firm", "money"), Col("all", "money")],
+               [[k, r["legs"], r["live_legs"], r["firm"], r["all"]] for k, r in ev.iterrows()]))
+    echo(wrap(f"{count(s.undisclosed_live)} live legs have no disclosed amount and are not "
+              "in any sum."))
 
 
 def export(

@@ -45,11 +45,11 @@ def systemic(
     t = res.table.head(top)
     rows = [[f, r.total_loss, r.loss_to_others, r.defaults_caused, r.household_loss,
              r.retirement_loss, r.bank_loss, "" if r.debtrank != r.debtrank
-             else f"{r.debtrank:.4f}"]
+             else f"{r.debtrank:.2%}"]
             for f, r in t.iterrows()]
     con = console()
     con.print(rich_table(
-        f"Who is systemic: {res.scenario} plus one failure each (USD bn, ranked by {rank_by})",
+        f"Who is systemic: {res.scenario} plus one failure each ($bn, ranked by {rank_by})",
         ["fails", "loss outside", "beyond own", "defaults", "households", "retirement",
          "banks", "DebtRank"], rows, right={1, 2, 3, 4, 5, 6, 7},
         caption="loss outside = market value lost by outside shareholders + what outside "

@@ -8,8 +8,15 @@ from typing import Annotated
 
 import typer
 
-from ..vocabulary import DEFAULT_HORIZON, parse_horizon
-from ._common import DataOpt, check_output, fail, fail_with_problems, load_network
+from ._common import (
+    DataOpt,
+    HorizonOpt,
+    check_output,
+    fail,
+    fail_with_problems,
+    horizon_opt,
+    load_network,
+)
 
 
 def report(
@@ -21,11 +28,7 @@ def report(
     ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
         "report.html"),
-    horizon: Annotated[
-        tuple[int, int],
-        typer.Option("--horizon", metavar="START END",
-                     help="Years over which contracts are apportioned in the flows."),
-    ] = DEFAULT_HORIZON,
+    horizon: HorizonOpt = None,
     band: Annotated[bool, typer.Option("--band/--no-band",
                                        help="Also run each scenario on A, A+B and all legs "
                                        "(the evidence band; six more runs each).")] = True,
@@ -42,12 +45,7 @@ def report(
     from ..data.problems import DataError
 
     t0 = time.perf_counter()
-    if horizon[1] < horizon[0]:
-        fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
-    try:  # years the calendar knows (not 0 or 99999)
-        parse_horizon(horizon)
-    except ValueError as exc:
-        fail(f"Error: --horizon: {str(exc).removeprefix('horizon: ')}", 2)
+    horizon = horizon_opt(horizon)
     check_output(output)
     net = load_network(data)
     loaded = []
@@ -65,16 +63,20 @@ def report(
                                          "nothing written")
     from ..report.bundle import results_bundle
     from ..report.render import render_report
+    from ._progress import enabled, steps
 
+    n = 7 + len(loaded)  # loops, measures, scenarios, legs, systemic, signals, layout, HTML
     try:
-        bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True,
-                                signals=True)
+        with steps(n, "report", enabled=enabled()) as step:
+            bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True,
+                                    signals=True, progress=step)
+            step("HTML")
+            html = render_report(bundle)
     except DataError as exc:
         fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) running the "
                                          "scenarios; nothing written")
     except ValueError as exc:
         fail(f"Error: {exc}")
-    html = render_report(bundle)
     from ..data.write import atomic_write_text
 
     try:

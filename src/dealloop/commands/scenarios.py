@@ -8,23 +8,21 @@ code 1.
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ..vocabulary import did_you_mean
 from ._common import (
     DataOpt,
     JsonOpt,
     check_output,
+    choose,
     console,
     err,
     exit_with_problems,
     fail,
-    fmt_cell,
     json_text,
     prepare_scenario,
     print_json,
@@ -35,15 +33,6 @@ ScenarioArg = Annotated[
     str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
                         show_default=False),
 ]
-
-
-def _value(v: float, unit: str) -> str:
-    if unit == "fraction":
-        return f"{v:+.1%}"
-    if unit == "usd_bn":
-        return f"{v:,.1f} bn"
-    return f"{v:,.4g} {unit}"
-
 
 
 # ---------------------------------------------------------------------------------- scenarios
@@ -103,13 +92,23 @@ def stress(
     holder_ids = {h for f in ("holdings.csv",) for h in
                   (net.tables.get(f)["holder"] if net.tables.get(f) is not None else [])}
     layer_names = set(INSTRUMENTS) | set(HOLDER_SECTORS) | holder_ids
-    if explain is not None and explain not in set(net.entities["id"]) | layer_names:
-        hint = did_you_mean(explain, net.entities["id"], n=3, quote=False)
-        fail(f"Error: --explain: unknown entity {explain!r}{hint}")
+    if explain is not None:
+        from ._names import firm_choices, resolve
+
+        choices = {**{n: n for n in sorted(layer_names)}, **firm_choices(net)}
+        explain = choose("--explain", resolve, explain, choices, what="firm or holder")
+    from ._progress import enabled, steps
+
     try:
-        res = run(sc, net, band=band)
-        ranked = sensitivity(sc, net) if rank_legs else None
-        swings = _tornado(sc, net) if tornado else None
+        with steps(None, "stress", enabled=enabled(json_out)) as step:
+            step(f"{sc.name}" + (" and the evidence band" if band else ""))
+            res = run(sc, net, band=band)
+            if rank_legs:
+                step("removing each leg in turn")
+            ranked = sensitivity(sc, net) if rank_legs else None
+            if tornado:
+                step("each assumption low and high (tornado)")
+            swings = _tornado(sc, net) if tornado else None
     except DataError as exc:
         exit_with_problems(exc)
     where = _holders(sc, net, res)
@@ -146,6 +145,12 @@ def stress(
         print_json(out)
         return
     con = console()
+    if lines is not None:  # --explain: the balance sheet and nothing else
+        _print_explain(con, explain, lines, res, _figure_flags(net, lines))
+        return
+    if held is not None:
+        _print_held(con, explain, held)
+        return
     _print_stress(con, res)
     _print_assumptions(con, _assumptions(sc, res))
     if swings is not None:
@@ -153,89 +158,174 @@ def stress(
     _print_holders(con, where)
     if ranked is not None:
         _print_ranked(con, ranked, rank_legs)
-    if lines is not None:
-        _print_explain(con, explain, lines, _figure_flags(net, lines))
-    if held is not None:
-        _print_held(con, explain, held)
+
+
+_NEGATIVE = {
+    "not paid to it": "negative = it is paid more than before the shock",
+    "extra new money": "negative = it raises that much less new money than its plan "
+                       "needed (it stops raising)",
+}
 
 
 def _print_stress(con: Any, res: Any) -> None:
     from ..scenarios.results import HEADLINES
+    from ._tables import Col, count, horizon_label, money, table
 
     s = res.system
-    con.print(f"[bold]{res.scenario}[/bold] ({res.dataset}, {res.horizon[0]} to "
-              f"{res.horizon[1]})")
+    con.print(f"[bold]{res.scenario}[/bold] ({res.dataset}, horizon "
+              f"{horizon_label(res.horizon)})")
     con.print(res.question)
     f = res.firms
     hit = f[f["defaulted"] | (f["equity_loss"].abs() > 0.05)
             | (f["market_value_lost"].abs() > 0.05) | (f["not_received"].abs() > 0.05)]
-    hit = hit.sort_values(["wave", "market_value_lost"], ascending=[True, False])
     hit = hit.assign(_w=hit["wave"].where(hit["wave"] > 0, 10**6)).sort_values(
         ["_w", "market_value_lost"], ascending=[True, False])
-    rows = [[firm, int(r.wave) if r.defaulted else "", r.equity_before, r.equity_after,
+    rows = [[firm, int(r.wave) if r.defaulted else None, r.equity_before, r.equity_after,
              r.market_value_before, r.market_value_after, r.unpaid, r.not_received,
              r.new_money_after - r.new_money]
             for firm, r in hit.iterrows()]
-    con.print(rich_table(
-        "Firms hit (USD bn; equity = book net worth over the horizon)",
-        ["firm", "wave", "equity before", "after", "market value before", "after",
-         "fails to pay", "not paid to it", "extra new money"], rows,
-        caption=f"{int(s['defaults'])} new default(s) in {int(s['rounds'])} round(s); "
-                f"{int(s['baseline_defaults'])} default(s) before the shock"))
+    d, rounds, before = int(s["defaults"]), int(s["rounds"]), int(s["baseline_defaults"])
+    tally = (f"{count(d)} new default{'s' if d != 1 else ''} in {count(rounds)} "
+             f"round{'s' if rounds != 1 else ''}; {count(before)} "
+             f"default{'s' if before != 1 else ''} before the shock")
+    if not rows:
+        con.print(f"No firm is hit: {tally}.")
+    else:
+        con.print(table(
+            "Firms hit ($bn; equity = book net worth over the horizon)",
+            [Col("firm"), Col("default wave", "count", "wave"),
+             Col("equity before", "money", "eq. before"),
+             Col("equity after", "money", "eq. after"),
+             Col("market value before", "money", "mv before"),
+             Col("market value after", "money", "mv after"),
+             Col("fails to pay", "money", "unpaid"),
+             Col("not paid to it", "money", "not paid", _NEGATIVE["not paid to it"]),
+             Col("extra new money", "money", "new money", _NEGATIVE["extra new money"])],
+            [[r[0], r[1] if r[1] is not None else "", *r[2:]] for r in rows],
+            caption=tally))
     if len(res.unpaid):
-        con.print(rich_table(
-            "What defaulters fail to pay, to whom (USD bn)",
-            ["debtor", "creditor", "deals", "owed", "paid", "shortfall"],
-            [[r.debtor, r.creditor, r.deals, r.owed, r.paid, r.shortfall]
-             for r in res.unpaid.head(25).itertuples()], right={3, 4, 5}))
+        con.print(table(
+            "What defaulters fail to pay, to whom ($bn)",
+            [Col("debtor"), Col("creditor"), Col("deals"), Col("owed", "money"),
+             Col("paid", "money"), Col("shortfall", "money")],
+            [[r.debtor, r.creditor, str(r.deals).replace(";", "; "), r.owed, r.paid,
+              r.shortfall] for r in res.unpaid.head(25).itertuples()]))
     if len(res.backstops):
-        con.print(rich_table("Backstops triggered (USD bn)",
-                              ["deal", "backstopper", "beneficiary", "owed", "paid"],
-                              [list(r)[1:] for r in res.backstops.itertuples()],
-                              right={3, 4}))
+        con.print(table("Backstops triggered ($bn)",
+                        [Col("deal"), Col("backstopper"), Col("beneficiary"),
+                         Col("owed", "money"), Col("paid", "money")],
+                        [list(r)[1:] for r in res.backstops.itertuples()]))
+
+    def cell(metric: str, v: Any) -> str:
+        return count(v) if HEADLINES.get(metric, ("", ""))[1] == "count" else money(v)
+
+    values = ([v for b in res.bands if b.metric == "new_money_extra" for _, v in b.values]
+              if res.bands else [s.get("new_money_extra")])
+    less = (" Extra new money below zero: that much less new money raised than the plan "
+            "needed." if any(v is not None and v == v and v < -0.05 for v in values) else "")
+
     if res.bands:
         labels = [lab for lab, _ in res.bands[0].values]
-        rows = [[b.label] + [v for _, v in b.values] for b in res.bands]
-        con.print(rich_table(
-            "System, by evidence behind the legs (USD bn; changes caused by the scenario)",
-            ["figure", *labels], rows,
+        rows = [[b.label.strip()] + [cell(b.metric, v) for _, v in b.values]
+                for b in res.bands]
+        con.print(table(
+            "System, by evidence behind the legs ($bn; changes caused by the scenario)",
+            [Col("figure"), *[Col(lab, "raw") for lab in labels]], rows,
             caption="A = primary documents or two independent reports; B = one original "
-                    "report; C = a single weak source. A figure that moves across the "
-                    "columns rests on weaker evidence."))
+                    "report; C = a single weak source; 'no derived' leaves out amounts the "
+                    "dataset infers. A figure that moves across the columns rests on weaker "
+                    "evidence." + less))
     else:
-        rows = [[lab, s[k]] for k, (lab, _) in HEADLINES.items()]
-        con.print(rich_table("System (USD bn; changes caused by the scenario)",
-                              ["figure", "value"], rows))
+        con.print(table("System ($bn; changes caused by the scenario)",
+                        [Col("figure"), Col("value", "raw")],
+                        [[lab.strip(), cell(k, s[k])] for k, (lab, _) in HEADLINES.items()],
+                        caption=less.strip() or None))
     if len(res.comparison):
-        rows = []
-        for r in res.comparison.itertuples():
-            how = {"ratio": "ours / reference", "share": "ours as a share",
-                   "context": "for context"}.get(r.how, r.how)
-            comp = "" if r.comparison is None or (isinstance(r.comparison, float)
-                                                  and math.isnan(r.comparison)) \
-                else f"{r.comparison:.1%}"
-            rows.append([r.label, _value(r.value, r.unit), f"{r.id} ({r.sources})",
-                         "" if r.ours is None or (isinstance(r.ours, float)
-                                                  and math.isnan(r.ours))
-                         else _value(r.ours, r.unit), comp, how])
-        con.print(rich_table(
-            "Against history (reference figures from the dataset's history.csv)",
-            ["reference", "value", "id (sources)", "ours", "comparison", ""], rows,
-            right={3, 4}))
-    for name, frame in res.models.items():
+        _print_history(con, res.comparison)
+    _print_models(con, res.models)
+    if res.notes:
+        _print_notes(con, res.notes)
+
+
+def _history_value(v: Any, unit: str, *, fall: bool) -> str:
+    """A reference figure: a negative one is shown as a fall (its size, labelled)."""
+    from ._tables import NA, money_bn, share
+
+    if v is None or v != v:
+        return NA
+    v = 0.0 if abs(v) < 1e-9 else v  # rounding noise of a run that moved nothing
+    neg = fall and v < 0
+    x = abs(v) if neg else v
+    text = (share(x) if unit == "fraction" else money_bn(x) if unit == "usd_bn"
+            else f"{x:,.4g} {unit}")
+    return f"{text} fall" if neg else text
+
+
+def _print_history(con: Any, comparison: Any) -> None:
+    from ._tables import Col, share, table
+
+    rows = []
+    for r in comparison.itertuples():
+        how = {"ratio": "ours / reference", "share": "ours as a share",
+               "context": "for context"}.get(r.how, r.how)
+        rows.append([r.label, _history_value(r.value, r.unit, fall=True),
+                     _history_value(r.ours, r.unit, fall=True)
+                     if r.ours is not None and r.ours == r.ours else "",
+                     share(abs(r.comparison)) if r.comparison is not None
+                     and r.comparison == r.comparison else "", how, r.id])
+    con.print(table(
+        "Against history (reference figures from the dataset's history.csv)",
+        [Col("reference"), Col("value", "raw"), Col("ours", "raw"),
+         Col("comparison", "raw", "comp."), Col("how"), Col("id")], rows,
+        caption="a fall is compared by its size; ids are rows of history.csv, each with "
+                "its sources ('dealloop sources' lists them)"))
+
+
+def _print_models(con: Any, models: Any) -> None:
+    """One line per model run next to the engine, in words."""
+    from ._tables import money_bn, share
+
+    for name, frame in models.items():
         if "defaulted" in frame.columns and "engine_defaulted" in frame.columns:
             d1 = sorted(frame.index[frame["defaulted"]])
             d2 = sorted(frame.index[frame["engine_defaulted"]])
-            con.print(f"[dim]{name}: defaults {', '.join(d1) or 'none'} "
-                      f"(all layers: {', '.join(d2) or 'none'})[/dim]")
+            con.print(f"{name}: defaults {', '.join(d1) or 'none'} "
+                      f"(all layers: {', '.join(d2) or 'none'})")
+        elif name.startswith("debtrank") and {"h_initial", "h_final",
+                                              "equity_before"} <= set(frame.columns):
+            eq = frame["equity_before"].clip(lower=0)
+            r = float(((frame["h_final"] - frame["h_initial"]) * eq).sum() / eq.sum()) \
+                if eq.sum() > 0 else float("nan")
+            label = name.split(";")[0]
+            con.print(f"{label}: {share(r)} of equity lost in the credit layer after the "
+                      "first hit (R; loans and bonds only, so contract losses above do not "
+                      "enter it)")
         elif name.startswith("debtrank"):
-            con.print(f"[dim]{name}[/dim]")
+            con.print(name)
         elif name.startswith("cross_holdings"):
             b, a = frame.loc["before", "double_count"], frame.loc["after", "double_count"]
-            con.print(f"[dim]{name}: {b:,.1f} before, {a:,.1f} after[/dim]")
-    if res.notes:
-        con.print(f"[dim]{len(res.notes)} note(s): " + "; ".join(res.notes[:5])
-                  + ("; ..." if len(res.notes) > 5 else "") + "[/dim]")
+            con.print(f"{name}: {money_bn(b)} before, {money_bn(a)} after")
+
+
+def _print_notes(con: Any, notes: list[str]) -> None:
+    """The run's notes, grouped: one line per kind of note, with the deal ids."""
+    import re
+
+    groups: dict[str, list[str]] = {}
+    for n in notes:
+        m = re.match(r"(\S+) \(.*?\): amount not disclosed, not counted", n)
+        if m:
+            groups.setdefault("legs with no disclosed amount, not counted (set them in "
+                              "legs.amounts or monte_carlo.ranges)", []).append(m.group(1))
+            continue
+        m = re.match(r"(\S+): stake of .* unknown .*left out of the stake layer", n)
+        if m:
+            groups.setdefault("stakes of unknown size, left out of the stake layer",
+                              []).append(m.group(1))
+            continue
+        groups.setdefault(n, [])
+    for what, ids in groups.items():
+        con.print(f"Note: {len(ids)} {what}: {', '.join(ids)}" if ids else f"Note: {what}")
 
 
 def _tornado(sc: Any, net: Any) -> Any:
@@ -255,28 +345,30 @@ def _print_assumptions(con: Any, lines: list[str]) -> None:
         con.print("Assumptions (values this run rests on that are not the defaults, and "
                   "figures the mapping had to assume):")
         for line in lines:
-            con.print(f"  - {line}", highlight=False)
+            con.print(f"  - {line}")
 
 
 def _print_tornado(con: Any, swings: Any, res: Any) -> None:
     from ..scenarios.results import HEADLINES
+    from ._tables import Col, table
 
     band = {b.metric: b for b in res.bands}
-    keep = ("payment_shortfall", "market_value_lost_net", "defaults")
     rows = []
-    for m in keep:
+    for m in ("payment_shortfall", "market_value_lost_net", "defaults"):
         part = swings[swings["metric"] == m]
         for i, r in enumerate(part.itertuples(index=False)):
             rows.append([HEADLINES[m][0] if i == 0 else "", r.assumption,
-                         f"{r.low_setting} / {r.high_setting}", fmt_cell(r.low),
-                         fmt_cell(r.central), fmt_cell(r.high), fmt_cell(r.swing)])
+                         f"{r.low_setting} / {r.high_setting}", r.low, r.central, r.high,
+                         r.swing])
         if m in band:
             b = band[m]
-            rows.append(["", "evidence band (A .. A+B+C)", "", fmt_cell(b.low), "",
-                         fmt_cell(b.high), fmt_cell(b.high - b.low)])
-    con.print(rich_table("Sensitivity to the assumptions (tornado; USD bn)",
-                          ["figure", "assumption", "low / high", "low", "central", "high",
-                           "swing"], rows, right={3, 4, 5, 6}))
+            rows.append(["", "evidence band (A .. A+B+C)", "", b.low, "", b.high,
+                         b.high - b.low])
+    con.print(table("Sensitivity to the assumptions (tornado; $bn, defaults as counts)",
+                    [Col("figure"), Col("assumption"), Col("low / high setting",
+                                                           short="setting"),
+                     Col("low", "money"), Col("central", "money"), Col("high", "money"),
+                     Col("swing", "money")], rows))
 
 
 def _holders(sc: Any, net: Any, res: Any) -> Any:
@@ -295,7 +387,7 @@ def _print_holders(con: Any, where: Any) -> None:
         rows = [[label(k), r.amount,
                  "" if r.assets != r.assets else f"{r.share_of_assets:.2%}"]
                 for k, r in sec.iterrows() if abs(r.amount) >= 0.005]
-        con.print(rich_table("Where the losses land (USD bn; holders.csv shares)",
+        con.print(rich_table("Where the losses land ($bn; holders.csv shares)",
                               ["sector", "loss", "of its assets"], rows, right={1, 2}))
     for line in where.lines()[1:]:  # the first line repeats the table
         con.print(line)
@@ -315,14 +407,18 @@ def _print_held(con: Any, name: str, held: Any) -> None:
 
 
 def _print_ranked(con: Any, ranked: Any, top: int) -> None:
+    from ._tables import Col, table
+
     t = ranked.table.head(top)
-    rows = [[r.deal, f"{r.payer} -> {r.payee}", r.kind, r.evidence, r.value,
-             r.delta_market_value_lost_net, r.delta_payment_shortfall, r.delta_defaults]
-            for r in t.itertuples()]
-    con.print(rich_table(
-        "Remove a leg and rerun: legs that carry the risk (change without the leg, USD bn)",
-        ["deal", "who", "kind", "evidence", "amount", "market value lost", "shortfall",
-         "defaults"], rows, right={4, 5, 6, 7}))
+    neg = "negative = lower without the leg"
+    con.print(table(
+        "Remove a leg and rerun: legs that carry the risk (change without the leg, $bn)",
+        [Col("deal"), Col("who"), Col("kind"), Col("evidence", short="ev."),
+         Col("amount", "money"), Col("market value lost", "money", "mv lost", neg),
+         Col("shortfall", "money", negative=neg), Col("defaults", "count", negative=neg)],
+        [[r.deal, f"{r.payer} → {r.payee}", str(r.kind).replace("_", " "), r.evidence,
+          r.value, r.delta_market_value_lost_net, r.delta_payment_shortfall,
+          r.delta_defaults] for r in t.itertuples()]))
 
 
 def _figure_flags(net: Any, lines: Any) -> dict[str, list[str]]:
@@ -336,18 +432,35 @@ def _figure_flags(net: Any, lines: Any) -> dict[str, list[str]]:
     return {f: list(flags[f]) for f in sorted(cited) if f in flags}
 
 
-def _print_explain(con: Any, firm: str, lines: Any,
+def _print_explain(con: Any, firm: str, lines: Any, res: Any,
                    flags: dict[str, list[str]] | None = None) -> None:
+    """The balance sheet as the mapping stage built it, one line per item; a figure marked
+    ``*`` may not be current (the reason is printed under the table)."""
+    from ._tables import Col, horizon_label, table
+
     flags = flags or {}
 
-    def mark(refs: str) -> str:
-        return ";".join(f + ("*" if f in flags else "") for f in refs.split(";") if f)
+    def mark(refs: Any) -> Any:
+        if refs is None or refs != refs:
+            return refs
+        parts = (f.strip() for f in str(refs).split(";"))
+        return ";".join(f + ("*" if f in flags else "") for f in parts if f)
 
-    rows = [[r.side, r.item, r.counterparty or "", r.amount, r.deals, mark(r.figures),
-             r.note] for r in lines.itertuples()]
-    con.print(rich_table(f"Balance sheet of {firm} as built (USD bn, inside the horizon)",
-                          ["side", "item", "counterparty", "amount", "deals", "figures",
-                           "how"], rows, right={3}))
+    lines = lines.assign(figures=[mark(v) for v in lines["figures"]])
+    cols = set(lines.columns)
+    take = [(c, lab, kind) for c, lab, kind in (
+        ("side", "side", "text"), ("item", "item", "text"),
+        ("counterparty", "counterparty", "text"), ("amount", "amount", "money"),
+        ("deals", "deals", "text"), ("figures", "figures", "text"), ("note", "how", "text"))
+        if c in cols]
+    rows = [[(str(v).replace(";", "; ") if c in ("deals", "figures") and v == v
+              and v is not None else v) for c, _, _ in take for v in (getattr(r, c),)]
+            for r in lines.itertuples()]
+    con.print(table(
+        f"Balance sheet of {firm} as built ($bn; {res.scenario}, horizon "
+        f"{horizon_label(res.horizon)})",
+        [Col(lab, kind) for _, lab, kind in take], rows,
+        caption="deals and figures are ids in deals.csv and figures.csv"))
     for fid, why in flags.items():
         con.print(f"* {fid}: " + "; ".join(why))
 
@@ -358,12 +471,13 @@ def simulate(
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=1, max=100_000_000,
                                               help="Number of draws (default: the "
                                                    "scenario's).")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0,
+    seed: Annotated[int | None, typer.Option("--seed", min=0,
                                              help="Seed (default: the scenario's).")] = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", min=0, max=1024,
-        help="Dask LocalCluster worker processes (0: run in this process; default: one per "
-             "CPU when there is more than one chunk).")] = None,
+        help="Force a Dask LocalCluster of N worker processes (0: run in this process). "
+             "Default: time the first chunk and use one worker per CPU only when that is "
+             "faster once the cluster has started.")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDRESS",
         help="Run on an existing Dask cluster (e.g. tcp://10.0.0.5:8786).")] = None,
@@ -423,46 +537,69 @@ def simulate(
         print_json(out)
         return
     con = console()
-    con.print(f"[bold]{res.scenario}[/bold]: {res.draws:,} draws, seed {res.seed}, chunks of "
-              f"{res.chunk:,}, {res.scheduler}, {res.elapsed:.1f} s")
+    _print_simulation(con, res)
+    _print_central(con, central)
+    if output is not None:
+        con.print(f"wrote {output}")
+
+
+def _print_simulation(con: Any, res: Any) -> None:
+    from ..scenarios.results import HEADLINES
+    from ._tables import Col, count, fmt, share, table
+
+    con.print(f"[bold]{res.scenario}[/bold]: {count(res.draws)} draws, seed {res.seed}, "
+              f"chunks of {count(res.chunk)}, {res.scheduler}, {res.elapsed:.1f} s")
     f = res.firms
     f = f[(f["pd"] > 0) | (f["loss_mean"] > 0.005) | (f["mv_lost_mean"] > 0.005)]
     f = f.sort_values(["pd", "mv_lost_mean"], ascending=False).head(20)
-    con.print(rich_table(
-        "Per firm (probability of default; book equity lost, USD bn)",
-        ["firm", "P(default)", "P(new default)", "mean loss", "median", "95%", "99%",
-         "market value lost, mean"],
-        [[i, f"{r.pd:.1%}", f"{r.pd_new:.1%}", r.loss_mean, r.loss_q50, r.loss_q95,
-          r.loss_q99, r.mv_lost_mean] for i, r in f.iterrows()]))
-    from ..scenarios.results import HEADLINES
-
-    s = res.system
-    con.print(rich_table(
-        "System (USD bn; changes caused by the scenario, over all draws)",
-        ["figure", "mean", "5%", "median", "95%", "99%", "max", "P(> 0)"],
-        [[HEADLINES[m][0], r["mean"], r["q05"], r["q50"], r["q95"], r["q99"], r["max"],
-          f"{r['p_positive']:.1%}"] for m, r in s.iterrows()]))
+    con.print(table(
+        "Per firm (probability of default; book equity lost, $bn)",
+        [Col("firm"), Col("P(default)", "share"), Col("P(new default)", "share", "P(new)"),
+         Col("mean loss", "money", "mean"), Col("median", "money"), Col("95%", "money"),
+         Col("99%", "money"), Col("market value lost, mean", "money", "mv lost")],
+        [[i, r.pd, r.pd_new, r.loss_mean, r.loss_q50, r.loss_q95, r.loss_q99,
+          r.mv_lost_mean] for i, r in f.iterrows()]))
+    rows, less = [], False
+    for m, r in res.system.iterrows():
+        label, unit = HEADLINES.get(m, (m, "usd_bn"))
+        kind = "count" if unit == "count" else "money"
+        vals = [r["mean"], r["q05"], r["q50"], r["q95"], r["q99"], r["max"]]
+        less = less or (m == "new_money_extra" and min(vals) < -0.05)
+        mean = fmt(vals[0], "number1" if unit == "count" else kind)  # a mean count: 0.4
+        rows.append([label.strip(), mean, *[fmt(v, kind) for v in vals[1:]],
+                     share(r["p_positive"])])
+    con.print(table(
+        "System ($bn; changes caused by the scenario, over all draws)",
+        [Col("figure"), *[Col(c, "raw") for c in ("mean", "5%", "median", "95%", "99%",
+                                                   "max")],
+         Col("P(> 0)", "raw")], rows,
+        caption="Extra new money below zero: that much less new money raised than the plan "
+                "needed." if less else None))
     d = res.drivers
     d = d[d["target"].isin(["payment_shortfall", "market_value_lost_net", "defaults"])]
     if len(d):
-        con.print(rich_table(
+        con.print(table(
             "What drives the variance (share = squared correlation with the figure)",
-            ["input", "figure", "correlation", "share"],
-            [[r.input, r.target, f"{r.correlation:+.2f}", f"{r.share:.0%}"]
-             for r in d.head(12).itertuples()]))
+            [Col("input"), Col("figure"), Col("correlation", "raw", "corr."),
+             Col("share", "share")],
+            [[r.input, HEADLINES.get(r.target, (r.target, ""))[0].strip(),
+              f"{r.correlation:+.2f}", r.share] for r in d.head(12).itertuples()],
+            caption="a negative correlation: the figure is lower when the input is higher"))
     from ..holders.draws import lines as holder_lines
 
     con.print("Where the losses land, over the draws (each draw's losses followed through "
               "the holders layer; USD bn):")
     for line in holder_lines(res.holders):
         con.print("  " + line)
+    for note in res.notes:
+        con.print(note)
+
+
+def _print_central(con: Any, central: dict[str, Any]) -> None:
+    """Where the losses land in the scenario's central run, next to a Monte Carlo result."""
     con.print("Central run (every uncertain input at its central value; not drawn):")
     for line in central["lines"]:
         con.print("  " + line)
-    for note in res.notes:
-        con.print(f"[dim]{note}[/dim]")
-    if output is not None:
-        con.print(f"wrote {output}")
 
 
 def _simulate_holders(sc: Any, net: Any) -> dict[str, Any]:

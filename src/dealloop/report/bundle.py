@@ -21,7 +21,7 @@ Conventions of the bundle
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -625,6 +625,7 @@ def results_bundle(
     band: bool = True,
     systemic: bool = False,
     signals: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Everything the report and the dashboard show, JSON-safe.
 
@@ -639,6 +640,8 @@ def results_bundle(
     systemic : fail each firm in turn and rank them (``systemic``; a few seconds).
     signals : early-warning lights per firm and their monthly series (``signals``, see
         :func:`dealloop.markets.signals_bundle`; a few seconds).
+    progress : called with the name of each section before it is built (``"loops"``,
+        ``"scenario coreweave-default"``, ...), for a progress display.
 
     Returns
     -------
@@ -657,25 +660,45 @@ def results_bundle(
     (True, True)
     >>> _ = json.dumps(b, allow_nan=False)
     """
+    step = progress or (lambda _name: None)
+    step("loops")
     loops = loops_part(net, max_loop_length)
+    step("circularity measures")
     measures = measures_part(net, horizon, loops)
     pending = list(measures["pending"])
-    stress = [stress_part(s, net, band=band) for s in scenarios]
+    stress = []
+    for s in scenarios:
+        step(f"scenario {getattr(s, 'name', s)}")
+        stress.append(stress_part(s, net, band=band))
+    step("legs, flows and sources")
+    parts = {"dataset": dataset_part(net), "sources": sources_part(net),
+             "entities": entities_part(net), "legs": legs_part(net, horizon),
+             "summary": summary_part(net), "flows": flows_part(net, horizon),
+             "history": history_part(net)}
+    if systemic:
+        step("systemic ranking")
+    sys_part = systemic_part(net) if systemic else {}
+    if signals:
+        step("market signals")
+    sig_part = signals_part(net) if signals else {}
+    if layout:
+        step("graph layout")
+    lay = layout_part(net) if layout else {}
     return {
         "schema": SCHEMA,
-        "dataset": dataset_part(net),
+        "dataset": parts["dataset"],
         "horizon": _horizon_label(horizon),
-        "sources": sources_part(net),
-        "entities": entities_part(net),
-        "legs": legs_part(net, horizon),
-        "summary": summary_part(net),
+        "sources": parts["sources"],
+        "entities": parts["entities"],
+        "legs": parts["legs"],
+        "summary": parts["summary"],
         "loops": loops,
         "measures": measures,
-        "flows": flows_part(net, horizon),
-        "history": history_part(net),
+        "flows": parts["flows"],
+        "history": parts["history"],
         "stress": stress,
-        "systemic": systemic_part(net) if systemic else {},
-        "signals": signals_part(net) if signals else {},
-        "layout": layout_part(net) if layout else {},
+        "systemic": sys_part,
+        "signals": sig_part,
+        "layout": lay,
         "pending": pending,
     }

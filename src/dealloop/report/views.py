@@ -96,6 +96,10 @@ def filter_network(b: Mapping[str, Any], status: Sequence[str] | None = None,
         "legs": legs,
         "loops": {**{k: v for k, v in b["loops"].items() if k not in ("loops", "by_firm",
                                                                           "participation")},
+                  # the count after the filters (exact when the bundle lists every loop)
+                  "n_loops": len(loops) if len(b["loops"]["loops"]) >= b["loops"]["n_loops"]
+                  else b["loops"]["n_loops"],
+                  "n_loops_unfiltered": b["loops"]["n_loops"],
                   "loops": loops, "n_shown": len(loops)},
         "measures": b["measures"],
         "sources": {k: v for k, v in b["sources"].items() if k in used},

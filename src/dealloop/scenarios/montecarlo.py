@@ -18,7 +18,8 @@ call of the engine (``K`` = chunk scenarios at once) with its own random stream,
 chunk size only, never on the number of workers or on the order in which chunks finish.
 Chunk results are merged in chunk order.
 
-Chunks run in this process (``workers=0``, or one chunk), on a Dask ``LocalCluster`` with
+Chunks run in this process (``workers=0``, or by default when the run is too small for a
+cluster to pay for its start-up: see :func:`worth_dask`), on a Dask ``LocalCluster`` with
 ``workers`` single-threaded worker processes, or on an existing cluster (``scheduler``
 address). Ctrl-C cancels the pending chunks and shuts the local cluster down.
 
@@ -37,9 +38,11 @@ the draws), the result reports the modes: each cluster's mean and weight, not on
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -362,8 +365,9 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
         ``monte_carlo`` section).
     workers
         ``0``: run in this process. ``W >= 1``: a Dask ``LocalCluster`` of ``W``
-        single-threaded worker processes. Default: in this process for a single chunk,
-        else one worker per CPU.
+        single-threaded worker processes. Default (None): the first chunk runs in this
+        process and is timed; the rest go to a cluster of one worker per CPU only when that
+        is faster once its start-up is paid (:func:`worth_dask`), else stay here.
     scheduler
         Address of an existing Dask scheduler (``tcp://host:8786``); overrides ``workers``.
         A malformed address raises ``ValueError``, one where nothing answers within
@@ -416,7 +420,28 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     plan = _chunks(draws, chunk)
     report = _progress(progress, len(plan))
     t0 = time.perf_counter()
-    if scheduler is None and (workers == 0 or (workers is None and len(plan) == 1)):
+    if scheduler is None and workers is None:  # auto: Dask only when it pays for itself
+        results = []
+        try:
+            t1 = time.perf_counter()
+            results.append(run_chunk(p, *plan[0]))
+            report(1)
+            rest = plan[1:]
+            cores = os.cpu_count() or 1
+            if rest and worth_dask((time.perf_counter() - t1) * len(rest), cores, len(rest)):
+                more, used, where = _dask(p, rest, None, None, lambda d: report(
+                    None if d is None else d + 1))
+                results.extend(more)
+                where = f"{where}, chosen for {len(plan)} chunks on {cores} cores"
+            else:
+                for i, size in rest:
+                    results.append(run_chunk(p, i, size))
+                    report(len(results))
+                used, where = 0, "in-process (too small a run for Dask to pay)" \
+                    if rest and cores > 1 else "in-process"
+        finally:
+            report(None)
+    elif scheduler is None and workers == 0:
         results = []
         try:
             for i, size in plan:
@@ -433,6 +458,26 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     if follow is None:
         return res
     return replace(res, holders=follow.merge(prepared, [r.extra["follow"] for r in results]))
+
+
+#: Seconds a local Dask cluster takes to start, ship the inputs and stop (measured on two
+#: shared cores: 4-6 s); below this much saved, a run stays in this process.
+DASK_OVERHEAD = 6.0
+
+
+def worth_dask(remaining: float, cores: int, chunks: int) -> bool:
+    """Whether ``remaining`` seconds of in-process work go faster on a local cluster.
+
+    With ``w = min(cores, chunks)`` workers the work takes ``remaining / w`` plus
+    :data:`DASK_OVERHEAD`; Dask is chosen when that beats ``remaining``.
+
+    Examples
+    --------
+    >>> worth_dask(1.5, 2, 10), worth_dask(30.0, 2, 10), worth_dask(30.0, 1, 10)
+    (False, True, False)
+    """
+    w = min(cores, chunks)
+    return w > 1 and remaining / w + DASK_OVERHEAD < remaining
 
 
 def _progress(progress: bool | Callable[[int, int], None], total: int
@@ -465,7 +510,7 @@ def _progress(progress: bool | Callable[[int, int], None], total: int
 
 def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, scheduler: str | None,
           report: Callable[[int | None], None]) -> tuple[list[ChunkStats], int, str]:
-    import os
+    import logging
 
     import dask
     from distributed import Client, LocalCluster, as_completed
@@ -485,12 +530,14 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
         # below 128 MB on the heap.
         env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
         env.setdefault("MALLOC_MMAP_THRESHOLD_", 1 << 27)
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), \
+                _sigint_ignored():
             cluster = LocalCluster(n_workers=max(1, n), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
         where = f"LocalCluster({max(1, n)} workers)"
     futures = []
+    quiet = contextlib.ExitStack()
     try:
         used = len(client.scheduler_info().get("workers", {}))
         data = client.scatter(p, broadcast=True)
@@ -502,15 +549,43 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
             results[res.index] = res
             report(len(results))
         return [results[i] for i, _ in plan], used, where
-    except BaseException:
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):  # one line from the CLI, not Dask's shutdown noise
+            for name in ["asyncio", "tornado", *logging.root.manager.loggerDict]:
+                if name.split(".")[0] in ("asyncio", "distributed", "tornado"):
+                    logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+            quiet.enter_context(_sigint_ignored())  # a second Ctrl-C must not cut the cleanup
         if futures:
             client.cancel(futures)
         raise
     finally:
-        report(None)
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with quiet:
+            report(None)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C inside the block (main thread only; elsewhere a no-op).
+
+    Used while a local cluster starts: the ignored disposition survives the exec of its
+    worker processes, so a Ctrl-C later reaches only this process, which cancels the chunks
+    and closes the cluster (the workers would otherwise each die with a traceback). A Ctrl-C
+    pressed during those seconds is lost; the next one works.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _quantile_from_hist(h: np.ndarray, q: float) -> float:

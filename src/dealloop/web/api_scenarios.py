@@ -40,7 +40,8 @@ class SimulateRequest(RunRequest):
     """Body of ``POST /api/scenarios/{name}/simulate``."""
 
     draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 200
-    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
+    seed: Annotated[int | None, Field(ge=0, le=2**32 - 1, description=(
+        "Seed (default: the scenario file's monte_carlo.seed)."))] = None
 
 
 def _describe(name: str, sc: Any) -> dict[str, Any]:
@@ -106,6 +107,6 @@ def register_scenario_api(app: FastAPI, state: AppState) -> None:
             result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed, workers=0)
         except ValueError as exc:
             raise HTTPException(422, str(exc).splitlines()[0]) from None
-        return {**meta, "draws": req.draws, "seed": req.seed,
+        return {**meta, "draws": req.draws, "seed": result.seed,
                 "elapsed_s": round(time.perf_counter() - t, 4),
                 "result": jsonable(result.to_dict())}

@@ -111,8 +111,12 @@ def create_app(
                             status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else "error"
+        path = request.url.path
+        if (exc.status_code == 404 and not path.startswith(("/api/", "/static/"))
+                and "text/html" in request.headers.get("accept", "")):
+            return state.not_found_page(path, detail)  # a browser gets a page, not JSON
         return JSONResponse({"detail": detail, "message": detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 

@@ -31,11 +31,15 @@ def register_pages(app: FastAPI, state: AppState) -> None:
     )
 
     def page(template: str, *, title: str, api: str, page_id: str, nav: str,
-             **extra: Any) -> HTMLResponse:
+             status_code: int = 200, **extra: Any) -> HTMLResponse:
         html = env.get_template(template).render(
             title=title, api=api, page=page_id, nav=nav, dataset=state.bundle["dataset"],
             version=__version__, **extra)
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status_code)
+
+    state.not_found_page = lambda path, detail: page(
+        "notfound.html.j2", title="Not found", api="/openapi.json", page_id="notfound",
+        nav="", status_code=404, path=path, detail=detail)
 
     @app.get("/", include_in_schema=False)
     def explorer() -> HTMLResponse:
@@ -68,9 +72,11 @@ def register_pages(app: FastAPI, state: AppState) -> None:
 
     @app.get("/scenarios/{name}", include_in_schema=False)
     def scenario_page(name: NameP) -> HTMLResponse:
-        state.scenario(name)  # 404 for an unknown name
+        sc = state.scenario(name)  # 404 for an unknown name
+        mc = getattr(sc, "monte_carlo", None)
         return page("scenario.html.j2", title=f"Scenario {name}", api=f"/api/scenarios/{name}",
-                    page_id="scenario", nav="scenarios", name=name, max_draws=MAX_DRAWS)
+                    page_id="scenario", nav="scenarios", name=name, max_draws=MAX_DRAWS,
+                    seed=int(getattr(mc, "seed", 0)))
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

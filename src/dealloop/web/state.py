@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from fastapi import HTTPException
+from fastapi.responses import Response
 
 from ..report.render import app_script, app_style
 from ..vocabulary import did_you_mean
@@ -52,6 +53,9 @@ class AppState:
         self.scenarios, self.scenario_errors = _load_scenarios()
         #: Signals answers by (date, firm), a few at a time (see ``GET /api/signals``).
         self.signals: dict[Any, dict[str, Any]] = {}
+        #: (path, detail) -> the HTML 404 page; set by the page routes
+        self.not_found_page: Callable[[str, str], Response] = \
+            lambda _path, detail: Response(detail, status_code=404)
 
     @cached_property
     def bundle(self) -> dict[str, Any]:

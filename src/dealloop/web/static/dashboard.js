@@ -233,9 +233,9 @@
         .catch(function (err) { say(''); showError('run-error', err); body.dataset.running = ''; });
     }
 
-    Promise.all([getJSON(body.dataset.api), getJSON('/api/entities'), getJSON('/api/history')]).then(function (all) {
+    Promise.all([getJSON(body.dataset.api), getJSON('/api/entities'), getJSON('/api/history'), getJSON('/api/sources')]).then(function (all) {
       spec = all[0];
-      ctx = D.context({ entities: all[1], history: all[2], sources: {} });
+      ctx = D.context({ entities: all[1], history: all[2], sources: all[3] });
       var q = document.getElementById('scenario-question');
       D.clear(q);
       D.append(q, spec.question, spec.notes ? D.h('span', { class: 'dl-muted' }, ' ' + spec.notes) : null);

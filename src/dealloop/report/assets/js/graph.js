@@ -5,8 +5,11 @@
       label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
       'text-valign': 'bottom', 'text-margin-y': 3, color: '#111827',
       'text-outline-color': '#ffffff', 'text-outline-width': 2, 'border-width': 1.5,
-      'border-color': '#ffffff', 'text-max-width': 120, 'text-wrap': 'ellipsis',
+      'border-color': '#ffffff', 'text-max-width': 110, 'text-wrap': 'wrap',
       'min-zoomed-font-size': 7 } },
+    // a label that would overlap a bigger firm's label is hidden until the firm is picked
+    { selector: 'node.dl-nolabel', style: { 'text-opacity': 0 } },
+    { selector: 'node.dl-nolabel.hl, node.dl-nolabel:selected, node.dl-nolabel:active', style: { 'text-opacity': 1, 'z-index': 20 } },
     { selector: 'edge', style: {
       width: 'data(width)', 'line-color': 'data(colour)', 'target-arrow-color': 'data(colour)',
       'target-arrow-shape': 'triangle', 'curve-style': 'bezier', 'arrow-scale': 0.9, opacity: 0.8 } },
@@ -73,6 +76,31 @@
     return els;
   }
 
+  /** Hide the labels that would overlap: bigger firms keep theirs, the rest show their
+   * label when picked or highlighted. Labels scale with the zoom, so one pass suffices. */
+  function declutterLabels(cy) {
+    var kept = [];
+    var nodes = cy.nodes().toArray().sort(function (a, b) {
+      return (b.data('size') - a.data('size')) || (a.id() < b.id() ? -1 : 1);
+    });
+    function overlaps(a, b) { return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; }
+    cy.batch(function () {
+      nodes.forEach(function (n) {
+        n.removeClass('dl-nolabel');
+        var box = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+        if (!box || !box.w) return;
+        var pad = { x1: box.x1 - 2, x2: box.x2 + 2, y1: box.y1 - 1, y2: box.y2 + 1 };
+        var hit = kept.some(function (k) { return overlaps(pad, k); }) ||
+          cy.nodes().some(function (o) {  // nor may it cover another firm's disc
+            if (o === n) return false;
+            var b = o.boundingBox({ includeLabels: false });
+            return overlaps(pad, b);
+          });
+        if (hit) n.addClass('dl-nolabel'); else kept.push(pad);
+      });
+    });
+  }
+
   /** Draw the network in `container`; returns a controller. */
   function graph(container, ctx, opts) {
     opts = opts || {};
@@ -84,6 +112,8 @@
       layout: { name: 'preset', fit: true, padding: 30 },
       minZoom: 0.15, maxZoom: 5, boxSelectionEnabled: false
     });
+    // label sizes are known once the renderer has drawn a frame
+    cy.one('render', function () { declutterLabels(cy); });
     var status = opts.status ? document.getElementById(opts.status) : null;
     function say(parts) { if (status) { clear(status); append(status, parts); } }
     function reset() {

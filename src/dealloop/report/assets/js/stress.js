@@ -21,9 +21,11 @@
       hovertemplate: '%{y}: $%{x:,.1f}bn<extra></extra>'
     }], {
       width: cd.clientWidth || undefined,
-      margin: { l: 260, r: 10, t: 30, b: 40 }, height: 90 + 30 * labels.length, font: { size: 11 },
-      title: { text: 'Against history (log scale, USD bn)', font: { size: 13 } },
-      xaxis: { type: 'log', automargin: true }, yaxis: { automargin: true, autorange: 'reversed' }
+      margin: { l: 260, r: 10, t: 56, b: 50 }, height: 116 + 30 * labels.length, font: { size: 11 },
+      // left-aligned and below the toolbar (which sits top right)
+      title: { text: 'Against history', font: { size: 13 }, x: 0, xref: 'paper', xanchor: 'left', y: 1, yref: 'paper', yanchor: 'bottom', pad: { b: 8 } },
+      xaxis: { type: 'log', automargin: true, tickprefix: '$', ticksuffix: 'bn', title: { text: 'USD bn, log scale' } },
+      yaxis: { automargin: true, autorange: 'reversed' }
     }, PLOTLY_CONFIG);
   }
 

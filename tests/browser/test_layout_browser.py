@@ -1,0 +1,106 @@
+"""Pages read well: graph labels do not overlap, tables are not clipped at 1280 and 390 px.
+
+Screenshots of each check go to the ``shots`` folder (``DEALLOOP_SCREENSHOTS`` keeps them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+#: Visible graph labels (rendered boxes) that overlap another visible label.
+OVERLAPS = """() => {
+  const cy = window.dealloop.graph.cy;
+  const boxes = cy.nodes().filter(n => !n.hasClass('dl-nolabel') && n.data('label'))
+    .map(n => [n.id(), n.renderedBoundingBox({includeNodes: false, includeEdges: false,
+                                              includeLabels: true})]);
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (p.x1 < q.x2 && q.x1 < p.x2 && p.y1 < q.y2 && q.y1 < p.y2) out.push(a + '/' + b);
+  }
+  return {overlaps: out, shown: boxes.length, total: cy.nodes().length};
+}"""
+
+#: Table cells cut off: a table wider than the page with no scrolling box around it, or a
+#: cell whose text is clipped by overflow.
+CLIPPED = """() => {
+  const out = [];
+  const vw = document.documentElement.clientWidth;
+  for (const t of document.querySelectorAll('table')) {
+    if (!t.offsetParent) continue;
+    let scroller = null;
+    for (let p = t.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (['auto', 'scroll'].includes(s.overflowX)) { scroller = p; break; }
+      if (['hidden', 'clip'].includes(s.overflowX) && p.scrollWidth > p.clientWidth + 1) {
+        out.push((t.id || 'table') + ': clipped by ' + (p.id || p.className)); break;
+      }
+    }
+    const r = t.getBoundingClientRect();
+    if (!scroller && r.right > vw + 1) out.push((t.id || 'table') + ': runs off the page');
+  }
+  if (document.documentElement.scrollWidth > vw + 1) {
+    const wide = [...document.querySelectorAll('body *')].filter(e => {
+      const r = e.getBoundingClientRect();
+      return r.right > vw + 1 && e.offsetParent && !e.closest('.dl-scroll, .dl-table-wrap');
+    }).slice(0, 3).map(e => e.tagName + '#' + e.id + '.' + e.className);
+    out.push('page scrolls sideways: ' + wide.join(', '));
+  }
+  return out;
+}"""
+
+
+def _open(w: Any, url: str, width: int) -> Any:
+    page = w.page
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(url)
+    page.wait_for_selector('body[data-ready="1"]', timeout=30_000)
+    page.wait_for_timeout(300)
+    return page
+
+
+def test_report_graph_labels_do_not_overlap(watched: Any, report: Path, shots: Path) -> None:
+    page = _open(watched, report.as_uri(), 1280)
+    res = page.evaluate(OVERLAPS)
+    page.locator("#graph").screenshot(path=str(shots / "report-graph-1280.png"))
+    assert res["overlaps"] == [], res
+    assert res["shown"] >= 15, res  # the big firms keep their names
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_tables_are_not_clipped(watched: Any, report: Path, shots: Path,
+                                       width: int) -> None:
+    page = _open(watched, report.as_uri(), width)
+    page.screenshot(path=str(shots / f"report-{width}.png"), full_page=True)
+    assert page.evaluate(CLIPPED) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("path", ["/firms/openai", "/scenarios/coreweave-default", "/"])
+def test_dashboard_tables_are_not_clipped(watched: Any, server: Any, shots: Path, width: int,
+                                          path: str) -> None:
+    page = _open(watched, server.url + path, width)
+    name = path.strip("/").replace("/", "-") or "network"
+    page.screenshot(path=str(shots / f"dashboard-{name}-{width}.png"), full_page=True)
+    assert page.evaluate(CLIPPED) == []
+
+
+def test_dashboard_history_names_its_sources(watched: Any, server: Any) -> None:
+    page = _open(watched, server.url + "/scenarios/coreweave-default", 1280)
+    page.wait_for_selector("#history-table")
+    text = page.locator("#history-table").text_content()
+    assert "[s-" not in text, "raw source ids instead of publishers"
+
+
+def test_dashboard_firm_legs_table_fits_its_panel(watched: Any, server: Any, shots: Path) -> None:
+    page = _open(watched, server.url + "/firms/openai", 1280)
+    page.locator("#panel").screenshot(path=str(shots / "dashboard-firm-panel-1280.png"))
+    over = page.evaluate("""() => [...document.querySelectorAll('#panel table')].map(t => {
+        const box = t.closest('.dl-scroll, .dl-table-wrap, #panel');
+        return t.scrollWidth - box.clientWidth; })""")
+    assert over and max(over) <= 1, over
