@@ -50,7 +50,7 @@ class Summary:
 
     def to_dict(self) -> dict[str, Any]:
         def table(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
-            return {str(k): {c: _num(v) for c, v in row.items()} for k, row in df.iterrows()}
+            return {str(k): {str(c): _num(v) for c, v in row.items()} for k, row in df.iterrows()}
 
         return {
             "dataset": self.name,

@@ -204,7 +204,8 @@ def _start(g: Setup, warm: dict | None) -> _State:
     n, k = g.n, g.k
     trig = g.called > 0
     s = _State(D=g.failed.copy(), wave=np.where(g.failed, 1, 0).astype(np.int64),
-               offset=g.failed.any(axis=0).astype(np.int64), rounds=np.zeros(k, np.int64),
+               offset=np.asarray(g.failed.any(axis=0), dtype=np.int64),
+               rounds=np.zeros(k, np.int64),
                active=np.ones(k, bool), r=np.ones((n + 1, k)),
                V=np.broadcast_to(g.mv0c, (n, k)).copy(), trig=trig,
                share_b=np.where(trig, g.called, 0.0))

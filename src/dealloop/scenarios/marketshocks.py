@@ -44,7 +44,8 @@ def market_shocks(scenario: Any, net: Any) -> Any:
     kinds = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
     named = {s.entity for s in scenario.shocks if s.type == "fail"}
     new = []
-    for firm, row in table.iterrows():
+    for key, row in table.iterrows():
+        firm = str(key)
         if firm in named or kinds.get(firm) in OUTSIDE_KINDS:
             continue
         p = float(row["pd_horizon"])
