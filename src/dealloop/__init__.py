@@ -32,14 +32,16 @@ __all__ = [
 ]
 
 
-def load(path: Any = None) -> DealNetwork:
+def load(path: Any = None, *, as_of: Any = None) -> DealNetwork:
     """Load a dataset folder (default: the bundled ``ai2026`` dataset) as a DealNetwork.
 
-    Raises :class:`dealloop.DataError` listing every problem when the data are invalid.
+    ``as_of`` (a date, ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) gives the network as it was
+    known on that date (:meth:`DealNetwork.as_of`). Raises :class:`dealloop.DataError`
+    listing every problem when the data are invalid.
     """
     from .network import load as _load
 
-    return _load(path)
+    return _load(path, as_of=as_of)
 
 
 def validate(path: Any) -> list[Problem]:

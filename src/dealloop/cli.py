@@ -28,7 +28,9 @@ from .commands import (
     scenarios,
     sources,
     synth,
+    timeline,
     web,
+    with_as_of,
 )
 
 app = typer.Typer(
@@ -48,6 +50,7 @@ COMMANDS = {
     "summary": data.summary,
     "export": data.export,
     "diff": data.diff,
+    "timeline": timeline.timeline,
     "cycles": circularity.cycles,
     "circularity": circularity.circularity,
     "scenarios": scenarios.scenarios_cmd,
@@ -60,8 +63,10 @@ COMMANDS = {
     "serve": web.serve,
     "synth": synth.synth,
 }
+#: Commands that read no dataset as of a date (the others get ``--as-of DATE``).
+TIMELESS = ("validate", "synth")
 for _name, _command in COMMANDS.items():
-    app.command(_name)(_command)
+    app.command(_name)(_command if _name in TIMELESS else with_as_of(_command))
 
 
 def _version_cb(value: bool) -> None:

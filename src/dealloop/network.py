@@ -314,6 +314,51 @@ class DealNetwork:
             share[k] = max(0, overlap) / term if term > 0 else float(t0 <= s0 <= t1)
         return share, dated, assumed
 
+    # ------------------------------------------------------------------ time
+    def as_of(self, day: str | dt.date) -> DealNetwork:
+        """The network as it was known on ``day`` (see :func:`deals_as_of`).
+
+        Legs announced after ``day`` are gone, a leg superseded or cancelled later is back
+        to the status it had then, and figures and market quotes dated after ``day`` are
+        dropped (the entities' headline figures are refilled from the figures left; values
+        typed into ``entities.csv`` itself carry no date and stay). ``meta["as_of"]`` records
+        the date. A partial date counts from the *last* day of its period (``"2025-12"`` is
+        2025-12-31), as market quotes do.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> net = dl.load()
+        >>> then = net.as_of("2025-12-31")
+        >>> "D02" in set(then.deals["id"]), then.deals.set_index("id").at["D01", "status"]
+        (False, 'conditional')
+        >>> then.meta["as_of"]
+        '2025-12-31'
+        """
+        from .data.frames import fill_headlines
+        from .data.schema import HEADLINE_METRICS
+
+        when = as_of_date(day)
+        deals = deals_as_of(self.deals, when)
+        entities = self.entities.copy()
+        provenance = self.provenance
+        figures = self.figures
+        if figures is not None and "as_of" in figures:
+            figures = figures[_known_by(figures["as_of"], when)].copy()
+            if provenance is not None:
+                for column in HEADLINE_METRICS:
+                    if column in entities and column in provenance:
+                        typed = provenance[column] == "entities.csv"
+                        entities.loc[~typed.to_numpy(), column] = np.nan
+            provenance = fill_headlines(entities, figures)
+        tables = dict(self.tables)
+        market = tables.get("market.csv")
+        if market is not None and "date" in market:
+            tables["market.csv"] = market[_known_by(market["date"], when)].copy()
+        meta = {**self.meta, "as_of": when.isoformat()}
+        return DealNetwork(entities, deals, self.sources, figures, self.history,
+                           provenance=provenance, tables=tables, path=self.path, meta=meta)
+
     # ------------------------------------------------------------------ graphs
     def flow_graph(
         self,
@@ -381,6 +426,92 @@ class DealNetwork:
         return g
 
 
+def as_of_date(day: str | dt.date) -> dt.date:
+    """``day`` as a date; a partial date (``2025``, ``2025-12``) is the last day of its
+    period. ``ValueError`` with a one-line message when it is not a date.
+
+    Examples
+    --------
+    >>> as_of_date("2025-06"), as_of_date(dt.date(2026, 1, 2))
+    (datetime.date(2025, 6, 30), datetime.date(2026, 1, 2))
+    """
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    return parse_date(str(day), end=True)
+
+
+def _known_by(dates: pd.Series, when: dt.date) -> np.ndarray:
+    """Rows whose date (partial dates at the end of their period) is on or before ``when``;
+    undated rows are kept."""
+    return np.array([not isinstance(d, str) or parse_date(d, end=True) <= when for d in dates],
+                    dtype=bool)
+
+
+def status_changed(deals: pd.DataFrame) -> dict[str, dt.date | None]:
+    """Per superseded or cancelled leg, the date its status changed (``None``: not known).
+
+    The leg's ``status_date`` when given; else, for a superseded leg, the earliest
+    announcement of the legs that list it in ``supersedes``; else (a cancelled leg with no
+    date) ``None``, read as "dead since it was announced": an as-of view never brings a
+    leg back to life without a date saying it was alive.
+    """
+    by_leg: dict[str, dt.date | None] = {}
+    replaced: dict[str, dt.date] = {}
+    if "supersedes" in deals:
+        for olds, announced in zip(deals["supersedes"], deals["announced"], strict=True):
+            if not isinstance(olds, str) or not isinstance(announced, str):
+                continue
+            when = parse_date(announced, end=True)
+            for old in split_refs(olds):
+                if old not in replaced or when < replaced[old]:
+                    replaced[old] = when
+    given = deals["status_date"] if "status_date" in deals else pd.Series(None, index=deals.index)
+    for leg, status, date in zip(deals["id"], deals["status"], given, strict=True):
+        if status not in ("superseded", "cancelled"):
+            continue
+        if isinstance(date, str):
+            by_leg[str(leg)] = parse_date(date, end=True)
+        else:
+            by_leg[str(leg)] = replaced.get(str(leg)) if status == "superseded" else None
+    return by_leg
+
+
+def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
+    """The legs as they were known on ``day``.
+
+    A leg announced after ``day`` is dropped (undated legs are kept: nothing says they came
+    later). A superseded or cancelled leg whose status changed after ``day`` (see
+    :func:`status_changed`) gets back the status it had before: ``conditional`` when it
+    states a condition, else ``committed``. Its ``supersedes``/``part_of`` links to legs
+    not yet announced stay in the cells and simply point nowhere.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"id": ["A", "B", "C"], "status": ["superseded", "committed",
+    ...                   "cancelled"], "condition": ["if built", None, None],
+    ...                   "announced": ["2025-01", "2025-06-02", "2025-03"],
+    ...                   "supersedes": [None, "A", None]})
+    >>> deals_as_of(d, "2025-05")[["id", "status"]].values.tolist()
+    [['A', 'conditional'], ['C', 'cancelled']]
+    >>> deals_as_of(d, "2025-07")["status"].tolist()
+    ['superseded', 'committed', 'cancelled']
+    """
+    when = as_of_date(day)
+    out = deals[_known_by(deals["announced"], when)].copy()
+    changed = status_changed(deals)
+    cond = out["condition"] if "condition" in out else pd.Series(None, index=out.index)
+    for idx, leg, c in zip(out.index, out["id"], cond, strict=True):
+        date = changed.get(str(leg), False)
+        if date is False or date is None or date <= when:
+            continue
+        out.at[idx, "status"] = "conditional" if isinstance(c, str) and c.strip() \
+            else "committed"
+    return out
+
+
 def money_column(deals: pd.DataFrame) -> pd.Series:
     """The ``money`` column with empty cells (or a missing column) read as ``cash_flow``."""
     if "money" not in deals:
@@ -424,9 +555,13 @@ def leg_caveats(legs: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def load(path: str | Path | None = None) -> DealNetwork:
+def load(path: str | Path | None = None, *, as_of: str | dt.date | None = None
+         ) -> DealNetwork:
     """Load a dataset directory as a :class:`DealNetwork`; the bundled ``ai2026`` dataset
     when ``path`` is None (``path`` may also name a bundled dataset).
+
+    ``as_of`` gives the network as it was known on that date (:meth:`DealNetwork.as_of`);
+    ``ValueError`` when it is not a date.
 
     Raises :class:`~dealloop.data.DataError` listing every problem when the dataset is not
     valid.
@@ -440,8 +575,9 @@ def load(path: str | Path | None = None) -> DealNetwork:
     from .data.load import read_frames
 
     f = read_frames(path)
-    return DealNetwork(f.entities, f.deals, f.sources, f.figures, f.history,
-                       provenance=f.provenance, tables=f.tables, path=f.path, meta=f.meta)
+    net = DealNetwork(f.entities, f.deals, f.sources, f.figures, f.history,
+                      provenance=f.provenance, tables=f.tables, path=f.path, meta=f.meta)
+    return net if as_of is None else net.as_of(as_of)
 
 
 def _clean(value: object) -> object:

@@ -6,3 +6,7 @@ libraries are imported only inside the command bodies, so ``dealloop --help`` st
 To add a command: write the function in the topic's module and add it to
 :data:`dealloop.cli.COMMANDS`.
 """
+
+from ._common import with_as_of
+
+__all__ = ["with_as_of"]

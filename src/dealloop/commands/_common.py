@@ -6,10 +6,13 @@ register them). Everything here is light: heavy libraries are imported inside th
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import math
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from ..network import DealNetwork
 
 __all__ = [
+    "AsOfOpt",
     "DataOpt",
     "DerivedOpt",
     "EstimatesOpt",
@@ -32,6 +36,7 @@ __all__ = [
     "check_output",
     "choose",
     "console",
+    "current_as_of",
     "err",
     "exit_with_problems",
     "fail",
@@ -44,6 +49,7 @@ __all__ = [
     "print_json",
     "rich_table",
     "table",
+    "with_as_of",
 ]
 
 DataOpt = Annotated[
@@ -84,6 +90,55 @@ HorizonOpt = Annotated[
                  help="Years over which multi-year contracts are apportioned."),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed.")]
+
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE",
+                 help="The dataset as known on DATE (YYYY, YYYY-MM or YYYY-MM-DD; a partial "
+                      "date means its last day): legs announced later left out, later "
+                      "supersessions and cancellations undone, later figures and market "
+                      "quotes dropped.", show_default=False),
+]
+
+#: The ``--as-of`` date of the running command (``None``: the dataset as it is).
+_AS_OF: ContextVar[str | None] = ContextVar("dealloop_as_of", default=None)
+
+
+def current_as_of() -> str | None:
+    """The ``--as-of`` date of the running command, as typed (``None`` when not given)."""
+    return _AS_OF.get()
+
+
+def with_as_of(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``command`` with an ``--as-of DATE`` option (kept as is when it declares ``as_of``
+    itself): the date is checked (exit 2 when it is not one) and every dataset the command
+    loads through :func:`load_network` or :func:`prepare_scenario` is seen as of then."""
+    sig = inspect.signature(command, eval_str=True)  # typer reads the evaluated annotations
+    declared = "as_of" in sig.parameters
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        value = kwargs.get("as_of") if declared else kwargs.pop("as_of", None)
+        if value is not None:
+            from ..network import as_of_date
+
+            try:
+                as_of_date(value)
+            except ValueError as exc:
+                fail(f"Error: --as-of: {exc}", 2)
+        token = _AS_OF.set(value)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            _AS_OF.reset(token)
+
+    params = list(sig.parameters.values())
+    if not declared:
+        params.append(inspect.Parameter("as_of", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=AsOfOpt))
+    run.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params}
+    return run
 
 
 def err(msg: str) -> None:
@@ -196,7 +251,7 @@ def load_network(data: Path | None, *, what: str | None = None) -> DealNetwork:
     from ..network import load
 
     try:
-        return load(data)
+        return load(data, as_of=current_as_of())
     except DataError as exc:
         tail = what or "run 'dealloop validate' for details"
         fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in "
@@ -250,7 +305,11 @@ def prepare_scenario(scenario: str, data: Path | None) -> tuple[Any, Any]:
     if data is not None:  # the dataset's own problems: name the folder they are in
         net = load_network(data, what="run 'dealloop validate' for details; nothing was run")
     try:
-        return prepare(scenario, net)
+        sc, net = prepare(scenario, net)
+        day = current_as_of()
+        if day is not None and net.meta.get("as_of") is None:  # check the ids against then
+            sc, net = prepare(sc, net.as_of(day))
+        return sc, net
     except DataError as exc:
         exit_with_problems(exc)
 

@@ -12,6 +12,7 @@ from ._common import (
     EstimatesOpt,
     JsonOpt,
     check_output,
+    current_as_of,
     err,
     fail,
     load_network,
@@ -151,7 +152,7 @@ def diff(
     nets, bad = [], 0
     for folder in (old, new):  # report the problems of both folders, not just the first
         try:
-            nets.append(load(folder))
+            nets.append(load(folder, as_of=current_as_of()))
         except DataError as exc:
             for p in exc.problems:
                 err(f"{folder}/{p}" if p.file != str(folder) else str(p))

@@ -63,8 +63,9 @@ def _as_of(text: str | None) -> dt.date | None:
 
 def signals(
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="Date to read the signals at (YYYY, YYYY-MM or YYYY-MM-DD; a partial "
-                        "date means its last day). Default: the latest market quote.")] = None,
+        "--as-of", help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or "
+                        "YYYY-MM-DD; a partial date means its last day): later legs, figures "
+                        "and quotes left out. Default: the latest market quote.")] = None,
     firm: Annotated[str | None, typer.Option(
         "--firm", "-f", help="One firm: every indicator with its inputs and sources, and its "
                              "monthly series.")] = None,

@@ -68,7 +68,8 @@ def read_frames(path: str | Path | None = None) -> Frames:
     recorded = None
     if descriptor.exists():
         pkg = json.loads(descriptor.read_text(encoding="utf-8"))
-        meta.update({k: pkg[k] for k in ("name", "title", "version", "created") if k in pkg})
+        meta.update({k: pkg[k] for k in ("name", "title", "version", "created", "as_of")
+                     if isinstance(pkg.get(k), str)})
         recorded = pkg.get("content_hash") if isinstance(pkg.get("content_hash"), str) else None
     meta["content_hash"] = content_hash(root)
     meta["release_hash"] = recorded

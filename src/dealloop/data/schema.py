@@ -169,6 +169,9 @@ DEALS = FileSpec(
         Column("status", "enum", True, "Whether the leg is firm, conditional or dead.", STATUSES),
         Column("condition", "text", False, "The condition of a conditional leg."),
         Column("announced", "date", False, "Date first reported."),
+        Column("status_date", "date", False, "Date the leg became superseded or cancelled "
+               "(empty: a superseded leg's date is its successor's announcement, a cancelled "
+               "leg counts as dead since announced); used by as-of views."),
         Column("start", "date", False, "Start of the term (first payment)."),
         Column("end", "date", False, "End of the term (last payment); empty for one-off."),
         Column("stake", "fraction", False, "Equity fraction for equity and warrants."),
@@ -186,6 +189,7 @@ DEALS = FileSpec(
         "money",
         "condition",
         "announced",
+        "status_date",
         "start",
         "end",
         "stake",

@@ -1,0 +1,130 @@
+"""The network over time: legs, money and loops month by month, as known at each month's end.
+
+Each month is the dataset seen :meth:`~dealloop.network.DealNetwork.as_of` its last day, so
+a leg superseded or cancelled later still counts in the months before, and the loops are
+those of the network as it stood then (:func:`~dealloop.circularity.cycles`, every live leg,
+as in the report).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from ..network import DealNetwork, Selection, as_of_date
+from ..vocabulary import CONTINGENT_KINDS, parse_date
+
+__all__ = ["COLUMNS", "Timeline", "month_ends", "timeline"]
+
+#: Columns of :meth:`Timeline.to_frame`, with what each counts.
+COLUMNS: dict[str, str] = {
+    "month": "Calendar month (YYYY-MM); each row is the network as known on its last day.",
+    "new_legs": "Legs first announced in the month (any status).",
+    "legs": "Live legs known at the month's end (committed, reported, conditional).",
+    "firm_legs": "Of which firm (committed or reported).",
+    "money_usd_bn": "Stated amounts of the firm cash-flow legs known at the month's end, USD "
+                    "bn (aggregates net of their parts; estimates and backstops left out).",
+    "new_money_usd_bn": "Change in money_usd_bn over the month.",
+    "loops": "Money loops (up to max_length firms) among the live legs at the month's end.",
+}
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Legs, money and loops by month (see :data:`COLUMNS`); ``added`` lists, per month, the
+    ids of the legs announced in it (the stepped view of the network growing)."""
+
+    rows: tuple[dict[str, Any], ...]
+    added: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    undated: tuple[str, ...] = ()
+    max_length: int = 6
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per month, indexed by ``month``."""
+        return pd.DataFrame(list(self.rows), columns=list(COLUMNS)).set_index("month")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``columns`` (with descriptions), ``rows``, ``added``, ``undated``."""
+        return {"columns": COLUMNS, "rows": [dict(r) for r in self.rows],
+                "added": {k: list(v) for k, v in self.added.items()},
+                "undated": list(self.undated), "max_length": self.max_length,
+                "method": "dealloop.circularity.timeline"}
+
+
+def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The last day of every month from ``first``'s month to ``last``'s.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in month_ends(dt.date(2025, 11, 5), dt.date(2026, 1, 1))]
+    ['2025-11-30', '2025-12-31', '2026-01-31']
+    """
+    out = []
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(parse_date(f"{y:04d}-{m:02d}", end=True))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _money(net: DealNetwork) -> float:
+    kinds = tuple(k for k in Selection().kinds if k not in CONTINGENT_KINDS)
+    legs = net.legs(selection=Selection(kinds=kinds))
+    cash = legs[legs["money"] == "cash_flow"]
+    return float(cash["value"].fillna(0.0).sum())
+
+
+def timeline(net: DealNetwork, *, start: Any = None, end: Any = None,
+             max_length: int = 6) -> Timeline:
+    """Legs, money and loops at the end of every month from ``start`` to ``end``.
+
+    Parameters
+    ----------
+    net : the network (``dealloop.load(...)``).
+    start, end : first and last month (dates or ``YYYY``/``YYYY-MM``); default from the
+        first to the last announcement in the data.
+    max_length : longest loop counted, in firms (as in the report: 6).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> t = timeline(dl.load(), start="2025-06", end="2025-12").to_frame()
+    >>> list(t.index[[0, -1]])
+    ['2025-06', '2025-12']
+    >>> bool(t["legs"].is_monotonic_increasing)
+    True
+    """
+    from .cycles import cycles
+
+    dates = {str(i): parse_date(a, end=True) for i, a in zip(net.deals["id"],
+             net.deals["announced"], strict=True) if isinstance(a, str)}
+    undated = tuple(str(i) for i in net.deals["id"] if str(i) not in dates)
+    if not dates and (start is None or end is None):
+        return Timeline((), {}, undated, max_length)
+    first = parse_date(str(start)) if start is not None else min(dates.values())
+    last = as_of_date(end) if end is not None else max(dates.values())
+    if isinstance(start, dt.date):
+        first = start
+    rows: list[dict[str, Any]] = []
+    added: dict[str, tuple[str, ...]] = {}
+    previous = None
+    for day in month_ends(first, last):
+        month = day.strftime("%Y-%m")
+        then = net.as_of(day)
+        new = tuple(i for i, d in dates.items() if (d.year, d.month) == (day.year, day.month))
+        live = then.legs()
+        money = _money(then)
+        if previous is None:
+            before = net.as_of(parse_date(month) - dt.timedelta(days=1))
+            previous = _money(before)
+        n_loops = cycles(then, max_length=max_length, limit=0).n_loops if len(live) else 0
+        rows.append({"month": month, "new_legs": len(new), "legs": len(live),
+                     "firm_legs": int(live["status"].isin(Selection().statuses).sum()),
+                     "money_usd_bn": round(money, 6),
+                     "new_money_usd_bn": round(money - previous, 6), "loops": int(n_loops)})
+        added[month] = new
+        previous = money
+    return Timeline(tuple(rows), added, undated, max_length)
