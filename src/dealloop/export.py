@@ -10,6 +10,9 @@ json       networkx node-link JSON (``networkx.node_link_graph`` reads it back),
 csv        one row per leg with payer/payee names and source URLs; text cells that a
            spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or
            carriage return) are prefixed with ``'`` so they stay text
+dataset    a dataset folder (every CSV and its ``datapackage.json``) that
+           :func:`dealloop.load` reads back with the same tables; an as-of view is
+           written as it was known then
 =========  ==========================================================================
 
 Every file is written atomically.
@@ -27,7 +30,7 @@ from typing import Any
 from .data.write import atomic_write_bytes, atomic_write_text
 from .network import DealNetwork
 
-FORMATS = ("graphml", "gexf", "json", "csv")
+FORMATS = ("graphml", "gexf", "json", "csv", "dataset")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -109,4 +112,73 @@ def export(net: DealNetwork, fmt: str, path: str | Path) -> Path:
         return atomic_write_text(out, json.dumps(to_json(net), indent=1, default=str) + "\n")
     if fmt == "csv":
         return atomic_write_text(out, legs_csv(net))
+    if fmt == "dataset":
+        return export_dataset(net, out)
     raise ValueError(f"format: unknown {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def source_entities(net: DealNetwork) -> Any:
+    """``net.entities`` as its file had them: the headline figures the loader filled in from
+    ``figures.csv`` (see :func:`dealloop.data.frames.fill_headlines`) left empty again."""
+    import numpy as np
+
+    from .data.schema import HEADLINE_METRICS
+
+    entities = net.entities.copy()
+    prov = net.provenance
+    if prov is None:
+        return entities
+    for column in HEADLINE_METRICS:
+        if column in entities and column in prov:
+            filled = (prov[column].notna() & (prov[column] != "entities.csv")).to_numpy()
+            entities.loc[filled, column] = np.nan
+    return entities
+
+
+def export_dataset(net: DealNetwork, path: str | Path) -> Path:
+    """Write ``net`` as a dataset folder that :func:`dealloop.load` reads back unchanged.
+
+    Every table goes to its CSV (optional files only when they hold rows), with the
+    descriptor ``datapackage.json`` of the source (name, title, version, licences, the
+    recorded release hash: a copy whose files differ from the release loads as
+    ``modified``). An as-of view records its date in the descriptor (``as_of``). The folder
+    is written whole or not at all, and only to a new (or empty) folder: ``ValueError``
+    otherwise, so no dataset is overwritten.
+
+    Examples
+    --------
+    >>> import tempfile, dealloop as dl
+    >>> net = dl.load()
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     back = dl.load(export_dataset(net, Path(tmp) / "copy"))
+    >>> back.deals.equals(net.deals), back.entities.equals(net.entities)
+    (True, True)
+    """
+    from .data.frames import write_dataset
+
+    out = Path(path)
+    if out.is_dir() and any(out.iterdir()):
+        raise ValueError(f"{out}: the folder is not empty; export a dataset to a new folder")
+    frames = {"entities.csv": source_entities(net), "deals.csv": net.deals,
+              "sources.csv": net.sources}
+    for name, frame in (("figures.csv", net.figures), ("history.csv", net.history),
+                        *net.tables.items()):
+        if frame is not None and len(frame):
+            frames[name] = frame
+    pkg: dict[str, Any] = {}
+    if net.path is not None and (net.path / "datapackage.json").exists():
+        try:
+            pkg = json.loads((net.path / "datapackage.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pkg = {}
+    pkg.setdefault("name", net.meta.get("name") or "dataset")
+    for key in ("title", "version"):
+        if net.meta.get(key) and key not in pkg:
+            pkg[key] = net.meta[key]
+    if net.meta.get("as_of"):
+        pkg["as_of"] = net.meta["as_of"]
+    if isinstance(pkg.get("resources"), list):  # describe only the files written
+        pkg["resources"] = [r for r in pkg["resources"]
+                            if not isinstance(r, dict) or r.get("path") in frames]
+    descriptor = json.dumps(pkg, indent=2, ensure_ascii=False) + "\n"
+    return write_dataset(frames, out, extra={"datapackage.json": descriptor})

@@ -322,7 +322,9 @@ class DealNetwork:
         to the status it had then, and figures and market quotes dated after ``day`` are
         dropped (the entities' headline figures are refilled from the figures left; values
         typed into ``entities.csv`` itself carry no date and stay). ``meta["as_of"]`` records
-        the date. A partial date counts from the *last* day of its period (``"2025-12"`` is
+        the date. Rows of the other tables dated later (``date`` or ``as_of``) are dropped
+        too, and holdings of legs not yet announced. A partial date counts from the *last*
+        day of its period (``"2025-12"`` is
         2025-12-31), as market quotes do.
 
         Examples
@@ -339,22 +341,27 @@ class DealNetwork:
         from .data.schema import HEADLINE_METRICS
 
         when = as_of_date(day)
-        deals = deals_as_of(self.deals, when)
+        deals = deals_as_of(self.deals, when).reset_index(drop=True)
         entities = self.entities.copy()
         provenance = self.provenance
         figures = self.figures
         if figures is not None and "as_of" in figures:
-            figures = figures[_known_by(figures["as_of"], when)].copy()
+            figures = figures[_known_by(figures["as_of"], when)].reset_index(drop=True)
             if provenance is not None:
                 for column in HEADLINE_METRICS:
                     if column in entities and column in provenance:
                         typed = provenance[column] == "entities.csv"
                         entities.loc[~typed.to_numpy(), column] = np.nan
             provenance = fill_headlines(entities, figures)
-        tables = dict(self.tables)
-        market = tables.get("market.csv")
-        if market is not None and "date" in market:
-            tables["market.csv"] = market[_known_by(market["date"], when)].copy()
+        tables = {}
+        for name, frame in self.tables.items():  # rows dated later (quotes, bank figures)
+            column = "date" if "date" in frame else "as_of" if "as_of" in frame else None
+            tables[name] = frame if column is None else \
+                frame[_known_by(frame[column], when)].reset_index(drop=True)
+        holdings = tables.get("holdings.csv")
+        if holdings is not None and "deal" in holdings:  # who holds legs not yet announced
+            tables["holdings.csv"] = holdings[holdings["deal"].isin(set(deals["id"]))] \
+                .reset_index(drop=True)
         meta = {**self.meta, "as_of": when.isoformat()}
         return DealNetwork(entities, deals, self.sources, figures, self.history,
                            provenance=provenance, tables=tables, path=self.path, meta=meta)
@@ -484,8 +491,9 @@ def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
     A leg announced after ``day`` is dropped (undated legs are kept: nothing says they came
     later). A superseded or cancelled leg whose status changed after ``day`` (see
     :func:`status_changed`) gets back the status it had before: ``conditional`` when it
-    states a condition, else ``committed``. Its ``supersedes``/``part_of`` links to legs
-    not yet announced stay in the cells and simply point nowhere.
+    states a condition, else ``committed``. Links (``supersedes``, ``part_of``) to legs not
+    yet announced are dropped, so the view is a valid dataset of its own (a part of an
+    aggregate announced later counts on its own until then).
 
     Examples
     --------
@@ -509,6 +517,14 @@ def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
             continue
         out.at[idx, "status"] = "conditional" if isinstance(c, str) and c.strip() \
             else "committed"
+    known = set(out["id"])
+    if "part_of" in out:
+        out["part_of"] = pd.array([p if isinstance(p, str) and p in known else None
+                                   for p in out["part_of"]], dtype=object)
+    if "supersedes" in out:
+        out["supersedes"] = pd.array([";".join(r for r in split_refs(v) if r in known) or None
+                                      if isinstance(v, str) else None
+                                      for v in out["supersedes"]], dtype=object)
     return out
 
 

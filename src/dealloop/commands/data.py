@@ -108,22 +108,26 @@ def _print_summary(s: Any) -> None:
 
 
 def export(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, json or csv.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, json, csv or "
+                                     "dataset (a folder dealloop reads back).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File (or, for dataset, "
+                                         "folder) to write.")],
     data: DataOpt = None,
 ) -> None:
-    """Write the network for Gephi, Cytoscape, networkx (graphml, gexf, json) or spreadsheets
-    (csv, formula-injection safe)."""
+    """Write the network for Gephi, Cytoscape, networkx (graphml, gexf, json), spreadsheets
+    (csv, formula-injection safe) or as a dataset folder (with --as-of: as known then)."""
     from .. import export as ex
 
     if fmt not in ex.FORMATS:
         fail(f"Error: --format must be one of {', '.join(ex.FORMATS)}, not {fmt!r}", 2)
-    check_output(output)
+    check_output(output, folder=fmt == "dataset")
     net = load_network(data)
     try:
         path = ex.export(net, fmt, output)
     except OSError as exc:
         fail(f"Error: cannot write {output}: {exc.strerror or exc}")
+    except ValueError as exc:
+        fail(f"Error: {exc}")
     typer.echo(f"wrote {path} ({fmt}, {len(net.entities)} nodes, {len(net.deals)} legs)")
 
 

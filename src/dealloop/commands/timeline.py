@@ -1,4 +1,5 @@
-"""``dealloop timeline``: legs, money and loops month by month."""
+"""``dealloop timeline`` and ``calendar``: the network month by month, and what falls due
+year by year."""
 
 from __future__ import annotations
 
@@ -6,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, fail, load_network, print_json, rich_table
+from ..vocabulary import DEFAULT_HORIZON
+from ._common import (
+    DataOpt,
+    EstimatesOpt,
+    JsonOpt,
+    StatusOpt,
+    console,
+    fail,
+    load_network,
+    print_json,
+    rich_table,
+)
 
 
 def timeline(
@@ -48,3 +60,61 @@ def timeline(
         ["month", "new legs", "legs", "firm legs", "money", "new money", "loops"],
         [[m, int(a), int(b), int(c), float(d), float(e), int(f)] for m, a, b, c, d, e, f in rows],
         caption=caption))
+
+
+def calendar(
+    firm: Annotated[str | None, typer.Argument(
+        help="Entity id (e.g. openai); leave out for the whole system.",
+        show_default=False)] = None,
+    data: DataOpt = None,
+    horizon: Annotated[
+        tuple[int, int],
+        typer.Option("--horizon", metavar="START END", help="First and last year."),
+    ] = DEFAULT_HORIZON,
+    status: StatusOpt = None,
+    estimates: EstimatesOpt = False,
+    debt_rate: Annotated[float, typer.Option(
+        "--debt-rate", min=0.0, max=1.0, help="Annual interest on borrowed principal (the "
+        "data hold no rates; default 0: principal only).")] = 0.0,
+    repayment: Annotated[str, typer.Option(
+        "--repayment", help="How debt principal is repaid: bullet, linear or annuity.")
+    ] = "bullet",
+    json_out: JsonOpt = False,
+) -> None:
+    """What a firm (or the whole system) must pay each year: contracts, equity instalments
+    and debt service, against its revenue and cash (the payment cliff)."""
+    from ..network import Selection
+    from ..scenarios.calendar import payment_calendar
+    from ..vocabulary import parse_horizon
+
+    if repayment not in ("bullet", "linear", "annuity"):
+        fail(f"Error: --repayment: {repayment!r} is not one of bullet, linear, annuity", 2)
+    if horizon[1] < horizon[0]:
+        fail(f"Error: --horizon: end {horizon[1]} is before start {horizon[0]}", 2)
+    try:
+        parse_horizon(horizon)
+        sel = Selection.make(status, include_estimates=estimates)
+    except ValueError as exc:
+        fail(f"Error: {exc}", 2)
+    net = load_network(data)
+    try:
+        cal = payment_calendar(net, firm, horizon=horizon, selection=sel, debt_rate=debt_rate,
+                               repayment=repayment)  # type: ignore[arg-type]
+    except KeyError as exc:
+        fail(f"Error: FIRM: {exc.args[0]}", 2)
+    if json_out:
+        print_json(cal.to_dict())
+        return
+    frame = cal.to_frame()
+    who = firm or "the system (every payer)"
+    cash = "unknown" if cal.cash != cal.cash else f"{cal.cash:,.1f}"
+    caption = (f"Cash at hand: {cash}. Revenue is not profit, so the gap flatters. "
+               f"Debt at {cal.debt_rate:.1%} interest, {cal.repayment} repayment"
+               + (f"; no maturity (principal not scheduled): {', '.join(cal.undated_debt)}"
+                  if cal.undated_debt else "") + ".")
+    rows = [[str(y), *(float(v) for v in r)] for y, r in
+            zip(frame.index, frame.itertuples(index=False), strict=True)]
+    console().print(rich_table(
+        f"Payment calendar of {who}, USD bn",
+        ["year", "contracts", "equity", "interest", "principal", "total due", "revenue",
+         "cumulative due", "gap"], rows, caption=caption))

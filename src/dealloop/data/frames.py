@@ -150,8 +150,11 @@ def frame_to_csv(frame: pd.DataFrame, spec: FileSpec) -> str:
     return buf.getvalue()
 
 
-def write_dataset(frames: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+def write_dataset(frames: Mapping[str, pd.DataFrame], path: str | Path, *,
+                  extra: Mapping[str, str] | None = None) -> Path:
     """Write frames (keyed by file name, e.g. ``"deals.csv"``) as a dataset directory.
+
+    ``extra`` adds text files written as given (e.g. ``{"datapackage.json": ...}``).
 
     A new (or empty) folder is written whole or not at all: the files go to a temporary
     folder beside it, renamed into place at the end, so an interrupted write leaves nothing.
@@ -160,6 +163,7 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     file would be larger than the reader accepts (:data:`~dealloop.data.schema.MAX_FILE_BYTES`).
     """
     texts = {name: frame_to_csv(frame, FILES_BY_NAME[name]) for name, frame in frames.items()}
+    texts.update(extra or {})
     for name, text in texts.items():
         size = len(text) if text.isascii() else len(text.encode("utf-8"))
         if size > MAX_FILE_BYTES:
