@@ -35,6 +35,7 @@ __all__ = [
     "PURCHASE_KINDS",
     "STATUSES",
     "did_you_mean",
+    "month_ends",
     "parse_date",
     "parse_horizon",
 ]
@@ -201,3 +202,24 @@ def did_you_mean(name: str, choices: Iterable[str], *, n: int = 1, cutoff: float
         return ""
     shown = ", ".join(repr(c) if quote else c for c in close)
     return f"; did you mean {shown}?"
+
+
+def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Last day of each month from ``start``'s month to ``end``'s (``end`` itself last).
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in month_ends(dt.date(2025, 11, 3), dt.date(2026, 1, 15))]
+    ['2025-11-30', '2025-12-31', '2026-01-15']
+    >>> month_ends(dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    [datetime.date(2025, 3, 31)]
+    """
+    out = []
+    y, m = start.year, start.month
+    while True:
+        last = dt.date(y, 12, 31) if m == 12 else dt.date(y, m + 1, 1) - dt.timedelta(days=1)
+        if last >= end:
+            out.append(end)
+            return out
+        out.append(last)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from ..network import DealNetwork, Selection, as_of_date
-from ..vocabulary import CONTINGENT_KINDS, parse_date
+from ..vocabulary import CONTINGENT_KINDS, month_ends, parse_date
 
-__all__ = ["COLUMNS", "Timeline", "month_ends", "timeline"]
+__all__ = ["COLUMNS", "Timeline", "timeline"]
 
 #: Columns of :meth:`Timeline.to_frame`, with what each counts.
 COLUMNS: dict[str, str] = {
@@ -52,22 +52,6 @@ class Timeline:
                 "added": {k: list(v) for k, v in self.added.items()},
                 "undated": list(self.undated), "max_length": self.max_length,
                 "method": "dealloop.circularity.timeline"}
-
-
-def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
-    """The last day of every month from ``first``'s month to ``last``'s.
-
-    Examples
-    --------
-    >>> [d.isoformat() for d in month_ends(dt.date(2025, 11, 5), dt.date(2026, 1, 1))]
-    ['2025-11-30', '2025-12-31', '2026-01-31']
-    """
-    out = []
-    y, m = first.year, first.month
-    while (y, m) <= (last.year, last.month):
-        out.append(parse_date(f"{y:04d}-{m:02d}", end=True))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
 
 
 def _money(net: DealNetwork) -> float:
@@ -112,7 +96,7 @@ def timeline(net: DealNetwork, *, start: Any = None, end: Any = None,
     added: dict[str, tuple[str, ...]] = {}
     previous = None
     for day in month_ends(first, last):
-        month = day.strftime("%Y-%m")
+        month = day.strftime("%Y-%m")  # the last row may end on ``end`` itself
         then = net.as_of(day)
         new = tuple(i for i, d in dates.items() if (d.year, d.month) == (day.year, day.month))
         live = then.legs()

@@ -34,7 +34,7 @@ from ..prices.quotes import (
     value_as_of,
 )
 from ..result import Result
-from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS, month_ends
 from .config import INDICATORS, SignalsConfig, load_config
 
 __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
@@ -369,25 +369,6 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
     implied = implied_pds(net, as_of=day, recovery=cfg.recovery,
                           horizon=cfg.pd_horizon_years, max_age_days=cfg.max_age_days)
     return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)])
-
-
-def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
-    """Last day of each month from ``start``'s month to ``end``'s (``end`` itself last).
-
-    Examples
-    --------
-    >>> [d.isoformat() for d in month_ends(dt.date(2025, 11, 3), dt.date(2026, 1, 15))]
-    ['2025-11-30', '2025-12-31', '2026-01-15']
-    """
-    out = []
-    y, m = start.year, start.month
-    while True:
-        last = _months_after(dt.date(y, m, 1), 1) - dt.timedelta(days=1)
-        if last >= end:
-            out.append(end)
-            return out
-        out.append(last)
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
 def signal_history(net: Any, *, firms: list[str] | None = None,
