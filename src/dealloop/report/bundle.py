@@ -135,7 +135,15 @@ def dataset_part(net: DealNetwork) -> dict[str, Any]:
         "release_hash": _text(meta.get("release_hash")),
         "release_status": _text(meta.get("release_status")),
         "release_note": describe(meta),
+        "as_of": _text(meta.get("as_of")),
     }
+
+
+def citation_part(net: DealNetwork) -> dict[str, Any]:
+    """How to cite the dataset (:func:`dealloop.cite.citation`)."""
+    from ..cite import citation
+
+    return jsonable(citation(net))
 
 
 def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
@@ -399,6 +407,31 @@ def _declutter(xy: Any, radius: Any, iterations: int = 300) -> Any:
     return xy
 
 
+# ------------------------------------------------------------------------------ time
+def timeline_part(net: DealNetwork, max_length: int = 6) -> dict[str, Any]:
+    """Legs, money and loops by month (:func:`dealloop.circularity.timeline.timeline`), up to
+    the as-of date of an as-of view."""
+    from ..circularity.timeline import timeline
+
+    return jsonable(timeline(net, end=net.meta.get("as_of"), max_length=max_length).to_dict())
+
+
+def calendar_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
+                  ) -> dict[str, Any]:
+    """The payment calendar (:func:`dealloop.scenarios.calendar.payment_calendars`) of the
+    system and of every firm that pays or borrows, firm legs, over ``horizon`` (default
+    2026-2030): ``calendars`` maps ``system`` and firm ids to calendars, largest dues first.
+    """
+    from ..scenarios.calendar import payment_calendars
+
+    cals = payment_calendars(net, horizon=horizon if horizon is not None else DEFAULT_HORIZON)
+    order = sorted((f for f in cals if f is not None),
+                   key=lambda f: -sum(r["total"] for r in cals[f].rows))
+    out = {"system": cals[None].to_dict()}
+    out.update({f: cals[f].to_dict() for f in order if any(r["total"] > 0 for r in cals[f].rows)})
+    return jsonable({"calendars": out, "method": "dealloop.scenarios.calendar"})
+
+
 # ------------------------------------------------------------------------------ loops
 def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) -> dict[str, Any]:
     """The money loops of :func:`dealloop.circularity.cycles` (every live leg, full amounts).
@@ -647,8 +680,8 @@ def results_bundle(
     -------
     dict
         ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
-        ``loops``, ``measures``, ``flows``, ``history``, ``stress``, ``systemic``, ``signals``,
-        ``layout``
+        ``loops``, ``measures``, ``flows``, ``history``, ``timeline``, ``calendar``,
+        ``citation``, ``stress``, ``systemic``, ``signals``, ``layout``
         and ``pending`` (library parts not available in this installation).
 
     Examples
@@ -675,6 +708,9 @@ def results_bundle(
              "entities": entities_part(net), "legs": legs_part(net, horizon),
              "summary": summary_part(net), "flows": flows_part(net, horizon),
              "history": history_part(net)}
+    step("timeline and payment calendar")
+    parts.update({"timeline": timeline_part(net, max_loop_length),
+                  "calendar": calendar_part(net, horizon), "citation": citation_part(net)})
     if systemic:
         step("systemic ranking")
     sys_part = systemic_part(net) if systemic else {}
@@ -696,6 +732,9 @@ def results_bundle(
         "measures": measures,
         "flows": parts["flows"],
         "history": parts["history"],
+        "timeline": parts["timeline"],
+        "calendar": parts["calendar"],
+        "citation": parts["citation"],
         "stress": stress,
         "systemic": sys_part,
         "signals": sig_part,

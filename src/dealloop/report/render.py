@@ -43,6 +43,9 @@ APP_STYLE_PARTS = ("base.css", "graph.css", "tables.css", "pages.css", "signals.
 REPORT_SCRIPT = "report.js"
 #: Early-warning signals, shared with the dashboard's /signals page.
 SIGNALS_SCRIPT = "signals.js"
+#: Downloads (tables as CSV/XLSX, charts and the graph as PNG/SVG) and the views over time.
+PUBLISH_SCRIPT = "publish.js"
+TIME_SCRIPT = "timeseries.js"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -142,6 +145,8 @@ def render_report(bundle: dict[str, Any]) -> str:
     scripts = [inline_script(asset_text("vendor", f)) for f, _, _ in VENDORED_SCRIPTS]
     scripts.append(inline_script(app_script()))
     scripts.append(inline_script(asset_text("templates", SIGNALS_SCRIPT)))
+    scripts.append(inline_script(asset_text("templates", PUBLISH_SCRIPT)))
+    scripts.append(inline_script(asset_text("templates", TIME_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", REPORT_SCRIPT)))
     csp = "; ".join([
         "default-src 'none'",

@@ -31,6 +31,7 @@ EntityP = Annotated[str, Path(pattern=ID_PATTERN, max_length=128, description="A
 ENDPOINTS = [
     "/api/dataset", "/api/summary", "/api/network", "/api/entities", "/api/entities/{id}",
     "/api/loops", "/api/flows", "/api/measures", "/api/sources", "/api/history",
+    "/api/timeline", "/api/calendar", "/api/cite",
     "/api/signals", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
     "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate",
 ]
@@ -40,6 +41,7 @@ def register_api(app: FastAPI, state: AppState) -> None:
     """Add the network, firm and loop routes to ``app``."""
     _register_network(app, state)
     _register_firms_and_loops(app, state)
+    _register_time(app, state)
 
 
 def _register_network(app: FastAPI, state: AppState) -> None:
@@ -147,3 +149,23 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
                 state.net, as_of=day, firms=[firm] if firm else None,
                 history_firms=[firm] if firm else None)
         return state.signals[key]
+
+
+def _register_time(app: FastAPI, state: AppState) -> None:
+    @app.get("/api/timeline", tags=["network"], summary="Legs, money and loops by month")
+    def timeline() -> dict[str, Any]:
+        """The network at the end of every month as it was known then: legs, firm money and
+        loops, and the legs announced each month (``dealloop timeline --json``)."""
+        return state.bundle["timeline"]
+
+    @app.get("/api/calendar", tags=["firms"], summary="What falls due each year")
+    def calendar() -> dict[str, Any]:
+        """The payment calendar of the system and of every firm that pays or borrows:
+        contracts, equity instalments and debt service per year against revenue and cash
+        (``dealloop calendar --json``; firm legs, no interest rate assumed)."""
+        return state.bundle["calendar"]
+
+    @app.get("/api/cite", tags=["meta"], summary="How to cite the dataset")
+    def cite() -> dict[str, Any]:
+        """Name, version, content hash, licence and a citation (``dealloop cite --json``)."""
+        return state.bundle["citation"]

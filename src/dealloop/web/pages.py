@@ -34,7 +34,7 @@ def register_pages(app: FastAPI, state: AppState) -> None:
              status_code: int = 200, **extra: Any) -> HTMLResponse:
         html = env.get_template(template).render(
             title=title, api=api, page=page_id, nav=nav, dataset=state.bundle["dataset"],
-            version=__version__, **extra)
+            citation=state.bundle.get("citation"), version=__version__, **extra)
         return HTMLResponse(html, status_code=status_code)
 
     state.not_found_page = lambda path, detail: page(
@@ -64,6 +64,11 @@ def register_pages(app: FastAPI, state: AppState) -> None:
     def signals_page() -> HTMLResponse:
         return page("signals.html.j2", title="Signals", api="/api/signals",
                     page_id="signals", nav="signals")
+
+    @app.get("/time", include_in_schema=False)
+    def time_page() -> HTMLResponse:
+        return page("time.html.j2", title="Over time", api="/api/timeline",
+                    page_id="time", nav="time")
 
     @app.get("/scenarios", include_in_schema=False)
     def scenarios_page() -> HTMLResponse:

@@ -24,6 +24,8 @@ STATIC_FILES = {
     "swagger-ui-bundle.js": ("report/vendor", "swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("report/vendor", "swagger-ui.css", "text/css"),
     "signals.js": ("report/templates", "signals.js", "text/javascript"),
+    "publish.js": ("report/templates", "publish.js", "text/javascript"),
+    "timeseries.js": ("report/templates", "timeseries.js", "text/javascript"),
     "dashboard.js": ("web/static", "dashboard.js", "text/javascript"),
     "dashboard.css": ("web/static", "dashboard.css", "text/css"),
     "swagger-init.js": ("web/static", "swagger-init.js", "text/javascript"),

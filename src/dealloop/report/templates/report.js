@@ -49,6 +49,15 @@
     D.append(controls, D.h('label', { class: 'dl-check' }, box, ' ' + p[1]));
   });
   D.append(controls, D.h('button', { class: 'dl-btn', type: 'button', on: { click: function () { ctl.reset(); ctl.cy.fit(undefined, 30); intro(); } } }, 'Reset view'));
+  // Step the graph through time: only legs announced by the month picked.
+  var knownBy = null;
+  var baseRedraw = redraw;
+  redraw = function () {
+    if (!knownBy) { baseRedraw(); return; }
+    ctl.setData(data.entities, data.legs.filter(function (l) { return shown[l.status_group] && knownBy[l.id]; }));
+  };
+  if (D.stepper) D.stepper(controls, data.timeline, function (known) { knownBy = known; redraw(); });
+  if (D.publish) D.publish.graphButtons(controls, ctl.cy, 'network');
   redraw();
   intro();
   D.legend(document.getElementById('legend'));
@@ -80,6 +89,8 @@
   D.systemicSection(document.getElementById('systemic-body'), ctx, { onFirm: openFirm });
   D.signalsSection(document.getElementById('signals-body'), data.signals, { onFirm: openFirm, name: function (id) { return D.name(ctx, id); } });
   D.historyTable(document.getElementById('history-body'), ctx);
+  if (D.timelineSection) D.timelineSection(document.getElementById('timeline-body'), data.timeline);
+  if (D.calendarSection) D.calendarSection(document.getElementById('calendar-body'), data.calendar, { name: function (id) { return D.name(ctx, id); } });
   D.legsTable(document.getElementById('legs-body'), ctx);
   D.sourcesTable(document.getElementById('sources-body'), ctx);
   document.addEventListener('keydown', function (ev) {

@@ -112,6 +112,7 @@
     });
     form.addEventListener('reset', function () { setTimeout(load, 0); });
     D.legend(document.getElementById('legend'));
+    if (D.publish) D.publish.graphButtons(document.getElementById('legend'), function () { return ctl.cy; }, 'network');
     load();
   }
 
