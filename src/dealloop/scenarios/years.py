@@ -18,6 +18,7 @@ Eisenberg--Noe).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -139,7 +140,8 @@ def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
     span = list(range(start, maturity + 1))
     m = len(span)
     if repayment == "annuity" and rate > 0:
-        pay = principal * rate / (1 - (1 + rate) ** -m)
+        # 1 - (1 + rate)^-m, accurate for tiny rates too (the naive form rounds to 0)
+        pay = principal * rate / -math.expm1(-m * math.log1p(rate))
     rows, opening = [], principal
     for t, year in enumerate(span):
         interest = opening * rate
