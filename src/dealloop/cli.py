@@ -22,6 +22,7 @@ from ._version import __version__
 from .commands import (
     circularity,
     data,
+    edit,
     holders,
     markets,
     publish,
@@ -51,6 +52,7 @@ COMMANDS = {
     "summary": data.summary,
     "export": data.export,
     "diff": data.diff,
+    "add-leg": edit.add_leg,
     "timeline": timeline.timeline,
     "calendar": timeline.calendar,
     "cycles": circularity.cycles,
@@ -68,7 +70,7 @@ COMMANDS = {
     "synth": synth.synth,
 }
 #: Commands that read no dataset as of a date (the others get ``--as-of DATE``).
-TIMELESS = ("validate", "synth")
+TIMELESS = ("validate", "synth", "add-leg")
 for _name, _command in COMMANDS.items():
     app.command(_name)(_command if _name in TIMELESS else with_as_of(_command))
 
