@@ -40,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..vocabulary import DEFAULT_HORIZON
 from .api import register_api
+from .api_edit import register_edit_api
 from .api_scenarios import register_scenario_api
 from .pages import register_pages
 from .security import CSP, LOOPBACK_HOSTS, MAX_BODY, host_name
@@ -122,6 +123,7 @@ def create_app(
 
     register_api(app, state)
     register_scenario_api(app, state)
+    register_edit_api(app, state)
     register_pages(app, state)
     return app
 

@@ -70,6 +70,17 @@ def register_pages(app: FastAPI, state: AppState) -> None:
         return page("time.html.j2", title="Over time", api="/api/timeline",
                     page_id="time", nav="time")
 
+    @app.get("/add-leg", include_in_schema=False)
+    def add_leg_page() -> HTMLResponse:
+        from ..userdata import is_bundled
+
+        path = state.net.path
+        bundled = path is None or is_bundled(path)
+        return page("add_leg.html.j2", title="Add a leg", api="/api/legs", page_id="add-leg",
+                    nav="add-leg", writable=not bundled and state.allowed_hosts is not None,
+                    bundled=bundled, folder=str(path or ""), entities=state.net.ids,
+                    kinds=DEAL_KINDS, statuses=STATUSES, evidence=EVIDENCE)
+
     @app.get("/scenarios", include_in_schema=False)
     def scenarios_page() -> HTMLResponse:
         return page("scenarios.html.j2", title="Scenarios", api="/api/scenarios",

@@ -26,6 +26,7 @@ STATIC_FILES = {
     "signals.js": ("report/templates", "signals.js", "text/javascript"),
     "publish.js": ("report/templates", "publish.js", "text/javascript"),
     "timeseries.js": ("report/templates", "timeseries.js", "text/javascript"),
+    "addleg.js": ("web/static", "addleg.js", "text/javascript"),
     "dashboard.js": ("web/static", "dashboard.js", "text/javascript"),
     "dashboard.css": ("web/static", "dashboard.css", "text/css"),
     "swagger-init.js": ("web/static", "swagger-init.js", "text/javascript"),
@@ -58,6 +59,14 @@ class AppState:
         #: (path, detail) -> the HTML 404 page; set by the page routes
         self.not_found_page: Callable[[str, str], Response] = \
             lambda _path, detail: Response(detail, status_code=404)
+
+    def reload(self, net: DealNetwork) -> None:
+        """Serve ``net`` from now on (after a leg was added): the bundle is rebuilt on next
+        use."""
+        self.net = net
+        for name in ("bundle", "entity_index"):
+            self.__dict__.pop(name, None)
+        self.signals.clear()
 
     @cached_property
     def bundle(self) -> dict[str, Any]:
