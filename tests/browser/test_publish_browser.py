@@ -118,3 +118,31 @@ def test_dashboard_time_page(watched: Any, server: Any) -> None:
     assert page.locator("#calendar-table-box .dl-downloads button").count() == 2
     assert page.locator("#citation").count() == 1
     watched.assert_clean()
+
+
+def test_dashboard_add_leg_form(watched: Any, tmp_path: Path) -> None:
+    import dealloop as dl
+    from dealloop.userdata import user_copy
+    from dealloop.web import create_app
+
+    from .conftest import Server
+
+    copy = user_copy(tmp_path / "mine")
+    with Server(create_app(dl.load(copy))) as s:
+        page = watched.page
+        page.goto(s.url + "/add-leg")
+        page.wait_for_selector('body[data-ready="1"]', timeout=30_000)
+        page.select_option("select[name=payer]", "nvidia")
+        page.select_option("select[name=payee]", "openai")
+        page.select_option("select[name=kind]", "equity_investment")
+        page.fill("input[name=amount_usd_bn]", "5")
+        page.select_option("select[name=status]", "committed")
+        page.select_option("select[name=evidence]", "B")
+        page.fill("input[name=url]", "https://example.com/nv-oai")
+        page.click("#leg-form button[type=submit]")
+        page.wait_for_selector("body[data-added]", timeout=30_000)
+        assert "U01" in page.locator("#leg-done").text_content()
+        page.goto(s.url + "/add-leg")
+        assert "modified copy" in page.locator("#dataset-release").text_content()
+    assert "U01" in set(dl.load(copy).deals["id"])
+    watched.assert_clean()
