@@ -51,7 +51,7 @@ def citation(net: DealNetwork) -> dict[str, Any]:
     meta = net.meta
     lic = (pkg.get("licenses") or [{}])[0] if isinstance(pkg.get("licenses"), list) else {}
     licence = {"name": lic.get("name"), "title": lic.get("title"), "url": lic.get("path")}
-    authors = [c.get("title") for c in pkg.get("contributors") or []
+    authors = [str(c["title"]) for c in pkg.get("contributors") or []
                if isinstance(c, dict) and c.get("title")] or ["dealloop contributors"]
     name = str(meta.get("name") or (net.path.name if net.path else "dataset"))
     title = str(meta.get("title") or pkg.get("title") or name)
@@ -61,7 +61,7 @@ def citation(net: DealNetwork) -> dict[str, Any]:
     short = digest.split(":")[-1][:12]
     status = meta.get("release_status")
     as_of = meta.get("as_of")
-    url = pkg.get("homepage")
+    url = str(pkg["homepage"]) if pkg.get("homepage") else None
     copy = {"release": "", "modified": " Modified copy: the files differ from the release.",
             "unreleased": " Not a published release."}.get(str(status), "")
     view = f" Seen as of {as_of}." if as_of else ""

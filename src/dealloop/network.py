@@ -512,8 +512,8 @@ def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
     changed = status_changed(deals)
     cond = out["condition"] if "condition" in out else pd.Series(None, index=out.index)
     for idx, leg, c in zip(out.index, out["id"], cond, strict=True):
-        date = changed.get(str(leg), False)
-        if date is False or date is None or date <= when:
+        date = changed.get(str(leg))
+        if date is None or date <= when:  # not a dead leg, dead since announced, or by then
             continue
         out.at[idx, "status"] = "conditional" if isinstance(c, str) and c.strip() \
             else "committed"

@@ -145,7 +145,10 @@ def payment_calendars(
     once."""
     if debt_rate < 0 or not math.isfinite(debt_rate):
         raise ValueError("debt_rate: expected a finite rate >= 0")
-    t0, t1 = parse_horizon(tuple(horizon))  # type: ignore[arg-type]
+    span = parse_horizon(tuple(horizon))  # type: ignore[arg-type]
+    if span is None:
+        raise ValueError("horizon: expected a first and a last year")
+    t0, t1 = span
     years = tuple(range(t0.year, t1.year + 1))
     sel = selection or Selection()
     legs = net.legs(selection=sel)

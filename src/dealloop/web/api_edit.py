@@ -87,15 +87,17 @@ def register_edit_api(app: FastAPI, state: AppState) -> None:
         from ..userdata import add_leg
 
         _may_write(state, request)
+        folder = state.net.path
+        assert folder is not None  # checked by _may_write
         fields = req.model_dump()
         source = {k: fields.pop(k) for k in ("url", "publisher", "title", "date")}
         try:
-            done = add_leg(state.net.path, fields,
+            done = add_leg(folder, fields,
                            source=source if source["url"] else None)  # type: ignore[arg-type]
         except DataError as exc:
             problems = [str(p) for p in exc.problems]
             raise HTTPException(422, "; ".join(problems)) from None
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
-        state.reload(load(state.net.path))
+        state.reload(load(folder))
         return {**done.to_dict(), "dataset": state.bundle["dataset"]}
