@@ -117,24 +117,6 @@ def export(net: DealNetwork, fmt: str, path: str | Path) -> Path:
     raise ValueError(f"format: unknown {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def source_entities(net: DealNetwork) -> Any:
-    """``net.entities`` as its file had them: the headline figures the loader filled in from
-    ``figures.csv`` (see :func:`dealloop.data.frames.fill_headlines`) left empty again."""
-    import numpy as np
-
-    from .data.schema import HEADLINE_METRICS
-
-    entities = net.entities.copy()
-    prov = net.provenance
-    if prov is None:
-        return entities
-    for column in HEADLINE_METRICS:
-        if column in entities and column in prov:
-            filled = (prov[column].notna() & (prov[column] != "entities.csv")).to_numpy()
-            entities.loc[filled, column] = np.nan
-    return entities
-
-
 def export_dataset(net: DealNetwork, path: str | Path) -> Path:
     """Write ``net`` as a dataset folder that :func:`dealloop.load` reads back unchanged.
 
@@ -159,7 +141,7 @@ def export_dataset(net: DealNetwork, path: str | Path) -> Path:
     out = Path(path)
     if out.is_dir() and any(out.iterdir()):
         raise ValueError(f"{out}: the folder is not empty; export a dataset to a new folder")
-    frames = {"entities.csv": source_entities(net), "deals.csv": net.deals,
+    frames = {"entities.csv": net.typed_entities(), "deals.csv": net.deals,
               "sources.csv": net.sources}
     for name, frame in (("figures.csv", net.figures), ("history.csv", net.history),
                         *net.tables.items()):

@@ -314,6 +314,30 @@ class DealNetwork:
             share[k] = max(0, overlap) / term if term > 0 else float(t0 <= s0 <= t1)
         return share, dated, assumed
 
+    def typed_entities(self) -> pd.DataFrame:
+        """``entities`` as ``entities.csv`` has them: the headline figures the loader filled
+        in from ``figures.csv`` (see :func:`dealloop.data.frames.fill_headlines`) left empty.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> net = dl.load()
+        >>> bool(net.typed_entities()["revenue_usd_bn"].isna().sum()
+        ...      >= net.entities["revenue_usd_bn"].isna().sum())
+        True
+        """
+        from .data.schema import HEADLINE_METRICS
+
+        entities = self.entities.copy()
+        prov = self.provenance
+        if prov is None:
+            return entities
+        for column in HEADLINE_METRICS:
+            if column in entities and column in prov:
+                filled = (prov[column].notna() & (prov[column] != "entities.csv")).to_numpy()
+                entities.loc[filled, column] = np.nan
+        return entities
+
     # ------------------------------------------------------------------ time
     def as_of(self, day: str | dt.date) -> DealNetwork:
         """The network as it was known on ``day`` (see :func:`deals_as_of`).
@@ -338,7 +362,6 @@ class DealNetwork:
         '2025-12-31'
         """
         from .data.frames import fill_headlines
-        from .data.schema import HEADLINE_METRICS
 
         when = as_of_date(day)
         deals = deals_as_of(self.deals, when).reset_index(drop=True)
@@ -347,11 +370,7 @@ class DealNetwork:
         figures = self.figures
         if figures is not None and "as_of" in figures:
             figures = figures[_known_by(figures["as_of"], when)].reset_index(drop=True)
-            if provenance is not None:
-                for column in HEADLINE_METRICS:
-                    if column in entities and column in provenance:
-                        typed = provenance[column] == "entities.csv"
-                        entities.loc[~typed.to_numpy(), column] = np.nan
+            entities = self.typed_entities()
             provenance = fill_headlines(entities, figures)
         tables = {}
         for name, frame in self.tables.items():  # rows dated later (quotes, bank figures)
