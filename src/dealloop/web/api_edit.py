@@ -82,8 +82,8 @@ def register_edit_api(app: FastAPI, state: AppState) -> None:
         """Validate the leg (every problem as ``file:row: field: message``, nothing written)
         and append it, with its source, to the served user copy; its version is bumped and
         the dashboard reloads it. Refused for the bundled data and off this machine."""
-        from ..data.load import load
         from ..data.problems import DataError
+        from ..network import load
         from ..userdata import add_leg
 
         _may_write(state, request)
