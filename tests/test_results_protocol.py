@@ -149,6 +149,9 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "dealloop.circularity.null_model.CycleSignificance": lambda: (
         dl.circularity.cycle_significance(_mini(), 4, n_samples=5, seed=1)),
     "dealloop.circularity.overview.Circularity": lambda: dl.circularity.circularity(_mini()),
+    "dealloop.circularity.timeline.Timeline": lambda: dl.circularity.timeline.timeline(_mini()),
+    "dealloop.scenarios.calendar.PaymentCalendar": lambda: (
+        dl.scenarios.calendar.payment_calendar(_net(), "openai")),
     "dealloop.circularity.measures.SelfFinancedRevenue": lambda: (
         dl.circularity.self_financed_revenue(_mini())),
     "dealloop.circularity.measures.CustomerConcentration": lambda: (

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..network import DealNetwork, Selection, as_of_date
+from ..result import Result
 from ..vocabulary import CONTINGENT_KINDS, month_ends, parse_date
 
 __all__ = ["COLUMNS", "Timeline", "timeline"]
@@ -32,8 +33,8 @@ COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Timeline:
+@dataclass(frozen=True, repr=False)
+class Timeline(Result):
     """Legs, money and loops by month (see :data:`COLUMNS`); ``added`` lists, per month, the
     ids of the legs announced in it (the stepped view of the network growing)."""
 
@@ -52,6 +53,15 @@ class Timeline:
                 "added": {k: list(v) for k, v in self.added.items()},
                 "undated": list(self.undated), "max_length": self.max_length,
                 "method": "dealloop.circularity.timeline"}
+
+    def summary(self) -> str:
+        """First and last month with legs, cash money and loops."""
+        if not self.rows:
+            return "Timeline: no dated legs"
+        a, b = self.rows[0], self.rows[-1]
+        return (f"Timeline {a['month']} to {b['month']}: {b['legs']} legs, "
+                f"{b['money_usd_bn']:,.1f} bn stated cash flows, {b['loops']} loops at the end "
+                f"(from {a['legs']} legs, {a['loops']} loops)")
 
 
 def _money(net: DealNetwork) -> float:

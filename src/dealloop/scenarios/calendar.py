@@ -22,6 +22,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..network import DealNetwork, Selection
+from ..result import Result
 from ..vocabulary import (
     DEBT_KINDS,
     DEFAULT_HORIZON,
@@ -54,8 +55,8 @@ CALENDAR_COLUMNS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class PaymentCalendar:
+@dataclass(frozen=True, repr=False)
+class PaymentCalendar(Result):
     """What falls due each year for ``firm`` (``None``: every firm in the network)."""
 
     firm: str | None
@@ -84,6 +85,17 @@ class PaymentCalendar:
                 "undated_debt": list(self.undated_debt), "debt_rate": self.debt_rate,
                 "repayment": self.repayment, "horizon_totals": dict(self.horizon_totals),
                 "method": "dealloop.scenarios.calendar"}
+
+    def summary(self) -> str:
+        """Who pays, over which years, and the largest year."""
+        who = self.firm or "every firm"
+        if not self.rows:
+            return f"Payment calendar of {who}: nothing falls due"
+        dues = [(r["year"], r["total"]) for r in self.rows]
+        peak = max(dues, key=lambda x: x[1])
+        return (f"Payment calendar of {who}, {self.years[0]}-{self.years[-1]}: "
+                f"{sum(d for _, d in dues):,.1f} bn due, largest year {int(peak[0])} "
+                f"({peak[1]:,.1f} bn)")
 
 
 def _first_year(start: Any, announced: Any) -> int | None:
