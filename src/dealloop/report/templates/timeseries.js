@@ -12,14 +12,15 @@
   }
 
   function numbersTable(id, caption, columns, rows) {
-    return h('table', { class: 'dl-table', id: id, 'aria-label': caption },
+    // in a scrolling box, like every other table: a narrow screen scrolls the table, not the page
+    return h('div', { class: 'dl-scroll' }, h('table', { class: 'dl-table', id: id, 'aria-label': caption },
       h('thead', null, h('tr', null, columns.map(function (c) { return h('th', { scope: 'col' }, c[1]); }))),
       h('tbody', null, rows.map(function (r) {
         return h('tr', null, columns.map(function (c) {
           var v = r[c[0]];
           return h('td', { class: typeof v === 'number' ? 'dl-num' : null, dataset: typeof v === 'number' ? { value: v } : null }, typeof v === 'number' && c[2] !== 'int' ? D.fmtMoney(v) : String(v === null || v === undefined ? '' : v));
         }));
-      })));
+      }))));
   }
 
   /** The timeline: new money by month (bars) with legs and loops known (lines). */
