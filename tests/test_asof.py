@@ -156,3 +156,16 @@ def test_cli_as_of_summary_and_timeline(folder: Path) -> None:
     assert [r["month"] for r in rows] == ["2025-09", "2025-10", "2025-11", "2025-12"]
     bad = runner.invoke(app, ["summary", "--as-of", "2025-13"])
     assert bad.exit_code == 2 and "--as-of" in bad.output and "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("month", ["2025-06", "2025-12", "2026-03"])
+def test_timeline_money_is_the_summary_firm_total_as_of_the_month(month: str) -> None:
+    """One number in both places: the timeline's money for a month equals the firm total
+    of ``dealloop summary`` on the network as known at that month's end."""
+    from dealloop.summary import summarize
+
+    net = dl.load()
+    row = timeline(net).to_frame().loc[month]
+    end = pd.Period(month, "M").end_time.date().isoformat()
+    want = float(summarize(dl.load(as_of=end)).totals.loc["total", "firm"])
+    assert row["money_usd_bn"] == pytest.approx(want, abs=1e-6)

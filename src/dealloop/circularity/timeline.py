@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..network import DealNetwork, Selection, as_of_date
 from ..result import Result
-from ..vocabulary import CONTINGENT_KINDS, month_ends, parse_date
+from ..vocabulary import month_ends, parse_date
 
 __all__ = ["COLUMNS", "Timeline", "timeline"]
 
@@ -26,8 +26,9 @@ COLUMNS: dict[str, str] = {
     "new_legs": "Legs first announced in the month (any status).",
     "legs": "Live legs known at the month's end (committed, reported, conditional).",
     "firm_legs": "Of which firm (committed or reported).",
-    "money_usd_bn": "Stated amounts of the firm cash-flow legs known at the month's end, USD "
-                    "bn (aggregates net of their parts; estimates and backstops left out).",
+    "money_usd_bn": "The firm total of 'dealloop summary' for the network as known at the "
+                    "month's end: stated cash flows, committed + reported, USD bn (estimates, "
+                    "derived legs, stocks and non-cash legs left out).",
     "new_money_usd_bn": "Change in money_usd_bn over the month.",
     "loops": "Money loops (up to max_length firms) among the live legs at the month's end.",
 }
@@ -65,10 +66,11 @@ class Timeline(Result):
 
 
 def _money(net: DealNetwork) -> float:
-    kinds = tuple(k for k in Selection().kinds if k not in CONTINGENT_KINDS)
-    legs = net.legs(selection=Selection(kinds=kinds))
-    cash = legs[legs["money"] == "cash_flow"]
-    return float(cash["value"].fillna(0.0).sum())
+    """The firm total of ``dealloop summary`` (stated cash flows, committed + reported; no
+    estimates or derived legs) for the network as known then: one number in both places."""
+    from ..summary import summarize
+
+    return float(summarize(net).totals.loc["total", "firm"])
 
 
 def timeline(net: DealNetwork, *, start: Any = None, end: Any = None,
