@@ -70,7 +70,8 @@ def _money(net: DealNetwork) -> float:
     estimates or derived legs) for the network as known then: one number in both places."""
     from ..summary import summarize
 
-    return float(summarize(net).totals.loc["total", "firm"])
+    total = summarize(net).totals.at["total", "firm"]
+    return float(total)  # type: ignore[arg-type]  # a float cell of a float column
 
 
 def timeline(net: DealNetwork, *, start: Any = None, end: Any = None,
