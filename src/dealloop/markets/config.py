@@ -135,32 +135,12 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
-    import yaml
-
     # the scenario files' YAML reader: line numbers kept, nesting and aliases bounded
-    from ..scenarios.loading import BoundedLoader, Budget, TooBig, construct
+    from ..scenarios.loading import parse_yaml
 
-    problems: list[Problem] = []
-    lines: dict[tuple, int] = {}
-    try:
-        loader = BoundedLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-        data = None if node is None else construct(node, (), lines, problems, source,
-                                                   Budget())
-    except TooBig as exc:
-        raise DataError([Problem(source, exc.line, None, str(exc))]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        why = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise DataError([Problem(source, line, None, f"not valid YAML: {why}")]) from None
-    if data is None:
+    data, lines = parse_yaml(text, source) or (None, {})
+    if data is None:  # an empty or null document: the defaults
         return {}, lines
-    if problems:
-        raise DataError(problems)
     if not isinstance(data, dict):
         raise DataError([Problem(source, lines.get((), 1), None,
                                  "the config is a mapping of keys (recovery:, indicators:, ...)")])

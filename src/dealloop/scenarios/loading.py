@@ -142,19 +142,33 @@ def load(path_or_name: str | Path) -> Scenario:
     return loads(read_text(p), source=str(p))
 
 
-def loads(text: str, *, source: str = "<scenario>") -> Scenario:
-    """Parse and check scenario text (YAML); see :func:`load`."""
+def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]] | None:
+    """Read YAML text with the bounded loader: the data and the line of every key path,
+    or ``None`` for an empty document.
+
+    Nesting, aliases and size are bounded (:class:`BoundedLoader`, :class:`Budget`); tags are
+    refused. Every problem raises :class:`DataError` naming ``source`` and the line. Scenario
+    files and the signals config both read through here.
+
+    Examples
+    --------
+    >>> data, lines = parse_yaml("{a: 1, b: [2, 3]}", "x.yaml")
+    >>> data
+    {'a': 1, 'b': [2, 3]}
+    >>> parse_yaml("", "x.yaml") is None
+    True
+    """
     problems: list[Problem] = []
     lines: dict[tuple, int] = {}
-    if len(text) > MAX_SCENARIO_BYTES:
-        raise DataError([Problem(source, None, None, f"more than {MAX_SCENARIO_BYTES:,} "
-                                 "characters; refusing to read it")])
     try:
         loader = BoundedLoader(text)
         try:
             node = loader.get_single_node()
         finally:
             loader.dispose()
+        if node is None:
+            return None
+        data = construct(node, (), lines, problems, source, Budget())
     except TooBig as exc:
         raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     except yaml.YAMLError as exc:
@@ -163,14 +177,20 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
         msg = " ".join(str(x) for x in (getattr(exc, "context", None),
                                         getattr(exc, "problem", None)) if x) or str(exc)
         raise DataError([Problem(source, line, None, f"not valid YAML: {msg}")]) from None
-    if node is None:
-        raise DataError([Problem(source, None, None, "empty scenario file")])
-    try:
-        data = construct(node, (), lines, problems, source, Budget())
-    except TooBig as exc:
-        raise DataError([Problem(source, exc.line, None, str(exc))]) from None
     if problems:
         raise DataError(problems)
+    return data, lines
+
+
+def loads(text: str, *, source: str = "<scenario>") -> Scenario:
+    """Parse and check scenario text (YAML); see :func:`load`."""
+    if len(text) > MAX_SCENARIO_BYTES:
+        raise DataError([Problem(source, None, None, f"more than {MAX_SCENARIO_BYTES:,} "
+                                 "characters; refusing to read it")])
+    parsed = parse_yaml(text, source)
+    if parsed is None:
+        raise DataError([Problem(source, None, None, "empty scenario file")])
+    data, lines = parsed
     if not isinstance(data, dict):
         raise DataError([Problem(source, lines.get((), 1), None,
                                  "a scenario is a mapping of keys (name:, question:, ...)")])
