@@ -14,6 +14,7 @@ The commands live in :mod:`dealloop.commands` (one module per topic, over the he
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -47,7 +48,7 @@ app = typer.Typer(
 )
 
 #: Every command, in the order of ``dealloop --help``: name -> function.
-COMMANDS = {
+COMMANDS: dict[str, Callable[..., Any]] = {
     "validate": data.validate,
     "summary": data.summary,
     "export": data.export,

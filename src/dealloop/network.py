@@ -252,7 +252,7 @@ class DealNetwork:
         if not child_sum.empty:
             by_id = pd.Series(deals.index, index=deals["id"])
             for agg, s in child_sum.items():
-                pos = by_id[agg]
+                pos = by_id[str(agg)]  # deal ids are text
                 value.loc[pos] = max(0.0, full.loc[pos] - s) if pd.notna(full.loc[pos]) else np.nan
                 vlow.loc[pos] = max(0.0, full_low.loc[pos] - s) if pd.notna(full_low.loc[pos]) \
                     else np.nan
@@ -445,10 +445,10 @@ class DealNetwork:
 
         g = nx.MultiDiGraph(name=self.meta.get("name", ""))
         for rec in self.entities.to_dict("records"):
-            g.add_node(rec["id"], **{k: _clean(v) for k, v in rec.items() if k != "id"})
+            g.add_node(rec["id"], **{str(k): _clean(v) for k, v in rec.items() if k != "id"})
         for rec in self.deals.to_dict("records"):
             g.add_edge(rec["payer"], rec["payee"], key=rec["id"],
-                       **{k: _clean(v) for k, v in rec.items()})
+                       **{str(k): _clean(v) for k, v in rec.items()})
         return g
 
 

@@ -245,7 +245,7 @@ def synthetic_dataset(
         "market_cap_usd_bn": np.round(size * rng.uniform(2.0, 20.0, n), 3),
         "sources": "synth",
     })
-    m = src.shape[0]
+    m = int(src.shape[0])
     start = rng.integers(2024, 2029, m)
     kinds = rng.choice([k for k in DEAL_KINDS if k not in ("warrant", "capacity_backstop")], m)
     deals = pd.DataFrame({

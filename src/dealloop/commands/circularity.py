@@ -85,7 +85,7 @@ def cycles(
     _check_selection(status, evidence, kinds)
     net = load_network(data)
     firm = _selection(net, None, None, firm)[2]
-    sel = {"kinds": kinds, "statuses": status, "evidence": evidence,
+    sel: dict[str, Any] = {"kinds": kinds, "statuses": status, "evidence": evidence,
            "include_derived": derived, "include_estimates": estimates}
     over, searched = None, min_amount
     try:

@@ -138,8 +138,8 @@ def signals(
         for n in INDICATORS:
             t.add_column(SHORT[n], justify="right")
         for f in _shown(res, lights, show_all):
-            t.add_row(f, *[f"[{_STYLE[lights.at[f, n]]}]"
-                           f"{_cell(res.values.at[f, n], lights.at[f, n], units[n])}[/]"
+            t.add_row(f, *[f"[{_STYLE[str(lights.at[f, n])]}]"
+                           f"{_cell(res.values.at[f, n], str(lights.at[f, n]), units[n])}[/]"
                            for n in INDICATORS])
         con.print(t)
     elif firm is None:
@@ -149,7 +149,7 @@ def signals(
             t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
         counts = res.light_counts()
         for f in _shown(res, lights, show_all):
-            t.add_row(f, *[str(int(counts.at[f, k])) for k in ("red", "amber", "green", "n/a")])
+            t.add_row(f, *[str(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")])
         con.print(t)
     if firm is None:
         hidden = len(lights) - len(_shown(res, lights, show_all))
@@ -163,7 +163,7 @@ def signals(
                          else "left")
         for n in INDICATORS:
             ind = cfg.indicator(n)
-            light = lights.at[firm, n]
+            light = str(lights.at[firm, n])
             sign = ">=" if ind.worse == "higher" else "<="
             t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
                       f"[{_STYLE[light]}]{LABELS[light]}[/]",
@@ -189,8 +189,8 @@ def signals(
         con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
         for r in crossed.itertuples(index=False):
             sign = ">=" if r.worse == "higher" else "<="
-            unit = units[r.indicator]
-            con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[r.indicator]:<10} "
+            unit = units[str(r.indicator)]
+            con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[str(r.indicator)]:<10} "
                       f"{fmt_value(r.value, unit)} ({sign} "
                       f"{fmt_value(r.threshold, unit).lstrip('+')})")
     else:

@@ -145,10 +145,10 @@ def stress(
         print_json(out)
         return
     con = console()
-    if lines is not None:  # --explain: the balance sheet and nothing else
+    if explain is not None and lines is not None:  # --explain: the balance sheet, nothing else
         _print_explain(con, explain, lines, res, _figure_flags(net, lines))
         return
-    if held is not None:
+    if explain is not None and held is not None:
         _print_held(con, explain, held)
         return
     _print_stress(con, res)

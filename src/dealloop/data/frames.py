@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ def to_frame(table: Table) -> pd.DataFrame:
     """One DataFrame per file, with every column of the spec (empty ones as missing)."""
     data: dict[str, object] = {}
     for col in table.spec.columns:
-        values = [row.get(col.name) for row in table.rows]
+        values: list[Any] = [row.get(col.name) for row in table.rows]  # cells of any type
         if col.type in _NUMERIC:
             data[col.name] = pd.array(
                 [math.nan if v is None else v for v in values], dtype="float64"
@@ -58,16 +59,17 @@ def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
     if "period" in usable:
         usable = usable[~usable["period"].fillna("").astype(str).str.match(_SUBANNUAL)]
     order = usable.assign(
-        _date=[parse_date(str(d), end=True) if isinstance(d, str) else None
-               for d in usable["as_of"]]
+        _date=pd.Series([parse_date(str(d), end=True) if isinstance(d, str) else None
+                         for d in usable["as_of"]], index=usable.index, dtype=object)
     )
     order = order.sort_values("_date", na_position="first", kind="stable")
     latest = order.groupby(["entity", "metric"], sort=False).tail(1)
     lookup = {(e, m): (v, fid) for e, m, v, fid in
               zip(latest["entity"], latest["metric"], latest["value"], latest["id"], strict=True)}
     for column, metrics in HEADLINE_METRICS.items():
+        given = entities[column].notna()
         for idx, eid in zip(entities.index, entities["id"], strict=True):
-            if pd.notna(entities.at[idx, column]):
+            if given.at[idx]:
                 provenance.at[idx, column] = "entities.csv"
                 continue
             for metric in metrics:
@@ -121,7 +123,9 @@ def convert_to_usd(figures: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]
             day = parse_date(str(when), end=True) if isinstance(when, str) else None
             before = [r for r in dated if r[0] is not None and day is not None and r[0] <= day]
             rate = before[-1] if before else dated[0]
-            out.at[k, "value"] = float(out.at[k, "value"]) * factor / float(rate[2])
+            value = out.at[k, "value"]
+            assert isinstance(value, float)  # the rows picked have a number in "value"
+            out.at[k, "value"] = value * factor / float(rate[2])
             out.at[k, "unit"] = "usd_bn"
             used[str(out.at[k, "id"])] = str(rate[1])
     return out, used

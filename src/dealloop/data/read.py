@@ -89,8 +89,8 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
                                 "UTF-8; save it as CSV UTF-8"))
         return None
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        problems.append(Problem(name, line, None, "contains NUL bytes; not a text file"))
+        nul_line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        problems.append(Problem(name, nul_line, None, "contains NUL bytes; not a text file"))
         return None
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
@@ -184,9 +184,9 @@ def _check_header(spec: FileSpec, header: list[str], problems: list[Problem]) ->
             close = difflib.get_close_matches(col, known, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append(Problem(name, 1, shown, f"unknown column{hint}"))
-    for col in spec.columns:
-        if col.name not in seen and col.name not in spec.optional_columns:
-            problems.append(Problem(name, 1, col.name, "required column is missing"))
+    for column in spec.columns:
+        if column.name not in seen and column.name not in spec.optional_columns:
+            problems.append(Problem(name, 1, column.name, "required column is missing"))
 
 
 def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]:
@@ -249,11 +249,11 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
             )
             continue
         row: dict[str, object] = {}
-        for key, raw in zip(header, record, strict=True):
+        for key, cell in zip(header, record, strict=True):
             col = cols.get(key)
             if col is None:
                 continue
-            value = raw.strip()
+            value = cell.strip()
             if not value:
                 if col.required:
                     problems.append(Problem(name, line, key, "required value is empty"))

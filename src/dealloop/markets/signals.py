@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -106,7 +106,7 @@ class Signals(Result):
         rows = []
         for firm in lights.index:
             for name in INDICATORS:
-                light = lights.at[firm, name]
+                light = str(lights.at[firm, name])
                 if light not in ("red", "amber"):
                     continue
                 ind = self.config.indicator(name)
@@ -160,7 +160,7 @@ class Signals(Result):
         for firm in self.values.index:
             inds = {}
             for name in INDICATORS:
-                light = lights.at[firm, name]
+                light = str(lights.at[firm, name])
                 inds[name] = {"value": _f(self.values.at[firm, name]), "light": light,
                               "label": LABELS[light],
                               **self.details.get(firm, {}).get(name, {})}
@@ -255,7 +255,7 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
                                  "note": None if pay else "no contract payments due in the "
                                  "window"}
         if firm in conc.index:
-            v["top_customer_share"] = conc.at[firm, "top_share"]
+            v["top_customer_share"] = cast(float, conc.at[firm, "top_share"])
             d["top_customer_share"] = {"top_customer": conc.at[firm, "top_customer"],
                                        "top_value": _f(conc.at[firm, "top_value"]),
                                        "in_network_sales": _f(conc.at[firm, "total"])}
@@ -266,13 +266,13 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
                 v["in_network_revenue_share"] = inn / rep
             d["in_network_revenue_share"] = {"in_network_revenue": inn,
                                              "reported_revenue": rep}
-            v["self_financed_share"] = sff.at[firm, "share"]
+            v["self_financed_share"] = cast(float, sff.at[firm, "share"])
             d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),
                                         "top_payer": sff.at[firm, "top_payer"]}
         if firm in flows.index.get_level_values(0):
             mine = flows.loc[firm]
-            shares = {s: amt / (_f(revenue.get(s)) * years) for s, amt in mine.items()
-                      if _f(revenue.get(s)) and amt > 0}
+            shares = {s: amt / (rev_s * years) for s, amt in mine.items()
+                      if (rev_s := _f(revenue.get(s))) and amt > 0}
             if shares:
                 top = max(shares, key=shares.__getitem__)
                 v["supplier_dependence"] = shares[top]
@@ -319,7 +319,7 @@ def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: 
     last = value_as_of(eq, day, max_age_days=age)
     span = (day - eq["day"].iloc[0]).days if len(eq) else 0
     if last is not None and len(eq) >= 2 and span >= cfg.drawdown_min_span_days:
-        peak = eq.loc[eq["value"].idxmax()]
+        peak = eq.loc[eq["value"] == eq["value"].max()].iloc[0]  # the first row at the peak
         v["equity_drawdown"] = 1.0 - float(last["value"]) / float(peak["value"])
         d["equity_drawdown"] = {"instrument": eq["instrument"].iloc[0],
                                 "latest": float(last["value"]), "latest_date": last["date"],

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -141,13 +142,15 @@ def yield_spreads(q: pd.DataFrame, curve: pd.DataFrame, *,
     out = []
     if curve.empty or q.empty:
         return pd.DataFrame(columns=[*q.columns])
-    for r in q[q["instrument"] == "bond_yield"].itertuples(index=False):
+    rows: Iterable[Any] = q[q["instrument"] == "bond_yield"].itertuples(index=False)
+    for r in rows:  # namedtuples with one field per column of MARKET
         issue = r.issue if isinstance(r.issue, str) else ""
         m = _MATURITY.search(issue)
-        if m is None or r.day is None:
+        day = r.day
+        if m is None or not isinstance(day, dt.date):
             continue
-        tenor = max(1.0, float(int(m.group(1)) - r.day.year))
-        ust = treasury_yield(curve, r.day, tenor, max_age_days=max_age_days)
+        tenor = max(1.0, float(int(m.group(1)) - day.year))
+        ust = treasury_yield(curve, day, tenor, max_age_days=max_age_days)
         if ust is None:
             continue
         value, ids = ust
@@ -177,8 +180,8 @@ def as_of_date(net: Any, as_of: str | dt.date | None = None) -> dt.date:
     if days:
         return max(days)
     ann = [_day(a) for a in getattr(net, "deals", pd.DataFrame()).get("announced", [])]
-    ann = [d for d in ann if d is not None]
-    return max(ann) if ann else dt.date.today()
+    known = [d for d in ann if d is not None]
+    return max(known) if known else dt.date.today()
 
 
 def _series(q: pd.DataFrame, entity: str, instrument: str, issue: str | None = None

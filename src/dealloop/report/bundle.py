@@ -545,10 +545,8 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
             "loop_money": _val(by_firm.get(eid, {}).get("loop_money", 0.0)),
         }
     pending: list[str] = []
-    try:
-        from .. import circularity
-    except ImportError:  # pragma: no cover
-        circularity = None
+    from .. import circularity
+
     for name, arg, specs in _MEASURE_COLUMNS:
         fn = getattr(circularity, name, None)
         if fn is None:
@@ -616,7 +614,7 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
     }
 
 
-def stress_headlines() -> list[dict[str, str]]:
+def stress_headlines() -> list[dict[str, str | bool]]:
     """Key, label and unit of each headline figure of a stress run, in display order."""
     from ..scenarios.results import HEADLINES
 

@@ -41,6 +41,16 @@ class TooBig(Exception):
         self.line = line
 
 
+class InvalidScenario(DataError):
+    """A scenario file that parses but does not fit the schema. ``raw`` keeps its YAML data,
+    line numbers and source name, so a caller can check the ids it names as well."""
+
+    def __init__(self, problems: list[Problem], data: dict[str, Any],
+                 lines: dict[tuple, int], source: str) -> None:
+        super().__init__(problems)
+        self.raw = (data, lines, source)
+
+
 class BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe composer with a nesting limit and an alias budget, checked while the
     document is read (composing is linear in the text; the budgets keep what follows so)."""
@@ -197,9 +207,8 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:
-        err = DataError(_problems(exc, data, lines, source))
-        err.raw = (data, lines, source)  # type: ignore[attr-defined]
-        raise err from None
+        raise InvalidScenario(_problems(exc, data, lines, source), data, lines,
+                              source) from None
     sc._source = source
     sc._lines = lines
     sc._raw = data
@@ -354,7 +363,7 @@ def _known_keys(loc: tuple, data: Any) -> list[str]:
         if isinstance(part, int):
             node = node[part] if isinstance(node, list) and part < len(node) else None
             if loc[0] == "shocks" and isinstance(node, dict):
-                cls = SHOCK_TYPES.get(node.get("type"), cls)
+                cls = SHOCK_TYPES.get(str(node.get("type")), cls)
             continue
         if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
             return []

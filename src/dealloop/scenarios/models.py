@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import (
     BaseModel,
@@ -18,6 +18,8 @@ from ..data.problems import Problem
 from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 from ..vocabulary import (
     DEFAULT_HORIZON,
+    EVIDENCE,
+    FIRM_STATUSES,
     OUTSIDE_KINDS,
     parse_horizon,
 )
@@ -29,11 +31,18 @@ from .values import (
     Dist,
     EntityKind,
     Evidence,
+    PerEntityGrowth,
+    PerEntityShare,
     Status,
     key_text,
     line_for,
-    per_entity_type,
 )
+
+# The vocabulary's defaults with their Literal types (values checks the Literals against it).
+_FIRM_STATUSES = cast("tuple[Status, ...]", FIRM_STATUSES)
+_GRADES = cast("tuple[Evidence, ...]", EVIDENCE)
+_OUTSIDE_KINDS = cast("tuple[EntityKind, ...]", OUTSIDE_KINDS)
+_CHANCE_BY_GRADE: dict[Evidence, float] = {"A": 0.7, "B": 0.5, "C": 0.3}
 
 
 # ------------------------------------------------------------------------------------ sections
@@ -52,8 +61,8 @@ class Legs(BaseModel):
 
     model_config = FROZEN
 
-    statuses: list[Status] = Field(default_factory=lambda: ["committed", "reported"])
-    evidence: list[Evidence] = Field(default_factory=lambda: ["A", "B", "C"])
+    statuses: list[Status] = Field(default_factory=lambda: list(_FIRM_STATUSES))
+    evidence: list[Evidence] = Field(default_factory=lambda: list(_GRADES))
     derived: bool = True
     estimates: bool = False
     include: list[str] = Field(default_factory=list)
@@ -68,9 +77,14 @@ class Legs(BaseModel):
         return list(dict.fromkeys(v))
 
 
-_Holds = Literal[INSTRUMENTS + HOLDER_SECTORS]  # type: ignore[valid-type]
-_Sector = Literal[HOLDER_SECTORS]  # type: ignore[valid-type]
-_Instrument = Literal[INSTRUMENTS]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # text to the type checker; pydantic checks them against the vocabulary
+    _Holds = str
+    _Sector = str
+    _Instrument = str
+else:
+    _Holds = Literal[INSTRUMENTS + HOLDER_SECTORS]
+    _Sector = Literal[HOLDER_SECTORS]
+    _Instrument = Literal[INSTRUMENTS]
 _Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -190,33 +204,33 @@ class MappingSpec(BaseModel):
 
     model_config = FROZEN
 
-    outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(OUTSIDE_KINDS))
+    outside_kinds: list[EntityKind] = Field(default_factory=lambda: list(_OUTSIDE_KINDS))
     outside: list[str] = Field(default_factory=list)
     inside: list[str] = Field(default_factory=list)
     equity_commitments: bool = True
     undated_term_years: Annotated[float, Field(gt=0, le=50)] | None = None
     other_legs: Literal["ignore", "obligation"] = "ignore"
     revenue_years: Annotated[float, Field(ge=0, le=50)] | None = None
-    revenue_growth: per_entity_type(-1.0, 10.0) = Field(default_factory=lambda: {"default": 0.0})
-    cash_margin: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    revenue_growth: PerEntityGrowth = Field(default_factory=lambda: {"default": 0.0})
+    cash_margin: PerEntityShare = Field(default_factory=lambda: {"default": 1.0})
     cash: bool = True
     new_money: Literal["plan", "none"] = "plan"
     new_money_headroom: Annotated[float, Field(ge=0, le=10)] = 0.1
     reported_debt: bool = True
-    debt_maturing_share: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.5})
-    rollover: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 1.0})
+    debt_maturing_share: PerEntityShare = Field(default_factory=lambda: {"default": 0.5})
+    rollover: PerEntityShare = Field(default_factory=lambda: {"default": 1.0})
     backstops: Literal["on_failure", "called_only"] = "on_failure"
     warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
-    capex_obligation: per_entity_type(0.0, 1.0) = Field(default_factory=lambda: {"default": 0.0})
+    capex_obligation: PerEntityShare = Field(default_factory=lambda: {"default": 0.0})
     contracts: Literal["margin", "gross"] = "margin"
-    operating_margin: per_entity_type(0.0, 1.0) = Field(default_factory=dict)
+    operating_margin: PerEntityShare = Field(default_factory=dict)
     margin_fallback: Annotated[float, Field(ge=0, le=1)] = 0.2
-    stranded_share: per_entity_type(0.0, 1.0) = Field(
+    stranded_share: PerEntityShare = Field(
         default_factory=lambda: {"default": 0.5})
     terminated_contracts: Literal["replace", "release"] = "replace"
-    demand_exposure: per_entity_type(0.0, 1.0) = Field(
+    demand_exposure: PerEntityShare = Field(
         default_factory=lambda: {"default": 1.0})
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
@@ -291,7 +305,7 @@ class ConditionalSpec(BaseModel):
     model_config = FROZEN
     probability: Annotated[float, Field(ge=0, le=1)] | None = None
     by_evidence: dict[Evidence, Annotated[float, Field(ge=0, le=1)]] = Field(
-        default_factory=lambda: {"A": 0.7, "B": 0.5, "C": 0.3})
+        default_factory=lambda: dict(_CHANCE_BY_GRADE))
     deals: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
     market: Annotated[float, Field(ge=0, le=1)] = 0.2
     firm: Annotated[float, Field(ge=0, le=1)] = 0.4
@@ -308,7 +322,7 @@ class ConditionalSpec(BaseModel):
             return self.deals[deal]
         if self.probability is not None:
             return self.probability
-        return self.by_evidence.get(evidence, 0.5)  # type: ignore[call-overload]
+        return self.by_evidence.get(cast(Evidence, evidence), 0.5)
 
 
 class MonteCarloSpec(BaseModel):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -88,7 +88,8 @@ def sensitivity(scenario: Scenario | str | Path, net: Any = None, *,
     for i, did in enumerate(chosen, start=1):
         row = {"deal": did, "payer": by_id.at[did, "payer"], "payee": by_id.at[did, "payee"],
                "kind": by_id.at[did, "kind"], "status": by_id.at[did, "status"],
-               "evidence": by_id.at[did, "evidence"], "value": float(by_id.at[did, "value"])}
+               "evidence": by_id.at[did, "evidence"],
+               "value": float(cast(float, by_id.at[did, "value"]))}
         for m in HEADLINES:
             row[f"delta_{m}"] = float(heads[m][i] - heads[m][0])
         rows.append(row)

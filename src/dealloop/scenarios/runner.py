@@ -23,6 +23,7 @@ from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.values import point
 from .engine import Outcome, clear
+from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
 from .spec import Scenario, load, validate_against
 
@@ -49,21 +50,19 @@ def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario,
     else:
         try:
             sc = load(scenario)
-        except DataError as exc:
-            raw = getattr(exc, "raw", None)
-            if raw is not None:  # not a valid scenario: report its unknown ids as well
-                from .spec import check_ids
+        except InvalidScenario as exc:  # report its unknown ids as well
+            from .spec import check_ids
 
-                try:
-                    ds = raw[0].get("dataset") if isinstance(raw[0], dict) else None
-                    where = net if net is not None else load_net(
-                        ds if isinstance(ds, str) else None)
-                except (DataError, OSError):
-                    where = None
-                if where is not None:
-                    more = errors(check_ids(*raw, where))
-                    exc.problems = sorted(exc.problems + more,
-                                          key=lambda p: (p.row or 0, p.field or ""))
+            data, lines, source = exc.raw
+            try:
+                ds = data.get("dataset")
+                where = net if net is not None else load_net(ds if isinstance(ds, str) else None)
+            except (DataError, OSError):
+                where = None
+            if where is not None:
+                more = errors(check_ids(data, lines, source, where))
+                exc.problems = sorted(exc.problems + more,
+                                      key=lambda p: (p.row or 0, p.field or ""))
             raise
     if net is None:
         try:
@@ -99,6 +98,14 @@ def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
     return keep @ gap, ext @ gap
 
 
+def market_value(comp: Compiled) -> np.ndarray:
+    """``(N,)``: each firm's market value before the shock (a compiled scenario has them)."""
+    mv = comp.structure.market_value
+    if mv is None:  # pragma: no cover - compile_scenario always sets them
+        raise ValueError("the compiled structure has no market values")
+    return mv
+
+
 def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | None = None
              ) -> dict[str, np.ndarray]:
     """System figures of ``out`` as changes from ``base`` (``(K,)`` arrays; ``base`` may hold
@@ -112,7 +119,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     exist), default the legs counted in the scenario.
     """
     st = comp.structure
-    mv0 = st.market_value[:, None]
+    mv0 = market_value(comp)[:, None]
     lost = np.maximum(mv0 - out.market_value, 0.0)
     k = out.e.shape[1]
     held = np.zeros((st.n, k))
@@ -166,9 +173,9 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
         "equity_loss": base.equity[:, 0] - out.equity[:, 0],
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
-        "market_value_before": st.market_value,
+        "market_value_before": market_value(comp),
         "market_value_after": out.market_value[:, 0],
-        "market_value_lost": st.market_value - out.market_value[:, 0],
+        "market_value_lost": market_value(comp) - out.market_value[:, 0],
         "owed": out.pbar[:, 0],
         "paid": out.pay[:, 0],
         "unpaid": out.pbar[:, 0] - out.pay[:, 0],
@@ -267,7 +274,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     system.update({
         "rounds": float(out.rounds[0]), "iterations": float(out.iterations),
         "firms": float(comp.n), "baseline_defaults": float(base.defaulted.sum()),
-        "market_value_before": float(comp.structure.market_value.sum()),
+        "market_value_before": float(market_value(comp).sum()),
         "backstops_paid": float(out.paid[comp.structure.channel == BACKSTOP, 0].sum()),
     })
     bands: list[Band] = []
@@ -309,6 +316,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, 
     shocked = comp.inputs(1)
     lay = comp.to_layers(shocked)
     L, e, el = lay.L, lay.e, lay.external_liabilities
+    assert e is not None  # layers of balance sheets carry the outside assets
     L0 = comp.to_layers().L
     engine = pd.DataFrame({"engine_defaulted": out.defaulted[:, 0],
                            "engine_wave": out.wave[:, 0]}, index=idx)
@@ -330,10 +338,10 @@ def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, 
             first = _first_round(comp, base, shocked)
             h0 = np.clip((E - first) / np.where(ok, E, 1), 0, 1)[ok]
             A = L0.T[np.ix_(ok, ok)]
-            r = ct.debtrank(A, E[ok], h0, variant=spec.debtrank.variant)
-            frame = pd.DataFrame({"h_initial": h0, "h_final": r.h,
+            cascade = ct.debtrank(A, E[ok], h0, variant=spec.debtrank.variant)
+            frame = pd.DataFrame({"h_initial": h0, "h_final": cascade.h,
                                   "equity_before": E[ok]}, index=idx[ok])
-            frame.attrs["debtrank"] = float(np.asarray(r.debtrank).ravel()[0])
+            frame.attrs["debtrank"] = float(np.asarray(cascade.debtrank).ravel()[0])
             res[f"debtrank ({spec.debtrank.variant}); R = "
                 f"{frame.attrs['debtrank']:.4f}"] = frame
         dr = _debtrank_company(net, comp, base, out, L0, shocked, spec.debtrank.variant)
@@ -349,7 +357,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, 
         colsum = C.sum(axis=0)
         C = C / np.maximum(colsum, 1.0)[None, :]
         rows = {}
-        for label, V in (("before", st.market_value), ("after", out.market_value[:, 0])):
+        for label, V in (("before", market_value(comp)), ("after", out.market_value[:, 0])):
             prim = V - C @ V
             ch = ct.cross_holdings(C, prim)
             rows[label] = {"double_count": float(ch.double_count),

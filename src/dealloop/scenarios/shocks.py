@@ -122,6 +122,10 @@ class BackstopShock(_Shock):
     share: Fraction = 1.0
 
 
+FundingSource = Literal["plan", "equity", "debt"]
+_FUNDING_SOURCES: tuple[FundingSource, ...] = ("plan", "equity", "debt")
+
+
 class FundingShock(_Shock):
     """An entity raises no new money: the listed sources of funding stop (by ``fraction``).
 
@@ -131,8 +135,7 @@ class FundingShock(_Shock):
 
     type: Literal["funding"]
     entity: str
-    cut: list[Literal["plan", "equity", "debt"]] = Field(
-        default_factory=lambda: ["plan", "equity", "debt"])
+    cut: list[FundingSource] = Field(default_factory=lambda: list(_FUNDING_SOURCES))
     fraction: Fraction = 1.0
 
 

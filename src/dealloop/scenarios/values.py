@@ -167,6 +167,11 @@ PositiveNumber = _num(1e-9, None)
 def _per_entity(lo: float, hi: float | None) -> Callable[[Any], dict[str, float]]:
     scalar = _number(lo, hi, allow_dist=False)
 
+    def plain(v: Any) -> float:
+        x = scalar(v)
+        assert isinstance(x, float)  # allow_dist=False: a number or a ValueError
+        return x
+
     def check(v: Any) -> dict[str, float]:
         if isinstance(v, Mapping):
             out = {}
@@ -174,17 +179,19 @@ def _per_entity(lo: float, hi: float | None) -> Callable[[Any], dict[str, float]
                 if not isinstance(k, str):
                     raise ValueError(f"keys must be entity ids or 'default', not {k!r}")
                 try:
-                    out[k] = float(scalar(x))
+                    out[k] = plain(x)
                 except ValueError as exc:
                     raise ValueError(f"{k}: {exc}") from None
             return out
-        return {"default": float(scalar(v))}
+        return {"default": plain(v)}
 
     return check
 
 
-def per_entity_type(lo: float, hi: float | None) -> Any:
-    return Annotated[dict[str, float], PlainValidator(_per_entity(lo, hi))]
+#: ``{entity id or "default": share in [0, 1]}``.
+PerEntityShare = Annotated[dict[str, float], PlainValidator(_per_entity(0.0, 1.0))]
+#: ``{entity id or "default": growth rate in [-1, 10]}``.
+PerEntityGrowth = Annotated[dict[str, float], PlainValidator(_per_entity(-1.0, 10.0))]
 
 
 Status = Literal["committed", "conditional", "superseded", "cancelled", "reported"]

@@ -131,7 +131,7 @@ def create_app(
 def _jsonable_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for e in errors:
-        rec = {k: e[k] for k in ("type", "loc", "msg") if k in e}
+        rec: dict[str, Any] = {k: e[k] for k in ("type", "loc", "msg") if k in e}
         if "input" in e and isinstance(e["input"], str | int | float | bool | type(None)):
             rec["input"] = e["input"] if not isinstance(e["input"], str) else e["input"][:200]
         out.append(rec)
