@@ -499,8 +499,7 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
     :mod:`dealloop.circularity`: self-financed revenue, customer concentration and commitment
     coverage. ``columns`` describe each key (label, unit, which ``legs`` stand behind it);
     ``legs`` maps each firm to the ids of its live legs; ``system`` has the Finn cycling index
-    of the money flows (:func:`dealloop.circularity.ena`); ``pending`` names measures this
-    installation lacks.
+    of the money flows (:func:`dealloop.circularity.ena`).
     """
     h = tuple(horizon) if horizon else None
     legs = net.legs(statuses=LIVE_STATUSES, horizon=h)
@@ -544,14 +543,10 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
             "loops": int(by_firm.get(eid, {}).get("n_loops", 0)),
             "loop_money": _val(by_firm.get(eid, {}).get("loop_money", 0.0)),
         }
-    pending: list[str] = []
     from .. import circularity
 
     for name, arg, specs in _MEASURE_COLUMNS:
-        fn = getattr(circularity, name, None)
-        if fn is None:
-            pending.append(f"dealloop.circularity.{name}")
-            continue
+        fn = getattr(circularity, name)
         frame = (fn(net, horizon=h) if arg == "horizon" else fn(net)).to_frame()
         for column, label, unit, which, description in specs:
             key = f"{name}.{column}"
@@ -561,16 +556,12 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
                 rows.setdefault(str(eid), {})[key] = _val(v) if unit != "firm" else _text(v)
     return {"horizon": _horizon_label(h), "columns": columns,
             "rows": [{"id": eid, **vals} for eid, vals in rows.items()],
-            "legs": firm_legs, "system": _system_measures(net, h, circularity),
-            "pending": pending}
+            "legs": firm_legs, "system": _system_measures(net, h)}
 
 
-def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None, circularity: Any
-                     ) -> dict[str, Any]:
+def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None) -> dict[str, Any]:
     """Finn cycling index of the money flows (every cash kind) over the horizon."""
-    fn = getattr(circularity, "ena", None)
-    if fn is None:
-        return {}
+    from ..circularity import ena
     from ..vocabulary import CONTINGENT_KINDS, DEAL_KINDS
 
     kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS and k != "warrant"]
@@ -581,7 +572,7 @@ def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None, circular
         "length (dealloop.circularity.ena).")}
     for name, statuses in (("firm", FIRM_STATUSES), ("all", LIVE_STATUSES)):
         try:
-            r = fn(net, kinds=kinds, statuses=statuses, horizon=horizon)
+            r = ena(net, kinds=kinds, statuses=statuses, horizon=horizon)
         except ValueError as exc:  # e.g. flows that never leave the system
             out[name] = {"error": str(exc)}
             continue
@@ -679,8 +670,7 @@ def results_bundle(
     dict
         ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
         ``loops``, ``measures``, ``flows``, ``history``, ``timeline``, ``calendar``,
-        ``citation``, ``stress``, ``systemic``, ``signals``, ``layout``
-        and ``pending`` (library parts not available in this installation).
+        ``citation``, ``stress``, ``systemic``, ``signals`` and ``layout``.
 
     Examples
     --------
@@ -696,7 +686,6 @@ def results_bundle(
     loops = loops_part(net, max_loop_length)
     step("circularity measures")
     measures = measures_part(net, horizon, loops)
-    pending = list(measures["pending"])
     stress = []
     for s in scenarios:
         step(f"scenario {getattr(s, 'name', s)}")
@@ -737,5 +726,4 @@ def results_bundle(
         "systemic": sys_part,
         "signals": sig_part,
         "layout": lay,
-        "pending": pending,
     }

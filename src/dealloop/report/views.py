@@ -139,8 +139,7 @@ def entity_view(b: Mapping[str, Any], entity_id: str) -> dict[str, Any]:
                   "participation": b["loops"]["by_firm"].get(entity_id)},
         "measures": {"columns": b["measures"]["columns"], "rows": [row] if row else [],
                      "legs": {entity_id: b["measures"]["legs"].get(entity_id, [])},
-                     "horizon": b["measures"]["horizon"],
-                     "pending": b["measures"]["pending"]},
+                     "horizon": b["measures"]["horizon"]},
         "sources": {k: v for k, v in b["sources"].items() if k in used},
     }
 

@@ -95,7 +95,6 @@
         sort: c.unit === 'firm' ? function (r) { return r[c.key] ? name(ctx, r[c.key]) : null; } : null,
         cell: function (r) { return measureCell(ctx, r.id, c, r[c.key], opts); } });
     });
-    if (opts.group !== 'flows' && m.pending && m.pending.length) append(el, h('p', { class: 'dl-muted' }, 'Not in this build yet: ' + m.pending.join(', ') + '.'));
     var rows = m.rows.filter(function (r) {
       return pickCols.some(function (c) { var v = r[c.key]; return v !== null && v !== undefined && v !== 0; });
     });
