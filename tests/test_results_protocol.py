@@ -152,7 +152,7 @@ BUILDERS: dict[str, Callable[[], Any]] = {
     "dealloop.circularity.timeline.Timeline": lambda: dl.circularity.timeline.timeline(_mini()),
     "dealloop.scenarios.calendar.PaymentCalendar": lambda: (
         dl.scenarios.calendar.payment_calendar(_net(), "openai")),
-    "dealloop.circularity.measures.SelfFinancedRevenue": lambda: (
+    "dealloop.circularity.self_financed.SelfFinancedRevenue": lambda: (
         dl.circularity.self_financed_revenue(_mini())),
     "dealloop.circularity.measures.CustomerConcentration": lambda: (
         dl.circularity.customer_concentration(_mini())),

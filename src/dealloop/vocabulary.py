@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import overload
 
 __all__ = [
     "BASES",
@@ -138,6 +139,10 @@ def _as_date(value: DateLike, *, end: bool) -> dt.date:
     return parse_date(str(value), end=end)
 
 
+@overload
+def parse_horizon(horizon: None) -> None: ...
+@overload
+def parse_horizon(horizon: tuple[DateLike, DateLike]) -> tuple[dt.date, dt.date]: ...
 def parse_horizon(horizon: HorizonLike) -> tuple[dt.date, dt.date] | None:
     """The first and last day of a horizon given as two years, partial dates or dates.
 

@@ -272,3 +272,44 @@ def test_leg_selections_with_a_matrix_are_refused(func, kwargs):
     """kinds/statuses/horizon select legs of a network; with a matrix they were ignored."""
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         func([[0.0, 1.0], [1.0, 0.0]], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"kinds": ["bond"]}, {"statuses": ["committed"]},
+                                    {"horizon": (2026, 2027)}])
+def test_ena_refuses_leg_selections_with_a_matrix(kwargs):
+    """ena's kinds/statuses/horizon select legs of a network; a matrix has none to select."""
+    from dealloop.circularity import ena
+
+    F = [[0.0, 1.0], [1.0, 0.0]]
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        ena(F, inputs=[1.0, 1.0], outputs=[1.0, 1.0], **kwargs)
+    assert ena(F, inputs=[1.0, 1.0], outputs=[1.0, 1.0]).fci > 0  # without them it runs
+
+
+@pytest.mark.parametrize("kwargs", [{"kinds": ["bond"]}, {"statuses": ["committed"]},
+                                    {"evidence": ["A"]}, {"horizon": (2026, 2027)},
+                                    {"include_derived": False}, {"include_estimates": True}])
+def test_money_graph_refuses_leg_selections_with_arrays(kwargs):
+    """Arrays carry no kinds, statuses, grades, bases or dates: a selection would be ignored."""
+    import numpy as np
+
+    from dealloop.circularity import money_graph
+
+    arrays = (np.array([0, 1]), np.array([1, 0]), np.array([2.0, 3.0]))
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        money_graph(arrays, **kwargs)
+    assert money_graph(arrays).matrix().sum() == 5.0
+
+
+def test_money_graph_refuses_a_horizon_with_a_graph():
+    """A networkx graph's edges have no horizon shares; its kinds and statuses still filter."""
+    import networkx as nx
+
+    from dealloop.circularity import money_graph
+
+    g = nx.DiGraph()
+    g.add_edge("a", "b", amount=2.0, kind="bond")
+    g.add_edge("b", "a", amount=3.0, kind="loan")
+    with pytest.raises(ValueError, match="horizon"):
+        money_graph(g, horizon=(2026, 2027))
+    assert money_graph(g, kinds=["bond"]).matrix().sum() == 2.0

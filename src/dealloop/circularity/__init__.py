@@ -46,14 +46,13 @@ from .measures import (
     CommitmentCoverage,
     CustomerConcentration,
     DoubleCounting,
-    SelfFinancedRevenue,
     commitment_coverage,
     customer_concentration,
     double_counting,
-    self_financed_revenue,
 )
 from .null_model import CycleSignificance, cycle_significance, null_counts, randomize
 from .overview import Circularity, circularity
+from .self_financed import SelfFinancedRevenue, self_financed_revenue
 
 __all__ = [
     "ENA",

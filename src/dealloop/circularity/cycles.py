@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import Result
+from ._inputs import network_only
 from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
 
@@ -818,8 +819,14 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
         filters = {"kinds": None, "statuses": None, "evidence": None}
         include_derived = include_estimates = True
     elif isinstance(obj, nx.Graph):
+        network_only("net_or_graph (a graph, whose edges carry no horizon shares)",
+                     horizon=(horizon, None))
         graph = obj
     else:
+        network_only("net_or_graph (a matrix or arrays)", kinds=(kinds, None),
+                     statuses=(statuses, None), evidence=(evidence, None),
+                     include_derived=(include_derived, True),
+                     include_estimates=(include_estimates, False), horizon=(horizon, None))
         arrays = _arrays_graph(obj)
         if arrays is None:
             raise ValueError("net_or_graph: expected a DealNetwork, a networkx DiGraph, a "

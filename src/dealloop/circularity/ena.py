@@ -52,6 +52,7 @@ import pandas as pd
 
 from ..result import Result
 from ..vocabulary import PURCHASE_KINDS
+from ._inputs import is_network, network_only
 
 __all__ = ["ENA", "Ascendency", "ascendency", "balanced_boundary", "ena"]
 
@@ -246,8 +247,9 @@ def ena(F: Any, inputs: Any = None, outputs: Any = None, *,
     Raises
     ------
     ValueError
-        Bad shapes, negative or NaN values, an unbalanced model, or flows that never leave
-        the system (``I − G`` singular).
+        Bad shapes, negative or NaN values, a leg selection with a matrix (``kinds``,
+        ``statuses``, ``horizon`` select legs of a network), an unbalanced model, or flows
+        that never leave the system (``I − G`` singular).
 
     Examples
     --------
@@ -257,10 +259,12 @@ def ena(F: Any, inputs: Any = None, outputs: Any = None, *,
     >>> r.fci, r.tst, r.apl
     (0.0, 12.0, 3.0)
     """
-    if hasattr(F, "flow_graph"):
+    if is_network(F):
         M, net_labels = _network_flows(F, kinds, statuses, horizon)
         frame_labels: tuple[str, ...] | None = net_labels
     else:
+        network_only("F", kinds=(kinds, None), statuses=(statuses, None),
+                     horizon=(horizon, None))
         M, frame_labels = _flows(F)
     n = M.shape[0]
     if outputs is None:

@@ -18,20 +18,19 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 from ..vocabulary import DEFAULT_HORIZON
+from ._inputs import UNSET
 from .cycles import LoopSet, cycles
 from .ena import ENA, ena
 from .measures import (
-    _DEFAULT,
     CommitmentCoverage,
     CustomerConcentration,
     DoubleCounting,
-    SelfFinancedRevenue,
     commitment_coverage,
     customer_concentration,
     double_counting,
-    self_financed_revenue,
 )
 from .null_model import CycleSignificance, cycle_significance
+from .self_financed import SelfFinancedRevenue, self_financed_revenue
 
 __all__ = ["MONEY_KINDS", "Circularity", "circularity"]
 
@@ -139,7 +138,7 @@ class Circularity(Result):
         }
 
 
-def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
+def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
                 statuses: Any = None, n_samples: int = 0, seed: int | None = 0,
                 min_amount: float = 0.0, limit: int | None = None) -> Circularity:
     """Run every circularity measure on a DealNetwork.
@@ -167,7 +166,7 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = _DEFAULT,
     if not hasattr(net, "flow_graph"):
         raise ValueError("net: expected a DealNetwork (an object with flow_graph)")
     sel: dict[str, Any] = {} if statuses is None else {"statuses": statuses}
-    if horizon is _DEFAULT:
+    if horizon is UNSET:
         horizon = DEFAULT_HORIZON
     explicit = {"horizon": horizon}
     loops = cycles(net, max_length, min_amount=min_amount, limit=limit, **sel)
