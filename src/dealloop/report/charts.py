@@ -128,7 +128,7 @@ def draw(name: str, net: Any, *, firm: str | None = None,
         return draw_calendar(cal, f"{label}: payment calendar of {firm or 'the system'}, "
                                   f"USD bn{when}")
     if name == "network":
-        from .bundle import layout_part
+        from .layout import layout_part
 
         return draw_network(net, layout_part(net), f"{label}: firms and firm legs{when}")
     raise ValueError(f"chart: unknown {name!r}; expected one of {', '.join(CHARTS)}")

@@ -26,7 +26,7 @@
   ];
 
   /** Diameter of a firm: 18-80 px by the square root of its market value (or revenue);
-   * smaller on large networks. Keep in step with _node_diameter in report/bundle.py. */
+   * smaller on large networks. Keep in step with _node_diameter in report/layout.py. */
   function nodeSize(e, maxV, n) {
     var hl = e.headline || {};
     var v = (hl.market_cap_usd_bn && hl.market_cap_usd_bn.value) || (hl.revenue_usd_bn && hl.revenue_usd_bn.value);

@@ -1,0 +1,29 @@
+"""Cells of the results bundle as JSON values: the conventions every part follows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..jsonutil import jsonable
+
+
+def cell_value(v: Any) -> Any:
+    """A cell as a JSON value: NaN / NA -> None, numpy -> Python."""
+    return jsonable(v) if not (isinstance(v, float) and math.isnan(v)) else None
+
+
+def cell_text(v: Any) -> str | None:
+    """A cell as text, ``None`` when it is missing or empty."""
+    if v is None or (isinstance(v, float) and math.isnan(v)) or jsonable(v) is None:
+        return None
+    s = str(v)
+    return s if s else None
+
+
+def horizon_label(horizon: Sequence[Any] | None) -> dict[str, Any] | None:
+    """``{"start": ..., "end": ...}`` of a horizon, ``None`` for none."""
+    if horizon is None:
+        return None
+    return {"start": str(horizon[0]), "end": str(horizon[1])}
