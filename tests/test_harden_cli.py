@@ -341,18 +341,17 @@ def test_synth_over_the_file_limit_is_refused_before_generating(tmp_path: Path,
     assert not (tmp_path / "s").exists()
 
 
-def test_simulate_draws_beyond_memory_are_refused_up_front(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    import dealloop.mapping.sheets as sheets
-
-    def build(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("built the balance sheets before refusing")
-
-    monkeypatch.setattr(sheets, "build", build)
-    res = runner.invoke(app, ["simulate", "baseline", "--draws", "100000000", "--data",
-                              str(MINI)])
-    assert res.exit_code == 1
-    assert "more than the 1 GiB limit; use at most" in res.output
+def test_simulate_draws_beyond_the_time_limit_are_refused_after_one_chunk(
+        tmp_path: Path) -> None:
+    """100 million draws no longer hit a memory limit (they stream); the time limit refuses
+    them from the first chunk's time, with the estimate and the way out, and writes nothing."""
+    target = tmp_path / "out.json"
+    err = clean(run("simulate", "baseline", "--draws", "100000000", "--max-time", "5",
+                    "--data", str(MINI), "-o", str(target)), 1)
+    assert "100,000,000 draws would take about" in err
+    assert "more than the time limit of 5.0 s; use about" in err and "(--max-time)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not target.exists() and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(("address", "code", "says"), [
