@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -363,3 +365,63 @@ def test_scheduler_transports_give_clean_errors(address: str, code: int, says: s
     err = clean(run("simulate", "baseline", "-n", "5", "--data", str(MINI), "--scheduler",
                     address, timeout=120), code)
     assert says in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_line(stream: Any, text: str, found: threading.Event) -> None:
+    for line in stream:  # keep reading so the pipe never fills
+        if text in line:
+            found.set()
+
+
+def test_scheduler_killed_mid_run_gives_one_line_and_no_output(tmp_path: Path) -> None:
+    """A real `dask scheduler` and `dask worker`; the scheduler is killed (SIGKILL) once the
+    run's client has connected and chunks are flowing."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    groups: list[subprocess.Popen[str]] = []  # scheduler and worker: own process groups
+    cli = None
+    try:
+        sched = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        groups.append(sched)
+        client_seen = threading.Event()
+        threading.Thread(target=_wait_for_line, args=(sched.stderr, "Receive client connection",
+                                                      client_seen), daemon=True).start()
+        groups.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--nworkers", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
+        target = tmp_path / "out.json"
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "dealloop", "simulate", "baseline", "--data", str(MINI),
+             "-n", "50000000", "--chunk", "2000", "--max-time", "0", "--scheduler", address,
+             "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "COLUMNS": "200"})
+        assert client_seen.wait(120), "the run never connected to the scheduler"
+        time.sleep(3)  # chunks are running on the worker
+        assert cli.poll() is None, "the run ended before the scheduler was killed"
+        os.killpg(sched.pid, signal.SIGKILL)
+        out, err = cli.communicate(timeout=120)
+    finally:
+        if cli is not None and cli.poll() is None:
+            cli.kill()
+            cli.wait()
+        for proc in groups:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert cli.returncode == 1, (out[-1000:], err[-2000:])
+    assert "Traceback" not in err and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"Error: the Dask cluster at {address} was lost mid-run: the "
+                               "scheduler stopped answering"), lines[0]
+    assert not target.exists() and not list(tmp_path.iterdir())

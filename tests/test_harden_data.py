@@ -3,6 +3,7 @@ control characters, loop checks in linear time."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -149,6 +150,32 @@ def test_rtl_override_in_a_name_is_a_warning(tmp_path: Path) -> None:
     assert "\\u202e" in problems[0].message
     res = cli("validate", str(data))
     assert res.returncode == 0 and "\u202e" not in res.stderr + res.stdout
+
+
+def test_rtl_override_in_a_name_is_marked_in_report_and_dashboard(tmp_path: Path) -> None:
+    """The reversed letters never reach a reader unmarked: the report and the dashboard show
+    ``[RTL]`` and the control as an escape, and no raw override character anywhere."""
+    from fastapi.testclient import TestClient
+
+    from dealloop.web.app import create_app
+
+    data = copy_mini(tmp_path)
+    ents = dl.load(data).entities
+    eid, name = str(ents["id"].iloc[0]), str(ents["name"].iloc[0])
+    _rename(data, name, name + "\u202egpj.exe")
+    marked = f"[RTL] {name}\\u202egpj.exe"
+    out = tmp_path / "r.html"
+    res = cli("report", "--data", str(data), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "\u202e" not in html
+    assert json.dumps(marked)[1:-1] in html  # inside the inlined bundle
+    client = TestClient(create_app(dl.load(data)), base_url="http://127.0.0.1")
+    listed = {e["id"]: e["name"] for e in client.get("/api/entities").json()}
+    assert listed[eid] == marked
+    assert client.get(f"/api/entities/{eid}").json()["entity"]["name"] == marked
+    page = client.get(f"/firms/{eid}").text
+    assert "\u202e" not in page and "[RTL]" in page
 
 
 def test_unknown_column_name_is_printed_without_raw_escapes(tmp_path: Path) -> None:

@@ -500,7 +500,7 @@ def simulate(
     from ..data.problems import DataError
     from ..data.write import atomic_write_text
     from ..holders.draws import FOLLOW
-    from ..scenarios.montecarlo import TimeLimitError
+    from ..scenarios.montecarlo import ClusterLostError, TimeLimitError
     from ..scenarios.montecarlo import simulate as run_mc
 
     if workers is not None and scheduler is not None:
@@ -526,6 +526,8 @@ def simulate(
         exit_with_problems(exc)
     except TimeLimitError as exc:
         fail(f"Error: {exc} (--max-time)")
+    except ClusterLostError as exc:  # one line instead of Dask's tracebacks
+        fail(f"Error: {exc}")
     except ValueError as exc:
         fail(f"Error: {exc}")
     except OSError as exc:  # e.g. the scheduler cannot be reached

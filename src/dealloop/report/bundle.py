@@ -29,6 +29,7 @@ from .._version import __version__
 from ..data.read import split_refs
 from ..data.schema import HEADLINE_METRICS
 from ..jsonutil import jsonable
+from ..text import bidi_marked
 from ..vocabulary import DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ def _text(v: Any) -> str | None:
     if v is None or (isinstance(v, float) and math.isnan(v)) or jsonable(v) is None:
         return None
     s = str(v)
-    return s if s else None
+    # dataset text is shown to a reader: a bidirectional override would reverse what follows
+    return bidi_marked(s) if s else None
 
 
 def safe_href(url: Any) -> str | None:

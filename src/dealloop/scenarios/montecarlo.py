@@ -58,8 +58,8 @@ from .results import HEADLINES, SimulationResult
 from .sketch import MANTISSA_BITS, Figure
 from .spec import MAX_CHUNK, MAX_DRAWS, Scenario, uncertain_params
 
-__all__ = ["Payload", "TimeLimitError", "check_scheduler", "exact_draws", "run_chunk",
-           "simulate"]
+__all__ = ["ClusterLostError", "Payload", "TimeLimitError", "check_scheduler", "exact_draws",
+           "run_chunk", "simulate"]
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler to answer before giving up."""
@@ -677,10 +677,62 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
     """
     if not plan:
         return 0, "in-process"
+    with _quiet_dask():
+        return _dask_run(p, plan, workers, scheduler, reducer, report)
+
+
+class ClusterLostError(ConnectionError):
+    """The Dask cluster stopped answering, or its workers kept dying, during a run."""
+
+
+def _lost(exc: BaseException, where: str, done: int, total: int) -> ClusterLostError:
+    """The one-line error for a run whose cluster went away after ``done`` of ``total``
+    chunks (Dask's own messages span lines and name internal task keys)."""
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        why = "its workers kept dying while running a chunk (out of memory?)"
+    else:
+        why = "the scheduler stopped answering (killed, or the network went down)"
+    return ClusterLostError(f"the Dask cluster at {where} was lost mid-run: {why}; {done:,} "
+                            f"of {total:,} chunks were done; the run has no result")
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence Dask's own logging during a run: a lost scheduler makes the client log
+    multi-line tracebacks while it retries; the run reports one line instead."""
     import logging
 
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]
+    logs = [logging.getLogger(n) for n in names]  # Dask's config sets levels per logger
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    except KeyboardInterrupt:  # stay silent: the cluster's shutdown still logs as we exit
+        raise
+    except BaseException:
+        _set_levels(logs, levels)
+        raise
+    _set_levels(logs, levels)
+
+
+def _set_levels(logs: list[Any], levels: list[int]) -> None:
+    for log, level in zip(logs, levels, strict=True):
+        log.setLevel(level)
+
+
+def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
+              scheduler: str | None, reducer: _Reducer,
+              report: Callable[[int | None], None]) -> tuple[int, str]:
+    import logging
+    from concurrent.futures import CancelledError
+
     import dask
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, KilledWorker, LocalCluster, as_completed
 
     cluster = None
     if scheduler is not None:
@@ -703,6 +755,7 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
         where = f"LocalCluster({n} workers)"
     inflight: set[Any] = set()
     quiet = contextlib.ExitStack()
+    total = reducer.next + len(plan)
     try:
         used = len(client.scheduler_info().get("workers", {}))
         if scheduler is not None:
@@ -722,7 +775,11 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
         submitted = window
         for fut in queue:
             inflight.discard(fut)
-            reducer.add(fut.result())
+            try:
+                res = fut.result()
+            except (CancelledError, KilledWorker, OSError, TimeoutError) as exc:
+                raise _lost(exc, where, reducer.next, total) from None
+            reducer.add(res)
             fut.release()
             report(reducer.next)
             if submitted < len(plan):
