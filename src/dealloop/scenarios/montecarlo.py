@@ -297,6 +297,9 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
         raise ValueError(f"scheduler address {address!r}: {exc}; {expected}") from None
     if not host:
         raise ValueError(f"scheduler address {address!r}: no host; {expected}")
+    if not 0 < int(port) < 65536:
+        raise ValueError(f"scheduler address {address!r}: port {port} is not in 1-65535; "
+                         f"{expected}")
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
@@ -703,6 +706,8 @@ def _quiet_dask() -> Iterator[None]:
     """Silence Dask's own logging during a run: a lost scheduler makes the client log
     multi-line tracebacks while it retries; the run reports one line instead."""
     import logging
+
+    import distributed  # noqa: F401  (its import sets the levels of Dask's loggers)
 
     names = ["distributed", *(n for n in logging.root.manager.loggerDict
                               if n.startswith("distributed."))]
