@@ -21,29 +21,12 @@ from typer.testing import CliRunner
 import dealloop as dl
 from dealloop.cli import app
 
-DATA = Path(__file__).parent / "data"
-MINI = DATA / "mini"
+from .conftest import DATA, MINI, clean, copy_mini, free_port, run
+
 runner = CliRunner()
 
 
-def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
-                          timeout=timeout)
 
-
-def clean(res: subprocess.CompletedProcess[str], code: int) -> str:
-    assert res.returncode == code, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
-    assert "Traceback" not in res.stderr, res.stderr
-    return res.stderr
-
-
-def copy_mini(tmp_path: Path, name: str = "data") -> Path:
-    out = tmp_path / name
-    out.mkdir()
-    for f in MINI.iterdir():
-        (out / f.name).write_bytes(f.read_bytes())
-    return out
 
 
 def no_deals(tmp_path: Path) -> Path:
@@ -210,7 +193,6 @@ def test_serve_banner_shows_one_pair_of_brackets(monkeypatch: pytest.MonkeyPatch
 
 
 def test_ctrl_c_on_idle_serve_is_quiet(tmp_path: Path) -> None:
-    import socket
 
     for _ in range(3):
         with socket.socket() as s:
@@ -368,11 +350,6 @@ def test_scheduler_transports_give_clean_errors(address: str, code: int, says: s
     assert says in err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def _wait_for_line(stream: Any, text: str, found: threading.Event) -> None:
     for line in stream:  # keep reading so the pipe never fills
@@ -383,7 +360,7 @@ def _wait_for_line(stream: Any, text: str, found: threading.Event) -> None:
 def test_scheduler_killed_mid_run_gives_one_line_and_no_output(tmp_path: Path) -> None:
     """A real `dask scheduler` and `dask worker`; the scheduler is killed (SIGKILL) once the
     run's client has connected and chunks are flowing."""
-    port = _free_port()
+    port = free_port()
     address = f"tcp://127.0.0.1:{port}"
     groups: list[subprocess.Popen[str]] = []  # scheduler and worker: own process groups
     cli = None
