@@ -177,3 +177,46 @@ def test_no_time_limit_without_max_seconds(net, monkeypatch: pytest.MonkeyPatch)
     assert ran == [0, 1, 2]
     with pytest.raises(ValueError, match="max_seconds must be positive"):
         scenarios.simulate("gpu-life-3-years", net, draws=300, workers=0, max_seconds=0)
+
+
+def test_streamed_follow_equals_the_kept_follow(net, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The holders layer's per-draw figures are folded chunk by chunk too: streamed, their
+    sums, extremes and probabilities are the kept run's, their quantiles within a bin."""
+    from dealloop.holders.draws import FOLLOW
+
+    kw = dict(draws=600, seed=3, chunk=150, workers=0, follow=FOLLOW)
+    kept = scenarios.simulate("oracle-cannot-refinance", net, **kw).holders
+    streamed = _streamed(monkeypatch, "oracle-cannot-refinance", net, **kw).holders
+    assert kept["draws"] == streamed["draws"] == 600
+    a, b = kept["figures"], streamed["figures"]
+    assert (a["std"] > 0).any()  # the figures vary across draws: the comparison means something
+    for col in ("min", "max", "p_positive"):
+        pd.testing.assert_series_equal(a[col], b[col], check_exact=True)
+    np.testing.assert_allclose(b["mean"], a["mean"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b["std"], a["std"], rtol=1e-9, atol=1e-9)
+    for q in ("q05", "q50", "q95", "q99"):
+        np.testing.assert_allclose(b[q], a[q], rtol=REL, atol=1e-300)
+    pd.testing.assert_frame_equal(kept["sectors"], streamed["sectors"], check_exact=True)
+    pd.testing.assert_frame_equal(kept["banks"], streamed["banks"], check_exact=True)
+    assert kept["p_any_bank_below_min"] == streamed["p_any_bank_below_min"]
+    for m in a.index:
+        assert [x["weight"] for x in streamed["modes"][m]] == pytest.approx(
+            [x["weight"] for x in kept["modes"][m]], abs=0.01)
+
+
+def test_kept_follow_equals_all_chunks_summarised_at_once(net) -> None:
+    """Folding chunk by chunk gives exactly what summarising every chunk's part at once
+    gives (:func:`dealloop.holders.draws.summarize_draws`)."""
+    from dealloop.holders.draws import FOLLOW, summarize_draws
+
+    sc, _ = scenarios.runner.prepare("oracle-cannot-refinance", net)
+    comp = montecarlo.compile_scenario(sc, scenarios.balance_sheets(net, sc))
+    r = FOLLOW.prepare(comp, sc, net)
+    p = montecarlo.payload(comp, seed=3, chunk=150, follow=r)
+    parts = [montecarlo.run_chunk(p, i, 150).extra["follow"] for i in range(4)]
+    res = scenarios.simulate("oracle-cannot-refinance", net, draws=600, seed=3, chunk=150,
+                             workers=0, follow=FOLLOW).holders
+    once = summarize_draws(r, parts)
+    pd.testing.assert_frame_equal(res["figures"], once["figures"], check_exact=True)
+    pd.testing.assert_frame_equal(res["banks"], once["banks"], check_exact=True)
+    assert res["modes"] == once["modes"]

@@ -737,7 +737,7 @@ def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
     from concurrent.futures import CancelledError
 
     import dask
-    from distributed import Client, KilledWorker, LocalCluster, as_completed
+    from distributed import Client, KilledWorker, LocalCluster
 
     cluster = None
     if scheduler is not None:
@@ -762,35 +762,11 @@ def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
     quiet = contextlib.ExitStack()
     total = reducer.next + len(plan)
     try:
-        used = len(client.scheduler_info().get("workers", {}))
-        if scheduler is not None:
-            reducer.budget.estimate(used)
-        data = client.scatter(p, broadcast=True)
-        todo = iter(plan)
-
-        def submit() -> Any:
-            i, size = next(todo)
-            fut = client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
-                                pure=False)
-            inflight.add(fut)
-            return fut
-
-        window = min(2 * max(1, used) + 2, len(plan))
-        queue = as_completed([submit() for _ in range(window)])
-        submitted = window
-        for fut in queue:
-            inflight.discard(fut)
-            try:
-                res = fut.result()
-            except (CancelledError, KilledWorker, OSError, TimeoutError) as exc:
-                raise _lost(exc, where, reducer.next, total) from None
-            reducer.add(res)
-            fut.release()
-            report(reducer.next)
-            if submitted < len(plan):
-                queue.add(submit())
-                submitted += 1
-        return used, where
+        try:
+            return _stream(client, p, plan, scheduler, reducer, report, inflight), where
+        except (CancelledError, KilledWorker, OSError, TimeoutError) as exc:
+            # the cluster went away after it answered: while the inputs were sent or chunks ran
+            raise _lost(exc, where, reducer.next, total) from None
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):  # one line from the CLI, not Dask's shutdown noise
             for name in ["asyncio", "tornado", *logging.root.manager.loggerDict]:
@@ -806,6 +782,40 @@ def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _stream(client: Any, p: Payload, plan: list[tuple[int, int]], scheduler: str | None,
+            reducer: _Reducer, report: Callable[[int | None], None],
+            inflight: set[Any]) -> int:
+    """Send the inputs, then keep a bounded window of chunks in flight on ``client``,
+    folding each result as it comes; the number of workers used."""
+    from distributed import as_completed
+
+    used = len(client.scheduler_info().get("workers", {}))
+    if scheduler is not None:
+        reducer.budget.estimate(used)
+    data = client.scatter(p, broadcast=True)
+    todo = iter(plan)
+
+    def submit() -> Any:
+        i, size = next(todo)
+        fut = client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
+                            pure=False)
+        inflight.add(fut)
+        return fut
+
+    window = min(2 * max(1, used) + 2, len(plan))
+    queue = as_completed([submit() for _ in range(window)])
+    submitted = window
+    for fut in queue:
+        inflight.discard(fut)
+        reducer.add(fut.result())
+        fut.release()
+        report(reducer.next)
+        if submitted < len(plan):
+            queue.add(submit())
+            submitted += 1
+    return used
 
 
 @contextlib.contextmanager
