@@ -18,36 +18,13 @@ from typing import Any
 
 import pytest
 
-DATA = Path(__file__).parent / "data"
-MINI = DATA / "mini"
+from .conftest import DATA, MINI, clean, copy_mini, free_port, run
+
 BROKEN = DATA / "broken"
 
 
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
-                          timeout=timeout)
 
 
-def clean(res: subprocess.CompletedProcess[str], code: int) -> str:
-    """Assert the exit code and a traceback-free stderr; return stderr."""
-    assert res.returncode == code, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
-    assert "Traceback" not in res.stderr, res.stderr
-    return res.stderr
-
-
-def copy_mini(tmp_path: Path, name: str = "data") -> Path:
-    out = tmp_path / name
-    out.mkdir()
-    for f in MINI.iterdir():
-        (out / f.name).write_bytes(f.read_bytes())
-    return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ------------------------------------------------------------------------------ datasets

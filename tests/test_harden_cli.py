@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -19,29 +21,12 @@ from typer.testing import CliRunner
 import dealloop as dl
 from dealloop.cli import app
 
-DATA = Path(__file__).parent / "data"
-MINI = DATA / "mini"
+from .conftest import DATA, MINI, clean, copy_mini, free_port, run
+
 runner = CliRunner()
 
 
-def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
-                          timeout=timeout)
 
-
-def clean(res: subprocess.CompletedProcess[str], code: int) -> str:
-    assert res.returncode == code, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
-    assert "Traceback" not in res.stderr, res.stderr
-    return res.stderr
-
-
-def copy_mini(tmp_path: Path, name: str = "data") -> Path:
-    out = tmp_path / name
-    out.mkdir()
-    for f in MINI.iterdir():
-        (out / f.name).write_bytes(f.read_bytes())
-    return out
 
 
 def no_deals(tmp_path: Path) -> Path:
@@ -208,7 +193,6 @@ def test_serve_banner_shows_one_pair_of_brackets(monkeypatch: pytest.MonkeyPatch
 
 
 def test_ctrl_c_on_idle_serve_is_quiet(tmp_path: Path) -> None:
-    import socket
 
     for _ in range(3):
         with socket.socket() as s:
@@ -341,26 +325,81 @@ def test_synth_over_the_file_limit_is_refused_before_generating(tmp_path: Path,
     assert not (tmp_path / "s").exists()
 
 
-def test_simulate_draws_beyond_memory_are_refused_up_front(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    import dealloop.mapping.sheets as sheets
-
-    def build(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("built the balance sheets before refusing")
-
-    monkeypatch.setattr(sheets, "build", build)
-    res = runner.invoke(app, ["simulate", "baseline", "--draws", "100000000", "--data",
-                              str(MINI)])
-    assert res.exit_code == 1
-    assert "more than the 1 GiB limit; use at most" in res.output
+def test_simulate_draws_beyond_the_time_limit_are_refused_after_one_chunk(
+        tmp_path: Path) -> None:
+    """100 million draws no longer hit a memory limit (they stream); the time limit refuses
+    them from the first chunk's time, with the estimate and the way out, and writes nothing."""
+    target = tmp_path / "out.json"
+    err = clean(run("simulate", "baseline", "--draws", "100000000", "--max-time", "5",
+                    "--data", str(MINI), "-o", str(target)), 1)
+    assert "100,000,000 draws would take about" in err
+    assert "more than the time limit of 5.0 s; use about" in err and "(--max-time)" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not target.exists() and not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(("address", "code", "says"), [
     ("tls://127.0.0.1:1", 1, "no Dask scheduler answers"),
     ("ws://127.0.0.1:1", 1, "no Dask scheduler answers"),
     ("ucx://127.0.0.1:1", 2, "the ucx:// transport cannot reach a scheduler"),
-    ("inproc://x", 2, "the inproc:// transport cannot reach a scheduler")])
+    ("inproc://x", 2, "the inproc:// transport cannot reach a scheduler"),
+    ("tcp://127.0.0.1:99999", 2, "port 99999 is not in 1-65535")])
 def test_scheduler_transports_give_clean_errors(address: str, code: int, says: str) -> None:
     err = clean(run("simulate", "baseline", "-n", "5", "--data", str(MINI), "--scheduler",
                     address, timeout=120), code)
     assert says in err
+
+
+
+def _wait_for_line(stream: Any, text: str, found: threading.Event) -> None:
+    for line in stream:  # keep reading so the pipe never fills
+        if text in line:
+            found.set()
+
+
+def test_scheduler_killed_mid_run_gives_one_line_and_no_output(tmp_path: Path) -> None:
+    """A real `dask scheduler` and `dask worker`; the scheduler is killed (SIGKILL) once the
+    run's client has connected and chunks are flowing."""
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    groups: list[subprocess.Popen[str]] = []  # scheduler and worker: own process groups
+    cli = None
+    try:
+        sched = subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+             "--port", str(port), "--no-dashboard"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        groups.append(sched)
+        client_seen = threading.Event()
+        threading.Thread(target=_wait_for_line, args=(sched.stderr, "Receive client connection",
+                                                      client_seen), daemon=True).start()
+        groups.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+             "--nworkers", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
+        target = tmp_path / "out.json"
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "dealloop", "simulate", "baseline", "--data", str(MINI),
+             "-n", "50000000", "--chunk", "2000", "--max-time", "0", "--scheduler", address,
+             "-o", str(target)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "COLUMNS": "200"})
+        assert client_seen.wait(120), "the run never connected to the scheduler"
+        time.sleep(3)  # chunks are running on the worker
+        assert cli.poll() is None, "the run ended before the scheduler was killed"
+        os.killpg(sched.pid, signal.SIGKILL)
+        out, err = cli.communicate(timeout=120)
+    finally:
+        if cli is not None and cli.poll() is None:
+            cli.kill()
+            cli.wait()
+        for proc in groups:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert cli.returncode == 1, (out[-1000:], err[-2000:])
+    assert "Traceback" not in err and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"Error: the Dask cluster at {address} was lost mid-run: the "
+                               "scheduler stopped answering"), lines[0]
+    assert not target.exists() and not list(tmp_path.iterdir())

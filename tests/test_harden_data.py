@@ -3,9 +3,7 @@ control characters, loop checks in linear time."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import json
 from pathlib import Path
 
 import pytest
@@ -17,22 +15,7 @@ from dealloop.data.problems import Problem
 from dealloop.data.read import MAX_PROBLEMS_PER_FILE, number
 from dealloop.data.validate import find_loops
 
-DATA = Path(__file__).parent / "data"
-MINI = DATA / "mini"
-
-
-def copy_mini(tmp_path: Path) -> Path:
-    out = tmp_path / "data"
-    out.mkdir()
-    for f in MINI.iterdir():
-        (out / f.name).write_bytes(f.read_bytes())
-    return out
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
-                          timeout=120)
+from .conftest import DATA, MINI, copy_mini, run
 
 
 # ------------------------------------------------------------------------ capped problem lists
@@ -70,7 +53,7 @@ def test_utf16_file_says_utf16_not_nul_bytes(tmp_path: Path) -> None:
     data = copy_mini(tmp_path)
     text = (data / "entities.csv").read_text()
     (data / "entities.csv").write_bytes(text.encode("utf-16"))
-    res = cli("validate", str(data))
+    res = run("validate", str(data))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "entities.csv: file is UTF-16" in res.stderr
     assert "\x00" not in res.stderr
@@ -135,7 +118,7 @@ def test_control_characters_in_names_are_errors_and_printed_escaped(tmp_path: Pa
     problems = [p for p in dl.validate(data) if p.field == "name"]
     assert problems and problems[0].severity == "error"
     assert "control character \\x1b" in problems[0].message
-    res = cli("validate", str(data))
+    res = run("validate", str(data))
     assert res.returncode == 1 and "\x1b" not in res.stderr
     assert "entities.csv:2: name: contains control character \\x1b" in res.stderr
 
@@ -147,8 +130,34 @@ def test_rtl_override_in_a_name_is_a_warning(tmp_path: Path) -> None:
     problems = [p for p in dl.validate(data) if p.field == "name"]
     assert [p.severity for p in problems] == ["warning"]
     assert "\\u202e" in problems[0].message
-    res = cli("validate", str(data))
+    res = run("validate", str(data))
     assert res.returncode == 0 and "\u202e" not in res.stderr + res.stdout
+
+
+def test_rtl_override_in_a_name_is_marked_in_report_and_dashboard(tmp_path: Path) -> None:
+    """The reversed letters never reach a reader unmarked: the report and the dashboard show
+    ``[RTL]`` and the control as an escape, and no raw override character anywhere."""
+    from fastapi.testclient import TestClient
+
+    from dealloop.web.app import create_app
+
+    data = copy_mini(tmp_path)
+    ents = dl.load(data).entities
+    eid, name = str(ents["id"].iloc[0]), str(ents["name"].iloc[0])
+    _rename(data, name, name + "\u202egpj.exe")
+    marked = f"[RTL] {name}\\u202egpj.exe"
+    out = tmp_path / "r.html"
+    res = run("report", "--data", str(data), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "\u202e" not in html
+    assert json.dumps(marked)[1:-1] in html  # inside the inlined bundle
+    client = TestClient(create_app(dl.load(data)), base_url="http://127.0.0.1")
+    listed = {e["id"]: e["name"] for e in client.get("/api/entities").json()}
+    assert listed[eid] == marked
+    assert client.get(f"/api/entities/{eid}").json()["entity"]["name"] == marked
+    page = client.get(f"/firms/{eid}").text
+    assert "\u202e" not in page and "[RTL]" in page
 
 
 def test_unknown_column_name_is_printed_without_raw_escapes(tmp_path: Path) -> None:
@@ -157,7 +166,7 @@ def test_unknown_column_name_is_printed_without_raw_escapes(tmp_path: Path) -> N
     head, rest = text.split("\n", 1)
     (data / "sources.csv").write_text(head + ",evil\x1b]0;pwned\x07\n"
                                       + "\n".join(r + "," for r in rest.splitlines() if r) + "\n")
-    res = cli("validate", str(data))
+    res = run("validate", str(data))
     assert res.returncode == 1
     assert "\x1b" not in res.stderr and "\x07" not in res.stderr
     assert "sources.csv:1: evil\\x1b]0;pwned\\x07: unknown column" in res.stderr
@@ -169,7 +178,7 @@ def test_problem_without_row_prints_cleanly() -> None:
         "sources.csv: required file is missing"
     assert str(Problem("datapackage.json", None, "name", "expected a string")) == \
         "datapackage.json: name: expected a string"
-    res = cli("validate", str(DATA / "broken" / "missing_file"))
+    res = run("validate", str(DATA / "broken" / "missing_file"))
     assert "sources.csv: required file is missing" in res.stderr
     assert "::" not in res.stderr
 

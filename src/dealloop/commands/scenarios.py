@@ -485,6 +485,10 @@ def simulate(
         "--chunk", min=1, max=1_000_000,
         help="Draws per batched call and Dask task (results depend on the seed and this, "
              "never on the workers).")] = None,
+    max_time: Annotated[float, typer.Option(
+        "--max-time", metavar="SECONDS", min=0,
+        help="Refuse a run that the first chunk's time says would take longer than this, and "
+             "stop one that does (0: no limit).")] = 3600,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the full result as JSON to this file.")] = None,
     data: DataOpt = None,
@@ -496,6 +500,7 @@ def simulate(
     from ..data.problems import DataError
     from ..data.write import atomic_write_text
     from ..holders.draws import FOLLOW
+    from ..scenarios.montecarlo import ClusterLostError, TimeLimitError
     from ..scenarios.montecarlo import simulate as run_mc
 
     if workers is not None and scheduler is not None:
@@ -515,10 +520,14 @@ def simulate(
     sc, net = prepare_scenario(scenario, data)
     try:
         res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
-                     chunk=chunk, progress=sys.stderr.isatty() and not json_out,
-                     follow=FOLLOW)
+                     chunk=chunk, max_seconds=max_time or None,
+                     progress=sys.stderr.isatty() and not json_out, follow=FOLLOW)
     except DataError as exc:
         exit_with_problems(exc)
+    except TimeLimitError as exc:
+        fail(f"Error: {exc} (--max-time)")
+    except ClusterLostError as exc:  # one line instead of Dask's tracebacks
+        fail(f"Error: {exc}")
     except ValueError as exc:
         fail(f"Error: {exc}")
     except OSError as exc:  # e.g. the scheduler cannot be reached

@@ -15,9 +15,9 @@ inputs (tested).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,11 @@ from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
 from .layer import Layer
 
-__all__ = ["FIGURES", "FOLLOW", "Follow", "Routes", "per_draw", "routes", "summarize_draws"]
+if TYPE_CHECKING:
+    from ..scenarios.sketch import Figure
+
+__all__ = ["FIGURES", "FOLLOW", "Follow", "Routes", "Summary", "per_draw", "routes",
+           "summarize_draws"]
 
 #: Figures kept for every draw (USD bn): the loss on US households, on their retirement
 #: accounts, on the banking sector and on the CET1 capital of the named banks.
@@ -237,57 +241,89 @@ def chunk_stats(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> Stats:
                  bank_below=below.sum(axis=0), any_below=int(below.any(axis=1).sum()))
 
 
-def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
-    """Merge the chunks' :class:`Stats` (in chunk order) into the ``holders`` section of a
-    simulation: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max, ``p_positive``
-    and the modes), ``per_household`` and ``share_of_retirement`` of the mean and
-    quantiles, ``sectors`` (mean loss per terminal sector), ``banks`` (per named bank: CET1,
-    requirement, mean, maximum, ``p_below_min``) and ``p_any_bank_below_min``."""
-    import pandas as pd
+class Summary:
+    """The ``holders`` section of a simulation, folded chunk by chunk (in chunk order) from
+    the chunks' :class:`Stats`: bounded memory whatever the number of draws.
 
-    from ..scenarios.montecarlo import modes
+    ``figure`` makes the accumulator of one per-draw figure
+    (:class:`~dealloop.scenarios.sketch.Figure`: every draw kept, or sketched).
+    """
+
+    def __init__(self, r: Routes, figure: Callable[[], Figure]) -> None:
+        nb = len(r.banks)
+        self.r = r
+        self.n = 0
+        self.figures = {m: figure() for m in FIGURES}
+        self.sums = np.zeros(len(r.columns))
+        self.bank_sum, self.bank_max, self.below = np.zeros(nb), np.zeros(nb), np.zeros(nb)
+        self.any_below = 0
+
+    def add(self, part: Stats) -> None:
+        """Fold one chunk's :class:`Stats`."""
+        for m in FIGURES:
+            self.figures[m].add(part.draws[m])
+        self.n += len(part.draws["households"])
+        self.sums += part.sums
+        self.bank_sum += part.bank_sum
+        self.bank_max = np.maximum(self.bank_max, part.bank_max)
+        self.below += part.bank_below
+        self.any_below += part.any_below
+
+    def result(self) -> dict[str, Any]:
+        """The section: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max,
+        ``p_positive`` and the modes), ``per_household`` and ``share_of_retirement`` of the
+        mean and quantiles, ``sectors`` (mean loss per terminal sector), ``banks`` (per named
+        bank: CET1, requirement, mean, maximum, ``p_below_min``) and
+        ``p_any_bank_below_min``."""
+        import pandas as pd
+
+        from ..scenarios.montecarlo import modes
+
+        r, n = self.r, self.n
+        rows: dict[str, dict[str, float]] = {}
+        found = {}
+        for m, f in self.figures.items():
+            if not f.n:
+                continue
+            rows[m] = f.stats(_QUANTILES)
+            found[m] = [{"mean": a, "weight": w} for a, w in modes(*f.points())]
+        fig = pd.DataFrame.from_dict(rows, orient="index")
+        fig.index.name = "figure"
+        sec = [j for j, c in enumerate(r.columns) if not c.startswith("holder:")]
+        sectors = pd.DataFrame({"mean": self.sums[sec] / max(n, 1)},
+                               index=pd.Index([r.columns[j] for j in sec], name="sector"))
+        sectors["household"] = [s in HOUSEHOLD_SECTORS for s in sectors.index]
+        sectors["retirement"] = [s in RETIREMENT_SECTORS for s in sectors.index]
+        info = r.bank_info
+        banks = pd.DataFrame({
+            "name": [x[0] for x in info], "cet1": r.cet1, "ratio": [x[1] for x in info],
+            "min_ratio": r.min_ratio, "loss_mean": self.bank_sum / max(n, 1),
+            "loss_max": self.bank_max, "p_below_min": self.below / max(n, 1),
+            "as_of": [x[2] for x in info], "sources": [x[3] for x in info]},
+            index=pd.Index(list(r.banks), name="bank"))
+        assets = r.retirement_assets
+        hh = r.households
+        stat = ("mean", "q05", "q50", "q95", "q99", "max")
+        per_household = ({s: rows["households"][s] * 1e9 / hh for s in stat}
+                         if hh and "households" in rows else None)
+        share = ({s: rows["retirement"][s] / assets for s in stat}
+                 if assets > 0 and "retirement" in rows else None)
+        return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
+                "share_of_retirement": share, "retirement_assets": assets, "households": hh,
+                "sectors": sectors, "banks": banks,
+                "p_any_bank_below_min": self.any_below / max(n, 1)}
+
+
+def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
+    """The ``holders`` section from every chunk's :class:`Stats` at once (in chunk order),
+    every draw kept: :meth:`Summary.result`."""
+    from ..scenarios.sketch import Figure
 
     n = sum(len(p.draws["households"]) for p in parts)
-    rows: dict[str, dict[str, float]] = {}
-    found = {}
-    for m in FIGURES:
-        y = np.concatenate([p.draws[m] for p in parts]) if parts else np.zeros(0)
-        if not len(y):
-            continue
-        rows[m] = {"mean": float(y.mean()), "std": float(y.std()), "min": float(y.min()),
-                   **{f"q{int(q * 100):02d}": float(np.quantile(y, q)) for q in _QUANTILES},
-                   "max": float(y.max()), "p_positive": float((y > 1e-9).mean())}
-        found[m] = [{"mean": a, "weight": w} for a, w in modes(y)]
-    fig = pd.DataFrame.from_dict(rows, orient="index")
-    fig.index.name = "figure"
-    sums = sum((p.sums for p in parts), np.zeros(len(r.columns)))
-    sec = [j for j, c in enumerate(r.columns) if not c.startswith("holder:")]
-    sectors = pd.DataFrame({"mean": sums[sec] / max(n, 1)},
-                           index=pd.Index([r.columns[j] for j in sec], name="sector"))
-    sectors["household"] = [s in HOUSEHOLD_SECTORS for s in sectors.index]
-    sectors["retirement"] = [s in RETIREMENT_SECTORS for s in sectors.index]
-    nb = len(r.banks)
-    bank_sum = sum((p.bank_sum for p in parts), np.zeros(nb))
-    bank_max = np.max([p.bank_max for p in parts], axis=0) if parts and nb else np.zeros(nb)
-    below = sum((p.bank_below for p in parts), np.zeros(nb))
-    info = r.bank_info
-    banks = pd.DataFrame({
-        "name": [x[0] for x in info], "cet1": r.cet1, "ratio": [x[1] for x in info],
-        "min_ratio": r.min_ratio, "loss_mean": bank_sum / max(n, 1), "loss_max": bank_max,
-        "p_below_min": below / max(n, 1), "as_of": [x[2] for x in info],
-        "sources": [x[3] for x in info]},
-        index=pd.Index(list(r.banks), name="bank"))
-    assets = r.retirement_assets
-    hh = r.households
-    stat = ("mean", "q05", "q50", "q95", "q99", "max")
-    per_household = ({s: rows["households"][s] * 1e9 / hh for s in stat}
-                     if hh and "households" in rows else None)
-    share = ({s: rows["retirement"][s] / assets for s in stat}
-             if assets > 0 and "retirement" in rows else None)
-    return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
-            "share_of_retirement": share, "retirement_assets": assets, "households": hh,
-            "sectors": sectors, "banks": banks,
-            "p_any_bank_below_min": sum(p.any_below for p in parts) / max(n, 1)}
+    out = Summary(r, lambda: Figure(n))
+    for p in parts:
+        out.add(p)
+    return out.result()
 
 
 def lines(section: Mapping[str, Any]) -> list[str]:
@@ -348,9 +384,9 @@ class Follow:
 
         return routes(comp, net, override(layer(net), scenario.holders.model_dump()))
 
-    def merge(self, prepared: Routes, parts: list[Stats]) -> dict[str, Any]:
-        """The ``holders`` section of the simulation (:func:`summarize_draws`)."""
-        return summarize_draws(prepared, parts)
+    def start(self, prepared: Routes, figure: Callable[[], Figure]) -> Summary:
+        """The accumulator of the ``holders`` section, fed chunk by chunk (:class:`Summary`)."""
+        return Summary(prepared, figure)
 
 
 #: The holders layer's Monte Carlo follow.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..jsonutil import jsonable
+from ..text import bidi_marked
 
 
 def cell_value(v: Any) -> Any:
@@ -19,7 +20,8 @@ def cell_text(v: Any) -> str | None:
     if v is None or (isinstance(v, float) and math.isnan(v)) or jsonable(v) is None:
         return None
     s = str(v)
-    return s if s else None
+    # dataset text is shown to a reader: a bidirectional override would reverse what follows
+    return bidi_marked(s) if s else None
 
 
 def horizon_label(horizon: Sequence[Any] | None) -> dict[str, Any] | None:

@@ -29,7 +29,9 @@ does to each possible network.
 
 Per firm: probability of default, mean and quantiles of the book equity lost (quantiles
 from a log-spaced histogram with 1% wide bins, merged exactly across chunks). For the system:
-exact quantiles of every headline figure over all draws. Variance drivers: for each uncertain
+exact quantiles of every headline figure over all draws, up to :func:`exact_draws` draws;
+beyond that the chunks are folded into binned sketches as they arrive (bounded memory,
+quantiles within 0.8%, see :mod:`.sketch`), and a note says so. Variance drivers: for each uncertain
 input and headline figure, the squared correlation over all draws (the first-order share of
 the variance the input explains; with correlated legs the shares overlap). When a headline's
 draws fall into separate clusters (gaps wider than 5% of the range holding fewer than 0.5% of
@@ -53,9 +55,11 @@ import pandas as pd
 from ..mapping.compiled import Compiled, compile_scenario
 from .engine import clear
 from .results import HEADLINES, SimulationResult
+from .sketch import MANTISSA_BITS, Figure
 from .spec import MAX_CHUNK, MAX_DRAWS, Scenario, uncertain_params
 
-__all__ = ["Payload", "check_scheduler", "run_chunk", "simulate"]
+__all__ = ["ClusterLostError", "Payload", "TimeLimitError", "check_scheduler", "exact_draws",
+           "run_chunk", "simulate"]
 
 SCHEDULER_TIMEOUT = 10.0
 """Seconds to wait for a Dask scheduler to answer before giving up."""
@@ -193,37 +197,43 @@ def _latent(p: Payload, rng: np.random.Generator, size: int) -> dict[int, np.nda
             for k, (j, f) in enumerate(cond)}
 
 
-def modes(y: np.ndarray, *, gap: float = 0.05, empty: float = 0.005,
-          min_weight: float = 0.05) -> list[tuple[float, float]]:
+def modes(y: np.ndarray, weights: np.ndarray | None = None, *, gap: float = 0.05,
+          empty: float = 0.005, min_weight: float = 0.05) -> list[tuple[float, float]]:
     """The modes of a sample when it falls into separate clusters: ``(mean, weight)`` of
     each cluster holding at least ``min_weight`` of the draws; clusters are separated by a
     stretch of at least ``gap`` of the range holding less than ``empty`` of the draws. One
-    cluster: a one-element list.
+    cluster: a one-element list. ``weights`` (counts) turn ``y`` into a weighted sample, such
+    as the bins of a :class:`~dealloop.scenarios.sketch.Sketch` (each bin's mean value).
 
     Examples
     --------
     >>> y = np.r_[np.full(70, 10.0), np.full(30, 50.0)]
     >>> [(round(m, 1), round(w, 2)) for m, w in modes(y)]
     [(10.0, 0.7), (50.0, 0.3)]
+    >>> modes(np.array([10.0, 50.0]), weights=np.array([70.0, 30.0])) == modes(y)
+    True
     >>> len(modes(np.linspace(0, 1, 1000)))
     1
     """
     y = np.asarray(y, float)
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
+    total = float(w.sum())
     lo, hi = float(y.min(initial=0.0)), float(y.max(initial=0.0))
     if not len(y) or hi - lo <= 1e-12 * max(1.0, abs(hi)):
-        return [(float(y.mean()) if len(y) else 0.0, 1.0)]
+        return [(float((w * y).sum() / total) if len(y) else 0.0, 1.0)]
     bins = max(1, round(1 / gap))
-    counts, edges = np.histogram(y, bins=bins, range=(lo, hi))
-    full = counts >= empty * len(y)
+    counts, edges = np.histogram(y, bins=bins, range=(lo, hi), weights=w)
+    full = counts >= empty * total
     labels = np.cumsum(full & ~np.r_[False, full[:-1]])
     which = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, bins - 1)
     out = []
     for lab in np.unique(labels[full]):
         members = full[which] & (labels[which] == lab)
-        w = members.mean()
-        if w >= min_weight:
-            out.append((float(y[members].mean()), float(w)))
-    return out or [(float(y.mean()), 1.0)]
+        share = w[members].sum() / total
+        if share >= min_weight:
+            out.append((float((w[members] * y[members]).sum() / w[members].sum()),
+                        float(share)))
+    return out or [(float((w * y).sum() / total), 1.0)]
 
 
 def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
@@ -287,6 +297,9 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
         raise ValueError(f"scheduler address {address!r}: {exc}; {expected}") from None
     if not host:
         raise ValueError(f"scheduler address {address!r}: no host; {expected}")
+    if not 0 < int(port) < 65536:
+        raise ValueError(f"scheduler address {address!r}: port {port} is not in 1-65535; "
+                         f"{expected}")
     try:
         with socket.create_connection((host, port), timeout=timeout):
             pass
@@ -325,23 +338,39 @@ def _identity(address: str, timeout: float) -> str:
         return pool.submit(probe).result()
 
 
-#: Most memory the draws' system figures may take (they are kept for exact quantiles).
-MAX_DRAWS_MEMORY = 2**30
+#: Most memory the kept draws of the per-draw figures may take. Up to this (about 3.3 million
+#: draws without a follow) every draw is kept and the quantiles and modes are exact; beyond it
+#: the draws are folded into a :class:`~dealloop.scenarios.sketch.Sketch` per figure as they
+#: arrive, so the memory stays bounded whatever the number of draws.
+MAX_EXACT_MEMORY = 2**28
 
 
 def draws_memory(draws: int, extra: int = 0) -> int:
-    """Bytes the merged system figures of ``draws`` draws take: one float per headline figure
-    and per ``extra`` figure (kept per draw by a ``follow``) per draw, twice (the chunks'
-    arrays and their concatenation).
+    """Bytes the kept figures of ``draws`` draws take: one float per headline figure and per
+    ``extra`` figure (kept per draw by a ``follow``) per draw.
 
     Examples
     --------
-    >>> draws_memory(1_000) == 2 * 8 * len(HEADLINES) * 1_000
+    >>> draws_memory(1_000) == 8 * len(HEADLINES) * 1_000
     True
     >>> draws_memory(1_000, 4) - draws_memory(1_000)
-    64000
+    32000
     """
-    return 2 * 8 * (len(HEADLINES) + int(extra)) * int(draws)
+    return 8 * (len(HEADLINES) + int(extra)) * int(draws)
+
+
+def exact_draws(extra: int = 0) -> int:
+    """The most draws whose figures are kept (exact quantiles and modes), with ``extra``
+    figures per draw from a ``follow``.
+
+    Examples
+    --------
+    >>> exact_draws() * draws_memory(1) <= MAX_EXACT_MEMORY
+    True
+    >>> exact_draws(4) < exact_draws()
+    True
+    """
+    return MAX_EXACT_MEMORY // draws_memory(1, extra)
 
 
 def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
@@ -349,12 +378,127 @@ def _chunks(draws: int, chunk: int) -> list[tuple[int, int]]:
     return [(i, min(chunk, draws - i * chunk)) for i in range(n)]
 
 
+def _duration(seconds: float) -> str:
+    """``seconds`` in the largest unit that keeps it above 1 (``"2.8 h"``)."""
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:,.1f} {unit}"
+    return f"{seconds:,.1f} s"
+
+
+class TimeLimitError(ValueError):
+    """A run estimated (from its first chunk) or found to take longer than ``max_seconds``."""
+
+
+@dataclass
+class _Budget:
+    """The time limit of a run: checked once from the first chunk's time, then as it goes."""
+
+    max_seconds: float | None
+    draws: int
+    start: float = field(default_factory=time.perf_counter)
+    first: tuple[int, float] | None = None
+    """Size and seconds of the first chunk."""
+
+    def estimate(self, parallel: int) -> None:
+        """Refuse the run if the first chunk's time says it would pass the limit."""
+        if self.max_seconds is None or self.first is None or self.first[0] >= self.draws:
+            return
+        size, took = self.first
+        per_draw = took / size
+        est = took + per_draw * (self.draws - size) / max(1, parallel)
+        if est > self.max_seconds:
+            fits = int(self.max_seconds / per_draw * max(1, parallel)) if per_draw else 0
+            where = "this process" if parallel <= 1 else f"{parallel} workers"
+            raise TimeLimitError(
+                f"{self.draws:,} draws would take about {_duration(est)} on {where} (the first "
+                f"chunk of {size:,} draws took {took:.2f} s), more than the time limit of "
+                f"{_duration(self.max_seconds)}; use about {fits:,} draws or fewer, or raise "
+                "the limit")
+
+    def check(self, done: int) -> None:
+        """Stop the run once the time spent passes the limit."""
+        if self.max_seconds is None:
+            return
+        spent = time.perf_counter() - self.start
+        if spent > self.max_seconds:
+            raise TimeLimitError(
+                f"stopped after {_duration(spent)} with {done:,} of {self.draws:,} draws done: "
+                f"past the time limit of {_duration(self.max_seconds)} (the estimate from the "
+                f"first chunk was too low); use fewer draws or raise the limit")
+
+
+class _Reducer:
+    """Folds chunk results in chunk order (whatever order they arrive in) into bounded sums,
+    histograms and per-draw figures (kept up to :func:`exact_draws` draws, else sketched),
+    and the follow's summaries into its own accumulator (``follow.start``)."""
+
+    def __init__(self, comp: Compiled, p: Payload, draws: int, budget: _Budget,
+                 follow: Any = None) -> None:
+        P, M = len(p.inputs), len(HEADLINES)
+        extra = int(getattr(follow, "figures", 0)) if follow is not None else 0
+        self.kept_max = exact_draws(extra)
+        self.exact = draws <= self.kept_max
+        self.budget = budget
+        self.done = 0
+        self.next = 0
+        self.pending: dict[int, ChunkStats] = {}
+        self.defaults = np.zeros(comp.n)
+        self.defaults_new = np.zeros(comp.n)
+        self.loss_sum = np.zeros(comp.n)
+        self.mv_sum = np.zeros(comp.n)
+        self.hist = np.zeros((comp.n, len(_EDGES)), np.int64)
+        self.sx, self.sxx, self.sy, self.syy = np.zeros(P), np.zeros(P), np.zeros(M), np.zeros(M)
+        self.sxy = np.zeros((P, M))
+        self.system = {m: self.figure(draws) for m in HEADLINES}
+        self.follow = (follow.start(p.follow, lambda: self.figure(draws))
+                       if follow is not None else None)
+
+    def figure(self, draws: int) -> Figure:
+        """An accumulator for one per-draw figure: every draw kept, or a sketch."""
+        return Figure(draws if self.exact else None)
+
+    def add(self, r: ChunkStats) -> None:
+        """Take a chunk's result; fold it and every waiting one that is next in order."""
+        self.pending[r.index] = r
+        while self.next in self.pending:
+            self._fold(self.pending.pop(self.next))
+            self.next += 1
+        self.budget.check(self.done)
+
+    def _fold(self, r: ChunkStats) -> None:  # chunk order: the sums do not depend on workers
+        if r.index == 0:
+            self.budget.first = (r.size, r.elapsed)
+        self.defaults += r.defaults
+        self.defaults_new += r.defaults_new
+        self.loss_sum += r.loss_sum
+        self.mv_sum += r.mv_sum
+        self.hist += r.hist
+        self.sx += r.sx
+        self.sxx += r.sxx
+        self.sxy += r.sxy
+        self.sy += r.sy
+        self.syy += r.syy
+        for m in HEADLINES:
+            self.system[m].add(r.system[m])
+        if self.follow is not None:
+            self.follow.add(r.extra["follow"])
+        self.done += r.size
+
+
 def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | None = None,
              seed: int | None = None, workers: int | None = None,
              scheduler: str | None = None, chunk: int | None = None,
+             max_seconds: float | None = None,
              progress: bool | Callable[[int, int], None] = False,
              follow: Any = None) -> SimulationResult:
     """Monte Carlo run of a scenario.
+
+    Memory is bounded whatever ``draws``: chunk results are folded into sums, counts and
+    histograms as they arrive (in chunk order). Up to :func:`exact_draws` draws the per-draw
+    figures (the system's and the follow's) are also kept, for exact quantiles and modes;
+    beyond that their quantiles come from a fine histogram
+    (:class:`~dealloop.scenarios.sketch.Sketch`, within 0.8%) and a note says so.
 
     Parameters
     ----------
@@ -372,14 +516,22 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
         Address of an existing Dask scheduler (``tcp://host:8786``); overrides ``workers``.
         A malformed address raises ``ValueError``, one where nothing answers within
         :data:`SCHEDULER_TIMEOUT` seconds ``ConnectionError`` (see :func:`check_scheduler`).
+    max_seconds
+        Time limit. The first chunk runs in this process and is timed (its result is kept);
+        a run it says would take longer (spread over the workers) raises
+        :class:`TimeLimitError` before the other chunks start, and a run that passes the
+        limit anyway stops with one. ``None``: no limit.
     progress
         ``True`` for a progress bar on stderr, or a callable ``(done, total)``.
     follow
         Follows every draw's losses past the network and reports on them in the result's
         ``holders`` section: an object with ``figures`` (how many figures it keeps per
         draw), ``prepare(comp, scenario, net)`` (a picklable object with ``chunk(comp, out,
-        mult)``, sent to the workers) and ``merge(prepared, parts)`` (the section from the
-        chunks' summaries, in chunk order); e.g. :data:`dealloop.holders.draws.FOLLOW`.
+        mult)``, sent to the workers) and ``start(prepared, figure)``: an accumulator with
+        ``add(part)`` (each chunk's summary, in chunk order) and ``result()`` (the section);
+        ``figure()`` makes the accumulator of one per-draw figure
+        (:class:`~dealloop.scenarios.sketch.Figure`: kept or sketched as the run decides);
+        e.g. :data:`dealloop.holders.draws.FOLLOW`.
 
     Returns
     -------
@@ -405,59 +557,64 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     if not (1 <= draws <= MAX_DRAWS and 1 <= chunk <= MAX_CHUNK and seed >= 0):
         raise ValueError(f"draws must be in [1, {MAX_DRAWS:,}], chunk in [1, {MAX_CHUNK:,}] "
                          f"and seed >= 0 (got draws={draws}, chunk={chunk}, seed={seed})")
-    extra = int(getattr(follow, "figures", 0)) if follow is not None else 0
-    need = draws_memory(draws, extra)
-    if need > MAX_DRAWS_MEMORY:  # refused before any work, with the reason
-        raise ValueError(
-            f"{draws:,} draws would keep about {need / 2**30:,.1f} GiB of system figures (every "
-            f"draw is kept for exact quantiles), more than the {MAX_DRAWS_MEMORY / 2**30:g} GiB "
-            f"limit; use at most {MAX_DRAWS_MEMORY // draws_memory(1, extra):,} draws")
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"max_seconds must be positive (got {max_seconds})")
     from ..mapping.sheets import build
 
     comp = compile_scenario(sc, build(net, sc))
     prepared = follow.prepare(comp, sc, net) if follow is not None else None
     p = payload(comp, seed=seed, chunk=chunk, follow=prepared)
     plan = _chunks(draws, chunk)
+    budget = _Budget(max_seconds, draws)
+    reducer = _Reducer(comp, p, draws, budget, follow)
     report = _progress(progress, len(plan))
     t0 = time.perf_counter()
-    if scheduler is None and workers is None:  # auto: Dask only when it pays for itself
-        results = []
-        try:
-            t1 = time.perf_counter()
-            results.append(run_chunk(p, *plan[0]))
-            report(1)
-            rest = plan[1:]
-            cores = os.cpu_count() or 1
-            if rest and worth_dask((time.perf_counter() - t1) * len(rest), cores, len(rest)):
-                more, used, where = _dask(p, rest, None, None, lambda d: report(
-                    None if d is None else d + 1))
-                results.extend(more)
-                where = f"{where}, chosen for {len(plan)} chunks on {cores} cores"
-            else:
-                for i, size in rest:
-                    results.append(run_chunk(p, i, size))
-                    report(len(results))
-                used, where = 0, "in-process (too small a run for Dask to pay)" \
-                    if rest and cores > 1 else "in-process"
-        finally:
-            report(None)
-    elif scheduler is None and workers == 0:
-        results = []
-        try:
+    try:
+        if scheduler is None and workers is None:  # auto: Dask only when it pays for itself
+            used, where = _auto(p, plan, reducer, report)
+        elif scheduler is None and workers == 0:
             for i, size in plan:
-                results.append(run_chunk(p, i, size))
-                report(len(results))
-        finally:
-            report(None)
-        used, where = 0, "in-process"
-    else:
-        results, used, where = _dask(p, plan, workers, scheduler, report)
+                reducer.add(run_chunk(p, i, size))
+                if i == 0:
+                    budget.estimate(1)
+                report(reducer.next)
+            used, where = 0, "in-process"
+        else:
+            if max_seconds is not None:  # time the first chunk here (it is kept)
+                reducer.add(run_chunk(p, *plan[0]))
+                report(reducer.next)
+                if scheduler is None:  # a LocalCluster: its size is known before it starts
+                    budget.estimate(_local_workers(workers, len(plan) - 1))
+            used, where = _dask(p, plan[reducer.next:], workers, scheduler, reducer, report)
+    finally:
+        report(None)
     elapsed = time.perf_counter() - t0
-    res = _merge(sc, comp, p, results, draws=draws, seed=seed, chunk=chunk, workers=used,
+    res = _merge(sc, comp, p, reducer, draws=draws, seed=seed, chunk=chunk, workers=used,
                  scheduler=where, elapsed=elapsed)
-    if follow is None:
+    if reducer.follow is None:
         return res
-    return replace(res, holders=follow.merge(prepared, [r.extra["follow"] for r in results]))
+    return replace(res, holders=reducer.follow.result())
+
+
+def _auto(p: Payload, plan: list[tuple[int, int]], reducer: _Reducer,
+          report: Callable[[int | None], None]) -> tuple[int, str]:
+    """Run the first chunk here, timed; the rest on a local cluster of one worker per CPU
+    only when that is faster once its start-up is paid (:func:`worth_dask`), else here."""
+    t1 = time.perf_counter()
+    reducer.add(run_chunk(p, *plan[0]))
+    report(reducer.next)
+    rest = plan[1:]
+    cores = os.cpu_count() or 1
+    if rest and worth_dask((time.perf_counter() - t1) * len(rest), cores, len(rest)):
+        reducer.budget.estimate(_local_workers(None, len(rest)))
+        used, where = _dask(p, rest, None, None, reducer, report)
+        return used, f"{where}, chosen for {len(plan)} chunks on {cores} cores"
+    reducer.budget.estimate(1)
+    for i, size in rest:
+        reducer.add(run_chunk(p, i, size))
+        report(reducer.next)
+    return 0, ("in-process (too small a run for Dask to pay)" if rest and cores > 1
+               else "in-process")
 
 
 #: Seconds a local Dask cluster takes to start, ship the inputs and stop (measured on two
@@ -508,12 +665,79 @@ def _progress(progress: bool | Callable[[int, int], None], total: int
     return report
 
 
+def _local_workers(workers: int | None, chunks: int) -> int:
+    """Worker processes of a LocalCluster for ``chunks`` chunks: never more than chunks (the
+    rest would sit idle, and ``--workers 10000`` would start ten thousand processes)."""
+    return max(1, min(workers if workers is not None else (os.cpu_count() or 1), chunks))
+
+
 def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, scheduler: str | None,
-          report: Callable[[int | None], None]) -> tuple[list[ChunkStats], int, str]:
+          reducer: _Reducer, report: Callable[[int | None], None]) -> tuple[int, str]:
+    """Run the chunks of ``plan`` on Dask, folding each result into ``reducer`` as it comes.
+
+    At most a few chunks per worker are in flight (submitted but not yet folded), so neither
+    the cluster nor this process holds more than that many chunk results at a time.
+    """
+    if not plan:
+        return 0, "in-process"
+    with _quiet_dask():
+        return _dask_run(p, plan, workers, scheduler, reducer, report)
+
+
+class ClusterLostError(ConnectionError):
+    """The Dask cluster stopped answering, or its workers kept dying, during a run."""
+
+
+def _lost(exc: BaseException, where: str, done: int, total: int) -> ClusterLostError:
+    """The one-line error for a run whose cluster went away after ``done`` of ``total``
+    chunks (Dask's own messages span lines and name internal task keys)."""
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
+        why = "its workers kept dying while running a chunk (out of memory?)"
+    else:
+        why = "the scheduler stopped answering (killed, or the network went down)"
+    return ClusterLostError(f"the Dask cluster at {where} was lost mid-run: {why}; {done:,} "
+                            f"of {total:,} chunks were done; the run has no result")
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Silence Dask's own logging during a run: a lost scheduler makes the client log
+    multi-line tracebacks while it retries; the run reports one line instead."""
     import logging
 
+    import distributed  # noqa: F401  (its import sets the levels of Dask's loggers)
+
+    names = ["distributed", *(n for n in logging.root.manager.loggerDict
+                              if n.startswith("distributed."))]
+    logs = [logging.getLogger(n) for n in names]  # Dask's config sets levels per logger
+    levels = [log.level for log in logs]
+    for log in logs:
+        log.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    except KeyboardInterrupt:  # stay silent: the cluster's shutdown still logs as we exit
+        raise
+    except BaseException:
+        _set_levels(logs, levels)
+        raise
+    _set_levels(logs, levels)
+
+
+def _set_levels(logs: list[Any], levels: list[int]) -> None:
+    for log, level in zip(logs, levels, strict=True):
+        log.setLevel(level)
+
+
+def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
+              scheduler: str | None, reducer: _Reducer,
+              report: Callable[[int | None], None]) -> tuple[int, str]:
+    import logging
+    from concurrent.futures import CancelledError
+
     import dask
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, KilledWorker, LocalCluster
 
     cluster = None
     if scheduler is not None:
@@ -521,9 +745,7 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
         client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         where = scheduler
     else:
-        # never more workers than chunks: the rest would sit idle (and --workers 10000
-        # would start ten thousand processes)
-        n = min(workers if workers is not None else (os.cpu_count() or 1), len(plan))
+        n = _local_workers(workers, len(plan))
         # Dask sets MALLOC_TRIM_THRESHOLD_ for its workers, which also switches off glibc's
         # adaptive mmap threshold: every large numpy temporary then costs a fresh mmap and
         # page faults (the engine ran ~2x slower on a worker than in-process). Keep arrays
@@ -532,31 +754,27 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
         env.setdefault("MALLOC_MMAP_THRESHOLD_", 1 << 27)
         with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), \
                 _sigint_ignored():
-            cluster = LocalCluster(n_workers=max(1, n), threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
-        where = f"LocalCluster({max(1, n)} workers)"
-    futures = []
+        where = f"LocalCluster({n} workers)"
+    inflight: set[Any] = set()
     quiet = contextlib.ExitStack()
+    total = reducer.next + len(plan)
     try:
-        used = len(client.scheduler_info().get("workers", {}))
-        data = client.scatter(p, broadcast=True)
-        futures = [client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
-                                 pure=False) for i, size in plan]
-        results: dict[int, ChunkStats] = {}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[res.index] = res
-            report(len(results))
-        return [results[i] for i, _ in plan], used, where
+        try:
+            return _stream(client, p, plan, scheduler, reducer, report, inflight), where
+        except (CancelledError, KilledWorker, OSError, TimeoutError) as exc:
+            # the cluster went away after it answered: while the inputs were sent or chunks ran
+            raise _lost(exc, where, reducer.next, total) from None
     except BaseException as exc:
         if isinstance(exc, KeyboardInterrupt):  # one line from the CLI, not Dask's shutdown noise
             for name in ["asyncio", "tornado", *logging.root.manager.loggerDict]:
                 if name.split(".")[0] in ("asyncio", "distributed", "tornado"):
                     logging.getLogger(name).setLevel(logging.CRITICAL + 1)
             quiet.enter_context(_sigint_ignored())  # a second Ctrl-C must not cut the cleanup
-        if futures:
-            client.cancel(futures)
+        if inflight:
+            client.cancel(list(inflight))
         raise
     finally:
         with quiet:
@@ -564,6 +782,40 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _stream(client: Any, p: Payload, plan: list[tuple[int, int]], scheduler: str | None,
+            reducer: _Reducer, report: Callable[[int | None], None],
+            inflight: set[Any]) -> int:
+    """Send the inputs, then keep a bounded window of chunks in flight on ``client``,
+    folding each result as it comes; the number of workers used."""
+    from distributed import as_completed
+
+    used = len(client.scheduler_info().get("workers", {}))
+    if scheduler is not None:
+        reducer.budget.estimate(used)
+    data = client.scatter(p, broadcast=True)
+    todo = iter(plan)
+
+    def submit() -> Any:
+        i, size = next(todo)
+        fut = client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
+                            pure=False)
+        inflight.add(fut)
+        return fut
+
+    window = min(2 * max(1, used) + 2, len(plan))
+    queue = as_completed([submit() for _ in range(window)])
+    submitted = window
+    for fut in queue:
+        inflight.discard(fut)
+        reducer.add(fut.result())
+        fut.release()
+        report(reducer.next)
+        if submitted < len(plan):
+            queue.add(submit())
+            submitted += 1
+    return used
 
 
 @contextlib.contextmanager
@@ -603,47 +855,27 @@ def _quantile_from_hist(h: np.ndarray, q: float) -> float:
     return float(lo * (hi / lo) ** min(max(frac, 0.0), 1.0)) if lo > 0 else float(hi)
 
 
-def _merge(sc: Scenario, comp: Compiled, p: Payload, results: list[ChunkStats], *, draws: int,
+def _merge(sc: Scenario, comp: Compiled, p: Payload, red: _Reducer, *, draws: int,
            seed: int, chunk: int, workers: int, scheduler: str, elapsed: float
            ) -> SimulationResult:
     firms = list(comp.bs.firms)
-    n_total = sum(r.size for r in results)
-    defaults = np.zeros(comp.n)
-    defaults_new = np.zeros(comp.n)
-    loss_sum = np.zeros(comp.n)
-    mv_sum = np.zeros(comp.n)
-    hist = np.zeros((comp.n, len(_EDGES)), np.int64)
-    P, M = len(p.inputs), len(HEADLINES)
-    sx, sxx, sy, syy = np.zeros(P), np.zeros(P), np.zeros(M), np.zeros(M)
-    sxy = np.zeros((P, M))
-    for r in results:  # chunk order: the sums do not depend on the workers
-        defaults += r.defaults
-        defaults_new += r.defaults_new
-        loss_sum += r.loss_sum
-        mv_sum += r.mv_sum
-        hist += r.hist
-        sx += r.sx
-        sxx += r.sxx
-        sxy += r.sxy
-        sy += r.sy
-        syy += r.syy
+    n_total = red.done
+    sx, sxx, sxy, sy, syy = red.sx, red.sxx, red.sxy, red.sy, red.syy
     frame = pd.DataFrame({
-        "pd": defaults / n_total, "pd_new": defaults_new / n_total,
-        "loss_mean": loss_sum / n_total,
-        **{f"loss_q{int(q * 100):02d}": [_quantile_from_hist(hist[i], q)
+        "pd": red.defaults / n_total, "pd_new": red.defaults_new / n_total,
+        "loss_mean": red.loss_sum / n_total,
+        **{f"loss_q{int(q * 100):02d}": [_quantile_from_hist(red.hist[i], q)
                                         for i in range(comp.n)] for q in _QUANTILES[1:]},
-        "mv_lost_mean": mv_sum / n_total,
+        "mv_lost_mean": red.mv_sum / n_total,
     }, index=pd.Index(firms, name="firm"))
     rows = {}
     multi = {}
     for m in HEADLINES:
-        y = np.concatenate([r.system[m] for r in results])
-        found = modes(y)
+        fig = red.system[m]
+        found = modes(*fig.points())
         if len(found) > 1:
             multi[m] = found
-        rows[m] = {"mean": y.mean(), "std": y.std(), "min": y.min(),
-                   **{f"q{int(q * 100):02d}": float(np.quantile(y, q)) for q in _QUANTILES},
-                   "max": y.max(), "p_positive": float((y > 1e-9).mean())}
+        rows[m] = fig.stats(_QUANTILES)
     system = pd.DataFrame.from_dict(rows, orient="index")
     system.index.name = "metric"
     drv = []
@@ -661,6 +893,11 @@ def _merge(sc: Scenario, comp: Compiled, p: Payload, results: list[ChunkStats], 
         drivers = drivers.sort_values(["share", "input"], ascending=[False, True],
                                       kind="stable").reset_index(drop=True)
     notes = []
+    if not red.exact:
+        notes.append(f"{n_total:,} draws are more than the {red.kept_max:,} kept for exact "
+                     "quantiles: the quantiles of the per-draw figures come from histograms "
+                     f"with bins under {2 ** -MANTISSA_BITS:.1%} wide, and the modes from "
+                     "their bins; means, extremes and probabilities are exact")
     if not p.inputs:
         notes.append("nothing is uncertain in this scenario: every draw is the same")
     for m, found in multi.items():

@@ -1,0 +1,43 @@
+"""Helpers shared by the command-line tests: run ``python -m dealloop`` as a user does,
+check that an error is clean, copy the five-firm fixture."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "mini"
+
+
+def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """``python -m dealloop ARGS`` with a wide terminal; never raises on the exit code."""
+    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
+                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
+                          timeout=timeout)
+
+
+def clean(res: subprocess.CompletedProcess[str], code: int) -> str:
+    """Assert the exit code and a traceback-free stderr; return stderr."""
+    assert res.returncode == code, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
+    assert "Traceback" not in res.stderr, res.stderr
+    return res.stderr
+
+
+def copy_mini(tmp_path: Path, name: str = "data") -> Path:
+    """A writable copy of tests/data/mini in ``tmp_path / name``."""
+    out = tmp_path / name
+    out.mkdir()
+    for f in MINI.iterdir():
+        (out / f.name).write_bytes(f.read_bytes())
+    return out
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
