@@ -21,7 +21,8 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "dealloop" / "datasets" / "
 ENTITY_COLUMNS = ["id", "name", "kind", "country", "listed", "ticker", "parent", "as_of",
                   "sources", "notes"]
 DEAL_COLUMNS = ["id", "payer", "payee", "kind", "amount_usd_bn", "amount_low", "amount_high",
-                "basis", "money", "status", "condition", "announced", "start", "end", "stake",
+                "basis", "money", "status", "condition", "announced", "status_date", "start", "end",
+                "stake",
                 "evidence", "supersedes", "part_of", "sources", "notes"]
 SOURCE_COLUMNS = ["id", "url", "publisher", "title", "date", "tier", "original_publisher",
                   "original_title", "original_date"]
