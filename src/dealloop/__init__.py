@@ -1,13 +1,15 @@
 """dealloop: map, measure and stress-test circular financing networks.
 
+Heavy modules (pandas, scipy, networkx, dask) are imported on first use, so the command
+line starts fast.
+
+Examples
+--------
 >>> import dealloop as dl
 >>> net = dl.load()                      # the bundled 2025-26 AI deals network
 >>> problems = dl.validate(dl.datasets.path())
 >>> [p for p in problems if p.severity == "error"]
 []
-
-Heavy modules (pandas, scipy, networkx, dask) are imported on first use, so the command
-line starts fast.
 """
 
 from __future__ import annotations
