@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,docs]'
 bash scripts/install_browser.sh
-.venv/bin/python -m ruff check src tests benchmarks
+.venv/bin/python -m ruff check src tests benchmarks docs/hooks
 .venv/bin/lint-imports --no-cache
 .venv/bin/python -m mypy --no-error-summary  # modules still to fix: pyproject [tool.mypy.overrides]
 SITE=$(mktemp -d)
