@@ -40,6 +40,14 @@ def load(path: Any = None, *, as_of: Any = None) -> DealNetwork:
     ``as_of`` (a date, ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) gives the network as it was
     known on that date (:meth:`DealNetwork.as_of`). Raises :class:`dealloop.DataError`
     listing every problem when the data are invalid.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()                              # the bundled ai2026 dataset
+    >>> earlier = dl.load(as_of="2025-06-30")        # as it was known then
+    >>> len(earlier.deals) < len(net.deals)
+    True
     """
     from .network import load as _load
 
@@ -47,7 +55,15 @@ def load(path: Any = None, *, as_of: Any = None) -> DealNetwork:
 
 
 def validate(path: Any) -> list[Problem]:
-    """Every problem in a dataset folder (errors and warnings); empty when clean."""
+    """Every problem in a dataset folder (errors and warnings); empty when clean.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> problems = dl.validate(dl.datasets.path())
+    >>> [p for p in problems if p.severity == "error"]
+    []
+    """
     from .data.validate import validate as _validate
 
     return _validate(path)

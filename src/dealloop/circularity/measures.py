@@ -223,6 +223,13 @@ class SelfFinancedRevenue(Result):
     origin_share : ``origin_share[v, u]`` = ``s_v(u)``, share of u's pool that is v's money.
     pool : each firm's pool (denominator of the mixing).
     max_length : longest round trip traced, in legs (as in :func:`~.cycles.cycles`).
+
+    Examples
+    --------
+    >>> r = self_financed_revenue([[0.0, 10.0], [20.0, 0.0]], outside_inflow=[0.0, 30.0],
+    ...                           labels=["V", "L"])
+    >>> float(r.to_frame().loc["V", "share"])
+    0.25
     """
 
     labels: tuple[str, ...]
@@ -396,6 +403,12 @@ class CustomerConcentration(Result):
     counterparty); ``hhi`` = Σ shares² in ``[1/n_customers, 1]``; ``effective_customers`` =
     ``1/hhi``; ``top_share_of_backlog`` = top customer's value over the firm's reported
     backlog, when known. NaN/None for firms without in-network customers.
+
+    Examples
+    --------
+    >>> c = customer_concentration([[0, 3], [1, 0]], labels=["a", "b"])
+    >>> c.to_frame().loc["b", "top_customer"], float(c.to_frame().loc["b", "top_share"])
+    ('a', 1.0)
     """
 
     labels: tuple[str, ...]
@@ -509,6 +522,12 @@ class CommitmentCoverage(Result):
     current revenue run-rate over the horizon would pay for them, before any other cost;
     revenue is not profit, so this flatters); ``shortfall`` = the commitments not covered
     that way; ``largest_payee`` and ``largest_commitment`` when a matrix was given.
+
+    Examples
+    --------
+    >>> c = commitment_coverage({"a": 100.0}, {"a": 10.0}, {"a": 20.0}, horizon_years=5)
+    >>> float(c.coverage[0]), float(c.shortfall[0])
+    (0.7, 30.0)
     """
 
     labels: tuple[str, ...]
@@ -661,6 +680,12 @@ class DoubleCounting(Result):
     ``double_counted = V − v`` (the part of the firm's value that sits in other network firms'
     books and is counted again there) and ``held_in_network = Σ_k C[k, j]``. System:
     ``total_double_count = Σ (V − v) = 1ᵀ C V``, also as a share of the summed book values.
+
+    Examples
+    --------
+    >>> d = double_counting([[0, 0.5], [0.5, 0]], [1.0, 1.0], labels=["a", "b"])
+    >>> d.total_double_count
+    2.0
     """
 
     labels: tuple[str, ...]
