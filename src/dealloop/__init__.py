@@ -1,13 +1,15 @@
 """dealloop: map, measure and stress-test circular financing networks.
 
+Heavy modules (pandas, scipy, networkx, dask) are imported on first use, so the command
+line starts fast.
+
+Examples
+--------
 >>> import dealloop as dl
 >>> net = dl.load()                      # the bundled 2025-26 AI deals network
 >>> problems = dl.validate(dl.datasets.path())
 >>> [p for p in problems if p.severity == "error"]
 []
-
-Heavy modules (pandas, scipy, networkx, dask) are imported on first use, so the command
-line starts fast.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ def load(path: Any = None, *, as_of: Any = None) -> DealNetwork:
     ``as_of`` (a date, ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) gives the network as it was
     known on that date (:meth:`DealNetwork.as_of`). Raises :class:`dealloop.DataError`
     listing every problem when the data are invalid.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()                              # the bundled ai2026 dataset
+    >>> earlier = dl.load(as_of="2025-06-30")        # as it was known then
+    >>> len(earlier.deals) < len(net.deals)
+    True
     """
     from .network import load as _load
 
@@ -45,7 +55,15 @@ def load(path: Any = None, *, as_of: Any = None) -> DealNetwork:
 
 
 def validate(path: Any) -> list[Problem]:
-    """Every problem in a dataset folder (errors and warnings); empty when clean."""
+    """Every problem in a dataset folder (errors and warnings); empty when clean.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> problems = dl.validate(dl.datasets.path())
+    >>> [p for p in problems if p.severity == "error"]
+    []
+    """
     from .data.validate import validate as _validate
 
     return _validate(path)

@@ -83,6 +83,15 @@ class Selection:
     kinds : deal kinds kept (default: all).
     include_estimates : keep legs whose basis is ``estimate`` (a third party's estimate, not
         a stated amount; default ``False``: a guess is never counted silently).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> sel = dl.Selection(statuses=("committed",), evidence=("A",), include_derived=False)
+    >>> legs = net.legs(selection=sel)
+    >>> set(legs["status"]) <= {"committed"} and set(legs["evidence"]) <= {"A"}
+    True
     """
 
     statuses: tuple[str, ...] = FIRM_STATUSES

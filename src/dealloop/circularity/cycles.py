@@ -338,6 +338,13 @@ class CycleArrays:
     ``edges`` has the same layout and holds CSR positions: ``edges[k]`` is the hop from
     ``nodes[k]`` to the next node of the cycle (the last one closes it). Each cycle starts at
     its smallest node.
+
+    Examples
+    --------
+    >>> from dealloop.circularity.cycles import enumerate_cycles
+    >>> found = enumerate_cycles([0, 2, 3, 4], [1, 2, 2, 0], max_length=3)
+    >>> len(found), found.cycle(0)
+    (2, [0, 2])
     """
 
     offsets: np.ndarray
@@ -499,6 +506,13 @@ class MoneyGraph:
     (NaN when undisclosed), ``dates[p]`` (ISO strings or None), ``kinds[p]`` and
     ``caveats[p]`` (per leg, why its amount is not a plain stated cash flow; empty when the
     graph did not say).
+
+    Examples
+    --------
+    >>> from dealloop.circularity import money_graph
+    >>> g = money_graph((["a", "a", "b"], ["b", "b", "a"], [1.0, 2.0, 4.0]))
+    >>> g.labels, g.amount.tolist()              # the two a -> b legs merged into one hop
+    (('a', 'b'), [3.0, 4.0])
     """
 
     labels: tuple[Hashable, ...]
@@ -803,6 +817,14 @@ def money_graph(obj: Any, *, kinds: Iterable[str] | str | None = None,
     ``include_derived`` and ``include_estimates``). Per-leg ``caveats`` lists are kept
     (see ``dealloop.network.leg_caveats``); a graph without them gets ``estimate`` or
     ``derived`` from ``basis``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.circularity import money_graph
+    >>> g = money_graph(dl.load(), statuses=["committed"])
+    >>> "nvidia" in g.labels
+    True
     """
     import networkx as nx
 
@@ -893,6 +915,12 @@ class Hop:
 
     ``amount`` is the sum of the disclosed leg amounts; ``amounts`` has one entry per leg
     (NaN when undisclosed), in the order of ``legs``; ``dates`` likewise (ISO or None).
+
+    Examples
+    --------
+    >>> loop = cycles(([0, 1], [1, 0], [5.0, 3.0]))[0]
+    >>> [(h.payer, h.payee, h.amount) for h in loop.hops]
+    [(0, 1, 5.0), (1, 0, 3.0)]
     """
 
     payer: Hashable
@@ -942,6 +970,12 @@ class Loop:
     temporal : True when some rotation has hop dates in non-decreasing order (choosing one
         dated leg per hop), so money paid out can come back after it left; False when none
         has; None when a hop has no dated leg.
+
+    Examples
+    --------
+    >>> loop = cycles((["a", "b", "c"], ["b", "c", "a"], [5.0, 3.0, 4.0]))[0]
+    >>> loop.path, loop.bottleneck, loop.total
+    ('a → b → c → a', 3.0, 12.0)
     """
 
     firms: tuple[Hashable, ...]
@@ -1017,6 +1051,14 @@ class LoopSet(Result):
     given); :attr:`counts`, :attr:`n_loops` and :meth:`participation` always cover every loop
     found. Ranking: bottleneck (descending), then total (descending), then length, then the
     order found.
+
+    Examples
+    --------
+    >>> loops = cycles((["a", "b", "b"], ["b", "a", "c"], [5.0, 3.0, 1.0]))
+    >>> len(loops), loops.counts[2]
+    (1, 1)
+    >>> loops.to_frame()[["firms", "bottleneck"]].values.tolist()
+    [['a → b → a', 3.0]]
     """
 
     graph: MoneyGraph

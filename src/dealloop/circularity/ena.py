@@ -137,6 +137,13 @@ class ENA(Result):
     tstc, fci : cycled throughflow and Finn cycling index ``TSTc / TST``.
     bfi, dfi, ifi, idf : boundary, direct, indirect flow intensities and ``IFI / DFI``.
     mode0, mode1, mode2 : boundary, first-passage and cycled flow (sum = TST).
+
+    Examples
+    --------
+    >>> from dealloop.circularity import ena
+    >>> r = ena([[0, 10, 0], [0, 0, 10], [5, 0, 0]], [5, 0, 0], [0, 0, 5])
+    >>> round(r.fci, 6), r.to_frame()["throughflow"].tolist()
+    (0.5, [10.0, 10.0, 10.0])
     """
 
     labels: tuple[str, ...]
@@ -340,6 +347,13 @@ class Ascendency(Result):
     (``ASC + OH = CAP``), ``ASC_CAP``/``OH_CAP`` their shares, ``robustness = −a ln a`` with
     ``a = ASC/CAP``, ``ELD`` effective link density, ``TD`` trophic depth, and ASC split by
     where the flows go: ``A_input``, ``A_internal``, ``A_export``, ``A_respiration``.
+
+    Examples
+    --------
+    >>> from dealloop.circularity import ascendency
+    >>> a = ascendency([[0, 10], [10, 0]], [5, 0], [0, 5])
+    >>> 0 < a.ASC_CAP < 1 and abs(a.ASC + a.OH - a.CAP) < 1e-9
+    True
     """
 
     TSTp: float

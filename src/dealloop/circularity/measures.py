@@ -53,6 +53,12 @@ class CustomerConcentration(Result):
     counterparty); ``hhi`` = Σ shares² in ``[1/n_customers, 1]``; ``effective_customers`` =
     ``1/hhi``; ``top_share_of_backlog`` = top customer's value over the firm's reported
     backlog, when known. NaN/None for firms without in-network customers.
+
+    Examples
+    --------
+    >>> c = customer_concentration([[0, 3], [1, 0]], labels=["a", "b"])
+    >>> c.to_frame().loc["b", "top_customer"], float(c.to_frame().loc["b", "top_share"])
+    ('a', 1.0)
     """
 
     labels: tuple[str, ...]
@@ -166,6 +172,12 @@ class CommitmentCoverage(Result):
     current revenue run-rate over the horizon would pay for them, before any other cost;
     revenue is not profit, so this flatters); ``shortfall`` = the commitments not covered
     that way; ``largest_payee`` and ``largest_commitment`` when a matrix was given.
+
+    Examples
+    --------
+    >>> c = commitment_coverage({"a": 100.0}, {"a": 10.0}, {"a": 20.0}, horizon_years=5)
+    >>> float(c.coverage[0]), float(c.shortfall[0])
+    (0.7, 30.0)
     """
 
     labels: tuple[str, ...]
@@ -318,6 +330,12 @@ class DoubleCounting(Result):
     ``double_counted = V − v`` (the part of the firm's value that sits in other network firms'
     books and is counted again there) and ``held_in_network = Σ_k C[k, j]``. System:
     ``total_double_count = Σ (V − v) = 1ᵀ C V``, also as a share of the summed book values.
+
+    Examples
+    --------
+    >>> d = double_counting([[0, 0.5], [0.5, 0]], [1.0, 1.0], labels=["a", "b"])
+    >>> d.total_double_count
+    2.0
     """
 
     labels: tuple[str, ...]

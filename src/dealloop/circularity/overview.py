@@ -51,6 +51,13 @@ class Circularity(Result):
     ``loops`` (:class:`LoopSet`), ``ena`` (:class:`ENA` of the purchase layer, or None when it
     has no flow), ``self_financed``, ``concentration``, ``coverage``, ``double_counting``
     (None when the network has no stake layer) and ``significance`` (None unless asked for).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> c = circularity(dl.load(), max_length=3)
+    >>> "oracle" in c.to_frame().index
+    True
     """
 
     loops: LoopSet
@@ -162,6 +169,13 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
         Null-model samples for loop significance (0 = skip).
     seed, min_amount, limit
         Passed to :func:`cycle_significance` and :func:`cycles`.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> c = circularity(dl.load(), max_length=3)
+    >>> print(c.summary().splitlines()[0])  # doctest: +ELLIPSIS
+    Circularity, ... firms: ... loops
     """
     if not hasattr(net, "flow_graph"):
         raise ValueError("net: expected a DealNetwork (an object with flow_graph)")

@@ -94,6 +94,13 @@ class SelfFinancedRevenue(Result):
     origin_share : ``origin_share[v, u]`` = ``s_v(u)``, share of u's pool that is v's money.
     pool : each firm's pool (denominator of the mixing).
     max_length : longest round trip traced, in legs (as in :func:`~.cycles.cycles`).
+
+    Examples
+    --------
+    >>> r = self_financed_revenue([[0.0, 10.0], [20.0, 0.0]], outside_inflow=[0.0, 30.0],
+    ...                           labels=["V", "L"])
+    >>> float(r.to_frame().loc["V", "share"])
+    0.25
     """
 
     labels: tuple[str, ...]

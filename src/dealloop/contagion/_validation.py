@@ -33,7 +33,18 @@ Matrix: TypeAlias = ArrayLike | sp.sparray | sp.spmatrix
 
 
 class ConvergenceError(RuntimeError):
-    """An iterative solver did not reach its tolerance within its iteration budget."""
+    """An iterative solver did not reach its tolerance within its iteration budget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import ConvergenceError, eisenberg_noe
+    >>> try:
+    ...     eisenberg_noe(np.array([[0, 2.0], [2.0, 0]]), [0.5, 0.0], method="picard", max_iter=1)
+    ... except ConvergenceError:
+    ...     print("raised")
+    raised
+    """
 
 
 def is_sparse(x: object) -> bool:

@@ -123,6 +123,14 @@ class Clearing(_ContagionResult):
         Rounds (fictitious default) or sweeps (Picard) used, per scenario.
     residual
         Largest change of a payment in the last round or sweep, per scenario.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import eisenberg_noe
+    >>> c = eisenberg_noe(np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]]), [10, 10, 10])
+    >>> c.defaulted.tolist(), c.waves.tolist()
+    ([True, True, False], [1, 2, 0])
     """
 
     payments: np.ndarray
@@ -245,6 +253,14 @@ class FurfineResult(_ContagionResult):
         What each firm pays: ``pbar`` for survivors, ``recovery * pbar`` for failed firms.
     iterations
         Number of rounds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import furfine
+    >>> f = furfine(np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]]), [10, 10, 10], recovery=0.0)
+    >>> f.waves.tolist()
+    [1, 2, 0]
     """
 
     defaulted: np.ndarray
@@ -310,6 +326,14 @@ class DebtRankResult(_ContagionResult):
         Rounds used and the largest change of ``h`` in the last one.
     variant
         ``"battiston"`` (single hit, capped impacts) or ``"linear"`` (Bardoscia et al.).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import debtrank
+    >>> r = debtrank(np.array([[0, 5], [5, 0]]), [10, 10], [0.5, 0.0])
+    >>> r.h.tolist(), round(float(r.debtrank), 4)
+    ([0.625, 0.25], 0.1875)
     """
 
     h: np.ndarray
@@ -393,6 +417,14 @@ class CrossHoldings(_ContagionResult):
         (or market caps priced off them) are added up.
     outside_share
         ``1 - C.sum(0)``: fraction of each firm held outside the network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import cross_holdings
+    >>> x = cross_holdings(np.array([[0, 0.5], [0.5, 0]]), [1.0, 1.0])
+    >>> x.book_value.tolist(), x.market_value.tolist(), float(x.double_count)
+    ([2.0, 2.0], [1.0, 1.0], 2.0)
     """
 
     book_value: np.ndarray
@@ -468,6 +500,15 @@ class EGJCascade(_ContagionResult):
         ``b``: the failure cost charged to each failed firm.
     iterations
         Rounds until the failure set stopped changing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import egj_cascade
+    >>> r = egj_cascade(np.array([[0, 0.5], [0, 0]]), [1.0, 0.2], thresholds=[0.95, 0.5],
+    ...                 failure_costs=[0.5, 0.4])
+    >>> r.defaulted.tolist(), r.waves.tolist()
+    ([True, True], [2, 1])
     """
 
     market_value: np.ndarray
@@ -529,6 +570,14 @@ class InputOutput(_ContagionResult):
         Row sums of the Ghosh inverse (supply side).
     output, final_demand, value_added
         ``x``, ``f = x - Z 1`` and ``v = x - 1'Z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import input_output
+    >>> io = input_output(np.array([[150, 500], [200, 100]]), [1000, 2000])
+    >>> io.new_output([600, 1500]).round(2).tolist()
+    [1247.52, 1841.58]
     """
 
     technical: np.ndarray

@@ -46,7 +46,17 @@ class Problem:
 
 
 class DataError(ValueError):
-    """Raised when a dataset or scenario cannot be used; ``problems`` lists every reason."""
+    """Raised when a dataset or scenario cannot be used; ``problems`` lists every reason.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> try:
+    ...     dl.load("/nonexistent/folder")
+    ... except dl.DataError as exc:
+    ...     print(len(exc.problems) >= 1)
+    True
+    """
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = [p for p in problems if p.severity == "error"]
@@ -81,5 +91,13 @@ def cap(problems: Iterable[Problem], limit: int) -> list[Problem]:
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:
-    """The problems of severity ``error``."""
+    """The problems of severity ``error``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.data import errors
+    >>> errors(dl.validate(dl.datasets.path()))
+    []
+    """
     return [p for p in problems if p.severity == "error"]

@@ -28,6 +28,14 @@ def read_dataset(path: str | Path) -> tuple[Tables, list[Problem]]:
     """Read every file of a dataset directory and run all checks.
 
     Returns the tables that could be read and the full list of problems (errors and warnings).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.data import read_dataset
+    >>> tables, problems = read_dataset(dl.datasets.path())
+    >>> bool("deals.csv" in tables and not [p for p in problems if p.severity == "error"])
+    True
     """
     root = Path(path)
     if not root.exists():

@@ -180,6 +180,15 @@ def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:
 
     ``scenario`` (a :class:`~dealloop.scenarios.spec.Scenario`) supplies its ``holders:``
     block; without it the dataset's shares apply.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders, scenarios
+    >>> net = dl.load()
+    >>> d = holders.result_dict(scenarios.run("coreweave-default", net, band=False), net)
+    >>> "holders" in d
+    True
     """
     spec = getattr(scenario, "holders", None)
     changes = spec.model_dump() if spec is not None else None

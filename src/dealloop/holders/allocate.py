@@ -43,6 +43,14 @@ class Loss:
     applies), or ``sector`` when the loss goes straight to a sector (e.g. a named investor's
     stake). ``deals`` carry named holders; ``weights`` (same length) say how the loss divides
     over them (equal when empty).
+
+    Examples
+    --------
+    >>> from dealloop.holders.layer import Layer, Split
+    >>> lay = Layer({"bank_loan": (Split("banks", 1.0, "r1", "reported"),)})
+    >>> loss = Loss("oracle", "bank-lenders", 2.0, instrument="bank_loan", deals=("D85",))
+    >>> terminal(allocate([loss], lay))["amount"].to_dict()
+    {'banks': 2.0}
     """
 
     firm: str

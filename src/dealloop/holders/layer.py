@@ -37,7 +37,16 @@ KIND_INSTRUMENTS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Split:
-    """One row of a split: ``sector`` holds ``share`` of what is split, from row ``row``."""
+    """One row of a split: ``sector`` holds ``share`` of what is split, from row ``row``.
+
+    Examples
+    --------
+    >>> from dealloop.holders.layer import Layer, Split
+    >>> lay = Layer({"bank_loan": (Split("banks", 0.75, "r1", "reported"),
+    ...                            Split("other", 0.25, "r2", "reported"))})
+    >>> [s.sector for s in lay.splits["bank_loan"]]
+    ['banks', 'other']
+    """
 
     sector: str
     share: float
@@ -49,7 +58,16 @@ class Split:
 
 @dataclass(frozen=True)
 class Named:
-    """A named holder of ``share`` of leg ``deal``."""
+    """A named holder of ``share`` of leg ``deal``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders
+    >>> named = holders.layer(dl.load()).named
+    >>> all(isinstance(n, holders.Named) for rows in named.values() for n in rows)
+    True
+    """
 
     deal: str
     holder: str
@@ -63,7 +81,16 @@ class Named:
 
 @dataclass(frozen=True)
 class Bank:
-    """A bank's capital: CET1 ratio on risk-weighted assets, and its requirement."""
+    """A bank's capital: CET1 ratio on risk-weighted assets, and its requirement.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders
+    >>> banks = holders.layer(dl.load()).banks
+    >>> all(0 < b.cet1_ratio < 1 and b.min_ratio < 1 for b in banks.values())
+    True
+    """
 
     id: str
     name: str
@@ -92,6 +119,14 @@ class Layer:
     ``households`` is the number of US households (``None`` when the dataset has none) with
     its source ids in ``household_sources``; ``retirement_assets`` the assets (USD bn) of each
     retirement sector, the raw weights of the ``retirement`` split, which are levels.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders
+    >>> lay = holders.layer(dl.load())
+    >>> "corporate_bond" in lay.splits and lay.households > 0
+    True
     """
 
     splits: Mapping[str, tuple[Split, ...]]

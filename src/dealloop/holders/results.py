@@ -77,6 +77,15 @@ class HoldersResult(Result):
         the loss that no capital figure covers.
     named
         Loss per named holder: ``holder, sector, amount``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders, scenarios
+    >>> net = dl.load()
+    >>> where = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
+    >>> bool(where.households["total"] >= 0 and where.households["retirement"] >= 0)
+    True
     """
 
     flows: pd.DataFrame

@@ -66,7 +66,16 @@ _CH = {name: k for k, name in enumerate(CHANNELS)}
 
 @dataclass(frozen=True, eq=False)
 class Compiled:
-    """A scenario compiled onto one set of balance sheets (see the module docstring)."""
+    """A scenario compiled onto one set of balance sheets (see the module docstring).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> comp.structure.n > 0
+    True
+    """
 
     scenario: Scenario
     bs: BalanceSheets
@@ -520,7 +529,17 @@ class Compiled:
 
 
 def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
-    """Compile ``scenario`` onto balance sheets ``bs``."""
+    """Compile ``scenario`` onto balance sheets ``bs``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> sc = scenarios.load("baseline")
+    >>> bs = mapping.build(dl.load(), sc)
+    >>> mapping.compile_scenario(sc, bs).structure.n == len(bs.firms)
+    True
+    """
     firms = bs.firms
     pos = {f: k for k, f in enumerate(firms)}
     n = len(firms)

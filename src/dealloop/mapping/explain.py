@@ -30,7 +30,16 @@ COLUMNS = ("side", "item", "counterparty", "amount", "deals", "figures", "note")
 class LineItem:
     """One line of a balance sheet: ``side`` (asset, liability, stake, contingent, memo),
     ``item``, ``counterparty``, ``amount`` (USD bn), the ``deals`` and company ``figures``
-    behind it and a ``note`` saying how it was computed."""
+    behind it and a ``note`` saying how it was computed.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> sheet = mapping.build(dl.load(), scenarios.load("baseline")).sheet("oracle")
+    >>> all(isinstance(item, mapping.LineItem) for item in sheet.items)
+    True
+    """
 
     side: str
     item: str

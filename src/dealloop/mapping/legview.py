@@ -51,6 +51,15 @@ class Layers:
     (:meth:`~.compiled.Compiled.to_layers`) also carry the outside assets ``e`` and the dues
     to outside creditors ``external_liabilities`` ``(N,)``, the inputs of
     :func:`~dealloop.contagion.eisenberg_noe`; their ``selection`` is ``None``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> lay = mapping.layers(dl.load())
+    >>> L = lay.frame("L")                  # L[i, j] = what i owes j, labelled by firm
+    >>> L.shape == (len(lay.index), len(lay.index))
+    True
     """
 
     index: tuple[str, ...]

@@ -145,6 +145,15 @@ class BalanceSheets:
         note``), see :meth:`explain`.
     notes
         Legs left out and why (undisclosed amounts, missing stakes).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> bs = mapping.build(dl.load(), scenarios.load("baseline"))
+    >>> sheet = bs.explain("oracle")
+    >>> {"asset", "liability"} <= set(sheet["side"])
+    True
     """
 
     firms: tuple[str, ...]
@@ -269,6 +278,14 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     (:func:`_firm_frame`), reported debt beyond the legs, outside revenue, GPU assets and
     build-out capex, new money and replacement purchases, and the mapping's own synthetic
     deals (:func:`_synthetic_deals`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> bs = mapping.build(dl.load(), scenarios.load("baseline"), evidence=("A",))
+    >>> "openai" in bs.firms
+    True
     """
     m = scenario.mapping
     t0, t1 = parse_horizon(scenario.horizon)  # type: ignore[misc]

@@ -85,6 +85,13 @@ class Signals(Result):
     inputs, dates and source ids behind the value), ``implied`` (the default probabilities
     implied by each quoted firm's latest spread, :func:`~dealloop.markets.implied_pds`),
     ``config`` and ``as_of``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> sig = signals(dl.load(), as_of="2026-01-31")
+    >>> bool(sig.lights().loc["oracle"].isin(["red", "amber", "green", "n/a"]).all())
+    True
     """
 
     as_of: dt.date

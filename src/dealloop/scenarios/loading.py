@@ -193,7 +193,16 @@ def parse_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]] | None:
 
 
 def loads(text: str, *, source: str = "<scenario>") -> Scenario:
-    """Parse and check scenario text (YAML); see :func:`load`."""
+    """Parse and check scenario text (YAML); see :func:`load`.
+
+    Examples
+    --------
+    >>> from dealloop import scenarios
+    >>> sc = scenarios.loads("{name: x, question: who falls, "
+    ...                      "shocks: [{type: fail, entity: oracle}]}")
+    >>> sc.shocks[0].type, sc.shocks[0].entity
+    ('fail', 'oracle')
+    """
     if len(text) > MAX_SCENARIO_BYTES:
         raise DataError([Problem(source, None, None, f"more than {MAX_SCENARIO_BYTES:,} "
                                  "characters; refusing to read it")])

@@ -54,6 +54,14 @@ def sensitivity(scenario: Scenario | str | Path, net: Any = None, *,
     Returns
     -------
     SensitivityResult
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> s = scenarios.sensitivity("openai-no-new-money", dl.load(), legs=["D03"])
+    >>> s.to_frame()["deal"].tolist()
+    ['D03']
     """
     if rank_by not in HEADLINES:
         raise ValueError(f"rank_by: expected one of {', '.join(HEADLINES)}, got {rank_by!r}")

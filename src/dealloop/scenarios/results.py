@@ -109,6 +109,14 @@ class StressResult(Result):
         next to this run's figures.
     balance
         The :class:`~dealloop.mapping.BalanceSheets` of the central run (``explain(firm)``).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> res = scenarios.run("coreweave-default", dl.load(), band=False)
+    >>> bool(res.to_frame().loc["coreweave", "defaulted"])
+    True
     """
 
     scenario: str
@@ -198,6 +206,14 @@ class SimulationResult(Result):
         named banks' CET1 (mean, quantiles, modes), mean loss per sector, per named bank its
         mean and maximum loss and ``p_below_min``, and ``p_any_bank_below_min``; empty when
         not computed.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> sim = scenarios.simulate("coreweave-default", dl.load(), draws=20, seed=1, workers=0)
+    >>> bool(0.0 <= sim.to_frame().loc["coreweave", "pd"] <= 1.0)
+    True
     """
 
     scenario: str
@@ -252,6 +268,14 @@ class SensitivityResult(Result):
     ``table`` has one row per leg (``deal, payer, payee, kind, evidence, value``) and one
     ``delta_<metric>`` column per headline figure (figure without the leg minus figure with
     it), ranked by ``rank_by``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> s = scenarios.sensitivity("coreweave-default", dl.load(), legs=["D93a", "D02"])
+    >>> len(s.to_frame())
+    2
     """
 
     scenario: str
