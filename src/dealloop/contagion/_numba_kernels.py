@@ -140,6 +140,12 @@ def _pull(tp, ti, td, colsum, r, i):
 
 
 @njit(cache=True, nogil=True)
+def _received(tp, ti, td, colsum, r, touched, i):
+    """:func:`_pull` for a firm marked by :func:`_touch`, else its column sum."""
+    return _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+
+
+@njit(cache=True, nogil=True)
 def _touch(ip, ix, touched, i):
     """Mark the creditors of firm ``i``: their incoming payments can now differ from their
     column sums."""
@@ -148,10 +154,24 @@ def _touch(ip, ix, touched, i):
 
 
 @njit(cache=True, nogil=True)
+def _lower(ip, ix, touched, r, i, ri):
+    """Lower firm ``i``'s fraction paid to ``ri`` if that is below it (sweeps from above
+    only descend); mark its creditors (:func:`_touch`) when it first pays less than in full.
+    Returns the decrease."""
+    delta = r[i] - ri
+    if delta <= 0.0:
+        return 0.0
+    if r[i] == 1.0:
+        _touch(ip, ix, touched, i)
+    r[i] = ri
+    return delta
+
+
+@njit(cache=True, nogil=True)
 def _pull_all(tp, ti, td, colsum, r, touched, inc):
     """:func:`_pull` for every firm (the column sum where no debtor pays less than in full)."""
     for i in range(colsum.shape[0]):
-        inc[i] = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+        inc[i] = _received(tp, ti, td, colsum, r, touched, i)
 
 
 @njit(cache=True, nogil=True)
@@ -177,23 +197,16 @@ def _greatest(
         step = 0.0
         stepf = 0.0
         for i in range(n):
-            x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+            x = _received(tp, ti, td, colsum, r, touched, i)
             inc[i] = x
             if pbar[i] <= 0.0:
                 continue
             ri = 1.0
             if e[i] + x < threshold[i]:
                 ri = min(max((a[i] + beta * x) / pbar[i], 0.0), 1.0)
-            ri = min(ri, r[i])
-            delta = r[i] - ri
-            if delta != 0.0:
-                if r[i] == 1.0:
-                    _touch(ip, ix, touched, i)
-                r[i] = ri
-                if delta > stepf:
-                    stepf = delta
-                if delta * pbar[i] > step:
-                    step = delta * pbar[i]
+            delta = _lower(ip, ix, touched, r, i, ri)
+            stepf = max(stepf, delta)
+            step = max(step, delta * pbar[i])
         q_est, q_last = _contraction(step, prev, q_est, q_last)
         prev = step
         if _close_enough(step, q_est, limit, noise):
@@ -276,7 +289,7 @@ def _fda_pull(
         kept = 0
         for t in range(n_cand):
             i = cand[t]
-            x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+            x = _received(tp, ti, td, colsum, r, touched, i)
             if e[i] + x < threshold[i]:
                 waves[i] = rnd
                 n_new += 1
@@ -300,17 +313,10 @@ def _fda_pull(
             stepf = 0.0
             for t in range(n_todo):
                 i = todo[t]
-                x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
-                ri = min(max((a[i] + beta * x) / pbar[i], 0.0), r[i])
-                delta = r[i] - ri
-                if delta != 0.0:
-                    if r[i] == 1.0:
-                        _touch(ip, ix, touched, i)
-                    r[i] = ri
-                    if delta > stepf:
-                        stepf = delta
-                    if delta * pbar[i] > step:
-                        step = delta * pbar[i]
+                x = _received(tp, ti, td, colsum, r, touched, i)
+                delta = _lower(ip, ix, touched, r, i, max((a[i] + beta * x) / pbar[i], 0.0))
+                stepf = max(stepf, delta)
+                step = max(step, delta * pbar[i])
             q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
             if _close_enough(step, q_est, limit, noise):
