@@ -15,7 +15,13 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dealloop.contagion import ConvergenceError, _clearing, eisenberg_noe, rogers_veraart
+from dealloop.contagion import (
+    ConvergenceError,
+    _clearing,
+    _kernels,
+    eisenberg_noe,
+    rogers_veraart,
+)
 from dealloop.synth import (
     chung_lu_network,
     core_periphery_network,
@@ -224,3 +230,89 @@ def test_compiled_fictitious_default_is_the_greatest_vector(
     np.testing.assert_allclose(fast.payments[0], ref, rtol=0, atol=1e-10 * scale)
     np.testing.assert_allclose(fast.payments, slow.payments, rtol=0, atol=1e-10 * scale)
     np.testing.assert_array_equal(fast.defaulted, slow.defaulted)
+
+
+@pytest.fixture(params=["pull", "push"])
+def rounds_form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Force the compiled rounds into one form (pull: transposed gathers; push: worklist)."""
+    share = 0.0 if request.param == "pull" else np.inf
+    monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", share)
+    return request.param
+
+
+@pytest.mark.parametrize("regime", ["1%", "20%", "60%"])
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_both_forms_of_the_compiled_rounds_match_the_reference(
+    shape: str, regime: str, rounds_form: str
+) -> None:
+    net, e = regime_case(shape, regime, n=300, seed=4)
+    ext = net.external_liabilities
+    ref = exact_greatest(net.L.toarray(), e, ext)
+    fast = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")
+    slow = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numpy")
+    np.testing.assert_allclose(fast.payments, ref, rtol=0, atol=1e-10 * ref.max())
+    np.testing.assert_array_equal(fast.waves, slow.waves)
+    batch = eisenberg_noe(net.L, np.stack([e, 0.5 * e, e]), external_liabilities=ext,
+                          backend="numba")  # fmt: skip
+    np.testing.assert_allclose(batch.payments[2], ref, rtol=0, atol=1e-10 * ref.max())
+    np.testing.assert_array_equal(batch.waves[0], slow.waves)
+
+
+def shaped_network(
+    seed: int, n: int, shape: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Small integer networks of a given shape, with some firms at exactly zero equity.
+
+    Amounts are integers, so a firm whose outside assets are set to ``pbar - claims`` has
+    exactly zero equity while everyone pays (the knife edge: solvent)."""
+    rng = np.random.default_rng(seed)
+    L = np.zeros((n, n))
+    if shape == "star":  # firm 0 owes and is owed by everyone
+        L[0, 1:] = rng.integers(1, 6, n - 1)
+        L[1:, 0] = rng.integers(1, 6, n - 1)
+    elif shape == "core":  # a dense core of 3 firms, the rest lend to and borrow from it
+        core = min(3, n)
+        L[:core, :core] = rng.integers(1, 9, (core, core))
+        for i in range(core, n):
+            L[i, rng.integers(0, core)] = rng.integers(1, 4)
+            L[rng.integers(0, core), i] = rng.integers(1, 4)
+    elif shape == "ring":
+        L[np.arange(n), (np.arange(n) + 1) % n] = rng.integers(1, 5, n)
+    else:
+        L = np.where(rng.random((n, n)) < 0.35, rng.integers(1, 9, (n, n)), 0).astype(float)
+    np.fill_diagonal(L, 0.0)
+    ext = rng.integers(0, 4, n).astype(float)
+    pbar = L.sum(axis=1) + ext
+    claims = L.sum(axis=0)
+    e = rng.integers(0, 6, n).astype(float)
+    ties = rng.random(n) < 0.3
+    e[ties] = np.maximum(pbar - claims, 0.0)[ties]  # zero equity where that is possible
+    hit = rng.random(n) < rng.uniform(0.0, 1.0)  # from a few to nearly all firms hit
+    e[hit] *= rng.uniform(0.0, 0.9)
+    return L, e, ext
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(2, 14),
+    shape=st.sampled_from(["star", "core", "ring", "random"]),
+    rv=st.booleans(),
+)
+def test_compiled_forms_on_hubs_cores_rings_and_ties(
+    seed: int, n: int, shape: str, rv: bool
+) -> None:
+    L, e, ext = shaped_network(seed, n, shape)
+    alpha, beta = (0.6, 0.8) if rv else (1.0, 1.0)
+    ref = exact_greatest(L, e, ext, alpha, beta)
+    scale = max(1.0, ref.max(initial=0.0))
+    slow = rogers_veraart(L, e, alpha=alpha, beta=beta, external_liabilities=ext,
+                          backend="numpy")  # fmt: skip
+    for share in (0.0, np.inf):  # pull form, push form
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_kernels, "FDA_PULL_SHARE", share)
+            fast = rogers_veraart(L, e, alpha=alpha, beta=beta, external_liabilities=ext,
+                                  backend="numba")  # fmt: skip
+        np.testing.assert_allclose(fast.payments, ref, rtol=0, atol=1e-10 * scale)
+        np.testing.assert_array_equal(fast.defaulted, slow.defaulted)
+        np.testing.assert_array_equal(fast.waves, slow.waves)

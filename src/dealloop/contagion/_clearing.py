@@ -97,6 +97,7 @@ class LiabilityNetwork:
     external: np.ndarray
     _dense: np.ndarray | None = field(default=None, repr=False)
     _csr: sp.csr_array | None = field(default=None, repr=False)
+    _csr_t: sp.csr_array | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -147,6 +148,14 @@ class LiabilityNetwork:
         if self._csr is None:
             self._csr = sp.csr_array(self.L)
         return self._csr
+
+    def csr_t(self) -> sp.csr_array:
+        """``L`` transposed, as a CSR array (row ``i``: what each debtor owes firm ``i``)."""
+        if self._csr_t is None:
+            csr = self.csr()
+            fast = _kernels.csr_transpose(csr)
+            self._csr_t = fast if fast is not None else sp.csr_array(csr.T)
+        return self._csr_t
 
     def incoming(self, r: np.ndarray) -> np.ndarray:
         """Payments received, ``colsum - (1 - r) @ L``, for a ``(k, N)`` batch of ``r``.
@@ -458,13 +467,15 @@ def _fictitious_default_compiled(
     threshold = np.ascontiguousarray(default_threshold(net, e))
     r = np.ones((k, n))
     incoming = np.empty((k, n))
+    incoming[:] = net.colsum
     waves = np.zeros((k, n), dtype=np.int64)
     start = np.zeros(k, dtype=np.int64)
     sweeps = np.zeros(k, dtype=np.int64)
-    iterations = np.zeros(k, dtype=np.int64)
+    iterations = np.ones(k, dtype=np.int64)
     fallback = np.zeros(k, dtype=bool)
     limit = tol * _scale(net)
-    todo = np.arange(k)
+    # Scenarios where nobody defaults while everyone pays are done without a kernel call.
+    todo = np.flatnonzero((e + incoming < threshold).any(axis=1))
     while todo.size:
         if todo.size == k:
             rounds, slow = _kernels.fictitious_default(
