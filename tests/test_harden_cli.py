@@ -26,9 +26,6 @@ from .conftest import DATA, MINI, clean, copy_mini, free_port, run
 runner = CliRunner()
 
 
-
-
-
 def no_deals(tmp_path: Path) -> Path:
     data = copy_mini(tmp_path, "nodeals")
     (data / "deals.csv").write_text((data / "deals.csv").read_text().splitlines()[0] + "\n")
@@ -107,7 +104,9 @@ def test_circularity_data_problem_is_exit_1_and_bad_option_exit_2(
 @pytest.mark.parametrize("args", [("summary",), ("summary", "--json"), ("cycles",),
                                   ("circularity",), ("stress", "baseline", "--no-band"),
                                   ("simulate", "baseline", "-n", "20", "-w", "0"),
-                                  ("systemic",)])
+                                  ("systemic",), ("calendar", "--json"),
+                                  ("timeline", "--json"), ("signals", "--json"),
+                                  ("sources", "--json"), ("cite", "--json")])
 def test_every_command_runs_on_a_dataset_without_deals(tmp_path: Path,
                                                        args: tuple[str, ...]) -> None:
     data = no_deals(tmp_path)

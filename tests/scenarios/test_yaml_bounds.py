@@ -76,6 +76,25 @@ def test_fifo_and_devices_are_refused_before_reading(tmp_path: Path) -> None:
     assert "is a directory" in one_problem(load, str(tmp_path))
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_signals_config_is_read_like_a_scenario_file(tmp_path: Path) -> None:
+    """The signals config (``signals -c``) goes through the same reader: a pipe or device
+    is refused unopened (it was reported as 'no such file'), a huge file unread."""
+    from dealloop.markets.config import load_config
+
+    fifo = tmp_path / "c.yaml"
+    os.mkfifo(fifo)
+    assert "is not a regular file" in one_problem(load_config, str(fifo))
+    assert "is not a regular file" in one_problem(load_config, "/dev/zero")
+    assert "is a directory, not a signals config" in one_problem(load_config, str(tmp_path))
+    assert "no such file" in one_problem(load_config, str(tmp_path / "missing.yaml"))
+    big = tmp_path / "big.yaml"
+    with open(big, "w") as fh:
+        fh.write("recovery: 0.4\nnotes: ")
+        fh.truncate(MAX_SCENARIO_BYTES + 1)
+    assert "larger than the 1,024 KiB a signals config" in one_problem(load_config, str(big))
+
+
 def test_size_cap(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with open(big, "w") as fh:

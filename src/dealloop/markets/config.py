@@ -186,15 +186,13 @@ def load_config(path: str | Path | None = None) -> SignalsConfig:
         return SignalsConfig.model_validate({**base, "source": "signals.yaml"})
     src = str(path)
     p = Path(path)
-    if not p.is_file():
-        what = "is a directory" if p.is_dir() else "no such file"
-        raise DataError([Problem(src, None, None, f"{what}; expected a signals config "
+    if not p.exists():
+        raise DataError([Problem(src, None, None, "no such file; expected a signals config "
                                  "(YAML)")])
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError([Problem(src, None, None, f"cannot read: {exc}")]) from None
-    over, lines = _parse(text, src)
+    from ..scenarios.loading import read_text
+
+    # as scenario files: a regular file (a pipe or device refused unopened), size-capped
+    over, lines = _parse(read_text(p, "signals config"), src)
     problems: list[Problem] = []
     if "source" in over:  # set from the file name, never from the file
         problems.append(Problem(src, lines.get(("source",)), "source", "unknown key 'source'"))

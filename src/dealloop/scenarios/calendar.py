@@ -78,7 +78,8 @@ class PaymentCalendar(Result):
         """JSON-ready: the rows with column descriptions, the legs behind each column, the
         firm's cash and revenue and the settings."""
         return {"firm": self.firm, "years": list(self.years), "columns": CALENDAR_COLUMNS,
-                "rows": [dict(r) for r in self.rows],
+                "rows": [{k: None if isinstance(v, float) and math.isnan(v) else v
+                          for k, v in r.items()} for r in self.rows],  # unknown: null
                 "cash": None if math.isnan(self.cash) else self.cash,
                 "revenue": None if math.isnan(self.revenue) else self.revenue,
                 "legs": {k: list(v) for k, v in self.legs.items()},

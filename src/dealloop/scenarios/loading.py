@@ -77,10 +77,10 @@ class BoundedLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def read_text(p: Path) -> str:
-    """The text of scenario file ``p``, read like a dataset file: a regular file only (a
-    folder, a pipe or a device is refused before it is opened), at most
-    :data:`MAX_SCENARIO_BYTES`, UTF-8.
+def read_text(p: Path, kind: str = "scenario") -> str:
+    """The text of YAML file ``p`` (a ``kind`` file: a scenario, the signals config), read
+    like a dataset file: a regular file only (a folder, a pipe or a device is refused before
+    it is opened), at most :data:`MAX_SCENARIO_BYTES`, UTF-8.
 
     Examples
     --------
@@ -100,11 +100,11 @@ def read_text(p: Path) -> str:
     except OSError as exc:
         raise fail(f"cannot read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(st.st_mode):
-        raise fail("is a directory, not a scenario file")
+        raise fail(f"is a directory, not a {kind} file")
     if not stat.S_ISREG(st.st_mode):
         raise fail("is not a regular file (a pipe or a device); give a YAML file")
-    too_big = (f"file is larger than the {MAX_SCENARIO_BYTES // 1024:,} KiB a scenario may "
-               "have; refusing to read it")
+    too_big = (f"file is larger than the {MAX_SCENARIO_BYTES // 1024:,} KiB a {kind} file "
+               "may have; refusing to read it")
     if st.st_size > MAX_SCENARIO_BYTES:
         raise fail(too_big)
     try:
