@@ -136,8 +136,8 @@ FDA_SLOW_AFTER = 40
 #: rounds is used (the push form is faster below; measured crossover on the benchmark grid).
 FDA_PULL_SHARE = 0.15
 #: Precision of the pull form's first estimate of the answer, relative to the tolerance
-#: (1e8 x 1e-12 = 1e-4 of the largest debt): enough to rule out most firms as candidates.
-FDA_COARSE = 1e8
+#: (1e10 x 1e-12 = 1e-2 of the largest debt): enough to rule out most firms as candidates.
+FDA_COARSE = 1e10
 #: Sweep budget of one round before it is handed to the exact solve.
 FDA_MAX_SWEEPS = 400
 

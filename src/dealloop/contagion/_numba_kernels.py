@@ -140,12 +140,6 @@ def _pull(tp, ti, td, colsum, r, i):
 
 
 @njit(cache=True, nogil=True)
-def _received(tp, ti, td, colsum, r, touched, i):
-    """:func:`_pull` for a firm marked by :func:`_touch`, else its column sum."""
-    return _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
-
-
-@njit(cache=True, nogil=True)
 def _touch(ip, ix, touched, i):
     """Mark the creditors of firm ``i``: their incoming payments can now differ from their
     column sums."""
@@ -154,24 +148,41 @@ def _touch(ip, ix, touched, i):
 
 
 @njit(cache=True, nogil=True)
-def _lower(ip, ix, touched, r, i, ri):
-    """Lower firm ``i``'s fraction paid to ``ri`` if that is below it (sweeps from above
-    only descend); mark its creditors (:func:`_touch`) when it first pays less than in full.
-    Returns the decrease."""
-    delta = r[i] - ri
-    if delta <= 0.0:
-        return 0.0
-    if r[i] == 1.0:
-        _touch(ip, ix, touched, i)
-    r[i] = ri
-    return delta
+def _sweep(tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, rows, n_rows, test, r,
+           touched, inc):  # fmt: skip
+    """One monotone Gauss--Seidel sweep over ``rows[:n_rows]`` (firms with debts), in place.
+
+    Each firm pulls what it receives (:func:`_pull`, or its column sum if unmarked, see
+    :func:`_touch`), stores it in ``inc`` and pays ``clip((a + beta * inc) / pbar, 0, 1)``
+    if it defaults (always when ``test`` is false: the rounds' default set is given), in
+    full otherwise, but never more than before (sweeps from above only descend). A firm
+    that first pays less than in full marks its creditors. Returns ``(step, stepf)``: the
+    largest decrease in money and in fraction paid.
+    """
+    step = 0.0
+    stepf = 0.0
+    for t in range(n_rows):
+        i = rows[t]
+        x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+        inc[i] = x
+        ri = 1.0
+        if not test or e[i] + x < threshold[i]:
+            ri = max((a[i] + beta * x) / pbar[i], 0.0)
+        delta = r[i] - ri
+        if delta > 0.0:
+            if r[i] == 1.0:
+                _touch(ip, ix, touched, i)
+            r[i] = ri
+            stepf = max(stepf, delta)
+            step = max(step, delta * pbar[i])
+    return step, stepf
 
 
 @njit(cache=True, nogil=True)
 def _pull_all(tp, ti, td, colsum, r, touched, inc):
     """:func:`_pull` for every firm (the column sum where no debtor pays less than in full)."""
     for i in range(colsum.shape[0]):
-        inc[i] = _received(tp, ti, td, colsum, r, touched, i)
+        inc[i] = (_pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i])
 
 
 @njit(cache=True, nogil=True)
@@ -189,24 +200,17 @@ def _greatest(
     :func:`_contraction`). Only firms marked in ``touched`` (see :func:`_touch`) pull; the
     marks are kept up to date.
     """
-    n = pbar.shape[0]
+    rows = np.flatnonzero(pbar > 0.0)
+    for i in range(pbar.shape[0]):
+        inc[i] = colsum[i]  # firms without debts are not swept (the rounds test them all)
     prev = np.inf
     q_last = 1.0
     q_est = 1.0
     for _ in range(max_sweeps):
-        step = 0.0
-        stepf = 0.0
-        for i in range(n):
-            x = _received(tp, ti, td, colsum, r, touched, i)
-            inc[i] = x
-            if pbar[i] <= 0.0:
-                continue
-            ri = 1.0
-            if e[i] + x < threshold[i]:
-                ri = min(max((a[i] + beta * x) / pbar[i], 0.0), 1.0)
-            delta = _lower(ip, ix, touched, r, i, ri)
-            stepf = max(stepf, delta)
-            step = max(step, delta * pbar[i])
+        step, stepf = _sweep(
+            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, rows, rows.shape[0],
+            True, r, touched, inc,
+        )  # fmt: skip
         q_est, q_last = _contraction(step, prev, q_est, q_last)
         prev = step
         if _close_enough(step, q_est, limit, noise):
@@ -276,7 +280,7 @@ def _fda_pull(
     for i in range(n):
         # inc: the last sweep's sums, above those at the answer by at most colsum * err
         if waves[i] == 0 and (
-            err == np.inf or e[i] + inc[i] - colsum[i] * err < threshold[i]
+            err == np.inf or pbar[i] <= 0.0 or e[i] + inc[i] - colsum[i] * err < threshold[i]
         ):
             cand[n_cand] = i
             n_cand += 1
@@ -289,7 +293,7 @@ def _fda_pull(
         kept = 0
         for t in range(n_cand):
             i = cand[t]
-            x = _received(tp, ti, td, colsum, r, touched, i)
+            x = (_pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i])
             if e[i] + x < threshold[i]:
                 waves[i] = rnd
                 n_new += 1
@@ -309,14 +313,10 @@ def _fda_pull(
         q_est = 1.0
         for sweep in range(max_sweeps):
             sweeps += 1
-            step = 0.0
-            stepf = 0.0
-            for t in range(n_todo):
-                i = todo[t]
-                x = _received(tp, ti, td, colsum, r, touched, i)
-                delta = _lower(ip, ix, touched, r, i, max((a[i] + beta * x) / pbar[i], 0.0))
-                stepf = max(stepf, delta)
-                step = max(step, delta * pbar[i])
+            step, stepf = _sweep(
+                tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, todo, n_todo, False,
+                r, touched, inc,
+            )  # fmt: skip
             q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
             if _close_enough(step, q_est, limit, noise):
