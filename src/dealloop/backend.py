@@ -63,7 +63,13 @@ def numba_disabled() -> bool:
 
 
 def numba_available() -> bool:
-    """Whether compiled kernels can run: numba importable and not switched off."""
+    """Whether compiled kernels can run: numba importable and not switched off.
+
+    Examples
+    --------
+    >>> isinstance(numba_available(), bool)
+    True
+    """
     if numba_disabled():
         return False
     try:
@@ -74,7 +80,17 @@ def numba_available() -> bool:
 
 
 def check_backend(backend: str) -> str:
-    """Validate a ``backend`` argument (``ValueError`` naming the choices)."""
+    """Validate a ``backend`` argument (``ValueError`` naming the choices).
+
+    Examples
+    --------
+    >>> check_backend("numpy")
+    'numpy'
+    >>> check_backend("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: backend: expected one of auto, numba, numpy, got 'gpu'
+    """
     if backend not in BACKENDS:
         raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
     return backend

@@ -65,7 +65,15 @@ def _graph_for_files(net: DealNetwork) -> Any:
 
 
 def to_json(net: DealNetwork) -> dict[str, Any]:
-    """Node-link data plus Cytoscape.js elements and the sources table."""
+    """Node-link data plus Cytoscape.js elements and the sources table.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> doc = to_json(dl.load())
+    >>> sorted(doc)[:3]
+    ['cytoscape', 'directed', 'edges']
+    """
     import networkx as nx
 
     g = net.to_networkx()
@@ -80,7 +88,14 @@ def to_json(net: DealNetwork) -> dict[str, Any]:
 
 
 def legs_csv(net: DealNetwork) -> str:
-    """One row per leg with entity names and source URLs, formula-injection safe."""
+    """One row per leg with entity names and source URLs, formula-injection safe.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> legs_csv(dl.load()).splitlines()[0].split(",")[:3]
+    ['id', 'payer', 'payer_name']
+    """
     names = dict(zip(net.entities["id"], net.entities["name"], strict=True))
     deals = net.deals.copy()
     deals.insert(2, "payer_name", deals["payer"].map(names))
@@ -96,7 +111,17 @@ def legs_csv(net: DealNetwork) -> str:
 
 
 def export(net: DealNetwork, fmt: str, path: str | Path) -> Path:
-    """Write ``net`` in format ``fmt`` (one of :data:`FORMATS`) to ``path``, atomically."""
+    """Write ``net`` in format ``fmt`` (one of :data:`FORMATS`) to ``path``, atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import dealloop as dl
+    >>> out = export(dl.load(), "graphml", Path(tempfile.mkdtemp()) / "net.graphml")
+    >>> out.read_text().startswith("<?xml")
+    True
+    """
     import networkx as nx
 
     out = Path(path)

@@ -491,6 +491,13 @@ def status_changed(deals: pd.DataFrame) -> dict[str, dt.date | None]:
     announcement of the legs that list it in ``supersedes``; else (a cancelled leg with no
     date) ``None``, read as "dead since it was announced": an as-of view never brings a
     leg back to life without a date saying it was alive.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> changed = status_changed(dl.load().deals)
+    >>> "D01" in changed                    # NVIDIA's letter of intent, superseded by D02
+    True
     """
     by_leg: dict[str, dt.date | None] = {}
     replaced: dict[str, dt.date] = {}
@@ -557,7 +564,14 @@ def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
 
 
 def money_column(deals: pd.DataFrame) -> pd.Series:
-    """The ``money`` column with empty cells (or a missing column) read as ``cash_flow``."""
+    """The ``money`` column with empty cells (or a missing column) read as ``cash_flow``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> money_column(pd.DataFrame({"money": ["stock", None]})).tolist()
+    ['stock', 'cash_flow']
+    """
     if "money" not in deals:
         return pd.Series(DEFAULT_MONEY, index=deals.index, dtype=object)
     return deals["money"].where(deals["money"].notna(), DEFAULT_MONEY).astype(object)

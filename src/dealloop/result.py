@@ -42,7 +42,16 @@ HTML_ROWS = 20
 
 
 class Result:
-    """Base class of every result object (see the module docstring for the protocol)."""
+    """Base class of every result object (see the module docstring for the protocol).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.contagion import eisenberg_noe
+    >>> c = eisenberg_noe(np.array([[0, 2.0], [1.0, 0]]), [1.0, 1.0])
+    >>> isinstance(c, Result), sorted(c.to_dict())[:3]
+    (True, ['alpha', 'beta', 'deadweight_loss'])
+    """
 
     __slots__ = ()
 

@@ -96,7 +96,15 @@ def source_table(net: DealNetwork) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class WeakItem:
-    """A leg or figure and the best tier among its sources."""
+    """A leg or figure and the best tier among its sources.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> items = weak_items(dl.load())
+    >>> all(item.best_tier in ("aggregator", "trade_press") for item in items)
+    True
+    """
 
     file: str
     id: str
@@ -157,6 +165,13 @@ def citable_gaps(net: DealNetwork) -> list[WeakItem]:
 
 
 def tier_counts(net: DealNetwork) -> dict[str, int]:
-    """Number of sources in each tier, best first."""
+    """Number of sources in each tier, best first.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> list(tier_counts(dl.load()))
+    ['primary', 'major_outlet', 'trade_press', 'aggregator']
+    """
     tier = tiers(net)
     return {t: sum(1 for v in tier.values() if v == t) for t in SOURCE_TIERS}

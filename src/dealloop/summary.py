@@ -33,7 +33,18 @@ RULES = ("firm = committed + reported; all = every live leg (adds conditional); 
 
 @dataclass(frozen=True)
 class Summary:
-    """What :func:`summarize` returns: headline counts and three tables."""
+    """What :func:`summarize` returns: headline counts and three tables.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = summarize(dl.load())
+    >>> list(s.totals.columns[:5])
+    ['committed', 'reported', 'conditional', 'firm', 'all']
+    >>> t = s.totals.loc["total"]
+    >>> bool(abs(t["firm"] - t["committed"] - t["reported"]) < 1e-9)  # firm = committed + reported
+    True
+    """
 
     name: str
     version: str | None

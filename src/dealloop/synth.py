@@ -58,7 +58,14 @@ def chung_lu_edges(
 
 @dataclass(frozen=True)
 class SynthNetwork:
-    """A synthetic liability network whose balance sheets start solvent."""
+    """A synthetic liability network whose balance sheets start solvent.
+
+    Examples
+    --------
+    >>> net = chung_lu_network(200, seed=1)
+    >>> net.L.shape, bool((net.e >= 0).all())
+    ((200, 200), True)
+    """
 
     L: sp.csr_array
     """``L[i, j]`` = what i owes j (CSR, float64, zero diagonal)."""
@@ -214,7 +221,15 @@ def shock_outside_assets(
     seed: int = 1,
 ) -> np.ndarray:
     """Outside assets after a random shock: a random ``hit_fraction`` of firms loses a
-    uniform ``severity`` fraction of them. Shape ``(N,)``, or ``(scenarios, N)``."""
+    uniform ``severity`` fraction of them. Shape ``(N,)``, or ``(scenarios, N)``.
+
+    Examples
+    --------
+    >>> net = chung_lu_network(100, seed=1)
+    >>> e = shock_outside_assets(net, scenarios=4, seed=2)
+    >>> e.shape, bool((e <= net.e).all())
+    ((4, 100), True)
+    """
     rng = np.random.default_rng(seed)
     shape = (net.n,) if scenarios is None else (scenarios, net.n)
     hit = rng.random(shape) < hit_fraction

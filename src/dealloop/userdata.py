@@ -34,7 +34,20 @@ _USER = re.compile(r"^(?P<base>.*?)\+user\.(?P<n>\d+)$")
 @dataclass(frozen=True)
 class AddedLeg:
     """What :func:`add_leg` wrote: the leg id, the source id (``new_source`` when the source
-    row was added), the folder and its new version."""
+    row was added), the folder and its new version.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = user_copy(Path(tempfile.mkdtemp()) / "mine")
+    >>> added = add_leg(folder, {"payer": "nvidia", "payee": "coreweave",
+    ...                          "kind": "compute_contract", "amount_usd_bn": 1.0,
+    ...                          "status": "committed", "evidence": "B",
+    ...                          "sources": "s-c3e3bc66bd"})
+    >>> added.leg, added.new_source, added.version.endswith("+user.1")
+    ('U01', False, True)
+    """
 
     leg: str
     source: str
@@ -89,7 +102,14 @@ def next_leg_id(ids: list[str], prefix: str = "U") -> str:
 
 
 def is_bundled(folder: str | Path) -> bool:
-    """True for a folder inside the installed package's bundled datasets."""
+    """True for a folder inside the installed package's bundled datasets.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> is_bundled(dl.datasets.path()), is_bundled("/tmp/my-copy")
+    (True, False)
+    """
     from . import datasets
 
     root = Path(datasets.__file__).resolve().parent
@@ -102,7 +122,17 @@ def is_bundled(folder: str | Path) -> bool:
 
 def user_copy(dest: str | Path, source: str | Path | None = None) -> Path:
     """Copy the dataset ``source`` (default: bundled) to the new folder ``dest``, byte for
-    byte, whole or not at all; ``ValueError`` when ``dest`` exists and is not empty."""
+    byte, whole or not at all; ``ValueError`` when ``dest`` exists and is not empty.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import dealloop as dl
+    >>> copy = user_copy(Path(tempfile.mkdtemp()) / "mine")
+    >>> len(dl.load(copy).deals) == len(dl.load().deals)
+    True
+    """
     from . import datasets
 
     src = datasets.resolve(source)
@@ -155,6 +185,19 @@ def add_leg(folder: str | Path, leg: Mapping[str, Any], *,
         For the bundled data, or a leg that cites no source.
     DataError
         Every problem the validator finds with the row in place (nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import dealloop as dl
+    >>> folder = user_copy(Path(tempfile.mkdtemp()) / "mine")
+    >>> added = add_leg(folder, {"payer": "nvidia", "payee": "coreweave",
+    ...                          "kind": "compute_contract", "amount_usd_bn": 1.0,
+    ...                          "status": "committed", "evidence": "B"},
+    ...                 source={"url": "https://example.com/a-report", "tier": "major_outlet"})
+    >>> added.new_source, added.leg in set(dl.load(folder).deals["id"])
+    (True, True)
     """
     from .data.problems import DataError, Problem, errors
     from .data.validate import validate

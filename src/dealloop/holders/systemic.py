@@ -43,7 +43,15 @@ class SystemicResult(Result):
     shareholders), ``payment_shortfall, defaults_caused, defaulted
     (names), household_loss, retirement_loss, per_household, bank_loss, bank_capital_loss,
     banks_below_min, debtrank, equity_used, equity_basis`` (USD bn unless stated), ranked by
-    ``rank_by``. Money columns are changes from the base scenario run alone."""
+    ``rank_by``. Money columns are changes from the base scenario run alone.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> r = systemic("baseline", dl.load(), firms=["coreweave"])
+    >>> r.rank_by, list(r.table.index)
+    ('loss', ['coreweave'])
+    """
 
     scenario: str
     rank_by: str

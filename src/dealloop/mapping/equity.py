@@ -24,7 +24,15 @@ import numpy as np
 
 def company_equity(net: Any, firms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Equity per firm (USD bn) and its basis: ``"book equity"``, ``"market value"`` or
-    ``"none"`` (equity 0) when neither figure is known."""
+    ``"none"`` (equity 0) when neither figure is known.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> eq, basis = company_equity(dl.load(), ["nvidia", "openai"])
+    >>> basis
+    ['book equity', 'market value']
+    """
     ent = net.entities.set_index("id")
     eq: list[float] = []
     basis: list[str] = []

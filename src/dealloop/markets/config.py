@@ -37,7 +37,14 @@ INDICATORS = ("spread_widening_3m", "spread_widening_6m", "implied_pd_1y", "paym
 
 
 class Indicator(BaseModel):
-    """One indicator: what it measures, how, and where its lights change."""
+    """One indicator: what it measures, how, and where its lights change.
+
+    Examples
+    --------
+    >>> ind = load_config().indicators.implied_pd_1y
+    >>> ind.worse, ind.amber < ind.red
+    ('higher', True)
+    """
 
     model_config = ConfigDict(extra="forbid")
     label: str
@@ -82,7 +89,14 @@ class Indicator(BaseModel):
 
 
 class Indicators(BaseModel):
-    """The indicator table (every indicator must be configured)."""
+    """The indicator table (every indicator must be configured).
+
+    Examples
+    --------
+    >>> names = list(load_config().indicators.model_dump())
+    >>> "spread_widening_3m" in names and "equity_drawdown" in names
+    True
+    """
 
     model_config = ConfigDict(extra="forbid")
     spread_widening_3m: Indicator
@@ -122,7 +136,13 @@ class SignalsConfig(BaseModel):
 
 
 def default_text() -> str:
-    """The shipped ``signals.yaml``."""
+    """The shipped ``signals.yaml``.
+
+    Examples
+    --------
+    >>> default_text().splitlines()[0]
+    '# dealloop early-warning signals: formulas and thresholds.'
+    """
     return resources.files("dealloop.markets").joinpath("signals.yaml").read_text("utf-8")
 
 

@@ -192,7 +192,15 @@ class Signals(Result):
 
 
 def firms_to_watch(net: Any) -> list[str]:
-    """Listed firms and every firm with a market quote, in dataset order."""
+    """Listed firms and every firm with a market quote, in dataset order.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> watch = firms_to_watch(dl.load())
+    >>> "coreweave" in watch and "oracle" in watch
+    True
+    """
     q = quotes(net)
     quoted = set(q["entity"])
     ent = net.entities

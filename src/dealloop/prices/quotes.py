@@ -47,7 +47,16 @@ def _day(text: object) -> dt.date | None:
 
 def on_or_before(days: pd.Series, day: dt.date) -> pd.Series:
     """Boolean mask of the dates in ``days`` known and not after ``day`` (an empty column
-    gives an empty mask, never a column selection)."""
+    gives an empty mask, never a column selection).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import pandas as pd
+    >>> days = pd.Series([dt.date(2025, 1, 1), dt.date(2026, 1, 1), None])
+    >>> on_or_before(days, dt.date(2025, 6, 30)).tolist()
+    [True, False, False]
+    """
     return pd.Series([d is not None and d <= day for d in days], index=days.index, dtype=bool)
 
 
@@ -81,7 +90,15 @@ def quotes(net: Any) -> pd.DataFrame:
 def treasury_curve(net: Any) -> pd.DataFrame:
     """US Treasury yields of ``net``'s ``history.csv`` (topic ``rates``, metrics
     ``ust_<N>y_yield`` in ``pct``): one row per day and tenor with ``day``, ``tenor``
-    (years), ``value`` (percent a year), ``id`` and ``sources``; empty when there are none."""
+    (years), ``value`` (percent a year), ``id`` and ``sources``; empty when there are none.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> curve = treasury_curve(dl.load())
+    >>> list(curve.columns[:3]), bool((curve["value"] > 0).all())
+    (['day', 'tenor', 'value'], True)
+    """
     cols = ["day", "tenor", "value", "id", "sources"]
     hist = getattr(net, "history", None)
     if hist is None or hist.empty:
@@ -170,6 +187,13 @@ def as_of_date(net: Any, as_of: str | dt.date | None = None) -> dt.date:
     announced leg when there is no quote).
 
     A partial date (``2026-02``) means the end of its period.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import dealloop as dl
+    >>> as_of_date(dl.load(), "2026-01-31")
+    datetime.date(2026, 1, 31)
     """
     if isinstance(as_of, dt.date):
         return as_of
@@ -194,7 +218,15 @@ def _series(q: pd.DataFrame, entity: str, instrument: str, issue: str | None = N
 
 def spread_series(q: pd.DataFrame, entity: str) -> pd.DataFrame:
     """The firm's credit-spread series in bp: its 5-year CDS, else the spread of its most
-    quoted bond issue; empty when it has neither. Adds an ``instrument`` column."""
+    quoted bond issue; empty when it has neither. Adds an ``instrument`` column.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = spread_series(quotes(dl.load()), "coreweave")
+    >>> set(s["unit"]) == {"bp"} and len(s) > 0
+    True
+    """
     for inst in SPREAD_INSTRUMENTS:
         rows = q[(q["entity"] == entity) & (q["instrument"] == inst)]
         if rows.empty:

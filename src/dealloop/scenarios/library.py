@@ -22,12 +22,24 @@ _HERE = Path(__file__).parent / "library"
 
 
 def names() -> list[str]:
-    """Names of the shipped scenarios (file names without ``.yaml``), sorted."""
+    """Names of the shipped scenarios (file names without ``.yaml``), sorted.
+
+    Examples
+    --------
+    >>> "coreweave-default" in names()
+    True
+    """
     return sorted(p.stem for p in _HERE.glob("*.yaml") if not p.stem.startswith("_"))
 
 
 def path(name: str) -> Path:
-    """The file of a shipped scenario; ``KeyError`` with close matches when unknown."""
+    """The file of a shipped scenario; ``KeyError`` with close matches when unknown.
+
+    Examples
+    --------
+    >>> path("baseline").name
+    'baseline.yaml'
+    """
     if name not in names():
         close = difflib.get_close_matches(name, names(), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -36,7 +48,13 @@ def path(name: str) -> Path:
 
 
 def questions() -> dict[str, str]:
-    """Each shipped scenario's one-line question, by name (read without full validation)."""
+    """Each shipped scenario's one-line question, by name (read without full validation).
+
+    Examples
+    --------
+    >>> questions()["coreweave-default"].startswith("If CoreWeave defaults")
+    True
+    """
     out = {}
     for name in names():
         try:
