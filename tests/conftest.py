@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from itertools import permutations
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
@@ -41,3 +42,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def dense_dataset(tmp_path: Path, n: int = 60) -> Path:
+    """The mini fixture with ``n`` firms, each lending to every other (``n (n - 1)`` legs
+    with amounts ``1 + (7 i + 13 j) % 97``): far too many loops to list."""
+    data = copy_mini(tmp_path, "dense")
+    ents = (data / "entities.csv").read_text().splitlines()
+    row = ents[1].split(",", 1)[1]
+    (data / "entities.csv").write_text("\n".join([ents[0], *[f"f{i:02d}," + row
+                                                             for i in range(n)]]) + "\n")
+    deals = (data / "deals.csv").read_text().splitlines()
+    rows = [f"X{i}_{j},f{i:02d},f{j:02d},loan,{1 + (7 * i + 13 * j) % 97},,,reported,committed,"
+            ",2025,,,,A,,,s1," for i, j in permutations(range(n), 2)]
+    (data / "deals.csv").write_text("\n".join([deals[0], *rows]) + "\n")
+    return data

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 import dealloop as dl
 from dealloop.cli import app
 
-from .conftest import DATA, MINI, clean, copy_mini, free_port, run
+from .conftest import DATA, MINI, clean, copy_mini, dense_dataset, free_port, run
 
 runner = CliRunner()
 
@@ -402,3 +402,20 @@ def test_scheduler_killed_mid_run_gives_one_line_and_no_output(tmp_path: Path) -
     assert lines[0].startswith(f"Error: the Dask cluster at {address} was lost mid-run: the "
                                "scheduler stopped answering"), lines[0]
     assert not target.exists() and not list(tmp_path.iterdir())
+
+
+def test_timeline_on_a_dense_graph_is_one_line(tmp_path: Path) -> None:
+    """Counting each month's loops goes through the loop budget: one line, exit 1 (was a
+    LoopBudgetError traceback); a shorter --max-length counts them."""
+    data = dense_dataset(tmp_path)
+    err = clean(run("timeline", "--data", str(data)), 1)
+    assert err.count("\n") == 1 and "more than the 2,000,000 a search may list" in err
+    assert "--max-length" in err
+    res = run("timeline", "--data", str(data), "--max-length", "2", "--json")
+    clean(res, 0)
+    assert json.loads(res.stdout)["rows"][-1]["loops"] == 60 * 59 // 2
+
+
+def test_timeline_from_after_to_is_a_usage_error() -> None:
+    err = clean(run("timeline", "--data", str(MINI), "--from", "2027", "--to", "2025"), 2)
+    assert "--from 2027 is after --to 2025" in err

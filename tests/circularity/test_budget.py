@@ -17,6 +17,8 @@ from dealloop.circularity import count_cycles, enumerate_cycles, money_graph, to
 from dealloop.circularity.budget import LoopBudgetError, estimate_loops, top_loops
 from dealloop.circularity.cycles import loops_of
 
+from ..conftest import dense_dataset
+
 MINI = Path(__file__).parents[1] / "data" / "mini"
 
 
@@ -73,18 +75,7 @@ def test_top_loops_are_the_exact_top_by_bottleneck() -> None:
 
 
 def test_cycles_command_on_a_dense_graph_lists_the_top_in_bounded_work(tmp_path: Path) -> None:
-    data = tmp_path / "dense"
-    data.mkdir()
-    for f in MINI.iterdir():
-        (data / f.name).write_bytes(f.read_bytes())
-    ents = (data / "entities.csv").read_text().splitlines()
-    row = ents[1].split(",", 1)[1]
-    (data / "entities.csv").write_text("\n".join([ents[0], *[f"f{i:02d}," + row
-                                                             for i in range(60)]]) + "\n")
-    deals = (data / "deals.csv").read_text().splitlines()
-    rows = [f"X{i}_{j},f{i:02d},f{j:02d},loan,{1 + (7 * i + 13 * j) % 97},,,reported,committed,"
-            ",2025,,,,A,,,s1," for i, j in permutations(range(60), 2)]
-    (data / "deals.csv").write_text("\n".join([deals[0], *rows]) + "\n")
+    data = dense_dataset(tmp_path)
     env = {**os.environ, "COLUMNS": "200"}
     res = subprocess.run([sys.executable, "-m", "dealloop", "cycles", "--data", str(data),
                           "--limit", "2", "--json"], capture_output=True, text=True, env=env,

@@ -35,6 +35,7 @@ def timeline(
 ) -> None:
     """Legs, money and loops at the end of every month: the network growing, each month as
     it was known then (legs superseded or cancelled later still count before)."""
+    from ..circularity.budget import LoopBudgetError
     from ..circularity.timeline import timeline as run
     from ..vocabulary import parse_date
 
@@ -44,10 +45,16 @@ def timeline(
                 parse_date(value)
             except ValueError as exc:
                 fail(f"Error: {flag}: {exc}", 2)
+    if start is not None and end is not None and parse_date(start) > parse_date(end, end=True):
+        fail(f"Error: --from {start} is after --to {end}", 2)
     net = load_network(data)
     if end is None and net.meta.get("as_of"):
         end = net.meta["as_of"]
-    result = run(net, start=start, end=end, max_length=max_length)
+    try:
+        result = run(net, start=start, end=end, max_length=max_length)
+    except LoopBudgetError as exc:  # a dense month: too many loops to count
+        fail(f"Error: counting each month's loops: {str(exc).split(';')[0]}; use a smaller "
+             "--max-length")
     if json_out:
         print_json(result.to_dict())
         return
