@@ -308,8 +308,8 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
     from dealloop.holders.draws import figures, per_draw, routes
     from dealloop.mapping.compiled import compile_scenario
     from dealloop.mapping.sheets import build
-    from dealloop.scenarios.engine import clear
     from dealloop.scenarios.montecarlo import draw, payload
+    from dealloop.scenarios.runner import clear_runs
     from dealloop.scenarios.spec import loads
 
     text = ("name: x\nquestion: q\nhorizon: [2026, 2030]\n"
@@ -323,11 +323,7 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
     r = routes(comp, net, read_layer(net))
     p = payload(comp, seed=5, chunk=8, follow=r)
     M, values, _ = draw(p, 0, 8)
-    plan = comp.replan(M)
-    base = clear(comp.structure, comp.inputs(8, mult=M, shocked=False, replan=plan),
-                 comp.params)
-    out = clear(comp.structure, comp.inputs(8, mult=M, values=values, replan=plan),
-                comp.params, reference=base)
+    _base, out, _, _ = clear_runs(comp, 8, mult=M, values=values, replan=comp.replan(M))
     losses = per_draw(r, comp, out, M)
     fig = figures(r, losses)
     assert (M == comp.base_mult[:, None]).all()  # only the shocks are drawn
@@ -395,7 +391,9 @@ def test_softbank_inside_stands_on_converted_figures_and_can_fail(net) -> None:
     assert bank["shortfall"].to_numpy() == pytest.approx(bank["owed"].to_numpy() * lost)
     where = holders.follow(res, net)
     d71 = float(bank.loc[bank["deal"] == "D71", "owed"].sum())
-    assert d71 == pytest.approx(40.0)  # the whole bridge loan falls due on default
+    # the whole bridge loan and the year's interest fall due on default (in 2026), at the
+    # default rate: the discount rate plus the credit spread
+    assert d71 == pytest.approx(40.0 * (1 + res.balance.discount_rate + 0.02))
     assert where.banks.loc["jpmorgan", "loss"] == pytest.approx(0.25 * d71 * lost)
     banks_total = float(where.sectors.loc["banks", "amount"])
     assert banks_total == pytest.approx(float(bank["owed"].sum()) * lost)

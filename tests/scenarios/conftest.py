@@ -37,6 +37,23 @@ def stress(net):
     return get
 
 
+@pytest.fixture(scope="session")
+def static(net):
+    """Run a shipped scenario once per session as one static step over the horizon
+    (``mapping.timing: static``, the one-period model the hand checks are written for)."""
+    cache: dict[str, object] = {}
+
+    def get(name: str):
+        if name not in cache:
+            sc = scenarios.load(name)
+            sc = sc.model_copy(update={"mapping": sc.mapping.model_copy(
+                update={"timing": "static"})})
+            cache[name] = scenarios.run(sc, net)
+        return cache[name]
+
+    return get
+
+
 def scenario_text(body: str, name: str = "t", question: str = "q") -> str:
     """A scenario file's text with a name and question prepended."""
     return f"name: {name}\nquestion: {question}\n" + body

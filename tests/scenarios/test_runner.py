@@ -56,10 +56,10 @@ def test_no_shock_changes_nothing_whatever_the_mapping(net, mapping: str) -> Non
     assert (res.firms["defaulted"] == res.firms["baseline_defaulted"]).all()
 
 
-def test_coreweave_default(stress) -> None:
+def test_coreweave_default(static) -> None:
     """CoreWeave fails in wave 1, NVIDIA's backstop is paid into its estate, and its creditors
     share the backstop plus a 40% liquidation value, pro rata: its lenders take the loss."""
-    res = stress("coreweave-default")
+    res = static("coreweave-default")
     f = res.firms
     assert f.at["coreweave", "defaulted"] and f.at["coreweave", "wave"] == 1
     b = res.backstops.set_index("deal")
@@ -84,10 +84,10 @@ def test_coreweave_default(stress) -> None:
     assert res.system["defaults"] == 1
 
 
-def test_openai_raises_no_new_money(stress) -> None:
+def test_openai_raises_no_new_money(static) -> None:
     """OpenAI pays its suppliers pro rata from its cash, outside revenue and what it still
     receives; Oracle goes without its share of the Oracle contract."""
-    res = stress("openai-no-new-money")
+    res = static("openai-no-new-money")
     f = res.firms
     assert f.at["openai", "defaulted"] and f.at["openai", "wave"] == 1
     assert f.at["openai", "new_money_after"] == 0
@@ -103,10 +103,10 @@ def test_openai_raises_no_new_money(stress) -> None:
     assert f.at["openai", "market_value_after"] == 0
 
 
-def test_nvidia_letter_of_intent_never_converts(stress) -> None:
+def test_nvidia_letter_of_intent_never_converts(static) -> None:
     """The reference world counts the $100B letter of intent; only $30B comes. OpenAI's plan
     can stretch by 10% of its gap; the rest of the hole goes unpaid."""
-    res = stress("nvidia-loi-never-converts")
+    res = static("nvidia-loi-never-converts")
     hole = deal_value_in_horizon(res, "D01") - deal_value_in_horizon(res, "D02")
     assert hole == pytest.approx(70.0)
     f = res.firms.loc["openai"]
@@ -119,10 +119,10 @@ def test_nvidia_letter_of_intent_never_converts(stress) -> None:
     assert res.firms.at["openai", "new_money_after"] == pytest.approx(1.1 * gap)
 
 
-def test_oracle_cannot_refinance(stress) -> None:
+def test_oracle_cannot_refinance(static) -> None:
     """Oracle's maturing debt falls due and its new bonds stop; the developers building its
     sites have nothing to repay their construction loans with, so their banks lose them."""
-    res = stress("oracle-cannot-refinance")
+    res = static("oracle-cannot-refinance")
     f = res.firms
     assert not f.at["oracle", "defaulted"]
     maturing = claim(res, "debt:oracle", "principal")["maturing"]
@@ -135,11 +135,11 @@ def test_oracle_cannot_refinance(stress) -> None:
         assert row["shortfall"] == pytest.approx(claim(res, deal, "principal")["accel"])
 
 
-def test_gpu_life_3_years(stress) -> None:
+def test_gpu_life_3_years(static) -> None:
     """With a 3-year life instead of 6, a GPU holder loses half its GPU value over the horizon
     and its lenders roll over half as much of its maturing debt. Meta has no other exposure
     that moves, so its book equity falls by exactly that."""
-    res = stress("gpu-life-3-years")
+    res = static("gpu-life-3-years")
     gpu = res.balance.frame.at["meta", "gpu"]
     cl = res.balance.claims
     maturing = cl[(cl["debtor"] == "meta") & (cl["channel"] == "principal")]["maturing"].sum()
@@ -147,12 +147,12 @@ def test_gpu_life_3_years(stress) -> None:
     assert res.system["equity_loss"] > 0
 
 
-def test_ai_demand_shock(stress) -> None:
+def test_ai_demand_shock(static) -> None:
     """A 30% fall in outside demand (the mean of the uniform 20-40% of the file): AMD sells
     only outside the network, so it loses 30% of its outside revenue times what a lost sale
     costs it: its margin (net income 4.3 over revenue 34.6, FY2025) plus half the rest
     (stranded costs), not the gross price. Amazon's exposure is its AWS segment (0.18)."""
-    res = stress("ai-demand-shock")
+    res = static("ai-demand-shock")
     amd = res.firms.loc["amd"]
     out_rev = res.balance.frame.at["amd", "outside_revenue"]
     margin = 4.3 / 34.6
@@ -261,3 +261,75 @@ def test_more_shock_no_fewer_defaults(net) -> None:
             assert (d | ~prev).all()
             assert res.system["payment_shortfall"] >= last - 1e-9
         prev, last = d, res.system["payment_shortfall"]
+
+
+@pytest.mark.parametrize("name", scenarios.library.names())
+def test_one_year_without_discounting_is_the_static_step(net, name: str) -> None:
+    """Cleared year by year over a one-year horizon at a zero rate and charging no interest,
+    every shipped scenario gives the one static step exactly (the years add timing and
+    interest, nothing else)."""
+    sc = scenarios.load(name)
+    got = {}
+    for timing in ("years", "static"):
+        one = sc.model_copy(update={"horizon": (2026, 2026), "mapping": sc.mapping.model_copy(
+            update={"timing": timing, "discount_rate": 0.0, "credit_spread": 0.0,
+                    "debt_rates": {}, "interest_rate": {}})})
+        got[timing] = scenarios.run(one, net, band=False)
+    for m in HEADLINES:
+        assert got["years"].system[m] == pytest.approx(got["static"].system[m], abs=1e-6), m
+    assert got["static"].years is None
+
+
+@pytest.mark.parametrize("name", scenarios.library.names())
+def test_years_add_up_and_date_every_default(stress, name: str) -> None:
+    res = stress(name)
+    y = res.years
+    assert y["year"].tolist() == list(range(2026, 2031))
+    assert y["shortfall"].sum() == pytest.approx(res.system["payment_shortfall"], abs=1e-6)
+    f = res.firms
+    new = f[f["defaulted"] & ~f["baseline_defaulted"]]
+    assert new["default_year"].between(2026, 2030).all()
+    named = {firm for d in y["defaults"] for firm in d.split(";") if firm}
+    assert named == set(new.index)
+    assert (f.loc[~f["defaulted"], "default_year"] == 0).all()
+    assert y["discount_factor"].iloc[1] == pytest.approx(1 / (1 + res.system["discount_rate"]))
+
+
+def test_a_firm_pays_two_years_and_fails_in_the_third(stress) -> None:
+    """Without the $70B the letter of intent promised, OpenAI pays its dues in full in 2026
+    and 2027 (its plan's headroom covers the hole) and fails in 2028, once it is spent."""
+    res = stress("nvidia-loi-never-converts")
+    assert res.firms.at["openai", "default_year"] == 2028
+    y = res.years.set_index("year")
+    assert y.loc[[2026, 2027], "shortfall"].abs().max() < 1e-6
+    assert y.at[2028, "shortfall"] > 0
+    assert y.at[2028, "defaults"] == "openai"
+
+
+def test_the_discount_rate_is_sourced(stress) -> None:
+    res = stress("baseline")
+    rate = res.system["discount_rate"]
+    assert 0.03 < rate < 0.06  # the 10-year Treasury yield of the dataset's history.csv
+    assert any("history.csv H" in n and f"{rate:.2%}" in n for n in res.notes)
+    assert res.balance.discount_source.startswith("history.csv H")
+
+
+def test_meta_exits_hyperion(stress, net) -> None:
+    """The Hyperion venture stands on Meta's lease: without the shock it pays its bonds'
+    coupons; when Meta walks away its residual value guarantee is called (it flows back to
+    Meta) and, once that is spent, the venture defaults and the bondholders take the rest."""
+    res = stress("meta-exits-hyperion")
+    f = res.firms
+    assert f.at["hyperion-jv", "defaulted"] and not f.at["hyperion-jv", "baseline_defaulted"]
+    assert 2026 <= f.at["hyperion-jv", "default_year"] <= 2030
+    u = res.unpaid.set_index("creditor")
+    assert u.at["bond-investors", "deals"] == "D82" and u.at["bond-investors", "shortfall"] > 0
+    assert res.system["external_loss"] == pytest.approx(u.at["bond-investors", "shortfall"])
+    b = res.backstops.set_index("deal")
+    assert b.at["D83b", "backstopper"] == "meta" and b.at["D83b", "paid"] > 0
+    # Meta saves the rent but pays the guarantee: it does not come out ahead
+    assert f.at["meta", "market_value_after"] < f.at["meta", "market_value_before"]
+    # the same legs without the shock: the lease pays the coupons, nobody defaults
+    sc = scenarios.load("meta-exits-hyperion").model_copy(update={"shocks": []})
+    calm = scenarios.run(sc, net, band=False)
+    assert not calm.firms["defaulted"].any() and calm.backstops.empty

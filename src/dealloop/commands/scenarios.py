@@ -180,7 +180,9 @@ def _print_stress(con: Any, res: Any) -> None:
             | (f["market_value_lost"].abs() > 0.05) | (f["not_received"].abs() > 0.05)]
     hit = hit.assign(_w=hit["wave"].where(hit["wave"] > 0, 10**6)).sort_values(
         ["_w", "market_value_lost"], ascending=[True, False])
-    rows = [[firm, int(r.wave) if r.defaulted else None, r.equity_before, r.equity_after,
+    dy = "default_year" in f.columns and res.years is not None
+    rows = [[firm, (f"{int(r.default_year)} ({int(r.wave)})" if dy else int(r.wave))
+             if r.defaulted else None, r.equity_before, r.equity_after,
              r.market_value_before, r.market_value_after, r.unpaid, r.not_received,
              r.new_money_after - r.new_money]
             for firm, r in hit.iterrows()]
@@ -193,7 +195,8 @@ def _print_stress(con: Any, res: Any) -> None:
     else:
         con.print(table(
             "Firms hit ($bn; equity = book net worth over the horizon)",
-            [Col("firm"), Col("default wave", "count", "wave"),
+            [Col("firm"), Col("default year (wave)", "raw", "year") if dy
+             else Col("default wave", "count", "wave"),
              Col("equity before", "money", "eq. before"),
              Col("equity after", "money", "eq. after"),
              Col("market value before", "money", "mv before"),
@@ -203,6 +206,19 @@ def _print_stress(con: Any, res: Any) -> None:
              Col("extra new money", "money", "new money", _NEGATIVE["extra new money"])],
             [[r[0], r[1] if r[1] is not None else "", *r[2:]] for r in rows],
             caption=tally))
+    if res.years is not None:
+        y = res.years
+        con.print(table(
+            "Year by year ($bn at the start of the horizon; firms in the network)",
+            [Col("year", "raw"), Col("due", "money"), Col("paid", "money"),
+             Col("shortfall", "money", "short"),
+             Col("due before the shock", "money", "due before"), Col("new defaults")],
+            [[str(r.year), r.due, r.paid, r.shortfall, r.due_before,
+              str(r.defaults).replace(";", ", ")] for r in y.itertuples()],
+            caption=f"discounted at {s.get('discount_rate', 0.0):.2%} a year; shortfall: "
+                    "what the scenario leaves unpaid that year, net of recoveries (the years "
+                    "add up to the payment shortfall); a defaulter's debt falls due whole in "
+                    "its year of default"))
     if len(res.unpaid):
         con.print(table(
             "What defaulters fail to pay, to whom ($bn)",

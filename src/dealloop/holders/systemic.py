@@ -12,7 +12,7 @@ equity, or market value where no book equity is reported), where it is meaningfu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -76,27 +76,6 @@ class SystemicResult(Result):
         return "\n".join(lines)
 
 
-def _stack(parts: list[Any]) -> Any:
-    """Stack single-draw engine inputs along the draw axis."""
-    first = parts[0]
-    fields: dict[str, Any] = {}
-    fills = {"failed": False, "recovery": 0.0, "called": 0.0}
-    for name in ("amount", "accel", "e", "failed", "recovery", "called", "stake_scale",
-                 "vest_reference"):
-        vals = [getattr(p, name) for p in parts]
-        if all(v is None for v in vals):
-            fields[name] = None
-            continue
-        if name == "vest_reference" and any(v is None for v in vals):
-            fields[name] = None
-            continue
-        shape = next(v for v in vals if v is not None).shape
-        fill = fills.get(name, 1.0)
-        fields[name] = np.concatenate(
-            [np.full(shape, fill) if v is None else np.asarray(v) for v in vals], axis=1)
-    return replace(first, **fields)
-
-
 def _column(out: Any, k: int) -> Any:
     """Draw ``k`` of an outcome, as a one-draw outcome."""
     vals = {}
@@ -140,7 +119,6 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     from ..mapping.compiled import compile_scenario
     from ..mapping.sheets import build
     from ..scenarios import runner
-    from ..scenarios.engine import clear
     from ..scenarios.spec import loads
     from . import follow, layer, override
 
@@ -153,14 +131,13 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     if unknown:
         raise ValueError(f"firms: {unknown[0]!r} is not inside the network")
     comp0 = compile_scenario(sc, bs)
-    base = clear(comp0.structure, comp0.inputs(1, shocked=False), comp0.params)
     parts = []
     for f in names:
         shock = loads(f"name: x\nquestion: x\nshocks: [{{type: fail, entity: {f}}}]").shocks[0]
         sc_f = sc.model_copy(update={"shocks": [*sc.shocks, shock]})
-        parts.append(compile_scenario(sc_f, bs).inputs(1))
-    parts.append(comp0.inputs(1))  # the base scenario alone, last: rows are changes from it
-    out = clear(comp0.structure, _stack(parts), comp0.params, reference=base)
+        parts.append(compile_scenario(sc_f, bs))
+    parts.append(comp0)  # the base scenario alone, last: rows are changes from it
+    base, out = runner.clear_stacked(comp0, parts)
     heads = runner.headline(comp0, base, out)
     lay = override(layer(net), sc.holders.model_dump())
     rows = []

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["BACKSTOP", "CAPEX", "CHANNELS", "EQUITY", "FUNDING", "PLAN", "PRINCIPAL",
-           "PURCHASE", "REPLACE", "Inputs", "Params", "Structure"]
+           "PURCHASE", "REPLACE", "Inputs", "Params", "Structure", "stack"]
 
 PURCHASE, EQUITY, FUNDING, PRINCIPAL, BACKSTOP, PLAN, CAPEX, REPLACE = range(8)
 #: Channel names in the order of their codes.
@@ -114,6 +114,10 @@ class Inputs:
     vest_reference: np.ndarray | None = None
     """``(S, K)``: what each warrant's linked purchases ask in the unshocked draw (full
     vesting); default: the structure's reference."""
+    value_shift: np.ndarray | None = None
+    """``(N, K)``: added to each firm's change in net worth before it moves market value
+    (year-by-year runs: new money raised in earlier years, which dilutes rather than adds
+    value, is taken out of the cash carried forward)."""
 
     @property
     def k(self) -> int:
@@ -133,3 +137,33 @@ class Params:
     max_rounds: int = 200
     max_iterations: int = 100_000
     tol: float = 1e-10
+
+
+def stack(parts: list[Inputs]) -> Inputs:
+    """Inputs of one structure stacked along the draw axis (a field missing in some parts
+    takes its default there).
+
+    Examples
+    --------
+    >>> a = Inputs(amount=np.ones((1, 1)), accel=np.ones((1, 1)), e=np.zeros((2, 1)))
+    >>> b = Inputs(amount=np.ones((1, 2)), accel=np.ones((1, 2)), e=np.ones((2, 2)),
+    ...            failed=np.ones((2, 2), bool))
+    >>> s = stack([a, b])
+    >>> s.k, s.failed[:, 0].tolist(), s.failed[:, 1].tolist()
+    (3, [False, False], [True, True])
+    """
+    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0}
+    fields: dict[str, np.ndarray | None] = {}
+    for name in ("amount", "accel", "e", "failed", "recovery", "called", "stake_scale",
+                 "vest_reference", "value_shift"):
+        vals = [getattr(p, name) for p in parts]
+        if all(v is None for v in vals) or (name == "vest_reference"
+                                           and any(v is None for v in vals)):
+            fields[name] = None
+            continue
+        rows = next(v for v in vals if v is not None).shape[0]
+        fill = fills.get(name, 1.0)
+        fields[name] = np.concatenate(
+            [np.full((rows, p.k), fill) if v is None else np.asarray(v)
+             for p, v in zip(parts, vals, strict=True)], axis=1)
+    return Inputs(**fields)  # type: ignore[arg-type]

@@ -108,7 +108,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .explain import Sheet
     from .legview import Layers
 
-__all__ = ["OUTSIDE", "BalanceSheets", "build", "per_entity", "point"]
+__all__ = ["OUTSIDE", "BalanceSheets", "build", "discount_rate", "per_entity", "point"]
 
 OUTSIDE = "(outside)"
 RECURRING_KINDS = PURCHASE_KINDS
@@ -145,6 +145,9 @@ class BalanceSheets:
         note``), see :meth:`explain`.
     notes
         Legs left out and why (undisclosed amounts, missing stakes).
+    discount_rate, discount_source
+        The rate a year-by-year run discounts at (:func:`discount_rate`) and where it comes
+        from.
 
     Examples
     --------
@@ -169,6 +172,8 @@ class BalanceSheets:
     notes: tuple[str, ...] = field(default=())
     scenario: Scenario | None = field(default=None, repr=False)
     revenue_years: float = 0.0
+    discount_rate: float = 0.0
+    discount_source: str = ""
 
     @property
     def n(self) -> int:
@@ -314,8 +319,40 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     _margins(net, frame, m)
     _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
     deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS)), cl)
+    rate, source = discount_rate(net, m)
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
-                         st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years)
+                         st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,
+                         discount_rate=rate, discount_source=source)
+
+
+def discount_rate(net: Any, m: Any) -> tuple[float, str]:
+    """The rate a year-by-year run discounts at, and where it comes from: the mapping's
+    ``discount_rate``, else the dataset's latest 10-year US Treasury yield
+    (``ust_10y_yield`` in ``history.csv``), else 0.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> discount_rate(None, loads("name: x\\nquestion: q\\nmapping: {discount_rate: 0.05}").mapping)
+    (0.05, 'mapping.discount_rate')
+    >>> rate, source = discount_rate(dl.load(), loads("name: x\\nquestion: q").mapping)
+    >>> 0 < rate < 0.1, source.startswith("history.csv H")
+    (True, True)
+    """
+    if m.discount_rate is not None:
+        return float(m.discount_rate), "mapping.discount_rate"
+    hist = getattr(net, "history", None)
+    if hist is not None and len(hist) and {"metric", "value"} <= set(hist.columns):
+        hit = hist[hist["metric"] == "ust_10y_yield"]
+        if len(hit):
+            row = hit.sort_values("date", kind="stable").iloc[-1] if "date" in hit \
+                else hit.iloc[-1]
+            v = float(row["value"])
+            v = v / 100 if str(row.get("unit", "")) == "pct" else v
+            return v, f"history.csv {row['id']} (10-year US Treasury yield, " \
+                f"{row.get('date', '')})"
+    return 0.0, "none: no ust_10y_yield in the dataset's history.csv"
 
 
 def _parties(net: Any, scenario: Scenario

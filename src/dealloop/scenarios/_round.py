@@ -70,6 +70,8 @@ class Setup:
             self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
             self.ref_stk = reference.stakes
             self.ref_def = reference.defaulted
+        self.value_shift = None if inputs.value_shift is None else \
+            np.asarray(inputs.value_shift, float)
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         self.vref: np.ndarray | None = None
         if self.vest_on:
@@ -175,6 +177,8 @@ class Round:
         self._newton()
         if g.reference is not None:
             self.c0 = g.mv0c + g.p.value_multiple * (g.e - self.pbar - g.ref_nwx) - g.ref_stk
+            if g.value_shift is not None:
+                self.c0 = self.c0 + g.p.value_multiple * g.value_shift
             self.gone = D & ~g.ref_def
             self.c0_F = self.c0[F]
             self.gone_F = self.gone[F]

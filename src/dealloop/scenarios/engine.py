@@ -281,7 +281,7 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         amount=g.A[:, act], accel=g.Acc[:, act], e=g.e[:, act], failed=g.failed[:, act],
         recovery=g.recov[:, act], called=called_now, stake_scale=g.sscale[:, act],
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
-        else vref)
+        else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act])
     sub_ref = None if g.reference is None else _columns(g.reference, act, k)
     sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
         "D": s.D[:, act], "wave": s.wave[:, act], "offset": s.offset[act],

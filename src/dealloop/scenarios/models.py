@@ -200,6 +200,21 @@ class MappingSpec(BaseModel):
         GPU assets of a firm: the larger of its chip purchases in the data and
         capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
         (default 6 years), the base of a ``collateral`` shock.
+    timing
+        ``years`` (default): the network is cleared year by year over the horizon with cash
+        carried forward (:func:`~dealloop.scenarios.years.clear_years`), so each default
+        has a year and a firm can pay in 2026-27 and fail in 2028; ``static``: the whole
+        horizon in one step (the one-period model).
+    discount_rate
+        Rate at which the years' flows are discounted to the start of the horizon (and
+        cash carried forward earns). Default ``null``: the dataset's 10-year US Treasury
+        yield (``ust_10y_yield`` in ``history.csv``), else 0.
+    interest_rate, credit_spread, debt_rates
+        Interest charged each year on the principal outstanding of every debt (year-by-year
+        runs; the static step charges none): a leg's rate in ``debt_rates`` (``{D82:
+        0.0658}``, a coupon from an offering document), else the borrower's
+        ``interest_rate``, else the discount rate plus ``credit_spread`` (default 0.02, an
+        assumption: the spread of an investment-grade bond over Treasuries).
     """
 
     model_config = FROZEN
@@ -234,6 +249,11 @@ class MappingSpec(BaseModel):
         default_factory=lambda: {"default": 1.0})
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
+    timing: Literal["years", "static"] = "years"
+    discount_rate: Annotated[float, Field(ge=0, le=1)] | None = None
+    interest_rate: PerEntityShare = Field(default_factory=dict)
+    credit_spread: Annotated[float, Field(ge=0, le=1)] = 0.02
+    debt_rates: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------- models

@@ -53,7 +53,6 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.compiled import Compiled, compile_scenario
-from .engine import clear
 from .results import HEADLINES, SimulationResult
 from .sketch import MANTISSA_BITS, Figure
 from .spec import MAX_CHUNK, MAX_DRAWS, Scenario, uncertain_params
@@ -238,18 +237,14 @@ def modes(y: np.ndarray, weights: np.ndarray | None = None, *, gap: float = 0.05
 
 def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     """Run chunk ``index`` of ``size`` draws (called on Dask workers)."""
-    from .runner import headline
+    from .runner import clear_runs, headline
 
     t = time.perf_counter()
     comp = p.comp
     M, values, X = draw(p, index, size)
     # each draw's own unshocked network is its reference (outside revenue and the plan's new
     # money sized again for the legs it has)
-    plan = comp.replan(M)
-    base = clear(comp.structure, comp.inputs(size, mult=M, shocked=False, replan=plan),
-                 comp.params)
-    out = clear(comp.structure, comp.inputs(size, mult=M, values=values, replan=plan),
-                comp.params, reference=base)
+    base, out, _, _ = clear_runs(comp, size, mult=M, values=values, replan=comp.replan(M))
     heads = headline(comp, base, out, M)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = np.maximum(base.equity - out.equity, 0.0)

@@ -28,9 +28,8 @@ import pandas as pd
 from ..data.problems import DataError, Problem
 from ..mapping.compiled import compile_scenario
 from ..mapping.sheets import build
-from .engine import clear
 from .results import HEADLINES, SensitivityResult
-from .runner import headline, prepare
+from .runner import clear_runs, headline, prepare
 from .spec import Scenario
 
 __all__ = ["sensitivity"]
@@ -84,11 +83,7 @@ def sensitivity(scenario: Scenario | str | Path, net: Any = None, *,
     M = np.repeat(comp.base_mult[:, None], k, axis=1)
     keep = drop >= 0
     M[drop[keep], np.flatnonzero(keep)] = 0.0
-    plan = comp.replan(M)
-    base = clear(comp.structure, comp.inputs(k, mult=M, shocked=False, replan=plan),
-                 comp.params)
-    out = clear(comp.structure, comp.inputs(k, mult=M, replan=plan), comp.params,
-                reference=base)
+    base, out, _, _ = clear_runs(comp, k, mult=M, replan=comp.replan(M))
     heads = headline(comp, base, out, M)
     reference = {m: float(v[0]) for m, v in heads.items()}
     by_id = deals.set_index("id")

@@ -109,6 +109,14 @@ class StressResult(Result):
         next to this run's figures.
     balance
         The :class:`~dealloop.mapping.BalanceSheets` of the central run (``explain(firm)``).
+    years
+        Per year of the horizon (``timing: years``): ``year, discount_factor, due, paid``
+        (what firms in the network owe and pay that year, values at the start of the
+        horizon; a defaulter's accelerated debt counts in full in its year of default),
+        ``shortfall`` (what the scenario leaves unpaid that year, net of recoveries on
+        earlier balances: the years add up to the payment shortfall), ``due_before,
+        paid_before`` (unshocked run) and ``defaults`` (firms defaulting that year); None for
+        ``timing: static``.
 
     Examples
     --------
@@ -133,6 +141,7 @@ class StressResult(Result):
     balance: Any = field(repr=False)
     notes: tuple[str, ...] = ()
     unpaid_claims: pd.DataFrame | None = field(default=None, repr=False)
+    years: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "system", _freeze(self.system))
@@ -161,6 +170,7 @@ class StressResult(Result):
             "bands": [b.to_dict() for b in self.bands],
             "models": {k: v for k, v in self.models.items()},
             "comparison": self.comparison, "notes": list(self.notes),
+            **({"years": self.years} if self.years is not None else {}),
         })
 
     def summary(self) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.problems import DataError, errors
-from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN
+from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN, stack
 from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.values import point
@@ -26,8 +26,9 @@ from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
 from .spec import Scenario, load, validate_against
+from .years import YearsOutcome, clear_years
 
-__all__ = ["BANDS", "headline", "prepare", "run"]
+__all__ = ["BANDS", "clear_runs", "clear_stacked", "headline", "prepare", "run"]
 
 #: Evidence selections of a band: label -> (grades, derived legs included).
 BANDS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -83,10 +84,85 @@ def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario,
     return market_shocks(sc, net), net
 
 
-def _runs(comp: Compiled) -> tuple[Outcome, Outcome]:
-    base = clear(comp.structure, comp.inputs(1, shocked=False), comp.params)
-    out = clear(comp.structure, comp.inputs(1), comp.params, reference=base)
-    return base, out
+def clear_runs(comp: Compiled, k: int = 1, **kw: Any
+               ) -> tuple[Outcome, Outcome, YearsOutcome | None, YearsOutcome | None]:
+    """The unshocked and shocked runs of ``k`` draws (``kw``: ``mult``, ``values``,
+    ``drop``, ``replan`` of :meth:`~dealloop.mapping.compiled.Compiled.inputs`), folded over
+    the years unless the scenario says ``timing: static``, and the years themselves.
+
+    Year by year, the plan's new money is what each firm needs each year in the unshocked
+    years, and it can stretch by ``new_money_headroom`` of the horizon's total in whichever
+    years; values are at the start of the horizon, discounted at the sheets'
+    ``discount_rate``.
+    """
+    st = comp.structure
+    values = kw.pop("values", None)
+    if comp.scenario.mapping.timing == "static":
+        base = clear(st, comp.inputs(k, shocked=False, **kw), comp.params)
+        out = clear(st, comp.inputs(k, values=values, **kw), comp.params, reference=base)
+        return base, out, None, None
+    if kw.get("replan") is True:
+        kw["replan"] = comp.replan(kw["mult"] if kw.get("mult") is not None else
+                                   np.repeat(comp.base_mult[:, None], k, axis=1))
+    years = comp.years
+    need = clear_years(st, comp.year_inputs(k, shocked=False, **kw), comp.params,
+                       years=years)
+    caps = np.stack([o.new_money for o in need.outcomes])
+    room = caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
+    ybase = clear_years(st, comp.year_inputs(k, shocked=False, plan_caps=caps, **kw),
+                        comp.params, years=years, headroom=room)
+    yout = clear_years(st, comp.year_inputs(k, values=values, plan_caps=caps, **kw),
+                       comp.params, years=years, reference=ybase,
+                       headroom=room * comp.plan_factor(k, values=values, **kw))
+    return ybase.total(), yout.total(), ybase, yout
+
+
+def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outcome]:
+    """The unshocked run of ``comp`` and, stacked as draws, the shocked runs of ``parts``
+    (scenarios compiled on the same balance sheets, e.g. one failure each), year by year
+    unless ``timing: static`` (as :func:`clear_runs`)."""
+    st = comp.structure
+    if comp.scenario.mapping.timing == "static":
+        base = clear(st, comp.inputs(1, shocked=False), comp.params)
+        out = clear(st, stack([p.inputs(1) for p in parts]), comp.params, reference=base)
+        return base, out
+    years = comp.years
+    need = clear_years(st, comp.year_inputs(1, shocked=False), comp.params, years=years)
+    caps = np.stack([o.new_money for o in need.outcomes])
+    room = caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
+    ybase = clear_years(st, comp.year_inputs(1, shocked=False, plan_caps=caps), comp.params,
+                        years=years, headroom=room)
+    each = [p.year_inputs(1, plan_caps=caps) for p in parts]
+    yout = clear_years(st, [stack([y[t] for y in each]) for t in range(len(years))],
+                       comp.params, years=years, reference=ybase,
+                       headroom=np.concatenate([room * p.plan_factor(1) for p in parts],
+                                               axis=1))
+    return ybase.total(), yout.total()
+
+
+def _year_table(comp: Compiled, base: YearsOutcome, out: YearsOutcome, rate: float
+                ) -> pd.DataFrame:
+    """Per year of a run: what firms in the network owe, pay and leave unpaid (values at
+    the start of the horizon), the same in the unshocked run, and who defaults that year."""
+    st = comp.structure
+    keep = ((st.debtor < st.n) & (st.channel != CAPEX) & (st.channel != PLAN)).astype(float)
+    firms = comp.bs.firms
+    rows = []
+    left = keep @ out.unpaid()[:, :, 0].T
+    left_b = keep @ base.unpaid()[:, :, 0].T
+    for t, (year, b, o) in enumerate(zip(out.years, base.outcomes, out.outcomes,
+                                         strict=True)):
+        new = [firms[i] for i in np.flatnonzero((out.default_year[:, 0] == year)
+                                                & (base.default_year[:, 0] == 0))]
+        rows.append({"year": year, "discount_factor": (1 + rate) ** -t,
+                     "due": float(keep @ o.owed[:, 0]), "paid": float(keep @ o.paid[:, 0]),
+                     "shortfall": float((left[t] - left_b[t]) - (
+                         left[t - 1] - left_b[t - 1] if t else 0.0)),
+                     "due_before": float(keep @ b.owed[:, 0]),
+                     "paid_before": float(keep @ b.paid[:, 0]),
+                     "defaults": ";".join(new)})
+    return pd.DataFrame(rows, columns=["year", "discount_factor", "due", "paid", "shortfall",
+                                       "due_before", "paid_before", "defaults"])
 
 
 def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +225,8 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     }
 
 
-def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
+def _firm_frame(comp: Compiled, base: Outcome, out: Outcome,
+                years: pd.DataFrame | None = None) -> pd.DataFrame:
     bs, st = comp.bs, comp.structure
     firms = list(bs.firms)
     got = out.owed - out.paid
@@ -168,6 +245,8 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome) -> pd.DataFrame:
         "defaulted": out.defaulted[:, 0],
         "baseline_defaulted": base.defaulted[:, 0],
         "wave": out.wave[:, 0],
+        "default_year": (years.attrs["default_year"] if years is not None
+                         else np.where(out.defaulted[:, 0], comp.bs.horizon[0].year, 0)),
         "equity_before": base.equity[:, 0],
         "equity_after": out.equity[:, 0],
         "equity_loss": base.equity[:, 0] - out.equity[:, 0],
@@ -236,9 +315,21 @@ def _backstops(comp: Compiled, out: Outcome) -> pd.DataFrame:
 
 def _stress(sc: Scenario, net: Any, evidence: tuple[str, ...] | None = None,
             derived: bool | None = None) -> tuple[Compiled, Outcome, Outcome]:
-    comp = build(net, sc, evidence=evidence, derived=derived).compile()
-    base, out = _runs(comp)
+    comp, base, out, _ = _stress_years(sc, net, evidence, derived)
     return comp, base, out
+
+
+def _stress_years(sc: Scenario, net: Any, evidence: tuple[str, ...] | None = None,
+                  derived: bool | None = None
+                  ) -> tuple[Compiled, Outcome, Outcome, pd.DataFrame | None]:
+    """:func:`_stress` with the year table (None for ``timing: static``)."""
+    comp = build(net, sc, evidence=evidence, derived=derived).compile()
+    base, out, yb, yo = clear_runs(comp)
+    frame = None
+    if yb is not None and yo is not None:
+        frame = _year_table(comp, yb, yo, comp.bs.discount_rate)
+        frame.attrs["default_year"] = yo.default_year[:, 0]
+    return comp, base, out, frame
 
 
 def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) -> StressResult:
@@ -268,9 +359,12 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     (True, 1)
     """
     sc, net = prepare(scenario, net)
-    comp, base, out = _stress(sc, net)
+    comp, base, out, years = _stress_years(sc, net)
     heads = {k: float(v[0]) for k, v in headline(comp, base, out).items()}
     system: dict[str, float] = dict(heads)
+    rate, rate_source = comp.bs.discount_rate, comp.bs.discount_source
+    if years is not None:
+        system["discount_rate"] = rate
     system.update({
         "rounds": float(out.rounds[0]), "iterations": float(out.iterations),
         "firms": float(comp.n), "baseline_defaults": float(base.defaulted.sum()),
@@ -291,6 +385,10 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     comparison = references(net, system, sc.compare)
     models = _models(comp, base, out, net)
     notes = list(comp.bs.notes)
+    if years is not None:
+        notes.insert(0, f"cleared year by year {years['year'].iloc[0]}-"
+                     f"{years['year'].iloc[-1]} with cash carried forward; $ values at the "
+                     f"start of the horizon, discounted at {rate:.2%} a year ({rate_source})")
     if not out.converged:  # pragma: no cover
         notes.append("the engine hit its iteration limit; figures may not be exact")
     t0, t1 = comp.bs.horizon
@@ -298,7 +396,8 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
-        system=system, firms=_firm_frame(comp, base, out), unpaid=_unpaid(comp, out, base, claims),
+        system=system, firms=_firm_frame(comp, base, out, years),
+        unpaid=_unpaid(comp, out, base, claims), years=years,
         unpaid_claims=claims,
         backstops=_backstops(comp, out), bands=tuple(bands), models=models,
         comparison=comparison, balance=comp.bs, notes=tuple(notes))

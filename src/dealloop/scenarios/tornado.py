@@ -18,6 +18,9 @@ new money           no headroom / 50%              ``mapping.new_money_headroom`
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
 market-value rule   0.5 / 2 per dollar             ``mapping.value_multiple``
 debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
+discount rate       0 / 8% a year                  ``mapping.discount_rate``
+credit spread       1% / 5% over the rate          ``mapping.credit_spread``
+timing              the static step / the years    ``mapping.timing``
 ==================  =============================  ============================================
 """
 
@@ -83,6 +86,9 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
                           "2 per $", _set("value_multiple", 2.0)),
     "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
                       "75%", _per_default("debt_maturing_share", 0.75)),
+    "discount rate": ("0", _set("discount_rate", 0.0), "8%", _set("discount_rate", 0.08)),
+    "credit spread": ("1%", _set("credit_spread", 0.01), "5%", _set("credit_spread", 0.05)),
+    "timing": ("static step", _set("timing", "static"), "years", _set("timing", "years")),
 }
 
 

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..mapping.arrays import Inputs, Params, Structure
+from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
 from .engine import Outcome, clear
 
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
@@ -36,12 +36,40 @@ __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
 class YearsOutcome:
     """The cleared years: ``outcomes[t]`` is year ``years[t]``; ``default_year`` ``(N, K)``
     is the year a firm first defaults (0 = never); ``cash`` ``(T, N, K)`` what each firm
-    carries out of each year."""
+    carries out of each year; ``income`` ``(T, N, K)`` its outside income of each year (cash
+    at the start in the first), without the cash carried in."""
 
     years: tuple[int, ...]
     outcomes: tuple[Outcome, ...]
     default_year: np.ndarray
     cash: np.ndarray
+    income: np.ndarray | None = None
+    carried: np.ndarray | None = None
+    """``(T, C, K)``: claims whose unpaid balance is carried into year ``t`` (accelerated
+    claims of earlier defaulters): their shortfall is the balance left at the end, not the
+    sum over the years."""
+    debtor: np.ndarray | None = None
+
+    def unpaid(self) -> np.ndarray:
+        """``(T, C, K)``: what is left unpaid of each claim by the end of each year, all
+        years so far (a carried balance once, the other claims' shortfalls summed).
+
+        Examples
+        --------
+        >>> from dealloop.scenarios.engine import debt_only
+        >>> st, y1 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([10.0, 0.0]))
+        >>> _, y2 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([0.0, 0.0]))
+        >>> clear_years(st, [y1, y2]).unpaid()[:, 0, 0].tolist()
+        [0.0, 6.0]
+        """
+        gaps = np.stack([o.owed - o.paid for o in self.outcomes])
+        summed = np.cumsum(gaps, axis=0)
+        if self.carried is None:
+            return summed
+        # a carried row: its debtor paid in full before (gaps 0), so what is left at the end
+        # of a year is its balance then, from the year of default on
+        now = self.carried | np.concatenate([self.carried[1:], self.carried[-1:]])
+        return np.where(now, gaps, summed)
 
     def discounted(self, field: str, rate: float) -> np.ndarray:
         """``sum_t x_t / (1 + rate)^t`` of an outcome field (``t`` = 0 for the first year),
@@ -57,10 +85,67 @@ class YearsOutcome:
         """
         return sum(getattr(o, field) / (1 + rate) ** t for t, o in enumerate(self.outcomes))
 
+    def total(self) -> Outcome:
+        """The years folded into one :class:`~.engine.Outcome` over the horizon.
+
+        ``paid``, ``pay``, ``receipts``, ``new_money``, ``deadweight`` and ``e`` (outside
+        income, cash carried in not counted again) add up over the years; ``owed`` is what
+        was paid plus what is left unpaid at the end (a defaulter's balance carried to the
+        last year); ``stakes``, ``market_value`` and ``defaulted`` are those of the last
+        year, ``wave`` the wave in the year of default; ``net_worth`` = income + receipts +
+        stakes - owed.
+
+        Examples
+        --------
+        >>> from dealloop.scenarios.engine import debt_only
+        >>> st, y1 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([10.0, 0.0]))
+        >>> _, y2 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([0.0, 0.0]))
+        >>> tot = clear_years(st, [y1, y2]).total()
+        >>> tot.owed[:, 0].tolist(), tot.paid[:, 0].tolist(), tot.net_worth[:, 0].tolist()
+        ([16.0], [10.0], [-6.0, 10.0])
+        """
+        outs, last = self.outcomes, self.outcomes[-1]
+        paid = sum(o.paid for o in outs)
+        owed = paid + self.unpaid()[-1]
+        pay = sum(o.pay for o in outs)
+        pbar = pay + sum(o.pbar - o.pay for o in outs)
+        if self.debtor is not None:
+            n = last.pay.shape[0]
+            pbar = pay.copy()
+            inside = self.debtor < n
+            np.add.at(pbar, self.debtor[inside], (owed - paid)[inside])
+        receipts = sum(o.receipts for o in outs)
+        e = self.income.sum(axis=0) if self.income is not None else outs[0].e
+        nw = e + receipts + last.stakes - pbar
+        first = self.default_year > 0
+        wave = np.zeros_like(last.wave)
+        for label, o in zip(self.years, outs, strict=True):
+            wave = np.where(first & (self.default_year == label), o.wave, wave)
+        return Outcome(
+            owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=receipts, stakes=last.stakes,
+            e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
+            wave=wave, market_value=last.market_value,
+            deadweight=sum(o.deadweight for o in outs),
+            triggered=np.logical_or.reduce([o.triggered for o in outs]),
+            new_money=sum(o.new_money for o in outs),
+            rounds=np.max([o.rounds for o in outs], axis=0),
+            iterations=sum(o.iterations for o in outs),
+            converged=all(o.converged for o in outs))
+
 
 def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params | None = None,
-                *, years: Sequence[int] | None = None) -> YearsOutcome:
+                *, years: Sequence[int] | None = None,
+                reference: YearsOutcome | None = None,
+                headroom: np.ndarray | None = None) -> YearsOutcome:
     """Clear ``inputs[t]`` year after year, carrying each firm's cash forward.
+
+    A firm that defaults pays all it has in its year of default against everything it
+    owes then (the claims its inputs accelerate, such as debt, fall due whole); what it
+    leaves unpaid of an accelerated claim stays owed in the later years, its other claims
+    (purchases) ask what the inputs say each year. In the later years it keeps paying out
+    all its income and receipts (its estate runs off) and raises no new money; its stakes
+    (and its liquidation value) were paid out in its year of default and count no more. A
+    solvent firm carries its cash into the next year (never below 0).
 
     Parameters
     ----------
@@ -73,6 +158,13 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         Engine parameters.
     years
         Labels of the years (default 1, 2, ...).
+    reference
+        The unshocked years: each year's market values move from the same year of the
+        reference, new money raised in earlier years taken out (it dilutes).
+    headroom
+        ``(N, K)``: new money each firm's plan (claims of channel ``plan``) can raise beyond
+        the year's caps, over all the years together: what one year uses is gone for the
+        next.
 
     Returns
     -------
@@ -93,22 +185,69 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     labels = tuple(range(1, len(inputs) + 1)) if years is None else tuple(years)
     if len(labels) != len(inputs) or not len(inputs):
         raise ValueError("inputs: expected one Inputs per year, at least one")
+    if reference is not None and len(reference.outcomes) != len(inputs):
+        raise ValueError("reference: expected the same years")
     n, k = structure.n, inputs[0].k
     carry = np.zeros((n, k))
     failed = np.zeros((n, k), bool)
     first = np.zeros((n, k), np.int64)
-    outs, cash = [], []
-    for label, inp in zip(labels, inputs, strict=True):
+    raised = np.zeros((n, k))
+    ref_raised = np.zeros((n, k))
+    left_unpaid: np.ndarray | None = None
+    carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
+    budget = None if headroom is None else np.array(headroom, float)
+    plan = structure.channel == PLAN
+    owes = (structure.debtor < n) & ~plan & (structure.channel != BACKSTOP)
+    outs, cash, income, carry_in = [], [], [], []
+    for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
         e = np.asarray(inp.e, float) + carry
         f = failed if inp.failed is None else (np.asarray(inp.failed, bool) | failed)
-        out = clear(structure, replace(inp, e=e, failed=f), params)
+        A, Acc = np.array(inp.amount, float), np.array(inp.accel, float)
+        if left_unpaid is not None and failed.any():
+            A = np.where(carried, left_unpaid, A)
+            Acc = np.where(carried, left_unpaid, Acc)
+            stop = failed[np.minimum(structure.creditor, n - 1)] & plan[:, None] \
+                & (structure.creditor < n)[:, None]
+            A = np.where(stop, 0.0, A)
+            Acc = np.where(stop, 0.0, Acc)
+        carry_in.append(carried.copy())
+        if budget is not None and plan.any():
+            extra = budget[np.minimum(structure.creditor, n - 1)] * plan[:, None]
+            caps = A * plan[:, None]
+            A = A + extra
+            Acc = np.maximum(Acc, A)
+        ref = None if reference is None else reference.outcomes[t]
+        shift = None if reference is None else -(raised - ref_raised)
+        recovery = None if inp.recovery is None else \
+            np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
+        sscale = inp.stake_scale
+        if structure.s and failed.any():  # a defaulter's stakes went to its creditors
+            sscale = (np.ones((structure.s, k)) if sscale is None else sscale) \
+                * ~failed[structure.stake_holder]
+        out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, failed=f,
+                                       recovery=recovery, stake_scale=sscale,
+                                       value_shift=shift), params, reference=ref)
         left = np.where(out.defaulted, 0.0, np.maximum(e + out.receipts - out.pay, 0.0))
         first = np.where(out.defaulted & (first == 0), label, first)
+        newly = out.defaulted & ~failed
+        carried = carried | (newly[np.minimum(structure.debtor, n - 1)] & owes[:, None]
+                             & (Acc > A * (1 + 1e-12) + 1e-12))
         failed = failed | out.defaulted
+        left_unpaid = out.owed - out.paid
+        raised = raised + out.new_money
+        if budget is not None and plan.any():
+            cap_f = np.zeros((n, k))
+            rows = np.flatnonzero(plan & (structure.creditor < n))
+            np.add.at(cap_f, structure.creditor[rows], caps[rows])
+            budget = np.maximum(budget - np.maximum(out.new_money - cap_f, 0.0), 0.0)
+        if reference is not None:
+            ref_raised = ref_raised + reference.outcomes[t].new_money
+        income.append(e - carry)
         carry = left
         outs.append(out)
         cash.append(left)
-    return YearsOutcome(labels, tuple(outs), first, np.stack(cash))
+    return YearsOutcome(labels, tuple(outs), first, np.stack(cash), np.stack(income),
+                        np.stack(carry_in), np.asarray(structure.debtor))
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
