@@ -285,6 +285,7 @@ def _fda_pull(
             cand[n_cand] = i
             n_cand += 1
     todo = np.empty(n, dtype=np.int64)
+    every = err == np.inf  # every firm is a candidate
     rnd = start_round
     while True:
         rnd += 1
@@ -302,7 +303,18 @@ def _fda_pull(
                 kept += 1
         n_cand = kept
         if n_new == 0:
-            break
+            if every:
+                break
+            # Before stopping, test every other firm too (exactly, one pass): the first
+            # estimate's error bound is a contraction estimate, not a proof.
+            every = True
+            n_cand = 0
+            for i in range(n):
+                if waves[i] == 0:
+                    cand[n_cand] = i
+                    n_cand += 1
+            rnd -= 1
+            continue
         n_todo = 0
         for i in range(n):
             if waves[i] > 0 and pbar[i] > 0.0:
@@ -510,7 +522,8 @@ def _fda_one(
     slow_after, max_sweeps, pull_share, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario: :func:`_fda_pull` when at least
-    ``pull_share`` of the firms default while everyone pays in full, else :func:`_fda_push`.
+    ``pull_share`` of the firms default while everyone pays in full, else :func:`_fda_push`
+    (the caller passes ``pull_share = inf`` where the pull form does not apply).
 
     The choice depends on the inputs only, so a scenario restarted after an exact round
     (``start_round > 0``) goes on in the same form.
