@@ -497,7 +497,7 @@ class _EdgeNames(Sequence[str]):
         return f"{self._labels[self._src[i]]}->{self._labels[self._dst[i]]}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MoneyGraph:
     """A collapsed money graph: one hop per (payer, payee), in CSR order.
 
@@ -528,6 +528,10 @@ class MoneyGraph:
     @property
     def n(self) -> int:
         return len(self.labels)
+
+    def __repr__(self) -> str:
+        return (f"<MoneyGraph: {self.n:,} firms, {len(self.indices):,} hops, "
+                f"{float(np.sum(self.amount)):,.1f} bn>")
 
     @cached_property
     def src(self) -> np.ndarray:
