@@ -13,14 +13,16 @@ LIMIT = 200
 
 @pytest.fixture(scope="module")
 def objects() -> dict[str, Any]:
-    from dealloop import circularity, scenarios
+    from dealloop import circularity, mapping, scenarios
 
     net = dl.load()
     sc = scenarios.load("coreweave-default")
-    return {"network": net, "scenario": sc, "money graph": circularity.money_graph(net)}
+    return {"network": net, "scenario": sc, "money graph": circularity.money_graph(net),
+            "layers": mapping.layers(net), "sheet layers": mapping.build(net, sc).to_layers()}
 
 
-@pytest.mark.parametrize("name", ["network", "scenario", "money graph"])
+@pytest.mark.parametrize("name", ["network", "scenario", "money graph", "layers",
+                                  "sheet layers"])
 def test_repr_is_one_short_line(objects: dict[str, Any], name: str) -> None:
     text = repr(objects[name])
     assert len(text) <= LIMIT and "\n" not in text, text[:300]
