@@ -629,11 +629,12 @@ def _edge_legs(u: Any, v: Any, key: Any, data: dict[str, Any], multi: bool
 
 
 def _node_order(nodes: Iterable[Hashable]) -> tuple[Hashable, ...]:
-    nodes = list(nodes)
+    """Nodes sorted, or in the graph's order when their labels do not compare (mixed types)."""
+    labels: list[Any] = list(nodes)
     try:
-        return tuple(sorted(nodes))
-    except TypeError:
-        return tuple(nodes)
+        return tuple(sorted(labels))
+    except TypeError:  # e.g. ints and strings: no order between them
+        return tuple(labels)
 
 
 def _as_set(values: Iterable[str] | str | None) -> set[str] | None:
