@@ -51,16 +51,16 @@ class Setup:
             np.asarray(inputs.failed)
         self.recov = np.zeros((n, k)) if inputs.recovery is None else \
             np.asarray(inputs.recovery, float)
-        self.bidx: np.ndarray = st._backstops  # type: ignore[attr-defined]
+        self.bidx: np.ndarray = st.backstop_claims
         self.called = np.zeros((len(self.bidx), k)) if inputs.called is None else \
             np.asarray(inputs.called, float)[self.bidx]
         self.sscale = np.ones((st.s, k)) if inputs.stake_scale is None else \
             np.asarray(inputs.stake_scale, float)
-        self.deb: sp.csr_array = st._deb  # type: ignore[attr-defined]
-        self.cred: sp.csr_array = st._cred  # type: ignore[attr-defined]
-        self.credw: sp.csr_array = st._credw  # type: ignore[attr-defined]
-        self.lw: np.ndarray = st._lw  # type: ignore[attr-defined]
-        self.hold: sp.csr_array = st._hold  # type: ignore[attr-defined]
+        self.deb: sp.csr_array = st.debtor_map
+        self.cred: sp.csr_array = st.creditor_map
+        self.credw: sp.csr_array = st.creditor_loss_map
+        self.lw: np.ndarray = st.loss_weights
+        self.hold: sp.csr_array = st.holder_map
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
@@ -142,7 +142,7 @@ class Round:
         st = g.st
         self.dset = np.flatnonzero(D.any(axis=1))
         key = (self.dset.tobytes(), g.pfirms.tobytes())
-        cache = st._slices  # type: ignore[attr-defined]
+        cache = st.slice_cache
         if key not in cache:
             if len(cache) > 256:
                 cache.clear()
