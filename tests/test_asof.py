@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 import dealloop as dl
 from dealloop.circularity.timeline import timeline
 from dealloop.cli import COMMANDS, TIMELESS, app
-from dealloop.network import deals_as_of
+from dealloop.data.asof import deals_as_of
 
 MINI = Path(__file__).parent / "data" / "mini"
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .data.asof import as_of_date, deals_as_of, known_by
 from .data.read import parse_date, split_refs
 from .vocabulary import (
     CONTINGENT_KINDS,
@@ -349,7 +350,7 @@ class DealNetwork:
 
     # ------------------------------------------------------------------ time
     def as_of(self, day: str | dt.date) -> DealNetwork:
-        """The network as it was known on ``day`` (see :func:`deals_as_of`).
+        """The network as it was known on ``day`` (see :func:`~dealloop.data.asof.deals_as_of`).
 
         Legs announced after ``day`` are gone, a leg superseded or cancelled later is back
         to the status it had then, and figures and market quotes dated after ``day`` are
@@ -378,14 +379,14 @@ class DealNetwork:
         provenance = self.provenance
         figures = self.figures
         if figures is not None and "as_of" in figures:
-            figures = figures[_known_by(figures["as_of"], when)].reset_index(drop=True)
+            figures = figures[known_by(figures["as_of"], when)].reset_index(drop=True)
             entities = self.typed_entities()
             provenance = fill_headlines(entities, figures)
         tables = {}
         for name, frame in self.tables.items():  # rows dated later (quotes, bank figures)
             column = "date" if "date" in frame else "as_of" if "as_of" in frame else None
             tables[name] = frame if column is None else \
-                frame[_known_by(frame[column], when)].reset_index(drop=True)
+                frame[known_by(frame[column], when)].reset_index(drop=True)
         holdings = tables.get("holdings.csv")
         if holdings is not None and "deal" in holdings:  # who holds legs not yet announced
             tables["holdings.csv"] = holdings[holdings["deal"].isin(set(deals["id"]))] \
@@ -459,108 +460,6 @@ class DealNetwork:
             g.add_edge(rec["payer"], rec["payee"], key=rec["id"],
                        **{str(k): _clean(v) for k, v in rec.items()})
         return g
-
-
-def as_of_date(day: str | dt.date) -> dt.date:
-    """``day`` as a date; a partial date (``2025``, ``2025-12``) is the last day of its
-    period. ``ValueError`` with a one-line message when it is not a date.
-
-    Examples
-    --------
-    >>> as_of_date("2025-06"), as_of_date(dt.date(2026, 1, 2))
-    (datetime.date(2025, 6, 30), datetime.date(2026, 1, 2))
-    """
-    if isinstance(day, dt.datetime):
-        return day.date()
-    if isinstance(day, dt.date):
-        return day
-    return parse_date(str(day), end=True)
-
-
-def _known_by(dates: pd.Series, when: dt.date) -> np.ndarray:
-    """Rows whose date (partial dates at the end of their period) is on or before ``when``;
-    undated rows are kept."""
-    return np.array([not isinstance(d, str) or parse_date(d, end=True) <= when for d in dates],
-                    dtype=bool)
-
-
-def status_changed(deals: pd.DataFrame) -> dict[str, dt.date | None]:
-    """Per superseded or cancelled leg, the date its status changed (``None``: not known).
-
-    The leg's ``status_date`` when given; else, for a superseded leg, the earliest
-    announcement of the legs that list it in ``supersedes``; else (a cancelled leg with no
-    date) ``None``, read as "dead since it was announced": an as-of view never brings a
-    leg back to life without a date saying it was alive.
-
-    Examples
-    --------
-    >>> import dealloop as dl
-    >>> changed = status_changed(dl.load().deals)
-    >>> "D01" in changed                    # NVIDIA's letter of intent, superseded by D02
-    True
-    """
-    by_leg: dict[str, dt.date | None] = {}
-    replaced: dict[str, dt.date] = {}
-    if "supersedes" in deals:
-        for olds, announced in zip(deals["supersedes"], deals["announced"], strict=True):
-            if not isinstance(olds, str) or not isinstance(announced, str):
-                continue
-            when = parse_date(announced, end=True)
-            for old in split_refs(olds):
-                if old not in replaced or when < replaced[old]:
-                    replaced[old] = when
-    given = deals["status_date"] if "status_date" in deals else pd.Series(None, index=deals.index)
-    for leg, status, date in zip(deals["id"], deals["status"], given, strict=True):
-        if status not in ("superseded", "cancelled"):
-            continue
-        if isinstance(date, str):
-            by_leg[str(leg)] = parse_date(date, end=True)
-        else:
-            by_leg[str(leg)] = replaced.get(str(leg)) if status == "superseded" else None
-    return by_leg
-
-
-def deals_as_of(deals: pd.DataFrame, day: str | dt.date) -> pd.DataFrame:
-    """The legs as they were known on ``day``.
-
-    A leg announced after ``day`` is dropped (undated legs are kept: nothing says they came
-    later). A superseded or cancelled leg whose status changed after ``day`` (see
-    :func:`status_changed`) gets back the status it had before: ``conditional`` when it
-    states a condition, else ``committed``. Links (``supersedes``, ``part_of``) to legs not
-    yet announced are dropped, so the view is a valid dataset of its own (a part of an
-    aggregate announced later counts on its own until then).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"id": ["A", "B", "C"], "status": ["superseded", "committed",
-    ...                   "cancelled"], "condition": ["if built", None, None],
-    ...                   "announced": ["2025-01", "2025-06-02", "2025-03"],
-    ...                   "supersedes": [None, "A", None]})
-    >>> deals_as_of(d, "2025-05")[["id", "status"]].values.tolist()
-    [['A', 'conditional'], ['C', 'cancelled']]
-    >>> deals_as_of(d, "2025-07")["status"].tolist()
-    ['superseded', 'committed', 'cancelled']
-    """
-    when = as_of_date(day)
-    out = deals[_known_by(deals["announced"], when)].copy()
-    changed = status_changed(deals)
-    cond = out["condition"] if "condition" in out else pd.Series(None, index=out.index)
-    for idx, leg, c in zip(out.index, out["id"], cond, strict=True):
-        date = changed.get(str(leg))
-        if date is None or date <= when:  # not a dead leg, dead since announced, or by then
-            continue
-        out.at[idx, "status"] = "conditional" if isinstance(c, str) and c.strip() \
-            else "committed"
-    known = set(out["id"])
-    if "part_of" in out:
-        out["part_of"] = pd.array([p if isinstance(p, str) and p in known else None
-                                   for p in out["part_of"]], dtype=object)
-    if "supersedes" in out:
-        out["supersedes"] = pd.array([";".join(r for r in split_refs(v) if r in known) or None
-                                      if isinstance(v, str) else None
-                                      for v in out["supersedes"]], dtype=object)
-    return out
 
 
 def money_column(deals: pd.DataFrame) -> pd.Series:

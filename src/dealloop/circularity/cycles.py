@@ -497,7 +497,7 @@ class _EdgeNames(Sequence[str]):
         return f"{self._labels[self._src[i]]}->{self._labels[self._dst[i]]}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class MoneyGraph:
     """A collapsed money graph: one hop per (payer, payee), in CSR order.
 
@@ -528,6 +528,10 @@ class MoneyGraph:
     @property
     def n(self) -> int:
         return len(self.labels)
+
+    def __repr__(self) -> str:
+        return (f"<MoneyGraph: {self.n:,} firms, {len(self.indices):,} hops, "
+                f"{float(np.sum(self.amount)):,.1f} bn>")
 
     @cached_property
     def src(self) -> np.ndarray:
@@ -625,11 +629,12 @@ def _edge_legs(u: Any, v: Any, key: Any, data: dict[str, Any], multi: bool
 
 
 def _node_order(nodes: Iterable[Hashable]) -> tuple[Hashable, ...]:
-    nodes = list(nodes)
+    """Nodes sorted, or in the graph's order when their labels do not compare (mixed types)."""
+    labels: list[Any] = list(nodes)
     try:
-        return tuple(sorted(nodes))
-    except TypeError:
-        return tuple(nodes)
+        return tuple(sorted(labels))
+    except TypeError:  # e.g. ints and strings: no order between them
+        return tuple(labels)
 
 
 def _as_set(values: Iterable[str] | str | None) -> set[str] | None:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..network import DealNetwork, Selection, as_of_date
+from ..data.asof import as_of_date
+from ..network import DealNetwork, Selection
 from ..result import Result
 from ..vocabulary import month_ends, parse_date
 

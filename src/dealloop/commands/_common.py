@@ -120,7 +120,7 @@ def with_as_of(command: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         value = kwargs.get("as_of") if declared else kwargs.pop("as_of", None)
         if value is not None:
-            from ..network import as_of_date
+            from ..data.asof import as_of_date
 
             try:
                 as_of_date(value)

@@ -14,7 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, err, fail, load_network, print_json
+from ._common import (
+    DataOpt,
+    JsonOpt,
+    console,
+    fail,
+    fail_with_problems,
+    load_network,
+    print_json,
+)
 
 #: Short column heads for the terminal table, in display order.
 SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
@@ -96,105 +104,136 @@ def signals(
     drawdown from peak. NO DATA means an input is missing; it is never counted as OK.
     """
     from ..data.problems import DataError
-    from ..markets import INDICATORS, LABELS, load_config, signal_history, signals_bundle
+    from ..markets import load_config, signal_history, signals_bundle
     from ..markets import signals as run
+    from ..vocabulary import did_you_mean
 
     day = _as_of(as_of)
     try:
         cfg = load_config(config)
     except DataError as exc:
-        for p in exc.problems:
-            err(str(p))
-        fail(f"{len(exc.problems)} problem(s) in {config}; nothing was computed")
+        fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in {config}; "
+                           "nothing was computed")
     net = load_network(data)
     if firm is not None and firm not in set(net.entities["id"]):
-        import difflib
-
-        close = difflib.get_close_matches(firm, list(net.entities["id"]), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        fail(f"Error: --firm: unknown entity {firm!r}{hint}", 2)
+        fail(f"Error: --firm: unknown entity {firm!r}"
+             f"{did_you_mean(firm, net.entities['id'])}", 2)
     comparison = _compare(net, against, draws, seed, day, cfg) if against else None
     if json_out:
         out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
         if comparison is not None:
-            out["comparison"] = {**comparison.attrs, "firms": [
-                {"firm": f, **{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                               for k, v in row.items()}}
-                for f, row in comparison.iterrows()]}
+            out["comparison"] = _comparison_json(comparison)
         print_json(out)
         return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
-    hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
-    from rich.table import Table
-
     con = console()
     con.print(res.headline())
+    if firm is None:
+        _print_lights(con, res, cfg, wide=wide, show_all=show_all)
+    else:
+        hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg)
+        _print_firm(con, res, cfg, firm, hist)
+    if comparison is not None:
+        _print_comparison(con, comparison)
+    _print_crossed(con, res, cfg)
+
+
+def _comparison_json(comparison: Any) -> dict[str, Any]:
+    """``--against`` as JSON: the comparison's notes and one record per firm (NaN -> null)."""
+    return {**comparison.attrs, "firms": [
+        {"firm": f, **{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                       for k, v in row.items()}}
+        for f, row in comparison.iterrows()]}
+
+
+def _units(cfg: Any) -> dict[str, str]:
+    from ..markets import INDICATORS
+
+    return {n: cfg.indicator(n).unit for n in INDICATORS}
+
+
+def _print_lights(con: Any, res: Any, cfg: Any, *, wide: bool, show_all: bool) -> None:
+    """Every watched firm: each indicator's value and light (``wide``), else light counts."""
+    from rich.table import Table
+
+    from ..markets import INDICATORS
+
     lights = res.lights()
-    units = {n: cfg.indicator(n).unit for n in INDICATORS}
-    if firm is None and wide:
+    units = _units(cfg)
+    shown = _shown(res, lights, show_all)
+    if wide:
         t = Table(title=f"Signals as of {res.as_of.isoformat()} (config: {cfg.source})",
                   title_justify="left")
         t.add_column("firm", no_wrap=True)
         for n in INDICATORS:
             t.add_column(SHORT[n], justify="right")
-        for f in _shown(res, lights, show_all):
+        for f in shown:
             t.add_row(f, *[f"[{_STYLE[str(lights.at[f, n])]}]"
                            f"{_cell(res.values.at[f, n], str(lights.at[f, n]), units[n])}[/]"
                            for n in INDICATORS])
-        con.print(t)
-    elif firm is None:
+    else:
         t = Table(title=f"Lights per firm as of {res.as_of.isoformat()} (config: {cfg.source}; "
                   "--wide for every value, --firm F for one firm)", title_justify="left")
         for c in ("firm", "ALERT", "WATCH", "OK", "NO DATA"):
             t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
         counts = res.light_counts()
-        for f in _shown(res, lights, show_all):
+        for f in shown:
             t.add_row(f, *[str(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")])
-        con.print(t)
-    if firm is None:
-        hidden = len(lights) - len(_shown(res, lights, show_all))
-        if hidden:
-            con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
-                      "(--all lists them).")
-    else:
-        t = Table(title=f"{firm} as of {res.as_of.isoformat()}", title_justify="left")
-        for c in ("indicator", "value", "light", "watch at", "alert at", "inputs"):
-            t.add_column(c, justify="right" if c in ("value", "watch at", "alert at")
-                         else "left")
-        for n in INDICATORS:
-            ind = cfg.indicator(n)
-            light = str(lights.at[firm, n])
-            sign = ">=" if ind.worse == "higher" else "<="
-            t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
-                      f"[{_STYLE[light]}]{LABELS[light]}[/]",
-                      f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
-                      f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
-                      _inputs(res.details.get(firm, {}).get(n, {})))
-        con.print(t)
-        assert hist is not None
-        cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
-        ts = Table(title=f"{firm}: month by month (indicators with data)",
-                   title_justify="left")
-        ts.add_column("month end", no_wrap=True)
-        for n in cols:
-            ts.add_column(SHORT[n], justify="right")
-        for _, row in hist.iterrows():
-            ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
-                                      for n in cols])
-        con.print(ts)
-    if comparison is not None:
-        _print_comparison(con, comparison)
+    con.print(t)
+    hidden = len(lights) - len(shown)
+    if hidden:
+        con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
+                  "(--all lists them).")
+
+
+def _print_firm(con: Any, res: Any, cfg: Any, firm: str, hist: Any) -> None:
+    """One firm: every indicator with its thresholds and inputs, then its monthly series."""
+    from rich.table import Table
+
+    from ..markets import INDICATORS, LABELS
+
+    lights = res.lights()
+    t = Table(title=f"{firm} as of {res.as_of.isoformat()}", title_justify="left")
+    for c in ("indicator", "value", "light", "watch at", "alert at", "inputs"):
+        t.add_column(c, justify="right" if c in ("value", "watch at", "alert at")
+                     else "left")
+    for n in INDICATORS:
+        ind = cfg.indicator(n)
+        light = str(lights.at[firm, n])
+        sign = ">=" if ind.worse == "higher" else "<="
+        t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
+                  f"[{_STYLE[light]}]{LABELS[light]}[/]",
+                  f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
+                  f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
+                  _inputs(res.details.get(firm, {}).get(n, {})))
+    con.print(t)
+    units = _units(cfg)
+    cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
+    ts = Table(title=f"{firm}: month by month (indicators with data)",
+               title_justify="left")
+    ts.add_column("month end", no_wrap=True)
+    for n in cols:
+        ts.add_column(SHORT[n], justify="right")
+    for _, row in hist.iterrows():
+        ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
+                                  for n in cols])
+    con.print(ts)
+
+
+def _print_crossed(con: Any, res: Any, cfg: Any) -> None:
+    """The thresholds crossed as of the date, one line each."""
     crossed = res.crossed()
-    if len(crossed):
-        con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
-        for r in crossed.itertuples(index=False):
-            sign = ">=" if r.worse == "higher" else "<="
-            unit = units[str(r.indicator)]
-            con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[str(r.indicator)]:<10} "
-                      f"{fmt_value(r.value, unit)} ({sign} "
-                      f"{fmt_value(r.threshold, unit).lstrip('+')})")
-    else:
+    if not len(crossed):
         con.print(f"No threshold crossed as of {res.as_of.isoformat()}.")
+        return
+    units = _units(cfg)
+    con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
+    for r in crossed.itertuples(index=False):
+        sign = ">=" if r.worse == "higher" else "<="
+        unit = units[str(r.indicator)]
+        con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[str(r.indicator)]:<10} "
+                  f"{fmt_value(r.value, unit)} ({sign} "
+                  f"{fmt_value(r.threshold, unit).lstrip('+')})")
 
 
 def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:
@@ -204,9 +243,8 @@ def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any)
     try:
         return compare_with_model(net, scenario, draws=draws, seed=seed, as_of=day, config=cfg)
     except DataError as exc:
-        for p in exc.problems:
-            err(str(p))
-        fail(f"{len(exc.problems)} problem(s) in scenario {scenario}; nothing was run")
+        fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in scenario "
+                           f"{scenario}; nothing was run")
 
 
 def _print_comparison(con: Any, t: Any) -> None:

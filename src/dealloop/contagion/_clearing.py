@@ -320,9 +320,9 @@ def _solve_blocks(
             ok[rows] &= good
         else:
             for row, ix in zip(rows, cols, strict=True):
-                sol, good = _solve_sparse_one(net, ix, rhs[row, ix], beta)
+                sol, solved = _solve_sparse_one(net, ix, rhs[row, ix], beta)
                 z[row, ix] = sol
-                ok[row] &= good
+                ok[row] &= solved
     return z, ok
 
 
@@ -486,7 +486,7 @@ def _fictitious_default_compiled(
             sub = [np.ascontiguousarray(x[todo]) for x in (r, incoming, waves, sweeps)]
             rounds, slow = _kernels.fictitious_default(
                 net, e[todo], a[todo], beta, threshold[todo], limit, NOISE * _scale(net),
-                *sub[:3], start[todo], sub[3],
+                sub[0], sub[1], sub[2], start[todo], sub[3],
             )  # fmt: skip
             r[todo], incoming[todo], waves[todo], sweeps[todo] = sub
         iterations[todo] = rounds + 1

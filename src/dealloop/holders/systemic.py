@@ -89,6 +89,74 @@ def _column(out: Any, k: int) -> Any:
     return type(out)(**vals)
 
 
+def _row(f: str, k: int, comp0: Any, base: Any, out: Any, heads: dict[str, np.ndarray],
+         net: Any, lay: Any) -> dict[str, Any]:
+    """The losses of draw ``k`` of the batched run (firm ``f`` failed; ``""``: the base
+    scenario alone), where they land (households, banks) and the defaults it causes."""
+    from ..scenarios import runner
+    from . import follow
+
+    bs = comp0.bs
+    ok = _column(out, k)
+    fake = SimpleNamespace(firms=runner._firm_frame(comp0, base, ok),
+                           unpaid_claims=runner._unpaid_claims(comp0, ok), balance=bs)
+    where = follow(fake, net, lay=lay)
+    h, b = where.households, where.banks
+    named = b[b["cet1"].notna()]
+    ref = out.defaulted[:, -1]
+    others = [x for x, d, r in zip(bs.firms, ok.defaulted[:, 0], ref, strict=True)
+              if d and x != f and not r]
+    fl = where.flows
+    own = float(fl.loc[(fl["source_type"] == "firm") & (fl["source"] == f)
+                       & (fl["basis"] == "equity"), "amount"].sum()) if len(fl) else 0.0
+    total = float(heads["market_value_lost_net"][k] + heads["external_loss"][k])
+    return {
+        "firm": f, "total_loss": total, "loss_to_others": total - own,
+        "payment_shortfall": float(heads["payment_shortfall"][k]),
+        "defaults_caused": len(others), "defaulted": ";".join(others),
+        "household_loss": float(h["total"]), "retirement_loss": float(h["retirement"]),
+        "per_household": h["per_household"],
+        "bank_loss": float(where.sectors["amount"].get("banks", 0.0)),
+        "bank_capital_loss": float(named["loss"].sum()),
+        "banks_below_min": ";".join(named.index[named["below_min"]]),
+    }
+
+
+def _debtrank(table: pd.DataFrame, names: list[str], comp0: Any, net: Any, sc: Any
+              ) -> list[str]:
+    """Fill ``table``'s ``equity_used``, ``equity_basis`` and ``debtrank`` columns: DebtRank
+    of each failure on the exposure network, equity from company figures. Returns notes."""
+    from .. import contagion as ct
+
+    bs = comp0.bs
+    L0 = comp0.to_layers().L
+    E, basis = company_equity(net, bs.firms)
+    ok_mask = E > 0
+    table["equity_used"] = [E[bs.firms.index(f)] for f in names]
+    table["equity_basis"] = [basis[bs.firms.index(f)] for f in names]
+    table["debtrank"] = np.nan
+    if ok_mask.sum() < 2:
+        return []
+    idx = np.flatnonzero(ok_mask)
+    A = L0.T[np.ix_(idx, idx)]
+    pos = {bs.firms[i]: p for p, i in enumerate(idx)}
+    shocked = [f for f in names if f in pos]
+    if shocked:
+        H = np.zeros((len(shocked), len(idx)))
+        for r, f in enumerate(shocked):
+            H[r, pos[f]] = 1.0
+        dr = ct.debtrank(A, E[idx], H, variant=sc.models.debtrank.variant
+                         if sc.models.debtrank is not None else "battiston")
+        vals = np.atleast_1d(np.asarray(dr.debtrank, float))
+        for f, v in zip(shocked, vals, strict=True):
+            table.loc[f, "debtrank"] = float(v)
+    return [f"DebtRank on {len(idx)} firms with equity from company figures "
+            f"({basis.count('book equity')} book equity, "
+            f"{basis.count('market value')} market value); exposures are the "
+            "in-network claims of the unshocked run; R excludes the failed firm's "
+            "own loss"]
+
+
 def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "loss",
              firms: list[str] | None = None) -> SystemicResult:
     """Fail each firm in turn on top of ``scenario`` and rank the firms.
@@ -115,12 +183,11 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     >>> bool(res.table.loc["openai", "total_loss"] > res.table.loc["coreweave", "total_loss"])
     True
     """
-    from .. import contagion as ct
     from ..mapping.compiled import compile_scenario
     from ..mapping.sheets import build
     from ..scenarios import runner
     from ..scenarios.spec import loads
-    from . import follow, layer, override
+    from . import layer, override
 
     if rank_by not in RANKS:
         raise ValueError(f"rank_by: expected one of {', '.join(RANKS)}, got {rank_by!r}")
@@ -140,31 +207,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     base, out = runner.clear_stacked(comp0, parts)
     heads = runner.headline(comp0, base, out)
     lay = override(layer(net), sc.holders.model_dump())
-    rows = []
-    for k, f in enumerate([*names, ""]):
-        ok = _column(out, k)
-        fake = SimpleNamespace(firms=runner._firm_frame(comp0, base, ok),
-                               unpaid_claims=runner._unpaid_claims(comp0, ok), balance=bs)
-        where = follow(fake, net, lay=lay)
-        h, b = where.households, where.banks
-        named = b[b["cet1"].notna()]
-        ref = out.defaulted[:, -1]
-        others = [x for x, d, r in zip(bs.firms, ok.defaulted[:, 0], ref, strict=True)
-                  if d and x != f and not r]
-        fl = where.flows
-        own = float(fl.loc[(fl["source_type"] == "firm") & (fl["source"] == f)
-                           & (fl["basis"] == "equity"), "amount"].sum()) if len(fl) else 0.0
-        total = float(heads["market_value_lost_net"][k] + heads["external_loss"][k])
-        rows.append({
-            "firm": f, "total_loss": total, "loss_to_others": total - own,
-            "payment_shortfall": float(heads["payment_shortfall"][k]),
-            "defaults_caused": len(others), "defaulted": ";".join(others),
-            "household_loss": float(h["total"]), "retirement_loss": float(h["retirement"]),
-            "per_household": h["per_household"],
-            "bank_loss": float(where.sectors["amount"].get("banks", 0.0)),
-            "bank_capital_loss": float(named["loss"].sum()),
-            "banks_below_min": ";".join(named.index[named["below_min"]]),
-        })
+    rows = [_row(f, k, comp0, base, out, heads, net, lay) for k, f in enumerate([*names, ""])]
     alone = rows.pop()
     table = pd.DataFrame(rows).set_index("firm")
     for col in ("total_loss", "loss_to_others", "payment_shortfall", "household_loss",
@@ -173,33 +216,7 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
         table[col] = diff.where(diff.abs() > 1e-9, 0.0)
     if lay.households:
         table["per_household"] = table["household_loss"] * 1e9 / lay.households
-    # DebtRank of each failure on the exposure network, equity from company figures
-    L0 = comp0.to_layers().L
-    E, basis = company_equity(net, bs.firms)
-    ok_mask = E > 0
-    table["equity_used"] = [E[bs.firms.index(f)] for f in names]
-    table["equity_basis"] = [basis[bs.firms.index(f)] for f in names]
-    table["debtrank"] = np.nan
-    notes = []
-    if ok_mask.sum() >= 2:
-        idx = np.flatnonzero(ok_mask)
-        A = L0.T[np.ix_(idx, idx)]
-        pos = {bs.firms[i]: p for p, i in enumerate(idx)}
-        shocked = [f for f in names if f in pos]
-        if shocked:
-            H = np.zeros((len(shocked), len(idx)))
-            for r, f in enumerate(shocked):
-                H[r, pos[f]] = 1.0
-            dr = ct.debtrank(A, E[idx], H, variant=sc.models.debtrank.variant
-                             if sc.models.debtrank is not None else "battiston")
-            vals = np.atleast_1d(np.asarray(dr.debtrank, float))
-            for f, v in zip(shocked, vals, strict=True):
-                table.loc[f, "debtrank"] = float(v)
-        notes.append(f"DebtRank on {len(idx)} firms with equity from company figures "
-                     f"({basis.count('book equity')} book equity, "
-                     f"{basis.count('market value')} market value); exposures are the "
-                     "in-network claims of the unshocked run; R excludes the failed firm's "
-                     "own loss")
+    notes = _debtrank(table, names, comp0, net, sc)
     if sc.shocks:
         notes.append("the base scenario has shocks of its own; each row adds one failure "
                      "to them")

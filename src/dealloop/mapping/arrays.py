@@ -17,6 +17,7 @@ Batch orientation: claim and firm arrays hold draws on the last axis (``(C, K)``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,12 +31,17 @@ CHANNELS = ("purchase", "equity", "funding", "principal", "backstop", "plan", "c
             "replacement")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Structure:
     """The static part of a compiled network: who owes whom under which claim.
 
     ``N`` firms are ``0..N-1``; index ``N`` stands for everyone outside the network (who
     always pays). Arrays over claims have length ``C``, over stakes length ``S``.
+
+    Built from them (for the engine): ``debtor_map``/``creditor_map`` ``(N, C)`` (1 where a
+    firm is a claim's debtor / creditor), ``creditor_loss_map`` (the creditor's share of a
+    shortfall it loses, ``loss_weights``), ``holder_map`` ``(N, S)``, ``backstop_claims``
+    (indices) and ``slice_cache`` (sparse slices by default set, filled by the engine).
     """
 
     n: int
@@ -56,6 +62,13 @@ class Structure:
     """``(C,)``: share of a claim's shortfall its creditor loses (default 1: a debt). An
     unpaid purchase costs the supplier its lost margin plus its stranded costs, not the
     gross price: it no longer has to deliver."""
+    debtor_map: sp.csr_array = field(init=False)
+    creditor_map: sp.csr_array = field(init=False)
+    creditor_loss_map: sp.csr_array = field(init=False)
+    loss_weights: np.ndarray = field(init=False)
+    holder_map: sp.csr_array = field(init=False)
+    backstop_claims: np.ndarray = field(init=False)
+    slice_cache: dict[Any, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         n, c = self.n, len(self.debtor)
@@ -66,22 +79,26 @@ class Structure:
         inside_d = self.debtor < n
         inside_c = self.creditor < n
         rows = np.arange(c)
-        object.__setattr__(self, "_deb", sp.csr_array(
+        cred = sp.csr_array(
+            (np.ones(inside_c.sum()), (self.creditor[inside_c], rows[inside_c])), shape=(n, c))
+        object.__setattr__(self, "debtor_map", sp.csr_array(
             (np.ones(inside_d.sum()), (self.debtor[inside_d], rows[inside_d])), shape=(n, c)))
-        object.__setattr__(self, "_cred", sp.csr_array(
-            (np.ones(inside_c.sum()), (self.creditor[inside_c], rows[inside_c])), shape=(n, c)))
+        object.__setattr__(self, "creditor_map", cred)
         lw = np.ones(c) if self.loss_weight is None else np.asarray(self.loss_weight, float)
         if lw.shape != (c,) or (c and (lw.min() < 0 or lw.max() > 1)):
             raise ValueError(f"loss_weight: expected {c} values in [0, 1]")
-        object.__setattr__(self, "_lw", lw)
-        object.__setattr__(self, "_credw", self._cred if self.loss_weight is None else
+        object.__setattr__(self, "loss_weights", lw)
+        object.__setattr__(self, "creditor_loss_map", cred if self.loss_weight is None else
                            sp.csr_array((lw[inside_c], (self.creditor[inside_c],
                                                         rows[inside_c])), shape=(n, c)))
         s = len(self.stake_holder)
-        object.__setattr__(self, "_hold", sp.csr_array(
+        object.__setattr__(self, "holder_map", sp.csr_array(
             (np.ones(s), (self.stake_holder, np.arange(s))), shape=(n, s)))
-        object.__setattr__(self, "_backstops", np.flatnonzero(self.channel == BACKSTOP))
-        object.__setattr__(self, "_slices", {})  # sparse slices by default set (see clear)
+        object.__setattr__(self, "backstop_claims", np.flatnonzero(self.channel == BACKSTOP))
+        object.__setattr__(self, "slice_cache", {})  # sparse slices by default set (see clear)
+
+    def __repr__(self) -> str:
+        return f"<Structure: {self.n:,} firms, {self.c:,} claims, {self.s:,} stakes>"
 
     @property
     def c(self) -> int:

@@ -7,6 +7,7 @@ ids and company-figure ids it was built from, and says how (a formula or a mappi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,9 +95,9 @@ class Sheet(Result):
         def ids(x: Any) -> tuple[str, ...]:
             return tuple(v for v in str(x).split(";") if v) if isinstance(x, str) else ()
 
+        rows: Iterable[Any] = frame.itertuples(index=False)  # the columns of lines()
         items = tuple(LineItem(r.side, r.item, r.counterparty, float(r.amount), ids(r.deals),
-                               ids(r.figures), r.note)
-                      for r in frame.itertuples(index=False))
+                               ids(r.figures), r.note) for r in rows)
         return cls(firm, items)
 
 
@@ -109,101 +110,138 @@ _ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive
 
 
 def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
-           deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
+          deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
     """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`)."""
     m = scenario.mapping
     rows: list[dict[str, Any]] = []
-
-    def add(firm: str, side: str, item: str, cp: str | None, amount: float,
-            deals_: tuple[str, ...] = (), figs: tuple[str, ...] = (), note: str = "") -> None:
-        rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
-                     "amount": float(amount), "deals": ";".join(deals_),
-                     "figures": ";".join(figs), "note": note})
-
     by_id = deals.set_index("id") if len(deals) else pd.DataFrame()
-    mv = frame["market_value"]
     for eid in firms:
         f = frame.loc[eid]
-        add(eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
-            note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
-        rev = f["revenue"]
-        if math.isnan(rev):
-            add(eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
-        else:
-            g = per_entity(m.revenue_growth, eid, 0.0)
-            margin = per_entity(m.cash_margin, eid, 1.0)
-            grow = f" growing {g:.0%} a year" if g else ""
-            add(eid, "asset", "outside revenue", None, f["outside_revenue"],
-                figs=f["revenue_figures"],
-                note=f"revenue {rev:,.1f}/yr x {rev_years:.2f} yr{grow} = "
-                     f"{f['revenue_in_horizon']:,.1f}, minus purchase receipts booked in the "
-                     f"data {f['receipts_booked']:,.1f}, floored at 0"
-                     + (f", x cash margin {margin:g}" if margin != 1 else ""))
-        for r in cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False):
-            cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
-            if r.channel == "principal" or (r.channel == "plan" and r.amount <= 0):
-                continue
-            item = _ITEM[r.channel][0]
-            if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):
-                item = "outside funding"
-            elif r.debtor == OUTSIDE and r.channel == "purchase":
-                item = "receivable (outside customer)"
-            note = (f"gap between obligations and means with every leg paid "
-                    f"({f['new_money']:,.2f}), raised from outside as needed, up to "
-                    f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
-                    if r.channel == "plan" else "")
-            add(eid, "asset" if r.channel != "backstop" else "contingent", item, cp, r.amount,
-                (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
-        for r in cl[(cl["debtor"] == eid) & (cl["base"] > 0)
-                    & ~cl["channel"].isin(["capex", "replacement"])].itertuples(index=False):
-            cp = r.creditor if r.creditor != OUTSIDE else (
-                _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
-            if cp == OUTSIDE:
-                cp = "outside lenders" if r.channel == "principal" else cp
-            if r.channel == "principal":
-                roll = per_entity(m.rollover, eid, 1.0)
-                add(eid, "liability", "debt to repay", cp, r.maturing * (1 - roll), (r.deal,),
-                    figs=f["debt_figures"] if r.deal.startswith("debt:") else (),
-                    note=f"principal maturing in the horizon {r.maturing:,.2f}, rolled over "
-                         f"{roll:.0%}; all {r.accel:,.2f} due on default"
-                         + (" (reported debt beyond the debt legs)"
-                            if r.deal.startswith("debt:") else ""))
-                continue
-            item = _ITEM[r.channel][1]
-            if r.creditor == OUTSIDE:
-                item = "external " + item
-            note = _share_note(by_id, r.deal, r.weight)
-            if r.deal.startswith("build:"):
-                item, cp = "build-out capex", "outside suppliers"
-                note = (f"capex {f['capex']:,.1f}/yr x {rev_years:.2f} yr x "
-                        f"{per_entity(m.capex_obligation, eid, 0.0):g}, minus chip purchases "
-                        "in the data (mapping.capex_obligation)")
-            add(eid, "liability" if r.channel != "backstop" else "contingent", item, cp,
-                r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
-                else (), note=note)
-        for r in st[st["holder"] == eid].itertuples(index=False):
-            if r.deal in by_id.index and not by_id.at[r.deal, "base"]:
-                continue  # a stake from a leg not counted (e.g. a conditional warrant)
-            add(eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
-                figs=frame.at[r.issuer, "market_value_figures"],
-                note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
-                     f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
-                                               f"; {1 - r.prepaid:.0%} paid inside the horizon"))
-        add(eid, "memo", "market value", None, f["market_value"], figs=f["market_value_figures"])
-        if m.contracts == "margin":
-            src = ("mapping.operating_margin" if eid in m.operating_margin else
-                   "net income / revenue" if f["margin_figures"] else
-                   "vehicle: nothing to deliver" if not f["margin_assumed"] else
-                   "assumed: mapping.margin_fallback")
-            add(eid, "memo", "loss on a lost sale", None, f["loss_weight"],
-                figs=f["margin_figures"],
-                note=f"margin {f['margin']:.1%} ({src}) + (1 - margin) x stranded share "
-                     f"{per_entity(m.stranded_share, eid, 0.5):g}, per dollar not paid")
-        add(eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
-            note="larger of chip purchases in the data and capex x years x "
-                 f"{m.gpu_capex_share:g}")
-    return pd.DataFrame(rows, columns=["firm", "side", "item", "counterparty", "amount",
-                                       "deals", "figures", "note"])
+        assert isinstance(f, pd.Series)  # firm ids are unique: one row
+        _own_assets(rows, eid, f, m, rev_years)
+        _claims_held(rows, eid, f, m, cl, by_id)
+        _claims_owed(rows, eid, f, m, cl, by_id, rev_years)
+        _stakes(rows, eid, st, by_id, frame)
+        _memos(rows, eid, f, m)
+    return pd.DataFrame(rows, columns=["firm", *COLUMNS])
+
+
+def _add(rows: list[dict[str, Any]], firm: str, side: str, item: str, cp: str | None,
+         amount: float, deals_: tuple[str, ...] = (), figs: tuple[str, ...] = (),
+         note: str = "") -> None:
+    rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
+                 "amount": float(amount), "deals": ";".join(deals_),
+                 "figures": ";".join(figs), "note": note})
+
+
+def _own_assets(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
+                rev_years: float) -> None:
+    """Cash, and the outside revenue of the horizon."""
+    _add(rows, eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
+         note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
+    rev = f["revenue"]
+    if math.isnan(rev):
+        _add(rows, eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
+        return
+    g = per_entity(m.revenue_growth, eid, 0.0)
+    margin = per_entity(m.cash_margin, eid, 1.0)
+    grow = f" growing {g:.0%} a year" if g else ""
+    _add(rows, eid, "asset", "outside revenue", None, f["outside_revenue"],
+         figs=f["revenue_figures"],
+         note=f"revenue {rev:,.1f}/yr x {rev_years:.2f} yr{grow} = "
+              f"{f['revenue_in_horizon']:,.1f}, minus purchase receipts booked in the "
+              f"data {f['receipts_booked']:,.1f}, floored at 0"
+              + (f", x cash margin {margin:g}" if margin != 1 else ""))
+
+
+def _claims_held(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
+                 cl: pd.DataFrame, by_id: pd.DataFrame) -> None:
+    """What the firm is owed: receivables, equity and loans to receive, backstops, new money."""
+    held: Iterable[Any] = cl[(cl["creditor"] == eid) & (cl["base"] > 0)].itertuples(index=False)
+    for r in held:
+        cp = r.debtor if r.debtor != OUTSIDE else _payer(by_id, r.deal)
+        if r.channel == "principal" or (r.channel == "plan" and r.amount <= 0):
+            continue
+        item = _ITEM[r.channel][0]
+        if r.debtor == OUTSIDE and r.channel in ("equity", "funding"):
+            item = "outside funding"
+        elif r.debtor == OUTSIDE and r.channel == "purchase":
+            item = "receivable (outside customer)"
+        note = (f"gap between obligations and means with every leg paid "
+                f"({f['new_money']:,.2f}), raised from outside as needed, up to "
+                f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
+                if r.channel == "plan" else "")
+        _add(rows, eid, "asset" if r.channel != "backstop" else "contingent", item, cp,
+             r.amount, (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
+
+
+def _claims_owed(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
+                 cl: pd.DataFrame, by_id: pd.DataFrame, rev_years: float) -> None:
+    """What the firm owes: obligations, equity to pay in, loans to fund, debt to repay,
+    backstops given, build-out capex."""
+    owed: Iterable[Any] = cl[(cl["debtor"] == eid) & (cl["base"] > 0)
+                             & ~cl["channel"].isin(["capex", "replacement"])
+                             ].itertuples(index=False)
+    for r in owed:
+        cp = r.creditor if r.creditor != OUTSIDE else (
+            _payer(by_id, r.deal) if r.channel == "principal" else _payee(by_id, r.deal))
+        if cp == OUTSIDE:
+            cp = "outside lenders" if r.channel == "principal" else cp
+        if r.channel == "principal":
+            roll = per_entity(m.rollover, eid, 1.0)
+            _add(rows, eid, "liability", "debt to repay", cp, r.maturing * (1 - roll),
+                 (r.deal,), figs=f["debt_figures"] if r.deal.startswith("debt:") else (),
+                 note=f"principal maturing in the horizon {r.maturing:,.2f}, rolled over "
+                      f"{roll:.0%}; all {r.accel:,.2f} due on default"
+                      + (" (reported debt beyond the debt legs)"
+                         if r.deal.startswith("debt:") else ""))
+            continue
+        item = _ITEM[r.channel][1]
+        if r.creditor == OUTSIDE:
+            item = "external " + item
+        note = _share_note(by_id, r.deal, r.weight)
+        if r.deal.startswith("build:"):
+            item, cp = "build-out capex", "outside suppliers"
+            note = (f"capex {f['capex']:,.1f}/yr x {rev_years:.2f} yr x "
+                    f"{per_entity(m.capex_obligation, eid, 0.0):g}, minus chip purchases "
+                    "in the data (mapping.capex_obligation)")
+        _add(rows, eid, "liability" if r.channel != "backstop" else "contingent", item, cp,
+             r.amount, (r.deal,), figs=f["capex_figures"] if r.deal.startswith("build:")
+             else (), note=note)
+
+
+def _stakes(rows: list[dict[str, Any]], eid: str, st: pd.DataFrame, by_id: pd.DataFrame,
+            frame: pd.DataFrame) -> None:
+    """The firm's stakes in other firms of the network, at their market value."""
+    mv = frame["market_value"]
+    figures = frame["market_value_figures"]
+    held: Iterable[Any] = st[st["holder"] == eid].itertuples(index=False)
+    for r in held:
+        if r.deal in by_id.index and not by_id["base"][r.deal]:
+            continue  # a stake from a leg not counted (e.g. a conditional warrant)
+        _add(rows, eid, "stake", "stake", r.issuer, r.fraction * mv[r.issuer], (r.deal,),
+             figs=figures[r.issuer],
+             note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
+                  f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
+                                            f"; {1 - r.prepaid:.0%} paid inside the horizon"))
+
+
+def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:
+    """Market value, the loss on a lost sale and GPU assets: what shocks and stakes use."""
+    _add(rows, eid, "memo", "market value", None, f["market_value"],
+         figs=f["market_value_figures"])
+    if m.contracts == "margin":
+        src = ("mapping.operating_margin" if eid in m.operating_margin else
+               "net income / revenue" if f["margin_figures"] else
+               "vehicle: nothing to deliver" if not f["margin_assumed"] else
+               "assumed: mapping.margin_fallback")
+        _add(rows, eid, "memo", "loss on a lost sale", None, f["loss_weight"],
+             figs=f["margin_figures"],
+             note=f"margin {f['margin']:.1%} ({src}) + (1 - margin) x stranded share "
+                  f"{per_entity(m.stranded_share, eid, 0.5):g}, per dollar not paid")
+    _add(rows, eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
+         note="larger of chip purchases in the data and capex x years x "
+              f"{m.gpu_capex_share:g}")
 
 
 def _payer(by_id: pd.DataFrame, deal: str) -> str:
@@ -217,7 +255,7 @@ def _payee(by_id: pd.DataFrame, deal: str) -> str:
 def _share_note(by_id: pd.DataFrame, deal: str, weight: float) -> str:
     if deal not in by_id.index or ":" in deal:
         return ""
-    value = by_id.at[deal, "value"]
+    value = float(by_id["value"][deal])
     note = f"{weight:.0%} of {value:,.2f} falls inside the horizon" if weight < 1 else ""
     if "term_assumed" in by_id.columns and bool(by_id.at[deal, "term_assumed"]):
         note += ("; " if note else "") + "no end reported: term assumed"

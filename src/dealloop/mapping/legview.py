@@ -41,7 +41,7 @@ from ..vocabulary import CONTINGENT_KINDS, DEBT_KINDS, DEFAULT_HORIZON, HorizonL
 __all__ = ["Layers", "layers"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Layers:
     """The matrices of one network for one selection and horizon.
 
@@ -73,6 +73,11 @@ class Layers:
     missing_stakes: tuple[str, ...] = field(default=())
     e: np.ndarray | None = None
     external_liabilities: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        span = "" if self.horizon is None else f", {self.horizon[0]} to {self.horizon[1]}"
+        return (f"<Layers: {len(self.index):,} firms{span}; L {float(self.L.sum()):,.1f} bn, "
+                f"F {float(self.F.sum()):,.1f} bn, {int(np.count_nonzero(self.C))} stakes>")
 
     def frame(self, layer: str) -> pd.DataFrame:
         """A layer as a labelled DataFrame (rows and columns are entity ids)."""

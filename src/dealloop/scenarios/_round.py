@@ -51,16 +51,16 @@ class Setup:
             np.asarray(inputs.failed)
         self.recov = np.zeros((n, k)) if inputs.recovery is None else \
             np.asarray(inputs.recovery, float)
-        self.bidx: np.ndarray = st._backstops  # type: ignore[attr-defined]
+        self.bidx: np.ndarray = st.backstop_claims
         self.called = np.zeros((len(self.bidx), k)) if inputs.called is None else \
             np.asarray(inputs.called, float)[self.bidx]
         self.sscale = np.ones((st.s, k)) if inputs.stake_scale is None else \
             np.asarray(inputs.stake_scale, float)
-        self.deb: sp.csr_array = st._deb  # type: ignore[attr-defined]
-        self.cred: sp.csr_array = st._cred  # type: ignore[attr-defined]
-        self.credw: sp.csr_array = st._credw  # type: ignore[attr-defined]
-        self.lw: np.ndarray = st._lw  # type: ignore[attr-defined]
-        self.hold: sp.csr_array = st._hold  # type: ignore[attr-defined]
+        self.deb: sp.csr_array = st.debtor_map
+        self.cred: sp.csr_array = st.creditor_map
+        self.credw: sp.csr_array = st.creditor_loss_map
+        self.lw: np.ndarray = st.loss_weights
+        self.hold: sp.csr_array = st.holder_map
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
@@ -73,6 +73,9 @@ class Setup:
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
+        #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
+        self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
+            sp.csr_array((st.s, st.c))
         self.vref: np.ndarray | None = None
         if self.vest_on:
             if inputs.vest_reference is not None:
@@ -93,7 +96,7 @@ class Setup:
         self.is_plan = np.zeros(self.c, bool)
         self.is_plan[pidx] = True
         pfirms = np.unique(st.creditor[pidx]) if len(pidx) else np.zeros(0, int)
-        cap = None
+        cap = np.zeros((0, self.k))  # (firms with a plan, K)
         if len(pidx):
             cap = np.asarray(sp.csr_array(self.cred[pfirms])[:, pidx] @ A[pidx])
             keep = cap.max(axis=1) > 0  # firms that may raise new money in some draw
@@ -113,13 +116,13 @@ class Setup:
         self.A0 = A0
         self.rec0 = np.asarray(self.cred @ A0)
         self.pbar0 = np.asarray(self.deb @ A0)
-        self.vest0 = np.asarray(st.vest @ A0) if self.vest_on else None
+        self.vest0 = np.asarray(self.vest @ A0)
         self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
         if st.s:
             self.w0 = st.stake_fraction[:, None] * self.sscale  # before paid share, vesting
             self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
-        self.deb_b = sp.csr_array(self.deb[:, bidx]) if len(bidx) else None
-        self.cred_b = sp.csr_array(self.cred[:, bidx]) if len(bidx) else None
+        self.deb_b = sp.csr_array(self.deb[:, bidx])  # (N, backstops); no columns: none
+        self.cred_b = sp.csr_array(self.cred[:, bidx])
 
     def cap_all(self) -> np.ndarray:
         """The new-money caps of every firm ``(N, K)`` (0 for firms without a plan)."""
@@ -144,7 +147,7 @@ class Round:
         st = g.st
         self.dset = np.flatnonzero(D.any(axis=1))
         key = (self.dset.tobytes(), g.pfirms.tobytes())
-        cache = st._slices  # type: ignore[attr-defined]
+        cache = st.slice_cache
         if key not in cache:
             if len(cache) > 256:
                 cache.clear()
@@ -194,8 +197,8 @@ class Round:
         pr = sp.csr_array(g.deb[:, rows]) if len(rows) else None
         cred_rows = sp.csr_array(g.cred[:, rows])
         credw_rows = cred_rows if g.credw is g.cred else sp.csr_array(g.credw[:, rows])
-        vest_rows = sp.csr_array(st.vest[:, rows]) if g.vest_on else None
-        vest_b = sp.csr_array(st.vest[:, bidx]) if g.vest_on and len(bidx) else None
+        vest_rows = sp.csr_array(g.vest[:, rows]) if g.vest_on else None
+        vest_b = sp.csr_array(g.vest[:, bidx]) if g.vest_on and len(bidx) else None
         b_move = np.flatnonzero(ind[st.debtor[bidx]]) if len(bidx) else np.zeros(0, int)
         F = np.union1d(np.union1d(self.dset, g.pfirms), g.issuers).astype(int)
         ds_F = np.searchsorted(F, self.dset)
@@ -238,7 +241,8 @@ class Round:
             if ok.any():
                 share = (owed[ok] / safe[wd[ok]]) * (pb[wd[ok]] > 0) \
                     * g.lw[rows[ok], None]
-                np.add.at(W, (slice(None), wc[ok], wd[ok]), share.T)
+                np.add.at(W, (slice(None), wc[ok], wd[ok]),  # type: ignore[arg-type]
+                          share.T)  # numpy's stubs take no tuple of indices in ufunc.at
         # only defaulters that owe each other need the solve; the others' step is exact
         linked = np.flatnonzero((W != 0).any(axis=(0, 1)) | (W != 0).any(axis=(0, 2)))
         if not len(linked):
@@ -289,6 +293,7 @@ class Round:
             w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
         if g.vest_on:
             vref = g.vref
+            assert vref is not None  # set whenever vesting is on
             vpaid = self.vfull if short is None else \
                 self.vfull - np.asarray(self.vest_rows @ short)
             w = w * np.where(vref > 0,

@@ -451,6 +451,10 @@ class Scenario(BaseModel):
     _lines: dict[tuple, int] = PrivateAttr(default_factory=dict)
     _raw: Any = PrivateAttr(None)
 
+    def __repr__(self) -> str:
+        h0, h1 = self.horizon
+        return f"<Scenario {self.name}: {len(self.shocks)} shock(s), horizon {h0}-{h1}>"
+
     @field_validator("horizon")
     @classmethod
     def _horizon(cls, v: tuple[Year, Year]) -> tuple[Year, Year]:
