@@ -112,6 +112,9 @@ class Circularity(Result):
         if self.double_counting is not None:
             frames.append(self.double_counting.to_frame()[["double_counted"]])
         frame = pd.concat(frames, axis=1)
+        for col in ("cycled_share", "double_counted"):  # not computable here: n/a, not absent
+            if col not in frame:
+                frame[col] = float("nan")
         frame.index.name = "firm"
         frame["n_loops"] = frame["n_loops"].fillna(0).astype(int)
         return frame.sort_values(["loop_money", "n_loops"], ascending=False, kind="stable")
