@@ -105,16 +105,20 @@ class YearsOutcome:
         ([16.0], [10.0], [-6.0, 10.0])
         """
         outs, last = self.outcomes, self.outcomes[-1]
-        paid = sum(o.paid for o in outs)
+
+        def total(field: str) -> np.ndarray:
+            return np.sum([getattr(o, field) for o in outs], axis=0)
+
+        paid = total("paid")
         owed = paid + self.unpaid()[-1]
-        pay = sum(o.pay for o in outs)
-        pbar = pay + sum(o.pbar - o.pay for o in outs)
+        pay = total("pay")
+        pbar = total("pbar")
         if self.debtor is not None:
             n = last.pay.shape[0]
             pbar = pay.copy()
             inside = self.debtor < n
             np.add.at(pbar, self.debtor[inside], (owed - paid)[inside])
-        receipts = sum(o.receipts for o in outs)
+        receipts = total("receipts")
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
         nw = e + receipts + last.stakes - pbar
         first = self.default_year > 0
@@ -125,11 +129,11 @@ class YearsOutcome:
             owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=receipts, stakes=last.stakes,
             e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
             wave=wave, market_value=last.market_value,
-            deadweight=sum(o.deadweight for o in outs),
+            deadweight=total("deadweight"),
             triggered=np.logical_or.reduce([o.triggered for o in outs]),
-            new_money=sum(o.new_money for o in outs),
+            new_money=total("new_money"),
             rounds=np.max([o.rounds for o in outs], axis=0),
-            iterations=sum(o.iterations for o in outs),
+            iterations=int(sum(o.iterations for o in outs)),
             converged=all(o.converged for o in outs))
 
 
