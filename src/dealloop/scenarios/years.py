@@ -32,6 +32,11 @@ from .engine import Outcome, clear
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
 
 
+def _total(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-year arrays added up in year order (as ``sum`` would, from zeros of their shape)."""
+    return sum(arrays, np.zeros_like(arrays[0]))
+
+
 @dataclass(frozen=True, eq=False)
 class YearsOutcome:
     """The cleared years: ``outcomes[t]`` is year ``years[t]``; ``default_year`` ``(N, K)``
@@ -105,16 +110,16 @@ class YearsOutcome:
         ([16.0], [10.0], [-6.0, 10.0])
         """
         outs, last = self.outcomes, self.outcomes[-1]
-        paid = sum(o.paid for o in outs)
+        paid = _total([o.paid for o in outs])
         owed = paid + self.unpaid()[-1]
-        pay = sum(o.pay for o in outs)
-        pbar = pay + sum(o.pbar - o.pay for o in outs)
+        pay = _total([o.pay for o in outs])
+        pbar = pay + _total([o.pbar - o.pay for o in outs])
         if self.debtor is not None:
             n = last.pay.shape[0]
             pbar = pay.copy()
             inside = self.debtor < n
             np.add.at(pbar, self.debtor[inside], (owed - paid)[inside])
-        receipts = sum(o.receipts for o in outs)
+        receipts = _total([o.receipts for o in outs])
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
         nw = e + receipts + last.stakes - pbar
         first = self.default_year > 0
@@ -125,9 +130,9 @@ class YearsOutcome:
             owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=receipts, stakes=last.stakes,
             e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
             wave=wave, market_value=last.market_value,
-            deadweight=sum(o.deadweight for o in outs),
+            deadweight=_total([o.deadweight for o in outs]),
             triggered=np.logical_or.reduce([o.triggered for o in outs]),
-            new_money=sum(o.new_money for o in outs),
+            new_money=_total([o.new_money for o in outs]),
             rounds=np.max([o.rounds for o in outs], axis=0),
             iterations=sum(o.iterations for o in outs),
             converged=all(o.converged for o in outs))
