@@ -14,7 +14,7 @@ fi
 bash scripts/install_browser.sh
 .venv/bin/python -m ruff check src tests benchmarks docs/hooks
 .venv/bin/lint-imports --no-cache
-.venv/bin/python -m mypy --no-error-summary  # modules still to fix: pyproject [tool.mypy.overrides]
+.venv/bin/python -m mypy --no-error-summary  # every module of src, no exceptions
 SITE=$(mktemp -d)
 NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --quiet --site-dir "$SITE"
 rm -rf "$SITE"

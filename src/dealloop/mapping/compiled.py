@@ -115,7 +115,7 @@ class Compiled:
         t1 = self.bs.horizon[1]
         pos = {f: i for i, f in enumerate(self.bs.firms)}
         chip = [(pos[p], d, v) for d, (p, kind, v, start) in enumerate(zip(
-            deals["payer"], deals["kind"], deals["value"], deals.get("start"), strict=True))
+            deals["payer"], deals["kind"], deals["value"], deals["start"], strict=True))
             if kind == "chip_purchase" and p in pos
             and (not hasattr(start, "year") or start <= t1)]
         c_rows, c_cols, c_vals = (np.array(x) for x in zip(*chip, strict=True)) if chip else \
@@ -169,7 +169,7 @@ class Compiled:
             return out
         res = self.cash[:, None] + out_rev + np.asarray(rp["rec"] @ A)
         if st.s:
-            sv = (st.stake_fraction * st.market_value[st.stake_issuer])[:, None] * \
+            sv = (st.stake_fraction * self.market_value[st.stake_issuer])[:, None] * \
                 M[self.stake_deal]
             res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
         gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
@@ -179,6 +179,14 @@ class Compiled:
     @property
     def n(self) -> int:
         return self.structure.n
+
+    @property
+    def market_value(self) -> np.ndarray:
+        """``(N,)``: each firm's market value before the shock."""
+        mv = self.structure.market_value
+        if mv is None:  # pragma: no cover - compile_scenario always sets it
+            raise ValueError("the compiled structure has no market values")
+        return mv
 
     @cached_property
     def years(self) -> tuple[int, ...]:
@@ -357,14 +365,14 @@ class Compiled:
         beyond = np.maximum(inp.accel - inp.amount, 0.0)
         debt = (st.channel == PRINCIPAL)[:, None]  # only debt is accelerated on default
         # interest on the principal outstanding at the start of each year (nominal)
-        rate = self.debt_rate[:, None] * (st.debtor < self.n)[:, None]
+        coupon = self.debt_rate[:, None] * (st.debtor < self.n)[:, None]
         repaid = np.cumsum(inp.amount[:, :, None] * W[:, None, :], axis=2) \
             - inp.amount[:, :, None] * W[:, None, :]
         out = []
         for t in range(T):
             df = dfs[t]
             owing = np.maximum(inp.accel - repaid[:, :, t], 0.0) * (self.debt_from <= t)[:, None]
-            interest = rate * owing * df
+            interest = coupon * owing * df
             A_t = sched[:, :, t] + interest
             Acc_t = np.where(debt, np.maximum(A_t, left_pv[:, :, t] + beyond * df + interest),
                              A_t)
@@ -459,13 +467,13 @@ class Compiled:
         terminated: list[tuple[np.ndarray, np.ndarray]] = []
 
         drawn = (st.channel == FUNDING) & (self.amount > 0)
-        repaid = {(int(self.claim_deal[c]), int(st.debtor[c])): c for c in
+        repaid = {(int(self.claim_deal[c]), int(st.debtor[c])): int(c) for c in
                   np.flatnonzero(st.channel == PRINCIPAL)}
 
         def scale(hit: np.ndarray, factor: np.ndarray | float, *, undrawn: bool = False
                   ) -> None:
             f = np.broadcast_to(np.asarray(factor, float), (k,))
-            rows = list(np.flatnonzero(hit))
+            rows = [int(x) for x in np.flatnonzero(hit)]
             if undrawn:  # a loan the markets no longer make is not owed back either
                 rows += [repaid[key] for c in np.flatnonzero(hit & drawn)
                          if (key := (int(self.claim_deal[c]), int(st.creditor[c]))) in repaid]
@@ -481,14 +489,13 @@ class Compiled:
 
         if shocked:
             for i, s in enumerate(sc.shocks):
-                t = s.type
-                if t in ("revenue", "assets", "demand", "collateral"):
+                if s.type in ("revenue", "assets", "demand", "collateral"):
                     mask = self.targets(s)
-                if t == "revenue":
+                if s.type == "revenue":
                     arr("rev", (n, k), 1.0)[mask] *= 1 - val(i, "fall", s.fall)[None, :]
-                elif t == "assets":
+                elif s.type == "assets":
                     arr("assets", (n, k), 1.0)[mask] *= 1 - val(i, "loss", s.loss)[None, :]
-                elif t == "demand":
+                elif s.type == "demand":
                     fall = val(i, "fall", s.fall)
                     expo = self.demand_exposure[mask][:, None]
                     arr("rev", (n, k), 1.0)[mask] *= 1 - expo * fall[None, :]
@@ -496,7 +503,7 @@ class Compiled:
                         drop_x = self.leontief_for(mask)
                         arr("buy", (n, k), 1.0)[:] *= np.clip(
                             1 - drop_x[:, None] * fall[None, :], 0, None)
-                elif t == "fail":
+                elif s.type == "fail":
                     j = self.bs.firms.index(s.entity)
                     # per draw: drawn when probability < 1 (Monte Carlo), else always
                     on = val(i, "happens", float(s.probability >= 1)) > 0.5
@@ -512,28 +519,28 @@ class Compiled:
                         hit = (st.creditor == j) & (st.channel == PURCHASE)
                         scale(hit, gone)
                         terminated.append((np.flatnonzero(hit), on))
-                elif t == "cancel":
+                elif s.type == "cancel":
                     frac = val(i, "fraction", s.fraction)
                     for did in s.deals_named():
                         for d in self._deal_and_parts(did):
                             M[d] *= 1 - frac
-                elif t == "conditional":
+                elif s.type == "conditional":
                     for d in self._deal_and_parts(s.deal):
                         M[d] = 1.0 if s.happens else 0.0
-                elif t == "backstop":
+                elif s.type == "backstop":
                     share = val(i, "share", s.share)
                     if s.deal in self.deal_index:
                         hit = (self.claim_deal == self.deal_index[s.deal]) & \
                             (st.channel == BACKSTOP)
                         called = arr("called", (st.c, k), 0.0)
                         called[hit] = np.maximum(called[hit], share[None, :])
-                elif t == "funding":
+                elif s.type == "funding":
                     j = self.bs.firms.index(s.entity)
                     frac = val(i, "fraction", s.fraction)
                     chans = {"plan": PLAN, "equity": EQUITY, "debt": FUNDING}
                     hit = (st.creditor == j) & np.isin(st.channel, [chans[c] for c in s.cut])
                     scale(hit, 1 - frac, undrawn=True)
-                elif t == "refinancing":
+                elif s.type == "refinancing":
                     frac = val(i, "fraction", s.fraction)
                     rv = val(i, "rollover", s.rollover)
                     for eid in s.entities_named():
@@ -541,14 +548,14 @@ class Compiled:
                         roll[j] = np.minimum(roll[j], rv)
                         hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
                         scale(hit, 1 - frac, undrawn=True)
-                elif t == "collateral":
+                elif s.type == "collateral":
                     base = s.base_life_years or sc.mapping.gpu_life_years
                     life = val(i, "life_years", s.life_years)
-                    d = np.clip(1 - life / base, 0.0, 1.0)
+                    down = np.clip(1 - life / base, 0.0, 1.0)
                     g = gpu * mask[:, None]
-                    arr("capex", (n, k), 0.0)[:] += g * d[None, :]
+                    arr("capex", (n, k), 0.0)[:] += g * down[None, :]
                     if s.refinancing:
-                        roll[:] *= 1 - d[None, :] * (g > 0)
+                        roll[:] *= 1 - down[None, :] * (g > 0)
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
         Acc = m * self.accel[:, None]

@@ -185,6 +185,8 @@ class BalanceSheets:
         figures, note`` (built on first use)."""
         from .explain import lines
 
+        if self.scenario is None:
+            raise ValueError("scenario: these balance sheets were built without one")
         return lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
                      self.scenario, self.revenue_years)
 
@@ -293,7 +295,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     True
     """
     m = scenario.mapping
-    t0, t1 = parse_horizon(scenario.horizon)  # type: ignore[misc]
+    t0, t1 = parse_horizon(scenario.horizon)
     years_h = horizon_years(t0, t1)
     rev_years = m.revenue_years if m.revenue_years is not None else years_h
     evidence = tuple(evidence if evidence is not None else scenario.legs.evidence)
@@ -552,16 +554,21 @@ def _add_claim(cl: pd.DataFrame, deal: str, debtor: str, creditor: str, channel:
                        "base": 1.0}
 
 
+def _number(frame: pd.DataFrame, eid: str, column: str) -> float:
+    """A number of the firms' frame (its numeric columns hold floats, NaN when unknown)."""
+    return float(frame[column][eid])
+
+
 def _reported_debt(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
                    drawn_debt: dict[str, list[tuple[dt.date | None, float]]],
                    figure: _Figures, m: Any, t0: dt.date) -> None:
     """Reported debt beyond the debt legs drawn at the figure's date: one more principal
     claim owed outside (``debt:FIRM``)."""
     for eid in firms:
-        debt = frame.at[eid, "debt"]
+        debt = _number(frame, eid, "debt")
         if not m.reported_debt or math.isnan(debt):
             continue
-        as_of = figure.date(frame.at[eid, "debt_figures"]) or t0
+        as_of = figure.date(frame["debt_figures"][eid]) or t0
         in_data = sum(v for s, v in drawn_debt.get(eid, []) if s is None or s <= as_of)
         extra = max(0.0, debt - in_data)
         if extra > 0:
@@ -579,7 +586,7 @@ def _outside_revenue(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ..
     booked = purchases.groupby("creditor")["amount"].sum()
     out_rev, rev_h = [], []
     for eid in firms:
-        rev = frame.at[eid, "revenue"]
+        rev = _number(frame, eid, "revenue")
         g = per_entity(m.revenue_growth, eid, 0.0)
         total = 0.0 if math.isnan(rev) else _grown(rev, rev_years, g)
         margin = per_entity(m.cash_margin, eid, 1.0)
@@ -602,12 +609,13 @@ def _gpu_and_build_out(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, 
     chip_by = chips.groupby("payer")["value"].sum() if len(chips) else pd.Series(dtype=float)
     capex_years = frame["capex"].fillna(0.0) * rev_years
     frame["gpu_capex"] = capex_years * m.gpu_capex_share
-    frame["gpu"] = [max(float(chip_by.get(e, 0.0)), frame.at[e, "gpu_capex"]) for e in firms]
+    frame["gpu"] = [max(float(chip_by.get(e, 0.0)), _number(frame, e, "gpu_capex"))
+                    for e in firms]
     frame["build_gross"] = [capex_years[e] * per_entity(m.capex_obligation, e, 0.0)
                             for e in firms]
     for eid in firms:  # kept when 0 too: a rerun with other legs sizes it again
-        if frame.at[eid, "build_gross"] > 0:
-            owed = max(0.0, frame.at[eid, "build_gross"] - float(chip_by.get(eid, 0.0)))
+        if _number(frame, eid, "build_gross") > 0:
+            owed = max(0.0, _number(frame, eid, "build_gross") - float(chip_by.get(eid, 0.0)))
             _add_claim(cl, f"build:{eid}", eid, OUTSIDE, "purchase", owed)
 
 
@@ -639,7 +647,7 @@ def _capex(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
            buyers: set[str]) -> None:
     """Extra GPU replacement capex, 0 unless a ``collateral`` shock marks GPUs down."""
     for eid in firms:
-        if frame.at[eid, "gpu"] > 0 or eid in buyers:
+        if _number(frame, eid, "gpu") > 0 or eid in buyers:
             _add_claim(cl, f"capex:{eid}", eid, OUTSIDE, "capex")
 
 

@@ -248,9 +248,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     heads = headline(comp, base, out, M)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = np.maximum(base.equity - out.equity, 0.0)
-    mv0 = comp.structure.market_value
-    assert mv0 is not None  # compile_scenario sets the market values
-    mv = np.maximum(mv0[:, None] - out.market_value, 0.0)
+    mv = np.maximum(comp.market_value[:, None] - out.market_value, 0.0)
     with np.errstate(divide="ignore"):
         pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)
     bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))

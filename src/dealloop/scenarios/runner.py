@@ -174,14 +174,6 @@ def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
     return keep @ gap, ext @ gap
 
 
-def market_value(comp: Compiled) -> np.ndarray:
-    """``(N,)``: each firm's market value before the shock (a compiled scenario has them)."""
-    mv = comp.structure.market_value
-    if mv is None:  # pragma: no cover - compile_scenario always sets them
-        raise ValueError("the compiled structure has no market values")
-    return mv
-
-
 def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | None = None
              ) -> dict[str, np.ndarray]:
     """System figures of ``out`` as changes from ``base`` (``(K,)`` arrays; ``base`` may hold
@@ -195,7 +187,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     exist), default the legs counted in the scenario.
     """
     st = comp.structure
-    mv0 = market_value(comp)[:, None]
+    mv0 = comp.market_value[:, None]
     lost = np.maximum(mv0 - out.market_value, 0.0)
     k = out.e.shape[1]
     held = np.zeros((st.n, k))
@@ -252,9 +244,9 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "equity_loss": base.equity[:, 0] - out.equity[:, 0],
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
-        "market_value_before": market_value(comp),
+        "market_value_before": comp.market_value,
         "market_value_after": out.market_value[:, 0],
-        "market_value_lost": market_value(comp) - out.market_value[:, 0],
+        "market_value_lost": comp.market_value - out.market_value[:, 0],
         "owed": out.pbar[:, 0],
         "paid": out.pay[:, 0],
         "unpaid": out.pbar[:, 0] - out.pay[:, 0],
@@ -368,7 +360,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     system.update({
         "rounds": float(out.rounds[0]), "iterations": float(out.iterations),
         "firms": float(comp.n), "baseline_defaults": float(base.defaulted.sum()),
-        "market_value_before": float(market_value(comp).sum()),
+        "market_value_before": float(comp.market_value.sum()),
         "backstops_paid": float(out.paid[comp.structure.channel == BACKSTOP, 0].sum()),
     })
     bands: list[Band] = []
@@ -456,7 +448,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, 
         colsum = C.sum(axis=0)
         C = C / np.maximum(colsum, 1.0)[None, :]
         rows = {}
-        for label, V in (("before", market_value(comp)), ("after", out.market_value[:, 0])):
+        for label, V in (("before", comp.market_value), ("after", out.market_value[:, 0])):
             prim = V - C @ V
             ch = ct.cross_holdings(C, prim)
             rows[label] = {"double_count": float(ch.double_count),
