@@ -241,13 +241,22 @@ def spread_series(q: pd.DataFrame, entity: str) -> pd.DataFrame:
     return _series(q, entity, "cds_5y").assign(instrument="cds_5y")
 
 
-def equity_series(q: pd.DataFrame, net: Any, entity: str) -> pd.DataFrame:
-    """The firm's equity series: share prices when quoted, else market values (``market.csv``
-    rows, then ``market_cap`` figures of ``figures.csv``). Adds an ``instrument`` column
-    (``share_price`` or ``market_value``); the two are never mixed in one series."""
-    price = _series(q, entity, "share_price")
-    if not price.empty:
-        return price.assign(instrument="share_price")
+def equity_series(q: pd.DataFrame, net: Any, entity: str, day: dt.date | None = None
+                  ) -> pd.DataFrame:
+    """The firm's equity series: share prices or market values (``market.csv`` rows, then
+    ``market_cap`` figures of ``figures.csv``), whichever has more quotes dated on or before
+    ``day`` (all quotes when ``day`` is None); a tie goes to share prices. Adds an
+    ``instrument`` column (``share_price`` or ``market_value``); the two are never mixed in
+    one series, since a price and a market value differ by the share count.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> equity_series(quotes(net), net, "alphabet")["instrument"].iloc[0]
+    'market_value'
+    """
+    price = _series(q, entity, "share_price").assign(instrument="share_price")
     mv = _series(q, entity, "market_value")
     fig = getattr(net, "figures", None)
     if fig is not None and not fig.empty:
@@ -260,8 +269,13 @@ def equity_series(q: pd.DataFrame, net: Any, entity: str) -> pd.DataFrame:
         extra = extra[~extra["day"].isin(have)]
         if not extra.empty:
             mv = pd.concat([mv, extra], ignore_index=True) if not mv.empty else extra
-    mv = mv.sort_values("day", kind="stable", ignore_index=True)
-    return mv.assign(instrument="market_value")
+    mv = mv.sort_values("day", kind="stable", ignore_index=True).assign(
+        instrument="market_value")
+
+    def count(s: pd.DataFrame) -> int:
+        return int(on_or_before(s["day"], day).sum()) if day is not None else len(s)
+
+    return price if count(price) >= count(mv) and not price.empty else mv
 
 
 def value_as_of(series: pd.DataFrame, day: dt.date, *, max_age_days: int | None = None
