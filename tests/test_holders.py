@@ -12,7 +12,17 @@ from hypothesis import strategies as st
 
 import dealloop as dl
 from dealloop import holders, scenarios
-from dealloop.holders import Bank, Layer, Loss, Named, Split, allocate, summarize, terminal
+from dealloop.holders import (
+    Bank,
+    Layer,
+    Loss,
+    Named,
+    SectorCapital,
+    Split,
+    allocate,
+    summarize,
+    terminal,
+)
 
 DATA = Path(dl.__file__).parent / "datasets" / "ai2026"
 
@@ -75,6 +85,28 @@ def test_bank_only_toy_by_hand() -> None:
     assert res.banks.loc["banks (unnamed)", "loss"] == pytest.approx(30.0)
     assert res.sectors.loc["banks", "amount"] == pytest.approx(40.0)
     assert res.households["total"] == 0.0
+
+
+def test_banking_sector_line_by_hand() -> None:
+    """All bank losses, named and not, against the sector's capital: 40 of 2,000 is 2%."""
+    lay = Layer({"bank_loan": (Split("banks", 0.8, "r", "reported"),
+                               Split("other", 0.2, "r", "reported"))},
+                named={"L1": (Named("L1", "b1", "B1", "banks", 0.5, "reported", "n"),)},
+                banks={"b1": Bank("b1", "B1", 0.12, 50.0, 0.10, "2025")},
+                sector_capital=SectorCapital("us_banks_tangible_common_equity", 2000.0,
+                                             "2025-06-30", "H1", ("s1",)))
+    loss = Loss("acme", "bank-lenders", 60.0, instrument="bank_loan", deals=("L1",))
+    res = summarize(allocate([loss], lay), lay)
+    # 30 to the named bank, 80% of the other 30 (24) to banks unnamed: 54 on banks
+    assert res.banking["loss"] == pytest.approx(54.0)
+    assert res.banking["loss"] == pytest.approx(res.sectors.loc["banks", "amount"])
+    assert res.banking["share"] == pytest.approx(54.0 / 2000.0)
+    assert res.banking["sources"] == ["s1"]
+    assert "2.700% of US banks' aggregate tangible common equity" in res.summary()
+    # without a sector figure the line still gives the loss, and no share
+    bare = summarize(allocate([loss], Layer(lay.splits, lay.named, lay.banks)),
+                     Layer(lay.splits, lay.named, lay.banks))
+    assert bare.banking["share"] is None and bare.banking["loss"] == pytest.approx(54.0)
 
 
 def test_bank_within_headroom_is_not_flagged() -> None:
@@ -176,6 +208,9 @@ def test_oracle_refinancing_hits_named_bank(net) -> None:
     assert wf["loss"] == pytest.approx(d88 * 0.142857)
     assert wf["cet1"] == pytest.approx(0.106 * 1295.3)
     assert wf["ratio_after"] == pytest.approx((0.106 * 1295.3 - wf["loss"]) / 1295.3)
+    # the banking-sector line: the whole bank loss against the Fed's aggregate (H943)
+    assert where.banking["row"] == "H943"
+    assert where.banking["share"] == pytest.approx(where.banks["loss"].sum() / 2200.0)
 
 
 def test_scenario_override_changes_shares(net) -> None:

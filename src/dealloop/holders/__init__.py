@@ -21,11 +21,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .allocate import FLOW_COLUMNS, Loss, allocate, terminal
-from .layer import Bank, Layer, Named, Split, layer, override
+from .layer import Bank, Layer, Named, SectorCapital, Split, layer, override
 
-__all__ = ["FLOW_COLUMNS", "Bank", "HoldersResult", "Layer", "Loss", "Named", "Split",
-           "allocate", "bank_capital", "follow", "layer", "override", "result_dict",
-           "summarize", "terminal"]
+__all__ = ["FLOW_COLUMNS", "Bank", "HoldersResult", "Layer", "Loss", "Named", "SectorCapital",
+           "Split", "allocate", "bank_capital", "banking_sector", "follow", "layer",
+           "override", "result_dict", "summarize", "terminal"]
 
 
 def __getattr__(name: str) -> Any:
@@ -87,6 +87,37 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
     return frame
 
 
+def banking_sector(flows: Any, lay: Layer) -> dict[str, Any]:
+    """The banking-sector line: everything that lands on banks (named or not) against the
+    whole US banking sector's capital (the layer's ``sector_capital``).
+
+    Returns ``loss`` (USD bn), ``capital``, ``share`` (loss / capital), ``metric``,
+    ``as_of``, ``row`` and ``sources`` (``capital`` and ``share`` None without a capital
+    figure). The capital is of US banks while the loss also falls on foreign lenders, so the
+    share overstates the hit to US banks when foreign banks take part of it.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lay = Layer({}, sector_capital=SectorCapital("m", 2000.0, "2025-06-30", "H1", ("s",)))
+    >>> flows = pd.DataFrame([{"source_type": "instrument", "source": "bank_loan",
+    ...     "target_type": "sector", "target": "banks", "amount": 5.0}])
+    >>> b = banking_sector(flows, lay)
+    >>> b["loss"], b["share"]
+    (5.0, 0.0025)
+    """
+    into = flows[(flows["target_type"] == "sector") & (flows["target"] == "banks")] \
+        if len(flows) else flows
+    loss = float(into["amount"].sum()) if len(into) else 0.0
+    cap = lay.sector_capital
+    if cap is None:
+        return {"loss": loss, "capital": None, "share": None, "metric": None, "as_of": None,
+                "row": None, "sources": []}
+    return {"loss": loss, "capital": cap.value, "share": loss / cap.value,
+            "metric": cap.metric, "as_of": cap.as_of, "row": cap.row,
+            "sources": list(cap.sources)}
+
+
 def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
     """Build a :class:`~.results.HoldersResult` from a flow table.
 
@@ -136,7 +167,8 @@ def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
         srcs[split_name] = tuple(dict.fromkeys(s for r in rows for s in r.sources))
     return HoldersResult(flows=flows, sectors=sectors, households=hh,
                          banks=bank_capital(flows, lay), named=named_frame,
-                         notes=tuple(notes), sources=srcs)
+                         notes=tuple(notes), sources=srcs,
+                         banking=banking_sector(flows, lay))
 
 
 def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,

@@ -17,7 +17,8 @@ from typing import Any
 from ..data.read import split_refs
 from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 
-__all__ = ["NODE_INSTRUMENTS", "Bank", "Layer", "Named", "Split", "layer", "override"]
+__all__ = ["BANK_SECTOR_CAPITAL", "NODE_INSTRUMENTS", "Bank", "Layer", "Named",
+           "SectorCapital", "Split", "layer", "override"]
 
 #: Which instrument a collective (or named outside) creditor node holds, when the leg's kind
 #: does not say more. A scenario can change it (``holders: {nodes: {...}}``).
@@ -112,6 +113,23 @@ class Bank:
 
 
 @dataclass(frozen=True)
+class SectorCapital:
+    """The capital of a whole sector a sector line is set against: ``value`` (USD bn) of
+    ``metric`` (a ``history.csv`` metric) dated ``as_of``, from history row ``row``."""
+
+    metric: str
+    value: float
+    as_of: str
+    row: str
+    sources: tuple[str, ...] = ()
+
+
+#: ``history.csv`` metrics that give the US banking sector's capital, in order of
+#: preference: aggregate CET1 capital if a dataset has it, else tangible common equity.
+BANK_SECTOR_CAPITAL = ("us_banks_cet1_capital", "us_banks_tangible_common_equity")
+
+
+@dataclass(frozen=True)
 class Layer:
     """The holders layer: splits by instrument or sector, named holders by leg, bank capital,
     node instruments and the household denominators.
@@ -119,6 +137,8 @@ class Layer:
     ``households`` is the number of US households (``None`` when the dataset has none) with
     its source ids in ``household_sources``; ``retirement_assets`` the assets (USD bn) of each
     retirement sector, the raw weights of the ``retirement`` split, which are levels.
+    ``sector_capital`` is the US banking sector's capital (:data:`BANK_SECTOR_CAPITAL`), the
+    denominator of the banking-sector line; ``None`` when the dataset has none.
 
     Examples
     --------
@@ -136,6 +156,7 @@ class Layer:
     households: float | None = None
     household_sources: tuple[str, ...] = ()
     retirement_assets: Mapping[str, float] = field(default_factory=dict)
+    sector_capital: SectorCapital | None = None
 
     def __post_init__(self) -> None:
         for name in ("splits", "named", "banks", "nodes", "retirement_assets"):
@@ -222,7 +243,35 @@ def layer(net: Any) -> Layer:
             hh_src = (str(last["id"]), *split_refs(last.get("sources")))
     assets = {s.sector: s.share for s in splits.get("retirement", ())}
     return Layer(norm, {k: tuple(v) for k, v in named.items()}, banks,
-                 households=households, household_sources=hh_src, retirement_assets=assets)
+                 households=households, household_sources=hh_src, retirement_assets=assets,
+                 sector_capital=sector_capital(hist))
+
+
+def sector_capital(hist: Any) -> SectorCapital | None:
+    """The latest US banking-sector capital figure of a ``history.csv`` table (the first of
+    :data:`BANK_SECTOR_CAPITAL` it has), or None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"id": ["H1", "H2"], "metric": ["us_banks_tangible_common_equity"] * 2,
+    ...                   "value": [2000.0, 2200.0], "date": ["2024-06-30", "2025-06-30"],
+    ...                   "sources": ["s1", "s2"]})
+    >>> c = sector_capital(h)
+    >>> c.value, c.as_of, c.sources
+    (2200.0, '2025-06-30', ('s2',))
+    """
+    if hist is None or not len(hist) or "metric" not in hist:
+        return None
+    for metric in BANK_SECTOR_CAPITAL:
+        rows = hist[hist["metric"] == metric]
+        if len(rows):
+            last = rows.sort_values("date", kind="stable").iloc[-1]
+            value = _f(last["value"])
+            if value is not None and value > 0:
+                return SectorCapital(metric, value, _s(last.get("date")), _s(last.get("id")),
+                                     tuple(split_refs(last.get("sources"))))
+    return None
 
 
 def override(base: Layer, changes: Mapping[str, Any] | None) -> Layer:

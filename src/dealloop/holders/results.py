@@ -51,8 +51,11 @@ METHOD = (
     "Q3 2025), mutual funds to households without an account-type split. Banks and insurers "
     "keep their losses (their capital absorbs them first); a named bank's loss is set "
     "against its CET1 capital from its latest quarterly report (banks.csv, dated), "
-    "risk-weighted assets held fixed. Private firms' equity beyond named stakes is not "
-    "allocated. Monte Carlo draws follow the same shares, draw by draw."
+    "risk-weighted assets held fixed; the banking sector's whole loss (named banks and the "
+    "rest) is set against US banks' aggregate capital (history.csv; tangible common equity "
+    "from the Federal Reserve while no dollar CET1 aggregate is sourced). Private firms' "
+    "equity beyond named stakes is not allocated. Monte Carlo draws follow the same shares, "
+    "draw by draw."
 )
 
 
@@ -77,6 +80,9 @@ class HoldersResult(Result):
         the loss that no capital figure covers.
     named
         Loss per named holder: ``holder, sector, amount``.
+    banking
+        The banking-sector line (:func:`~dealloop.holders.banking_sector`): all bank losses
+        against the US banking sector's capital, with its metric, date and sources.
 
     Examples
     --------
@@ -96,9 +102,11 @@ class HoldersResult(Result):
     notes: tuple[str, ...] = ()
     method: str = METHOD
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    banking: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "households", MappingProxyType(dict(self.households)))
+        object.__setattr__(self, "banking", MappingProxyType(dict(self.banking)))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     def to_frame(self) -> pd.DataFrame:
@@ -111,6 +119,7 @@ class HoldersResult(Result):
             "banks": self.banks, "named": self.named, "flows": self.flows,
             "notes": list(self.notes), "method": self.method,
             "sources": {k: list(v) for k, v in self.sources.items()},
+            "banking": dict(self.banking),
         })
 
     def explain(self, name: str) -> pd.DataFrame:
@@ -172,4 +181,21 @@ class HoldersResult(Result):
             u = float(self.banks["loss"].loc["banks (unnamed)"])
             if u > 0.05:
                 out.append(f"Banks without a capital figure: {u:,.1f} bn")
+        line = self.banking_line()
+        if line:
+            out.append(line)
         return out
+
+    def banking_line(self) -> str | None:
+        """The banking-sector line: all bank losses against the US banking sector's capital
+        (None when nothing lands on banks)."""
+        b = self.banking
+        loss = b.get("loss") or 0.0
+        if loss <= 0.005:
+            return None
+        if b.get("capital") is None:
+            return f"Banking sector: {loss:,.1f} bn (no sector capital figure in the data)"
+        what = {"us_banks_tangible_common_equity": "tangible common equity",
+                "us_banks_cet1_capital": "CET1 capital"}.get(str(b.get("metric")), "capital")
+        return (f"Banking sector: {loss:,.1f} bn, {b['share']:.3%} of US banks' aggregate "
+                f"{what} ({b['capital']:,.0f} bn at {b['as_of']}, {b['row']})")

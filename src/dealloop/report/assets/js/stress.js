@@ -223,6 +223,14 @@
         { key: 'sources', label: 'Sources', sortable: false, cell: function (b) { return sourceList(ctx, splitIds(b.sources)); } }
       ], banks, { id: 'holders-banks-table' }));
     }
+    var bk = hd.banking || {};
+    if (typeof bk.loss === 'number' && bk.loss > 0.005) {
+      append(box, kv([
+        ['Banking sector', typeof bk.capital === 'number'
+          ? [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 ' + (100 * bk.share).toFixed(3) + '% of US banks\' aggregate capital (' + fmtMoney(bk.capital) + ' at ' + bk.as_of + ', ' + bk.row + '; '), sourceList(ctx, bk.sources || []), h('span', { class: 'dl-muted' }, ')')]
+          : fmtMoney(bk.loss)]
+      ]));
+    }
     // Sankey of the chain, links summed over firms
     var agg = {}, order = [];
     flows.forEach(function (f) {
