@@ -400,6 +400,9 @@ def test_simulate_reports_household_and_bank_distributions(net) -> None:
     assert sec.loc[sec["household"], "mean"].sum() == pytest.approx(fig.loc["households",
                                                                             "mean"])
     assert sec.loc["banks", "mean"] == pytest.approx(fig.loc["banks", "mean"])
+    bk = h["banking_share"]
+    assert bk["row"] == "H943"
+    assert bk["mean"] == pytest.approx(fig.loc["banks", "mean"] / bk["capital"])
 
 
 # ------------------------------------------------------------------ investors brought inside

@@ -72,6 +72,8 @@ class Routes:
     bank_info: tuple[tuple[str, float, str, str], ...] = ()
     """Per named bank: ``(name, CET1 ratio, as_of, sources)``."""
     retirement_assets: float = 0.0
+    #: The US banking sector's capital (value, as_of, history row, sources), or None.
+    sector_capital: tuple[float, str, str, str] | None = None
 
     def mask(self, names: Any) -> np.ndarray:
         """Columns in ``names`` (a boolean ``(S,)`` mask)."""
@@ -167,7 +169,10 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         households=lay.households,
         bank_info=tuple((lay.banks[b].name, lay.banks[b].cet1_ratio, lay.banks[b].as_of,
                          ";".join(lay.banks[b].sources)) for b in banks),
-        retirement_assets=float(sum(lay.retirement_assets.values())))
+        retirement_assets=float(sum(lay.retirement_assets.values())),
+        sector_capital=None if lay.sector_capital is None else (
+            lay.sector_capital.value, lay.sector_capital.as_of, lay.sector_capital.row,
+            ";".join(lay.sector_capital.sources)))
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
@@ -273,8 +278,10 @@ class Summary:
         """The section: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max,
         ``p_positive`` and the modes), ``per_household`` and ``share_of_retirement`` of the
         mean and quantiles, ``sectors`` (mean loss per terminal sector), ``banks`` (per named
-        bank: CET1, requirement, mean, maximum, ``p_below_min``) and
-        ``p_any_bank_below_min``."""
+        bank: CET1, requirement, mean, maximum, ``p_below_min``), ``p_any_bank_below_min``
+        and ``banking_share`` (the banking sector's loss over US banks' aggregate capital:
+        mean and quantiles, with the capital figure's value, date, row and sources; None
+        without one)."""
         import pandas as pd
 
         from ..scenarios.montecarlo import modes
@@ -308,9 +315,13 @@ class Summary:
                          if hh and "households" in rows else None)
         share = ({s: rows["retirement"][s] / assets for s in stat}
                  if assets > 0 and "retirement" in rows else None)
+        cap = r.sector_capital
+        banking = ({"capital": cap[0], "as_of": cap[1], "row": cap[2], "sources": cap[3],
+                    **{s: rows["banks"][s] / cap[0] for s in stat}}
+                   if cap is not None and "banks" in rows else None)
         return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
                 "share_of_retirement": share, "retirement_assets": assets, "households": hh,
-                "sectors": sectors, "banks": banks,
+                "sectors": sectors, "banks": banks, "banking_share": banking,
                 "p_any_bank_below_min": self.any_below / max(n, 1)}
 
 
@@ -348,6 +359,11 @@ def lines(section: Mapping[str, Any]) -> list[str]:
     if share is not None:
         out.append(f"share of US retirement assets: mean {share['mean']:.2%} (95%: "
                    f"{share['q95']:.2%})")
+    bk = section.get("banking_share")
+    if bk is not None:
+        out.append(f"banking sector against US banks' aggregate capital ({bk['capital']:,.0f} "
+                   f"bn at {bk['as_of']}, {bk['row']}): mean {bk['mean']:.3%} (95%: "
+                   f"{bk['q95']:.3%})")
     banks = section["banks"]
     p_any = section["p_any_bank_below_min"]
     names = ", ".join(banks.index) if len(banks) else "none"
