@@ -162,6 +162,10 @@ BUILDERS: dict[str, Callable[[], Any]] = {
         _stakes(), np.array([1.0, 2.0, 3.0]), labels=["a", "b", "c"]),
     "dealloop.markets.signals.Signals": _signals,
     "dealloop.mapping.explain.Sheet": _sheet,
+    "dealloop.macro.panel.MacroPanel": lambda: __import__(
+        "dealloop.macro", fromlist=["macro_panel"]).macro_panel(_net()),
+    "dealloop.macro.pullback.Pullback": lambda: __import__(
+        "dealloop.macro", fromlist=["pullback"]).pullback(_net()),
 }
 
 

@@ -1,0 +1,19 @@
+"""The macro panel: AI capex by firm and year against US GDP, history comparisons in nominal
+dollars, real dollars and shares of GDP, and a capex-pullback scenario through an
+input-output table.
+
+>>> import dealloop as dl
+>>> from dealloop.macro import macro_panel
+>>> panel = macro_panel(dl.load())
+>>> sorted(panel.capex["firm"].unique())[:3]
+['alphabet', 'amazon', 'coreweave']
+"""
+
+from __future__ import annotations
+
+from .iotable import IOTable, read_io
+from .panel import COMPARISONS, MacroPanel, capex_table, capex_totals, comparisons, macro_panel
+from .pullback import Pullback, pullback
+
+__all__ = ["COMPARISONS", "IOTable", "MacroPanel", "Pullback", "capex_table", "capex_totals",
+           "comparisons", "macro_panel", "pullback", "read_io"]
