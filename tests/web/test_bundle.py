@@ -112,8 +112,8 @@ def test_report_is_self_contained_small_and_fast(net: Any, tmp_path: Any) -> Non
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=[\"']?https?:", html,
                          re.IGNORECASE)
     scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
-    # two vendored, dealloop.js, signals.js, publish.js, timeseries.js, report.js
-    assert len(scripts) == 7
+    # two vendored, dealloop.js, signals.js, macro.js, publish.js, timeseries.js, report.js
+    assert len(scripts) == 8
     csp = unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"',
                              html).group(1))
     assert "connect-src 'none'" in csp and "default-src 'none'" in csp

@@ -380,6 +380,20 @@ def signals_part(net: DealNetwork) -> dict[str, Any]:
     return signals_bundle(net)
 
 
+def macro_part(net: DealNetwork) -> dict[str, Any]:
+    """The macro panel (:func:`dealloop.macro.macro_panel`) and the default capex pullback
+    (30% of 2026 capex, first round), as ``dealloop macro --json`` prints them; empty when
+    the dataset has no capex figures."""
+    from ..macro import macro_panel, pullback
+
+    panel = macro_panel(net)
+    if panel.capex.empty:
+        return {}
+    years = list(panel.totals.index)
+    year = 2026 if 2026 in years else int(years[-1])
+    return {**panel.to_dict(), "pullback": pullback(net, year=year).to_dict()}
+
+
 # ------------------------------------------------------------------------------ the bundle
 def results_bundle(
     net: DealNetwork,
@@ -414,7 +428,7 @@ def results_bundle(
     dict
         ``schema``, ``dataset``, ``horizon``, ``sources``, ``entities``, ``legs``, ``summary``,
         ``loops``, ``measures``, ``flows``, ``history``, ``timeline``, ``calendar``,
-        ``citation``, ``stress``, ``systemic``, ``signals`` and ``layout``.
+        ``citation``, ``macro``, ``stress``, ``systemic``, ``signals`` and ``layout``.
 
     Examples
     --------
@@ -441,7 +455,8 @@ def results_bundle(
              "history": history_part(net)}
     step("timeline and payment calendar")
     parts.update({"timeline": timeline_part(net, max_loop_length),
-                  "calendar": calendar_part(net, horizon), "citation": citation_part(net)})
+                  "calendar": calendar_part(net, horizon), "citation": citation_part(net),
+                  "macro": macro_part(net)})
     if systemic:
         step("systemic ranking")
     sys_part = systemic_part(net) if systemic else {}
@@ -466,6 +481,7 @@ def results_bundle(
         "timeline": parts["timeline"],
         "calendar": parts["calendar"],
         "citation": parts["citation"],
+        "macro": parts["macro"],
         "stress": stress,
         "systemic": sys_part,
         "signals": sig_part,

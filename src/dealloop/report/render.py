@@ -43,6 +43,8 @@ APP_STYLE_PARTS = ("base.css", "graph.css", "tables.css", "pages.css", "signals.
 REPORT_SCRIPT = "report.js"
 #: Early-warning signals, shared with the dashboard's /signals page.
 SIGNALS_SCRIPT = "signals.js"
+#: The macro panel, shared with the dashboard's /macro page.
+MACRO_SCRIPT = "macro.js"
 #: Downloads (tables as CSV/XLSX, charts and the graph as PNG/SVG) and the views over time.
 PUBLISH_SCRIPT = "publish.js"
 TIME_SCRIPT = "timeseries.js"
@@ -145,6 +147,7 @@ def render_report(bundle: dict[str, Any]) -> str:
     scripts = [inline_script(asset_text("vendor", f)) for f, _, _ in VENDORED_SCRIPTS]
     scripts.append(inline_script(app_script()))
     scripts.append(inline_script(asset_text("templates", SIGNALS_SCRIPT)))
+    scripts.append(inline_script(asset_text("templates", MACRO_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", PUBLISH_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", TIME_SCRIPT)))
     scripts.append(inline_script(asset_text("templates", REPORT_SCRIPT)))

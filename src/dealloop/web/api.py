@@ -32,7 +32,7 @@ ENDPOINTS = [
     "/api/dataset", "/api/summary", "/api/network", "/api/entities", "/api/entities/{id}",
     "/api/loops", "/api/flows", "/api/measures", "/api/sources", "/api/history",
     "/api/timeline", "/api/calendar", "/api/cite",
-    "/api/signals", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
+    "/api/signals", "/api/macro", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
     "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate",
 ]
 
@@ -122,6 +122,14 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
     @app.get("/api/history", tags=["scenarios"], summary="Reference figures (dot-com, exposure)")
     def history() -> list[dict[str, Any]]:
         return state.bundle["history"]
+
+    @app.get("/api/macro", tags=["scenarios"],
+             summary="AI capex against GDP, history side by side, a capex pullback")
+    def macro() -> dict[str, Any]:
+        """The macro panel of the dataset (the report's ``macro`` section and ``dealloop macro
+        --json``): capex by firm and year, totals against GDP, published estimates of the share
+        of GDP growth, history comparisons and the default pullback (30% of 2026 capex)."""
+        return state.bundle["macro"]
 
     @app.get("/api/signals", tags=["firms"],
              summary="Early-warning lights per firm, implied default probabilities")

@@ -65,6 +65,11 @@ def register_pages(app: FastAPI, state: AppState) -> None:
         return page("signals.html.j2", title="Signals", api="/api/signals",
                     page_id="signals", nav="signals")
 
+    @app.get("/macro", include_in_schema=False)
+    def macro_page() -> HTMLResponse:
+        return page("macro.html.j2", title="Macro", api="/api/macro", page_id="macro",
+                    nav="macro")
+
     @app.get("/time", include_in_schema=False)
     def time_page() -> HTMLResponse:
         return page("time.html.j2", title="Over time", api="/api/timeline",

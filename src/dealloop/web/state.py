@@ -24,6 +24,7 @@ STATIC_FILES = {
     "swagger-ui-bundle.js": ("report/vendor", "swagger-ui-bundle.js", "text/javascript"),
     "swagger-ui.css": ("report/vendor", "swagger-ui.css", "text/css"),
     "signals.js": ("report/templates", "signals.js", "text/javascript"),
+    "macro.js": ("report/templates", "macro.js", "text/javascript"),
     "publish.js": ("report/templates", "publish.js", "text/javascript"),
     "timeseries.js": ("report/templates", "timeseries.js", "text/javascript"),
     "addleg.js": ("web/static", "addleg.js", "text/javascript"),

@@ -89,6 +89,7 @@
   D.systemicSection(document.getElementById('systemic-body'), ctx, { onFirm: openFirm });
   D.signalsSection(document.getElementById('signals-body'), data.signals, { onFirm: openFirm, name: function (id) { return D.name(ctx, id); } });
   D.historyTable(document.getElementById('history-body'), ctx);
+  if (D.macroSection) D.macroSection(document.getElementById('macro-body'), data.macro);
   if (D.timelineSection) D.timelineSection(document.getElementById('timeline-body'), data.timeline);
   if (D.calendarSection) D.calendarSection(document.getElementById('calendar-body'), data.calendar, { name: function (id) { return D.name(ctx, id); } });
   D.legsTable(document.getElementById('legs-body'), ctx);
