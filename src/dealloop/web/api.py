@@ -42,6 +42,17 @@ def register_api(app: FastAPI, state: AppState) -> None:
     _register_network(app, state)
     _register_firms_and_loops(app, state)
     _register_time(app, state)
+    _register_macro(app, state)
+
+
+def _register_macro(app: FastAPI, state: AppState) -> None:
+    @app.get("/api/macro", tags=["scenarios"],
+             summary="AI capex against GDP, history side by side, a capex pullback")
+    def macro() -> dict[str, Any]:
+        """The macro panel of the dataset (the report's ``macro`` section and ``dealloop macro
+        --json``): capex by firm and year, totals against GDP, published estimates of the share
+        of GDP growth, history comparisons and the default pullback (30% of 2026 capex)."""
+        return state.bundle["macro"]
 
 
 def _register_network(app: FastAPI, state: AppState) -> None:
@@ -122,14 +133,6 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
     @app.get("/api/history", tags=["scenarios"], summary="Reference figures (dot-com, exposure)")
     def history() -> list[dict[str, Any]]:
         return state.bundle["history"]
-
-    @app.get("/api/macro", tags=["scenarios"],
-             summary="AI capex against GDP, history side by side, a capex pullback")
-    def macro() -> dict[str, Any]:
-        """The macro panel of the dataset (the report's ``macro`` section and ``dealloop macro
-        --json``): capex by firm and year, totals against GDP, published estimates of the share
-        of GDP growth, history comparisons and the default pullback (30% of 2026 capex)."""
-        return state.bundle["macro"]
 
     @app.get("/api/signals", tags=["firms"],
              summary="Early-warning lights per firm, implied default probabilities")
