@@ -17,7 +17,7 @@ def test_data_model_doc_is_current() -> None:
 #: Packages whose ``__all__`` is the public API the reference documents.
 PACKAGES = ("dealloop", "dealloop.circularity", "dealloop.contagion", "dealloop.data",
             "dealloop.holders", "dealloop.mapping", "dealloop.markets", "dealloop.prices",
-            "dealloop.report", "dealloop.scenarios")
+            "dealloop.report", "dealloop.scenarios", "dealloop.macro")
 #: Exported objects still without an example; fix one, then delete it here. Never add one.
 NO_EXAMPLE_YET = {"dealloop.report.render_report"}
 

@@ -115,7 +115,16 @@ class Bank:
 @dataclass(frozen=True)
 class SectorCapital:
     """The capital of a whole sector a sector line is set against: ``value`` (USD bn) of
-    ``metric`` (a ``history.csv`` metric) dated ``as_of``, from history row ``row``."""
+    ``metric`` (a ``history.csv`` metric) dated ``as_of``, from history row ``row``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders
+    >>> cap = holders.layer(dl.load()).sector_capital
+    >>> cap.metric, cap.row
+    ('us_banks_tangible_common_equity', 'H943')
+    """
 
     metric: str
     value: float

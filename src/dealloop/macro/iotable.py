@@ -28,7 +28,15 @@ __all__ = ["IOTable", "read_io"]
 @dataclass(frozen=True)
 class IOTable:
     """Sectors, intermediate sales ``Z`` (row sells to column), total output ``x``, value
-    added ``va`` and the split of capex demand over sectors (``capex_share``)."""
+    added ``va`` and the split of capex demand over sectors (``capex_share``).
+
+    Examples
+    --------
+    >>> t = IOTable(("a", "b"), np.array([[10.0, 20.0], [30.0, 40.0]]),
+    ...             np.array([100.0, 200.0]), np.array([60.0, 140.0]), np.array([0.0, 1.0]))
+    >>> t.sectors, float(t.capex_share.sum())
+    (('a', 'b'), 1.0)
+    """
 
     sectors: tuple[str, ...]
     Z: np.ndarray

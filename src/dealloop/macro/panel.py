@@ -156,7 +156,15 @@ def capex_totals(net: Any, table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Capex per year over the firms in the data: ``total`` (each firm's reported capex,
     else its guidance), ``reported``, ``guidance`` (the part of the total that is a plan),
     ``firms``, and against GDP: ``gdp`` (the year's GDP or the latest before it),
-    ``gdp_year``, ``gdp_row``, ``share_of_gdp``. Indexed by year."""
+    ``gdp_year``, ``gdp_row``, ``share_of_gdp``. Indexed by year.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> t = capex_totals(dl.load())
+    >>> bool(t.loc[2026, "guidance"] == t.loc[2026, "total"])   # 2026 is plans only
+    True
+    """
     t = capex_table(net) if table is None else table
     out = []
     for year in sorted(set(t["year"])):
@@ -231,7 +239,15 @@ class MacroPanel(Result):
     """The macro panel of a dataset: ``capex`` (by firm and year), ``totals`` (per year,
     against GDP), ``growth`` (published estimates of the share of GDP growth),
     ``comparisons`` (history side by side), ``import_share`` (share of data-centre cost
-    that is imported, with its row) and ``notes``."""
+    that is imported, with its row) and ``notes``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> p = macro_panel(dl.load())
+    >>> p.summary().splitlines()[0]
+    'Macro panel: AI capex of the firms in the data against US GDP'
+    """
 
     capex: pd.DataFrame
     totals: pd.DataFrame

@@ -61,7 +61,15 @@ class Pullback(Result):
     ``gdp_change`` (USD bn), ``gdp`` (the GDP it is set against, with ``gdp_row``),
     ``share_of_gdp``, ``io_used`` (the table's name, or None for the first round only),
     ``sectors`` (per sector: output change, value-added change; empty without a table) and
-    ``sources`` of the rows used."""
+    ``rows``, the history rows used.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> p = pullback(dl.load(), cut=0.3, year=2026)
+    >>> p.io_used is None, round(p.gdp_change, 6) == round(-p.domestic_cut, 6)
+    (True, True)
+    """
 
     year: int
     cut: float
