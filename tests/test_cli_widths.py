@@ -32,6 +32,12 @@ CASES: dict[str, list[str]] = {
     "simulate": ["simulate", "coreweave-default", "--draws", "200", "--seed", "1"],
     "systemic": ["systemic", "--top", "5"],
     "signals": ["signals"],
+    "signals-firm": ["signals", "--firm", "Oracle"],
+    "signals-wide": ["signals", "--wide"],
+    "sources": ["sources", "--tier", "primary", "--tier", "major outlet"],
+    "sources-weak": ["sources", "--weak"],
+    "diff": ["diff", "ai2026@2026.11.0"],
+    "tornado": ["stress", "coreweave-default", "--tornado"],
 }
 
 _NUMBER = re.compile(r"-?\$?\d[\d,]*(\.\d+)?(%|x|bn)?")
@@ -81,3 +87,29 @@ def test_table_layouts_keep_every_number_whole() -> None:
         assert "market value before: a negative value is a decrease." in " ".join(
             text.split()) or "mv before: a negative value is a decrease." in " ".join(
             text.split())
+
+
+def test_piped_output_is_laid_out_for_80_columns() -> None:
+    """No COLUMNS and no terminal (a pipe): 80 columns."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    res = subprocess.run([sys.executable, "-m", "dealloop", "summary"], capture_output=True,
+                         text=True, env=env, check=True, timeout=120)
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 80
+    assert max(len(x) for x in lines) > 60  # laid out for 80, not for a narrower default
+
+
+def test_bracketed_data_in_running_text_is_kept() -> None:
+    import contextlib
+    import io
+
+    from dealloop.commands._tables import Printer
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        Printer().print("[dim]see [s-3f2a] and [1, 2][/dim]")
+    assert buf.getvalue() == "see [s-3f2a] and [1, 2]\n"

@@ -104,3 +104,29 @@ def test_dashboard_firm_legs_table_fits_its_panel(watched: Any, server: Any, sho
         const box = t.closest('.dl-scroll, .dl-table-wrap, #panel');
         return t.scrollWidth - box.clientWidth; })""")
     assert over and max(over) <= 1, over
+
+
+def test_report_graph_hides_small_legs_until_asked(watched: Any, report: Path,
+                                                   shots: Path) -> None:
+    page = _open(watched, report.as_uri(), 1280)
+    graph = page.locator("#graph")
+    hidden = int(graph.get_attribute("data-hidden-legs") or "0")
+    assert hidden > 0, "a network this size starts with its smallest legs hidden"
+    assert "legs hidden" in page.locator("#graph-legnote").text_content()
+    page.select_option("#graph-legsize", "0")
+    watched.wait_until("() => document.querySelector('#graph').dataset.hiddenLegs === '0'")
+    page.locator("#graph").screenshot(path=str(shots / "report-graph-every-leg-1280.png"))
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize(("width", "top"), [(1280, 10), (390, 5)])
+def test_report_graph_names_the_largest_firms(watched: Any, report: Path, shots: Path,
+                                              width: int, top: int) -> None:
+    """The largest firms keep their names at the default zoom (a phone shows fewer)."""
+    page = _open(watched, report.as_uri(), width)
+    page.locator("#graph").screenshot(path=str(shots / f"report-graph-{width}-default.png"))
+    unnamed = page.evaluate("""(top) => window.dealloop.graph.cy.nodes()
+        .sort((a, b) => b.data('size') - a.data('size')).slice(0, top)
+        .filter(n => n.hasClass('dl-nolabel')).map(n => n.id())""", top)
+    assert unnamed == []
+    assert page.evaluate(OVERLAPS)["overlaps"] == []

@@ -62,7 +62,7 @@ def test_usage_errors_exit_2(toy_dir: Path) -> None:
     res = run("signals", "--data", str(toy_dir), "--as-of", "2026-13")
     assert res.returncode == 2 and "--as-of" in res.stderr
     res = run("signals", "--data", str(toy_dir), "--firm", "bb")
-    assert res.returncode == 2 and "did you mean 'b'?" in res.stderr
+    assert res.returncode == 2 and "did you mean b" in res.stderr
 
 
 def test_against_a_scenario_puts_the_model_beside_the_market() -> None:

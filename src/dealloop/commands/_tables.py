@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
@@ -43,6 +44,8 @@ __all__ = ["Col", "Printer", "count", "echo", "fmt", "horizon_label", "kv", "mon
 NA = "n/a"
 GAP = "  "
 RULE = "─"
+#: Words in text cells longer than this (URLs, long titles) may be broken to fit a column.
+LONG_WORD = 20
 
 
 def _missing(v: Any) -> bool:
@@ -200,12 +203,24 @@ def width() -> int:
     return max(20, shutil.get_terminal_size((80, 24)).columns)
 
 
-def wrap(text: str, w: int | None = None, indent: str = "") -> str:
-    """Wrap running text at ``w`` columns without breaking words (numbers stay whole)."""
+def wrap(text: str, w: int | None = None, indent: str = "", hang: str | None = None) -> str:
+    """Wrap running text at ``w`` columns without breaking words (numbers stay whole); only
+    a word longer than the whole line (a URL) is broken. ``hang`` indents the lines after
+    the first (default: ``indent``).
+
+    >>> print(wrap("a 1,234.5 b", 7))
+    a
+    1,234.5
+    b
+    >>> print(wrap("D01.amount: 10 -> 12", 12, hang="  "))
+    D01.amount:
+      10 -> 12
+    """
     w = w or width()
     return "\n".join(
-        textwrap.fill(para, w, initial_indent=indent, subsequent_indent=indent,
-                      break_long_words=False, break_on_hyphens=False) or indent.rstrip()
+        textwrap.fill(para, w, initial_indent=indent,
+                      subsequent_indent=indent if hang is None else hang,
+                      break_long_words=True, break_on_hyphens=False) or indent.rstrip()
         for para in text.split("\n"))
 
 
@@ -216,7 +231,8 @@ def _words_max(s: str) -> int:
 def _cell_lines(s: str, w: int, numeric: bool) -> list[str]:
     if numeric or len(s) <= w:
         return [s]
-    return textwrap.wrap(s, w, break_long_words=False, break_on_hyphens=False) or [""]
+    long = w >= LONG_WORD  # only words longer than LONG_WORD can be wider than the column
+    return textwrap.wrap(s, w, break_long_words=long, break_on_hyphens=False) or [""]
 
 
 def _fit(cols: Sequence[Col], headers: list[str], cells: list[list[str]], avail: int,
@@ -228,7 +244,8 @@ def _fit(cols: Sequence[Col], headers: list[str], cells: list[list[str]], avail:
     for j, c in enumerate(cols):
         data = [r[j] for r in cells]
         nat_data = max((len(s) for s in data), default=0)
-        min_data = nat_data if c.numeric else max((_words_max(s) for s in data), default=0)
+        min_data = nat_data if c.numeric else min(
+            max((_words_max(s) for s in data), default=0), LONG_WORD)
         natural.append(max(nat_data, len(headers[j])))
         hard.append(max(min_data, _words_max(headers[j]), 1))
         soft.append(max(nat_data, _words_max(headers[j]), 1))  # header wrapped, data whole
@@ -415,12 +432,21 @@ def echo(text: str) -> None:
     typer.echo(text)
 
 
+#: Rich style tags commands may put in running text (``[bold]``, ``[/dim]``, ``[/]``); any
+#: other bracketed text (``[s-3f2a]``, ``[1, 2]``) is data and is printed as it is.
+_STYLE_TAG = re.compile(r"\[/?(?:(?:bold|dim|italic|underline|red|green|yellow)"
+                        r"(?: (?:bold|dim|italic|red|green|yellow))*)?\]")
+
+
 class Printer:
     """What commands print through: plain text fitted to :func:`width`.
 
     ``print`` takes a block from :func:`table` or :func:`kv` (printed as it is) or a line of
-    running text, which may carry rich-style markup (``[bold]..[/bold]``, dropped) and is
+    running text, which may carry rich style tags (``[bold]..[/bold]``, dropped) and is
     wrapped at the width without breaking words.
+
+    >>> Printer().print("[bold]openai[/bold] cites [s-3f2a]")
+    openai cites [s-3f2a]
     """
 
     def print(self, text: Any = "") -> None:
@@ -435,9 +461,7 @@ class Printer:
             echo(buf.getvalue().rstrip("\n"))
             return
         if "\n" not in text and "[" in text:
-            from rich.text import Text
-
-            text = Text.from_markup(text).plain
+            text = _STYLE_TAG.sub("", text)
         if "\n" in text:
             echo(text)
         else:  # running text: wrapped, keeping its indent on every line

@@ -168,7 +168,9 @@ def diff(
     if json_out:
         print_json(d.to_dict())
         return
+    from ._tables import wrap
+
     lines = d.lines()
     for line in lines:
-        typer.echo(line)
+        typer.echo(wrap(line, hang="    "))
     typer.echo("no differences" if not lines else f"{len(lines)} change(s)")

@@ -14,7 +14,17 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, err, fail, load_network, print_json
+from ._common import (
+    DataOpt,
+    FirmOpt,
+    JsonOpt,
+    choose,
+    console,
+    err,
+    fail,
+    load_network,
+    print_json,
+)
 
 #: Short column heads for the terminal table, in display order.
 SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
@@ -22,7 +32,6 @@ SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
          "top_customer_share": "top cust", "in_network_revenue_share": "in-net rev",
          "self_financed_share": "self-fin", "supplier_dependence": "supplier",
          "debt_due_to_cash": "debt/cash", "equity_drawdown": "drawdown"}
-_STYLE = {"red": "bold red", "amber": "yellow", "green": "green", "n/a": "dim"}
 
 
 def fmt_value(value: Any, unit: str) -> str:
@@ -34,7 +43,7 @@ def fmt_value(value: Any, unit: str) -> str:
     ('+513 bp', '13.7%', '3.13x')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
+        return "n/a"
     if unit == "bp":
         return f"{value:+,.0f} bp"
     if unit == "fraction":
@@ -46,7 +55,7 @@ def _cell(value: Any, light: str, unit: str) -> str:
     from ..markets import LABELS
 
     if light == "n/a":
-        return "-"
+        return "n/a"
     return f"{fmt_value(value, unit)} {LABELS[light]}"
 
 
@@ -66,9 +75,7 @@ def signals(
         "--as-of", help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or "
                         "YYYY-MM-DD; a partial date means its last day): later legs, figures "
                         "and quotes left out. Default: the latest market quote.")] = None,
-    firm: Annotated[str | None, typer.Option(
-        "--firm", "-f", help="One firm: every indicator with its inputs and sources, and its "
-                             "monthly series.")] = None,
+    firm: FirmOpt = None,
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Signals config (YAML) laid over the shipped signals.yaml.",
         show_default=False)] = None,
@@ -96,7 +103,7 @@ def signals(
     drawdown from peak. NO DATA means an input is missing; it is never counted as OK.
     """
     from ..data.problems import DataError
-    from ..markets import INDICATORS, LABELS, load_config, signal_history, signals_bundle
+    from ..markets import INDICATORS, load_config, signal_history, signals_bundle
     from ..markets import signals as run
 
     day = _as_of(as_of)
@@ -107,12 +114,10 @@ def signals(
             err(str(p))
         fail(f"{len(exc.problems)} problem(s) in {config}; nothing was computed")
     net = load_network(data)
-    if firm is not None and firm not in set(net.entities["id"]):
-        import difflib
+    if firm is not None:
+        from ._names import resolve_firm
 
-        close = difflib.get_close_matches(firm, list(net.entities["id"]), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        fail(f"Error: --firm: unknown entity {firm!r}{hint}", 2)
+        firm = choose("--firm", resolve_firm, net, firm)
     comparison = _compare(net, against, draws, seed, day, cfg) if against else None
     if json_out:
         out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
@@ -125,76 +130,88 @@ def signals(
         return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
     hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
-    from rich.table import Table
-
     con = console()
     con.print(res.headline())
-    lights = res.lights()
     units = {n: cfg.indicator(n).unit for n in INDICATORS}
-    if firm is None and wide:
-        t = Table(title=f"Signals as of {res.as_of.isoformat()} (config: {cfg.source})",
-                  title_justify="left")
-        t.add_column("firm", no_wrap=True)
-        for n in INDICATORS:
-            t.add_column(SHORT[n], justify="right")
-        for f in _shown(res, lights, show_all):
-            t.add_row(f, *[f"[{_STYLE[str(lights.at[f, n])]}]"
-                           f"{_cell(res.values.at[f, n], str(lights.at[f, n]), units[n])}[/]"
-                           for n in INDICATORS])
-        con.print(t)
-    elif firm is None:
-        t = Table(title=f"Lights per firm as of {res.as_of.isoformat()} (config: {cfg.source}; "
-                  "--wide for every value, --firm F for one firm)", title_justify="left")
-        for c in ("firm", "ALERT", "WATCH", "OK", "NO DATA"):
-            t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
-        counts = res.light_counts()
-        for f in _shown(res, lights, show_all):
-            t.add_row(f, *[str(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")])
-        con.print(t)
     if firm is None:
-        hidden = len(lights) - len(_shown(res, lights, show_all))
-        if hidden:
-            con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
-                      "(--all lists them).")
+        _print_lights(con, res, cfg.source, units, wide=wide, show_all=show_all)
     else:
-        t = Table(title=f"{firm} as of {res.as_of.isoformat()}", title_justify="left")
-        for c in ("indicator", "value", "light", "watch at", "alert at", "inputs"):
-            t.add_column(c, justify="right" if c in ("value", "watch at", "alert at")
-                         else "left")
-        for n in INDICATORS:
-            ind = cfg.indicator(n)
-            light = str(lights.at[firm, n])
-            sign = ">=" if ind.worse == "higher" else "<="
-            t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
-                      f"[{_STYLE[light]}]{LABELS[light]}[/]",
-                      f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
-                      f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
-                      _inputs(res.details.get(firm, {}).get(n, {})))
-        con.print(t)
         assert hist is not None
-        cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
-        ts = Table(title=f"{firm}: month by month (indicators with data)",
-                   title_justify="left")
-        ts.add_column("month end", no_wrap=True)
-        for n in cols:
-            ts.add_column(SHORT[n], justify="right")
-        for _, row in hist.iterrows():
-            ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
-                                      for n in cols])
-        con.print(ts)
+        _print_firm(con, res, cfg, firm, hist, units)
     if comparison is not None:
         _print_comparison(con, comparison)
-    crossed = res.crossed()
-    if len(crossed):
-        con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
-        for r in crossed.itertuples(index=False):
-            sign = ">=" if r.worse == "higher" else "<="
-            unit = units[str(r.indicator)]
-            con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[str(r.indicator)]:<10} "
-                      f"{fmt_value(r.value, unit)} ({sign} "
-                      f"{fmt_value(r.threshold, unit).lstrip('+')})")
+    _print_crossed(con, res, units)
+
+
+def _print_lights(con: Any, res: Any, source: Any, units: dict[str, str], *, wide: bool,
+                  show_all: bool) -> None:
+    """Every firm's lights: counts per light, or (``wide``) every indicator's value."""
+    from ..markets import INDICATORS
+    from ._tables import Col, table
+
+    lights = res.lights()
+    shown = _shown(res, lights, show_all)
+    day = res.as_of.isoformat()
+    if wide:
+        con.print(table(f"Signals as of {day} (config: {source})",
+                        [Col("firm"), *[Col(SHORT[n], "raw") for n in INDICATORS]],
+                        [[f, *[_cell(res.values.at[f, n], lights.at[f, n], units[n])
+                               for n in INDICATORS]] for f in shown]))
     else:
-        con.print(f"No threshold crossed as of {res.as_of.isoformat()}.")
+        counts = res.light_counts()
+        con.print(table(f"Lights per firm as of {day} (config: {source}; --wide for every "
+                        "value, --firm F for one firm)",
+                        [Col("firm"), *[Col(c, "count") for c in
+                                        ("ALERT", "WATCH", "OK", "NO DATA")]],
+                        [[f, *[int(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")]]
+                         for f in shown]))
+    hidden = len(lights) - len(shown)
+    if hidden:
+        con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
+                  "(--all lists them).")
+
+
+def _print_firm(con: Any, res: Any, cfg: Any, firm: str, hist: Any,
+                units: dict[str, str]) -> None:
+    """One firm: every indicator with its thresholds and inputs, then month by month."""
+    from ..markets import INDICATORS, LABELS
+    from ._tables import Col, table
+
+    lights = res.lights()
+    rows = []
+    for n in INDICATORS:
+        ind = cfg.indicator(n)
+        sign = ">=" if ind.worse == "higher" else "<="
+        rows.append([ind.label, fmt_value(res.values.at[firm, n], ind.unit),
+                     LABELS[lights.at[firm, n]],
+                     f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
+                     f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
+                     _inputs(res.details.get(firm, {}).get(n, {}))])
+    con.print(table(f"{firm} as of {res.as_of.isoformat()}",
+                    [Col("indicator"), Col("value", "raw"), Col("light"),
+                     Col("watch at", "raw"), Col("alert at", "raw"), Col("inputs")], rows))
+    cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
+    con.print(table(f"{firm}: month by month (indicators with data)",
+                    [Col("month end"), *[Col(SHORT[n], "raw") for n in cols]],
+                    [[row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
+                                     for n in cols]] for _, row in hist.iterrows()]))
+
+
+def _print_crossed(con: Any, res: Any, units: dict[str, str]) -> None:
+    """The thresholds crossed, one line each, aligned."""
+    crossed = res.crossed()
+    day = res.as_of.isoformat()
+    if not len(crossed):
+        con.print(f"No threshold crossed as of {day}.")
+        return
+    con.print(f"Thresholds crossed as of {day}:")
+    wf = max(len(str(f)) for f in crossed["firm"])
+    for r in crossed.itertuples(index=False):
+        sign = ">=" if r.worse == "higher" else "<="
+        unit = units[r.indicator]
+        con.print(f"  {r.label:<5} {r.firm:<{wf}}  {SHORT[r.indicator]:<10} "
+                  f"{fmt_value(r.value, unit)} ({sign} "
+                  f"{fmt_value(r.threshold, unit).lstrip('+')})")
 
 
 def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:
@@ -210,23 +227,25 @@ def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any)
 
 
 def _print_comparison(con: Any, t: Any) -> None:
-    from rich.table import Table
+    from ._tables import Col, table
 
     a = t.attrs
     h = a["pd_horizon_years"]
-    tab = Table(title=f"What markets price vs the model ({a['scenario']}, horizon "
-                f"{a['horizon'][0]}-{a['horizon'][1]}; {a['draws']:,} draws, seed {a['seed']}; "
-                f"recovery {a['recovery']:.0%})", title_justify="left")
-    for c in ("firm", "spread", "quoted", "PD 1y", f"PD {h:g}y", "engine", "MC P(default)"):
-        tab.add_column(c, justify="left" if c in ("firm", "quoted") else "right",
-                       no_wrap=True)
+    rows = []
     for f, r in t.iterrows():
-        eng = "-" if r["engine_defaulted"] is None else (
+        eng = "n/a" if r["engine_defaulted"] is None else (
             f"defaults (wave {r['engine_wave']})" if r["engine_defaulted"] else "survives")
-        mc = "-" if r["mc_pd"] is None else f"{r['mc_pd']:.1%}"
-        tab.add_row(f, f"{r['spread_bp']:,.0f} bp", f"{r['instrument']} {r['date']}",
-                    f"{r['pd_1y']:.1%}", f"{r['pd_horizon']:.1%}", eng, mc)
-    con.print(tab)
+        rows.append([f, f"{r['spread_bp']:,.0f} bp", f"{r['instrument']} {r['date']}",
+                     r["pd_1y"], r["pd_horizon"], eng, r["mc_pd"]])
+    con.print(table(
+        f"What markets price vs the model ({a['scenario']}, horizon {a['horizon'][0]}-"
+        f"{a['horizon'][1]}; {a['draws']:,} draws, seed {a['seed']}; recovery "
+        f"{a['recovery']:.0%})",
+        [Col("firm"), Col("spread", "raw"), Col("quoted"), Col("PD 1y", "share"),
+         Col(f"PD {h:g}y", "share"), Col("engine"), Col("MC P(default)", "share", "MC PD")],
+        rows, caption="PD = default probability implied by the spread (hazard s / (1 - R)); "
+                      "engine = the scenario's central run; MC = the share of Monte Carlo "
+                      "draws in which the firm defaults"))
 
 
 def _shown(res: Any, lights: Any, show_all: bool) -> list[str]:
@@ -242,6 +261,8 @@ def _inputs(d: dict[str, Any]) -> str:
         if isinstance(v, float):
             v = f"{v:,.4g}"
         elif isinstance(v, list):
-            v = ";".join(str(x) for x in v)
-        parts.append(f"{k}={v}")
-    return ", ".join(parts)
+            v = ", ".join(str(x) for x in v)
+        elif isinstance(v, str):
+            v = v.replace(";", ", ")
+        parts.append(f"{k.replace('_', ' ')} {v}")
+    return "; ".join(parts)

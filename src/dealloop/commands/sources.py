@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, fail, load_network, print_json, table
+from ._common import DataOpt, JsonOpt, choose, console, load_network, print_json
 
 
 def sources(
@@ -15,20 +15,19 @@ def sources(
         "--weak", help="List the legs and figures that stand only on aggregators, and the "
                        "A-grade legs without a primary or major-outlet source.")] = False,
     tier: Annotated[list[str] | None, typer.Option(
-        "--tier", help="Tiers to list (repeatable): primary, major_outlet, trade_press, "
-                       "aggregator.")] = None,
+        "--tier", help="Tiers to list (repeatable): primary, 'major outlet', 'trade press', "
+                       "aggregator (or major_outlet, trade_press).")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Sources by tier (primary, major outlet, trade press, aggregator), with how many legs
     and figures cite each; --weak lists what stands only on aggregators."""
     from ..data.schema import SOURCE_TIERS
     from ..sources import citable_gaps, source_table, tier_counts, weak_items
+    from ._names import resolve_many
 
+    tier = choose("--tier", resolve_many, tier,
+                  {t: t.replace("_", " ") for t in SOURCE_TIERS}, what="tier")
     net = load_network(data)
-    bad = [t for t in tier or [] if t not in SOURCE_TIERS]
-    if bad:
-        fail(f"Error: --tier: unknown tier(s) {', '.join(bad)}; expected "
-             f"{', '.join(SOURCE_TIERS)}", 2)
     counts = tier_counts(net)
     if weak:
         items, gaps = weak_items(net), citable_gaps(net)
@@ -36,15 +35,20 @@ def sources(
             print_json({"tiers": counts, "aggregator_only": [w.to_dict() for w in items],
                          "a_grade_without_citable_source": [g.to_dict() for g in gaps]})
             return
-        import pandas as pd
+        from ._tables import Col, table
 
         con = console()
         con.print(f"{len(items)} legs and figures stand only on aggregators; "
                   f"{len(gaps)} A-grade legs have no primary or major-outlet source.")
-        frame = pd.DataFrame([w.to_dict() for w in items])
-        if len(frame):
-            frame["sources"] = frame["sources"].map(";".join)
-            con.print(table("Standing only on aggregators", frame.set_index("id")))
+        rows = [w.to_dict() for w in items]
+        if rows:
+            con.print(table(
+                "Standing only on aggregators",
+                [Col("id"), Col("file"), Col("best tier"), Col("evidence", short="ev."),
+                 Col("sources")],
+                [[r["id"], r["file"], str(r["best_tier"]).replace("_", " "), r["evidence"],
+                  "; ".join(r["sources"])] for r in rows],
+                caption="'dealloop sources' lists every source with its publisher and title"))
         return
     found = source_table(net)
     if tier:
@@ -54,8 +58,23 @@ def sources(
                      "sources": found.astype(object).where(found.notna(), None)
                      .to_dict("records")})
         return
+    from ._tables import Col, table
+
     con = console()
     con.print("sources by tier: " + ", ".join(f"{t.replace('_', ' ')} {n}"
                                                 for t, n in counts.items()))
-    show = found[["id", "tier", "date", "publisher", "title", "legs", "figures"]]
-    con.print(table("Sources, best tier first", show.set_index("id")))
+    con.print(table("Sources, best tier first",
+                    [Col("id"), Col("tier"), Col("publisher, date"), Col("title"),
+                     Col("legs", "count"), Col("figures", "count", "figs")],
+                    [[r.id, str(r.tier).replace("_", " "), _published(r.publisher, r.date),
+                      r.title, r.legs, r.figures] for r in found.itertuples()]))
+
+
+def _published(publisher: Any, date: Any) -> str:
+    """``publisher, date`` with what is known of the two.
+
+    >>> _published("Reuters", "2025-10-06"), _published("Reuters", None), _published(None, None)
+    ('Reuters, 2025-10-06', 'Reuters', '')
+    """
+    parts = [str(x) for x in (publisher, date) if x is not None and x == x and str(x)]
+    return ", ".join(parts)
