@@ -33,9 +33,13 @@ def systemic(
         typer.echo(f"Error: --rank-by: expected one of {', '.join(_RANKS)}, got {rank_by!r}",
                    err=True)
         raise typer.Exit(2)
+    from ._progress import working
+
     sc, net = prepare_scenario(scenario, data)
     try:
-        res = run_systemic(sc, net, rank_by=rank_by)
+        with working("systemic", f"failing each of {len(net.ids):,} firms in turn",
+                     json_out=json_out):
+            res = run_systemic(sc, net, rank_by=rank_by)
     except ValueError as exc:
         fail(f"Error: {exc}")
         return

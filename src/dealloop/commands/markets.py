@@ -34,6 +34,26 @@ SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
          "debt_due_to_cash": "debt/cash", "equity_drawdown": "drawdown"}
 
 
+#: Terminal style of each light's label (``_tables.STYLES``): the traffic-light colours.
+LIGHT_STYLE = {"ALERT": "red", "WATCH": "amber", "OK": "green", "NO DATA": "dim"}
+
+
+def light_style(cell: Any) -> str | None:
+    """The style of a cell that ends in a light's label (``+513 bp ALERT``, ``OK``).
+
+    >>> light_style("+513 bp ALERT"), light_style("13.7% OK"), light_style("n/a")
+    ('red', 'green', None)
+    """
+    text = str(cell)
+    return next((v for k, v in LIGHT_STYLE.items() if text == k or text.endswith(" " + k)),
+                None)
+
+
+def _count_style(light: str) -> Any:
+    """A count column's style: the light's colour when the count is not zero."""
+    return lambda v: LIGHT_STYLE[light] if v else None
+
+
 def fmt_value(value: Any, unit: str) -> str:
     """A value in its unit: bp whole, fractions as percent, ratios with an ``x``.
 
@@ -118,7 +138,12 @@ def signals(
         from ._names import resolve_firm
 
         firm = choose("--firm", resolve_firm, net, firm)
-    comparison = _compare(net, against, draws, seed, day, cfg) if against else None
+    comparison = None
+    if against:
+        from ._progress import working
+
+        with working("signals", f"running {against} ({draws:,} draws)", json_out=json_out):
+            comparison = _compare(net, against, draws, seed, day, cfg)
     if json_out:
         out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
         if comparison is not None:
@@ -154,14 +179,15 @@ def _print_lights(con: Any, res: Any, source: Any, units: dict[str, str], *, wid
     day = res.as_of.isoformat()
     if wide:
         con.print(table(f"Signals as of {day} (config: {source})",
-                        [Col("firm"), *[Col(SHORT[n], "raw") for n in INDICATORS]],
+                        [Col("firm"), *[Col(SHORT[n], "raw", style=light_style)
+                                        for n in INDICATORS]],
                         [[f, *[_cell(res.values.at[f, n], lights.at[f, n], units[n])
                                for n in INDICATORS]] for f in shown]))
     else:
         counts = res.light_counts()
         con.print(table(f"Lights per firm as of {day} (config: {source}; --wide for every "
                         "value, --firm F for one firm)",
-                        [Col("firm"), *[Col(c, "count") for c in
+                        [Col("firm"), *[Col(c, "count", style=_count_style(c)) for c in
                                         ("ALERT", "WATCH", "OK", "NO DATA")]],
                         [[f, *[int(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")]]
                          for f in shown]))
@@ -188,30 +214,34 @@ def _print_firm(con: Any, res: Any, cfg: Any, firm: str, hist: Any,
                      f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
                      _inputs(res.details.get(firm, {}).get(n, {}))])
     con.print(table(f"{firm} as of {res.as_of.isoformat()}",
-                    [Col("indicator"), Col("value", "raw"), Col("light"),
+                    [Col("indicator"), Col("value", "raw"), Col("light", style=light_style),
                      Col("watch at", "raw"), Col("alert at", "raw"), Col("inputs")], rows))
     cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
     con.print(table(f"{firm}: month by month (indicators with data)",
-                    [Col("month end"), *[Col(SHORT[n], "raw") for n in cols]],
+                    [Col("month end"), *[Col(SHORT[n], "raw", style=light_style)
+                                         for n in cols]],
                     [[row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
                                      for n in cols]] for _, row in hist.iterrows()]))
 
 
 def _print_crossed(con: Any, res: Any, units: dict[str, str]) -> None:
-    """The thresholds crossed, one line each, aligned."""
+    """The thresholds crossed, one row each."""
+    from ._tables import Col, table
+
     crossed = res.crossed()
     day = res.as_of.isoformat()
     if not len(crossed):
         con.print(f"No threshold crossed as of {day}.")
         return
-    con.print(f"Thresholds crossed as of {day}:")
-    wf = max(len(str(f)) for f in crossed["firm"])
+    rows = []
     for r in crossed.itertuples(index=False):
         sign = ">=" if r.worse == "higher" else "<="
         unit = units[r.indicator]
-        con.print(f"  {r.label:<5} {r.firm:<{wf}}  {SHORT[r.indicator]:<10} "
-                  f"{fmt_value(r.value, unit)} ({sign} "
-                  f"{fmt_value(r.threshold, unit).lstrip('+')})")
+        rows.append([r.label, r.firm, SHORT[r.indicator], fmt_value(r.value, unit),
+                     f"{sign} {fmt_value(r.threshold, unit).lstrip('+')}"])
+    con.print(table(f"Thresholds crossed as of {day}",
+                    [Col("light", style=light_style), Col("firm"), Col("indicator"),
+                     Col("value", "raw"), Col("threshold", "raw")], rows))
 
 
 def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:

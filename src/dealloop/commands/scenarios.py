@@ -301,7 +301,9 @@ def _print_models(con: Any, models: Any) -> None:
                       "first hit (R; loans and bonds only, so contract losses above do not "
                       "enter it)")
         elif name.startswith("debtrank"):
-            con.print(name)
+            r = frame.attrs.get("debtrank")
+            con.print(f"{name.split(';')[0]}: {share(r)} of the firms' equity lost in the "
+                      "credit layer after the first hit (R)" if r is not None else name)
         elif name.startswith("cross_holdings"):
             b, a = frame.loc["before", "double_count"], frame.loc["after", "double_count"]
             con.print(f"{name}: {money_bn(b)} before, {money_bn(a)} after")

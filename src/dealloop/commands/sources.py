@@ -8,6 +8,9 @@ import typer
 
 from ._common import DataOpt, JsonOpt, choose, console, load_network, print_json
 
+#: Sources shown per tier without --all or --tier.
+TOP = 10
+
 
 def sources(
     data: DataOpt = None,
@@ -17,10 +20,14 @@ def sources(
     tier: Annotated[list[str] | None, typer.Option(
         "--tier", help="Tiers to list (repeatable): primary, 'major outlet', 'trade press', "
                        "aggregator (or major_outlet, trade_press).")] = None,
+    show_all: Annotated[bool, typer.Option(
+        "--all", help=f"List every source (default: the {TOP} most cited of each tier).")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Sources by tier (primary, major outlet, trade press, aggregator), with how many legs
-    and figures cite each; --weak lists what stands only on aggregators."""
+    and figures cite each: the most cited of each tier, every source with --all or --tier;
+    --weak lists what stands only on aggregators."""
     from ..data.schema import SOURCE_TIERS
     from ..sources import citable_gaps, source_table, tier_counts, weak_items
     from ._names import resolve_many
@@ -58,16 +65,36 @@ def sources(
                      "sources": found.astype(object).where(found.notna(), None)
                      .to_dict("records")})
         return
-    from ._tables import Col, table
+    from ._tables import Col, count, table
 
     con = console()
-    con.print("sources by tier: " + ", ".join(f"{t.replace('_', ' ')} {n}"
+    con.print("sources by tier: " + ", ".join(f"{t.replace('_', ' ')} {count(n)}"
                                                 for t, n in counts.items()))
-    con.print(table("Sources, best tier first",
-                    [Col("id"), Col("tier"), Col("publisher, date"), Col("title"),
-                     Col("legs", "count"), Col("figures", "count", "figs")],
-                    [[r.id, str(r.tier).replace("_", " "), _published(r.publisher, r.date),
-                      r.title, r.legs, r.figures] for r in found.itertuples()]))
+    every = show_all or bool(tier)
+    for t, group in found.groupby("tier", sort=False):
+        label = str(t).replace("_", " ")
+        shown = group if every else group.head(TOP)
+        more = len(group) - len(shown)
+        con.print(table(
+            f"{label.capitalize()} sources ({count(len(group))}"
+            + (f"; the {count(len(shown))} most cited" if more else "") + ")",
+            [Col("id"), Col("source (publisher, date)"), Col("legs", "count"),
+             Col("figures", "count", "figs")],
+            [[r.id, _described(r.title, r.publisher, r.date), r.legs, r.figures]
+             for r in shown.itertuples()],
+            caption=f"{count(more)} more: dealloop sources --tier '{label}' lists them"
+            if more else None))
+
+
+def _described(title: Any, publisher: Any, date: Any) -> str:
+    """A source in one phrase: its title, then who published it and when.
+
+    >>> _described("Q3 results", "Reuters", "2025-10-06"), _described(None, "Reuters", None)
+    ('Q3 results (Reuters, 2025-10-06)', 'Reuters')
+    """
+    by = _published(publisher, date)
+    name = str(title) if title is not None and title == title and str(title) else ""
+    return f"{name} ({by})" if name and by else name or by
 
 
 def _published(publisher: Any, date: Any) -> str:

@@ -13,6 +13,7 @@ from ._common import (
     EstimatesOpt,
     JsonOpt,
     StatusOpt,
+    choose,
     console,
     fail,
     load_network,
@@ -47,7 +48,10 @@ def timeline(
     net = load_network(data)
     if end is None and net.meta.get("as_of"):
         end = net.meta["as_of"]
-    result = run(net, start=start, end=end, max_length=max_length)
+    from ._progress import working
+
+    with working("timeline", "legs, money and loops month by month", json_out=json_out):
+        result = run(net, start=start, end=end, max_length=max_length)
     if json_out:
         print_json(result.to_dict())
         return
@@ -64,7 +68,7 @@ def timeline(
 
 def calendar(
     firm: Annotated[str | None, typer.Argument(
-        help="Entity id (e.g. openai); leave out for the whole system.",
+        help="Entity id or name (openai, 'OpenAI'); leave out for the whole system.",
         show_default=False)] = None,
     data: DataOpt = None,
     horizon: Annotated[
@@ -97,6 +101,10 @@ def calendar(
     except ValueError as exc:
         fail(f"Error: {exc}", 2)
     net = load_network(data)
+    if firm is not None:
+        from ._names import resolve_firm
+
+        firm = choose("FIRM", resolve_firm, net, firm)
     try:
         cal = payment_calendar(net, firm, horizon=horizon, selection=sel, debt_rate=debt_rate,
                                repayment=repayment)  # type: ignore[arg-type]

@@ -118,10 +118,14 @@
       layout: { name: 'preset', fit: true, padding: 30 },
       minZoom: 0.15, maxZoom: 5, boxSelectionEnabled: false
     });
-    // On a phone the whole network is drawn at about 40% zoom: bigger type keeps the
-    // largest firms' names readable (the decluttering then drops the ones that collide).
-    if (container.clientWidth && container.clientWidth < 600) {
-      cy.style().selector('node').style({ 'font-size': 24, 'text-max-width': 200 }).update();
+    // On a phone, and in a firm's small neighbourhood graph, the network is drawn at about
+    // 40-60% zoom: type sized to the zoom keeps the names readable (about 11 px on screen;
+    // at most 24 px in graph units for the whole network, whose centre is crowded, 28 for a
+    // neighbourhood); the decluttering then drops the ones that collide.
+    var small = container.classList.contains('dl-graph-small');
+    if (container.clientWidth && (container.clientWidth < 600 || small)) {
+      var fs = Math.max(11, Math.min(small ? 28 : 24, Math.round(11 / (cy.zoom() || 1))));
+      cy.style().selector('node').style({ 'font-size': fs, 'text-max-width': fs * 9 }).update();
     }
     // label sizes are known once the renderer has drawn a frame
     cy.one('render', function () { declutterLabels(cy); });
