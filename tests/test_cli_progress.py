@@ -1,7 +1,8 @@
-"""Long commands show progress on a terminal's stderr, and nothing when piped or with --json.
+"""Long commands show progress on a terminal's stderr (nothing when piped or with --json);
+Ctrl-C while the command line loads is as quiet as during a run.
 
 The command runs with stderr on a pseudo-terminal (so it is a terminal, as in a shell) and
-stdout on a pipe; what the terminal received is read back.
+stdout to a file; what the terminal received is read back.
 """
 
 from __future__ import annotations
@@ -61,3 +62,21 @@ def test_progress_on_a_terminal_only(args: list[str], step: str, tmp_path: Path)
     assert "\x1b[" not in out and step not in out  # stdout (a file) stays plain
     out, err = _run([*args, "--json"], tmp_path)
     assert err == "" and out.lstrip().startswith("{")
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_quietly(monkeypatch, capsys) -> None:
+    """Ctrl-C before ``dealloop.cli`` has finished importing (a busy machine): the same one
+    line and exit code 130 as during a run, no traceback."""
+    import types
+
+    from dealloop.__main__ import INTERRUPTED, run
+
+    class Loading(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "dealloop.cli", Loading("dealloop.cli"))
+    with pytest.raises(SystemExit) as exc:
+        run()
+    assert exc.value.code == 130
+    assert capsys.readouterr().err == INTERRUPTED + "\n"
