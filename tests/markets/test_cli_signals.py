@@ -24,7 +24,7 @@ def test_table_says_the_lights_in_words(toy_dir: Path) -> None:
     assert "WATCH" in out and "Traceback" not in res.stderr
     wide = run("signals", "--data", str(toy_dir), "--as-of", "2026-01-31", "--wide").stdout
     assert "ALERT" in wide and "+200 bp" in wide        # Beta's 3-month widening
-    assert "ALERT b spread 3m +200 bp (>= 150 bp)" in " ".join(out.split())
+    assert "ALERT b spread 3m +200 bp >= 150 bp" in " ".join(out.split())  # crossed, a row
 
 
 def test_json_and_one_firm_series(toy_dir: Path) -> None:
