@@ -92,9 +92,10 @@ def _as_of(text: str | None) -> dt.date | None:
 
 def signals(
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or "
-                        "YYYY-MM-DD; a partial date means its last day): later legs, figures "
-                        "and quotes left out. Default: the latest market quote.")] = None,
+        "--as-of", metavar="DATE",
+        help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or YYYY-MM-DD; "
+             "a partial date means its last day): later legs, figures and quotes left out. "
+             "Default: the latest market quote.")] = None,
     firm: FirmOpt = None,
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Signals config (YAML) laid over the shipped signals.yaml.",
