@@ -377,8 +377,9 @@ def table(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
               for r in rows] if on and any(c.style for c in cols) else None
     out: list[str] = [wrap(title, w)] if title else []
     laid = _layout(cols, cells, w)
+    legend: list[str] = []
     if laid is None:  # one block per row, where full labels fit
-        headers, legend = [c.header for c in cols], []
+        headers = [c.header for c in cols]
         out.append(_long(headers, cells, w, styles))
     else:
         blocks, headers, legend = laid

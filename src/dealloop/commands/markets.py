@@ -158,7 +158,7 @@ def signals(
     hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
     con = console()
     con.print(res.headline())
-    units = {n: cfg.indicator(n).unit for n in INDICATORS}
+    units: dict[str, str] = {n: cfg.indicator(n).unit for n in INDICATORS}
     if firm is None:
         _print_lights(con, res, cfg.source, units, wide=wide, show_all=show_all)
     else:
