@@ -115,3 +115,4 @@ def test_chart_refuses_bad_input(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["chart", "calendar", "--firm", "opnai", "-o",
                               str(tmp_path / "x.svg")])
     assert bad.exit_code == 2 and not (tmp_path / "x.svg").exists()
+    assert "--firm: unknown firm 'opnai'; did you mean openai" in bad.output

@@ -92,3 +92,28 @@ def test_cli_refuses_an_unknown_tier() -> None:
     res = runner.invoke(app, ["sources", "--tier", "blog"])
     assert res.exit_code == 2
     assert "unknown tier" in res.output
+
+
+def test_cli_lists_the_most_cited_of_each_tier_and_every_one_on_request() -> None:
+    """By default the ten most cited sources of each tier and how many more there are;
+    --all or --tier lists every one (each id printed once)."""
+    net = dl.load()
+    counts = tier_counts(net)
+    short = runner.invoke(app, ["sources"], env={"COLUMNS": "120"})
+    full = runner.invoke(app, ["sources", "--all"], env={"COLUMNS": "120"})
+    assert short.exit_code == full.exit_code == 0
+    ids = set(net.sources["id"])
+
+    def listed(text: str) -> list[str]:
+        return [w for w in text.split() if w in ids]
+
+    assert sorted(listed(full.stdout)) == sorted(ids)
+    assert len(listed(short.stdout)) == sum(min(n, 10) for n in counts.values() if n)
+    top = source_table(net).groupby("tier", sort=False).head(10)["id"].tolist()
+    assert listed(short.stdout) == top
+    for t, n in counts.items():
+        if n > 10:
+            label = t.replace("_", " ")
+            assert f"{n - 10} more: dealloop sources --tier '{label}'" in short.stdout
+    one = runner.invoke(app, ["sources", "--tier", "primary"], env={"COLUMNS": "120"})
+    assert len(listed(one.stdout)) == counts["primary"]

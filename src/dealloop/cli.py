@@ -129,8 +129,10 @@ def _interrupted() -> None:
     or turn exit code 130 into a kill by signal."""
     import signal
 
+    from .__main__ import INTERRUPTED
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    typer.echo("interrupted; nothing half-written is left behind", err=True)
+    typer.echo(INTERRUPTED, err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,6 +55,34 @@ CLIPPED = """() => {
 }"""
 
 
+#: Words in a table's cells broken across lines ("D0" / "1", "Kin" / "d"), source names
+#: aside (they may break anywhere): [cell text, word] pairs.
+BROKEN_WORDS = """(root) => {
+  const out = [];
+  for (const cell of document.querySelectorAll(root + ' td, ' + root + ' th')) {
+    const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      if (t.parentElement.closest('.dl-sources')) continue;
+      for (const m of t.data.matchAll(/\\S+/g)) {
+        const r = document.createRange();
+        r.setStart(t, m.index); r.setEnd(t, m.index + m[0].length);
+        const tops = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
+        if (tops.size > 1) out.push([cell.textContent.trim().slice(0, 40), m[0]]);
+      }
+    }
+  }
+  return out;
+}"""
+
+#: The firm graph's labels as drawn: how many show, and the smallest on-screen font (px).
+LABEL_SIZES = """() => {
+  const cy = window.dealloop.graph.cy;
+  const shown = cy.nodes().filter(n => !n.hasClass('dl-nolabel') && n.data('label'));
+  const px = shown.map(n => parseFloat(n.style('font-size')) * cy.zoom());
+  return {shown: shown.length, smallest: Math.min(...px)};
+}"""
+
+
 def _open(w: Any, url: str, width: int) -> Any:
     page = w.page
     page.set_viewport_size({"width": width, "height": 900})
@@ -104,3 +132,43 @@ def test_dashboard_firm_legs_table_fits_its_panel(watched: Any, server: Any, sho
         const box = t.closest('.dl-scroll, .dl-table-wrap, #panel');
         return t.scrollWidth - box.clientWidth; })""")
     assert over and max(over) <= 1, over
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_dashboard_firm_page_reads(watched: Any, server: Any, shots: Path, width: int) -> None:
+    """The firm page: its legs table breaks no word inside a cell (it scrolls in its box
+    instead), and its neighbourhood graph names firms in type that can be read, without
+    overlaps."""
+    page = _open(watched, server.url + "/firms/openai", width)
+    page.locator("#graph").screenshot(path=str(shots / f"dashboard-firm-graph-{width}.png"))
+    assert page.evaluate(BROKEN_WORDS, "#panel") == []
+    assert page.evaluate(CLIPPED) == []
+    labels = page.evaluate(LABEL_SIZES)
+    assert labels["shown"] >= 10 and labels["smallest"] >= 10, labels
+    assert page.evaluate(OVERLAPS)["overlaps"] == []
+
+
+def test_report_graph_hides_small_legs_until_asked(watched: Any, report: Path,
+                                                   shots: Path) -> None:
+    page = _open(watched, report.as_uri(), 1280)
+    graph = page.locator("#graph")
+    hidden = int(graph.get_attribute("data-hidden-legs") or "0")
+    assert hidden > 0, "a network this size starts with its smallest legs hidden"
+    assert "legs hidden" in page.locator("#graph-legnote").text_content()
+    page.select_option("#graph-legsize", "0")
+    watched.wait_until("() => document.querySelector('#graph').dataset.hiddenLegs === '0'")
+    page.locator("#graph").screenshot(path=str(shots / "report-graph-every-leg-1280.png"))
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize(("width", "top"), [(1280, 10), (390, 5)])
+def test_report_graph_names_the_largest_firms(watched: Any, report: Path, shots: Path,
+                                              width: int, top: int) -> None:
+    """The largest firms keep their names at the default zoom (a phone shows fewer)."""
+    page = _open(watched, report.as_uri(), width)
+    page.locator("#graph").screenshot(path=str(shots / f"report-graph-{width}-default.png"))
+    unnamed = page.evaluate("""(top) => window.dealloop.graph.cy.nodes()
+        .sort((a, b) => b.data('size') - a.data('size')).slice(0, top)
+        .filter(n => n.hasClass('dl-nolabel')).map(n => n.id())""", top)
+    assert unnamed == []
+    assert page.evaluate(OVERLAPS)["overlaps"] == []

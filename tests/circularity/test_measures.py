@@ -142,6 +142,36 @@ def test_coverage_openai_like():
     json.dumps(c.to_dict(), allow_nan=False)
 
 
+def test_coverage_is_unknown_without_cash_or_revenue():
+    """No cash and no revenue figure (Dell, IREN in the bundled data): the coverage and the
+    shortfall are unknown (NaN, shown as n/a), not 0; one known figure gives a floor."""
+    c = commitment_coverage(pd.Series({"dell": 3.7, "iren": 5.3, "amd": 0.0}),
+                            {"dell": np.nan, "iren": np.nan, "amd": np.nan},
+                            {"dell": np.nan, "iren": 2.0, "amd": np.nan}, horizon_years=5)
+    f = c.to_frame()
+    assert np.isnan(f.loc["amd", "coverage"]) and f.loc["amd", "shortfall"] == 0.0
+    assert np.isnan(f.loc["dell", "coverage"]) and np.isnan(f.loc["dell", "shortfall"])
+    assert f.loc["iren", "coverage"] == pytest.approx(2.0 / 5.3)
+    assert f.loc["iren", "shortfall"] == pytest.approx(3.3)
+    assert "not covered by cash plus revenue 3.3 bn" in c.summary()
+    json.dumps(c.to_dict(), allow_nan=False)
+
+
+def test_coverage_of_bundled_firms_without_figures_is_unknown():
+    import dealloop as dl
+
+    net = dl.load()
+    ents = net.entities.set_index("id")
+    cov = commitment_coverage(net, horizon=(2026, 2030)).to_frame()
+    blind = [f for f in cov.index if f in ents.index
+             and pd.isna(ents.at[f, "cash_usd_bn"]) and pd.isna(ents.at[f, "revenue_usd_bn"])
+             and cov.at[f, "commitments"] > 0]
+    assert blind  # the data has such firms (dell, iren at 2026.12)
+    assert cov.loc[blind, "coverage"].isna().all()
+    known = cov[cov["commitments"] > 0].drop(index=blind)
+    assert known["coverage"].notna().all()
+
+
 def test_coverage_matrix():
     K = [[0, 300, 100], [0, 0, 0], [0, 50, 0]]
     c = commitment_coverage(K, [20, 50, 5], [10, 10, 10], labels=["openai", "oracle", "cw"])

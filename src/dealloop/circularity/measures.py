@@ -199,16 +199,25 @@ class CommitmentCoverage(Result):
         return _ratio(self.commitments, self.cash)
 
     @property
-    def coverage(self) -> np.ndarray:
-        """``(cash + revenue × horizon_years) / commitments`` (unknown figures count as 0)."""
+    def _resources(self) -> np.ndarray:
+        """``cash + revenue × horizon_years``: an unknown figure counts as 0 when the other
+        is known (the coverage is then a floor); NaN when neither is known."""
         res = np.nan_to_num(self.cash) + np.nan_to_num(self.revenue) * self.horizon_years
-        return _ratio(res, self.commitments)
+        return np.where(np.isnan(self.cash) & np.isnan(self.revenue), np.nan, res)
+
+    @property
+    def coverage(self) -> np.ndarray:
+        """``(cash + revenue × horizon_years) / commitments``; NaN (unknown) without
+        commitments or when neither cash nor revenue is known."""
+        return _ratio(self._resources, self.commitments)
 
     @property
     def shortfall(self) -> np.ndarray:
-        """``max(0, commitments − cash − revenue × horizon_years)``."""
-        res = np.nan_to_num(self.cash) + np.nan_to_num(self.revenue) * self.horizon_years
-        return np.maximum(self.commitments - res, 0.0)
+        """``max(0, commitments − cash − revenue × horizon_years)``: 0 without commitments,
+        else NaN when neither cash nor revenue is known."""
+        with np.errstate(invalid="ignore"):
+            gap = np.maximum(self.commitments - self._resources, 0.0)
+        return np.where(self.commitments > 0, gap, 0.0)
 
     def to_frame(self) -> pd.DataFrame:
         """Per firm: ``commitments``, ``revenue``, ``cash``, ``years_of_revenue``,
@@ -230,7 +239,7 @@ class CommitmentCoverage(Result):
         """Total commitments and the largest shortfalls."""
         return (f"Commitment coverage over {self.horizon_years:g} years, {len(self.labels)} "
                 f"firms: commitments {float(self.commitments.sum()):,.1f} bn, not covered by "
-                f"cash plus revenue {float(self.shortfall.sum()):,.1f} bn\n"
+                f"cash plus revenue {float(np.nansum(self.shortfall)):,.1f} bn\n"
                 f"largest shortfalls: {top_text(self.labels, self.shortfall)}")
 
 
@@ -274,6 +283,12 @@ def commitment_coverage(
     ...                         horizon_years=5)
     >>> c.to_frame().loc["openai", ["years_of_revenue", "coverage"]].round(3).tolist()
     [70.0, 0.1]
+
+    Without a cash or revenue figure the coverage is unknown, not zero:
+
+    >>> c = commitment_coverage({"dell": 3.7}, {"dell": float("nan")}, {"dell": float("nan")})
+    >>> c.to_frame().loc["dell", ["coverage", "shortfall"]].isna().tolist()
+    [True, True]
     """
     payee: tuple[str | None, ...]
     if not is_network(commitments):

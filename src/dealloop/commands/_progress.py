@@ -16,7 +16,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-__all__ = ["enabled", "steps"]
+__all__ = ["enabled", "steps", "working"]
 
 
 def enabled(json_out: bool = False) -> bool:
@@ -60,3 +60,16 @@ def steps(total: int | None, label: str, *, enabled: bool) -> Iterator[Callable[
 
     with bar:
         yield step
+
+
+@contextlib.contextmanager
+def working(label: str, what: str, *, json_out: bool = False) -> Iterator[None]:
+    """A spinner with the elapsed time on stderr (``label: what``) for one long step, when
+    :func:`enabled`.
+
+    >>> with working("timeline", "loops month by month", json_out=True):
+    ...     pass
+    """
+    with steps(None, label, enabled=enabled(json_out)) as step:
+        step(what)
+        yield

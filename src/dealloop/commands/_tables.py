@@ -9,8 +9,14 @@ Numbers
 Tables
     :func:`table` lays a table out for the terminal width (``COLUMNS``, else the terminal,
     else 80 when piped). A number is never wrapped, split or cut: text cells and headers wrap
-    on spaces first, then headers are abbreviated (with a legend), and when even that does not
-    fit, each row is printed as a block of ``label  value`` lines (the long layout).
+    on spaces first, then headers are abbreviated (with a legend); a table still too wide is
+    printed as several narrower ones, each repeating the first column, and only when even one
+    column beside the first does not fit, each row becomes a block of ``label  value`` lines
+    (the long layout).
+
+Colour
+    a column may name a style per value (``Col.style``: the traffic lights of ``signals``);
+    it is shown only on a terminal (not when piped, not with ``NO_COLOR`` set).
 
 Everything here is pure (strings in, strings out) apart from :func:`width` and :func:`echo`.
 
@@ -31,18 +37,25 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Col", "Printer", "count", "echo", "fmt", "horizon_label", "kv", "money",
-           "money_bn", "number", "ratio", "share", "table", "width", "wrap"]
+__all__ = ["Col", "Printer", "colour", "count", "echo", "fmt", "horizon_label", "kv", "money",
+           "money_bn", "number", "paint", "ratio", "share", "table", "width", "wrap"]
 
 NA = "n/a"
 GAP = "  "
 RULE = "─"
+#: Words in text cells longer than this (URLs, long titles) may be broken to fit a column.
+LONG_WORD = 20
+#: Styles a column may give its cells, as terminal escape codes.
+STYLES = {"red": "\x1b[1;31m", "amber": "\x1b[33m", "green": "\x1b[32m", "dim": "\x1b[2m",
+          "bold": "\x1b[1m"}
+_RESET = "\x1b[0m"
 
 
 def _missing(v: Any) -> bool:
@@ -179,13 +192,15 @@ class Col:
     formatted already, kept whole and right-aligned). ``short`` is an
     abbreviation used when the full header does not fit (explained in a legend).
     ``negative`` says what a value below zero means; it is printed under the table when a
-    negative value shows.
+    negative value shows. ``style`` maps a cell's raw value to a style name of ``STYLES``
+    (or None), shown on a terminal only (:func:`colour`).
     """
 
     header: str
     kind: str = "text"
     short: str | None = None
     negative: str | None = None
+    style: Callable[[Any], str | None] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -200,12 +215,50 @@ def width() -> int:
     return max(20, shutil.get_terminal_size((80, 24)).columns)
 
 
-def wrap(text: str, w: int | None = None, indent: str = "") -> str:
-    """Wrap running text at ``w`` columns without breaking words (numbers stay whole)."""
+def colour() -> bool:
+    """Whether to print styles: stdout is a terminal and ``NO_COLOR`` is not set."""
+    import sys
+
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(sys.stdout, "isatty", lambda: False)())
+
+
+def paint(text: str, style: str | None, on: bool = True) -> str:
+    """``text`` in ``style`` (a name of ``STYLES``) when ``on``; as it is otherwise.
+
+    >>> paint("ALERT", "red", on=False), paint("ALERT", "red") == "\x1b[1;31mALERT\x1b[0m"
+    ('ALERT', True)
+    """
+    if not on or not style or not text.strip():
+        return text
+    code = STYLES[style]
+    body = text.strip()
+    i = text.index(body)
+    return f"{text[:i]}{code}{body}{_RESET}{text[i + len(body):]}"
+
+
+def wrap(text: str, w: int | None = None, indent: str = "", hang: str | None = None,
+         break_long: bool = True) -> str:
+    """Wrap running text at ``w`` columns without breaking words (numbers stay whole); only
+    a word longer than the whole line (a URL) is broken, unless ``break_long`` is false (text
+    to copy: a hash or an address kept whole even past the width). ``hang`` indents the lines
+    after the first (default: ``indent``).
+
+    >>> print(wrap("a 1,234.5 b", 7))
+    a
+    1,234.5
+    b
+    >>> print(wrap("D01.amount: 10 -> 12", 12, hang="  "))
+    D01.amount:
+      10 -> 12
+    """
     w = w or width()
     return "\n".join(
-        textwrap.fill(para, w, initial_indent=indent, subsequent_indent=indent,
-                      break_long_words=False, break_on_hyphens=False) or indent.rstrip()
+        textwrap.fill(para, w, initial_indent=indent,
+                      subsequent_indent=indent if hang is None else hang,
+                      break_long_words=break_long, break_on_hyphens=False)
+        or indent.rstrip()
         for para in text.split("\n"))
 
 
@@ -216,7 +269,8 @@ def _words_max(s: str) -> int:
 def _cell_lines(s: str, w: int, numeric: bool) -> list[str]:
     if numeric or len(s) <= w:
         return [s]
-    return textwrap.wrap(s, w, break_long_words=False, break_on_hyphens=False) or [""]
+    long = w >= LONG_WORD  # only words longer than LONG_WORD can be wider than the column
+    return textwrap.wrap(s, w, break_long_words=long, break_on_hyphens=False) or [""]
 
 
 def _fit(cols: Sequence[Col], headers: list[str], cells: list[list[str]], avail: int,
@@ -228,7 +282,8 @@ def _fit(cols: Sequence[Col], headers: list[str], cells: list[list[str]], avail:
     for j, c in enumerate(cols):
         data = [r[j] for r in cells]
         nat_data = max((len(s) for s in data), default=0)
-        min_data = nat_data if c.numeric else max((_words_max(s) for s in data), default=0)
+        min_data = nat_data if c.numeric else min(
+            max((_words_max(s) for s in data), default=0), LONG_WORD)
         natural.append(max(nat_data, len(headers[j])))
         hard.append(max(min_data, _words_max(headers[j]), 1))
         soft.append(max(nat_data, _words_max(headers[j]), 1))  # header wrapped, data whole
@@ -269,13 +324,16 @@ def _negatives(cols: Sequence[Col], rows: Sequence[Sequence[Any]], shown: list[s
 
 
 def table(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[Any]], *,
-          caption: str | None = None, width: int | None = None) -> str:
+          caption: str | None = None, width: int | None = None,
+          color: bool | None = None) -> str:
     """Lay out a table for ``width`` columns (default: :func:`width`).
 
     ``rows`` hold raw values (numbers, text, None); each column's :class:`Col` formats them.
     Returns the lines joined with newlines, none longer than ``width``: numbers are never
-    wrapped or cut; text and headers wrap on spaces; headers are abbreviated (with a legend)
-    and, as a last resort, rows become blocks of ``label  value`` lines.
+    wrapped or cut; text and headers wrap on spaces; headers are abbreviated (with a legend);
+    a table still too wide is split into narrower ones that each repeat the first column and,
+    as a last resort, rows become blocks of ``label  value`` lines. ``color`` (default:
+    :func:`colour`) shows the columns' styles.
 
     Examples
     --------
@@ -295,15 +353,58 @@ def table(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
     value lost: a negative
     value is a decrease.
     >>> print(table(None, cols, [["microsoft", 1686.9, "amd"]], width=22))
+                   market
+    firm       value lost
+    ─────────  ──────────
+    microsoft     1,686.9
+    <BLANKLINE>
+    firm       cp
+    ─────────  ───
+    microsoft  amd
+    cp = counterparty
+    >>> print(table(None, cols, [["microsoft", 1686.9, "amd"]], width=17))
     microsoft
-      market value lost
+      market value
+      lost
           1,686.9
       counterparty
           amd
     """
     w = width or globals()["width"]()
+    on = colour() if color is None else color
     cells = [[fmt(v, c.kind) for v, c in zip(r, cols, strict=True)] for r in rows]
+    styles = [[c.style(v) if c.style else None for v, c in zip(r, cols, strict=True)]
+              for r in rows] if on and any(c.style for c in cols) else None
     out: list[str] = [wrap(title, w)] if title else []
+    laid = _layout(cols, cells, w)
+    legend: list[str] = []
+    if laid is None:  # one block per row, where full labels fit
+        headers = [c.header for c in cols]
+        out.append(_long(headers, cells, w, styles))
+    else:
+        blocks, headers, legend = laid
+        out.append("\n\n".join(
+            _grid([cols[j] for j in js], [headers[j] for j in js],
+                  [[r[j] for j in js] for r in cells], widths,
+                  [[r[j] for j in js] for r in styles] if styles else None)
+            for js, widths in blocks))
+    notes = legend + _negatives(cols, rows, headers)
+    if notes:
+        out.append(wrap("; ".join(notes) + ("." if len(notes) > len(legend) else ""), w))
+    if caption:
+        out.append(wrap(caption, w))
+    return "\n".join(out)
+
+
+Blocks = list[tuple[list[int], list[int]]]
+
+
+def _layout(cols: Sequence[Col], cells: list[list[str]], w: int
+            ) -> tuple[Blocks, list[str], list[str]] | None:
+    """Which columns go in which grid, at which widths, under which headers (and the legend of
+    abbreviations): one grid when the table fits (headers wrapped, then abbreviated, then text
+    cells wrapped), else several that each repeat the first column; None when even the first
+    column and one other do not fit side by side."""
     avail = w - len(GAP) * (len(cols) - 1)
 
     def saving(j: int) -> int:
@@ -325,33 +426,63 @@ def table(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[Any]],
             widths = _fit(cols, shown, cells, avail, wrap_text)
         return widths, shown, legend
 
-    # Wrapped headers and abbreviations before wrapped text cells, then the long layout.
-    widths, headers, legend = attempt(False)
-    if widths is None:
-        widths, headers, legend = attempt(True)
-    if widths is None:  # one block per row, where full labels fit
-        headers, legend = [c.header for c in cols], []
-        out.append(_long(headers, cells, w))
-    else:
-        out.append(_grid(cols, headers, cells, widths))
-    notes = legend + _negatives(cols, rows, headers)
-    if notes:
-        out.append(wrap("; ".join(notes) + ("." if len(notes) > len(legend) else ""), w))
-    if caption:
-        out.append(wrap(caption, w))
-    return "\n".join(out)
+    # Wrapped headers and abbreviations before wrapped text cells, then split tables.
+    for wrap_text in (False, True):
+        widths, shown, legend = attempt(wrap_text)
+        if widths is not None:
+            return [(list(range(len(cols))), widths)], shown, legend
+    return _split(cols, cells, w)
 
 
-def _grid(cols: Sequence[Col], headers: list[str], cells: list[list[str]], widths: list[int]
-          ) -> str:
-    def line(parts: list[list[str]]) -> list[str]:
+def _split(cols: Sequence[Col], cells: list[list[str]], w: int
+           ) -> tuple[Blocks, list[str], list[str]] | None:
+    """A table too wide for one grid as consecutive groups of columns, each beside the first
+    column, headers wrapped (and abbreviated where a column does not fit beside the first
+    even on its own); None when one column beside the first does not fit."""
+    every = list(range(len(cols)))
+    if len(cols) < 3:
+        return None
+    shown, legend = [c.header for c in cols], []
+    for j in every[1:]:
+        if _fit_group(cols, shown, cells, [0, j], w) is None and cols[j].short:
+            shown[j] = cols[j].short or shown[j]
+            legend.append(f"{cols[j].short} = {cols[j].header}")
+    blocks: Blocks = []
+    group: list[int] = []
+    group_widths: list[int] | None = None
+    for j in every[1:]:
+        trial = _fit_group(cols, shown, cells, [0, *group, j], w)
+        if trial is not None:
+            group, group_widths = [*group, j], trial
+            continue
+        if not group or group_widths is None:
+            return None
+        blocks.append(([0, *group], group_widths))
+        group, group_widths = [j], _fit_group(cols, shown, cells, [0, j], w)
+        if group_widths is None:
+            return None
+    assert group_widths is not None
+    blocks.append(([0, *group], group_widths))
+    return blocks, shown, legend
+
+
+def _fit_group(cols: Sequence[Col], shown: list[str], cells: list[list[str]], js: list[int],
+               w: int) -> list[int] | None:
+    return _fit([cols[j] for j in js], [shown[j] for j in js],
+                [[r[j] for j in js] for r in cells], w - len(GAP) * (len(js) - 1))
+
+
+def _grid(cols: Sequence[Col], headers: list[str], cells: list[list[str]], widths: list[int],
+          styles: list[list[str | None]] | None = None) -> str:
+    def line(parts: list[list[str]], style: list[str | None] | None = None) -> list[str]:
         height = max(len(p) for p in parts)
         out = []
         for i in range(height):
             bits = []
             for j, c in enumerate(cols):
                 s = parts[j][i] if i < len(parts[j]) else ""
-                bits.append(s.rjust(widths[j]) if c.numeric else s.ljust(widths[j]))
+                s = s.rjust(widths[j]) if c.numeric else s.ljust(widths[j])
+                bits.append(paint(s, style[j]) if style else s)
             out.append(GAP.join(bits).rstrip())
         return out
 
@@ -361,28 +492,30 @@ def _grid(cols: Sequence[Col], headers: list[str], cells: list[list[str]], width
     head = [[""] * (top - len(h)) + h for h in head]
     lines = line(head)
     lines.append(GAP.join(RULE * wd for wd in widths))
-    for r in cells:
+    for i, r in enumerate(cells):
         lines.extend(line([_cell_lines(s, widths[j], cols[j].numeric)
-                           for j, s in enumerate(r)]))
+                           for j, s in enumerate(r)], styles[i] if styles else None))
     return "\n".join(lines)
 
 
-def _long(headers: list[str], cells: list[list[str]], w: int) -> str:
+def _long(headers: list[str], cells: list[list[str]], w: int,
+          styles: list[list[str | None]] | None = None) -> str:
     """One block per row: the first cell as a heading, then ``label  value`` lines."""
     lab = min(max((len(h) for h in headers[1:]), default=0), max(8, w // 2))
     lines: list[str] = []
-    for r in cells:
+    for i, r in enumerate(cells):
         lines.append(wrap(r[0], w) if r[0] else NA)
-        for h, s in zip(headers[1:], r[1:], strict=True):
+        for j, (h, s) in enumerate(zip(headers[1:], r[1:], strict=True), start=1):
             if not s:
                 continue
             label = h
             room = w - 2 - lab - len(GAP)
+            style = styles[i][j] if styles else None
             if len(label) > lab or len(s) > room:
                 lines.append(wrap(label, w, "  "))
-                lines.append(wrap(s, w, "      "))
+                lines.append(paint(wrap(s, w, "      "), style))
             else:
-                lines.append(f"  {label.ljust(lab)}{GAP}{s}")
+                lines.append(f"  {label.ljust(lab)}{GAP}{paint(s, style)}")
     return "\n".join(lines)
 
 
@@ -415,12 +548,21 @@ def echo(text: str) -> None:
     typer.echo(text)
 
 
+#: Rich style tags commands may put in running text (``[bold]``, ``[/dim]``, ``[/]``); any
+#: other bracketed text (``[s-3f2a]``, ``[1, 2]``) is data and is printed as it is.
+_STYLE_TAG = re.compile(r"\[/?(?:(?:bold|dim|italic|underline|red|green|yellow)"
+                        r"(?: (?:bold|dim|italic|red|green|yellow))*)?\]")
+
+
 class Printer:
     """What commands print through: plain text fitted to :func:`width`.
 
     ``print`` takes a block from :func:`table` or :func:`kv` (printed as it is) or a line of
-    running text, which may carry rich-style markup (``[bold]..[/bold]``, dropped) and is
+    running text, which may carry rich style tags (``[bold]..[/bold]``, dropped) and is
     wrapped at the width without breaking words.
+
+    >>> Printer().print("[bold]openai[/bold] cites [s-3f2a]")
+    openai cites [s-3f2a]
     """
 
     def print(self, text: Any = "") -> None:
@@ -435,9 +577,7 @@ class Printer:
             echo(buf.getvalue().rstrip("\n"))
             return
         if "\n" not in text and "[" in text:
-            from rich.text import Text
-
-            text = Text.from_markup(text).plain
+            text = _STYLE_TAG.sub("", text)
         if "\n" in text:
             echo(text)
         else:  # running text: wrapped, keeping its indent on every line

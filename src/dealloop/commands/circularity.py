@@ -206,9 +206,13 @@ def circularity(
     net = load_network(data)
     firm = _selection(net, None, None, firm)[2]
 
+    from ._progress import working
+
     try:
-        result = run(net, max_length=max_length, statuses=status, n_samples=null, seed=seed,
-                     horizon=h)
+        with working("circularity", f"loops, flows and measures of {len(net.ids):,} firms",
+                     json_out=json_out):
+            result = run(net, max_length=max_length, statuses=status, n_samples=null,
+                         seed=seed, horizon=h)
     except (ValueError, ArithmeticError) as exc:  # options are checked: this is the data
         fail(f"Error: cannot measure circularity on this dataset: {exc}")
     if json_out:
@@ -266,4 +270,4 @@ def _print_circularity(result: Any, horizon: tuple[int, int], firm: str | None) 
                caption="coverage = (cash + revenue x horizon years) / commitments due; below "
                        "1x the firm needs new money (revenue is not profit, so this flatters);"
                        " customers: full contract values, HHI 1 = a single customer; n/a = no "
-                       "customers or no commitments"))
+                       "customers, no commitments, or (coverage) no cash or revenue figure"))

@@ -12,6 +12,7 @@ from ._common import (
     EstimatesOpt,
     JsonOpt,
     check_output,
+    console,
     current_as_of,
     err,
     fail,
@@ -128,7 +129,7 @@ def export(
         fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     except ValueError as exc:
         fail(f"Error: {exc}")
-    typer.echo(f"wrote {path} ({fmt}, {len(net.entities)} nodes, {len(net.deals)} legs)")
+    console().print(f"wrote {path} ({fmt}, {len(net.entities)} nodes, {len(net.deals)} legs)")
 
 
 def diff(
@@ -168,7 +169,9 @@ def diff(
     if json_out:
         print_json(d.to_dict())
         return
+    from ._tables import wrap
+
     lines = d.lines()
     for line in lines:
-        typer.echo(line)
-    typer.echo("no differences" if not lines else f"{len(lines)} change(s)")
+        typer.echo(wrap(line, hang="    "))
+    console().print("no differences" if not lines else f"{len(lines)} change(s)")

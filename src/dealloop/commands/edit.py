@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import JsonOpt, fail, fail_with_problems, print_json
+from ._common import JsonOpt, console, fail, fail_with_problems, print_json
 
 #: Leg fields asked for when missing (interactive) or required as flags (scripts).
 REQUIRED = ("payer", "payee", "kind", "status", "evidence")
@@ -107,6 +107,6 @@ def add_leg(
     if json_out:
         print_json(done.to_dict())
         return
-    typer.echo(f"added leg {done.leg} to {done.folder} (source {done.source}"
-               f"{', new' if done.new_source else ''}); dataset version {done.version}. "
-               "Reports made from this copy say it was modified.")
+    console().print(f"added leg {done.leg} to {done.folder} (source {done.source}"
+                    f"{', new' if done.new_source else ''}); dataset version {done.version}. "
+                    "Reports made from this copy say it was modified.")

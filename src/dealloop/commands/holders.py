@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, fail, prepare_scenario, print_json, rich_table
+from ._common import DataOpt, JsonOpt, console, fail, prepare_scenario, print_json
 
 _RANKS = ("loss", "others", "defaults", "households", "banks", "debtrank")
 
@@ -33,33 +33,40 @@ def systemic(
         typer.echo(f"Error: --rank-by: expected one of {', '.join(_RANKS)}, got {rank_by!r}",
                    err=True)
         raise typer.Exit(2)
+    from ._progress import working
+
     sc, net = prepare_scenario(scenario, data)
     try:
-        res = run_systemic(sc, net, rank_by=rank_by)
+        with working("systemic", f"failing each of {len(net.ids):,} firms in turn",
+                     json_out=json_out):
+            res = run_systemic(sc, net, rank_by=rank_by)
     except ValueError as exc:
         fail(f"Error: {exc}")
         return
     if json_out:
         print_json(res.to_dict())
         return
+    from ._tables import Col, table
+
     t = res.table.head(top)
     rows = [[f, r.total_loss, r.loss_to_others, r.defaults_caused, r.household_loss,
-             r.retirement_loss, r.bank_loss, "" if r.debtrank != r.debtrank
-             else f"{r.debtrank:.2%}"]
-            for f, r in t.iterrows()]
+             r.retirement_loss, r.bank_loss, r.debtrank] for f, r in t.iterrows()]
     con = console()
-    con.print(rich_table(
+    con.print(table(
         f"Who is systemic: {res.scenario} plus one failure each ($bn, ranked by {rank_by})",
-        ["fails", "loss outside", "beyond own", "defaults", "households", "retirement",
-         "banks", "DebtRank"], rows, right={1, 2, 3, 4, 5, 6, 7},
+        [Col("fails"), Col("loss outside", "money"), Col("beyond own", "money"),
+         Col("defaults caused", "count", "defaults"), Col("households", "money", "hh"),
+         Col("retirement", "money", "retire."), Col("banks", "money"),
+         Col("DebtRank", "share")], rows,
         caption="loss outside = market value lost by outside shareholders + what outside "
                 "creditors are not paid; beyond own = without the failed firm's own "
-                "shareholders; households, retirement and banks through holders.csv shares"))
+                "shareholders; households, retirement and banks through holders.csv shares; "
+                "DebtRank = share of the network's equity lost (n/a: no equity figure)"))
     for f, r in t.iterrows():
         if r.defaulted:
-            con.print(f"{f} fails -> also default: {r.defaulted.replace(';', ', ')}")
+            con.print(f"{f} fails → also default: {r.defaulted.replace(';', ', ')}")
         if r.banks_below_min:
-            con.print(f"[bold]{f} fails -> below their capital requirement: "
-                      f"{r.banks_below_min.replace(';', ', ')}[/bold]")
+            con.print(f"{f} fails → below their capital requirement: "
+                      f"{r.banks_below_min.replace(';', ', ')}")
     for n in res.notes:
-        con.print(f"[dim]{n}[/dim]")
+        con.print(n)

@@ -16,7 +16,9 @@ import typer
 
 from ._common import (
     DataOpt,
+    FirmOpt,
     JsonOpt,
+    choose,
     console,
     fail,
     fail_with_problems,
@@ -30,7 +32,26 @@ SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
          "top_customer_share": "top cust", "in_network_revenue_share": "in-net rev",
          "self_financed_share": "self-fin", "supplier_dependence": "supplier",
          "debt_due_to_cash": "debt/cash", "equity_drawdown": "drawdown"}
-_STYLE = {"red": "bold red", "amber": "yellow", "green": "green", "n/a": "dim"}
+
+
+#: Terminal style of each light's label (``_tables.STYLES``): the traffic-light colours.
+LIGHT_STYLE = {"ALERT": "red", "WATCH": "amber", "OK": "green", "NO DATA": "dim"}
+
+
+def light_style(cell: Any) -> str | None:
+    """The style of a cell that ends in a light's label (``+513 bp ALERT``, ``OK``).
+
+    >>> light_style("+513 bp ALERT"), light_style("13.7% OK"), light_style("n/a")
+    ('red', 'green', None)
+    """
+    text = str(cell)
+    return next((v for k, v in LIGHT_STYLE.items() if text == k or text.endswith(" " + k)),
+                None)
+
+
+def _count_style(light: str) -> Any:
+    """A count column's style: the light's colour when the count is not zero."""
+    return lambda v: LIGHT_STYLE[light] if v else None
 
 
 def fmt_value(value: Any, unit: str) -> str:
@@ -42,7 +63,7 @@ def fmt_value(value: Any, unit: str) -> str:
     ('+513 bp', '13.7%', '3.13x')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
+        return "n/a"
     if unit == "bp":
         return f"{value:+,.0f} bp"
     if unit == "fraction":
@@ -54,7 +75,7 @@ def _cell(value: Any, light: str, unit: str) -> str:
     from ..markets import LABELS
 
     if light == "n/a":
-        return "-"
+        return "n/a"
     return f"{fmt_value(value, unit)} {LABELS[light]}"
 
 
@@ -71,12 +92,11 @@ def _as_of(text: str | None) -> dt.date | None:
 
 def signals(
     as_of: Annotated[str | None, typer.Option(
-        "--as-of", help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or "
-                        "YYYY-MM-DD; a partial date means its last day): later legs, figures "
-                        "and quotes left out. Default: the latest market quote.")] = None,
-    firm: Annotated[str | None, typer.Option(
-        "--firm", "-f", help="One firm: every indicator with its inputs and sources, and its "
-                             "monthly series.")] = None,
+        "--as-of", metavar="DATE",
+        help="The dataset as known on DATE, signals read then (YYYY, YYYY-MM or YYYY-MM-DD; "
+             "a partial date means its last day): later legs, figures and quotes left out. "
+             "Default: the latest market quote.")] = None,
+    firm: FirmOpt = None,
     config: Annotated[Path | None, typer.Option(
         "--config", "-c", help="Signals config (YAML) laid over the shipped signals.yaml.",
         show_default=False)] = None,
@@ -104,9 +124,8 @@ def signals(
     drawdown from peak. NO DATA means an input is missing; it is never counted as OK.
     """
     from ..data.problems import DataError
-    from ..markets import load_config, signal_history, signals_bundle
+    from ..markets import INDICATORS, load_config, signal_history, signals_bundle
     from ..markets import signals as run
-    from ..vocabulary import did_you_mean
 
     day = _as_of(as_of)
     try:
@@ -115,10 +134,16 @@ def signals(
         fail_with_problems(exc.problems, f"{len(exc.problems)} problem(s) in {config}; "
                            "nothing was computed")
     net = load_network(data)
-    if firm is not None and firm not in set(net.entities["id"]):
-        fail(f"Error: --firm: unknown entity {firm!r}"
-             f"{did_you_mean(firm, net.entities['id'])}", 2)
-    comparison = _compare(net, against, draws, seed, day, cfg) if against else None
+    if firm is not None:
+        from ._names import resolve_firm
+
+        firm = choose("--firm", resolve_firm, net, firm)
+    comparison = None
+    if against:
+        from ._progress import working
+
+        with working("signals", f"running {against} ({draws:,} draws)", json_out=json_out):
+            comparison = _compare(net, against, draws, seed, day, cfg)
     if json_out:
         out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
         if comparison is not None:
@@ -126,16 +151,18 @@ def signals(
         print_json(out)
         return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
+    hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg) if firm else None
     con = console()
     con.print(res.headline())
+    units: dict[str, str] = {n: cfg.indicator(n).unit for n in INDICATORS}
     if firm is None:
-        _print_lights(con, res, cfg, wide=wide, show_all=show_all)
+        _print_lights(con, res, cfg.source, units, wide=wide, show_all=show_all)
     else:
-        hist = signal_history(net, firms=[firm], end=res.as_of, config=cfg)
-        _print_firm(con, res, cfg, firm, hist)
+        assert hist is not None
+        _print_firm(con, res, cfg, firm, hist, units)
     if comparison is not None:
         _print_comparison(con, comparison)
-    _print_crossed(con, res, cfg)
+    _print_crossed(con, res, units)
 
 
 def _comparison_json(comparison: Any) -> dict[str, Any]:
@@ -146,94 +173,80 @@ def _comparison_json(comparison: Any) -> dict[str, Any]:
         for f, row in comparison.iterrows()]}
 
 
-def _units(cfg: Any) -> dict[str, str]:
+def _print_lights(con: Any, res: Any, source: Any, units: dict[str, str], *, wide: bool,
+                  show_all: bool) -> None:
+    """Every firm's lights: counts per light, or (``wide``) every indicator's value."""
     from ..markets import INDICATORS
-
-    return {n: cfg.indicator(n).unit for n in INDICATORS}
-
-
-def _print_lights(con: Any, res: Any, cfg: Any, *, wide: bool, show_all: bool) -> None:
-    """Every watched firm: each indicator's value and light (``wide``), else light counts."""
-    from rich.table import Table
-
-    from ..markets import INDICATORS
+    from ._tables import Col, table
 
     lights = res.lights()
-    units = _units(cfg)
     shown = _shown(res, lights, show_all)
+    day = res.as_of.isoformat()
     if wide:
-        t = Table(title=f"Signals as of {res.as_of.isoformat()} (config: {cfg.source})",
-                  title_justify="left")
-        t.add_column("firm", no_wrap=True)
-        for n in INDICATORS:
-            t.add_column(SHORT[n], justify="right")
-        for f in shown:
-            t.add_row(f, *[f"[{_STYLE[str(lights.at[f, n])]}]"
-                           f"{_cell(res.values.at[f, n], str(lights.at[f, n]), units[n])}[/]"
-                           for n in INDICATORS])
+        con.print(table(f"Signals as of {day} (config: {source})",
+                        [Col("firm"), *[Col(SHORT[n], "raw", style=light_style)
+                                        for n in INDICATORS]],
+                        [[f, *[_cell(res.values.at[f, n], lights.at[f, n], units[n])
+                               for n in INDICATORS]] for f in shown]))
     else:
-        t = Table(title=f"Lights per firm as of {res.as_of.isoformat()} (config: {cfg.source}; "
-                  "--wide for every value, --firm F for one firm)", title_justify="left")
-        for c in ("firm", "ALERT", "WATCH", "OK", "NO DATA"):
-            t.add_column(c, justify="left" if c == "firm" else "right", no_wrap=True)
         counts = res.light_counts()
-        for f in shown:
-            t.add_row(f, *[str(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")])
-    con.print(t)
+        con.print(table(f"Lights per firm as of {day} (config: {source}; --wide for every "
+                        "value, --firm F for one firm)",
+                        [Col("firm"), *[Col(c, "count", style=_count_style(c)) for c in
+                                        ("ALERT", "WATCH", "OK", "NO DATA")]],
+                        [[f, *[int(counts.at[f, k]) for k in ("red", "amber", "green", "n/a")]]
+                         for f in shown]))
     hidden = len(lights) - len(shown)
     if hidden:
         con.print(f"{hidden} watched firm(s) with no data for any indicator not shown "
                   "(--all lists them).")
 
 
-def _print_firm(con: Any, res: Any, cfg: Any, firm: str, hist: Any) -> None:
-    """One firm: every indicator with its thresholds and inputs, then its monthly series."""
-    from rich.table import Table
-
+def _print_firm(con: Any, res: Any, cfg: Any, firm: str, hist: Any,
+                units: dict[str, str]) -> None:
+    """One firm: every indicator with its thresholds and inputs, then month by month."""
     from ..markets import INDICATORS, LABELS
+    from ._tables import Col, table
 
     lights = res.lights()
-    t = Table(title=f"{firm} as of {res.as_of.isoformat()}", title_justify="left")
-    for c in ("indicator", "value", "light", "watch at", "alert at", "inputs"):
-        t.add_column(c, justify="right" if c in ("value", "watch at", "alert at")
-                     else "left")
+    rows = []
     for n in INDICATORS:
         ind = cfg.indicator(n)
-        light = str(lights.at[firm, n])
         sign = ">=" if ind.worse == "higher" else "<="
-        t.add_row(ind.label, fmt_value(res.values.at[firm, n], ind.unit),
-                  f"[{_STYLE[light]}]{LABELS[light]}[/]",
-                  f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
-                  f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
-                  _inputs(res.details.get(firm, {}).get(n, {})))
-    con.print(t)
-    units = _units(cfg)
+        rows.append([ind.label, fmt_value(res.values.at[firm, n], ind.unit),
+                     LABELS[lights.at[firm, n]],
+                     f"{sign} {fmt_value(ind.amber, ind.unit).lstrip('+')}",
+                     f"{sign} {fmt_value(ind.red, ind.unit).lstrip('+')}",
+                     _inputs(res.details.get(firm, {}).get(n, {}))])
+    con.print(table(f"{firm} as of {res.as_of.isoformat()}",
+                    [Col("indicator"), Col("value", "raw"), Col("light", style=light_style),
+                     Col("watch at", "raw"), Col("alert at", "raw"), Col("inputs")], rows))
     cols = [n for n in INDICATORS if (hist[f"{n}_light"] != "n/a").any()]
-    ts = Table(title=f"{firm}: month by month (indicators with data)",
-               title_justify="left")
-    ts.add_column("month end", no_wrap=True)
-    for n in cols:
-        ts.add_column(SHORT[n], justify="right")
-    for _, row in hist.iterrows():
-        ts.add_row(row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
-                                  for n in cols])
-    con.print(ts)
+    con.print(table(f"{firm}: month by month (indicators with data)",
+                    [Col("month end"), *[Col(SHORT[n], "raw", style=light_style)
+                                         for n in cols]],
+                    [[row["date"], *[_cell(row[n], row[f"{n}_light"], units[n])
+                                     for n in cols]] for _, row in hist.iterrows()]))
 
 
-def _print_crossed(con: Any, res: Any, cfg: Any) -> None:
-    """The thresholds crossed as of the date, one line each."""
+def _print_crossed(con: Any, res: Any, units: dict[str, str]) -> None:
+    """The thresholds crossed, one row each."""
+    from ._tables import Col, table
+
     crossed = res.crossed()
+    day = res.as_of.isoformat()
     if not len(crossed):
-        con.print(f"No threshold crossed as of {res.as_of.isoformat()}.")
+        con.print(f"No threshold crossed as of {day}.")
         return
-    units = _units(cfg)
-    con.print(f"Thresholds crossed as of {res.as_of.isoformat()}:")
+    rows = []
     for r in crossed.itertuples(index=False):
         sign = ">=" if r.worse == "higher" else "<="
-        unit = units[str(r.indicator)]
-        con.print(f"  {r.label:<5} {r.firm:<16} {SHORT[str(r.indicator)]:<10} "
-                  f"{fmt_value(r.value, unit)} ({sign} "
-                  f"{fmt_value(r.threshold, unit).lstrip('+')})")
+        unit = units[r.indicator]
+        rows.append([r.label, r.firm, SHORT[r.indicator], fmt_value(r.value, unit),
+                     f"{sign} {fmt_value(r.threshold, unit).lstrip('+')}"])
+    con.print(table(f"Thresholds crossed as of {day}",
+                    [Col("light", style=light_style), Col("firm"), Col("indicator"),
+                     Col("value", "raw"), Col("threshold", "raw")], rows))
 
 
 def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:
@@ -248,23 +261,25 @@ def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any)
 
 
 def _print_comparison(con: Any, t: Any) -> None:
-    from rich.table import Table
+    from ._tables import Col, table
 
     a = t.attrs
     h = a["pd_horizon_years"]
-    tab = Table(title=f"What markets price vs the model ({a['scenario']}, horizon "
-                f"{a['horizon'][0]}-{a['horizon'][1]}; {a['draws']:,} draws, seed {a['seed']}; "
-                f"recovery {a['recovery']:.0%})", title_justify="left")
-    for c in ("firm", "spread", "quoted", "PD 1y", f"PD {h:g}y", "engine", "MC P(default)"):
-        tab.add_column(c, justify="left" if c in ("firm", "quoted") else "right",
-                       no_wrap=True)
+    rows = []
     for f, r in t.iterrows():
-        eng = "-" if r["engine_defaulted"] is None else (
+        eng = "n/a" if r["engine_defaulted"] is None else (
             f"defaults (wave {r['engine_wave']})" if r["engine_defaulted"] else "survives")
-        mc = "-" if r["mc_pd"] is None else f"{r['mc_pd']:.1%}"
-        tab.add_row(f, f"{r['spread_bp']:,.0f} bp", f"{r['instrument']} {r['date']}",
-                    f"{r['pd_1y']:.1%}", f"{r['pd_horizon']:.1%}", eng, mc)
-    con.print(tab)
+        rows.append([f, f"{r['spread_bp']:,.0f} bp", f"{r['instrument']} {r['date']}",
+                     r["pd_1y"], r["pd_horizon"], eng, r["mc_pd"]])
+    con.print(table(
+        f"What markets price vs the model ({a['scenario']}, horizon {a['horizon'][0]}-"
+        f"{a['horizon'][1]}; {a['draws']:,} draws, seed {a['seed']}; recovery "
+        f"{a['recovery']:.0%})",
+        [Col("firm"), Col("spread", "raw"), Col("quoted"), Col("PD 1y", "share"),
+         Col(f"PD {h:g}y", "share"), Col("engine"), Col("MC P(default)", "share", "MC PD")],
+        rows, caption="PD = default probability implied by the spread (hazard s / (1 - R)); "
+                      "engine = the scenario's central run; MC = the share of Monte Carlo "
+                      "draws in which the firm defaults"))
 
 
 def _shown(res: Any, lights: Any, show_all: bool) -> list[str]:
@@ -280,6 +295,8 @@ def _inputs(d: dict[str, Any]) -> str:
         if isinstance(v, float):
             v = f"{v:,.4g}"
         elif isinstance(v, list):
-            v = ";".join(str(x) for x in v)
-        parts.append(f"{k}={v}")
-    return ", ".join(parts)
+            v = ", ".join(str(x) for x in v)
+        elif isinstance(v, str):
+            v = v.replace(";", ", ")
+        parts.append(f"{k.replace('_', ' ')} {v}")
+    return "; ".join(parts)

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from ..vocabulary import DEFAULT_HORIZON
-from ._common import DataOpt, JsonOpt, check_output, fail, load_network, print_json
+from ._common import (
+    DataOpt,
+    JsonOpt,
+    check_output,
+    choose,
+    console,
+    fail,
+    load_network,
+    print_json,
+)
 
 
 def cite(
@@ -24,18 +33,37 @@ def cite(
     if json_out:
         print_json(c)
         return
+    from ._tables import echo, kv, wrap
+
     if bibtex:
-        typer.echo(c["bibtex"])
+        echo(_bibtex(c["bibtex"]))
         return
     lic = c["licence"]
-    for label, value in (("dataset", c["name"]), ("title", c["title"]),
-                         ("version", c["version"]), ("content", c["content_hash"]),
-                         ("status", c["release_note"]), ("as of", c["as_of"]),
-                         ("licence", " ".join(str(x) for x in (lic["name"], lic["url"]) if x)),
-                         ("url", c["url"])):
-        if value:
-            typer.echo(f"{label + ':':9} {value}")
-    typer.echo(f"\nHow to cite:\n{c['text']}\n\n{c['bibtex']}")
+    echo(kv(None, [(label + ":", str(value)) for label, value in (
+        ("dataset", c["name"]), ("title", c["title"]), ("version", c["version"]),
+        ("content", c["content_hash"]), ("status", c["release_note"]), ("as of", c["as_of"]),
+        ("licence", " ".join(str(x) for x in (lic["name"], lic["url"]) if x)),
+        ("url", c["url"])) if value]))
+    echo(f"\nHow to cite:\n{wrap(c['text'], break_long=False)}\n\n{_bibtex(c['bibtex'])}")
+
+
+def _bibtex(entry: str, w: int | None = None) -> str:
+    """A BibTeX entry with its long fields wrapped inside their braces (BibTeX reads the
+    line breaks as spaces), words and addresses kept whole.
+
+    >>> print(_bibtex("@misc{x,\\n  note = {Dataset ai2026, licence CC-BY-4.0}\\n}", 30))
+    @misc{x,
+      note = {Dataset ai2026,
+        licence CC-BY-4.0}
+    }
+    """
+    from ._tables import wrap
+
+    lines = []
+    for line in entry.split("\n"):
+        lead = line[:len(line) - len(line.lstrip())]
+        lines.append(wrap(line.lstrip(), w, indent=lead, hang=lead + "  ", break_long=False))
+    return "\n".join(lines)
 
 
 def chart(
@@ -70,10 +98,9 @@ def chart(
     check_output(output)
     net = load_network(data)
     if firm is not None:
-        try:
-            net.entity(firm)
-        except KeyError as exc:
-            fail(f"Error: --firm: {exc.args[0]}", 2)
+        from ._names import resolve_firm
+
+        firm = choose("--firm", resolve_firm, net, firm)
     from ..report.charts import draw, save
 
     fig = draw(name, net, firm=firm, horizon=horizon)
@@ -81,4 +108,4 @@ def chart(
         path = save(fig, output)
     except OSError as exc:
         fail(f"Error: cannot write {output}: {exc.strerror or exc}")
-    typer.echo(f"wrote {path} ({name} chart, {path.stat().st_size / 1e3:,.0f} kB)")
+    console().print(f"wrote {path} ({name} chart, {path.stat().st_size / 1e3:,.0f} kB)")

@@ -12,6 +12,7 @@ from ._common import (
     DataOpt,
     HorizonOpt,
     check_output,
+    console,
     fail,
     fail_with_problems,
     horizon_opt,
@@ -84,10 +85,19 @@ def report(
     except OSError as exc:
         fail(f"Error: cannot write {output}: {exc.strerror or exc}")
     size = output.stat().st_size
-    typer.echo(f"wrote {output} ({size / 1e6:.1f} MB: {len(bundle['entities'])} firms, "
-               f"{len(bundle['legs'])} legs, {bundle['loops']['n_loops']} loops, "
-               f"{len(bundle['stress'])} scenario(s)) in {time.perf_counter() - t0:.1f} s")
+    console().print(f"wrote {output} ({size / 1e6:.1f} MB: {len(bundle['entities'])} firms, "
+                    f"{len(bundle['legs'])} legs, {bundle['loops']['n_loops']} loops, "
+                    f"{_n(len(bundle['stress']), 'scenario')}) in {time.perf_counter() - t0:.1f} s")
     if open_:
         import webbrowser
 
         webbrowser.open(output.resolve().as_uri())
+
+
+def _n(k: int, noun: str) -> str:
+    """``1 scenario``, ``7 scenarios``.
+
+    >>> _n(1, "scenario"), _n(7, "scenario")
+    ('1 scenario', '7 scenarios')
+    """
+    return f"{k:,} {noun}{'' if k == 1 else 's'}"

@@ -317,7 +317,9 @@ def _print_models(con: Any, models: Any) -> None:
                       "first hit (R; loans and bonds only, so contract losses above do not "
                       "enter it)")
         elif name.startswith("debtrank"):
-            con.print(name)
+            r = frame.attrs.get("debtrank")
+            con.print(f"{name.split(';')[0]}: {share(r)} of the firms' equity lost in the "
+                      "credit layer after the first hit (R)" if r is not None else name)
         elif name.startswith("cross_holdings"):
             b, a = frame.loc["before", "double_count"], frame.loc["after", "double_count"]
             con.print(f"{name}: {money_bn(b)} before, {money_bn(a)} after")
@@ -562,13 +564,33 @@ def simulate(
         print_json(out)
         return
     con = console()
-    _print_simulation(con, res)
+    _print_simulation(con, res, _leg_labels(net))
     _print_central(con, central)
     if output is not None:
         con.print(f"wrote {output}")
 
 
-def _print_simulation(con: Any, res: Any) -> None:
+def _leg_labels(net: Any) -> dict[str, str]:
+    """deal id -> ``payer → payee, kind`` in words, to say what a driver like ``X02 happens``
+    is."""
+    return {str(d): f"{a} → {b}, {str(k).replace('_', ' ')}"
+            for d, a, b, k in net.deals[["id", "payer", "payee", "kind"]]
+            .itertuples(index=False)}
+
+
+def _input_label(text: str, legs: dict[str, str]) -> str:
+    """A Monte Carlo input in words: ``X02 happens (coreweave → nvidia, chip purchase)``.
+
+    >>> _input_label("X02 happens", {"X02": "coreweave → nvidia, chip purchase"})
+    'X02 happens (coreweave → nvidia, chip purchase)'
+    >>> _input_label("shock size", {})
+    'shock size'
+    """
+    head = str(text).split(" ", 1)[0]
+    return f"{text} ({legs[head]})" if head in legs else str(text)
+
+
+def _print_simulation(con: Any, res: Any, legs: dict[str, str] | None = None) -> None:
     from ..scenarios.results import HEADLINES
     from ._tables import Col, count, fmt, share, table
 
@@ -607,13 +629,13 @@ def _print_simulation(con: Any, res: Any) -> None:
             "What drives the variance (share = squared correlation with the figure)",
             [Col("input"), Col("figure"), Col("correlation", "raw", "corr."),
              Col("share", "share")],
-            [[r.input, HEADLINES.get(r.target, (r.target, ""))[0].strip(),
+            [[_input_label(r.input, legs or {}), HEADLINES.get(r.target, (r.target, ""))[0].strip(),
               f"{r.correlation:+.2f}", r.share] for r in d.head(12).itertuples()],
             caption="a negative correlation: the figure is lower when the input is higher"))
     from ..holders.draws import lines as holder_lines
 
     con.print("Where the losses land, over the draws (each draw's losses followed through "
-              "the holders layer; USD bn):")
+              "the holders layer; $bn):")
     for line in holder_lines(res.holders):
         con.print("  " + line)
     for note in res.notes:

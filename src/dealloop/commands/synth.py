@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import check_output, fail
+from ._common import check_output, console, fail
 
 #: Bytes of deals.csv per synthetic leg (measured: 34.4 MB for 400,000 legs), rounded up.
 SYNTH_BYTES_PER_LEG = 100
@@ -44,4 +44,4 @@ def synth(
         fail(f"Error: {exc}; use fewer --firms or a lower --degree")
     except OSError as exc:
         fail(f"Error: cannot write {output}: {exc.strerror or exc}")
-    typer.echo(f"wrote {output}: {firms} firms, {len(frames['deals.csv'])} legs (seed {seed})")
+    console().print(f"wrote {output}: {firms} firms, {len(frames['deals.csv'])} legs (seed {seed})")

@@ -13,6 +13,7 @@ from ._common import (
     EstimatesOpt,
     JsonOpt,
     StatusOpt,
+    choose,
     console,
     fail,
     load_network,
@@ -50,11 +51,14 @@ def timeline(
     net = load_network(data)
     if end is None and net.meta.get("as_of"):
         end = net.meta["as_of"]
-    try:
-        result = run(net, start=start, end=end, max_length=max_length)
-    except LoopBudgetError as exc:  # a dense month: too many loops to count
-        fail(f"Error: counting each month's loops: {str(exc).split(';')[0]}; use a smaller "
-             "--max-length")
+    from ._progress import working
+
+    with working("timeline", "legs, money and loops month by month", json_out=json_out):
+        try:
+            result = run(net, start=start, end=end, max_length=max_length)
+        except LoopBudgetError as exc:  # a dense month: too many loops to count
+            fail(f"Error: counting each month's loops: {str(exc).split(';')[0]}; use a "
+                 "smaller --max-length")
     if json_out:
         print_json(result.to_dict())
         return
@@ -71,7 +75,7 @@ def timeline(
 
 def calendar(
     firm: Annotated[str | None, typer.Argument(
-        help="Entity id (e.g. openai); leave out for the whole system.",
+        help="Entity id or name (openai, 'OpenAI'); leave out for the whole system.",
         show_default=False)] = None,
     data: DataOpt = None,
     horizon: Annotated[
@@ -104,6 +108,10 @@ def calendar(
     except ValueError as exc:
         fail(f"Error: {exc}", 2)
     net = load_network(data)
+    if firm is not None:
+        from ._names import resolve_firm
+
+        firm = choose("FIRM", resolve_firm, net, firm)
     try:
         cal = payment_calendar(net, firm, horizon=horizon, selection=sel, debt_rate=debt_rate,
                                repayment=repayment)  # type: ignore[arg-type]

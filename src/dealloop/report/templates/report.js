@@ -28,7 +28,7 @@
   }
 
   var ctl = D.graph(document.getElementById('graph'), ctx, {
-    status: 'graph-status',
+    status: 'graph-status', tools: 'graph-controls',
     onFirm: showFirm,
     onLeg: function (id) { ctl.highlightLeg(id); D.legPanel(panel, ctx, id); },
     onNone: intro

@@ -85,7 +85,7 @@
         ctx = D.context(data);
         if (ctl) ctl.cy.destroy();
         ctl = D.graph(graphEl, ctx, {
-          status: 'graph-status', onFirm: showFirm, onNone: intro,
+          status: 'graph-status', tools: 'graph-tools', onFirm: showFirm, onNone: intro,
           onLeg: function (id) { ctl.highlightLeg(id); D.legPanel(panel, ctx, id); }
         });
         ctx.hooks.leg = function (id) { ctl.highlightLeg(id); D.legPanel(panel, ctx, id); };

@@ -9,6 +9,9 @@
       'min-zoomed-font-size': 7 } },
     // a label that would overlap a bigger firm's label is hidden until the firm is picked
     { selector: 'node.dl-nolabel', style: { 'text-opacity': 0 } },
+    // legs below the chosen size are hidden, unless picked or next to a picked firm
+    { selector: 'edge.dl-small', style: { display: 'none' } },
+    { selector: 'edge.dl-small.hl, edge.dl-small.dl-show', style: { display: 'element' } },
     { selector: 'node.dl-nolabel.hl, node.dl-nolabel:selected, node.dl-nolabel:active', style: { 'text-opacity': 1, 'z-index': 20 } },
     { selector: 'edge', style: {
       width: 'data(width)', 'line-color': 'data(colour)', 'target-arrow-color': 'data(colour)',
@@ -68,13 +71,16 @@
         data: {
           id: 'leg:' + l.id, leg: l.id, source: l.payer, target: l.payee,
           layer: l.layer, group: l.status_group, status: l.status,
-          colour: LAYER_COLOURS[l.layer] || LAYER_COLOURS.other,
+          colour: LAYER_COLOURS[l.layer] || LAYER_COLOURS.other, value: v,
           width: v ? 1.2 + 1.5 * Math.log10(1 + v) : 1.2
         }
       });
     });
     return els;
   }
+
+  /** Firms whose label is always shown (the largest), even over another firm's disc. */
+  var ALWAYS_LABELLED = 10;
 
   /** Hide the labels that would overlap: bigger firms keep theirs, the rest show their
    * label when picked or highlighted. Labels scale with the zoom, so one pass suffices. */
@@ -85,17 +91,17 @@
     });
     function overlaps(a, b) { return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; }
     cy.batch(function () {
-      nodes.forEach(function (n) {
+      nodes.forEach(function (n, rank) {
         n.removeClass('dl-nolabel');
         var box = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
         if (!box || !box.w) return;
         var pad = { x1: box.x1 - 2, x2: box.x2 + 2, y1: box.y1 - 1, y2: box.y2 + 1 };
         var hit = kept.some(function (k) { return overlaps(pad, k); }) ||
-          cy.nodes().some(function (o) {  // nor may it cover another firm's disc
+          (rank >= ALWAYS_LABELLED && cy.nodes().some(function (o) {  // nor may it cover another firm's disc
             if (o === n) return false;
             var b = o.boundingBox({ includeLabels: false });
             return overlaps(pad, b);
-          });
+          }));
         if (hit) n.addClass('dl-nolabel'); else kept.push(pad);
       });
     });
@@ -112,14 +118,61 @@
       layout: { name: 'preset', fit: true, padding: 30 },
       minZoom: 0.15, maxZoom: 5, boxSelectionEnabled: false
     });
+    // On a phone, and in a firm's small neighbourhood graph, the network is drawn at about
+    // 40-60% zoom: type sized to the zoom keeps the names readable (about 11 px on screen;
+    // at most 24 px in graph units for the whole network, whose centre is crowded, 28 for a
+    // neighbourhood); the decluttering then drops the ones that collide.
+    var small = container.classList.contains('dl-graph-small');
+    if (container.clientWidth && (container.clientWidth < 600 || small)) {
+      var fs = Math.max(11, Math.min(small ? 28 : 24, Math.round(11 / (cy.zoom() || 1))));
+      cy.style().selector('node').style({ 'font-size': fs, 'text-max-width': fs * 9 }).update();
+    }
     // label sizes are known once the renderer has drawn a frame
     cy.one('render', function () { declutterLabels(cy); });
     var status = opts.status ? document.getElementById(opts.status) : null;
     function say(parts) { if (status) { clear(status); append(status, parts); } }
     function reset() {
-      cy.elements().removeClass('faded hl');
+      cy.elements().removeClass('faded hl dl-show');
       cy.$(':selected').unselect();
     }
+    /* On a big network the smallest legs are hidden by default so the centre reads; the
+     * "Legs shown" control in opts.tools changes the floor. Undisclosed amounts count as
+     * small. Picking a firm, a leg or a loop shows its legs whatever their size. */
+    var floor = 0;
+    function applyFloor() {
+      var hidden = 0;
+      cy.batch(function () {
+        cy.edges().forEach(function (e) {
+          var v = e.data('value');
+          var small = floor > 0 && !(v >= floor);
+          e.toggleClass('dl-small', small);
+          if (small) hidden += 1;
+        });
+      });
+      container.dataset.hiddenLegs = String(hidden);
+      var note = document.getElementById(container.id + '-legnote');
+      if (note) {
+        clear(note);
+        append(note, hidden ? hidden + ' of ' + cy.edges().length + ' legs hidden (below ' +
+          fmtMoney(floor) + ' or undisclosed)' : 'every leg shown');
+      }
+    }
+    if (opts.tools) {
+      var tools = document.getElementById(opts.tools);
+      var old = document.getElementById(container.id + '-legsize');
+      floor = old ? Number(old.value) : (cy.edges().length > 80 ? 5 : 0);
+      if (old) old.parentNode.parentNode.removeChild(old.parentNode);
+      var select = h('select', { id: container.id + '-legsize', 'aria-label': 'Smallest leg shown' },
+        [[0, 'every leg'], [1, 'from $1bn'], [5, 'from $5bn'], [20, 'from $20bn']].map(function (o) {
+          var opt = h('option', { value: String(o[0]) }, o[1]);
+          if (o[0] === floor) opt.selected = true;
+          return opt;
+        }));
+      select.addEventListener('change', function () { floor = Number(select.value); applyFloor(); });
+      if (tools) append(tools, h('label', { class: 'dl-legsize' }, 'Legs shown: ', select, ' ',
+        h('span', { id: container.id + '-legnote', class: 'dl-muted' })));
+    }
+    applyFloor();
     var ctl = {
       cy: cy,
       reset: reset,
@@ -129,6 +182,7 @@
         if (!n || n.empty()) return;
         var hood = n.closedNeighborhood();
         cy.elements().not(hood).addClass('faded');
+        hood.edges().addClass('dl-show');
         n.select();
       },
       highlightLoop: function (lp) {
@@ -148,6 +202,7 @@
       setData: function (entities, legs) {
         cy.elements().remove();
         cy.add(elements(ctx, entities, legs));
+        applyFloor();
         cy.fit(undefined, 30);
       },
       counts: function () { return { nodes: cy.nodes().length, edges: cy.edges().length }; }

@@ -55,19 +55,19 @@
     if (e.notes) append(el, h('p', { class: 'dl-notes' }, e.notes));
     var legs = (ctx.b.legs || []).filter(function (l) { return l.payer === id || l.payee === id; });
     append(el, h('h4', null, 'Legs (' + legs.length + ')'));
-    append(el, h('table', { class: 'dl-table dl-compact' },
-      h('thead', null, h('tr', null, h('th', null, 'Leg'), h('th', null, ''), h('th', null, 'Counterparty'), h('th', null, 'Kind'), h('th', null, 'Status'), h('th', null, 'Value'), h('th', null, 'Sources'))),
+    append(el, h('div', { class: 'dl-table-wrap' }, h('table', { class: 'dl-table dl-compact', id: 'firm-legs' },
+      h('thead', null, h('tr', null, h('th', null, 'Leg'), h('th', null, 'Counterparty'), h('th', null, 'Kind'), h('th', null, 'Status'), h('th', null, 'Value'), h('th', null, 'Sources'))),
       h('tbody', null, legs.map(function (l) {
         var out = l.payer === id;
         return h('tr', { class: 'dl-row-' + l.status_group },
           h('td', null, legButton(ctx, l.id)),
-          h('td', { title: out ? 'pays' : 'is paid by' }, out ? '\u2192' : '\u2190'),
-          h('td', null, name(ctx, out ? l.payee : l.payer)),
+          h('td', null, h('span', { title: out ? 'pays' : 'is paid by' }, out ? '\u2192 ' : '\u2190 '),
+            name(ctx, out ? l.payee : l.payer)),
           h('td', null, humanise(l.kind)),
           h('td', null, h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status)),
           h('td', { class: 'dl-n' }, num(ctx, l.value, [l.id], { title: 'Leg ' + l.id })),
           h('td', null, sourceList(ctx, l.sources)));
-      }))));
+      })))));
   }
 
   function legPanel(el, ctx, id) {
