@@ -131,6 +131,24 @@ def _refs(tables: Tables, ids: dict[str, set[str]]) -> Iterable[Problem]:
                         yield Problem(table.spec.name, line, col.name, f"unknown {what} {ref!r}")
 
 
+def loop_text(ids: list[str], keep: int = 8) -> str:
+    """A loop of ids as ``a -> b -> ... -> a``, the middle of a long one elided so the
+    message stays one readable line.
+
+    Examples
+    --------
+    >>> loop_text(["D1", "D2", "D1"])
+    'D1 -> D2 -> D1'
+    >>> loop_text([f"C{i}" for i in range(100)] + ["C0"], keep=2)
+    'C0 -> C1 -> ... (97 more) -> C99 -> C0 (100 legs)'
+    """
+    if len(ids) <= 2 * keep + 1:
+        return " -> ".join(ids)
+    hidden = len(ids) - 2 * keep
+    return (f"{' -> '.join(ids[:keep])} -> ... ({hidden:,} more) -> "
+            f"{' -> '.join(ids[-keep:])} ({len(ids) - 1:,} legs)")
+
+
 def find_loops(graph: Mapping[str, Iterable[str]], starts: Iterable[str], *,
                limit: int = 20) -> list[list[str]]:
     """Loops in ``graph`` (each as a path back to its first node), at most ``limit`` of them.
@@ -226,7 +244,7 @@ def _deal_rows(table: Table) -> Iterable[Problem]:
             first = min(loop[:-1], key=lambda x: line_of[x])  # shown from its first row
             i = loop.index(first)
             shown = [*loop[i:-1], *loop[:i], first]
-            yield Problem(name, line_of[first], col, f"forms a loop: {' -> '.join(shown)}")
+            yield Problem(name, line_of[first], col, f"forms a loop: {loop_text(shown)}")
 
 
 def check_tables(tables: Tables) -> list[Problem]:
@@ -283,7 +301,7 @@ def _holder_rows(table: Table) -> Iterable[Problem]:
             yield Problem(name, first[holds], "weight", f"the weights of {holds!r} add up to "
                           "0; nothing to split by")
     for loop in find_loops(graph, first, limit=1):
-        yield Problem(name, first[loop[0]], "holds", f"forms a loop: {' -> '.join(loop)}")
+        yield Problem(name, first[loop[0]], "holds", f"forms a loop: {loop_text(loop)}")
 
 
 def _holding_rows(table: Table) -> Iterable[Problem]:
