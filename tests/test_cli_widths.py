@@ -43,6 +43,7 @@ CASES: dict[str, list[str]] = {
     "sources-all": ["sources", "--all"],
     "timeline": ["timeline"],
     "calendar": ["calendar", "OpenAI"],
+    "macro": ["macro"],
     "cite": ["cite"],
     "cite-bibtex": ["cite", "--bibtex"],
     # commands that write: {w} keeps each width's file apart (in a temporary folder)
