@@ -295,9 +295,11 @@ def exit_with_problems(exc: Any) -> NoReturn:
     fail_with_problems(exc.problems, f"{n} problem{'s' if n != 1 else ''}; nothing was run")
 
 
-def prepare_scenario(scenario: str, data: Path | None) -> tuple[Any, Any]:
+def prepare_scenario(scenario: str, data: Path | None,
+                     horizon: tuple[int, int] | None = None) -> tuple[Any, Any]:
     """The scenario (a file or a shipped name) and the network it runs on, checked against
-    each other; every problem and exit 1 otherwise."""
+    each other; every problem and exit 1 otherwise. ``horizon`` (``--horizon``) replaces the
+    scenario's own horizon."""
     from ..data.problems import DataError
     from ..scenarios.runner import prepare
 
@@ -306,6 +308,8 @@ def prepare_scenario(scenario: str, data: Path | None) -> tuple[Any, Any]:
         net = load_network(data, what="run 'dealloop validate' for details; nothing was run")
     try:
         sc, net = prepare(scenario, net)
+        if horizon is not None:
+            sc = sc.model_copy(update={"horizon": horizon_opt(horizon)})
         day = current_as_of()
         if day is not None and net.meta.get("as_of") is None:  # check the ids against then
             sc, net = prepare(sc, net.as_of(day))

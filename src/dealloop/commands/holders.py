@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import DataOpt, JsonOpt, console, fail, prepare_scenario, print_json
+from ._common import DataOpt, HorizonOpt, JsonOpt, console, fail, prepare_scenario, print_json
 
 _RANKS = ("loss", "others", "defaults", "households", "banks", "debtrank")
 
@@ -22,6 +22,7 @@ def systemic(
              "figures.")] = "loss",
     top: Annotated[int, typer.Option("--top", min=1, help="Rows to show.")] = 15,
     data: DataOpt = None,
+    horizon: HorizonOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Who is systemic: fail each firm in turn (one batched engine call) and rank the firms
@@ -35,7 +36,7 @@ def systemic(
         raise typer.Exit(2)
     from ._progress import working
 
-    sc, net = prepare_scenario(scenario, data)
+    sc, net = prepare_scenario(scenario, data, horizon)
     try:
         with working("systemic", f"failing each of {len(net.ids):,} firms in turn",
                      json_out=json_out):

@@ -16,6 +16,7 @@ import typer
 
 from ._common import (
     DataOpt,
+    HorizonOpt,
     JsonOpt,
     check_output,
     choose,
@@ -58,6 +59,7 @@ def scenarios_cmd(json_out: JsonOpt = False) -> None:
 def stress(
     scenario: ScenarioArg,
     data: DataOpt = None,
+    horizon: HorizonOpt = None,
     json_out: JsonOpt = False,
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="FIRM",
@@ -88,7 +90,7 @@ def stress(
     from ..scenarios.removal import sensitivity
     from ..scenarios.runner import run
 
-    sc, net = prepare_scenario(scenario, data)
+    sc, net = prepare_scenario(scenario, data, horizon)
     holder_ids = {h for f in ("holdings.csv",) for h in
                   (net.tables.get(f)["holder"] if net.tables.get(f) is not None else [])}
     layer_names = set(INSTRUMENTS) | set(HOLDER_SECTORS) | holder_ids
@@ -510,6 +512,7 @@ def simulate(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write the full result as JSON to this file.")] = None,
     data: DataOpt = None,
+    horizon: HorizonOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Monte Carlo: draw the uncertain inputs (conditional deals, ranged amounts, shock
@@ -535,7 +538,7 @@ def simulate(
             fail(f"Error: --scheduler: {exc}", 2)
         except OSError as exc:
             fail(f"Error: --scheduler: {exc}")
-    sc, net = prepare_scenario(scenario, data)
+    sc, net = prepare_scenario(scenario, data, horizon)
     try:
         res = run_mc(sc, net, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                      chunk=chunk, max_seconds=max_time or None,
