@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import html
+from abc import ABC, abstractmethod
 from typing import Any
 
 __all__ = ["Result"]
@@ -41,7 +42,7 @@ REPR_WIDTH = 100
 HTML_ROWS = 20
 
 
-class Result:
+class Result(ABC):
     """Base class of every result object (see the module docstring for the protocol).
 
     Examples
@@ -55,13 +56,13 @@ class Result:
 
     __slots__ = ()
 
+    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain Python: what ``--json``, the report and the API show."""
-        raise NotImplementedError(f"{type(self).__name__}.to_dict")
 
+    @abstractmethod
     def summary(self) -> str:
         """A few lines of readable text; the first line names the result."""
-        raise NotImplementedError(f"{type(self).__name__}.summary")
 
     def __repr__(self) -> str:
         lines = self.summary().splitlines()
