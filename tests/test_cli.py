@@ -32,6 +32,18 @@ def test_version_and_help() -> None:
         assert sub.returncode == 0 and "Usage" in sub.stdout
 
 
+def test_command_list_shows_each_summary_unbroken() -> None:
+    """Typer's rich mode keeps a docstring's line breaks; the list must not cut mid-sentence."""
+    from dealloop.cli import COMMANDS
+
+    res = subprocess.run([sys.executable, "-m", "dealloop", "--help"], capture_output=True,
+                         text=True, env={**os.environ, "COLUMNS": "400"}, check=False)
+    rows = {line.strip("│ ").split(" ", 1)[0]: line for line in res.stdout.splitlines()}
+    for name, command in COMMANDS.items():
+        first = " ".join((command.__doc__ or "").split("\n\n")[0].split())
+        assert first and first in rows[name], name
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     code = ("import sys, dealloop.cli; heavy = {'pandas', 'numpy', 'scipy', 'networkx', 'dask'}"
             " & set(sys.modules); print(sorted(heavy))")

@@ -13,6 +13,7 @@ The commands live in :mod:`dealloop.commands` (one module per topic, over the he
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -74,8 +75,17 @@ COMMANDS: dict[str, Callable[..., Any]] = {
 }
 #: Commands that read no dataset as of a date (the others get ``--as-of DATE``).
 TIMELESS = ("validate", "synth", "add-leg")
+
+
+def _short_help(command: Callable[..., Any]) -> str:
+    """The docstring's first paragraph on one line (typer's rich mode keeps its line breaks)."""
+    first = inspect.cleandoc(command.__doc__ or "").split("\n\n")[0]
+    return " ".join(first.split())
+
+
 for _name, _command in COMMANDS.items():
-    app.command(_name)(_command if _name in TIMELESS else with_as_of(_command))
+    app.command(_name, short_help=_short_help(_command))(
+        _command if _name in TIMELESS else with_as_of(_command))
 
 
 def _version_cb(value: bool) -> None:
