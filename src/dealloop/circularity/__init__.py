@@ -10,7 +10,8 @@ Measures, per firm and for the system: ecological network analysis of the purcha
 :func:`ascendency`), self-financed revenue (:func:`self_financed_revenue`), customer
 concentration (:func:`customer_concentration`), commitment coverage
 (:func:`commitment_coverage`) and cross-holding double counting (:func:`double_counting`).
-:func:`circularity` runs them all on a network and joins them into one table per firm.
+:func:`circularity` runs them all on a network and joins them into one table per firm;
+:func:`money_cycling` is the cycling index of every cash leg that the CLI, report and API show.
 
 Each function takes a DealNetwork or plain arrays / networkx graphs; each result has
 ``to_frame()`` (pandas) and ``to_dict()`` (JSON-serialisable).
@@ -51,7 +52,7 @@ from .measures import (
     double_counting,
 )
 from .null_model import CycleSignificance, cycle_significance, null_counts, randomize
-from .overview import Circularity, circularity
+from .overview import Circularity, circularity, money_cycling
 from .self_financed import SelfFinancedRevenue, self_financed_revenue
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "double_counting",
     "ena",
     "enumerate_cycles",
+    "money_cycling",
     "money_graph",
     "null_counts",
     "randomize",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..jsonutil import jsonable
 from ..result import Result
-from ..vocabulary import DEFAULT_HORIZON
+from ..vocabulary import DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES, PURCHASE_KINDS
 from ._inputs import UNSET
 from .cycles import LoopSet, cycles
 from .ena import ENA, ena
@@ -32,7 +32,7 @@ from .measures import (
 from .null_model import CycleSignificance, cycle_significance
 from .self_financed import SelfFinancedRevenue, self_financed_revenue
 
-__all__ = ["MONEY_KINDS", "Circularity", "circularity"]
+__all__ = ["MONEY_KINDS", "Circularity", "circularity", "money_cycling"]
 
 #: Every kind of leg that moves cash (all but warrants, which move equity, and backstops,
 #: which move nothing unless called).
@@ -46,7 +46,9 @@ class Circularity(Result):
 
     ``ena`` is the Finn cycling index on the purchase layer (contracts, chips, revenue shares),
     ``ena_money`` the same on every cash leg (:data:`MONEY_KINDS`), which is where investment
-    money that returns as revenue shows up.
+    money that returns as revenue shows up, and ``ena_money_all`` that again with conditional
+    legs. All three come from :func:`money_cycling`'s rules, so the CLI, the report and the
+    API show one number under one label.
 
     ``loops`` (:class:`LoopSet`), ``ena`` (:class:`ENA` of the purchase layer, or None when it
     has no flow), ``self_financed``, ``concentration``, ``coverage``, ``double_counting``
@@ -68,6 +70,7 @@ class Circularity(Result):
     double_counting: DoubleCounting | None
     significance: CycleSignificance | None
     ena_money: ENA | None = None
+    ena_money_all: ENA | None = None
 
     @property
     def system(self) -> dict[str, Any]:
@@ -88,7 +91,12 @@ class Circularity(Result):
                         "tstc": jsonable(self.ena.tstc), "apl": jsonable(self.ena.apl)})
         if self.ena_money is not None:
             out.update({"fci_all_money": jsonable(self.ena_money.fci),
-                        "tstc_all_money": jsonable(self.ena_money.tstc)})
+                        "tstc_all_money": jsonable(self.ena_money.tstc),
+                        "tst_all_money": jsonable(self.ena_money.tst),
+                        "apl_all_money": jsonable(self.ena_money.apl)})
+        if self.ena_money_all is not None:
+            out.update({"fci_all_money_with_conditional": jsonable(self.ena_money_all.fci),
+                        "tstc_all_money_with_conditional": jsonable(self.ena_money_all.tstc)})
         if self.double_counting is not None:
             out.update({"double_count": jsonable(self.double_counting.total_double_count),
                         "double_count_share": jsonable(self.double_counting.share_double_counted)})
@@ -99,16 +107,17 @@ class Circularity(Result):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per firm: loops, loop money, self-financed revenue and share, cycled share
-        of throughflow (ENA), top customer share and HHI, commitments, years of revenue,
-        coverage, double-counted value."""
+        of throughflow (ENA of every cash leg, else of purchases), top customer share and HHI,
+        commitments, years of revenue, coverage, double-counted value."""
         part = self.loops.participation()[["n_loops", "loop_money"]]
         sf = self.self_financed.to_frame()[["self_financed", "share"]].rename(
             columns={"share": "self_financed_share"})
         conc = self.concentration.to_frame()[["top_customer", "top_share", "hhi"]]
         cov = self.coverage.to_frame()[["commitments", "years_of_revenue", "coverage"]]
         frames = [part, sf, conc, cov]
-        if self.ena is not None:
-            frames.append(self.ena.to_frame()[["cycled_share"]])
+        cycling = self.ena_money if self.ena_money is not None else self.ena
+        if cycling is not None:  # where money goes round: every cash leg, firm legs
+            frames.append(cycling.to_frame()[["cycled_share"]])
         if self.double_counting is not None:
             frames.append(self.double_counting.to_frame()[["double_counted"]])
         frame = pd.concat(frames, axis=1)
@@ -187,19 +196,8 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
         horizon = DEFAULT_HORIZON
     explicit = {"horizon": horizon}
     loops = cycles(net, max_length, min_amount=min_amount, limit=limit, **sel)
-    try:
-        flow = ena(net, **sel, **explicit)
-    except ValueError:  # no purchase flow at all, or a closed system
-        flow = None
-    if flow is not None and not math.isfinite(flow.fci):
-        flow = None
-    # The same on every cash leg (investments and loans too): how much money comes back.
-    try:
-        money = ena(net, kinds=MONEY_KINDS, **sel, **explicit)
-    except ValueError:
-        money = None
-    if money is not None and not math.isfinite(money.fci):
-        money = None
+    flow = _finite_ena(net, PURCHASE_KINDS, sel.get("statuses", FIRM_STATUSES), horizon)
+    cash = money_cycling(net, horizon=horizon, statuses=statuses)
     sf = self_financed_revenue(net, max_length=max(2, max_length), horizon=horizon, **sel)
     conc = customer_concentration(net, **sel)
     cov = commitment_coverage(net, **sel, **explicit)
@@ -209,4 +207,33 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
         dc = None
     sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,
                              min_amount=min_amount, **sel) if n_samples else None
-    return Circularity(loops, flow, sf, conc, cov, dc, sig, money)
+    return Circularity(loops, flow, sf, conc, cov, dc, sig, cash["firm"], cash["all"])
+
+
+def money_cycling(net: Any, *, horizon: Any = DEFAULT_HORIZON,
+                  statuses: Any = None) -> dict[str, ENA | None]:
+    """Finn cycling index of every cash leg, on firm legs and on all live legs.
+
+    The one computation behind "cycling index, all money" wherever it is shown (CLI, report,
+    dashboard, API): :data:`MONEY_KINDS` over ``horizon``, ``"firm"`` on committed and
+    reported legs (or ``statuses`` when given), ``"all"`` adding conditional legs. ``None``
+    where the flows cannot be analysed (no flow, or a closed system).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> m = money_cycling(dl.load())
+    >>> 0 <= m["firm"].fci <= m["all"].fci < 1
+    True
+    """
+    firm = FIRM_STATUSES if statuses is None else statuses
+    return {"firm": _finite_ena(net, MONEY_KINDS, firm, horizon),
+            "all": _finite_ena(net, MONEY_KINDS, LIVE_STATUSES, horizon)}
+
+
+def _finite_ena(net: Any, kinds: Any, statuses: Any, horizon: Any) -> ENA | None:
+    try:
+        result = ena(net, kinds=kinds, statuses=statuses, horizon=horizon)
+    except ValueError:  # no flow at all, or a closed system
+        return None
+    return result if math.isfinite(result.fci) else None

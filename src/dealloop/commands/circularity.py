@@ -195,8 +195,9 @@ def circularity(
     paid with money it put into its customers itself, traced pro rata up to max-length - 1
     hops), top-customer share and Herfindahl index of incoming contract value, committed
     payments over the horizon against revenue and cash, and value double-counted through
-    cross-holdings. System: loop counts, the Finn cycling index on purchases and on all
-    money, self-financed share, double-counted market value.
+    cross-holdings. System: loop counts, the Finn cycling index on all money (firm legs, and
+    with conditional legs) and on purchases only, self-financed share, double-counted market
+    value.
     """
     from ..circularity import circularity as run
 
@@ -234,10 +235,11 @@ def _print_circularity(result: Any, horizon: tuple[int, int], firm: str | None) 
              ("largest loop bottleneck", money_bn(s.get("largest_bottleneck"))),
              (f"self-financed revenue, {span}", money_bn(s.get("self_financed_revenue"))),
              ("  of in-network revenue", share(s.get("self_financed_share"))),
-             ("cycling index, purchases", share(s.get("fci"))),
              ("cycling index, all money", share(s.get("fci_all_money"))),
+             ("  with conditional legs", share(s.get("fci_all_money_with_conditional"))),
              ("money that cycles, all money", money_bn(s.get("tstc_all_money"))),
-             ("average path length", number(s.get("apl"))),
+             ("average path length, all money", number(s.get("apl_all_money"))),
+             ("cycling index, purchases only", share(s.get("fci"))),
              ("value double-counted via stakes", money_bn(s.get("double_count"))),
              ("  of market value", share(s.get("double_count_share")))]
     echo(kv(f"System (horizon {span})", items))
@@ -256,7 +258,9 @@ def _print_circularity(result: Any, horizon: tuple[int, int], firm: str | None) 
                  r.cycled_share, r.double_counted] for f, r in frame.iterrows()],
                caption="loop money: full contract values (loops share legs: exposure, not "
                        f"cash); self-financed = revenue over {span} paid with money the firm "
-                       "itself put into its customers; cycled: purchases over the horizon; "
+                       "itself put into its customers; cycled: share of the firm's money flow "
+                       "over the horizon that has been round a loop (every cash leg, firm "
+                       "legs); "
                        "n/a = the firm has no in-network revenue"))
     echo(table(f"Customers and commitments per firm ($bn; commitments due {span})",
                [Col("firm"), Col("top customer", short="top"),

@@ -144,24 +144,20 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
 
 
 def _system_measures(net: DealNetwork, horizon: tuple[Any, ...] | None) -> dict[str, Any]:
-    """Finn cycling index of the money flows (every cash kind) over the horizon."""
-    from ..circularity import ena
-    from ..vocabulary import CONTINGENT_KINDS, DEAL_KINDS
+    """Finn cycling index of the money flows (every cash kind) over the horizon: the same
+    computation as ``dealloop circularity`` (:func:`dealloop.circularity.money_cycling`)."""
+    from ..circularity import money_cycling
 
-    kinds = [k for k in DEAL_KINDS if k not in CONTINGENT_KINDS and k != "warrant"]
     out: dict[str, Any] = {"description": (
         "Ecological network analysis of the money flows over the horizon (every cash leg: "
         "equity, credit, purchases): tst = total throughflow, cycled = throughflow that has "
         "been round a loop, fci = cycled / tst (Finn cycling index), apl = average path "
-        "length (dealloop.circularity.ena).")}
-    for name, statuses in (("firm", FIRM_STATUSES), ("all", LIVE_STATUSES)):
-        try:
-            r = ena(net, kinds=kinds, statuses=statuses, horizon=horizon)
-        except ValueError as exc:  # e.g. flows that never leave the system
-            out[name] = {"error": str(exc)}
-            continue
-        out[name] = {"fci": cell_value(r.fci), "tst": cell_value(r.tst),
-                     "cycled": cell_value(r.tstc), "apl": cell_value(r.apl)}
+        "length (dealloop.circularity.money_cycling); firm = committed and reported legs, "
+        "all = with conditional legs.")}
+    for name, r in money_cycling(net, horizon=horizon).items():
+        out[name] = ({"error": "no flow that can be analysed (none, or a closed system)"}
+                     if r is None else {"fci": cell_value(r.fci), "tst": cell_value(r.tst),
+                                        "cycled": cell_value(r.tstc), "apl": cell_value(r.apl)})
     return out
 
 
