@@ -31,6 +31,7 @@ __all__ = [
     "HorizonOpt",
     "JsonOpt",
     "KindOpt",
+    "ScenarioArg",
     "SeedOpt",
     "StatusOpt",
     "check_output",
@@ -90,6 +91,10 @@ HorizonOpt = Annotated[
                  help="Years over which multi-year contracts are apportioned."),
 ]
 SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Random seed.")]
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Scenario YAML file, or the name of a shipped scenario.",
+                        show_default=False),
+]
 
 AsOfOpt = Annotated[
     str | None,
