@@ -48,6 +48,25 @@ def test_no_private_names_across_packages() -> None:
     assert not bad, "private names imported across packages:\n" + "\n".join(bad)
 
 
+def test_no_private_attributes_of_modules_from_other_packages() -> None:
+    """``from ..scenarios import runner`` then ``runner._helper(...)`` is a private reach-in too."""
+    bad = []
+    for path in SRC.rglob("*.py"):
+        own = path.relative_to(SRC).parts[0]
+        bound = {}  # local name -> package it comes from
+        for _, module, names in _imports(path):
+            other = module[1] if len(module) > 1 else ""
+            if other.removesuffix(".py") != own.removesuffix(".py"):
+                bound.update({n: ".".join(module) for n in names})
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in bound and _private(node.attr)):
+                bad.append(f"{path.relative_to(SRC)}:{node.lineno}: "
+                           f"{bound[node.value.id]}.{node.value.id}.{node.attr}")
+    assert not bad, "private attributes used across packages:\n" + "\n".join(bad)
+
+
 def test_commands_do_not_import_the_cli() -> None:
     for path in (SRC / "commands").glob("*.py"):
         for line, module, _ in _imports(path):

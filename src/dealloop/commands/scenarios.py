@@ -77,66 +77,21 @@ def stress(
     pay to whom; for the system: defaults, payment shortfall, deadweight loss, market value
     lost and the part of it double-counted through stakes, as a band across evidence grades.
     """
-    from ..data.problems import DataError
-    from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
-    from ..scenarios.removal import sensitivity
-    from ..scenarios.runner import run
-
     sc, net = prepare_scenario(scenario, data, horizon)
-    holder_ids = {h for f in ("holdings.csv",) for h in
-                  (net.tables.get(f)["holder"] if net.tables.get(f) is not None else [])}
-    layer_names = set(INSTRUMENTS) | set(HOLDER_SECTORS) | holder_ids
+    layer_names = _layer_names(net)
     if explain is not None:
         from ._names import firm_choices, resolve
 
         choices = {**{n: n for n in sorted(layer_names)}, **firm_choices(net)}
         explain = choose("--explain", resolve, explain, choices, what="firm or holder")
-    from ._progress import enabled, steps
-
-    try:
-        with steps(None, "stress", enabled=enabled(json_out)) as step:
-            step(f"{sc.name}" + (" and the evidence band" if band else ""))
-            res = run(sc, net, band=band)
-            if rank_legs:
-                step("removing each leg in turn")
-            ranked = sensitivity(sc, net) if rank_legs else None
-            if tornado:
-                step("each assumption low and high (tornado)")
-            swings = _tornado(sc, net) if tornado else None
-    except DataError as exc:
-        exit_with_problems(exc)
+    res, ranked, swings = _stress_runs(sc, net, band=band, rank_legs=rank_legs,
+                                       tornado=tornado, quiet=json_out)
     where = _holders(sc, net, res)
-    lines = None
-    held = None
-    if explain is not None and (explain in layer_names or (explain not in res.balance.firms
-                                and explain in set(where.flows["target"]))):
-        held = where.explain(explain)
-    elif explain is not None:
-        if explain not in res.balance.firms:
-            err(f"Error: --explain: {explain!r} is outside the network in this scenario "
-                 "(its kind is in mapping.outside_kinds; mapping.inside brings it in)")
-            raise typer.Exit(1)
-        lines = res.explain(explain)
+    lines, held = _explained(explain, layer_names, res, where)
     if json_out:
-        out = res.to_dict()
-        if lines is not None:
-            from ..jsonutil import jsonable
-
-            out["explain"] = {"firm": explain, "lines": jsonable(lines),
-                              "figure_flags": _figure_flags(net, lines)}
-        if ranked is not None:
-            out["legs"] = ranked.to_dict()["legs"][:rank_legs]
-        out["assumptions"] = _assumptions(sc, res)
-        if swings is not None:
-            from ..jsonutil import jsonable
-
-            out["tornado"] = jsonable(swings)
-        out["holders"] = where.to_dict()  # as holders.result_dict, from the run above
-        if held is not None:
-            from ..jsonutil import jsonable
-
-            out["explain"] = {"node": explain, "flows": jsonable(held)}
-        print_json(out)
+        print_json(_stress_json(sc, net, res, where, explain=explain, lines=lines, held=held,
+                                legs=ranked.to_dict()["legs"][:rank_legs]
+                                if ranked is not None else None, swings=swings))
         return
     con = console()
     if explain is not None and lines is not None:  # --explain: the balance sheet, nothing else
@@ -152,6 +107,77 @@ def stress(
     _print_holders(con, where)
     if ranked is not None:
         _print_ranked(con, ranked, rank_legs)
+
+
+def _layer_names(net: Any) -> set[str]:
+    """Names ``--explain`` finds in the holders layer: instruments, sectors and the holders
+    of holdings.csv."""
+    from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
+
+    holdings = net.tables.get("holdings.csv")
+    holders = set(holdings["holder"]) if holdings is not None else set()
+    return set(INSTRUMENTS) | set(HOLDER_SECTORS) | holders
+
+
+def _stress_runs(sc: Any, net: Any, *, band: bool, rank_legs: int, tornado: bool,
+                 quiet: bool) -> tuple[Any, Any, Any]:
+    """The run, and the leg ranking and tornado when asked for, with progress on stderr;
+    a scenario the data refuses ends here with its problems."""
+    from ..data.problems import DataError
+    from ..scenarios.removal import sensitivity
+    from ..scenarios.runner import run
+    from ._progress import enabled, steps
+
+    try:
+        with steps(None, "stress", enabled=enabled(quiet)) as step:
+            step(f"{sc.name}" + (" and the evidence band" if band else ""))
+            res = run(sc, net, band=band)
+            if rank_legs:
+                step("removing each leg in turn")
+            ranked = sensitivity(sc, net) if rank_legs else None
+            if tornado:
+                step("each assumption low and high (tornado)")
+            swings = _tornado(sc, net) if tornado else None
+    except DataError as exc:
+        exit_with_problems(exc)
+    return res, ranked, swings
+
+
+def _explained(explain: str | None, layer_names: set[str], res: Any, where: Any
+               ) -> tuple[Any, Any]:
+    """What ``--explain`` shows: a firm's balance sheet lines, or what reaches a node of the
+    holders layer (``(lines, None)`` or ``(None, flows)``; ``(None, None)`` without it)."""
+    if explain is None:
+        return None, None
+    if explain in layer_names or (explain not in res.balance.firms
+                                  and explain in set(where.flows["target"])):
+        return None, where.explain(explain)
+    if explain not in res.balance.firms:
+        err(f"Error: --explain: {explain!r} is outside the network in this scenario "
+            "(its kind is in mapping.outside_kinds; mapping.inside brings it in)")
+        raise typer.Exit(1)
+    return res.explain(explain), None
+
+
+def _stress_json(sc: Any, net: Any, res: Any, where: Any, *, explain: str | None, lines: Any,
+                 held: Any, legs: list[Any] | None, swings: Any) -> dict[str, Any]:
+    """The ``--json`` document of ``dealloop stress``: the result, then what the options
+    added (explain, legs, tornado), the assumptions and where the losses land."""
+    from ..jsonutil import jsonable
+
+    out = res.to_dict()
+    if lines is not None:
+        out["explain"] = {"firm": explain, "lines": jsonable(lines),
+                          "figure_flags": _figure_flags(net, lines)}
+    if legs is not None:
+        out["legs"] = legs
+    out["assumptions"] = _assumptions(sc, res)
+    if swings is not None:
+        out["tornado"] = jsonable(swings)
+    out["holders"] = where.to_dict()  # as holders.result_dict, from the run above
+    if held is not None:
+        out["explain"] = {"node": explain, "flows": jsonable(held)}
+    return out
 
 
 _NEGATIVE = {

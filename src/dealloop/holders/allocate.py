@@ -147,7 +147,7 @@ def allocate(losses: Sequence[Loss], lay: Layer) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FLOW_COLUMNS)
 
 
-def terminal(flows: pd.DataFrame, lay: Layer | None = None) -> pd.DataFrame:
+def terminal(flows: pd.DataFrame) -> pd.DataFrame:
     """Loss per terminal sector (USD bn), with ``household`` and ``retirement`` flags.
 
     A sector is terminal when no edge leaves it.

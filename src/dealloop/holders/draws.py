@@ -125,7 +125,7 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
     rows = np.flatnonzero((st.debtor < n) & (st.creditor == n))
     for c in rows:
         deal = comp.deal_ids[comp.claim_deal[c]]
-        node, inst, sector = claim_loss(firms[st.debtor[c]], party[c], kinds.get(deal), lay)
+        node, inst, sector = claim_loss(party[c], kinds.get(deal), lay)
         units.append(unit(("debt", node, inst, sector, deal),
                           Loss("x", node, 1.0, instrument=inst, sector=sector, deals=(deal,))))
     by, listed = _outside_stakes(net)

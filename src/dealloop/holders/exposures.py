@@ -28,16 +28,16 @@ def _collective(net: Any) -> set[str]:
     return set(ent.loc[ent["name"].astype(str).str.contains("(collective)", regex=False), "id"])
 
 
-def claim_loss(debtor: str, creditor: str, kind: str | None, lay: Layer
+def claim_loss(creditor: str, kind: str | None, lay: Layer
                ) -> tuple[str, str | None, str | None]:
-    """How a claim owed by ``debtor`` to an outside ``creditor`` enters the layer: ``(node,
-    instrument, sector)`` (one of the last two is ``None``).
+    """How a claim owed to an outside ``creditor`` enters the layer: ``(node, instrument,
+    sector)`` (one of the last two is ``None``); the debtor does not change it.
 
     Examples
     --------
-    >>> claim_loss("oracle", "bank-lenders", "loan", Layer({}))
+    >>> claim_loss("bank-lenders", "loan", Layer({}))
     ('bank-lenders', 'bank_loan', None)
-    >>> claim_loss("oracle", "outside suppliers", "purchase", Layer({}))
+    >>> claim_loss("outside suppliers", "purchase", Layer({}))
     ('outside-suppliers', None, 'other')
     """
     if creditor == "outside suppliers":
@@ -58,7 +58,7 @@ def debt_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
         if r.creditor in inside or not r.shortfall > 0:
             continue
         deal = str(r.deal)
-        node, inst, sector = claim_loss(r.debtor, r.creditor, kinds.get(deal), lay)
+        node, inst, sector = claim_loss(r.creditor, kinds.get(deal), lay)
         legs = groups.setdefault((str(r.debtor), node, inst, sector), {})
         legs[deal] = legs.get(deal, 0.0) + float(r.shortfall)
     out: list[Loss] = []
@@ -97,7 +97,7 @@ def _outside_stakes(net: Any) -> tuple[dict[str, list[tuple[str, str, float, flo
     return out
 
 
-def equity_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
+def equity_losses(result: Any, net: Any) -> list[Loss]:
     """Market value lost by each firm's outside shareholders: named outside investors by
     their stakes (the reported stake, else amount over the firm's market value), the rest by
     the listed or private equity split."""
@@ -141,4 +141,4 @@ def equity_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
 
 def losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
     """All losses a stress result leaves outside the network (debt, then equity)."""
-    return debt_losses(result, net, lay) + equity_losses(result, net, lay)
+    return debt_losses(result, net, lay) + equity_losses(result, net)

@@ -98,8 +98,8 @@ def _row(f: str, k: int, comp0: Any, base: Any, out: Any, heads: dict[str, np.nd
 
     bs = comp0.bs
     ok = _column(out, k)
-    fake = SimpleNamespace(firms=runner._firm_frame(comp0, base, ok),
-                           unpaid_claims=runner._unpaid_claims(comp0, ok), balance=bs)
+    fake = SimpleNamespace(firms=runner.firm_frame(comp0, base, ok),
+                           unpaid_claims=runner.unpaid_claims(comp0, ok), balance=bs)
     where = follow(fake, net, lay=lay)
     h, b = where.households, where.banks
     named = b[b["cet1"].notna()]

@@ -28,7 +28,8 @@ from .results import HEADLINES, Band, StressResult
 from .spec import Scenario, load, validate_against
 from .years import YearsOutcome, clear_years
 
-__all__ = ["BANDS", "clear_runs", "clear_stacked", "headline", "prepare", "run"]
+__all__ = ["BANDS", "clear_runs", "clear_stacked", "firm_frame", "headline", "prepare", "run",
+           "unpaid_claims"]
 
 #: Evidence selections of a band: label -> (grades, derived legs included).
 BANDS: dict[str, tuple[tuple[str, ...], bool]] = {
@@ -217,8 +218,17 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     }
 
 
-def _firm_frame(comp: Compiled, base: Outcome, out: Outcome,
-                years: pd.DataFrame | None = None) -> pd.DataFrame:
+def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
+               years: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per firm, draw 0 of ``out`` against ``base``: the ``firms`` table of a
+    :class:`~dealloop.scenarios.results.StressResult` (default and wave, equity, net worth,
+    market value, owed and paid, not received, stakes and new money, before and after).
+
+    ``years``: the run's year table, whose ``default_year`` attribute dates each default;
+    without it a defaulter defaults in the first year of the horizon. The holders layer
+    (:func:`dealloop.holders.systemic.systemic`) builds the same table for each draw of a
+    batched run.
+    """
     bs, st = comp.bs, comp.structure
     firms = list(bs.firms)
     got = out.owed - out.paid
@@ -262,7 +272,7 @@ def _firm_frame(comp: Compiled, base: Outcome, out: Outcome,
     return frame
 
 
-def _unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
+def unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
     """Every claim a firm fails to pay in draw 0 of ``out``: ``debtor, creditor, deal, channel,
     owed, paid, shortfall`` (the holders layer weighs a creditor's legs by these)."""
     st, bs = comp.structure, comp.bs
@@ -280,11 +290,10 @@ def _unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
                                        "shortfall"])
 
 
-def _unpaid(comp: Compiled, out: Outcome, base: Outcome,
-            frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """What each firm fails to pay to whom (claims of :func:`_unpaid_claims` summed per
+def _unpaid(comp: Compiled, out: Outcome, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """What each firm fails to pay to whom (claims of :func:`unpaid_claims` summed per
     debtor and creditor)."""
-    frame = _unpaid_claims(comp, out) if frame is None else frame
+    frame = unpaid_claims(comp, out) if frame is None else frame
     if frame.empty:
         return frame.rename(columns={"deal": "deals"})
     agg = frame.groupby(["debtor", "creditor"], sort=False).agg(
@@ -384,12 +393,12 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     if not out.converged:  # pragma: no cover
         notes.append("the engine hit its iteration limit; figures may not be exact")
     t0, t1 = comp.bs.horizon
-    claims = _unpaid_claims(comp, out)
+    claims = unpaid_claims(comp, out)
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
-        system=system, firms=_firm_frame(comp, base, out, years),
-        unpaid=_unpaid(comp, out, base, claims), years=years,
+        system=system, firms=firm_frame(comp, base, out, years),
+        unpaid=_unpaid(comp, out, claims), years=years,
         unpaid_claims=claims,
         backstops=_backstops(comp, out), bands=tuple(bands), models=models,
         comparison=comparison, balance=comp.bs, notes=tuple(notes))
