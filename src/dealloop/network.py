@@ -112,7 +112,17 @@ class Selection:
         default_statuses: Sequence[str] = FIRM_STATUSES,
         include_estimates: bool = False,
     ) -> Selection:
-        """Build a selection, checking every value; ``None`` means the default."""
+        """Build a selection, checking every value; ``None`` means the default.
+
+        Examples
+        --------
+        >>> Selection.make(evidence="A").evidence
+        ('A',)
+        >>> Selection.make(evidence="D")
+        Traceback (most recent call last):
+        ...
+        ValueError: evidence: unknown value(s) 'D'; expected A, B, C
+        """
         return cls(
             statuses=_tuple(statuses, STATUSES, "statuses") if statuses is not None
             else tuple(default_statuses),
@@ -123,6 +133,16 @@ class Selection:
         )
 
     def mask(self, deals: pd.DataFrame) -> pd.Series:
+        """``True`` for each row of ``deals`` (a legs table) this selection keeps.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> legs = pd.DataFrame({"status": ["committed", "reported"], "evidence": ["A", "C"],
+        ...                      "kind": ["equity_investment"] * 2, "basis": ["reported"] * 2})
+        >>> Selection.make(evidence=["A", "B"]).mask(legs).tolist()
+        [True, False]
+        """
         keep = deals["status"].isin(self.statuses) & deals["evidence"].isin(self.evidence)
         keep &= deals["kind"].isin(self.kinds)
         if not self.include_derived:
@@ -145,6 +165,15 @@ class DealNetwork:
     >>> {"nvidia", "openai", "oracle"} <= set(net.ids)
     True
     >>> bool(net.legs(horizon=(2026, 2030))["value_in_horizon"].sum() > 0)
+    True
+    >>> net.entity("oracle")["kind"]
+    'hyperscaler'
+    >>> net.flow_graph()["openai"]["oracle"]["legs"]      # parallel legs merged into one edge
+    ['D03']
+    >>> net.to_networkx().number_of_edges() == len(net.deals)   # one edge per leg
+    True
+    >>> d03 = net.deals.set_index("id").loc["D03", "sources"]
+    >>> all(u.startswith("http") for u in net.source_urls(d03))
     True
 
     The matrices of each layer come from the mapping stage (:mod:`dealloop.mapping`).

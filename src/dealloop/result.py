@@ -52,6 +52,10 @@ class Result(ABC):
     >>> c = eisenberg_noe(np.array([[0, 2.0], [1.0, 0]]), [1.0, 1.0])
     >>> isinstance(c, Result), sorted(c.to_dict())[:3]
     (True, ['alpha', 'beta', 'deadweight_loss'])
+    >>> c.to_frame()[["pbar", "payments", "defaulted"]].to_dict("list")
+    {'pbar': [2.0, 1.0], 'payments': [2.0, 1.0], 'defaulted': [False, False]}
+    >>> print(c.summary().splitlines()[1])
+    defaults: 0 of 2
     """
 
     __slots__ = ()

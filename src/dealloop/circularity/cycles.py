@@ -513,6 +513,10 @@ class MoneyGraph:
     >>> g = money_graph((["a", "a", "b"], ["b", "b", "a"], [1.0, 2.0, 4.0]))
     >>> g.labels, g.amount.tolist()              # the two a -> b legs merged into one hop
     (('a', 'b'), [3.0, 4.0])
+    >>> g.matrix().tolist()
+    [[0.0, 3.0], [4.0, 0.0]]
+    >>> g.subgraph(g.amount > 3.5).matrix().tolist()
+    [[0.0, 0.0], [4.0, 0.0]]
     """
 
     labels: tuple[Hashable, ...]
@@ -527,6 +531,7 @@ class MoneyGraph:
 
     @property
     def n(self) -> int:
+        """Number of firms (nodes)."""
         return len(self.labels)
 
     def __repr__(self) -> str:
@@ -535,6 +540,7 @@ class MoneyGraph:
 
     @cached_property
     def src(self) -> np.ndarray:
+        """The payer of each hop (row index, aligned with ``indices`` and ``amount``)."""
         return np.repeat(np.arange(self.n, dtype=np.int32), np.diff(self.indptr))
 
     def matrix(self) -> np.ndarray:
@@ -926,6 +932,8 @@ class Hop:
     >>> loop = cycles(([0, 1], [1, 0], [5.0, 3.0]))[0]
     >>> [(h.payer, h.payee, h.amount) for h in loop.hops]
     [(0, 1, 5.0), (1, 0, 3.0)]
+    >>> loop.hops[0].to_dict()["legs"]
+    ['0->1']
     """
 
     payer: Hashable
@@ -981,6 +989,9 @@ class Loop:
     >>> loop = cycles((["a", "b", "c"], ["b", "c", "a"], [5.0, 3.0, 4.0]))[0]
     >>> loop.path, loop.bottleneck, loop.total
     ('a → b → c → a', 3.0, 12.0)
+    >>> d = loop.to_dict()
+    >>> d["amount"], d["legs"]
+    (3.0, ['a->b', 'b->c', 'c->a'])
     """
 
     firms: tuple[Hashable, ...]
@@ -1064,6 +1075,10 @@ class LoopSet(Result):
     (1, 1)
     >>> loops.to_frame()[["firms", "bottleneck"]].values.tolist()
     [['a → b → a', 3.0]]
+    >>> loops.loop(0).path, loops.find("b", "a").path, loops.find("a", "c")
+    ('a → b → a', 'a → b → a', None)
+    >>> loops.participation()["n_loops"].to_dict()
+    {'a': 1, 'b': 1, 'c': 0}
     """
 
     graph: MoneyGraph

@@ -144,6 +144,8 @@ class ENA(Result):
     >>> r = ena([[0, 10, 0], [0, 0, 10], [5, 0, 0]], [5, 0, 0], [0, 0, 5])
     >>> round(r.fci, 6), r.to_frame()["throughflow"].tolist()
     (0.5, [10.0, 10.0, 10.0])
+    >>> r.statistics()[["TST", "FCI"]].round(6).to_dict()
+    {'TST': 30.0, 'FCI': 0.5}
     """
 
     labels: tuple[str, ...]

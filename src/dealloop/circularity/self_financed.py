@@ -101,6 +101,8 @@ class SelfFinancedRevenue(Result):
     ...                           labels=["V", "L"])
     >>> float(r.to_frame().loc["V", "share"])
     0.25
+    >>> r.pairs()[["firm", "paid_by", "self_financed"]].values.tolist()
+    [['L', 'V', 10.0], ['V', 'L', 5.0]]
     """
 
     labels: tuple[str, ...]

@@ -218,6 +218,7 @@ class FurfineResult(_ContagionResult):
 
     @property
     def batched(self) -> bool:
+        """Whether this result holds a batch of scenarios."""
         return self.defaulted.ndim == 2
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
@@ -292,6 +293,7 @@ class DebtRankResult(_ContagionResult):
 
     @property
     def batched(self) -> bool:
+        """Whether this result holds a batch of scenarios."""
         return self.h.ndim == 2
 
     @property
@@ -381,6 +383,7 @@ class CrossHoldings(_ContagionResult):
 
     @property
     def batched(self) -> bool:
+        """Whether this result holds a batch of scenarios."""
         return self.book_value.ndim == 2
 
     @cached_property
@@ -465,9 +468,11 @@ class EGJCascade(_ContagionResult):
 
     @property
     def batched(self) -> bool:
+        """Whether this result holds a batch of scenarios."""
         return self.defaulted.ndim == 2
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Per-firm table: market and book value, default flag, round, failure cost."""
         cols = {
             "market_value": self.market_value,
             "book_value": self.book_value,
@@ -519,6 +524,8 @@ class InputOutput(_ContagionResult):
     >>> io = input_output(np.array([[150, 500], [200, 100]]), [1000, 2000])
     >>> io.new_output([600, 1500]).round(2).tolist()
     [1247.52, 1841.58]
+    >>> io.output_change([-100, 0]).round(2).tolist()    # sector 0's final demand falls 100
+    [-125.41, -26.4]
     """
 
     technical: np.ndarray
@@ -547,6 +554,7 @@ class InputOutput(_ContagionResult):
         return self.new_output(delta_final_demand)
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Per-sector table: output, final demand, value added, multiplier, forward linkage."""
         cols = {
             "output": self.output,
             "final_demand": self.final_demand,

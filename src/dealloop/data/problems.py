@@ -20,6 +20,8 @@ class Problem:
     "deals.csv:7: payer: unknown entity 'nvdia'"
     >>> str(Problem("sources.csv", None, None, "required file is missing"))
     'sources.csv: required file is missing'
+    >>> Problem("deals.csv", 7, "payer", "unknown entity 'nvdia'").to_dict()["row"]
+    7
     """
 
     file: str
@@ -42,6 +44,7 @@ class Problem:
         return printable(f"{self.location}: {tag}{self.message}")
 
     def to_dict(self) -> dict[str, object]:
+        """Every field by name (file, row, field, message, severity), for ``--json``."""
         return asdict(self)
 
 

@@ -92,6 +92,12 @@ class HoldersResult(Result):
     >>> where = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
     >>> bool(where.households["total"] >= 0 and where.households["retirement"] >= 0)
     True
+    >>> where.lines()[0].startswith("Where the")
+    True
+    >>> where.banking_line().startswith("Banking sector:")
+    True
+    >>> set(where.explain("bank_loan")["direction"]) <= {"in", "out"}
+    True
     """
 
     flows: pd.DataFrame

@@ -76,6 +76,29 @@ class Compiled:
     >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
     >>> comp.structure.n > 0
     True
+
+    The engine's inputs for two draws, and the firms the scenario's shock hits:
+
+    >>> comp.inputs(2).e.shape == (comp.n, 2)
+    True
+    >>> hit = comp.targets(comp.scenario.shocks[0])
+    >>> [f for f, t in zip(comp.bs.firms, hit) if t]
+    ['coreweave']
+    >>> comp.plan_factor(1).shape == (comp.n, 1)     # share of planned new money left
+    True
+
+    The purchase layer as an input-output table, and the output each firm loses when the
+    final demand of the firms hit falls away (Leontief):
+
+    >>> Z, x = comp.leontief_inputs()
+    >>> Z.shape == (comp.n, comp.n), comp.leontief_for(hit).shape == (comp.n,)
+    (True, True)
+
+    What the legs size, sized again for one draw of the deal multipliers:
+
+    >>> import numpy as np
+    >>> sorted(comp.replan(comp.base_mult[:, None]))
+    ['build', 'caps', 'gpu', 'out_rev', 'vest']
     """
 
     scenario: Scenario
@@ -178,6 +201,7 @@ class Compiled:
 
     @property
     def n(self) -> int:
+        """Number of firms in the network (rows of every per-firm array)."""
         return self.structure.n
 
     @property

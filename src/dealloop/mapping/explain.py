@@ -63,6 +63,8 @@ class Sheet(Result):
     0.5
     >>> s.to_frame().loc[1, "deals"]
     'D1'
+    >>> Sheet.from_lines("x", s.to_frame()) == s        # back from the table
+    True
     """
 
     firm: str
@@ -91,12 +93,15 @@ class Sheet(Result):
 
     @classmethod
     def from_lines(cls, firm: str, frame: pd.DataFrame) -> Sheet:
-        """The sheet of ``firm`` from rows of :func:`lines`."""
+        """The sheet of ``firm`` from rows of :func:`lines` (a missing counterparty, NaN in
+        the table, is ``None`` again)."""
         def ids(x: Any) -> tuple[str, ...]:
             return tuple(v for v in str(x).split(";") if v) if isinstance(x, str) else ()
 
         rows: Iterable[Any] = frame.itertuples(index=False)  # the columns of lines()
-        items = tuple(LineItem(r.side, r.item, r.counterparty, float(r.amount), ids(r.deals),
+        items = tuple(LineItem(r.side, r.item,
+                               r.counterparty if isinstance(r.counterparty, str) else None,
+                               float(r.amount), ids(r.deals),
                                ids(r.figures), r.note) for r in rows)
         return cls(firm, items)
 

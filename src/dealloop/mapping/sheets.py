@@ -157,6 +157,11 @@ class BalanceSheets:
     >>> sheet = bs.explain("oracle")
     >>> {"asset", "liability"} <= set(sheet["side"])
     True
+    >>> lay = bs.to_layers()                       # matrices for dealloop.contagion
+    >>> lay.L.shape == (bs.n, bs.n)
+    True
+    >>> bs.compile().n == bs.n                     # arrays for the stress engine
+    True
     """
 
     firms: tuple[str, ...]
@@ -177,6 +182,7 @@ class BalanceSheets:
 
     @property
     def n(self) -> int:
+        """Number of firms with a balance sheet."""
         return len(self.firms)
 
     @cached_property

@@ -119,6 +119,8 @@ class SignalsConfig(BaseModel):
     >>> cfg = load_config()
     >>> cfg.recovery, cfg.indicators.equity_drawdown.red
     (0.4, 0.5)
+    >>> cfg.indicator("equity_drawdown") is cfg.indicators.equity_drawdown
+    True
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -92,6 +92,12 @@ class Signals(Result):
     >>> sig = signals(dl.load(), as_of="2026-01-31")
     >>> bool(sig.lights().loc["oracle"].isin(["red", "amber", "green", "n/a"]).all())
     True
+    >>> sig.headline().startswith("As of 2026-01-31")
+    True
+    >>> list(sig.light_counts().columns)
+    ['red', 'amber', 'green', 'n/a']
+    >>> set(sig.crossed()["label"]) <= {"ALERT", "WATCH"}
+    True
     """
 
     as_of: dt.date

@@ -141,6 +141,20 @@ def render_report(bundle: dict[str, Any]) -> str:
     -------
     str
         A complete HTML document; everything it needs is inline.
+
+    See Also
+    --------
+    dealloop.report.write_report : bundle, render and write the file atomically in one call.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.report import results_bundle
+    >>> page = render_report(results_bundle(dl.load(), layout=False))
+    >>> page.startswith("<!DOCTYPE html>"), "how circular is it?" in page
+    (True, True)
+    >>> "<script src=" in page              # no external script: it works offline
+    False
     """
     from markupsafe import Markup
 

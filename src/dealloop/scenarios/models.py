@@ -429,6 +429,12 @@ class Scenario(BaseModel):
     ... ''')
     >>> sc.name, sc.horizon, sc.shocks[0].type
     ('demo', (2026, 2030), 'fail')
+    >>> sc.line("shocks", 0, "entity")              # where a key is in the YAML
+    5
+    >>> str(sc.problem(("shocks", 0, "entity"), "no such firm"))
+    '<scenario>:5: shocks[0].entity: no such firm'
+    >>> sc.deal_ids()                               # deal ids it names: none
+    set()
     """
 
     model_config = FROZEN

@@ -51,6 +51,8 @@ class Band:
     >>> b = Band("payment_shortfall", (("A", 1.0), ("A+B", 3.0), ("A+B+C", 2.0)))
     >>> b.low, b.high, b["A+B"]
     (1.0, 3.0, 3.0)
+    >>> b.label.strip(), b.to_dict()["values"]
+    ('Payment shortfall', {'A': 1.0, 'A+B': 3.0, 'A+B+C': 2.0})
     """
 
     metric: str
@@ -62,17 +64,21 @@ class Band:
 
     @property
     def low(self) -> float:
+        """The smallest value across the selections."""
         return min(v for _, v in self.values)
 
     @property
     def high(self) -> float:
+        """The largest value across the selections."""
         return max(v for _, v in self.values)
 
     @property
     def label(self) -> str:
+        """The figure in words, as the stress tables print it (:data:`HEADLINES`)."""
         return HEADLINES.get(self.metric, (self.metric, ""))[0]
 
     def to_dict(self) -> dict[str, Any]:
+        """Metric, label, unit, the value per selection, low and high; JSON-safe."""
         return jsonable({"metric": self.metric, "label": self.label, "unit": self.unit,
                           "values": dict(self.values), "low": self.low, "high": self.high})
 
@@ -124,6 +130,9 @@ class StressResult(Result):
     >>> from dealloop import scenarios
     >>> res = scenarios.run("coreweave-default", dl.load(), band=False)
     >>> bool(res.to_frame().loc["coreweave", "defaulted"])
+    True
+    >>> sheet = res.explain("coreweave")         # its balance sheet as the mapping built it
+    >>> {"asset", "liability"} <= set(sheet["side"])
     True
     """
 
@@ -240,6 +249,8 @@ class SimulationResult(Result):
     holders: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        """Per firm: probability of default (``pd``, ``pd_new``), equity lost (mean and
+        quantiles) and market value lost over the draws (a copy of ``firms``)."""
         return self.firms.copy()
 
     def to_dict(self) -> dict[str, Any]:
@@ -297,6 +308,8 @@ class SensitivityResult(Result):
         object.__setattr__(self, "reference", _freeze(self.reference))
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per leg removed: the leg, and how far each headline moves without it
+        (a copy of ``table``)."""
         return self.table.copy()
 
     def to_dict(self) -> dict[str, Any]:
