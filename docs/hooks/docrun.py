@@ -14,6 +14,11 @@ and what it printed, for the block to print. A command that exits with a non-zer
 raises, markdown-exec reports it as a warning and ``mkdocs build --strict`` fails: a
 documented command that no longer runs breaks the build.
 
+Tutorials: the notebooks are executed once, by mkdocs-jupyter while the site is built
+(``execute: true``, ``allow_errors: false`` in ``mkdocs.yml``: a cell that raises fails the
+build). :func:`on_post_page` then checks that each tutorial page shows its results the way a
+reader expects (tables as DataFrames, charts inline) and fails the build when it does not.
+
 Equations: ``$$ ... $$`` (display, on lines of their own) and ``\\( ... \\)`` (inline) in the
 Markdown sources are turned into MathML at build time with ``latex2mathml``; browsers draw
 MathML themselves, so the site loads no maths library and works offline. Fenced code is left
@@ -29,7 +34,7 @@ import sys
 import traceback
 from typing import Any
 
-__all__ = ["run"]
+__all__ = ["notebook_problems", "run"]
 
 #: Terminal width the outputs are rendered at (the CLI fits its tables to it).
 WIDTH = 100
@@ -233,3 +238,34 @@ def on_page_content(html: str, **_: Any) -> str:
         lambda m: '<span class="math">' + _safe_mathml(m.group(1), False, m.group(0))
         + "</span>", html)
     return _RST_ROLE.sub(r"<code>\1</code>", html)
+
+
+#: What an executed tutorial page shows at least: DataFrames drawn as HTML tables, a chart.
+MIN_TABLES = 3
+
+
+def notebook_problems(html: str) -> list[str]:
+    """What an executed tutorial page lacks: at least :data:`MIN_TABLES` DataFrames rendered
+    as HTML tables and one chart inline (a PNG in the page); ``tests/test_notebooks.py``
+    checks it on pages with and without them."""
+    out = []
+    tables = html.count('class="dataframe"')
+    if tables < MIN_TABLES:
+        out.append(f"{tables} DataFrame tables (at least {MIN_TABLES}: tables should render "
+                   "as DataFrames)")
+    if "data:image/png;base64," not in html:
+        out.append("no chart inline (image/png)")
+    return out
+
+
+def on_post_page(output: str, page: Any, **_: Any) -> str:
+    """MkDocs event: a tutorial page (an executed notebook) that does not show its tables and
+    charts fails the build."""
+    from mkdocs.exceptions import PluginError
+
+    src = page.file.src_uri
+    if src.endswith(".ipynb"):
+        problems = notebook_problems(output)
+        if problems:
+            raise PluginError(f"{src}: " + "; ".join(problems))
+    return output
