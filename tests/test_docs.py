@@ -98,3 +98,30 @@ def test_every_public_member_of_an_exported_class_is_documented() -> None:
                     no_example.append(where)
     assert not no_doc, f"add a docstring: {no_doc}"
     assert not no_example, f"show it in an example: {no_example}"
+
+
+#: Array helpers of a model or measure, documented with the function they serve.
+HELPERS = {"dealloop.contagion": {"dependency_matrix", "leverage_matrix", "spectral_radius"},
+           "dealloop.circularity": {"balanced_boundary", "count_cycles", "enumerate_cycles",
+                                    "money_graph", "null_counts", "to_csr"}}
+
+
+def test_every_model_and_measure_has_references_and_see_also() -> None:
+    """numpydoc ``See Also`` and ``References`` on each function of :mod:`dealloop.contagion`
+    (the models) and :mod:`dealloop.circularity` (the measures)."""
+    import importlib
+    import inspect
+
+    missing = []
+    for name, helpers in HELPERS.items():
+        pkg = importlib.import_module(name)
+        for attr in pkg.__all__:
+            obj = getattr(pkg, attr)
+            if not inspect.isfunction(obj) or attr in helpers:
+                continue
+            doc = inspect.getdoc(obj) or ""
+            missing += [f"{name}.{attr}: {section}" for section in ("See Also", "References")
+                        if f"\n{section}\n{'-' * len(section)}\n" not in doc]
+    assert not missing, missing
+    for name, helpers in HELPERS.items():  # a helper that left the package leaves the list
+        assert helpers <= set(importlib.import_module(name).__all__), name

@@ -1322,6 +1322,17 @@ def cycles(net_or_graph: Any, max_length: int = 6, *, min_amount: float = 0.0,
         Iterate for :class:`Loop` objects; ``to_frame()``, ``participation()``,
         ``to_dict()``, ``counts``, ``find(...)``.
 
+    See Also
+    --------
+    count_cycles : the counts alone, without the loop records.
+    cycle_significance : loop counts against degree-preserving randomisations.
+    money_graph : the merged graph the loops run on.
+
+    References
+    ----------
+    D. B. Johnson, "Finding all the elementary circuits of a directed graph", SIAM Journal
+    on Computing 4(1), 77-84, 1975. doi:10.1137/0204007
+
     Examples
     --------
     Two parallel legs make one hop, and the money that can go round is the smaller side:

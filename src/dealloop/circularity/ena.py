@@ -260,6 +260,21 @@ def ena(F: Any, inputs: Any = None, outputs: Any = None, *,
         ``statuses``, ``horizon`` select legs of a network), an unbalanced model, or flows
         that never leave the system (``I − G`` singular).
 
+    See Also
+    --------
+    money_cycling : the cycling index of every cash leg on a dataset, as the CLI shows it.
+    ascendency : how organised the same flows are.
+    balanced_boundary : the boundary flows of a network that has none.
+
+    References
+    ----------
+    J. T. Finn, "Measures of ecosystem structure and function derived from analysis of
+    flows", Journal of Theoretical Biology 56(2), 363-380, 1976.
+    doi:10.1016/S0022-5193(76)80080-X
+
+    S. Allesina and R. E. Ulanowicz, "Cycling in ecological networks: Finn's index
+    revisited", Computational Biology and Chemistry 28(3), 227-233, 2004.
+
     Examples
     --------
     FCI is 0 when nothing can come back, whatever the scale:
@@ -409,6 +424,14 @@ def ascendency(F: Any, inputs: Any, exports: Any = None, respiration: Any = None
         Boundary inputs (imports).
     exports, respiration : (n,) array_like, optional
         Boundary outputs (default zeros).
+
+    See Also
+    --------
+    ena : throughflow, cycling index and the other flow statistics.
+
+    References
+    ----------
+    R. E. Ulanowicz, Growth and Development: Ecosystems Phenomenology, Springer, 1986.
 
     Examples
     --------

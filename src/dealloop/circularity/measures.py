@@ -123,6 +123,15 @@ def customer_concentration(
     backlog : (n,) array_like or Series, optional
         Each firm's reported backlog (remaining performance obligations).
 
+    See Also
+    --------
+    commitment_coverage : what a firm owes against its means.
+    self_financed_revenue : the part of a firm's sales paid with its own money.
+
+    References
+    ----------
+    A. O. Hirschman, "The paternity of an index", American Economic Review 54(5), 761, 1964.
+
     Examples
     --------
     >>> V = [[0, 300, 0], [0, 0, 0], [0, 100, 0]]   # A and C buy from B
@@ -277,6 +286,16 @@ def commitment_coverage(
     labels : sequence of str, optional
         Firm names (required with a plain vector unless Series are used).
 
+    See Also
+    --------
+    customer_concentration : who a firm's sales depend on.
+    dealloop.scenarios.calendar.payment_calendar : the same dues, year by year.
+
+    References
+    ----------
+    None in the literature: an accounting ratio defined here; its definition and
+    caveats are in the methods chapter (docs/methods/circularity-measures.md).
+
     Examples
     --------
     >>> c = commitment_coverage({"openai": 1400.0}, {"openai": 20.0}, {"openai": 40.0},
@@ -421,6 +440,19 @@ def double_counting(stakes: Any, primitive: Any = None, *,
         include the stakes each firm holds.
     labels : sequence of str, optional
         Firm names.
+
+    See Also
+    --------
+    dealloop.contagion.cross_holdings : book and market values under the same stakes.
+
+    References
+    ----------
+    F. Brioschi, L. Buzzacchi and M. G. Colombo, "Risk capital financing and the separation
+    of ownership and control in business groups", Journal of Banking & Finance 13(4-5),
+    1989.
+
+    M. Elliott, B. Golub and M. O. Jackson, "Financial networks and contagion", American
+    Economic Review 104(10), 3115-3153, 2014. doi:10.1257/aer.104.10.3115
 
     Examples
     --------

@@ -105,6 +105,15 @@ def randomize(indptr: Any, indices: Any, *, swaps_per_edge: float = 10.0,
     Every node keeps its in- and out-degree; no self-loops or duplicate edges are created.
     The same ``seed`` gives the same graph with either backend.
 
+    See Also
+    --------
+    cycle_significance : the null model this rewiring serves.
+
+    References
+    ----------
+    S. Maslov and K. Sneppen, "Specificity and stability in topology of protein networks",
+    Science 296(5569), 910-913, 2002. doi:10.1126/science.1065103
+
     Examples
     --------
     >>> import numpy as np
@@ -271,6 +280,16 @@ def cycle_significance(net_or_graph: Any, max_length: int = 6, *, n_samples: int
     Returns
     -------
     CycleSignificance
+
+    See Also
+    --------
+    randomize : one degree-preserving randomisation.
+    cycles : the loops themselves.
+
+    References
+    ----------
+    S. Maslov and K. Sneppen, "Specificity and stability in topology of protein networks",
+    Science 296(5569), 910-913, 2002. doi:10.1126/science.1065103
 
     Examples
     --------

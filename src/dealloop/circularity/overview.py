@@ -182,6 +182,23 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
     seed, min_amount, limit
         Passed to :func:`cycle_significance` and :func:`cycles`.
 
+    See Also
+    --------
+    cycles, money_cycling, self_financed_revenue, customer_concentration : the parts.
+    commitment_coverage, double_counting, cycle_significance : the parts.
+
+    References
+    ----------
+    J. T. Finn, "Measures of ecosystem structure and function derived from analysis of
+    flows", Journal of Theoretical Biology 56(2), 363-380, 1976.
+    doi:10.1016/S0022-5193(76)80080-X
+
+    D. B. Johnson, "Finding all the elementary circuits of a directed graph", SIAM Journal
+    on Computing 4(1), 77-84, 1975. doi:10.1137/0204007
+
+    S. Maslov and K. Sneppen, "Specificity and stability in topology of protein networks",
+    Science 296(5569), 910-913, 2002. doi:10.1126/science.1065103
+
     Examples
     --------
     >>> import dealloop as dl
@@ -218,6 +235,17 @@ def money_cycling(net: Any, *, horizon: Any = DEFAULT_HORIZON,
     dashboard, API): :data:`MONEY_KINDS` over ``horizon``, ``"firm"`` on committed and
     reported legs (or ``statuses`` when given), ``"all"`` adding conditional legs. ``None``
     where the flows cannot be analysed (no flow, or a closed system).
+
+    See Also
+    --------
+    ena : the cycling index of any flow matrix.
+    circularity : every measure of a dataset at once.
+
+    References
+    ----------
+    J. T. Finn, "Measures of ecosystem structure and function derived from analysis of
+    flows", Journal of Theoretical Biology 56(2), 363-380, 1976.
+    doi:10.1016/S0022-5193(76)80080-X
 
     Examples
     --------

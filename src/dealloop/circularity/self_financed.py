@@ -203,6 +203,18 @@ def self_financed_revenue(
     -------
     SelfFinancedRevenue
 
+    See Also
+    --------
+    ena : the same pro-rata tracing of flows through the nodes.
+    cycles : the loops the money can go round.
+    customer_concentration : who a firm's sales depend on.
+
+    References
+    ----------
+    J. T. Finn, "Measures of ecosystem structure and function derived from analysis of
+    flows", Journal of Theoretical Biology 56(2), 363-380, 1976.
+    doi:10.1016/S0022-5193(76)80080-X
+
     Examples
     --------
     A chip maker N invests 100 in a lab A; A pays a cloud C 300 (it has 200 of its own);

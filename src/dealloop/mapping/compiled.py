@@ -335,7 +335,8 @@ class Compiled:
             ones = self.amount.copy()
             ones[plan] = 1.0
             kw.pop("replan", None)
-            probe = replace(self, amount=ones)._inputs(k, shocked=shocked, **kw)[0]
+            probe = replace(self, amount=ones)._inputs(  # noqa: SLF001 - a copy of self
+                k, shocked=shocked, **kw)[0]
             out[st.creditor[plan]] = probe.amount[plan]
         return out
 

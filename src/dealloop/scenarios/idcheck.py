@@ -29,8 +29,8 @@ def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
     >>> [str(p) for p in validate_against(sc, dl.load())]
     ["<scenario>:3: shocks[0].entity: unknown entity 'corewave'; did you mean 'coreweave'?"]
     """
-    raw = scenario._raw if scenario._raw is not None else scenario.model_dump(mode="python")
-    return check_ids(raw, scenario._lines, scenario._source, net)
+    raw = scenario.raw if scenario.raw is not None else scenario.model_dump(mode="python")
+    return check_ids(raw, scenario.key_lines, scenario.source, net)
 
 
 def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> list[Problem]:

@@ -218,9 +218,7 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         raise InvalidScenario(_problems(exc, data, lines, source), data, lines,
                               source) from None
-    sc._source = source
-    sc._lines = lines
-    sc._raw = data
+    sc.locate(source, lines, data)
     problems = _check_internal(sc)
     if [p for p in problems if p.severity == "error"]:
         raise DataError(problems)

@@ -435,6 +435,11 @@ class Scenario(BaseModel):
     '<scenario>:5: shocks[0].entity: no such firm'
     >>> sc.deal_ids()                               # deal ids it names: none
     set()
+    >>> sc.raw["shocks"], sc.key_lines[("shocks", 0, "entity")]    # the YAML as read
+    ([{'type': 'fail', 'entity': 'coreweave'}], 5)
+    >>> built = Scenario(name="x", question="q").locate("x.yaml", {("name",): 1}, {"name": "x"})
+    >>> str(built.problem(["name"], "too short"))
+    'x.yaml:1: name: too short'
     """
 
     model_config = FROZEN
@@ -478,6 +483,25 @@ class Scenario(BaseModel):
     def source(self) -> str:
         """The file the scenario was read from (``<scenario>`` for text)."""
         return self._source
+
+    @property
+    def key_lines(self) -> dict[tuple, int]:
+        """The YAML line of each key path, as read (empty for a scenario built in code)."""
+        return self._lines
+
+    @property
+    def raw(self) -> Any:
+        """The parsed YAML as written, before validation (``None`` for a scenario built in
+        code)."""
+        return self._raw
+
+    def locate(self, source: str, lines: dict[tuple, int], raw: Any) -> Scenario:
+        """Record where the scenario was read from: the file, the line of each key path and
+        the parsed YAML (what the loader does); returns the scenario itself."""
+        self._source = source
+        self._lines = lines
+        self._raw = raw
+        return self
 
     def line(self, *path: Any) -> int | None:
         """The YAML line of a key path such as ``("shocks", 2, "entity")``, or of its closest
