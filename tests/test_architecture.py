@@ -79,3 +79,46 @@ def test_every_command_module_is_registered() -> None:
     modules = {f.__module__.rsplit(".", 1)[-1] for f in COMMANDS.values()}
     files = {p.stem for p in (SRC / "commands").glob("*.py") if not p.stem.startswith("_")}
     assert files == modules
+
+
+TESTS = SRC.parents[1] / "tests"
+#: Reading a clock in an assert, or bounding a duration from above, is a wall-clock assert.
+CLOCKS = ("perf_counter", "monotonic", "time.time", "process_time", "timeit")
+DURATIONS = ("elapsed", "duration", "seconds", "runtime")
+
+
+def test_no_wall_clock_asserts_in_tests() -> None:
+    """Speed lives in benchmarks/: an assert that reads a clock or caps a duration fails under
+    load on a shared machine, whatever the code does."""
+    bad = []
+    for path in TESTS.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(text)):
+            if not isinstance(node, ast.Assert):
+                continue
+            source = ast.get_source_segment(text, node) or ""
+            capped = any(
+                isinstance(cmp, ast.Compare)
+                and any(isinstance(op, (ast.Lt, ast.LtE)) for op in cmp.ops)
+                and any(w in (ast.get_source_segment(text, cmp) or "") for w in DURATIONS)
+                for cmp in ast.walk(node.test))
+            if any(c in source for c in CLOCKS) or capped:
+                bad.append(f"{path.relative_to(TESTS)}:{node.lineno}: {source[:80]}")
+    assert not bad, "wall-clock asserts (move them to benchmarks/):\n" + "\n".join(bad)
+
+
+def test_reference_cases_the_tests_cite_are_in_docs() -> None:
+    """A case a test cites (``R1``, ``test_r3_...``, ``S7``) has its section in
+    docs/reference-cases.md, with its inputs and expected outputs."""
+    import re
+
+    doc = (SRC.parents[1] / "docs" / "reference-cases.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^## ([RS]\d+)\.", doc, re.M))
+    cited: dict[str, str] = {}
+    for path in TESTS.rglob("test_*.py"):
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(r"(?:case |--- |\()([RS]\d+)\b|\bdef test_([rs]\d+)_", text):
+            cited.setdefault((m.group(1) or m.group(2)).upper(), path.name)
+    assert cited, "no case citations found: the pattern is stale"
+    missing = {c: f for c, f in cited.items() if c not in documented}
+    assert not missing, f"cited but not in docs/reference-cases.md: {missing}"
