@@ -45,7 +45,26 @@ _OFF = {"", "0", "false", "no", "off"}
 
 
 class NumbaUnavailableError(ImportError):
-    """``backend="numba"`` was asked for but numba is missing or switched off."""
+    """``backend="numba"`` was asked for but numba is missing or switched off.
+
+    An ``ImportError``, so code that treats a missing optional library one way treats this
+    the same.
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> import numpy as np
+    >>> from dealloop.contagion import eisenberg_noe
+    >>> with mock.patch.dict(os.environ, {"DEALLOOP_NO_NUMBA": "1"}):   # numba switched off
+    ...     try:
+    ...         eisenberg_noe(np.array([[0, 1.0], [1.0, 0]]), [1.0, 1.0], backend="numba")
+    ...     except NumbaUnavailableError as exc:
+    ...         print(str(exc).split(",")[0])
+    backend='numba' needs numba
+    >>> issubclass(NumbaUnavailableError, ImportError)
+    True
+    """
 
 
 def numba_disabled() -> bool:

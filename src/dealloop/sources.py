@@ -104,6 +104,8 @@ class WeakItem:
     >>> items = weak_items(dl.load())
     >>> all(item.best_tier in ("aggregator", "trade_press") for item in items)
     True
+    >>> sorted(items[0].to_dict())
+    ['best_tier', 'evidence', 'file', 'id', 'sources']
     """
 
     file: str
@@ -113,6 +115,7 @@ class WeakItem:
     evidence: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """File, id, best tier, evidence grade and source ids, for ``--json``."""
         return {"file": self.file, "id": self.id, "best_tier": self.best_tier,
                 "evidence": self.evidence, "sources": list(self.sources)}
 

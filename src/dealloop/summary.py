@@ -44,6 +44,8 @@ class Summary:
     >>> t = s.totals.loc["total"]
     >>> bool(abs(t["firm"] - t["committed"] - t["reported"]) < 1e-9)  # firm = committed + reported
     True
+    >>> bool(abs(s.to_dict()["totals_usd_bn"]["total"]["firm"] - t["firm"]) < 1e-6)
+    True
     """
 
     name: str
@@ -60,6 +62,8 @@ class Summary:
     include_estimates: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """The counts and the three tables (kind x status, evidence, firms) as nested dicts;
+        JSON-safe (what ``dealloop summary --json`` prints)."""
         def table(df: pd.DataFrame) -> dict[str, dict[str, Any]]:
             return {str(k): {str(c): _num(v) for c, v in row.items()} for k, row in df.iterrows()}
 

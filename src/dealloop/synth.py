@@ -78,6 +78,7 @@ class SynthNetwork:
 
     @property
     def n(self) -> int:
+        """Number of firms."""
         return int(self.e.shape[0])
 
 

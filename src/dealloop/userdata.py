@@ -47,6 +47,8 @@ class AddedLeg:
     ...                          "sources": "s-c3e3bc66bd"})
     >>> added.leg, added.new_source, added.version.endswith("+user.1")
     ('U01', False, True)
+    >>> added.to_dict()["source"]
+    's-c3e3bc66bd'
     """
 
     leg: str
