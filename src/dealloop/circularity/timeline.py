@@ -38,7 +38,15 @@ COLUMNS: dict[str, str] = {
 @dataclass(frozen=True, repr=False)
 class Timeline(Result):
     """Legs, money and loops by month (see :data:`COLUMNS`); ``added`` lists, per month, the
-    ids of the legs announced in it (the stepped view of the network growing)."""
+    ids of the legs announced in it (the stepped view of the network growing).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> t = timeline(dl.load(), start="2025-09", end="2025-10")
+    >>> list(t.to_frame().index), sorted(t.added)
+    (['2025-09', '2025-10'], ['2025-09', '2025-10'])
+    """
 
     rows: tuple[dict[str, Any], ...]
     added: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -31,7 +31,16 @@ def as_of_date(day: str | dt.date) -> dt.date:
 
 def known_by(dates: pd.Series, when: dt.date) -> np.ndarray:
     """Rows whose date (partial dates at the end of their period) is on or before ``when``;
-    undated rows are kept."""
+    undated rows are kept.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> import pandas as pd
+    >>> dates = pd.Series(["2025-09", "2026-01-15", None, "2025"])
+    >>> known_by(dates, dt.date(2025, 12, 31)).tolist()     # "2025" counts from 2025-12-31
+    [True, False, True, True]
+    """
     return np.array([not isinstance(d, str) or parse_date(d, end=True) <= when for d in dates],
                     dtype=bool)
 

@@ -52,6 +52,16 @@ class Routes:
     of firm ``i``'s outside shareholders beyond named stakes; ``stake`` ``(J, S)`` a dollar of
     named stake ``j`` (issuer ``stake_firm[j]``, fraction ``stake_frac[j]``, in order);
     ``held_*`` the stakes held inside the network (issuer, fraction, leg index).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> from dealloop.holders import layer
+    >>> r = routes(comp, dl.load(), layer(dl.load()))
+    >>> r.debt.shape[1] == r.equity.shape[1] == len(r.columns)     # one column per sector
+    True
     """
 
     columns: tuple[str, ...]
@@ -180,6 +190,20 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
 
     ``out`` is the shocked engine outcome of ``K`` draws, ``mult`` ``(D, K)`` their deal
     multipliers (which legs exist: stakes inside the network count where ``mult > 0``).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> import numpy as np
+    >>> from dealloop.holders import layer
+    >>> from dealloop.scenarios.runner import clear_runs
+    >>> r = routes(comp, dl.load(), layer(dl.load()))
+    >>> _, out, _, _ = clear_runs(comp)
+    >>> loss = per_draw(r, comp, out, comp.base_mult[:, None])
+    >>> loss.shape == (1, len(r.columns)), bool(loss.sum() > 0)
+    (True, True)
     """
     st = comp.structure
     gap = (out.owed - out.paid)[r.rows]
@@ -252,6 +276,22 @@ class Summary:
 
     ``figure`` makes the accumulator of one per-draw figure
     (:class:`~dealloop.scenarios.sketch.Figure`: every draw kept, or sketched).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> from dealloop.holders import layer
+    >>> from dealloop.scenarios.runner import clear_runs
+    >>> from dealloop.scenarios.sketch import Figure
+    >>> r = routes(comp, dl.load(), layer(dl.load()))
+    >>> _, out, _, _ = clear_runs(comp)
+    >>> s = Summary(r, lambda: Figure(1))
+    >>> s.add(chunk_stats(r, comp, out, comp.base_mult[:, None]))
+    >>> section = s.result()
+    >>> section["draws"], list(section["figures"].index) == list(FIGURES)
+    (1, True)
     """
 
     def __init__(self, r: Routes, figure: Callable[[], Figure]) -> None:
@@ -327,7 +367,28 @@ class Summary:
 
 def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     """The ``holders`` section from every chunk's :class:`Stats` at once (in chunk order),
-    every draw kept: :meth:`Summary.result`."""
+    every draw kept: :meth:`Summary.result`.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> from dealloop.holders import layer
+    >>> from dealloop.scenarios.runner import clear_runs
+    >>> r = routes(comp, dl.load(), layer(dl.load()))
+    >>> _, out, _, _ = clear_runs(comp)
+    >>> section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None])])
+
+    One draw at the central values lands where the central run's losses land:
+
+    >>> from dealloop import holders
+    >>> net = dl.load()
+    >>> central = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
+    >>> bool(abs(section["figures"].loc["households", "mean"]
+    ...          - central.households["total"]) < 1e-9)
+    True
+    """
     from ..scenarios.sketch import Figure
 
     n = sum(len(p.draws["households"]) for p in parts)

@@ -140,5 +140,16 @@ def equity_losses(result: Any, net: Any) -> list[Loss]:
 
 
 def losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
-    """All losses a stress result leaves outside the network (debt, then equity)."""
+    """All losses a stress result leaves outside the network (debt, then equity).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders, scenarios
+    >>> net = dl.load()
+    >>> found = losses(scenarios.run("coreweave-default", net, band=False), net,
+    ...                holders.layer(net))
+    >>> sorted({x.channel for x in found}), {x.firm for x in found if x.channel == "debt"}
+    (['debt', 'equity'], {'coreweave'})
+    """
     return debt_losses(result, net, lay) + equity_losses(result, net)

@@ -42,6 +42,14 @@ class Structure:
     firm is a claim's debtor / creditor), ``creditor_loss_map`` (the creditor's share of a
     shortfall it loses, ``loss_weights``), ``holder_map`` ``(N, S)``, ``backstop_claims``
     (indices) and ``slice_cache`` (sparse slices by default set, filled by the engine).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.scenarios.engine import debt_only
+    >>> st, _ = debt_only(np.array([[0, 2.0], [1.0, 0]]), np.array([1.0, 1.0]))
+    >>> st.n, st.debtor.tolist(), st.creditor.tolist()
+    (2, [0, 1], [1, 0])
     """
 
     n: int
@@ -119,6 +127,14 @@ class Inputs:
     ``recovery`` ``(N, K)``: liquidation value of a failed firm's own assets, as a share of
     its dues; ``called`` ``(C, K)``: share of each backstop called by the scenario;
     ``stake_scale`` ``(S, K)``: multiplies each stake (a cancelled investment holds nothing).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.scenarios.engine import debt_only
+    >>> _, inp = debt_only(np.array([[0, 2.0], [1.0, 0]]), np.array([[1.0, 1.0], [0.5, 3.0]]))
+    >>> inp.e.shape, inp.amount[:, 1].tolist()        # 2 firms x 2 draws; claims in draw 1
+    ((2, 2), [2.0, 1.0])
     """
 
     amount: np.ndarray
@@ -144,7 +160,14 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Params:
-    """Engine parameters (see the module docstring)."""
+    """Engine parameters (see the module docstring).
+
+    Examples
+    --------
+    >>> p = Params()
+    >>> p.alpha, p.beta, p.backstops          # Eisenberg-Noe recovery, backstops on failure
+    (1.0, 1.0, 'on_failure')
+    """
 
     alpha: float = 1.0
     beta: float = 1.0

@@ -116,7 +116,18 @@ _ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive
 
 def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
           deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
-    """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`)."""
+    """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`).
+
+    Examples
+    --------
+    :func:`dealloop.mapping.build` calls it; its table is ``BalanceSheets.lines``:
+
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> table = mapping.build(dl.load(), scenarios.load("baseline")).lines
+    >>> list(table.columns) == ["firm", *COLUMNS]
+    True
+    """
     m = scenario.mapping
     rows: list[dict[str, Any]] = []
     by_id = deals.set_index("id") if len(deals) else pd.DataFrame()

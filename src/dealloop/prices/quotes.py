@@ -155,7 +155,20 @@ def yield_spreads(q: pd.DataFrame, curve: pd.DataFrame, *,
     minus the Treasury yield at the bond's remaining term (its ``due YYYY`` year minus the
     quote's year, at least one year). Quotes with no stated maturity or no Treasury curve
     within ``max_age_days`` give no row. Ids are the quote's id with ``~ust``; sources are
-    the quote's and the Treasury points'."""
+    the quote's and the Treasury points'.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> q = quotes(net)
+    >>> bonds = q[~q["id"].str.endswith("~ust")]          # the quotes as stored
+    >>> spreads = yield_spreads(bonds, treasury_curve(net))
+    >>> set(spreads["instrument"]), set(spreads["unit"])
+    ({'bond_spread'}, {'bp'})
+    >>> bool(spreads["id"].str.endswith("~ust").all())
+    True
+    """
     out = []
     if curve.empty or q.empty:
         return pd.DataFrame(columns=[*q.columns])

@@ -136,7 +136,17 @@ def draw(name: str, net: Any, *, firm: str | None = None,
 
 def save(fig: Any, path: str | Path) -> Path:
     """Write ``fig`` to ``path`` (format from the suffix: .svg or .png), atomically; the SVG
-    carries no date, so the same chart gives the same file."""
+    carries no date, so the same chart gives the same file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import dealloop as dl
+    >>> out = save(draw("calendar", dl.load(), firm="openai"), Path(tempfile.mkdtemp()) / "c.svg")
+    >>> out.read_text(encoding="utf-8").startswith("<?xml")
+    True
+    """
     from ..data.write import atomic_write_bytes
 
     out = Path(path)

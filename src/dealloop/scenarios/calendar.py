@@ -57,7 +57,15 @@ CALENDAR_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True, repr=False)
 class PaymentCalendar(Result):
-    """What falls due each year for ``firm`` (``None``: every firm in the network)."""
+    """What falls due each year for ``firm`` (``None``: every firm in the network).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> cal = payment_calendar(dl.load(), firm="openai")
+    >>> cal.firm, cal.to_frame().index.tolist()
+    ('openai', [2026, 2027, 2028, 2029, 2030])
+    """
 
     firm: str | None
     years: tuple[int, ...]
@@ -155,7 +163,15 @@ def payment_calendars(
 ) -> dict[str | None, PaymentCalendar]:
     """:func:`payment_calendar` for several firms at once (``None`` in ``firms`` is the
     system; default: the system and every firm that pays or borrows), apportioning the legs
-    once."""
+    once.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> cals = payment_calendars(dl.load(), ["openai", None])     # None: the whole network
+    >>> sorted(cals, key=str), cals["openai"].to_frame()["total"].round(1).tolist()
+    ([None, 'openai'], [74.1, 135.1, 135.5, 131.8, 116.5])
+    """
     if debt_rate < 0 or not math.isfinite(debt_rate):
         raise ValueError("debt_rate: expected a finite rate >= 0")
     span = parse_horizon(tuple(horizon))  # type: ignore[arg-type]

@@ -67,6 +67,13 @@ def references(net: Any, figures: Mapping[str, float], ids: Sequence[str] = ()
     comparison`` where ``comparison`` is the size of ours over the size of the reference
     (``how`` = ``ratio``: a loss against a loss) or ours as a share of the reference
     (``share``: a loss against a stock of wealth).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> ref = references(dl.load(), {"market_value_lost_net": 1000.0})
+    >>> ref.set_index("id").loc["H017", ["value", "ours", "comparison"]].tolist()
+    [5000.0, 1000.0, 0.2]
     """
     hist = getattr(net, "history", None)
     cols = ["key", "label", "id", "metric", "value", "unit", "date", "sources", "ours",

@@ -103,6 +103,14 @@ class Outcome:
     (the plan's new money raised, ``(N, K)``); ``rounds`` ``(K,)``
     (rounds of the outer loop until nothing changed, the last one included: 1 when the
     first round finds no new default); ``iterations`` (Picard steps in all).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = clear(*debt_only(np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float),
+    ...                        np.array([10.0, 10, 10])))
+    >>> out.defaulted[:, 0].tolist(), out.net_worth[:, 0].round(4).tolist()
+    ([True, True, False], [-5.4545, -2.6364, 30.0])
     """
 
     owed: np.ndarray
@@ -336,6 +344,17 @@ def debt_only(L: np.ndarray, e: np.ndarray, external_liabilities: np.ndarray | N
     (``(N,)`` or a batch ``(K, N)``), optional external liabilities (pari passu).
 
     Cleared with :class:`Params` defaults this is Eisenberg--Noe.
+
+    Examples
+    --------
+    Reference case R1 (docs/reference-cases.md), cleared by the engine:
+
+    >>> import numpy as np
+    >>> L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
+    >>> structure, inputs = debt_only(L, np.array([10.0, 10, 10]))
+    >>> out = clear(structure, inputs)
+    >>> out.pay[:, 0].round(4).tolist(), out.wave[:, 0].tolist()
+    ([24.5455, 26.3636, 10.0], [1, 2, 0])
     """
     L = np.asarray(L, float)
     e = np.atleast_2d(np.asarray(e, float))

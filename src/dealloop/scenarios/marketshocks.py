@@ -33,7 +33,19 @@ __all__ = ["market_shocks"]
 def market_shocks(scenario: Any, net: Any) -> Any:
     """The scenario with the fail shocks its ``markets:`` section asks for appended (the
     scenario itself when it has none). Each added shock's ``note`` gives the spread, its date,
-    the implied probability and the source ids."""
+    the implied probability and the source ids.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> sc = scenarios.load("market-implied-defaults")
+    >>> added = market_shocks(sc, dl.load()).shocks[len(sc.shocks):]
+    >>> {s.type for s in added}, all(s.note.startswith("market-implied") for s in added)
+    ({'fail'}, True)
+    >>> market_shocks(scenarios.load("baseline"), dl.load()).shocks    # no markets: section
+    []
+    """
     m = getattr(scenario, "markets", None)
     if m is None or (m.fail_pd_above is None and not m.draw_failures):
         return scenario

@@ -70,7 +70,18 @@ _QUANTILES = (0.05, 0.5, 0.95, 0.99)
 
 @dataclass(frozen=True, eq=False)
 class Payload:
-    """Everything a worker needs to run chunks: the compiled scenario and its reference."""
+    """Everything a worker needs to run chunks: the compiled scenario and its reference.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> p = payload(comp, seed=1, chunk=4)
+    >>> p.seed, p.chunk, all(kind in ("happens", "amount", "param", "fails")
+    ...                      for _, kind, _ in p.inputs)
+    (1, 4, True)
+    """
 
     comp: Compiled
     seed: int
@@ -236,7 +247,17 @@ def modes(y: np.ndarray, weights: np.ndarray | None = None, *, gap: float = 0.05
 
 
 def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
-    """Run chunk ``index`` of ``size`` draws (called on Dask workers)."""
+    """Run chunk ``index`` of ``size`` draws (called on Dask workers).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> stats = run_chunk(payload(comp, seed=1, chunk=4), 0, 4)
+    >>> stats.index, stats.size
+    (0, 4)
+    """
     from .runner import clear_runs, headline
 
     t = time.perf_counter()
@@ -274,6 +295,15 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
     Raises ``ValueError`` for a malformed address (no port, unknown protocol) and
     ``ConnectionError`` (an ``OSError``) when nothing accepts connections there within
     ``timeout`` seconds: a closed port fails at once instead of after Dask's 30 s of retries.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_scheduler("tcp://10.0.0.5")
+    ... except ValueError as exc:
+    ...     print(str(exc).split(";")[0])
+    scheduler address 'tcp://10.0.0.5': missing port number in address '10.0.0.5'
+
     """
     import socket
 
@@ -382,7 +412,13 @@ def _duration(seconds: float) -> str:
 
 
 class TimeLimitError(ValueError):
-    """A run estimated (from its first chunk) or found to take longer than ``max_seconds``."""
+    """A run estimated (from its first chunk) or found to take longer than ``max_seconds``.
+
+    Examples
+    --------
+    >>> issubclass(TimeLimitError, ValueError)    # the CLI prints it as one line, exit code 1
+    True
+    """
 
 
 @dataclass
@@ -680,7 +716,13 @@ def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, schedule
 
 
 class ClusterLostError(ConnectionError):
-    """The Dask cluster stopped answering, or its workers kept dying, during a run."""
+    """The Dask cluster stopped answering, or its workers kept dying, during a run.
+
+    Examples
+    --------
+    >>> issubclass(ClusterLostError, ConnectionError)
+    True
+    """
 
 
 def _lost(exc: BaseException, where: str, done: int, total: int) -> ClusterLostError:

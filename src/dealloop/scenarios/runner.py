@@ -44,7 +44,15 @@ BANDS: dict[str, tuple[tuple[str, ...], bool]] = {
 
 def prepare(scenario: Scenario | str | Path, net: Any = None) -> tuple[Scenario, Any]:
     """Load the scenario (a path or a shipped name) and the network, and check every id the
-    scenario names; raises :class:`~dealloop.data.problems.DataError` listing the problems."""
+    scenario names; raises :class:`~dealloop.data.problems.DataError` listing the problems.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> sc, net = prepare("coreweave-default", dl.load())
+    >>> sc.name, sc.shocks[0].entity
+    ('coreweave-default', 'coreweave')
+    """
     from ..network import load as load_net
 
     if isinstance(scenario, Scenario):
@@ -95,6 +103,15 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
     years, and it can stretch by ``new_money_headroom`` of the horizon's total in whichever
     years; values are at the start of the horizon, discounted at the sheets'
     ``discount_rate``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> base, out, years_base, years_out = clear_runs(comp)
+    >>> out.pay.shape == (comp.n, 1), len(years_out.outcomes)      # one draw; 2026-2030
+    (True, 5)
     """
     st = comp.structure
     values = kw.pop("values", None)
@@ -121,7 +138,17 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
 def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outcome]:
     """The unshocked run of ``comp`` and, stacked as draws, the shocked runs of ``parts``
     (scenarios compiled on the same balance sheets, e.g. one failure each), year by year
-    unless ``timing: static`` (as :func:`clear_runs`)."""
+    unless ``timing: static`` (as :func:`clear_runs`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> base, out = clear_stacked(comp, [comp, comp])     # two shocked runs side by side
+    >>> base.pay.shape[1], out.pay.shape[1]
+    (1, 2)
+    """
     st = comp.structure
     if comp.scenario.mapping.timing == "static":
         base = clear(st, comp.inputs(1, shocked=False), comp.params)
@@ -186,6 +213,16 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     (counted again in their own value), ``market_value_lost_net`` the rest, which outside
     shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of the draws (which stakes
     exist), default the legs counted in the scenario.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> base, out, _, _ = clear_runs(comp)
+    >>> h = headline(comp, base, out)
+    >>> int(h["defaults"][0]), bool(h["payment_shortfall"][0] > 0)
+    (1, True)
     """
     st = comp.structure
     mv0 = comp.market_value[:, None]
@@ -228,6 +265,16 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
     without it a defaulter defaults in the first year of the horizon. The holders layer
     (:func:`dealloop.holders.systemic.systemic`) builds the same table for each draw of a
     batched run.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> base, out, _, years_out = clear_runs(comp)
+    >>> frame = firm_frame(comp, base, out)
+    >>> bool(frame.loc["coreweave", "defaulted"]), bool(frame.loc["nvidia", "defaulted"])
+    (True, False)
     """
     bs, st = comp.bs, comp.structure
     firms = list(bs.firms)
@@ -274,7 +321,18 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
 
 def unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
     """Every claim a firm fails to pay in draw 0 of ``out``: ``debtor, creditor, deal, channel,
-    owed, paid, shortfall`` (the holders layer weighs a creditor's legs by these)."""
+    owed, paid, shortfall`` (the holders layer weighs a creditor's legs by these).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> _, out, _, _ = clear_runs(comp)
+    >>> claims = unpaid_claims(comp, out)
+    >>> set(claims["debtor"]), bool((claims["shortfall"] > 0).all())
+    ({'coreweave'}, True)
+    """
     st, bs = comp.structure, comp.bs
     names = [*list(bs.firms), OUTSIDE]
     party = comp.outside_party

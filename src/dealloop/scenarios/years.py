@@ -37,7 +37,18 @@ class YearsOutcome:
     """The cleared years: ``outcomes[t]`` is year ``years[t]``; ``default_year`` ``(N, K)``
     is the year a firm first defaults (0 = never); ``cash`` ``(T, N, K)`` what each firm
     carries out of each year; ``income`` ``(T, N, K)`` its outside income of each year (cash
-    at the start in the first), without the cash carried in."""
+    at the start in the first), without the cash carried in.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dealloop.scenarios.engine import debt_only
+    >>> st, inp = debt_only(np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float),
+    ...                     np.array([10.0, 10, 10]))
+    >>> y = clear_years(st, [inp, inp], years=[2026, 2027])
+    >>> y.default_year[:, 0].tolist(), y.cash.shape
+    ([2026, 2026, 0], (2, 3, 1))
+    """
 
     years: tuple[int, ...]
     outcomes: tuple[Outcome, ...]
