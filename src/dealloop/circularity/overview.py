@@ -220,7 +220,7 @@ def circularity(net: Any, *, max_length: int = 6, horizon: Any = UNSET,
     cov = commitment_coverage(net, **sel, **explicit)
     try:
         dc = double_counting(net, statuses=statuses) if hasattr(net, "legs") else None
-    except (ValueError, AttributeError, ImportError):
+    except ValueError:  # stakes that leave a firm no outside shareholders: no valuation
         dc = None
     sig = cycle_significance(net, max_length, n_samples=n_samples, seed=seed,
                              min_amount=min_amount, **sel) if n_samples else None
