@@ -12,6 +12,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from ..vocabulary import DEFAULT_HORIZON
+
 __all__ = ["CHARTS", "FORMATS", "draw", "save"]
 
 #: Chart name -> what it shows.
@@ -104,7 +106,7 @@ def draw_network(net: Any, layout: dict[str, list[float]], title: str) -> Any:
 
 
 def draw(name: str, net: Any, *, firm: str | None = None,
-         horizon: tuple[int, int] = (2026, 2030)) -> Any:
+         horizon: tuple[int, int] = DEFAULT_HORIZON) -> Any:
     """The chart ``name`` (see :data:`CHARTS`) of ``net`` as a matplotlib Figure.
 
     Examples
