@@ -58,8 +58,8 @@ def test_no_a_grade_leg_lacks_a_citable_source(net: dl.DealNetwork) -> None:
     assert citable_gaps(net) == []
 
 
-def _blanked(tmp_path, column: str) -> dl.DealNetwork:
-    """The bundled dataset with one column of ``sources.csv`` emptied."""
+def _blanked(tmp_path, *columns: str) -> dl.DealNetwork:
+    """The bundled dataset with some columns of ``sources.csv`` emptied."""
     import csv
     import io
     import shutil
@@ -69,10 +69,11 @@ def _blanked(tmp_path, column: str) -> dl.DealNetwork:
     root = tmp_path / "d"
     shutil.copytree(bundled_path(), root)
     text = (root / "sources.csv").read_text(encoding="utf-8").splitlines()
-    k = text[0].split(",").index(column)
+    header = text[0].split(",")
     out = [text[0]]
     for row in csv.reader(io.StringIO("\n".join(text[1:]))):
-        row[k] = ""
+        for column in columns:
+            row[header.index(column)] = ""
         buf = io.StringIO()
         csv.writer(buf, lineterminator="").writerow(row)
         out.append(buf.getvalue())
@@ -91,11 +92,10 @@ def test_unrated_sources_count_as_aggregators(tmp_path) -> None:
 # copy, then delete the id here.
 UNDATED_YET = {
     "deals": {
-        "D06a", "D06b", "D12", "D13", "D14", "D15", "D16", "D17", "D18", "D19", "D20", "D21a",
-        "D21b", "D27", "D35a", "D35b", "D35c", "D35d", "D38", "D39", "D40", "D41", "D48",
-        "D53", "D56", "D57", "D58", "D59", "D60", "D61", "D62", "D65", "D68", "D69", "D72a",
-        "D72b", "D73a", "D73b", "D79", "D83b", "D95", "D98", "D105", "D107a", "D107b", "D114",
-        "D115", "X01", "X04", "X05", "X09", "X10", "X11",
+        "D06a", "D06b", "D14", "D15", "D16", "D17", "D18", "D19", "D20", "D21a", "D21b", "D27",
+        "D38", "D39", "D40", "D41", "D53", "D56", "D57", "D58", "D59", "D60", "D61", "D62",
+        "D65", "D68", "D69", "D72a", "D72b", "D73a", "D73b", "D79", "D83b", "D95", "D98",
+        "D105", "D107a", "D107b", "D115", "X01", "X04", "X05", "X09", "X10", "X11",
     },
     "figures": {
         "F004", "F008", "F009", "F010", "F011", "F012", "F015", "F016", "F018", "F023", "F024",
@@ -107,9 +107,9 @@ UNDATED_YET = {
         "F116", "F117", "F118", "F119", "F120", "F121", "F122", "F123", "F124", "F125", "F126",
         "F127", "F129", "F130", "F131", "F132", "F133", "F134", "F139", "F140", "F141", "F142",
         "F143", "F144", "F145", "F146", "F147", "F152", "F153", "F154", "F155", "F156", "F157",
-        "F158", "F159", "F160", "F161", "F165", "F166", "F167", "F168", "F169", "F170", "F171",
-        "F172", "F174", "F175", "F176", "F177", "F178", "F179", "F180", "F181", "F186", "F192",
-        "F193", "F194", "F196", "F197", "F198", "F200", "F203", "F205",
+        "F159", "F160", "F165", "F166", "F167", "F168", "F169", "F170", "F171", "F172", "F174",
+        "F175", "F176", "F177", "F178", "F179", "F180", "F181", "F186", "F192", "F193", "F196",
+        "F197", "F198", "F200", "F203", "F205",
     },
 }
 
@@ -127,10 +127,20 @@ def test_every_leg_and_figure_has_a_dated_source(net: dl.DealNetwork) -> None:
 
 
 def test_undated_items_sees_every_row_when_no_source_has_a_date(tmp_path) -> None:
-    n = _blanked(tmp_path, "date")
+    n = _blanked(tmp_path, "date", "original_date")
     undated = {(u.file, u.id) for u in undated_items(n)}
     assert {("deals", str(i)) for i in n.deals["id"]} <= undated
     assert {("figures", str(i)) for i in n.figures["id"]} <= undated
+
+
+def test_a_copy_stating_its_originals_date_is_dated(tmp_path) -> None:
+    """Without their own dates, the legs citing a copy with an ``original_date`` stay dated."""
+    n = _blanked(tmp_path, "date")
+    copies = set(n.sources.dropna(subset=["original_date"])["id"])
+    undated = {u.id for u in undated_items(n)}
+    citing = {str(i) for i, refs in zip(n.deals["id"], n.deals["sources"], strict=True)
+              if set(str(refs).split(";")) & copies}
+    assert citing and not citing & undated
 
 
 def test_cli_lists_tiers_and_weak_items() -> None:

@@ -166,10 +166,12 @@ def citable_gaps(net: DealNetwork) -> list[WeakItem]:
 
 
 def undated_items(net: DealNetwork) -> list[WeakItem]:
-    """Legs, company figures and history figures none of whose sources has a ``date``.
+    """Legs, company figures and history figures none of whose sources carries a date.
 
-    A reporter cannot cite a page without its date; the dataset's test keeps this list for
-    legs and company figures to a shrinking allow-list.
+    A source is dated when it has its own ``date`` or, for a copy, the ``original_date`` it
+    states for the original it reproduces (a reporter cites the original). A reporter cannot
+    cite a page without a date; the dataset's test keeps this list for legs and company
+    figures to a shrinking allow-list.
 
     Examples
     --------
@@ -177,13 +179,17 @@ def undated_items(net: DealNetwork) -> list[WeakItem]:
     >>> net = dl.load()
     >>> undated = undated_items(net)
     >>> dated = set(net.sources.dropna(subset=["date"])["id"])
+    >>> dated |= set(net.sources.dropna(subset=["original_date"])["id"])
     >>> any(set(u.sources) & dated for u in undated)
     False
     """
     tier = tiers(net)
     src = net.sources
-    dates = src["date"] if "date" in src else pd.Series(None, index=src.index)
-    dated = {str(i) for i, d in zip(src["id"], dates, strict=True) if isinstance(d, str) and d}
+    dated: set[str] = set()
+    for col in ("date", "original_date"):
+        if col in src:
+            dated |= {str(i) for i, d in zip(src["id"], src[col], strict=True)
+                      if isinstance(d, str) and d}
     grade = dict(zip(net.deals["id"].astype(str), net.deals["evidence"], strict=True))
     return [WeakItem(name, rid, _best(refs, tier), tuple(refs),
                      grade.get(rid) if name == "deals" else None)
