@@ -7,7 +7,8 @@ summaries). A source without a tier counts as ``aggregator``: it is never promot
 
 :func:`source_table` lists the sources with how many legs and figures cite each;
 :func:`weak_items` lists the legs and figures that stand only on aggregators, and
-:func:`citable_gaps` the A-grade legs with no primary or major-outlet source.
+:func:`citable_gaps` the A-grade legs with no primary or major-outlet source, and
+:func:`undated_items` the legs and figures none of whose sources carries a publication date.
 """
 
 from __future__ import annotations
@@ -165,6 +166,37 @@ def citable_gaps(net: DealNetwork) -> list[WeakItem]:
         if grade == "A" and best not in CITABLE_TIERS:
             out.append(WeakItem("deals", str(rid), best, tuple(ids), "A"))
     return out
+
+
+def undated_items(net: DealNetwork) -> list[WeakItem]:
+    """Legs, company figures and history figures none of whose sources carries a date.
+
+    A source is dated when it has its own ``date`` or, for a copy, the ``original_date`` it
+    states for the original it reproduces (a reporter cites the original). A reporter cannot
+    cite a page without a date; the dataset's test keeps this list for legs and company
+    figures to a shrinking allow-list.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> undated = undated_items(net)
+    >>> dated = set(net.sources.dropna(subset=["date"])["id"])
+    >>> dated |= set(net.sources.dropna(subset=["original_date"])["id"])
+    >>> any(set(u.sources) & dated for u in undated)
+    False
+    """
+    tier = tiers(net)
+    src = net.sources
+    dated: set[str] = set()
+    for col in ("date", "original_date"):
+        if col in src:
+            dated |= {str(i) for i, d in zip(src["id"], src[col], strict=True)
+                      if isinstance(d, str) and d}
+    grade = dict(zip(net.deals["id"].astype(str), net.deals["evidence"], strict=True))
+    return [WeakItem(name, rid, _best(refs, tier), tuple(refs),
+                     grade.get(rid) if name == "deals" else None)
+            for name, rid, refs in _citing(net) if not set(refs) & dated]
 
 
 def tier_counts(net: DealNetwork) -> dict[str, int]:
