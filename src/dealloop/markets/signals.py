@@ -99,6 +99,8 @@ class Signals(Result):
     values: pd.DataFrame
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     implied: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Why this date: "the latest market quote in the data" when no date was asked for.
+    as_of_basis: str = ""
 
     def lights(self) -> pd.DataFrame:
         """Firm × indicator: ``red``, ``amber``, ``green`` or ``n/a``."""
@@ -149,8 +151,9 @@ class Signals(Result):
         reds = s[s["red"] > 0]
         ambers = s[(s["red"] == 0) & (s["amber"] > 0)]
         worst = ", ".join(f"{f} ({int(n)})" for f, n in reds["red"].head(5).items())
-        text = (f"As of {self.as_of.isoformat()}: {len(reds)} of {len(s)} firms show at least "
-                f"one ALERT, {len(ambers)} more a WATCH")
+        basis = f" ({self.as_of_basis})" if self.as_of_basis else ""
+        text = (f"As of {self.as_of.isoformat()}{basis}: {len(reds)} of {len(s)} firms show "
+                f"at least one ALERT, {len(ambers)} more a WATCH")
         return text + (f"; most alerts: {worst}." if worst else ".")
 
     def to_frame(self) -> pd.DataFrame:
@@ -174,12 +177,14 @@ class Signals(Result):
             firms.append({"firm": firm, "indicators": inds})
         crossed = self.crossed()
         return _clean({
-            "as_of": self.as_of.isoformat(), "headline": self.headline(),
+            "as_of": self.as_of.isoformat(), "as_of_basis": self.as_of_basis or None,
+            "headline": self.headline(),
             "config": {"source": self.config.source, "recovery": self.config.recovery,
                        "pd_horizon_years": self.config.pd_horizon_years,
                        "max_age_days": self.config.max_age_days,
                        "window_months": self.config.window_months,
                        "drawdown_min_span_days": self.config.drawdown_min_span_days,
+                       "figure_max_age_months": self.config.figure_max_age_months,
                        "indicators": {n: self.config.indicator(n).model_dump()
                                       for n in INDICATORS}},
             "firms": firms,
@@ -223,9 +228,156 @@ def _as_of_network(net: Any, day: dt.date) -> Any:
                        tables=getattr(net, "tables", None), path=net.path, meta=net.meta)
 
 
+_NO_REVENUE = "no sourced annual revenue dated on or before the as-of date"
+_OVER = ("the in-network contracts apportioned over {rv.period} ({amount:,.2f} bn) exceed the "
+         "reported revenue of that period ({rv.value:,.2f} bn): payments ramp up later than "
+         "the linear apportionment, so the ratio is not a share of revenue")
+
+
+@dataclass(frozen=True)
+class _Revenue:
+    """A firm's sourced annual revenue and the 12 months it covers."""
+
+    value: float
+    start: dt.date
+    end: dt.date
+    period: str
+    figure: str | None
+    sources: tuple[str, ...]
+
+    def details(self) -> dict[str, Any]:
+        return {"reported_revenue": self.value, "revenue_period": self.period,
+                "revenue_from": self.start.isoformat(), "revenue_to": self.end.isoformat(),
+                "revenue_figure": self.figure, "revenue_sources": list(self.sources)}
+
+
+def _year_ending(end: dt.date) -> dt.date:
+    return _months_before(end, 12) + dt.timedelta(days=1)
+
+
+def _revenues(net: Any, day: dt.date) -> dict[str, _Revenue]:
+    """Per firm, the latest annual ``revenue`` figure (figures.csv, converted to dollars)
+    whose period ends on or before ``day``; else revenue given in entities.csv itself, taken
+    as the 12 months to ``day``."""
+    from ..data.frames import annual_only, convert_to_usd
+
+    out: dict[str, _Revenue] = {}
+    figs = getattr(net, "figures", None)
+    if figs is not None and len(figs):
+        conv, _ = convert_to_usd(figs)
+        rows = annual_only(conv[(conv["metric"] == "revenue") & (conv["unit"] == "usd_bn")
+                                & conv["value"].notna()])
+        for r in rows.itertuples(index=False):
+            end = parse_date(str(r.as_of), end=True) if isinstance(r.as_of, str) else None
+            cur = out.get(str(r.entity))
+            if end is None or end > day or (cur is not None and cur.end > end):
+                continue
+            out[str(r.entity)] = _Revenue(float(cast(float, r.value)), _year_ending(end), end,
+                                          str(r.period) if isinstance(r.period, str) else "year",
+                                          str(r.id), tuple(split_refs(r.sources)))
+    ent = net.entities
+    prov = getattr(net, "provenance", None)
+    for k, (firm, rev) in enumerate(zip(ent["id"], ent["revenue_usd_bn"], strict=True)):
+        given = prov is None or "revenue_usd_bn" not in prov \
+            or prov["revenue_usd_bn"].iloc[k] == "entities.csv"
+        if str(firm) in out or _f(rev) is None or not given:
+            continue
+        refs = ent["sources"].iloc[k] if "sources" in ent else None
+        out[str(firm)] = _Revenue(float(rev), _year_ending(day), day,
+                                  "12 months to the as-of date (entities.csv gives no period)",
+                                  None, tuple(split_refs(refs)) if isinstance(refs, str) else ())
+    return out
+
+
+def _customer_shares(net: Any, day: dt.date, cfg: SignalsConfig
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """Per firm, reported shares of its revenue from one customer (``customer_share``
+    figures dated on or before ``day`` and at most ``figure_max_age_months`` old), the latest
+    per customer."""
+    figs = getattr(net, "figures", None)
+    if figs is None or not len(figs):
+        return {}
+    oldest = _months_before(day, cfg.figure_max_age_months)
+    rows = figs[(figs["metric"] == "customer_share") & figs["value"].notna()]
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows.itertuples(index=False):
+        end = parse_date(str(r.as_of), end=True) if isinstance(r.as_of, str) else None
+        if end is None or not oldest <= end <= day:
+            continue
+        who = str(r.counterparty) if isinstance(r.counterparty, str) else f"unnamed ({r.id})"
+        key = (str(r.entity), who)
+        if key in latest and latest[key]["as_of"] > end.isoformat():
+            continue
+        latest[key] = {"top_customer": who, "share": float(r.value), "figure": str(r.id),
+                       "period": r.period if isinstance(r.period, str) else None,
+                       "as_of": end.isoformat(), "sources": split_refs(r.sources)}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (firm, _), row in latest.items():
+        out.setdefault(firm, []).append(row)
+    return out
+
+
+def _purchases(net: Any, horizon: tuple[dt.date, dt.date]) -> dict[str, dict[str, float]]:
+    """Payee -> payer -> purchases (compute, chips, revenue shares) falling in ``horizon``."""
+    legs = net.legs(statuses=FIRM_STATUSES, kinds=PURCHASE_KINDS, horizon=horizon)
+    legs = legs[(legs["payer"] != legs["payee"]) & legs["value_in_horizon"].gt(0)]
+    out: dict[str, dict[str, float]] = {}
+    for (payee, payer), amount in legs.groupby(["payee", "payer"])["value_in_horizon"].sum(
+            ).items():
+        out.setdefault(str(payee), {})[str(payer)] = float(amount)
+    return out
+
+
+def _top_customer(rv: _Revenue | None, received: dict[str, float],
+                  reported: list[dict[str, Any]] | None, cfg: SignalsConfig
+                  ) -> tuple[float | None, dict[str, Any]]:
+    """The largest customer's share of the firm's revenue: a reported share when there is
+    one; else the top in-network customer's purchases over the revenue's period, a lower
+    bound that only lights when it crosses a threshold."""
+    if reported:
+        best = max(reported, key=lambda r: r["share"])
+        return best["share"], {"basis": "reported share of revenue", **best}
+    if rv is None or not received:
+        return None, {"note": _NO_REVENUE if rv is None else
+                      "no reported customer share and no in-network sales in the period of "
+                      "the reported revenue"}
+    top = max(received, key=received.__getitem__)
+    bound = received[top] / rv.value
+    d = {"basis": "in-network contracts over the revenue's period (a lower bound)",
+         "top_customer": top, "top_value": received[top], **rv.details()}
+    if bound > 1:
+        return None, {**d, "note": _OVER.format(amount=received[top], rv=rv)}
+    if cfg.indicator("top_customer_share").light(bound) in ("red", "amber"):
+        return bound, d
+    return None, {**d, "lower_bound": bound,
+                  "note": f"at least {bound:.1%} of revenue, below the thresholds; the firm's "
+                          "largest customer overall is not in the data"}
+
+
+def _supplier_dependence(firm: str, revenues: dict[str, _Revenue], period_flows: Any
+                         ) -> tuple[float | None, dict[str, Any]]:
+    """The largest share of a supplier's reported revenue that the firm's purchases make,
+    each over the supplier's own revenue period; shares above 1 are not shares (noted)."""
+    found: list[tuple[float, str, float, _Revenue]] = []
+    skipped = []
+    for supplier, rv in revenues.items():
+        amount = period_flows(rv).get(supplier, {}).get(firm, 0.0)
+        if supplier == firm or amount <= 0:
+            continue
+        if amount > rv.value:
+            skipped.append(f"{supplier}: " + _OVER.format(amount=amount, rv=rv))
+        else:
+            found.append((amount / rv.value, supplier, amount, rv))
+    d: dict[str, Any] = {"skipped": skipped} if skipped else {}
+    if not found:
+        return None, d
+    share, supplier, amount, rv = max(found, key=lambda t: t[0])
+    return share, {"supplier": supplier, "purchases": amount, **rv.details(), **d}
+
+
 def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
                         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
-    from ..circularity import commitment_coverage, customer_concentration, self_financed_revenue
+    from ..circularity import commitment_coverage, self_financed_revenue
 
     sub = _as_of_network(net, day)
     start = day + dt.timedelta(days=1)
@@ -233,7 +385,6 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
     window = (start, end)
     years = ((end - start).days + 1) / DAYS_PER_YEAR
     cov = commitment_coverage(sub, horizon=window, horizon_years=years).to_frame()
-    conc = customer_concentration(sub).to_frame()
     sf = self_financed_revenue(sub, horizon=window)
     sff = sf.to_frame()
     ent = sub.entities.set_index("id")
@@ -249,8 +400,19 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
         return v if isinstance(v, str) else None
 
     legs = sub.legs(statuses=FIRM_STATUSES, horizon=window)
-    buys = legs[legs["kind"].isin(PURCHASE_KINDS)]
-    flows = buys.groupby(["payer", "payee"])["value_in_horizon"].sum()
+    revenues = _revenues(sub, day)
+    shares = _customer_shares(sub, day, cfg)
+    cache: dict[tuple[dt.date, dt.date], dict[str, dict[str, float]]] = {}
+
+    def period_flows(rv: _Revenue | None) -> dict[str, dict[str, float]]:
+        """Payee -> payer -> in-network purchases over the revenue's period."""
+        if rv is None:
+            return {}
+        key = (rv.start, rv.end)
+        if key not in cache:
+            cache[key] = _purchases(sub, key)
+        return cache[key]
+
     debt = legs[legs["kind"].isin(DEBT_KINDS) & legs["value"].notna()]
     due = debt.loc[pd.Series([isinstance(e, str) and start <= parse_date(e, end=True) <= end
                               for e in debt["end"]], index=debt.index, dtype=bool)]
@@ -269,30 +431,29 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
                                                          figure(firm, "revenue_usd_bn")) if x],
                                  "note": None if pay else "no contract payments due in the "
                                  "window"}
-        if firm in conc.index:
-            v["top_customer_share"] = cast(float, conc.at[firm, "top_share"])
-            d["top_customer_share"] = {"top_customer": conc.at[firm, "top_customer"],
-                                       "top_value": _f(conc.at[firm, "top_value"]),
-                                       "in_network_sales": _f(conc.at[firm, "total"])}
+        rv = revenues.get(firm)
+        received = period_flows(rv).get(firm, {}) if rv else {}
+        v_top, d["top_customer_share"] = _top_customer(rv, received, shares.get(firm), cfg)
+        if v_top is not None:
+            v["top_customer_share"] = v_top
+        if rv is not None:
+            inn = float(sum(received.values()))
+            d["in_network_revenue_share"] = {"in_network_revenue": inn, **rv.details()}
+            if inn <= rv.value:
+                v["in_network_revenue_share"] = inn / rv.value
+            else:
+                d["in_network_revenue_share"]["note"] = _OVER.format(amount=inn, rv=rv)
+        else:
+            d["in_network_revenue_share"] = {"note": _NO_REVENUE}
         if firm in sff.index:
-            inn = _f(sff.at[firm, "revenue_in_network"])
-            rep = _f(sff.at[firm, "reported_revenue"])
-            if inn is not None and rep:
-                v["in_network_revenue_share"] = inn / rep
-            d["in_network_revenue_share"] = {"in_network_revenue": inn,
-                                             "reported_revenue": rep}
             v["self_financed_share"] = cast(float, sff.at[firm, "share"])
             d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),
                                         "top_payer": sff.at[firm, "top_payer"]}
-        if firm in flows.index.get_level_values(0):
-            mine = flows.loc[firm]
-            shares = {s: amt / (rev_s * years) for s, amt in mine.items()
-                      if (rev_s := _f(revenue.get(s))) and amt > 0}
-            if shares:
-                top = max(shares, key=shares.__getitem__)
-                v["supplier_dependence"] = shares[top]
-                d["supplier_dependence"] = {"supplier": top, "purchases": float(mine[top]),
-                                            "supplier_revenue": _f(revenue.get(top))}
+        v_sup, d_sup = _supplier_dependence(firm, revenues, period_flows)
+        if v_sup is not None:
+            v["supplier_dependence"] = v_sup
+        if d_sup:
+            d["supplier_dependence"] = d_sup
         mine_due = due[due["payee"] == firm]
         if csh:
             v["debt_due_to_cash"] = float(mine_due["value"].sum()) / csh
@@ -383,7 +544,8 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
                          dtype=float)
     implied = implied_pds(net, as_of=day, recovery=cfg.recovery,
                           horizon=cfg.pd_horizon_years, max_age_days=cfg.max_age_days)
-    return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)])
+    return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)],
+                   as_of_basis="" if as_of else "the latest market quote in the data")
 
 
 def signal_history(net: Any, *, firms: list[str] | None = None,
