@@ -34,8 +34,24 @@ from ..prices.quotes import (
     value_as_of,
 )
 from ..result import Result
-from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS, month_ends
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, month_ends
 from .config import INDICATORS, SignalsConfig, load_config
+from .revenue import (
+    NO_REVENUE,
+    OVER,
+    Revenue,
+    customer_shares,
+    purchases,
+    revenues_as_of,
+    supplier_dependence,
+    top_customer,
+)
+from .revenue import (
+    months_after as _months_after,
+)
+from .revenue import (
+    months_before as _months_before,
+)
 
 __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
            "signals_bundle"]
@@ -43,17 +59,6 @@ __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
 #: Plain-text label of each light, so a table read without colour says the same.
 LABELS = {"red": "ALERT", "amber": "WATCH", "green": "OK", "n/a": "NO DATA"}
 _MARKET = ("spread_widening_3m", "spread_widening_6m", "implied_pd_1y", "equity_drawdown")
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    m += 1
-    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(y, m, min(day.day, last))
-
-
-def _months_after(day: dt.date, months: int) -> dt.date:
-    return _months_before(day, -months)
 
 
 def _clean(obj: Any) -> Any:
@@ -228,153 +233,6 @@ def _as_of_network(net: Any, day: dt.date) -> Any:
                        tables=getattr(net, "tables", None), path=net.path, meta=net.meta)
 
 
-_NO_REVENUE = "no sourced annual revenue dated on or before the as-of date"
-_OVER = ("the in-network contracts apportioned over {rv.period} ({amount:,.2f} bn) exceed the "
-         "reported revenue of that period ({rv.value:,.2f} bn): payments ramp up later than "
-         "the linear apportionment, so the ratio is not a share of revenue")
-
-
-@dataclass(frozen=True)
-class _Revenue:
-    """A firm's sourced annual revenue and the 12 months it covers."""
-
-    value: float
-    start: dt.date
-    end: dt.date
-    period: str
-    figure: str | None
-    sources: tuple[str, ...]
-
-    def details(self) -> dict[str, Any]:
-        return {"reported_revenue": self.value, "revenue_period": self.period,
-                "revenue_from": self.start.isoformat(), "revenue_to": self.end.isoformat(),
-                "revenue_figure": self.figure, "revenue_sources": list(self.sources)}
-
-
-def _year_ending(end: dt.date) -> dt.date:
-    return _months_before(end, 12) + dt.timedelta(days=1)
-
-
-def _revenues(net: Any, day: dt.date) -> dict[str, _Revenue]:
-    """Per firm, the latest annual ``revenue`` figure (figures.csv, converted to dollars)
-    whose period ends on or before ``day``; else revenue given in entities.csv itself, taken
-    as the 12 months to ``day``."""
-    from ..data.frames import annual_only, convert_to_usd
-
-    out: dict[str, _Revenue] = {}
-    figs = getattr(net, "figures", None)
-    if figs is not None and len(figs):
-        conv, _ = convert_to_usd(figs)
-        rows = annual_only(conv[(conv["metric"] == "revenue") & (conv["unit"] == "usd_bn")
-                                & conv["value"].notna()])
-        for r in rows.itertuples(index=False):
-            end = parse_date(str(r.as_of), end=True) if isinstance(r.as_of, str) else None
-            cur = out.get(str(r.entity))
-            if end is None or end > day or (cur is not None and cur.end > end):
-                continue
-            out[str(r.entity)] = _Revenue(float(cast(float, r.value)), _year_ending(end), end,
-                                          str(r.period) if isinstance(r.period, str) else "year",
-                                          str(r.id), tuple(split_refs(r.sources)))
-    ent = net.entities
-    prov = getattr(net, "provenance", None)
-    for k, (firm, rev) in enumerate(zip(ent["id"], ent["revenue_usd_bn"], strict=True)):
-        given = prov is None or "revenue_usd_bn" not in prov \
-            or prov["revenue_usd_bn"].iloc[k] == "entities.csv"
-        if str(firm) in out or _f(rev) is None or not given:
-            continue
-        refs = ent["sources"].iloc[k] if "sources" in ent else None
-        out[str(firm)] = _Revenue(float(rev), _year_ending(day), day,
-                                  "12 months to the as-of date (entities.csv gives no period)",
-                                  None, tuple(split_refs(refs)) if isinstance(refs, str) else ())
-    return out
-
-
-def _customer_shares(net: Any, day: dt.date, cfg: SignalsConfig
-                     ) -> dict[str, list[dict[str, Any]]]:
-    """Per firm, reported shares of its revenue from one customer (``customer_share``
-    figures dated on or before ``day`` and at most ``figure_max_age_months`` old), the latest
-    per customer."""
-    figs = getattr(net, "figures", None)
-    if figs is None or not len(figs):
-        return {}
-    oldest = _months_before(day, cfg.figure_max_age_months)
-    rows = figs[(figs["metric"] == "customer_share") & figs["value"].notna()]
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows.itertuples(index=False):
-        end = parse_date(str(r.as_of), end=True) if isinstance(r.as_of, str) else None
-        if end is None or not oldest <= end <= day:
-            continue
-        who = str(r.counterparty) if isinstance(r.counterparty, str) else f"unnamed ({r.id})"
-        key = (str(r.entity), who)
-        if key in latest and latest[key]["as_of"] > end.isoformat():
-            continue
-        latest[key] = {"top_customer": who, "share": float(r.value), "figure": str(r.id),
-                       "period": r.period if isinstance(r.period, str) else None,
-                       "as_of": end.isoformat(), "sources": split_refs(r.sources)}
-    out: dict[str, list[dict[str, Any]]] = {}
-    for (firm, _), row in latest.items():
-        out.setdefault(firm, []).append(row)
-    return out
-
-
-def _purchases(net: Any, horizon: tuple[dt.date, dt.date]) -> dict[str, dict[str, float]]:
-    """Payee -> payer -> purchases (compute, chips, revenue shares) falling in ``horizon``."""
-    legs = net.legs(statuses=FIRM_STATUSES, kinds=PURCHASE_KINDS, horizon=horizon)
-    legs = legs[(legs["payer"] != legs["payee"]) & legs["value_in_horizon"].gt(0)]
-    out: dict[str, dict[str, float]] = {}
-    for (payee, payer), amount in legs.groupby(["payee", "payer"])["value_in_horizon"].sum(
-            ).items():
-        out.setdefault(str(payee), {})[str(payer)] = float(amount)
-    return out
-
-
-def _top_customer(rv: _Revenue | None, received: dict[str, float],
-                  reported: list[dict[str, Any]] | None, cfg: SignalsConfig
-                  ) -> tuple[float | None, dict[str, Any]]:
-    """The largest customer's share of the firm's revenue: a reported share when there is
-    one; else the top in-network customer's purchases over the revenue's period, a lower
-    bound that only lights when it crosses a threshold."""
-    if reported:
-        best = max(reported, key=lambda r: r["share"])
-        return best["share"], {"basis": "reported share of revenue", **best}
-    if rv is None or not received:
-        return None, {"note": _NO_REVENUE if rv is None else
-                      "no reported customer share and no in-network sales in the period of "
-                      "the reported revenue"}
-    top = max(received, key=received.__getitem__)
-    bound = received[top] / rv.value
-    d = {"basis": "in-network contracts over the revenue's period (a lower bound)",
-         "top_customer": top, "top_value": received[top], **rv.details()}
-    if bound > 1:
-        return None, {**d, "note": _OVER.format(amount=received[top], rv=rv)}
-    if cfg.indicator("top_customer_share").light(bound) in ("red", "amber"):
-        return bound, d
-    return None, {**d, "lower_bound": bound,
-                  "note": f"at least {bound:.1%} of revenue, below the thresholds; the firm's "
-                          "largest customer overall is not in the data"}
-
-
-def _supplier_dependence(firm: str, revenues: dict[str, _Revenue], period_flows: Any
-                         ) -> tuple[float | None, dict[str, Any]]:
-    """The largest share of a supplier's reported revenue that the firm's purchases make,
-    each over the supplier's own revenue period; shares above 1 are not shares (noted)."""
-    found: list[tuple[float, str, float, _Revenue]] = []
-    skipped = []
-    for supplier, rv in revenues.items():
-        amount = period_flows(rv).get(supplier, {}).get(firm, 0.0)
-        if supplier == firm or amount <= 0:
-            continue
-        if amount > rv.value:
-            skipped.append(f"{supplier}: " + _OVER.format(amount=amount, rv=rv))
-        else:
-            found.append((amount / rv.value, supplier, amount, rv))
-    d: dict[str, Any] = {"skipped": skipped} if skipped else {}
-    if not found:
-        return None, d
-    share, supplier, amount, rv = max(found, key=lambda t: t[0])
-    return share, {"supplier": supplier, "purchases": amount, **rv.details(), **d}
-
-
 def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
                         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
     from ..circularity import commitment_coverage, self_financed_revenue
@@ -400,17 +258,17 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
         return v if isinstance(v, str) else None
 
     legs = sub.legs(statuses=FIRM_STATUSES, horizon=window)
-    revenues = _revenues(sub, day)
-    shares = _customer_shares(sub, day, cfg)
+    revenues = revenues_as_of(sub, day)
+    shares = customer_shares(sub, day, cfg)
     cache: dict[tuple[dt.date, dt.date], dict[str, dict[str, float]]] = {}
 
-    def period_flows(rv: _Revenue | None) -> dict[str, dict[str, float]]:
+    def period_flows(rv: Revenue | None) -> dict[str, dict[str, float]]:
         """Payee -> payer -> in-network purchases over the revenue's period."""
         if rv is None:
             return {}
         key = (rv.start, rv.end)
         if key not in cache:
-            cache[key] = _purchases(sub, key)
+            cache[key] = purchases(sub, key)
         return cache[key]
 
     debt = legs[legs["kind"].isin(DEBT_KINDS) & legs["value"].notna()]
@@ -433,7 +291,7 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
                                  "window"}
         rv = revenues.get(firm)
         received = period_flows(rv).get(firm, {}) if rv else {}
-        v_top, d["top_customer_share"] = _top_customer(rv, received, shares.get(firm), cfg)
+        v_top, d["top_customer_share"] = top_customer(rv, received, shares.get(firm), cfg)
         if v_top is not None:
             v["top_customer_share"] = v_top
         if rv is not None:
@@ -442,14 +300,14 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
             if inn <= rv.value:
                 v["in_network_revenue_share"] = inn / rv.value
             else:
-                d["in_network_revenue_share"]["note"] = _OVER.format(amount=inn, rv=rv)
+                d["in_network_revenue_share"]["note"] = OVER.format(amount=inn, rv=rv)
         else:
-            d["in_network_revenue_share"] = {"note": _NO_REVENUE}
+            d["in_network_revenue_share"] = {"note": NO_REVENUE}
         if firm in sff.index:
             v["self_financed_share"] = cast(float, sff.at[firm, "share"])
             d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),
                                         "top_payer": sff.at[firm, "top_payer"]}
-        v_sup, d_sup = _supplier_dependence(firm, revenues, period_flows)
+        v_sup, d_sup = supplier_dependence(firm, revenues, period_flows)
         if v_sup is not None:
             v["supplier_dependence"] = v_sup
         if d_sup:
