@@ -172,5 +172,8 @@ def test_bundled_signals_are_json_safe() -> None:
     d = signals(dl.load()).to_dict()
     text = json.dumps(d, allow_nan=False)
     assert '"implied"' in text and d["headline"].startswith("As of ")
+    assert "the latest market quote" in d["headline"]
+    d = signals(dl.load(), as_of="2025-12-31").to_dict()
+    json.dumps(d, allow_nan=False)
     firms = {r["firm"] for r in d["implied"]}
     assert {"oracle", "coreweave"} <= firms
