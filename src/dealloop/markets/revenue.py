@@ -18,11 +18,16 @@ from ..data.read import parse_date, split_refs
 from ..vocabulary import FIRM_STATUSES, PURCHASE_KINDS
 from .config import SignalsConfig
 
-__all__ = ["NO_REVENUE", "OVER", "Revenue", "customer_shares", "months_after", "months_before",
+__all__ = ["NO_REVENUE", "OVER", "Revenue", "customer_shares", "finite_float", "months_after", "months_before",
            "purchases", "revenues_as_of", "supplier_dependence", "top_customer", "year_ending"]
 
 
-def _f(x: Any) -> float | None:
+def finite_float(x: Any) -> float | None:
+    """``x`` as a finite float, else None.
+
+    >>> finite_float("2.5"), finite_float(float("nan")), finite_float(None)
+    (2.5, None, None)
+    """
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -119,7 +124,7 @@ def revenues_as_of(net: Any, day: dt.date) -> dict[str, Revenue]:
     for k, (firm, rev) in enumerate(zip(ent["id"], ent["revenue_usd_bn"], strict=True)):
         given = prov is None or "revenue_usd_bn" not in prov \
             or prov["revenue_usd_bn"].iloc[k] == "entities.csv"
-        if str(firm) in out or _f(rev) is None or not given:
+        if str(firm) in out or finite_float(rev) is None or not given:
             continue
         refs = ent["sources"].iloc[k] if "sources" in ent else None
         out[str(firm)] = Revenue(float(rev), year_ending(day), day,

@@ -47,6 +47,9 @@ from .revenue import (
     top_customer,
 )
 from .revenue import (
+    finite_float as _f,
+)
+from .revenue import (
     months_after as _months_after,
 )
 from .revenue import (
@@ -72,14 +75,6 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
-
-
-def _f(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False, repr=False)
