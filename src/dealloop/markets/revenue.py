@@ -18,8 +18,9 @@ from ..data.read import parse_date, split_refs
 from ..vocabulary import FIRM_STATUSES, PURCHASE_KINDS
 from .config import SignalsConfig
 
-__all__ = ["NO_REVENUE", "OVER", "Revenue", "customer_shares", "finite_float", "months_after", "months_before",
-           "purchases", "revenues_as_of", "supplier_dependence", "top_customer", "year_ending"]
+__all__ = ["NO_REVENUE", "OVER", "Revenue", "customer_shares", "finite_float", "months_after",
+           "months_before", "purchases", "revenues_as_of", "supplier_dependence", "top_customer",
+           "year_ending"]
 
 
 def finite_float(x: Any) -> float | None:
