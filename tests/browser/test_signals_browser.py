@@ -42,7 +42,8 @@ def test_report_section_shows_lights_in_words(watched: Any, toy_report: Path) ->
     cells = [c.text_content() for c in row.locator("td").all()]
     # Beta: 3-month widening 400 - 200 = +200 bp, over the 150 bp red line.
     assert cells[0] == "+200 bp ALERT"
-    assert "66.7% WATCH" in cells                    # top customer 12 of 18
+    assert "80.0% ALERT" in cells                    # reported: 80% of revenue from Alpha
+    assert "40.0% WATCH" in cells                    # in-network: 4 of 10 revenue (D5)
     assert "1.60x ALERT" in cells                    # debt due 8 over cash 5
     crossed = page.locator("#signals-crossed li").all_text_contents()
     assert any(t.startswith("ALERT") and "1.60x (>= 1.00x)" in t for t in crossed)

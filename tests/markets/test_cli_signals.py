@@ -66,7 +66,8 @@ def test_usage_errors_exit_2(toy_dir: Path) -> None:
 
 
 def test_against_a_scenario_puts_the_model_beside_the_market() -> None:
-    res = run("signals", "--against", "market-implied-defaults", "--draws", "200", "--json")
+    res = run("signals", "--against", "market-implied-defaults", "--draws", "200", "--json",
+              "--as-of", "2025-12-31")
     assert res.returncode == 0, res.stderr
     comp = json.loads(res.stdout)["comparison"]
     assert comp["scenario"] == "market-implied-defaults" and comp["draws"] == 200

@@ -21,14 +21,14 @@ def net():
 
 
 def test_fail_above_fails_exactly_the_firms_over_the_line(net) -> None:
-    table = implied_pds(net, horizon=1.0)
+    table = implied_pds(net, as_of="2025-12-31", horizon=1.0)
     over = sorted(f for f, p in table["pd_1y"].items() if p > 0.05)
     assert over == ["coreweave"]                        # 881bp -> 13.7%; Oracle 128bp -> 2.1%
-    sc = scenarios.loads(BASE + "markets: {fail_pd_above: 0.05}")
+    sc = scenarios.loads(BASE + "markets: {as_of: '2025-12-31', fail_pd_above: 0.05}")
     res = scenarios.run(sc, net, band=False)
     failed = res.firms[res.firms["wave"] == 1].index.tolist()
     assert failed == ["coreweave"]
-    lower = scenarios.loads(BASE + "markets: {fail_pd_above: 0.01}")
+    lower = scenarios.loads(BASE + "markets: {as_of: '2025-12-31', fail_pd_above: 0.01}")
     res = scenarios.run(lower, net, band=False)
     assert {"coreweave", "oracle"} <= set(res.firms[res.firms["wave"] == 1].index)
 
@@ -36,13 +36,14 @@ def test_fail_above_fails_exactly_the_firms_over_the_line(net) -> None:
 def test_added_shocks_say_where_their_probability_comes_from(net) -> None:
     from dealloop.scenarios.marketshocks import market_shocks
 
-    sc = market_shocks(scenarios.loads(BASE + "markets: {fail_pd_above: 0.05}"), net)
+    text = BASE + "markets: {as_of: '2025-12-31', fail_pd_above: 0.05}"
+    sc = market_shocks(scenarios.loads(text), net)
     note = sc.shocks[-1].note
     assert "cds_5y 881bp" in note and "13.7%" in note and "s-" in note
 
 
 def test_monte_carlo_draws_failures_with_the_implied_probability(net) -> None:
-    sc = scenarios.loads(BASE + "markets: {draw_failures: true}")
+    sc = scenarios.loads(BASE + "markets: {as_of: '2025-12-31', draw_failures: true}")
     base = scenarios.run(sc, net, band=False)        # a single run: none of them happens
     assert not base.firms.loc["coreweave", "defaulted"]
     n = 4000

@@ -31,30 +31,63 @@ def test_market_indicators_by_hand(toy) -> None:
 
 
 def test_network_indicators_by_hand(toy) -> None:
-    v = signals(toy, as_of=AS_OF, firms=["a", "b", "c"]).values
-    # Beta sells 12 to Alpha and 6 to Gamma: top customer 12 / 18.
-    assert v.at["b", "top_customer_share"] == pytest.approx(12 / 18)
-    # All of that falls due in the window, against 10 a year of reported revenue.
-    assert v.at["b", "in_network_revenue_share"] == pytest.approx(18 / (10 * YEARS))
+    s = signals(toy, as_of=AS_OF, firms=["a", "b", "c"])
+    v = s.values
+    # Beta reports 80% of its revenue from Alpha (F1): a share of its revenue, not of its
+    # in-network sales (which Alpha's 4 of D5 alone would make 100%).
+    assert v.at["b", "top_customer_share"] == pytest.approx(0.8)
+    assert s.details["b"]["top_customer_share"]["figure"] == "F1"
+    # Beta's revenue (10, no period given) covers the 12 months to the as-of date, in which
+    # only D5 (4) falls: D1 and D2 start after it.
+    assert v.at["b", "in_network_revenue_share"] == pytest.approx(4 / 10)
+    # Alpha's 4 over that period is that share of Beta's revenue.
+    assert v.at["a", "supplier_dependence"] == pytest.approx(4 / 10)
     # Alpha pays 12 in the window; it has 20 of cash and 100 a year of revenue.
     assert v.at["a", "payment_coverage"] == pytest.approx((20 + 100 * YEARS) / 12)
-    # Alpha's 12 is that share of Beta's revenue.
-    assert v.at["a", "supplier_dependence"] == pytest.approx(12 / (10 * YEARS))
     # Beta's loan of 8 ends 2026-06, inside the window; its cash is 5.
     assert v.at["b", "debt_due_to_cash"] == pytest.approx(8 / 5)
     # Beta put no money into its customers: nothing of its revenue is self-financed.
     assert v.at["b", "self_financed_share"] == pytest.approx(0.0)
-    # D4 is announced after the as-of date: Alpha has no in-network sales yet.
+    # Alpha and Gamma sell nothing in the network and report no customer: no data, not OK.
     assert math.isnan(v.at["a", "top_customer_share"])
-    later = signals(toy, as_of="2026-03-31", firms=["a"]).values
-    assert later.at["a", "top_customer_share"] == pytest.approx(1.0)
+    assert math.isnan(v.at["c", "top_customer_share"])
+    assert s.lights().at["a", "top_customer_share"] == "n/a"
+
+
+def test_shares_of_revenue_never_exceed_one(toy) -> None:
+    # A year on, Alpha's revenue period holds all 40 of D4 (Gamma): in-network 40 of 100.
+    # As a top-customer share that is a lower bound below the thresholds: shown in the
+    # details, not lit.
+    s = signals(toy, as_of="2027-03-31", firms=["a", "b"])
+    assert s.values.at["a", "in_network_revenue_share"] == pytest.approx(0.4)
+    assert math.isnan(s.values.at["a", "top_customer_share"])
+    assert s.details["a"]["top_customer_share"]["lower_bound"] == pytest.approx(0.4)
+    # Beta's period 2026-02..2027-01 books D1 and D2, 18 against 10 of revenue: not a
+    # share, so no data (with the reason), never 180%.
+    s = signals(toy, as_of="2027-01-31", firms=["a", "b"])
+    assert math.isnan(s.values.at["b", "in_network_revenue_share"])
+    assert "exceed the reported revenue" in s.details["b"]["in_network_revenue_share"]["note"]
+    assert math.isnan(s.values.at["a", "supplier_dependence"])
+    assert s.details["a"]["supplier_dependence"]["skipped"]
+    # The reported 80% (FY2025) is still at most 18 months old.
+    assert s.values.at["b", "top_customer_share"] == pytest.approx(0.8)
+
+
+def test_bundled_shares_of_revenue_are_fractions() -> None:
+    import dealloop as dl
+
+    v = signals(dl.load()).values
+    for name in ("top_customer_share", "in_network_revenue_share", "supplier_dependence"):
+        col = v[name].dropna()
+        assert ((col >= 0) & (col <= 1)).all(), col[col > 1]
 
 
 def test_lights_and_crossed_thresholds(toy) -> None:
     s = signals(toy, as_of=AS_OF, firms=["a", "b", "c"])
     lights = s.lights()
     assert lights.at["b", "spread_widening_3m"] == "red"       # 200 >= 150
-    assert lights.at["b", "top_customer_share"] == "amber"     # 0.67 in [0.5, 0.75)
+    assert lights.at["b", "top_customer_share"] == "red"       # 0.8 >= 0.75
+    assert lights.at["b", "in_network_revenue_share"] == "amber"  # 0.4 in [0.25, 0.5)
     assert lights.at["c", "implied_pd_1y"] == "n/a"            # no quote: never green
     assert lights.at["a", "implied_pd_1y"] == "green"
     crossed = s.crossed()
@@ -62,14 +95,14 @@ def test_lights_and_crossed_thresholds(toy) -> None:
     assert row[["light", "label", "threshold"]].values.tolist() == [["red", "ALERT", 1.0]]
     assert crossed["light"].iloc[0] == "red"
     d = s.to_dict()
-    assert d["firms"][1]["indicators"]["top_customer_share"]["label"] == "WATCH"
+    assert d["firms"][1]["indicators"]["top_customer_share"]["label"] == "ALERT"
 
 
 def test_changed_threshold_changes_the_light(toy, tmp_path: Path) -> None:
     cfg_file = tmp_path / "signals.yaml"
-    cfg_file.write_text("indicators:\n  top_customer_share: {amber: 0.7, red: 0.9}\n")
+    cfg_file.write_text("indicators:\n  top_customer_share: {amber: 0.85, red: 0.9}\n")
     cfg = load_config(cfg_file)
-    assert cfg.indicator("top_customer_share").amber == 0.7
+    assert cfg.indicator("top_customer_share").amber == 0.85
     assert cfg.indicator("equity_drawdown").red == 0.5          # untouched keys kept
     s = signals(toy, as_of=AS_OF, firms=["b"], config=cfg)
     assert s.lights().at["b", "top_customer_share"] == "green"
@@ -139,5 +172,8 @@ def test_bundled_signals_are_json_safe() -> None:
     d = signals(dl.load()).to_dict()
     text = json.dumps(d, allow_nan=False)
     assert '"implied"' in text and d["headline"].startswith("As of ")
+    assert "the latest market quote" in d["headline"]
+    d = signals(dl.load(), as_of="2025-12-31").to_dict()
+    json.dumps(d, allow_nan=False)
     firms = {r["firm"] for r in d["implied"]}
     assert {"oracle", "coreweave"} <= firms

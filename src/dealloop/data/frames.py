@@ -44,6 +44,20 @@ def empty_frame(spec: FileSpec) -> pd.DataFrame:
     return to_frame(Table(spec, spec.column_names, [], []))
 
 
+def annual_only(figures: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``figures`` whose ``period`` is not a quarter, half or month count.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"period": ["FY2025", "Q3 2025", None, "H1 2025", "TTM 2025-12"]})
+    >>> annual_only(f)["period"].tolist()
+    ['FY2025', None, 'TTM 2025-12']
+    """
+    if "period" not in figures:
+        return figures
+    return figures[~figures["period"].fillna("").astype(str).str.match(_SUBANNUAL)]
+
+
 def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """Fill empty headline figures of ``entities`` from ``figures``; say where each came from.
 
@@ -56,8 +70,7 @@ def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
                               dtype=object)
     figures, fx_used = convert_to_usd(figures)
     usable = figures[(figures["unit"] == "usd_bn") & figures["value"].notna()]
-    if "period" in usable:
-        usable = usable[~usable["period"].fillna("").astype(str).str.match(_SUBANNUAL)]
+    usable = annual_only(usable)
     order = usable.assign(
         _date=pd.Series([parse_date(str(d), end=True) if isinstance(d, str) else None
                          for d in usable["as_of"]], index=usable.index, dtype=object)

@@ -129,6 +129,7 @@ class SignalsConfig(BaseModel):
     max_age_days: int = Field(ge=0, le=3660)
     window_months: int = Field(ge=1, le=120)
     drawdown_min_span_days: int = Field(ge=0, le=36600)
+    figure_max_age_months: int = Field(default=18, ge=1, le=120)
     indicators: Indicators
     source: str = "signals.yaml"
 

@@ -34,8 +34,27 @@ from ..prices.quotes import (
     value_as_of,
 )
 from ..result import Result
-from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, PURCHASE_KINDS, month_ends
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS, FIRM_STATUSES, month_ends
 from .config import INDICATORS, SignalsConfig, load_config
+from .revenue import (
+    NO_REVENUE,
+    OVER,
+    Revenue,
+    customer_shares,
+    purchases,
+    revenues_as_of,
+    supplier_dependence,
+    top_customer,
+)
+from .revenue import (
+    finite_float as _f,
+)
+from .revenue import (
+    months_after as _months_after,
+)
+from .revenue import (
+    months_before as _months_before,
+)
 
 __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
            "signals_bundle"]
@@ -43,17 +62,6 @@ __all__ = ["LABELS", "Signals", "firms_to_watch", "signal_history", "signals",
 #: Plain-text label of each light, so a table read without colour says the same.
 LABELS = {"red": "ALERT", "amber": "WATCH", "green": "OK", "n/a": "NO DATA"}
 _MARKET = ("spread_widening_3m", "spread_widening_6m", "implied_pd_1y", "equity_drawdown")
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    m += 1
-    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(y, m, min(day.day, last))
-
-
-def _months_after(day: dt.date, months: int) -> dt.date:
-    return _months_before(day, -months)
 
 
 def _clean(obj: Any) -> Any:
@@ -67,14 +75,6 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
-
-
-def _f(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -105,6 +105,8 @@ class Signals(Result):
     values: pd.DataFrame
     details: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     implied: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Why this date: "the latest market quote in the data" when no date was asked for.
+    as_of_basis: str = ""
 
     def lights(self) -> pd.DataFrame:
         """Firm × indicator: ``red``, ``amber``, ``green`` or ``n/a``."""
@@ -155,8 +157,9 @@ class Signals(Result):
         reds = s[s["red"] > 0]
         ambers = s[(s["red"] == 0) & (s["amber"] > 0)]
         worst = ", ".join(f"{f} ({int(n)})" for f, n in reds["red"].head(5).items())
-        text = (f"As of {self.as_of.isoformat()}: {len(reds)} of {len(s)} firms show at least "
-                f"one ALERT, {len(ambers)} more a WATCH")
+        basis = f" ({self.as_of_basis})" if self.as_of_basis else ""
+        text = (f"As of {self.as_of.isoformat()}{basis}: {len(reds)} of {len(s)} firms show "
+                f"at least one ALERT, {len(ambers)} more a WATCH")
         return text + (f"; most alerts: {worst}." if worst else ".")
 
     def to_frame(self) -> pd.DataFrame:
@@ -180,12 +183,14 @@ class Signals(Result):
             firms.append({"firm": firm, "indicators": inds})
         crossed = self.crossed()
         return _clean({
-            "as_of": self.as_of.isoformat(), "headline": self.headline(),
+            "as_of": self.as_of.isoformat(), "as_of_basis": self.as_of_basis or None,
+            "headline": self.headline(),
             "config": {"source": self.config.source, "recovery": self.config.recovery,
                        "pd_horizon_years": self.config.pd_horizon_years,
                        "max_age_days": self.config.max_age_days,
                        "window_months": self.config.window_months,
                        "drawdown_min_span_days": self.config.drawdown_min_span_days,
+                       "figure_max_age_months": self.config.figure_max_age_months,
                        "indicators": {n: self.config.indicator(n).model_dump()
                                       for n in INDICATORS}},
             "firms": firms,
@@ -231,7 +236,7 @@ def _as_of_network(net: Any, day: dt.date) -> Any:
 
 def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
                         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
-    from ..circularity import commitment_coverage, customer_concentration, self_financed_revenue
+    from ..circularity import commitment_coverage, self_financed_revenue
 
     sub = _as_of_network(net, day)
     start = day + dt.timedelta(days=1)
@@ -239,7 +244,6 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
     window = (start, end)
     years = ((end - start).days + 1) / DAYS_PER_YEAR
     cov = commitment_coverage(sub, horizon=window, horizon_years=years).to_frame()
-    conc = customer_concentration(sub).to_frame()
     sf = self_financed_revenue(sub, horizon=window)
     sff = sf.to_frame()
     ent = sub.entities.set_index("id")
@@ -255,8 +259,19 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
         return v if isinstance(v, str) else None
 
     legs = sub.legs(statuses=FIRM_STATUSES, horizon=window)
-    buys = legs[legs["kind"].isin(PURCHASE_KINDS)]
-    flows = buys.groupby(["payer", "payee"])["value_in_horizon"].sum()
+    revenues = revenues_as_of(sub, day)
+    shares = customer_shares(sub, day, cfg)
+    cache: dict[tuple[dt.date, dt.date], dict[str, dict[str, float]]] = {}
+
+    def period_flows(rv: Revenue | None) -> dict[str, dict[str, float]]:
+        """Payee -> payer -> in-network purchases over the revenue's period."""
+        if rv is None:
+            return {}
+        key = (rv.start, rv.end)
+        if key not in cache:
+            cache[key] = purchases(sub, key)
+        return cache[key]
+
     debt = legs[legs["kind"].isin(DEBT_KINDS) & legs["value"].notna()]
     due = debt.loc[pd.Series([isinstance(e, str) and start <= parse_date(e, end=True) <= end
                               for e in debt["end"]], index=debt.index, dtype=bool)]
@@ -275,30 +290,29 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
                                                          figure(firm, "revenue_usd_bn")) if x],
                                  "note": None if pay else "no contract payments due in the "
                                  "window"}
-        if firm in conc.index:
-            v["top_customer_share"] = cast(float, conc.at[firm, "top_share"])
-            d["top_customer_share"] = {"top_customer": conc.at[firm, "top_customer"],
-                                       "top_value": _f(conc.at[firm, "top_value"]),
-                                       "in_network_sales": _f(conc.at[firm, "total"])}
+        rv = revenues.get(firm)
+        received = period_flows(rv).get(firm, {}) if rv else {}
+        v_top, d["top_customer_share"] = top_customer(rv, received, shares.get(firm), cfg)
+        if v_top is not None:
+            v["top_customer_share"] = v_top
+        if rv is not None:
+            inn = float(sum(received.values()))
+            d["in_network_revenue_share"] = {"in_network_revenue": inn, **rv.details()}
+            if inn <= rv.value:
+                v["in_network_revenue_share"] = inn / rv.value
+            else:
+                d["in_network_revenue_share"]["note"] = OVER.format(amount=inn, rv=rv)
+        else:
+            d["in_network_revenue_share"] = {"note": NO_REVENUE}
         if firm in sff.index:
-            inn = _f(sff.at[firm, "revenue_in_network"])
-            rep = _f(sff.at[firm, "reported_revenue"])
-            if inn is not None and rep:
-                v["in_network_revenue_share"] = inn / rep
-            d["in_network_revenue_share"] = {"in_network_revenue": inn,
-                                             "reported_revenue": rep}
             v["self_financed_share"] = cast(float, sff.at[firm, "share"])
             d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),
                                         "top_payer": sff.at[firm, "top_payer"]}
-        if firm in flows.index.get_level_values(0):
-            mine = flows.loc[firm]
-            shares = {s: amt / (rev_s * years) for s, amt in mine.items()
-                      if (rev_s := _f(revenue.get(s))) and amt > 0}
-            if shares:
-                top = max(shares, key=shares.__getitem__)
-                v["supplier_dependence"] = shares[top]
-                d["supplier_dependence"] = {"supplier": top, "purchases": float(mine[top]),
-                                            "supplier_revenue": _f(revenue.get(top))}
+        v_sup, d_sup = supplier_dependence(firm, revenues, period_flows)
+        if v_sup is not None:
+            v["supplier_dependence"] = v_sup
+        if d_sup:
+            d["supplier_dependence"] = d_sup
         mine_due = due[due["payee"] == firm]
         if csh:
             v["debt_due_to_cash"] = float(mine_due["value"].sum()) / csh
@@ -389,7 +403,8 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
                          dtype=float)
     implied = implied_pds(net, as_of=day, recovery=cfg.recovery,
                           horizon=cfg.pd_horizon_years, max_age_days=cfg.max_age_days)
-    return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)])
+    return Signals(day, cfg, frame, details, implied[implied.index.isin(firms)],
+                   as_of_basis="" if as_of else "the latest market quote in the data")
 
 
 def signal_history(net: Any, *, firms: list[str] | None = None,
