@@ -135,6 +135,11 @@ class Inputs:
     """``(N, K)``: added to each firm's change in net worth before it moves market value
     (year-by-year runs: new money raised in earlier years, which dilutes rather than adds
     value, is taken out of the cash carried forward)."""
+    collateral: np.ndarray | None = None
+    """``(C, K)``: what the collateral pledged to each claim fetches when its debtor
+    defaults (0: unsecured). A secured claim of a defaulter is paid from its collateral
+    first, up to what it asks; the rest of the claim ranks with the debtor's other claims
+    and collateral beyond the claim joins the debtor's estate."""
 
     @property
     def k(self) -> int:
@@ -169,10 +174,11 @@ def stack(parts: list[Inputs]) -> Inputs:
     >>> s.k, s.failed[:, 0].tolist(), s.failed[:, 1].tolist()
     (3, [False, False], [True, True])
     """
-    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0}
+    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0,
+             "collateral": 0.0}
     fields: dict[str, np.ndarray | None] = {}
     for name in ("amount", "accel", "e", "failed", "recovery", "called", "stake_scale",
-                 "vest_reference", "value_shift"):
+                 "vest_reference", "value_shift", "collateral"):
         vals = [getattr(p, name) for p in parts]
         if all(v is None for v in vals) or (name == "vest_reference"
                                            and any(v is None for v in vals)):

@@ -100,6 +100,7 @@ from ..vocabulary import (
     horizon_years,
     parse_horizon,
 )
+from .collateral import pledges
 from .values import per_entity, point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -174,6 +175,8 @@ class BalanceSheets:
     revenue_years: float = 0.0
     discount_rate: float = 0.0
     discount_source: str = ""
+    collateral: pd.DataFrame | None = None
+    """The secured debt legs and their collateral (:func:`.collateral.pledges`)."""
 
     @property
     def n(self) -> int:
@@ -322,9 +325,10 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
     deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS)), cl)
     rate, source = discount_rate(net, m)
+    pledged = pledges(deal_rows, kinds, m, t0, notes)
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,
-                         discount_rate=rate, discount_source=source)
+                         discount_rate=rate, discount_source=source, collateral=pledged)
 
 
 def discount_rate(net: Any, m: Any) -> tuple[float, str]:

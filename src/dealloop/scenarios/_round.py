@@ -72,6 +72,12 @@ class Setup:
             self.ref_def = reference.defaulted
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
+        self.coll: np.ndarray | None = None
+        if inputs.collateral is not None:
+            coll = np.asarray(inputs.collateral, float)
+            if coll.shape != (c, k) or not np.isfinite(coll).all() or (coll < 0).any():
+                raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
+            self.coll = coll if coll.any() else None
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
         self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
@@ -164,6 +170,7 @@ class Round:
         if len(g.bidx):
             self.pbar = self.pbar + np.asarray(g.deb_b @ self.owed_b)
             self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
+        self._secured(pr)
         if g.vest_on:
             self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
             if len(g.bidx):
@@ -171,20 +178,45 @@ class Round:
         self.deb_rows = st.debtor[rows]
         self.F = F
         self.rec_full_F = self.rec_full[F]
-        self.e_F = g.e[F]
+        self.e_F = self.e[F]
         self.pbar_F = self.pbar[F]
+        self.pbar_gross_F = self.pbar_gross[F]
         self.D_F = D[F]
         if st.s:
             self.ps_rows = ps_rows
             self.w = g.w0  # a holder that does not default pays for all its stake
         self._newton()
         if g.reference is not None:
-            self.c0 = g.mv0c + g.p.value_multiple * (g.e - self.pbar - g.ref_nwx) - g.ref_stk
+            self.c0 = g.mv0c + g.p.value_multiple * (self.e - self.pbar - g.ref_nwx) \
+                - g.ref_stk
             if g.value_shift is not None:
                 self.c0 = self.c0 + g.p.value_multiple * g.value_shift
             self.gone = D & ~g.ref_def
             self.c0_F = self.c0[F]
             self.gone_F = self.gone[F]
+
+    def _secured(self, pr: sp.csr_array | None) -> None:
+        """Secured claims of the defaulters: each is paid from its collateral first, up to
+        what it asks (``sec_rows``, outside the pro rata pool); the rest of the claim
+        (``pool_rows``) ranks with the debtor's other claims. ``pbar`` becomes the dues
+        shared pro rata, ``pbar_gross`` stays the whole dues; collateral beyond its claim
+        joins the debtor's estate (``e``), and ``realised`` is all the collateral sold."""
+        g = self.g
+        self.e, self.pbar_gross = g.e, self.pbar
+        self.pool_rows, self.sec_rows = self.owed_rows, None
+        self.realised = None
+        if g.coll is None or pr is None:
+            return
+        rows = self.rows
+        sold = g.coll[rows] * self.D[g.st.debtor[rows]]  # only a defaulter's pledge is sold
+        if not sold.any():
+            return
+        sec = np.minimum(self.owed_rows, sold)
+        self.sec_rows = sec
+        self.pool_rows = self.owed_rows - sec
+        self.pbar = self.pbar_gross - np.asarray(pr @ sec)
+        self.realised = np.asarray(pr @ sold)
+        self.e = g.e + (self.realised - np.asarray(pr @ sec))
 
     def _slices(self) -> tuple:
         """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
@@ -229,7 +261,7 @@ class Round:
             return
         pos = np.full(g.n + 1, -1)
         pos[ds] = np.arange(m)
-        parts = [(self.rows, self.owed_rows)]
+        parts = [(self.rows, self.pool_rows)]
         if len(self.b_move):
             parts.append((g.bidx[self.b_move], self.owed_b[self.b_move]))
         W = np.zeros((g.k, m, m))
@@ -274,7 +306,7 @@ class Round:
 
     def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         g = self.g
-        short = (1.0 - r[self.deb_rows]) * self.owed_rows if len(self.rows) else None
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows if len(self.rows) else None
         bm = self.b_move
         short_b = (1.0 - r[g.st.debtor[g.bidx[bm]]]) * self.owed_b[bm] if len(bm) else None
         return short, short_b
@@ -336,7 +368,7 @@ class Round:
             rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = g.e + rec + g.p.stake_liquidity * stk
+        other = self.e + rec + g.p.stake_liquidity * stk
         raised = np.zeros((g.n, g.k))
         if len(g.pidx):
             pf = g.pfirms
@@ -361,6 +393,9 @@ class Round:
         g = self.g
         st = g.st
         paid = r[st.debtor] * owed
+        if self.sec_rows is not None:  # secured claims: collateral first, then pro rata
+            rows = self.rows
+            paid[rows] = self.sec_rows + r[st.debtor[rows]] * self.pool_rows
         plan_rows = np.flatnonzero(st.channel == PLAN)
         paid[plan_rows] = 0.0
         if len(g.pidx):

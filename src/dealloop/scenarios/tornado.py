@@ -161,4 +161,14 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
             if legs:
                 out.append(f"term assumed (no end reported) for {len(legs)} legs: "
                            + ", ".join(legs))
+        pl = getattr(balance, "collateral", None)
+        if pl is not None and len(pl):
+            m = scenario.mapping
+            out.append("secured on collateral (value at origination, $bn; curves "
+                       "mapping.collateral_curves, forced-sale haircut "
+                       + ", ".join(f"{a} {h:g}" for a, h in m.collateral_haircut.items())
+                       + ", assumed): " + ", ".join(
+                           f"{d} {a} {v:,.1f} ({b})" for d, a, v, b in zip(
+                               pl["deal"], pl["asset"], pl["value"], pl["basis"],
+                               strict=True)))
     return out

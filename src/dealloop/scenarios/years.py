@@ -5,7 +5,8 @@ service as a schedule.
 engine (:func:`.engine.clear`): what a firm has in year ``t`` is its outside income of the
 year plus the cash it kept at the end of year ``t - 1`` (outside assets plus receipts minus
 what it paid, never negative); a firm that defaults stays in default in the later years
-(its dues are then accelerated, as the inputs say). So a firm can pay in 2026-27 and fail in
+(its dues are then accelerated, as the inputs say; collateral pledged to its claims is
+sold in the year of default and pays those claims first). So a firm can pay in 2026-27 and fail in
 2028, and each default has a date. :meth:`YearsOutcome.discounted` compares values across
 years at a stated rate.
 
@@ -224,12 +225,16 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         shift = None if reference is None else -(raised - ref_raised)
         recovery = None if inp.recovery is None else \
             np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
+        coll = None if inp.collateral is None else np.where(
+            failed[np.minimum(structure.debtor, n - 1)] & (structure.debtor < n)[:, None],
+            0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
         sscale = inp.stake_scale
         if structure.s and failed.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((structure.s, k)) if sscale is None else sscale) \
                 * ~failed[structure.stake_holder]
         out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, failed=f,
                                        recovery=recovery, stake_scale=sscale,
+                                       collateral=coll,
                                        value_shift=shift), params, reference=ref)
         left = np.where(out.defaulted, 0.0, np.maximum(e + out.receipts - out.pay, 0.0))
         first = np.where(out.defaulted & (first == 0), label, first)
