@@ -153,7 +153,7 @@ def values_by_year(frame: pd.DataFrame, years: Sequence[int], m: Any) -> np.ndar
     >>> m = loads("name: x\\nquestion: q\\nmapping: {collateral_curves: {gpu: [1, 0.5, "
     ...           "0.5]}, collateral_haircut: {gpu: 0}}").mapping
     >>> f = pd.DataFrame({"asset": ["gpu"], "value": [10.0], "pledged": [dt.date(2026, 1, 1)]})
-    >>> values_by_year(f, [2026, 2027], m).round(2).tolist()
+    >>> values_by_year(f, [2026, 2027], m).round(1).tolist()  # ages 0.5 and 1.5 at mid-year
     [[7.5, 5.0]]
     """
     out = np.zeros((len(frame), len(years)))
