@@ -102,6 +102,7 @@ from ..vocabulary import (
 )
 from .collateral import pledges
 from .values import per_entity, point
+from .vehicles import assumed_terms
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -399,8 +400,10 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
         if isinstance(agg, str):
             parts.setdefault(agg, []).append(pid)
     ranges = scenario.monte_carlo.ranges
+    records = legs.to_dict("records")
+    terms = _vehicle_terms(net, scenario, records)
     deal_rows: list[dict[str, Any]] = []
-    for rec in legs.to_dict("records"):
+    for rec in records:
         did, kind, status = rec["id"], rec["kind"], rec["status"]
         if rec["money"] == "non_cash" and kind not in EQUITY_KINDS:
             continue  # e.g. an all-stock merger: nobody owes anybody cash
@@ -411,6 +414,10 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             low, high = ranges[did]
             if math.isnan(value) or did not in scenario.legs.amounts:
                 value = (low + high) / 2
+        how = ""
+        if did in terms and (value is None or math.isnan(value)):
+            value = low = high = terms[did][0]
+            how = terms[did][1]
         if kind in CONTINGENT_KINDS:
             base = float(status in LIVE_STATUSES and did not in exclude)
         else:
@@ -438,9 +445,25 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             "high": float(high if not math.isnan(high) else value), "share": share,
             "base": base, "start": start, "end": end, "stake": rec["stake"],
             "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
-            "term_assumed": assumed,
+            "term_assumed": assumed, "assumed": how,
         })
     return deal_rows
+
+
+def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]]
+                   ) -> dict[str, tuple[float, str]]:
+    """The amounts :func:`.vehicles.assumed_terms` assumes for vehicles' legs with no
+    amount (``legs.amounts`` first)."""
+    m, lg = scenario.mapping, scenario.legs
+    kinds = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
+    sel, include, exclude = set(lg.statuses), set(lg.include), set(lg.exclude)
+    rows = [{"id": r["id"], "payer": r["payer"], "payee": r["payee"], "kind": r["kind"],
+             "value": lg.amounts.get(r["id"], r["value"]), "status": r["status"],
+             "start": _date(r["start"]) or _date(r["announced"]),
+             "end": _date(r["end"], end=True)} for r in records]
+    rate = discount_rate(net, m)[0] + m.credit_spread
+    return assumed_terms(rows, kinds, m, rate, lambda r: (
+        r["status"] in sel or r["id"] in include) and r["id"] not in exclude)
 
 
 def _stake_fraction(r: dict[str, Any], issuer: str,
@@ -733,7 +756,7 @@ def _margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
 
 _DEAL_COLUMNS = ("id", "payer", "payee", "kind", "status", "evidence", "basis", "value", "low",
                  "high", "share", "base", "start", "end", "stake", "parts", "sources",
-                 "term_assumed")
+                 "term_assumed", "assumed")
 
 
 def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,

@@ -228,6 +228,12 @@ class MappingSpec(BaseModel):
         0.0658}``, a coupon from an offering document), else the borrower's
         ``interest_rate``, else the discount rate plus ``credit_spread`` (default 0.02, an
         assumption: the spread of an investment-grade bond over Treasuries).
+    vehicle_terms
+        ``debt_service`` (default): a vehicle's lease with no amount pays its debt service
+        over the lease (interest at each debt's rate plus principal falling due in the
+        lease), and a residual value guarantee to a vehicle with no amount is capped at the
+        vehicle's debt; both flagged as assumed (:mod:`dealloop.mapping.vehicles`).
+        ``none``: such legs are left out.
     secured, secured_vehicles
         Debt legs secured on collateral (``{D94a: gpu}``, ``{D88: campus}``;
         ``gpu:POOL`` names a pool that two legs may share), and whether every debt leg of a
@@ -284,6 +290,7 @@ class MappingSpec(BaseModel):
     interest_rate: PerEntityShare = Field(default_factory=dict)
     credit_spread: Annotated[float, Field(ge=0, le=1)] = 0.02
     debt_rates: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    vehicle_terms: Literal["debt_service", "none"] = "debt_service"
     secured: dict[str, Annotated[str, Field(pattern=r"^(gpu|campus)(:[\w.-]+)?$")]] = Field(
         default_factory=dict)
     secured_vehicles: bool = True

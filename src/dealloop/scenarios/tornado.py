@@ -161,6 +161,13 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
             if legs:
                 out.append(f"term assumed (no end reported) for {len(legs)} legs: "
                            + ", ".join(legs))
+        if "assumed" in deals:
+            how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
+                deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
+                if isinstance(a, str) and a and b]
+            if how:
+                out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
+                           + "; ".join(how))
         pl = getattr(balance, "collateral", None)
         if pl is not None and len(pl):
             m = scenario.mapping
