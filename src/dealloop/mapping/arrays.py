@@ -58,6 +58,9 @@ class Structure:
     """``(C,)``: the claim amounts at which a warrant is fully vested."""
     market_value: np.ndarray | None = None
     """``(N,)``: market value before the shock (reference for stakes and value lost)."""
+    value_multiple: np.ndarray | None = None
+    """``(N,)``: market value a surviving firm loses per dollar of net worth it loses
+    (default: the parameters' ``value_multiple`` for every firm)."""
     loss_weight: np.ndarray | None = None
     """``(C,)``: share of a claim's shortfall its creditor loses (default 1: a debt). An
     unpaid purchase costs the supplier its lost margin plus its stranded costs, not the

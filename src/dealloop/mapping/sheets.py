@@ -101,6 +101,7 @@ from ..vocabulary import (
     parse_horizon,
 )
 from .collateral import pledges
+from .earnings import margins, value_multiples
 from .values import per_entity, point
 from .vehicles import assumed_terms
 
@@ -322,7 +323,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     st = st[st["holder"].isin(firms) & st["issuer"].isin(firms)].reset_index(drop=True)
     _new_money(cl, frame, firms, st, {r["id"]: r["base"] for r in deal_rows}, m)
     _replacement(cl, set(firms), m)
-    _margins(net, frame, m)
+    margins(net, frame, m)
+    value_multiples(net, frame, m, rev_years)
     _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
     deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS)), cl)
     rate, source = discount_rate(net, m)
@@ -702,56 +704,6 @@ def _synthetic_deals(deals: pd.DataFrame, cl: pd.DataFrame) -> pd.DataFrame:
     deals["low"] = deals["low"].fillna(deals["value"])
     deals["high"] = deals["high"].fillna(deals["value"])
     return deals
-
-
-_ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
-
-
-def _margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
-    """Each firm's margin on a lost sale and the share of a lost sale it loses.
-
-    The margin is the scenario's ``operating_margin`` for the firm, else net income over
-    revenue of the latest whole year with both figures (net loss: 0), else
-    ``margin_fallback`` (flagged ``margin_assumed``); a vehicle (kind ``spv``) has margin 1,
-    having nothing to deliver. The loss on a sale not paid is
-    ``margin + (1 - margin) x stranded_share`` (``loss_weight``): the supplier no longer
-    delivers, but part of the cost was sunk in capacity built for the customer.
-    """
-    figs = getattr(net, "figures", None)
-    annual: dict[tuple[str, str, str], tuple[float, str]] = {}
-    if figs is not None and len(figs):
-        for eid, metric, value, period, fid in zip(figs["entity"], figs["metric"], figs["value"],
-                                                   figs["period"], figs["id"], strict=True):
-            if metric in ("revenue", "net_income", "net_loss") and \
-                    str(period).startswith(_ANNUAL) and str(period)[-4:].isdigit():
-                annual[(str(eid), str(metric), str(period))] = (float(value), str(fid))
-    margin, figures, assumed, weight = [], [], [], []
-    for eid in frame.index:
-        fids: tuple[str, ...] = ()
-        if eid in m.operating_margin:
-            mg, flag = float(m.operating_margin[eid]), False
-        elif frame.at[eid, "kind"] == "spv":
-            mg, flag = 1.0, False  # a vehicle delivers nothing: its lease income is its margin
-        else:
-            mg, flag = float(m.operating_margin.get("default", m.margin_fallback)), True
-            for period in sorted({p for (e, _, p) in annual if e == eid}, key=lambda p: p[-4:],
-                                 reverse=True):
-                rev = annual.get((eid, "revenue", period))
-                inc = annual.get((eid, "net_income", period))
-                loss = annual.get((eid, "net_loss", period))
-                if rev and rev[0] > 0 and (inc or loss):
-                    mg = max(0.0, inc[0] / rev[0]) if inc else 0.0
-                    fids, flag = (rev[1], (inc or loss)[1]), False  # type: ignore[index]
-                    break
-        s = per_entity(m.stranded_share, eid, 0.5)
-        margin.append(mg)
-        figures.append(fids)
-        assumed.append(flag)
-        weight.append(1.0 if m.contracts == "gross" else min(1.0, mg + (1 - mg) * s))
-    frame["margin"] = margin
-    frame["margin_figures"] = figures
-    frame["margin_assumed"] = assumed
-    frame["loss_weight"] = weight
 
 
 _DEAL_COLUMNS = ("id", "payer", "payee", "kind", "status", "evidence", "basis", "value", "low",

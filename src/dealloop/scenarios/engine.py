@@ -234,8 +234,7 @@ def _settle(g: Setup, R: Round, s: _State) -> None:
             r[ds] = r_d
         dv = 0.0
         if g.reference is not None and len(F):
-            V_F = np.maximum(0.0, R.c0_F + p.value_multiple * rec_F + stk_F)
-            V_F[R.gone_F] = 0.0
+            V_F = R.value_F(r, rec_F, stk_F)
             dv = float(np.abs(V_F - V[F]).max(initial=0)) / g.scale
             V[F] = V_F
         if dr < p.tol and dv < p.tol:
@@ -250,7 +249,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     st, n = g.st, g.n
     rec_other, stk, other, _raised = R.state(s.r, s.V)
     if g.reference is not None:
-        s.V = R.market_value(rec_other, stk)
+        s.V = R.market_value(rec_other, stk, s.r)
     pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
     means = other + g.cap_all()
@@ -307,7 +306,7 @@ def _finish(g: Setup, s: _State) -> Outcome:
     p, D = g.p, s.D
     R = Round(g, D, s.share_b)
     rec_other, stk, _other, raised = R.state(s.r, s.V)
-    V = R.market_value(rec_other, stk) if g.reference is not None else s.V
+    V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
     rec = rec_other + raised

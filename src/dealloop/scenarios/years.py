@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
+from ._round import operating
 from .engine import Outcome, clear
 
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
@@ -198,6 +199,12 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     first = np.zeros((n, k), np.int64)
     raised = np.zeros((n, k))
     ref_raised = np.zeros((n, k))
+    capital = np.zeros((n, k))
+    ref_capital = np.zeros((n, 1))
+    vm = np.full((n, 1), (params or Params()).value_multiple) \
+        if structure.value_multiple is None else \
+        np.asarray(structure.value_multiple, float).reshape(n, 1)
+    op = bool(np.any(vm != 1.0))
     left_unpaid: np.ndarray | None = None
     carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
     budget = None if headroom is None else np.array(headroom, float)
@@ -222,7 +229,11 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
             A = A + extra
             Acc = np.maximum(Acc, A)
         ref = None if reference is None else reference.outcomes[t]
-        shift = None if reference is None else -(raised - ref_raised)
+        # market value: new money raised in earlier years dilutes (it is in the cash carried
+        # forward); earlier years' capital results count dollar for dollar, not at the
+        # firm's multiple as the cash carried forward would
+        shift = None if reference is None else -vm * (raised - ref_raised) \
+            + (1 - vm) * (capital - ref_capital)
         recovery = None if inp.recovery is None else \
             np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
         coll = None if inp.collateral is None else np.where(
@@ -244,6 +255,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         failed = failed | out.defaulted
         left_unpaid = out.owed - out.paid
         raised = raised + out.new_money
+        if reference is not None and op:
+            capital = capital + _capital(structure, out)
+            ref_capital = ref_capital + _capital(structure, reference.outcomes[t])
         if budget is not None and plan.any():
             cap_f = np.zeros((n, k))
             rows = np.flatnonzero(plan & (structure.creditor < n))
@@ -257,6 +271,12 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         cash.append(left)
     return YearsOutcome(labels, tuple(outs), first, np.stack(cash), np.stack(income),
                         np.stack(carry_in), np.asarray(structure.debtor))
+
+
+def _capital(st: Structure, out: Outcome) -> np.ndarray:
+    """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
+    that is not operating (:func:`._round.operating`) and not new money."""
+    return out.receipts - out.new_money - out.pbar - operating(st, out.owed, out.paid)
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
