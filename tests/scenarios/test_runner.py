@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dealloop import scenarios
+from dealloop.mapping.arrays import PRINCIPAL
 from dealloop.scenarios import loads
 from dealloop.scenarios.results import HEADLINES
 from dealloop.scenarios.runner import BANDS
@@ -121,8 +122,11 @@ def test_nvidia_letter_of_intent_never_converts(static) -> None:
 
 def test_oracle_cannot_refinance(static) -> None:
     """Oracle's maturing debt falls due and its new bonds stop; the developers building its
-    sites have nothing to repay their construction loans with, so their banks lose them."""
+    sites have nothing to repay their construction loans with but the campuses pledged to
+    them, so their banks recover exactly what the campuses fetch and lose the rest."""
     res = static("oracle-cannot-refinance")
+    comp = res.balance.compile()
+    mid = (len(comp.years) - 1) // 2  # one static step: the horizon's middle year
     f = res.firms
     assert not f.at["oracle", "defaulted"]
     maturing = claim(res, "debt:oracle", "principal")["maturing"]
@@ -131,8 +135,14 @@ def test_oracle_cannot_refinance(static) -> None:
     for dev, deal in (("vantage", "D88"), ("dona-ana-campus", "D89"), ("abilene-jv", "D05")):
         assert f.at[dev, "defaulted"]
         row = res.unpaid[res.unpaid["debtor"] == dev].iloc[0]
-        assert row["paid"] == 0
-        assert row["shortfall"] == pytest.approx(claim(res, deal, "principal")["accel"])
+        assert row["priority"] == "secured"
+        c = int(np.flatnonzero((comp.structure.channel == PRINCIPAL)
+                               & (comp.claim_deal == comp.deal_index[deal]))[0])
+        fetch = comp.collateral_years[c, mid]
+        assert 0 < fetch < claim(res, deal, "principal")["accel"]
+        assert row["paid"] == pytest.approx(fetch)
+        assert row["shortfall"] == pytest.approx(
+            claim(res, deal, "principal")["accel"] - fetch)
 
 
 def test_gpu_life_3_years(static) -> None:

@@ -269,10 +269,12 @@ def _print_unpaid(con: Any, res: Any) -> None:
     if len(res.unpaid):
         con.print(table(
             "What defaulters fail to pay, to whom ($bn)",
-            [Col("debtor"), Col("creditor"), Col("deals"), Col("owed", "money"),
+            [Col("debtor"), Col("creditor"), Col("priority"), Col("deals"), Col("owed", "money"),
              Col("paid", "money"), Col("shortfall", "money")],
-            [[r.debtor, r.creditor, str(r.deals).replace(";", "; "), r.owed, r.paid,
-              r.shortfall] for r in res.unpaid.head(25).itertuples()]))
+            [[r.debtor, r.creditor, r.priority, str(r.deals).replace(";", "; "),
+              r.owed, r.paid, r.shortfall] for r in res.unpaid.head(25).itertuples()],
+            caption="priority: secured debt is paid from its collateral first, the rest ranks "
+                    "with unsecured debt and trade claims"))
     if len(res.backstops):
         con.print(table("Backstops triggered ($bn)",
                         [Col("deal"), Col("backstopper"), Col("beneficiary"),

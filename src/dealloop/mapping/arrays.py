@@ -66,6 +66,9 @@ class Structure:
     """``(C,)``: the claim amounts at which a warrant is fully vested."""
     market_value: np.ndarray | None = None
     """``(N,)``: market value before the shock (reference for stakes and value lost)."""
+    value_multiple: np.ndarray | None = None
+    """``(N,)``: market value a surviving firm loses per dollar of net worth it loses
+    (default: the parameters' ``value_multiple`` for every firm)."""
     loss_weight: np.ndarray | None = None
     """``(C,)``: share of a claim's shortfall its creditor loses (default 1: a debt). An
     unpaid purchase costs the supplier its lost margin plus its stranded costs, not the
@@ -151,6 +154,11 @@ class Inputs:
     """``(N, K)``: added to each firm's change in net worth before it moves market value
     (year-by-year runs: new money raised in earlier years, which dilutes rather than adds
     value, is taken out of the cash carried forward)."""
+    collateral: np.ndarray | None = None
+    """``(C, K)``: what the collateral pledged to each claim fetches when its debtor
+    defaults (0: unsecured). A secured claim of a defaulter is paid from its collateral
+    first, up to what it asks; the rest of the claim ranks with the debtor's other claims
+    and collateral beyond the claim joins the debtor's estate."""
 
     @property
     def k(self) -> int:
@@ -192,10 +200,11 @@ def stack(parts: list[Inputs]) -> Inputs:
     >>> s.k, s.failed[:, 0].tolist(), s.failed[:, 1].tolist()
     (3, [False, False], [True, True])
     """
-    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0}
+    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0,
+             "collateral": 0.0}
     fields: dict[str, np.ndarray | None] = {}
     for name in ("amount", "accel", "e", "failed", "recovery", "called", "stake_scale",
-                 "vest_reference", "value_shift"):
+                 "vest_reference", "value_shift", "collateral"):
         vals = [getattr(p, name) for p in parts]
         if all(v is None for v in vals) or (name == "vest_reference"
                                            and any(v is None for v in vals)):

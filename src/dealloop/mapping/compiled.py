@@ -290,6 +290,27 @@ class Compiled:
         return W
 
     @cached_property
+    def collateral_years(self) -> np.ndarray:
+        """``(C, T)``: what the collateral pledged to each claim fetches in a sale in each
+        year of the horizon, nominal (0 for claims not secured; see
+        :mod:`.collateral`)."""
+        from .collateral import values_by_year
+
+        st, pl = self.structure, self.bs.collateral
+        out = np.zeros((st.c, len(self.years)))
+        if pl is None or pl.empty:
+            return out
+        vals = values_by_year(pl, self.years, self.scenario.mapping)
+        pos = {f: i for i, f in enumerate(self.bs.firms)}
+        for p, (deal, borrower) in enumerate(zip(pl["deal"], pl["borrower"], strict=True)):
+            if deal not in self.deal_index or borrower not in pos:
+                continue
+            hit = (self.claim_deal == self.deal_index[deal]) & (st.channel == PRINCIPAL) \
+                & (st.debtor == pos[borrower])
+            out[hit] = vals[p]
+        return out
+
+    @cached_property
     def income_years(self) -> np.ndarray:
         """``(N, T)``: the share of each firm's outside revenue earned in each year (days
         inside the horizon, grown at the firm's ``revenue_growth``)."""
@@ -413,7 +434,9 @@ class Compiled:
             vref = None
             if st.vest is not None and st.vest.nnz:
                 vref = np.asarray(st.vest @ (full * W[:, t:t + 1] * df))
-            out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref))
+            coll = M[self.claim_deal] * self.collateral_years[:, t:t + 1] * df
+            out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
+                               collateral=coll if coll.any() else None))
         return out
 
     def targets(self, shock: Any) -> np.ndarray:
@@ -628,10 +651,12 @@ class Compiled:
             sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
         cash = self.cash[:, None] * lazy["assets"] if "assets" in lazy else \
             np.repeat(self.cash[:, None], k, axis=1)
+        cy = self.collateral_years  # one step: what it fetches in the horizon's middle year
+        coll = m * cy[:, (cy.shape[1] - 1) // 2, None] if cy.any() else None
         return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
-                      stake_scale=sscale, vest_reference=None if rp is None else rp["vest"]
-                      ), cash
+                      stake_scale=sscale, vest_reference=None if rp is None else rp["vest"],
+                      collateral=coll), cash
 
     @cached_property
     def outside_party(self) -> tuple[str, ...]:
@@ -845,7 +870,8 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
     st = Structure(n=n, debtor=debtor, creditor=creditor, channel=channel,
                    stake_holder=holder, stake_issuer=issuer, stake_fraction=fraction,
                    stake_prepaid=stakes["prepaid"].to_numpy(float), vest=vest,
-                   vest_reference=vest_ref, market_value=mv, loss_weight=loss_weight)
+                   vest_reference=vest_ref, market_value=mv, loss_weight=loss_weight,
+                   value_multiple=bs.frame["value_multiple"].to_numpy(float))
     clearing = scenario.models.clearing
     params = Params(alpha=clearing.alpha, beta=clearing.beta,
                     stake_liquidity=m.stake_liquidity, value_multiple=m.value_multiple,

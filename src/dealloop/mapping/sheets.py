@@ -100,7 +100,10 @@ from ..vocabulary import (
     horizon_years,
     parse_horizon,
 )
+from .collateral import pledges
+from .earnings import margins, value_multiples
 from .values import per_entity, point
+from .vehicles import assumed_terms
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -179,6 +182,8 @@ class BalanceSheets:
     revenue_years: float = 0.0
     discount_rate: float = 0.0
     discount_source: str = ""
+    collateral: pd.DataFrame | None = None
+    """The secured debt legs and their collateral (:func:`.collateral.pledges`)."""
 
     @property
     def n(self) -> int:
@@ -324,13 +329,15 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     st = st[st["holder"].isin(firms) & st["issuer"].isin(firms)].reset_index(drop=True)
     _new_money(cl, frame, firms, st, {r["id"]: r["base"] for r in deal_rows}, m)
     _replacement(cl, set(firms), m)
-    _margins(net, frame, m)
+    margins(net, frame, m)
+    value_multiples(net, frame, m, rev_years)
     _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
     deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(_DEAL_COLUMNS)), cl)
     rate, source = discount_rate(net, m)
+    pledged = pledges(deal_rows, kinds, m, t0, notes)
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,
-                         discount_rate=rate, discount_source=source)
+                         discount_rate=rate, discount_source=source, collateral=pledged)
 
 
 def discount_rate(net: Any, m: Any) -> tuple[float, str]:
@@ -401,8 +408,10 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
         if isinstance(agg, str):
             parts.setdefault(agg, []).append(pid)
     ranges = scenario.monte_carlo.ranges
+    records = legs.to_dict("records")
+    terms = _vehicle_terms(net, scenario, records)
     deal_rows: list[dict[str, Any]] = []
-    for rec in legs.to_dict("records"):
+    for rec in records:
         did, kind, status = rec["id"], rec["kind"], rec["status"]
         if rec["money"] == "non_cash" and kind not in EQUITY_KINDS:
             continue  # e.g. an all-stock merger: nobody owes anybody cash
@@ -413,6 +422,10 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             low, high = ranges[did]
             if math.isnan(value) or did not in scenario.legs.amounts:
                 value = (low + high) / 2
+        how = ""
+        if did in terms and (value is None or math.isnan(value)):
+            value = low = high = terms[did][0]
+            how = terms[did][1]
         if kind in CONTINGENT_KINDS:
             base = float(status in LIVE_STATUSES and did not in exclude)
         else:
@@ -440,9 +453,25 @@ def _deal_rows(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             "high": float(high if not math.isnan(high) else value), "share": share,
             "base": base, "start": start, "end": end, "stake": rec["stake"],
             "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
-            "term_assumed": assumed,
+            "term_assumed": assumed, "assumed": how,
         })
     return deal_rows
+
+
+def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]]
+                   ) -> dict[str, tuple[float, str]]:
+    """The amounts :func:`.vehicles.assumed_terms` assumes for vehicles' legs with no
+    amount (``legs.amounts`` first)."""
+    m, lg = scenario.mapping, scenario.legs
+    kinds = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
+    sel, include, exclude = set(lg.statuses), set(lg.include), set(lg.exclude)
+    rows = [{"id": r["id"], "payer": r["payer"], "payee": r["payee"], "kind": r["kind"],
+             "value": lg.amounts.get(r["id"], r["value"]), "status": r["status"],
+             "start": _date(r["start"]) or _date(r["announced"]),
+             "end": _date(r["end"], end=True)} for r in records]
+    rate = discount_rate(net, m)[0] + m.credit_spread
+    return assumed_terms(rows, kinds, m, rate, lambda r: (
+        r["status"] in sel or r["id"] in include) and r["id"] not in exclude)
 
 
 def _stake_fraction(r: dict[str, Any], issuer: str,
@@ -683,59 +712,9 @@ def _synthetic_deals(deals: pd.DataFrame, cl: pd.DataFrame) -> pd.DataFrame:
     return deals
 
 
-_ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
-
-
-def _margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
-    """Each firm's margin on a lost sale and the share of a lost sale it loses.
-
-    The margin is the scenario's ``operating_margin`` for the firm, else net income over
-    revenue of the latest whole year with both figures (net loss: 0), else
-    ``margin_fallback`` (flagged ``margin_assumed``); a vehicle (kind ``spv``) has margin 1,
-    having nothing to deliver. The loss on a sale not paid is
-    ``margin + (1 - margin) x stranded_share`` (``loss_weight``): the supplier no longer
-    delivers, but part of the cost was sunk in capacity built for the customer.
-    """
-    figs = getattr(net, "figures", None)
-    annual: dict[tuple[str, str, str], tuple[float, str]] = {}
-    if figs is not None and len(figs):
-        for eid, metric, value, period, fid in zip(figs["entity"], figs["metric"], figs["value"],
-                                                   figs["period"], figs["id"], strict=True):
-            if metric in ("revenue", "net_income", "net_loss") and \
-                    str(period).startswith(_ANNUAL) and str(period)[-4:].isdigit():
-                annual[(str(eid), str(metric), str(period))] = (float(value), str(fid))
-    margin, figures, assumed, weight = [], [], [], []
-    for eid in frame.index:
-        fids: tuple[str, ...] = ()
-        if eid in m.operating_margin:
-            mg, flag = float(m.operating_margin[eid]), False
-        elif frame.at[eid, "kind"] == "spv":
-            mg, flag = 1.0, False  # a vehicle delivers nothing: its lease income is its margin
-        else:
-            mg, flag = float(m.operating_margin.get("default", m.margin_fallback)), True
-            for period in sorted({p for (e, _, p) in annual if e == eid}, key=lambda p: p[-4:],
-                                 reverse=True):
-                rev = annual.get((eid, "revenue", period))
-                inc = annual.get((eid, "net_income", period))
-                loss = annual.get((eid, "net_loss", period))
-                if rev and rev[0] > 0 and (inc or loss):
-                    mg = max(0.0, inc[0] / rev[0]) if inc else 0.0
-                    fids, flag = (rev[1], (inc or loss)[1]), False  # type: ignore[index]
-                    break
-        s = per_entity(m.stranded_share, eid, 0.5)
-        margin.append(mg)
-        figures.append(fids)
-        assumed.append(flag)
-        weight.append(1.0 if m.contracts == "gross" else min(1.0, mg + (1 - mg) * s))
-    frame["margin"] = margin
-    frame["margin_figures"] = figures
-    frame["margin_assumed"] = assumed
-    frame["loss_weight"] = weight
-
-
 _DEAL_COLUMNS = ("id", "payer", "payee", "kind", "status", "evidence", "basis", "value", "low",
                  "high", "share", "base", "start", "end", "stake", "parts", "sources",
-                 "term_assumed")
+                 "term_assumed", "assumed")
 
 
 def _plan_gap(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,

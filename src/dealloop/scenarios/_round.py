@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
+from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
 
-__all__ = ["Round", "Setup"]
+__all__ = ["Round", "Setup", "operating"]
 
 
 def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
@@ -34,6 +34,27 @@ def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
             raise ValueError(f"inputs: negative values in {name}")
         tops.append(hi)
     return A, Acc, e, np.array(tops)
+
+
+def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
+    """``(N, K)``: what each firm's sales to other firms bring it (purchase claims it is the
+    supplier of; loss-weighted, as the engine counts them) for claims ``owed`` and ``paid``
+    ``(C, K)``: with its outside income, the operating result a value multiple applies to.
+    Everything else (costs, equity, loans, debt, backstops, new money) counts dollar for
+    dollar: a purchase cancelled or replaced is no lasting saving (the firm loses the
+    service), a capital flow is worth its amount.
+
+    Examples
+    --------
+    >>> st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 2]),
+    ...                channel=np.array([PURCHASE, BACKSTOP], np.int8))
+    >>> operating(st, np.array([[4.0], [1.0]]), np.array([[3.0], [1.0]]))[:, 0].tolist()
+    [0.0, 3.0]
+    """
+    rows = np.flatnonzero(st.channel == PURCHASE)
+    owed, paid = np.asarray(owed)[rows], np.asarray(paid)[rows]
+    return np.asarray(st.creditor_map[:, rows] @ owed) \
+        - np.asarray(st.creditor_loss_map[:, rows] @ (owed - paid))
 
 
 class Setup:
@@ -63,6 +84,16 @@ class Setup:
         self.hold: sp.csr_array = st.holder_map
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
+        #: ``(N, 1)``: market value lost per dollar of net worth lost, per firm
+        self.vm = np.full((n, 1), p.value_multiple) if st.value_multiple is None else \
+            np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
+        # a multiple other than 1 applies to operating results only (outside income, sales
+        # and purchases); capital flows (equity, loans, debt, new money, stakes) move market
+        # value dollar for dollar
+        self.op = bool(np.any(self.vm != 1.0))
+        if self.op:
+            purch = (st.channel == PURCHASE).astype(float)
+            self.cred_p = sp.csr_array(self.cred * purch[None, :])
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
         self.b_amount = A[self.bidx]
         self.auto = p.backstops == "on_failure"
@@ -70,8 +101,17 @@ class Setup:
             self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
             self.ref_stk = reference.stakes
             self.ref_def = reference.defaulted
+            self.ref_e = reference.e
+            if self.op:
+                self.ref_op = operating(st, reference.owed, reference.paid)
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
+        self.coll: np.ndarray | None = None
+        if inputs.collateral is not None:
+            coll = np.asarray(inputs.collateral, float)
+            if coll.shape != (c, k) or not np.isfinite(coll).all() or (coll < 0).any():
+                raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
+            self.coll = coll if coll.any() else None
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
         self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
@@ -164,6 +204,7 @@ class Round:
         if len(g.bidx):
             self.pbar = self.pbar + np.asarray(g.deb_b @ self.owed_b)
             self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
+        self._secured(pr)
         if g.vest_on:
             self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
             if len(g.bidx):
@@ -171,20 +212,51 @@ class Round:
         self.deb_rows = st.debtor[rows]
         self.F = F
         self.rec_full_F = self.rec_full[F]
-        self.e_F = g.e[F]
+        self.e_F = self.e[F]
         self.pbar_F = self.pbar[F]
+        self.pbar_gross_F = self.pbar_gross[F]
         self.D_F = D[F]
         if st.s:
             self.ps_rows = ps_rows
             self.w = g.w0  # a holder that does not default pays for all its stake
         self._newton()
         if g.reference is not None:
-            self.c0 = g.mv0c + g.p.value_multiple * (g.e - self.pbar - g.ref_nwx) - g.ref_stk
+            # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value)
+            self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
+            if g.op:
+                self.rec_full_p = np.asarray(g.cred_p @ self.owed())
+                self.c0 = self.c0 + (g.vm - 1) * (g.e - g.ref_e - g.ref_op)
+                self.credw_p_rows = sp.csr_array(self.credw_rows * (
+                    g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
+                self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
             if g.value_shift is not None:
-                self.c0 = self.c0 + g.p.value_multiple * g.value_shift
+                self.c0 = self.c0 + g.value_shift
             self.gone = D & ~g.ref_def
             self.c0_F = self.c0[F]
             self.gone_F = self.gone[F]
+
+    def _secured(self, pr: sp.csr_array | None) -> None:
+        """Secured claims of the defaulters: each is paid from its collateral first, up to
+        what it asks (``sec_rows``, outside the pro rata pool); the rest of the claim
+        (``pool_rows``) ranks with the debtor's other claims. ``pbar`` becomes the dues
+        shared pro rata, ``pbar_gross`` stays the whole dues; collateral beyond its claim
+        joins the debtor's estate (``e``), and ``realised`` is all the collateral sold."""
+        g = self.g
+        self.e, self.pbar_gross = g.e, self.pbar
+        self.pool_rows, self.sec_rows = self.owed_rows, None
+        self.realised = None
+        if g.coll is None or pr is None:
+            return
+        rows = self.rows
+        sold = g.coll[rows] * self.D[g.st.debtor[rows]]  # only a defaulter's pledge is sold
+        if not sold.any():
+            return
+        sec = np.minimum(self.owed_rows, sold)
+        self.sec_rows = sec
+        self.pool_rows = self.owed_rows - sec
+        self.pbar = self.pbar_gross - np.asarray(pr @ sec)
+        self.realised = np.asarray(pr @ sold)
+        self.e = g.e + (self.realised - np.asarray(pr @ sec))
 
     def _slices(self) -> tuple:
         """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
@@ -229,7 +301,7 @@ class Round:
             return
         pos = np.full(g.n + 1, -1)
         pos[ds] = np.arange(m)
-        parts = [(self.rows, self.owed_rows)]
+        parts = [(self.rows, self.pool_rows)]
         if len(self.b_move):
             parts.append((g.bidx[self.b_move], self.owed_b[self.b_move]))
         W = np.zeros((g.k, m, m))
@@ -274,7 +346,7 @@ class Round:
 
     def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         g = self.g
-        short = (1.0 - r[self.deb_rows]) * self.owed_rows if len(self.rows) else None
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows if len(self.rows) else None
         bm = self.b_move
         short_b = (1.0 - r[g.st.debtor[g.bidx[bm]]]) * self.owed_b[bm] if len(bm) else None
         return short, short_b
@@ -336,16 +408,39 @@ class Round:
             rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = g.e + rec + g.p.stake_liquidity * stk
+        other = self.e + rec + g.p.stake_liquidity * stk
         raised = np.zeros((g.n, g.k))
         if len(g.pidx):
             pf = g.pfirms
             raised[pf] = self._raise(other[pf], self.pbar[pf], self.D[pf])
         return rec, stk, other, raised
 
-    def market_value(self, rec_other: np.ndarray, stk: np.ndarray) -> np.ndarray:
-        """Market value of every firm from its state (reference runs only)."""
-        V = np.maximum(0.0, self.c0 + self.g.p.value_multiple * rec_other + stk)
+    def _rec_p(self, r: np.ndarray, focus: bool) -> np.ndarray:
+        """Purchase receipts (loss-weighted) of the focus rows or of every firm."""
+        full = self.rec_full_p[self.F] if focus else self.rec_full_p
+        if not len(self.rows):
+            return full
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows
+        return full - np.asarray((self.credw_p_F if focus else self.credw_p_rows) @ short)
+
+    def value_F(self, r: np.ndarray, rec_F: np.ndarray, stk_F: np.ndarray) -> np.ndarray:
+        """Market value of the focus rows (reference runs only)."""
+        V_F = self.c0_F + rec_F + stk_F
+        if self.g.op:
+            V_F = V_F + (self.g.vm[self.F] - 1) * self._rec_p(r, True)
+        V_F = np.maximum(0.0, V_F)
+        V_F[self.gone_F] = 0.0
+        return V_F
+
+    def market_value(self, rec_other: np.ndarray, stk: np.ndarray, r: np.ndarray
+                     ) -> np.ndarray:
+        """Market value of every firm from its state (reference runs only): its value
+        before, plus the change in its revenue (outside income, sales to other firms) times
+        its multiple, plus the change in everything else dollar for dollar."""
+        V = self.c0 + rec_other + stk
+        if self.g.op:
+            V = V + (self.g.vm - 1) * self._rec_p(r, False)
+        V = np.maximum(0.0, V)
         V[self.gone] = 0.0
         return V
 
@@ -361,6 +456,9 @@ class Round:
         g = self.g
         st = g.st
         paid = r[st.debtor] * owed
+        if self.sec_rows is not None:  # secured claims: collateral first, then pro rata
+            rows = self.rows
+            paid[rows] = self.sec_rows + r[st.debtor[rows]] * self.pool_rows
         plan_rows = np.flatnonzero(st.channel == PLAN)
         paid[plan_rows] = 0.0
         if len(g.pidx):

@@ -235,14 +235,14 @@ def _settle(g: Setup, R: Round, s: _State) -> None:
         if len(ds):
             pb = R.pbar_F[dsF]
             avail = p.alpha * (R.e_F[dsF] + raised_F[dsF]) \
-                + p.beta * (rec_F[dsF] + p.stake_liquidity * stk_F[dsF]) + g.recov[ds] * pb
+                + p.beta * (rec_F[dsF] + p.stake_liquidity * stk_F[dsF]) \
+                + g.recov[ds] * R.pbar_gross_F[dsF]
             r_d = R.step(r[ds], np.minimum(avail, pb))
             dr = float(np.abs(r_d - r[ds]).max(initial=0))
             r[ds] = r_d
         dv = 0.0
         if g.reference is not None and len(F):
-            V_F = np.maximum(0.0, R.c0_F + p.value_multiple * rec_F + stk_F)
-            V_F[R.gone_F] = 0.0
+            V_F = R.value_F(r, rec_F, stk_F)
             dv = float(np.abs(V_F - V[F]).max(initial=0)) / g.scale
             V[F] = V_F
         if dr < p.tol and dv < p.tol:
@@ -257,7 +257,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     st, n = g.st, g.n
     rec_other, stk, other, _raised = R.state(s.r, s.V)
     if g.reference is not None:
-        s.V = R.market_value(rec_other, stk)
+        s.V = R.market_value(rec_other, stk, s.r)
     pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
     means = other + g.cap_all()
@@ -289,7 +289,8 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         amount=g.A[:, act], accel=g.Acc[:, act], e=g.e[:, act], failed=g.failed[:, act],
         recovery=g.recov[:, act], called=called_now, stake_scale=g.sscale[:, act],
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
-        else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act])
+        else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
+        collateral=None if g.coll is None else g.coll[:, act])
     sub_ref = None if g.reference is None else _columns(g.reference, act, k)
     sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
         "D": s.D[:, act], "wave": s.wave[:, act], "offset": s.offset[act],
@@ -313,17 +314,18 @@ def _finish(g: Setup, s: _State) -> Outcome:
     p, D = g.p, s.D
     R = Round(g, D, s.share_b)
     rec_other, stk, _other, raised = R.state(s.r, s.V)
-    V = R.market_value(rec_other, stk) if g.reference is not None else s.V
-    owed, pbar = R.owed(), R.pbar
+    V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
+    owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
     rec = rec_other + raised
     pay = np.asarray(g.deb @ paid)
-    nw = g.e + rec + stk - pbar
+    e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
+    nw = e + rec + stk - pbar
     dead = np.where(D, (1 - p.alpha) * (g.e + raised)
                     + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
-    return Outcome(owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=rec, stakes=stk, e=g.e,
+    return Outcome(owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=rec, stakes=stk, e=e,
                    net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, wave=s.wave,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged)

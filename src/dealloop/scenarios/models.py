@@ -43,6 +43,19 @@ _FIRM_STATUSES = cast("tuple[Status, ...]", FIRM_STATUSES)
 _GRADES = cast("tuple[Evidence, ...]", EVIDENCE)
 _OUTSIDE_KINDS = cast("tuple[EntityKind, ...]", OUTSIDE_KINDS)
 _CHANCE_BY_GRADE: dict[Evidence, float] = {"A": 0.7, "B": 0.5, "C": 0.3}
+#: Residual value of data-centre GPUs by whole year of age (an assumption, see MappingSpec).
+GPU_CURVE = (1.0, 0.62, 0.43, 0.30, 0.18, 0.12)
+#: A campus: a straight line over 30 years.
+CAMPUS_CURVE = tuple(round(1 - a / 30, 4) for a in range(31))
+_Asset = Literal["gpu", "campus"]
+
+
+def _curves() -> dict[_Asset, list[float]]:
+    return {"gpu": list(GPU_CURVE), "campus": list(CAMPUS_CURVE)}
+
+
+def _haircuts() -> dict[_Asset, float]:
+    return {"gpu": 0.2, "campus": 0.3}
 
 
 # ------------------------------------------------------------------------------------ sections
@@ -171,9 +184,14 @@ class MappingSpec(BaseModel):
     stake_liquidity
         Share of the market value of stakes in other network firms that a firm can use to pay
         its obligations (default 1).
-    value_multiple
-        Market value lost per dollar of net worth lost by a firm that survives (default 1;
-        a defaulter's equity is wiped out).
+    market_value_rule, value_multiple
+        Market value lost per dollar of net worth lost by a firm that survives (a
+        defaulter's equity is wiped out): ``earnings`` (default) capitalises the loss as
+        lost earnings at the firm's price-earnings ratio (market value / latest whole-year
+        net income, per year of the horizon), ``price_to_book`` at market value / latest
+        book equity, ``fixed`` dollar for dollar; a firm without the figures moves dollar
+        for dollar (flagged). ``value_multiple`` scales every firm's multiple (default 1;
+        see :mod:`dealloop.mapping.earnings`).
     capex_obligation
         Share of each firm's capex x ``revenue_years`` (beyond its chip purchases in the
         data) counted as an obligation to outside suppliers: the build-out a firm must pay
@@ -215,6 +233,29 @@ class MappingSpec(BaseModel):
         0.0658}``, a coupon from an offering document), else the borrower's
         ``interest_rate``, else the discount rate plus ``credit_spread`` (default 0.02, an
         assumption: the spread of an investment-grade bond over Treasuries).
+    vehicle_terms
+        ``debt_service`` (default): a vehicle's lease with no amount pays its debt service
+        over the lease (interest at each debt's rate plus principal falling due in the
+        lease), and a residual value guarantee to a vehicle with no amount is capped at the
+        vehicle's debt; both flagged as assumed (:mod:`dealloop.mapping.vehicles`).
+        ``none``: such legs are left out.
+    secured, secured_vehicles
+        Debt legs secured on collateral (``{D94a: gpu}``, ``{D88: campus}``;
+        ``gpu:POOL`` names a pool that two legs may share), and whether every debt leg of a
+        vehicle (kind spv) is secured on its own assets (default true: its GPUs when it
+        buys chips, else its campus). A defaulter pays a secured claim from its collateral
+        first; the rest ranks with unsecured debt and trade claims (see
+        :mod:`dealloop.mapping.collateral`).
+    collateral_value, advance_rate
+        The collateral's value at origination per leg (USD bn); by default a vehicle's
+        funding (its debt and equity legs), else the principal over ``advance_rate``
+        (default 0.7, an assumption: lenders advance 60-70% of the hardware price).
+    collateral_curves, collateral_haircut
+        Share of its value at origination an asset keeps at each whole year of age (linear
+        in between, the last value held): ``gpu`` by default 1, 0.62, 0.43, 0.30, 0.18,
+        0.12 (secondary-market residuals of data-centre GPUs, weakly sourced: an
+        assumption), ``campus`` a straight line over 30 years; and the share lost in a
+        forced sale (defaults gpu 0.2, campus 0.3: assumptions).
     """
 
     model_config = FROZEN
@@ -238,6 +279,7 @@ class MappingSpec(BaseModel):
     warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    market_value_rule: Literal["earnings", "price_to_book", "fixed"] = "earnings"
     capex_obligation: PerEntityShare = Field(default_factory=lambda: {"default": 0.0})
     contracts: Literal["margin", "gross"] = "margin"
     operating_margin: PerEntityShare = Field(default_factory=dict)
@@ -254,6 +296,30 @@ class MappingSpec(BaseModel):
     interest_rate: PerEntityShare = Field(default_factory=dict)
     credit_spread: Annotated[float, Field(ge=0, le=1)] = 0.02
     debt_rates: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    vehicle_terms: Literal["debt_service", "none"] = "debt_service"
+    secured: dict[str, Annotated[str, Field(pattern=r"^(gpu|campus)(:[\w.-]+)?$")]] = Field(
+        default_factory=dict)
+    secured_vehicles: bool = True
+    collateral_value: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict)
+    advance_rate: Annotated[float, Field(gt=0, le=1)] = 0.7
+    collateral_curves: dict[_Asset, Annotated[
+        list[Annotated[float, Field(ge=0, le=1)]], Field(min_length=1)]] = Field(
+        default_factory=_curves)
+    collateral_haircut: dict[_Asset, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=_haircuts)
+
+    @field_validator("collateral_curves")
+    @classmethod
+    def _both_curves(cls, v: dict[_Asset, list[float]]) -> dict[_Asset, list[float]]:
+        """An asset left out keeps its default curve."""
+        return {**_curves(), **v}
+
+    @field_validator("collateral_haircut")
+    @classmethod
+    def _both_haircuts(cls, v: dict[_Asset, float]) -> dict[_Asset, float]:
+        """An asset left out keeps its default haircut."""
+        return {**_haircuts(), **v}
 
 
 # ------------------------------------------------------------------------------------- models
@@ -515,7 +581,8 @@ class Scenario(BaseModel):
 
     def deal_ids(self) -> set[str]:
         """Every deal id the scenario names."""
-        ids = set(self.legs.include) | set(self.legs.exclude) | set(self.legs.amounts)
+        ids = set(self.legs.include) | set(self.legs.exclude) | set(self.legs.amounts) \
+            | set(self.mapping.secured) | set(self.mapping.collateral_value)
         for s in self.shocks:
             ids.update(s.deals_named())
         mc = self.monte_carlo

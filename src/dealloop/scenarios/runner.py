@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..data.problems import DataError, errors
 from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN, stack
+from ..mapping.collateral import claim_class
 from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.values import point
@@ -338,14 +339,16 @@ def unpaid_claims(comp: Compiled, out: Outcome) -> pd.DataFrame:
     party = comp.outside_party
     rows = []
     short = (out.owed - out.paid)[:, 0]
+    secured = np.asarray(comp.collateral_years.any(axis=1), bool)
     for c in np.flatnonzero((short > 1e-9) & (st.debtor < st.n)):
         cred = names[st.creditor[c]] if st.creditor[c] < st.n else party[c]
         rows.append({"debtor": names[st.debtor[c]], "creditor": cred,
                      "deal": comp.deal_ids[comp.claim_deal[c]],
                      "channel": CHANNELS[st.channel[c]],
+                     "priority": claim_class(CHANNELS[st.channel[c]], bool(secured[c])),
                      "owed": out.owed[c, 0], "paid": out.paid[c, 0], "shortfall": short[c]})
-    return pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "owed", "paid",
-                                       "shortfall"])
+    return pd.DataFrame(rows, columns=["debtor", "creditor", "deal", "channel", "priority", "owed",
+                                       "paid", "shortfall"])
 
 
 def _unpaid(comp: Compiled, out: Outcome, frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -354,7 +357,7 @@ def _unpaid(comp: Compiled, out: Outcome, frame: pd.DataFrame | None = None) -> 
     frame = unpaid_claims(comp, out) if frame is None else frame
     if frame.empty:
         return frame.rename(columns={"deal": "deals"})
-    agg = frame.groupby(["debtor", "creditor"], sort=False).agg(
+    agg = frame.groupby(["debtor", "creditor", "priority"], sort=False).agg(
         deals=("deal", lambda s: ";".join(s)), channel=("channel", "first"),
         owed=("owed", "sum"), paid=("paid", "sum"), shortfall=("shortfall", "sum"))
     return agg.reset_index().sort_values("shortfall", ascending=False, kind="stable") \

@@ -16,7 +16,7 @@ stranded costs      0 / 1                          ``mapping.stranded_share.defa
 terms               3 / 10 years                   ``mapping.undated_term_years``
 new money           no headroom / 50%              ``mapping.new_money_headroom``
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
-market-value rule   0.5 / 2 per dollar             ``mapping.value_multiple``
+market-value rule   $ for $ / price to book        ``mapping.market_value_rule``
 debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
 discount rate       0 / 8% a year                  ``mapping.discount_rate``
 credit spread       1% / 5% over the rate          ``mapping.credit_spread``
@@ -82,8 +82,8 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
     "new money": ("no headroom", _set("new_money_headroom", 0.0),
                   "50% headroom", _set("new_money_headroom", 0.5)),
     "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
-    "market-value rule": ("0.5 per $", _set("value_multiple", 0.5),
-                          "2 per $", _set("value_multiple", 2.0)),
+    "market-value rule": ("$ for $", _set("market_value_rule", "fixed"),
+                          "price to book", _set("market_value_rule", "price_to_book")),
     "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
                       "75%", _per_default("debt_maturing_share", 0.75)),
     "discount rate": ("0", _set("discount_rate", 0.0), "8%", _set("discount_rate", 0.08)),
@@ -128,6 +128,21 @@ def tornado(scenario: Scenario | str | Path, net: Any = None,
                              kind="stable").reset_index(drop=True)
 
 
+def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
+    """The market-value rule and each firm's multiple (with its figure ids), and the firms
+    that move dollar for dollar for want of figures."""
+    rule = scenario.mapping.market_value_rule
+    shown = [f"{f} {x:.1f} ({';'.join(ids)})" for f, x, ids, a in zip(
+        fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], strict=True)
+        if ids and not a]
+    line = (f"market value rule {rule} (mapping.market_value_rule; $ lost per $ of revenue "
+            "lost, capital flows $ for $)" + (": " + ", ".join(shown) if shown else ""))
+    gone = [f for f, a in zip(fr.index, fr["value_assumed"], strict=True) if a]
+    if gone:
+        line += f"; $ for $ (no figure for the rule) for {len(gone)} firms: " + ", ".join(gone)
+    return line
+
+
 def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
     """What a run rests on, one line each: every ``mapping`` value the scenario changes from
     the default, then (given the balance sheets) every firm whose margin is assumed and every
@@ -161,4 +176,23 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
             if legs:
                 out.append(f"term assumed (no end reported) for {len(legs)} legs: "
                            + ", ".join(legs))
+        if "assumed" in deals:
+            how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
+                deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
+                if isinstance(a, str) and a and b]
+            if how:
+                out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
+                           + "; ".join(how))
+        if "value_multiple" in fr:
+            out.append(_value_line(scenario, fr))
+        pl = getattr(balance, "collateral", None)
+        if pl is not None and len(pl):
+            m = scenario.mapping
+            out.append("secured on collateral (value at origination, $bn; curves "
+                       "mapping.collateral_curves, forced-sale haircut "
+                       + ", ".join(f"{a} {h:g}" for a, h in m.collateral_haircut.items())
+                       + ", assumed): " + ", ".join(
+                           f"{d} {a} {v:,.1f} ({b})" for d, a, v, b in zip(
+                               pl["deal"], pl["asset"], pl["value"], pl["basis"],
+                               strict=True)))
     return out

@@ -5,7 +5,8 @@ service as a schedule.
 engine (:func:`.engine.clear`): what a firm has in year ``t`` is its outside income of the
 year plus the cash it kept at the end of year ``t - 1`` (outside assets plus receipts minus
 what it paid, never negative); a firm that defaults stays in default in the later years
-(its dues are then accelerated, as the inputs say). So a firm can pay in 2026-27 and fail in
+(its dues are then accelerated, as the inputs say; collateral pledged to its claims is
+sold in the year of default and pays those claims first). So a firm can pay in 2026-27 and fail in
 2028, and each default has a date. :meth:`YearsOutcome.discounted` compares values across
 years at a stated rate.
 
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
+from ._round import operating
 from .engine import Outcome, clear
 
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
@@ -208,6 +210,12 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     first = np.zeros((n, k), np.int64)
     raised = np.zeros((n, k))
     ref_raised = np.zeros((n, k))
+    capital = np.zeros((n, k))
+    ref_capital = np.zeros((n, 1))
+    vm = np.full((n, 1), (params or Params()).value_multiple) \
+        if structure.value_multiple is None else \
+        np.asarray(structure.value_multiple, float).reshape(n, 1)
+    op = bool(np.any(vm != 1.0))
     left_unpaid: np.ndarray | None = None
     carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
     budget = None if headroom is None else np.array(headroom, float)
@@ -232,15 +240,23 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
             A = A + extra
             Acc = np.maximum(Acc, A)
         ref = None if reference is None else reference.outcomes[t]
-        shift = None if reference is None else -(raised - ref_raised)
+        # market value: new money raised in earlier years dilutes (it is in the cash carried
+        # forward); earlier years' capital results count dollar for dollar, not at the
+        # firm's multiple as the cash carried forward would
+        shift = None if reference is None else -vm * (raised - ref_raised) \
+            + (1 - vm) * (capital - ref_capital)
         recovery = None if inp.recovery is None else \
             np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
+        coll = None if inp.collateral is None else np.where(
+            failed[np.minimum(structure.debtor, n - 1)] & (structure.debtor < n)[:, None],
+            0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
         sscale = inp.stake_scale
         if structure.s and failed.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((structure.s, k)) if sscale is None else sscale) \
                 * ~failed[structure.stake_holder]
         out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, failed=f,
                                        recovery=recovery, stake_scale=sscale,
+                                       collateral=coll,
                                        value_shift=shift), params, reference=ref)
         left = np.where(out.defaulted, 0.0, np.maximum(e + out.receipts - out.pay, 0.0))
         first = np.where(out.defaulted & (first == 0), label, first)
@@ -250,6 +266,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         failed = failed | out.defaulted
         left_unpaid = out.owed - out.paid
         raised = raised + out.new_money
+        if reference is not None and op:
+            capital = capital + _capital(structure, out)
+            ref_capital = ref_capital + _capital(structure, reference.outcomes[t])
         if budget is not None and plan.any():
             cap_f = np.zeros((n, k))
             rows = np.flatnonzero(plan & (structure.creditor < n))
@@ -263,6 +282,12 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         cash.append(left)
     return YearsOutcome(labels, tuple(outs), first, np.stack(cash), np.stack(income),
                         np.stack(carry_in), np.asarray(structure.debtor))
+
+
+def _capital(st: Structure, out: Outcome) -> np.ndarray:
+    """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
+    that is not operating (:func:`._round.operating`) and not new money."""
+    return out.receipts - out.new_money - out.pbar - operating(st, out.owed, out.paid)
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,

@@ -1,0 +1,167 @@
+"""Debt by class and priority: which debt legs are secured, on what, and what the collateral
+fetches in the year its borrower defaults.
+
+Classes of claims
+    ``secured`` (a debt leg pledged on collateral), ``unsecured`` (other debt, reported debt
+    beyond the legs), ``trade`` (purchases, build-out and replacement capex owed to
+    suppliers), ``equity`` (unpaid equity commitments), ``backstop`` and ``new money``. A
+    defaulter pays each secured claim from its collateral first, up to what the claim asks;
+    the rest of the claim (its deficiency) ranks pari passu with the unsecured and trade
+    claims, and collateral worth more than its claim joins the estate
+    (:class:`~.arrays.Inputs` ``collateral``).
+
+Which legs are secured
+    the legs named in ``mapping.secured`` (``{D94a: gpu}``; ``gpu:POOL`` names a pool), and,
+    with ``mapping.secured_vehicles`` (default true), every debt leg of a vehicle (kind
+    ``spv``): project finance lends against the vehicle's own assets, its GPUs when it buys
+    chips in the data, else its campus.
+
+What the collateral is worth
+    at origination (the leg's start, else the horizon's): ``mapping.collateral_value`` of
+    the leg, else for a vehicle what it was funded with (its debt and equity legs counted),
+    else the principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the
+    same pool (a borrower's asset class by default) share it pro rata to their principal and
+    are flagged as **pledged twice**. In year ``t`` it fetches the value at origination x the
+    asset's residual share at its age at mid-year (``mapping.collateral_curves``, linear
+    between whole years, the last value held) x ``(1 - collateral_haircut)``.
+
+Examples
+--------
+>>> residual([1.0, 0.6, 0.4], 1.5), residual([1.0, 0.6, 0.4], 9.0)
+(0.5, 0.4)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
+
+__all__ = ["COLUMNS", "claim_class", "pledges", "residual", "values_by_year"]
+
+COLUMNS = ("deal", "borrower", "asset", "pool", "principal", "value", "pledged", "basis")
+
+_CLASS = {"purchase": "trade", "capex": "trade", "replacement": "trade", "equity": "equity",
+          "funding": "loan to fund", "backstop": "backstop", "plan": "new money"}
+
+
+def claim_class(channel: str, secured: bool) -> str:
+    """The priority class of a claim of channel ``channel``.
+
+    Examples
+    --------
+    >>> claim_class("principal", True), claim_class("principal", False), claim_class(
+    ...     "purchase", False)
+    ('secured', 'unsecured', 'trade')
+    """
+    if channel == "principal":
+        return "secured" if secured else "unsecured"
+    return _CLASS.get(channel, channel)
+
+
+def residual(curve: Sequence[float], age: float) -> float:
+    """The share of its value at origination an asset keeps at ``age`` years: ``curve[a]``
+    at whole years ``a``, linear in between, the last value beyond the curve.
+
+    Examples
+    --------
+    >>> residual([1.0, 0.5], 0.25)
+    0.875
+    """
+    if age <= 0:
+        return float(curve[0])
+    a = int(age)
+    if a >= len(curve) - 1:
+        return float(curve[-1])
+    f = age - a
+    return float(curve[a] * (1 - f) + curve[a + 1] * f)
+
+
+def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
+            t0: dt.date, notes: list[str]) -> pd.DataFrame:
+    """The secured debt legs counted in the base run, one row each (see the module
+    docstring): ``deal, borrower, asset, pool, principal, value`` (of the collateral at
+    origination, the leg's share of its pool), ``pledged`` (date) and ``basis`` (how the
+    value was set). Pools pledged to two legs or more are flagged in ``notes``.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {secured: {L1: gpu, L2: gpu}}").mapping
+    >>> rows = [{"id": i, "payer": "bank", "payee": "f", "kind": "loan", "value": v,
+    ...          "base": 1.0, "start": None} for i, v in (("L1", 7.0), ("L2", 7.0))]
+    >>> notes = []
+    >>> p = pledges(rows, {"f": "neocloud"}, m, dt.date(2026, 1, 1), notes)
+    >>> p["value"].round(2).tolist(), "pledged twice" in notes[0]
+    ([10.0, 10.0], True)
+    """
+    chips = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase" and r["base"]}
+    funded: dict[str, float] = {}
+    for r in deal_rows:
+        if r["base"] and (r["kind"] in DEBT_KINDS or r["kind"] == "equity_investment"):
+            funded[r["payee"]] = funded.get(r["payee"], 0.0) + r["value"]
+    rows = []
+    for r in deal_rows:
+        did, borrower = r["id"], r["payee"]
+        if r["kind"] not in DEBT_KINDS or not r["base"] or r["value"] <= 0:
+            continue
+        spec = m.secured.get(did)
+        vehicle = kinds.get(borrower) == "spv"
+        if spec is None and not (m.secured_vehicles and vehicle):
+            continue
+        if spec is None:
+            spec = "gpu" if borrower in chips else "campus"
+        asset, _, pool = spec.partition(":")
+        start = r["start"] if isinstance(r["start"], dt.date) else t0
+        if did in m.collateral_value:
+            value, basis = float(m.collateral_value[did]), "mapping.collateral_value"
+        elif vehicle:
+            value, basis = funded.get(borrower, r["value"]), f"{borrower}'s funding"
+        else:
+            value = r["value"] / m.advance_rate
+            basis = f"assumed: principal / advance rate {m.advance_rate:g}"
+        rows.append({"deal": did, "borrower": borrower, "asset": asset,
+                     "pool": f"{borrower}:{pool or asset}", "principal": r["value"],
+                     "value": value, "pledged": start, "basis": basis})
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    if frame.empty:
+        return frame
+    for pool, grp in frame.groupby("pool", sort=True):
+        if len(grp) < 2:
+            continue
+        # one pool: a vehicle's funding once, else the legs' values together
+        funding = grp["basis"].str.endswith("'s funding")
+        total = float(grp["value"].max() if funding.all() else grp["value"].sum())
+        frame.loc[grp.index, "value"] = total * grp["principal"] / grp["principal"].sum()
+        notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} name "
+                     f"it (worth {total:,.2f} at origination, shared pro rata)")
+    return frame
+
+
+def values_by_year(frame: pd.DataFrame, years: Sequence[int], m: Any) -> np.ndarray:
+    """``(P, T)``: what each pledge of ``frame`` fetches in a sale in each year (value at
+    origination x residual share at its age at mid-year x ``1 - collateral_haircut``).
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {collateral_curves: {gpu: [1, 0.5, "
+    ...           "0.5]}, collateral_haircut: {gpu: 0}}").mapping
+    >>> f = pd.DataFrame({"asset": ["gpu"], "value": [10.0], "pledged": [dt.date(2026, 1, 1)]})
+    >>> values_by_year(f, [2026, 2027], m).round(1).tolist()  # ages 0.5 and 1.5 at mid-year
+    [[7.5, 5.0]]
+    """
+    out = np.zeros((len(frame), len(years)))
+    for p, (asset, value, pledged) in enumerate(zip(frame["asset"], frame["value"],
+                                                    frame["pledged"], strict=True)):
+        curve = m.collateral_curves[asset]
+        keep = 1 - m.collateral_haircut.get(asset, 0.0)
+        for t, y in enumerate(years):
+            age = (dt.date(y, 7, 1) - pledged).days / DAYS_PER_YEAR
+            out[p, t] = value * residual(curve, age) * keep
+    return out

@@ -1,0 +1,91 @@
+"""Vehicles (kind ``spv``) on their own assets: the terms their sponsors do not disclose.
+
+A data-centre or GPU vehicle stands on the income of its lease and the collateral of its
+debt (:mod:`.collateral`). The dataset often names the lease and the sponsor's residual
+value guarantee without an amount (the Hyperion lease D83a and guarantee D83b, the xAI GPU
+lease D75c). With ``mapping.vehicle_terms: debt_service`` (default) such a leg is sized
+from the vehicle's own debt, and flagged as assumed:
+
+* a lease or purchase leg *into* a vehicle with no amount pays its debt service over the
+  lease's term: each counted debt leg's principal x its rate x the years the lease and the
+  debt overlap, plus the principal falling due before the lease ends (the rent a lender
+  would underwrite);
+* a backstop (residual value guarantee) *to* a vehicle with no amount is capped at the
+  vehicle's debt principal (what the guarantee stands behind).
+
+``legs.amounts`` still sets either; ``vehicle_terms: none`` leaves them out as before.
+
+Examples
+--------
+>>> lease = {"id": "R", "payer": "t", "payee": "v", "kind": "compute_contract",
+...          "start": dt.date(2026, 1, 1), "end": dt.date(2029, 12, 31)}
+>>> bond = {"id": "B", "payer": "bondholders", "payee": "v", "kind": "bond", "value": 10.0,
+...         "start": dt.date(2025, 1, 1), "end": dt.date(2040, 12, 31)}
+>>> round(rent(lease, [bond], {"B": 0.05}, 0.06), 3)  # 10 x 5% x 4 years
+2.0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
+from .values import per_entity
+
+__all__ = ["assumed_terms", "rent"]
+
+_INCOME_KINDS = ("compute_contract", "revenue_share", "other", "chip_purchase")
+
+
+def _years(a: dt.date, b: dt.date) -> float:
+    return max(0.0, ((b - a).days + 1) / DAYS_PER_YEAR)
+
+
+def rent(lease: Mapping[str, Any], debts: Sequence[Mapping[str, Any]], rates: Mapping[str, float],
+         default_rate: float) -> float:
+    """The rent over a lease's term that services the vehicle's debt ``debts``: interest at
+    each debt's rate (``rates``, else ``default_rate``) for the years the lease and the debt
+    overlap, plus the principal of each debt falling due before the lease ends (USD bn)."""
+    start, end = lease["start"], lease["end"]
+    total = 0.0
+    for d in debts:
+        d_start = d["start"] if isinstance(d["start"], dt.date) else start
+        d_end = d["end"] if isinstance(d["end"], dt.date) else dt.date.max
+        total += d["value"] * rates.get(d["id"], default_rate) * _years(
+            max(start, d_start), min(end, d_end))
+        if d_end <= end:
+            total += d["value"]
+    return total
+
+
+def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: Any,
+                  default_rate: float, counted: Any) -> dict[str, tuple[float, str]]:
+    """The amounts ``mapping.vehicle_terms`` assumes for legs of vehicles with no amount
+    (see the module docstring): ``{leg id: (whole-term amount, how)}``. ``records`` are the
+    candidate legs (``id, payer, payee, kind, value, start, end``), ``counted(record)`` says
+    whether the base run counts a leg; a debt's rate is its ``mapping.debt_rates``, else the
+    vehicle's ``interest_rate``, else ``default_rate``."""
+    if m.vehicle_terms != "debt_service":
+        return {}
+    debts: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        if r["kind"] in DEBT_KINDS and kinds.get(r["payee"]) == "spv" and counted(r) \
+                and r["value"] == r["value"] and r["value"] > 0:
+            debts.setdefault(r["payee"], []).append(r)
+    out: dict[str, tuple[float, str]] = {}
+    for r in records:
+        v = r["payee"]
+        if v not in debts or (r["value"] == r["value"] and r["value"] is not None):
+            continue
+        ids = ", ".join(d["id"] for d in debts[v])
+        if r["kind"] in CONTINGENT_KINDS:
+            out[r["id"]] = (sum(d["value"] for d in debts[v]),
+                            f"cap assumed: {v}'s debt ({ids})")
+        elif r["kind"] in _INCOME_KINDS and isinstance(r["start"], dt.date) \
+                and isinstance(r["end"], dt.date):
+            rate = per_entity(m.interest_rate, v, default_rate)
+            out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
+                            f"rent assumed: the debt service of {v} ({ids}) over the lease")
+    return out

@@ -1,0 +1,62 @@
+"""Vehicles on their own assets: undisclosed leases and guarantees sized from the vehicle's
+debt (flagged), and a tenant walking away reaching the vehicle's lenders."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dealloop import mapping, scenarios
+from dealloop.mapping.vehicles import rent
+
+
+def test_rent_by_hand() -> None:
+    """A 4-year lease from 2026 of a vehicle with a 10 bond at 5% due 2040 and a 4 loan at
+    10% due mid-2028: interest 10 x 5% x 4 + 4 x 10% x 2.5 (the loan's years inside the
+    lease) + the loan's principal 4, as it falls due inside the lease."""
+    lease = {"start": dt.date(2026, 1, 1), "end": dt.date(2029, 12, 31)}
+    debts = [{"id": "B", "value": 10.0, "start": dt.date(2025, 1, 1),
+              "end": dt.date(2040, 12, 31)},
+             {"id": "L", "value": 4.0, "start": None, "end": dt.date(2028, 6, 30)}]
+    got = rent(lease, debts, {"B": 0.05, "L": 0.10}, 0.0)
+    years_b = 1461 / 365.2425  # 2026-01-01 to 2029-12-31, days included
+    years_l = 912 / 365.2425  # 2026-01-01 to 2028-06-30
+    assert got == pytest.approx(10 * 0.05 * years_b + 4 * 0.10 * years_l + 4)
+
+
+def test_hyperion_terms_reproduce_the_scenario_assumption(net) -> None:
+    """meta-exits-hyperion states its rent (27 x 6.58% x 4 = 7.1) and guarantee cap (27) by
+    hand; the default vehicle terms give the same without legs.amounts, flagged."""
+    sc = scenarios.load("meta-exits-hyperion")
+    bare = sc.model_copy(update={"legs": sc.legs.model_copy(update={"amounts": {}})})
+    d = mapping.build(net, bare).deals.set_index("id")
+    assert d.at["D83a", "value"] == pytest.approx(27 * 0.0658 * 4, rel=2e-3)
+    assert d.at["D83b", "value"] == pytest.approx(27.0)
+    assert d.at["D83a", "assumed"].startswith("rent assumed")
+    assert d.at["D83b", "assumed"].startswith("cap assumed")
+    stated = mapping.build(net, sc).deals.set_index("id")
+    assert stated.at["D83a", "value"] == 7.1 and not stated.at["D83a", "assumed"]
+    off = bare.model_copy(update={"mapping": bare.mapping.model_copy(
+        update={"vehicle_terms": "none"})})
+    bs = mapping.build(net, off)
+    assert "D83a" not in set(bs.deals["id"])
+    assert any(n.startswith("D83a") and "not disclosed" in n for n in bs.notes)
+
+
+def test_xai_walking_away_reaches_the_vehicle_lenders(net) -> None:
+    """The xAI GPU vehicle lives on xAI's lease (D75c, rent assumed to service D76). When
+    xAI stops paying, the vehicle defaults; its lenders recover its GPUs first and lose
+    the rest; without the shock nobody defaults."""
+    text = "name: x\nquestion: q\nlegs: {statuses: [committed, reported]}\n"
+    calm = scenarios.run(scenarios.loads(text), net, band=False)
+    assert not calm.firms["defaulted"].any()
+    res = scenarios.run(scenarios.loads(
+        text + "shocks: [{type: cancel, deal: D75c}]"), net, band=False)
+    assert res.firms.at["xai-gpu-spv", "defaulted"]
+    u = res.unpaid[res.unpaid["debtor"] == "xai-gpu-spv"].set_index("deals")
+    assert u.at["D76", "priority"] == "secured"
+    assert 0 < u.at["D76", "paid"] < u.at["D76", "owed"]
+    # its trade creditor (NVIDIA, the GPUs it still owes for) ranks below the collateral
+    assert u.at["X08", "priority"] == "trade"
+    assert u.at["X08", "paid"] / u.at["X08", "owed"] < u.at["D76", "paid"] / u.at["D76", "owed"]
