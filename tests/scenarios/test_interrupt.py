@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX process g
 def test_ctrl_c_under_dask_prints_one_line_and_exits_130(tmp_path) -> None:
     out = tmp_path / "mc.json"
     cmd = [sys.executable, "-m", "dealloop", "simulate", "coreweave-default",
-           "--draws", "4000000", "--chunk", "500", "--workers", "2", "-o", str(out)]
+           "--draws", "4000000", "--chunk", "500", "--workers", "2", "--max-time", "0",
+           "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             start_new_session=True, env={**os.environ, "COLUMNS": "80"})
     try:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import BACKENDS, numba_available, unavailable
+from ..backend import BACKENDS, numba_available, numba_disabled, unavailable
 
 __all__ = [
     "BACKENDS",
@@ -66,8 +66,9 @@ def _load() -> dict[str, Callable[..., Any]] | None:
 
 
 def available() -> bool:
-    """Whether the numba kernels can be used in this process."""
-    return _load() is not None
+    """Whether the numba kernels can be used now: numba loads and ``DEALLOOP_NO_NUMBA`` does
+    not switch it off (read at every call, also after the kernels were first compiled)."""
+    return not numba_disabled() and _load() is not None
 
 
 def use_numba(backend: str) -> bool:

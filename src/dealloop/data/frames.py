@@ -50,8 +50,8 @@ def annual_only(figures: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> f = pd.DataFrame({"period": ["FY2025", "Q3 2025", None, "H1 2025", "TTM 2025-12"]})
-    >>> annual_only(f)["period"].tolist()
-    ['FY2025', None, 'TTM 2025-12']
+    >>> annual_only(f)["period"].fillna("(none)").tolist()
+    ['FY2025', '(none)', 'TTM 2025-12']
     """
     if "period" not in figures:
         return figures
