@@ -166,3 +166,47 @@ def test_every_object_a_public_module_exports_has_an_example() -> None:
                     missing.append(f"{info.name}.{attr}")
     assert checked > 150, checked
     assert not missing, f"add an Examples section: {missing}"
+
+
+def _documented_commands() -> list[tuple[str, str]]:
+    """(page, command line) of every ``run("dealloop ...")`` in the docs' executed blocks."""
+    import ast
+
+    fence = re.compile(r'^```python exec="on"[^\n]*\n(.*?)^```', re.S | re.M)
+    out = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        for block in fence.findall(page.read_text(encoding="utf-8")):
+            for node in ast.walk(ast.parse(block)):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                        and node.func.id == "run" and node.args
+                        and isinstance(node.args[0], ast.Constant)):
+                    out.append((page.relative_to(ROOT).as_posix(), node.args[0].value))
+    return out
+
+
+def test_documented_commands_name_real_commands_options_and_scenarios() -> None:
+    """Fast feedback before the docs build runs them: every command line the docs execute
+    names a command, options it has and, for ``stress``/``simulate``, a shipped scenario."""
+    import shlex
+
+    import typer.main
+
+    from dealloop.cli import app
+    from dealloop.scenarios import library
+
+    group = typer.main.get_command(app)
+    commands = _documented_commands()
+    assert len(commands) >= 20, commands
+    bad = []
+    for page, line in commands:
+        argv = shlex.split(line)
+        cmd = group.commands.get(argv[1]) if argv[0] == "dealloop" and len(argv) > 1 else None
+        if cmd is None:
+            bad.append(f"{page}: {line}: no such command")
+            continue
+        options = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        bad += [f"{page}: {line}: {a}: no such option" for a in argv[2:]
+                if a.startswith("-") and a.split("=")[0] not in options]
+        if argv[1] in ("stress", "simulate") and argv[2] not in library.questions():
+            bad.append(f"{page}: {line}: {argv[2]}: not a shipped scenario")
+    assert not bad, bad

@@ -48,20 +48,17 @@ class NumbaUnavailableError(ImportError):
     """``backend="numba"`` was asked for but numba is missing or switched off.
 
     An ``ImportError``, so code that treats a missing optional library one way treats this
-    the same.
+    the same. A model raises it (built by :func:`unavailable`) when asked for
+    ``backend="numba"`` in a process where numba is missing or was switched off by
+    ``DEALLOOP_NO_NUMBA`` when the compiled code was first needed.
 
     Examples
     --------
-    >>> import os
-    >>> from unittest import mock
-    >>> import numpy as np
-    >>> from dealloop.contagion import eisenberg_noe
-    >>> with mock.patch.dict(os.environ, {"DEALLOOP_NO_NUMBA": "1"}):   # numba switched off
-    ...     try:
-    ...         eisenberg_noe(np.array([[0, 1.0], [1.0, 0]]), [1.0, 1.0], backend="numba")
-    ...     except NumbaUnavailableError as exc:
-    ...         print(str(exc).split(",")[0])
-    backend='numba' needs numba
+    >>> err = unavailable()
+    >>> isinstance(err, NumbaUnavailableError), isinstance(err, ImportError)
+    (True, True)
+    >>> print(str(err).split(";")[0])
+    backend='numba' needs numba, which is not installed here or is switched off by DEALLOOP_NO_NUMBA
     >>> issubclass(NumbaUnavailableError, ImportError)
     True
     """
@@ -73,10 +70,13 @@ def numba_disabled() -> bool:
     Examples
     --------
     >>> import os
-    >>> os.environ["DEALLOOP_NO_NUMBA"] = "0"
-    >>> numba_disabled()
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"DEALLOOP_NO_NUMBA": "0"}):    # restored after
+    ...     numba_disabled()
     False
-    >>> del os.environ["DEALLOOP_NO_NUMBA"]
+    >>> with mock.patch.dict(os.environ, {"DEALLOOP_NO_NUMBA": "yes"}):
+    ...     numba_disabled()
+    True
     """
     return os.environ.get(ENV_VAR, "").strip().lower() not in _OFF
 

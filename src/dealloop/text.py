@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+__all__ = ["ALLOWED_CONTROLS", "BIDI_CONTROLS", "bidi_marked", "cell_problem", "is_unsafe",
+           "printable", "xml_safe"]
+
 #: Bidirectional embedding, override and isolate controls: they reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Control characters a text cell may hold (line breaks and tabs inside quoted notes).

@@ -18,13 +18,22 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["LOOP_BUDGET", "LoopBudgetError", "estimate_loops", "over_budget", "spectral_radius",
+           "top_loops"]
+
 #: Most loops a search lists or counts in one go (memory: about 12 bytes per firm on a loop,
 #: so at most ~300 MB at 12 hops).
 LOOP_BUDGET = 2_000_000
 
 
 class LoopBudgetError(ValueError):
-    """A loop search over the budget: the message says how many loops and what to change."""
+    """A loop search over the budget: the message says how many loops and what to change.
+
+    Examples
+    --------
+    >>> issubclass(LoopBudgetError, ValueError)     # the CLI prints it as one line, exit code 1
+    True
+    """
 
 
 def spectral_radius(indptr: Any, indices: Any, *, steps: int = 64) -> float:

@@ -8,13 +8,24 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+__all__ = ["DatasetDiff", "FileDiff", "diff"]
+
 if TYPE_CHECKING:
     from ..network import DealNetwork
 
 
 @dataclass(frozen=True)
 class FileDiff:
-    """Changes in one file, keyed by row id."""
+    """Changes in one file, keyed by row id.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> same = diff(dl.load(), dl.load())
+    >>> first = same.files[0]
+    >>> first.file, first.added, first.removed, first.changed
+    ('entities.csv', (), (), {})
+    """
 
     file: str
     added: tuple[str, ...] = ()
@@ -28,7 +39,15 @@ class FileDiff:
 
 @dataclass(frozen=True)
 class DatasetDiff:
-    """Changes between two datasets, one :class:`FileDiff` per file."""
+    """Changes between two datasets, one :class:`FileDiff` per file.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> d = diff(dl.load(), dl.load())
+    >>> d.empty, [f.file for f in d.files]
+    (True, ['entities.csv', 'deals.csv', 'sources.csv', 'figures.csv'])
+    """
 
     files: tuple[FileDiff, ...]
 

@@ -19,12 +19,26 @@ from .read import Table, parse_date
 from .schema import FILES_BY_NAME, HEADLINE_METRICS, MAX_FILE_BYTES, FileSpec
 from .write import atomic_write_text
 
+__all__ = ["FX_UNITS", "convert_to_usd", "empty_frame", "fill_headlines", "frame_to_csv",
+           "to_frame", "write_dataset"]
+
 _NUMERIC = ("number", "fraction", "signed")
 _SUBANNUAL = re.compile(r"^\s*(Q\d|H\d|[0-9]M\b|quarter)", re.IGNORECASE)
 
 
 def to_frame(table: Table) -> pd.DataFrame:
-    """One DataFrame per file, with every column of the spec (empty ones as missing)."""
+    """One DataFrame per file, with every column of the spec (empty ones as missing).
+
+    Examples
+    --------
+    >>> from dealloop import datasets
+    >>> from dealloop.data.read import read_table
+    >>> from dealloop.data.schema import FILES_BY_NAME
+    >>> table, problems = read_table(datasets.path() / "sources.csv", FILES_BY_NAME["sources.csv"])
+    >>> frame = to_frame(table)
+    >>> len(frame) == len(table.rows), list(frame.columns[:3])
+    (True, ['id', 'url', 'publisher'])
+    """
     data: dict[str, object] = {}
     for col in table.spec.columns:
         values: list[Any] = [row.get(col.name) for row in table.rows]  # cells of any type
@@ -40,7 +54,15 @@ def to_frame(table: Table) -> pd.DataFrame:
 
 
 def empty_frame(spec: FileSpec) -> pd.DataFrame:
-    """A frame with the spec's columns and no rows."""
+    """A frame with the spec's columns and no rows.
+
+    Examples
+    --------
+    >>> from dealloop.data.schema import FILES_BY_NAME
+    >>> frame = empty_frame(FILES_BY_NAME["sources.csv"])
+    >>> len(frame), list(frame.columns[:3])
+    (0, ['id', 'url', 'publisher'])
+    """
     return to_frame(Table(spec, spec.column_names, [], []))
 
 
@@ -65,6 +87,16 @@ def fill_headlines(entities: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
     in ``entities.csv``, take the latest annual (not quarterly) ``usd_bn`` figure of the first
     metric that has one. Returns a frame, indexed like ``entities``, whose cells name the figure
     id behind each headline value (``"entities.csv"`` when the entity row gave it itself).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> where = fill_headlines(net.entities.copy(), net.figures)
+    >>> bool(where.index.equals(net.entities.index)), "revenue_usd_bn" in where.columns
+    (True, True)
+    >>> set(where["revenue_usd_bn"].dropna()) <= {"entities.csv", *net.figures["id"]}
+    True
     """
     provenance = pd.DataFrame(index=entities.index, columns=[*HEADLINE_METRICS, "fx"],
                               dtype=object)
@@ -157,7 +189,16 @@ def _cell(value: object) -> str:
 
 
 def frame_to_csv(frame: pd.DataFrame, spec: FileSpec) -> str:
-    """Serialise a frame in the spec's column order (unknown columns dropped)."""
+    """Serialise a frame in the spec's column order (unknown columns dropped).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from dealloop.data.schema import FILES_BY_NAME
+    >>> frame = pd.DataFrame({"url": ["https://example.org/a"], "id": ["s1"], "extra": [1]})
+    >>> frame_to_csv(frame, FILES_BY_NAME["sources.csv"]).splitlines()   # spec order, no extra
+    ['id,url', 's1,https://example.org/a']
+    """
     cols = [c for c in spec.column_names if c in frame.columns]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -178,6 +219,19 @@ def write_dataset(frames: Mapping[str, pd.DataFrame], path: str | Path, *,
     In a folder that already holds files, each file is replaced atomically: a reader sees the
     old file or the new one, never half. Raises ``ValueError`` (and writes nothing) when a
     file would be larger than the reader accepts (:data:`~dealloop.data.schema.MAX_FILE_BYTES`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> folder = write_dataset({"entities.csv": net.entities, "deals.csv": net.deals,
+    ...                         "sources.csv": net.sources}, Path(tempfile.mkdtemp()) / "copy")
+    >>> sorted(p.name for p in folder.iterdir())
+    ['deals.csv', 'entities.csv', 'sources.csv']
+    >>> len(dl.load(folder).deals) == len(net.deals)
+    True
     """
     texts = {name: frame_to_csv(frame, FILES_BY_NAME[name]) for name, frame in frames.items()}
     texts.update(extra or {})

@@ -23,9 +23,20 @@ from .schema import (
 )
 from .validate import read_dataset
 
+__all__ = ["Frames", "read_frames"]
+
 
 class Frames(NamedTuple):
-    """The validated tables of a dataset and what it says about itself."""
+    """The validated tables of a dataset and what it says about itself.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import datasets
+    >>> frames = read_frames(datasets.path())
+    >>> len(frames.deals) == len(dl.load().deals), frames.path == datasets.path()
+    (True, True)
+    """
 
     entities: Any
     deals: Any

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+__all__ = ["DataError", "Problem", "cap", "errors"]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

@@ -22,6 +22,8 @@ from ..vocabulary import parse_date
 from .problems import Problem
 from .schema import MAX_FILE_BYTES, MAX_MAGNITUDE, Column, FileSpec
 
+__all__ = ["MAX_PROBLEMS_PER_FILE", "Table", "number", "read_table", "split_refs"]
+
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 # Plain ASCII decimals only: float() would also take Arabic-Indic digits, "inf", "nan", "1_0".
 _NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -33,7 +35,16 @@ MAX_PROBLEMS_PER_FILE = 500
 @dataclass(frozen=True)
 class Table:
     """The parsed rows of one file. ``rows`` map column name to parsed value; ``lines`` holds
-    the line number of each row, so later checks can point at it."""
+    the line number of each row, so later checks can point at it.
+
+    Examples
+    --------
+    >>> from dealloop import datasets
+    >>> from dealloop.data.schema import FILES_BY_NAME
+    >>> table, problems = read_table(datasets.path() / "sources.csv", FILES_BY_NAME["sources.csv"])
+    >>> problems, table.lines[:2]                  # first data row is line 2 of the file
+    ([], [2, 3])
+    """
 
     spec: FileSpec
     columns: tuple[str, ...]
@@ -195,6 +206,17 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
 
     Returns the parsed table (``None`` when the file cannot be read at all) and the problems.
     Cells that fail to parse become ``None`` so later checks can go on.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from dealloop.data.schema import FILES_BY_NAME
+    >>> bad = Path(tempfile.mkdtemp()) / "sources.csv"
+    >>> _ = bad.write_text("\\n".join(["id,url", "s1,not a url", ""]), encoding="utf-8")
+    >>> table, problems = read_table(bad, FILES_BY_NAME["sources.csv"])
+    >>> [str(p).split(": ")[:2] for p in problems]
+    [['sources.csv:2', 'url']]
     """
     name = spec.name
     problems: list[Problem] = []

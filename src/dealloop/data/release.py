@@ -20,6 +20,8 @@ from typing import Any
 from .schema import FILES
 from .write import atomic_write_text
 
+__all__ = ["STATUSES", "content_hash", "describe", "release_status", "stamp"]
+
 #: How :func:`release_status` labels a dataset.
 STATUSES = ("release", "modified", "unreleased")
 
@@ -80,7 +82,17 @@ def describe(meta: dict[str, Any]) -> str:
 
 
 def stamp(root: str | Path) -> str:
-    """Record the folder's :func:`content_hash` in its ``datapackage.json``; returns it."""
+    """Record the folder's :func:`content_hash` in its ``datapackage.json``; returns it.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from dealloop.userdata import user_copy
+    >>> folder = user_copy(Path(tempfile.mkdtemp()) / "mine")
+    >>> stamp(folder) == content_hash(folder)
+    True
+    """
     root = Path(root)
     descriptor = root / "datapackage.json"
     pkg = json.loads(descriptor.read_text(encoding="utf-8"))

@@ -32,6 +32,13 @@ from ..vocabulary import (  # the shared vocabulary, re-exported with the column
     STATUSES,
 )
 
+__all__ = ["APART_BASES", "BANKS", "CITABLE_TIERS", "DEALS", "ENTITIES", "FIGURES", "FILES",
+           "FILES_BY_NAME", "HEADLINE_METRICS", "HISTORY", "HOLDERS", "HOLDER_BASES",
+           "HOLDER_SECTORS", "HOLDINGS", "HOUSEHOLD_SECTORS", "INSTRUMENTS", "ISSUE_INSTRUMENTS",
+           "MARKET", "MARKET_INSTRUMENTS", "MARKET_UNITS", "MAX_FILE_BYTES", "MAX_MAGNITUDE",
+           "MONEY", "RETIREMENT_SECTORS", "SOURCES", "SOURCE_TIERS", "Column", "FileSpec",
+           "data_dictionary"]
+
 #: Bases kept apart from totals, loops and stress unless asked for: amounts the dataset did
 #: not find stated as the deal's value (a third party's estimate, or dealloop's own formula).
 APART_BASES = ("estimate", "derived")
@@ -78,6 +85,12 @@ class Column:
     ``type`` is one of ``id`` (slug), ``text``, ``enum``, ``number`` (non-negative decimal),
     ``fraction`` (decimal in [0, 1]), ``date``, ``bool``, ``url``, ``ref`` (an id in another
     file, ``refs`` for a ``;``-separated list).
+
+    Examples
+    --------
+    >>> col = FILES_BY_NAME["deals.csv"].columns[0]
+    >>> col.name, col.type, col.required
+    ('id', 'id', True)
     """
 
     name: str
@@ -90,7 +103,14 @@ class Column:
 
 @dataclass(frozen=True)
 class FileSpec:
-    """A dataset file: its name, its columns and whether the dataset needs it."""
+    """A dataset file: its name, its columns and whether the dataset needs it.
+
+    Examples
+    --------
+    >>> spec = FILES_BY_NAME["sources.csv"]
+    >>> spec.key, spec.required, [c.name for c in spec.columns[:2]]
+    ('id', True, ['id', 'url'])
+    """
 
     name: str
     columns: tuple[Column, ...]
@@ -375,7 +395,13 @@ FILES_BY_NAME = {f.name: f for f in FILES}
 
 
 def data_dictionary() -> str:
-    """The data dictionary as Markdown (the source of ``docs/data-model.md``)."""
+    """The data dictionary as Markdown (the source of ``docs/data-model.md``).
+
+    Examples
+    --------
+    >>> data_dictionary().splitlines()[0]
+    '# dealloop data model'
+    """
     lines = ["# dealloop data model", "", "Generated from `dealloop.data.schema` by "
              "`python -m dealloop.data.schema`; do not edit by hand.", "",
              (__doc__ or "").strip(), ""]

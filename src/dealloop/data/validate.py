@@ -21,6 +21,8 @@ from .schema import (
     SOURCES,
 )
 
+__all__ = ["check_tables", "find_loops", "loop_text", "read_dataset", "validate"]
+
 Tables = dict[str, Table]
 
 
@@ -248,7 +250,15 @@ def _deal_rows(table: Table) -> Iterable[Problem]:
 
 
 def check_tables(tables: Tables) -> list[Problem]:
-    """Checks across rows and files: duplicate ids, references, ranges, dates, loops."""
+    """Checks across rows and files: duplicate ids, references, ranges, dates, loops.
+
+    Examples
+    --------
+    >>> from dealloop import datasets
+    >>> tables, problems = read_dataset(datasets.path())
+    >>> problems, [p for p in check_tables(tables) if p.severity == "error"]
+    ([], [])
+    """
     problems: list[Problem] = []
     for table in tables.values():
         problems.extend(_duplicates(table))

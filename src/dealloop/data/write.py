@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_text", "output_problem",
+           "special_file"]
+
 
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
@@ -127,14 +130,34 @@ def output_problem(path: str | Path, *, folder: bool = False) -> str | None:
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (UTF-8, LF line ends as given)."""
+    """Write ``text`` to ``path`` atomically (UTF-8, LF line ends as given).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = atomic_write_text(Path(tempfile.mkdtemp()) / "note.txt", "one line")
+    >>> out.read_text(encoding="utf-8")
+    'one line'
+    """
     with atomic_open(path, "w", encoding="utf-8") as fh:
         fh.write(text)
     return Path(path)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically."""
+    """Write ``data`` to ``path`` atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> atomic_write_bytes(folder / "b.bin", bytes([0, 1])).read_bytes() == bytes([0, 1])
+    True
+    >>> sorted(p.name for p in folder.iterdir())        # no temporary file left behind
+    ['b.bin']
+    """
     with atomic_open(path, "wb") as fh:
         fh.write(data)
     return Path(path)

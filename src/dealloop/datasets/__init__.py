@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+__all__ = ["DEFAULT", "names", "path", "releases", "resolve"]
+
 DEFAULT = "ai2026"
 _HERE = Path(__file__).parent
 
@@ -20,7 +22,13 @@ def names() -> list[str]:
 
 
 def path(name: str = DEFAULT) -> Path:
-    """Folder of a bundled dataset."""
+    """Folder of a bundled dataset.
+
+    Examples
+    --------
+    >>> (path() / "deals.csv").is_file()
+    True
+    """
     if name not in names():
         raise KeyError(f"no bundled dataset {name!r}; bundled: {', '.join(names())}")
     return _HERE / name
@@ -47,7 +55,13 @@ def releases(name: str = DEFAULT) -> list[str]:
 
 def resolve(where: str | Path | None) -> Path:
     """A dataset folder from a path, a bundled dataset's name (``ai2026``), an earlier
-    release (``ai2026@2026.11.0``), or None (the default)."""
+    release (``ai2026@2026.11.0``), or None (the default).
+
+    Examples
+    --------
+    >>> resolve(None) == resolve("ai2026") == path()
+    True
+    """
     if where is None:
         return path(DEFAULT)
     p = Path(where)

@@ -56,10 +56,10 @@ class Routes:
     Examples
     --------
     >>> import dealloop as dl
-    >>> from dealloop import mapping, scenarios
-    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
-    >>> from dealloop.holders import layer
-    >>> r = routes(comp, dl.load(), layer(dl.load()))
+    >>> from dealloop import holders, mapping, scenarios
+    >>> net = dl.load()
+    >>> r = routes(mapping.build(net, scenarios.load("coreweave-default")).compile(), net,
+    ...            holders.layer(net))
     >>> r.debt.shape[1] == r.equity.shape[1] == len(r.columns)     # one column per sector
     True
     """
@@ -194,14 +194,12 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> import dealloop as dl
-    >>> from dealloop import mapping, scenarios
-    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
-    >>> import numpy as np
-    >>> from dealloop.holders import layer
+    >>> from dealloop import holders, mapping, scenarios
     >>> from dealloop.scenarios.runner import clear_runs
-    >>> r = routes(comp, dl.load(), layer(dl.load()))
-    >>> _, out, _, _ = clear_runs(comp)
-    >>> loss = per_draw(r, comp, out, comp.base_mult[:, None])
+    >>> net = dl.load()
+    >>> comp = mapping.build(net, scenarios.load("softbank-fails")).compile()
+    >>> r = routes(comp, net, holders.layer(net))
+    >>> loss = per_draw(r, comp, clear_runs(comp)[1], comp.base_mult[:, None])
     >>> loss.shape == (1, len(r.columns)), bool(loss.sum() > 0)
     (True, True)
     """
@@ -279,19 +277,14 @@ class Summary:
 
     Examples
     --------
+    A Monte Carlo run folds its chunks through one; its ``holders`` section is the result:
+
     >>> import dealloop as dl
-    >>> from dealloop import mapping, scenarios
-    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
-    >>> from dealloop.holders import layer
-    >>> from dealloop.scenarios.runner import clear_runs
-    >>> from dealloop.scenarios.sketch import Figure
-    >>> r = routes(comp, dl.load(), layer(dl.load()))
-    >>> _, out, _, _ = clear_runs(comp)
-    >>> s = Summary(r, lambda: Figure(1))
-    >>> s.add(chunk_stats(r, comp, out, comp.base_mult[:, None]))
-    >>> section = s.result()
-    >>> section["draws"], list(section["figures"].index) == list(FIGURES)
-    (1, True)
+    >>> from dealloop import scenarios
+    >>> res = scenarios.simulate("coreweave-default", dl.load(), draws=8, seed=1, workers=0,
+    ...                          follow=FOLLOW)
+    >>> res.holders["draws"], list(res.holders["figures"].index) == list(FIGURES)
+    (8, True)
     """
 
     def __init__(self, r: Routes, figure: Callable[[], Figure]) -> None:
@@ -372,18 +365,15 @@ def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     Examples
     --------
     >>> import dealloop as dl
-    >>> from dealloop import mapping, scenarios
-    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
-    >>> from dealloop.holders import layer
+    >>> from dealloop import holders, mapping, scenarios
     >>> from dealloop.scenarios.runner import clear_runs
-    >>> r = routes(comp, dl.load(), layer(dl.load()))
-    >>> _, out, _, _ = clear_runs(comp)
+    >>> net = dl.load()
+    >>> comp = mapping.build(net, scenarios.load("coreweave-default")).compile()
+    >>> r, (_, out, _, _) = routes(comp, net, holders.layer(net)), clear_runs(comp)
     >>> section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None])])
 
     One draw at the central values lands where the central run's losses land:
 
-    >>> from dealloop import holders
-    >>> net = dl.load()
     >>> central = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
     >>> bool(abs(section["figures"].loc["households", "mean"]
     ...          - central.households["total"]) < 1e-9)

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["company_equity"]
+
 
 def company_equity(net: Any, firms: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Equity per firm (USD bn) and its basis: ``"book equity"``, ``"market value"`` or

@@ -33,6 +33,11 @@ from .cells import cell_text, cell_value, horizon_label
 from .layout import layout_part
 from .measures import loops_part, measures_part
 
+__all__ = ["LAYER_OF_KIND", "SCHEMA", "STATUS_GROUP", "calendar_part", "citation_part",
+           "dataset_part", "entities_part", "flows_part", "history_part", "legs_part",
+           "macro_part", "results_bundle", "safe_href", "signals_part", "sources_part",
+           "stress_headlines", "stress_part", "summary_part", "systemic_part", "timeline_part"]
+
 if TYPE_CHECKING:
 
     from ..network import DealNetwork
@@ -93,6 +98,12 @@ def dataset_part(net: DealNetwork) -> dict[str, Any]:
 
     ``date`` is the descriptor's ``created`` date, else the latest date in the data (legs
     announced, figures, sources).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> dataset_part(dl.load())["name"]
+    'ai2026'
     """
     from ..data.release import describe
 
@@ -120,7 +131,14 @@ def dataset_part(net: DealNetwork) -> dict[str, Any]:
 
 
 def citation_part(net: DealNetwork) -> dict[str, Any]:
-    """How to cite the dataset (:func:`dealloop.cite.citation`)."""
+    """How to cite the dataset (:func:`dealloop.cite.citation`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> "@" in citation_part(dl.load())["bibtex"]
+    True
+    """
     from ..cite import citation
 
     return jsonable(citation(net))
@@ -130,7 +148,14 @@ def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
     """Source id -> ``url`` (text), ``href`` (only for http(s)), ``publisher``, ``title``,
     ``date``, ``tier`` (``primary``, ``major_outlet``, ``trade_press`` or ``aggregator``; an
     empty cell reads as ``aggregator``) and, for a copy, ``original_publisher``,
-    ``original_title`` and ``original_date`` as the copy states them."""
+    ``original_title`` and ``original_date`` as the copy states them.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> all(s["tier"] for s in sources_part(dl.load()).values())
+    True
+    """
     from ..sources import tiers
 
     tier = tiers(net)
@@ -153,7 +178,14 @@ def sources_part(net: DealNetwork) -> dict[str, dict[str, Any]]:
 
 def entities_part(net: DealNetwork) -> list[dict[str, Any]]:
     """One record per entity: its columns, headline figures with the figure id and sources
-    behind each, and its rows of ``figures.csv``."""
+    behind each, and its rows of ``figures.csv``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> [e["id"] for e in entities_part(dl.load())] == list(dl.load().entities["id"])
+    True
+    """
     ents = net.entities
     prov = net.provenance
     figures = net.figures if net.figures is not None else None
@@ -214,6 +246,12 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
     ``value`` is :meth:`DealNetwork.legs`'s counted value (``null`` when undisclosed, the
     remainder for an aggregate); ``value_in_horizon`` the part of it inside ``horizon``.
     ``counted`` says whether the leg enters totals (live and not fully covered by its parts).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> {"id", "payer", "payee", "value"} <= set(legs_part(dl.load())[0])
+    True
     """
     from ..vocabulary import STATUSES
 
@@ -256,7 +294,14 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
 
 
 def summary_part(net: DealNetwork) -> dict[str, Any]:
-    """:func:`dealloop.summary.summarize` as a dictionary (the CLI's ``summary --json``)."""
+    """:func:`dealloop.summary.summarize` as a dictionary (the CLI's ``summary --json``).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> summary_part(dl.load())["dataset"]
+    'ai2026'
+    """
     from ..summary import summarize
 
     return jsonable(summarize(net).to_dict())
@@ -269,6 +314,12 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
     Two selections: ``firm`` (committed and reported legs) and ``all`` (every live leg, adding
     conditional ones). Contingent backstops are left out (they move no cash unless triggered);
     undisclosed legs are listed on their link but add nothing to its amount.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> sorted(flows_part(dl.load()))
+    ['all', 'firm', 'horizon', 'units']
     """
     h = tuple(horizon) if horizon else None
     out: dict[str, Any] = {"horizon": horizon_label(h), "units": "USD bn"}
@@ -286,7 +337,14 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
 
 
 def history_part(net: DealNetwork) -> list[dict[str, Any]]:
-    """Reference figures from ``history.csv`` (dot-com bust, exposures), with their sources."""
+    """Reference figures from ``history.csv`` (dot-com bust, exposures), with their sources.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> len(history_part(dl.load())) == len(dl.load().history)
+    True
+    """
     if net.history is None or not len(net.history):
         return []
     return [{
@@ -304,7 +362,15 @@ def history_part(net: DealNetwork) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------ time
 def timeline_part(net: DealNetwork, max_length: int = 6) -> dict[str, Any]:
     """Legs, money and loops by month (:func:`dealloop.circularity.timeline.timeline`), up to
-    the as-of date of an as-of view."""
+    the as-of date of an as-of view.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> part = timeline_part(dl.load().as_of("2024-12-31"))     # an as-of view ends at its date
+    >>> part["rows"][-1]["month"], part["max_length"]
+    ('2024-12', 6)
+    """
     from ..circularity.timeline import timeline
 
     return jsonable(timeline(net, end=net.meta.get("as_of"), max_length=max_length).to_dict())
@@ -315,6 +381,12 @@ def calendar_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
     """The payment calendar (:func:`dealloop.scenarios.calendar.payment_calendars`) of the
     system and of every firm that pays or borrows, firm legs, over ``horizon`` (default
     2026-2030): ``calendars`` maps ``system`` and firm ids to calendars, largest dues first.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> "openai" in calendar_part(dl.load())["calendars"]
+    True
     """
     from ..scenarios.calendar import payment_calendars
 
@@ -333,6 +405,14 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
     headline figure, in display order) and ``result``: the scenario engine's
     ``StressResult.to_dict()`` (as ``dealloop stress --json``) with ``holders`` (where the
     losses land, :func:`dealloop.holders.result_dict`), with the evidence band when ``band``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> part = stress_part("coreweave-default", dl.load(), band=False)
+    >>> keys = [h["key"] for h in stress_headlines()]
+    >>> part["name"], [h["key"] for h in part["headlines"]] == keys
+    ('coreweave-default', True)
     """
     from .. import scenarios as sc
     from ..holders import result_dict
@@ -350,7 +430,13 @@ def stress_part(scenario: Any, net: DealNetwork, *, band: bool = True) -> dict[s
 
 
 def stress_headlines() -> list[dict[str, str | bool]]:
-    """Key, label and unit of each headline figure of a stress run, in display order."""
+    """Key, label and unit of each headline figure of a stress run, in display order.
+
+    Examples
+    --------
+    >>> stress_headlines()[0]["key"]
+    'defaults'
+    """
     from ..scenarios.results import HEADLINES
 
     return [{"key": k, "label": label.strip(), "unit": unit, "indent": label.startswith(" ")}
@@ -361,7 +447,14 @@ def systemic_part(net: DealNetwork, scenario: Any = "baseline") -> dict[str, Any
     """Fail each firm in turn (:func:`dealloop.holders.systemic.systemic`): ``scenario``,
     ``firms`` (one row each, ranked by the loss that lands outside the network), ``notes``;
     empty when the network cannot be run (e.g. a dataset without the shipped scenario's
-    firms)."""
+    firms).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> systemic_part(dl.load())["rank_by"]
+    'loss'
+    """
     from ..data.problems import DataError
     from ..holders.systemic import systemic
 
@@ -374,7 +467,15 @@ def systemic_part(net: DealNetwork, scenario: Any = "baseline") -> dict[str, Any
 
 def signals_part(net: DealNetwork) -> dict[str, Any]:
     """Early-warning lights per firm as of the latest market quote, with the monthly series of
-    the quoted firms (:func:`dealloop.markets.signals_bundle`, shipped thresholds)."""
+    the quoted firms (:func:`dealloop.markets.signals_bundle`, shipped thresholds).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> part = signals_part(dl.load().as_of("2024-12-31"))     # lights as of the view's date
+    >>> part["as_of"], part["headline"].startswith("As of 2024-12-31")
+    ('2024-12-31', True)
+    """
     from ..markets import signals_bundle
 
     return signals_bundle(net)
@@ -383,7 +484,14 @@ def signals_part(net: DealNetwork) -> dict[str, Any]:
 def macro_part(net: DealNetwork) -> dict[str, Any]:
     """The macro panel (:func:`dealloop.macro.macro_panel`) and the default capex pullback
     (30% of 2026 capex, first round), as ``dealloop macro --json`` prints them; empty when
-    the dataset has no capex figures."""
+    the dataset has no capex figures.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> {"capex", "pullback", "totals"} <= set(macro_part(dl.load()))
+    True
+    """
     from ..macro import macro_panel, pullback
 
     panel = macro_panel(net)

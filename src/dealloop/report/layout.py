@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import LIVE_STATUSES
 
+__all__ = ["LAYOUT_FORCE_MAX", "layout_part"]
+
 if TYPE_CHECKING:
     from ..network import DealNetwork
 
@@ -23,6 +25,14 @@ def layout_part(net: DealNetwork, seed: int = 7) -> dict[str, list[float]]:
     node diameter, 18-80 px, in an 800 x 640 px box). The same dataset always draws the same.
     Networks of more than :data:`LAYOUT_FORCE_MAX` firms get a spiral, most connected firms
     in the middle (a force layout grows with the square of the size).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> pos = layout_part(net)
+    >>> set(pos) == set(net.entities["id"]), pos == layout_part(net)      # same seed, same layout
+    (True, True)
     """
     import networkx as nx
     import numpy as np

@@ -9,6 +9,8 @@ from ..jsonutil import jsonable
 from ..vocabulary import DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES
 from .cells import cell_text, cell_value, horizon_label
 
+__all__ = ["MAX_LOOPS", "loops_part", "measures_part"]
+
 if TYPE_CHECKING:
     from ..network import DealNetwork
 
@@ -23,6 +25,13 @@ def loops_part(net: DealNetwork, max_length: int = 6, limit: int = MAX_LOOPS) ->
     ``firm`` (True when every hop has a committed or reported leg, so the loop does not
     depend on conditional legs), and ``participation`` also given as ``by_firm``
     (firm -> record). At most ``limit`` loops are listed; counts cover all.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> part = loops_part(dl.load())
+    >>> part["n_loops"] == sum(part["counts_by_length"].values()), part["max_length"]
+    (True, 6)
     """
     from ..circularity import cycles
 
@@ -83,6 +92,14 @@ def measures_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORI
     coverage. ``columns`` describe each key (label, unit, which ``legs`` stand behind it);
     ``legs`` maps each firm to the ids of its live legs; ``system`` has the Finn cycling index
     of the money flows (:func:`dealloop.circularity.ena`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> net = dl.load()
+    >>> part = measures_part(net, loops=loops_part(net))
+    >>> sorted(part)
+    ['columns', 'horizon', 'legs', 'rows', 'system']
     """
     h = tuple(horizon) if horizon else None
     legs = net.legs(statuses=LIVE_STATUSES, horizon=h)

@@ -26,6 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..vocabulary import DEFAULT_HORIZON
 
+__all__ = ["APP_SCRIPT_PARTS", "APP_STYLE_PARTS", "MACRO_SCRIPT", "PUBLISH_SCRIPT",
+           "REPORT_SCRIPT", "SIGNALS_SCRIPT", "TIME_SCRIPT", "VENDORED_SCRIPTS", "app_script",
+           "app_style", "asset_text", "csp_hash", "embed_json", "inline_script", "render_report",
+           "write_report"]
+
 if TYPE_CHECKING:
     from ..network import DealNetwork
 
@@ -79,19 +84,36 @@ def inline_script(code: str) -> str:
     ``</script`` and ``<!--`` cannot appear in a classic script element's text; in JavaScript
     they only occur inside strings, regular expressions or comments, where ``<\\/script`` and
     ``<\\!--`` mean the same.
+
+    Examples
+    --------
+    >>> print(inline_script("var a = '</script>';"))   # cannot close the page's script element
+    var a = '<\\/script>';
     """
     return _SCRIPT_CLOSE.sub(r"<\\/\1", code).replace("<!--", "<\\!--")
 
 
 def csp_hash(code: str) -> str:
-    """The CSP source expression (``'sha256-...'``) allowing an inline script."""
+    """The CSP source expression (``'sha256-...'``) allowing an inline script.
+
+    Examples
+    --------
+    >>> csp_hash("x").startswith("'sha256-"), csp_hash("x") == csp_hash("x")
+    (True, True)
+    """
     digest = hashlib.sha256(code.encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def asset_text(package: str, name: str) -> str:
     """Text of a file shipped in ``dealloop/report/<package>`` (``vendor``, ``templates``,
-    ``assets/js`` or ``assets/css``)."""
+    ``assets/js`` or ``assets/css``).
+
+    Examples
+    --------
+    >>> "cytoscape" in asset_text("vendor", "VERSIONS.json")
+    True
+    """
     return _asset_text(package, name)
 
 
@@ -118,7 +140,13 @@ def app_script() -> str:
 
 
 def app_style() -> str:
-    """``dealloop.css``: the view files of ``report/assets/css`` joined in order."""
+    """``dealloop.css``: the view files of ``report/assets/css`` joined in order.
+
+    Examples
+    --------
+    >>> app_style().startswith(asset_text("assets/css", "base.css"))
+    True
+    """
     return "".join(asset_text("assets/css", part) for part in APP_STYLE_PARTS)
 
 

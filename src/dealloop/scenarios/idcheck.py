@@ -10,6 +10,8 @@ from ..vocabulary import OUTSIDE_KINDS, did_you_mean
 from .models import Scenario
 from .values import key_text, line_for
 
+__all__ = ["check_ids", "validate_against"]
+
 
 # --------------------------------------------------------------------- checks against the data
 def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
@@ -35,7 +37,15 @@ def validate_against(scenario: Scenario, net: Any) -> list[Problem]:
 
 def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> list[Problem]:
     """The checks of :func:`validate_against` on a scenario's raw YAML data, which need not
-    be a valid scenario (so a file with schema problems gets its id problems too)."""
+    be a valid scenario (so a file with schema problems gets its id problems too).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> raw = {"shocks": [{"type": "fail", "entity": "corewave"}]}     # need not be valid
+    >>> [str(p) for p in check_ids(raw, {("shocks", 0, "entity"): 3}, "x.yaml", dl.load())]
+    ["x.yaml:3: shocks[0].entity: unknown entity 'corewave'; did you mean 'coreweave'?"]
+    """
     if not isinstance(data, Mapping):
         return []
     check = _IdCheck(data, lines, source, net)

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+__all__ = ["names", "path", "questions"]
+
 _HERE = Path(__file__).parent / "library"
 
 

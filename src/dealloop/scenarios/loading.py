@@ -23,6 +23,10 @@ from .models import Scenario
 from .shocks import SHOCK_TYPES
 from .values import key_text, line_for
 
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_SCENARIO_BYTES", "MAX_VALUES", "BoundedLoader",
+           "Budget", "InvalidScenario", "TooBig", "construct", "load", "loads", "parse_yaml",
+           "read_text"]
+
 # ---------------------------------------------------------------------------------- loading
 #: Largest scenario file read, in bytes (the shipped ones are a few KB).
 MAX_SCENARIO_BYTES = 2**20
@@ -34,7 +38,16 @@ MAX_VALUES = 100_000
 
 
 class TooBig(Exception):
-    """A scenario over one of the limits above; ``line`` is where it was noticed."""
+    """A scenario over one of the limits above; ``line`` is where it was noticed.
+
+    Examples
+    --------
+    >>> try:
+    ...     BoundedLoader("a: " + "[" * 40 + "]" * 40).get_single_node()
+    ... except TooBig as exc:
+    ...     print(exc.line, exc)
+    1 nested more than 32 levels deep
+    """
 
     def __init__(self, line: int | None, message: str) -> None:
         super().__init__(message)
@@ -43,7 +56,16 @@ class TooBig(Exception):
 
 class InvalidScenario(DataError):
     """A scenario file that parses but does not fit the schema. ``raw`` keeps its YAML data,
-    line numbers and source name, so a caller can check the ids it names as well."""
+    line numbers and source name, so a caller can check the ids it names as well.
+
+    Examples
+    --------
+    >>> try:
+    ...     loads("name: x\\nquestion: q\\nhorizon: [2030, 2026]\\n")
+    ... except InvalidScenario as exc:
+    ...     print(exc.problems[0])
+    <scenario>:3: horizon: end 2026-12-31 is before start 2030-01-01
+    """
 
     def __init__(self, problems: list[Problem], data: dict[str, Any],
                  lines: dict[tuple, int], source: str) -> None:
@@ -53,7 +75,14 @@ class InvalidScenario(DataError):
 
 class BoundedLoader(yaml.SafeLoader):
     """PyYAML's safe composer with a nesting limit and an alias budget, checked while the
-    document is read (composing is linear in the text; the budgets keep what follows so)."""
+    document is read (composing is linear in the text; the budgets keep what follows so).
+
+    Examples
+    --------
+    >>> node = BoundedLoader("name: x").get_single_node()
+    >>> node.value[0][0].value, node.value[0][1].value
+    ('name', 'x')
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -227,7 +256,14 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
 
 class Budget:
     """What constructing one document may still do: values left, and the nodes being built
-    (a node met again inside itself is a recursive alias)."""
+    (a node met again inside itself is a recursive alias).
+
+    Examples
+    --------
+    >>> b = Budget()
+    >>> b.values == MAX_VALUES, b.active
+    (True, set())
+    """
 
     def __init__(self) -> None:
         self.values = MAX_VALUES
@@ -242,7 +278,15 @@ def construct(node: yaml.Node, path: tuple, lines: dict[tuple, int], problems: l
               source: str, budget: Budget | None = None) -> Any:
     """Python data from a composed YAML ``node``, recording the line of every key path in
     ``lines`` and every problem in ``problems``, within a value budget (a new one when not
-    given): the YAML reader shared by every dealloop config file."""
+    given): the YAML reader shared by every dealloop config file.
+
+    Examples
+    --------
+    >>> node = BoundedLoader("name: x\\nshocks:\\n  - {type: fail}\\n").get_single_node()
+    >>> lines, problems = {}, []
+    >>> construct(node, (), lines, problems, "x.yaml"), lines[("shocks", 0, "type")], problems
+    ({'name': 'x', 'shocks': [{'type': 'fail'}]}, 3, [])
+    """
     if budget is None:
         budget = Budget()
     line = node.start_mark.line + 1

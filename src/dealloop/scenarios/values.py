@@ -25,6 +25,8 @@ from ..vocabulary import (
     STATUSES,
 )
 
+__all__ = ["FROZEN", "MAX_CHUNK", "MAX_DRAWS", "Dist", "first_message", "key_text", "line_for"]
+
 FROZEN = ConfigDict(extra="forbid", frozen=True)
 MAX_DRAWS = 100_000_000
 """Most Monte Carlo draws a run may ask for (scenario file or command line)."""
@@ -214,6 +216,13 @@ _assert_vocab()
 
 
 def key_text(path: Iterable[Any]) -> str | None:
+    """A key path as a scenario problem names it: ``shocks[0].entity``.
+
+    Examples
+    --------
+    >>> key_text(("shocks", 0, "entity"))
+    'shocks[0].entity'
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
@@ -224,6 +233,14 @@ def key_text(path: Iterable[Any]) -> str | None:
 
 
 def line_for(lines: Mapping[tuple, int], path: tuple) -> int | None:
+    """The YAML line of ``path`` in ``lines`` (key path -> line), else of its closest
+    parent that has one; ``None`` when none has.
+
+    Examples
+    --------
+    >>> line_for({("shocks",): 3, ("shocks", 0): 4}, ("shocks", 0, "entity"))
+    4
+    """
     for k in range(len(path), -1, -1):
         if path[:k] in lines:
             return lines[path[:k]]
@@ -231,6 +248,19 @@ def line_for(lines: Mapping[tuple, int], path: tuple) -> int | None:
 
 
 def first_message(exc: ValidationError) -> str:
+    """The first error of a pydantic ``ValidationError`` as one line: ``field: message``.
+
+    Examples
+    --------
+    >>> from pydantic import BaseModel, ValidationError
+    >>> class Share(BaseModel):
+    ...     value: float
+    >>> try:
+    ...     Share(value="half")
+    ... except ValidationError as exc:
+    ...     print(first_message(exc))
+    value: Input should be a valid number, unable to parse string as a number
+    """
     err = exc.errors()[0]
     loc = key_text(err["loc"])
     return f"{loc}: {err['msg']}" if loc else str(err["msg"]).removeprefix("Value error, ")
