@@ -92,8 +92,8 @@ def test_unrated_sources_count_as_aggregators(tmp_path) -> None:
 # copy, then delete the id here.
 UNDATED_YET = {
     "deals": {
-        "D14", "D16", "D17", "D18", "D19", "D21a", "D39", "D41", "D73a", "D73b", "D95", "D105",
-        "X01", "X04", "X05", "X10",
+        "D14", "D16", "D18", "D19", "D21a", "D39", "D41", "D73a", "D73b", "D95", "D105", "X01",
+        "X04", "X05", "X10",
     },
     "figures": {
         "F004", "F008", "F011", "F012", "F023", "F025", "F033", "F044", "F045", "F047", "F049",
