@@ -394,8 +394,9 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
         raise ValueError(f"firm: unknown entity {bad[0]!r}")
     q = quotes(net)
     values, details = _network_indicators(net, firms, day, cfg)
-    for firm in firms:
-        mv, md = _market_indicators(net, q, firm, day, cfg)
+    by_firm = {str(e): g for e, g in q.groupby("entity", sort=False)}
+    for firm in firms:  # each firm's own quotes: the series functions filter far less
+        mv, md = _market_indicators(net, by_firm.get(firm, q.iloc[0:0]), firm, day, cfg)
         values[firm].update(mv)
         details[firm].update(md)
     frame = pd.DataFrame([[_f(values[f].get(n)) for n in INDICATORS] for f in firms],
