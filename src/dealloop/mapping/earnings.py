@@ -54,7 +54,14 @@ _METRICS = ("revenue", "net_income", "net_loss", "book_equity")
 def annual_figures(net: Any) -> dict[tuple[str, str, str], tuple[float, str]]:
     """``{(entity, metric, period): (value, figure id)}`` for the whole-year figures of
     :data:`_METRICS`; book equity, a stock, under its ``as_of`` date when it has no
-    period."""
+    period.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> annual_figures(dl.load())[("microsoft", "net_income", "FY2025")]
+    (101.8, 'F057')
+    """
     figs = getattr(net, "figures", None)
     out: dict[tuple[str, str, str], tuple[float, str]] = {}
     if figs is None or not len(figs):
@@ -79,7 +86,20 @@ def _latest(annual: dict[tuple[str, str, str], tuple[float, str]], eid: str) -> 
 
 def margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
     """Each firm's margin on a lost sale and the share of a lost sale it loses (columns
-    ``margin, margin_figures, margin_assumed, loss_weight``; see the module docstring)."""
+    ``margin, margin_figures, margin_assumed, loss_weight``; see the module docstring).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q").mapping   # the default mapping keys
+    >>> frame = pd.DataFrame({"kind": ["hyperscaler", "spv"]}, index=["microsoft", "hyperion-jv"])
+    >>> margins(dl.load(), frame, m)
+    >>> round(float(frame.at["microsoft", "margin"]), 3), frame.at["microsoft", "margin_figures"]
+    (0.361, ('F056', 'F057'))
+    >>> float(frame.at["hyperion-jv", "margin"])   # a vehicle has nothing to deliver
+    1.0
+    """
     annual = annual_figures(net)
     margin, figures, assumed, weight = [], [], [], []
     for eid in frame.index:
@@ -111,7 +131,19 @@ def margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
 
 def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float) -> None:
     """Each firm's market value lost per dollar of net worth lost (columns
-    ``value_multiple, value_figures, value_assumed``; see the module docstring)."""
+    ``value_multiple, value_figures, value_assumed``; see the module docstring).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q").mapping   # rule "earnings": P/E per horizon year
+    >>> frame = pd.DataFrame({"market_value": [3623.0], "market_value_figures": [("F1",)]},
+    ...                      index=["microsoft"])
+    >>> value_multiples(dl.load(), frame, m, years=5.0)
+    >>> round(float(frame.at["microsoft", "value_multiple"]), 2)   # 3,623 / 101.8 / 5
+    7.12
+    """
     annual = annual_figures(net)
     metric = {"earnings": "net_income", "price_to_book": "book_equity"}.get(
         m.market_value_rule)

@@ -47,7 +47,15 @@ def rent(lease: Mapping[str, Any], debts: Sequence[Mapping[str, Any]], rates: Ma
          default_rate: float) -> float:
     """The rent over a lease's term that services the vehicle's debt ``debts``: interest at
     each debt's rate (``rates``, else ``default_rate``) for the years the lease and the debt
-    overlap, plus the principal of each debt falling due before the lease ends (USD bn)."""
+    overlap, plus the principal of each debt falling due before the lease ends (USD bn).
+
+    Examples
+    --------
+    >>> lease = {"start": dt.date(2026, 1, 1), "end": dt.date(2030, 12, 31)}
+    >>> bond = {"id": "B1", "value": 10.0, "start": lease["start"], "end": lease["end"]}
+    >>> round(rent(lease, [bond], {"B1": 0.05}, default_rate=0.06), 2)   # 5 y x 0.5 + 10
+    12.5
+    """
     start, end = lease["start"], lease["end"]
     total = 0.0
     for d in debts:
@@ -66,7 +74,21 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
     (see the module docstring): ``{leg id: (whole-term amount, how)}``. ``records`` are the
     candidate legs (``id, payer, payee, kind, value, start, end``), ``counted(record)`` says
     whether the base run counts a leg; a debt's rate is its ``mapping.debt_rates``, else the
-    vehicle's ``interest_rate``, else ``default_rate``."""
+    vehicle's ``interest_rate``, else ``default_rate``.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q").mapping   # vehicle_terms: debt_service
+    >>> day = dt.date
+    >>> legs = [{"id": "L", "payer": "tenant", "payee": "v", "kind": "compute_contract",
+    ...          "value": float("nan"), "start": day(2026, 1, 1), "end": day(2030, 12, 31)},
+    ...         {"id": "B", "payer": "bank", "payee": "v", "kind": "loan", "value": 10.0,
+    ...          "start": day(2026, 1, 1), "end": day(2030, 12, 31)}]
+    >>> out = assumed_terms(legs, {"v": "spv"}, m, 0.05, counted=lambda r: True)
+    >>> round(out["L"][0], 2), out["L"][1]
+    (12.5, 'rent assumed: the debt service of v (B) over the lease')
+    """
     if m.vehicle_terms != "debt_service":
         return {}
     debts: dict[str, list[dict[str, Any]]] = {}

@@ -67,7 +67,14 @@ OVER = ("the in-network contracts apportioned over {rv.period} ({amount:,.2f} bn
 
 @dataclass(frozen=True)
 class Revenue:
-    """A firm's sourced annual revenue and the 12 months it covers."""
+    """A firm's sourced annual revenue and the 12 months it covers.
+
+    Examples
+    --------
+    >>> r = Revenue(281.7, dt.date(2024, 7, 1), dt.date(2025, 6, 30), "FY2025", "F056", ())
+    >>> r.details()["revenue_period"], r.details()["revenue_to"]
+    ('FY2025', '2025-06-30')
+    """
 
     value: float
     start: dt.date
