@@ -30,9 +30,8 @@ How each shock enters (``e`` = outside assets, ``a`` = claim amounts):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -43,8 +42,6 @@ from .arrays import (
     BACKSTOP,
     CAPEX,
     CHANNELS,
-    EQUITY,
-    FUNDING,
     PLAN,
     PRINCIPAL,
     PURCHASE,
@@ -55,7 +52,9 @@ from .arrays import (
 )
 from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
-from .values import per_entity, point
+from .shocks import Applied
+from .timing import YearsMixin
+from .values import per_entity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -66,7 +65,7 @@ _CH = {name: k for k, name in enumerate(CHANNELS)}
 
 
 @dataclass(frozen=True, eq=False)
-class Compiled:
+class Compiled(YearsMixin):
     """A scenario compiled onto one set of balance sheets (see the module docstring).
 
     Examples
@@ -76,29 +75,6 @@ class Compiled:
     >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
     >>> comp.structure.n > 0
     True
-
-    The engine's inputs for two draws, and the firms the scenario's shock hits:
-
-    >>> comp.inputs(2).e.shape == (comp.n, 2)
-    True
-    >>> hit = comp.targets(comp.scenario.shocks[0])
-    >>> [f for f, t in zip(comp.bs.firms, hit) if t]
-    ['coreweave']
-    >>> comp.plan_factor(1).shape == (comp.n, 1)     # share of planned new money left
-    True
-
-    The purchase layer as an input-output table, and the output each firm loses when the
-    final demand of the firms hit falls away (Leontief):
-
-    >>> Z, x = comp.leontief_inputs()
-    >>> Z.shape == (comp.n, comp.n), comp.leontief_for(hit).shape == (comp.n,)
-    (True, True)
-
-    What the legs size, sized again for one draw of the deal multipliers:
-
-    >>> import numpy as np
-    >>> sorted(comp.replan(comp.base_mult[:, None]))
-    ['build', 'caps', 'gpu', 'out_rev', 'vest']
     """
 
     scenario: Scenario
@@ -201,7 +177,6 @@ class Compiled:
 
     @property
     def n(self) -> int:
-        """Number of firms in the network (rows of every per-firm array)."""
         return self.structure.n
 
     @property
@@ -211,233 +186,6 @@ class Compiled:
         if mv is None:  # pragma: no cover - compile_scenario always sets it
             raise ValueError("the compiled structure has no market values")
         return mv
-
-    @cached_property
-    def years(self) -> tuple[int, ...]:
-        """The calendar years of the horizon, first to last."""
-        t0, t1 = self.bs.horizon
-        return tuple(range(t0.year, t1.year + 1))
-
-    @cached_property
-    def _year_days(self) -> np.ndarray:
-        """``(T,)``: the share of each year inside the horizon (1 for a whole year, leap or
-        not)."""
-        t0, t1 = self.bs.horizon
-        return np.array([_days(dt.date(y, 1, 1), dt.date(y, 12, 31), t0, t1)
-                         / _days(dt.date(y, 1, 1), dt.date(y, 12, 31), dt.date(y, 1, 1),
-                                 dt.date(y, 12, 31)) for y in self.years], float)
-
-    def _spread(self, start: dt.date | None, end: dt.date | None) -> np.ndarray:
-        """``(T,)``: shares of a flow running evenly from ``start`` to ``end`` that fall in
-        each year of the horizon (the whole horizon when the dates are missing or the flow
-        does not overlap it)."""
-        t0, t1 = self.bs.horizon
-        if not isinstance(start, dt.date) and not isinstance(end, dt.date):
-            return self._year_days / self._year_days.sum()  # whole years alike, leap or not
-        s = start if isinstance(start, dt.date) else t0
-        e = end if isinstance(end, dt.date) else t1
-        w = np.array([_days(max(s, dt.date(y, 1, 1)), min(e, dt.date(y, 12, 31)), t0, t1)
-                      for y in self.years], float)
-        if w.sum() <= 0:
-            w = self._year_days.copy()
-        return w / w.sum()
-
-    def _at(self, day: dt.date | None) -> np.ndarray | None:
-        """``(T,)``: everything in the year of ``day`` (None when it is outside the horizon)."""
-        t0, t1 = self.bs.horizon
-        if not isinstance(day, dt.date) or not t0 <= day <= t1:
-            return None
-        w = np.zeros(len(self.years))
-        w[day.year - self.years[0]] = 1.0
-        return w
-
-    @cached_property
-    def claim_years(self) -> np.ndarray:
-        """``(C, T)``: the share of each claim's amount falling due in each year.
-
-        Purchases, unpaid equity and backstops run evenly from the leg's start (else the
-        horizon's) to its end (else the horizon's end); a loan is drawn in the year it
-        starts; principal falls due in the year of the leg's end date, and evenly over the
-        horizon when the leg has none (reported debt, undated loans: an assumption shown
-        with ``debt_maturing_share``); the mapping's own claims (new money, build-out and
-        replacement purchases, GPU replacement capex) run evenly.
-
-        Examples
-        --------
-        >>> import dealloop as dl
-        >>> from dealloop import mapping
-        >>> from dealloop.scenarios import loads
-        >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
-        >>> bool(np.allclose(comp.claim_years.sum(axis=1), 1.0))
-        True
-        """
-        st, deals = self.structure, self.bs.deals
-        start = deals["start"].tolist() if "start" in deals else [None] * len(deals)
-        end = deals["end"].tolist() if "end" in deals else [None] * len(deals)
-        even = self._spread(None, None)
-        W = np.empty((st.c, len(self.years)))
-        for c in range(st.c):
-            d = self.claim_deal[c]
-            ch = st.channel[c]
-            w = None
-            if ch in (PURCHASE, EQUITY, BACKSTOP) and not self.deal_ids[d].startswith("build:"):
-                w = self._spread(start[d], end[d])
-            elif ch == FUNDING:
-                w = self._at(start[d])
-            elif ch == PRINCIPAL:
-                w = self._at(end[d])
-            W[c] = even if w is None else w
-        return W
-
-    @cached_property
-    def collateral_years(self) -> np.ndarray:
-        """``(C, T)``: what the collateral pledged to each claim fetches in a sale in each
-        year of the horizon, nominal (0 for claims not secured; see
-        :mod:`.collateral`)."""
-        from .collateral import values_by_year
-
-        st, pl = self.structure, self.bs.collateral
-        out = np.zeros((st.c, len(self.years)))
-        if pl is None or pl.empty:
-            return out
-        vals = values_by_year(pl, self.years, self.scenario.mapping)
-        pos = {f: i for i, f in enumerate(self.bs.firms)}
-        for p, (deal, borrower) in enumerate(zip(pl["deal"], pl["borrower"], strict=True)):
-            if deal not in self.deal_index or borrower not in pos:
-                continue
-            hit = (self.claim_deal == self.deal_index[deal]) & (st.channel == PRINCIPAL) \
-                & (st.debtor == pos[borrower])
-            out[hit] = vals[p]
-        return out
-
-    @cached_property
-    def income_years(self) -> np.ndarray:
-        """``(N, T)``: the share of each firm's outside revenue earned in each year (days
-        inside the horizon, grown at the firm's ``revenue_growth``)."""
-        m = self.scenario.mapping
-        t = np.arange(len(self.years), dtype=float)
-        g = np.array([per_entity(m.revenue_growth, f, 0.0) for f in self.bs.firms])
-        w = self._year_days[None, :] * (1 + g[:, None]) ** t[None, :]
-        return w / w.sum(axis=1, keepdims=True)
-
-    @cached_property
-    def debt_rate(self) -> np.ndarray:
-        """``(C,)``: the yearly interest rate on each debt claim (``principal`` channel; 0
-        elsewhere): the leg's ``mapping.debt_rates``, else the borrower's
-        ``interest_rate``, else the discount rate plus ``credit_spread``."""
-        st, m = self.structure, self.scenario.mapping
-        base = self.bs.discount_rate + m.credit_spread
-        out = np.zeros(st.c)
-        for c in np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < self.n)):
-            deal = self.deal_ids[self.claim_deal[c]]
-            out[c] = m.debt_rates[deal] if deal in m.debt_rates else per_entity(
-                m.interest_rate, self.bs.firms[st.debtor[c]], base)
-        return out
-
-    @cached_property
-    def debt_from(self) -> np.ndarray:
-        """``(C,)``: the index of the first year a debt claim is outstanding (its leg's start
-        when that falls inside the horizon, else 0)."""
-        deals = self.bs.deals
-        start = deals["start"].tolist() if "start" in deals else [None] * len(deals)
-        out = np.zeros(self.structure.c, int)
-        for c in np.flatnonzero(self.structure.channel == PRINCIPAL):
-            w = self._at(start[self.claim_deal[c]])
-            out[c] = 0 if w is None else int(np.argmax(w))
-        return out
-
-    def plan_factor(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> np.ndarray:
-        """``(N, K)``: the share of each firm's planned new money the shocks leave it (a
-        ``fail`` shock 0, a ``funding`` cut ``1 - fraction``; 1 without a plan)."""
-        st = self.structure
-        plan = np.flatnonzero((st.channel == PLAN) & (st.creditor < self.n))
-        out = np.ones((self.n, k))
-        if len(plan):
-            ones = self.amount.copy()
-            ones[plan] = 1.0
-            kw.pop("replan", None)
-            probe = replace(self, amount=ones)._inputs(  # noqa: SLF001 - a copy of self
-                k, shocked=shocked, **kw)[0]
-            out[st.creditor[plan]] = probe.amount[plan]
-        return out
-
-    def year_inputs(self, k: int = 1, *, shocked: bool = True,
-                    plan_caps: np.ndarray | None = None, **kw: Any) -> list[Inputs]:
-        """The inputs of :meth:`inputs` (``kw``: its ``mult``, ``values``, ``drop``,
-        ``replan``) split into the years of the horizon, in values at its start (discounted
-        at the sheets' ``discount_rate``), for :func:`~dealloop.scenarios.years.clear_years`.
-
-        Year ``t`` asks each claim its share :attr:`claim_years` of the horizon's amount,
-        and each debt claim also the year's interest, :attr:`debt_rate` on the principal
-        outstanding at the start of the year (from the year it is drawn); once its debtor
-        defaults, a debt claim asks its whole outstanding principal and the year's interest
-        (acceleration), other claims (purchases) go on asking each year's part. Cash counts
-        in the first year, outside revenue by :attr:`income_years`. ``plan_caps``
-        ``(T, N, K)``: the new money each firm's plan may raise each year (default: up to
-        its dues of the year, i.e. whatever it needs), cut as the shocks cut the plan.
-        Discounting every year's flows carries cash forward at the discount rate.
-
-        Examples
-        --------
-        >>> import dealloop as dl
-        >>> from dealloop import mapping
-        >>> from dealloop.scenarios import loads
-        >>> sc = loads("name: x\\nquestion: q\\nmapping: {discount_rate: 0}")
-        >>> comp = mapping.build(dl.load(), sc).compile()
-        >>> ys, whole = comp.year_inputs(shocked=False), comp.inputs(shocked=False)
-        >>> len(ys), bool(np.isclose(sum(y.e.sum() for y in ys), whole.e.sum()))
-        (5, True)
-        """
-        st = self.structure
-        inp, cash = self._inputs(k, shocked=shocked, **kw)
-        rate = self.bs.discount_rate
-        W, U = self.claim_years, self.income_years
-        plan = np.flatnonzero(st.channel == PLAN)
-        factor = self.plan_factor(k, shocked=shocked, **kw)[st.creditor[plan]] \
-            if len(plan) else None
-        rev = inp.e - cash
-        M = np.repeat(self.base_mult[:, None], k, axis=1) if kw.get("mult") is None else \
-            np.array(kw["mult"], float, copy=True)
-        if kw.get("drop") is not None:
-            ok = np.asarray(kw["drop"]) >= 0
-            M[np.asarray(kw["drop"])[ok], np.flatnonzero(ok)] = 0.0
-        full = M[self.claim_deal] * self.amount[:, None]  # the draw's legs, unshocked: warrants
-        T = len(self.years)
-        dfs = (1 + rate) ** -np.arange(T, dtype=float)
-        # what is left of each claim from year t on, each year's part at its own discount;
-        # beyond the horizon's schedule (principal maturing later) at year t's
-        sched = inp.amount[:, :, None] * W[:, None, :] * dfs[None, None, :]
-        left_pv = np.cumsum(sched[:, :, ::-1], axis=2)[:, :, ::-1]
-        beyond = np.maximum(inp.accel - inp.amount, 0.0)
-        debt = (st.channel == PRINCIPAL)[:, None]  # only debt is accelerated on default
-        # interest on the principal outstanding at the start of each year (nominal)
-        coupon = self.debt_rate[:, None] * (st.debtor < self.n)[:, None]
-        repaid = np.cumsum(inp.amount[:, :, None] * W[:, None, :], axis=2) \
-            - inp.amount[:, :, None] * W[:, None, :]
-        out = []
-        for t in range(T):
-            df = dfs[t]
-            owing = np.maximum(inp.accel - repaid[:, :, t], 0.0) * (self.debt_from <= t)[:, None]
-            interest = coupon * owing * df
-            A_t = sched[:, :, t] + interest
-            Acc_t = np.where(debt, np.maximum(A_t, left_pv[:, :, t] + beyond * df + interest),
-                             A_t)
-            e_t = (rev * U[:, t:t + 1] + (cash if t == 0 else 0.0)) * df
-            if len(plan):
-                if plan_caps is None:
-                    dues = np.zeros((self.n, k))
-                    np.add.at(dues, st.debtor[st.debtor < self.n], Acc_t[st.debtor < self.n])
-                    cap = dues[st.creditor[plan]]
-                else:
-                    cap = np.asarray(plan_caps, float)[t][st.creditor[plan]]
-                A_t[plan] = Acc_t[plan] = cap * factor
-            vref = None
-            if st.vest is not None and st.vest.nnz:
-                vref = np.asarray(st.vest @ (full * W[:, t:t + 1] * df))
-            coll = M[self.claim_deal] * self.collateral_years[:, t:t + 1] * df
-            out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
-                               collateral=coll if coll.any() else None))
-        return out
 
     def targets(self, shock: Any) -> np.ndarray:
         """Boolean mask of the firms a shock targets (entity / entities / kinds / all)."""
@@ -456,7 +204,8 @@ class Compiled:
             return np.array([kind_of[f] in set(kinds) for f in firms])
         return np.ones(len(firms), bool)
 
-    def _deal_and_parts(self, did: str) -> list[int]:
+    def deal_and_parts(self, did: str) -> list[int]:
+        """Indices of deal ``did`` and of its parts (recursively)."""
         out, stack = [], [did]
         while stack:
             d = stack.pop()
@@ -489,174 +238,19 @@ class Compiled:
         shocks), as :func:`.sheets.build` would for a dataset with those legs (or pass the
         result of :meth:`replan` to reuse it).
         """
-        n, sc = self.n, self.scenario
-        st = self.structure
-        vals = values or {}
         M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
             np.array(mult, float, copy=True)
         if drop is not None:
             rows = np.asarray(drop)
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
-        lazy: dict[str, np.ndarray] = {}
         rp = replan if isinstance(replan, dict) else self.replan(M) if replan else None
-        if rp is None:
-            out_rev0, caps, gpu = self.outside_revenue[:, None], None, self.gpu[:, None]
-        else:
-            out_rev0, caps, gpu = rp["out_rev"], rp["caps"], rp["gpu"]
-
-        def arr(name: str, shape: tuple[int, int], fill: float | bool) -> np.ndarray:
-            if name not in lazy:
-                lazy[name] = np.full(shape, fill)
-            return lazy[name]
-
-        scale_rows: dict[int, np.ndarray] = {}  # claim row -> multiplier (K,)
-        # purchase claims ended by a supplier's failure, and the draws in which it fails
-        terminated: list[tuple[np.ndarray, np.ndarray]] = []
-
-        drawn = (st.channel == FUNDING) & (self.amount > 0)
-        repaid = {(int(self.claim_deal[c]), int(st.debtor[c])): int(c) for c in
-                  np.flatnonzero(st.channel == PRINCIPAL)}
-
-        def scale(hit: np.ndarray, factor: np.ndarray | float, *, undrawn: bool = False
-                  ) -> None:
-            f = np.broadcast_to(np.asarray(factor, float), (k,))
-            rows = [int(x) for x in np.flatnonzero(hit)]
-            if undrawn:  # a loan the markets no longer make is not owed back either
-                rows += [repaid[key] for c in np.flatnonzero(hit & drawn)
-                         if (key := (int(self.claim_deal[c]), int(st.creditor[c]))) in repaid]
-            for row in rows:
-                scale_rows[row] = scale_rows[row] * f if row in scale_rows else f.copy()
-
-        roll = np.repeat(self.rollover[:, None], k, axis=1)
-        inside_d = st.debtor < n
-
-        def val(i: int, name: str, default: Any) -> np.ndarray:
-            v = vals.get((i, name))
-            return np.full(k, point(default)) if v is None else np.asarray(v, float)
-
+        out_rev0 = self.outside_revenue[:, None] if rp is None else rp["out_rev"]
+        gpu = self.gpu[:, None] if rp is None else rp["gpu"]
+        applied = Applied(self, k, M, values or {}, gpu)
         if shocked:
-            for i, s in enumerate(sc.shocks):
-                if s.type in ("revenue", "assets", "demand", "collateral"):
-                    mask = self.targets(s)
-                if s.type == "revenue":
-                    arr("rev", (n, k), 1.0)[mask] *= 1 - val(i, "fall", s.fall)[None, :]
-                elif s.type == "assets":
-                    arr("assets", (n, k), 1.0)[mask] *= 1 - val(i, "loss", s.loss)[None, :]
-                elif s.type == "demand":
-                    fall = val(i, "fall", s.fall)
-                    expo = self.demand_exposure[mask][:, None]
-                    arr("rev", (n, k), 1.0)[mask] *= 1 - expo * fall[None, :]
-                    if s.purchases == "scale":
-                        drop_x = self.leontief_for(mask)
-                        arr("buy", (n, k), 1.0)[:] *= np.clip(
-                            1 - drop_x[:, None] * fall[None, :], 0, None)
-                elif s.type == "fail":
-                    j = self.bs.firms.index(s.entity)
-                    # per draw: drawn when probability < 1 (Monte Carlo), else always
-                    on = val(i, "happens", float(s.probability >= 1)) > 0.5
-                    arr("failed", (n, k), False)[j] |= on
-                    lost = val(i, "assets_lost", s.assets_lost)
-                    arr("assets", (n, k), 1.0)[j] *= np.where(on, 1 - lost, 1.0)
-                    rec = arr("recovery", (n, k), 0.0)
-                    rec[j] = np.where(on, val(i, "recovery", s.recovery), rec[j])
-                    # no new money reaches a failed firm
-                    gone = np.where(on, 0.0, 1.0)
-                    scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), gone)
-                    if s.contracts == "terminate":
-                        hit = (st.creditor == j) & (st.channel == PURCHASE)
-                        scale(hit, gone)
-                        terminated.append((np.flatnonzero(hit), on))
-                elif s.type == "cancel":
-                    frac = val(i, "fraction", s.fraction)
-                    for did in s.deals_named():
-                        for d in self._deal_and_parts(did):
-                            M[d] *= 1 - frac
-                elif s.type == "conditional":
-                    for d in self._deal_and_parts(s.deal):
-                        M[d] = 1.0 if s.happens else 0.0
-                elif s.type == "backstop":
-                    share = val(i, "share", s.share)
-                    if s.deal in self.deal_index:
-                        hit = (self.claim_deal == self.deal_index[s.deal]) & \
-                            (st.channel == BACKSTOP)
-                        called = arr("called", (st.c, k), 0.0)
-                        called[hit] = np.maximum(called[hit], share[None, :])
-                elif s.type == "funding":
-                    j = self.bs.firms.index(s.entity)
-                    frac = val(i, "fraction", s.fraction)
-                    chans = {"plan": PLAN, "equity": EQUITY, "debt": FUNDING}
-                    hit = (st.creditor == j) & np.isin(st.channel, [chans[c] for c in s.cut])
-                    scale(hit, 1 - frac, undrawn=True)
-                elif s.type == "refinancing":
-                    frac = val(i, "fraction", s.fraction)
-                    rv = val(i, "rollover", s.rollover)
-                    for eid in s.entities_named():
-                        j = self.bs.firms.index(eid)
-                        roll[j] = np.minimum(roll[j], rv)
-                        hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
-                        scale(hit, 1 - frac, undrawn=True)
-                elif s.type == "collateral":
-                    base = s.base_life_years or sc.mapping.gpu_life_years
-                    life = val(i, "life_years", s.life_years)
-                    down = np.clip(1 - life / base, 0.0, 1.0)
-                    g = gpu * mask[:, None]
-                    arr("capex", (n, k), 0.0)[:] += g * down[None, :]
-                    if s.refinancing:
-                        roll[:] *= 1 - down[None, :] * (g > 0)
-        m = M[self.claim_deal]
-        A = m * self.amount[:, None]
-        Acc = m * self.accel[:, None]
-        if rp is not None:
-            rows = self._replan["plan_rows"]
-            A[rows] = m[rows] * caps
-            Acc[rows] = A[rows]
-            br = self._replan["build_rows"]
-            A[br] = m[br] * rp["build"]
-            Acc[br] = A[br]
-        principal = np.flatnonzero((st.channel == PRINCIPAL) & inside_d & (self.maturing > 0))
-        A[principal] += m[principal] * self.maturing[principal, None] * \
-            (1 - roll[st.debtor[principal]])
-        if "buy" in lazy:
-            purch = np.flatnonzero((st.channel == PURCHASE) & inside_d)
-            A[purch] *= lazy["buy"][st.debtor[purch]]
-            Acc[purch] *= lazy["buy"][st.debtor[purch]]
-        cx = np.flatnonzero((st.channel == CAPEX) & inside_d)
-        if len(cx):
-            capex = lazy.get("capex")
-            A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
-            Acc[cx] = A[cx]
-        if terminated:
-            self._replace(A, Acc, terminated)
-        if scale_rows:
-            rows = np.fromiter(scale_rows, int)
-            f = np.stack([scale_rows[r] for r in rows])
-            A[rows] *= f
-            Acc[rows] *= f
-        np.maximum(Acc, A, out=Acc)
-        out_rev = out_rev0
-        if "rev" in lazy:  # a lost sale costs the firm its loss weight of it (margin)
-            out_rev = out_rev0 * (1 - (1 - lazy["rev"]) * self.revenue_loss_weight[:, None])
-        e = self.cash[:, None] + out_rev
-        e = e * lazy["assets"] if "assets" in lazy else np.repeat(e, k, axis=1) \
-            if e.shape[1] != k else e
-        sscale = M[self.stake_deal] if len(self.stake_deal) else np.ones((0, k))
-        eq_cut = [r for r in scale_rows if st.channel[r] == EQUITY and st.creditor[r] < n]
-        if len(self.stake_deal) and eq_cut:
-            # a stake bought with equity that is cut is not held
-            cut = np.ones((len(self.deal_ids), k))
-            for r in eq_cut:
-                cut[self.claim_deal[r]] = scale_rows[r]
-            pre = st.stake_prepaid[:, None]
-            sscale = sscale * (pre + (1 - pre) * cut[self.stake_deal])
-        cash = self.cash[:, None] * lazy["assets"] if "assets" in lazy else \
-            np.repeat(self.cash[:, None], k, axis=1)
-        cy = self.collateral_years  # one step: what it fetches in the horizon's middle year
-        coll = m * cy[:, (cy.shape[1] - 1) // 2, None] if cy.any() else None
-        return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
-                      recovery=lazy.get("recovery"), called=lazy.get("called"),
-                      stake_scale=sscale, vest_reference=None if rp is None else rp["vest"],
-                      collateral=coll), cash
+            applied.apply()
+        return applied.inputs(rp, out_rev0)
 
     @cached_property
     def outside_party(self) -> tuple[str, ...]:
@@ -771,7 +365,7 @@ class Compiled:
         """``(N,)``: share of a lost outside sale each firm loses (its loss weight)."""
         return self.bs.frame["loss_weight"].to_numpy(float)
 
-    def _replace(self, A: np.ndarray, Acc: np.ndarray,
+    def replace_ended(self, A: np.ndarray, Acc: np.ndarray,
                  ended: list[tuple[np.ndarray, np.ndarray]]) -> None:
         """Customers of a failed supplier buy the service elsewhere at the same price: the
         amounts of the ended purchase claims move to each customer's replacement claim
@@ -809,11 +403,6 @@ class Compiled:
         x = np.maximum.reduce([revenue, Z.sum(axis=1), Z.sum(axis=0) * (1 + 1e-6)])
         x = np.where(x > 0, x, 1.0)
         return Z, x
-
-
-def _days(s: dt.date, e: dt.date, t0: dt.date, t1: dt.date) -> float:
-    """Days from ``s`` to ``e`` (both included) inside the horizon ``t0..t1``."""
-    return float(max(0, (min(e, t1) - max(s, t0)).days + 1))
 
 
 def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["per_entity", "point"]
+__all__ = ["OUTSIDE", "per_entity", "point"]
+
+#: The id standing for everyone outside the network (lenders, investors, suppliers).
+OUTSIDE = "(outside)"
 
 
 def per_entity(values: Mapping[str, float], entity: str, fallback: float) -> float:

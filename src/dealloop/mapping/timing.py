@@ -1,0 +1,283 @@
+"""Years, not one step: the compiled network's claims, income and debt service split into
+the years of the horizon (:class:`YearsMixin`, a part of :class:`.compiled.Compiled`).
+
+:meth:`YearsMixin.year_inputs` gives one :class:`~.arrays.Inputs` per year for
+:func:`~dealloop.scenarios.years.clear_years`: each claim's share of the year
+(:attr:`~YearsMixin.claim_years`), outside income grown over the years
+(:attr:`~YearsMixin.income_years`), interest on the principal outstanding
+(:attr:`~YearsMixin.debt_rate`), acceleration on default, the plan's new money, collateral
+marked on its curve (:attr:`~YearsMixin.collateral_years`), all discounted to the start of the
+horizon.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+
+from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs
+from .values import per_entity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scenarios.spec import Scenario
+    from .arrays import Structure
+    from .sheets import BalanceSheets
+
+__all__ = ["YearsMixin"]
+
+
+class YearsMixin:
+    """The year-by-year views of a compiled network (mixed into
+    :class:`.compiled.Compiled`, whose fields it reads)."""
+
+    scenario: Scenario
+    bs: BalanceSheets
+    structure: Structure
+    deal_ids: tuple[str, ...]
+    deal_index: dict[str, int]
+    claim_deal: np.ndarray
+    amount: np.ndarray
+    base_mult: np.ndarray
+
+    def _inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
+                values: Mapping[tuple[int, str], np.ndarray] | None = None,
+                shocked: bool = True, drop: np.ndarray | None = None,
+                replan: bool | dict[str, np.ndarray] = False) -> tuple[Inputs, np.ndarray]:
+        raise NotImplementedError  # pragma: no cover - Compiled's
+
+    @cached_property
+    def years(self) -> tuple[int, ...]:
+        """The calendar years of the horizon, first to last."""
+        t0, t1 = self.bs.horizon
+        return tuple(range(t0.year, t1.year + 1))
+
+    @cached_property
+    def _year_days(self) -> np.ndarray:
+        """``(T,)``: the share of each year inside the horizon (1 for a whole year, leap or
+        not)."""
+        t0, t1 = self.bs.horizon
+        return np.array([_days(dt.date(y, 1, 1), dt.date(y, 12, 31), t0, t1)
+                         / _days(dt.date(y, 1, 1), dt.date(y, 12, 31), dt.date(y, 1, 1),
+                                 dt.date(y, 12, 31)) for y in self.years], float)
+
+    def _spread(self, start: dt.date | None, end: dt.date | None) -> np.ndarray:
+        """``(T,)``: shares of a flow running evenly from ``start`` to ``end`` that fall in
+        each year of the horizon (the whole horizon when the dates are missing or the flow
+        does not overlap it)."""
+        t0, t1 = self.bs.horizon
+        if not isinstance(start, dt.date) and not isinstance(end, dt.date):
+            return self._year_days / self._year_days.sum()  # whole years alike, leap or not
+        s = start if isinstance(start, dt.date) else t0
+        e = end if isinstance(end, dt.date) else t1
+        w = np.array([_days(max(s, dt.date(y, 1, 1)), min(e, dt.date(y, 12, 31)), t0, t1)
+                      for y in self.years], float)
+        if w.sum() <= 0:
+            w = self._year_days.copy()
+        return w / w.sum()
+
+    def _at(self, day: dt.date | None) -> np.ndarray | None:
+        """``(T,)``: everything in the year of ``day`` (None when it is outside the horizon)."""
+        t0, t1 = self.bs.horizon
+        if not isinstance(day, dt.date) or not t0 <= day <= t1:
+            return None
+        w = np.zeros(len(self.years))
+        w[day.year - self.years[0]] = 1.0
+        return w
+
+    @cached_property
+    def claim_years(self) -> np.ndarray:
+        """``(C, T)``: the share of each claim's amount falling due in each year.
+
+        Purchases, unpaid equity and backstops run evenly from the leg's start (else the
+        horizon's) to its end (else the horizon's end); a loan is drawn in the year it
+        starts; principal falls due in the year of the leg's end date, and evenly over the
+        horizon when the leg has none (reported debt, undated loans: an assumption shown
+        with ``debt_maturing_share``); the mapping's own claims (new money, build-out and
+        replacement purchases, GPU replacement capex) run evenly.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping
+        >>> from dealloop.scenarios import loads
+        >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
+        >>> bool(np.allclose(comp.claim_years.sum(axis=1), 1.0))
+        True
+        """
+        st, deals = self.structure, self.bs.deals
+        start = deals["start"].tolist() if "start" in deals else [None] * len(deals)
+        end = deals["end"].tolist() if "end" in deals else [None] * len(deals)
+        even = self._spread(None, None)
+        W = np.empty((st.c, len(self.years)))
+        for c in range(st.c):
+            d = self.claim_deal[c]
+            ch = st.channel[c]
+            w = None
+            if ch in (PURCHASE, EQUITY, BACKSTOP) and not self.deal_ids[d].startswith("build:"):
+                w = self._spread(start[d], end[d])
+            elif ch == FUNDING:
+                w = self._at(start[d])
+            elif ch == PRINCIPAL:
+                w = self._at(end[d])
+            W[c] = even if w is None else w
+        return W
+
+    @cached_property
+    def collateral_years(self) -> np.ndarray:
+        """``(C, T)``: what the collateral pledged to each claim fetches in a sale in each
+        year of the horizon, nominal (0 for claims not secured; see
+        :mod:`.collateral`)."""
+        from .collateral import values_by_year
+
+        st, pl = self.structure, self.bs.collateral
+        out = np.zeros((st.c, len(self.years)))
+        if pl is None or pl.empty:
+            return out
+        vals = values_by_year(pl, self.years, self.scenario.mapping)
+        pos = {f: i for i, f in enumerate(self.bs.firms)}
+        for p, (deal, borrower) in enumerate(zip(pl["deal"], pl["borrower"], strict=True)):
+            if deal not in self.deal_index or borrower not in pos:
+                continue
+            hit = (self.claim_deal == self.deal_index[deal]) & (st.channel == PRINCIPAL) \
+                & (st.debtor == pos[borrower])
+            out[hit] = vals[p]
+        return out
+
+    @cached_property
+    def income_years(self) -> np.ndarray:
+        """``(N, T)``: the share of each firm's outside revenue earned in each year (days
+        inside the horizon, grown at the firm's ``revenue_growth``)."""
+        m = self.scenario.mapping
+        t = np.arange(len(self.years), dtype=float)
+        g = np.array([per_entity(m.revenue_growth, f, 0.0) for f in self.bs.firms])
+        w = self._year_days[None, :] * (1 + g[:, None]) ** t[None, :]
+        return w / w.sum(axis=1, keepdims=True)
+
+    @cached_property
+    def debt_rate(self) -> np.ndarray:
+        """``(C,)``: the yearly interest rate on each debt claim (``principal`` channel; 0
+        elsewhere): the leg's ``mapping.debt_rates``, else the borrower's
+        ``interest_rate``, else the discount rate plus ``credit_spread``."""
+        st, m = self.structure, self.scenario.mapping
+        base = self.bs.discount_rate + m.credit_spread
+        out = np.zeros(st.c)
+        for c in np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < self.structure.n)):
+            deal = self.deal_ids[self.claim_deal[c]]
+            out[c] = m.debt_rates[deal] if deal in m.debt_rates else per_entity(
+                m.interest_rate, self.bs.firms[st.debtor[c]], base)
+        return out
+
+    @cached_property
+    def debt_from(self) -> np.ndarray:
+        """``(C,)``: the index of the first year a debt claim is outstanding (its leg's start
+        when that falls inside the horizon, else 0)."""
+        deals = self.bs.deals
+        start = deals["start"].tolist() if "start" in deals else [None] * len(deals)
+        out = np.zeros(self.structure.c, int)
+        for c in np.flatnonzero(self.structure.channel == PRINCIPAL):
+            w = self._at(start[self.claim_deal[c]])
+            out[c] = 0 if w is None else int(np.argmax(w))
+        return out
+
+    def plan_factor(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> np.ndarray:
+        """``(N, K)``: the share of each firm's planned new money the shocks leave it (a
+        ``fail`` shock 0, a ``funding`` cut ``1 - fraction``; 1 without a plan)."""
+        st = self.structure
+        plan = np.flatnonzero((st.channel == PLAN) & (st.creditor < self.structure.n))
+        out = np.ones((self.structure.n, k))
+        if len(plan):
+            ones = self.amount.copy()
+            ones[plan] = 1.0
+            kw.pop("replan", None)
+            probe = replace(cast(Any, self), amount=ones)._inputs(k, shocked=shocked, **kw)[0]
+            out[st.creditor[plan]] = probe.amount[plan]
+        return out
+
+    def year_inputs(self, k: int = 1, *, shocked: bool = True,
+                    plan_caps: np.ndarray | None = None, **kw: Any) -> list[Inputs]:
+        """The inputs of :meth:`inputs` (``kw``: its ``mult``, ``values``, ``drop``,
+        ``replan``) split into the years of the horizon, in values at its start (discounted
+        at the sheets' ``discount_rate``), for :func:`~dealloop.scenarios.years.clear_years`.
+
+        Year ``t`` asks each claim its share :attr:`claim_years` of the horizon's amount,
+        and each debt claim also the year's interest, :attr:`debt_rate` on the principal
+        outstanding at the start of the year (from the year it is drawn); once its debtor
+        defaults, a debt claim asks its whole outstanding principal and the year's interest
+        (acceleration), other claims (purchases) go on asking each year's part. Cash counts
+        in the first year, outside revenue by :attr:`income_years`. ``plan_caps``
+        ``(T, N, K)``: the new money each firm's plan may raise each year (default: up to
+        its dues of the year, i.e. whatever it needs), cut as the shocks cut the plan.
+        Discounting every year's flows carries cash forward at the discount rate.
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping
+        >>> from dealloop.scenarios import loads
+        >>> sc = loads("name: x\\nquestion: q\\nmapping: {discount_rate: 0}")
+        >>> comp = mapping.build(dl.load(), sc).compile()
+        >>> ys, whole = comp.year_inputs(shocked=False), comp.inputs(shocked=False)
+        >>> len(ys), bool(np.isclose(sum(y.e.sum() for y in ys), whole.e.sum()))
+        (5, True)
+        """
+        st = self.structure
+        inp, cash = self._inputs(k, shocked=shocked, **kw)
+        rate = self.bs.discount_rate
+        W, U = self.claim_years, self.income_years
+        plan = np.flatnonzero(st.channel == PLAN)
+        factor = self.plan_factor(k, shocked=shocked, **kw)[st.creditor[plan]] \
+            if len(plan) else None
+        rev = inp.e - cash
+        M = np.repeat(self.base_mult[:, None], k, axis=1) if kw.get("mult") is None else \
+            np.array(kw["mult"], float, copy=True)
+        if kw.get("drop") is not None:
+            ok = np.asarray(kw["drop"]) >= 0
+            M[np.asarray(kw["drop"])[ok], np.flatnonzero(ok)] = 0.0
+        full = M[self.claim_deal] * self.amount[:, None]  # the draw's legs, unshocked: warrants
+        T = len(self.years)
+        dfs = (1 + rate) ** -np.arange(T, dtype=float)
+        # what is left of each claim from year t on, each year's part at its own discount;
+        # beyond the horizon's schedule (principal maturing later) at year t's
+        sched = inp.amount[:, :, None] * W[:, None, :] * dfs[None, None, :]
+        left_pv = np.cumsum(sched[:, :, ::-1], axis=2)[:, :, ::-1]
+        beyond = np.maximum(inp.accel - inp.amount, 0.0)
+        debt = (st.channel == PRINCIPAL)[:, None]  # only debt is accelerated on default
+        # interest on the principal outstanding at the start of each year (nominal)
+        coupon = self.debt_rate[:, None] * (st.debtor < self.structure.n)[:, None]
+        repaid = np.cumsum(inp.amount[:, :, None] * W[:, None, :], axis=2) \
+            - inp.amount[:, :, None] * W[:, None, :]
+        out = []
+        for t in range(T):
+            df = dfs[t]
+            owing = np.maximum(inp.accel - repaid[:, :, t], 0.0) * (self.debt_from <= t)[:, None]
+            interest = coupon * owing * df
+            A_t = sched[:, :, t] + interest
+            Acc_t = np.where(debt, np.maximum(A_t, left_pv[:, :, t] + beyond * df + interest),
+                             A_t)
+            e_t = (rev * U[:, t:t + 1] + (cash if t == 0 else 0.0)) * df
+            if len(plan):
+                if plan_caps is None:
+                    inside = st.debtor < st.n
+                    dues = np.zeros((st.n, k))
+                    np.add.at(dues, st.debtor[inside], Acc_t[inside])
+                    cap = dues[st.creditor[plan]]
+                else:
+                    cap = np.asarray(plan_caps, float)[t][st.creditor[plan]]
+                A_t[plan] = Acc_t[plan] = cap * factor
+            vref = None
+            if st.vest is not None and st.vest.nnz:
+                vref = np.asarray(st.vest @ (full * W[:, t:t + 1] * df))
+            coll = M[self.claim_deal] * self.collateral_years[:, t:t + 1] * df
+            out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
+                               collateral=coll if coll.any() else None))
+        return out
+
+
+def _days(s: dt.date, e: dt.date, t0: dt.date, t1: dt.date) -> float:
+    """Days from ``s`` to ``e`` (both included) inside the horizon ``t0..t1``."""
+    return float(max(0, (min(e, t1) - max(s, t0)).days + 1))
