@@ -249,3 +249,22 @@ def test_spv_tenant_walks_away_bondholders_recover_the_collateral() -> None:
     out = clear(st, Inputs(amount=amount, accel=amount, e=e))
     assert not out.defaulted[1, 0] and out.paid[1, 0] == pytest.approx(80.0)
     assert out.defaulted[1, 1] and out.paid[1, 1] == pytest.approx(30.0)
+
+
+def test_a_batched_outcome_reads_as_the_contagion_clearing() -> None:
+    """The engine's (N, K) outcome, seen scenarios first under the contagion field names,
+    equals Eisenberg--Noe on a batch of outside assets with external creditors."""
+    from dealloop.contagion import eisenberg_noe
+    from dealloop.scenarios.engine import clear, debt_only
+
+    L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
+    ext = np.array([3.0, 0.0, 2.0])
+    E = np.array([[10.0, 10, 10], [0.0, 5, 1], [40, 40, 40]])
+    st, inp = debt_only(L, E, ext)
+    got = clear(st, inp).to_clearing(st, labels=("a", "b", "c"))
+    want = eisenberg_noe(L, E, external_liabilities=ext)
+    assert got.payments.shape == (3, 3) == want.payments.shape
+    for name in ("payments", "net_worth", "equity", "paid_external", "received"):
+        assert np.allclose(getattr(got, name), getattr(want, name)), name
+    assert (got.defaulted == want.defaulted).all() and (got.waves == want.waves).all()
+    assert got.labels == ("a", "b", "c") and got.batched

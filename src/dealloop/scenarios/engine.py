@@ -83,11 +83,15 @@ array([1, 2, 0])
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
 from ._round import Round, Setup
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..contagion.results import Clearing
 
 __all__ = ["Inputs", "Outcome", "Params", "Structure", "clear", "debt_only"]
 
@@ -131,6 +135,49 @@ class Outcome:
     rounds: np.ndarray
     iterations: int
     converged: bool
+
+    def to_clearing(self, structure: Structure, params: Params | None = None,
+                    labels: tuple[str, ...] | None = None) -> Clearing:
+        """The same outcome as a :class:`dealloop.contagion.Clearing`: scenarios first,
+        ``(K, N)`` (``(N,)`` for one scenario), under the contagion models' field names
+        (``payments``, ``net_worth``, ``equity``, ``defaulted``, ``waves``, ``pbar``,
+        ``received``, ``paid_external``, ``deadweight_loss``; ``iterations`` the rounds of
+        each scenario), so batched engine runs and :func:`~dealloop.contagion.eisenberg_noe`
+        read alike. ``received`` is what the engine counts a firm to receive (a supplier's
+        unpaid sales at its loss weight; new money raised).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from dealloop.contagion import eisenberg_noe
+        >>> L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
+        >>> st, inp = debt_only(L, np.array([10.0, 10, 10]))
+        >>> c = clear(st, inp).to_clearing(st)
+        >>> bool(np.allclose(c.payments, eisenberg_noe(L, [10, 10, 10]).payments))
+        True
+        """
+        from ..contagion.results import Clearing
+
+        p = params or Params()
+
+        def view(a: np.ndarray) -> np.ndarray:
+            a = np.asarray(a).T
+            return a[0] if a.shape[0] == 1 else a
+
+        rv = p.alpha != 1.0 or p.beta != 1.0
+        n = structure.n
+        ext = np.zeros_like(self.pay)
+        out = np.flatnonzero((structure.creditor == n) & (structure.debtor < n))
+        np.add.at(ext, structure.debtor[out], self.paid[out])
+        return Clearing(
+            payments=view(self.pay), net_worth=view(self.net_worth), equity=view(self.equity),
+            defaulted=view(self.defaulted), waves=view(self.wave), pbar=view(self.pbar),
+            received=view(self.receipts), paid_external=view(ext),
+            deadweight_loss=view(self.deadweight),
+            iterations=view(self.rounds[None, :]) if self.rounds.size > 1
+            else int(self.rounds[0]), residual=0.0,
+            model="rogers_veraart" if rv else "eisenberg_noe", method="multi_layer_engine",
+            alpha=p.alpha, beta=p.beta, labels=labels)
 
 
 @dataclass
