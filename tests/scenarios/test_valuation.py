@@ -85,3 +85,19 @@ def test_dollar_for_dollar_reproduces_the_one_to_one_rule(net) -> None:
     # NVIDIA is released from its OpenAI investment: capital, so it gains nothing
     n = earn.firms.loc["nvidia"]
     assert n["market_value_after"] <= n["market_value_before"] + 1e-9
+
+
+def test_explain_flags_assumed_figures_and_pledges(net) -> None:
+    """--explain says where a figure is missing (0 assumed), which rule moves market value
+    and which debt is secured on what."""
+    bs = mapping.build(net, scenarios.load("meta-exits-hyperion"))
+    sheet = bs.explain("hyperion-jv").set_index("item")
+    assert "no cash figure: 0 assumed" in sheet.at["cash", "note"]
+    assert "secured on its campus" in sheet.at["debt to repay", "note"]
+    msft = bs.explain("microsoft").set_index("item")
+    assert "F057" in msft.at["market value", "figures"]
+    assert "(rule earnings)" in msft.at["market value", "note"]
+    from dealloop.scenarios.tornado import assumptions
+
+    box = assumptions(bs.scenario, bs)
+    assert any(a.startswith("no cash figure (0 assumed)") and "hyperion-jv" in a for a in box)

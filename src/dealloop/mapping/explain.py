@@ -115,8 +115,10 @@ _ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive
 
 
 def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
-          deals: pd.DataFrame, scenario: Scenario, rev_years: float) -> pd.DataFrame:
-    """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`).
+          deals: pd.DataFrame, scenario: Scenario, rev_years: float,
+          collateral: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`); a debt secured
+    on ``collateral`` (:func:`.collateral.pledges`) says so in its note.
 
     Examples
     --------
@@ -139,7 +141,16 @@ def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.
         _claims_owed(rows, eid, f, m, cl, by_id, rev_years)
         _stakes(rows, eid, st, by_id, frame)
         _memos(rows, eid, f, m)
-    return pd.DataFrame(rows, columns=["firm", *COLUMNS])
+    out = pd.DataFrame(rows, columns=["firm", *COLUMNS])
+    if collateral is not None and len(collateral):
+        for deal, borrower, asset, value, basis in zip(
+                collateral["deal"], collateral["borrower"], collateral["asset"],
+                collateral["value"], collateral["basis"], strict=True):
+            hit = (out["firm"] == borrower) & (out["item"] == "debt to repay") \
+                & (out["deals"] == deal)
+            out.loc[hit, "note"] += (f"; secured on its {asset} (worth {value:,.2f} at "
+                                     f"origination: {basis}), repaid from it first on default")
+    return out
 
 
 def _add(rows: list[dict[str, Any]], firm: str, side: str, item: str, cp: str | None,
@@ -154,7 +165,8 @@ def _own_assets(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
                 rev_years: float) -> None:
     """Cash, and the outside revenue of the horizon."""
     _add(rows, eid, "asset", "cash", None, f["cash"], figs=f["cash_figures"],
-         note="cash and short-term investments" if m.cash else "not counted (mapping.cash)")
+         note=("cash and short-term investments" if f["cash_figures"] else
+               "no cash figure: 0 assumed") if m.cash else "not counted (mapping.cash)")
     rev = f["revenue"]
     if math.isnan(rev):
         _add(rows, eid, "asset", "outside revenue", None, 0.0, note="no revenue figure")
@@ -244,8 +256,13 @@ def _stakes(rows: list[dict[str, Any]], eid: str, st: pd.DataFrame, by_id: pd.Da
 
 def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:
     """Market value, the loss on a lost sale and GPU assets: what shocks and stakes use."""
+    rule = m.market_value_rule
     _add(rows, eid, "memo", "market value", None, f["market_value"],
-         figs=f["market_value_figures"])
+         figs=(*f["market_value_figures"], *f.get("value_figures", ())),
+         note=("" if f["market_value_figures"] else "no market value figure: 0 assumed; ")
+         + (f"{f['value_multiple']:.2f} lost per $ of revenue lost (rule {rule}"
+            + (", no figure for it: $ for $)" if f.get("value_assumed", False) else ")")
+            if "value_multiple" in f else ""))
     if m.contracts == "margin":
         src = ("mapping.operating_margin" if eid in m.operating_margin else
                "net income / revenue" if f["margin_figures"] else

@@ -186,7 +186,7 @@ class BalanceSheets:
         if self.scenario is None:
             raise ValueError("scenario: these balance sheets were built without one")
         return lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
-                     self.scenario, self.revenue_years)
+                     self.scenario, self.revenue_years, self.collateral)
 
     def explain(self, firm: str) -> pd.DataFrame:
         """The balance sheet of ``firm`` as built, line by line, with the ids behind each."""

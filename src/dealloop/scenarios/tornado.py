@@ -185,6 +185,11 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
                            + "; ".join(how))
         if "value_multiple" in fr:
             out.append(_value_line(scenario, fr))
+        if scenario.mapping.cash and "cash_figures" in fr:
+            bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
+            if bare:
+                out.append(f"no cash figure (0 assumed) for {len(bare)} firms: "
+                           + ", ".join(bare))
         pl = getattr(balance, "collateral", None)
         if pl is not None and len(pl):
             m = scenario.mapping
