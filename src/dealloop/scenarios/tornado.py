@@ -17,6 +17,7 @@ terms               3 / 10 years                   ``mapping.undated_term_years`
 new money           no headroom / 50%              ``mapping.new_money_headroom``
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
 market-value rule   $ for $ / price to book        ``mapping.market_value_rule``
+collateral haircut  none / 60% in a forced sale    ``mapping.collateral_haircut``
 debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
 discount rate       0 / 8% a year                  ``mapping.discount_rate``
 credit spread       1% / 5% over the rate          ``mapping.credit_spread``
@@ -84,6 +85,8 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
     "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
     "market-value rule": ("$ for $", _set("market_value_rule", "fixed"),
                           "price to book", _set("market_value_rule", "price_to_book")),
+    "collateral haircut": ("none", _set("collateral_haircut", {"gpu": 0.0, "campus": 0.0}),
+                           "60%", _set("collateral_haircut", {"gpu": 0.6, "campus": 0.6})),
     "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
                       "75%", _per_default("debt_maturing_share", 0.75)),
     "discount rate": ("0", _set("discount_rate", 0.0), "8%", _set("discount_rate", 0.08)),
