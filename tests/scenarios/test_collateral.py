@@ -152,3 +152,20 @@ def test_hyperion_bondholders_recover_the_campus_first(stress, net) -> None:
         update={"secured_vehicles": False})})
     worse = scenarios.run(bare, net, band=False).unpaid.set_index("creditor")
     assert worse.at["bond-investors", "shortfall"] > u.at["bond-investors", "shortfall"]
+
+
+def test_a_loan_cut_pledges_nothing(net) -> None:
+    """A loan the markets no longer make is not drawn, so the asset it would have bought is
+    not pledged either: its collateral goes with it, in one step and year by year."""
+    text = ("name: x\nquestion: q\nmapping: {secured: {D86: campus}}\n"
+            "shocks: [{type: funding, entity: oracle, cut: [debt]}]")
+    comp = mapping.build(net, scenarios.loads(text)).compile()
+    row = int(np.flatnonzero((comp.structure.channel == PRINCIPAL)
+                             & (comp.claim_deal == comp.deal_index["D86"]))[0])
+    calm = comp.inputs(shocked=False)
+    assert calm.collateral is not None and calm.collateral[row, 0] > 0
+    cut = comp.inputs()
+    assert cut.collateral is not None and cut.collateral[row, 0] == 0
+    assert all(y.collateral is None or y.collateral[row, 0] == 0 for y in comp.year_inputs())
+    assert any(y.collateral is not None and y.collateral[row, 0] > 0
+               for y in comp.year_inputs(shocked=False))

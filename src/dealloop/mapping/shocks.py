@@ -208,6 +208,16 @@ class Applied:
         np.maximum(Acc, A, out=Acc)
         return A, Acc
 
+    def claim_scale(self) -> np.ndarray:
+        """``(C, K)``: each claim's deal multiplier times the factors the shocks scale it
+        by (a loan cut is not drawn, and the asset it would have bought is not pledged)."""
+        f = self.M[self.comp.claim_deal]
+        if self.scale_rows:
+            f = f.copy()
+            for row, x in self.scale_rows.items():
+                f[row] *= x
+        return f
+
     def stake_scale(self) -> np.ndarray:
         """``(S, K)``: each stake's multiplier (its deal's, and not held as far as the
         equity buying it is cut)."""
@@ -236,9 +246,9 @@ class Applied:
             if e.shape[1] != k else e
         cash = comp.cash[:, None] * lazy["assets"] if "assets" in lazy else \
             np.repeat(comp.cash[:, None], k, axis=1)
-        cy = comp.collateral_years  # one step: what it fetches in the horizon's middle year
-        coll = self.M[comp.claim_deal] * cy[:, (cy.shape[1] - 1) // 2, None] \
-            if cy.any() else None
+        coll = None
+        if comp.collateral_years.any():  # one step: what it fetches in the middle year
+            coll = self.claim_scale() * comp.collateral_years[:, comp.middle_year, None]
         return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),

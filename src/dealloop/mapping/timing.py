@@ -148,6 +148,11 @@ class YearsMixin:
             out[hit] = vals[p]
         return out
 
+    @property
+    def middle_year(self) -> int:
+        """The index of the horizon's middle year (the static step's collateral values)."""
+        return (len(self.years) - 1) // 2
+
     @cached_property
     def income_years(self) -> np.ndarray:
         """``(N, T)``: the share of each firm's outside revenue earned in each year (days
@@ -272,9 +277,14 @@ class YearsMixin:
             vref = None
             if st.vest is not None and st.vest.nnz:
                 vref = np.asarray(st.vest @ (full * W[:, t:t + 1] * df))
-            coll = M[self.claim_deal] * self.collateral_years[:, t:t + 1] * df
+            coll = None
+            if inp.collateral is not None:  # the step's pledges, marked to year t's value
+                cy = self.collateral_years
+                mid = cy[:, self.middle_year, None]
+                coll = inp.collateral * np.divide(cy[:, t:t + 1], mid, out=np.zeros_like(mid),
+                                                  where=mid > 0) * df
             out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
-                               collateral=coll if coll.any() else None))
+                               collateral=coll))
         return out
 
 
