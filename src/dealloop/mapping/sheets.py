@@ -88,7 +88,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.problems import DataError, Problem
-from ..vocabulary import horizon_years, parse_horizon
+from ..vocabulary import DEBT_KINDS, horizon_years, parse_horizon
 from .collateral import pledges
 from .earnings import margins, value_multiples
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
@@ -304,6 +304,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                                        "prepaid"])
     st = st[st["holder"].isin(firms) & st["issuer"].isin(firms)].reset_index(drop=True)
     _new_money(cl, frame, firms, st, {r["id"]: r["base"] for r in deal_rows}, m)
+    _sourced(cl, frame, firms, set(outside), deal_rows, m)
     _replacement(cl, set(firms), m)
     margins(net, frame, m)
     value_multiples(net, frame, m, rev_years)
@@ -442,6 +443,32 @@ def _new_money(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
     for eid in firms:
         cap = frame.at[eid, "new_money"] * (1 + m.new_money_headroom)
         _add_claim(cl, f"plan:{eid}", OUTSIDE, eid, "plan", cap)
+
+
+def _sourced(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
+             outside: set[str], deal_rows: list[dict[str, Any]], m: Any) -> None:
+    """New money from announced sources (``new_money: sourced``): each firm may raise, over
+    the whole horizon and only as needed, ``mapping.new_money_sources`` of it, else the
+    announced rounds and facilities in the data that no run counts yet (equity and debt
+    legs into it from outside the network, status conditional); one ``plan:FIRM`` claim
+    each, its sources in ``new_money_sources``."""
+    if m.new_money != "sourced":
+        return
+    budget = {e: 0.0 for e in firms}
+    ids: dict[str, list[str]] = {e: [] for e in firms}
+    for r in deal_rows:
+        if r["payee"] in budget and r["payer"] in outside and not r["base"] \
+                and r["status"] == "conditional" \
+                and (r["kind"] == "equity_investment" or r["kind"] in DEBT_KINDS):
+            budget[r["payee"]] += r["value"]
+            ids[r["payee"]].append(r["id"])
+    for e, v in m.new_money_sources.items():
+        if e in budget:
+            budget[e], ids[e] = float(v), ["mapping.new_money_sources"]
+    frame["new_money"] = [budget[e] for e in firms]
+    frame["new_money_sources"] = [tuple(ids[e]) for e in firms]
+    for eid in firms:
+        _add_claim(cl, f"plan:{eid}", OUTSIDE, eid, "plan", budget[eid])
 
 
 def _replacement(cl: pd.DataFrame, in_net: set[str], m: Any) -> None:

@@ -179,10 +179,11 @@ class Applied:
         m = self.M[comp.claim_deal]
         A = m * comp.amount[:, None]
         Acc = m * comp.accel[:, None]
-        if rp is not None:
+        if rp is not None and comp.scenario.mapping.new_money == "plan":
             rows = comp._replan["plan_rows"]
             A[rows] = m[rows] * rp["caps"]
             Acc[rows] = A[rows]
+        if rp is not None:
             br = comp._replan["build_rows"]
             A[br] = m[br] * rp["build"]
             Acc[br] = A[br]

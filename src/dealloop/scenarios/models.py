@@ -162,7 +162,12 @@ class MappingSpec(BaseModel):
         ``plan`` (default): a firm whose obligations exceed its means before any shock is
         assumed to raise the gap as new outside money (shown per firm as "new money the plan
         needs"), so a scenario with no shock changes nothing; a ``funding`` shock takes it
-        away. ``none``: no such money; shortfalls before any shock are baseline defaults.
+        away. ``sourced``: a firm raises, only as needed and over the whole horizon, at most
+        its announced new money: ``new_money_sources`` (``{openai: 40}``, USD bn), else the
+        announced rounds and facilities in the data no run counts yet (equity and debt legs
+        from outside the network, status conditional); a firm whose gap is larger defaults
+        before any shock. ``none``: no such money; shortfalls before any shock are baseline
+        defaults.
     new_money_headroom
         How far the plan's new money can stretch when a shock raises a firm's needs, as a
         share of its gap (default 0.1). New money is raised only as needed; it dilutes
@@ -270,7 +275,9 @@ class MappingSpec(BaseModel):
     revenue_growth: PerEntityGrowth = Field(default_factory=lambda: {"default": 0.0})
     cash_margin: PerEntityShare = Field(default_factory=lambda: {"default": 1.0})
     cash: bool = True
-    new_money: Literal["plan", "none"] = "plan"
+    new_money: Literal["plan", "sourced", "none"] = "plan"
+    new_money_sources: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=dict)
     new_money_headroom: Annotated[float, Field(ge=0, le=10)] = 0.1
     reported_debt: bool = True
     debt_maturing_share: PerEntityShare = Field(default_factory=lambda: {"default": 0.5})

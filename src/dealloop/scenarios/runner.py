@@ -124,16 +124,29 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
         kw["replan"] = comp.replan(kw["mult"] if kw.get("mult") is not None else
                                    np.repeat(comp.base_mult[:, None], k, axis=1))
     years = comp.years
-    need = clear_years(st, comp.year_inputs(k, shocked=False, **kw), comp.params,
-                       years=years)
-    caps = np.stack([o.new_money for o in need.outcomes])
-    room = caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
+    caps, room = _plan_budget(comp, k, **kw)
     ybase = clear_years(st, comp.year_inputs(k, shocked=False, plan_caps=caps, **kw),
                         comp.params, years=years, headroom=room)
     yout = clear_years(st, comp.year_inputs(k, values=values, plan_caps=caps, **kw),
                        comp.params, years=years, reference=ybase,
                        headroom=room * comp.plan_factor(k, values=values, **kw))
     return ybase.total(), yout.total(), ybase, yout
+
+
+def _plan_budget(comp: Compiled, k: int, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The plan's new money year by year: ``caps`` ``(T, N, K)``, what each firm may raise
+    in each year, and ``room`` ``(N, K)``, what it may raise beyond them in whichever years.
+    ``new_money: plan``: what the unshocked years need, stretching by
+    ``new_money_headroom`` of the total; ``sourced``: nothing fixed per year, its announced
+    money as the budget."""
+    st = comp.structure
+    if comp.scenario.mapping.new_money == "sourced":
+        budget = comp.bs.frame["new_money"].to_numpy(float)[:, None] * np.ones((1, k))
+        return np.zeros((len(comp.years), comp.n, k)), budget
+    need = clear_years(st, comp.year_inputs(k, shocked=False, **kw), comp.params,
+                       years=comp.years)
+    caps = np.stack([o.new_money for o in need.outcomes])
+    return caps, caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
 
 
 def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outcome]:
@@ -156,9 +169,7 @@ def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outco
         out = clear(st, stack([p.inputs(1) for p in parts]), comp.params, reference=base)
         return base, out
     years = comp.years
-    need = clear_years(st, comp.year_inputs(1, shocked=False), comp.params, years=years)
-    caps = np.stack([o.new_money for o in need.outcomes])
-    room = caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
+    caps, room = _plan_budget(comp, 1)
     ybase = clear_years(st, comp.year_inputs(1, shocked=False, plan_caps=caps), comp.params,
                         years=years, headroom=room)
     each = [p.year_inputs(1, plan_caps=caps) for p in parts]

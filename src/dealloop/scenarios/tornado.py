@@ -188,6 +188,11 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
                            + "; ".join(how))
         if "value_multiple" in fr:
             out.append(_value_line(scenario, fr))
+        if "new_money_sources" in fr:
+            got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
+                fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
+            out.append("new money from announced sources only (mapping.new_money: sourced): "
+                       + (", ".join(got) if got else "none"))
         if scenario.mapping.cash and "cash_figures" in fr:
             bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
             if bare:
