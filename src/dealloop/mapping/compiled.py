@@ -75,6 +75,43 @@ class Compiled(YearsMixin):
     >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
     >>> comp.structure.n > 0
     True
+
+    The engine's inputs for two draws (with the part of ``e`` that is cash at the start),
+    and the firms the scenario's shock hits:
+
+    >>> comp.inputs(2).e.shape == (comp.n, 2)
+    True
+    >>> inp, cash = comp.inputs_and_cash(2)
+    >>> cash.shape == inp.e.shape
+    True
+    >>> hit = comp.targets(comp.scenario.shocks[0])
+    >>> [f for f, t in zip(comp.bs.firms, hit) if t]
+    ['coreweave']
+    >>> comp.plan_factor(1).shape == (comp.n, 1)     # share of planned new money left
+    True
+
+    The rows of one deal and its parts, and purchase claims moved to replacement suppliers
+    (none here: no supplier fails in this call):
+
+    >>> comp.deal_and_parts("D03") == [comp.deal_index["D03"]]
+    True
+    >>> import numpy as np
+    >>> A = np.ones((comp.structure.c, 1))
+    >>> comp.replace_ended(A, A.copy(), [])
+    >>> float(A.min())
+    1.0
+
+    The purchase layer as an input-output table, and the output each firm loses when the
+    final demand of the firms hit falls away (Leontief):
+
+    >>> Z, x = comp.leontief_inputs()
+    >>> Z.shape == (comp.n, comp.n), comp.leontief_for(hit).shape == (comp.n,)
+    (True, True)
+
+    What the legs size, sized again for one draw of the deal multipliers:
+
+    >>> sorted(comp.replan(comp.base_mult[:, None]))
+    ['build', 'caps', 'gpu', 'out_rev', 'vest']
     """
 
     scenario: Scenario
@@ -96,7 +133,7 @@ class Compiled(YearsMixin):
     parts: dict[str, tuple[str, ...]]
 
     @cached_property
-    def _replan(self) -> dict[str, Any]:
+    def replan_maps(self) -> dict[str, Any]:
         """Sparse maps used to size outside revenue and the plan's gap again per draw."""
         st, n = self.structure, self.n
         cols = np.arange(st.c)
@@ -144,7 +181,7 @@ class Compiled(YearsMixin):
         purchases counted), the plan's new-money caps ``caps`` (every leg paid in full,
         stakes at market value) and the amounts warrants vest on, ``vest``."""
         st, sc = self.structure, self.scenario
-        rp = self._replan
+        rp = self.replan_maps
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
         chips = np.asarray(rp["chips"] @ M)
@@ -177,6 +214,7 @@ class Compiled(YearsMixin):
 
     @property
     def n(self) -> int:
+        """Number of firms in the network (rows of every ``(N, K)`` array)."""
         return self.structure.n
 
     @property
@@ -219,11 +257,11 @@ class Compiled(YearsMixin):
                shocked: bool = True, drop: np.ndarray | None = None,
                replan: bool | dict[str, np.ndarray] = False) -> Inputs:
         """Engine inputs for ``k`` scenarios, the whole horizon in one step (see
-        :meth:`_inputs`; :meth:`year_inputs` splits them into years)."""
-        return self._inputs(k, mult=mult, values=values, shocked=shocked, drop=drop,
+        :meth:`inputs_and_cash`; :meth:`year_inputs` splits them into years)."""
+        return self.inputs_and_cash(k, mult=mult, values=values, shocked=shocked, drop=drop,
                             replan=replan)[0]
 
-    def _inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
+    def inputs_and_cash(self, k: int = 1, *, mult: np.ndarray | None = None,
                 values: Mapping[tuple[int, str], np.ndarray] | None = None,
                 shocked: bool = True, drop: np.ndarray | None = None,
                 replan: bool | dict[str, np.ndarray] = False) -> tuple[Inputs, np.ndarray]:

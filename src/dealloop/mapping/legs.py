@@ -29,17 +29,34 @@ from .vehicles import assumed_terms
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
 
-__all__ = ["DEAL_COLUMNS", "claims_and_stakes", "date", "discount_rate", "overlap",
-           "select_legs"]
+#: ``claims_and_stakes`` is the mapping's own step (``build`` calls it), not public API.
+__all__ = ["DEAL_COLUMNS", "date", "discount_rate", "overlap", "select_legs"]
 
 RECURRING_KINDS = PURCHASE_KINDS
 
 
 def date(x: Any, *, end: bool = False) -> dt.date | None:
+    """A dataset date (``2026``, ``2026-03``, ``2026-03-01``) as its first day, or its last
+    with ``end``; None when empty or not text.
+
+    Examples
+    --------
+    >>> date("2026-03-01"), date("2026", end=True), date(None)
+    (datetime.date(2026, 3, 1), datetime.date(2026, 12, 31), None)
+    """
     return parse_date(x, end=end) if isinstance(x, str) and x.strip() else None
 
 
 def overlap(s: dt.date, e: dt.date, t0: dt.date, t1: dt.date) -> float:
+    """The share of a flow running evenly from ``s`` to ``e`` that falls inside ``t0 … t1``
+    (a one-day flow: 1 inside, 0 outside).
+
+    Examples
+    --------
+    >>> overlap(dt.date(2025, 1, 1), dt.date(2026, 12, 31),
+    ...         dt.date(2026, 1, 1), dt.date(2030, 12, 31))
+    0.5
+    """
     term = (e - s).days + 1
     if term <= 0:
         return float(t0 <= s <= t1)
@@ -81,7 +98,19 @@ def select_legs(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
                ) -> list[dict[str, Any]]:
     """One row per leg counted: amount (and its range), share inside the horizon, whether
     the base run counts it (``base``), dates, stake, parts and sources. A leg with no
-    amount is left out with a note."""
+    amount is left out with a note.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> notes: list[str] = []
+    >>> legs = select_legs(dl.load(), loads("name: x\\nquestion: q"),
+    ...                    (dt.date(2026, 1, 1), dt.date(2030, 12, 31)), ("A", "B", "C"),
+    ...                    True, notes)
+    >>> any(r["id"] == "D03" for r in legs)
+    True
+    """
     m = scenario.mapping
     t0, t1 = horizon
     legs = net.legs(statuses=STATUSES, evidence=evidence, include_derived=derived,

@@ -180,11 +180,11 @@ class Applied:
         A = m * comp.amount[:, None]
         Acc = m * comp.accel[:, None]
         if rp is not None and comp.scenario.mapping.new_money == "plan":
-            rows = comp._replan["plan_rows"]
+            rows = comp.replan_maps["plan_rows"]
             A[rows] = m[rows] * rp["caps"]
             Acc[rows] = A[rows]
         if rp is not None:
-            br = comp._replan["build_rows"]
+            br = comp.replan_maps["build_rows"]
             A[br] = m[br] * rp["build"]
             Acc[br] = A[br]
         principal = np.flatnonzero((st.channel == PRINCIPAL) & inside_d & (comp.maturing > 0))

@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .arrays import Structure
     from .sheets import BalanceSheets
 
-__all__ = ["YearsMixin"]
+#: ``YearsMixin`` is a base of :class:`.compiled.Compiled` (documented there), not API.
+__all__: list[str] = []
 
 
 class YearsMixin:
@@ -44,7 +45,7 @@ class YearsMixin:
     amount: np.ndarray
     base_mult: np.ndarray
 
-    def _inputs(self, k: int = 1, *, mult: np.ndarray | None = None,
+    def inputs_and_cash(self, k: int = 1, *, mult: np.ndarray | None = None,
                 values: Mapping[tuple[int, str], np.ndarray] | None = None,
                 shocked: bool = True, drop: np.ndarray | None = None,
                 replan: bool | dict[str, np.ndarray] = False) -> tuple[Inputs, np.ndarray]:
@@ -199,7 +200,8 @@ class YearsMixin:
             ones = self.amount.copy()
             ones[plan] = 1.0
             kw.pop("replan", None)
-            probe = replace(cast(Any, self), amount=ones)._inputs(k, shocked=shocked, **kw)[0]
+            probe = replace(cast(Any, self), amount=ones).inputs_and_cash(
+                k, shocked=shocked, **kw)[0]
             out[st.creditor[plan]] = probe.amount[plan]
         return out
 
@@ -231,7 +233,7 @@ class YearsMixin:
         (5, True)
         """
         st = self.structure
-        inp, cash = self._inputs(k, shocked=shocked, **kw)
+        inp, cash = self.inputs_and_cash(k, shocked=shocked, **kw)
         rate = self.bs.discount_rate
         W, U = self.claim_years, self.income_years
         plan = np.flatnonzero(st.channel == PLAN)
