@@ -213,7 +213,10 @@ def bundled_io() -> IOTable:
     Examples
     --------
     >>> t = bundled_io()
-    >>> t.year, t.sectors[0], round(float(t.capex_share.sum()), 6)
-    (1997, 'computer_electronic', 1.0)
+    >>> t.year, t.sectors[0], round(float(t.capex_share.sum()), 6), t.Z.flags.writeable
+    (1997, 'computer_electronic', 1.0, False)
     """
-    return read_io(BUNDLED_IO)
+    t = read_io(BUNDLED_IO)
+    for a in (t.Z, t.x, t.va, t.capex_share):  # one copy serves every caller: read-only
+        a.flags.writeable = False
+    return t
