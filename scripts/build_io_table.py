@@ -45,6 +45,7 @@ import csv
 import io
 import sys
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,18 +96,31 @@ def _lines(name: str) -> list[list[str]]:
             if ln.strip()]
 
 
+def _in_file_order(name: str, lines: list[list[str]]) -> None:
+    """BEA's files list rows, and columns within a row, in ascending code order, each once: a
+    line typed out of place or a mistyped code shows up here."""
+    keys = [(ln[0], ln[1]) for ln in lines]
+    if keys != sorted(keys) or len(set(keys)) != len(keys):
+        bad = next(k for k, nxt in pairwise(keys) if nxt <= k)
+        raise SystemExit(f"{name}: lines out of BEA's order after {','.join(bad)}")
+
+
 def industry_totals() -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """Per BEA industry code: value added (USD million), value-added coefficient, output."""
     va: dict[str, float] = defaultdict(float)
-    for row, col, year, table, value in _lines("NAICSUseSummary.va.txt"):
+    dollars = _lines("NAICSUseSummary.va.txt")
+    _in_file_order("NAICSUseSummary.va.txt", dollars)
+    for row, col, year, table, value in dollars:
         assert row in ("V001", "V002", "V003") and year == "1997" and table == "2", row
         va[col] += float(value)
     coef: dict[str, float] = defaultdict(float)
-    for row, col, table, value in _lines("IODirectRequirements.va.txt"):
+    coefs = _lines("IODirectRequirements.va.txt")
+    _in_file_order("IODirectRequirements.va.txt", coefs)
+    for row, col, table, value in coefs:
         assert row in ("V001", "V002", "V003") and table == "5", row
         coef[col] += float(value)
-    if set(va) != set(coef):
-        raise SystemExit(f"value-added codes differ: {sorted(set(va) ^ set(coef))}")
+    if [ln[:2] for ln in dollars] != [ln[:2] for ln in coefs]:
+        raise SystemExit("the two value-added excerpts name different (row, industry) cells")
     return dict(va), dict(coef), {c: va[c] / coef[c] for c in va}
 
 
@@ -118,7 +132,9 @@ def build() -> str:
     names = [s for s, _, _ in SECTORS]
     z: dict[tuple[str, str], float] = defaultdict(float)
     seen: set[str] = set()
-    for row, col, table, value in _lines("IODirectRequirements.rows.txt"):
+    rows = _lines("IODirectRequirements.rows.txt")
+    _in_file_order("IODirectRequirements.rows.txt", rows)
+    for row, col, table, value in rows:
         assert table == "5" and row in group, row
         if col not in x:
             raise SystemExit(f"industry {col} has no value added lines")
