@@ -37,7 +37,12 @@ def test_report_macro_section_matches_the_bundle(watched: Any, tmp_path: Path) -
     hist = page.locator("#macro-history-table tbody tr")
     assert hist.count() == len(m["comparisons"])
     assert "TARP authorised" in hist.all_text_contents()[4]
-    assert "first round only" in page.locator("#macro-pullback").text_content()
+    text = page.locator("#macro-pullback").text_content()
+    assert "through the input-output table BEA 1997" in text
+    assert f"output multiplier {m['pullback']['output_multiplier']:.2f}" in text
+    sectors = page.locator("#macro-pullback-table tbody tr")
+    assert sectors.count() == len(m["pullback"]["sectors"])
+    assert "Construction (NAICS 23)" in " ".join(sectors.all_text_contents())
 
 
 def test_dashboard_macro_page_over_its_json(watched: Any, server: Any) -> None:

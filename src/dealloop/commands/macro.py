@@ -31,8 +31,12 @@ def macro(
     io: Annotated[Path | None, typer.Option(
         "--io", metavar="FILE",
         help="Input-output table (CSV: sector, one column per sector, output, capex_share[, "
-             "value_added, sources]) to spread the pullback over sectors with the Leontief "
-             "model; without it only the first round is computed.")] = None,
+             "value_added, label, sources]) to spread the pullback over sectors with the "
+             "Leontief model, instead of the shipped BEA 1997 summary table.")] = None,
+    first_round: Annotated[bool, typer.Option(
+        "--first-round",
+        help="Pullback: no input-output table, the first round only (GDP falls by the "
+             "domestic demand cut, no sector detail).")] = False,
     data: DataOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -41,11 +45,14 @@ def macro(
     dollars (CPI) and shares of GDP beside the AI build-out, and a capex pullback's GDP
     effect."""
     from ..data.problems import DataError
-    from ..macro import macro_panel, pullback, read_io
+    from ..macro import bundled_io, macro_panel, pullback, read_io
 
+    if io is not None and first_round:
+        fail("Error: --io and --first-round exclude each other", code=2)
+        return
     net = load_network(data)
     try:
-        table = read_io(io) if io is not None else None
+        table = None if first_round else read_io(io) if io is not None else bundled_io()
         panel = macro_panel(net)
         cutback = pullback(net, cut=cut, year=year, import_share=import_share, io=table)
     except DataError as exc:
@@ -67,11 +74,11 @@ def macro(
     con.print(cutback.summary())
     if len(cutback.sectors):
         con.print(rich_table("Pullback by sector ($bn)", ["sector", "output", "value added"],
-                             [[str(s), f"{r['output_change']:+,.1f}",
+                             [[str(r["label"]), f"{r['output_change']:+,.1f}",
                                f"{r['value_added_change']:+,.1f}"]
-                              for s, r in cutback.sectors.to_dict("index").items()],
+                              for r in cutback.sectors.to_dict("records")],
                              right={1, 2}))
-    for n in panel.notes:
+    for n in (*cutback.notes, *panel.notes):
         con.print(f"[dim]{n}[/dim]")
 
 

@@ -11,9 +11,9 @@ input-output table.
 
 from __future__ import annotations
 
-from .iotable import IOTable, read_io
+from .iotable import BUNDLED_IO, IOTable, bundled_io, read_io
 from .panel import COMPARISONS, MacroPanel, capex_table, capex_totals, comparisons, macro_panel
 from .pullback import Pullback, pullback
 
-__all__ = ["COMPARISONS", "IOTable", "MacroPanel", "Pullback", "capex_table", "capex_totals",
-           "comparisons", "macro_panel", "pullback", "read_io"]
+__all__ = ["BUNDLED_IO", "COMPARISONS", "IOTable", "MacroPanel", "Pullback", "bundled_io",
+           "capex_table", "capex_totals", "comparisons", "macro_panel", "pullback", "read_io"]

@@ -7,8 +7,13 @@ from final demand. The imported part of that spending never was US output, so on
 ``imports_share_of_data_centre_cost`` unless given). With an input-output table the domestic
 cut is spread over sectors by the table's ``capex_share``, the Leontief model gives the
 change in each sector's output, and the change in GDP is the change in value added,
-``sum_j (va_j / x_j) * dx_j``. Without a table only that first round is known: the GDP
-effect is the domestic cut itself, and no sector detail is shown. This is an open model
+``sum_j (va_j / x_j) * dx_j``. Two multipliers summarise it: output (all sectors' output
+change per dollar of domestic demand cut) and value added (GDP change per dollar). In a table
+whose intermediate inputs include imported ones (as BEA's use-based tables do) every column's
+inputs and value added add up to its output, so the value-added multiplier is 1: the table
+says where along the supply chain the GDP is lost and how much gross output moves, not that
+GDP falls by more than the domestic cut. Without a table only the first round is known: the
+GDP effect is the domestic cut itself, and no sector detail is shown. This is an open model
 (Leontief type I): no induced consumption, prices fixed, so it is a first-order estimate.
 """
 
@@ -59,9 +64,11 @@ class Pullback(Result):
     """A capex pullback and its GDP effect: ``year``, ``cut`` (fraction), ``capex`` (the
     year's total), ``demand_cut`` (USD bn), ``import_share``, ``domestic_cut``,
     ``gdp_change`` (USD bn), ``gdp`` (the GDP it is set against, with ``gdp_row``),
-    ``share_of_gdp``, ``io_used`` (the table's name, or None for the first round only),
-    ``sectors`` (per sector: output change, value-added change; empty without a table) and
-    ``rows``, the history rows used.
+    ``share_of_gdp``, ``io_used`` (the table: title, year and source ids; None for the first
+    round only), ``output_change`` (all sectors, USD bn), ``output_multiplier`` and
+    ``gdp_multiplier`` (per dollar of domestic cut; NaN without a table), ``sectors`` (per
+    sector: label, output change, value-added change; empty without a table), ``rows``, the
+    history rows used, and ``notes``, the table's caveats.
 
     Examples
     --------
@@ -82,22 +89,29 @@ class Pullback(Result):
     gdp_row: str | None
     share_of_gdp: float
     io_used: str | None = None
+    output_change: float = math.nan
+    output_multiplier: float = math.nan
+    gdp_multiplier: float = math.nan
     sectors: pd.DataFrame = field(default_factory=pd.DataFrame)
     rows: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
-        """Per sector: ``output_change`` and ``value_added_change`` (USD bn)."""
+        """Per sector: ``label``, ``output_change`` and ``value_added_change`` (USD bn)."""
         return self.sectors.copy()
 
     def to_dict(self) -> dict[str, Any]:
         return jsonable({k: getattr(self, k) for k in (
             "year", "cut", "capex", "demand_cut", "import_share", "domestic_cut",
-            "gdp_change", "gdp", "gdp_row", "share_of_gdp", "io_used")}
+            "gdp_change", "gdp", "gdp_row", "share_of_gdp", "io_used", "output_change",
+            "output_multiplier", "gdp_multiplier")}
             | {"sectors": self.sectors.reset_index() if len(self.sectors) else [],
-               "rows": list(self.rows)})
+               "rows": list(self.rows), "notes": list(self.notes)})
 
     def summary(self) -> str:
-        how = (f"through the input-output table {self.io_used}" if self.io_used
+        how = (f"through the input-output table {self.io_used}: output "
+               f"{self.output_change:+,.1f} bn (output multiplier {self.output_multiplier:.2f},"
+               f" value-added multiplier {self.gdp_multiplier:.2f})" if self.io_used
                else "first round only (no input-output table given)")
         share = (f" ({self.share_of_gdp:.2%} of GDP, {self.gdp_row})"
                  if self.share_of_gdp == self.share_of_gdp else "")
@@ -122,8 +136,8 @@ def pullback(net: Any, *, cut: float = 0.3, year: int = 2026, import_share: floa
         Imported share of the spending; default the dataset's
         ``imports_share_of_data_centre_cost`` (0 when it has none).
     io : IOTable, optional
-        Input-output table (:func:`~dealloop.macro.read_io`); without one only the first
-        round is computed.
+        Input-output table (:func:`~dealloop.macro.read_io`, or the shipped
+        :func:`~dealloop.macro.bundled_io`); without one only the first round is computed.
 
     Examples
     --------
@@ -150,11 +164,16 @@ def pullback(net: Any, *, cut: float = 0.3, year: int = 2026, import_share: floa
     demand_cut = cut * capex
     domestic = demand_cut * (1.0 - import_share)
     sectors = pd.DataFrame()
+    dout = mult_x = mult_va = math.nan
     if io is not None:
         dx, dgdp = gdp_effect(io, -domestic)
         ratio = np.divide(io.va, io.x, out=np.zeros_like(io.x), where=io.x > 0)
-        sectors = pd.DataFrame({"output_change": dx, "value_added_change": ratio * dx},
+        sectors = pd.DataFrame({"label": list(io.labels or io.sectors), "output_change": dx,
+                                "value_added_change": ratio * dx},
                                index=pd.Index(io.sectors, name="sector"))
+        dout = float(dx.sum())
+        if domestic > 0:
+            mult_x, mult_va = dout / -domestic, dgdp / -domestic
     else:
         dgdp = -domestic
     gdp = level_at(net, GDP_METRIC, year)
@@ -163,4 +182,5 @@ def pullback(net: Any, *, cut: float = 0.3, year: int = 2026, import_share: floa
     return Pullback(int(year), float(cut), capex, demand_cut, float(import_share), domestic,
                     dgdp, gdp["value"] if gdp else math.nan, gdp["id"] if gdp else None,
                     dgdp / gdp["value"] if gdp else math.nan,
-                    (io.name or "given") if io is not None else None, sectors, tuple(rows))
+                    io.describe() if io is not None else None, dout, mult_x, mult_va, sectors,
+                    tuple(rows), io.notes if io is not None else ())

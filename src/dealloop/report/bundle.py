@@ -483,8 +483,8 @@ def signals_part(net: DealNetwork) -> dict[str, Any]:
 
 def macro_part(net: DealNetwork) -> dict[str, Any]:
     """The macro panel (:func:`dealloop.macro.macro_panel`) and the default capex pullback
-    (30% of 2026 capex, first round), as ``dealloop macro --json`` prints them; empty when
-    the dataset has no capex figures.
+    (30% of 2026 capex through the shipped input-output table), as ``dealloop macro --json``
+    prints them; empty when the dataset has no capex figures.
 
     Examples
     --------
@@ -492,14 +492,14 @@ def macro_part(net: DealNetwork) -> dict[str, Any]:
     >>> {"capex", "pullback", "totals"} <= set(macro_part(dl.load()))
     True
     """
-    from ..macro import macro_panel, pullback
+    from ..macro import bundled_io, macro_panel, pullback
 
     panel = macro_panel(net)
     if panel.capex.empty:
         return {}
     years = list(panel.totals.index)
     year = 2026 if 2026 in years else int(years[-1])
-    return {**panel.to_dict(), "pullback": pullback(net, year=year).to_dict()}
+    return {**panel.to_dict(), "pullback": pullback(net, year=year, io=bundled_io()).to_dict()}
 
 
 # ------------------------------------------------------------------------------ the bundle

@@ -67,7 +67,14 @@
         'Cutting ' + Math.round(100 * p.cut) + '% of ' + p.year + ' AI capex (' + num(p.capex, 1) + ' bn) removes ' +
         num(p.demand_cut, 1) + ' bn of demand, ' + num(p.domestic_cut, 1) + ' bn of it on US producers (import share ' +
         Math.round(100 * p.import_share) + '%): GDP ' + num(p.gdp_change, 1) + ' bn (' + pct(p.share_of_gdp) + ' of GDP, ' +
-        (p.gdp_row || '-') + '); ' + (p.io_used ? 'through the input-output table ' + p.io_used : 'first round only: no input-output table is bundled (dealloop macro --io FILE).')));
+        (p.gdp_row || '-') + '); ' + (p.io_used ? 'through the input-output table ' + p.io_used +
+          ': output ' + num(p.output_change, 1) + ' bn (output multiplier ' + num(p.output_multiplier, 2) +
+          ', value-added multiplier ' + num(p.gdp_multiplier, 2) + ').' : 'first round only (no input-output table).')));
+      if (p.sectors && p.sectors.length) {
+        append(el, simple('macro-pullback-table', ['Sector', 'Output change $bn', 'Value added change $bn'],
+          p.sectors.map(function (s) { return [s.label || s.sector, num(s.output_change, 1), num(s.value_added_change, 1)]; })));
+      }
+      (p.notes || []).forEach(function (n) { append(el, h('p', { class: 'dl-muted' }, n)); });
     }
     (m.notes || []).forEach(function (n) { append(el, h('p', { class: 'dl-muted' }, n)); });
   }
