@@ -38,7 +38,8 @@ import pandas as pd
 from ..result import Result
 from ._jit import check_backend, pick
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
-from .cycles import _canonical_csr, _check_length, count_cycles, money_graph
+from ._cycle_search import _canonical_csr, _check_length, count_cycles
+from ._money_graph import money_graph
 
 __all__ = ["CycleSignificance", "cycle_significance", "null_counts", "randomize"]
 
