@@ -40,11 +40,10 @@ the draws), the result reports the modes: each cluster's mean and weight, not on
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,284 +52,29 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.compiled import Compiled, compile_scenario
+from ._mc_chunks import (
+    _EDGES,
+    _QUANTILES,
+    ChunkStats,
+    Payload,
+    draw,
+    modes,
+    payload,
+    run_chunk,
+)
+from ._mc_dask import (
+    ClusterLostError,
+    _dask,
+    _local_workers,
+    check_scheduler,
+    worth_dask,
+)
 from .results import HEADLINES, SimulationResult
 from .sketch import MANTISSA_BITS, Figure
-from .spec import MAX_CHUNK, MAX_DRAWS, Scenario, uncertain_params
+from .spec import MAX_CHUNK, MAX_DRAWS, Scenario
 
-__all__ = ["ClusterLostError", "Payload", "TimeLimitError", "check_scheduler", "exact_draws",
-           "run_chunk", "simulate"]
-
-SCHEDULER_TIMEOUT = 10.0
-"""Seconds to wait for a Dask scheduler to answer before giving up."""
-
-_EDGES = np.concatenate([[0.0], np.geomspace(1e-4, 1e5, 2073)])  # ~1% wide log bins
-_LOG0, _DLOG = math.log(1e-4), (math.log(1e5) - math.log(1e-4)) / 2072
-_QUANTILES = (0.05, 0.5, 0.95, 0.99)
-
-
-@dataclass(frozen=True, eq=False)
-class Payload:
-    """Everything a worker needs to run chunks: the compiled scenario and its reference."""
-
-    comp: Compiled
-    seed: int
-    chunk: int
-    inputs: tuple[tuple[str, str, Any], ...]
-    """``(name, kind, spec)``: ``happens`` (deal index, probability), ``amount`` (deal
-    index, low, high, value, how), ``param`` (shock index, name, Dist)."""
-    follow: Any = None
-    """What follows each draw's losses past the network (e.g. the holders layer's
-    :class:`dealloop.holders.draws.Routes`): an object with ``chunk(comp, out, mult)``
-    returning a chunk's mergeable summary; ``None`` skips it."""
-
-
-@dataclass
-class ChunkStats:
-    """What one chunk sends back: small, mergeable summaries."""
-
-    index: int
-    size: int
-    system: dict[str, np.ndarray]
-    defaults: np.ndarray
-    defaults_new: np.ndarray
-    loss_sum: np.ndarray
-    mv_sum: np.ndarray
-    hist: np.ndarray
-    sx: np.ndarray
-    sxx: np.ndarray
-    sxy: np.ndarray
-    sy: np.ndarray
-    syy: np.ndarray
-    iterations: int = 0
-    elapsed: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _inputs(comp: Compiled) -> tuple[tuple[str, str, Any], ...]:
-    sc = comp.scenario
-    mc = sc.monte_carlo
-    deals = comp.bs.deals
-    out: list[tuple[str, str, Any]] = []
-    if mc.conditional is not None:
-        q = mc.conditional
-        evidence, payer = deals["evidence"].to_numpy(), deals["payer"].to_numpy()
-        for d, (did, status, kind) in enumerate(zip(deals["id"], deals["status"],
-                                                    deals["kind"], strict=True)):
-            if status == "conditional" and kind != "capacity_backstop":
-                out.append((f"{did} happens", "happens",
-                            (d, q.chance(did, str(evidence[d])), str(payer[d]))))
-    if mc.amounts != "fixed":
-        for d, (did, lo, hi, v) in enumerate(zip(deals["id"], deals["low"], deals["high"],
-                                                 deals["value"], strict=True)):
-            if ":" in did or not (hi > lo) or not v > 0:
-                continue
-            out.append((f"{did} amount", "amount", (d, float(lo), float(hi), float(v),
-                                                    mc.amounts)))
-    for i, name, dist in uncertain_params(sc):
-        out.append((f"shocks[{i}].{name}", "param", (i, name, dist)))
-    for i, s in enumerate(sc.shocks):  # failures drawn with a probability (markets: section)
-        if s.type == "fail" and s.probability < 1:
-            out.append((f"{s.entity} fails", "fails", (i, s.probability)))
-    return tuple(out)
-
-
-def payload(comp: Compiled, *, seed: int, chunk: int, follow: Any = None) -> Payload:
-    """The payload of a Monte Carlo run of ``comp``."""
-    return Payload(comp=comp, seed=int(seed), chunk=int(chunk), inputs=_inputs(comp),
-                   follow=follow)
-
-
-def draw(p: Payload, index: int, size: int) -> tuple[np.ndarray, dict, np.ndarray]:
-    """The draws of chunk ``index``: deal multipliers ``(D, K)``, shock values and the input
-    matrix ``(K, P)`` (for the variance drivers)."""
-    rng = np.random.default_rng(np.random.SeedSequence(p.seed, spawn_key=(index,)))
-    comp = p.comp
-    M = np.repeat(comp.base_mult[:, None], size, axis=1)
-    values: dict[tuple[int, str], np.ndarray] = {}
-    X = np.zeros((size, len(p.inputs)))
-    latent = _latent(p, rng, size)
-    for j, (_, kind, spec) in enumerate(p.inputs):
-        if kind == "happens":
-            d, q, _payer = spec
-            x = (latent[j] < _ndtri(q)).astype(float)
-            M[d] = x * np.where(M[d] > 0, M[d], 1.0)
-        elif kind == "fails":
-            i, q = spec
-            x = (rng.random(size) < q).astype(float)
-            values[(i, "happens")] = x
-        elif kind == "amount":
-            d, lo, hi, v, how = spec
-            if how == "triangular":
-                x = rng.triangular(lo, (lo + hi) / 2, hi, size)
-            else:
-                x = rng.uniform(lo, hi, size)
-            M[d] = M[d] * (x / v)
-        else:
-            i, name, dist = spec
-            x = np.asarray(dist.sample(rng, size), float)
-            values[(i, name)] = x
-        X[:, j] = x
-    return M, values, X
-
-
-def _ndtri(q: float) -> float:
-    from scipy.special import ndtri
-
-    return float(ndtri(q)) if 0 < q < 1 else (math.inf if q >= 1 else -math.inf)
-
-
-def _latent(p: Payload, rng: np.random.Generator, size: int) -> dict[int, np.ndarray]:
-    """Standard normal latent variables of the conditional legs, correlated through a market
-    factor and one factor per payer (a Gaussian copula)."""
-    cond = [(j, spec[2]) for j, (_, kind, spec) in enumerate(p.inputs) if kind == "happens"]
-    if not cond:
-        return {}
-    q = p.comp.scenario.monte_carlo.conditional
-    a, b = (q.market, q.firm) if q is not None else (0.0, 0.0)
-    market = rng.standard_normal(size)
-    payers = sorted({f for _, f in cond})
-    firm = dict(zip(payers, rng.standard_normal((len(payers), size)), strict=True))
-    own = rng.standard_normal((len(cond), size))
-    rest = math.sqrt(max(0.0, 1.0 - a - b))
-    return {j: math.sqrt(a) * market + math.sqrt(b) * firm[f] + rest * own[k]
-            for k, (j, f) in enumerate(cond)}
-
-
-def modes(y: np.ndarray, weights: np.ndarray | None = None, *, gap: float = 0.05,
-          empty: float = 0.005, min_weight: float = 0.05) -> list[tuple[float, float]]:
-    """The modes of a sample when it falls into separate clusters: ``(mean, weight)`` of
-    each cluster holding at least ``min_weight`` of the draws; clusters are separated by a
-    stretch of at least ``gap`` of the range holding less than ``empty`` of the draws. One
-    cluster: a one-element list. ``weights`` (counts) turn ``y`` into a weighted sample, such
-    as the bins of a :class:`~dealloop.scenarios.sketch.Sketch` (each bin's mean value).
-
-    Examples
-    --------
-    >>> y = np.r_[np.full(70, 10.0), np.full(30, 50.0)]
-    >>> [(round(m, 1), round(w, 2)) for m, w in modes(y)]
-    [(10.0, 0.7), (50.0, 0.3)]
-    >>> modes(np.array([10.0, 50.0]), weights=np.array([70.0, 30.0])) == modes(y)
-    True
-    >>> len(modes(np.linspace(0, 1, 1000)))
-    1
-    """
-    y = np.asarray(y, float)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, float)
-    total = float(w.sum())
-    lo, hi = float(y.min(initial=0.0)), float(y.max(initial=0.0))
-    if not len(y) or hi - lo <= 1e-12 * max(1.0, abs(hi)):
-        return [(float((w * y).sum() / total) if len(y) else 0.0, 1.0)]
-    bins = max(1, round(1 / gap))
-    counts, edges = np.histogram(y, bins=bins, range=(lo, hi), weights=w)
-    full = counts >= empty * total
-    labels = np.cumsum(full & ~np.r_[False, full[:-1]])
-    which = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, bins - 1)
-    out = []
-    for lab in np.unique(labels[full]):
-        members = full[which] & (labels[which] == lab)
-        share = w[members].sum() / total
-        if share >= min_weight:
-            out.append((float((w[members] * y[members]).sum() / w[members].sum()),
-                        float(share)))
-    return out or [(float((w * y).sum() / total), 1.0)]
-
-
-def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
-    """Run chunk ``index`` of ``size`` draws (called on Dask workers)."""
-    from .runner import clear_runs, headline
-
-    t = time.perf_counter()
-    comp = p.comp
-    M, values, X = draw(p, index, size)
-    # each draw's own unshocked network is its reference (outside revenue and the plan's new
-    # money sized again for the legs it has)
-    base, out, _, _ = clear_runs(comp, size, mult=M, values=values, replan=comp.replan(M))
-    heads = headline(comp, base, out, M)
-    Y = np.column_stack([heads[m] for m in HEADLINES])
-    loss = np.maximum(base.equity - out.equity, 0.0)
-    mv = np.maximum(comp.market_value[:, None] - out.market_value, 0.0)
-    with np.errstate(divide="ignore"):
-        pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)
-    bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))
-    n = comp.n
-    nb = len(_EDGES)
-    extra: dict[str, Any] = {}
-    if p.follow is not None:
-        extra["follow"] = p.follow.chunk(comp, out, M)
-    flat = (np.arange(n)[:, None] * nb + bins).ravel()
-    hist = np.bincount(flat, minlength=n * nb).reshape(n, nb)
-    return ChunkStats(
-        index=index, size=size, system={m: heads[m] for m in HEADLINES},
-        defaults=out.defaulted.sum(axis=1), defaults_new=(out.defaulted & ~base.defaulted)
-        .sum(axis=1), loss_sum=loss.sum(axis=1), mv_sum=mv.sum(axis=1), hist=hist,
-        sx=X.sum(axis=0), sxx=(X * X).sum(axis=0), sxy=X.T @ Y, sy=Y.sum(axis=0),
-        syy=(Y * Y).sum(axis=0), iterations=out.iterations,
-        elapsed=time.perf_counter() - t, extra=extra)
-
-
-def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
-    """Fail fast on a scheduler address that cannot work.
-
-    Raises ``ValueError`` for a malformed address (no port, unknown protocol) and
-    ``ConnectionError`` (an ``OSError``) when nothing accepts connections there within
-    ``timeout`` seconds: a closed port fails at once instead of after Dask's 30 s of retries.
-    """
-    import socket
-
-    from distributed.comm.addressing import parse_address, parse_host_port
-    from distributed.comm.registry import get_backend
-
-    expected = "expected an address such as tcp://10.0.0.5:8786"
-    try:
-        proto, loc = parse_address(address)
-        if proto in ("inproc", "ucx"):  # inproc lives in one process; ucx needs its own stack
-            raise ValueError(f"the {proto}:// transport cannot reach a scheduler from here "
-                             "(use tcp://, tls:// or ws://)")
-        get_backend(proto)
-        host, port = parse_host_port(loc)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"scheduler address {address!r}: {exc}; {expected}") from None
-    if not host:
-        raise ValueError(f"scheduler address {address!r}: no host; {expected}")
-    if not 0 < int(port) < 65536:
-        raise ValueError(f"scheduler address {address!r}: port {port} is not in 1-65535; "
-                         f"{expected}")
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            pass
-    except OSError as exc:
-        why = exc.strerror or str(exc) or type(exc).__name__
-        raise ConnectionError(f"no Dask scheduler answers at {address}: {why}") from None
-    if proto == "tcp":  # something listens; is it a scheduler? (Client would wait forever)
-        who = _identity(address, timeout)
-        if who != "Scheduler":
-            raise ConnectionError(f"{address} accepts connections but is not a Dask "
-                                  f"scheduler ({who})")
-
-
-def _identity(address: str, timeout: float) -> str:
-    """The ``type`` a Dask server at ``address`` reports, or why it reports none in time."""
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    from distributed.core import rpc
-
-    async def ask() -> Any:
-        async with rpc(address, timeout=timeout) as r:
-            return await r.identity()
-
-    def probe() -> str:
-        try:
-            info = asyncio.run(asyncio.wait_for(ask(), timeout))
-        except TimeoutError:
-            return f"no Dask answer within {timeout:g} s"
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        return str(info.get("type")) if isinstance(info, dict) else repr(info)
-
-    # A thread of its own: the caller may already run an event loop (Jupyter).
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(probe).result()
+__all__ = ["ClusterLostError", "Payload", "TimeLimitError", "check_scheduler", "draw",
+           "exact_draws", "modes", "payload", "run_chunk", "simulate", "worth_dask"]
 
 
 #: Most memory the kept draws of the per-draw figures may take. Up to this (about 3.3 million
@@ -612,26 +356,6 @@ def _auto(p: Payload, plan: list[tuple[int, int]], reducer: _Reducer,
                else "in-process")
 
 
-#: Seconds a local Dask cluster takes to start, ship the inputs and stop (measured on two
-#: shared cores: 4-6 s); below this much saved, a run stays in this process.
-DASK_OVERHEAD = 6.0
-
-
-def worth_dask(remaining: float, cores: int, chunks: int) -> bool:
-    """Whether ``remaining`` seconds of in-process work go faster on a local cluster.
-
-    With ``w = min(cores, chunks)`` workers the work takes ``remaining / w`` plus
-    :data:`DASK_OVERHEAD`; Dask is chosen when that beats ``remaining``.
-
-    Examples
-    --------
-    >>> worth_dask(1.5, 2, 10), worth_dask(30.0, 2, 10), worth_dask(30.0, 1, 10)
-    (False, True, False)
-    """
-    w = min(cores, chunks)
-    return w > 1 and remaining / w + DASK_OVERHEAD < remaining
-
-
 def _progress(progress: bool | Callable[[int, int], None], total: int
               ) -> Callable[[int | None], None]:
     if callable(progress):
@@ -658,181 +382,6 @@ def _progress(progress: bool | Callable[[int, int], None], total: int
             bar.update(task, completed=done)
 
     return report
-
-
-def _local_workers(workers: int | None, chunks: int) -> int:
-    """Worker processes of a LocalCluster for ``chunks`` chunks: never more than chunks (the
-    rest would sit idle, and ``--workers 10000`` would start ten thousand processes)."""
-    return max(1, min(workers if workers is not None else (os.cpu_count() or 1), chunks))
-
-
-def _dask(p: Payload, plan: list[tuple[int, int]], workers: int | None, scheduler: str | None,
-          reducer: _Reducer, report: Callable[[int | None], None]) -> tuple[int, str]:
-    """Run the chunks of ``plan`` on Dask, folding each result into ``reducer`` as it comes.
-
-    At most a few chunks per worker are in flight (submitted but not yet folded), so neither
-    the cluster nor this process holds more than that many chunk results at a time.
-    """
-    if not plan:
-        return 0, "in-process"
-    with _quiet_dask():
-        return _dask_run(p, plan, workers, scheduler, reducer, report)
-
-
-class ClusterLostError(ConnectionError):
-    """The Dask cluster stopped answering, or its workers kept dying, during a run."""
-
-
-def _lost(exc: BaseException, where: str, done: int, total: int) -> ClusterLostError:
-    """The one-line error for a run whose cluster went away after ``done`` of ``total``
-    chunks (Dask's own messages span lines and name internal task keys)."""
-    from distributed import KilledWorker
-
-    if isinstance(exc, KilledWorker):
-        why = "its workers kept dying while running a chunk (out of memory?)"
-    else:
-        why = "the scheduler stopped answering (killed, or the network went down)"
-    return ClusterLostError(f"the Dask cluster at {where} was lost mid-run: {why}; {done:,} "
-                            f"of {total:,} chunks were done; the run has no result")
-
-
-@contextlib.contextmanager
-def _quiet_dask() -> Iterator[None]:
-    """Silence Dask's own logging during a run: a lost scheduler makes the client log
-    multi-line tracebacks while it retries; the run reports one line instead."""
-    import logging
-
-    import distributed  # noqa: F401  (its import sets the levels of Dask's loggers)
-
-    names = ["distributed", *(n for n in logging.root.manager.loggerDict
-                              if n.startswith("distributed."))]
-    logs = [logging.getLogger(n) for n in names]  # Dask's config sets levels per logger
-    levels = [log.level for log in logs]
-    for log in logs:
-        log.setLevel(logging.CRITICAL + 1)
-    try:
-        yield
-    except KeyboardInterrupt:  # stay silent: the cluster's shutdown still logs as we exit
-        raise
-    except BaseException:
-        _set_levels(logs, levels)
-        raise
-    _set_levels(logs, levels)
-
-
-def _set_levels(logs: list[Any], levels: list[int]) -> None:
-    for log, level in zip(logs, levels, strict=True):
-        log.setLevel(level)
-
-
-def _dask_run(p: Payload, plan: list[tuple[int, int]], workers: int | None,
-              scheduler: str | None, reducer: _Reducer,
-              report: Callable[[int | None], None]) -> tuple[int, str]:
-    import logging
-    from concurrent.futures import CancelledError
-
-    import dask
-    from distributed import Client, KilledWorker, LocalCluster
-
-    cluster = None
-    if scheduler is not None:
-        check_scheduler(scheduler)
-        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
-        where = scheduler
-    else:
-        n = _local_workers(workers, len(plan))
-        # Dask sets MALLOC_TRIM_THRESHOLD_ for its workers, which also switches off glibc's
-        # adaptive mmap threshold: every large numpy temporary then costs a fresh mmap and
-        # page faults (the engine ran ~2x slower on a worker than in-process). Keep arrays
-        # below 128 MB on the heap.
-        env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
-        env.setdefault("MALLOC_MMAP_THRESHOLD_", 1 << 27)
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}), \
-                _sigint_ignored():
-            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
-        client = Client(cluster)
-        where = f"LocalCluster({n} workers)"
-    inflight: set[Any] = set()
-    quiet = contextlib.ExitStack()
-    total = reducer.next + len(plan)
-    try:
-        try:
-            return _stream(client, p, plan, scheduler, reducer, report, inflight), where
-        except (CancelledError, KilledWorker, OSError, TimeoutError) as exc:
-            # the cluster went away after it answered: while the inputs were sent or chunks ran
-            raise _lost(exc, where, reducer.next, total) from None
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):  # one line from the CLI, not Dask's shutdown noise
-            for name in ["asyncio", "tornado", *logging.root.manager.loggerDict]:
-                if name.split(".")[0] in ("asyncio", "distributed", "tornado"):
-                    logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-            quiet.enter_context(_sigint_ignored())  # a second Ctrl-C must not cut the cleanup
-        if inflight:
-            client.cancel(list(inflight))
-        raise
-    finally:
-        with quiet:
-            report(None)
-            client.close()
-            if cluster is not None:
-                cluster.close()
-
-
-def _stream(client: Any, p: Payload, plan: list[tuple[int, int]], scheduler: str | None,
-            reducer: _Reducer, report: Callable[[int | None], None],
-            inflight: set[Any]) -> int:
-    """Send the inputs, then keep a bounded window of chunks in flight on ``client``,
-    folding each result as it comes; the number of workers used."""
-    from distributed import as_completed
-
-    used = len(client.scheduler_info().get("workers", {}))
-    if scheduler is not None:
-        reducer.budget.estimate(used)
-    data = client.scatter(p, broadcast=True)
-    todo = iter(plan)
-
-    def submit() -> Any:
-        i, size = next(todo)
-        fut = client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
-                            pure=False)
-        inflight.add(fut)
-        return fut
-
-    window = min(2 * max(1, used) + 2, len(plan))
-    queue = as_completed([submit() for _ in range(window)])
-    submitted = window
-    for fut in queue:
-        inflight.discard(fut)
-        reducer.add(fut.result())
-        fut.release()
-        report(reducer.next)
-        if submitted < len(plan):
-            queue.add(submit())
-            submitted += 1
-    return used
-
-
-@contextlib.contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore Ctrl-C inside the block (main thread only; elsewhere a no-op).
-
-    Used while a local cluster starts: the ignored disposition survives the exec of its
-    worker processes, so a Ctrl-C later reaches only this process, which cancels the chunks
-    and closes the cluster (the workers would otherwise each die with a traceback). A Ctrl-C
-    pressed during those seconds is lost; the next one works.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
 
 
 def _quantile_from_hist(h: np.ndarray, q: float) -> float:
