@@ -20,8 +20,8 @@ def test_environment_values(monkeypatch: pytest.MonkeyPatch, value: str, off: bo
 
 def test_zero_leaves_numba_on_in_every_package(monkeypatch: pytest.MonkeyPatch) -> None:
     """``DEALLOOP_NO_NUMBA=0`` once switched numba off in contagion but not in circularity."""
+    from dealloop.circularity._cycle_search import _cycle_kernel
     from dealloop.circularity._jit import pick
-    from dealloop.circularity.cycles import _cycle_kernel
     from dealloop.contagion import _kernels
 
     monkeypatch.setenv("DEALLOOP_NO_NUMBA", "0")

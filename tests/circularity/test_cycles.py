@@ -295,8 +295,8 @@ def test_bundled_dataset_known_loops():
 
 
 def test_engine_switches(monkeypatch):
+    from dealloop.circularity._cycle_search import _cycle_kernel
     from dealloop.circularity._jit import pick
-    from dealloop.circularity.cycles import _cycle_kernel
 
     assert pick(_cycle_kernel, "numpy") is _cycle_kernel
     assert pick(_cycle_kernel, "auto", size=10) is _cycle_kernel  # too small to compile

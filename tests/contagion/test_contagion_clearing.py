@@ -292,14 +292,14 @@ def test_failed_round_solves_fall_back_to_picard(
 ) -> None:
     # A singular or failed linear solve must not give a wrong answer: the scenario is
     # finished by Picard from the last good round, which is above the greatest vector.
-    from dealloop.contagion import _clearing
+    from dealloop.contagion import _rounds
 
     def failing(
         net: object, unknown: np.ndarray, rhs: np.ndarray, beta: float
     ) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(unknown.shape), np.zeros(unknown.shape[0], dtype=bool)
 
-    monkeypatch.setattr(_clearing, "_solve_blocks", failing)
+    monkeypatch.setattr(_rounds, "_solve_blocks", failing)
     for seed in range(5):
         L, e, ext = helpers.random_network(seed, 7)
         res = rogers_veraart(L, e * 0.5, alpha=0.7, beta=0.9, external_liabilities=ext)

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from dealloop.contagion import (
     ConvergenceError,
-    _clearing,
     _kernels,
+    _rounds,
     eisenberg_noe,
     rogers_veraart,
 )
@@ -169,13 +169,13 @@ def test_compiled_rounds_hand_slow_rounds_to_the_exact_solve(monkeypatch) -> Non
     L, e, leak = near_singular_ring()
     ext = np.full(L.shape[0], leak)
     calls = []
-    original = _clearing._round
+    original = _rounds._round
 
     def spy(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(_clearing, "_round", spy)
+    monkeypatch.setattr(_rounds, "_round", spy)
     res = eisenberg_noe(L, e, external_liabilities=ext, backend="numba")
     assert calls, "the slow round was not handed to the exact solve"
     np.testing.assert_allclose(res.payments, (1 + leak) / 2, rtol=1e-10)
@@ -184,7 +184,7 @@ def test_compiled_rounds_hand_slow_rounds_to_the_exact_solve(monkeypatch) -> Non
 def test_large_default_block_with_hubs_that_would_fill_in() -> None:
     """A default set larger than the dense-solve limit, with hub firms whose rows and columns
     fill in a sparse LU factorisation, is solved right by every path."""
-    n = _clearing.DENSE_BLOCK_MAX + 150
+    n = _rounds.DENSE_BLOCK_MAX + 150
     rng = np.random.default_rng(5)
     hubs = 6
     rows, cols = [], []
@@ -204,7 +204,7 @@ def test_large_default_block_with_hubs_that_would_fill_in() -> None:
     ref = exact_greatest(L.toarray(), e, ext)
     for backend in ("numba", "numpy"):
         res = eisenberg_noe(L, e, external_liabilities=ext, backend=backend)
-        assert res.defaulted.sum() > _clearing.DENSE_BLOCK_MAX
+        assert res.defaulted.sum() > _rounds.DENSE_BLOCK_MAX
         np.testing.assert_allclose(res.payments, ref, rtol=0, atol=1e-10 * ref.max())
 
 

@@ -2,7 +2,7 @@
 
 The run is started in its own process group and SIGINT is sent to the whole group, as a
 terminal does on Ctrl-C, so the Dask worker processes receive it too. A Ctrl-C pressed while
-the cluster starts is ignored by design (see ``montecarlo._sigint_ignored``), so the signal
+the cluster starts is ignored by design (see ``_mc_dask._sigint_ignored``), so the signal
 is sent again every few seconds until the command exits.
 """
 

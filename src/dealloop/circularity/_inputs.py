@@ -108,7 +108,7 @@ def is_network(obj: Any) -> bool:
 def network_matrix(net: Any, *, kinds: Iterable[str] | str | None,
                 statuses: Iterable[str] | str | None, horizon: Any,
                 labels: Sequence[str] | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
-    from .cycles import money_graph
+    from ._money_graph import money_graph
 
     g = money_graph(net, kinds=kinds, statuses=statuses, horizon=horizon)
     M = g.matrix()

@@ -221,7 +221,7 @@ class ENA(Result):
 def _network_flows(net: Any, kinds: Iterable[str] | str | None,
                    statuses: Iterable[str] | str | None, horizon: Any
                    ) -> tuple[np.ndarray, tuple[str, ...]]:
-    from .cycles import money_graph
+    from ._money_graph import money_graph
 
     g = money_graph(net, kinds=PURCHASE_KINDS if kinds is None else kinds, statuses=statuses,
                     horizon=horizon)

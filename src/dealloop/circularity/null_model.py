@@ -36,9 +36,10 @@ import numpy as np
 import pandas as pd
 
 from ..result import Result
+from ._cycle_search import _canonical_csr, _check_length, count_cycles
 from ._jit import check_backend, pick
+from ._money_graph import money_graph
 from .budget import LOOP_BUDGET, LoopBudgetError, estimate_loops, over_budget
-from .cycles import _canonical_csr, _check_length, count_cycles, money_graph
 
 __all__ = ["CycleSignificance", "cycle_significance", "null_counts", "randomize"]
 

@@ -43,6 +43,29 @@ def _close_enough(step, q, limit, noise):
     return step <= noise or (q < 1.0 and step * q <= limit * (1.0 - q))
 
 
+#: Verdicts of :func:`_verdict` on a sweep.
+GO_ON, VERIFY, ACCEPT, RESUME = 0, 1, 2, 3
+
+
+@njit(cache=True, nogil=True)
+def _verdict(step, prev, q_est, q_last, verifying, limit, noise):
+    """Stopping decision after a sweep on incrementally updated sums (worklist sweeps).
+
+    Returns ``(verdict, prev, q_est, q_last)``: ``VERIFY`` when the error bound says
+    converged (the caller recomputes the sums exactly and sweeps every firm once more),
+    ``ACCEPT`` when that check sweep moves no payment by more than rounding, ``RESUME`` when
+    it does (start the contraction estimate again), else ``GO_ON``.
+    """
+    if verifying:
+        if _close_enough(step, min(q_est, 0.5), limit, noise):
+            return ACCEPT, prev, q_est, q_last
+        return RESUME, np.inf, q_est, q_last
+    q_est, q_last = _contraction(step, prev, q_est, q_last)
+    if _close_enough(step, q_est, limit, noise):
+        return VERIFY, step, q_est, q_last
+    return GO_ON, step, q_est, q_last
+
+
 @njit(cache=True, nogil=True)
 def _picard_one(
     indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, max_iter, r, inc,
@@ -101,16 +124,14 @@ def _picard_one(
                     n_next += 1
         todo, nxt = nxt, todo
         n_todo = n_next
+        verdict, prev, q_est, q_last = _verdict(
+            step, prev, q_est, q_last, verifying, limit, noise
+        )
+        if verdict == ACCEPT:
+            _incoming(indptr, indices, data, colsum, r, inc)
+            return sweep, step, True
+        verifying = verdict == VERIFY
         if verifying:
-            if _close_enough(step, min(q_est, 0.5), limit, noise):
-                _incoming(indptr, indices, data, colsum, r, inc)
-                return sweep, step, True
-            verifying = False
-            prev = np.inf
-            continue
-        q_est, q_last = _contraction(step, prev, q_est, q_last)
-        prev = step
-        if _close_enough(step, q_est, limit, noise):
             # Recompute the sums exactly (incremental updates drift) and check every firm.
             _incoming(indptr, indices, data, colsum, r, inc)
             for i in range(n):
@@ -119,464 +140,6 @@ def _picard_one(
             verifying = True
     _incoming(indptr, indices, data, colsum, r, inc)
     return max_iter, step, False
-
-
-#: Status codes of :func:`_fda_one`.
-FDA_DONE, FDA_SLOW = 0, 1
-
-
-@njit(cache=True, nogil=True)
-def _pull(tp, ti, td, colsum, r, i):
-    """Incoming payments of firm ``i`` from the transposed CSR: ``colsum_i - sum L[j, i](1 - r_j)``.
-
-    A gather over the firm's debtors with no branch (a debtor paying in full adds an exact
-    zero). The index arrays are unsigned (see ``_kernels.unsigned``): numba then drops the
-    negative-index test from every read, which makes the gather a third faster.
-    """
-    acc = 0.0
-    for q in range(tp[i], tp[i + 1]):
-        acc += td[q] * (1.0 - r[ti[q]])
-    return colsum[i] - acc
-
-
-@njit(cache=True, nogil=True)
-def _touch(ip, ix, touched, i):
-    """Mark the creditors of firm ``i``: their incoming payments can now differ from their
-    column sums."""
-    for q in range(ip[i], ip[i + 1]):
-        touched[ix[q]] = 1
-
-
-@njit(cache=True, nogil=True)
-def _sweep(tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, rows, n_rows, test, r,
-           touched, inc):  # fmt: skip
-    """One monotone Gauss--Seidel sweep over ``rows[:n_rows]`` (firms with debts), in place.
-
-    Each firm pulls what it receives (:func:`_pull`, or its column sum if unmarked, see
-    :func:`_touch`), stores it in ``inc`` and pays ``clip((a + beta * inc) / pbar, 0, 1)``
-    if it defaults (always when ``test`` is false: the rounds' default set is given), in
-    full otherwise, but never more than before (sweeps from above only descend). A firm
-    that first pays less than in full marks its creditors. Returns ``(step, stepf)``: the
-    largest decrease in money and in fraction paid.
-    """
-    step = 0.0
-    stepf = 0.0
-    for t in range(n_rows):
-        i = rows[t]
-        x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
-        inc[i] = x
-        ri = 1.0
-        if not test or e[i] + x < threshold[i]:
-            ri = max((a[i] + beta * x) / pbar[i], 0.0)
-        delta = r[i] - ri
-        if delta > 0.0:
-            if r[i] == 1.0:
-                _touch(ip, ix, touched, i)
-            r[i] = ri
-            stepf = max(stepf, delta)
-            step = max(step, delta * pbar[i])
-    return step, stepf
-
-
-@njit(cache=True, nogil=True)
-def _pull_all(tp, ti, td, colsum, r, touched, inc):
-    """:func:`_pull` for every firm (the column sum where no debtor pays less than in full)."""
-    for i in range(colsum.shape[0]):
-        inc[i] = (_pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i])
-
-
-@njit(cache=True, nogil=True)
-def _greatest(
-    tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, noise, max_sweeps, r,
-    touched, inc,
-):  # fmt: skip
-    """Greatest clearing fractions by monotone Gauss--Seidel sweeps from ``r`` (above them).
-
-    Each sweep visits every firm in index order and pulls its incoming payments from its
-    debtors' current fractions (exact sums, no drift); ``inc`` keeps the sums of the last
-    sweep, which exceed those at the returned ``r`` by at most ``colsum`` times the last
-    step. Returns ``(err, converged)``: ``err`` bounds the distance of ``r`` to the fixed
-    point plus that last step, in fraction units (the contraction estimate of
-    :func:`_contraction`). Only firms marked in ``touched`` (see :func:`_touch`) pull; the
-    marks are kept up to date.
-    """
-    rows = np.flatnonzero(pbar > 0.0)
-    for i in range(pbar.shape[0]):
-        inc[i] = colsum[i]  # firms without debts are not swept (the rounds test them all)
-    prev = np.inf
-    q_last = 1.0
-    q_est = 1.0
-    for _ in range(max_sweeps):
-        step, stepf = _sweep(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, rows, rows.shape[0],
-            True, r, touched, inc,
-        )  # fmt: skip
-        q_est, q_last = _contraction(step, prev, q_est, q_last)
-        prev = step
-        if _close_enough(step, q_est, limit, noise):
-            q = min(q_est, 0.5) if step <= noise else q_est
-            return stepf + stepf * q / (1.0 - q), True
-    return np.inf, False
-
-
-@njit(cache=True, nogil=True)
-def _fda_pull(
-    tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, r, inc, waves, start_round,
-):  # fmt: skip
-    """Fictitious-default rounds for one scenario by compiled sweeps in pull form.
-
-    ``tp, ti, td`` is the transposed liability matrix in CSR form (row ``i``: what each
-    debtor owes firm ``i``), so every payment update *pulls* from the firm's debtors: exact
-    sums, read in memory order, no scattered writes. ``ip, ix`` is the pattern of ``L``
-    itself, used only to mark the creditors of a firm that stops paying in full: firms with
-    no such debtor receive their column sum and are never pulled, so sparse regimes cost
-    little.
-
-    First (``start_round == 0``), the greatest clearing vector is estimated to ``coarse``
-    by Gauss--Seidel sweeps over all firms (:func:`_greatest`). Every round lies above the
-    greatest clearing vector, so a firm that is solvent there with a margin larger than its
-    claims times the estimate's error is solvent in every round: only the other firms (the
-    *candidates*) are ever tested for default, and a round can end early as soon as they are
-    decided (firms near their threshold at the answer no longer force every round to full
-    precision). When those sweeps do not converge, every firm is a candidate, and so after a
-    restart (``start_round > 0``).
-
-    A round takes the firms in default at the current payments (``waves > 0``; new ones get
-    ``waves = round``) and solves the round's fixed point: defaulters pay
-    ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full, by monotone
-    Gauss--Seidel sweeps from the previous round's payments (which lie above it). With ``q``
-    the contraction seen over the last two sweeps, the distance to the round's fixed point is
-    at most ``step * q / (1 - q)``. A round ends
-
-    * early, as soon as the next round's default set is certain: every candidate either
-      already defaults at the current payments (which are above the fixed point, so it
-      defaults there too) or keeps a margin larger than its claims on defaulters times the
-      error bound;
-    * when converged (bound at most ``limit``);
-    * handed back to the caller for an exact linear solve when the contraction stays poor
-      (``q > 1/2`` after ``slow_after`` sweeps: a loop of defaulters with little outside
-      debt) or after ``max_sweeps``.
-
-    Returns ``(round, sweeps, status)``: status ``FDA_DONE`` (no new defaulter) or
-    ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks it). ``inc``
-    holds the exact incoming payments of every firm on return.
-    """
-    n = pbar.shape[0]
-    sweeps = 0
-    err = np.inf
-    touched = np.zeros(n, dtype=np.uint8)
-    for i in range(n):
-        if r[i] < 1.0:
-            _touch(ip, ix, touched, i)
-    if start_round == 0:
-        # err stays infinite if these sweeps do not converge: every firm is a candidate
-        err, _ = _greatest(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, max(coarse, limit),
-            noise, max_sweeps, r.copy(), touched, inc,
-        )
-    cand = np.empty(n, dtype=np.int64)
-    n_cand = 0
-    for i in range(n):
-        # inc: the last sweep's sums, above those at the answer by at most colsum * err
-        if waves[i] == 0 and (
-            err == np.inf or pbar[i] <= 0.0 or e[i] + inc[i] - colsum[i] * err < threshold[i]
-        ):
-            cand[n_cand] = i
-            n_cand += 1
-    todo = np.empty(n, dtype=np.int64)
-    every = err == np.inf  # every firm is a candidate
-    rnd = start_round
-    while True:
-        rnd += 1
-        # new defaulters among the candidates (exact incoming payments at the current r)
-        n_new = 0
-        kept = 0
-        for t in range(n_cand):
-            i = cand[t]
-            x = (_pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i])
-            if e[i] + x < threshold[i]:
-                waves[i] = rnd
-                n_new += 1
-            else:
-                cand[kept] = i
-                kept += 1
-        n_cand = kept
-        if n_new == 0:
-            if every:
-                break
-            # Before stopping, test every other firm too (exactly, one pass): the first
-            # estimate's error bound is a contraction estimate, not a proof.
-            every = True
-            n_cand = 0
-            for i in range(n):
-                if waves[i] == 0:
-                    cand[n_cand] = i
-                    n_cand += 1
-            rnd -= 1
-            continue
-        n_todo = 0
-        for i in range(n):
-            if waves[i] > 0 and pbar[i] > 0.0:
-                todo[n_todo] = i
-                n_todo += 1
-        prev = np.inf
-        q_last = 1.0
-        q_est = 1.0
-        for sweep in range(max_sweeps):
-            sweeps += 1
-            step, stepf = _sweep(
-                tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, todo, n_todo, False,
-                r, touched, inc,
-            )  # fmt: skip
-            q_est, q_last = _contraction(step, prev, q_est, q_last)
-            prev = step
-            if _close_enough(step, q_est, limit, noise):
-                break
-            if q_est < 1.0 and n_cand > 0:
-                bound = stepf * q_est / (1.0 - q_est)
-                certain = False
-                unsure = False
-                for t in range(n_cand):
-                    j = cand[t]
-                    if not touched[j]:
-                        continue
-                    x = colsum[j]
-                    exposed = 0.0
-                    for q in range(tp[j], tp[j + 1]):
-                        k = ti[q]
-                        x -= td[q] * (1.0 - r[k])
-                        if waves[k] > 0:
-                            exposed += td[q]
-                    if exposed <= 0.0:
-                        continue
-                    m = e[j] + x - threshold[j]
-                    if m < 0.0:
-                        certain = True
-                    elif m < exposed * bound:
-                        unsure = True
-                        break
-                if certain and not unsure:
-                    break
-            if sweep >= slow_after and q_est > 0.5:
-                _pull_all(tp, ti, td, colsum, r, touched, inc)
-                return rnd, sweeps, FDA_SLOW
-        else:
-            _pull_all(tp, ti, td, colsum, r, touched, inc)
-            return rnd, sweeps, FDA_SLOW
-    _pull_all(tp, ti, td, colsum, r, touched, inc)
-    return rnd - 1, sweeps, FDA_DONE
-
-
-@njit(cache=True, nogil=True)
-def _fda_push(
-    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
-    max_sweeps, r, inc, waves, start_round,
-):  # fmt: skip
-    """Fictitious-default rounds for one scenario by compiled sweeps in push form.
-
-    The form for sparse regimes: only firms whose payments move are visited, and each pushes
-    its changes to its creditors, so the work is the debts of the firms that move. Where
-    many firms default :func:`_fda_pull` is faster (see :func:`_fda_one`).
-
-    A round takes the firms in default at the current payments (``waves > 0``; new ones get
-    ``waves = round``) and solves the round's fixed point: defaulters pay
-    ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full. The fixed
-    point is reached by monotone Gauss--Seidel sweeps from the previous round's payments
-    (which lie above it), touching only firms whose incoming payments moved (a worklist), so
-    a sweep costs the debts of the firms that moved, never the whole network. The
-    ``max(0, .)`` of the map takes care of the firms that pay nothing.
-
-    Error bound: with ``q`` the contraction seen over the last two sweeps, the distance to
-    the round's fixed point is at most ``step * q / (1 - q)``. A round ends
-
-    * early, as soon as the next round's default set is certain: every solvent firm either
-      already defaults at the current payments (which are above the fixed point, so it
-      defaults there too) or keeps a margin larger than its claims on defaulters times the
-      error bound;
-    * when converged (bound at most ``limit``); the incoming payments are then recomputed
-      from scratch (no drift from incremental updates) and checked by one more sweep;
-    * handed back to the caller for an exact linear solve when the contraction stays poor
-      (``q > 1/2`` after ``slow_after`` sweeps: a loop of defaulters with little outside
-      debt) or after ``max_sweeps``.
-
-    Returns ``(round, sweeps, status)``: status ``FDA_DONE`` (no new defaulter) or
-    ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks it).
-    """
-    n = pbar.shape[0]
-    _incoming(indptr, indices, data, colsum, r, inc)
-    todo = np.empty(n, dtype=np.int64)
-    nxt = np.empty(n, dtype=np.int64)
-    stamp = np.full(n, -1, dtype=np.int64)
-    exposed = np.zeros(n)  # claims on defaulters
-    for i in range(n):
-        if waves[i] > 0:
-            for q in range(indptr[i], indptr[i + 1]):
-                exposed[indices[q]] += data[q]
-    mark = 0
-    sweeps = 0
-    rnd = start_round
-    while True:
-        rnd += 1
-        n_todo = 0
-        for i in range(n):
-            if waves[i] == 0 and e[i] + inc[i] < threshold[i]:
-                waves[i] = rnd
-                for q in range(indptr[i], indptr[i + 1]):
-                    exposed[indices[q]] += data[q]
-                if pbar[i] > 0.0:
-                    todo[n_todo] = i
-                    n_todo += 1
-        if n_todo == 0:
-            # exact sums for the caller (a firm whose debtors all pay gets its column sum)
-            _incoming(indptr, indices, data, colsum, r, inc)
-            return rnd - 1, sweeps, FDA_DONE
-        prev = np.inf
-        q_last = 1.0
-        q_est = 1.0
-        verifying = False
-        for sweep in range(max_sweeps):
-            sweeps += 1
-            step = 0.0
-            stepf = 0.0
-            n_next = 0
-            mark += 1
-            for t in range(n_todo):
-                i = todo[t]
-                ri = (a[i] + beta * inc[i]) / pbar[i]
-                # Sweeps descend (the map is monotone and starts above its fixed point);
-                # only the check after an exact recompute may move a payment up.
-                ri = min(max(ri, 0.0), 1.0 if verifying else r[i])
-                delta = ri - r[i]
-                if delta == 0.0:
-                    continue
-                if abs(delta) > stepf:
-                    stepf = abs(delta)
-                change = abs(delta) * pbar[i]
-                if change > step:
-                    step = change
-                r[i] = ri
-                for q in range(indptr[i], indptr[i + 1]):
-                    j = indices[q]
-                    inc[j] += data[q] * delta
-                    if waves[j] > 0 and pbar[j] > 0.0 and stamp[j] != mark:
-                        stamp[j] = mark
-                        nxt[n_next] = j
-                        n_next += 1
-            if n_next * 16 > n:
-                # A long worklist is swept in index order: rows are then read in memory
-                # order, not at random (a third less time on large networks).
-                n_next = 0
-                for j in range(n):
-                    if stamp[j] == mark:
-                        nxt[n_next] = j
-                        n_next += 1
-            todo, nxt = nxt, todo
-            n_todo = n_next
-            if verifying:
-                # after an exact recompute: accept a rounding-sized step
-                if _close_enough(step, min(q_est, 0.5), limit, noise):
-                    break
-                verifying = False
-                prev = np.inf
-                continue
-            q_est, q_last = _contraction(step, prev, q_est, q_last)
-            prev = step
-            if _close_enough(step, q_est, limit, noise):
-                # Converged on incrementally updated sums: recompute them exactly and sweep
-                # every defaulter once more before accepting (no drift below the answer).
-                _incoming(indptr, indices, data, colsum, r, inc)
-                n_todo = 0
-                for i in range(n):
-                    if waves[i] > 0 and pbar[i] > 0.0:
-                        todo[n_todo] = i
-                        n_todo += 1
-                verifying = True
-                continue
-            if q_est < 1.0:
-                err = stepf * q_est / (1.0 - q_est)
-                certain = False
-                unsure = False
-                for j in range(n):
-                    if waves[j] == 0 and exposed[j] > 0.0:
-                        m = e[j] + inc[j] - threshold[j]
-                        if m < 0.0:
-                            certain = True
-                        elif m < exposed[j] * err:
-                            unsure = True
-                            break
-                if certain and not unsure:
-                    break
-            if sweep >= slow_after and q_est > 0.5:
-                _incoming(indptr, indices, data, colsum, r, inc)
-                return rnd, sweeps, FDA_SLOW
-        else:
-            _incoming(indptr, indices, data, colsum, r, inc)
-            return rnd, sweeps, FDA_SLOW
-
-
-
-@njit(cache=True, nogil=True)
-def _fda_one(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, r, inc, waves, start_round,
-):  # fmt: skip
-    """Fictitious-default rounds for one scenario: :func:`_fda_pull` when at least
-    ``pull_share`` of the firms default while everyone pays in full, else :func:`_fda_push`
-    (the caller passes ``pull_share = inf`` where the pull form does not apply).
-
-    The choice depends on the inputs only, so a scenario restarted after an exact round
-    (``start_round > 0``) goes on in the same form.
-    """
-    n = pbar.shape[0]
-    first = 0
-    for i in range(n):
-        if e[i] + colsum[i] < threshold[i]:
-            first += 1
-    if first > 0 and first >= pull_share * n:
-        return _fda_pull(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-            slow_after, max_sweeps, r, inc, waves, start_round,
-        )  # fmt: skip
-    return _fda_push(
-        ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
-        max_sweeps, r, inc, waves, start_round,
-    )  # fmt: skip
-
-
-@njit(cache=True, parallel=True)
-def fda_batch(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, r, incoming, waves, start_round, rounds, sweeps,
-    status,
-):  # fmt: skip
-    """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
-    for k in prange(e.shape[0]):
-        rnd, sw, st = _fda_one(
-            ip, ix, data, tp, ti, td, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, r[k], incoming[k], waves[k],
-            start_round[k],
-        )  # fmt: skip
-        rounds[k] = rnd
-        sweeps[k] += sw
-        status[k] = st
-
-
-@njit(cache=True, nogil=True)
-def fda_single(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, r, incoming, waves, start_round, rounds, sweeps,
-    status,
-):  # fmt: skip
-    """:func:`_fda_one` for one scenario (no thread pool)."""
-    rnd, sw, st = _fda_one(
-        ip, ix, data, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
-        coarse, noise, slow_after, max_sweeps, pull_share, r[0], incoming[0], waves[0],
-        start_round[0],
-    )  # fmt: skip
-    rounds[0] = rnd
-    sweeps[0] += sw
-    status[0] = st
 
 
 @njit(cache=True, parallel=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._clearing import LiabilityNetwork, default_threshold
 from ._labels import labelled
+from ._network import LiabilityNetwork, default_threshold
 from ._validation import Matrix, check_fraction, check_scenarios
 from .results import FurfineResult
 
