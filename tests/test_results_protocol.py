@@ -26,7 +26,7 @@ import pytest
 import dealloop
 import dealloop as dl
 from dealloop.jsonutil import jsonable
-from dealloop.result import Result
+from dealloop.result import Result, Summary
 
 MINI = Path(__file__).resolve().parent / "data" / "mini"
 SKIP_MODULES = {"dealloop.__main__"}  # runs the command line on import
@@ -207,7 +207,8 @@ def test_protocol(cls: type) -> None:
     assert jsonable(res) == d  # the JSON helper converts a result through to_dict()
     # summary: readable text, first line non-empty
     text = res.summary()
-    assert isinstance(text, str) and text.strip()
+    assert isinstance(text, Summary) and text.strip()  # text, and HTML for a notebook
+    assert text.html.startswith("<pre") and text.text == str(text)
     assert not re.search(r"\bnan\b", text, re.IGNORECASE), text
     assert text.splitlines()[0].strip()
     # repr: one short line naming the class

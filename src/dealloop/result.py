@@ -5,7 +5,8 @@ A result is a frozen dataclass that subclasses :class:`Result` and defines
 * ``to_dict()``: plain, JSON-safe Python (through :func:`dealloop.jsonutil.jsonable`). The
   CLI's ``--json``, the report bundle and the web API print this, so a figure is the same
   number everywhere;
-* ``summary()``: a few lines of readable text (the first line names the result);
+* ``summary()``: a few lines of readable text (the first line names the result), returned as
+  a :class:`Summary`: a ``str`` that also renders as HTML in a notebook;
 * ``to_frame()`` where the result has a main table: a pandas DataFrame, indexed by firm when
   the rows are firms.
 
@@ -31,15 +32,44 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import html
 from abc import ABC, abstractmethod
 from typing import Any
 
-__all__ = ["Result"]
+__all__ = ["Result", "Summary"]
 
 #: Longest first line kept by ``repr``; rows of a table shown by ``_repr_html_``.
 REPR_WIDTH = 100
 HTML_ROWS = 20
+
+
+class Summary(str):
+    """A result's summary: plain text (it is a ``str``) that a notebook shows as HTML.
+
+    Examples
+    --------
+    >>> s = Summary("total 1.0 bn\\ndefaults: 0 of 2")
+    >>> s.text.splitlines()[1], s.html
+    ('defaults: 0 of 2', '<pre class="dealloop-summary">total 1.0 bn\\ndefaults: 0 of 2</pre>')
+    >>> s._repr_html_() == s.html
+    True
+    """
+
+    __slots__ = ()
+
+    @property
+    def text(self) -> str:
+        """The summary as plain text."""
+        return str.__str__(self)
+
+    @property
+    def html(self) -> str:
+        """The summary as an HTML fragment (escaped, preformatted)."""
+        return f'<pre class="dealloop-summary">{html.escape(self.text)}</pre>'
+
+    def _repr_html_(self) -> str:
+        return self.html
 
 
 class Result(ABC):
@@ -60,13 +90,29 @@ class Result(ABC):
 
     __slots__ = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Make each subclass's own ``summary()`` return a :class:`Summary`."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("summary")
+        if own is None or getattr(own, "__isabstractmethod__", False) \
+                or getattr(own, "dealloop_summary", False):
+            return
+
+        @functools.wraps(own)
+        def summary(self: Any, *args: Any, **kw: Any) -> Summary:
+            return Summary(own(self, *args, **kw))
+
+        summary.dealloop_summary = True  # type: ignore[attr-defined]
+        cls.summary = summary  # type: ignore[method-assign]
+
     @abstractmethod
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe plain Python: what ``--json``, the report and the API show."""
 
     @abstractmethod
     def summary(self) -> str:
-        """A few lines of readable text; the first line names the result."""
+        """A few lines of readable text; the first line names the result (a
+        :class:`Summary`: text that a notebook shows as HTML)."""
 
     def __repr__(self) -> str:
         lines = self.summary().splitlines()
