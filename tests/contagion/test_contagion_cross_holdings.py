@@ -109,3 +109,34 @@ def test_bad_primitive_and_thresholds() -> None:
     with pytest.raises(ValueError, match=r"^thresholds"):
         egj_cascade(C, [1.0, 1.0], thresholds=[0], failure_costs=[0, 0])
     assert dependency_matrix(np.zeros((0, 0))).shape == (0, 0)
+
+
+def ring_of_owners(n: int, keep: float) -> np.ndarray:
+    """Firm i holds ``1 - keep`` of firm i + 1 (a ring): ``I - C`` is singular at keep 0."""
+    C = np.zeros((n, n))
+    C[np.arange(n), (np.arange(n) + 1) % n] = 1.0 - keep
+    return C
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 40])
+@pytest.mark.parametrize("keep", [1e-14, 1e-15, 0.0])
+def test_nearly_singular_holdings_are_refused_dense_and_sparse_alike(n: int, keep: float
+                                                                     ) -> None:
+    # Sparse input used to factor such a system and return values off by ~1e-3 where dense
+    # input raised: both forms now take the same condition test.
+    C = ring_of_owners(n, keep)
+    for form in (C, sp.csr_array(C)):
+        with pytest.raises(ValueError, match=r"^C: I - C is singular"):
+            cross_holdings(form, np.ones(n))
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 40])
+@pytest.mark.parametrize("keep", [1e-9, 1e-4, 0.3])
+def test_well_posed_rings_agree_dense_and_sparse_with_the_closed_form(n: int, keep: float
+                                                                       ) -> None:
+    # With equal primitive assets p on a ring the book values solve V = p + (1 - keep) V.
+    C = ring_of_owners(n, keep)
+    exact = np.full(n, 1.0 / keep)
+    for form in (C, sp.csr_array(C)):
+        np.testing.assert_allclose(cross_holdings(form, np.ones(n)).book_value, exact,
+                                   rtol=1e-6)

@@ -17,11 +17,10 @@ def random_economy(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     Z = rng.exponential(1.0, (n, n)) * (rng.random((n, n)) < 0.6)
     final = rng.exponential(1.0, n) + 0.01
-    x = Z.sum(axis=1) + final
-    col = Z.sum(axis=0)
-    # keep value added positive: inputs of j below its output
-    Z *= np.minimum(1.0, 0.9 * x / np.maximum(col, 1e-12))[None, :]
-    return Z, Z.sum(axis=1) + final
+    added = rng.exponential(1.0, n) + 0.01
+    # output covers both what a sector sells to the others plus its final demand and what it
+    # buys from them plus its value added: both are then positive
+    return Z, np.maximum(Z.sum(axis=1) + final, Z.sum(axis=0) + added)
 
 
 @settings(max_examples=40, deadline=None)
@@ -68,3 +67,25 @@ def test_zero_output_sector() -> None:
     io = input_output(Z, [10.0, 0.0])
     assert np.isfinite(io.leontief_inverse).all() and np.isfinite(io.ghosh_inverse).all()
     assert "sectors" in io.summary()
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_output_that_contradicts_z_is_refused(sparse: bool) -> None:
+    # Sector 0 sells 6 to the other sectors but is said to produce 5 (final demand -1);
+    # sector 1 buys 6 but produces 5 (value added -1). Both used to pass silently.
+    Z = np.array([[0.0, 3.0, 3.0], [0.5, 0.0, 0.5], [0.5, 3.0, 0.0]])
+    Zs = sp.csr_array(Z) if sparse else Z
+    x_short_sales = np.array([5.0, 10.0, 10.0])
+    with pytest.raises(ValueError, match=r"^x: sector 0's total output 5 is below its sales"):
+        leontief(Zs, x_short_sales, np.ones(3))
+    with pytest.raises(ValueError, match=r"^x: sector 0's .* final demand would be -1"):
+        input_output(Zs, x_short_sales)
+    x_short_inputs = np.array([10.0, 5.0, 10.0])
+    with pytest.raises(ValueError, match=r"^x: sector 1's total output 5 is below its purch"):
+        ghosh(Zs, x_short_inputs, np.ones(3))
+    # the demand side alone does not need value added to be positive, and vice versa
+    assert np.isfinite(leontief(Zs, x_short_inputs, np.ones(3))).all()
+    assert np.isfinite(ghosh(Zs, x_short_sales, np.ones(3))).all()
+    # exact balance (zero final demand or value added) is consistent
+    exact = np.maximum(Z.sum(axis=1) + np.array([0.0, 1.0, 1.0]), Z.sum(axis=0) + 1.0)
+    assert input_output(Zs, exact).final_demand[0] == 0.0

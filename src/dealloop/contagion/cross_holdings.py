@@ -44,6 +44,11 @@ def _check_stakes(C: Matrix) -> tuple[np.ndarray | sp.csr_array, np.ndarray]:
     return mat, np.clip(1.0 - colsum, 0.0, 1.0)
 
 
+#: ``I - C`` with a larger 1-norm condition number is refused as singular: the book values
+#: would carry no correct digit beyond the third.
+MAX_CONDITION = 1e13
+
+
 def _factor(mat: np.ndarray | sp.csr_array) -> Callable[[np.ndarray], np.ndarray]:
     """A solver for ``(I - C) X = B`` with B of shape (N,) or (N, K)."""
     n = mat.shape[0]
@@ -52,13 +57,22 @@ def _factor(mat: np.ndarray | sp.csr_array) -> Callable[[np.ndarray], np.ndarray
         "value is not determined by primitive assets"
     )
     if is_sparse(mat):
+        system = sp.csc_array(sp.eye_array(n) - mat)
         try:
-            lu = spla.splu(sp.csc_array(sp.eye_array(n) - mat))
+            lu = spla.splu(system)
         except RuntimeError:
             raise singular from None
+        # The same test as for dense input, by the 1-norm condition number that SuperLU's
+        # factors give cheaply (Hager-Higham estimate of the inverse's norm): a nearly
+        # singular system must not pass here and fail as a dense array.
+        inverse = spla.LinearOperator(
+            (n, n), matvec=lu.solve, rmatvec=lambda b: lu.solve(b, trans="T"), dtype=float
+        )
+        if n and spla.norm(system, 1) * spla.onenormest(inverse) > MAX_CONDITION:
+            raise singular
         return lu.solve
     system = np.eye(n) - mat
-    if n and np.linalg.cond(system) > 1e13:
+    if n and np.linalg.cond(system, 1) > MAX_CONDITION:
         raise singular
     factors = scipy.linalg.lu_factor(system, check_finite=False)
     return lambda b: scipy.linalg.lu_solve(factors, b, check_finite=False)

@@ -40,7 +40,25 @@ def _coefficients(
             f"Z, x: the Hawkins-Simon condition fails (spectral radius of the coefficient "
             f"matrix is {rho:.6g} >= 1): some sectors need more input than their output"
         )
+    _check_consistent(mat, out, by=by)
     return coef, out
+
+
+def _check_consistent(Z: np.ndarray | sp.csr_array, x: np.ndarray, *, by: str) -> None:
+    """Refuse an ``x`` that contradicts ``Z``: below a sector's sales to other sectors (the
+    demand side: negative final demand) or below its purchases from them (the supply side:
+    negative value added). A rounding-sized shortfall (1e-9 relative) passes."""
+    axis, what, rest = (1, "sales to the sectors (row sum of Z)", "final demand") \
+        if by == "column" else (0, "purchases from the sectors (column sum of Z)", "value added")
+    used = np.asarray(Z.sum(axis=axis), dtype=np.float64).reshape(-1)
+    bad = np.flatnonzero(x < used * (1.0 - 1e-9))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"x: sector {i}'s total output {x[i]:.6g} is below its {what}, {used[i]:.6g}: its "
+            f"{rest} would be {x[i] - used[i]:.6g}; x must count every sale and purchase in Z "
+            f"({bad.size} sector(s) affected)"
+        )
 
 
 def _dense(M: np.ndarray | sp.csr_array) -> np.ndarray:
