@@ -80,14 +80,15 @@ def bump_version(version: str | None) -> str:
 
 
 def source_id(url: str) -> str:
-    """The id a new source gets: ``s-`` and the first 10 hex digits of the URL's SHA-256.
+    """The id a new source gets: ``s-`` and the first 10 hex digits of the URL's SHA-1, the
+    rule the bundled dataset's ids follow (so one URL has one id everywhere).
 
     Examples
     --------
     >>> source_id("https://example.com/a")
-    's-2dce0a4c50'
+    's-c4ed1c218d'
     """
-    return "s-" + hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:10]
+    return "s-" + hashlib.sha1(url.strip().encode("utf-8")).hexdigest()[:10]
 
 
 def next_leg_id(ids: list[str], prefix: str = "U") -> str:
