@@ -210,3 +210,13 @@ def test_documented_commands_name_real_commands_options_and_scenarios() -> None:
         if argv[1] in ("stress", "simulate") and argv[2] not in library.questions():
             bad.append(f"{page}: {line}: {argv[2]}: not a shipped scenario")
     assert not bad, bad
+
+
+def test_every_package_has_an_api_page() -> None:
+    """The API reference has a page for each package whose ``__all__`` is public API."""
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "docs" / "api").glob("*.md"))
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for name in PACKAGES:
+        assert f"<!-- api: {name} -->" in pages or f"::: {name}\n" in pages, name
+    for page in (ROOT / "docs" / "api").glob("*.md"):
+        assert f"api/{page.name}" in nav, f"{page.name} is not in the mkdocs nav"

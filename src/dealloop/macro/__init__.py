@@ -2,6 +2,8 @@
 dollars, real dollars and shares of GDP, and a capex-pullback scenario through an
 input-output table.
 
+Examples
+--------
 >>> import dealloop as dl
 >>> from dealloop.macro import macro_panel
 >>> panel = macro_panel(dl.load())
