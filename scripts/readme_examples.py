@@ -29,10 +29,20 @@ def label(line: str) -> str:
     return parts[0] if len(parts) > 1 else " ".join(line.split()[:3])
 
 
-def printed_by(command: str) -> list[str]:
+def examples(text: str) -> list[tuple[str, list[str]]]:
+    """``(command, shown lines)`` of every example block in a README's text."""
+    return [(m.group(1)[2:], m.group(2).rstrip("\n").split("\n")) for m in BLOCK.finditer(text)]
+
+
+def run(command: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    """``command`` (``dealloop ...``) run as the README shows it: 100 columns, no colour."""
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    res = subprocess.run([sys.executable, "-m", "dealloop", *shlex.split(command)[1:]],
-                         capture_output=True, text=True, env=env, check=False, timeout=900)
+    return subprocess.run([sys.executable, "-m", "dealloop", *shlex.split(command)[1:]],
+                          capture_output=True, text=True, env=env, check=False, timeout=timeout)
+
+
+def printed_by(command: str) -> list[str]:
+    res = run(command)
     if res.returncode != 0:
         raise SystemExit(f"{command}: exit {res.returncode}\n{res.stderr}")
     return [line.rstrip() for line in res.stdout.splitlines()]

@@ -8,25 +8,29 @@ shows the new one, so a reader never quotes a figure the tool no longer gives.
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import re
-import shlex
-import subprocess
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-README = Path(__file__).parents[1] / "README.md"
+
+def _script() -> ModuleType:
+    """scripts/readme_examples.py: it finds the examples and runs them as the README shows."""
+    path = Path(__file__).parents[1] / "scripts" / "readme_examples.py"
+    spec = importlib.util.spec_from_file_location("readme_examples", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+SCRIPT = _script()
 
 
 def examples() -> list[tuple[str, list[str]]]:
-    text = README.read_text(encoding="utf-8")
-    found = []
-    for block in re.findall(r"^```text\n(.*?)^```", text, re.S | re.M):
-        lines = block.rstrip("\n").split("\n")
-        if lines and lines[0].startswith("$ dealloop "):
-            found.append((lines[0][2:], lines[1:]))
+    found: list[tuple[str, list[str]]] = SCRIPT.examples(SCRIPT.README.read_text(encoding="utf-8"))
     return found
 
 
@@ -65,10 +69,7 @@ def test_shown_in_order_finds_a_changed_or_moved_line() -> None:
 
 @pytest.mark.parametrize(("command", "shown"), examples(), ids=[c for c, _ in examples()])
 def test_example_output_is_current(command: str, shown: list[str]) -> None:
-    argv = shlex.split(command)[1:]
-    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
-    res = subprocess.run([sys.executable, "-m", "dealloop", *argv], capture_output=True,
-                         text=True, env=env, check=False, timeout=600)
+    res = SCRIPT.run(command, timeout=600)
     assert res.returncode == 0, res.stderr
     printed = [line.rstrip() for line in res.stdout.splitlines()]
     missing = shown_in_order([line.rstrip() for line in shown], printed)
