@@ -45,11 +45,12 @@ class YearsMixin:
     amount: np.ndarray
     base_mult: np.ndarray
 
-    def inputs_and_cash(self, k: int = 1, *, mult: np.ndarray | None = None,
-                values: Mapping[tuple[int, str], np.ndarray] | None = None,
-                shocked: bool = True, drop: np.ndarray | None = None,
-                replan: bool | dict[str, np.ndarray] = False) -> tuple[Inputs, np.ndarray]:
-        raise NotImplementedError  # pragma: no cover - Compiled's
+    if TYPE_CHECKING:  # Compiled defines it; declared here for the type checker only
+        def inputs_and_cash(self, k: int = 1, *, mult: np.ndarray | None = None,
+                            values: Mapping[tuple[int, str], np.ndarray] | None = None,
+                            shocked: bool = True, drop: np.ndarray | None = None,
+                            replan: bool | dict[str, np.ndarray] = False
+                            ) -> tuple[Inputs, np.ndarray]: ...
 
     @cached_property
     def years(self) -> tuple[int, ...]:
