@@ -234,6 +234,21 @@ def _as_of_network(net: Any, day: dt.date) -> Any:
                        tables=getattr(net, "tables", None), path=net.path, meta=net.meta)
 
 
+def _in_network_share(rv: Revenue | None, received: dict[str, float]
+                      ) -> tuple[float | None, dict]:
+    """A firm's in-network revenue share and its detail: what network firms paid it over the
+    period of its reported revenue ``rv`` (``received``: payer -> amount), divided by that
+    revenue; ``None`` with a note when it reports no revenue or the purchases exceed it."""
+    if rv is None:
+        return None, {"note": NO_REVENUE}
+    inn = float(sum(received.values()))
+    detail: dict = {"in_network_revenue": inn, **rv.details()}
+    if inn <= rv.value:
+        return inn / rv.value, detail
+    detail["note"] = OVER.format(amount=inn, rv=rv)
+    return None, detail
+
+
 def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
                         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
     from ..circularity import commitment_coverage, self_financed_revenue
@@ -295,15 +310,9 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
         v_top, d["top_customer_share"] = top_customer(rv, received, shares.get(firm), cfg)
         if v_top is not None:
             v["top_customer_share"] = v_top
-        if rv is not None:
-            inn = float(sum(received.values()))
-            d["in_network_revenue_share"] = {"in_network_revenue": inn, **rv.details()}
-            if inn <= rv.value:
-                v["in_network_revenue_share"] = inn / rv.value
-            else:
-                d["in_network_revenue_share"]["note"] = OVER.format(amount=inn, rv=rv)
-        else:
-            d["in_network_revenue_share"] = {"note": NO_REVENUE}
+        v_in, d["in_network_revenue_share"] = _in_network_share(rv, received)
+        if v_in is not None:
+            v["in_network_revenue_share"] = v_in
         if firm in sff.index:
             v["self_financed_share"] = cast(float, sff.at[firm, "share"])
             d["self_financed_share"] = {"self_financed": _f(sff.at[firm, "self_financed"]),

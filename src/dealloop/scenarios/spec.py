@@ -29,15 +29,16 @@ line and key (``shocks[2].entity``), all at once; an unknown key gets a "did you
 :func:`load` checks the file on its own; :func:`validate_against` checks the entity and deal
 ids it names against a network.
 
-This module is the public face of the format; the code lives in four modules:
+This module is the public face of the format; the code lives in six modules:
 
 ==============  ==========================================================================
 module          what it holds (where a change goes)
 ==============  ==========================================================================
 ``values``      numbers and distributions (:class:`Dist`, bounds, per-entity settings)
 ``shocks``      one pydantic model per shock ``type`` (add a shock type here)
-``models``      the sections (legs, mapping, models, Monte Carlo) and :class:`Scenario`
+``models``      the sections legs, holders and mapping, and :class:`Scenario`
                 (add a scenario key here)
+``runspec``     the sections models, monte_carlo and markets
 ``loading``     YAML reading with located problems (:func:`load`, :func:`loads`)
 ``idcheck``     ids checked against a network (:func:`validate_against`, :func:`check_ids`)
 ==============  ==========================================================================
