@@ -52,3 +52,19 @@ def test_figures_market_caps_count_as_market_values() -> None:
 def test_no_quote_gives_an_empty_series() -> None:
     s = equity_series(_q(ROWS), NET, "y")
     assert s.empty
+
+
+def test_a_stale_series_gives_way_to_a_current_one() -> None:
+    # Market values are better covered but stop in November 2025; the share price of
+    # 2026-01-31 is current on 2026-02-28, so the drawdown reads prices.
+    s = equity_series(_q(ROWS), NET, "x", D(2026, 2, 28), max_age_days=62)
+    assert set(s["instrument"]) == {"share_price"}
+    # Without an age limit coverage decides, as before.
+    s = equity_series(_q(ROWS), NET, "x", D(2026, 2, 28))
+    assert set(s["instrument"]) == {"market_value"}
+
+
+def test_when_both_are_current_coverage_decides() -> None:
+    rows = [*ROWS, ("market_value", D(2026, 1, 15), 95.0)]
+    s = equity_series(_q(rows), NET, "x", D(2026, 2, 28), max_age_days=62)
+    assert set(s["instrument"]) == {"market_value"}

@@ -358,7 +358,7 @@ def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: 
                        "to": float(now["value"]), "to_date": now["date"],
                        "sources": sorted(set(split_refs(then["sources"]))
                                          | set(split_refs(now["sources"])))}
-    eq = equity_series(q, net, firm, day)
+    eq = equity_series(q, net, firm, day, max_age_days=age)
     eq = eq.loc[on_or_before(eq["day"], day)]
     last = value_as_of(eq, day, max_age_days=age)
     span = (day - eq["day"].iloc[0]).days if len(eq) else 0

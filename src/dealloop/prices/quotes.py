@@ -254,13 +254,17 @@ def spread_series(q: pd.DataFrame, entity: str) -> pd.DataFrame:
     return _series(q, entity, "cds_5y").assign(instrument="cds_5y")
 
 
-def equity_series(q: pd.DataFrame, net: Any, entity: str, day: dt.date | None = None
-                  ) -> pd.DataFrame:
+def equity_series(q: pd.DataFrame, net: Any, entity: str, day: dt.date | None = None, *,
+                  max_age_days: int | None = None) -> pd.DataFrame:
     """The firm's equity series: share prices or market values (``market.csv`` rows, then
     ``market_cap`` figures of ``figures.csv``), whichever has more quotes dated on or before
     ``day`` (all quotes when ``day`` is None); a tie goes to share prices. Adds an
     ``instrument`` column (``share_price`` or ``market_value``); the two are never mixed in
     one series, since a price and a market value differ by the share count.
+
+    With ``day`` and ``max_age_days``, a series whose latest quote on or before ``day`` is
+    older than ``max_age_days`` gives way to the other when the other's is not: a drawdown
+    as of a date needs a current quote, and the better-covered series may have stopped.
 
     Examples
     --------
@@ -268,6 +272,9 @@ def equity_series(q: pd.DataFrame, net: Any, entity: str, day: dt.date | None = 
     >>> net = dl.load()
     >>> equity_series(quotes(net), net, "alphabet")["instrument"].iloc[0]
     'market_value'
+    >>> day = dt.date(2026, 6, 30)  # market values stop in January 2026, prices run on
+    >>> equity_series(quotes(net), net, "microsoft", day, max_age_days=62)["instrument"].iloc[0]
+    'share_price'
     """
     price = _series(q, entity, "share_price").assign(instrument="share_price")
     mv = _series(q, entity, "market_value")
@@ -288,6 +295,13 @@ def equity_series(q: pd.DataFrame, net: Any, entity: str, day: dt.date | None = 
     def count(s: pd.DataFrame) -> int:
         return int(on_or_before(s["day"], day).sum()) if day is not None else len(s)
 
+    if day is not None and max_age_days is not None:
+        current = [value_as_of(s, day, max_age_days=max_age_days) is not None
+                   for s in (price, mv)]
+        if current == [True, False]:
+            return price
+        if current == [False, True]:
+            return mv
     return price if count(price) >= count(mv) and not price.empty else mv
 
 
