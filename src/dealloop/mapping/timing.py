@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs
 from .values import per_entity
@@ -206,6 +207,105 @@ class YearsMixin:
             out[st.creditor[plan]] = probe.amount[plan]
         return out
 
+    @cached_property
+    def _year_rows(self) -> dict[str, Any]:
+        """Rows and per-claim factors :meth:`year_split` reuses for every batch of draws:
+        debt rows (accelerated on default), rows paying interest, the warrants' linked
+        claims, and each year's discount factor."""
+        st = self.structure
+        coupon = self.debt_rate * (st.debtor < st.n)
+        debt = np.flatnonzero(st.channel == PRINCIPAL)
+        vest = np.zeros(0, int) if st.vest is None or not st.vest.nnz else \
+            np.unique(st.vest.indices)
+        return {
+            "dfs": (1 + self.bs.discount_rate) ** -np.arange(len(self.years), dtype=float),
+            "plan": np.flatnonzero(st.channel == PLAN),
+            "debt": debt,
+            "paying": np.flatnonzero(coupon != 0),  # rows with interest (all are debt rows)
+            "coupon": coupon,
+            "vest_cols": vest,
+            "vest": None if st.vest is None or not len(vest) else sp.csr_array(st.vest[:, vest]),
+        }
+
+    def year_split(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> YearSplit:
+        """The inputs of :meth:`inputs` (``kw``: its ``mult``, ``values``, ``drop``,
+        ``replan``) split into the years of the horizon, all but the plan's new money,
+        which :meth:`YearSplit.inputs` sets for given caps (see :meth:`year_inputs`). One
+        split serves runs that differ only in the caps (the plan's need, then the run with
+        its caps).
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping
+        >>> from dealloop.scenarios import loads
+        >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
+        >>> split = comp.year_split(2, shocked=False)
+        >>> len(split.inputs()), split.factor.shape == (comp.n, 2)
+        (5, True)
+        """
+        st, rows = self.structure, self._year_rows
+        inp, cash = self.inputs_and_cash(k, shocked=shocked, **kw)
+        W, U, dfs = self.claim_years, self.income_years, rows["dfs"]
+        plan, debt, paying = rows["plan"], rows["debt"], rows["paying"]
+        factor = self.plan_factor(k, shocked=shocked, **kw)
+        rev = inp.e - cash
+        T = len(self.years)
+        amount, accel = inp.amount, inp.accel
+        # debt rows: what is left of each claim from year t on, each year's part at its own
+        # discount (summed from the last year back); beyond the horizon's schedule
+        # (principal maturing later) at year t's
+        a_d, W_d = amount[debt], W[debt]
+        sched_d = [a_d * W_d[:, t:t + 1] * dfs[t] for t in range(T)]
+        left_d = [sched_d[-1]]
+        for t in range(T - 2, -1, -1):
+            left_d.append(left_d[-1] + sched_d[t])
+        left_d.reverse()
+        beyond = np.maximum(accel[debt] - a_d, 0.0)
+        # interest on the principal outstanding at the start of each year (nominal), on the
+        # rows that pay interest (the others' interest is 0)
+        a_p, W_p, acc_p = amount[paying], W[paying], accel[paying]
+        coupon_p = rows["coupon"][paying, None]
+        from_p = self.debt_from[paying]
+        pos_p = np.searchsorted(debt, paying)
+        vest_cols, full = rows["vest_cols"], None
+        if len(vest_cols):  # the draw's legs, unshocked: what warrants vest on
+            M = np.repeat(self.base_mult[:, None], k, axis=1) if kw.get("mult") is None \
+                else np.array(kw["mult"], float, copy=True)
+            if kw.get("drop") is not None:
+                ok = np.asarray(kw["drop"]) >= 0
+                M[np.asarray(kw["drop"])[ok], np.flatnonzero(ok)] = 0.0
+            full = M[self.claim_deal[vest_cols]] * self.amount[vest_cols, None]
+        ratio = None
+        if inp.collateral is not None:  # the step's pledges, marked to each year's value
+            cy = self.collateral_years
+            mid = cy[:, self.middle_year, None]
+            ratio = np.divide(cy, mid, out=np.zeros_like(cy), where=mid > 0)
+        years = []
+        cum = np.zeros_like(a_p)
+        for t in range(T):
+            df = dfs[t]
+            part = a_p * W_p[:, t:t + 1]
+            cum = part if t == 0 else cum + part
+            owing = np.maximum(acc_p - (cum - part), 0.0) * (from_p <= t)[:, None]
+            interest = coupon_p * owing * df
+            A_t = amount * W[:, t:t + 1] * df
+            A_t[paying] += interest
+            Acc_t = A_t.copy()
+            int_d = np.zeros_like(a_d)
+            int_d[pos_p] = interest
+            Acc_t[debt] = np.maximum(A_t[debt], left_d[t] + beyond * df + int_d)
+            e_t = (rev * U[:, t:t + 1] + (cash if t == 0 else 0.0)) * df
+            vref = None
+            if full is not None:
+                vref = np.asarray(rows["vest"] @ (full * W[vest_cols, t:t + 1] * df))
+            coll = None
+            if ratio is not None:
+                coll = inp.collateral * ratio[:, t:t + 1] * df
+            years.append((A_t, Acc_t, e_t, vref, coll))
+        return YearSplit(self.structure, plan, inp, years,
+                         factor[st.creditor[plan]] if len(plan) else None, factor)
+
     def year_inputs(self, k: int = 1, *, shocked: bool = True,
                     plan_caps: np.ndarray | None = None, **kw: Any) -> list[Inputs]:
         """The inputs of :meth:`inputs` (``kw``: its ``mult``, ``values``, ``drop``,
@@ -221,6 +321,7 @@ class YearsMixin:
         ``(T, N, K)``: the new money each firm's plan may raise each year (default: up to
         its dues of the year, i.e. whatever it needs), cut as the shocks cut the plan.
         Discounting every year's flows carries cash forward at the discount rate.
+        :meth:`year_split` gives the same for several sets of caps at the cost of one.
 
         Examples
         --------
@@ -233,60 +334,44 @@ class YearsMixin:
         >>> len(ys), bool(np.isclose(sum(y.e.sum() for y in ys), whole.e.sum()))
         (5, True)
         """
-        st = self.structure
-        inp, cash = self.inputs_and_cash(k, shocked=shocked, **kw)
-        rate = self.bs.discount_rate
-        W, U = self.claim_years, self.income_years
-        plan = np.flatnonzero(st.channel == PLAN)
-        factor = self.plan_factor(k, shocked=shocked, **kw)[st.creditor[plan]] \
-            if len(plan) else None
-        rev = inp.e - cash
-        M = np.repeat(self.base_mult[:, None], k, axis=1) if kw.get("mult") is None else \
-            np.array(kw["mult"], float, copy=True)
-        if kw.get("drop") is not None:
-            ok = np.asarray(kw["drop"]) >= 0
-            M[np.asarray(kw["drop"])[ok], np.flatnonzero(ok)] = 0.0
-        full = M[self.claim_deal] * self.amount[:, None]  # the draw's legs, unshocked: warrants
-        T = len(self.years)
-        dfs = (1 + rate) ** -np.arange(T, dtype=float)
-        # what is left of each claim from year t on, each year's part at its own discount;
-        # beyond the horizon's schedule (principal maturing later) at year t's
-        sched = inp.amount[:, :, None] * W[:, None, :] * dfs[None, None, :]
-        left_pv = np.cumsum(sched[:, :, ::-1], axis=2)[:, :, ::-1]
-        beyond = np.maximum(inp.accel - inp.amount, 0.0)
-        debt = (st.channel == PRINCIPAL)[:, None]  # only debt is accelerated on default
-        # interest on the principal outstanding at the start of each year (nominal)
-        coupon = self.debt_rate[:, None] * (st.debtor < self.structure.n)[:, None]
-        repaid = np.cumsum(inp.amount[:, :, None] * W[:, None, :], axis=2) \
-            - inp.amount[:, :, None] * W[:, None, :]
+        return self.year_split(k, shocked=shocked, **kw).inputs(plan_caps)
+
+
+@dataclass(frozen=True, eq=False)
+class YearSplit:
+    """A batch of draws split into years, the plan's new money still open
+    (:meth:`YearsMixin.year_split`): ``factor`` ``(N, K)`` is the share of each firm's
+    planned new money the shocks leave it (:meth:`YearsMixin.plan_factor`)."""
+
+    structure: Structure
+    plan: np.ndarray
+    """Rows of the plan's new money."""
+    inp: Inputs
+    years: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None,
+                      np.ndarray | None]]
+    plan_factor: np.ndarray | None
+    factor: np.ndarray
+
+    def inputs(self, plan_caps: np.ndarray | None = None, *, reuse: bool = False
+               ) -> list[Inputs]:
+        """One :class:`~.arrays.Inputs` per year with the plan's new money capped at
+        ``plan_caps`` ``(T, N, K)`` (default: each firm's dues of the year), cut by
+        :attr:`factor` (see :meth:`YearsMixin.year_inputs`). ``reuse``: the inputs of an
+        earlier call are no longer needed, so their arrays are reused (their plan rows
+        overwritten) instead of copied."""
+        st, plan = self.structure, self.plan
         out = []
-        for t in range(T):
-            df = dfs[t]
-            owing = np.maximum(inp.accel - repaid[:, :, t], 0.0) * (self.debt_from <= t)[:, None]
-            interest = coupon * owing * df
-            A_t = sched[:, :, t] + interest
-            Acc_t = np.where(debt, np.maximum(A_t, left_pv[:, :, t] + beyond * df + interest),
-                             A_t)
-            e_t = (rev * U[:, t:t + 1] + (cash if t == 0 else 0.0)) * df
+        for t, (A_t, Acc_t, e_t, vref, coll) in enumerate(self.years):
             if len(plan):
-                if plan_caps is None:
-                    inside = st.debtor < st.n
-                    dues = np.zeros((st.n, k))
-                    np.add.at(dues, st.debtor[inside], Acc_t[inside])
-                    cap = dues[st.creditor[plan]]
+                assert self.plan_factor is not None  # set whenever there is a plan
+                if plan_caps is None:  # the firm's dues of the year (claims it owes)
+                    cap = np.asarray(st.debtor_map @ Acc_t)[st.creditor[plan]]
                 else:
                     cap = np.asarray(plan_caps, float)[t][st.creditor[plan]]
-                A_t[plan] = Acc_t[plan] = cap * factor
-            vref = None
-            if st.vest is not None and st.vest.nnz:
-                vref = np.asarray(st.vest @ (full * W[:, t:t + 1] * df))
-            coll = None
-            if inp.collateral is not None:  # the step's pledges, marked to year t's value
-                cy = self.collateral_years
-                mid = cy[:, self.middle_year, None]
-                coll = inp.collateral * np.divide(cy[:, t:t + 1], mid, out=np.zeros_like(mid),
-                                                  where=mid > 0) * df
-            out.append(replace(inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
+                if not reuse:
+                    A_t, Acc_t = A_t.copy(), Acc_t.copy()
+                A_t[plan] = Acc_t[plan] = cap * self.plan_factor
+            out.append(replace(self.inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
                                collateral=coll))
         return out
 

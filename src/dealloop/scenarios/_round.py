@@ -184,6 +184,7 @@ class Round:
 
     def __init__(self, g: Setup, D: np.ndarray, share_b: np.ndarray) -> None:
         self.g, self.D = g, D
+        self._owed: np.ndarray | None = None
         st = g.st
         self.dset = np.flatnonzero(D.any(axis=1))
         key = (self.dset.tobytes(), g.pfirms.tobytes())
@@ -445,11 +446,16 @@ class Round:
         return V
 
     def owed(self) -> np.ndarray:
+        """``(C, K)``: what each claim asks in this round (computed once; not to be
+        written)."""
+        if self._owed is not None:
+            return self._owed
         g = self.g
         owed = g.A0.copy()
         owed[self.rows] = self.owed_rows
         owed[g.pidx] = g.A[g.pidx]
         owed[g.bidx] = self.owed_b
+        self._owed = owed
         return owed
 
     def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray) -> np.ndarray:

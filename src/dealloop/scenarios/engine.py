@@ -233,6 +233,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
         structure, inputs = structure  # type: ignore[misc]
     g = Setup(structure, inputs, params or Params(), reference)  # type: ignore[arg-type]
     s = _start(g, _warm)
+    last: Round | None = None  # the last round, when its default set and triggers held
     for rnd in range(s.first, g.p.max_rounds + 1):
         R = Round(g, s.D, s.share_b)
         _settle(g, R, s)
@@ -240,6 +241,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
         s.rounds = np.where(s.active, rnd, s.rounds)
         s.active = changed
         if not changed.any():
+            last = R
             break
         s.wave = np.where(new, rnd + s.offset, s.wave)
         s.D = s.D | new
@@ -249,7 +251,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
             break
     else:  # pragma: no cover
         s.converged = False
-    return _finish(g, s)
+    return _finish(g, s, last)
 
 
 def _start(g: Setup, warm: dict | None) -> _State:
@@ -356,10 +358,11 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
     s.converged = s.converged and sub.converged
 
 
-def _finish(g: Setup, s: _State) -> Outcome:
-    """The cleared state as an :class:`Outcome`."""
+def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
+    """The cleared state as an :class:`Outcome` (``R``: the round of the final default set
+    and triggers, if there is one)."""
     p, D = g.p, s.D
-    R = Round(g, D, s.share_b)
+    R = Round(g, D, s.share_b) if R is None else R
     rec_other, stk, _other, raised = R.state(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     owed, pbar = R.owed(), R.pbar_gross

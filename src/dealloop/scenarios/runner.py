@@ -22,6 +22,7 @@ from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN, stack
 from ..mapping.collateral import claim_class
 from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
+from ..mapping.timing import YearSplit
 from ..mapping.values import point
 from .engine import Outcome, clear
 from .loading import InvalidScenario
@@ -124,27 +125,29 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
         kw["replan"] = comp.replan(kw["mult"] if kw.get("mult") is not None else
                                    np.repeat(comp.base_mult[:, None], k, axis=1))
     years = comp.years
-    caps, room = _plan_budget(comp, k, **kw)
-    ybase = clear_years(st, comp.year_inputs(k, shocked=False, plan_caps=caps, **kw),
-                        comp.params, years=years, headroom=room)
-    yout = clear_years(st, comp.year_inputs(k, values=values, plan_caps=caps, **kw),
-                       comp.params, years=years, reference=ybase,
-                       headroom=room * comp.plan_factor(k, values=values, **kw))
+    unshocked = comp.year_split(k, shocked=False, **kw)
+    caps, room = _plan_budget(comp, k, unshocked)  # its inputs are done with after it
+    ybase = clear_years(st, unshocked.inputs(caps, reuse=True), comp.params, years=years,
+                        headroom=room)
+    del unshocked
+    shocked = comp.year_split(k, values=values, **kw)
+    yout = clear_years(st, shocked.inputs(caps, reuse=True), comp.params, years=years,
+                       reference=ybase, headroom=room * shocked.factor)
     return ybase.total(), yout.total(), ybase, yout
 
 
-def _plan_budget(comp: Compiled, k: int, **kw: Any) -> tuple[np.ndarray, np.ndarray]:
+def _plan_budget(comp: Compiled, k: int, unshocked: YearSplit
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The plan's new money year by year: ``caps`` ``(T, N, K)``, what each firm may raise
     in each year, and ``room`` ``(N, K)``, what it may raise beyond them in whichever years.
-    ``new_money: plan``: what the unshocked years need, stretching by
+    ``new_money: plan``: what the unshocked years (``unshocked``) need, stretching by
     ``new_money_headroom`` of the total; ``sourced``: nothing fixed per year, its announced
     money as the budget."""
     st = comp.structure
     if comp.scenario.mapping.new_money == "sourced":
         budget = comp.bs.frame["new_money"].to_numpy(float)[:, None] * np.ones((1, k))
         return np.zeros((len(comp.years), comp.n, k)), budget
-    need = clear_years(st, comp.year_inputs(k, shocked=False, **kw), comp.params,
-                       years=comp.years)
+    need = clear_years(st, unshocked.inputs(reuse=True), comp.params, years=comp.years)
     caps = np.stack([o.new_money for o in need.outcomes])
     return caps, caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
 
@@ -169,13 +172,15 @@ def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outco
         out = clear(st, stack([p.inputs(1) for p in parts]), comp.params, reference=base)
         return base, out
     years = comp.years
-    caps, room = _plan_budget(comp, 1)
-    ybase = clear_years(st, comp.year_inputs(1, shocked=False, plan_caps=caps), comp.params,
-                        years=years, headroom=room)
-    each = [p.year_inputs(1, plan_caps=caps) for p in parts]
+    unshocked = comp.year_split(1, shocked=False)
+    caps, room = _plan_budget(comp, 1, unshocked)
+    ybase = clear_years(st, unshocked.inputs(caps, reuse=True), comp.params, years=years,
+                        headroom=room)
+    splits = [p.year_split(1) for p in parts]
+    each = [split.inputs(caps) for split in splits]
     yout = clear_years(st, [stack([y[t] for y in each]) for t in range(len(years))],
                        comp.params, years=years, reference=ybase,
-                       headroom=np.concatenate([room * p.plan_factor(1) for p in parts],
+                       headroom=np.concatenate([room * split.factor for split in splits],
                                                axis=1))
     return ybase.total(), yout.total()
 

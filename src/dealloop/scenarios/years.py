@@ -84,6 +84,18 @@ class YearsOutcome:
         now = self.carried | np.concatenate([self.carried[1:], self.carried[-1:]])
         return np.where(now, gaps, summed)
 
+    def _unpaid_last(self) -> np.ndarray:
+        """``unpaid()[-1]`` without the years before: ``(C, K)``."""
+        last = self.outcomes[-1]
+        summed = _running([o.owed - o.paid for o in self.outcomes])[-1]
+        if self.carried is None:
+            return summed
+        now = self.carried[-1]
+        rows = np.flatnonzero(now.any(axis=1))
+        if len(rows):
+            summed[rows] = np.where(now[rows], (last.owed - last.paid)[rows], summed[rows])
+        return summed
+
     def discounted(self, field: str, rate: float) -> np.ndarray:
         """``sum_t x_t / (1 + rate)^t`` of an outcome field (``t`` = 0 for the first year),
         the value at the start of the first year.
@@ -120,17 +132,19 @@ class YearsOutcome:
         outs, last = self.outcomes, self.outcomes[-1]
 
         def total(field: str) -> np.ndarray:
-            return np.sum([getattr(o, field) for o in outs], axis=0)
+            return _running([getattr(o, field) for o in outs])[-1]
 
         paid = total("paid")
-        owed = paid + self.unpaid()[-1]
+        owed = paid + self._unpaid_last()
         pay = total("pay")
-        pbar = total("pbar")
         if self.debtor is not None:
             n = last.pay.shape[0]
             pbar = pay.copy()
-            inside = self.debtor < n
-            np.add.at(pbar, self.debtor[inside], (owed - paid)[inside])
+            gap = owed - paid
+            for c in np.flatnonzero(self.debtor < n):  # claim order, as np.add.at adds
+                pbar[self.debtor[c]] += gap[c]
+        else:
+            pbar = total("pbar")
         receipts = total("receipts")
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
         nw = e + receipts + last.stakes - pbar
@@ -216,28 +230,33 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         if structure.value_multiple is None else \
         np.asarray(structure.value_multiple, float).reshape(n, 1)
     op = bool(np.any(vm != 1.0))
-    left_unpaid: np.ndarray | None = None
+    prev: Outcome | None = None  # the year before
     carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
     budget = None if headroom is None else np.array(headroom, float)
     plan = structure.channel == PLAN
+    plan_rows = np.flatnonzero(plan)
+    plan_in = np.flatnonzero(plan & (structure.creditor < n))  # new money into a firm
     owes = (structure.debtor < n) & ~plan & (structure.channel != BACKSTOP)
     outs, cash, income, carry_in = [], [], [], []
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
         e = np.asarray(inp.e, float) + carry
         f = failed if inp.failed is None else (np.asarray(inp.failed, bool) | failed)
-        A, Acc = np.array(inp.amount, float), np.array(inp.accel, float)
-        if left_unpaid is not None and failed.any():
-            A = np.where(carried, left_unpaid, A)
-            Acc = np.where(carried, left_unpaid, Acc)
-            stop = failed[np.minimum(structure.creditor, n - 1)] & plan[:, None] \
-                & (structure.creditor < n)[:, None]
-            A = np.where(stop, 0.0, A)
-            Acc = np.where(stop, 0.0, Acc)
+        A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
+        if prev is not None and failed.any():
+            A, Acc = A.copy(), Acc.copy()
+            rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
+            if len(rows):
+                left_unpaid = prev.owed[rows] - prev.paid[rows]
+                A[rows] = np.where(carried[rows], left_unpaid, A[rows])
+                Acc[rows] = np.where(carried[rows], left_unpaid, Acc[rows])
+            stop = failed[structure.creditor[plan_in]]  # no new money reaches a defaulter
+            A[plan_in] = np.where(stop, 0.0, A[plan_in])
+            Acc[plan_in] = np.where(stop, 0.0, Acc[plan_in])
         carry_in.append(carried.copy())
-        if budget is not None and plan.any():
-            extra = budget[np.minimum(structure.creditor, n - 1)] * plan[:, None]
-            caps = A * plan[:, None]
-            A = A + extra
+        if budget is not None and len(plan_rows):
+            caps = A[plan_rows]
+            A = A.copy()
+            A[plan_rows] = caps + budget[np.minimum(structure.creditor[plan_rows], n - 1)]
             Acc = np.maximum(Acc, A)
         ref = None if reference is None else reference.outcomes[t]
         # market value: new money raised in earlier years dilutes (it is in the cash carried
@@ -261,18 +280,24 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         left = np.where(out.defaulted, 0.0, np.maximum(e + out.receipts - out.pay, 0.0))
         first = np.where(out.defaulted & (first == 0), label, first)
         newly = out.defaulted & ~failed
-        carried = carried | (newly[np.minimum(structure.debtor, n - 1)] & owes[:, None]
-                             & (Acc > A * (1 + 1e-12) + 1e-12))
+        # claims a new defaulter owes, accelerated: their balance is carried from now on
+        anew = np.asarray(np.any(newly, axis=1), bool)
+        rows = np.flatnonzero(owes & anew[np.minimum(structure.debtor, n - 1)]
+                              & (structure.debtor < n))
+        if len(rows):
+            carried = carried.copy()
+            carried[rows] |= newly[structure.debtor[rows]] \
+                & (Acc[rows] > A[rows] * (1 + 1e-12) + 1e-12)
         failed = failed | out.defaulted
-        left_unpaid = out.owed - out.paid
+        prev = out
         raised = raised + out.new_money
         if reference is not None and op:
             capital = capital + _capital(structure, out)
             ref_capital = ref_capital + _capital(structure, reference.outcomes[t])
-        if budget is not None and plan.any():
+        if budget is not None and len(plan_rows):
             cap_f = np.zeros((n, k))
-            rows = np.flatnonzero(plan & (structure.creditor < n))
-            np.add.at(cap_f, structure.creditor[rows], caps[rows])
+            for c, row in zip(plan_in, np.searchsorted(plan_rows, plan_in), strict=True):
+                cap_f[structure.creditor[c]] += caps[row]  # claim order, as np.add.at adds
             budget = np.maximum(budget - np.maximum(out.new_money - cap_f, 0.0), 0.0)
         if reference is not None:
             ref_raised = ref_raised + reference.outcomes[t].new_money
@@ -282,6 +307,15 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         cash.append(left)
     return YearsOutcome(labels, tuple(outs), first, np.stack(cash), np.stack(income),
                         np.stack(carry_in), np.asarray(structure.debtor))
+
+
+def _running(parts: list[np.ndarray]) -> list[np.ndarray]:
+    """Running sums of ``parts``, added in order (``np.cumsum`` over a stacked axis 0, without
+    the stacked copy); new arrays, never ``parts`` themselves."""
+    out = [parts[0].copy()] if len(parts) == 1 else [parts[0]]
+    for x in parts[1:]:
+        out.append(out[-1] + x)
+    return out
 
 
 def _capital(st: Structure, out: Outcome) -> np.ndarray:
