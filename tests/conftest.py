@@ -1,5 +1,7 @@
-"""Helpers shared by the command-line tests: run ``python -m dealloop`` as a user does,
-check that an error is clean, copy the five-firm fixture."""
+"""Helpers shared by the command-line tests: run the command line in this process
+(:func:`cli`, what most tests use) or as a user does in a process of its own (:func:`run`, for
+tests about the process: signals, import-time laziness, streams), check that an error is
+clean, copy the five-firm fixture."""
 
 from __future__ import annotations
 
@@ -7,21 +9,66 @@ import os
 import socket
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
+from functools import cache
 from itertools import permutations
 from pathlib import Path
+from typing import Any
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini"
 
 
+@dataclass(frozen=True)
+class Ran:
+    """What :func:`cli` saw: the exit code and the two streams, named as a finished process's
+    (``subprocess.CompletedProcess``) so that :func:`clean` reads either."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Both streams, stdout first."""
+        return self.stdout + self.stderr
+
+
+@cache
+def _command() -> Any:
+    """The click command behind ``dealloop`` (built once per test session)."""
+    import typer
+
+    from dealloop.cli import app
+
+    return typer.main.get_command(app)
+
+
+def cli(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Ran:
+    """``dealloop ARGS`` run in this process through click's ``CliRunner``, 200 columns wide
+    unless ``env`` says otherwise; never raises on the exit code. An exception the command
+    line lets through comes back as a subprocess shows it: a traceback on stderr, exit code 1
+    (so :func:`clean` fails on it)."""
+    from click.testing import CliRunner
+
+    res = CliRunner().invoke(_command(), list(args), input=input, prog_name="dealloop",
+                             env={"COLUMNS": "200", **(env or {})})
+    stderr = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(res.exception))
+    return Ran(res.exit_code, res.stdout, stderr)
+
+
 def run(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    """``python -m dealloop ARGS`` with a wide terminal; never raises on the exit code."""
+    """``python -m dealloop ARGS`` in a process of its own, with a wide terminal; never raises
+    on the exit code. For tests about the process itself; the others use :func:`cli`."""
     return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
                           text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
                           timeout=timeout)
 
 
-def clean(res: subprocess.CompletedProcess[str], code: int) -> str:
+def clean(res: Ran | subprocess.CompletedProcess[str], code: int) -> str:
     """Assert the exit code and a traceback-free stderr; return stderr."""
     assert res.returncode == code, (res.returncode, res.stdout[-2000:], res.stderr[-2000:])
     assert "Traceback" not in res.stderr, res.stderr

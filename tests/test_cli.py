@@ -1,4 +1,5 @@
-"""The command line as a user runs it: exit codes, JSON, exports, no partial files."""
+"""The command line as a user runs it: exit codes, JSON, exports, no partial files (in this
+process; a process of its own only to check what importing the command line loads)."""
 
 from __future__ import annotations
 
@@ -12,23 +13,18 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-MINI = Path(__file__).parent / "data" / "mini"
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
+from .conftest import MINI, cli
 
 
 def test_version_and_help() -> None:
-    res = run("--version")
+    res = cli("--version")
     assert res.returncode == 0 and res.stdout.startswith("dealloop ")
-    res = run("--help")
+    res = cli("--help")
     assert res.returncode == 0
     for command in ("validate", "summary", "export", "diff"):
         assert command in res.stdout
     for command in ("validate", "summary", "export", "diff"):
-        sub = run(command, "--help")
+        sub = cli(command, "--help")
         assert sub.returncode == 0 and "Usage" in sub.stdout
 
 
@@ -36,8 +32,7 @@ def test_command_list_shows_each_summary_unbroken() -> None:
     """Typer's rich mode keeps a docstring's line breaks; the list must not cut mid-sentence."""
     from dealloop.cli import COMMANDS
 
-    res = subprocess.run([sys.executable, "-m", "dealloop", "--help"], capture_output=True,
-                         text=True, env={**os.environ, "COLUMNS": "400"}, check=False)
+    res = cli("--help", env={"COLUMNS": "400"})
     rows = {line.strip("│ ").split(" ", 1)[0]: line for line in res.stdout.splitlines()}
     for name, command in COMMANDS.items():
         first = " ".join((command.__doc__ or "").split("\n\n")[0].split())
@@ -52,12 +47,12 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 
 def test_usage_error_exit_2() -> None:
-    assert run("summary", "--no-such-flag").returncode == 2
-    assert run("export", "--format", "pdf", "-o", "x").returncode == 2
+    assert cli("summary", "--no-such-flag").returncode == 2
+    assert cli("export", "--format", "pdf", "-o", "x").returncode == 2
 
 
 def test_summary_json_totals(tmp_path: Path) -> None:
-    res = run("summary", "--data", str(MINI), "--json")
+    res = cli("summary", "--data", str(MINI), "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     totals = data["totals_usd_bn"]
@@ -72,7 +67,7 @@ def test_summary_json_totals(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "csv"])
 def test_export_formats_open(fmt: str, tmp_path: Path) -> None:
     out = tmp_path / f"net.{fmt}"
-    res = run("export", "--format", fmt, "-o", str(out), "--data", str(MINI))
+    res = cli("export", "--format", fmt, "-o", str(out), "--data", str(MINI))
     assert res.returncode == 0, res.stderr
     if fmt == "graphml":
         g = nx.read_graphml(out)
@@ -98,7 +93,7 @@ def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
     deals = (data / "deals.csv").read_text().replace("Five-year contract.", "+1+1")
     (data / "deals.csv").write_text(deals)
     out = tmp_path / "legs.csv"
-    assert run("export", "-f", "csv", "-o", str(out), "--data", str(data)).returncode == 0
+    assert cli("export", "-f", "csv", "-o", str(out), "--data", str(data)).returncode == 0
     cells = [c for row in csv.reader(out.open()) for c in row]
     assert "'=HYPERLINK(\"http://x\")" in cells and "'+1+1" in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
@@ -107,7 +102,7 @@ def test_csv_export_neutralises_formulas(tmp_path: Path) -> None:
 def test_export_to_unwritable_place_fails_cleanly(tmp_path: Path) -> None:
     target = tmp_path / "file"
     target.write_text("x")
-    res = run("export", "-f", "json", "-o", str(target / "sub" / "out.json"), "--data", str(MINI))
+    res = cli("export", "-f", "json", "-o", str(target / "sub" / "out.json"), "--data", str(MINI))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert target.read_text() == "x"
 
@@ -120,26 +115,26 @@ def test_diff(tmp_path: Path) -> None:
     deals = (MINI / "deals.csv").read_text().replace("chip_purchase,40,", "chip_purchase,45,")
     deals = "\n".join(line for line in deals.splitlines() if not line.startswith("M12,")) + "\n"
     (new / "deals.csv").write_text(deals)
-    res = run("diff", str(MINI), str(new), "--json")
+    res = cli("diff", str(MINI), str(new), "--json")
     assert res.returncode == 0, res.stderr
     d = json.loads(res.stdout)["deals.csv"]
     assert d["removed"] == ["M12"] and d["added"] == []
     assert d["changed"]["M04"]["amount_usd_bn"] == {"old": 40.0, "new": 45.0}
-    text = run("diff", str(MINI), str(new)).stdout
+    text = cli("diff", str(MINI), str(new)).stdout
     assert "deals.csv: ~ M04.amount_usd_bn: 40.0 -> 45.0" in text
 
 
 def test_synth_writes_a_valid_dataset(tmp_path: Path) -> None:
     out = tmp_path / "syn"
-    res = run("synth", "-n", "120", "--degree", "2", "--seed", "3", "-o", str(out))
+    res = cli("synth", "-n", "120", "--degree", "2", "--seed", "3", "-o", str(out))
     assert res.returncode == 0, res.stderr
-    assert run("validate", str(out)).returncode == 0
-    data = json.loads(run("summary", "--data", str(out), "--json").stdout)
+    assert cli("validate", str(out)).returncode == 0
+    data = json.loads(cli("summary", "--data", str(out), "--json").stdout)
     assert data["entities"] == 120 and data["legs"] > 150
 
 
 def test_cycles_json_has_the_classic_loop() -> None:
-    res = run("cycles", "--json", "--limit", "200")
+    res = cli("cycles", "--json", "--limit", "200")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     rings = {tuple(loop["firms"]) for loop in data["loops"]}
@@ -152,14 +147,14 @@ def test_cycles_json_has_the_classic_loop() -> None:
 
 
 def test_cycles_respects_max_length_and_filters() -> None:
-    data = json.loads(run("cycles", "--json", "-k", "3", "--evidence", "A").stdout)
+    data = json.loads(cli("cycles", "--json", "-k", "3", "--evidence", "A").stdout)
     assert data["loops"] and all(len(lp["firms"]) <= 3 for lp in data["loops"])
-    res = run("cycles", "--status", "signed")
+    res = cli("cycles", "--status", "signed")
     assert res.returncode == 2 and "Traceback" not in res.stderr
 
 
 def test_circularity_json() -> None:
-    res = run("circularity", "--json")
+    res = cli("circularity", "--json")
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert 0 <= data["system"]["fci"] < 1 and 0 <= data["system"]["fci_all_money"] < 1

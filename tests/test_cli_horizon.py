@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from .conftest import clean, run
+from .conftest import clean, cli
 
 
 def _stress(*extra: str) -> dict[str, object]:
-    res = run("stress", "coreweave-default", "--json", *extra)
+    res = cli("stress", "coreweave-default", "--json", *extra)
     clean(res, 0)
     return json.loads(res.stdout)
 
@@ -30,6 +30,6 @@ def test_stress_horizon_replaces_the_scenarios() -> None:
                                      ["simulate", "coreweave-default", "--draws", "10"],
                                      ["systemic"]])
 def test_reversed_horizon_is_a_usage_error(command: list[str]) -> None:
-    res = run(*command, "--horizon", "2030", "2026")
+    res = cli(*command, "--horizon", "2030", "2026")
     err = clean(res, 2)
     assert "--horizon: end 2026 is before start 2030" in err

@@ -15,7 +15,7 @@ from dealloop.data.problems import Problem
 from dealloop.data.read import MAX_PROBLEMS_PER_FILE, number
 from dealloop.data.validate import find_loops
 
-from .conftest import DATA, MINI, copy_mini, run
+from .conftest import DATA, MINI, cli, copy_mini
 
 
 # ------------------------------------------------------------------------ capped problem lists
@@ -53,7 +53,7 @@ def test_utf16_file_says_utf16_not_nul_bytes(tmp_path: Path) -> None:
     data = copy_mini(tmp_path)
     text = (data / "entities.csv").read_text()
     (data / "entities.csv").write_bytes(text.encode("utf-16"))
-    res = run("validate", str(data))
+    res = cli("validate", str(data))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "entities.csv: file is UTF-16" in res.stderr
     assert "\x00" not in res.stderr
@@ -118,7 +118,7 @@ def test_control_characters_in_names_are_errors_and_printed_escaped(tmp_path: Pa
     problems = [p for p in dl.validate(data) if p.field == "name"]
     assert problems and problems[0].severity == "error"
     assert "control character \\x1b" in problems[0].message
-    res = run("validate", str(data))
+    res = cli("validate", str(data))
     assert res.returncode == 1 and "\x1b" not in res.stderr
     assert "entities.csv:2: name: contains control character \\x1b" in res.stderr
 
@@ -130,7 +130,7 @@ def test_rtl_override_in_a_name_is_a_warning(tmp_path: Path) -> None:
     problems = [p for p in dl.validate(data) if p.field == "name"]
     assert [p.severity for p in problems] == ["warning"]
     assert "\\u202e" in problems[0].message
-    res = run("validate", str(data))
+    res = cli("validate", str(data))
     assert res.returncode == 0 and "\u202e" not in res.stderr + res.stdout
 
 
@@ -147,7 +147,7 @@ def test_rtl_override_in_a_name_is_marked_in_report_and_dashboard(tmp_path: Path
     _rename(data, name, name + "\u202egpj.exe")
     marked = f"[RTL] {name}\\u202egpj.exe"
     out = tmp_path / "r.html"
-    res = run("report", "--data", str(data), "-o", str(out))
+    res = cli("report", "--data", str(data), "-o", str(out))
     assert res.returncode == 0, res.stderr
     html = out.read_text(encoding="utf-8")
     assert "\u202e" not in html
@@ -166,7 +166,7 @@ def test_unknown_column_name_is_printed_without_raw_escapes(tmp_path: Path) -> N
     head, rest = text.split("\n", 1)
     (data / "sources.csv").write_text(head + ",evil\x1b]0;pwned\x07\n"
                                       + "\n".join(r + "," for r in rest.splitlines() if r) + "\n")
-    res = run("validate", str(data))
+    res = cli("validate", str(data))
     assert res.returncode == 1
     assert "\x1b" not in res.stderr and "\x07" not in res.stderr
     assert "sources.csv:1: evil\\x1b]0;pwned\\x07: unknown column" in res.stderr
@@ -178,7 +178,7 @@ def test_problem_without_row_prints_cleanly() -> None:
         "sources.csv: required file is missing"
     assert str(Problem("datapackage.json", None, "name", "expected a string")) == \
         "datapackage.json: name: expected a string"
-    res = run("validate", str(DATA / "broken" / "missing_file"))
+    res = cli("validate", str(DATA / "broken" / "missing_file"))
     assert "sources.csv: required file is missing" in res.stderr
     assert "::" not in res.stderr
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import dealloop as dl
 from dealloop.data.schema import MAX_FILE_BYTES
+
+from .conftest import cli
 
 DATA = Path(__file__).parent / "data"
 BROKEN = sorted(p for p in (DATA / "broken").iterdir() if p.is_dir())
@@ -75,14 +74,9 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
     assert want <= fields
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "200"}, check=False)
-
-
 @pytest.mark.parametrize("name", ["negative_amount", "unknown_payer", "non_utf8", "missing_file"])
 def test_cli_validate_exit_1_without_traceback(name: str) -> None:
-    res = _cli("validate", str(DATA / "broken" / name))
+    res = cli("validate", str(DATA / "broken" / name))
     assert res.returncode == 1
     assert "Traceback" not in res.stderr + res.stdout
     assert _expected(DATA / "broken" / name)[0] in res.stderr
@@ -90,14 +84,14 @@ def test_cli_validate_exit_1_without_traceback(name: str) -> None:
 
 
 def test_cli_validate_clean_and_bom_exit_0() -> None:
-    assert _cli("validate", str(DATA / "mini")).returncode == 0
-    res = _cli("validate", str(DATA / "broken" / "bom"))
+    assert cli("validate", str(DATA / "mini")).returncode == 0
+    res = cli("validate", str(DATA / "broken" / "bom"))
     assert res.returncode == 0 and "byte-order mark" in res.stderr
 
 
 def test_cli_commands_refuse_bad_data_without_traceback(tmp_path: Path) -> None:
     out = tmp_path / "x.graphml"
-    res = _cli("export", "--format", "graphml", "-o", str(out),
+    res = cli("export", "--format", "graphml", "-o", str(out),
                "--data", str(DATA / "broken" / "unknown_payer"))
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert "deals.csv:" in res.stderr
@@ -106,5 +100,5 @@ def test_cli_commands_refuse_bad_data_without_traceback(tmp_path: Path) -> None:
 
 
 def test_cli_missing_directory() -> None:
-    res = _cli("summary", "--data", "/nonexistent/dir")
+    res = cli("summary", "--data", "/nonexistent/dir")
     assert res.returncode == 1 and "does not exist" in res.stderr and "Traceback" not in res.stderr

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from itertools import permutations
 from pathlib import Path
 
@@ -17,7 +14,7 @@ from dealloop.circularity import count_cycles, enumerate_cycles, money_graph, to
 from dealloop.circularity.budget import LoopBudgetError, estimate_loops, top_loops
 from dealloop.circularity.cycles import loops_of
 
-from ..conftest import dense_dataset
+from ..conftest import cli, dense_dataset
 
 MINI = Path(__file__).parents[1] / "data" / "mini"
 
@@ -76,10 +73,7 @@ def test_top_loops_are_the_exact_top_by_bottleneck() -> None:
 
 def test_cycles_command_on_a_dense_graph_lists_the_top_in_bounded_work(tmp_path: Path) -> None:
     data = dense_dataset(tmp_path)
-    env = {**os.environ, "COLUMNS": "200"}
-    res = subprocess.run([sys.executable, "-m", "dealloop", "cycles", "--data", str(data),
-                          "--limit", "2", "--json"], capture_output=True, text=True, env=env,
-                         timeout=600, check=False)
+    res = cli("cycles", "--data", str(data), "--limit", "2", "--json")
     assert res.returncode == 0, res.stderr[-2000:]
     out = json.loads(res.stdout)
     assert out["complete"] is False and "more than the 2,000,000" in out["note"]
@@ -92,7 +86,6 @@ def test_cycles_command_on_a_dense_graph_lists_the_top_in_bounded_work(tmp_path:
     assert not any(True for _ in nx.simple_cycles(higher, length_bound=6))  # and the top one
     assert len(out["loops"]) == 2
     for args in (("circularity",), ("cycles", "--null", "2")):
-        res = subprocess.run([sys.executable, "-m", "dealloop", *args, "--data", str(data)],
-                             capture_output=True, text=True, env=env, timeout=600, check=False)
+        res = cli(*args, "--data", str(data))
         assert res.returncode == 1 and "Traceback" not in res.stderr
         assert "more than the 2,000,000 a search may list" in res.stderr

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from ..conftest import Ran, cli
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dealloop", *args], capture_output=True,
-                          text=True, env={**os.environ, "COLUMNS": "120"}, check=False,
-                          timeout=120)
+
+def run(*args: str) -> Ran:
+    """``dealloop ARGS`` in this process, 120 columns wide."""
+    return cli(*args, env={"COLUMNS": "120"})
 
 
 def test_table_says_the_lights_in_words(toy_dir: Path) -> None:

@@ -19,10 +19,10 @@ def test_case_r1_eisenberg_noe() -> None:
     """Reference case R1 (NetworkValuation): p* = [270/11, 290/11, 10], waves 1, 2, 0."""
     L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
     out = clear(debt_only(L, np.array([10.0, 10, 10])))
-    np.testing.assert_allclose(out.pay[:, 0], [270 / 11, 290 / 11, 10], rtol=1e-10)
+    np.testing.assert_allclose(out.payments[:, 0], [270 / 11, 290 / 11, 10], rtol=1e-10)
     np.testing.assert_allclose(out.net_worth[:, 0], [-5.4545454545, -2.6363636364, 30],
                                atol=1e-8)
-    assert out.wave[:, 0].tolist() == [1, 2, 0]
+    assert out.waves[:, 0].tolist() == [1, 2, 0]
     assert out.equity[:, 0].sum() == pytest.approx(30.0)  # conservation: sum V = sum e
 
 
@@ -31,7 +31,7 @@ def test_case_r3_rogers_veraart() -> None:
     worth [-6, -2, 11]; deadweight 9 (20 = 11 + 9)."""
     L = np.array([[0, 30, 0], [5, 0, 20], [10, 0, 0]], float)
     out = clear(debt_only(L, np.array([10.0, 5, 5])), params=Params(alpha=0.4, beta=1.0))
-    np.testing.assert_allclose(out.pay[:, 0], [18, 20, 10], atol=1e-9)
+    np.testing.assert_allclose(out.payments[:, 0], [18, 20, 10], atol=1e-9)
     np.testing.assert_allclose(out.net_worth[:, 0], [-6, -2, 11], atol=1e-9)
     assert out.deadweight.sum() == pytest.approx(9.0)
 
@@ -67,11 +67,11 @@ def test_only_debt_is_eisenberg_noe(args: tuple[np.ndarray, np.ndarray, np.ndarr
     L, e, el = args
     ref = eisenberg_noe(L, e, external_liabilities=el)
     out = clear(debt_only(L, e, el))
-    np.testing.assert_allclose(out.pay.T, ref.payments, atol=1e-7, rtol=1e-7)
+    np.testing.assert_allclose(out.payments.T, ref.payments, atol=1e-7, rtol=1e-7)
     np.testing.assert_allclose(out.net_worth.T, ref.net_worth, atol=1e-7, rtol=1e-7)
     assert _same_defaults(out.defaulted, ref.defaulted, ref.net_worth)
     if (np.abs(ref.net_worth) > 1e-6).all():
-        assert (out.wave.T == ref.waves).all()
+        assert (out.waves.T == ref.waves).all()
 
 
 @settings(max_examples=100, deadline=None)
@@ -81,7 +81,7 @@ def test_only_debt_with_default_costs_is_rogers_veraart(
     L, e, el = args
     ref = rogers_veraart(L, e, alpha=alpha, beta=beta, external_liabilities=el)
     out = clear(debt_only(L, e, el), params=Params(alpha=alpha, beta=beta))
-    np.testing.assert_allclose(out.pay.T, ref.payments, atol=1e-7, rtol=1e-7)
+    np.testing.assert_allclose(out.payments.T, ref.payments, atol=1e-7, rtol=1e-7)
     assert _same_defaults(out.defaulted, ref.defaulted, ref.net_worth)
 
 
@@ -94,7 +94,7 @@ def test_more_shock_no_fewer_defaults(args: tuple[np.ndarray, np.ndarray, np.nda
     a = clear(debt_only(L, e, el))
     b = clear(debt_only(L, e * (1 - cut), el))
     assert (b.defaulted | ~a.defaulted).all()
-    assert (b.pay <= a.pay + 1e-9).all()
+    assert (b.payments <= a.payments + 1e-9).all()
 
 
 def test_batch_equals_one_by_one() -> None:
@@ -106,13 +106,13 @@ def test_batch_equals_one_by_one() -> None:
     e = rng.exponential(1, (300, 8)) * rng.random((300, 1))
     both = clear(debt_only(L, e))
     ref = eisenberg_noe(L, e)
-    np.testing.assert_allclose(both.pay.T, ref.payments, atol=1e-9)
-    assert (both.wave.T == ref.waves).all()
+    np.testing.assert_allclose(both.payments.T, ref.payments, atol=1e-9)
+    assert (both.waves.T == ref.waves).all()
     assert (both.rounds == np.maximum(ref.waves.max(axis=1), 0) + 1).all()
     for k in range(0, 300, 37):
         one = clear(debt_only(L, e[k]))
-        np.testing.assert_allclose(both.pay[:, k], one.pay[:, 0], atol=1e-12)
-        assert (both.wave[:, k] == one.wave[:, 0]).all()
+        np.testing.assert_allclose(both.payments[:, k], one.payments[:, 0], atol=1e-12)
+        assert (both.waves[:, k] == one.waves[:, 0]).all()
 
 
 def _structure(n: int, claims: list[tuple[int, int, int]], **kw: object) -> Structure:
@@ -140,7 +140,7 @@ def test_backstop_turns_into_a_liability_when_the_backed_firm_would_fail() -> No
     assert out.net_worth[1, 0] == pytest.approx(12.0)
     out = clear(st_, inp, Params(backstops="called_only"))
     assert not out.triggered[1, 0] and out.defaulted[0, 0]
-    assert out.pay[0, 0] == pytest.approx(5.0)
+    assert out.payments[0, 0] == pytest.approx(5.0)
     called = np.array([[0.0], [0.5]])
     out = clear(st_, _inputs([10, 8], [5, 20], called=called), Params(backstops="called_only"))
     assert out.paid[1, 0] == pytest.approx(4.0)  # half the backstop called
@@ -167,7 +167,7 @@ def test_warrant_stops_vesting_when_purchases_stop() -> None:
     out = clear(st_, _inputs([10], [20, 0]), Params(stake_liquidity=0.0))
     assert out.stakes[0, 0] == pytest.approx(10.0)
     out = clear(st_, _inputs([10], [5, 0]), Params(stake_liquidity=0.0))
-    assert out.defaulted[0, 0] and out.pay[0, 0] == pytest.approx(5.0)
+    assert out.defaulted[0, 0] and out.payments[0, 0] == pytest.approx(5.0)
     assert out.stakes[0, 0] == pytest.approx(5.0)
 
 
@@ -189,7 +189,7 @@ def test_new_money_is_raised_as_needed_up_to_its_cap() -> None:
     st_ = _structure(1, [(0, 1, PURCHASE), (1, 0, PLAN)])
     out = clear(st_, _inputs([20, 12], [5]))
     assert out.defaulted[0, 0] and out.new_money[0, 0] == pytest.approx(12.0)
-    assert out.pay[0, 0] == pytest.approx(17.0)
+    assert out.payments[0, 0] == pytest.approx(17.0)
     out = clear(st_, _inputs([14, 12], [5]))
     assert not out.defaulted[0, 0]
     assert out.new_money[0, 0] == pytest.approx(9.0)
@@ -203,7 +203,7 @@ def test_equity_paid_in_buys_the_stake() -> None:
                      stake_issuer=np.array([1]), stake_fraction=np.array([0.1]),
                      stake_prepaid=np.array([0.0]), market_value=np.array([0.0, 100.0]))
     out = clear(st_, _inputs([10], [4, 0]), Params(stake_liquidity=0.0))
-    assert out.pay[0, 0] == pytest.approx(4.0)
+    assert out.payments[0, 0] == pytest.approx(4.0)
     assert out.stakes[0, 0] == pytest.approx(4.0)
 
 

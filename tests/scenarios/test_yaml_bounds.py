@@ -4,8 +4,6 @@ YAML loader with a nesting limit, an alias budget and no tags on mappings or lis
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from hypothesis import strategies as st
 from dealloop.data.problems import DataError
 from dealloop.scenarios.spec import MAX_DEPTH, MAX_SCENARIO_BYTES, load, loads
 
-MINI = Path(__file__).parents[1] / "data" / "mini"
+from ..conftest import MINI, cli
 
 
 def one_problem(call, *args) -> str:
@@ -116,9 +114,7 @@ def test_cli_alias_bomb_and_dev_zero_exit_1_without_traceback(tmp_path: Path) ->
     f = tmp_path / "bomb.yaml"
     f.write_text(bomb(9))
     for target in (str(f), "/dev/zero"):
-        res = subprocess.run([sys.executable, "-m", "dealloop", "stress", target, "--data",
-                              str(MINI)], capture_output=True, text=True, timeout=120,
-                             check=False)
+        res = cli("stress", target, "--data", str(MINI))
         assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr[-2000:]
 
 

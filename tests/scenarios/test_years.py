@@ -28,7 +28,7 @@ def test_toy_pays_two_years_and_fails_in_the_third() -> None:
     assert [bool(o.defaulted[0, 0]) for o in out.outcomes] == [False, False, True]
     assert out.cash[:, 0, 0].tolist() == [5.0, 0.0, 0.0]
     assert out.cash[:, 1, 0].tolist() == [8.0, 16.0, 19.0]
-    assert float(out.outcomes[2].pay[0, 0]) == pytest.approx(3.0)
+    assert float(out.outcomes[2].payments[0, 0]) == pytest.approx(3.0)
 
 
 def test_two_year_toy_fails_in_year_two_only() -> None:
@@ -41,10 +41,10 @@ def test_two_year_toy_fails_in_year_two_only() -> None:
     out = clear_years(st, [y1, y2], years=[2026, 2027])
     assert [bool(o.defaulted[0, 0]) for o in out.outcomes] == [False, True]
     assert out.default_year[:, 0].tolist() == [2027, 0]
-    assert [float(o.pay[0, 0]) for o in out.outcomes] == pytest.approx([8.0, 2.0])
+    assert [float(o.payments[0, 0]) for o in out.outcomes] == pytest.approx([8.0, 2.0])
     st1, one = _year(np.array([[0.0, 16.0], [0.0, 0.0]]), np.array([10.0, 0.0]))
     static = clear(st1, one)
-    assert static.defaulted[0, 0] and static.pay[0, 0] == pytest.approx(10.0)
+    assert static.defaulted[0, 0] and static.payments[0, 0] == pytest.approx(10.0)
 
 
 def test_one_year_is_eisenberg_noe() -> None:
@@ -56,7 +56,7 @@ def test_one_year_is_eisenberg_noe() -> None:
         st, inp = debt_only(L, e)
         y = clear_years(st, [inp])
         en = eisenberg_noe(L, e)
-        np.testing.assert_allclose(y.outcomes[0].pay[:, 0], en.payments, atol=1e-9)
+        np.testing.assert_allclose(y.outcomes[0].payments[:, 0], en.payments, atol=1e-9)
         assert y.default_year[:, 0].tolist() == [1 if d else 0 for d in en.defaulted]
 
 
@@ -86,8 +86,8 @@ def test_discounting_at_a_stated_rate() -> None:
     L = np.array([[0.0, 10.0], [0.0, 0.0]])
     st, inp = _year(L, np.array([10.0, 0.0]))
     y = clear_years(st, [inp, inp, inp])
-    assert y.discounted("pay", 0.0)[0, 0] == pytest.approx(30.0)
-    assert y.discounted("pay", 0.05)[0, 0] == pytest.approx(10 + 10 / 1.05 + 10 / 1.05 ** 2)
+    assert y.discounted("payments", 0.0)[0, 0] == pytest.approx(30.0)
+    assert y.discounted("payments", 0.05)[0, 0] == pytest.approx(10 + 10 / 1.05 + 10 / 1.05 ** 2)
 
 
 def test_accelerated_debt_is_owed_once_and_the_estate_pays_it_off() -> None:
@@ -106,7 +106,7 @@ def test_accelerated_debt_is_owed_once_and_the_estate_pays_it_off() -> None:
     assert out.unpaid()[:, 0, 0].tolist() == pytest.approx([25.0, 20.0, 15.0])
     tot = out.total()
     assert tot.owed[0, 0] == pytest.approx(30.0) and tot.paid[0, 0] == pytest.approx(15.0)
-    assert tot.pbar[0, 0] - tot.pay[0, 0] == pytest.approx(15.0)
+    assert tot.pbar[0, 0] - tot.payments[0, 0] == pytest.approx(15.0)
 
 
 def test_purchases_are_not_accelerated_and_each_year_shortfall_adds_up() -> None:

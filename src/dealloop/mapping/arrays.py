@@ -126,7 +126,7 @@ class Inputs:
 
     ``amount`` ``(C, K)``: what each claim asks in normal times (backstops: what it pays when
     triggered); ``accel`` ``(C, K)``: what it asks once its debtor defaults; ``e`` ``(N, K)``:
-    outside assets; ``failed`` ``(N, K)``: firms failing whatever their balance sheet;
+    outside assets; ``initial_defaults`` ``(N, K)``: firms failing whatever their balance sheet;
     ``recovery`` ``(N, K)``: liquidation value of a failed firm's own assets, as a share of
     its dues; ``called`` ``(C, K)``: share of each backstop called by the scenario;
     ``stake_scale`` ``(S, K)``: multiplies each stake (a cancelled investment holds nothing).
@@ -143,7 +143,7 @@ class Inputs:
     amount: np.ndarray
     accel: np.ndarray
     e: np.ndarray
-    failed: np.ndarray | None = None
+    initial_defaults: np.ndarray | None = None
     recovery: np.ndarray | None = None
     called: np.ndarray | None = None
     stake_scale: np.ndarray | None = None
@@ -195,15 +195,15 @@ def stack(parts: list[Inputs]) -> Inputs:
     --------
     >>> a = Inputs(amount=np.ones((1, 1)), accel=np.ones((1, 1)), e=np.zeros((2, 1)))
     >>> b = Inputs(amount=np.ones((1, 2)), accel=np.ones((1, 2)), e=np.ones((2, 2)),
-    ...            failed=np.ones((2, 2), bool))
+    ...            initial_defaults=np.ones((2, 2), bool))
     >>> s = stack([a, b])
-    >>> s.k, s.failed[:, 0].tolist(), s.failed[:, 1].tolist()
+    >>> s.k, s.initial_defaults[:, 0].tolist(), s.initial_defaults[:, 1].tolist()
     (3, [False, False], [True, True])
     """
-    fills = {"failed": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0,
+    fills = {"initial_defaults": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0,
              "collateral": 0.0}
     fields: dict[str, np.ndarray | None] = {}
-    for name in ("amount", "accel", "e", "failed", "recovery", "called", "stake_scale",
+    for name in ("amount", "accel", "e", "initial_defaults", "recovery", "called", "stake_scale",
                  "vest_reference", "value_shift", "collateral"):
         vals = [getattr(p, name) for p in parts]
         if all(v is None for v in vals) or (name == "vest_reference"

@@ -250,7 +250,7 @@ class Applied:
         coll = None
         if comp.collateral_years.any():  # one step: what it fetches in the middle year
             coll = self.claim_scale() * comp.collateral_years[:, comp.middle_year, None]
-        return Inputs(amount=A, accel=Acc, e=e, failed=lazy.get("failed"),
+        return Inputs(amount=A, accel=Acc, e=e, initial_defaults=lazy.get("failed"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),
                       vest_reference=None if rp is None else rp["vest"],

@@ -68,8 +68,8 @@ class Setup:
         self.n, self.c, self.k = n, c, k
         A, Acc, e, tops = _checked(inputs, n, c, k)
         self.A, self.Acc, self.e = A, Acc, e
-        self.failed = np.zeros((n, k), bool) if inputs.failed is None else \
-            np.asarray(inputs.failed)
+        self.initial_defaults = np.zeros((n, k), bool) if inputs.initial_defaults is None \
+            else np.asarray(inputs.initial_defaults)
         self.recov = np.zeros((n, k)) if inputs.recovery is None else \
             np.asarray(inputs.recovery, float)
         self.bidx: np.ndarray = st.backstop_claims

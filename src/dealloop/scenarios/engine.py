@@ -74,9 +74,9 @@ A three-firm debt network (case R1 of the reference cases), which is Eisenberg--
 >>> import numpy as np
 >>> L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
 >>> out = clear(debt_only(L, np.array([10.0, 10, 10])))
->>> out.pay[:, 0].round(4)
+>>> out.payments[:, 0].round(4)
 array([24.5455, 26.3636, 10.    ])
->>> out.wave[:, 0]
+>>> out.waves[:, 0]
 array([1, 2, 0])
 """
 
@@ -99,10 +99,10 @@ __all__ = ["Inputs", "Outcome", "Params", "Structure", "clear", "debt_only"]
 class Outcome:
     """Cleared state of ``K`` scenarios; per-firm arrays ``(N, K)``, per-claim ``(C, K)``.
 
-    ``owed``/``paid``: what each claim asked and got; ``pbar``/``pay``: per debtor;
-    ``receipts``: what each firm received; ``stakes``: market value of its stakes;
-    ``net_worth`` = ``e + receipts + stakes - pbar`` (negative for a defaulter), ``equity`` =
-    its positive part; ``defaulted``, ``wave`` (0 = never); ``market_value``; ``deadweight``
+    ``owed``/``paid``: what each claim asked and got; ``pbar``/``payments``: per debtor;
+    ``received``: what each firm received; ``stakes``: market value of its stakes;
+    ``net_worth`` = ``e + received + stakes - pbar`` (negative for a defaulter), ``equity`` =
+    its positive part; ``defaulted``, ``waves`` (0 = never); ``market_value``; ``deadweight``
     (Rogers--Veraart default costs); ``triggered`` (backstops, ``(C, K)``); ``new_money``
     (the plan's new money raised, ``(N, K)``); ``rounds`` ``(K,)``
     (rounds of the outer loop until nothing changed, the last one included: 1 when the
@@ -120,14 +120,14 @@ class Outcome:
     owed: np.ndarray
     paid: np.ndarray
     pbar: np.ndarray
-    pay: np.ndarray
-    receipts: np.ndarray
+    payments: np.ndarray
+    received: np.ndarray
     stakes: np.ndarray
     e: np.ndarray
     net_worth: np.ndarray
     equity: np.ndarray
     defaulted: np.ndarray
-    wave: np.ndarray
+    waves: np.ndarray
     market_value: np.ndarray
     deadweight: np.ndarray
     triggered: np.ndarray
@@ -166,13 +166,13 @@ class Outcome:
 
         rv = p.alpha != 1.0 or p.beta != 1.0
         n = structure.n
-        ext = np.zeros_like(self.pay)
+        ext = np.zeros_like(self.payments)
         out = np.flatnonzero((structure.creditor == n) & (structure.debtor < n))
         np.add.at(ext, structure.debtor[out], self.paid[out])
         return Clearing(
-            payments=view(self.pay), net_worth=view(self.net_worth), equity=view(self.equity),
-            defaulted=view(self.defaulted), waves=view(self.wave), pbar=view(self.pbar),
-            received=view(self.receipts), paid_external=view(ext),
+            payments=view(self.payments), net_worth=view(self.net_worth), equity=view(self.equity),
+            defaulted=view(self.defaulted), waves=view(self.waves), pbar=view(self.pbar),
+            received=view(self.received), paid_external=view(ext),
             deadweight_loss=view(self.deadweight),
             iterations=view(self.rounds[None, :]) if self.rounds.size > 1
             else int(self.rounds[0]), residual=0.0,
@@ -186,7 +186,7 @@ class _State:
     outside, always 1), market values, triggered backstops and the counters."""
 
     D: np.ndarray
-    wave: np.ndarray
+    waves: np.ndarray
     offset: np.ndarray
     rounds: np.ndarray
     active: np.ndarray
@@ -226,7 +226,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     --------
     >>> import numpy as np
     >>> out = clear(debt_only(np.array([[0.0, 2.0], [0.0, 0.0]]), np.array([1.0, 0.0])))
-    >>> out.pay[:, 0].tolist(), out.defaulted[:, 0].tolist()
+    >>> out.payments[:, 0].tolist(), out.defaulted[:, 0].tolist()
     ([1.0, 0.0], [True, False])
     """
     if inputs is None:
@@ -243,7 +243,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
         if not changed.any():
             last = R
             break
-        s.wave = np.where(new, rnd + s.offset, s.wave)
+        s.waves = np.where(new, rnd + s.offset, s.waves)
         s.D = s.D | new
         act = np.flatnonzero(changed)
         if g.k >= 64 and len(act) <= g.k // 2 and rnd < g.p.max_rounds:
@@ -260,14 +260,15 @@ def _start(g: Setup, warm: dict | None) -> _State:
     (or continue from ``warm``)."""
     n, k = g.n, g.k
     trig = g.called > 0
-    s = _State(D=g.failed.copy(), wave=np.where(g.failed, 1, 0).astype(np.int64),
-               offset=np.asarray(g.failed.any(axis=0), dtype=np.int64),
+    first = g.initial_defaults
+    s = _State(D=first.copy(), waves=np.where(first, 1, 0).astype(np.int64),
+               offset=np.asarray(first.any(axis=0), dtype=np.int64),
                rounds=np.zeros(k, np.int64),
                active=np.ones(k, bool), r=np.ones((n + 1, k)),
                V=np.broadcast_to(g.mv0c, (n, k)).copy(), trig=trig,
                share_b=np.where(trig, g.called, 0.0))
     if warm is not None:  # continue from a state above the fixed point (see compaction)
-        s.D, s.wave, s.offset, s.rounds = warm["D"], warm["wave"], warm["offset"], warm["rounds"]
+        s.D, s.waves, s.offset, s.rounds = warm["D"], warm["waves"], warm["offset"], warm["rounds"]
         s.r[:n], s.V, s.first = warm["r"], warm["V"], warm["first"]
     return s
 
@@ -310,7 +311,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
     means = other + g.cap_all()
-    new = ((means < pbar_n - margin) | g.failed) & ~s.D
+    new = ((means < pbar_n - margin) | g.initial_defaults) & ~s.D
     changed = new.any(axis=0)
     bidx = g.bidx
     if g.auto and len(bidx):
@@ -335,20 +336,21 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
     called_now[bidx] = np.where(s.trig, s.share_b, 0.0)[:, act]
     vref = g.vref
     sub_in = Inputs(
-        amount=g.A[:, act], accel=g.Acc[:, act], e=g.e[:, act], failed=g.failed[:, act],
-        recovery=g.recov[:, act], called=called_now, stake_scale=g.sscale[:, act],
+        amount=g.A[:, act], accel=g.Acc[:, act], e=g.e[:, act],
+        initial_defaults=g.initial_defaults[:, act], recovery=g.recov[:, act],
+        called=called_now, stake_scale=g.sscale[:, act],
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
         else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
         collateral=None if g.coll is None else g.coll[:, act])
     sub_ref = None if g.reference is None else _columns(g.reference, act, k)
     sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
-        "D": s.D[:, act], "wave": s.wave[:, act], "offset": s.offset[act],
+        "D": s.D[:, act], "waves": s.waves[:, act], "offset": s.offset[act],
         "rounds": s.rounds[act], "r": s.r[:g.n, act], "V": s.V[:, act], "first": rnd + 1})
     s.D[:, act] = sub.defaulted
-    s.wave[:, act] = sub.wave
+    s.waves[:, act] = sub.waves
     s.rounds[act] = sub.rounds
-    ratio = np.ones_like(sub.pay)
-    np.divide(sub.pay, sub.pbar, out=ratio, where=sub.pbar > 0)
+    ratio = np.ones_like(sub.payments)
+    np.divide(sub.payments, sub.pbar, out=ratio, where=sub.pbar > 0)
     s.r[:g.n, act] = ratio
     s.V[:, act] = sub.market_value
     s.trig[:, act] = sub.triggered[bidx]
@@ -368,15 +370,15 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
     rec = rec_other + raised
-    pay = np.asarray(g.deb @ paid)
+    payments = np.asarray(g.deb @ paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
     nw = e + rec + stk - pbar
     dead = np.where(D, (1 - p.alpha) * (g.e + raised)
                     + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
-    return Outcome(owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=rec, stakes=stk, e=e,
-                   net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, wave=s.wave,
+    return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
+                   e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged)
 
@@ -405,7 +407,7 @@ def debt_only(L: np.ndarray, e: np.ndarray, external_liabilities: np.ndarray | N
     >>> L = np.array([[0, 20, 10], [5, 0, 24], [10, 0, 0]], float)
     >>> structure, inputs = debt_only(L, np.array([10.0, 10, 10]))
     >>> out = clear(structure, inputs)
-    >>> out.pay[:, 0].round(4).tolist(), out.wave[:, 0].tolist()
+    >>> out.payments[:, 0].round(4).tolist(), out.waves[:, 0].tolist()
     ([24.5455, 26.3636, 10.0], [1, 2, 0])
     """
     L = np.asarray(L, float)

@@ -112,7 +112,7 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
     >>> from dealloop import mapping, scenarios
     >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
     >>> base, out, years_base, years_out = clear_runs(comp)
-    >>> out.pay.shape == (comp.n, 1), len(years_out.outcomes)      # one draw; 2026-2030
+    >>> out.payments.shape == (comp.n, 1), len(years_out.outcomes)      # one draw; 2026-2030
     (True, 5)
     """
     st = comp.structure
@@ -163,7 +163,7 @@ def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outco
     >>> from dealloop import mapping, scenarios
     >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
     >>> base, out = clear_stacked(comp, [comp, comp])     # two shocked runs side by side
-    >>> base.pay.shape[1], out.pay.shape[1]
+    >>> base.payments.shape[1], out.payments.shape[1]
     (1, 2)
     """
     st = comp.structure
@@ -310,7 +310,7 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "kind": [bs.frame.at[f, "kind"] for f in firms],
         "defaulted": out.defaulted[:, 0],
         "baseline_defaulted": base.defaulted[:, 0],
-        "wave": out.wave[:, 0],
+        "wave": out.waves[:, 0],
         "default_year": (years.attrs["default_year"] if years is not None
                          else np.where(out.defaulted[:, 0], comp.bs.horizon[0].year, 0)),
         "equity_before": base.equity[:, 0],
@@ -322,9 +322,9 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "market_value_after": out.market_value[:, 0],
         "market_value_lost": comp.market_value - out.market_value[:, 0],
         "owed": out.pbar[:, 0],
-        "paid": out.pay[:, 0],
-        "unpaid": out.pbar[:, 0] - out.pay[:, 0],
-        "received": out.receipts[:, 0],
+        "paid": out.payments[:, 0],
+        "unpaid": out.pbar[:, 0] - out.payments[:, 0],
+        "received": out.received[:, 0],
         "not_received": not_rec - base_not,
         "outside_assets_before": base.e[:, 0],
         "outside_assets_after": out.e[:, 0],
@@ -496,7 +496,7 @@ def _models(comp: Compiled, base: Outcome, out: Outcome, net: Any) -> dict[str, 
     assert e is not None  # layers of balance sheets carry the outside assets
     L0 = comp.to_layers().L
     engine = pd.DataFrame({"engine_defaulted": out.defaulted[:, 0],
-                           "engine_wave": out.wave[:, 0]}, index=idx)
+                           "engine_wave": out.waves[:, 0]}, index=idx)
     if spec.eisenberg_noe:
         cl = spec.clearing
         if cl.model == "rogers_veraart":
@@ -571,7 +571,7 @@ def _debtrank_company(net: Any, comp: Compiled, base: Outcome, out: Outcome, L0:
     if ok.sum() < 2:
         return None
     direct = np.maximum(base.equity[:, 0] - _first_round(comp, base, shocked), 0.0)
-    h0 = np.where(out.wave[:, 0] == 1, 1.0, np.clip(direct / np.where(ok, E, 1.0), 0, 1))[ok]
+    h0 = np.where(out.waves[:, 0] == 1, 1.0, np.clip(direct / np.where(ok, E, 1.0), 0, 1))[ok]
     r = ct.debtrank(L0.T[np.ix_(ok, ok)], E[ok], h0, variant=variant)
     frame = pd.DataFrame({"h_initial": h0, "h_final": r.h, "equity_from_figures": E[ok]},
                          index=pd.Index(firms, name="firm")[ok])
@@ -591,6 +591,6 @@ def _first_round(comp: Compiled, base: Outcome, shocked: Any) -> np.ndarray:
     np.add.at(rec, st.creditor[inside_c], owed[inside_c])
     np.add.at(pbar, st.debtor[inside_d], owed[inside_d])
     nw = shocked.e[:, 0] + rec + base.stakes[:, 0] - pbar
-    if shocked.failed is not None:
-        nw = np.where(shocked.failed[:, 0], 0.0, nw)
+    if shocked.initial_defaults is not None:
+        nw = np.where(shocked.initial_defaults[:, 0], 0.0, nw)
     return np.maximum(nw, 0.0)

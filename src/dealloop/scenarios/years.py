@@ -105,7 +105,7 @@ class YearsOutcome:
         >>> from dealloop.scenarios.engine import debt_only
         >>> st, inp = debt_only(np.array([[0.0, 1.0], [0.0, 0.0]]), np.array([1.0, 0.0]))
         >>> y = clear_years(st, [inp, inp])
-        >>> float(y.discounted("pay", 0.1)[0, 0].round(4))
+        >>> float(y.discounted("payments", 0.1)[0, 0].round(4))
         1.9091
         """
         return sum(getattr(o, field) / (1 + rate) ** t for t, o in enumerate(self.outcomes))
@@ -113,11 +113,11 @@ class YearsOutcome:
     def total(self) -> Outcome:
         """The years folded into one :class:`~.engine.Outcome` over the horizon.
 
-        ``paid``, ``pay``, ``receipts``, ``new_money``, ``deadweight`` and ``e`` (outside
+        ``paid``, ``payments``, ``received``, ``new_money``, ``deadweight`` and ``e`` (outside
         income, cash carried in not counted again) add up over the years; ``owed`` is what
         was paid plus what is left unpaid at the end (a defaulter's balance carried to the
         last year); ``stakes``, ``market_value`` and ``defaulted`` are those of the last
-        year, ``wave`` the wave in the year of default; ``net_worth`` = income + receipts +
+        year, ``waves`` the wave in the year of default; ``net_worth`` = income + received +
         stakes - owed.
 
         Examples
@@ -136,26 +136,26 @@ class YearsOutcome:
 
         paid = total("paid")
         owed = paid + self._unpaid_last()
-        pay = total("pay")
+        pay = total("payments")
         if self.debtor is not None:
-            n = last.pay.shape[0]
+            n = last.payments.shape[0]
             pbar = pay.copy()
             gap = owed - paid
             for c in np.flatnonzero(self.debtor < n):  # claim order, as np.add.at adds
                 pbar[self.debtor[c]] += gap[c]
         else:
             pbar = total("pbar")
-        receipts = total("receipts")
+        receipts = total("received")
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
         nw = e + receipts + last.stakes - pbar
         first = self.default_year > 0
-        wave = np.zeros_like(last.wave)
+        wave = np.zeros_like(last.waves)
         for label, o in zip(self.years, outs, strict=True):
-            wave = np.where(first & (self.default_year == label), o.wave, wave)
+            wave = np.where(first & (self.default_year == label), o.waves, wave)
         return Outcome(
-            owed=owed, paid=paid, pbar=pbar, pay=pay, receipts=receipts, stakes=last.stakes,
+            owed=owed, paid=paid, pbar=pbar, payments=pay, received=receipts, stakes=last.stakes,
             e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
-            wave=wave, market_value=last.market_value,
+            waves=wave, market_value=last.market_value,
             deadweight=total("deadweight"),
             triggered=np.logical_or.reduce([o.triggered for o in outs]),
             new_money=total("new_money"),
@@ -210,7 +210,7 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     >>> st, y1 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([10.0, 0.0]))
     >>> _, y2 = debt_only(np.array([[0.0, 8.0], [0.0, 0.0]]), np.array([0.0, 0.0]))
     >>> out = clear_years(st, [y1, y2], years=[2026, 2027])
-    >>> out.default_year[:, 0].tolist(), [float(o.pay[0, 0]) for o in out.outcomes]
+    >>> out.default_year[:, 0].tolist(), [float(o.payments[0, 0]) for o in out.outcomes]
     ([2027, 0], [8.0, 2.0])
     """
     labels = tuple(range(1, len(inputs) + 1)) if years is None else tuple(years)
@@ -240,7 +240,8 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     outs, cash, income, carry_in = [], [], [], []
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
         e = np.asarray(inp.e, float) + carry
-        f = failed if inp.failed is None else (np.asarray(inp.failed, bool) | failed)
+        f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
+                                                        | failed)
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
         if prev is not None and failed.any():
             A, Acc = A.copy(), Acc.copy()
@@ -273,11 +274,11 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         if structure.s and failed.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((structure.s, k)) if sscale is None else sscale) \
                 * ~failed[structure.stake_holder]
-        out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, failed=f,
+        out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f,
                                        recovery=recovery, stake_scale=sscale,
                                        collateral=coll,
                                        value_shift=shift), params, reference=ref)
-        left = np.where(out.defaulted, 0.0, np.maximum(e + out.receipts - out.pay, 0.0))
+        left = np.where(out.defaulted, 0.0, np.maximum(e + out.received - out.payments, 0.0))
         first = np.where(out.defaulted & (first == 0), label, first)
         newly = out.defaulted & ~failed
         # claims a new defaulter owes, accelerated: their balance is carried from now on
@@ -321,7 +322,7 @@ def _running(parts: list[np.ndarray]) -> list[np.ndarray]:
 def _capital(st: Structure, out: Outcome) -> np.ndarray:
     """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
     that is not operating (:func:`._round.operating`) and not new money."""
-    return out.receipts - out.new_money - out.pbar - operating(st, out.owed, out.paid)
+    return out.received - out.new_money - out.pbar - operating(st, out.owed, out.paid)
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
