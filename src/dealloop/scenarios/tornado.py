@@ -16,7 +16,7 @@ stranded costs      0 / 1                          ``mapping.stranded_share.defa
 terms               3 / 10 years                   ``mapping.undated_term_years``
 new money           no headroom / 50%              ``mapping.new_money_headroom``
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
-market-value rule   $ for $ / price to book        ``mapping.market_value_rule``
+market-value rule   $ for $ / P/E (upper bound)    ``mapping.market_value_rule``
 collateral haircut  none / 60% in a forced sale    ``mapping.collateral_haircut``
 debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
 discount rate       0 / 8% a year                  ``mapping.discount_rate``
@@ -84,7 +84,7 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
                   "50% headroom", _set("new_money_headroom", 0.5)),
     "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
     "market-value rule": ("$ for $", _set("market_value_rule", "fixed"),
-                          "price to book", _set("market_value_rule", "price_to_book")),
+                          "P/E (upper bound)", _set("market_value_rule", "earnings")),
     "collateral haircut": ("none", _set("collateral_haircut", {"gpu": 0.0, "campus": 0.0}),
                            "60%", _set("collateral_haircut", {"gpu": 0.6, "campus": 0.6})),
     "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
@@ -131,18 +131,31 @@ def tornado(scenario: Scenario | str | Path, net: Any = None,
                              kind="stable").reset_index(drop=True)
 
 
+_RULES = {
+    "contract_pv": "present value at the discount rate of the margin and stranded costs "
+                   "lost over the years each contract runs, never beyond its end",
+    "earnings": "lost revenue at the firm's price-earnings ratio: a perpetuity, an upper "
+                "bound",
+    "price_to_book": "the contracts' present value at the firm's price-to-book",
+    "fixed": "dollar for dollar on what the horizon counts",
+}
+
+
 def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
-    """The market-value rule and each firm's multiple (with its figure ids), and the firms
-    that move dollar for dollar for want of figures."""
+    """The market-value rule and each firm's multiple (with its figure ids or the legs that
+    run past the horizon), and the firms the rule has no figure for."""
     rule = scenario.mapping.market_value_rule
-    shown = [f"{f} {x:.1f} ({';'.join(ids)})" for f, x, ids, a in zip(
-        fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], strict=True)
-        if ids and not a]
-    line = (f"market value rule {rule} (mapping.market_value_rule; $ lost per $ of revenue "
-            "lost, capital flows $ for $)" + (": " + ", ".join(shown) if shown else ""))
+    legs = fr["value_legs"] if "value_legs" in fr else pd.Series([()] * len(fr), fr.index)
+    shown = [f"{f} {x:.2f} ({';'.join((*ids, *lg))})" for f, x, ids, a, lg in zip(
+        fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], legs,
+        strict=True) if (ids or lg) and not a and abs(x - 1.0) > 1e-12]
+    line = (f"market value rule {rule} (mapping.market_value_rule: {_RULES[rule]}; $ lost "
+            "per $ of revenue lost, capital flows $ for $)"
+            + (": " + ", ".join(shown) if shown else ""))
     gone = [f for f, a in zip(fr.index, fr["value_assumed"], strict=True) if a]
     if gone:
-        line += f"; $ for $ (no figure for the rule) for {len(gone)} firms: " + ", ".join(gone)
+        line += (f"; no figure for the rule (moves as contract_pv) for {len(gone)} firms: "
+                 + ", ".join(gone))
     return line
 
 
