@@ -59,7 +59,8 @@ import pandas as pd
 from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
-__all__ = ["annual_figures", "contract_factors", "margins", "value_multiples"]
+__all__ = ["ai_shares", "annual_figures", "contract_factors", "demand_exposures", "margins",
+           "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
 _METRICS = ("revenue", "net_income", "net_loss", "book_equity")
@@ -141,6 +142,71 @@ def margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
     frame["margin_figures"] = figures
     frame["margin_assumed"] = assumed
     frame["loss_weight"] = weight
+
+
+def ai_shares(net: Any) -> dict[str, tuple[float, str, str]]:
+    """Each firm's latest sourced share of revenue that depends on AI (``ai_revenue_share``
+    figures: its AI or data-centre segment over its total revenue), as ``{entity: (share,
+    figure id, period)}``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = ai_shares(dl.load())
+    >>> s["amazon"][1], round(s["amazon"][0], 2)   # AWS over net sales, 2025
+    ('F303', 0.18)
+    >>> s["meta"][0]   # advertising and headsets: no AI segment
+    0.0
+    """
+    figs = getattr(net, "figures", None)
+    out: dict[str, tuple[float, str, str]] = {}
+    if figs is None or not len(figs):
+        return out
+    rows = figs[figs["metric"] == "ai_revenue_share"]
+    for eid, value, period, _as_of, fid in sorted(zip(
+            rows["entity"], rows["value"], rows["period"], rows["as_of"], rows["id"],
+            strict=True), key=lambda r: str(r[3])):
+        out[str(eid)] = (min(1.0, max(0.0, float(value))), str(fid),
+                         str(period) if isinstance(period, str) else "")
+    return out
+
+
+def demand_exposures(net: Any, frame: pd.DataFrame, m: Any) -> None:
+    """The share of each firm's outside revenue a ``demand`` shock reaches (columns
+    ``demand_exposure, demand_figures, demand_assumed``): ``mapping.demand_exposure`` for a
+    firm it names, else its ``default`` when given, else the firm's sourced AI share of
+    revenue (:func:`ai_shares`), else 1 (all its revenue), flagged as assumed.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {demand_exposure: {oracle: 0.5}}").mapping
+    >>> frame = pd.DataFrame(index=["nvidia", "oracle", "coreweave"])
+    >>> demand_exposures(dl.load(), frame, m)
+    >>> frame["demand_exposure"].round(2).tolist(), frame["demand_assumed"].tolist()
+    ([0.9, 0.5, 1.0], [False, False, True])
+    """
+    shares = ai_shares(net)
+    expo: list[float] = []
+    figures: list[tuple[str, ...]] = []
+    assumed: list[bool] = []
+    for eid in frame.index:
+        if eid in m.demand_exposure or "default" in m.demand_exposure:
+            expo.append(float(per_entity(m.demand_exposure, eid, 1.0)))
+            figures.append(())
+            assumed.append(False)
+        elif eid in shares:
+            expo.append(shares[eid][0])
+            figures.append((shares[eid][1],))
+            assumed.append(False)
+        else:
+            expo.append(1.0)
+            figures.append(())
+            assumed.append(True)
+    frame["demand_exposure"] = np.asarray(expo, float)
+    frame["demand_figures"] = figures
+    frame["demand_assumed"] = assumed
 
 
 def _leg_end(start: Any, end: Any, kind: str, m: Any) -> dt.date | None:

@@ -269,6 +269,14 @@ def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:
              figs=f["margin_figures"],
              note=f"margin {f['margin']:.1%} ({src}) + (1 - margin) x stranded share "
                   f"{per_entity(m.stranded_share, eid, 0.5):g}, per dollar not paid")
+    if "demand_exposure" in f:
+        src = ("mapping.demand_exposure" if eid in m.demand_exposure
+               or "default" in m.demand_exposure else
+               "AI or data-centre segment over revenue" if f["demand_figures"] else
+               "no sourced AI share: all its revenue, assumed")
+        _add(rows, eid, "memo", "AI share of revenue", None, f["demand_exposure"],
+             figs=f["demand_figures"],
+             note=f"the share of its outside revenue a demand shock reaches ({src})")
     _add(rows, eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
          note="larger of chip purchases in the data and capex x years x "
               f"{m.gpu_capex_share:g}")

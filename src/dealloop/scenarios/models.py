@@ -221,8 +221,12 @@ class MappingSpec(BaseModel):
         service elsewhere at the same price (they lose the service, not gain the saving);
         ``release``: customers keep the money (0.1 rule).
     demand_exposure
-        Share of each firm's outside revenue that a ``demand`` shock reaches: the part that
-        depends on AI where a source splits it (default 1 for every firm).
+        Share of each firm's outside revenue that a ``demand`` shock reaches: by default the
+        part that depends on AI, from the firm's sourced ``ai_revenue_share`` figure (its AI
+        or data-centre segment over its revenue: NVIDIA's Data Center, Azure, Google Cloud,
+        AWS, Oracle Cloud Infrastructure, AMD's Data Center, Broadcom's AI semiconductors;
+        Meta 0), else all of it (1, flagged as assumed). A firm named here, or ``default``
+        for every firm not named, overrides the figure.
     gpu_capex_share, gpu_life_years
         GPU assets of a firm: the larger of its chip purchases in the data and
         capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
@@ -299,8 +303,7 @@ class MappingSpec(BaseModel):
     stranded_share: PerEntityShare = Field(
         default_factory=lambda: {"default": 0.5})
     terminated_contracts: Literal["replace", "release"] = "replace"
-    demand_exposure: PerEntityShare = Field(
-        default_factory=lambda: {"default": 1.0})
+    demand_exposure: PerEntityShare = Field(default_factory=dict)
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
     timing: Literal["years", "static"] = "years"

@@ -159,6 +159,65 @@ def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
     return line
 
 
+def _demand_lines(fr: pd.DataFrame) -> list[str]:
+    """The share of each firm's revenue a demand shock reaches: sourced (figure ids), set
+    in the mapping, or all of it for want of a figure (flagged; only firms with outside
+    revenue, the others have nothing a demand shock can reach)."""
+    sourced = [f"{f} {x:.2f} ({';'.join(ids)})" for f, x, ids in zip(
+        fr.index, fr["demand_exposure"], fr["demand_figures"], strict=True) if ids]
+    reached = fr["outside_revenue"] > 0 if "outside_revenue" in fr else fr["demand_assumed"]
+    bare = [f for f, a, r in zip(fr.index, fr["demand_assumed"], reached, strict=True)
+            if a and r]
+    out = []
+    if sourced:
+        out.append("demand shock on the AI share of revenue (ai_revenue_share figures): "
+                   + ", ".join(sourced))
+    if bare:
+        out.append(f"demand shock on all revenue (no sourced AI share, assumed) for "
+                   f"{len(bare)} firms: " + ", ".join(bare))
+    return out
+
+
+def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> list[str]:
+    """The assumptions box's lines about the firms and legs of the balance sheets: assumed
+    margins and terms, vehicles' terms, the market-value rule, demand exposures, new money
+    and missing cash figures."""
+    out: list[str] = []
+    if "margin_assumed" in fr:
+        assumed = [f for f in fr.index if fr.at[f, "margin_assumed"]]
+        if assumed and scenario.mapping.contracts == "margin":
+            out.append(f"margin assumed ({scenario.mapping.margin_fallback:g}, no net "
+                       f"income figure) for {len(assumed)} firms: {', '.join(assumed)}")
+    if "term_assumed" in deals:
+        legs = [str(d) for d, a, b in zip(deals["id"], deals["term_assumed"], deals["base"],
+                                         strict=True) if a is True and b]
+        if legs:
+            out.append(f"term assumed (no end reported) for {len(legs)} legs: "
+                       + ", ".join(legs))
+    if "assumed" in deals:
+        how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
+            deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
+            if isinstance(a, str) and a and b]
+        if how:
+            out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
+                       + "; ".join(how))
+    if "value_multiple" in fr:
+        out.append(_value_line(scenario, fr))
+    if "demand_exposure" in fr and any(s.type == "demand" for s in scenario.shocks):
+        out.extend(_demand_lines(fr))
+    if "new_money_sources" in fr:
+        got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
+            fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
+        out.append("new money from announced sources only (mapping.new_money: sourced): "
+                   + (", ".join(got) if got else "none"))
+    if scenario.mapping.cash and "cash_figures" in fr:
+        bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
+        if bare:
+            out.append(f"no cash figure (0 assumed) for {len(bare)} firms: "
+                       + ", ".join(bare))
+    return out
+
+
 def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
     """What a run rests on, one line each: every ``mapping`` value the scenario changes from
     the default, then (given the balance sheets) every firm whose margin is assumed and every
@@ -180,37 +239,7 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
             out.append(f"mapping.{key} = {shown}")
     if balance is not None:
         fr = balance.frame
-        if "margin_assumed" in fr:
-            assumed = [f for f in fr.index if fr.at[f, "margin_assumed"]]
-            if assumed and scenario.mapping.contracts == "margin":
-                out.append(f"margin assumed ({scenario.mapping.margin_fallback:g}, no net "
-                           f"income figure) for {len(assumed)} firms: {', '.join(assumed)}")
-        deals = balance.deals
-        if "term_assumed" in deals:
-            legs = [str(d) for d, a, b in zip(deals["id"], deals["term_assumed"], deals["base"],
-                                             strict=True) if a is True and b]
-            if legs:
-                out.append(f"term assumed (no end reported) for {len(legs)} legs: "
-                           + ", ".join(legs))
-        if "assumed" in deals:
-            how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
-                deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
-                if isinstance(a, str) and a and b]
-            if how:
-                out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
-                           + "; ".join(how))
-        if "value_multiple" in fr:
-            out.append(_value_line(scenario, fr))
-        if "new_money_sources" in fr:
-            got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
-                fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
-            out.append("new money from announced sources only (mapping.new_money: sourced): "
-                       + (", ".join(got) if got else "none"))
-        if scenario.mapping.cash and "cash_figures" in fr:
-            bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
-            if bare:
-                out.append(f"no cash figure (0 assumed) for {len(bare)} firms: "
-                           + ", ".join(bare))
+        out.extend(_firm_lines(scenario, fr, balance.deals))
         pl = getattr(balance, "collateral", None)
         if pl is not None and len(pl):
             m = scenario.mapping
