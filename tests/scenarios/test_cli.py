@@ -110,7 +110,10 @@ def test_stress_tornado_and_assumptions(runner) -> None:
                               "--tornado"])
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
-    assert "mapping.demand_exposure = {amazon: 0.18}" in out["assumptions"]
+    box = out["assumptions"]
+    assert any(a.startswith("demand shock on the AI share of revenue") and "amazon 0.18 (F303)"
+               in a for a in box)
+    assert any(a.startswith("market value rule contract_pv") for a in box)
     rows = [r for r in out["tornado"] if r["metric"] == "market_value_lost_net"]
     assert {r["assumption"] for r in rows} >= {"revenue growth", "margin", "new money",
                                                "market-value rule"}
@@ -118,6 +121,9 @@ def test_stress_tornado_and_assumptions(runner) -> None:
     for r in rows:
         assert r["central"] == central
         assert r["swing"] == pytest.approx(abs(r["high"] - r["low"]), abs=1e-9)
+    rule = next(r for r in rows if r["assumption"] == "market-value rule")
+    assert (rule["low_setting"], rule["high_setting"]) == ("$ for $", "P/E (upper bound)")
+    assert rule["low"] <= central <= rule["high"]  # contract_pv between $ for $ and P/E
     margin = next(r for r in rows if r["assumption"] == "stranded costs")
     assert margin["low"] < central < margin["high"]  # more of a lost sale lost, more lost
     text = runner.invoke(app, ["stress", "ai-demand-shock", "--no-band", "--tornado"],

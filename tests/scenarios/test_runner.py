@@ -161,21 +161,30 @@ def test_ai_demand_shock(static) -> None:
     """A 30% fall in outside demand (the mean of the uniform 20-40% of the file): AMD sells
     only outside the network, so it loses 30% of its outside revenue times what a lost sale
     costs it: its margin (net income 4.3 over revenue 34.6, FY2025) plus half the rest
-    (stranded costs), not the gross price. Amazon's exposure is its AWS segment (0.18)."""
+    (stranded costs), not the gross price. Amazon's exposure is its AWS segment (F303:
+    128.7 of 716.9 of 2025 net sales); AMD's its Data Center segment (F305: 16.6 of 34.6);
+    Meta sells advertising (F307: 0), so the shock does not reach it."""
     res = static("ai-demand-shock")
     amd = res.firms.loc["amd"]
     out_rev = res.balance.frame.at["amd", "outside_revenue"]
     margin = 4.3 / 34.6
     weight = margin + (1 - margin) * 0.5
-    assert res.balance.frame.at["amd", "loss_weight"] == pytest.approx(weight)
-    assert amd["equity_loss"] == pytest.approx(0.3 * out_rev * weight)
+    share = round(16.6 / 34.6, 4)
+    fr = res.balance.frame
+    assert fr.at["amd", "loss_weight"] == pytest.approx(weight)
+    assert fr.at["amd", "demand_exposure"] == share and fr.at["amd", "demand_figures"] == (
+        "F305",)
+    assert amd["equity_loss"] == pytest.approx(0.3 * share * out_rev * weight)
     assert amd["outside_assets_after"] == pytest.approx(
-        amd["outside_assets_before"] - 0.3 * out_rev * weight)
+        amd["outside_assets_before"] - 0.3 * share * out_rev * weight)
     amazon = res.firms.loc["amazon"]
-    w_amzn = res.balance.frame.at["amazon", "loss_weight"]
+    w_amzn = fr.at["amazon", "loss_weight"]
     lost = amazon["outside_assets_before"] - amazon["outside_assets_after"]
-    assert lost == pytest.approx(0.3 * 0.18 * w_amzn
-                                 * res.balance.frame.at["amazon", "outside_revenue"])
+    assert lost == pytest.approx(0.3 * round(128.7 / 716.9, 4) * w_amzn
+                                 * fr.at["amazon", "outside_revenue"])
+    meta = res.firms.loc["meta"]
+    assert fr.at["meta", "demand_exposure"] == 0.0 and fr.at["meta", "outside_revenue"] > 0
+    assert meta["outside_assets_after"] == pytest.approx(meta["outside_assets_before"])
     assert any(name.startswith("leontief") for name in res.models)
 
 

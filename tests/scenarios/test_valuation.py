@@ -48,18 +48,23 @@ def test_a_capital_loss_carried_forward_stays_dollar_for_dollar() -> None:
 
 
 def test_multiples_from_the_figures_and_flags(net) -> None:
-    bs = mapping.build(net, scenarios.loads("name: x\nquestion: q"))
+    bs = mapping.build(net, scenarios.loads(
+        "name: x\nquestion: q\nmapping: {market_value_rule: earnings}"))
     fr = bs.frame
     # Microsoft: market value / FY2025 net income (F057) per year of the horizon
     assert fr.at["microsoft", "value_multiple"] == pytest.approx(
         fr.at["microsoft", "market_value"] / 101.8 / bs.revenue_years)
     assert "F057" in fr.at["microsoft", "value_figures"]
-    # OpenAI reports net losses only: dollar for dollar, flagged
+    # OpenAI reports net losses only: as contract_pv (its sales end inside the horizon: 1)
     assert fr.at["openai", "value_multiple"] == 1.0 and fr.at["openai", "value_assumed"]
+    pv = mapping.build(net, scenarios.loads("name: x\nquestion: q")).frame
     pb = mapping.build(net, scenarios.loads(
         "name: x\nquestion: q\nmapping: {market_value_rule: price_to_book}")).frame
     assert pb.at["meta", "value_multiple"] == pytest.approx(
-        pb.at["meta", "market_value"] / 217.243)
+        pb.at["meta", "market_value"] / 217.243 * pv.at["meta", "value_multiple"])
+    # contract_pv: Oracle's OpenAI contract (D03) runs to 2031, a year past the horizon
+    assert pv.at["oracle", "value_multiple"] > 1.0 and "D03" in pv.at["oracle", "value_legs"]
+    assert not pv["value_assumed"].any() and (pv["value_multiple"] >= 1.0).all()
     fixed = mapping.build(net, scenarios.loads(
         "name: x\nquestion: q\nmapping: {market_value_rule: fixed, value_multiple: 2}")).frame
     assert (fixed["value_multiple"] == 2.0).all() and not fixed["value_assumed"].any()
@@ -78,7 +83,8 @@ def test_dollar_for_dollar_reproduces_the_one_to_one_rule(net) -> None:
         - (f["new_money_after"] - f["new_money"])
     expect = np.maximum(0.0, f["market_value_before"] - loss)
     assert f["market_value_after"].to_numpy() == pytest.approx(expect.to_numpy(), abs=1e-6)
-    earn = scenarios.run("openai-no-new-money", net, band=False)
+    earn = scenarios.run(sc.model_copy(update={"mapping": sc.mapping.model_copy(
+        update={"market_value_rule": "earnings"})}), net, band=False)
     # Microsoft loses OpenAI's Azure contract: revenue, so more than its book loss
     m = earn.firms.loc["microsoft"]
     assert m["market_value_before"] - m["market_value_after"] > 3 * m["equity_loss"]
@@ -95,8 +101,8 @@ def test_explain_flags_assumed_figures_and_pledges(net) -> None:
     assert "no cash figure: 0 assumed" in sheet.at["cash", "note"]
     assert "secured on its campus" in sheet.at["debt to repay", "note"]
     msft = bs.explain("microsoft").set_index("item")
-    assert "F057" in msft.at["market value", "figures"]
-    assert "(rule earnings)" in msft.at["market value", "note"]
+    assert "F072" in msft.at["market value", "figures"]   # the market value figure itself
+    assert "(rule contract_pv" in msft.at["market value", "note"]
     from dealloop.scenarios.tornado import assumptions
 
     box = assumptions(bs.scenario, bs)

@@ -394,9 +394,9 @@ class Compiled(YearsMixin):
 
     @property
     def demand_exposure(self) -> np.ndarray:
-        """``(N,)``: share of each firm's outside revenue a demand shock reaches."""
-        m = self.scenario.mapping
-        return np.array([per_entity(m.demand_exposure, f, 1.0) for f in self.bs.firms])
+        """``(N,)``: share of each firm's outside revenue a demand shock reaches
+        (:func:`.earnings.demand_exposures`)."""
+        return self.bs.frame["demand_exposure"].to_numpy(float)
 
     @property
     def revenue_loss_weight(self) -> np.ndarray:

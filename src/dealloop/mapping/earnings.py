@@ -14,16 +14,24 @@ Market value (:func:`value_multiples`, ``mapping.market_value_rule``)
     the market value a surviving firm loses per dollar of net worth it loses over the
     horizon (a defaulter's equity is wiped out whatever the rule):
 
-    * ``earnings`` (default): the loss is earnings the horizon no longer brings, capitalised
-      at the firm's price-earnings ratio: multiple = market value / net income of its latest
-      whole year / the horizon's years (an annual loss x P/E);
-    * ``price_to_book``: market value / its latest reported book equity (market value moves
-      with book equity at a constant price-to-book);
-    * ``fixed``: 1 (dollar for dollar).
+    * ``contract_pv`` (default): the present value, at the scenario's discount rate, of the
+      after-tax margin it loses plus its stranded costs, over the years its contracts
+      actually run and no longer (:func:`contract_factors`). Inside the horizon that is
+      what the year-by-year run books; a contract running past the horizon adds its later
+      years, so the multiple is each firm's factor (PV over the contracts' whole remaining
+      term / what the run counts), 1 for a firm whose contracts end inside the horizon;
+    * ``earnings``: the loss is earnings the horizon no longer brings, capitalised at the
+      firm's price-earnings ratio (multiple = market value / net income of its latest
+      whole year / the horizon's years): a lost contract read as a permanent loss of
+      earnings, an upper bound;
+    * ``price_to_book``: the contract value above times market value / latest reported
+      book equity (market value moves with book equity at a constant price-to-book);
+    * ``fixed``: 1 (dollar for dollar on what the run counts inside the horizon).
 
     A firm without the figures a rule needs (no positive net income, no book equity) moves
-    dollar for dollar, flagged ``value_assumed``. ``mapping.value_multiple`` scales every
-    firm's multiple (default 1).
+    as under ``contract_pv``, flagged ``value_assumed``. ``mapping.value_multiple`` scales
+    every firm's multiple (default 1). The engine has one multiple per firm: it applies to
+    the firm's outside revenue lost as well as to its sales to other firms.
 
 Examples
 --------
@@ -31,6 +39,10 @@ Examples
 >>> from dealloop import mapping
 >>> from dealloop.scenarios import loads
 >>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q"))
+>>> float(bs.frame.at["nvidia", "value_multiple"]) >= 1.0   # contract_pv: 1 plus later years
+True
+>>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q\\nmapping: "
+...                                     "{market_value_rule: earnings}"))
 >>> pe = bs.frame.at["microsoft", "market_value"] / 101.8  # F057: FY2025 net income
 >>> bool(np.isclose(bs.frame.at["microsoft", "value_multiple"], pe / bs.revenue_years))
 True
@@ -38,14 +50,17 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
-__all__ = ["annual_figures", "margins", "value_multiples"]
+__all__ = ["ai_shares", "annual_figures", "contract_factors", "demand_exposures", "margins",
+           "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
 _METRICS = ("revenue", "net_income", "net_loss", "book_equity")
@@ -129,38 +144,225 @@ def margins(net: Any, frame: pd.DataFrame, m: Any) -> None:
     frame["loss_weight"] = weight
 
 
-def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float) -> None:
-    """Each firm's market value lost per dollar of net worth lost (columns
-    ``value_multiple, value_figures, value_assumed``; see the module docstring).
+def ai_shares(net: Any) -> dict[str, tuple[float, str, str]]:
+    """Each firm's latest sourced share of revenue that depends on AI (``ai_revenue_share``
+    figures: its AI or data-centre segment over its total revenue), as ``{entity: (share,
+    figure id, period)}``.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> s = ai_shares(dl.load())
+    >>> s["amazon"][1], round(s["amazon"][0], 2)   # AWS over net sales, 2025
+    ('F303', 0.18)
+    >>> s["meta"][0]   # advertising and headsets: no AI segment
+    0.0
+    """
+    figs = getattr(net, "figures", None)
+    out: dict[str, tuple[float, str, str]] = {}
+    if figs is None or not len(figs):
+        return out
+    rows = figs[figs["metric"] == "ai_revenue_share"]
+    for eid, value, period, _as_of, fid in sorted(zip(
+            rows["entity"], rows["value"], rows["period"], rows["as_of"], rows["id"],
+            strict=True), key=lambda r: str(r[3])):
+        out[str(eid)] = (min(1.0, max(0.0, float(value))), str(fid),
+                         str(period) if isinstance(period, str) else "")
+    return out
+
+
+def demand_exposures(net: Any, frame: pd.DataFrame, m: Any) -> None:
+    """The share of each firm's outside revenue a ``demand`` shock reaches (columns
+    ``demand_exposure, demand_figures, demand_assumed``): ``mapping.demand_exposure`` for a
+    firm it names, else its ``default`` when given, else the firm's sourced AI share of
+    revenue (:func:`ai_shares`), else 1 (all its revenue), flagged as assumed.
 
     Examples
     --------
     >>> import dealloop as dl
     >>> from dealloop.scenarios import loads
-    >>> m = loads("name: x\\nquestion: q").mapping   # rule "earnings": P/E per horizon year
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {demand_exposure: {oracle: 0.5}}").mapping
+    >>> frame = pd.DataFrame(index=["nvidia", "oracle", "coreweave"])
+    >>> demand_exposures(dl.load(), frame, m)
+    >>> frame["demand_exposure"].round(2).tolist(), frame["demand_assumed"].tolist()
+    ([0.9, 0.5, 1.0], [False, False, True])
+    """
+    shares = ai_shares(net)
+    expo: list[float] = []
+    figures: list[tuple[str, ...]] = []
+    assumed: list[bool] = []
+    for eid in frame.index:
+        if eid in m.demand_exposure or "default" in m.demand_exposure:
+            expo.append(float(per_entity(m.demand_exposure, eid, 1.0)))
+            figures.append(())
+            assumed.append(False)
+        elif eid in shares:
+            expo.append(shares[eid][0])
+            figures.append((shares[eid][1],))
+            assumed.append(False)
+        else:
+            expo.append(1.0)
+            figures.append(())
+            assumed.append(True)
+    frame["demand_exposure"] = np.asarray(expo, float)
+    frame["demand_figures"] = figures
+    frame["demand_assumed"] = assumed
+
+
+def _leg_end(start: Any, end: Any, kind: str, m: Any) -> dt.date | None:
+    """A leg's end date, or the end of its assumed term (``mapping.undated_term_years``,
+    else :data:`dealloop.network.DEFAULT_TERM_YEARS`) when it reports none."""
+    if isinstance(end, dt.date):
+        return end
+    if not isinstance(start, dt.date):
+        return None
+    from ..network import DEFAULT_TERM_YEARS
+
+    years = m.undated_term_years if m.undated_term_years is not None else \
+        DEFAULT_TERM_YEARS.get(kind, 5)
+    return start + dt.timedelta(days=years * DAYS_PER_YEAR - 1)
+
+
+def _days(s: dt.date, e: dt.date) -> int:
+    return max(0, (e - s).days + 1)
+
+
+def contract_value(start: dt.date | None, end: dt.date | None, horizon: tuple[dt.date, dt.date],
+                   rate: float, *, static: bool = False) -> tuple[float, float]:
+    """What a contract's lost margin is worth per dollar of it the run counts inside the
+    horizon: ``(counted, value)``. ``counted`` is what the run books for that dollar (its
+    years inside the horizon, each discounted to the horizon's start at ``rate`` as the
+    year-by-year run does; 1 in the static step), ``value`` the present value of the same
+    contract over every year it runs from the horizon's start on, the years after the
+    horizon included (the contract's amount per day is the same in and after the horizon).
+    A flow with no dates runs evenly over the horizon and stops there.
+
+    Examples
+    --------
+    A three-year contract of 2029-2031 (no leap year) seen by a 2029-2030 horizon, at 5%: the
+    run counts each dollar at ``(1 + 1/1.05) / 2``; the contract is worth its third year too.
+
+    >>> h = (dt.date(2029, 1, 1), dt.date(2030, 12, 31))
+    >>> c, v = contract_value(dt.date(2029, 1, 1), dt.date(2031, 12, 31), h, 0.05)
+    >>> bool(np.isclose(c, (1 + 1 / 1.05) / 2)), bool(np.isclose(v, (1 + 1 / 1.05 + 1.05**-2) / 2))
+    (True, True)
+
+    Inside the horizon, what the run counts is what the contract is worth:
+
+    >>> c, v = contract_value(dt.date(2029, 1, 1), dt.date(2030, 12, 31), h, 0.05)
+    >>> bool(np.isclose(c, v))
+    True
+    """
+    t0, t1 = horizon
+    years = range(t0.year, t1.year + 1)
+    df = {y: (1 + rate) ** -(y - t0.year) for y in range(t0.year, t0.year + 200)}
+    if start is None or end is None or end < start:
+        inside = [_days(max(t0, dt.date(y, 1, 1)), min(t1, dt.date(y, 12, 31))) for y in years]
+        tail: dict[int, int] = {}
+    else:
+        inside = [_days(max(start, t0, dt.date(y, 1, 1)), min(end, t1, dt.date(y, 12, 31)))
+                  for y in years]
+        after = t1 + dt.timedelta(days=1)
+        tail = {y: _days(max(start, after, dt.date(y, 1, 1)), min(end, dt.date(y, 12, 31)))
+                for y in range(after.year, min(end.year, t0.year + 199) + 1)}
+    n = float(sum(inside))
+    if n <= 0:
+        return 1.0, 1.0
+    pv_in = sum(d * df[y] for y, d in zip(years, inside, strict=True)) / n
+    pv_tail = sum(d * df[y] for y, d in tail.items()) / n
+    return (1.0 if static else pv_in), pv_in + pv_tail
+
+
+def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
+                     horizon: tuple[dt.date, dt.date], rate: float, m: Any
+                     ) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
+    """Each firm's ``contract_pv`` factor: the present value of the sales contracts it holds
+    (purchase claims it is the creditor of, over every year each runs from the horizon's
+    start, :func:`contract_value`) over what the run counts of them, weighted by the amounts
+    counted; 1 for a firm with none. Also, per firm, the legs that run past the horizon.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> from dealloop.scenarios import loads
+    >>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q"))
+    >>> f, legs = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon,
+    ...                            bs.discount_rate, bs.scenario.mapping)
+    >>> f["oracle"] > 1.0 and "D03" in legs["oracle"]   # OpenAI's contract runs to 2031
+    True
+    """
+    static = m.timing == "static"
+    by_id = deals.set_index("id") if len(deals) else deals
+    num: dict[str, float] = {}
+    den: dict[str, float] = {}
+    tails: dict[str, list[str]] = {}
+    buys = claims[claims["channel"] == "purchase"]
+    for deal, creditor, amount in zip(buys["deal"], buys["creditor"], buys["amount"],
+                                      strict=True):
+        if deal not in by_id.index or creditor not in firms or not amount > 0:
+            continue
+        row = by_id.loc[deal]
+        start = row["start"] if isinstance(row["start"], dt.date) else None
+        end = _leg_end(start, row["end"], str(row["kind"]), m)
+        counted, value = contract_value(start, end, horizon, rate, static=static)
+        num[creditor] = num.get(creditor, 0.0) + float(amount) * value
+        den[creditor] = den.get(creditor, 0.0) + float(amount) * counted
+        if end is not None and end > horizon[1]:
+            tails.setdefault(creditor, []).append(str(deal))
+    factors = {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
+               for f in firms}
+    return factors, {f: tuple(dict.fromkeys(v)) for f, v in tails.items()}
+
+
+def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
+                    factors: dict[str, float] | None = None,
+                    tails: dict[str, tuple[str, ...]] | None = None) -> None:
+    """Each firm's market value lost per dollar of net worth lost (columns
+    ``value_multiple, value_figures, value_assumed, value_legs``; see the module docstring).
+    ``factors`` and ``tails`` are :func:`contract_factors`' (default: 1 for every firm, no
+    legs past the horizon).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {market_value_rule: earnings}").mapping
     >>> frame = pd.DataFrame({"market_value": [3623.0], "market_value_figures": [("F1",)]},
     ...                      index=["microsoft"])
     >>> value_multiples(dl.load(), frame, m, years=5.0)
     >>> round(float(frame.at["microsoft", "value_multiple"]), 2)   # 3,623 / 101.8 / 5
     7.12
+    >>> m = loads("name: x\\nquestion: q").mapping   # contract_pv
+    >>> value_multiples(dl.load(), frame, m, years=5.0, factors={"microsoft": 1.2})
+    >>> float(frame.at["microsoft", "value_multiple"])
+    1.2
     """
     annual = annual_figures(net)
-    metric = {"earnings": "net_income", "price_to_book": "book_equity"}.get(
-        m.market_value_rule)
-    mult, figures, assumed = [], [], []
+    rule = m.market_value_rule
+    metric = {"earnings": "net_income", "price_to_book": "book_equity"}.get(rule)
+    mult, figures, assumed, legs = [], [], [], []
     for eid in frame.index:
         mv = float(frame["market_value"][eid])
-        x, fids, flag = 1.0, (), metric is not None and mv > 0
+        pv = 1.0 if rule in ("fixed", "earnings") or factors is None else \
+            float(factors.get(eid, 1.0))
+        x, fids, flag = pv, (), metric is not None and mv > 0
         if metric is not None and mv > 0:
             hit = next((annual[(eid, metric, p)] for p in _latest(annual, eid)
                         if (eid, metric, p) in annual and annual[(eid, metric, p)][0] > 0),
                        None)
             if hit is not None:
                 x = mv / hit[0] / (years if metric == "net_income" and years > 0 else 1.0)
+                x = x * pv
                 fids, flag = (*tuple(frame["market_value_figures"][eid]), hit[1]), False
+            elif factors is not None:
+                x = float(factors.get(eid, 1.0))  # no figure: as contract_pv, flagged
         mult.append(x * m.value_multiple)
         figures.append(fids)
         assumed.append(flag)
+        legs.append(tuple(tails.get(eid, ())) if tails and rule in (
+            "contract_pv", "price_to_book") else ())
     frame["value_multiple"] = np.asarray(mult, float)
     frame["value_figures"] = figures
     frame["value_assumed"] = assumed
+    frame["value_legs"] = legs

@@ -256,13 +256,10 @@ def _stakes(rows: list[dict[str, Any]], eid: str, st: pd.DataFrame, by_id: pd.Da
 
 def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:
     """Market value, the loss on a lost sale and GPU assets: what shocks and stakes use."""
-    rule = m.market_value_rule
     _add(rows, eid, "memo", "market value", None, f["market_value"],
          figs=(*f["market_value_figures"], *f.get("value_figures", ())),
          note=("" if f["market_value_figures"] else "no market value figure: 0 assumed; ")
-         + (f"{f['value_multiple']:.2f} lost per $ of revenue lost (rule {rule}"
-            + (", no figure for it: $ for $)" if f.get("value_assumed", False) else ")")
-            if "value_multiple" in f else ""))
+         + (_value_note(f, m) if "value_multiple" in f else ""))
     if m.contracts == "margin":
         src = ("mapping.operating_margin" if eid in m.operating_margin else
                "net income / revenue" if f["margin_figures"] else
@@ -272,9 +269,34 @@ def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:
              figs=f["margin_figures"],
              note=f"margin {f['margin']:.1%} ({src}) + (1 - margin) x stranded share "
                   f"{per_entity(m.stranded_share, eid, 0.5):g}, per dollar not paid")
+    if "demand_exposure" in f:
+        src = ("mapping.demand_exposure" if eid in m.demand_exposure
+               or "default" in m.demand_exposure else
+               "AI or data-centre segment over revenue" if f["demand_figures"] else
+               "no sourced AI share: all its revenue, assumed")
+        _add(rows, eid, "memo", "AI share of revenue", None, f["demand_exposure"],
+             figs=f["demand_figures"],
+             note=f"the share of its outside revenue a demand shock reaches ({src})")
     _add(rows, eid, "memo", "GPU assets", None, f["gpu"], figs=f["capex_figures"],
          note="larger of chip purchases in the data and capex x years x "
               f"{m.gpu_capex_share:g}")
+
+
+def _value_note(f: pd.Series, m: Any) -> str:
+    """How the firm's market value moves with what it loses (``mapping.market_value_rule``)."""
+    rule = m.market_value_rule
+    legs = tuple(f.get("value_legs", ()) or ())
+    why = {"contract_pv": "present value of the margin and stranded costs lost over the "
+                          "years the contracts run",
+           "earnings": "lost earnings at its price-earnings ratio, an upper bound",
+           "price_to_book": "present value of the contracts at its price-to-book",
+           "fixed": "dollar for dollar"}[rule]
+    note = f"{f['value_multiple']:.2f} lost per $ of revenue lost (rule {rule}: {why}"
+    if legs:
+        note += "; contracts running past the horizon: " + ", ".join(legs)
+    if f.get("value_assumed", False):
+        note += "; no figure for the rule: as contract_pv"
+    return note + ")"
 
 
 def _payer(by_id: pd.DataFrame, deal: str) -> str:

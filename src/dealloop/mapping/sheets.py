@@ -90,7 +90,7 @@ import pandas as pd
 from ..data.problems import DataError, Problem
 from ..vocabulary import DEBT_KINDS, horizon_years, parse_horizon
 from .collateral import pledges
-from .earnings import margins, value_multiples
+from .earnings import contract_factors, demand_exposures, margins, value_multiples
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
 from .values import OUTSIDE, per_entity, point
 
@@ -307,10 +307,12 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     _sourced(cl, frame, firms, set(outside), deal_rows, m)
     _replacement(cl, set(firms), m)
     margins(net, frame, m)
-    value_multiples(net, frame, m, rev_years)
+    demand_exposures(net, frame, m)
     _capex(cl, frame, firms, {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase"})
     deals = _synthetic_deals(pd.DataFrame(deal_rows, columns=list(DEAL_COLUMNS)), cl)
     rate, source = discount_rate(net, m)
+    value_multiples(net, frame, m, rev_years,
+                    *contract_factors(cl, deals, set(firms), (t0, t1), rate, m))
     pledged = pledges(deal_rows, kinds, m, t0, notes)
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,

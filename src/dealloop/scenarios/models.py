@@ -189,12 +189,16 @@ class MappingSpec(BaseModel):
         its obligations (default 1).
     market_value_rule, value_multiple
         Market value lost per dollar of net worth lost by a firm that survives (a
-        defaulter's equity is wiped out): ``earnings`` (default) capitalises the loss as
-        lost earnings at the firm's price-earnings ratio (market value / latest whole-year
-        net income, per year of the horizon), ``price_to_book`` at market value / latest
-        book equity, ``fixed`` dollar for dollar; a firm without the figures moves dollar
-        for dollar (flagged). ``value_multiple`` scales every firm's multiple (default 1;
-        see :mod:`dealloop.mapping.earnings`).
+        defaulter's equity is wiped out): ``contract_pv`` (default) the present value at the
+        discount rate of the margin lost plus stranded costs over the years each contract
+        actually runs, its years after the horizon included and never beyond its end;
+        ``earnings`` capitalises the loss as lost earnings at the firm's price-earnings
+        ratio (market value / latest whole-year net income, per year of the horizon), a
+        perpetuity reading and an upper bound; ``price_to_book`` the ``contract_pv`` value
+        times market value / latest book equity; ``fixed`` dollar for dollar on what the
+        horizon counts. A firm without the figures a rule needs moves as under
+        ``contract_pv`` (flagged). ``value_multiple`` scales every firm's multiple (default
+        1; see :mod:`dealloop.mapping.earnings`).
     capex_obligation
         Share of each firm's capex x ``revenue_years`` (beyond its chip purchases in the
         data) counted as an obligation to outside suppliers: the build-out a firm must pay
@@ -215,8 +219,12 @@ class MappingSpec(BaseModel):
         service elsewhere at the same price (they lose the service, not gain the saving);
         ``release``: customers keep the money (0.1 rule).
     demand_exposure
-        Share of each firm's outside revenue that a ``demand`` shock reaches: the part that
-        depends on AI where a source splits it (default 1 for every firm).
+        Share of each firm's outside revenue that a ``demand`` shock reaches: by default the
+        part that depends on AI, from the firm's sourced ``ai_revenue_share`` figure (its AI
+        or data-centre segment over its revenue: NVIDIA's Data Center, Azure, Google Cloud,
+        AWS, Oracle Cloud Infrastructure, AMD's Data Center, Broadcom's AI semiconductors;
+        Meta 0), else all of it (1, flagged as assumed). A firm named here, or ``default``
+        for every firm not named, overrides the figure.
     gpu_capex_share, gpu_life_years
         GPU assets of a firm: the larger of its chip purchases in the data and
         capex x revenue years x ``gpu_capex_share`` (default 0.5); their accounting life
@@ -284,7 +292,8 @@ class MappingSpec(BaseModel):
     warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
-    market_value_rule: Literal["earnings", "price_to_book", "fixed"] = "earnings"
+    market_value_rule: Literal["contract_pv", "earnings", "price_to_book", "fixed"] = \
+        "contract_pv"
     capex_obligation: PerEntityShare = Field(default_factory=lambda: {"default": 0.0})
     contracts: Literal["margin", "gross"] = "margin"
     operating_margin: PerEntityShare = Field(default_factory=dict)
@@ -292,8 +301,7 @@ class MappingSpec(BaseModel):
     stranded_share: PerEntityShare = Field(
         default_factory=lambda: {"default": 0.5})
     terminated_contracts: Literal["replace", "release"] = "replace"
-    demand_exposure: PerEntityShare = Field(
-        default_factory=lambda: {"default": 1.0})
+    demand_exposure: PerEntityShare = Field(default_factory=dict)
     gpu_capex_share: Annotated[float, Field(ge=0, le=1)] = 0.5
     gpu_life_years: Annotated[float, Field(gt=0, le=30)] = 6.0
     timing: Literal["years", "static"] = "years"

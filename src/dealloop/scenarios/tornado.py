@@ -16,7 +16,7 @@ stranded costs      0 / 1                          ``mapping.stranded_share.defa
 terms               3 / 10 years                   ``mapping.undated_term_years``
 new money           no headroom / 50%              ``mapping.new_money_headroom``
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
-market-value rule   $ for $ / price to book        ``mapping.market_value_rule``
+market-value rule   $ for $ / P/E (upper bound)    ``mapping.market_value_rule``
 collateral haircut  none / 60% in a forced sale    ``mapping.collateral_haircut``
 debt maturing       25% / 75%                      ``mapping.debt_maturing_share.default``
 discount rate       0 / 8% a year                  ``mapping.discount_rate``
@@ -84,7 +84,7 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
                   "50% headroom", _set("new_money_headroom", 0.5)),
     "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
     "market-value rule": ("$ for $", _set("market_value_rule", "fixed"),
-                          "price to book", _set("market_value_rule", "price_to_book")),
+                          "P/E (upper bound)", _set("market_value_rule", "earnings")),
     "collateral haircut": ("none", _set("collateral_haircut", {"gpu": 0.0, "campus": 0.0}),
                            "60%", _set("collateral_haircut", {"gpu": 0.6, "campus": 0.6})),
     "debt maturing": ("25%", _per_default("debt_maturing_share", 0.25),
@@ -131,19 +131,91 @@ def tornado(scenario: Scenario | str | Path, net: Any = None,
                              kind="stable").reset_index(drop=True)
 
 
+_RULES = {
+    "contract_pv": "present value at the discount rate of the margin and stranded costs "
+                   "lost over the years each contract runs, never beyond its end",
+    "earnings": "lost revenue at the firm's price-earnings ratio: a perpetuity, an upper "
+                "bound",
+    "price_to_book": "the contracts' present value at the firm's price-to-book",
+    "fixed": "dollar for dollar on what the horizon counts",
+}
+
+
 def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
-    """The market-value rule and each firm's multiple (with its figure ids), and the firms
-    that move dollar for dollar for want of figures."""
+    """The market-value rule and each firm's multiple (with its figure ids or the legs that
+    run past the horizon), and the firms the rule has no figure for."""
     rule = scenario.mapping.market_value_rule
-    shown = [f"{f} {x:.1f} ({';'.join(ids)})" for f, x, ids, a in zip(
-        fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], strict=True)
-        if ids and not a]
-    line = (f"market value rule {rule} (mapping.market_value_rule; $ lost per $ of revenue "
-            "lost, capital flows $ for $)" + (": " + ", ".join(shown) if shown else ""))
+    legs = fr["value_legs"] if "value_legs" in fr else pd.Series([()] * len(fr), fr.index)
+    shown = [f"{f} {x:.2f} ({';'.join((*ids, *lg))})" for f, x, ids, a, lg in zip(
+        fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], legs,
+        strict=True) if (ids or lg) and not a and abs(x - 1.0) > 1e-12]
+    line = (f"market value rule {rule} (mapping.market_value_rule: {_RULES[rule]}; $ lost "
+            "per $ of revenue lost, capital flows $ for $)"
+            + (": " + ", ".join(shown) if shown else ""))
     gone = [f for f, a in zip(fr.index, fr["value_assumed"], strict=True) if a]
     if gone:
-        line += f"; $ for $ (no figure for the rule) for {len(gone)} firms: " + ", ".join(gone)
+        line += (f"; no figure for the rule (moves as contract_pv) for {len(gone)} firms: "
+                 + ", ".join(gone))
     return line
+
+
+def _demand_lines(fr: pd.DataFrame) -> list[str]:
+    """The share of each firm's revenue a demand shock reaches: sourced (figure ids), set
+    in the mapping, or all of it for want of a figure (flagged; only firms with outside
+    revenue, the others have nothing a demand shock can reach)."""
+    sourced = [f"{f} {x:.2f} ({';'.join(ids)})" for f, x, ids in zip(
+        fr.index, fr["demand_exposure"], fr["demand_figures"], strict=True) if ids]
+    reached = fr["outside_revenue"] > 0 if "outside_revenue" in fr else fr["demand_assumed"]
+    bare = [f for f, a, r in zip(fr.index, fr["demand_assumed"], reached, strict=True)
+            if a and r]
+    out = []
+    if sourced:
+        out.append("demand shock on the AI share of revenue (ai_revenue_share figures): "
+                   + ", ".join(sourced))
+    if bare:
+        out.append(f"demand shock on all revenue (no sourced AI share, assumed) for "
+                   f"{len(bare)} firms: " + ", ".join(bare))
+    return out
+
+
+def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> list[str]:
+    """The assumptions box's lines about the firms and legs of the balance sheets: assumed
+    margins and terms, vehicles' terms, the market-value rule, demand exposures, new money
+    and missing cash figures."""
+    out: list[str] = []
+    if "margin_assumed" in fr:
+        assumed = [f for f in fr.index if fr.at[f, "margin_assumed"]]
+        if assumed and scenario.mapping.contracts == "margin":
+            out.append(f"margin assumed ({scenario.mapping.margin_fallback:g}, no net "
+                       f"income figure) for {len(assumed)} firms: {', '.join(assumed)}")
+    if "term_assumed" in deals:
+        legs = [str(d) for d, a, b in zip(deals["id"], deals["term_assumed"], deals["base"],
+                                         strict=True) if a is True and b]
+        if legs:
+            out.append(f"term assumed (no end reported) for {len(legs)} legs: "
+                       + ", ".join(legs))
+    if "assumed" in deals:
+        how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
+            deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
+            if isinstance(a, str) and a and b]
+        if how:
+            out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
+                       + "; ".join(how))
+    if "value_multiple" in fr:
+        out.append(_value_line(scenario, fr))
+    if "demand_exposure" in fr and any(s.type == "demand" for s in scenario.shocks):
+        out.extend(_demand_lines(fr))
+    if "new_money_sources" in fr:
+        got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
+            fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
+        out.append("new money from announced sources only (mapping.new_money: sourced): "
+                   + (", ".join(got) if got else "none"))
+    if scenario.mapping.cash and "cash_figures" in fr:
+        bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
+        if bare:
+            out.append(f"no cash figure (0 assumed) for {len(bare)} firms: "
+                       + ", ".join(bare))
+    return out
 
 
 def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
@@ -167,37 +239,7 @@ def assumptions(scenario: Scenario, balance: Any = None) -> list[str]:
             out.append(f"mapping.{key} = {shown}")
     if balance is not None:
         fr = balance.frame
-        if "margin_assumed" in fr:
-            assumed = [f for f in fr.index if fr.at[f, "margin_assumed"]]
-            if assumed and scenario.mapping.contracts == "margin":
-                out.append(f"margin assumed ({scenario.mapping.margin_fallback:g}, no net "
-                           f"income figure) for {len(assumed)} firms: {', '.join(assumed)}")
-        deals = balance.deals
-        if "term_assumed" in deals:
-            legs = [str(d) for d, a, b in zip(deals["id"], deals["term_assumed"], deals["base"],
-                                             strict=True) if a is True and b]
-            if legs:
-                out.append(f"term assumed (no end reported) for {len(legs)} legs: "
-                           + ", ".join(legs))
-        if "assumed" in deals:
-            how = [f"{d} {v:,.1f} ({a})" for d, v, a, b in zip(
-                deals["id"], deals["value"], deals["assumed"], deals["base"], strict=True)
-                if isinstance(a, str) and a and b]
-            if how:
-                out.append("vehicle terms assumed (whole term, $bn; mapping.vehicle_terms): "
-                           + "; ".join(how))
-        if "value_multiple" in fr:
-            out.append(_value_line(scenario, fr))
-        if "new_money_sources" in fr:
-            got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
-                fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
-            out.append("new money from announced sources only (mapping.new_money: sourced): "
-                       + (", ".join(got) if got else "none"))
-        if scenario.mapping.cash and "cash_figures" in fr:
-            bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
-            if bare:
-                out.append(f"no cash figure (0 assumed) for {len(bare)} firms: "
-                           + ", ".join(bare))
+        out.extend(_firm_lines(scenario, fr, balance.deals))
         pl = getattr(balance, "collateral", None)
         if pl is not None and len(pl):
             m = scenario.mapping
