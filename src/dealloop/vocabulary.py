@@ -23,6 +23,7 @@ from typing import overload
 __all__ = [
     "BASES",
     "CONTINGENT_KINDS",
+    "CONTRACT_SHARE_BASIS",
     "DAYS_PER_YEAR",
     "DEAL_KINDS",
     "DEBT_KINDS",
@@ -34,6 +35,7 @@ __all__ = [
     "LIVE_STATUSES",
     "OUTSIDE_KINDS",
     "PURCHASE_KINDS",
+    "REVENUE_SHARE_BASIS",
     "STATUSES",
     "did_you_mean",
     "month_ends",
@@ -90,6 +92,16 @@ EVIDENCE = ("A", "B", "C")
 DEFAULT_HORIZON = (2026, 2030)
 #: Days in a year when a span of dates is turned into years: the mean Gregorian year.
 DAYS_PER_YEAR = 365.2425
+
+#: The two "top customer" shares, in the words every view prints beside the number, so no
+#: reader meets two top-customer figures without knowing why they differ. Circularity
+#: (``customer_concentration``): a share of contracted business, whatever year it falls in.
+CONTRACT_SHARE_BASIS = ("share of in-network contract value: full values of compute, chip "
+                        "and revenue-share contracts, all years (contracted business, not "
+                        "recognised revenue)")
+#: Signals (``top_customer_share``): a share of the revenue a firm booked over one stated
+#: period; each firm's value also names that period and its figure.
+REVENUE_SHARE_BASIS = "share of recognised revenue"
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from ..jsonutil import jsonable
 from ..result import Result
-from ..vocabulary import FIRM_STATUSES, PURCHASE_KINDS
+from ..vocabulary import CONTRACT_SHARE_BASIS, FIRM_STATUSES, PURCHASE_KINDS
 from ._inputs import (
     as_matrix,
     as_vector,
@@ -60,6 +60,11 @@ class CustomerConcentration(Result):
     >>> c.to_frame().loc["b", "top_customer"], float(c.to_frame().loc["b", "top_share"])
     ('a', 1.0)
     """
+
+    #: What ``top_share`` is a share of, in the words every view prints beside the number:
+    #: contracted business, which is not the share of recognised revenue that
+    #: :func:`dealloop.markets.signals` reports for the same firm.
+    BASIS: ClassVar[str] = CONTRACT_SHARE_BASIS
 
     labels: tuple[str, ...]
     total: np.ndarray

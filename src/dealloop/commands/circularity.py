@@ -264,7 +264,7 @@ def _print_circularity(result: Any, horizon: tuple[int, int], firm: str | None) 
                        "n/a = the firm has no in-network revenue"))
     echo(table(f"Customers and commitments per firm ($bn; commitments due {span})",
                [Col("firm"), Col("top customer", short="top"),
-                Col("top customer share", "share", "top share"),
+                Col("top customer's share of contract value", "share", "of contracts"),
                 Col("customer HHI", "number", "HHI"),
                 Col("commitments due", "money", "due"),
                 Col("commitments in years of revenue", "number1", "years"),
@@ -273,5 +273,7 @@ def _print_circularity(result: Any, horizon: tuple[int, int], firm: str | None) 
                  r.coverage] for f, r in frame.iterrows()],
                caption="coverage = (cash + revenue x horizon years) / commitments due; below "
                        "1x the firm needs new money (revenue is not profit, so this flatters);"
-                       " customers: full contract values, HHI 1 = a single customer; n/a = no "
-                       "customers, no commitments, or (coverage) no cash or revenue figure"))
+                       f" top customer's {result.concentration.BASIS}; `dealloop signals` "
+                       "shows the share of recognised revenue instead; HHI 1 = a single "
+                       "customer; n/a = no customers, no commitments, or (coverage) no cash or "
+                       "revenue figure"))

@@ -34,6 +34,13 @@ SHORT = {"spread_widening_3m": "spread 3m", "spread_widening_6m": "spread 6m",
          "debt_due_to_cash": "debt/cash", "equity_drawdown": "drawdown"}
 
 
+#: Under the wide table: which "top customer" share this is (the circularity command's is
+#: another measure), and where each firm's period and figure are shown.
+TOP_CUSTOMER_NOTE = ("top cust = the top customer's share of recognised revenue over the "
+                     "period of the firm's latest revenue figure (--firm F names the period "
+                     "and figure); `dealloop circularity` shows its share of contract value "
+                     "(all years) instead")
+
 #: Terminal style of each light's label (``_tables.STYLES``): the traffic-light colours.
 LIGHT_STYLE = {"ALERT": "red", "WATCH": "amber", "OK": "green", "NO DATA": "dim"}
 
@@ -187,7 +194,8 @@ def _print_lights(con: Any, res: Any, source: Any, units: dict[str, str], *, wid
                         [Col("firm"), *[Col(SHORT[n], "raw", style=light_style)
                                         for n in INDICATORS]],
                         [[f, *[_cell(res.values.at[f, n], lights.at[f, n], units[n])
-                               for n in INDICATORS]] for f in shown]))
+                               for n in INDICATORS]] for f in shown],
+                        caption=TOP_CUSTOMER_NOTE))
     else:
         counts = res.light_counts()
         con.print(table(f"Lights per firm as of {day} (config: {source}; --wide for every "
@@ -239,14 +247,20 @@ def _print_crossed(con: Any, res: Any, units: dict[str, str]) -> None:
         con.print(f"No threshold crossed as of {day}.")
         return
     rows = []
+    bases = []
     for r in crossed.itertuples(index=False):
         sign = ">=" if r.worse == "higher" else "<="
         unit = units[r.indicator]
         rows.append([r.label, r.firm, SHORT[r.indicator], fmt_value(r.value, unit),
                      f"{sign} {fmt_value(r.threshold, unit).lstrip('+')}"])
+        if isinstance(r.basis, str):
+            who = res.details.get(r.firm, {}).get(r.indicator, {}).get("top_customer")
+            bases.append(f"{r.firm} {SHORT[r.indicator]}" + (f" ({who})" if who else "")
+                         + f" = {r.basis}")
     con.print(table(f"Thresholds crossed as of {day}",
                     [Col("light", style=light_style), Col("firm"), Col("indicator"),
-                     Col("value", "raw"), Col("threshold", "raw")], rows))
+                     Col("value", "raw"), Col("threshold", "raw")], rows,
+                    caption="; ".join(bases) or None))
 
 
 def _compare(net: Any, scenario: str, draws: int, seed: int, day: Any, cfg: Any) -> Any:

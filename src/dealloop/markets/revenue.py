@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ..data.read import parse_date, split_refs
-from ..vocabulary import FIRM_STATUSES, PURCHASE_KINDS
+from ..vocabulary import FIRM_STATUSES, PURCHASE_KINDS, REVENUE_SHARE_BASIS
 from .config import SignalsConfig
 
 __all__ = ["NO_REVENUE", "OVER", "Revenue", "customer_shares", "finite_float", "months_after",
@@ -214,17 +214,23 @@ def top_customer(rv: Revenue | None, received: dict[str, float],
     0.8
     >>> top_customer(rv, {"a": 2.0}, None, load_config())[1]["lower_bound"]
     0.2
+    >>> print(top_customer(rv, {"a": 8.0}, None, load_config())[1]["basis"][:60])
+    share of recognised revenue, FY2025 (2025-01-01 to 2025-12-3
     """
     if reported:
         best = max(reported, key=lambda r: r["share"])
-        return best["share"], {"basis": "reported share of revenue", **best}
+        period = best.get("period") or f"to {best['as_of']}"
+        return best["share"], {"basis": f"{REVENUE_SHARE_BASIS}, {period}, as reported "
+                                        f"(figure {best['figure']})", **best}
     if rv is None or not received:
         return None, {"note": NO_REVENUE if rv is None else
                       "no reported customer share and no in-network sales in the period of "
                       "the reported revenue"}
     top = max(received, key=received.__getitem__)
     bound = received[top] / rv.value
-    d = {"basis": "in-network contracts over the revenue's period (a lower bound)",
+    d = {"basis": f"{REVENUE_SHARE_BASIS}, {rv.period} ({rv.start.isoformat()} to "
+                  f"{rv.end.isoformat()}): in-network contracts in that period over the "
+                  f"reported revenue (figure {rv.figure}), a lower bound",
          "top_customer": top, "top_value": received[top], **rv.details()}
     if bound > 1:
         return None, {**d, "note": OVER.format(amount=received[top], rv=rv)}

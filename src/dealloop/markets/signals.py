@@ -116,7 +116,9 @@ class Signals(Result):
 
     def crossed(self) -> pd.DataFrame:
         """One row per threshold crossed: ``firm``, ``indicator``, ``value``, ``light``,
-        ``label`` (ALERT/WATCH), ``threshold`` and ``worse`` (higher/lower); reds first."""
+        ``label`` (ALERT/WATCH), ``threshold``, ``worse`` (higher/lower) and ``basis`` (what
+        the value is a share of and over which period, where the indicator states one, else
+        None); reds first."""
         lights = self.lights()
         rows = []
         for firm in lights.index:
@@ -128,9 +130,10 @@ class Signals(Result):
                 rows.append({"firm": firm, "indicator": name, "value": self.values.at[firm, name],
                              "light": light, "label": LABELS[light],
                              "threshold": ind.red if light == "red" else ind.amber,
-                             "worse": ind.worse})
+                             "worse": ind.worse,
+                             "basis": self.details.get(firm, {}).get(name, {}).get("basis")})
         frame = pd.DataFrame(rows, columns=["firm", "indicator", "value", "light", "label",
-                                            "threshold", "worse"])
+                                            "threshold", "worse", "basis"])
         order = frame["light"].map({"red": 0, "amber": 1})
         return frame.assign(_o=order).sort_values(["_o", "firm"], kind="stable") \
             .drop(columns="_o").reset_index(drop=True)

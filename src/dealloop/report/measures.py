@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..jsonutil import jsonable
-from ..vocabulary import DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES
+from ..vocabulary import CONTRACT_SHARE_BASIS, DEFAULT_HORIZON, FIRM_STATUSES, LIVE_STATUSES
 from .cells import cell_text, cell_value, horizon_label
 
 __all__ = ["MAX_LOOPS", "loops_part", "measures_part"]
@@ -65,8 +65,8 @@ _MEASURE_COLUMNS: tuple[tuple[str, str, tuple[tuple[str, str, str, str, str], ..
     ("customer_concentration", "", (
         ("top_customer", "Top customer", "firm", "in_purchase_firm",
          "The firm's largest in-network customer (full contract values, firm legs)."),
-        ("top_share", "Top customer share", "fraction", "in_purchase_firm",
-         "The top customer's share of the firm's in-network contract value."),
+        ("top_share", "Top customer's share of contract value", "fraction",
+         "in_purchase_firm", f"The top customer's {CONTRACT_SHARE_BASIS}."),
         ("hhi", "Customer HHI", "index", "in_purchase_firm",
          "Herfindahl index of in-network customers (1 = a single customer)."),
     )),

@@ -20,6 +20,7 @@
     var sign = cfg.worse === 'higher' ? '>=' : '<=';
     var title = cfg.label + ': ' + cfg.formula + '. WATCH at ' + sign + ' ' + fmt(cfg.amber, unit) +
       ', ALERT at ' + sign + ' ' + fmt(cfg.red, unit) + '.';
+    if (ind.basis) title += ' This value: ' + ind.basis + '.';
     if (ind.sources && ind.sources.length) title += ' Sources: ' + ind.sources.join(', ') + '.';
     return h('span', { class: 'dl-light dl-light-' + ind.light.replace('/', ''), title: title,
       dataset: { light: ind.light } }, text);
@@ -59,7 +60,8 @@
       var ic = cfg[c.indicator];
       var sign = c.worse === 'higher' ? '>=' : '<=';
       return h('li', { dataset: { light: c.light } }, h('span', { class: 'dl-light dl-light-' + c.light }, c.label), ' ',
-        name(c.firm) + ': ' + ic.label + ' ' + fmt(c.value, ic.unit) + ' (' + sign + ' ' + fmt(c.threshold, ic.unit) + ')');
+        name(c.firm) + ': ' + ic.label + ' ' + fmt(c.value, ic.unit) + ' (' + sign + ' ' + fmt(c.threshold, ic.unit) + ')' +
+        (c.basis ? '; ' + c.basis : ''));
     }));
   }
 
