@@ -54,7 +54,7 @@ from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
 from .shocks import Applied
 from .timing import YearsMixin
-from .values import per_entity
+from .values import per_entity, plan_stretch
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -209,7 +209,7 @@ class Compiled(YearsMixin):
                 M[self.stake_deal]
             res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
         gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
-        out["caps"] = gap[st.creditor[rows]] * (1 + sc.mapping.new_money_headroom)
+        out["caps"] = gap[st.creditor[rows]] * (1 + plan_stretch(sc.mapping))
         return out
 
     @property
@@ -498,7 +498,9 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
                    stake_holder=holder, stake_issuer=issuer, stake_fraction=fraction,
                    stake_prepaid=stakes["prepaid"].to_numpy(float), vest=vest,
                    vest_reference=vest_ref, market_value=mv, loss_weight=loss_weight,
-                   value_multiple=bs.frame["value_multiple"].to_numpy(float))
+                   value_multiple=bs.frame["value_multiple"].to_numpy(float),
+                   outside_multiple=bs.frame["outside_multiple"].to_numpy(float)
+                   if "outside_multiple" in bs.frame else None)
     clearing = scenario.models.clearing
     params = Params(alpha=clearing.alpha, beta=clearing.beta,
                     stake_liquidity=m.stake_liquidity, value_multiple=m.value_multiple,

@@ -16,7 +16,7 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 from .sheets import OUTSIDE
-from .values import per_entity
+from .values import per_entity, plan_stretch
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -197,7 +197,8 @@ def _claims_held(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
             item = "receivable (outside customer)"
         note = (f"gap between obligations and means with every leg paid "
                 f"({f['new_money']:,.2f}), raised from outside as needed, up to "
-                f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
+                f"{1 + plan_stretch(m):.0%} of it (new_money: plan; headroom "
+                f"{m.new_money_headroom:.0%}, held back {m.new_money_buffer:.0%})"
                 if r.channel == "plan" else "")
         _add(rows, eid, "asset" if r.channel != "backstop" else "contingent", item, cp,
              r.amount, (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))
@@ -291,7 +292,11 @@ def _value_note(f: pd.Series, m: Any) -> str:
            "earnings": "lost earnings at its price-earnings ratio, an upper bound",
            "price_to_book": "present value of the contracts at its price-to-book",
            "fixed": "dollar for dollar"}[rule]
-    note = f"{f['value_multiple']:.2f} lost per $ of revenue lost (rule {rule}: {why}"
+    note = f"{f['value_multiple']:.2f} lost per $ of sales to other firms lost"
+    if "outside_multiple" in f and abs(float(f["outside_multiple"])
+                                       - float(f["value_multiple"])) > 1e-12:
+        note += f", {float(f['outside_multiple']):.2f} per $ of outside revenue lost"
+    note += f" (rule {rule}: {why}"
     if legs:
         note += "; contracts running past the horizon: " + ", ".join(legs)
     if f.get("value_assumed", False):
