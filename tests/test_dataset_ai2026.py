@@ -32,7 +32,8 @@ FIGURE_COLUMNS = ["id", "entity", "metric", "value", "unit", "period", "as_of", 
 ENTITY_KINDS = {"chip_vendor", "ai_lab", "hyperscaler", "neocloud", "cloud", "investor",
                 "lender", "developer", "spv", "other"}
 DEAL_KINDS = {"equity_investment", "warrant", "compute_contract", "chip_purchase",
-              "capacity_backstop", "loan", "bond", "private_credit", "revenue_share", "other"}
+              "capacity_backstop", "loan", "bond", "private_credit", "revenue_share", "lease",
+              "other"}
 STATUSES = {"committed", "conditional", "superseded", "cancelled", "reported"}
 DEAD = {"superseded", "cancelled"}
 DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

@@ -16,8 +16,8 @@ amount. The parts are counted, and the aggregate only with its unallocated remai
 
 Horizon: a multi-year contract is spread linearly over its term ``[start, end]`` and only the
 part inside the horizon counts; a one-off payment counts if it falls inside. A contract,
-chip order or revenue share with a start but no reported end gets an assumed term
-(:data:`DEFAULT_TERM_YEARS`: 5, 2 and 5 years) and is flagged ``term_assumed``. Undated legs
+chip order, revenue share or lease with a start but no reported end gets an assumed term
+(:data:`DEFAULT_TERM_YEARS`: 5, 2, 5 and 15 years) and is flagged ``term_assumed``. Undated legs
 count in full and are flagged ``dated`` False.
 """
 
@@ -37,6 +37,7 @@ from .data.asof import as_of_date, deals_as_of, known_by
 from .data.read import parse_date, split_refs
 from .vocabulary import (
     CONTINGENT_KINDS,
+    DAYS_PER_YEAR,
     DEAL_KINDS,
     EVIDENCE,
     FIRM_STATUSES,
@@ -55,8 +56,29 @@ if TYPE_CHECKING:
 #: Term, in years from the start, given to a contract that reports no end. Without one, a
 #: multi-year contract would count as a one-off payment at its announcement and fall out of
 #: a forward horizon. Such legs are flagged ``term_assumed``.
+#: A lease's 15 years are the term of the data-centre leases whose term is reported (Oracle's
+#: Abilene lease, D04's note; Doña Ana is 18).
 DEFAULT_TERM_YEARS: dict[str, int] = {"compute_contract": 5, "chip_purchase": 2,
-                                      "revenue_share": 5}
+                                      "revenue_share": 5, "lease": 15}
+
+
+def assumed_term_end(start: dt.date, kind: str, years: float | None = None) -> dt.date | None:
+    """The last day of a ``kind`` leg starting ``start`` with no reported end: ``years``
+    after it, else :data:`DEFAULT_TERM_YEARS` years (the day before the same month that many
+    years on); ``None`` for a kind without a default term (a one-off payment).
+
+    Examples
+    --------
+    >>> assumed_term_end(dt.date(2026, 3, 1), "lease")
+    datetime.date(2041, 2, 28)
+    >>> assumed_term_end(dt.date(2026, 1, 1), "loan") is None
+    True
+    """
+    if years is not None:
+        return start + dt.timedelta(days=years * DAYS_PER_YEAR - 1)
+    if kind not in DEFAULT_TERM_YEARS:
+        return None
+    return dt.date(start.year + DEFAULT_TERM_YEARS[kind], start.month, 1) - dt.timedelta(days=1)
 def _tuple(
     values: Iterable[str] | str | None, allowed: Sequence[str], name: str
 ) -> tuple[str, ...]:
@@ -334,11 +356,11 @@ class DealNetwork:
                 dated[k] = False
                 continue
             s0 = parse_date(s)
+            e1: dt.date | None
             if isinstance(e, str):
                 e1 = parse_date(e, end=True)
             elif kind in DEFAULT_TERM_YEARS:
-                years = DEFAULT_TERM_YEARS[kind]
-                e1 = dt.date(s0.year + years, s0.month, 1) - dt.timedelta(days=1)
+                e1 = assumed_term_end(s0, kind)
                 assumed[k] = True
             else:
                 e1 = None

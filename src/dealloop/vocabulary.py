@@ -69,10 +69,13 @@ DEAL_KINDS = (
     "bond",
     "private_credit",
     "revenue_share",
+    "lease",
     "other",
 )
-#: Kinds whose amount is paid by a customer to a supplier (the purchase layer).
-PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share")
+#: Kinds whose amount is paid by a customer to a supplier (the purchase layer). A ``lease``
+#: is rent a tenant pays a landlord (often a data-centre or GPU vehicle): a purchase
+#: obligation of the tenant and income of the landlord.
+PURCHASE_KINDS = ("compute_contract", "chip_purchase", "revenue_share", "lease")
 #: Kinds where the payer lends to the payee, who owes the principal back.
 DEBT_KINDS = ("loan", "bond", "private_credit")
 #: Kinds that give the payer (equity_investment) or payee (warrant) a stake.

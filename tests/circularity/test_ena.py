@@ -165,6 +165,6 @@ def test_network_purchase_layer():
 
     net = Net()
     r = ena(net)
-    assert net.kwargs["kinds"] == ("compute_contract", "chip_purchase", "revenue_share")
+    assert net.kwargs["kinds"] == ("compute_contract", "chip_purchase", "revenue_share", "lease")
     assert r.labels == ("coreweave", "nvidia")
     assert 0 < r.fci < 1

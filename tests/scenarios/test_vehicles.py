@@ -60,3 +60,61 @@ def test_xai_walking_away_reaches_the_vehicle_lenders(net) -> None:
     # its trade creditor (NVIDIA, the GPUs it still owes for) ranks below the collateral
     assert u.at["X08", "priority"] == "trade"
     assert u.at["X08", "paid"] / u.at["X08", "owed"] < u.at["D76", "paid"] / u.at["D76", "owed"]
+
+
+TOY_ENTITIES = """\
+id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
+debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
+tenant,Tenant,hyperscaler,US,true,TEN,,100,500,50,,,,,2026-01,s1,Rents the campus.
+campus,Campus vehicle,spv,US,false,,tenant,,,,,,,,2026-01,s1,Owns the campus.
+bondholders,Bondholders,lender,,false,,,,,,,,,,2026-01,s1,Lend to the vehicle.
+"""
+TOY_DEALS = """\
+id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
+start,end,stake,evidence,supersedes,part_of,sources,notes
+B,bondholders,campus,bond,10,,,reported,committed,,2025-01-01,2025-01-01,2050-12-31,,A,,,s1,Spent.
+L,tenant,campus,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No end.
+"""
+
+
+@pytest.fixture(scope="module")
+def leased(tmp_path_factory: pytest.TempPathFactory):
+    import dealloop as dl
+
+    d = tmp_path_factory.mktemp("lease")
+    (d / "entities.csv").write_text(TOY_ENTITIES)
+    (d / "deals.csv").write_text(TOY_DEALS)
+    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
+                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
+    return dl.load(d)
+
+
+def test_a_lease_without_an_end_gets_15_years_and_its_rent(leased) -> None:
+    """A lease with no reported end runs 15 years (2026-01 to 2040-12, flagged): 5 of its
+    5,479 days-years fall in a 2026-2030 horizon, and its undisclosed rent is the vehicle's
+    interest over the 15 years, 10 x 5% x 5479/365.2425 = 7.50 (the bond falls due in 2050,
+    after the lease: no principal). The rent is owed by the tenant to the vehicle."""
+    legs = leased.legs(horizon=(2026, 2030)).set_index("id")
+    assert bool(legs.at["L", "term_assumed"])
+    assert legs.at["L", "horizon_share"] == pytest.approx(1826 / 5479)
+    sc = scenarios.loads("name: t\nquestion: q\nhorizon: [2026, 2030]\n"
+                         "mapping: {debt_rates: {B: 0.05}}\n")
+    d = mapping.build(leased, sc).deals.set_index("id")
+    assert d.at["L", "value"] == pytest.approx(10 * 0.05 * 5479 / 365.2425)
+    assert "term assumed: 2026-01 to 2040-12" in d.at["L", "assumed"]
+    assert (d.at["L", "payer"], d.at["L", "payee"]) == ("tenant", "campus")
+
+
+def test_the_tenant_walking_away_defaults_the_vehicle(leased) -> None:
+    """The bond was drawn (and spent) in 2025. Without the lease the vehicle has no income
+    to pay its coupons: it defaults and its bondholders are not paid in full; with the lease
+    nobody defaults."""
+    text = ("name: t\nquestion: q\nhorizon: [2026, 2030]\n"
+            "mapping: {debt_rates: {B: 0.05}}\n")
+    calm = scenarios.run(scenarios.loads(text), leased, band=False)
+    assert not calm.firms["defaulted"].any()
+    res = scenarios.run(scenarios.loads(text + "shocks: [{type: cancel, deal: L}]"),
+                        leased, band=False)
+    assert res.firms.at["campus", "defaulted"]
+    u = res.unpaid[res.unpaid["debtor"] == "campus"]
+    assert (u["owed"] - u["paid"]).sum() > 0

@@ -37,7 +37,7 @@ __all__ = ["MONEY_KINDS", "Circularity", "circularity", "money_cycling"]
 #: Every kind of leg that moves cash (all but warrants, which move equity, and backstops,
 #: which move nothing unless called).
 MONEY_KINDS = ("equity_investment", "compute_contract", "chip_purchase", "loan", "bond",
-               "private_credit", "revenue_share", "other")
+               "private_credit", "revenue_share", "lease", "other")
 
 
 @dataclass(frozen=True, eq=False, repr=False)

@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..data.read import parse_date
+from ..network import assumed_term_end
 from ..vocabulary import (
     CONTINGENT_KINDS,
     DAYS_PER_YEAR,
@@ -182,10 +183,18 @@ def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]]
     m, lg = scenario.mapping, scenario.legs
     kinds = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
     sel, include, exclude = set(lg.statuses), set(lg.include), set(lg.exclude)
-    rows = [{"id": r["id"], "payer": r["payer"], "payee": r["payee"], "kind": r["kind"],
-             "value": lg.amounts.get(r["id"], r["value"]), "status": r["status"],
-             "start": date(r["start"]) or date(r["announced"]),
-             "end": date(r["end"], end=True)} for r in records]
+    rows = []
+    for r in records:
+        start, end = date(r["start"]) or date(r["announced"]), date(r["end"], end=True)
+        guessed = False
+        if end is None and start is not None and r["kind"] in RECURRING_KINDS:
+            # the term the horizon share assumes (a lease: 15 years)
+            end = assumed_term_end(start, r["kind"], m.undated_term_years)
+            guessed = True
+        rows.append({"id": r["id"], "payer": r["payer"], "payee": r["payee"],
+                     "kind": r["kind"], "value": lg.amounts.get(r["id"], r["value"]),
+                     "status": r["status"], "start": start, "end": end,
+                     "term_assumed": guessed and end is not None})
     rate = discount_rate(net, m)[0] + m.credit_spread
     return assumed_terms(rows, kinds, m, rate, lambda r: (
         r["status"] in sel or r["id"] in include) and r["id"] not in exclude)

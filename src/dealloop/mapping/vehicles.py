@@ -7,9 +7,10 @@ lease D75c). With ``mapping.vehicle_terms: debt_service`` (default) such a leg i
 from the vehicle's own debt, and flagged as assumed:
 
 * a lease or purchase leg *into* a vehicle with no amount pays its debt service over the
-  lease's term: each counted debt leg's principal x its rate x the years the lease and the
-  debt overlap, plus the principal falling due before the lease ends (the rent a lender
-  would underwrite);
+  lease's term (a lease with no reported end: the term the horizon share assumes,
+  :data:`dealloop.network.DEFAULT_TERM_YEARS`, 15 years, said in the flag): each counted
+  debt leg's principal x its rate x the years the lease and the debt overlap, plus the
+  principal falling due before the lease ends (the rent a lender would underwrite);
 * a backstop (residual value guarantee) *to* a vehicle with no amount is capped at the
   vehicle's debt principal (what the guarantee stands behind).
 
@@ -36,7 +37,7 @@ from .values import per_entity
 
 __all__ = ["assumed_terms", "rent"]
 
-_INCOME_KINDS = ("compute_contract", "revenue_share", "other", "chip_purchase")
+_INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
 
 def _years(a: dt.date, b: dt.date) -> float:
@@ -108,6 +109,9 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
         elif r["kind"] in _INCOME_KINDS and isinstance(r["start"], dt.date) \
                 and isinstance(r["end"], dt.date):
             rate = per_entity(m.interest_rate, v, default_rate)
+            term = (f" (term assumed: {r['start']:%Y-%m} to {r['end']:%Y-%m})"
+                    if r.get("term_assumed") else "")
             out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
-                            f"rent assumed: the debt service of {v} ({ids}) over the lease")
+                            f"rent assumed: the debt service of {v} ({ids}) over the "
+                            f"lease{term}")
     return out

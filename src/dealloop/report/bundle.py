@@ -53,6 +53,7 @@ LAYER_OF_KIND = {
     "compute_contract": "purchase",
     "chip_purchase": "purchase",
     "revenue_share": "purchase",
+    "lease": "purchase",
     "capacity_backstop": "contingent",
     "other": "other",
 }
