@@ -128,3 +128,14 @@ def test_oracle_exits_abilene_lands_on_the_lenders(net) -> None:
     # without the shock the venture pays its way
     calm = scenarios.run(sc.model_copy(update={"shocks": []}), net, band=False)
     assert not calm.firms["defaulted"].any()
+
+
+def test_parts_of_one_loan_share_the_collateral_without_a_double_pledge_flag(net) -> None:
+    """Apollo's loan D148 is part of the vehicle's debt D76 (itself part of xAI's round,
+    D77): both are secured on the same GPUs, shared pro rata to principal (5.6 : 3.5), and
+    the pool is not flagged as pledged twice."""
+    bs = mapping.build(net, scenarios.load("baseline"))
+    c = bs.collateral.set_index("deal")
+    assert c.at["D76", "pool"] == c.at["D148", "pool"] == "xai-gpu-spv:gpu"
+    assert c.at["D76", "value"] / c.at["D148", "value"] == pytest.approx(5.6 / 3.5)
+    assert not [n for n in bs.notes if "pledged twice" in n and "xai-gpu-spv" in n]

@@ -139,6 +139,14 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         return frame
     # parts of one aggregate leg (a loan split by lender) are one pledge, not two
     agg_of = {part: r["id"] for r in deal_rows for part in r.get("parts", ())}
+
+    def root(deal: str) -> str:
+        seen = {deal}
+        while deal in agg_of and agg_of[deal] not in seen:  # the top aggregate
+            deal = agg_of[deal]
+            seen.add(deal)
+        return deal
+
     for pool, grp in frame.groupby("pool", sort=True):
         if len(grp) < 2:
             continue
@@ -146,7 +154,7 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         funding = grp["basis"].str.endswith("'s funding")
         total = float(grp["value"].max() if funding.all() else grp["value"].sum())
         frame.loc[grp.index, "value"] = total * grp["principal"] / grp["principal"].sum()
-        if len({agg_of.get(d, d) for d in grp["deal"]}) > 1:
+        if len({root(d) for d in grp["deal"]}) > 1:
             notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
                          f"name it (worth {total:,.2f} at origination, shared pro rata)")
     return frame

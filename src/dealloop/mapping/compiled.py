@@ -54,7 +54,7 @@ from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
 from .shocks import Applied
 from .timing import YearsMixin
-from .values import per_entity
+from .values import per_entity, plan_stretch
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -209,7 +209,7 @@ class Compiled(YearsMixin):
                 M[self.stake_deal]
             res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
         gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
-        out["caps"] = gap[st.creditor[rows]] * (1 + sc.mapping.new_money_headroom)
+        out["caps"] = gap[st.creditor[rows]] * (1 + plan_stretch(sc.mapping))
         return out
 
     @property

@@ -16,7 +16,7 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 from .sheets import OUTSIDE
-from .values import per_entity
+from .values import per_entity, plan_stretch
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -197,7 +197,8 @@ def _claims_held(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
             item = "receivable (outside customer)"
         note = (f"gap between obligations and means with every leg paid "
                 f"({f['new_money']:,.2f}), raised from outside as needed, up to "
-                f"{1 + m.new_money_headroom:.0%} of it (new_money: plan)"
+                f"{1 + plan_stretch(m):.0%} of it (new_money: plan; headroom "
+                f"{m.new_money_headroom:.0%}, held back {m.new_money_buffer:.0%})"
                 if r.channel == "plan" else "")
         _add(rows, eid, "asset" if r.channel != "backstop" else "contingent", item, cp,
              r.amount, (r.deal,), note=note or _share_note(by_id, r.deal, r.weight))

@@ -58,7 +58,8 @@ New money the plan needs (``new_money: plan``)
     with every leg paid in full, a firm whose means fall short of its obligations raises the
     gap as new outside money (deal id ``plan:FIRM``), so the unshocked run clears with no
     default and the gap itself is a headline ("OpenAI must raise $X by 2030"). The firm
-    raises only what it needs, up to the gap plus ``new_money_headroom``; new money dilutes
+    raises only what it needs, up to the gap plus ``new_money_headroom`` plus the part of
+    its round investors hold back (``new_money_buffer``); new money dilutes
     existing shareholders rather than adding to their value.
 
 Every line records the deal ids and figure ids behind it.
@@ -92,7 +93,7 @@ from ..vocabulary import DEBT_KINDS, horizon_years, parse_horizon
 from .collateral import pledges
 from .earnings import contract_factors, demand_exposures, margins, value_multiples
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
-from .values import OUTSIDE, per_entity, point
+from .values import OUTSIDE, per_entity, plan_stretch, point
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -443,7 +444,7 @@ def _new_money(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
         return
     frame["new_money"] = _plan_gap(firms, frame, cl, st, base_mult, m)
     for eid in firms:
-        cap = frame.at[eid, "new_money"] * (1 + m.new_money_headroom)
+        cap = _number(frame, eid, "new_money") * (1 + plan_stretch(m))
         _add_claim(cl, f"plan:{eid}", OUTSIDE, eid, "plan", cap)
 
 

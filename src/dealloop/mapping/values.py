@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["OUTSIDE", "per_entity", "point"]
+__all__ = ["OUTSIDE", "per_entity", "plan_stretch", "point"]
 
 #: The id standing for everyone outside the network (lenders, investors, suppliers).
 OUTSIDE = "(outside)"
@@ -36,3 +36,20 @@ def point(value: Any) -> float:
     """
     mean = getattr(value, "mean", None)
     return float(mean()) if callable(mean) else float(value)
+
+
+def plan_stretch(m: Any) -> float:
+    """How far a firm's planned new money can stretch beyond its gap, as a share of the gap:
+    ``new_money_headroom`` plus the round's held-back part, ``b / (1 - b)`` for
+    ``b = new_money_buffer`` (a round of ``gap / (1 - b)``, of which the gap is drawn).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> plan_stretch(NS(new_money_headroom=0.1, new_money_buffer=0.0))
+    0.1
+    >>> round(plan_stretch(NS(new_money_headroom=0.1, new_money_buffer=0.25)), 6)  # 0.1 + 1/3
+    0.433333
+    """
+    b = float(getattr(m, "new_money_buffer", 0.0))
+    return float(m.new_money_headroom) + b / (1.0 - b)

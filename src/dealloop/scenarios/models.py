@@ -170,6 +170,15 @@ class MappingSpec(BaseModel):
         How far the plan's new money can stretch when a shock raises a firm's needs, as a
         share of its gap (default 0.1). New money is raised only as needed; it dilutes
         existing shareholders (their market value falls by the extra money raised).
+    new_money_buffer
+        Share of the plan's new money that investors hold back until conditions are met
+        (``new_money: plan``). The plan sizes each firm's round so that what it draws in the
+        unshocked run, the gap, is ``1 - new_money_buffer`` of it: the held-back part,
+        ``gap x b / (1 - b)``, is raised only when a shock raises the firm's needs (on top of
+        ``new_money_headroom``). Default 0, an assumption shown in the assumptions box: the
+        plan covers the gap exactly, so a small funding cut is a default (the knife edge).
+        Context: OpenAI's $40B round of 2025-03-31 could be cut by $10B (25%) if it did not
+        restructure (CNBC, 2025-03-31).
     reported_debt
         Count reported debt beyond the debt legs in the data as debt to outside lenders.
     debt_maturing_share
@@ -285,6 +294,7 @@ class MappingSpec(BaseModel):
     new_money_sources: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=dict)
     new_money_headroom: Annotated[float, Field(ge=0, le=10)] = 0.1
+    new_money_buffer: Annotated[float, Field(ge=0, le=0.9)] = 0.0
     reported_debt: bool = True
     debt_maturing_share: PerEntityShare = Field(default_factory=lambda: {"default": 0.5})
     rollover: PerEntityShare = Field(default_factory=lambda: {"default": 1.0})

@@ -23,7 +23,7 @@ from ..mapping.collateral import claim_class
 from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.timing import YearSplit
-from ..mapping.values import point
+from ..mapping.values import plan_stretch, point
 from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
@@ -102,9 +102,9 @@ def clear_runs(comp: Compiled, k: int = 1, **kw: Any
     the years unless the scenario says ``timing: static``, and the years themselves.
 
     Year by year, the plan's new money is what each firm needs each year in the unshocked
-    years, and it can stretch by ``new_money_headroom`` of the horizon's total in whichever
-    years; values are at the start of the horizon, discounted at the sheets'
-    ``discount_rate``.
+    years, and it can stretch by ``new_money_headroom`` plus the round's held-back part
+    (``new_money_buffer``) of the horizon's total in whichever years; values are at the
+    start of the horizon, discounted at the sheets' ``discount_rate``.
 
     Examples
     --------
@@ -141,15 +141,15 @@ def _plan_budget(comp: Compiled, k: int, unshocked: YearSplit
     """The plan's new money year by year: ``caps`` ``(T, N, K)``, what each firm may raise
     in each year, and ``room`` ``(N, K)``, what it may raise beyond them in whichever years.
     ``new_money: plan``: what the unshocked years (``unshocked``) need, stretching by
-    ``new_money_headroom`` of the total; ``sourced``: nothing fixed per year, its announced
-    money as the budget."""
+    ``new_money_headroom`` plus the round's held-back part of the total; ``sourced``:
+    nothing fixed per year, its announced money as the budget."""
     st = comp.structure
     if comp.scenario.mapping.new_money == "sourced":
         budget = comp.bs.frame["new_money"].to_numpy(float)[:, None] * np.ones((1, k))
         return np.zeros((len(comp.years), comp.n, k)), budget
     need = clear_years(st, unshocked.inputs(reuse=True), comp.params, years=comp.years)
     caps = np.stack([o.new_money for o in need.outcomes])
-    return caps, caps.sum(axis=0) * comp.scenario.mapping.new_money_headroom
+    return caps, caps.sum(axis=0) * plan_stretch(comp.scenario.mapping)
 
 
 def clear_stacked(comp: Compiled, parts: list[Compiled]) -> tuple[Outcome, Outcome]:

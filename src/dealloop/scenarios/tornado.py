@@ -15,6 +15,7 @@ margin              margin x 0.5 / x 1.5            ``mapping.operating_margin``
 stranded costs      0 / 1                          ``mapping.stranded_share.default``
 terms               3 / 10 years                   ``mapping.undated_term_years``
 new money           no headroom / 50%              ``mapping.new_money_headroom``
+new money held back 0 / 25% of the round           ``mapping.new_money_buffer``
 recovery            0 / 0.8                        ``recovery`` of every ``fail`` shock
 market-value rule   $ for $ / P/E (upper bound)    ``mapping.market_value_rule``
 collateral haircut  none / 60% in a forced sale    ``mapping.collateral_haircut``
@@ -82,6 +83,8 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
     "terms": ("3 yr", _set("undated_term_years", 3.0), "10 yr", _set("undated_term_years", 10.0)),
     "new money": ("no headroom", _set("new_money_headroom", 0.0),
                   "50% headroom", _set("new_money_headroom", 0.5)),
+    "new money held back": ("0", _set("new_money_buffer", 0.0),
+                            "25% of the round", _set("new_money_buffer", 0.25)),
     "recovery": ("0", _recovery(0.0), "0.8", _recovery(0.8)),
     "market-value rule": ("$ for $", _set("market_value_rule", "fixed"),
                           "P/E (upper bound)", _set("market_value_rule", "earnings")),
@@ -139,6 +142,15 @@ _RULES = {
     "price_to_book": "the contracts' present value at the firm's price-to-book",
     "fixed": "dollar for dollar on what the horizon counts",
 }
+
+
+#: The assumptions box's line on the share of the plan's new money held back.
+_BUFFER_LINE = (
+    "new money held back {b:.0%} of each round (mapping.new_money_buffer, assumed; at 0 the "
+    "plan's round covers each firm's gap exactly, so a small funding cut is a default); "
+    "context: OpenAI's $40B round could be cut by $10B (25%) without a restructuring, "
+    "CNBC 2025-03-31 https://www.cnbc.com/2025/03/31/openai-closes-40-billion-in-funding-"
+    "the-largest-private-fundraise-in-history-softbank-chatgpt.html")
 
 
 def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
@@ -205,6 +217,8 @@ def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> li
         out.append(_value_line(scenario, fr))
     if "demand_exposure" in fr and any(s.type == "demand" for s in scenario.shocks):
         out.extend(_demand_lines(fr))
+    if scenario.mapping.new_money == "plan" and "new_money" in fr and (fr["new_money"] > 0).any():
+        out.append(_BUFFER_LINE.format(b=scenario.mapping.new_money_buffer))
     if "new_money_sources" in fr:
         got = [f"{f} {v:,.1f} ({';'.join(ids)})" for f, v, ids in zip(
             fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
