@@ -68,7 +68,11 @@ class Structure:
     """``(N,)``: market value before the shock (reference for stakes and value lost)."""
     value_multiple: np.ndarray | None = None
     """``(N,)``: market value a surviving firm loses per dollar of net worth it loses
-    (default: the parameters' ``value_multiple`` for every firm)."""
+    (default: the parameters' ``value_multiple`` for every firm): on its sales to other
+    firms in the network."""
+    outside_multiple: np.ndarray | None = None
+    """``(N,)``: market value a surviving firm loses per dollar of outside income (revenue
+    from outside the network) it loses (default: :attr:`value_multiple`)."""
     loss_weight: np.ndarray | None = None
     """``(C,)``: share of a claim's shortfall its creditor loses (default 1: a debt). An
     unpaid purchase costs the supplier its lost margin plus its stranded costs, not the

@@ -498,7 +498,9 @@ def compile_scenario(scenario: Scenario, bs: BalanceSheets) -> Compiled:
                    stake_holder=holder, stake_issuer=issuer, stake_fraction=fraction,
                    stake_prepaid=stakes["prepaid"].to_numpy(float), vest=vest,
                    vest_reference=vest_ref, market_value=mv, loss_weight=loss_weight,
-                   value_multiple=bs.frame["value_multiple"].to_numpy(float))
+                   value_multiple=bs.frame["value_multiple"].to_numpy(float),
+                   outside_multiple=bs.frame["outside_multiple"].to_numpy(float)
+                   if "outside_multiple" in bs.frame else None)
     clearing = scenario.models.clearing
     params = Params(alpha=clearing.alpha, beta=clearing.beta,
                     stake_liquidity=m.stake_liquidity, value_multiple=m.value_multiple,

@@ -30,8 +30,12 @@ Market value (:func:`value_multiples`, ``mapping.market_value_rule``)
 
     A firm without the figures a rule needs (no positive net income, no book equity) moves
     as under ``contract_pv``, flagged ``value_assumed``. ``mapping.value_multiple`` scales
-    every firm's multiple (default 1). The engine has one multiple per firm: it applies to
-    the firm's outside revenue lost as well as to its sales to other firms.
+    every firm's multiple (default 1). The contract factor of ``contract_pv`` and
+    ``price_to_book`` is about the firm's contracts with other firms in the network: it
+    applies to its sales to them only. Outside revenue lost (a ``demand`` or ``revenue``
+    shock) moves market value at the firm's ``outside_multiple``: 1 under ``contract_pv``
+    and ``fixed`` (what the horizon counts), the price-to-book ratio under
+    ``price_to_book``, the same as its sales under ``earnings``.
 
 Examples
 --------
@@ -319,7 +323,8 @@ def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
                     factors: dict[str, float] | None = None,
                     tails: dict[str, tuple[str, ...]] | None = None) -> None:
     """Each firm's market value lost per dollar of net worth lost (columns
-    ``value_multiple, value_figures, value_assumed, value_legs``; see the module docstring).
+    ``value_multiple`` on its sales to other firms, ``outside_multiple`` on its outside
+    revenue, ``value_figures, value_assumed, value_legs``; see the module docstring).
     ``factors`` and ``tails`` are :func:`contract_factors`' (default: 1 for every firm, no
     legs past the horizon).
 
@@ -335,34 +340,38 @@ def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
     7.12
     >>> m = loads("name: x\\nquestion: q").mapping   # contract_pv
     >>> value_multiples(dl.load(), frame, m, years=5.0, factors={"microsoft": 1.2})
-    >>> float(frame.at["microsoft", "value_multiple"])
-    1.2
+    >>> float(frame.at["microsoft", "value_multiple"]), float(frame.at["microsoft",
+    ...                                                               "outside_multiple"])
+    (1.2, 1.0)
     """
     annual = annual_figures(net)
     rule = m.market_value_rule
     metric = {"earnings": "net_income", "price_to_book": "book_equity"}.get(rule)
-    mult, figures, assumed, legs = [], [], [], []
+    mult, outside, figures, assumed, legs = [], [], [], [], []
     for eid in frame.index:
         mv = float(frame["market_value"][eid])
         pv = 1.0 if rule in ("fixed", "earnings") or factors is None else \
             float(factors.get(eid, 1.0))
         x, fids, flag = pv, (), metric is not None and mv > 0
+        xo = 1.0  # outside revenue: no contract factor
         if metric is not None and mv > 0:
             hit = next((annual[(eid, metric, p)] for p in _latest(annual, eid)
                         if (eid, metric, p) in annual and annual[(eid, metric, p)][0] > 0),
                        None)
             if hit is not None:
-                x = mv / hit[0] / (years if metric == "net_income" and years > 0 else 1.0)
-                x = x * pv
+                xo = mv / hit[0] / (years if metric == "net_income" and years > 0 else 1.0)
+                x = xo * pv
                 fids, flag = (*tuple(frame["market_value_figures"][eid]), hit[1]), False
             elif factors is not None:
                 x = float(factors.get(eid, 1.0))  # no figure: as contract_pv, flagged
         mult.append(x * m.value_multiple)
+        outside.append(xo * m.value_multiple)
         figures.append(fids)
         assumed.append(flag)
         legs.append(tuple(tails.get(eid, ())) if tails and rule in (
             "contract_pv", "price_to_book") else ())
     frame["value_multiple"] = np.asarray(mult, float)
+    frame["outside_multiple"] = np.asarray(outside, float)
     frame["value_figures"] = figures
     frame["value_assumed"] = assumed
     frame["value_legs"] = legs

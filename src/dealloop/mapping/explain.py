@@ -292,7 +292,11 @@ def _value_note(f: pd.Series, m: Any) -> str:
            "earnings": "lost earnings at its price-earnings ratio, an upper bound",
            "price_to_book": "present value of the contracts at its price-to-book",
            "fixed": "dollar for dollar"}[rule]
-    note = f"{f['value_multiple']:.2f} lost per $ of revenue lost (rule {rule}: {why}"
+    note = f"{f['value_multiple']:.2f} lost per $ of sales to other firms lost"
+    if "outside_multiple" in f and abs(float(f["outside_multiple"])
+                                       - float(f["value_multiple"])) > 1e-12:
+        note += f", {float(f['outside_multiple']):.2f} per $ of outside revenue lost"
+    note += f" (rule {rule}: {why}"
     if legs:
         note += "; contracts running past the horizon: " + ", ".join(legs)
     if f.get("value_assumed", False):

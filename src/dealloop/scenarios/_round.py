@@ -87,10 +87,14 @@ class Setup:
         #: ``(N, 1)``: market value lost per dollar of net worth lost, per firm
         self.vm = np.full((n, 1), p.value_multiple) if st.value_multiple is None else \
             np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
+        #: ``(N, 1)``: the same per dollar of outside income lost (the contract factor of
+        #: ``contract_pv`` applies to sales inside the network only)
+        self.vo = self.vm if st.outside_multiple is None else \
+            np.asarray(st.outside_multiple, float).reshape(n, 1) * 1.0
         # a multiple other than 1 applies to operating results only (outside income, sales
         # and purchases); capital flows (equity, loans, debt, new money, stakes) move market
         # value dollar for dollar
-        self.op = bool(np.any(self.vm != 1.0))
+        self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
         if self.op:
             purch = (st.channel == PURCHASE).astype(float)
             self.cred_p = sp.csr_array(self.cred * purch[None, :])
@@ -222,11 +226,11 @@ class Round:
             self.w = g.w0  # a holder that does not default pays for all its stake
         self._newton()
         if g.reference is not None:
-            # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value)
+            # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
             self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
             if g.op:
                 self.rec_full_p = np.asarray(g.cred_p @ self.owed())
-                self.c0 = self.c0 + (g.vm - 1) * (g.e - g.ref_e - g.ref_op)
+                self.c0 = self.c0 + (g.vo - 1) * (g.e - g.ref_e) - (g.vm - 1) * g.ref_op
                 self.credw_p_rows = sp.csr_array(self.credw_rows * (
                     g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
                 self.credw_p_F = sp.csr_array(self.credw_p_rows[F])

@@ -153,6 +153,13 @@ _BUFFER_LINE = (
     "the-largest-private-fundraise-in-history-softbank-chatgpt.html")
 
 
+#: How outside revenue lost moves market value under each rule.
+_OUTSIDE_RULE = {"contract_pv": "outside revenue lost $ for $",
+                 "fixed": "outside revenue lost $ for $",
+                 "price_to_book": "outside revenue lost at the price-to-book",
+                 "earnings": "outside revenue lost at the same multiple"}
+
+
 def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
     """The market-value rule and each firm's multiple (with its figure ids or the legs that
     run past the horizon), and the firms the rule has no figure for."""
@@ -162,7 +169,8 @@ def _value_line(scenario: Scenario, fr: pd.DataFrame) -> str:
         fr.index, fr["value_multiple"], fr["value_figures"], fr["value_assumed"], legs,
         strict=True) if (ids or lg) and not a and abs(x - 1.0) > 1e-12]
     line = (f"market value rule {rule} (mapping.market_value_rule: {_RULES[rule]}; $ lost "
-            "per $ of revenue lost, capital flows $ for $)"
+            f"per $ of sales to other firms lost, {_OUTSIDE_RULE[rule]}, capital flows "
+            "$ for $)"
             + (": " + ", ".join(shown) if shown else ""))
     gone = [f for f, a in zip(fr.index, fr["value_assumed"], strict=True) if a]
     if gone:

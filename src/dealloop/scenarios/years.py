@@ -229,7 +229,11 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     vm = np.full((n, 1), (params or Params()).value_multiple) \
         if structure.value_multiple is None else \
         np.asarray(structure.value_multiple, float).reshape(n, 1)
-    op = bool(np.any(vm != 1.0))
+    vo = vm if structure.outside_multiple is None else \
+        np.asarray(structure.outside_multiple, float).reshape(n, 1)
+    op = bool(np.any(vm != 1.0) or np.any(vo != 1.0))
+    sales = np.zeros((n, k))  # sales to other firms, summed over the earlier years
+    ref_sales = np.zeros((n, 1))
     prev: Outcome | None = None  # the year before
     carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
     budget = None if headroom is None else np.array(headroom, float)
@@ -260,11 +264,12 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
             A[plan_rows] = caps + budget[np.minimum(structure.creditor[plan_rows], n - 1)]
             Acc = np.maximum(Acc, A)
         ref = None if reference is None else reference.outcomes[t]
-        # market value: new money raised in earlier years dilutes (it is in the cash carried
-        # forward); earlier years' capital results count dollar for dollar, not at the
-        # firm's multiple as the cash carried forward would
-        shift = None if reference is None else -vm * (raised - ref_raised) \
-            + (1 - vm) * (capital - ref_capital)
+        # market value: the cash carried forward moves it at the outside multiple vo, as
+        # outside income does; new money raised in earlier years dilutes (taken out),
+        # earlier years' capital results count dollar for dollar and their sales to other
+        # firms at the firm's multiple vm
+        shift = None if reference is None else -vo * (raised - ref_raised) \
+            + (1 - vo) * (capital - ref_capital) + (vm - vo) * (sales - ref_sales)
         recovery = None if inp.recovery is None else \
             np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
         coll = None if inp.collateral is None else np.where(
@@ -295,6 +300,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         if reference is not None and op:
             capital = capital + _capital(structure, out)
             ref_capital = ref_capital + _capital(structure, reference.outcomes[t])
+            sales = sales + operating(structure, out.owed, out.paid)
+            ref_sales = ref_sales + operating(structure, reference.outcomes[t].owed,
+                                              reference.outcomes[t].paid)
         if budget is not None and len(plan_rows):
             cap_f = np.zeros((n, k))
             for c, row in zip(plan_in, np.searchsorted(plan_rows, plan_in), strict=True):
