@@ -108,6 +108,8 @@ class Setup:
             self.ref_e = reference.e
             if self.op:
                 self.ref_op = operating(st, reference.owed, reference.paid)
+                #: the change in outside income and sales at the multiple (fixed per call)
+                self.op_shift = (self.vo - 1) * (e - self.ref_e) - (self.vm - 1) * self.ref_op
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
         self.coll: np.ndarray | None = None
@@ -148,6 +150,10 @@ class Setup:
             if not len(pfirms):
                 pidx = np.zeros(0, int)
         self.pidx, self.pfirms, self.cap = pidx, pfirms, cap
+        pos = np.full(self.n + 1, -1)
+        pos[pfirms] = np.arange(len(pfirms))
+        #: row of each plan claim's firm in ``cap`` (-1: a firm without a cap)
+        self.plan_pos = pos[st.creditor[pidx]]
 
     def _normal_times(self) -> None:
         """Claims as asked in normal times, without new money and untriggered backstops; what
@@ -167,13 +173,11 @@ class Setup:
             self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
         self.deb_b = sp.csr_array(self.deb[:, bidx])  # (N, backstops); no columns: none
         self.cred_b = sp.csr_array(self.cred[:, bidx])
+        #: the firms each backstop backs (its creditor; outside: the last firm, masked) and
+        #: their rows of ``cred_b``
+        self.backed = np.minimum(st.creditor[bidx], self.n - 1)
+        self.cred_bb = sp.csr_array(self.cred_b[self.backed])
 
-    def cap_all(self) -> np.ndarray:
-        """The new-money caps of every firm ``(N, K)`` (0 for firms without a plan)."""
-        out = np.zeros((self.n, self.k))
-        if len(self.pidx):
-            out[self.pfirms] = self.cap
-        return out
 
 
 class Round:
@@ -230,7 +234,7 @@ class Round:
             self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
             if g.op:
                 self.rec_full_p = np.asarray(g.cred_p @ self.owed())
-                self.c0 = self.c0 + (g.vo - 1) * (g.e - g.ref_e) - (g.vm - 1) * g.ref_op
+                self.c0 = self.c0 + g.op_shift
                 self.credw_p_rows = sp.csr_array(self.credw_rows * (
                     g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
                 self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
@@ -473,8 +477,7 @@ class Round:
         paid[plan_rows] = 0.0
         if len(g.pidx):
             cap = g.cap
-            ratio = np.zeros((g.n, g.k))
-            ratio[g.pfirms] = np.divide(raised[g.pfirms], cap, out=np.zeros_like(cap),
-                                        where=cap > 0)
-            paid[g.pidx] = owed[g.pidx] * ratio[st.creditor[g.pidx]]
+            ratio = np.zeros((len(g.pfirms) + 1, g.k))  # the last row: firms without a cap
+            np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+            paid[g.pidx] = owed[g.pidx] * ratio[g.plan_pos]
         return paid

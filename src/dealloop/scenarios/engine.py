@@ -310,14 +310,18 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
         s.V = R.market_value(rec_other, stk, s.r)
     pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
-    means = other + g.cap_all()
-    new = ((means < pbar_n - margin) | g.initial_defaults) & ~s.D
+    means = other  # a new array (R.state), not kept: new money counted up to its cap
+    if len(g.pidx):
+        means[g.pfirms] += g.cap
+    need = pbar_n - margin
+    new = ((means < need) | g.initial_defaults) & ~s.D
     changed = new.any(axis=0)
     bidx = g.bidx
     if g.auto and len(bidx):
-        brec = np.asarray(g.cred_b @ (s.r[st.debtor[bidx]] * R.owed_b))
-        short = (means - brec) < pbar_n - margin
-        fire = short[np.minimum(st.creditor[bidx], n - 1)] & (st.creditor[bidx] < n)[:, None]
+        # only the backed firms' rows: what each would receive without its backstops
+        cb = g.backed
+        brec = np.asarray(g.cred_bb @ (s.r[st.debtor[bidx]] * R.owed_b))
+        fire = ((means[cb] - brec) < need[cb]) & (st.creditor[bidx] < n)[:, None]
         newb = fire & ~s.trig
         if newb.any():
             s.trig = s.trig | newb
@@ -373,8 +377,11 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     payments = np.asarray(g.deb @ paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
     nw = e + rec + stk - pbar
-    dead = np.where(D, (1 - p.alpha) * (g.e + raised)
-                    + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
+    if p.alpha == 1.0 and p.beta == 1.0:  # no default costs: 0 * (means >= 0) is 0
+        dead = np.zeros_like(nw)
+    else:
+        dead = np.where(D, (1 - p.alpha) * (g.e + raised)
+                        + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
