@@ -285,16 +285,20 @@ def test_openai_household_loss_matches_hand_calculation(net) -> None:
 def test_oracle_refinancing_hits_named_bank(net) -> None:
     res = scenarios.run("oracle-cannot-refinance", net, band=False)
     where = holders.follow(res, net)
-    jpm = where.banks.loc["jpmorgan"]
-    assert jpm["loss"] > 0
-    assert jpm["cet1_after"] == pytest.approx(jpm["cet1"] - jpm["loss"])
+    smbc = where.banks.loc["smbc"]
+    assert smbc["loss"] > 0
+    assert smbc["cet1_after"] == pytest.approx(smbc["cet1"] - smbc["loss"])
     assert where.sectors.loc["banks", "amount"] == pytest.approx(
         where.banks["loss"].sum())
-    # by hand: Vantage's D88 loans go unpaid; Wells Fargo holds an equal seventh (NH13),
+    # by hand: the New Mexico campus loan D89 goes partly unpaid; SMBC holds an equal
+    # twentieth (NH30) and a seventh of each Vantage facility (NH16, NH46), which Oracle's
+    # rent repays; Wells Fargo is only in the Vantage facilities (NH13, NH43),
     # against CET1 = ratio x RWA from banks.csv
-    d88 = res.unpaid_claims.loc[res.unpaid_claims["deal"] == "D88", "shortfall"].sum()
+    unpaid = res.unpaid_claims.groupby("deal")["shortfall"].sum()
+    vantage = unpaid.get("D141", 0.0) + unpaid.get("D142", 0.0)
+    assert smbc["loss"] == pytest.approx(unpaid["D89"] * 0.05 + vantage * 0.142857)
     wf = where.banks.loc["wells-fargo"]
-    assert wf["loss"] == pytest.approx(d88 * 0.142857)
+    assert wf["loss"] == pytest.approx(vantage * 0.142857)
     assert wf["cet1"] == pytest.approx(0.106 * 1295.3)
     assert wf["ratio_after"] == pytest.approx((0.106 * 1295.3 - wf["loss"]) / 1295.3)
     # the banking-sector line: the whole bank loss against the Fed's aggregate (H943)
@@ -381,13 +385,13 @@ def test_stress_cli_prints_sector_and_household_lines(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band"])
     assert r.exit_code == 0, r.output
     assert "Where the losses land" in r.output and "US households" in r.output
-    assert "Bank jpmorgan" in r.output and "Method:" in r.output
+    assert "Bank smbc" in r.output and "Method:" in r.output
     r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band", "--json"])
     data = json.loads(r.stdout)
     assert data["holders"]["households"]["total"] > 0
     # a scenario file moves the shares: all bank loans to private credit funds' investors
     sc = tmp_path / "s.yaml"
-    sc.write_text("name: s\nquestion: q\nshocks: [{type: fail, entity: vantage}]\n"
+    sc.write_text("name: s\nquestion: q\nshocks: [{type: fail, entity: vantage-frontier}]\n"
                   "holders:\n  shares: {bank_loan: {insurers: 1}}\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["stress", str(sc), "--no-band", "--json"])
     assert r.exit_code == 0, r.output
@@ -440,17 +444,19 @@ def test_explain_covers_sector_nodes_and_named_holders(net, tmp_path) -> None:
 
     res = scenarios.run("oracle-cannot-refinance", net, band=False)
     where = holders.follow(res, net)
-    jpm = where.explain("jpmorgan")
-    assert set(jpm["direction"]) == {"in", "out"}
+    bank = where.explain("smbc")
+    assert set(bank["direction"]) == {"in", "out"}
     f = where.flows
-    into_holder = f[(f["target_type"] == "holder") & (f["target"] == "jpmorgan")]
-    assert into_holder["amount"].sum() == pytest.approx(where.banks.loc["jpmorgan", "loss"])
-    assert jpm.loc[jpm["direction"] == "out", "amount"].sum() == pytest.approx(
-        f.loc[f["source"] == "jpmorgan", "amount"].sum())
+    into_holder = f[(f["target_type"] == "holder") & (f["target"] == "smbc")]
+    assert into_holder["amount"].sum() == pytest.approx(where.banks.loc["smbc", "loss"])
+    assert bank.loc[bank["direction"] == "out", "amount"].sum() == pytest.approx(
+        f.loc[f["source"] == "smbc", "amount"].sum())
     assert where.explain("retirement_ira")["rows"].str.contains("HD50").all()
-    # the Vantage banks (NH11-NH17) lose only when their loan is not secured on the campus
+    # the campus banks (NH30-NH33) lose more when their loan is not secured on the campus
     text = (scenarios.library.path("oracle-cannot-refinance").read_text(encoding="utf-8")
-            .replace("  secured: {D88: campus, D89: campus}\n", ""))
+            .replace("  secured: {D141: campus, D142: campus, D89: campus}\n",
+                     "  secured_vehicles: false\n"))
+    assert "secured_vehicles: false" in text
     unsecured = tmp_path / "unsecured.yaml"
     unsecured.write_text(text, encoding="utf-8")
     r = CliRunner().invoke(app, ["stress", str(unsecured), "--no-band",
@@ -502,7 +508,8 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
             "monte_carlo: {amounts: fixed, conditional: null}\n"
             "mapping: {capex_obligation: {oracle: 1.0}}\nshocks:\n"
             "  - {type: revenue, entity: oracle, fall: {uniform: [0.05, 0.95]}}\n"
-            "  - {type: refinancing, entities: [vantage, abilene-jv, dona-ana-campus], "
+            "  - {type: refinancing, entities: [vantage-frontier, vantage-lighthouse, abilene-jv, "
+            "dona-ana-campus], "
             "rollover: %s}\n")
     sc = loads(text % "{uniform: [0.0, 1.0]}")
     comp = compile_scenario(sc, build(net, sc))
@@ -550,7 +557,7 @@ def test_simulate_reports_household_and_bank_distributions(net) -> None:
                               "insurers", "private_credit"}
     assert (fig["q05"] <= fig["q50"]).all() and (fig["q50"] <= fig["q95"]).all()
     assert 0.0 <= h["p_any_bank_below_min"] <= 1.0
-    assert h["banks"].loc["jpmorgan", "loss_mean"] > 0
+    assert h["banks"].loc["smbc", "loss_mean"] > 0
     # the mean per sector adds up to the mean of the figures built from it
     sec = h["sectors"]
     assert sec.loc[sec["household"], "mean"].sum() == pytest.approx(fig.loc["households",
