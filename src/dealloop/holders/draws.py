@@ -484,7 +484,7 @@ class Follow:
     >>> from dealloop import scenarios
     >>> res = scenarios.simulate("oracle-cannot-refinance", dl.load(), draws=20, seed=1,
     ...                          workers=0, follow=FOLLOW)
-    >>> bool(res.holders["banks"].loc["jpmorgan", "loss_mean"] > 0)
+    >>> bool(res.holders["banks"].loc["smbc", "loss_mean"] > 0)
     True
     """
 
