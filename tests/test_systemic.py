@@ -45,6 +45,10 @@ def test_batched_rows_match_single_runs(net, res, firm) -> None:
     assert row["household_loss"] == pytest.approx(where.households["total"], abs=1e-9)
     assert row["bank_loss"] == pytest.approx(
         float(where.sectors["amount"].get("banks", 0.0)), abs=1e-9)
+    assert row["insurer_loss"] == pytest.approx(
+        float(where.sectors["amount"].get("insurers", 0.0)), abs=1e-9)
+    assert row["private_credit_loss"] == pytest.approx(where.capital["private_credit"]["loss"],
+                                                       abs=1e-9)
 
 
 def test_ranked_and_bank_capital(res) -> None:
@@ -61,6 +65,13 @@ def test_debtrank_is_meaningful_with_company_equity(res) -> None:
     with equity from company figures the failure of OpenAI propagates."""
     assert res.table.loc["openai", "equity_used"] > 0
     assert res.table.loc["openai", "debtrank"] > 0
+
+
+def test_rank_by_insurers(net) -> None:
+    r = systemic("baseline", net, rank_by="insurers", firms=["coreweave", "openai"])
+    vals = list(r.table["insurer_loss"])
+    assert vals == sorted(vals, reverse=True)
+    assert r.table.loc["coreweave", "insurer_loss"] > 0
 
 
 def test_rank_by_checked(net) -> None:

@@ -231,7 +231,7 @@ def _print_firms_hit(con: Any, res: Any) -> None:
         con.print(f"No firm is hit: {tally}.")
         return
     con.print(table(
-        "Firms hit ($bn; equity = book net worth over the horizon)",
+        "Firms hit ($bn; equity = reported book equity, else net worth over the horizon)",
         [Col("firm"), Col("default year (wave)", "raw", "year") if dy
          else Col("default wave", "count", "wave"),
          Col("equity before", "money", "eq. before"),

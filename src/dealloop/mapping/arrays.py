@@ -164,6 +164,11 @@ class Inputs:
     first, up to what it asks; the rest of the claim ranks with the debtor's other claims
     and collateral beyond the claim joins the debtor's estate."""
 
+    replaced: np.ndarray | None = None
+    """``(R, T, K)``: the share of each replacement claim (channel ``replacement``, in claim
+    order) falling due in each year of the horizon: the year schedule of the contracts it
+    replaces (default: evenly). Used when the inputs are split into years."""
+
     @property
     def k(self) -> int:
         return self.e.shape[1]

@@ -404,20 +404,38 @@ class Compiled(YearsMixin):
         return self.bs.frame["loss_weight"].to_numpy(float)
 
     def replace_ended(self, A: np.ndarray, Acc: np.ndarray,
-                 ended: list[tuple[np.ndarray, np.ndarray]]) -> None:
+                      ended: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
         """Customers of a failed supplier buy the service elsewhere at the same price: the
         amounts of the ended purchase claims move to each customer's replacement claim
         (``mapping.terminated_contracts: replace``), in the draws where the supplier fails
-        (``ended``: claim rows and a ``(K,)`` mask per failure)."""
+        (``ended``: claim rows and a ``(K,)`` mask per failure). Year by year the
+        replacement follows the ended contracts' own schedule (:attr:`claim_years`), not
+        the horizon evenly: returns its share per year ``(R, T, K)`` (``None`` in the static
+        step or without replacement claims)."""
         st, n = self.structure, self.n
         rows = np.flatnonzero(st.channel == REPLACE)
         if not len(rows):
-            return
-        per = np.zeros((n + 1, A.shape[1]))
+            return None
+        k = A.shape[1]
+        per = np.zeros((n + 1, k))
+        years = self.scenario.mapping.timing == "years"
+        W = self.claim_years if years else None
+        sched = np.zeros((n + 1, len(self.years), k)) if years else None
         for claims, on in ended:
-            np.add.at(per, st.debtor[claims], A[claims] * on[None, :])
+            moved = A[claims] * on[None, :]
+            np.add.at(per, st.debtor[claims], moved)
+            if W is not None and sched is not None:
+                np.add.at(sched, st.debtor[claims], W[claims][:, :, None] * moved[:, None, :])
         A[rows] += per[st.debtor[rows]]
         Acc[rows] = np.maximum(Acc[rows], A[rows])
+        if sched is None:
+            return None
+        tot = sched.sum(axis=1, keepdims=True)
+        even = self.claim_years[rows][:, :, None]
+        got = sched[st.debtor[rows]]
+        return np.where(tot[st.debtor[rows]] > 0,
+                        got / np.where(tot[st.debtor[rows]] > 0, tot[st.debtor[rows]], 1.0),
+                        even)
 
     def leontief_for(self, mask: np.ndarray) -> np.ndarray:
         """Relative output drop of every firm when the final demand of ``mask`` falls 100%."""

@@ -29,7 +29,8 @@ COLUMNS = ("side", "item", "counterparty", "amount", "deals", "figures", "note")
 
 @dataclass(frozen=True)
 class LineItem:
-    """One line of a balance sheet: ``side`` (asset, liability, stake, contingent, memo),
+    """One line of a balance sheet: ``side`` (start, asset, liability, stake, contingent,
+    memo; ``start`` lines say where the starting numbers come from),
     ``item``, ``counterparty``, ``amount`` (USD bn), the ``deals`` and company ``figures``
     behind it and a ``note`` saying how it was computed.
 
@@ -71,8 +72,9 @@ class Sheet(Result):
     items: tuple[LineItem, ...]
 
     def total(self, side: str) -> float:
-        """Sum of the amounts on one side."""
-        return float(sum(i.amount for i in self.items if i.side == side))
+        """Sum of the amounts on one side (an unknown amount, NaN, counts 0)."""
+        return float(sum(i.amount for i in self.items if i.side == side
+                         and i.amount == i.amount))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per line item (ids joined by ``;``), the table ``--explain`` prints."""
@@ -87,7 +89,7 @@ class Sheet(Result):
 
     def summary(self) -> str:
         """The firm and the total of each side."""
-        sides = dict.fromkeys(i.side for i in self.items)
+        sides = dict.fromkeys(i.side for i in self.items if i.side != "start")
         totals = ", ".join(f"{side} {self.total(side):,.1f}" for side in sides) or "no lines"
         return f"Balance sheet of {self.firm} (USD bn): {totals}"
 
@@ -116,9 +118,13 @@ _ITEM = {"purchase": ("receivable", "obligation"), "equity": ("equity to receive
 
 def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.DataFrame,
           deals: pd.DataFrame, scenario: Scenario, rev_years: float,
-          collateral: pd.DataFrame | None = None) -> pd.DataFrame:
+          collateral: pd.DataFrame | None = None, grades: dict[str, str] | None = None
+          ) -> pd.DataFrame:
     """Every balance-sheet line of every firm (``firm`` + :data:`COLUMNS`); a debt secured
-    on ``collateral`` (:func:`.collateral.pledges`) says so in its note.
+    on ``collateral`` (:func:`.collateral.pledges`) says so in its note. The first lines
+    (side ``start``) say where the firm's starting equity, cash, debt and market value come
+    from: the figure id and its evidence grade (``grades``, figure id -> grade), or
+    ``assumed``.
 
     Examples
     --------
@@ -133,9 +139,11 @@ def lines(firms: tuple[str, ...], frame: pd.DataFrame, cl: pd.DataFrame, st: pd.
     m = scenario.mapping
     rows: list[dict[str, Any]] = []
     by_id = deals.set_index("id") if len(deals) else pd.DataFrame()
+    grades = grades or {}
     for eid in firms:
         f = frame.loc[eid]
         assert isinstance(f, pd.Series)  # firm ids are unique: one row
+        _start(rows, eid, f, m, grades)
         _own_assets(rows, eid, f, m, rev_years)
         _claims_held(rows, eid, f, m, cl, by_id)
         _claims_owed(rows, eid, f, m, cl, by_id, rev_years)
@@ -159,6 +167,37 @@ def _add(rows: list[dict[str, Any]], firm: str, side: str, item: str, cp: str | 
     rows.append({"firm": firm, "side": side, "item": item, "counterparty": cp,
                  "amount": float(amount), "deals": ";".join(deals_),
                  "figures": ";".join(figs), "note": note})
+
+
+def _grade(fids: Any, grades: dict[str, str]) -> str:
+    """``F201, grade A``: the figure ids behind a number with their evidence grades."""
+    return ", ".join(f"{x}, grade {grades[x]}" if grades.get(x) else str(x) for x in fids)
+
+
+def _start(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
+           grades: dict[str, str]) -> None:
+    """Where the firm's starting equity, cash, debt and market value come from."""
+    book = f.get("equity_basis", "model") == "book"
+    figs = tuple(f.get("book_equity_figures", ()) or ())
+    _add(rows, eid, "start", "starting equity", None,
+         float(f["book_equity"]) if book else math.nan, figs=figs if book else (),
+         note=f"sourced: book equity ({_grade(figs, grades)}), the loss buffer "
+              "(mapping.loss_buffer: book)" if book else
+              "assumed: " + ("mapping.loss_buffer: model" if m.loss_buffer == "model"
+                             else "no book equity figure") + "; the model's construct "
+              "(means minus obligations over the horizon) is the loss buffer")
+    cash_f = tuple(f["cash_figures"])
+    _add(rows, eid, "start", "starting cash", None, f["cash"], figs=cash_f,
+         note=("not counted (mapping.cash)" if not m.cash else
+               f"sourced: {_grade(cash_f, grades)}" if cash_f else "assumed: 0, no figure"))
+    debt_f = tuple(f["debt_figures"])
+    known = bool(debt_f) and not math.isnan(float(f["debt"]))
+    _add(rows, eid, "start", "starting debt", None, float(f["debt"]) if known else math.nan,
+         figs=debt_f, note=f"sourced: {_grade(debt_f, grades)}" if known else
+         "assumed: no debt beyond the debt legs in the data, no figure")
+    mv_f = tuple(f["market_value_figures"])
+    _add(rows, eid, "start", "starting market value", None, f["market_value"], figs=mv_f,
+         note=f"sourced: {_grade(mv_f, grades)}" if mv_f else "assumed: 0, no figure")
 
 
 def _own_assets(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,

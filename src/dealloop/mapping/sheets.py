@@ -50,6 +50,11 @@ Stakes
 Market value
     ``market_cap_usd_bn`` (or book equity), the reference for market value lost.
 
+Starting equity
+    reported book equity where the dataset has it (the loss buffer, ``mapping.loss_buffer:
+    book``), else the model's construct, flagged; every starting number names its figure
+    id and grade or says it is assumed (:mod:`.starting`).
+
 GPU assets
     the larger of the firm's chip purchases in the data and capex x ``revenue_years`` x
     ``gpu_capex_share``: what a ``collateral`` shock marks down.
@@ -93,6 +98,7 @@ from ..vocabulary import DEBT_KINDS, horizon_years, parse_horizon
 from .collateral import pledges
 from .earnings import contract_factors, demand_exposures, margins, value_multiples
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
+from .starting import figure_grades, starting
 from .values import OUTSIDE, per_entity, plan_stretch, point
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -172,6 +178,8 @@ class BalanceSheets:
     discount_source: str = ""
     collateral: pd.DataFrame | None = None
     """The secured debt legs and their collateral (:func:`.collateral.pledges`)."""
+    grades: dict[str, str] = field(default_factory=dict, repr=False)
+    """Evidence grade of each company figure id (:func:`.starting.figure_grades`)."""
 
     @property
     def n(self) -> int:
@@ -187,7 +195,7 @@ class BalanceSheets:
         if self.scenario is None:
             raise ValueError("scenario: these balance sheets were built without one")
         return lines(self.firms, self.frame, self.claims, self.stakes, self.deals,
-                     self.scenario, self.revenue_years, self.collateral)
+                     self.scenario, self.revenue_years, self.collateral, self.grades)
 
     def explain(self, firm: str) -> pd.DataFrame:
         """The balance sheet of ``firm`` as built, line by line, with the ids behind each."""
@@ -296,6 +304,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     claims, stakes, drawn_debt = claims_and_stakes(deal_rows, set(firms), cap, m, (t0, t1),
                                                     notes)
     frame = _firm_frame(firms, kinds, figure, m)
+    grades = figure_grades(net)
+    starting(frame, {e: figure(e, "book_equity_usd_bn") for e in firms}, grades, m)
     cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
                                        "maturing", "accel", "weight", "base"])
     _reported_debt(cl, frame, firms, drawn_debt, figure, m, t0)
@@ -317,7 +327,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     pledged = pledges(deal_rows, kinds, m, t0, notes)
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,
-                         discount_rate=rate, discount_source=source, collateral=pledged)
+                         discount_rate=rate, discount_source=source, collateral=pledged,
+                         grades=grades)
 
 
 def _parties(net: Any, scenario: Scenario

@@ -49,6 +49,8 @@ class Applied:
         self.scale_rows: dict[int, np.ndarray] = {}  # claim row -> multiplier (K,)
         # purchase claims ended by a supplier's failure, and the draws in which it fails
         self.terminated: list[tuple[np.ndarray, np.ndarray]] = []
+        #: ``(R, T, K)``: the year schedule of the replacement claims (None: evenly)
+        self.replaced: np.ndarray | None = None
         self.roll = np.repeat(comp.rollover[:, None], k, axis=1)
         self.drawn = (st.channel == FUNDING) & (comp.amount > 0)
         self.repaid = {(int(comp.claim_deal[c]), int(st.debtor[c])): int(c) for c in
@@ -200,7 +202,7 @@ class Applied:
             A[cx] = 0.0 if capex is None else capex[st.debtor[cx]]
             Acc[cx] = A[cx]
         if self.terminated:
-            comp.replace_ended(A, Acc, self.terminated)
+            self.replaced = comp.replace_ended(A, Acc, self.terminated)
         if self.scale_rows:
             rows = np.fromiter(self.scale_rows, int)
             f = np.stack([self.scale_rows[r] for r in rows])
@@ -254,4 +256,4 @@ class Applied:
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),
                       vest_reference=None if rp is None else rp["vest"],
-                      collateral=coll), cash
+                      collateral=coll, replaced=self.replaced), cash

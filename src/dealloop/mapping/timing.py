@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 import scipy.sparse as sp
 
-from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs
+from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
 from .values import per_entity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,8 +100,9 @@ class YearsMixin:
         horizon's) to its end (else the horizon's end); a loan is drawn in the year it
         starts; principal falls due in the year of the leg's end date, and evenly over the
         horizon when the leg has none (reported debt, undated loans: an assumption shown
-        with ``debt_maturing_share``); the mapping's own claims (new money, build-out and
-        replacement purchases, GPU replacement capex) run evenly.
+        with ``debt_maturing_share``); the mapping's own claims (new money, build-out
+        purchases, GPU replacement capex) run evenly. Replacement purchases run evenly here;
+        a run follows the schedule of the contracts they replace (``Inputs.replaced``).
 
         Examples
         --------
@@ -281,6 +282,7 @@ class YearsMixin:
             cy = self.collateral_years
             mid = cy[:, self.middle_year, None]
             ratio = np.divide(cy, mid, out=np.zeros_like(cy), where=mid > 0)
+        rep = np.flatnonzero(st.channel == REPLACE) if inp.replaced is not None else None
         years = []
         cum = np.zeros_like(a_p)
         for t in range(T):
@@ -291,6 +293,8 @@ class YearsMixin:
             interest = coupon_p * owing * df
             A_t = np.multiply(amount, W[:, t:t + 1])
             A_t *= df
+            if rep is not None and inp.replaced is not None:  # the ended contracts' years
+                A_t[rep] = amount[rep] * inp.replaced[:, t, :] * df
             A_t[paying] += interest
             Acc_t = A_t.copy()
             int_d = np.zeros_like(a_d)

@@ -196,6 +196,12 @@ class MappingSpec(BaseModel):
     stake_liquidity
         Share of the market value of stakes in other network firms that a firm can use to pay
         its obligations (default 1).
+    loss_buffer
+        The equity that absorbs a firm's losses: ``book`` (default) its reported book equity
+        where the dataset has a figure (the figure's id and grade cited), the model's
+        construct (means minus obligations over the horizon, flagged as assumed) where it
+        has none; a defaulter loses all of it, a survivor what its net worth over the
+        horizon loses, at most all of it. ``model``: the construct for every firm.
     market_value_rule, value_multiple
         Market value lost per dollar of net worth lost by a firm that survives (a
         defaulter's equity is wiped out): ``contract_pv`` (default) the present value at the
@@ -302,6 +308,7 @@ class MappingSpec(BaseModel):
     warrant_vesting: Literal["purchases", "full", "none"] = "purchases"
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
+    loss_buffer: Literal["book", "model"] = "book"
     market_value_rule: Literal["contract_pv", "earnings", "price_to_book", "fixed"] = \
         "contract_pv"
     capex_obligation: PerEntityShare = Field(default_factory=lambda: {"default": 0.0})

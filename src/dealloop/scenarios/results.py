@@ -160,7 +160,10 @@ class StressResult(Result):
         """Per firm: ``kind, defaulted, wave, equity_before, equity_after, equity_loss,
         market_value_before, market_value_after, market_value_lost, owed, paid, unpaid,
         received, not_received, outside_assets_before, outside_assets_after, stakes_before,
-        stakes_after, new_money, new_money_after``.
+        stakes_after, new_money, new_money_after``, ``equity_basis`` (``book``: equity
+        from the firm's reported book equity, the loss buffer; ``model``: the engine's
+        construct, no figure) and ``starting`` (the figure id and grade behind its starting
+        equity, cash, debt and market value, or ``assumed``).
 
         ``owed``/``paid``/``unpaid`` are the firm's dues after the shock and what it pays of
         them; ``received`` what it receives (new money included), ``not_received`` how much

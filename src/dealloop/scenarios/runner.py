@@ -24,6 +24,7 @@ from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch, point
+from .buffer import equity_paths
 from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
@@ -263,7 +264,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
         "payment_shortfall": sf_out - sf_base,
         "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
-        "equity_loss": np.maximum(base.equity - out.equity, 0.0).sum(axis=0),
+        "equity_loss": np.maximum(np.subtract(*equity_paths(comp, base, out)), 0).sum(0),
         "market_value_lost": gross,
         "double_counted": np.minimum(double, gross),
         "market_value_lost_net": gross - np.minimum(double, gross),
@@ -306,6 +307,7 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
     pl = st.channel == PLAN
     np.add.at(plan, st.creditor[pl], base.paid[pl, 0])
     np.add.at(plan_after, st.creditor[pl], out.paid[pl, 0])
+    eq_before, eq_after = equity_paths(comp, base, out)
     frame = pd.DataFrame({
         "kind": [bs.frame.at[f, "kind"] for f in firms],
         "defaulted": out.defaulted[:, 0],
@@ -313,9 +315,10 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "wave": out.waves[:, 0],
         "default_year": (years.attrs["default_year"] if years is not None
                          else np.where(out.defaulted[:, 0], comp.bs.horizon[0].year, 0)),
-        "equity_before": base.equity[:, 0],
-        "equity_after": out.equity[:, 0],
-        "equity_loss": base.equity[:, 0] - out.equity[:, 0],
+        "equity_before": eq_before[:, 0],
+        "equity_after": eq_after[:, 0],
+        "equity_loss": eq_before[:, 0] - eq_after[:, 0],
+        "equity_basis": bs.frame["equity_basis"].to_numpy(),
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
         "market_value_before": comp.market_value,
@@ -331,7 +334,7 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "stakes_before": base.stakes[:, 0],
         "stakes_after": out.stakes[:, 0],
         "new_money": plan,
-        "new_money_after": plan_after,
+        "new_money_after": plan_after, "starting": bs.frame["starting"].to_numpy(),
     }, index=pd.Index(firms, name="firm"))
     return frame
 

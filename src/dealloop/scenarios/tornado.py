@@ -232,6 +232,17 @@ def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> li
             fr.index, fr["new_money"], fr["new_money_sources"], strict=True) if v > 0]
         out.append("new money from announced sources only (mapping.new_money: sourced): "
                    + (", ".join(got) if got else "none"))
+    if "equity_basis" in fr:
+        book = [f"{f} {b:,.1f} ({';'.join(ids)})" for f, b, ids, basis in zip(
+            fr.index, fr["book_equity"], fr["book_equity_figures"], fr["equity_basis"],
+            strict=True) if basis == "book"]
+        model = [f for f, basis in zip(fr.index, fr["equity_basis"], strict=True)
+                 if basis == "model"]
+        out.append("loss buffer (mapping.loss_buffer): book equity for "
+                   + (", ".join(book) if book else "no firm")
+                   + (f"; the model's construct (means minus obligations over the horizon; "
+                      f"no book equity figure, assumed) for the other {len(model)} firms"
+                      if model else ""))
     if scenario.mapping.cash and "cash_figures" in fr:
         bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
         if bare:
