@@ -88,6 +88,28 @@ def _plain_paid(self: _round.Round, owed: np.ndarray, r: np.ndarray, raised: np.
     return paid
 
 
+def _plain_stakes(self: _round.Round, r: np.ndarray, V: np.ndarray,
+                  short: np.ndarray | None) -> np.ndarray | None:
+    g = self.g
+    st = g.st
+    if not st.s:
+        return None
+    w = self.w
+    if len(self.ps_rows):
+        w = w.copy()
+        pr = self.ps_rows
+        pre = st.stake_prepaid[pr, None]
+        w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
+    if g.vest_on:
+        vref = g.vref
+        assert vref is not None
+        vpaid = self.vfull if short is None else \
+            self.vfull - np.asarray(self.vest_rows @ short)
+        w = w * np.where(vref > 0,
+                         np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
+    return w * V[st.stake_issuer]
+
+
 def _plain_finish(g: _round.Setup, s: engine._State, R: _round.Round | None = None
                   ) -> Outcome:
     p, D = g.p, s.D
@@ -154,6 +176,7 @@ def plain() -> Iterator[None]:
     """The engine with the plain versions patched in."""
     with mock.patch.object(engine, "_decide", _plain_decide), \
             mock.patch.object(_round.Round, "paid", _plain_paid), \
+            mock.patch.object(_round.Round, "_stakes", _plain_stakes), \
             mock.patch.object(engine, "_finish", _plain_finish), \
             mock.patch.object(years.YearsOutcome, "total", _plain_total):
         yield
@@ -237,6 +260,10 @@ def layered(draw_: st.DrawFn) -> tuple[Structure, list[Inputs], np.ndarray]:
     s = draw_(st.integers(0, 3))
     holder = draw_(arrays(np.int64, (s,), elements=st.integers(0, n - 1)))
     issuer = draw_(arrays(np.int64, (s,), elements=st.integers(0, n - 1)))
+    c = len(claims)
+    links = [(i, draw_(st.integers(0, c - 1))) for i in range(s) if draw_(st.booleans())]
+    vest = sp.csr_array((np.ones(len(links)), ([i for i, _ in links], [j for _, j in links])),
+                        shape=(s, c))  # warrants vesting on a claim (purchases, in the data)
     structure = Structure(
         n=n, debtor=debtor, creditor=creditor, channel=channel.astype(np.int8),
         stake_holder=holder, stake_issuer=issuer,
@@ -244,14 +271,14 @@ def layered(draw_: st.DrawFn) -> tuple[Structure, list[Inputs], np.ndarray]:
         stake_prepaid=draw_(arrays(np.float64, (s,), elements=st.sampled_from([0.0, 1.0]))),
         market_value=draw_(arrays(np.float64, (n,), elements=_money(50))),
         loss_weight=draw_(arrays(np.float64, (len(claims),), elements=st.floats(0.2, 1))),
-        vest=sp.csr_array((s, len(claims))))
-    c = len(claims)
+        vest=vest, vest_reference=draw_(arrays(np.float64, (c,), elements=_money(10))))
     inputs = []
     for _ in range(t):
         a = draw_(arrays(np.float64, (c, k), elements=_money(10)))
         extra = draw_(arrays(np.float64, (c, k), elements=_money(10)))
         acc = a + extra * (channel == PRINCIPAL)[:, None]
-        inputs.append(Inputs(amount=a, accel=acc,
+        vref = draw_(st.one_of(st.none(), arrays(np.float64, (s, k), elements=_money(10))))
+        inputs.append(Inputs(amount=a, accel=acc, vest_reference=vref,
                              e=draw_(arrays(np.float64, (n, k), elements=_money(10)))))
     headroom = draw_(arrays(np.float64, (n, k), elements=_money(5)))
     return structure, inputs, headroom
@@ -267,7 +294,8 @@ def test_random_layered_networks_match_the_plain_engine(
     def run() -> tuple[Outcome, YearsOutcome, Outcome, YearsOutcome, Outcome]:
         one = clear(structure, inputs[0], params)
         yb = clear_years(structure, inputs, params)
-        shocked = [Inputs(amount=i.amount, accel=i.accel, e=i.e * 0.5) for i in inputs]
+        shocked = [Inputs(amount=i.amount, accel=i.accel, e=i.e * 0.5,
+                          vest_reference=i.vest_reference) for i in inputs]
         yo = clear_years(structure, shocked, params, reference=yb, headroom=headroom)
         return one, yb, yb.total(), yo, yo.total()
 
@@ -277,3 +305,17 @@ def test_random_layered_networks_match_the_plain_engine(
     for label, a, b in zip(("one", "years_base", "total_base", "years_out", "total_out"),
                            fast, ref, strict=True):
         _assert_same(a, b, label)
+
+
+@pytest.mark.parametrize("coll", [[[np.nan], [0.0]], [[-1.0], [0.0]], [[np.inf], [0.0]],
+                                  [[1.0, 1.0], [0.0, 0.0]]])
+def test_bad_collateral_is_refused(coll: list[list[float]]) -> None:
+    """The collateral check reads two reductions (min, max) instead of four passes: a NaN,
+    an infinity, a negative value or a wrong shape is still refused."""
+    structure = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 2]),
+                          channel=np.array([PRINCIPAL, PRINCIPAL], np.int8))
+    one = np.ones((2, 1))
+    with pytest.raises(ValueError, match="collateral must be"):
+        clear(structure, Inputs(amount=one, accel=one, e=one, collateral=np.array(coll)))
+    ok = clear(structure, Inputs(amount=one, accel=one, e=one, collateral=np.zeros((2, 1))))
+    assert ok.paid[:, 0].tolist() == [1.0, 1.0]

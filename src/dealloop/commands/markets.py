@@ -175,18 +175,11 @@ def signals(
 
 
 def sector_capital(net: Any, as_of: Any) -> dict[str, dict[str, Any]]:
-    """The capital behind each holder sector's line (:func:`dealloop.holders.capitals`) as
-    known on ``as_of`` (an ISO date or None): a figure dated after it is NO DATA, with the
-    reason, like a figure the data does not have."""
+    """The capital behind each holder sector's line as known on ``as_of``
+    (:func:`dealloop.holders.capitals`; NO DATA with the reason where there is none)."""
     from ..holders import capitals, layer
 
-    out = capitals(layer(net))
-    day = str(as_of or "")
-    for x in out.values():
-        if day and x["capital"] is not None and str(x["as_of"] or "") > day:
-            x.update(capital=None, no_data=f"the figure ({x['row']}) is dated {x['as_of']}, "
-                                           f"after {day}")
-    return out
+    return capitals(layer(net), as_of)
 
 
 def _print_capital(con: Any, caps: dict[str, dict[str, Any]]) -> None:

@@ -187,10 +187,13 @@ def sector_lines(flows: Any, lay: Layer) -> dict[str, dict[str, Any]]:
     return {x.name: sector_line(flows, lay, x.name, losses[x.name]) for x in SECTOR_LINES}
 
 
-def capitals(lay: Layer) -> dict[str, dict[str, Any]]:
+def capitals(lay: Layer, as_of: Any = None) -> dict[str, dict[str, Any]]:
     """The capital behind each sector line, by name (:func:`sector_line` without a loss):
     ``label``, ``capital``, ``capital_name``, ``metric``, ``as_of``, ``row``, ``sources`` and
     ``no_data`` (the reason where the data has no figure; ``capital`` is then None).
+
+    ``as_of`` (an ISO date string or a date) reads them as known then: a figure dated after
+    it is NO DATA too, with that reason.
 
     Examples
     --------
@@ -200,11 +203,19 @@ def capitals(lay: Layer) -> dict[str, dict[str, Any]]:
     (1595.3, 'H992')
     >>> capitals(Layer({}))["banks"]["capital"] is None
     True
+    >>> capitals(layer(dl.load()), "2025-03-31")["banks"]["no_data"]
+    'the figure (H943) is dated 2025-06-30, after 2025-03-31'
     """
     keep = ("line", "label", "capital", "capital_name", "metric", "as_of", "row", "sources",
             "no_data")
-    return {x.name: {k: v for k, v in sector_line(None, lay, x.name, 0.0).items() if k in keep}
-            for x in SECTOR_LINES}
+    out = {x.name: {k: v for k, v in sector_line(None, lay, x.name, 0.0).items() if k in keep}
+           for x in SECTOR_LINES}
+    day = "" if as_of is None else str(getattr(as_of, "isoformat", lambda: as_of)())
+    for x in out.values():
+        if day and x["capital"] is not None and str(x["as_of"] or "") > day:
+            x.update(capital=None, no_data=f"the figure ({x['row']}) is dated {x['as_of']}, "
+                                           f"after {day}")
+    return out
 
 
 def capital_text(x: Mapping[str, Any]) -> str:

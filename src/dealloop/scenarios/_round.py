@@ -115,9 +115,11 @@ class Setup:
         self.coll: np.ndarray | None = None
         if inputs.collateral is not None:
             coll = np.asarray(inputs.collateral, float)
-            if coll.shape != (c, k) or not np.isfinite(coll).all() or (coll < 0).any():
+            lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
+                if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
+            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
                 raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
-            self.coll = coll if coll.any() else None
+            self.coll = coll if hi > 0 else None
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
         self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
@@ -129,6 +131,9 @@ class Setup:
             else:
                 self.vref = np.asarray(st.vest @ (st.vest_reference if st.vest_reference
                                                   is not None else A[:, 0]), float)[:, None]
+            #: the warrants that can vest less than fully (a positive reference in some
+            #: draw); the others' vesting factor is 1
+            self.vrows = np.flatnonzero((self.vref > 0).any(axis=1))
         self.scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
         self.tol = p.tol * self.scale
         self._plan()
@@ -216,6 +221,7 @@ class Round:
         self._secured(pr)
         if g.vest_on:
             self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+            self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
             if len(g.bidx):
                 self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
         self.deb_rows = st.debtor[rows]
@@ -372,13 +378,15 @@ class Round:
             pr = self.ps_rows
             pre = st.stake_prepaid[pr, None]
             w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
-        if g.vest_on:
-            vref = g.vref
-            assert vref is not None  # set whenever vesting is on
-            vpaid = self.vfull if short is None else \
-                self.vfull - np.asarray(self.vest_rows @ short)
-            w = w * np.where(vref > 0,
-                             np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
+        if g.vest_on and len(g.vrows):  # other warrants vest fully (a factor of 1)
+            assert g.vref is not None  # set whenever vesting is on
+            vr = g.vrows
+            vref = g.vref[vr]
+            vpaid = self.vfull[vr] if short is None or self.vest_v is None else \
+                self.vfull[vr] - np.asarray(self.vest_v @ short)
+            w = w.copy() if w is self.w else w
+            w[vr] = w[vr] * np.where(vref > 0,
+                                     np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
         return w * V[st.stake_issuer]
 
     def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray

@@ -82,7 +82,7 @@ array([1, 2, 0])
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -346,7 +346,7 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
         else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
         collateral=None if g.coll is None else g.coll[:, act])
-    sub_ref = None if g.reference is None else _columns(g.reference, act, k)
+    sub_ref = None if g.reference is None else _columns(g.reference, act, k, g.op)
     sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
         "D": s.D[:, act], "waves": s.waves[:, act], "offset": s.offset[act],
         "rounds": s.rounds[act], "r": s.r[:g.n, act], "V": s.V[:, act], "first": rnd + 1})
@@ -390,13 +390,18 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged)
 
 
-def _columns(out: Outcome, cols: np.ndarray, k: int) -> Outcome:
-    """The draws ``cols`` of a reference outcome (a one-draw reference stays as it is)."""
+#: The fields of a reference outcome the engine reads (:class:`._round.Setup`); ``owed`` and
+#: ``paid`` only with value multiples other than 1.
+_READ = ("net_worth", "stakes", "new_money", "defaulted", "e", "owed", "paid")
+
+
+def _columns(out: Outcome, cols: np.ndarray, k: int, op: bool = True) -> Outcome:
+    """The draws ``cols`` of a reference outcome, as far as the engine reads it (``op``:
+    ``owed`` and ``paid`` too); other fields are left whole (a one-draw reference stays as
+    it is)."""
     if out.net_worth.shape[1] != k:
         return out
-    return Outcome(**{f: (getattr(out, f)[..., cols] if isinstance(getattr(out, f), np.ndarray)
-                          and getattr(out, f).ndim == 2 else getattr(out, f))
-                      for f in Outcome.__dataclass_fields__})
+    return replace(out, **{f: getattr(out, f)[..., cols] for f in _READ[:7 if op else 5]})
 
 
 def debt_only(L: np.ndarray, e: np.ndarray, external_liabilities: np.ndarray | None = None

@@ -253,8 +253,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
                                                         | failed)
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
+        own = False  # A and Acc copied: ours to write
         if prev is not None and failed.any():
-            A, Acc = A.copy(), Acc.copy()
+            A, Acc, own = A.copy(), Acc.copy(), True
             rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
             if len(rows):
                 left_unpaid = prev.owed[rows] - prev.paid[rows]
@@ -266,9 +267,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         carry_in[t] = carried
         if budget is not None and len(plan_rows):
             caps = A[plan_rows]
-            A = A.copy()
+            A = A if own else A.copy()
             A[plan_rows] = caps + budget[np.minimum(structure.creditor[plan_rows], n - 1)]
-            Acc = np.maximum(Acc, A)
+            Acc = np.maximum(Acc, A, out=Acc if own else None)
         ref = None if reference is None else reference.outcomes[t]
         # market value: the cash carried forward moves it at the outside multiple vo, as
         # outside income does; new money raised in earlier years dilutes (taken out),
