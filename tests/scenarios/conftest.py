@@ -57,3 +57,34 @@ def static(net):
 def scenario_text(body: str, name: str = "t", question: str = "q") -> str:
     """A scenario file's text with a name and question prepended."""
     return f"name: {name}\nquestion: {question}\n" + body
+
+
+_TOY_ENTITIES = """\
+id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
+debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
+buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.
+seller,Seller,hyperscaler,US,true,SEL,,{seller_revenue:g},200,100,,,,,2026-01,s1,A supplier.
+"""
+_TOY_DEALS = """\
+id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
+start,end,stake,evidence,supersedes,part_of,sources,notes
+T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,2031-12-31,,\
+A,,,s1,Three years.
+"""
+_TOY_SOURCES = "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n"
+
+
+@pytest.fixture(scope="session")
+def buyer_seller(tmp_path_factory: pytest.TempPathFactory):
+    """The two-firm toy of the market-value and new-money tests: a buyer (an AI lab with
+    nothing but the plan's new money) owes a seller 10 a year for three years (2029-2031);
+    ``buyer_seller(seller_revenue)`` loads it with the seller's outside revenue a year."""
+
+    def make(seller_revenue: float = 0.0):
+        d: Path = tmp_path_factory.mktemp("buyer_seller")
+        (d / "entities.csv").write_text(_TOY_ENTITIES.format(seller_revenue=seller_revenue))
+        (d / "deals.csv").write_text(_TOY_DEALS)
+        (d / "sources.csv").write_text(_TOY_SOURCES)
+        return dl.load(d)
+
+    return make

@@ -7,36 +7,15 @@ shock cutting the round by 20% leaves it ``0.8 x 30 / (1 - b)``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import dealloop as dl
 from dealloop import scenarios
 from dealloop.scenarios.tornado import ASSUMPTIONS, assumptions
 
-ENTITIES = """\
-id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
-debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
-buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.
-seller,Seller,hyperscaler,US,true,SEL,,0,200,100,,,,,2026-01,s1,A supplier.
-"""
-DEALS = """\
-id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
-start,end,stake,evidence,supersedes,part_of,sources,notes
-T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,2031-12-31,,\
-A,,,s1,Three years.
-"""
-SOURCES = "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n"
-
 
 @pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory):
-    d: Path = tmp_path_factory.mktemp("buffer")
-    (d / "entities.csv").write_text(ENTITIES)
-    (d / "deals.csv").write_text(DEALS)
-    (d / "sources.csv").write_text(SOURCES)
-    return dl.load(d)
+def toy(buyer_seller):
+    return buyer_seller()
 
 
 def _scenario(buffer: float, cut: float, timing: str):

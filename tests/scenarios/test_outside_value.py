@@ -8,38 +8,18 @@ the horizon: 2 x 30 - 20 booked from the buyer = 40, spread evenly over the two 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import dealloop as dl
 from dealloop import scenarios
 
-ENTITIES = """\
-id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
-debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
-buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.
-seller,Seller,hyperscaler,US,true,SEL,,30,200,100,,,,,2026-01,s1,A supplier.
-"""
-DEALS = """\
-id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
-start,end,stake,evidence,supersedes,part_of,sources,notes
-T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,2031-12-31,,\
-A,,,s1,Three years.
-"""
-SOURCES = "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n"
 TWO = 1 + 1.05 ** -1                  # the two years the horizon counts
 FACTOR = (TWO + 1.05 ** -2) / TWO     # the contract's three years over the two counted
 HALF = 0.5 * 0.3 * (30 * 730 / 365.2425 - 20) / 2 * TWO  # half the outside revenue, margin
 
 
 @pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory):
-    d: Path = tmp_path_factory.mktemp("outside")
-    (d / "entities.csv").write_text(ENTITIES)
-    (d / "deals.csv").write_text(DEALS)
-    (d / "sources.csv").write_text(SOURCES)
-    return dl.load(d)
+def toy(buyer_seller):
+    return buyer_seller(30)
 
 
 def _run(net, shocks: str, rule: str = "contract_pv"):
