@@ -27,6 +27,7 @@ SCENARIOS = (
     "nvidia-loi-never-converts",
     "openai-no-new-money",
     "oracle-cannot-refinance",
+    "xai-stops-paying",
 )
 
 #: name -> command line (``{tmp}`` is a fresh temporary folder; ``@file`` names the file

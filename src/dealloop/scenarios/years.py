@@ -243,7 +243,8 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     owes = (structure.debtor < n) & ~plan & (structure.channel != BACKSTOP)
     outs, cash, income, carry_in = [], [], [], []
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
-        e = np.asarray(inp.e, float) + carry
+        e = np.asarray(inp.e, float) + (carry if inp.withhold is None else
+                                        np.where(inp.withhold, 0.0, carry))
         f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
                                                         | failed)
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
@@ -261,7 +262,8 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         if budget is not None and len(plan_rows):
             caps = A[plan_rows]
             A = A.copy()
-            A[plan_rows] = caps + budget[np.minimum(structure.creditor[plan_rows], n - 1)]
+            room = budget if inp.withhold is None else np.where(inp.withhold, 0.0, budget)
+            A[plan_rows] = caps + room[np.minimum(structure.creditor[plan_rows], n - 1)]
             Acc = np.maximum(Acc, A)
         ref = None if reference is None else reference.outcomes[t]
         # market value: the cash carried forward moves it at the outside multiple vo, as
