@@ -27,6 +27,7 @@ SCENARIOS = (
     "nvidia-loi-never-converts",
     "openai-no-new-money",
     "oracle-cannot-refinance",
+    "oracle-exits-abilene",
     "xai-stops-paying",
 )
 

@@ -21,6 +21,7 @@ from dealloop.holders import (
     SectorCapital,
     Split,
     allocate,
+    override,
     summarize,
     terminal,
 )
@@ -110,6 +111,93 @@ def test_banking_sector_line_by_hand() -> None:
     assert bare.banking["share"] is None and bare.banking["loss"] == pytest.approx(54.0)
 
 
+def _line_layer(**caps: float) -> Layer:
+    """Bonds 25% insurers / 75% abroad; private credit as Form PF 2021 (pensions 31%,
+    insurers 9%, individuals 9%, other 51%); leg P1 half held by a named private-credit
+    fund; pension funds pass to DB plans."""
+    names = {"banks": "us_banks_tangible_common_equity", "insurers": "us_insurers_capital_surplus",
+             "private_credit": "private_credit_fund_investor_capital"}
+    return Layer(
+        {"corporate_bond": (Split("insurers", .25, "a", "r"),
+                            Split("rest_of_world", .75, "b", "r")),
+         "private_credit": (Split("pension_funds", .31, "c", "r"),
+                            Split("insurers", .09, "d", "r"),
+                            Split("households", .09, "e", "r"), Split("other", .51, "f", "r")),
+         "bank_loan": (Split("banks", 1.0, "g", "assumption"),),
+         "pension_funds": (Split("retirement_db", 1.0, "h", "assumption"),)},
+        named={"P1": (Named("P1", "pcf", "PC Fund", "private_credit_funds", 0.5, "reported",
+                            "n"),)},
+        capitals={k: SectorCapital(names[k], v, "2024-12-31", f"H{k}", ("s",))
+                  for k, v in caps.items()})
+
+
+def _line_losses() -> list[Loss]:
+    return [Loss("acme", "bond-investors", 40.0, instrument="corporate_bond"),
+            Loss("acme", "private-credit-lenders", 20.0, instrument="private_credit",
+                 deals=("P1",)),
+            Loss("acme", "bank-lenders", 6.0, instrument="bank_loan")]
+
+
+def test_insurer_and_private_credit_lines_by_hand() -> None:
+    """Bonds 40 and private credit 20 (half of it to a named private-credit fund, the other
+    10 through the Form PF split), bank loans 6:
+    insurers 0.25 x 40 + 0.09 x 10 = 10.9 of 1,090 = 1%; private-credit funds 10 (named)
+    + 10 (the instrument) = 20 of 400 = 5%; banks 6 of 600 = 1%."""
+    lay = _line_layer(banks=600.0, insurers=1090.0, private_credit=400.0)
+    res = summarize(allocate(_line_losses(), lay), lay)
+    cap = res.capital
+    assert list(cap) == ["banks", "insurers", "private_credit"]
+    assert cap["insurers"]["loss"] == pytest.approx(10.9)
+    assert cap["insurers"]["share"] == pytest.approx(0.01)
+    assert cap["private_credit"]["loss"] == pytest.approx(20.0)
+    assert cap["private_credit"]["share"] == pytest.approx(0.05)
+    assert cap["banks"]["loss"] == pytest.approx(6.0) and cap["banks"]["share"] == 0.01
+    assert res.banking == cap["banks"]
+    assert cap["insurers"]["row"] == "Hinsurers" and cap["insurers"]["sources"] == ["s"]
+    # a line's loss is the sum of the losses of the sectors it stands for
+    sec = res.sectors["amount"]
+    assert cap["insurers"]["loss"] == pytest.approx(sec["insurers"])
+    assert cap["banks"]["loss"] == pytest.approx(sec["banks"])
+    # private credit: the named fund's sector plus what its split passed on (10)
+    assert sec["private_credit_funds"] == pytest.approx(10.0)
+    assert cap["private_credit"]["loss"] == pytest.approx(
+        sec["private_credit_funds"] + (0.31 + 0.09 + 0.09 + 0.51) * 10)
+    text = res.summary()
+    assert "Insurers: 10.9 bn, 1.000% of US life and P&C insurers'" in text
+    assert "Private-credit funds: 20.0 bn, 5.000% of investors' capital" in text
+    assert "NO DATA" not in text
+
+
+def test_a_sector_without_capital_says_no_data_never_zero() -> None:
+    lay = _line_layer(banks=600.0)
+    res = summarize(allocate(_line_losses(), lay), lay)
+    for name in ("insurers", "private_credit"):
+        x = res.capital[name]
+        assert x["capital"] is None and x["share"] is None
+        assert x["no_data"] and "history.csv metric" in x["no_data"]
+        assert x["loss"] > 0  # the loss is still counted
+    lines = res.capital_lines()
+    assert any(t.startswith("Insurers: 10.9 bn; its capital: NO DATA (no US insurers'")
+               for t in lines), lines
+    assert any(t.startswith("Private-credit funds: 20.0 bn; its capital: NO DATA")
+               for t in lines), lines
+    assert res.capital["banks"]["no_data"] is None
+    d = res.to_dict()["capital"]
+    assert d["insurers"]["share"] is None and d["insurers"]["no_data"]
+
+
+def test_line_losses_add_up_and_count_an_edge_once() -> None:
+    """Moving all private credit to the private-credit funds sector must not count the
+    same 10 twice (the edge instrument -> sector is inside the line)."""
+    lay = override(_line_layer(private_credit=100.0),
+                   {"shares": {"private_credit": {"private_credit_funds": 1}}})
+    res = summarize(allocate(_line_losses(), lay), lay)
+    assert res.capital["private_credit"]["loss"] == pytest.approx(20.0)
+    assert res.sectors.loc["private_credit_funds", "amount"] == pytest.approx(20.0)
+    assert holders.line_losses(allocate([], lay)) == {"banks": 0.0, "insurers": 0.0,
+                                                      "private_credit": 0.0}
+
+
 def test_bank_within_headroom_is_not_flagged() -> None:
     lay = Layer({}, named={"L1": (Named("L1", "b1", "B1", "banks", 1.0, "reported", "n"),)},
                 banks={"b1": Bank("b1", "B1", 0.12, 50.0, 0.10, "2025")})
@@ -197,21 +285,48 @@ def test_openai_household_loss_matches_hand_calculation(net) -> None:
 def test_oracle_refinancing_hits_named_bank(net) -> None:
     res = scenarios.run("oracle-cannot-refinance", net, band=False)
     where = holders.follow(res, net)
-    jpm = where.banks.loc["jpmorgan"]
-    assert jpm["loss"] > 0
-    assert jpm["cet1_after"] == pytest.approx(jpm["cet1"] - jpm["loss"])
+    smbc = where.banks.loc["smbc"]
+    assert smbc["loss"] > 0
+    assert smbc["cet1_after"] == pytest.approx(smbc["cet1"] - smbc["loss"])
     assert where.sectors.loc["banks", "amount"] == pytest.approx(
         where.banks["loss"].sum())
-    # by hand: Vantage's D88 loans go unpaid; Wells Fargo holds an equal seventh (NH13),
+    # by hand: the New Mexico campus loan D89 goes partly unpaid; SMBC holds an equal
+    # twentieth (NH30) and a seventh of each Vantage facility (NH16, NH46), which Oracle's
+    # rent repays; Wells Fargo is only in the Vantage facilities (NH13, NH43),
     # against CET1 = ratio x RWA from banks.csv
-    d88 = res.unpaid_claims.loc[res.unpaid_claims["deal"] == "D88", "shortfall"].sum()
+    unpaid = res.unpaid_claims.groupby("deal")["shortfall"].sum()
+    vantage = unpaid.get("D141", 0.0) + unpaid.get("D142", 0.0)
+    assert smbc["loss"] == pytest.approx(unpaid["D89"] * 0.05 + vantage * 0.142857)
     wf = where.banks.loc["wells-fargo"]
-    assert wf["loss"] == pytest.approx(d88 * 0.142857)
+    assert wf["loss"] == pytest.approx(vantage * 0.142857)
     assert wf["cet1"] == pytest.approx(0.106 * 1295.3)
     assert wf["ratio_after"] == pytest.approx((0.106 * 1295.3 - wf["loss"]) / 1295.3)
     # the banking-sector line: the whole bank loss against the Fed's aggregate (H943)
     assert where.banking["row"] == "H943"
     assert where.banking["share"] == pytest.approx(where.banks["loss"].sum() / 2200.0)
+
+
+def test_shipped_sector_capital_rows(net) -> None:
+    """The insurers' capital is the sum of life (H990) and P&C (H991); private credit's is
+    derived from Form PF (pensions' 307 bn is 31%)."""
+    lay = holders.layer(net)
+    caps = {k: (c.row, c.value) for k, c in lay.capitals.items()}
+    assert caps == {"banks": ("H943", 2200.0), "insurers": ("H992", 1595.3),
+                    "private_credit": ("H993", 990.0)}
+    h = net.history.set_index("id")["value"]
+    assert float(h["H992"]) == pytest.approx(float(h["H990"]) + float(h["H991"]))
+    assert float(h["H993"]) == pytest.approx(307 / 0.31, abs=1.0)
+
+
+def test_coreweave_lines_against_shipped_capital(net) -> None:
+    where = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
+    ins, pc = where.capital["insurers"], where.capital["private_credit"]
+    assert ins["loss"] > 0 and pc["loss"] > 0
+    assert ins["share"] == pytest.approx(where.sectors.loc["insurers", "amount"] / 1595.3)
+    into = where.flows[(where.flows["target_type"] == "instrument")
+                       & (where.flows["target"] == "private_credit")]
+    assert pc["share"] == pytest.approx(into["amount"].sum() / 990.0)
+    assert any(t.startswith("Insurers: ") for t in where.lines())
 
 
 def test_scenario_override_changes_shares(net) -> None:
@@ -270,13 +385,13 @@ def test_stress_cli_prints_sector_and_household_lines(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band"])
     assert r.exit_code == 0, r.output
     assert "Where the losses land" in r.output and "US households" in r.output
-    assert "Bank jpmorgan" in r.output and "Method:" in r.output
+    assert "Bank smbc" in r.output and "Method:" in r.output
     r = CliRunner().invoke(app, ["stress", "oracle-cannot-refinance", "--no-band", "--json"])
     data = json.loads(r.stdout)
     assert data["holders"]["households"]["total"] > 0
     # a scenario file moves the shares: all bank loans to private credit funds' investors
     sc = tmp_path / "s.yaml"
-    sc.write_text("name: s\nquestion: q\nshocks: [{type: fail, entity: vantage}]\n"
+    sc.write_text("name: s\nquestion: q\nshocks: [{type: fail, entity: vantage-frontier}]\n"
                   "holders:\n  shares: {bank_loan: {insurers: 1}}\n", encoding="utf-8")
     r = CliRunner().invoke(app, ["stress", str(sc), "--no-band", "--json"])
     assert r.exit_code == 0, r.output
@@ -289,6 +404,39 @@ def test_stress_cli_prints_sector_and_household_lines(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "b.yaml:4" in r.output and "Traceback" not in r.output
 
 
+def test_cli_shows_sector_capital_or_no_data_with_the_reason(tmp_path: Path) -> None:
+    """``stress`` sets insurers' and private-credit losses against their capital, and
+    ``signals`` lists that capital; in a dataset without the figures both say NO DATA and
+    why, never a share of 0."""
+    from .conftest import clean, cli
+
+    r = cli("stress", "coreweave-default", "--no-band")
+    clean(r, 0)
+    assert "Insurers: " in r.stdout and "of US life and P&C insurers'" in r.stdout
+    assert "Private-credit funds: " in r.stdout and "(990 bn at 2021-12-31, H993)" in r.stdout
+    r = cli("signals")
+    clean(r, 0)
+    assert "Insurers: 1,595 bn" in r.stdout and "NO DATA (" not in r.stdout.split(
+        "Capital behind")[1]
+    ds = _copy(tmp_path)
+    hist = ds / "history.csv"
+    rows = hist.read_text(encoding="utf-8").splitlines(keepends=True)
+    hist.write_text("".join(x for x in rows if not x.startswith(("H990,", "H991,", "H992,",
+                                                                  "H993,"))),
+                    encoding="utf-8")
+    r = cli("stress", "coreweave-default", "--no-band", "--data", str(ds))
+    clean(r, 0)
+    assert "Insurers: " in r.stdout and "its capital: NO DATA (no US insurers' capital" \
+        in r.stdout
+    assert "Private-credit funds: " in r.stdout and "NO DATA (no private-credit fund" \
+        in r.stdout
+    r = cli("signals", "--data", str(ds))
+    clean(r, 0)
+    tail = " ".join(r.stdout.split("Capital behind")[1].split())
+    assert "Insurers: NO DATA (no US insurers' capital figure in the data" in tail
+    assert "Banking sector: 2,200 bn" in tail
+
+
 def test_explain_covers_sector_nodes_and_named_holders(net, tmp_path) -> None:
     from typer.testing import CliRunner
 
@@ -296,17 +444,19 @@ def test_explain_covers_sector_nodes_and_named_holders(net, tmp_path) -> None:
 
     res = scenarios.run("oracle-cannot-refinance", net, band=False)
     where = holders.follow(res, net)
-    jpm = where.explain("jpmorgan")
-    assert set(jpm["direction"]) == {"in", "out"}
+    bank = where.explain("smbc")
+    assert set(bank["direction"]) == {"in", "out"}
     f = where.flows
-    into_holder = f[(f["target_type"] == "holder") & (f["target"] == "jpmorgan")]
-    assert into_holder["amount"].sum() == pytest.approx(where.banks.loc["jpmorgan", "loss"])
-    assert jpm.loc[jpm["direction"] == "out", "amount"].sum() == pytest.approx(
-        f.loc[f["source"] == "jpmorgan", "amount"].sum())
+    into_holder = f[(f["target_type"] == "holder") & (f["target"] == "smbc")]
+    assert into_holder["amount"].sum() == pytest.approx(where.banks.loc["smbc", "loss"])
+    assert bank.loc[bank["direction"] == "out", "amount"].sum() == pytest.approx(
+        f.loc[f["source"] == "smbc", "amount"].sum())
     assert where.explain("retirement_ira")["rows"].str.contains("HD50").all()
-    # the Vantage banks (NH11-NH17) lose only when their loan is not secured on the campus
+    # the campus banks (NH30-NH33) lose more when their loan is not secured on the campus
     text = (scenarios.library.path("oracle-cannot-refinance").read_text(encoding="utf-8")
-            .replace("  secured: {D88: campus, D89: campus}\n", ""))
+            .replace("  secured: {D141: campus, D142: campus, D89: campus}\n",
+                     "  secured_vehicles: false\n"))
+    assert "secured_vehicles: false" in text
     unsecured = tmp_path / "unsecured.yaml"
     unsecured.write_text(text, encoding="utf-8")
     r = CliRunner().invoke(app, ["stress", str(unsecured), "--no-band",
@@ -358,7 +508,8 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
             "monte_carlo: {amounts: fixed, conditional: null}\n"
             "mapping: {capex_obligation: {oracle: 1.0}}\nshocks:\n"
             "  - {type: revenue, entity: oracle, fall: {uniform: [0.05, 0.95]}}\n"
-            "  - {type: refinancing, entities: [vantage, abilene-jv, dona-ana-campus], "
+            "  - {type: refinancing, entities: [vantage-frontier, vantage-lighthouse, abilene-jv, "
+            "dona-ana-campus], "
             "rollover: %s}\n")
     sc = loads(text % "{uniform: [0.0, 1.0]}")
     comp = compile_scenario(sc, build(net, sc))
@@ -382,9 +533,13 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
         named = b[b["cet1"].notna()]
         assert fig["bank_capital"][k] == pytest.approx(named["loss"].sum(), abs=1e-9)
         assert bool(fig["below_min"][k].any()) == bool(named["below_min"].any())
+        # the sector lines, draw by draw
+        for line in ("banks", "insurers", "private_credit"):
+            assert fig[line][k] == pytest.approx(where.capital[line]["loss"], rel=1e-9,
+                                                 abs=1e-9), line
         sec = where.sectors["amount"]
         got = {c: losses[k, j] for j, c in enumerate(r.columns)
-               if not c.startswith("holder:") and abs(losses[k, j]) > 1e-12}
+               if r.sectors()[j] and abs(losses[k, j]) > 1e-12}
         assert got == pytest.approx({s: v for s, v in sec.items() if abs(v) > 1e-12},
                                     rel=1e-9, abs=1e-9)
         checked += 1
@@ -398,10 +553,11 @@ def test_simulate_reports_household_and_bank_distributions(net) -> None:
                              follow=FOLLOW)
     h = res.holders
     fig = h["figures"]
-    assert set(fig.index) == {"households", "retirement", "banks", "bank_capital"}
+    assert set(fig.index) == {"households", "retirement", "banks", "bank_capital",
+                              "insurers", "private_credit"}
     assert (fig["q05"] <= fig["q50"]).all() and (fig["q50"] <= fig["q95"]).all()
     assert 0.0 <= h["p_any_bank_below_min"] <= 1.0
-    assert h["banks"].loc["jpmorgan", "loss_mean"] > 0
+    assert h["banks"].loc["smbc", "loss_mean"] > 0
     # the mean per sector adds up to the mean of the figures built from it
     sec = h["sectors"]
     assert sec.loc[sec["household"], "mean"].sum() == pytest.approx(fig.loc["households",
@@ -410,6 +566,31 @@ def test_simulate_reports_household_and_bank_distributions(net) -> None:
     bk = h["banking_share"]
     assert bk["row"] == "H943"
     assert bk["mean"] == pytest.approx(fig.loc["banks", "mean"] / bk["capital"])
+    for line, cap in (("insurers", 1595.3), ("private_credit", 990.0)):
+        x = h["capital"][line]
+        assert x["capital"] == cap and x["no_data"] is None
+        assert x["share"]["mean"] == pytest.approx(fig.loc[line, "mean"] / cap)
+        assert x["share"]["q95"] == pytest.approx(fig.loc[line, "q95"] / cap)
+
+
+def test_one_draw_monte_carlo_lines_equal_the_single_run(net) -> None:
+    """A one-draw Monte Carlo at the central values gives each sector line exactly the
+    single run's loss and share."""
+    from dealloop.holders.draws import chunk_stats, routes, summarize_draws
+    from dealloop.mapping import build
+    from dealloop.scenarios.runner import clear_runs
+
+    comp = build(net, scenarios.load("coreweave-default")).compile()
+    r = routes(comp, net, holders.layer(net))
+    _, out, _, _ = clear_runs(comp)
+    section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None])])
+    central = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
+    for line in ("banks", "insurers", "private_credit"):
+        got, want = section["capital"][line], central.capital[line]
+        assert want["loss"] > 0, line
+        assert got["loss"]["mean"] == pytest.approx(want["loss"], rel=1e-12), line
+        assert got["share"]["mean"] == pytest.approx(want["share"], rel=1e-12), line
+        assert got["row"] == want["row"]
 
 
 # ------------------------------------------------------------------ investors brought inside

@@ -24,7 +24,8 @@ def net():
 
 @pytest.fixture(scope="module")
 def res(net):
-    return systemic("baseline", net, firms=["coreweave", "vantage", "openai", "oracle"])
+    return systemic("baseline", net,
+                    firms=["coreweave", "vantage-frontier", "openai", "oracle"])
 
 
 def _alone(net, firm):
@@ -32,7 +33,7 @@ def _alone(net, firm):
     return runner.run(sc, net, band=False)
 
 
-@pytest.mark.parametrize("firm", ["coreweave", "vantage", "openai"])
+@pytest.mark.parametrize("firm", ["coreweave", "vantage-frontier", "openai"])
 def test_batched_rows_match_single_runs(net, res, firm) -> None:
     one = _alone(net, firm)
     where = holders.follow(one, net)
@@ -45,15 +46,19 @@ def test_batched_rows_match_single_runs(net, res, firm) -> None:
     assert row["household_loss"] == pytest.approx(where.households["total"], abs=1e-9)
     assert row["bank_loss"] == pytest.approx(
         float(where.sectors["amount"].get("banks", 0.0)), abs=1e-9)
+    assert row["insurer_loss"] == pytest.approx(
+        float(where.sectors["amount"].get("insurers", 0.0)), abs=1e-9)
+    assert row["private_credit_loss"] == pytest.approx(where.capital["private_credit"]["loss"],
+                                                       abs=1e-9)
 
 
 def test_ranked_and_bank_capital(res) -> None:
     assert list(res.table["total_loss"]) == sorted(res.table["total_loss"], reverse=True)
-    # Vantage's loans: a seventh of D88 is JPMorgan's (holdings.csv), so a Vantage failure
-    # reaches named bank capital
-    assert res.table.loc["vantage", "bank_capital_loss"] > 0
-    assert res.table.loc["vantage", "bank_loss"] >= res.table.loc["vantage",
-                                                                  "bank_capital_loss"]
+    # Vantage's Frontier loan: a seventh of D141 is JPMorgan's (holdings.csv), so a failure
+    # of the Frontier campus vehicle reaches named bank capital
+    assert res.table.loc["vantage-frontier", "bank_capital_loss"] > 0
+    assert res.table.loc["vantage-frontier", "bank_loss"] >= res.table.loc[
+        "vantage-frontier", "bank_capital_loss"]
 
 
 def test_debtrank_is_meaningful_with_company_equity(res) -> None:
@@ -61,6 +66,13 @@ def test_debtrank_is_meaningful_with_company_equity(res) -> None:
     with equity from company figures the failure of OpenAI propagates."""
     assert res.table.loc["openai", "equity_used"] > 0
     assert res.table.loc["openai", "debtrank"] > 0
+
+
+def test_rank_by_insurers(net) -> None:
+    r = systemic("baseline", net, rank_by="insurers", firms=["coreweave", "openai"])
+    vals = list(r.table["insurer_loss"])
+    assert vals == sorted(vals, reverse=True)
+    assert r.table.loc["coreweave", "insurer_loss"] > 0
 
 
 def test_rank_by_checked(net) -> None:

@@ -31,6 +31,15 @@ def test_api_signals_as_of_a_date(client: Any) -> None:
     assert [f["firm"] for f in one["firms"]] == ["b"] and one["as_of"] == "2026-01-31"
 
 
+def test_api_signals_sector_capital_is_no_data_with_a_reason(client: Any) -> None:
+    """The toy dataset has no sector capital figures: every line says NO DATA and why,
+    with no capital (never 0)."""
+    caps = client.get("/api/signals", params={"as_of": "2026-01-31"}).json()["sector_capital"]
+    assert list(caps) == ["banks", "insurers", "private_credit"]
+    for c in caps.values():
+        assert c["capital"] is None and "history.csv metric" in c["no_data"]
+
+
 def test_api_signals_refuses_bad_queries(client: Any) -> None:
     assert client.get("/api/signals", params={"as_of": "2026-02-30"}).status_code == 422
     assert client.get("/api/signals", params={"as_of": "soon"}).status_code == 422

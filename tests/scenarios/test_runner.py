@@ -121,9 +121,13 @@ def test_nvidia_letter_of_intent_never_converts(static) -> None:
 
 
 def test_oracle_cannot_refinance(static) -> None:
-    """Oracle's maturing debt falls due and its new bonds stop; the developers building its
-    sites have nothing to repay their construction loans with but the campuses pledged to
-    them, so their banks recover exactly what the campuses fetch and lose the rest."""
+    """Oracle's maturing debt falls due and its new bonds stop; Oracle survives and keeps
+    paying the rent of its campus vehicles, so the vehicles whose assumed rent covers their
+    loans (Frontier, Lighthouse: principal due 2029 inside the lease; Abilene) repay their
+    banks in full. The New Mexico vehicle's loan reports no maturity, so its rent covers
+    interest only: when the whole loan falls due it has that rent and the campus pledged to
+    its banks, who recover exactly what the campus fetches plus the rent and lose the
+    rest."""
     res = static("oracle-cannot-refinance")
     comp = res.balance.compile()
     mid = (len(comp.years) - 1) // 2  # one static step: the horizon's middle year
@@ -136,17 +140,21 @@ def test_oracle_cannot_refinance(static) -> None:
     # its reported book equity (F196) is the loss buffer: it loses all of it, no more
     assert f.at["oracle", "equity_before"] == pytest.approx(24.666)
     assert f.at["oracle", "equity_loss"] == pytest.approx(min(24.666, maturing + new_bonds))
-    for dev, deal in (("vantage", "D88"), ("dona-ana-campus", "D89"), ("abilene-jv", "D05")):
-        assert f.at[dev, "defaulted"]
-        row = res.unpaid[res.unpaid["debtor"] == dev].iloc[0]
-        assert row["priority"] == "secured"
-        c = int(np.flatnonzero((comp.structure.channel == PRINCIPAL)
-                               & (comp.claim_deal == comp.deal_index[deal]))[0])
-        fetch = comp.collateral_years[c, mid]
-        assert 0 < fetch < claim(res, deal, "principal")["accel"]
-        assert row["paid"] == pytest.approx(fetch)
-        assert row["shortfall"] == pytest.approx(
-            claim(res, deal, "principal")["accel"] - fetch)
+    unpaid = res.unpaid.set_index("debtor")
+    for dev in ("vantage-frontier", "vantage-lighthouse", "abilene-jv"):
+        assert dev not in unpaid.index  # repaid in full from Oracle's rent
+    dev, deal = "dona-ana-campus", "D89"
+    assert f.at[dev, "defaulted"]
+    row = res.unpaid[res.unpaid["debtor"] == dev].iloc[0]
+    assert row["priority"] == "secured"
+    c = int(np.flatnonzero((comp.structure.channel == PRINCIPAL)
+                           & (comp.claim_deal == comp.deal_index[deal]))[0])
+    fetch = comp.collateral_years[c, mid]
+    rent = claim(res, "D147", "purchase")["amount"]
+    assert 0 < fetch + rent < claim(res, deal, "principal")["accel"]
+    assert row["paid"] == pytest.approx(fetch + rent)
+    assert row["shortfall"] == pytest.approx(
+        claim(res, deal, "principal")["accel"] - fetch - rent)
 
 
 def test_gpu_life_3_years(static) -> None:

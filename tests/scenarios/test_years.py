@@ -141,8 +141,9 @@ def _principal_row(comp, deal: str) -> int:
 def test_coupons_and_amortisation_by_hand(net) -> None:
     """Year by year at a zero discount rate, a debt asks its coupon on what is outstanding
     and its principal as it falls due, as :func:`debt_schedule` computes by hand: the xAI GPU
-    vehicle's $12.5B private credit (D76, due 2030-09) at a stated 9% is a bullet (1.125 a
-    year, 12.5 more in 2030); Oracle's reported debt beyond its legs, all maturing inside
+    vehicle's private credit (D76, due 2030-09; what its $12.5B leaves beside Apollo's
+    parts D148 and D149, 12.5 - 3.5 - 3.4 = 5.6) at a stated 9% is a bullet (0.504 a year,
+    5.6 more in 2030); Oracle's reported debt beyond its legs, all maturing inside
     the horizon with no rollover, is repaid in five equal parts at the default rate
     (discount rate 0 + the 2% credit spread)."""
     from dealloop import mapping
@@ -153,7 +154,7 @@ def test_coupons_and_amortisation_by_hand(net) -> None:
     comp = mapping.build(net, sc).compile()
     ys = comp.year_inputs(shocked=False)
     d76 = [float(y.amount[_principal_row(comp, "D76"), 0]) for y in ys]
-    by_hand = debt_schedule(12.5, 0.09, 2026, 2030)
+    by_hand = debt_schedule(12.5 - 3.5 - 3.4, 0.09, 2026, 2030)
     assert d76 == pytest.approx(by_hand["payment"].tolist())
     row = _principal_row(comp, "debt:oracle")
     extra = float(comp.accel[row])
@@ -175,5 +176,5 @@ def test_a_rate_discounts_every_year(net) -> None:
                "rollover: {xai-gpu-spv: 0}}")
     comp = mapping.build(net, sc).compile()
     d76 = [float(y.amount[_principal_row(comp, "D76"), 0]) for y in comp.year_inputs()]
-    by_hand = debt_schedule(12.5, 0.09, 2026, 2030)["payment"].to_numpy()
+    by_hand = debt_schedule(12.5 - 3.5 - 3.4, 0.09, 2026, 2030)["payment"].to_numpy()
     assert d76 == pytest.approx((by_hand / 1.05 ** np.arange(5)).tolist())

@@ -8,7 +8,8 @@ import typer
 
 from ._common import DataOpt, HorizonOpt, JsonOpt, console, fail, prepare_scenario, print_json
 
-_RANKS = ("loss", "others", "defaults", "households", "banks", "debtrank")
+_RANKS = ("loss", "others", "defaults", "households", "banks", "insurers", "private-credit",
+          "debtrank")
 
 
 def systemic(
@@ -18,7 +19,8 @@ def systemic(
         "--rank-by", metavar="|".join(_RANKS),
         help="loss: loss outside the network; others: the same without the failed firm's "
              "own shareholders; defaults: other firms defaulting; households: loss on US "
-             "households; banks: loss on banks; debtrank: DebtRank with equity from company "
+             "households; banks: loss on banks; insurers: loss on insurers; private-credit: "
+             "loss on private-credit funds; debtrank: DebtRank with equity from company "
              "figures.")] = "loss",
     top: Annotated[int, typer.Option("--top", min=1, help="Rows to show.")] = 15,
     data: DataOpt = None,
@@ -51,17 +53,20 @@ def systemic(
 
     t = res.table.head(top)
     rows = [[f, r.total_loss, r.loss_to_others, r.defaults_caused, r.household_loss,
-             r.retirement_loss, r.bank_loss, r.debtrank] for f, r in t.iterrows()]
+             r.retirement_loss, r.bank_loss, r.insurer_loss, r.private_credit_loss, r.debtrank]
+            for f, r in t.iterrows()]
     con = console()
     con.print(table(
         f"Who is systemic: {res.scenario} plus one failure each ($bn, ranked by {rank_by})",
         [Col("fails"), Col("loss outside", "money"), Col("beyond own", "money"),
          Col("defaults caused", "count", "defaults"), Col("households", "money", "hh"),
          Col("retirement", "money", "retire."), Col("banks", "money"),
+         Col("insurers", "money", "ins."), Col("private credit", "money", "pr. cr."),
          Col("DebtRank", "share")], rows,
         caption="loss outside = market value lost by outside shareholders + what outside "
                 "creditors are not paid; beyond own = without the failed firm's own "
-                "shareholders; households, retirement and banks through holders.csv shares; "
+                "shareholders; households, retirement, banks and insurers through holders.csv "
+                "shares; private credit = loss on private-credit funds' loans; "
                 "DebtRank = share of the network's equity lost (n/a: no equity figure)"))
     for f, r in t.iterrows():
         if r.defaulted:

@@ -155,6 +155,7 @@ def signals(
         out = signals_bundle(net, as_of=day, firms=[firm] if firm else None, config=cfg)
         if comparison is not None:
             out["comparison"] = _comparison_json(comparison)
+        out["sector_capital"] = sector_capital(net, out.get("as_of"))
         print_json(out)
         return
     res = run(net, as_of=day, firms=[firm] if firm else None, config=cfg)
@@ -170,6 +171,25 @@ def signals(
     if comparison is not None:
         _print_comparison(con, comparison)
     _print_crossed(con, res, units)
+    _print_capital(con, sector_capital(net, res.as_of.isoformat()))
+
+
+def sector_capital(net: Any, as_of: Any) -> dict[str, dict[str, Any]]:
+    """The capital behind each holder sector's line as known on ``as_of``
+    (:func:`dealloop.holders.capitals`; NO DATA with the reason where there is none)."""
+    from ..holders import capitals, layer
+
+    return capitals(layer(net), as_of)
+
+
+def _print_capital(con: Any, caps: dict[str, dict[str, Any]]) -> None:
+    """The capital that absorbs losses by holder sector, NO DATA with the reason."""
+    from ..holders import capital_text
+
+    con.print("Capital behind the holder sectors (`dealloop stress` sets a run's losses "
+              "against it):")
+    for x in caps.values():
+        con.print(f"  {capital_text(x)}")
 
 
 def _comparison_json(comparison: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from ..vocabulary import EQUITY_KINDS
+from ..vocabulary import EQUITY_KINDS, LIVE_STATUSES
 from .problems import Problem, cap
 from .read import MAX_PROBLEMS_PER_FILE, Table, parse_date, read_table, split_refs
 from .schema import (
@@ -249,6 +249,30 @@ def _deal_rows(table: Table) -> Iterable[Problem]:
             yield Problem(name, line_of[first], col, f"forms a loop: {loop_text(shown)}")
 
 
+def _part_sums(table: Table) -> Iterable[Problem]:
+    """Live parts (``part_of``) whose amounts add up to more than their aggregate's: the
+    aggregate would be counted as zero and the parts twice over what was reported."""
+    def amount(row: Mapping[str, object]) -> float | None:
+        a, low, high = row.get("amount_usd_bn"), row.get("amount_low"), row.get("amount_high")
+        if isinstance(a, float):
+            return a
+        return (low + high) / 2 if isinstance(low, float) and isinstance(high, float) else None
+
+    whole = {str(r["id"]): (amount(r), line) for r, line in zip(table.rows, table.lines,
+                                                                   strict=True) if r.get("id")}
+    sums: dict[str, float] = {}
+    for r in table.rows:
+        agg, a = r.get("part_of"), amount(r)
+        if isinstance(agg, str) and r.get("status") in LIVE_STATUSES and a is not None:
+            sums[agg] = sums.get(agg, 0.0) + a
+    for agg, total in sums.items():
+        a, line = whole.get(agg, (None, 0))
+        if a is not None and total > a + 1e-9:
+            yield Problem(table.spec.name, line, "amount_usd_bn",
+                          f"its live parts add up to {total:g}, more than its amount {a:g}",
+                          "warning")
+
+
 def check_tables(tables: Tables) -> list[Problem]:
     """Checks across rows and files: duplicate ids, references, ranges, dates, loops.
 
@@ -274,6 +298,7 @@ def check_tables(tables: Tables) -> list[Problem]:
     problems.extend(_refs(tables, ids))
     if DEALS.name in tables:
         problems.extend(_deal_rows(tables[DEALS.name]))
+        problems.extend(_part_sums(tables[DEALS.name]))
     if HOLDERS.name in tables:
         problems.extend(_holder_rows(tables[HOLDERS.name]))
     if HOLDINGS.name in tables:

@@ -21,11 +21,24 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .allocate import FLOW_COLUMNS, Loss, allocate, terminal
-from .layer import Bank, Layer, Named, SectorCapital, Split, layer, override
+from .layer import (
+    CAPITAL_NAMES,
+    SECTOR_LINES,
+    Bank,
+    Layer,
+    Named,
+    SectorCapital,
+    SectorLine,
+    Split,
+    layer,
+    line,
+    override,
+)
 
-__all__ = ["FLOW_COLUMNS", "Bank", "HoldersResult", "Layer", "Loss", "Named", "SectorCapital",
-           "Split", "allocate", "bank_capital", "banking_sector", "follow", "layer",
-           "override", "result_dict", "summarize", "terminal"]
+__all__ = ["FLOW_COLUMNS", "SECTOR_LINES", "Bank", "HoldersResult", "Layer", "Loss", "Named",
+           "SectorCapital", "SectorLine", "Split", "allocate", "bank_capital",
+           "banking_sector", "capital_text", "capitals", "follow", "layer", "line_losses",
+           "override", "result_dict", "sector_line", "sector_lines", "summarize", "terminal"]
 
 
 def __getattr__(name: str) -> Any:
@@ -87,14 +100,150 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
     return frame
 
 
+def line_losses(flows: Any) -> dict[str, float]:
+    """The loss of each sector line (:data:`~.layer.SECTOR_LINES`, by name) in a flow table.
+
+    A line's loss is the sum of the edges into its targets (``SectorLine.into``): banks and
+    insurers take what ends in their sector (named holders included); private-credit funds
+    the loss on the ``private_credit`` instrument, before their investors bear it, plus what
+    named private-credit funds take. An edge from one of a line's targets to another is
+    counted once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame([
+    ...     {"source_type": "node", "source": "n", "target_type": "instrument",
+    ...      "target": "private_credit", "amount": 10.0},
+    ...     {"source_type": "instrument", "source": "private_credit", "target_type": "sector",
+    ...      "target": "insurers", "amount": 1.0},
+    ...     {"source_type": "instrument", "source": "private_credit", "target_type": "sector",
+    ...      "target": "pension_funds", "amount": 9.0}])
+    >>> line_losses(flows)
+    {'banks': 0.0, 'insurers': 1.0, 'private_credit': 10.0}
+    """
+    out = {}
+    for x in SECTOR_LINES:
+        into = set(x.into)
+        total = 0.0
+        if len(flows):
+            tgt = list(zip(flows["target_type"], flows["target"], strict=True))
+            src = list(zip(flows["source_type"], flows["source"], strict=True))
+            amt = flows["amount"].to_numpy(float)
+            total = float(sum(a for t, s, a in zip(tgt, src, amt, strict=True)
+                              if t in into and s not in into))
+        out[x.name] = total
+    return out
+
+
+def sector_line(flows: Any, lay: Layer, name: str = "banks",
+                loss: float | None = None) -> dict[str, Any]:
+    """One sector line: the loss that lands on a holder sector against that sector's capital.
+
+    Returns ``line``, ``label``, ``loss`` (USD bn, :func:`line_losses`, or ``loss`` when
+    given), ``capital``, ``share`` (loss / capital), ``metric``, ``capital_name`` (the metric
+    in words), ``as_of``, ``row``, ``sources`` and ``no_data``: None when the layer has the
+    sector's capital, else the reason (then ``capital`` and ``share`` are None, never 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lay = Layer({}, capitals={"insurers": SectorCapital(
+    ...     "us_insurers_capital_surplus", 1600.0, "2024-12-31", "H9", ("s",))})
+    >>> flows = pd.DataFrame([{"source_type": "instrument", "source": "corporate_bond",
+    ...     "target_type": "sector", "target": "insurers", "amount": 4.0}])
+    >>> i = sector_line(flows, lay, "insurers")
+    >>> i["loss"], i["share"], i["no_data"]
+    (4.0, 0.0025, None)
+    >>> p = sector_line(flows, lay, "private_credit")
+    >>> p["share"] is None, p["no_data"].startswith("no private-credit fund capital")
+    (True, True)
+    """
+    x = line(name)
+    value = line_losses(flows)[name] if loss is None else float(loss)
+    out: dict[str, Any] = {"line": x.name, "label": x.label, "loss": value}
+    cap = lay.capitals.get(name)
+    if cap is None:
+        return {**out, "capital": None, "share": None, "metric": None, "capital_name": None,
+                "as_of": None, "row": None, "sources": [], "no_data": x.missing}
+    return {**out, "capital": cap.value, "share": value / cap.value, "metric": cap.metric,
+            "capital_name": CAPITAL_NAMES.get(cap.metric, cap.metric.replace("_", " ")),
+            "as_of": cap.as_of, "row": cap.row, "sources": list(cap.sources), "no_data": None}
+
+
+def sector_lines(flows: Any, lay: Layer) -> dict[str, dict[str, Any]]:
+    """Every sector line (:func:`sector_line`), by name, in :data:`~.layer.SECTOR_LINES`
+    order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> flows = pd.DataFrame([{"source_type": "instrument", "source": "bank_loan",
+    ...     "target_type": "sector", "target": "banks", "amount": 5.0}])
+    >>> {k: v["loss"] for k, v in sector_lines(flows, Layer({})).items()}
+    {'banks': 5.0, 'insurers': 0.0, 'private_credit': 0.0}
+    """
+    losses = line_losses(flows)
+    return {x.name: sector_line(flows, lay, x.name, losses[x.name]) for x in SECTOR_LINES}
+
+
+def capitals(lay: Layer, as_of: Any = None) -> dict[str, dict[str, Any]]:
+    """The capital behind each sector line, by name (:func:`sector_line` without a loss):
+    ``label``, ``capital``, ``capital_name``, ``metric``, ``as_of``, ``row``, ``sources`` and
+    ``no_data`` (the reason where the data has no figure; ``capital`` is then None).
+
+    ``as_of`` (an ISO date string or a date) reads them as known then: a figure dated after
+    it is NO DATA too, with that reason.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> caps = capitals(layer(dl.load()))
+    >>> caps["insurers"]["capital"], caps["insurers"]["row"]
+    (1595.3, 'H992')
+    >>> capitals(Layer({}))["banks"]["capital"] is None
+    True
+    >>> capitals(layer(dl.load()), "2025-03-31")["banks"]["no_data"]
+    'the figure (H943) is dated 2025-06-30, after 2025-03-31'
+    """
+    keep = ("line", "label", "capital", "capital_name", "metric", "as_of", "row", "sources",
+            "no_data")
+    out = {x.name: {k: v for k, v in sector_line(None, lay, x.name, 0.0).items() if k in keep}
+           for x in SECTOR_LINES}
+    day = "" if as_of is None else str(getattr(as_of, "isoformat", lambda: as_of)())
+    for x in out.values():
+        if day and x["capital"] is not None and str(x["as_of"] or "") > day:
+            x.update(capital=None, no_data=f"the figure ({x['row']}) is dated {x['as_of']}, "
+                                           f"after {day}")
+    return out
+
+
+def capital_text(x: Mapping[str, Any]) -> str:
+    """One entry of :func:`capitals` in words, NO DATA with the reason where there is no
+    figure.
+
+    Examples
+    --------
+    >>> capital_text({"label": "Insurers", "capital": 1595.3, "capital_name": "their capital",
+    ...               "as_of": "2024-12-31", "row": "H992", "no_data": None})
+    'Insurers: 1,595 bn (their capital, 2024-12-31, H992)'
+    >>> capital_text({"label": "Insurers", "capital": None, "no_data": "not in the data"})
+    'Insurers: NO DATA (not in the data)'
+    """
+    if x.get("capital") is None:
+        return f"{x['label']}: NO DATA ({x.get('no_data') or 'no capital figure in the data'})"
+    return (f"{x['label']}: {x['capital']:,.0f} bn ({x['capital_name']}, {x['as_of']}, "
+            f"{x['row']})")
+
+
 def banking_sector(flows: Any, lay: Layer) -> dict[str, Any]:
     """The banking-sector line: everything that lands on banks (named or not) against the
-    whole US banking sector's capital (the layer's ``sector_capital``).
+    whole US banking sector's capital (the layer's ``sector_capital``);
+    :func:`sector_line` for ``banks``.
 
-    Returns ``loss`` (USD bn), ``capital``, ``share`` (loss / capital), ``metric``,
-    ``as_of``, ``row`` and ``sources`` (``capital`` and ``share`` None without a capital
-    figure). The capital is of US banks while the loss also falls on foreign lenders, so the
-    share overstates the hit to US banks when foreign banks take part of it.
+    ``capital`` and ``share`` are None without a capital figure (``no_data`` says why). The
+    capital is of US banks while the loss also falls on foreign lenders, so the share
+    overstates the hit to US banks when foreign banks take part of it.
 
     Examples
     --------
@@ -106,16 +255,7 @@ def banking_sector(flows: Any, lay: Layer) -> dict[str, Any]:
     >>> b["loss"], b["share"]
     (5.0, 0.0025)
     """
-    into = flows[(flows["target_type"] == "sector") & (flows["target"] == "banks")] \
-        if len(flows) else flows
-    loss = float(into["amount"].sum()) if len(into) else 0.0
-    cap = lay.sector_capital
-    if cap is None:
-        return {"loss": loss, "capital": None, "share": None, "metric": None, "as_of": None,
-                "row": None, "sources": []}
-    return {"loss": loss, "capital": cap.value, "share": loss / cap.value,
-            "metric": cap.metric, "as_of": cap.as_of, "row": cap.row,
-            "sources": list(cap.sources)}
+    return sector_line(flows, lay, "banks")
 
 
 def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
@@ -167,8 +307,7 @@ def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
         srcs[split_name] = tuple(dict.fromkeys(s for r in rows for s in r.sources))
     return HoldersResult(flows=flows, sectors=sectors, households=hh,
                          banks=bank_capital(flows, lay), named=named_frame,
-                         notes=tuple(notes), sources=srcs,
-                         banking=banking_sector(flows, lay))
+                         notes=tuple(notes), sources=srcs, capital=sector_lines(flows, lay))
 
 
 def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,

@@ -33,13 +33,19 @@ __all__ = ["FIGURES", "FOLLOW", "Follow", "Routes", "Summary", "per_draw", "rout
            "summarize_draws"]
 
 #: Figures kept for every draw (USD bn): the loss on US households, on their retirement
-#: accounts, on the banking sector and on the CET1 capital of the named banks.
+#: accounts, on the banking sector, on the CET1 capital of the named banks, on insurers and
+#: on private-credit funds (the sector lines of :data:`~.layer.SECTOR_LINES`).
 FIGURES: dict[str, str] = {
     "households": "US households (total)",
     "retirement": "retirement accounts (IRA, DC, DB, annuities)",
     "banks": "banking sector",
     "bank_capital": "CET1 of the named banks",
+    "insurers": "insurers",
+    "private_credit": "private-credit funds",
 }
+#: Prefixes of the route columns that are not terminal sectors: named holders and the
+#: sector lines (a line's loss is also in its sectors' columns).
+NOT_SECTORS = ("holder:", "line:")
 _QUANTILES = (0.05, 0.5, 0.95, 0.99)
 
 
@@ -47,7 +53,8 @@ _QUANTILES = (0.05, 0.5, 0.95, 0.99)
 class Routes:
     """Unit routes of a compiled scenario through a holders layer.
 
-    ``columns`` are the terminal sectors then ``holder:<id>`` for every named holder; ``debt``
+    ``columns`` are the terminal sectors, ``holder:<id>`` for every named holder and
+    ``line:<name>`` for every sector line (:data:`~.layer.SECTOR_LINES`); ``debt``
     ``(R, S)`` routes a dollar unpaid on claim row ``rows[r]``; ``equity`` ``(N, S)`` a dollar
     of firm ``i``'s outside shareholders beyond named stakes; ``stake`` ``(J, S)`` a dollar of
     named stake ``j`` (issuer ``stake_firm[j]``, fraction ``stake_frac[j]``, in order);
@@ -84,6 +91,13 @@ class Routes:
     retirement_assets: float = 0.0
     #: The US banking sector's capital (value, as_of, history row, sources), or None.
     sector_capital: tuple[float, str, str, str] | None = None
+    #: Per sector line (by name) the :func:`~dealloop.holders.sector_line` of a zero loss:
+    #: its label, capital, metric, date, row and sources, or ``no_data``.
+    lines: tuple[tuple[str, dict[str, Any]], ...] = ()
+
+    def sectors(self) -> np.ndarray:
+        """Columns that are terminal sectors (a boolean ``(S,)`` mask)."""
+        return np.array([not c.startswith(NOT_SECTORS) for c in self.columns], bool)
 
     def mask(self, names: Any) -> np.ndarray:
         """Columns in ``names`` (a boolean ``(S,)`` mask)."""
@@ -96,12 +110,17 @@ class Routes:
 
 
 def _unit(loss: Loss, lay: Layer) -> dict[str, float]:
+    from . import line_losses
+
     flows = allocate([loss], lay)
     out = {str(k): float(v) for k, v in terminal(flows)["amount"].items()}
     if len(flows):
         into = flows[flows["target_type"] == "holder"]
         for h, v in into.groupby("target", sort=False)["amount"].sum().items():
             out[f"holder:{h}"] = out.get(f"holder:{h}", 0.0) + float(v)
+    for name, v in line_losses(flows).items():
+        if v != 0.0:
+            out[f"line:{name}"] = v
     return out
 
 
@@ -116,8 +135,7 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
     >>> net = dl.load()
     >>> sc = load("coreweave-default")
     >>> r = routes(mapping.build(net, sc).compile(), net, holders.layer(net))
-    >>> sectors = ~np.char.startswith(np.array(r.columns), "holder:")
-    >>> bool(np.allclose(r.debt[:, sectors].sum(axis=1), 1.0))
+    >>> bool(np.allclose(r.debt[:, r.sectors()].sum(axis=1), 1.0))
     True
     """
     st, n, bs = comp.structure, comp.n, comp.bs
@@ -164,6 +182,8 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
                 m[r, pos[k]] = v
         return m
 
+    from . import sector_lines
+
     stakes = bs.stakes
     banks = tuple(lay.banks)
     return Routes(
@@ -182,7 +202,8 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         retirement_assets=float(sum(lay.retirement_assets.values())),
         sector_capital=None if lay.sector_capital is None else (
             lay.sector_capital.value, lay.sector_capital.as_of, lay.sector_capital.row,
-            ";".join(lay.sector_capital.sources)))
+            ";".join(lay.sector_capital.sources)),
+        lines=tuple(sector_lines(allocate([], lay), lay).items()))
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
@@ -242,6 +263,8 @@ def figures(r: Routes, losses: np.ndarray) -> dict[str, np.ndarray]:
             "retirement": losses[:, r.mask(RETIREMENT_SECTORS)].sum(axis=1),
             "banks": losses[:, banks].sum(axis=1),
             "bank_capital": bank_loss.sum(axis=1),
+            "insurers": losses[:, r.mask(["line:insurers"])].sum(axis=1),
+            "private_credit": losses[:, r.mask(["line:private_credit"])].sum(axis=1),
             "bank_loss": bank_loss, "below_min": below}
 
 
@@ -314,7 +337,9 @@ class Summary:
         bank: CET1, requirement, mean, maximum, ``p_below_min``), ``p_any_bank_below_min``
         and ``banking_share`` (the banking sector's loss over US banks' aggregate capital:
         mean and quantiles, with the capital figure's value, date, row and sources; None
-        without one)."""
+        without one), and ``capital``: per sector line (banks, insurers, private-credit
+        funds) its capital figure (or ``no_data``, the reason), the ``loss`` and the
+        ``share`` of that capital (mean and quantiles; ``share`` None without a figure)."""
         import pandas as pd
 
         from ..scenarios.montecarlo import modes
@@ -329,7 +354,7 @@ class Summary:
             found[m] = [{"mean": a, "weight": w} for a, w in modes(*f.points())]
         fig = pd.DataFrame.from_dict(rows, orient="index")
         fig.index.name = "figure"
-        sec = [j for j, c in enumerate(r.columns) if not c.startswith("holder:")]
+        sec = list(np.flatnonzero(r.sectors()))
         sectors = pd.DataFrame({"mean": self.sums[sec] / max(n, 1)},
                                index=pd.Index([r.columns[j] for j in sec], name="sector"))
         sectors["household"] = [s in HOUSEHOLD_SECTORS for s in sectors.index]
@@ -352,10 +377,19 @@ class Summary:
         banking = ({"capital": cap[0], "as_of": cap[1], "row": cap[2], "sources": cap[3],
                     **{s: rows["banks"][s] / cap[0] for s in stat}}
                    if cap is not None and "banks" in rows else None)
+        lines: dict[str, dict[str, Any]] = {}
+        for name, spec in r.lines:
+            one = {k: spec[k] for k in ("line", "label", "capital", "metric", "capital_name",
+                                        "as_of", "row", "sources", "no_data")}
+            if name in rows:
+                one["loss"] = {s: rows[name][s] for s in stat}
+                one["share"] = (None if spec["capital"] is None else
+                                {s: rows[name][s] / spec["capital"] for s in stat})
+            lines[name] = one
         return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
                 "share_of_retirement": share, "retirement_assets": assets, "households": hh,
                 "sectors": sectors, "banks": banks, "banking_share": banking,
-                "p_any_bank_below_min": self.any_below / max(n, 1)}
+                "capital": lines, "p_any_bank_below_min": self.any_below / max(n, 1)}
 
 
 def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
@@ -415,6 +449,18 @@ def lines(section: Mapping[str, Any]) -> list[str]:
         out.append(f"banking sector against US banks' aggregate capital ({bk['capital']:,.0f} "
                    f"bn at {bk['as_of']}, {bk['row']}): mean {bk['mean']:.3%} (95%: "
                    f"{bk['q95']:.3%})")
+    for name, x in (section.get("capital") or {}).items():
+        if (name == "banks" and bk is not None) or "loss" not in x:
+            continue  # the banking line is above
+        if not x["loss"]["max"] > 0.005:
+            continue
+        what = x["label"][:1].lower() + x["label"][1:]
+        if x["share"] is None:
+            out.append(f"{what}: its capital: NO DATA ({x['no_data']})")
+            continue
+        sh = x["share"]
+        out.append(f"{what} against {x['capital_name']} ({x['capital']:,.0f} bn at "
+                   f"{x['as_of']}, {x['row']}): mean {sh['mean']:.3%} (95%: {sh['q95']:.3%})")
     banks = section["banks"]
     p_any = section["p_any_bank_below_min"]
     names = ", ".join(banks.index) if len(banks) else "none"
@@ -438,7 +484,7 @@ class Follow:
     >>> from dealloop import scenarios
     >>> res = scenarios.simulate("oracle-cannot-refinance", dl.load(), draws=20, seed=1,
     ...                          workers=0, follow=FOLLOW)
-    >>> bool(res.holders["banks"].loc["jpmorgan", "loss_mean"] > 0)
+    >>> bool(res.holders["banks"].loc["smbc", "loss_mean"] > 0)
     True
     """
 

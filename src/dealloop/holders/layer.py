@@ -17,8 +17,9 @@ from typing import Any
 from ..data.read import split_refs
 from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 
-__all__ = ["BANK_SECTOR_CAPITAL", "NODE_INSTRUMENTS", "Bank", "Layer", "Named",
-           "SectorCapital", "Split", "layer", "override"]
+__all__ = ["BANK_SECTOR_CAPITAL", "CAPITAL_NAMES", "NODE_INSTRUMENTS", "SECTOR_LINES", "Bank",
+           "Layer", "Named", "SectorCapital", "SectorLine", "Split", "layer", "line",
+           "override", "sector_capital", "sector_capitals"]
 
 #: Which instrument a collective (or named outside) creditor node holds, when the leg's kind
 #: does not say more. A scenario can change it (``holders: {nodes: {...}}``).
@@ -137,6 +138,69 @@ class SectorCapital:
 #: preference: aggregate CET1 capital if a dataset has it, else tangible common equity.
 BANK_SECTOR_CAPITAL = ("us_banks_cet1_capital", "us_banks_tangible_common_equity")
 
+#: What each sector-capital metric of ``history.csv`` is, in words (the lines' text).
+CAPITAL_NAMES: dict[str, str] = {
+    "us_banks_cet1_capital": "US banks' aggregate CET1 capital",
+    "us_banks_tangible_common_equity": "US banks' aggregate tangible common equity",
+    "us_insurers_capital_surplus": "US life and P&C insurers' statutory capital and surplus",
+    "private_credit_fund_investor_capital": "investors' capital in US private-credit funds",
+}
+
+
+@dataclass(frozen=True)
+class SectorLine:
+    """A sector line: everything that lands on one holder sector, set against that sector's
+    capital (the first of ``metrics`` a dataset's ``history.csv`` has).
+
+    ``into`` lists the flow targets ``(target_type, target)`` whose amounts make the line's
+    loss; an edge from one of them to another is counted once. ``missing`` says why a
+    dataset without any of the metrics shows NO DATA instead of a share.
+
+    Examples
+    --------
+    >>> line("insurers").metrics, line("private_credit").into[0]
+    (('us_insurers_capital_surplus',), ('instrument', 'private_credit'))
+    """
+
+    name: str
+    label: str
+    metrics: tuple[str, ...]
+    into: tuple[tuple[str, str], ...]
+    missing: str
+
+
+#: The sector lines, in the order they print: banks (against US banks' capital), insurers
+#: (against life and P&C statutory capital and surplus) and private-credit funds (the loss
+#: on their loans, before it passes to their investors, against the investors' capital).
+SECTOR_LINES: tuple[SectorLine, ...] = (
+    SectorLine("banks", "Banking sector", BANK_SECTOR_CAPITAL, (("sector", "banks"),),
+               "no US banking-sector capital figure in the data (history.csv metric "
+               "us_banks_cet1_capital or us_banks_tangible_common_equity)"),
+    SectorLine("insurers", "Insurers", ("us_insurers_capital_surplus",),
+               (("sector", "insurers"),),
+               "no US insurers' capital figure in the data (history.csv metric "
+               "us_insurers_capital_surplus)"),
+    SectorLine("private_credit", "Private-credit funds", ("private_credit_fund_investor_capital",),
+               (("instrument", "private_credit"), ("sector", "private_credit_funds")),
+               "no private-credit fund capital figure in the data (history.csv metric "
+               "private_credit_fund_investor_capital)"),
+)
+
+
+def line(name: str) -> SectorLine:
+    """The :data:`SECTOR_LINES` entry called ``name``; ``KeyError`` naming the lines if none.
+
+    Examples
+    --------
+    >>> line("banks").label
+    'Banking sector'
+    """
+    for x in SECTOR_LINES:
+        if x.name == name:
+            return x
+    raise KeyError(f"no sector line {name!r} (one of "
+                   f"{', '.join(x.name for x in SECTOR_LINES)})")
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -146,8 +210,11 @@ class Layer:
     ``households`` is the number of US households (``None`` when the dataset has none) with
     its source ids in ``household_sources``; ``retirement_assets`` the assets (USD bn) of each
     retirement sector, the raw weights of the ``retirement`` split, which are levels.
-    ``sector_capital`` is the US banking sector's capital (:data:`BANK_SECTOR_CAPITAL`), the
-    denominator of the banking-sector line; ``None`` when the dataset has none.
+    ``capitals`` holds the capital of each sector line (:data:`SECTOR_LINES`) the dataset
+    has a figure for, by line name; a line without one is absent (NO DATA).
+    ``sector_capital`` is the banks' entry (:data:`BANK_SECTOR_CAPITAL`), the denominator of
+    the banking-sector line; ``None`` when the dataset has none. Either may be given; the
+    other follows.
 
     Examples
     --------
@@ -166,9 +233,15 @@ class Layer:
     household_sources: tuple[str, ...] = ()
     retirement_assets: Mapping[str, float] = field(default_factory=dict)
     sector_capital: SectorCapital | None = None
+    capitals: Mapping[str, SectorCapital] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("splits", "named", "banks", "nodes", "retirement_assets"):
+        caps = dict(self.capitals)
+        if self.sector_capital is not None:
+            caps.setdefault("banks", self.sector_capital)
+        object.__setattr__(self, "sector_capital", caps.get("banks"))
+        object.__setattr__(self, "capitals", caps)
+        for name in ("splits", "named", "banks", "nodes", "retirement_assets", "capitals"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def instrument(self, node: str, kind: str | None) -> str:
@@ -253,12 +326,33 @@ def layer(net: Any) -> Layer:
     assets = {s.sector: s.share for s in splits.get("retirement", ())}
     return Layer(norm, {k: tuple(v) for k, v in named.items()}, banks,
                  households=households, household_sources=hh_src, retirement_assets=assets,
-                 sector_capital=sector_capital(hist))
+                 capitals=sector_capitals(hist))
 
 
-def sector_capital(hist: Any) -> SectorCapital | None:
-    """The latest US banking-sector capital figure of a ``history.csv`` table (the first of
-    :data:`BANK_SECTOR_CAPITAL` it has), or None.
+def sector_capitals(hist: Any) -> dict[str, SectorCapital]:
+    """The capital of each sector line (:data:`SECTOR_LINES`) a ``history.csv`` table has a
+    figure for, by line name (lines without one are left out).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> caps = sector_capitals(dl.load().history)
+    >>> {k: c.row for k, c in caps.items()}
+    {'banks': 'H943', 'insurers': 'H992', 'private_credit': 'H993'}
+    """
+    out = {}
+    for x in SECTOR_LINES:
+        cap = sector_capital(hist, x.metrics)
+        if cap is not None:
+            out[x.name] = cap
+    return out
+
+
+def sector_capital(hist: Any, metrics: tuple[str, ...] = BANK_SECTOR_CAPITAL
+                   ) -> SectorCapital | None:
+    """The latest sector capital figure of a ``history.csv`` table (the first of ``metrics``
+    it has with a positive value; by default the US banking sector's,
+    :data:`BANK_SECTOR_CAPITAL`), or None.
 
     Examples
     --------
@@ -272,7 +366,7 @@ def sector_capital(hist: Any) -> SectorCapital | None:
     """
     if hist is None or not len(hist) or "metric" not in hist:
         return None
-    for metric in BANK_SECTOR_CAPITAL:
+    for metric in metrics:
         rows = hist[hist["metric"] == metric]
         if len(rows):
             last = rows.sort_values("date", kind="stable").iloc[-1]

@@ -13,7 +13,7 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 
-__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label"]
+__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label", "line_text"]
 
 #: Display names of sectors and instruments.
 SECTOR_LABELS: dict[str, str] = {
@@ -53,9 +53,13 @@ METHOD = (
     "against its CET1 capital from its latest quarterly report (banks.csv, dated), "
     "risk-weighted assets held fixed; the banking sector's whole loss (named banks and the "
     "rest) is set against US banks' aggregate capital (history.csv; tangible common equity "
-    "from the Federal Reserve while no dollar CET1 aggregate is sourced). Private firms' "
-    "equity beyond named stakes is not allocated. Monte Carlo draws follow the same shares, "
-    "draw by draw."
+    "from the Federal Reserve while no dollar CET1 aggregate is sourced). Insurers' whole loss "
+    "is set against US life and P&C insurers' statutory capital and surplus (history.csv, "
+    "end-2024), and the loss on private-credit funds' loans (before it passes to their "
+    "investors) against their investors' capital (derived from Form PF, Q4 2021: older and "
+    "smaller than today's market); a sector without a capital figure shows NO DATA, never 0. "
+    "Private firms' equity beyond named stakes is not allocated. Monte Carlo draws follow "
+    "the same shares, draw by draw."
 )
 
 
@@ -80,9 +84,16 @@ class HoldersResult(Result):
         the loss that no capital figure covers.
     named
         Loss per named holder: ``holder, sector, amount``.
+    capital
+        The sector lines (:func:`~dealloop.holders.sector_lines`) by name: ``banks`` (all
+        bank losses against US banks' aggregate capital), ``insurers`` (against US life and
+        P&C insurers' capital and surplus) and ``private_credit`` (the loss on private-credit
+        funds' loans against their investors' capital), each with its loss, capital, share,
+        metric, date, row and sources, or ``no_data`` (the reason) where the data has no
+        capital figure.
     banking
-        The banking-sector line (:func:`~dealloop.holders.banking_sector`): all bank losses
-        against the US banking sector's capital, with its metric, date and sources.
+        The banking-sector line, ``capital["banks"]``
+        (:func:`~dealloop.holders.banking_sector`).
 
     Examples
     --------
@@ -96,6 +107,10 @@ class HoldersResult(Result):
     True
     >>> where.banking_line().startswith("Banking sector:")
     True
+    >>> list(where.capital)
+    ['banks', 'insurers', 'private_credit']
+    >>> [t.split(":")[0] for t in where.capital_lines()]
+    ['Banking sector', 'Insurers', 'Private-credit funds']
     >>> set(where.explain("bank_loan")["direction"]) <= {"in", "out"}
     True
     """
@@ -109,10 +124,16 @@ class HoldersResult(Result):
     method: str = METHOD
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     banking: Mapping[str, Any] = field(default_factory=dict)
+    capital: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "households", MappingProxyType(dict(self.households)))
-        object.__setattr__(self, "banking", MappingProxyType(dict(self.banking)))
+        caps = {k: MappingProxyType(dict(v)) for k, v in self.capital.items()}
+        banking = dict(self.banking) or dict(caps.get("banks", {}))
+        if banking and "banks" not in caps:
+            caps["banks"] = MappingProxyType(banking)
+        object.__setattr__(self, "capital", MappingProxyType(caps))
+        object.__setattr__(self, "banking", MappingProxyType(banking))
         object.__setattr__(self, "sources", MappingProxyType(dict(self.sources)))
 
     def to_frame(self) -> pd.DataFrame:
@@ -126,6 +147,7 @@ class HoldersResult(Result):
             "notes": list(self.notes), "method": self.method,
             "sources": {k: list(v) for k, v in self.sources.items()},
             "banking": dict(self.banking),
+            "capital": {k: dict(v) for k, v in self.capital.items()},
         })
 
     def explain(self, name: str) -> pd.DataFrame:
@@ -187,21 +209,40 @@ class HoldersResult(Result):
             u = float(self.banks["loss"].loc["banks (unnamed)"])
             if u > 0.05:
                 out.append(f"Banks without a capital figure: {u:,.1f} bn")
-        line = self.banking_line()
-        if line:
-            out.append(line)
+        out.extend(self.capital_lines())
         return out
+
+    def capital_lines(self) -> list[str]:
+        """One line per sector line with a loss (banks, insurers, private-credit funds):
+        the loss against the sector's capital, or NO DATA with the reason."""
+        return [t for t in (line_text(v) for v in self.capital.values()) if t]
 
     def banking_line(self) -> str | None:
         """The banking-sector line: all bank losses against the US banking sector's capital
         (None when nothing lands on banks)."""
-        b = self.banking
-        loss = b.get("loss") or 0.0
-        if loss <= 0.005:
-            return None
-        if b.get("capital") is None:
-            return f"Banking sector: {loss:,.1f} bn (no sector capital figure in the data)"
-        what = {"us_banks_tangible_common_equity": "tangible common equity",
-                "us_banks_cet1_capital": "CET1 capital"}.get(str(b.get("metric")), "capital")
-        return (f"Banking sector: {loss:,.1f} bn, {b['share']:.3%} of US banks' aggregate "
-                f"{what} ({b['capital']:,.0f} bn at {b['as_of']}, {b['row']})")
+        return line_text(self.banking)
+
+
+def line_text(x: Mapping[str, Any]) -> str | None:
+    """A sector line in words (see :func:`dealloop.holders.sector_line`); None when its loss
+    is under 0.005 bn.
+
+    Examples
+    --------
+    >>> line_text({"label": "Insurers", "loss": 3.2, "capital": 1600.0, "share": 0.002,
+    ...            "capital_name": "US insurers' capital", "as_of": "2024-12-31",
+    ...            "row": "H9", "no_data": None})
+    "Insurers: 3.2 bn, 0.200% of US insurers' capital (1,600 bn at 2024-12-31, H9)"
+    >>> line_text({"label": "Insurers", "loss": 3.2, "capital": None, "no_data": "none"})
+    'Insurers: 3.2 bn; its capital: NO DATA (none)'
+    """
+    loss = x.get("loss") or 0.0
+    if loss <= 0.005:
+        return None
+    label = x.get("label") or "Banking sector"
+    amount = f"{loss:,.2f}" if loss < 0.095 else f"{loss:,.1f}"  # never a loss shown as 0.0
+    if x.get("capital") is None:
+        why = x.get("no_data") or "no sector capital figure in the data"
+        return f"{label}: {amount} bn; its capital: NO DATA ({why})"
+    return (f"{label}: {amount} bn, {x['share']:.3%} of {x.get('capital_name')} "
+            f"({x['capital']:,.0f} bn at {x['as_of']}, {x['row']})")

@@ -32,6 +32,8 @@ RANKS: dict[str, tuple[str, str]] = {
     "defaults": ("defaults_caused", "other firms defaulting"),
     "households": ("household_loss", "loss on US households"),
     "banks": ("bank_loss", "loss on banks"),
+    "insurers": ("insurer_loss", "loss on insurers"),
+    "private-credit": ("private_credit_loss", "loss on private-credit funds"),
     "debtrank": ("debtrank", "DebtRank"),
 }
 
@@ -42,7 +44,9 @@ class SystemicResult(Result):
     what outside creditors are not paid), ``loss_to_others`` (without the failed firm's own
     shareholders), ``payment_shortfall, defaults_caused, defaulted
     (names), household_loss, retirement_loss, per_household, bank_loss, bank_capital_loss,
-    banks_below_min, debtrank, equity_used, equity_basis`` (USD bn unless stated), ranked by
+    banks_below_min, insurer_loss, private_credit_loss`` (the insurers' and private-credit
+    sector lines, :func:`~dealloop.holders.line_losses`), ``debtrank, equity_used,
+    equity_basis`` (USD bn unless stated), ranked by
     ``rank_by``. Money columns are changes from the base scenario run alone.
 
     Examples
@@ -119,6 +123,8 @@ def _row(f: str, k: int, comp0: Any, base: Any, out: Any, heads: dict[str, np.nd
         "bank_loss": float(where.sectors["amount"].get("banks", 0.0)),
         "bank_capital_loss": float(named["loss"].sum()),
         "banks_below_min": ";".join(named.index[named["below_min"]]),
+        "insurer_loss": float(where.capital["insurers"]["loss"]),
+        "private_credit_loss": float(where.capital["private_credit"]["loss"]),
     }
 
 
@@ -211,7 +217,8 @@ def systemic(scenario: Any = "baseline", net: Any = None, *, rank_by: str = "los
     alone = rows.pop()
     table = pd.DataFrame(rows).set_index("firm")
     for col in ("total_loss", "loss_to_others", "payment_shortfall", "household_loss",
-                "retirement_loss", "bank_loss", "bank_capital_loss"):
+                "retirement_loss", "bank_loss", "bank_capital_loss", "insurer_loss",
+                "private_credit_loss"):
         diff = table[col] - alone[col]
         table[col] = diff.where(diff.abs() > 1e-9, 0.0)
     if lay.households:

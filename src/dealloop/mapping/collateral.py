@@ -21,9 +21,10 @@ What the collateral is worth
     the leg, else for a vehicle what it was funded with (its debt and equity legs counted),
     else the principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the
     same pool (a borrower's asset class by default) share it pro rata to their principal and
-    are flagged as **pledged twice**. In year ``t`` it fetches the value at origination x the
-    asset's residual share at its age at mid-year (``mapping.collateral_curves``, linear
-    between whole years, the last value held) x ``(1 - collateral_haircut)``.
+    are flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split
+    by lender). In year ``t`` it fetches the value at origination x the asset's residual
+    share at its age at mid-year (``mapping.collateral_curves``, linear between whole years,
+    the last value held) x ``(1 - collateral_haircut)``.
 
 Examples
 --------
@@ -99,6 +100,11 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
     >>> p = pledges(rows, {"f": "neocloud"}, m, dt.date(2026, 1, 1), notes)
     >>> p["value"].round(2).tolist(), "pledged twice" in notes[0]
     ([10.0, 10.0], True)
+    >>> rows[0]["parts"] = ("L2",)   # L2 is part of L1: one loan split, one pledge
+    >>> notes = []
+    >>> _ = pledges(rows, {"f": "neocloud"}, m, dt.date(2026, 1, 1), notes)
+    >>> notes
+    []
     """
     chips = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase" and r["base"]}
     funded: dict[str, float] = {}
@@ -131,6 +137,16 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     if frame.empty:
         return frame
+    # parts of one aggregate leg (a loan split by lender) are one pledge, not two
+    agg_of = {part: r["id"] for r in deal_rows for part in r.get("parts", ())}
+
+    def root(deal: str) -> str:
+        seen = {deal}
+        while deal in agg_of and agg_of[deal] not in seen:  # the top aggregate
+            deal = agg_of[deal]
+            seen.add(deal)
+        return deal
+
     for pool, grp in frame.groupby("pool", sort=True):
         if len(grp) < 2:
             continue
@@ -138,8 +154,9 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         funding = grp["basis"].str.endswith("'s funding")
         total = float(grp["value"].max() if funding.all() else grp["value"].sum())
         frame.loc[grp.index, "value"] = total * grp["principal"] / grp["principal"].sum()
-        notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} name "
-                     f"it (worth {total:,.2f} at origination, shared pro rata)")
+        if len({root(d) for d in grp["deal"]}) > 1:
+            notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
+                         f"name it (worth {total:,.2f} at origination, shared pro rata)")
     return frame
 
 

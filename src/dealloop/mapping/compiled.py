@@ -97,7 +97,7 @@ class Compiled(YearsMixin):
     True
     >>> import numpy as np
     >>> A = np.ones((comp.structure.c, 1))
-    >>> comp.replace_ended(A, A.copy(), [])
+    >>> _ = comp.replace_ended(A, A.copy(), [])
     >>> float(A.min())
     1.0
 

@@ -291,7 +291,8 @@ class YearsMixin:
             cum = part if t == 0 else cum + part
             owing = np.maximum(acc_p - (cum - part), 0.0) * (from_p <= t)[:, None]
             interest = coupon_p * owing * df
-            A_t = amount * W[:, t:t + 1] * df
+            A_t = np.multiply(amount, W[:, t:t + 1])
+            A_t *= df
             if rep is not None and inp.replaced is not None:  # the ended contracts' years
                 A_t[rep] = amount[rep] * inp.replaced[:, t, :] * df
             A_t[paying] += interest
@@ -304,8 +305,9 @@ class YearsMixin:
             if full is not None:
                 vref = np.asarray(rows["vest"] @ (full * W[vest_cols, t:t + 1] * df))
             coll = None
-            if ratio is not None:
-                coll = inp.collateral * ratio[:, t:t + 1] * df
+            if ratio is not None and inp.collateral is not None:
+                coll = np.multiply(inp.collateral, ratio[:, t:t + 1])
+                coll *= df
             years.append((A_t, Acc_t, e_t, vref, coll))
         return YearSplit(self.structure, plan, inp, years,
                          factor[st.creditor[plan]] if len(plan) else None, factor)

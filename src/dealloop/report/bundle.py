@@ -476,10 +476,19 @@ def signals_part(net: DealNetwork) -> dict[str, Any]:
     >>> part = signals_part(dl.load().as_of("2024-12-31"))     # lights as of the view's date
     >>> part["as_of"], part["headline"].startswith("As of 2024-12-31")
     ('2024-12-31', True)
+
+    It also carries the capital behind each holder sector's line as known then
+    (:func:`dealloop.holders.capitals`), NO DATA with the reason where there is none:
+
+    >>> part["sector_capital"]["banks"]["no_data"]
+    'the figure (H943) is dated 2025-06-30, after 2024-12-31'
     """
+    from ..holders import capitals, layer
     from ..markets import signals_bundle
 
-    return signals_bundle(net)
+    out = signals_bundle(net)
+    out["sector_capital"] = capitals(layer(net), out.get("as_of"))
+    return out
 
 
 def macro_part(net: DealNetwork) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ._mc_chunks import Payload, run_chunk
+from ._mc_chunks import Payload, run_chunk_on_worker
 
 if TYPE_CHECKING:
     from .montecarlo import _Reducer
@@ -254,7 +254,7 @@ def _stream(client: Any, p: Payload, plan: list[tuple[int, int]], scheduler: str
 
     def submit() -> Any:
         i, size = next(todo)
-        fut = client.submit(run_chunk, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
+        fut = client.submit(run_chunk_on_worker, data, i, size, key=f"dealloop-chunk-{i}-{id(p)}",
                             pure=False)
         inflight.add(fut)
         return fut

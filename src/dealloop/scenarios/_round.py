@@ -108,14 +108,18 @@ class Setup:
             self.ref_e = reference.e
             if self.op:
                 self.ref_op = operating(st, reference.owed, reference.paid)
+                #: the change in outside income and sales at the multiple (fixed per call)
+                self.op_shift = (self.vo - 1) * (e - self.ref_e) - (self.vm - 1) * self.ref_op
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
         self.coll: np.ndarray | None = None
         if inputs.collateral is not None:
             coll = np.asarray(inputs.collateral, float)
-            if coll.shape != (c, k) or not np.isfinite(coll).all() or (coll < 0).any():
+            lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
+                if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
+            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
                 raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
-            self.coll = coll if coll.any() else None
+            self.coll = coll if hi > 0 else None
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
         self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
@@ -127,6 +131,9 @@ class Setup:
             else:
                 self.vref = np.asarray(st.vest @ (st.vest_reference if st.vest_reference
                                                   is not None else A[:, 0]), float)[:, None]
+            #: the warrants that can vest less than fully (a positive reference in some
+            #: draw); the others' vesting factor is 1
+            self.vrows = np.flatnonzero((self.vref > 0).any(axis=1))
         self.scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
         self.tol = p.tol * self.scale
         self._plan()
@@ -148,6 +155,10 @@ class Setup:
             if not len(pfirms):
                 pidx = np.zeros(0, int)
         self.pidx, self.pfirms, self.cap = pidx, pfirms, cap
+        pos = np.full(self.n + 1, -1)
+        pos[pfirms] = np.arange(len(pfirms))
+        #: row of each plan claim's firm in ``cap`` (-1: a firm without a cap)
+        self.plan_pos = pos[st.creditor[pidx]]
 
     def _normal_times(self) -> None:
         """Claims as asked in normal times, without new money and untriggered backstops; what
@@ -167,13 +178,11 @@ class Setup:
             self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
         self.deb_b = sp.csr_array(self.deb[:, bidx])  # (N, backstops); no columns: none
         self.cred_b = sp.csr_array(self.cred[:, bidx])
+        #: the firms each backstop backs (its creditor; outside: the last firm, masked) and
+        #: their rows of ``cred_b``
+        self.backed = np.minimum(st.creditor[bidx], self.n - 1)
+        self.cred_bb = sp.csr_array(self.cred_b[self.backed])
 
-    def cap_all(self) -> np.ndarray:
-        """The new-money caps of every firm ``(N, K)`` (0 for firms without a plan)."""
-        out = np.zeros((self.n, self.k))
-        if len(self.pidx):
-            out[self.pfirms] = self.cap
-        return out
 
 
 class Round:
@@ -212,6 +221,7 @@ class Round:
         self._secured(pr)
         if g.vest_on:
             self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+            self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
             if len(g.bidx):
                 self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
         self.deb_rows = st.debtor[rows]
@@ -230,7 +240,7 @@ class Round:
             self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
             if g.op:
                 self.rec_full_p = np.asarray(g.cred_p @ self.owed())
-                self.c0 = self.c0 + (g.vo - 1) * (g.e - g.ref_e) - (g.vm - 1) * g.ref_op
+                self.c0 = self.c0 + g.op_shift
                 self.credw_p_rows = sp.csr_array(self.credw_rows * (
                     g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
                 self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
@@ -368,13 +378,15 @@ class Round:
             pr = self.ps_rows
             pre = st.stake_prepaid[pr, None]
             w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
-        if g.vest_on:
-            vref = g.vref
-            assert vref is not None  # set whenever vesting is on
-            vpaid = self.vfull if short is None else \
-                self.vfull - np.asarray(self.vest_rows @ short)
-            w = w * np.where(vref > 0,
-                             np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
+        if g.vest_on and len(g.vrows):  # other warrants vest fully (a factor of 1)
+            assert g.vref is not None  # set whenever vesting is on
+            vr = g.vrows
+            vref = g.vref[vr]
+            vpaid = self.vfull[vr] if short is None or self.vest_v is None else \
+                self.vfull[vr] - np.asarray(self.vest_v @ short)
+            w = w.copy() if w is self.w else w
+            w[vr] = w[vr] * np.where(vref > 0,
+                                     np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
         return w * V[st.stake_issuer]
 
     def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray
@@ -473,8 +485,7 @@ class Round:
         paid[plan_rows] = 0.0
         if len(g.pidx):
             cap = g.cap
-            ratio = np.zeros((g.n, g.k))
-            ratio[g.pfirms] = np.divide(raised[g.pfirms], cap, out=np.zeros_like(cap),
-                                        where=cap > 0)
-            paid[g.pidx] = owed[g.pidx] * ratio[st.creditor[g.pidx]]
+            ratio = np.zeros((len(g.pfirms) + 1, g.k))  # the last row: firms without a cap
+            np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+            paid[g.pidx] = owed[g.pidx] * ratio[g.plan_pos]
         return paid

@@ -82,7 +82,7 @@ array([1, 2, 0])
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -310,14 +310,18 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
         s.V = R.market_value(rec_other, stk, s.r)
     pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
-    means = other + g.cap_all()
-    new = ((means < pbar_n - margin) | g.initial_defaults) & ~s.D
+    means = other  # a new array (R.state), not kept: new money counted up to its cap
+    if len(g.pidx):
+        means[g.pfirms] += g.cap
+    need = pbar_n - margin
+    new = ((means < need) | g.initial_defaults) & ~s.D
     changed = new.any(axis=0)
     bidx = g.bidx
     if g.auto and len(bidx):
-        brec = np.asarray(g.cred_b @ (s.r[st.debtor[bidx]] * R.owed_b))
-        short = (means - brec) < pbar_n - margin
-        fire = short[np.minimum(st.creditor[bidx], n - 1)] & (st.creditor[bidx] < n)[:, None]
+        # only the backed firms' rows: what each would receive without its backstops
+        cb = g.backed
+        brec = np.asarray(g.cred_bb @ (s.r[st.debtor[bidx]] * R.owed_b))
+        fire = ((means[cb] - brec) < need[cb]) & (st.creditor[bidx] < n)[:, None]
         newb = fire & ~s.trig
         if newb.any():
             s.trig = s.trig | newb
@@ -342,7 +346,7 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
         else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
         collateral=None if g.coll is None else g.coll[:, act])
-    sub_ref = None if g.reference is None else _columns(g.reference, act, k)
+    sub_ref = None if g.reference is None else _columns(g.reference, act, k, g.op)
     sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
         "D": s.D[:, act], "waves": s.waves[:, act], "offset": s.offset[act],
         "rounds": s.rounds[act], "r": s.r[:g.n, act], "V": s.V[:, act], "first": rnd + 1})
@@ -373,8 +377,11 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     payments = np.asarray(g.deb @ paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
     nw = e + rec + stk - pbar
-    dead = np.where(D, (1 - p.alpha) * (g.e + raised)
-                    + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
+    if p.alpha == 1.0 and p.beta == 1.0:  # no default costs: 0 * (means >= 0) is 0
+        dead = np.zeros_like(nw)
+    else:
+        dead = np.where(D, (1 - p.alpha) * (g.e + raised)
+                        + (1 - p.beta) * (rec_other + p.stake_liquidity * stk), 0.0)
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
@@ -383,13 +390,18 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged)
 
 
-def _columns(out: Outcome, cols: np.ndarray, k: int) -> Outcome:
-    """The draws ``cols`` of a reference outcome (a one-draw reference stays as it is)."""
+#: The fields of a reference outcome the engine reads (:class:`._round.Setup`); ``owed`` and
+#: ``paid`` only with value multiples other than 1.
+_READ = ("net_worth", "stakes", "new_money", "defaulted", "e", "owed", "paid")
+
+
+def _columns(out: Outcome, cols: np.ndarray, k: int, op: bool = True) -> Outcome:
+    """The draws ``cols`` of a reference outcome, as far as the engine reads it (``op``:
+    ``owed`` and ``paid`` too); other fields are left whole (a one-draw reference stays as
+    it is)."""
     if out.net_worth.shape[1] != k:
         return out
-    return Outcome(**{f: (getattr(out, f)[..., cols] if isinstance(getattr(out, f), np.ndarray)
-                          and getattr(out, f).ndim == 2 else getattr(out, f))
-                      for f in Outcome.__dataclass_fields__})
+    return replace(out, **{f: getattr(out, f)[..., cols] for f in _READ[:7 if op else 5]})
 
 
 def debt_only(L: np.ndarray, e: np.ndarray, external_liabilities: np.ndarray | None = None

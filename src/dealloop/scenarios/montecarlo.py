@@ -58,6 +58,7 @@ from ._mc_chunks import (
     ChunkStats,
     Payload,
     draw,
+    kept_memory,
     modes,
     payload,
     run_chunk,
@@ -314,25 +315,26 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
     reducer = _Reducer(comp, p, draws, budget, follow)
     report = _progress(progress, len(plan))
     t0 = time.perf_counter()
-    try:
-        if scheduler is None and workers is None:  # auto: Dask only when it pays for itself
-            used, where = _auto(p, plan, reducer, report)
-        elif scheduler is None and workers == 0:
-            for i, size in plan:
-                reducer.add(run_chunk(p, i, size))
-                if i == 0:
-                    budget.estimate(1)
-                report(reducer.next)
-            used, where = 0, "in-process"
-        else:
-            if max_seconds is not None:  # time the first chunk here (it is kept)
-                reducer.add(run_chunk(p, *plan[0]))
-                report(reducer.next)
-                if scheduler is None:  # a LocalCluster: its size is known before it starts
-                    budget.estimate(_local_workers(workers, len(plan) - 1))
-            used, where = _dask(p, plan[reducer.next:], workers, scheduler, reducer, report)
-    finally:
-        report(None)
+    with kept_memory():  # chunks run here reuse the memory earlier chunks freed
+        try:
+            if scheduler is None and workers is None:  # auto: Dask only when it pays for itself
+                used, where = _auto(p, plan, reducer, report)
+            elif scheduler is None and workers == 0:
+                for i, size in plan:
+                    reducer.add(run_chunk(p, i, size))
+                    if i == 0:
+                        budget.estimate(1)
+                    report(reducer.next)
+                used, where = 0, "in-process"
+            else:
+                if max_seconds is not None:  # time the first chunk here (it is kept)
+                    reducer.add(run_chunk(p, *plan[0]))
+                    report(reducer.next)
+                    if scheduler is None:  # a LocalCluster: its size is known before it starts
+                        budget.estimate(_local_workers(workers, len(plan) - 1))
+                used, where = _dask(p, plan[reducer.next:], workers, scheduler, reducer, report)
+        finally:
+            report(None)
     elapsed = time.perf_counter() - t0
     res = _merge(sc, comp, p, reducer, draws=draws, seed=seed, chunk=chunk, workers=used,
                  scheduler=where, elapsed=elapsed)

@@ -20,7 +20,7 @@ Eisenberg--Noe).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -86,8 +86,11 @@ class YearsOutcome:
 
     def _unpaid_last(self) -> np.ndarray:
         """``unpaid()[-1]`` without the years before: ``(C, K)``."""
-        last = self.outcomes[-1]
-        summed = _running([o.owed - o.paid for o in self.outcomes])[-1]
+        outs, last = self.outcomes, self.outcomes[-1]
+        summed = outs[0].owed - outs[0].paid
+        gap = np.empty_like(summed) if len(outs) > 1 else summed
+        for o in outs[1:]:  # added in year order, in place (one temporary for all years)
+            summed += np.subtract(o.owed, o.paid, out=gap)
         if self.carried is None:
             return summed
         now = self.carried[-1]
@@ -132,7 +135,7 @@ class YearsOutcome:
         outs, last = self.outcomes, self.outcomes[-1]
 
         def total(field: str) -> np.ndarray:
-            return _running([getattr(o, field) for o in outs])[-1]
+            return _summed(getattr(o, field) for o in outs)
 
         paid = total("paid")
         owed = paid + self._unpaid_last()
@@ -241,15 +244,19 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     plan_rows = np.flatnonzero(plan)
     plan_in = np.flatnonzero(plan & (structure.creditor < n))  # new money into a firm
     owes = (structure.debtor < n) & ~plan & (structure.channel != BACKSTOP)
-    outs, cash, income, carry_in = [], [], [], []
+    T = len(inputs)
+    outs: list[Outcome] = []
+    cash, income = np.empty((T, n, k)), np.empty((T, n, k))  # filled year by year
+    carry_in = np.empty((T, structure.c, k), bool)
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
         e = np.asarray(inp.e, float) + (carry if inp.withhold is None else
                                         np.where(inp.withhold, 0.0, carry))
         f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
                                                         | failed)
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
+        own = False  # A and Acc copied: ours to write
         if prev is not None and failed.any():
-            A, Acc = A.copy(), Acc.copy()
+            A, Acc, own = A.copy(), Acc.copy(), True
             rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
             if len(rows):
                 left_unpaid = prev.owed[rows] - prev.paid[rows]
@@ -258,13 +265,13 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
             stop = failed[structure.creditor[plan_in]]  # no new money reaches a defaulter
             A[plan_in] = np.where(stop, 0.0, A[plan_in])
             Acc[plan_in] = np.where(stop, 0.0, Acc[plan_in])
-        carry_in.append(carried.copy())
+        carry_in[t] = carried
         if budget is not None and len(plan_rows):
             caps = A[plan_rows]
-            A = A.copy()
+            A = A if own else A.copy()
             room = budget if inp.withhold is None else np.where(inp.withhold, 0.0, budget)
             A[plan_rows] = caps + room[np.minimum(structure.creditor[plan_rows], n - 1)]
-            Acc = np.maximum(Acc, A)
+            Acc = np.maximum(Acc, A, out=Acc if own else None)
         ref = None if reference is None else reference.outcomes[t]
         # market value: the cash carried forward moves it at the outside multiple vo, as
         # outside income does; new money raised in earlier years dilutes (taken out),
@@ -312,20 +319,22 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
             budget = np.maximum(budget - np.maximum(out.new_money - cap_f, 0.0), 0.0)
         if reference is not None:
             ref_raised = ref_raised + reference.outcomes[t].new_money
-        income.append(e - carry)
-        carry = left
+        np.subtract(e, carry, out=income[t])
+        cash[t] = left
+        carry = cash[t]  # read only (e of the next year is a new array)
         outs.append(out)
-        cash.append(left)
-    return YearsOutcome(labels, tuple(outs), first, np.stack(cash), np.stack(income),
-                        np.stack(carry_in), np.asarray(structure.debtor))
+    return YearsOutcome(labels, tuple(outs), first, cash, income, carry_in,
+                        np.asarray(structure.debtor))
 
 
-def _running(parts: list[np.ndarray]) -> list[np.ndarray]:
-    """Running sums of ``parts``, added in order (``np.cumsum`` over a stacked axis 0, without
-    the stacked copy); new arrays, never ``parts`` themselves."""
-    out = [parts[0].copy()] if len(parts) == 1 else [parts[0]]
-    for x in parts[1:]:
-        out.append(out[-1] + x)
+def _summed(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The sum of ``parts``, added in order (as ``np.cumsum`` over a stacked axis 0 ends,
+    without the stacked copy or the running sums: one new array, added to in place, so a
+    batch of draws allocates one array instead of one per year)."""
+    it = iter(parts)
+    out = np.array(next(it), copy=True)
+    for x in it:
+        out += x
     return out
 
 

@@ -144,6 +144,7 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
         their lights (ALERT, WATCH, OK, NO DATA), the thresholds crossed, the default
         probabilities implied by spreads, and the monthly series of the quoted firms (or of
         ``firm``). Thresholds: the shipped signals config."""
+        from ..holders import capitals, layer
         from ..markets import signals_bundle
 
         try:
@@ -156,9 +157,10 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
         if key not in state.signals:
             if len(state.signals) >= 32:  # a few dates at a time; forget the oldest
                 state.signals.pop(next(iter(state.signals)))
-            state.signals[key] = signals_bundle(
-                state.net, as_of=day, firms=[firm] if firm else None,
-                history_firms=[firm] if firm else None)
+            out = signals_bundle(state.net, as_of=day, firms=[firm] if firm else None,
+                                 history_firms=[firm] if firm else None)
+            out["sector_capital"] = capitals(layer(state.net), out.get("as_of"))
+            state.signals[key] = out
         return state.signals[key]
 
 

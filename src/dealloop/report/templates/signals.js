@@ -96,6 +96,22 @@
       }))));
   }
 
+  /* The capital behind each holder sector's line (banks, insurers, private credit), NO DATA with the reason. */
+  function sectorCapital(sig) {
+    var caps = sig.sector_capital || {};
+    var keys = Object.keys(caps);
+    if (!keys.length) return null;
+    return h('ul', { class: 'dl-sector-capital', id: 'signals-sector-capital' }, keys.map(function (k) {
+      var c = caps[k];
+      if (typeof c.capital !== 'number') {
+        return h('li', { dataset: { line: k } }, c.label + ': ', h('span', { class: 'dl-light dl-light-na' }, 'NO DATA'),
+          ' (' + (c.no_data || 'no capital figure in the data') + ')');
+      }
+      return h('li', { dataset: { line: k } }, c.label + ': ' + Math.round(c.capital).toLocaleString('en-US') + ' bn (' +
+        c.capital_name + ', ' + c.as_of + ', ' + c.row + '; sources ' + (c.sources || []).join(', ') + ')');
+    }));
+  }
+
   /* Draw the signals into el. sig: the "signals" part of a bundle or /api/signals. */
   function signalsSection(el, sig, opts) {
     clear(el);
@@ -107,6 +123,8 @@
     append(el, h('h3', null, 'Thresholds crossed'), crossedList(sig, name));
     var imp = implied(sig, name);
     if (imp) append(el, h('h3', null, 'Default probabilities implied by spreads (hazard = spread / (1 - recovery))'), imp);
+    var caps = sectorCapital(sig);
+    if (caps) append(el, h('h3', null, 'Capital behind the holder sectors (a stress run sets its losses against it)'), caps);
     if (sig.history && sig.history.length) {
       var firms = [];
       sig.history.forEach(function (r) { if (firms.indexOf(r.firm) < 0) firms.push(r.firm); });

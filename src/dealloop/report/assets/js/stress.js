@@ -223,14 +223,16 @@
         { key: 'sources', label: 'Sources', sortable: false, cell: function (b) { return sourceList(ctx, splitIds(b.sources)); } }
       ], banks, { id: 'holders-banks-table' }));
     }
-    var bk = hd.banking || {};
-    if (typeof bk.loss === 'number' && bk.loss > 0.005) {
-      append(box, kv([
-        ['Banking sector', typeof bk.capital === 'number'
-          ? [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 ' + (100 * bk.share).toFixed(3) + '% of US banks\' aggregate capital (' + fmtMoney(bk.capital) + ' at ' + bk.as_of + ', ' + bk.row + '; '), sourceList(ctx, bk.sources || []), h('span', { class: 'dl-muted' }, ')')]
-          : fmtMoney(bk.loss)]
-      ]));
-    }
+    // Sector lines: banks, insurers and private-credit funds against their capital, or NO DATA
+    var caps = hd.capital || (hd.banking ? { banks: hd.banking } : {});
+    var capRows = Object.keys(caps).map(function (k) { return caps[k]; }).filter(function (bk) {
+      return typeof bk.loss === 'number' && bk.loss > 0.005;
+    }).map(function (bk) {
+      return [bk.label || 'Banking sector', typeof bk.capital === 'number'
+        ? [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 ' + (100 * bk.share).toFixed(3) + '% of ' + (bk.capital_name || 'the sector\'s capital') + ' (' + fmtMoney(bk.capital) + ' at ' + bk.as_of + ', ' + bk.row + '; '), sourceList(ctx, bk.sources || []), h('span', { class: 'dl-muted' }, ')')]
+        : [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 its capital: '), h('strong', null, 'NO DATA'), h('span', { class: 'dl-muted' }, ' (' + (bk.no_data || 'no capital figure in the data') + ')')]];
+    });
+    if (capRows.length) append(box, h('div', { dataset: { part: 'sector-lines' } }, kv(capRows)));
     // Sankey of the chain, links summed over firms
     var agg = {}, order = [];
     flows.forEach(function (f) {
@@ -309,6 +311,8 @@
       { key: 'bank_loss', label: 'Banks', numeric: true, cell: money('bank_loss') },
       { key: 'bank_capital_loss', label: 'Named banks (CET1)', numeric: true, cell: function (r) {
         return [fmtMoney(r.bank_capital_loss), r.banks_below_min ? h('strong', { class: 'dl-flag' }, ' below requirement: ' + r.banks_below_min) : null]; } },
+      { key: 'insurer_loss', label: 'Insurers', numeric: true, cell: money('insurer_loss') },
+      { key: 'private_credit_loss', label: 'Private-credit funds', numeric: true, cell: money('private_credit_loss') },
       { key: 'debtrank', label: 'DebtRank', numeric: true, cell: function (r) { return typeof r.debtrank === 'number' ? r.debtrank.toFixed(4) : ''; } }
     ], rows, { sortKey: 'total_loss', sortDir: -1, id: 'systemic-table' }));
     if (sy.notes && sy.notes.length) append(el, h('p', { class: 'dl-help' }, sy.notes.join('; ') + '.'));
