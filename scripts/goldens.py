@@ -28,6 +28,7 @@ SCENARIOS = (
     "openai-no-new-money",
     "oracle-cannot-refinance",
     "oracle-exits-abilene",
+    "xai-stops-paying",
 )
 
 #: name -> command line (``{tmp}`` is a fresh temporary folder; ``@file`` names the file

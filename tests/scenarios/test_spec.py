@@ -53,12 +53,12 @@ shocks:
         "s.yaml:8: mapping.stake_liquidity: Input should be less than or equal to 1",
         "s.yaml:10: shocks[0].type: unknown shock type 'fial'; did you mean 'fail'? expected "
         "one of revenue, assets, demand, fail, cancel, conditional, backstop, funding, "
-        "refinancing, collateral",
+        "refinancing, collateral, stop_paying",
         "s.yaml:11: shocks[1].recovery: 2 is out of range; expected a value in [0, 1]",
         "s.yaml:12: shocks[2].fall: the distribution's range [0.2, 1.4] is out of range; "
         "expected values in [0, 1]",
         "s.yaml:13: shocks[3]: each shock needs a type: one of revenue, assets, demand, fail, "
-        "cancel, conditional, backstop, funding, refinancing, collateral",
+        "cancel, conditional, backstop, funding, refinancing, collateral, stop_paying",
     ]
 
 

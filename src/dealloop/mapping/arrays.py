@@ -169,6 +169,13 @@ class Inputs:
     order) falling due in each year of the horizon: the year schedule of the contracts it
     replaces (default: evenly). Used when the inputs are split into years."""
 
+    stop_from: np.ndarray | None = None
+    """``(N, K)``: the index of the year from which each firm stops paying (``stop_paying``
+    shocks; -1: never). Used when the inputs are split into years."""
+    withhold: np.ndarray | None = None
+    """``(N, K)``: firms that keep the cash they carry into the year (they stopped paying);
+    year-by-year runs only."""
+
     @property
     def k(self) -> int:
         return self.e.shape[1]
@@ -210,10 +217,10 @@ def stack(parts: list[Inputs]) -> Inputs:
     (3, [False, False], [True, True])
     """
     fills = {"initial_defaults": False, "recovery": 0.0, "called": 0.0, "value_shift": 0.0,
-             "collateral": 0.0}
+             "collateral": 0.0, "withhold": False}
     fields: dict[str, np.ndarray | None] = {}
     for name in ("amount", "accel", "e", "initial_defaults", "recovery", "called", "stake_scale",
-                 "vest_reference", "value_shift", "collateral"):
+                 "vest_reference", "value_shift", "collateral", "withhold"):
         vals = [getattr(p, name) for p in parts]
         if all(v is None for v in vals) or (name == "vest_reference"
                                            and any(v is None for v in vals)):

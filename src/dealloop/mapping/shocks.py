@@ -163,6 +163,18 @@ class Applied:
             hit = (st.creditor == j) & np.isin(st.channel, [PLAN, FUNDING])
             self.scale(hit, 1 - frac, undrawn=True)
 
+    def _stop_paying(self, i: int, s: Any) -> None:  # noqa: ARG002 - one signature for all
+        comp, st, n, k = self.comp, self.comp.structure, self.n, self.k
+        j = comp.bs.firms.index(s.entity)
+        if comp.scenario.mapping.timing == "static":  # no years: it stops from the start
+            self.arr("failed", (n, k), False)[j] = True
+            self.arr("assets", (n, k), 1.0)[j] = 0.0
+            self.scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), 0.0)
+            return
+        t = 0 if s.year is None else min(max(s.year - comp.years[0], 0), len(comp.years))
+        stop = self.arr("stop", (n, k), -1)
+        stop[j] = np.where(stop[j] >= 0, np.minimum(stop[j], t), t)
+
     def _collateral(self, i: int, s: Any) -> None:
         mask = self.comp.targets(s)
         base = s.base_life_years or self.comp.scenario.mapping.gpu_life_years
@@ -256,4 +268,5 @@ class Applied:
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),
                       vest_reference=None if rp is None else rp["vest"],
-                      collateral=coll, replaced=self.replaced), cash
+                      collateral=coll, replaced=self.replaced,
+                      stop_from=lazy.get("stop")), cash

@@ -366,6 +366,7 @@ class YearSplit:
         earlier call are no longer needed, so their arrays are reused (their plan rows
         overwritten) instead of copied."""
         st, plan = self.structure, self.plan
+        stop = self.inp.stop_from
         out = []
         for t, (A_t, Acc_t, e_t, vref, coll) in enumerate(self.years):
             if len(plan):
@@ -377,8 +378,21 @@ class YearSplit:
                 if not reuse:
                     A_t, Acc_t = A_t.copy(), Acc_t.copy()
                 A_t[plan] = Acc_t[plan] = cap * self.plan_factor
-            out.append(replace(self.inp, amount=A_t, accel=Acc_t, e=e_t, vest_reference=vref,
-                               collateral=coll))
+            extra: dict[str, Any] = {}
+            if stop is not None:  # firms that stopped paying: in default, keeping their cash
+                off = (stop >= 0) & (stop <= t)
+                init = off if self.inp.initial_defaults is None else \
+                    np.asarray(self.inp.initial_defaults, bool) | off
+                into = np.flatnonzero((st.channel == PLAN) & (st.creditor < st.n))
+                if len(into) and off.any():
+                    A_t, Acc_t = A_t.copy(), Acc_t.copy()
+                    A_t[into] = np.where(off[st.creditor[into]], 0.0, A_t[into])
+                    Acc_t[into] = np.where(off[st.creditor[into]], 0.0, Acc_t[into])
+                extra = {"initial_defaults": init, "withhold": off,
+                         "e": np.where(off, 0.0, e_t)}
+            out.append(replace(self.inp, **{"amount": A_t, "accel": Acc_t, "e": e_t,
+                                            "vest_reference": vref, "collateral": coll,
+                                            **extra}))
         return out
 
 

@@ -173,10 +173,26 @@ class CollateralShock(_Targets):
     refinancing: bool = True
 
 
+class StopPayingShock(_Shock):
+    """An entity stops paying what it owes from ``year`` on (default: the horizon's first
+    year), whatever its balance sheet says: a walk-away, not a default by the engine's rule.
+
+    Before ``year`` it pays as usual. From ``year`` it pays nothing from its own cash and
+    outside income (it keeps them), raises no new money, and is in default: its creditors
+    accelerate their claims and share only what still reaches it from other firms in the
+    network; its market value goes to zero. The static step has no years: it stops from the
+    start.
+    """
+
+    type: Literal["stop_paying"]
+    entity: str
+    year: Annotated[int, Field(ge=1900, le=2200)] | None = None
+
+
 Shock = Annotated[
     Union[  # noqa: UP007 (pydantic needs the Union form for a discriminated union)
         RevenueShock, AssetShock, DemandShock, FailShock, CancelShock, ConditionalShock,
-        BackstopShock, FundingShock, RefinancingShock, CollateralShock,
+        BackstopShock, FundingShock, RefinancingShock, CollateralShock, StopPayingShock,
     ],
     Field(discriminator="type"),
 ]
@@ -184,6 +200,7 @@ SHOCK_TYPES: dict[str, type[_Shock]] = {
     "revenue": RevenueShock, "assets": AssetShock, "demand": DemandShock, "fail": FailShock,
     "cancel": CancelShock, "conditional": ConditionalShock, "backstop": BackstopShock,
     "funding": FundingShock, "refinancing": RefinancingShock, "collateral": CollateralShock,
+    "stop_paying": StopPayingShock,
 }
 
 

@@ -249,7 +249,8 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
     cash, income = np.empty((T, n, k)), np.empty((T, n, k))  # filled year by year
     carry_in = np.empty((T, structure.c, k), bool)
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
-        e = np.asarray(inp.e, float) + carry
+        e = np.asarray(inp.e, float) + (carry if inp.withhold is None else
+                                        np.where(inp.withhold, 0.0, carry))
         f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
                                                         | failed)
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
@@ -268,7 +269,8 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         if budget is not None and len(plan_rows):
             caps = A[plan_rows]
             A = A if own else A.copy()
-            A[plan_rows] = caps + budget[np.minimum(structure.creditor[plan_rows], n - 1)]
+            room = budget if inp.withhold is None else np.where(inp.withhold, 0.0, budget)
+            A[plan_rows] = caps + room[np.minimum(structure.creditor[plan_rows], n - 1)]
             Acc = np.maximum(Acc, A, out=Acc if own else None)
         ref = None if reference is None else reference.outcomes[t]
         # market value: the cash carried forward moves it at the outside multiple vo, as
