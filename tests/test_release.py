@@ -81,3 +81,15 @@ def test_softbank_yen_figures_are_converted_with_a_sourced_rate() -> None:
     yen = net.figures.loc[net.figures["id"] == fid].iloc[0]
     assert yen["unit"] == "jpy_tn"
     assert net.entities.at[row, "cash_usd_bn"] == yen["value"] * 1000 / rate["value"]
+
+
+def test_changelog_has_no_repeated_paragraph() -> None:
+    """Merges of parallel dataset work have interleaved and doubled the CHANGELOG; every
+    paragraph and bullet (a block of text) says its thing once."""
+    text = (Path(dl.__file__).parent / "datasets" / "ai2026" / "CHANGELOG.md").read_text()
+    blocks = [b.strip() for b in text.replace("\n- ", "\n\n- ").split("\n\n")]
+    long = [b for b in blocks if len(b) > 60]
+    repeated = sorted({b[:70] for b in long if long.count(b) > 1})
+    assert repeated == []
+    headers = [b for b in blocks if b.endswith(":") and "\n" not in b]
+    assert len(headers) == len(set(headers)), "a session's section appears twice"
