@@ -59,32 +59,43 @@ def scenario_text(body: str, name: str = "t", question: str = "q") -> str:
     return f"name: {name}\nquestion: {question}\n" + body
 
 
-_TOY_ENTITIES = """\
-id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
-debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
-buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.
-seller,Seller,hyperscaler,US,true,SEL,,{seller_revenue:g},200,100,,,,,2026-01,s1,A supplier.
-"""
-_TOY_DEALS = """\
-id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
-start,end,stake,evidence,supersedes,part_of,sources,notes
-T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,2031-12-31,,\
-A,,,s1,Three years.
-"""
+_TOY_ENTITIES = (
+    "id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,"
+    "debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes\n")
+_TOY_DEALS = (
+    "id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,"
+    "announced,start,end,stake,evidence,supersedes,part_of,sources,notes\n")
 _TOY_SOURCES = "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n"
 
 
 @pytest.fixture(scope="session")
-def buyer_seller(tmp_path_factory: pytest.TempPathFactory):
-    """The two-firm toy of the market-value and new-money tests: a buyer (an AI lab with
-    nothing but the plan's new money) owes a seller 10 a year for three years (2029-2031);
-    ``buyer_seller(seller_revenue)`` loads it with the seller's outside revenue a year."""
+def toy_dataset(tmp_path_factory: pytest.TempPathFactory):
+    """``toy_dataset(entities, deals)``: a dataset of the given ``entities.csv`` and
+    ``deals.csv`` rows (headers and the one source ``s1`` added), loaded."""
 
-    def make(seller_revenue: float = 0.0):
-        d: Path = tmp_path_factory.mktemp("buyer_seller")
-        (d / "entities.csv").write_text(_TOY_ENTITIES.format(seller_revenue=seller_revenue))
-        (d / "deals.csv").write_text(_TOY_DEALS)
+    def make(entities: str, deals: str):
+        d: Path = tmp_path_factory.mktemp("toy")
+        (d / "entities.csv").write_text(_TOY_ENTITIES + entities)
+        (d / "deals.csv").write_text(_TOY_DEALS + deals)
         (d / "sources.csv").write_text(_TOY_SOURCES)
         return dl.load(d)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def buyer_seller(toy_dataset):
+    """The two-firm toy of the market-value, new-money, loss-buffer and stop-paying tests:
+    a buyer (an AI lab) owes a seller 10 a year for three years (2029-2031);
+    ``buyer_seller(seller_revenue, buyer_cash, seller_book)`` loads it with the seller's
+    outside revenue a year, the buyer's cash and the seller's book equity (blank: none)."""
+
+    def make(seller_revenue: float = 0.0, buyer_cash: float = 0.0, seller_book: str = ""):
+        return toy_dataset(
+            f"buyer,Buyer,ai_lab,US,false,,,0,50,{buyer_cash:g},,,,,2026-01,s1,A lab.\n"
+            f"seller,Seller,hyperscaler,US,true,SEL,,{seller_revenue:g},200,100,,"
+            f"{seller_book},,,2026-01,s1,A supplier.\n",
+            "T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,"
+            "2029-01-01,2031-12-31,,A,,,s1,Three years.\n")
 
     return make

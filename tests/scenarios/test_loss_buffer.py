@@ -6,33 +6,12 @@ for 2029-2031 and fails; the seller (margin 0.3, no stranded costs, 5% discount 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import dealloop as dl
 from dealloop import mapping, scenarios
 
 ANNUITY = 1 + 1.05 ** -1 + 1.05 ** -2
 LOST = 0.3 * 10 * ANNUITY
-
-
-def _toy(tmp_path_factory: pytest.TempPathFactory, book: str):
-    d: Path = tmp_path_factory.mktemp("buffer")
-    (d / "entities.csv").write_text(
-        "id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,"
-        "cash_usd_bn,debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,"
-        "sources,notes\n"
-        "buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.\n"
-        f"seller,Seller,hyperscaler,US,true,SEL,,0,200,100,,{book},,,2026-01,s1,A supplier.\n")
-    (d / "deals.csv").write_text(
-        "id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,"
-        "announced,start,end,stake,evidence,supersedes,part_of,sources,notes\n"
-        "T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,"
-        "2031-12-31,,A,,,s1,Three years.\n")
-    (d / "sources.csv").write_text(
-        "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n")
-    return dl.load(d)
 
 
 def _firms(net, buffer: str = "book"):
@@ -43,10 +22,10 @@ def _firms(net, buffer: str = "book"):
     return scenarios.run(scenarios.loads(text), net, band=False)
 
 
-def test_a_survivor_loses_its_net_worth_change_from_its_book_equity(tmp_path_factory) -> None:
+def test_a_survivor_loses_its_net_worth_change_from_its_book_equity(buyer_seller) -> None:
     """Book equity 20: the seller keeps 20 - 8.578; the buyer, without a figure, keeps the
     model's construct (0: it had only the plan's money) and is flagged."""
-    res = _firms(_toy(tmp_path_factory, "20"))
+    res = _firms(buyer_seller(seller_book="20"))
     s = res.firms.loc["seller"]
     assert s["equity_basis"] == "book" and s["equity_before"] == 20.0
     assert s["equity_after"] == pytest.approx(20 - LOST, rel=1e-9)
@@ -54,19 +33,19 @@ def test_a_survivor_loses_its_net_worth_change_from_its_book_equity(tmp_path_fac
     assert res.system["equity_loss"] == pytest.approx(LOST, rel=1e-9)
 
 
-def test_the_loss_is_capped_at_the_book_equity(tmp_path_factory) -> None:
+def test_the_loss_is_capped_at_the_book_equity(buyer_seller) -> None:
     """Book equity 5 < 8.578: the seller loses all 5 (it survives on its cash)."""
-    res = _firms(_toy(tmp_path_factory, "5"))
+    res = _firms(buyer_seller(seller_book="5"))
     s = res.firms.loc["seller"]
     assert not s["defaulted"]
     assert (s["equity_before"], s["equity_after"]) == (5.0, 0.0)
     assert res.system["equity_loss"] == pytest.approx(5.0, rel=1e-12)
 
 
-def test_model_buffer_is_the_engine_construct(tmp_path_factory) -> None:
+def test_model_buffer_is_the_engine_construct(buyer_seller) -> None:
     """``loss_buffer: model``: the seller starts from its net worth over the horizon (cash
     100 plus the contract's 30 discounted) and loses the full 8.578."""
-    res = _firms(_toy(tmp_path_factory, "5"), "model")
+    res = _firms(buyer_seller(seller_book="5"), "model")
     s = res.firms.loc["seller"]
     assert s["equity_basis"] == "model"
     assert s["equity_before"] == pytest.approx(100 + 10 * ANNUITY, rel=1e-9)

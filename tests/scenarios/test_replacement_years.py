@@ -7,33 +7,20 @@ horizon."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import dealloop as dl
 from dealloop import scenarios
 
 
 @pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory):
-    d: Path = tmp_path_factory.mktemp("replace")
-    (d / "entities.csv").write_text(
-        "id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,"
-        "cash_usd_bn,debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,"
-        "sources,notes\n"
+def toy(toy_dataset):
+    return toy_dataset(
         "cust,Customer,ai_lab,US,false,,,0,50,30,,,,,2026-01,s1,A lab.\n"
-        "supp,Supplier,neocloud,US,true,SUP,,0,20,5,,,,,2026-01,s1,A cloud.\n")
-    (d / "deals.csv").write_text(
-        "id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,"
-        "announced,start,end,stake,evidence,supersedes,part_of,sources,notes\n"
+        "supp,Supplier,neocloud,US,true,SUP,,0,20,5,,,,,2026-01,s1,A cloud.\n",
         "T1,cust,supp,compute_contract,10,,,reported,committed,,2028-06-01,2029-01-01,"
         "2029-12-31,,A,,,s1,One year.\n"
         "T2,cust,supp,compute_contract,6,,,reported,committed,,2028-06-01,2030-01-01,"
         "2031-12-31,,A,,,s1,Two years.\n")
-    (d / "sources.csv").write_text(
-        "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n")
-    return dl.load(d)
 
 
 def test_replacement_is_due_in_the_contracts_years(toy) -> None:

@@ -6,31 +6,14 @@ remaining 30); the supplier goes without the 20 of 2030-31."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-import dealloop as dl
 from dealloop import scenarios
 
 
 @pytest.fixture(scope="module")
-def toy(tmp_path_factory: pytest.TempPathFactory):
-    d: Path = tmp_path_factory.mktemp("stop")
-    (d / "entities.csv").write_text(
-        "id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,"
-        "cash_usd_bn,debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,"
-        "sources,notes\n"
-        "buyer,Buyer,ai_lab,US,false,,,0,50,40,,,,,2026-01,s1,A lab.\n"
-        "seller,Seller,hyperscaler,US,true,SEL,,0,200,100,,,,,2026-01,s1,A supplier.\n")
-    (d / "deals.csv").write_text(
-        "id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,"
-        "announced,start,end,stake,evidence,supersedes,part_of,sources,notes\n"
-        "T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,2029-01-01,"
-        "2031-12-31,,A,,,s1,Three years.\n")
-    (d / "sources.csv").write_text(
-        "id,url,publisher,title,date\ns1,https://example.com/t,Example,T,2028-06-01\n")
-    return dl.load(d)
+def toy(buyer_seller):
+    return buyer_seller(buyer_cash=40)
 
 
 def _run(net, year: int, timing: str = "years"):
