@@ -122,17 +122,15 @@ def line_losses(flows: Any) -> dict[str, float]:
     >>> line_losses(flows)
     {'banks': 0.0, 'insurers': 1.0, 'private_credit': 10.0}
     """
+    if not len(flows):
+        return {x.name: 0.0 for x in SECTOR_LINES}
+    edges = list(zip(zip(flows["target_type"], flows["target"], strict=True),
+                     zip(flows["source_type"], flows["source"], strict=True),
+                     flows["amount"].to_numpy(float), strict=True))
     out = {}
     for x in SECTOR_LINES:
         into = set(x.into)
-        total = 0.0
-        if len(flows):
-            tgt = list(zip(flows["target_type"], flows["target"], strict=True))
-            src = list(zip(flows["source_type"], flows["source"], strict=True))
-            amt = flows["amount"].to_numpy(float)
-            total = float(sum(a for t, s, a in zip(tgt, src, amt, strict=True)
-                              if t in into and s not in into))
-        out[x.name] = total
+        out[x.name] = float(sum(a for t, s, a in edges if t in into and s not in into))
     return out
 
 
