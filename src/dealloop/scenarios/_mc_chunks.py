@@ -302,7 +302,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     >>> stats.index, stats.size
     (0, 4)
     """
-    from .buffer import equity_paths
+    from .buffer import equity_losses
     from .runner import clear_runs, headline
 
     t = time.perf_counter()
@@ -313,7 +313,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     base, out, _, _ = clear_runs(comp, size, mult=M, values=values, replan=comp.replan(M))
     heads = headline(comp, base, out, M)
     Y = np.column_stack([heads[m] for m in HEADLINES])
-    loss = np.maximum(np.subtract(*equity_paths(comp, base, out)), 0.0)
+    loss = equity_losses(comp, base, out)
     mv = np.maximum(comp.market_value[:, None] - out.market_value, 0.0)
     with np.errstate(divide="ignore"):
         pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..mapping.starting import loss_buffer
 
-__all__ = ["equity_paths"]
+__all__ = ["equity_losses", "equity_paths"]
 
 
 def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -68,3 +68,22 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
     return before, after
+
+
+def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:
+    """``(N, K)``: the equity each firm loses in the shocked run, ``before - after`` of
+    :func:`equity_paths`, never below 0.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> import pandas as pd
+    >>> comp = NS(bs=NS(frame=pd.DataFrame({"book_equity": [10.0, 0.0],
+    ...                                     "equity_basis": ["book", "model"]})))
+    >>> nw0, nw1 = np.array([[50.0], [7.0]]), np.array([[46.0], [9.0]])
+    >>> base = NS(equity=nw0, net_worth=nw0, defaulted=np.zeros((2, 1), bool))
+    >>> out = NS(equity=nw1, net_worth=nw1, defaulted=np.zeros((2, 1), bool))
+    >>> equity_losses(comp, base, out)[:, 0].tolist()
+    [4.0, 0.0]
+    """
+    return np.maximum(np.subtract(*equity_paths(comp, base, out)), 0.0)

@@ -24,7 +24,7 @@ from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch, point
-from .buffer import equity_paths
+from .buffer import equity_losses, equity_paths
 from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
@@ -264,7 +264,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
         "payment_shortfall": sf_out - sf_base,
         "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
-        "equity_loss": np.maximum(np.subtract(*equity_paths(comp, base, out)), 0).sum(0),
+        "equity_loss": equity_losses(comp, base, out).sum(axis=0),
         "market_value_lost": gross,
         "double_counted": np.minimum(double, gross),
         "market_value_lost_net": gross - np.minimum(double, gross),
