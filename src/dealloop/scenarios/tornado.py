@@ -249,6 +249,12 @@ def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> li
                    + (f"; the model's construct (means minus obligations over the horizon; "
                       f"no book equity figure, assumed) for the other {len(model)} firms"
                       if model else ""))
+    if "equity_basis" in fr and (fr["equity_basis"] == "sponsor").any():
+        spv = fr[fr["equity_basis"] == "sponsor"]
+        out.append("vehicle equity (mapping.vehicle_equity), lost first before the lenders: "
+                   + ", ".join(f"{f} {b:,.1f} ({s.split('; ')[0].partition(', ')[2]})"
+                               for f, b, s in zip(spv.index, spv["book_equity"],
+                                                  spv["starting"], strict=True)))
     if scenario.mapping.cash and "cash_figures" in fr:
         bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
         if bare:
