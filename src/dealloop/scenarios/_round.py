@@ -220,10 +220,7 @@ class Round:
             self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
         self._secured(pr)
         if g.vest_on:
-            self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
-            self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
-            if len(g.bidx):
-                self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
+            self._vesting(d_rows, vest_b)
         self.deb_rows = st.debtor[rows]
         self.F = F
         self.rec_full_F = self.rec_full[F]
@@ -236,19 +233,34 @@ class Round:
             self.w = g.w0  # a holder that does not default pays for all its stake
         self._newton()
         if g.reference is not None:
-            # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
-            self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
-            if g.op:
-                self.rec_full_p = np.asarray(g.cred_p @ self.owed())
-                self.c0 = self.c0 + g.op_shift
-                self.credw_p_rows = sp.csr_array(self.credw_rows * (
-                    g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
-                self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
-            if g.value_shift is not None:
-                self.c0 = self.c0 + g.value_shift
-            self.gone = D & ~g.ref_def
-            self.c0_F = self.c0[F]
-            self.gone_F = self.gone[F]
+            self._against_reference()
+
+    def _against_reference(self) -> None:
+        """The fixed part of each firm's market value against the reference run (``c0``,
+        see :meth:`market_value`) and the firms that default only here (``gone``)."""
+        g, D, F = self.g, self.D, self.F
+        # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
+        self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
+        if g.op:
+            self.rec_full_p = np.asarray(g.cred_p @ self.owed())
+            self.c0 = self.c0 + g.op_shift
+            self.credw_p_rows = sp.csr_array(self.credw_rows * (
+                g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
+            self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
+        if g.value_shift is not None:
+            self.c0 = self.c0 + g.value_shift
+        self.gone = D & ~g.ref_def
+        self.c0_F = self.c0[F]
+        self.gone_F = self.gone[F]
+
+    def _vesting(self, d_rows: np.ndarray, vest_b: sp.csr_array | None) -> None:
+        """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
+        links of the warrants that can vest less than fully (``vest_v``)."""
+        g, rows = self.g, self.rows
+        self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+        self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
+        if len(g.bidx):
+            self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
 
     def _secured(self, pr: sp.csr_array | None) -> None:
         """Secured claims of the defaulters: each is paid from its collateral first, up to
