@@ -179,3 +179,44 @@ def test_long_units_counts_code_lines_and_module_lines(tmp_path: Path) -> None:
     # the docstring is left out, but a function that is only a docstring counts it
     assert script.code_lines(ast.parse('def f():\n    """x"""\n').body[0],
                              ['def f():', '    """x"""']) == 1
+
+
+#: One name per thing in the public API: the name, and the variants it replaced (a table
+#: column may still say ``wave``: the default round of the firm on that row).
+NAMES = {"payments": ("pay", "payment"), "received": ("receipts", "receipt"),
+         "waves": ("wave",), "defaulted": ("failed",), "max_length": ("max_hops", "hops_max")}
+
+
+def test_public_fields_and_parameters_use_one_name_per_thing() -> None:
+    """No public result field or function parameter uses a replaced variant of a name
+    (``pay`` for ``payments``, ``failed`` for ``defaulted``, ``max_hops`` for
+    ``max_length``, ...): the dataclasses and functions every public module exports."""
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import dealloop
+
+    banned = {old: new for new, olds in NAMES.items() for old in olds}
+    bad, checked = [], 0
+    for info in pkgutil.walk_packages(dealloop.__path__, "dealloop."):
+        if any(p.startswith("_") for p in info.name.split(".")[1:]):
+            continue
+        mod = importlib.import_module(info.name)
+        for attr in getattr(mod, "__all__", ()):
+            obj = getattr(mod, attr, None)
+            if getattr(obj, "__module__", None) != info.name:
+                continue
+            names: list[str] = []
+            if dataclasses.is_dataclass(obj):
+                names += [f.name for f in dataclasses.fields(obj)]
+            if callable(obj):
+                try:
+                    names += list(inspect.signature(obj).parameters)
+                except (TypeError, ValueError):
+                    pass
+            checked += 1
+            bad += [f"{info.name}.{attr}: {n} (say {banned[n]})" for n in names if n in banned]
+    assert checked > 150, checked
+    assert not bad, "replaced names in the public API:\n" + "\n".join(bad)
