@@ -120,6 +120,7 @@
       ], cmp, { id: 'comparison-table' }));
     }
     if (r.holders) holdersSection(el, ctx, r.holders);
+    if (entry.simulation) holdersDraws(el, ctx, entry.simulation);
     // unpaid claims
     if (unpaid.length) {
       append(el, h('h4', null, 'Claims left unpaid'));
