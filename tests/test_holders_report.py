@@ -100,3 +100,43 @@ def test_dashboard_simulate_answers_the_holders_section() -> None:
     assert res.status_code == 200, res.text
     part = simulation_part("coreweave-default", net, draws=30, seed=2)
     assert res.json()["result"]["holders"] == json.loads(json.dumps(part["holders"]))
+
+
+# ------------------------------------------------------------------ dates of capital figures
+def test_stale_dates_by_hand() -> None:
+    from dealloop.holders.layer import stale_dates
+
+    # 92 days apart is a normal reporting lag; 93 is flagged, in months rounded
+    assert stale_dates({"a": "2025-12-31", "b": "2025-09-30"}) == {}
+    got = stale_dates({"a": "2025-12-31", "b": "2025-09-29"}, what="bank's")
+    assert got == {"b": "at 2025-09-29, 3 months before the newest bank's (2025-12-31)"}
+    assert stale_dates({"a": "2025-12-31", "b": "2025-06-30"}, after_days=366) == {}
+    assert set(stale_dates({"a": "2025-12-31", "b": "", "c": "n/a"})) == {"b", "c"}
+    assert stale_dates({}) == {} and stale_dates({"a": ""}) == {}
+
+
+def test_shipped_goldman_and_private_credit_are_flagged_as_older() -> None:
+    """Goldman's CET1 (2025-03-31) is nine months older than the newest bank figures
+    (2025-12-31); the private-credit capital (2021-12-31) three and a half years older than
+    the banking sector's (2025-06-30). Each says so next to its date, everywhere it shows."""
+    from dealloop import holders, scenarios
+    from dealloop.holders.draws import FOLLOW
+
+    net = dl.load()
+    lay = holders.layer(net)
+    assert lay.banks["goldman-sachs"].as_of == "2025-03-31"
+    assert max(b.as_of for b in lay.banks.values()) == "2025-12-31"
+    where = holders.follow(scenarios.run("oracle-cannot-refinance", net, band=False), net)
+    stale = where.banks["stale"]
+    assert stale["goldman-sachs"].startswith("at 2025-03-31, 9 months before")
+    assert (stale.drop(["goldman-sachs"]) == "").all()
+    assert any("goldman-sachs" in t and "9 months before the newest bank's (2025-12-31)" in t
+               for t in where.lines())
+    caps = holders.capitals(lay)
+    assert caps["private_credit"]["stale"].startswith("at 2021-12-31, 42 months before")
+    assert caps["banks"]["stale"] == caps["insurers"]["stale"] == ""
+    res = scenarios.simulate("oracle-cannot-refinance", net, draws=20, seed=1, workers=0,
+                             follow=FOLLOW)
+    banks = res.holders["banks"]
+    assert banks.loc["goldman-sachs", "stale"] == stale["goldman-sachs"]
+    assert (banks.drop(["goldman-sachs"])["stale"] == "").all()

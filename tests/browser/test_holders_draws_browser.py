@@ -63,6 +63,17 @@ def test_report_shows_the_monte_carlo_holders_section(watched: Any, report: Path
     per = box.locator('[data-part="draws-lines"] [data-value]').first
     assert float(per.get_attribute("data-value")) == pytest.approx(
         hh["mean"] * 1e9 / sim["holders"]["households"])
+    # capital figures older than the others say so next to their date: Goldman's CET1
+    # (2025-03-31) in both bank tables, private credit's capital (2021-12-31) in both lines
+    stress = page.locator('.dl-stress[data-scenario="coreweave-default"]')
+    for table in ("#holders-banks-table", "#holders-draws-banks"):
+        row = stress.locator(f"{table} tbody tr", has_text="Goldman")
+        assert "2025-03-31, older than the others" in row.locator(".dl-flag").text_content()
+        ok = stress.locator(f"{table} tbody tr", has_text="JPMorgan")
+        assert ok.locator(".dl-flag").count() == 0 and "2025-12-31" in ok.text_content()
+    for part in ('[data-part="sector-lines"]', '[data-part="draws-lines"]'):
+        flag = stress.locator(f'{part} [data-stale="2021-12-31"]')
+        assert flag.count() == 1 and "42 months before" in flag.text_content()
     watched.assert_clean()
 
 

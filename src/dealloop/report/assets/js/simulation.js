@@ -21,7 +21,8 @@
         h('span', { class: 'dl-muted' }, ' for its capital (' + (x.no_data || 'no capital figure in the data') + '); loss mean ' + fmtMoney(loss && loss.mean))]];
     }
     return [label, [drawCell(share.mean, pct(share.mean, 3)), ' mean, ', drawCell(share.q95, pct(share.q95, 3)), ' at 95%',
-      h('span', { class: 'dl-muted' }, ' of ' + (x.capital_name || 'its capital') + ' (' + fmtMoney(x.capital) + ' at ' + x.as_of + ', ' + x.row + '; '),
+      h('span', { class: 'dl-muted' }, ' of ' + (x.capital_name || 'its capital') + ' (' + fmtMoney(x.capital) + ' '), capitalDate(x),
+      h('span', { class: 'dl-muted' }, ', ' + x.row + '; '),
       sourceList(ctx, splitIds(x.sources)), h('span', { class: 'dl-muted' }, ')')]];
   }
 
@@ -77,7 +78,7 @@
       append(box, simpleTable([
         { key: 'bank', label: 'Bank', cell: function (b) { return [b.name || b.bank, b.p_below_min > 0 ? h('strong', { class: 'dl-flag' }, ' can fall below requirement') : null]; } },
         { key: 'cet1', label: 'CET1 capital (as of)', numeric: true, cell: function (b) {
-          return [drawCell(b.cet1, fmtMoney(b.cet1)), h('span', { class: b.stale ? 'dl-flag' : 'dl-muted', title: b.stale || '' }, ' (' + (b.as_of || 'n/a') + (b.stale ? ', older than the others' : '') + ')')];
+          return [drawCell(b.cet1, fmtMoney(b.cet1)), h('span', { class: b.stale ? 'dl-flag' : 'dl-muted', title: b.stale || '', dataset: { asOf: b.as_of || '' } }, ' (' + (b.as_of || 'n/a') + (b.stale ? ', older than the others' : '') + ')')];
         } },
         { key: 'ratio', label: 'CET1 ratio', numeric: true, cell: function (b) { return pct(b.ratio, 1); } },
         { key: 'min_ratio', label: 'Requirement', numeric: true, cell: function (b) { return pct(b.min_ratio, 1); } },
