@@ -67,6 +67,13 @@ are Rogers--Veraart's. The tests check both against :mod:`dealloop.contagion`.
 Conventions: strict ``<`` for default, with a tolerance of ``tol * (1 + pbar)``; payments
 ``r`` apply pro rata to every claim of a debtor (outside creditors pari passu).
 
+Orientation: the engine's arrays are firms first, ``(N, K)`` per firm and ``(C, K)`` per
+claim (its sparse maps multiply from the left), as are those of
+:mod:`dealloop.mapping.arrays` and :mod:`.years` that feed it. That orientation stays
+inside: what a user gets is scenarios first, ``(K, N)``, as from :mod:`dealloop.contagion`
+(:meth:`Outcome.to_clearing` turns round), or tables by firm (:func:`dealloop.scenarios.run`,
+:func:`dealloop.scenarios.simulate`).
+
 Examples
 --------
 A three-firm debt network (case R1 of the reference cases), which is Eisenberg--Noe:
@@ -145,9 +152,10 @@ class Outcome:
         ``(K, N)`` (``(N,)`` for one scenario), under the contagion models' field names
         (``payments``, ``net_worth``, ``equity``, ``defaulted``, ``waves``, ``pbar``,
         ``received``, ``paid_external``, ``deadweight_loss``; ``iterations`` the rounds of
-        each scenario), so batched engine runs and :func:`~dealloop.contagion.eisenberg_noe`
-        read alike. ``received`` is what the engine counts a firm to receive (a supplier's
-        unpaid sales at its loss weight; new money raised).
+        each scenario and ``residual`` 0, ``(K,)`` as the models give them), so batched
+        engine runs and :func:`~dealloop.contagion.eisenberg_noe` read alike. ``received``
+        is what the engine counts a firm to receive (a supplier's unpaid sales at its loss
+        weight; new money raised).
 
         Examples
         --------
@@ -177,8 +185,8 @@ class Outcome:
             defaulted=view(self.defaulted), waves=view(self.waves), pbar=view(self.pbar),
             received=view(self.received), paid_external=view(ext),
             deadweight_loss=view(self.deadweight),
-            iterations=view(self.rounds[None, :]) if self.rounds.size > 1
-            else int(self.rounds[0]), residual=0.0,
+            iterations=self.rounds.copy() if self.rounds.size > 1 else int(self.rounds[0]),
+            residual=np.zeros(self.rounds.size) if self.rounds.size > 1 else 0.0,
             model="rogers_veraart" if rv else "eisenberg_noe", method="multi_layer_engine",
             alpha=p.alpha, beta=p.beta, labels=labels)
 
