@@ -1,8 +1,9 @@
 """Every shipped scenario moves each firm's market value the way its exposures say: a firm
 the scenario only hurts (it is paid no more than before, its stakes and outside income do not
 rise, its net worth over the horizon does not rise) loses market value or keeps it, never
-gains; a firm it only helps never loses; a defaulter ends at 0; and the book-equity line
-moves with the same sign as net worth."""
+gains; a firm it only helps (and that raises no extra new money, which dilutes) never
+loses; a defaulter ends at 0; and the book-equity line moves with the same sign as net
+worth."""
 
 from __future__ import annotations
 
@@ -47,7 +48,10 @@ def test_market_value_moves_with_the_exposures(runs, name: str) -> None:
     assert (f.loc[new, "market_value_after"] <= EPS).all(), name
     live = ~f["defaulted"]
     hurt = live & (f["not_received"] >= -EPS) & (dst <= EPS) & (dout <= EPS) & (dnw <= EPS)
-    helped = live & (f["not_received"] <= EPS) & (dst >= -EPS) & (dout >= -EPS) & (dnw >= -EPS)
+    # new money raised to replace what it lost dilutes its shareholders: not a help
+    diluted = f["new_money_after"] - f["new_money"] > EPS
+    helped = live & (f["not_received"] <= EPS) & (dst >= -EPS) & (dout >= -EPS) \
+        & (dnw >= -EPS) & ~diluted
     assert (dmv[hurt] <= EPS).all(), (name, dmv[hurt & (dmv > EPS)].to_dict())
     assert (dmv[helped] >= -EPS).all(), (name, dmv[helped & (dmv < -EPS)].to_dict())
     # the scenario hurts someone: a shock that moves nothing would test nothing

@@ -182,3 +182,14 @@ def test_a_scenario_sets_the_sponsor_equity(sponsored) -> None:
     assert v["equity_before"] == pytest.approx(2.0) and v["equity_after"] == 0.0
     assert bond["paid"] == pytest.approx(12 * KEEP * 0.7, rel=1e-3)
     assert "assumed" in v["starting"]
+
+
+def test_vehicle_equity_names_known_vehicles(net) -> None:
+    """A misspelt vehicle in ``mapping.vehicle_equity`` is reported with its line."""
+    from dealloop.scenarios import validate_against
+
+    sc = scenarios.loads("name: t\nquestion: q\nmapping:\n  vehicle_equity: {hyperion: 2.5}\n",
+                         source="s.yaml")
+    got = [str(p) for p in validate_against(sc, net)]
+    assert any(g.startswith("s.yaml:4: mapping.vehicle_equity.hyperion: unknown entity")
+               for g in got), got

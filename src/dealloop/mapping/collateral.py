@@ -19,10 +19,11 @@ Which legs are secured
 What the collateral is worth
     at origination (the leg's start, else the horizon's): ``mapping.collateral_value`` of
     the leg, else for a vehicle what it was funded with (its debt legs and its sponsors'
-    equity, ``mapping.vehicle_equity``: :func:`.vehicles.sponsor_equity`), else the principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the
-    same pool (a borrower's asset class by default) share it pro rata to their principal and
-    are flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split
-    by lender). In year ``t`` it fetches the value at origination x the asset's residual
+    equity, ``mapping.vehicle_equity``: :func:`.vehicles.sponsor_equity`), else the
+    principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the same pool
+    (a borrower's asset class by default) share it pro rata to their principal and are
+    flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split by
+    lender). In year ``t`` it fetches the value at origination x the asset's residual
     share at its age at mid-year (``mapping.collateral_curves``, linear between whole years,
     the last value held) x ``(1 - collateral_haircut)``.
 
