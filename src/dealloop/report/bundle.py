@@ -33,6 +33,7 @@ from .analyses import macro_part, signals_part, stress_part, systemic_part
 from .cells import cell_text, cell_value, horizon_label
 from .layout import layout_part
 from .measures import loops_part, measures_part
+from .simulation import simulation_part
 
 __all__ = ["LAYER_OF_KIND", "SCHEMA", "STATUS_GROUP", "calendar_part", "citation_part",
            "dataset_part", "entities_part", "flows_part", "history_part", "legs_part",
@@ -410,6 +411,8 @@ def results_bundle(
     band: bool = True,
     systemic: bool = False,
     signals: bool = False,
+    draws: int = 0,
+    seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Everything the report and the dashboard show, JSON-safe.
@@ -425,6 +428,11 @@ def results_bundle(
     systemic : fail each firm in turn and rank them (``systemic``; a few seconds).
     signals : early-warning lights per firm and their monthly series (``signals``, see
         :func:`dealloop.markets.signals_bundle`; a few seconds).
+    draws, seed : when ``draws`` > 0, also draw each scenario's uncertain inputs ``draws``
+        times (``seed``: the scenario's own unless given) and follow every draw's losses to
+        the holders: its ``stress`` entry gets ``simulation``
+        (:func:`dealloop.report.simulation.simulation_part`, what ``dealloop simulate``
+        prints).
     progress : called with the name of each section before it is built (``"loops"``,
         ``"scenario coreweave-default"``, ...), for a progress display.
 
@@ -453,6 +461,9 @@ def results_bundle(
     for s in scenarios:
         step(f"scenario {getattr(s, 'name', s)}")
         stress.append(stress_part(s, net, band=band))
+        if draws:
+            step(f"Monte Carlo {getattr(s, 'name', s)}")
+            stress[-1]["simulation"] = simulation_part(s, net, draws=draws, seed=seed)
     step("legs, flows and sources")
     parts = {"dataset": dataset_part(net), "sources": sources_part(net),
              "entities": entities_part(net), "legs": legs_part(net, horizon),

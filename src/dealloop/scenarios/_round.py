@@ -426,6 +426,12 @@ class Round:
         need = np.maximum(pbar_p - other_p, 0.0)
         return np.where(D_p, cap, np.minimum(cap, need))
 
+    def stake_values(self, r: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """``(S, K)``: the market value of each stake (what :meth:`state` sums per
+        holder)."""
+        sv = self._stakes(r, V, self._short(r)[0])
+        return np.zeros((0, self.g.k)) if sv is None else sv
+
     def focus(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
         """The state of the focus rows: receipts other than new money, stake values,
         other means, new money raised."""

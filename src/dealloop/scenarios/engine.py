@@ -111,7 +111,9 @@ class Outcome:
     ``net_worth`` = ``e + received + stakes - pbar`` (negative for a defaulter), ``equity`` =
     its positive part; ``defaulted``, ``waves`` (0 = never); ``market_value``; ``deadweight``
     (Rogers--Veraart default costs); ``triggered`` (backstops, ``(C, K)``); ``new_money``
-    (the plan's new money raised, ``(N, K)``); ``rounds`` ``(K,)``
+    (the plan's new money raised, ``(N, K)``); ``stake_values`` ``(S, K)`` (each stake's
+    market value, as ``stakes`` sums them per holder; None when not recorded); ``rounds``
+    ``(K,)``
     (rounds of the outer loop until nothing changed, the last one included: 1 when the
     first round finds no new default); ``iterations`` (Picard steps in all).
 
@@ -142,6 +144,7 @@ class Outcome:
     rounds: np.ndarray
     iterations: int
     converged: bool
+    stake_values: np.ndarray | None = None
 
     def to_clearing(self, structure: Structure, params: Params | None = None,
                     labels: tuple[str, ...] | None = None) -> Clearing:
@@ -378,6 +381,7 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     p, D = g.p, s.D
     R = Round(g, D, s.share_b) if R is None else R
     rec_other, stk, _other, raised = R.state(s.r, s.V)
+    sv = R.stake_values(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
@@ -395,7 +399,8 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
                    e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
-                   rounds=s.rounds, iterations=s.iterations, converged=s.converged)
+                   rounds=s.rounds, iterations=s.iterations, converged=s.converged,
+                   stake_values=sv)
 
 
 #: The fields of a reference outcome the engine reads (:class:`._round.Setup`); ``owed`` and

@@ -119,9 +119,9 @@ class YearsOutcome:
         ``paid``, ``payments``, ``received``, ``new_money``, ``deadweight`` and ``e`` (outside
         income, cash carried in not counted again) add up over the years; ``owed`` is what
         was paid plus what is left unpaid at the end (a defaulter's balance carried to the
-        last year); ``stakes``, ``market_value`` and ``defaulted`` are those of the last
-        year, ``waves`` the wave in the year of default; ``net_worth`` = income + received +
-        stakes - owed.
+        last year); ``stakes``, ``stake_values``, ``market_value`` and ``defaulted`` are
+        those of the last year, ``waves`` the wave in the year of default; ``net_worth`` =
+        income + received + stakes - owed.
 
         Examples
         --------
@@ -164,7 +164,7 @@ class YearsOutcome:
             new_money=total("new_money"),
             rounds=np.max([o.rounds for o in outs], axis=0),
             iterations=int(sum(o.iterations for o in outs)),
-            converged=all(o.converged for o in outs))
+            converged=all(o.converged for o in outs), stake_values=last.stake_values)
 
 
 def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params | None = None,
