@@ -140,3 +140,66 @@ def test_shipped_goldman_and_private_credit_are_flagged_as_older() -> None:
     banks = res.holders["banks"]
     assert banks.loc["goldman-sachs", "stale"] == stale["goldman-sachs"]
     assert (banks.drop(["goldman-sachs"])["stale"] == "").all()
+
+
+# ------------------------------------------------------------------ method next to the numbers
+def test_data_basis_is_read_from_the_csv_files() -> None:
+    """Which rows, dates and bases stand behind each split, read here from holders.csv with
+    the csv module: the table the report shows is the data's."""
+    import csv
+
+    from dealloop import holders
+    from dealloop.holders.layer import data_basis
+
+    path = Path(dl.__file__).parent / "datasets" / "ai2026" / "holders.csv"
+    with path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    rows = {r["what"]: r for r in data_basis(holders.layer(dl.load()))}
+    for holds in {r["holds"] for r in table}:
+        mine = [r for r in table if r["holds"] == holds]
+        got = rows[holds]
+        assert got["rows"] == [r["id"] for r in mine], holds
+        assert got["as_of"] == sorted({r["as_of"] for r in mine if r["as_of"]}), holds
+        assert got["basis"] == sorted({r["basis"] for r in mine}), holds
+    assert rows["bank_capital"]["as_of"] == ["2025-03-31", "2025-09-30", "2025-12-31"]
+    assert [rows[f"capital:{k}"]["rows"] for k in ("banks", "insurers", "private_credit")] == \
+        [["H943"], ["H992"], ["H993"]]
+
+
+def test_method_text_matches_the_data() -> None:
+    """Every year the method statement names is the year of the data it names, and debt is
+    measured at book, equity at market, as it says."""
+    from dealloop import holders
+    from dealloop.holders.layer import data_basis
+    from dealloop.holders.results import METHOD
+
+    rows = {r["what"]: r for r in data_basis(holders.layer(dl.load()))}
+    text = " ".join(METHOD.split())
+    claims = {"corporate bonds from Z.1 via a 2017 reading": ("corporate_bond", "2017"),
+              "private credit from Form PF 2021": ("private_credit", "2021"),
+              "listed equity from the Tax Policy Center's 2019": ("listed_equity", "2019"),
+              "(ICI, Q3 2025)": ("retirement", "2025-09-30"),
+              "(history.csv, end-2024)": ("capital:insurers", "2024-12-31"),
+              "(derived from Form PF, Q4 2021": ("capital:private_credit", "2021-12-31")}
+    for phrase, (what, when) in claims.items():
+        assert phrase in text, phrase
+        assert rows[what]["as_of"] and all(d.startswith(when) for d in rows[what]["as_of"]), \
+            (phrase, rows[what]["as_of"])
+    assert "Debt losses are book losses" in text and "equity losses are market value" in text
+    assert {rows[k]["measure"] for k in ("corporate_bond", "bank_loan", "private_credit")} \
+        == {"book"}
+    assert {rows[k]["measure"] for k in ("listed_equity", "private_equity")} == {"market"}
+
+
+def test_stress_and_simulate_print_the_method_and_its_data() -> None:
+    run = CliRunner()
+    for args in (["stress", "coreweave-default", "--no-band"],
+                 ["simulate", "coreweave-default", "-n", "20", "--workers", "0"]):
+        r = run.invoke(app, args, env={"COLUMNS": "400"})
+        assert r.exit_code == 0, r.output
+        assert "Method: Debt losses are book losses" in r.stdout, args
+        line = " ".join(r.stdout.split("Which shares, which year:")[1].split())
+        assert "who holds corporate bonds 2017-06-30 (HD01-HD06; derived, reported; book)" \
+            in line, args
+        assert "named banks' CET1 capital (banks.csv) 2025-03-31 to 2025-12-31 (8 banks" \
+            in line, args
