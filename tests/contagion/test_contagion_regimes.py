@@ -316,3 +316,39 @@ def test_compiled_forms_on_hubs_cores_rings_and_ties(
         np.testing.assert_allclose(fast.payments, ref, rtol=0, atol=1e-10 * scale)
         np.testing.assert_array_equal(fast.defaulted, slow.defaulted)
         np.testing.assert_array_equal(fast.waves, slow.waves)
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+@pytest.mark.parametrize("regime", ["20%", "60%"])
+def test_accelerated_final_round_matches_plain_sweeps_and_the_reference(
+    shape: str, regime: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pull form finishes a round whose default set is final by Anderson-accelerated
+    sweeps: that path runs here, and gives the reference answer and the waves of the plain
+    sweeps (``FDA_ANDERSON = 0``) and of the numpy algorithm."""
+    net, e = regime_case(shape, regime, n=400, seed=7)
+    ext = net.external_liabilities
+    ref = exact_greatest(net.L.toarray(), e, ext)
+    monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", 0.0)  # pull form
+    seen: list[np.ndarray] = []
+    original = _kernels.fictitious_default
+
+    def spy(*args, **kwargs):
+        acc = np.zeros(args[1].shape[0], dtype=np.int64)
+        out = original(*args, accelerated=acc, **kwargs)
+        seen.append(acc)
+        return out
+
+    monkeypatch.setattr(_kernels, "fictitious_default", spy)
+    E = np.stack([e, 0.8 * e])
+    fast = eisenberg_noe(net.L, E, external_liabilities=ext, backend="numba")
+    assert sum(int(acc.sum()) for acc in seen) > 0, "the accelerated finish did not run"
+    monkeypatch.setattr(_kernels, "FDA_ANDERSON", 0)
+    plain = eisenberg_noe(net.L, E, external_liabilities=ext, backend="numba")
+    slow = eisenberg_noe(net.L, E, external_liabilities=ext, backend="numpy")
+    scale = ref.max()
+    np.testing.assert_allclose(fast.payments[0], ref, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(fast.payments, plain.payments, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_allclose(fast.payments, slow.payments, rtol=0, atol=1e-10 * scale)
+    np.testing.assert_array_equal(fast.waves, plain.waves)
+    np.testing.assert_array_equal(fast.waves, slow.waves)

@@ -141,6 +141,9 @@ FDA_PULL_SHARE = 0.15
 FDA_COARSE = 1e8
 #: Sweep budget of one round before it is handed to the exact solve.
 FDA_MAX_SWEEPS = 400
+#: Depth of the Anderson mixing that finishes a pull-form round whose default set is final
+#: (``_numba_fda._anderson``); 0 finishes it by plain sweeps.
+FDA_ANDERSON = 3
 
 
 def fictitious_default(
@@ -156,12 +159,14 @@ def fictitious_default(
     waves: np.ndarray,
     start_round: np.ndarray,
     sweeps: np.ndarray,
+    accelerated: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fictitious-default rounds by compiled sweeps, in place on ``r``, ``incoming``, ``waves``.
 
     Returns ``(rounds, slow)``: the last round run per scenario, and which
     scenarios stopped at a round that needs an exact linear solve (see
-    ``_numba_fda._fda_one``).
+    ``_numba_fda._fda_one``). ``accelerated``, if given, counts per scenario the sweeps of
+    the Anderson-accelerated finish of a round (``_numba_fda._anderson``).
     """
     kernels = _load()
     assert kernels is not None
@@ -179,12 +184,14 @@ def fictitious_default(
     k = e.shape[0]
     rounds = np.zeros(k, dtype=np.int64)
     status = np.zeros(k, dtype=np.int64)
+    if accelerated is None:
+        accelerated = np.zeros(k, dtype=np.int64)
     kernel = kernels["fda_single"] if k == 1 else kernels["fda"]
     kernel(
         ip, ix, data, tp, ti, td, net.pbar, net.colsum, e, a, threshold, float(beta),
         float(limit), float(FDA_COARSE * limit), float(noise), FDA_SLOW_AFTER,
-        FDA_MAX_SWEEPS, float(share), r, incoming, waves, start_round, rounds, sweeps,
-        status,
+        FDA_MAX_SWEEPS, float(share), int(FDA_ANDERSON), r, incoming, waves, start_round,
+        rounds, sweeps, status, accelerated,
     )  # fmt: skip
     return rounds, status != 0
 

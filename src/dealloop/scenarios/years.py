@@ -119,9 +119,9 @@ class YearsOutcome:
         ``paid``, ``payments``, ``received``, ``new_money``, ``deadweight`` and ``e`` (outside
         income, cash carried in not counted again) add up over the years; ``owed`` is what
         was paid plus what is left unpaid at the end (a defaulter's balance carried to the
-        last year); ``stakes``, ``market_value`` and ``defaulted`` are those of the last
-        year, ``waves`` the wave in the year of default; ``net_worth`` = income + received +
-        stakes - owed.
+        last year); ``stakes``, ``stake_values``, ``market_value`` and ``defaulted`` are
+        those of the last year, ``waves`` the wave in the year of default; ``net_worth`` =
+        income + received + stakes - owed.
 
         Examples
         --------
@@ -139,32 +139,32 @@ class YearsOutcome:
 
         paid = total("paid")
         owed = paid + self._unpaid_last()
-        pay = total("payments")
+        payments = total("payments")
         if self.debtor is not None:
             n = last.payments.shape[0]
-            pbar = pay.copy()
+            pbar = payments.copy()
             gap = owed - paid
             for c in np.flatnonzero(self.debtor < n):  # claim order, as np.add.at adds
                 pbar[self.debtor[c]] += gap[c]
         else:
             pbar = total("pbar")
-        receipts = total("received")
+        received = total("received")
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
-        nw = e + receipts + last.stakes - pbar
+        nw = e + received + last.stakes - pbar
         first = self.default_year > 0
-        wave = np.zeros_like(last.waves)
+        waves = np.zeros_like(last.waves)
         for label, o in zip(self.years, outs, strict=True):
-            wave = np.where(first & (self.default_year == label), o.waves, wave)
+            waves = np.where(first & (self.default_year == label), o.waves, waves)
         return Outcome(
-            owed=owed, paid=paid, pbar=pbar, payments=pay, received=receipts, stakes=last.stakes,
-            e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
-            waves=wave, market_value=last.market_value,
+            owed=owed, paid=paid, pbar=pbar, payments=payments, received=received,
+            stakes=last.stakes, e=e, net_worth=nw, equity=np.maximum(nw, 0.0),
+            defaulted=last.defaulted, waves=waves, market_value=last.market_value,
             deadweight=total("deadweight"),
             triggered=np.logical_or.reduce([o.triggered for o in outs]),
             new_money=total("new_money"),
             rounds=np.max([o.rounds for o in outs], axis=0),
             iterations=int(sum(o.iterations for o in outs)),
-            converged=all(o.converged for o in outs))
+            converged=all(o.converged for o in outs), stake_values=last.stake_values)
 
 
 def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params | None = None,
@@ -258,7 +258,7 @@ class _Carry:
         n = st.n
         self.st, self.n, self.k = st, n, k
         self.carry = np.zeros((n, k))
-        self.failed = np.zeros((n, k), bool)
+        self.defaulted = np.zeros((n, k), bool)
         self.first = np.zeros((n, k), np.int64)
         self.raised = np.zeros((n, k))
         self.ref_raised = np.zeros((n, k))
@@ -291,17 +291,17 @@ class _Carry:
         """``(amount, accel, caps)`` of the year: earlier defaulters' balances carried, no
         new money to a defaulter, the plan's headroom on top of its caps (``caps``, the
         plan rows' amounts before it; None without a headroom)."""
-        st, failed, carried = self.st, self.failed, self.carried
+        st, defaulted, carried = self.st, self.defaulted, self.carried
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
         own = False  # A and Acc copied: ours to write
-        if self.prev is not None and failed.any():
+        if self.prev is not None and defaulted.any():
             A, Acc, own = A.copy(), Acc.copy(), True
             rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
             if len(rows):
                 left_unpaid = self.prev.owed[rows] - self.prev.paid[rows]
                 A[rows] = np.where(carried[rows], left_unpaid, A[rows])
                 Acc[rows] = np.where(carried[rows], left_unpaid, Acc[rows])
-            stop = failed[st.creditor[self.plan_in]]  # no new money reaches a defaulter
+            stop = defaulted[st.creditor[self.plan_in]]  # no new money reaches a defaulter
             A[self.plan_in] = np.where(stop, 0.0, A[self.plan_in])
             Acc[self.plan_in] = np.where(stop, 0.0, Acc[self.plan_in])
         caps = None
@@ -319,9 +319,9 @@ class _Carry:
         """The engine's inputs of the year: dues ``A``/``Acc``, cash ``e``, earlier
         defaulters held in default with their liquidation value, collateral and stakes
         gone, and (``referenced``) the market-value shift of the earlier years."""
-        st, failed, n, k = self.st, self.failed, self.n, self.k
-        f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
-                                                        | failed)
+        st, defaulted, n, k = self.st, self.defaulted, self.n, self.k
+        f = defaulted if inp.initial_defaults is None else \
+            np.asarray(inp.initial_defaults, bool) | defaulted
         # market value: the cash carried forward moves it at the outside multiple vo, as
         # outside income does; new money raised in earlier years dilutes (taken out),
         # earlier years' capital results count dollar for dollar and their sales to other
@@ -331,14 +331,14 @@ class _Carry:
             + (1 - vo) * (self.capital - self.ref_capital) \
             + (vm - vo) * (self.sales - self.ref_sales)
         recovery = None if inp.recovery is None else \
-            np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
+            np.where(defaulted, 0.0, inp.recovery)  # liquidation value: once, when it fails
         coll = None if inp.collateral is None else np.where(
-            failed[np.minimum(st.debtor, n - 1)] & (st.debtor < n)[:, None],
+            defaulted[np.minimum(st.debtor, n - 1)] & (st.debtor < n)[:, None],
             0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
         sscale = inp.stake_scale
-        if st.s and failed.any():  # a defaulter's stakes went to its creditors
+        if st.s and defaulted.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((st.s, k)) if sscale is None else sscale) \
-                * ~failed[st.stake_holder]
+                * ~defaulted[st.stake_holder]
         return replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f, recovery=recovery,
                        stake_scale=sscale, collateral=coll, value_shift=shift)
 
@@ -349,7 +349,7 @@ class _Carry:
         used, and (``ref``, the same year unshocked) the sums behind the market values."""
         st, n = self.st, self.n
         self.first = np.where(out.defaulted & (self.first == 0), label, self.first)
-        newly = out.defaulted & ~self.failed
+        newly = out.defaulted & ~self.defaulted
         # claims a new defaulter owes, accelerated: their balance is carried from now on
         anew = np.asarray(np.any(newly, axis=1), bool)
         rows = np.flatnonzero(self.owes & anew[np.minimum(st.debtor, n - 1)]
@@ -358,7 +358,7 @@ class _Carry:
             self.carried = self.carried.copy()
             self.carried[rows] |= newly[st.debtor[rows]] \
                 & (Acc[rows] > A[rows] * (1 + 1e-12) + 1e-12)
-        self.failed = self.failed | out.defaulted
+        self.defaulted = self.defaulted | out.defaulted
         self.prev = out
         self.raised = self.raised + out.new_money
         if ref is not None and self.op:

@@ -9,7 +9,7 @@ from fastapi import Body, FastAPI, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..jsonutil import jsonable
-from ..report.bundle import stress_headlines
+from ..report.analyses import stress_headlines
 from ..scenarios.parameters import apply_parameters, scenario_parameters
 from .api import ID_PATTERN
 from .state import AppState
