@@ -203,3 +203,72 @@ def test_stress_and_simulate_print_the_method_and_its_data() -> None:
             in line, args
         assert "named banks' CET1 capital (banks.csv) 2025-03-31 to 2025-12-31 (8 banks" \
             in line, args
+
+
+# ------------------------------------------------------------------ the Monte Carlo section by hand
+def test_monte_carlo_section_by_hand() -> None:
+    """Four draws of hand-made losses, folded in two chunks: every figure of the section
+    computed by hand. Bank b1 has CET1 12% of RWA 50 (capital 6) and needs 10%, so a loss
+    above 1 puts it below: draws 3 and 4 of 4."""
+    import numpy as np
+
+    from dealloop.holders import Layer, SectorCapital, allocate, sector_lines
+    from dealloop.holders.draws import Routes, Stats, Summary, figures
+    from dealloop.scenarios.sketch import Figure
+
+    cols = ("banks", "holder:b1", "households", "line:insurers", "line:private_credit",
+            "rest_of_world", "retirement_ira")
+    lay = Layer({}, capitals={
+        "banks": SectorCapital("us_banks_tangible_common_equity", 2000.0, "2025-06-30", "H1",
+                               ("s1",)),
+        "insurers": SectorCapital("us_insurers_capital_surplus", 1500.0, "2024-12-31", "H2",
+                                  ("s2",))})
+    empty = np.zeros((0, len(cols)))
+    r = Routes(columns=cols, rows=np.zeros(0, int), debt=empty, equity=empty,
+               stake_firm=np.zeros(0, int), stake_frac=np.zeros(0), stake=empty,
+               held_issuer=np.zeros(0, int), held_frac=np.zeros(0), held_deal=np.zeros(0, int),
+               banks=("b1",), cet1=np.array([6.0]), rwa=np.array([50.0]),
+               min_ratio=np.array([0.10]), households=1e6,
+               bank_info=(("Bank One", 0.12, "2025-12-31", "s9"),), retirement_assets=600.0,
+               sector_capital=(2000.0, "2025-06-30", "H1", "s1"),
+               lines=tuple(sector_lines(allocate([], lay), lay).items()))
+    #                  banks  b1   hh  ins  pc  abroad ira
+    losses = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                       [2.0, 0.5, 10., 1.0, 4.0, 0.0, 2.0],
+                       [4.0, 1.5, 20., 2.0, 8.0, 0.0, 4.0],
+                       [8.0, 3.0, 30., 3.0, 12., 0.0, 6.0]])
+    out = Summary(r, lambda: Figure(4))
+    for part in (losses[:2], losses[2:]):
+        fig = figures(r, part)
+        out.add(Stats(draws={m: fig[m] for m in ("households", "retirement", "banks",
+                                                 "bank_capital", "insurers", "private_credit")},
+                      sums=part.sum(axis=0), bank_sum=fig["bank_loss"].sum(axis=0),
+                      bank_max=fig["bank_loss"].max(axis=0),
+                      bank_below=fig["below_min"].sum(axis=0),
+                      any_below=int(fig["below_min"].any(axis=1).sum())))
+    s = out.result()
+    f = s["figures"]
+    assert s["draws"] == 4
+    # households: direct plus IRA, 0, 12, 24, 36
+    assert f.loc["households", "mean"] == pytest.approx(18.0)
+    assert f.loc["households", "q50"] == pytest.approx(18.0)
+    assert f.loc["households", "max"] == pytest.approx(36.0)
+    assert f.loc["households", "p_positive"] == pytest.approx(0.75)
+    assert f.loc["retirement", "mean"] == pytest.approx(3.0)
+    assert f.loc["banks", "mean"] == pytest.approx(3.5)
+    assert f.loc["bank_capital", "mean"] == pytest.approx(1.25)
+    assert f.loc["insurers", "mean"] == pytest.approx(1.5)
+    assert f.loc["private_credit", "mean"] == pytest.approx(6.0)
+    assert s["per_household"]["mean"] == pytest.approx(18e9 / 1e6)
+    assert s["share_of_retirement"]["mean"] == pytest.approx(3.0 / 600)
+    assert s["banking_share"]["mean"] == pytest.approx(3.5 / 2000)
+    assert s["banking_share"]["max"] == pytest.approx(8.0 / 2000)
+    assert s["capital"]["insurers"]["share"]["mean"] == pytest.approx(1.5 / 1500)
+    assert s["capital"]["private_credit"]["share"] is None       # no capital: no share, not 0
+    assert s["capital"]["private_credit"]["no_data"]
+    b = s["banks"].loc["b1"]
+    assert (b["loss_mean"], b["loss_max"]) == pytest.approx((1.25, 3.0))
+    assert b["p_below_min"] == pytest.approx(0.5) and s["p_any_bank_below_min"] == 0.5
+    assert s["sectors"].loc["households", "mean"] == pytest.approx(15.0)
+    assert s["sectors"].loc["rest_of_world", "mean"] == pytest.approx(0.25)
+    assert "holder:b1" not in s["sectors"].index and "line:insurers" not in s["sectors"].index
