@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "dealloop"
 #: Private modules shared by the whole package on purpose.
@@ -122,3 +123,100 @@ def test_reference_cases_the_tests_cite_are_in_docs() -> None:
     assert cited, "no case citations found: the pattern is stale"
     missing = {c: f for c, f in cited.items() if c not in documented}
     assert not missing, f"cited but not in docs/reference-cases.md: {missing}"
+
+
+def _long_units_script() -> Any:
+    """``scripts/long_units.py`` as a module (the guard and the script share one count)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("long_units",
+                                                  SRC.parents[1] / "scripts" / "long_units.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_no_module_over_600_lines_and_no_function_over_80_lines_of_code() -> None:
+    """Readable units: every module of ``src/dealloop`` has at most 600 lines and every
+    function at most 80 lines of code (docstring, comments and blank lines apart; the numba
+    kernel files ``_numba*.py`` and ``_cycle_search.py`` apart). Split a unit that grows
+    past a limit in the change that grows it (ARCHITECTURE.md, "Readable units")."""
+    script = _long_units_script()
+    assert (script.MAX_MODULE_LINES, script.MAX_FUNCTION_LINES) == (600, 80)
+    modules, functions = script.long_units(SRC)
+    assert not modules, f"modules over 600 lines: {modules}"
+    assert not functions, f"functions over 80 lines of code: {functions}"
+
+
+def _function(code: int, *, doc: int = 0, comments: int = 0, blanks: int = 0) -> str:
+    """A toy function: ``doc`` docstring lines, then ``comments`` comment lines, ``blanks``
+    blank lines and ``code`` lines of code."""
+    lines = ["def toy(a: int,", "        b: int) -> int:"]
+    if doc:
+        lines += ['    """Doc.'] + ["    more"] * (doc - 2) + ['    """'] if doc > 1 else \
+            ['    """Doc."""']
+    lines += ["    # a comment"] * comments + [""] * blanks
+    lines += ["    a += 1"] * (code - 1) + ["    return a"]
+    return "\n".join(lines) + "\n"
+
+
+def test_long_units_counts_code_lines_and_module_lines(tmp_path: Path) -> None:
+    """The guard's count on toys counted by hand: a function of exactly 80 code lines
+    passes, 81 fails, however long its signature, docstring, comments and blank lines; a
+    module of 600 lines passes, 601 fails; a kernel file's long function is not listed."""
+    script = _long_units_script()
+    (tmp_path / "ok.py").write_text(_function(80, doc=5, comments=10, blanks=10),
+                                    encoding="utf-8")
+    (tmp_path / "long.py").write_text(_function(81, doc=1), encoding="utf-8")
+    (tmp_path / "_numba_toy.py").write_text(_function(200), encoding="utf-8")
+    (tmp_path / "_cycle_search.py").write_text(_function(90), encoding="utf-8")
+    (tmp_path / "m600.py").write_text("x = 1\n" * 600, encoding="utf-8")
+    (tmp_path / "m601.py").write_text("x = 1\n" * 601, encoding="utf-8")
+    modules, functions = script.long_units(tmp_path)
+    assert [(n, Path(w).name) for n, w in modules] == [(601, "m601.py")]
+    assert [(n, w.rsplit("/", 1)[-1]) for n, w in functions] == [(81, "long.py:1 toy")]
+    # the docstring is left out, but a function that is only a docstring counts it
+    assert script.code_lines(ast.parse('def f():\n    """x"""\n').body[0],
+                             ['def f():', '    """x"""']) == 1
+
+
+#: One name per thing in the public API: the name, and the variants it replaced (a table
+#: column may still say ``wave``: the default round of the firm on that row).
+NAMES = {"payments": ("pay", "payment"), "received": ("receipts", "receipt"),
+         "waves": ("wave",), "defaulted": ("failed",), "max_length": ("max_hops", "hops_max")}
+
+
+def test_public_fields_and_parameters_use_one_name_per_thing() -> None:
+    """No public result field or function parameter uses a replaced variant of a name
+    (``pay`` for ``payments``, ``failed`` for ``defaulted``, ``max_hops`` for
+    ``max_length``, ...): the dataclasses and functions every public module exports."""
+    import dataclasses
+    import importlib
+    import inspect
+    import pkgutil
+
+    import dealloop
+
+    banned = {old: new for new, olds in NAMES.items() for old in olds}
+    bad, checked = [], 0
+    for info in pkgutil.walk_packages(dealloop.__path__, "dealloop."):
+        if any(p.startswith("_") for p in info.name.split(".")[1:]):
+            continue
+        mod = importlib.import_module(info.name)
+        for attr in getattr(mod, "__all__", ()):
+            obj = getattr(mod, attr, None)
+            if getattr(obj, "__module__", None) != info.name:
+                continue
+            names: list[str] = []
+            if dataclasses.is_dataclass(obj):
+                names += [f.name for f in dataclasses.fields(obj)]
+            if callable(obj):
+                try:
+                    names += list(inspect.signature(obj).parameters)
+                except (TypeError, ValueError):
+                    pass
+            checked += 1
+            bad += [f"{info.name}.{attr}: {n} (say {banned[n]})" for n in names if n in banned]
+    assert checked > 150, checked
+    assert not bad, "replaced names in the public API:\n" + "\n".join(bad)

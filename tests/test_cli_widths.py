@@ -54,7 +54,8 @@ CASES: dict[str, list[str]] = {
                 "--url", "https://example.org/a-note", "--publisher", "Example",
                 "--title", "A note", "--date", "2026-01-01", "--announced", "2026-01-01"],
     "chart": ["chart", "network", "--output", "network-{w}.svg"],
-    "report": ["report", "--scenario", "baseline", "--no-band", "--output", "r-{w}.html"],
+    "report": ["report", "--scenario", "baseline", "--no-band", "--draws", "20", "--seed", "2",
+               "--output", "r-{w}.html"],
 }
 #: Commands not run above, and why (their --help is checked like every command's).
 NOT_RUN = {"serve": "serves the dashboard until Ctrl-C (tests/web covers its pages)"}

@@ -594,3 +594,16 @@ def test_figure_grades_follow_their_sources(sources: pd.DataFrame) -> None:
             assert any(s in dated for s in citable), fid
         if not citable and all(tier[s] == "aggregator" for s in ids):
             assert grade == "C", fid
+
+
+def test_free_cash_flow_never_exceeds_operating_cash_flow() -> None:
+    """Free cash flow is operating cash flow less capex, so for one firm and period it
+    cannot be the larger of the two (AMD's 6.7 against its 10-K's 6.493 was)."""
+    figures = _read("figures.csv")
+    cash = figures[figures["metric"].isin(["free_cash_flow", "operating_cash_flow"])]
+    table = cash.pivot_table(index=["entity", "period"], columns="metric",
+                             values="value", aggfunc=lambda v: float(v.iloc[0]))
+    both = table.dropna()
+    assert len(both), "no firm has both figures for one period: the check checks nothing"
+    over = both[both["free_cash_flow"] > both["operating_cash_flow"]]
+    assert over.empty, over

@@ -128,7 +128,8 @@ def xss_net() -> Any:
 def bundle(net: Any) -> dict[str, Any]:
     from dealloop.report import results_bundle
 
-    return results_bundle(net, ["coreweave-default"], band=False, systemic=True)
+    return results_bundle(net, ["coreweave-default"], band=False, systemic=True, draws=200,
+                          seed=1)
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,11 @@
 """Book equity as the loss buffer, and where each starting number comes from.
 
 The toy of ``test_contract_pv``: the buyer (no book equity figure) owes the seller 10 a year
-for 2029-2031 and fails; the seller (margin 0.3, no stranded costs, 5% discount rate) loses
-0.3 x 10 a year of net worth, 8.578 at the horizon's start, and survives."""
+for 2029-2031 and fails; the seller (margin 0.3, 5% discount rate, no outside revenue, cash
+100) loses 0.3 x 10 a year of net worth with no stranded costs, 8.578 at the horizon's start,
+and survives. The book line is measured at the horizon's end: before the shock the seller's
+book equity plus the margin the unshocked run earns (the same 0.3 x 10 a year: 8.578), after
+it that less the loss."""
 
 from __future__ import annotations
 
@@ -12,34 +15,84 @@ from dealloop import mapping, scenarios
 
 ANNUITY = 1 + 1.05 ** -1 + 1.05 ** -2
 LOST = 0.3 * 10 * ANNUITY
+EARNED = 0.3 * 10 * ANNUITY  # the unshocked run's margin on the same sales
 
 
-def _firms(net, buffer: str = "book"):
+def _firms(net, buffer: str = "book", stranded: float = 0.0, extra: str = ""):
     text = ("name: t\nquestion: q\nhorizon: [2029, 2033]\n"
             "shocks: [{type: fail, entity: buyer}]\n"
             "mapping: {discount_rate: 0.05, operating_margin: {seller: 0.3}, "
-            f"stranded_share: {{default: 0}}, loss_buffer: {buffer}}}\n")
+            f"stranded_share: {{default: {stranded}}}, loss_buffer: {buffer}{extra}}}\n")
     return scenarios.run(scenarios.loads(text), net, band=False)
 
 
-def test_a_survivor_loses_its_net_worth_change_from_its_book_equity(buyer_seller) -> None:
-    """Book equity 20: the seller keeps 20 - 8.578; the buyer, without a figure, keeps the
-    model's construct (0: it had only the plan's money) and is flagged."""
+def test_a_survivor_loses_its_net_worth_change_from_its_horizon_end_book(buyer_seller) -> None:
+    """Book equity 20: 20 + 8.578 before, 20 after (the lost sales take the margin they
+    would have added, not today's book); the buyer, without a figure, keeps the model's
+    construct and is flagged."""
     res = _firms(buyer_seller(seller_book="20"))
     s = res.firms.loc["seller"]
-    assert s["equity_basis"] == "book" and s["equity_before"] == 20.0
-    assert s["equity_after"] == pytest.approx(20 - LOST, rel=1e-9)
+    assert s["equity_basis"] == "book" and s["book_equity"] == 20.0
+    assert s["horizon_earnings"] == pytest.approx(EARNED, rel=1e-9)
+    assert s["equity_before"] == pytest.approx(20 + EARNED, rel=1e-9)
+    assert s["equity_after"] == pytest.approx(20 + EARNED - LOST, rel=1e-9)
+    assert s["equity_loss_share"] == pytest.approx(LOST / (20 + EARNED), rel=1e-9)
     assert res.firms.at["buyer", "equity_basis"] == "model"
     assert res.system["equity_loss"] == pytest.approx(LOST, rel=1e-9)
 
 
-def test_the_loss_is_capped_at_the_book_equity(buyer_seller) -> None:
-    """Book equity 5 < 8.578: the seller loses all 5 (it survives on its cash)."""
+def test_a_lost_contract_alone_does_not_wipe_out_a_small_book(buyer_seller) -> None:
+    """Book equity 5 < 8.578 lost: with no stranded costs the seller only loses the margin
+    the contract would have earned, so it ends the horizon with its 5 (the old rule, 5 - 8.578
+    floored at 0, showed it wiped out while it pays everyone)."""
     res = _firms(buyer_seller(seller_book="5"))
     s = res.firms.loc["seller"]
     assert not s["defaulted"]
-    assert (s["equity_before"], s["equity_after"]) == (5.0, 0.0)
-    assert res.system["equity_loss"] == pytest.approx(5.0, rel=1e-12)
+    assert s["equity_before"] == pytest.approx(5 + EARNED, rel=1e-9)
+    assert s["equity_after"] == pytest.approx(5.0, rel=1e-9)
+
+
+def test_the_loss_is_capped_at_the_horizon_end_book(buyer_seller) -> None:
+    """Stranded share 0.5: a lost dollar costs 0.3 + 0.7 x 0.5 = 0.65, 18.59 in all, more
+    than 5 + 8.578: the seller ends with 0 (it survives on its cash)."""
+    res = _firms(buyer_seller(seller_book="5"), stranded=0.5)
+    s = res.firms.loc["seller"]
+    assert 0.65 * 10 * ANNUITY > 5 + EARNED
+    assert not s["defaulted"]
+    assert s["equity_before"] == pytest.approx(5 + EARNED, rel=1e-9)
+    assert s["equity_after"] == 0.0
+    assert res.system["equity_loss"] == pytest.approx(5 + EARNED, rel=1e-9)
+
+
+def test_earnings_retained_zero_measures_against_todays_book(buyer_seller) -> None:
+    """``earnings_retained: 0``: no earnings added, 20 before and 20 - 8.578 after."""
+    res = _firms(buyer_seller(seller_book="20"), extra=", earnings_retained: 0")
+    s = res.firms.loc["seller"]
+    assert s["equity_before"] == pytest.approx(20.0)
+    assert s["equity_after"] == pytest.approx(20 - LOST, rel=1e-9)
+
+
+def test_a_stake_counts_at_cost_in_the_book_line(toy_dataset) -> None:
+    """The seller also paid 2 (before the horizon) for 10% of the buyer, worth 5 at the
+    buyer's market value of 50. The buyer fails: the market value of the stake goes from 5
+    to 0, the book carries it at 2, so the book loses the margin 8.578 and the 2 it paid."""
+    net = toy_dataset(
+        "buyer,Buyer,ai_lab,US,false,,,0,50,0,,,,,2026-01,s1,A lab.\n"
+        "seller,Seller,hyperscaler,US,true,SEL,,0,200,100,,20,,,2026-01,s1,A supplier.\n",
+        "T1,buyer,seller,compute_contract,30,,,reported,committed,,2028-06-01,"
+        "2029-01-01,2031-12-31,,A,,,s1,Three years.\n"
+        "E1,seller,buyer,equity_investment,2,,,reported,committed,,2025-01-01,"
+        "2025-01-01,,0.1,A,,,s1,A stake.\n")
+    res = _firms(net)
+    s = res.firms.loc["seller"]
+    assert s["stakes_before"] == pytest.approx(5.0)
+    assert s["stakes_after"] == pytest.approx(0.0)
+    assert s["net_worth_before"] - s["net_worth_after"] == pytest.approx(LOST + 5, rel=1e-9)
+    assert s["equity_before"] == pytest.approx(20 + EARNED, rel=1e-9)
+    assert s["equity_after"] == pytest.approx(20 + EARNED - LOST - 2, rel=1e-9)
+    lines = res.explain("seller")
+    note = lines.loc[lines["item"] == "stake", "note"].iloc[0]
+    assert "at cost 2.00" in note
 
 
 def test_model_buffer_is_the_engine_construct(buyer_seller) -> None:
@@ -80,5 +133,35 @@ def test_every_book_equity_in_the_data_is_used(net) -> None:
 def test_shipped_runs_report_the_basis(stress) -> None:
     f = stress("oracle-cannot-refinance").firms
     assert f.at["oracle", "equity_basis"] == "book"
-    assert f.at["oracle", "equity_before"] == pytest.approx(24.666)
+    assert f.at["oracle", "book_equity"] == pytest.approx(24.666)
+    assert f.at["oracle", "equity_before"] == pytest.approx(
+        24.666 + f.at["oracle", "horizon_earnings"])
     assert "F196" in f.at["oracle", "starting"]
+
+
+def test_microsoft_loses_its_lost_margin_and_what_it_paid_for_openai(stress) -> None:
+    """openai-no-new-money: Microsoft pays everyone. By hand, its book loses the sales
+    OpenAI does not pay at its loss weight (margin + stranded costs per dollar) plus the
+    13.8 it paid for its OpenAI stake (D26), not the stake's 230 market value: far from all
+    of its 343.5 of book equity plus five years of earnings."""
+    res = stress("openai-no-new-money")
+    f = res.firms.loc["microsoft"]
+    w = res.balance.frame.at["microsoft", "loss_weight"]
+    assert not f["defaulted"]
+    assert f["equity_loss"] == pytest.approx(w * f["not_received"] + 13.8, rel=1e-6)
+    assert 0 < f["equity_loss_share"] < 0.5
+
+
+@pytest.mark.parametrize("name", ["openai-no-new-money", "oracle-cannot-refinance",
+                                  "ai-demand-shock", "coreweave-default"])
+def test_a_book_loss_never_exceeds_the_market_measure(stress, name: str) -> None:
+    """Stakes at cost (written down, never up) can only lose less than stakes at market
+    value: a survivor's book loss is at most what its net worth over the horizon loses, and
+    its book before is its reported book equity plus earnings that are never negative."""
+    f = stress(name).firms
+    book = f[(f["equity_basis"] == "book") & ~f["defaulted"]]
+    assert len(book)
+    moved = book["net_worth_before"] - book["net_worth_after"]
+    assert (book["equity_loss"] <= moved.clip(lower=0) + 1e-9).all()
+    assert (book["horizon_earnings"] >= 0).all()
+    assert (book["equity_before"] == book["book_equity"] + book["horizon_earnings"]).all()

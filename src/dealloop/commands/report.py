@@ -33,6 +33,14 @@ def report(
     band: Annotated[bool, typer.Option("--band/--no-band",
                                        help="Also run each scenario on A, A+B and all legs "
                                        "(the evidence band; six more runs each).")] = True,
+    draws: Annotated[int | None, typer.Option(
+        "--draws", "-n", min=0, max=1_000_000,
+        help="Monte Carlo draws per scenario for where the losses land over the draws "
+             "(households, retirement, banks, insurers, private credit); 0: none. Default: "
+             "1,000 (dealloop simulate with the same draws and seed prints the same "
+             "figures).")] = None,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", min=0, help="Monte Carlo seed (default: each scenario's).")] = None,
     open_: Annotated[bool, typer.Option("--open/--no-open",
                                         help="Open the report in a browser.")] = False,
 ) -> None:
@@ -64,13 +72,16 @@ def report(
                                          "nothing written")
     from ..report.bundle import results_bundle
     from ..report.render import render_report
+    from ..report.simulation import DEFAULT_REPORT_DRAWS
     from ._progress import enabled, steps
 
-    n = 7 + len(loaded)  # loops, measures, scenarios, legs, systemic, signals, layout, HTML
+    draws = DEFAULT_REPORT_DRAWS if draws is None else draws
+    # loops, measures, scenarios (and their Monte Carlo), legs, systemic, signals, layout, HTML
+    n = 7 + len(loaded) * (2 if draws else 1)
     try:
         with steps(n, "report", enabled=enabled()) as step:
             bundle = results_bundle(net, loaded, horizon=horizon, band=band, systemic=True,
-                                    signals=True, progress=step)
+                                    signals=True, draws=draws, seed=seed, progress=step)
             step("HTML")
             html = render_report(bundle)
     except DataError as exc:

@@ -220,6 +220,7 @@ def _print_firms_hit(con: Any, res: Any) -> None:
     dy = "default_year" in f.columns and res.years is not None
     rows = [[firm, (f"{int(r.default_year)} ({int(r.wave)})" if dy else int(r.wave))
              if r.defaulted else None, r.equity_before, r.equity_after,
+             r.equity_loss_share if "equity_loss_share" in f.columns else None,
              r.market_value_before, r.market_value_after, r.unpaid, r.not_received,
              r.new_money_after - r.new_money]
             for firm, r in hit.iterrows()]
@@ -231,11 +232,14 @@ def _print_firms_hit(con: Any, res: Any) -> None:
         con.print(f"No firm is hit: {tally}.")
         return
     con.print(table(
-        "Firms hit ($bn; equity = reported book equity, else net worth over the horizon)",
+        "Firms hit ($bn; equity = book equity at the horizon's end: reported book equity "
+        "plus the earnings the unshocked run keeps, stakes at cost; else net worth over the "
+        "horizon)",
         [Col("firm"), Col("default year (wave)", "raw", "year") if dy
          else Col("default wave", "count", "wave"),
          Col("equity before", "money", "eq. before"),
          Col("equity after", "money", "eq. after"),
+         Col("equity lost", "share", "lost"),
          Col("market value before", "money", "mv before"),
          Col("market value after", "money", "mv after"),
          Col("fails to pay", "money", "unpaid"),

@@ -13,6 +13,7 @@ import io
 import math
 import re
 import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -127,55 +128,82 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
     return raw.decode("utf-8", errors="replace")
 
 
+def _parse_id(text: str) -> tuple[object, str | None]:
+    if not _ID_RE.match(text):
+        return text, f"{text!r} is not a valid id (letters, digits, '-', '_', '.')"
+    return text, None
+
+
+def _parse_enum(choices: Sequence[str], text: str) -> tuple[object, str | None]:
+    if text not in choices:
+        close = difflib.get_close_matches(text, choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return text, f"unknown value {text!r}; expected one of {', '.join(choices)}{hint}"
+    return text, None
+
+
+def _parse_number(kind: str, text: str) -> tuple[object, str | None]:
+    """A ``number`` (>= 0), ``fraction`` (in [0, 1]) or ``signed`` cell."""
+    try:
+        value = number(text)
+    except ValueError:
+        return None, f"{text!r} is not a number (write plain digits 0-9, e.g. 12.5)"
+    if not abs(value) < MAX_MAGNITUDE:  # also inf: 1e999 reads as inf
+        return None, (f"{text} is too large: numbers must stay below {MAX_MAGNITUDE:g} "
+                      "(sums and products of such values would overflow)")
+    if kind != "signed" and value < 0:
+        return None, f"negative value {text}; amounts must be >= 0"
+    if kind == "fraction" and value > 1:
+        return None, f"{text} is outside [0, 1] (write 10% as 0.1)"
+    return value, None
+
+
+def _parse_date(text: str) -> tuple[object, str | None]:
+    try:
+        parse_date(text)
+    except ValueError as exc:
+        return None, str(exc)
+    return text, None
+
+
+def _parse_bool(text: str) -> tuple[object, str | None]:
+    low = text.lower()
+    if low in _TRUE:
+        return True, None
+    if low in _FALSE:
+        return False, None
+    return None, f"{text!r} is not true or false"
+
+
+def _parse_url(text: str) -> tuple[object, str | None]:
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return text, f"{text!r} is not an http(s) URL"
+    return text, None
+
+
+def _parse_as_is(text: str) -> tuple[object, str | None]:
+    return text, None
+
+
+#: the parser of each column type that needs only the text: ``text -> (value, error
+#: message or None)``
+_PARSERS: dict[str, Callable[[str], tuple[object, str | None]]] = {
+    "text": _parse_as_is, "ref": _parse_as_is, "refs": _parse_as_is, "id": _parse_id,
+    "date": _parse_date, "bool": _parse_bool, "url": _parse_url,
+}
+
+
 def _parse_cell(col: Column, text: str) -> tuple[object, str | None]:
     """Return (value, error message or None) for one non-empty cell."""
-    t = col.type
-    if t in ("text",):
-        return text, None
-    if t == "id":
-        if not _ID_RE.match(text):
-            return text, f"{text!r} is not a valid id (letters, digits, '-', '_', '.')"
-        return text, None
-    if t == "enum":
-        if text not in col.choices:
-            close = difflib.get_close_matches(text, col.choices, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            return text, f"unknown value {text!r}; expected one of {', '.join(col.choices)}{hint}"
-        return text, None
-    if t in ("number", "fraction", "signed"):
-        try:
-            value = number(text)
-        except ValueError:
-            return None, f"{text!r} is not a number (write plain digits 0-9, e.g. 12.5)"
-        if not abs(value) < MAX_MAGNITUDE:  # also inf: 1e999 reads as inf
-            return None, (f"{text} is too large: numbers must stay below {MAX_MAGNITUDE:g} "
-                          "(sums and products of such values would overflow)")
-        if t != "signed" and value < 0:
-            return None, f"negative value {text}; amounts must be >= 0"
-        if t == "fraction" and value > 1:
-            return None, f"{text} is outside [0, 1] (write 10% as 0.1)"
-        return value, None
-    if t == "date":
-        try:
-            parse_date(text)
-        except ValueError as exc:
-            return None, str(exc)
-        return text, None
-    if t == "bool":
-        low = text.lower()
-        if low in _TRUE:
-            return True, None
-        if low in _FALSE:
-            return False, None
-        return None, f"{text!r} is not true or false"
-    if t == "url":
-        parsed = urlparse(text)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            return text, f"{text!r} is not an http(s) URL"
-        return text, None
-    if t in ("ref", "refs"):
-        return text, None
-    raise AssertionError(f"unknown column type {t}")  # pragma: no cover
+    if col.type == "enum":
+        return _parse_enum(col.choices, text)
+    if col.type in ("number", "fraction", "signed"):
+        return _parse_number(col.type, text)
+    parse = _PARSERS.get(col.type)
+    if parse is None:  # pragma: no cover
+        raise AssertionError(f"unknown column type {col.type}")
+    return parse(text)
 
 
 def _check_header(spec: FileSpec, header: list[str], problems: list[Problem]) -> None:
@@ -220,27 +248,9 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
     """
     name = spec.name
     problems: list[Problem] = []
-    try:
-        st = path.stat()
-    except OSError as exc:
-        return None, [Problem(name, None, None, f"cannot read file: {exc.strerror}")]
-    if not stat.S_ISREG(st.st_mode):  # a folder, or a pipe that would block the read forever
-        what = "is a directory" if stat.S_ISDIR(st.st_mode) else "is not a regular file"
-        return None, [Problem(name, None, None, f"{what}; expected a CSV file")]
-    size = st.st_size
-    if size > MAX_FILE_BYTES:
-        msg = (f"file is {size / 2**20:.0f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB "
-               "limit; refusing to read it")
-        return None, [Problem(name, None, None, msg)]
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, None, None, f"cannot read file: {exc.strerror or exc}")]
-    text = _decode(raw, name, problems)
+    text = _read_text(path, name, problems)
     if text is None:
         return None, problems
-    if not text.strip():
-        return None, [*problems, Problem(name, None, None, "file is empty (no header row)")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip() for h in next(reader)]
@@ -271,29 +281,67 @@ def read_table(path: Path, spec: FileSpec) -> tuple[Table | None, list[Problem]]
                         f"row has {len(record)} fields but the header has {len(header)}")
             )
             continue
-        row: dict[str, object] = {}
-        for key, cell in zip(header, record, strict=True):
-            col = cols.get(key)
-            if col is None:
-                continue
-            value = cell.strip()
-            if not value:
-                if col.required:
-                    problems.append(Problem(name, line, key, "required value is empty"))
-                row[key] = None
-                continue
-            parsed, err = _parse_cell(col, value)
-            if err:
-                problems.append(Problem(name, line, key, err))
-            elif col.type == "text" and (bad := cell_problem(value)) is not None:
-                problems.append(Problem(name, line, key, bad[1], bad[0]))
-            row[key] = parsed
-        for col in spec.columns:
-            row.setdefault(col.name, None)
-        rows.append(row)
+        rows.append(_parse_row(spec, cols, header, record, line, problems))
         lines.append(line)
         if len(problems) > MAX_PROBLEMS_PER_FILE:
             problems.append(Problem(name, None, None, "too many problems; stopped reading"))
             break
     present = tuple(c for c in spec.column_names if c in header)
     return Table(spec, present, rows, lines), problems
+
+
+def _read_text(path: Path, name: str, problems: list[Problem]) -> str | None:
+    """The text of the file at ``path``, or None (the reason added to ``problems``) when it
+    cannot be read, is too large, is not UTF-8 text or is empty."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read file: {exc.strerror}"))
+        return None
+    if not stat.S_ISREG(st.st_mode):  # a folder, or a pipe that would block the read forever
+        what = "is a directory" if stat.S_ISDIR(st.st_mode) else "is not a regular file"
+        problems.append(Problem(name, None, None, f"{what}; expected a CSV file"))
+        return None
+    size = st.st_size
+    if size > MAX_FILE_BYTES:
+        msg = (f"file is {size / 2**20:.0f} MiB, larger than the {MAX_FILE_BYTES // 2**20} MiB "
+               "limit; refusing to read it")
+        problems.append(Problem(name, None, None, msg))
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, None, None, f"cannot read file: {exc.strerror or exc}"))
+        return None
+    text = _decode(raw, name, problems)
+    if text is not None and not text.strip():
+        problems.append(Problem(name, None, None, "file is empty (no header row)"))
+        return None
+    return text
+
+
+def _parse_row(spec: FileSpec, cols: dict[str, Column], header: list[str],
+               record: list[str], line: int, problems: list[Problem]) -> dict[str, object]:
+    """One data row (``record``, at ``line``) parsed by column, its problems added; every
+    column of the spec is a key (None when absent, empty or unparsable)."""
+    name = spec.name
+    row: dict[str, object] = {}
+    for key, cell in zip(header, record, strict=True):
+        col = cols.get(key)
+        if col is None:
+            continue
+        value = cell.strip()
+        if not value:
+            if col.required:
+                problems.append(Problem(name, line, key, "required value is empty"))
+            row[key] = None
+            continue
+        parsed, err = _parse_cell(col, value)
+        if err:
+            problems.append(Problem(name, line, key, err))
+        elif col.type == "text" and (bad := cell_problem(value)) is not None:
+            problems.append(Problem(name, line, key, bad[1], bad[0]))
+        row[key] = parsed
+    for col in spec.columns:
+        row.setdefault(col.name, None)
+    return row

@@ -193,50 +193,76 @@ def find_loops(graph: Mapping[str, Iterable[str]], starts: Iterable[str], *,
 
 
 def _deal_rows(table: Table) -> Iterable[Problem]:
+    """The checks of deals.csv within the file: each row on its own, then supersessions
+    against statuses, then loops of ``supersedes`` and ``part_of``."""
     name = table.spec.name
-    by_id = {r["id"]: r for r in table.rows if r.get("id")}
     superseded_by: dict[str, str] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
-        payer, payee = row.get("payer"), row.get("payee")
-        if payer and payer == payee:
-            yield Problem(name, line, "payee", f"payer and payee are the same entity {payer!r}")
-        amount, low, high = row.get("amount_usd_bn"), row.get("amount_low"), row.get("amount_high")
-        if (low is None) != (high is None):
-            missing = "amount_high" if high is None else "amount_low"
-            yield Problem(name, line, missing, "a range needs both amount_low and amount_high")
-        if isinstance(low, float) and isinstance(high, float):
-            if low > high:
-                yield Problem(name, line, "amount_low",
-                              f"amount_low {low:g} is greater than amount_high {high:g}")
-            elif isinstance(amount, float) and not low <= amount <= high:
-                yield Problem(name, line, "amount_usd_bn",
-                              f"amount {amount:g} lies outside its range [{low:g}, {high:g}]",
-                              "warning")
-        if row.get("basis") == "estimate" and amount is None and low is None:
-            yield Problem(name, line, "basis", "basis is 'estimate' but no amount or range given")
-        if row.get("stake") is not None and row.get("kind") not in EQUITY_KINDS:
-            yield Problem(name, line, "stake",
-                          f"a stake only applies to {' or '.join(EQUITY_KINDS)} legs", "warning")
-        start, end = row.get("start"), row.get("end")
-        if isinstance(start, str) and isinstance(end, str):
-            if parse_date(end, end=True) < parse_date(start):
-                yield Problem(name, line, "end", f"end {end} is before start {start}")
+        yield from _deal_row(name, row, line)
         for old in split_refs(row.get("supersedes")):
             superseded_by.setdefault(old, str(row.get("id")))
             if old == row.get("id"):
                 yield Problem(name, line, "supersedes", "a leg cannot supersede itself")
         if row.get("part_of") and row.get("part_of") == row.get("id"):
             yield Problem(name, line, "part_of", "a leg cannot be part of itself")
+    yield from _superseded(table, superseded_by)
+    yield from _deal_loops(table)
+
+
+def _deal_row(name: str, row: Mapping[str, object], line: int) -> Iterable[Problem]:
+    """One leg's own checks: payer is not payee, amount and range, estimate basis, stake,
+    dates in order."""
+    payer, payee = row.get("payer"), row.get("payee")
+    if payer and payer == payee:
+        yield Problem(name, line, "payee", f"payer and payee are the same entity {payer!r}")
+    yield from _deal_amounts(name, row, line)
+    if row.get("stake") is not None and row.get("kind") not in EQUITY_KINDS:
+        yield Problem(name, line, "stake",
+                      f"a stake only applies to {' or '.join(EQUITY_KINDS)} legs", "warning")
+    start, end = row.get("start"), row.get("end")
+    if isinstance(start, str) and isinstance(end, str):
+        if parse_date(end, end=True) < parse_date(start):
+            yield Problem(name, line, "end", f"end {end} is before start {start}")
+
+
+def _deal_amounts(name: str, row: Mapping[str, object], line: int) -> Iterable[Problem]:
+    """A leg's amount and its range: both ends or none, in order, the amount inside; an
+    estimate has one of them."""
+    amount, low, high = row.get("amount_usd_bn"), row.get("amount_low"), row.get("amount_high")
+    if (low is None) != (high is None):
+        missing = "amount_high" if high is None else "amount_low"
+        yield Problem(name, line, missing, "a range needs both amount_low and amount_high")
+    if isinstance(low, float) and isinstance(high, float):
+        if low > high:
+            yield Problem(name, line, "amount_low",
+                          f"amount_low {low:g} is greater than amount_high {high:g}")
+        elif isinstance(amount, float) and not low <= amount <= high:
+            yield Problem(name, line, "amount_usd_bn",
+                          f"amount {amount:g} lies outside its range [{low:g}, {high:g}]",
+                          "warning")
+    if row.get("basis") == "estimate" and amount is None and low is None:
+        yield Problem(name, line, "basis", "basis is 'estimate' but no amount or range given")
+
+
+def _superseded(table: Table, superseded_by: Mapping[str, str]) -> Iterable[Problem]:
+    """A leg another supersedes has status superseded (or cancelled), and the other way."""
+    name = table.spec.name
     for row, line in zip(table.rows, table.lines, strict=True):
         rid = row.get("id")
         status = row.get("status")
         if rid in superseded_by and status not in ("superseded", "cancelled"):
             yield Problem(name, line, "status",
-                          f"{rid} is superseded by {superseded_by[rid]} but its status is "
+                          f"{rid} is superseded by {superseded_by[str(rid)]} but its status is "
                           f"{status!r}; set it to 'superseded'")
         if status == "superseded" and rid not in superseded_by:
             yield Problem(name, line, "status",
                           "status is 'superseded' but no leg lists it in 'supersedes'", "warning")
+
+
+def _deal_loops(table: Table) -> Iterable[Problem]:
+    """Loops of ``supersedes`` and of ``part_of``, each shown once from its first row."""
+    name = table.spec.name
+    by_id = {r["id"]: r for r in table.rows if r.get("id")}
     line_of = {str(r["id"]): line for r, line in zip(table.rows, table.lines, strict=True)
                if r.get("id")}
     for col in ("supersedes", "part_of"):

@@ -23,6 +23,7 @@ from typing import Any
 from .allocate import FLOW_COLUMNS, Loss, allocate, terminal
 from .layer import (
     CAPITAL_NAMES,
+    CAPITAL_STALE_AFTER_DAYS,
     SECTOR_LINES,
     Bank,
     Layer,
@@ -33,6 +34,7 @@ from .layer import (
     layer,
     line,
     override,
+    stale_dates,
 )
 
 __all__ = ["FLOW_COLUMNS", "SECTOR_LINES", "Bank", "HoldersResult", "Layer", "Loss", "Named",
@@ -54,7 +56,9 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
 
     A bank's loss is the sum of the flows into it as a named holder; its CET1 after the loss
     is ``cet1 - loss`` and its ratio ``(cet1 - loss) / rwa`` (risk-weighted assets held
-    fixed, a conservative simplification); ``below_min`` flags a ratio under the requirement.
+    fixed, a conservative simplification); ``below_min`` flags a ratio under the requirement;
+    ``stale`` says when the bank's capital figure is older than the others'
+    (:func:`~.layer.stale_dates`; empty otherwise).
 
     Examples
     --------
@@ -74,8 +78,11 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
     into_banks = flows[(flows["target_type"] == "sector") & (flows["target"] == "banks")] \
         if len(flows) else flows
     bank_total = float(into_banks["amount"].sum()) if len(into_banks) else 0.0
+    from .layer import stale_dates
+
     rows = {}
     covered = 0.0
+    stale = stale_dates({bid: b.as_of for bid, b in lay.banks.items()}, what="bank's")
     for bid, b in lay.banks.items():
         loss = float(to_holder.loc[to_holder["target"] == bid, "amount"].sum()) \
             if len(to_holder) else 0.0
@@ -88,13 +95,13 @@ def bank_capital(flows: Any, lay: Layer) -> Any:
                      "loss_share_of_headroom": loss / b.headroom if b.headroom > 0
                      else float("nan"),
                      "below_min": bool(ratio_after < b.min_ratio), "as_of": b.as_of,
-                     "sources": ";".join(b.sources)}
+                     "stale": stale.get(bid, ""), "sources": ";".join(b.sources)}
     rows["banks (unnamed)"] = {"name": "banks without a capital figure",
                                "loss": bank_total - covered, "cet1": float("nan"),
                                "cet1_after": float("nan"), "ratio": float("nan"),
                                "ratio_after": float("nan"), "min_ratio": float("nan"),
                                "headroom": float("nan"), "loss_share_of_headroom": float("nan"),
-                               "below_min": False, "as_of": "", "sources": ""}
+                               "below_min": False, "as_of": "", "stale": "", "sources": ""}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "bank"
     return frame
@@ -140,8 +147,10 @@ def sector_line(flows: Any, lay: Layer, name: str = "banks",
 
     Returns ``line``, ``label``, ``loss`` (USD bn, :func:`line_losses`, or ``loss`` when
     given), ``capital``, ``share`` (loss / capital), ``metric``, ``capital_name`` (the metric
-    in words), ``as_of``, ``row``, ``sources`` and ``no_data``: None when the layer has the
-    sector's capital, else the reason (then ``capital`` and ``share`` are None, never 0).
+    in words), ``as_of``, ``stale`` (why the figure is older than the other sector lines',
+    :func:`~.layer.stale_dates` over a year apart; empty otherwise), ``row``, ``sources``
+    and ``no_data``: None when the layer has the sector's capital, else the reason (then
+    ``capital`` and ``share`` are None, never 0).
 
     Examples
     --------
@@ -163,10 +172,13 @@ def sector_line(flows: Any, lay: Layer, name: str = "banks",
     cap = lay.capitals.get(name)
     if cap is None:
         return {**out, "capital": None, "share": None, "metric": None, "capital_name": None,
-                "as_of": None, "row": None, "sources": [], "no_data": x.missing}
+                "as_of": None, "stale": "", "row": None, "sources": [], "no_data": x.missing}
+    stale = stale_dates({k: c.as_of for k, c in lay.capitals.items()},
+                        CAPITAL_STALE_AFTER_DAYS, "sector's").get(name, "")
     return {**out, "capital": cap.value, "share": value / cap.value, "metric": cap.metric,
             "capital_name": CAPITAL_NAMES.get(cap.metric, cap.metric.replace("_", " ")),
-            "as_of": cap.as_of, "row": cap.row, "sources": list(cap.sources), "no_data": None}
+            "as_of": cap.as_of, "stale": stale, "row": cap.row, "sources": list(cap.sources),
+            "no_data": None}
 
 
 def sector_lines(flows: Any, lay: Layer) -> dict[str, dict[str, Any]]:
@@ -187,8 +199,9 @@ def sector_lines(flows: Any, lay: Layer) -> dict[str, dict[str, Any]]:
 
 def capitals(lay: Layer, as_of: Any = None) -> dict[str, dict[str, Any]]:
     """The capital behind each sector line, by name (:func:`sector_line` without a loss):
-    ``label``, ``capital``, ``capital_name``, ``metric``, ``as_of``, ``row``, ``sources`` and
-    ``no_data`` (the reason where the data has no figure; ``capital`` is then None).
+    ``label``, ``capital``, ``capital_name``, ``metric``, ``as_of``, ``stale``, ``row``,
+    ``sources`` and ``no_data`` (the reason where the data has no figure; ``capital`` is then
+    None).
 
     ``as_of`` (an ISO date string or a date) reads them as known then: a figure dated after
     it is NO DATA too, with that reason.
@@ -204,8 +217,8 @@ def capitals(lay: Layer, as_of: Any = None) -> dict[str, dict[str, Any]]:
     >>> capitals(layer(dl.load()), "2025-03-31")["banks"]["no_data"]
     'the figure (H943) is dated 2025-06-30, after 2025-03-31'
     """
-    keep = ("line", "label", "capital", "capital_name", "metric", "as_of", "row", "sources",
-            "no_data")
+    keep = ("line", "label", "capital", "capital_name", "metric", "as_of", "stale", "row",
+            "sources", "no_data")
     out = {x.name: {k: v for k, v in sector_line(None, lay, x.name, 0.0).items() if k in keep}
            for x in SECTOR_LINES}
     day = "" if as_of is None else str(getattr(as_of, "isoformat", lambda: as_of)())

@@ -24,7 +24,8 @@ import numpy as np
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
 from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
-from .layer import Layer
+from .layer import Layer, stale_dates
+from .results import bank_date
 
 if TYPE_CHECKING:
     from ..scenarios.sketch import Figure
@@ -334,7 +335,8 @@ class Summary:
         """The section: ``figures`` (per :data:`FIGURES`: mean, std, quantiles, max,
         ``p_positive`` and the modes), ``per_household`` and ``share_of_retirement`` of the
         mean and quantiles, ``sectors`` (mean loss per terminal sector), ``banks`` (per named
-        bank: CET1, requirement, mean, maximum, ``p_below_min``), ``p_any_bank_below_min``
+        bank: CET1, requirement, mean, maximum, ``p_below_min``, the figure's ``as_of`` and
+        ``stale``: why it is older than the others', or empty), ``p_any_bank_below_min``
         and ``banking_share`` (the banking sector's loss over US banks' aggregate capital:
         mean and quantiles, with the capital figure's value, date, row and sources; None
         without one), and ``capital``: per sector line (banks, insurers, private-credit
@@ -366,6 +368,8 @@ class Summary:
             "loss_max": self.bank_max, "p_below_min": self.below / max(n, 1),
             "as_of": [x[2] for x in info], "sources": [x[3] for x in info]},
             index=pd.Index(list(r.banks), name="bank"))
+        stale = stale_dates(dict(zip(r.banks, banks["as_of"], strict=True)), what="bank's")
+        banks["stale"] = [stale.get(b, "") for b in r.banks]
         assets = r.retirement_assets
         hh = r.households
         stat = ("mean", "q05", "q50", "q95", "q99", "max")
@@ -380,7 +384,7 @@ class Summary:
         lines: dict[str, dict[str, Any]] = {}
         for name, spec in r.lines:
             one = {k: spec[k] for k in ("line", "label", "capital", "metric", "capital_name",
-                                        "as_of", "row", "sources", "no_data")}
+                                        "as_of", "stale", "row", "sources", "no_data")}
             if name in rows:
                 one["loss"] = {s: rows[name][s] for s in stat}
                 one["share"] = (None if spec["capital"] is None else
@@ -459,16 +463,18 @@ def lines(section: Mapping[str, Any]) -> list[str]:
             out.append(f"{what}: its capital: NO DATA ({x['no_data']})")
             continue
         sh = x["share"]
-        out.append(f"{what} against {x['capital_name']} ({x['capital']:,.0f} bn at "
-                   f"{x['as_of']}, {x['row']}): mean {sh['mean']:.3%} (95%: {sh['q95']:.3%})")
+        when = bank_date(x["as_of"], x.get("stale"))
+        out.append(f"{what} against {x['capital_name']} ({x['capital']:,.0f} bn {when}, "
+                   f"{x['row']}): mean {sh['mean']:.3%} (95%: {sh['q95']:.3%})")
     banks = section["banks"]
     p_any = section["p_any_bank_below_min"]
     names = ", ".join(banks.index) if len(banks) else "none"
     out.append(f"P(any named bank below its CET1 requirement) = {p_any:.1%} (named banks: "
                f"{names})")
     for b, row in banks[banks["loss_max"] > 0.005].iterrows():
+        when = bank_date(row["as_of"], row.get("stale"))
         out.append(f"  {b}: loss mean {row['loss_mean']:,.1f} bn, max {row['loss_max']:,.1f} "
-                   f"of CET1 {row['cet1']:,.0f} bn; P(below requirement) "
+                   f"of CET1 {row['cet1']:,.0f} bn ({when}); P(below requirement) "
                    f"{row['p_below_min']:.1%}")
     return out
 

@@ -17,9 +17,10 @@ from typing import Any
 from ..data.read import split_refs
 from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 
-__all__ = ["BANK_SECTOR_CAPITAL", "CAPITAL_NAMES", "NODE_INSTRUMENTS", "SECTOR_LINES", "Bank",
-           "Layer", "Named", "SectorCapital", "SectorLine", "Split", "layer", "line",
-           "override", "sector_capital", "sector_capitals"]
+__all__ = ["BANK_SECTOR_CAPITAL", "CAPITAL_NAMES", "CAPITAL_STALE_AFTER_DAYS",
+           "NODE_INSTRUMENTS", "SECTOR_LINES", "STALE_AFTER_DAYS", "Bank", "Layer", "Named",
+           "SectorCapital", "SectorLine", "Split", "layer", "line", "override", "sector_capital",
+           "sector_capitals", "stale_dates"]
 
 #: Which instrument a collective (or named outside) creditor node holds, when the leg's kind
 #: does not say more. A scenario can change it (``holders: {nodes: {...}}``).
@@ -111,6 +112,53 @@ class Bank:
     def headroom(self) -> float:
         """Capital above the requirement, USD bn."""
         return (self.cet1_ratio - self.min_ratio) * self.rwa
+
+
+#: A named bank's capital figure dated more than this many days before the newest one is
+#: flagged as older than the others (a quarter: banks report on calendars a quarter apart).
+STALE_AFTER_DAYS = 92
+#: The same for the sector lines' capital figures (a year: some are annual, year-end).
+CAPITAL_STALE_AFTER_DAYS = 366
+
+
+def stale_dates(dates: Mapping[str, str], after_days: int = STALE_AFTER_DAYS,
+                what: str = "figure") -> dict[str, str]:
+    """The figures among ``dates`` (id -> ISO date) dated more than ``after_days`` before
+    the newest, each with a note saying so (``what`` names the newest one in it); an id
+    with no date is flagged too. Used for the
+    named banks' capital (:class:`Bank` ``as_of``) and the sector lines' capital
+    (:data:`CAPITAL_STALE_AFTER_DAYS`), so the report and the command line can say which
+    figure is older than the others.
+
+    Examples
+    --------
+    >>> stale_dates({"a": "2025-12-31", "b": "2025-09-30", "c": "2025-03-31"}, what="bank's")
+    {'c': "at 2025-03-31, 9 months before the newest bank's (2025-12-31)"}
+    >>> stale_dates({"a": "2025-12-31", "b": ""})
+    {'b': 'undated: it may be older than the others'}
+    """
+    import datetime as dt
+
+    def day(text: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(str(text)[:10])
+        except ValueError:
+            return None
+
+    known = {k: d for k, v in dates.items() if (d := day(v)) is not None}
+    if not known:
+        return {}
+    newest = max(known.values())
+    out = {}
+    for k in dates:
+        d = known.get(k)
+        if d is None:
+            out[k] = "undated: it may be older than the others"
+        elif (newest - d).days > after_days:
+            months = round((newest - d).days / 30.436875)
+            out[k] = (f"at {d.isoformat()}, {months} months before the newest {what} "
+                      f"({newest.isoformat()})")
+    return out
 
 
 @dataclass(frozen=True)

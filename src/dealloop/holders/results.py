@@ -13,7 +13,7 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 
-__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "label", "line_text"]
+__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "bank_date", "label", "line_text"]
 
 #: Display names of sectors and instruments.
 SECTOR_LABELS: dict[str, str] = {
@@ -80,7 +80,8 @@ class HoldersResult(Result):
         ``households`` (count) and ``per_household`` (USD), ``entered`` (all losses in).
     banks
         Per named bank with capital figures: ``loss, cet1, cet1_after, ratio, ratio_after,
-        min_ratio, headroom, below_min, as_of, sources``; plus a ``banks (unnamed)`` row with
+        min_ratio, headroom, below_min, as_of, stale, sources`` (``stale``: why the
+        capital figure is older than the others', or empty); plus a ``banks (unnamed)`` row with
         the loss that no capital figure covers.
     named
         Loss per named holder: ``holder, sector, amount``.
@@ -202,9 +203,10 @@ class HoldersResult(Result):
             out.append(f"Named banks with capital figures ({', '.join(named.index)}): no loss")
         for b, r in named[named["loss"].abs() > 0.005].iterrows():
             flag = "  BELOW REQUIREMENT" if r["below_min"] else ""
-            out.append(f"Bank {b}: loss {r['loss']:,.1f} bn of CET1 {r['cet1']:,.0f} bn; CET1 "
-                       f"ratio {r['ratio']:.1%} -> {r['ratio_after']:.1%} (requirement "
-                       f"{r['min_ratio']:.1%}){flag}")
+            when = bank_date(r["as_of"], r.get("stale"))
+            out.append(f"Bank {b}: loss {r['loss']:,.1f} bn of CET1 {r['cet1']:,.0f} bn "
+                       f"({when}); CET1 ratio {r['ratio']:.1%} -> {r['ratio_after']:.1%} "
+                       f"(requirement {r['min_ratio']:.1%}){flag}")
         if "banks (unnamed)" in self.banks.index:
             u = float(self.banks["loss"].loc["banks (unnamed)"])
             if u > 0.05:
@@ -221,6 +223,20 @@ class HoldersResult(Result):
         """The banking-sector line: all bank losses against the US banking sector's capital
         (None when nothing lands on banks)."""
         return line_text(self.banking)
+
+
+def bank_date(as_of: Any, stale: Any = None) -> str:
+    """The date of a bank's capital figure in words: ``at 2025-12-31``, or the note of
+    :func:`~dealloop.holders.layer.stale_dates` when it is older than the others'.
+
+    Examples
+    --------
+    >>> bank_date("2025-12-31", "")
+    'at 2025-12-31'
+    >>> bank_date("2025-03-31", "at 2025-03-31, 9 months before the newest bank's (2025-12-31)")
+    "at 2025-03-31, 9 months before the newest bank's (2025-12-31)"
+    """
+    return str(stale) if stale else f"at {as_of}"
 
 
 def line_text(x: Mapping[str, Any]) -> str | None:
@@ -245,4 +261,4 @@ def line_text(x: Mapping[str, Any]) -> str | None:
         why = x.get("no_data") or "no sector capital figure in the data"
         return f"{label}: {amount} bn; its capital: NO DATA ({why})"
     return (f"{label}: {amount} bn, {x['share']:.3%} of {x.get('capital_name')} "
-            f"({x['capital']:,.0f} bn at {x['as_of']}, {x['row']})")
+            f"({x['capital']:,.0f} bn {bank_date(x['as_of'], x.get('stale'))}, {x['row']})")

@@ -182,7 +182,12 @@ def _start(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
     _add(rows, eid, "start", "starting equity", None,
          float(f["book_equity"]) if book else math.nan, figs=figs if book else (),
          note=f"sourced: book equity ({_grade(figs, grades)}), the loss buffer "
-              "(mapping.loss_buffer: book)" if book else
+              "(mapping.loss_buffer: book), measured at the horizon's end: plus "
+              f"{m.earnings_retained:.0%} of the earnings the unshocked run brings over the "
+              f"horizon (margin {float(f['margin']):.1%} x its revenue in the run; "
+              + ("payouts to shareholders not modelled, assumed" if m.earnings_retained == 1
+                 else "mapping.earnings_retained") + "), less the run's losses with "
+              "stakes at cost" if book else
               "assumed: " + ("mapping.loss_buffer: model" if m.loss_buffer == "model"
                              else "no book equity figure") + "; the model's construct "
               "(means minus obligations over the horizon) is the loss buffer")
@@ -280,7 +285,9 @@ def _claims_owed(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
 
 def _stakes(rows: list[dict[str, Any]], eid: str, st: pd.DataFrame, by_id: pd.DataFrame,
             frame: pd.DataFrame) -> None:
-    """The firm's stakes in other firms of the network, at their market value."""
+    """The firm's stakes in other firms of the network, at their market value (and, for a
+    firm whose loss buffer is its book equity, what the book carries them at)."""
+    book = frame.get("equity_basis", pd.Series(dtype=object)).get(eid) == "book"
     mv = frame["market_value"]
     figures = frame["market_value_figures"]
     held: Iterable[Any] = st[st["holder"] == eid].itertuples(index=False)
@@ -291,7 +298,16 @@ def _stakes(rows: list[dict[str, Any]], eid: str, st: pd.DataFrame, by_id: pd.Da
              figs=figures[r.issuer],
              note=f"{r.fraction:.2%} of {r.issuer} ({r.kind}) at market value "
                   f"{mv[r.issuer]:,.1f}" + ("" if r.prepaid >= 1 else
-                                            f"; {1 - r.prepaid:.0%} paid inside the horizon"))
+                                            f"; {1 - r.prepaid:.0%} paid inside the horizon")
+             + ("" if not book else _carried(getattr(r, "cost", math.nan))))
+
+
+def _carried(cost: float) -> str:
+    """How the book-equity line carries a stake."""
+    if math.isnan(cost):
+        return "; book equity line: at market value (no amount invested in the data)"
+    return (f"; book equity line: at cost {cost:,.2f} (the amount invested; assumed: no "
+            "carrying value reported), or market value when lower")
 
 
 def _memos(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any) -> None:

@@ -248,7 +248,8 @@ def claims_and_stakes(deal_rows: list[dict[str, Any]], in_net: set[str],
                 notes.append(f"{did}: warrant without stake or issuer market value, left out")
             else:
                 stakes.append({"deal": did, "holder": payee, "issuer": payer,
-                               "kind": "warrant", "fraction": min(frac, 1.0), "prepaid": 1.0})
+                               "kind": "warrant", "fraction": min(frac, 1.0), "prepaid": 1.0,
+                               "cost": _cost(value)})
         elif kind == "equity_investment":
             counted = share if m.equity_commitments else 0.0
             claim(did, payer, payee, "equity", value * counted, weight=counted, base=r["base"])
@@ -260,12 +261,18 @@ def claims_and_stakes(deal_rows: list[dict[str, Any]], in_net: set[str],
             else:
                 stakes.append({"deal": did, "holder": payer, "issuer": payee,
                                "kind": "equity", "fraction": min(frac, 1.0),
-                               "prepaid": 1.0 - counted})
+                               "prepaid": 1.0 - counted, "cost": _cost(value)})
         elif kind in DEBT_KINDS:
             _debt(r, claim, m, horizon, drawn_debt)
         elif kind != "other" or m.other_legs == "obligation":  # purchases
             claim(did, payer, payee, "purchase", value * share, weight=share, base=r["base"])
     return claims, stakes, drawn_debt
+
+
+def _cost(value: Any) -> float:
+    """What a stake cost its holder: the leg's amount, NaN when it states none."""
+    v = float(value) if value is not None else math.nan
+    return v if math.isfinite(v) and v > 0 else math.nan
 
 
 def _debt(r: dict[str, Any], claim: Any, m: Any, horizon: tuple[dt.date, dt.date],

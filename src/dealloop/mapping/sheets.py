@@ -133,7 +133,9 @@ class BalanceSheets:
         ``amount`` (counted in normal times, before rollover), ``maturing`` (principal falling
         due), ``accel`` (due on default), ``weight`` (share of the deal's value), ``base``.
     stakes
-        ``deal, holder, issuer, kind, fraction, prepaid`` (share paid before the horizon).
+        ``deal, holder, issuer, kind, fraction, prepaid`` (share paid before the horizon),
+        ``cost`` (the leg's amount, what the holder paid for it; NaN when not stated: the
+        carrying value of the book-equity line, :mod:`dealloop.scenarios.buffer`).
     frame
         Per firm: ``cash, revenue, revenue_in_horizon, receipts_booked, outside_revenue, gpu,
         market_value, debt, new_money`` and the figure ids behind them.
@@ -312,7 +314,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     _outside_revenue(cl, frame, firms, m, rev_years)
     _gpu_and_build_out(cl, frame, firms, deal_rows, m, rev_years, t1)
     st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
-                                       "prepaid"])
+                                       "prepaid", "cost"])
     st = st[st["holder"].isin(firms) & st["issuer"].isin(firms)].reset_index(drop=True)
     _new_money(cl, frame, firms, st, {r["id"]: r["base"] for r in deal_rows}, m)
     _sourced(cl, frame, firms, set(outside), deal_rows, m)

@@ -114,7 +114,7 @@ class Applied:
         j = comp.bs.firms.index(s.entity)
         # per draw: drawn when probability < 1 (Monte Carlo), else always
         on = self.val(i, "happens", float(s.probability >= 1)) > 0.5
-        self.arr("failed", (n, k), False)[j] |= on
+        self.arr("defaulted", (n, k), False)[j] |= on
         lost = self.val(i, "assets_lost", s.assets_lost)
         self.arr("assets", (n, k), 1.0)[j] *= np.where(on, 1 - lost, 1.0)
         rec = self.arr("recovery", (n, k), 0.0)
@@ -167,7 +167,7 @@ class Applied:
         comp, st, n, k = self.comp, self.comp.structure, self.n, self.k
         j = comp.bs.firms.index(s.entity)
         if comp.scenario.mapping.timing == "static":  # no years: it stops from the start
-            self.arr("failed", (n, k), False)[j] = True
+            self.arr("defaulted", (n, k), False)[j] = True
             self.arr("assets", (n, k), 1.0)[j] = 0.0
             self.scale((st.creditor == j) & np.isin(st.channel, [PLAN, EQUITY, FUNDING]), 0.0)
             return
@@ -264,7 +264,7 @@ class Applied:
         coll = None
         if comp.collateral_years.any():  # one step: what it fetches in the middle year
             coll = self.claim_scale() * comp.collateral_years[:, comp.middle_year, None]
-        return Inputs(amount=A, accel=Acc, e=e, initial_defaults=lazy.get("failed"),
+        return Inputs(amount=A, accel=Acc, e=e, initial_defaults=lazy.get("defaulted"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),
                       vest_reference=None if rp is None else rp["vest"],

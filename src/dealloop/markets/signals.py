@@ -252,6 +252,32 @@ def _in_network_share(rv: Revenue | None, received: dict[str, float]
     return None, detail
 
 
+def _payment_coverage(pay: float | None, csh: float | None, rev: float | None, years: float,
+                      window: tuple[dt.date, dt.date], figures: list[str]
+                      ) -> tuple[float | None, dict]:
+    """A firm's payment coverage and its detail: cash plus revenue over the window
+    (``years`` long) against the contract payments it owes in it (``pay``); ``None`` with
+    nothing due, or with neither cash nor revenue reported."""
+    value = None
+    if pay and pay > 0 and (rev is not None or csh is not None):
+        value = ((csh or 0.0) + (rev or 0.0) * years) / pay
+    return value, {"payments_due": pay, "cash": csh, "revenue": rev,
+                   "window": [window[0].isoformat(), window[1].isoformat()],
+                   "figures": figures,
+                   "note": None if pay else "no contract payments due in the window"}
+
+
+def _debt_due_to_cash(mine_due: pd.DataFrame, csh: float | None
+                      ) -> tuple[float | None, dict]:
+    """A firm's debt due in the window (its debt legs ``mine_due``) over its cash, and the
+    detail; ``None`` without cash reported (or with none)."""
+    total = float(mine_due["value"].sum())
+    return total / csh if csh else None, {
+        "debt_due": total, "cash": csh, "legs": [str(x) for x in mine_due["id"]],
+        "note": "principal of debt legs with a reported end in the window; legs with no end "
+                "are not counted"}
+
+
 def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsConfig
                         ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, dict]]]:
     from ..circularity import commitment_coverage, self_financed_revenue
@@ -300,14 +326,11 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
         d: dict[str, dict] = {}
         rev, csh = _f(revenue.get(firm)), _f(cash.get(firm))
         pay = _f(cov.at[firm, "commitments"]) if firm in cov.index else None
-        if pay and pay > 0 and (rev is not None or csh is not None):
-            v["payment_coverage"] = ((csh or 0.0) + (rev or 0.0) * years) / pay
-        d["payment_coverage"] = {"payments_due": pay, "cash": csh, "revenue": rev,
-                                 "window": [start.isoformat(), end.isoformat()],
-                                 "figures": [x for x in (figure(firm, "cash_usd_bn"),
-                                                         figure(firm, "revenue_usd_bn")) if x],
-                                 "note": None if pay else "no contract payments due in the "
-                                 "window"}
+        v_pay, d["payment_coverage"] = _payment_coverage(
+            pay, csh, rev, years, window,
+            [x for x in (figure(firm, "cash_usd_bn"), figure(firm, "revenue_usd_bn")) if x])
+        if v_pay is not None:
+            v["payment_coverage"] = v_pay
         rv = revenues.get(firm)
         received = period_flows(rv).get(firm, {}) if rv else {}
         v_top, d["top_customer_share"] = top_customer(rv, received, shares.get(firm), cfg)
@@ -325,13 +348,9 @@ def _network_indicators(net: Any, firms: list[str], day: dt.date, cfg: SignalsCo
             v["supplier_dependence"] = v_sup
         if d_sup:
             d["supplier_dependence"] = d_sup
-        mine_due = due[due["payee"] == firm]
-        if csh:
-            v["debt_due_to_cash"] = float(mine_due["value"].sum()) / csh
-        d["debt_due_to_cash"] = {"debt_due": float(mine_due["value"].sum()), "cash": csh,
-                                 "legs": [str(x) for x in mine_due["id"]],
-                                 "note": "principal of debt legs with a reported end in the "
-                                         "window; legs with no end are not counted"}
+        v_due, d["debt_due_to_cash"] = _debt_due_to_cash(due[due["payee"] == firm], csh)
+        if v_due is not None:
+            v["debt_due_to_cash"] = v_due
         values[firm] = v
         details[firm] = d
     return values, details

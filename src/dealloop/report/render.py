@@ -43,7 +43,7 @@ VENDORED_SCRIPTS = (
 #: ``report/assets/js`` and ``report/assets/css``, joined in this order by :func:`app_script`
 #: (``dealloop.js``, one function scope) and :func:`app_style` (``dealloop.css``).
 APP_SCRIPT_PARTS = ("core.js", "graph.js", "panels.js", "tables.js", "headline.js",
-                    "charts.js", "stress.js", "exports.js")
+                    "charts.js", "stress.js", "simulation.js", "exports.js")
 APP_STYLE_PARTS = ("base.css", "graph.css", "tables.css", "pages.css", "signals.css")
 REPORT_SCRIPT = "report.js"
 #: Early-warning signals, shared with the dashboard's /signals page.

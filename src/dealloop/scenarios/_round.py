@@ -36,6 +36,18 @@ def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
     return A, Acc, e, np.array(tops)
 
 
+def _collateral(inputs: Inputs, c: int, k: int) -> np.ndarray | None:
+    """``(C, K)`` collateral pledged to each claim, checked; None when there is none."""
+    if inputs.collateral is None:
+        return None
+    coll = np.asarray(inputs.collateral, float)
+    lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
+        if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
+        raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
+    return coll if hi > 0 else None
+
+
 def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
     """``(N, K)``: what each firm's sales to other firms bring it (purchase claims it is the
     supplier of; loss-weighted, as the engine counts them) for claims ``owed`` and ``paid``
@@ -102,24 +114,34 @@ class Setup:
         self.b_amount = A[self.bidx]
         self.auto = p.backstops == "on_failure"
         if reference is not None:
-            self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
-            self.ref_stk = reference.stakes
-            self.ref_def = reference.defaulted
-            self.ref_e = reference.e
-            if self.op:
-                self.ref_op = operating(st, reference.owed, reference.paid)
-                #: the change in outside income and sales at the multiple (fixed per call)
-                self.op_shift = (self.vo - 1) * (e - self.ref_e) - (self.vm - 1) * self.ref_op
+            self._reference(reference)
         self.value_shift = None if inputs.value_shift is None else \
             np.asarray(inputs.value_shift, float)
-        self.coll: np.ndarray | None = None
-        if inputs.collateral is not None:
-            coll = np.asarray(inputs.collateral, float)
-            lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
-                if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
-            if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
-                raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
-            self.coll = coll if hi > 0 else None
+        self.coll = _collateral(inputs, c, k)
+        self._vesting(inputs)
+        self.scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
+        self.tol = p.tol * self.scale
+        self._plan()
+        self._normal_times()
+
+    def _reference(self, reference: Any) -> None:
+        """What the reference run (an :class:`.engine.Outcome`) fixes for the market values:
+        its net worth without stakes and new money, stakes, defaults, outside income and
+        (with multiples) operating results."""
+        self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
+        self.ref_stk = reference.stakes
+        self.ref_def = reference.defaulted
+        self.ref_e = reference.e
+        if self.op:
+            self.ref_op = operating(self.st, reference.owed, reference.paid)
+            #: the change in outside income and sales at the multiple (fixed per call)
+            self.op_shift = (self.vo - 1) * (self.e - self.ref_e) - (self.vm - 1) * self.ref_op
+
+    def _vesting(self, inputs: Inputs) -> None:
+        """Warrants that vest with the claims they are tied to: the links (``vest``), the
+        reference each vests against (``vref``) and the rows that can vest less than
+        fully (``vrows``)."""
+        st = self.st
         self.vest_on = st.vest is not None and st.s > 0 and st.vest.nnz > 0
         #: ``(S, C)`` vesting links; all zero when vesting is off (so products stay defined)
         self.vest: sp.csr_array = st.vest if st.vest is not None and self.vest_on else \
@@ -130,14 +152,11 @@ class Setup:
                 self.vref = np.asarray(inputs.vest_reference, float)
             else:
                 self.vref = np.asarray(st.vest @ (st.vest_reference if st.vest_reference
-                                                  is not None else A[:, 0]), float)[:, None]
+                                                  is not None else self.A[:, 0]),
+                                       float)[:, None]
             #: the warrants that can vest less than fully (a positive reference in some
             #: draw); the others' vesting factor is 1
             self.vrows = np.flatnonzero((self.vref > 0).any(axis=1))
-        self.scale = 1.0 + max(*tops, float(mv0.max(initial=0)))
-        self.tol = p.tol * self.scale
-        self._plan()
-        self._normal_times()
 
     def _plan(self) -> None:
         """New money of the plan (channel ``plan``, from outside): raised only as needed, up
@@ -220,10 +239,7 @@ class Round:
             self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
         self._secured(pr)
         if g.vest_on:
-            self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
-            self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
-            if len(g.bidx):
-                self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
+            self._vesting(d_rows, vest_b)
         self.deb_rows = st.debtor[rows]
         self.F = F
         self.rec_full_F = self.rec_full[F]
@@ -236,19 +252,34 @@ class Round:
             self.w = g.w0  # a holder that does not default pays for all its stake
         self._newton()
         if g.reference is not None:
-            # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
-            self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
-            if g.op:
-                self.rec_full_p = np.asarray(g.cred_p @ self.owed())
-                self.c0 = self.c0 + g.op_shift
-                self.credw_p_rows = sp.csr_array(self.credw_rows * (
-                    g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
-                self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
-            if g.value_shift is not None:
-                self.c0 = self.c0 + g.value_shift
-            self.gone = D & ~g.ref_def
-            self.c0_F = self.c0[F]
-            self.gone_F = self.gone[F]
+            self._against_reference()
+
+    def _against_reference(self) -> None:
+        """The fixed part of each firm's market value against the reference run (``c0``,
+        see :meth:`market_value`) and the firms that default only here (``gone``)."""
+        g, D, F = self.g, self.D, self.F
+        # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
+        self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
+        if g.op:
+            self.rec_full_p = np.asarray(g.cred_p @ self.owed())
+            self.c0 = self.c0 + g.op_shift
+            self.credw_p_rows = sp.csr_array(self.credw_rows * (
+                g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
+            self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
+        if g.value_shift is not None:
+            self.c0 = self.c0 + g.value_shift
+        self.gone = D & ~g.ref_def
+        self.c0_F = self.c0[F]
+        self.gone_F = self.gone[F]
+
+    def _vesting(self, d_rows: np.ndarray, vest_b: sp.csr_array | None) -> None:
+        """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
+        links of the warrants that can vest less than fully (``vest_v``)."""
+        g, rows = self.g, self.rows
+        self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+        self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
+        if len(g.bidx):
+            self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
 
     def _secured(self, pr: sp.csr_array | None) -> None:
         """Secured claims of the defaulters: each is paid from its collateral first, up to
@@ -394,6 +425,12 @@ class Round:
         cap = self.g.cap
         need = np.maximum(pbar_p - other_p, 0.0)
         return np.where(D_p, cap, np.minimum(cap, need))
+
+    def stake_values(self, r: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """``(S, K)``: the market value of each stake (what :meth:`state` sums per
+        holder)."""
+        sv = self._stakes(r, V, self._short(r)[0])
+        return np.zeros((0, self.g.k)) if sv is None else sv
 
     def focus(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
         """The state of the focus rows: receipts other than new money, stake values,

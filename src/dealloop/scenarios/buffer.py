@@ -3,10 +3,29 @@
 The engine's equity is its construct, net worth over the horizon floored at 0 (cash,
 outside revenue, receipts and stakes minus what the firm owes inside the horizon). Where
 the dataset reports a firm's book equity (``mapping.loss_buffer: book``, the default; see
-:mod:`dealloop.mapping.starting`) the run starts the firm from it instead: a survivor ends
-with its book equity plus the change in its net worth, floored at 0, a defaulter with 0,
-and a firm that defaulted before the shock starts from 0. Firms without a figure keep the
-construct (flagged in ``--explain`` and the JSON's ``equity_basis``).
+:mod:`dealloop.mapping.starting`) the run measures the firm's loss against it instead.
+
+A run's losses are flows over the whole horizon (five years of margin on sales that do not
+happen, stakes marked down), while book equity is a stock at one date. So the book line is
+measured at the horizon's end, in the run's values (discounted to the horizon's start as
+the run is):
+
+* **before** = reported book equity + the earnings the unshocked run brings over the
+  horizon (:func:`horizon_earnings`: net margin x the firm's revenue in that run, times
+  ``mapping.earnings_retained``, 1 by default: payouts not modelled, an assumption) - what
+  the book would be at the horizon's end if nothing happened;
+* **after** = before + the change in the firm's net worth, less what its own borrowing
+  moves (debt repaid early or not drawn moves cash and debt alike), with its stakes in
+  other firms carried at what it paid for them (the leg's amount; no carrying value is
+  reported in the data), written down to their market value when that is lower and never written up
+  (:func:`book_change`), floored at 0; a defaulter ends with 0, a firm that defaulted
+  before the shock starts from 0.
+
+So a supplier that loses a customer's future purchases loses the margin and stranded costs
+they would have brought out of its horizon-end book, not out of today's, and a stake counts
+for what the book carries, not for the issuer's market value (which moves the market-value
+line). Firms without a figure keep the construct (flagged in ``--explain`` and the JSON's
+``equity_basis``).
 
 Examples
 --------
@@ -15,10 +34,10 @@ Examples
 >>> from dealloop.scenarios.runner import clear_runs
 >>> comp = mapping.build(dl.load(), scenarios.load("oracle-cannot-refinance")).compile()
 >>> base, out, _, _ = clear_runs(comp)
->>> before, after = equity_paths(comp, base, out)
 >>> i = comp.bs.firms.index("oracle")
->>> float(before[i, 0])                # F196: Oracle's book equity
-24.666
+>>> before, after = equity_paths(comp, base, out)
+>>> bool(before[i, 0] > 24.666)   # F196, Oracle's book equity, plus its horizon's earnings
+True
 """
 
 from __future__ import annotations
@@ -27,33 +46,142 @@ from typing import Any
 
 import numpy as np
 
+from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
+from ._round import operating
 
-__all__ = ["equity_losses", "equity_paths"]
+__all__ = ["book_change", "equity_losses", "equity_paths", "horizon_earnings"]
+
+
+def horizon_earnings(comp: Any, base: Any) -> np.ndarray:
+    """``(N, K)``: the earnings each firm keeps from the unshocked run ``base``: its net
+    margin (``margin`` of the balance sheets) x its revenue in the run (outside revenue,
+    cash at the start left out, plus its sales to other firms as paid) x
+    ``mapping.earnings_retained``, in the run's values (discounted as the run is).
+
+    Examples
+    --------
+    Margin 0.3, cash 100, outside revenue 40 and sales of 10 to another firm: 0.3 x 50.
+
+    >>> from types import SimpleNamespace as NS
+    >>> import pandas as pd
+    >>> from dealloop.mapping.arrays import PURCHASE, Structure
+    >>> st = Structure(n=2, debtor=np.array([1]), creditor=np.array([0]),
+    ...                channel=np.array([PURCHASE], np.int8))
+    >>> comp = NS(structure=st, cash=np.array([100.0, 0.0]),
+    ...           bs=NS(frame=pd.DataFrame({"margin": [0.3, 0.1]})),
+    ...           scenario=NS(mapping=NS(earnings_retained=1.0, cash=True)))
+    >>> base = NS(e=np.array([[140.0], [0.0]]), owed=np.array([[10.0]]),
+    ...           paid=np.array([[10.0]]))
+    >>> horizon_earnings(comp, base)[:, 0].round(6).tolist()
+    [15.0, 0.0]
+    """
+    m = comp.scenario.mapping
+    margin = comp.bs.frame["margin"].to_numpy(float)[:, None]
+    cash = np.asarray(comp.cash, float)[:, None] if getattr(m, "cash", True) else 0.0
+    revenue = np.maximum(np.asarray(base.e, float) - cash, 0.0) \
+        + operating(comp.structure, base.owed, base.paid)
+    return np.maximum(margin, 0.0) * revenue * float(getattr(m, "earnings_retained", 1.0))
+
+
+def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
+    """``(N, K)``: the change in each firm's net worth from ``base`` to ``out`` with its
+    stakes at their book value instead of their market value: a stake is carried at its
+    cost (the leg's amount, column ``cost`` of the balance sheets' stakes) or at its market
+    value when that is lower; a stake with no stated cost stays at market value.
+
+    Examples
+    --------
+    A firm paid 2 for a stake worth 5 at market; the issuer fails (worth 0 after). Its net
+    worth falls by 5 at market value, its book by the 2 it paid.
+
+    >>> from types import SimpleNamespace as NS
+    >>> import pandas as pd
+    >>> from dealloop.mapping.arrays import Structure
+    >>> st = Structure(n=2, debtor=np.zeros(0, int), creditor=np.zeros(0, int),
+    ...                channel=np.zeros(0, np.int8), stake_holder=np.array([0]),
+    ...                stake_issuer=np.array([1]), stake_fraction=np.array([0.1]))
+    >>> comp = NS(structure=st, bs=NS(stakes=pd.DataFrame({"cost": [2.0]})))
+    >>> base = NS(net_worth=np.array([[55.0], [50.0]]), stakes=np.array([[5.0], [0.0]]),
+    ...           stake_values=np.array([[5.0]]))
+    >>> out = NS(net_worth=np.array([[50.0], [-3.0]]), stakes=np.array([[0.0], [0.0]]),
+    ...          stake_values=np.array([[0.0]]))
+    >>> book_change(comp, base, out)[:, 0].tolist()
+    [-2.0, -53.0]
+    """
+    moved = np.asarray(out.net_worth, float) - np.asarray(base.net_worth, float)
+    st = comp.structure
+    moved = moved + _borrowing(st, base, out)
+    sv0, sv1 = getattr(base, "stake_values", None), getattr(out, "stake_values", None)
+    if not st.s or sv0 is None or sv1 is None or "cost" not in comp.bs.stakes:
+        return moved
+    cost = comp.bs.stakes["cost"].to_numpy(float)[:, None]
+    known = ~np.isnan(cost)
+    c = np.where(known, cost, 0.0)
+
+    def book(sv: np.ndarray) -> np.ndarray:
+        return np.where(known, np.minimum(c, sv), sv)
+
+    diff = book(np.asarray(sv1, float)) - book(np.asarray(sv0, float)) \
+        - (np.asarray(sv1, float) - np.asarray(sv0, float))
+    adj = np.zeros(np.broadcast_shapes(moved.shape, (st.n, diff.shape[1])))
+    np.add.at(adj, st.stake_holder, diff)
+    return moved + adj
+
+
+def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
+    """``(N, K)``: what a firm's own borrowing moves its net worth by from ``base`` to
+    ``out`` taken back (debt it repays or no longer draws moves its cash and its debt
+    alike, which leaves its book equity where it was; the interest asked with the debt rides
+    with it, a simplification). A lender's losses on loans stay."""
+    owed0, owed1 = getattr(base, "owed", None), getattr(out, "owed", None)
+    if owed0 is None or owed1 is None or not len(getattr(st, "channel", ())):
+        return np.zeros(1)
+    own = np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < st.n))
+    drawn = np.flatnonzero((st.channel == FUNDING) & (st.creditor < st.n))
+    k = max(np.shape(owed0)[1], np.shape(owed1)[1])
+    adj = np.zeros((st.n, k))
+    if len(own):  # repaid more: added back
+        np.add.at(adj, st.debtor[own], np.asarray(owed1)[own] - np.asarray(owed0)[own])
+    if len(drawn):  # drew less: taken back
+        np.add.at(adj, st.creditor[drawn],
+                  np.asarray(base.paid)[drawn] - np.asarray(out.paid)[drawn])
+    return adj
 
 
 def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(before, after)``, each ``(N, K)``: every firm's equity in the unshocked run
-    ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals), from its
-    book equity where it is the loss buffer, else the engine's construct.
+    ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
+    equity is the loss buffer, its book equity at the horizon's end
+    (:func:`horizon_earnings` added; :func:`book_change` taken off after the shock), else
+    the engine's construct.
 
     Examples
     --------
-    A firm with book equity 10 whose net worth falls by 4 keeps 6; one whose net worth falls
-    by 15 keeps 0; a defaulter keeps nothing. A firm without a figure keeps the construct.
+    Book equity 10, earnings of 6 over the horizon (margin 0.3 x revenue 20): 16 before.
+    A firm whose net worth falls by 4 keeps 12; one whose net worth falls by 20 keeps 0;
+    a defaulter keeps nothing. A firm without a figure keeps the construct.
 
     >>> from types import SimpleNamespace as NS
     >>> import pandas as pd
-    >>> comp = NS(bs=NS(frame=pd.DataFrame({"book_equity": [10.0, 10.0, 10.0, 0.0],
-    ...                                     "equity_basis": ["book"] * 3 + ["model"]})))
+    >>> from dealloop.mapping.arrays import Structure
+    >>> st = Structure(n=4, debtor=np.zeros(0, int), creditor=np.zeros(0, int),
+    ...                channel=np.zeros(0, np.int8))
+    >>> comp = NS(structure=st, cash=np.zeros(4),
+    ...           bs=NS(frame=pd.DataFrame({"book_equity": [10.0, 10.0, 10.0, 0.0],
+    ...                                     "equity_basis": ["book"] * 3 + ["model"],
+    ...                                     "margin": [0.3] * 4})),
+    ...           scenario=NS(mapping=NS(earnings_retained=1.0, cash=True)))
     >>> nw0 = np.array([[50.0], [50.0], [50.0], [7.0]])
-    >>> base = NS(equity=nw0, net_worth=nw0, defaulted=np.zeros((4, 1), bool))
-    >>> nw1 = np.array([[46.0], [35.0], [-1.0], [2.0]])
+    >>> e = np.full((4, 1), 20.0)
+    >>> base = NS(equity=nw0, net_worth=nw0, defaulted=np.zeros((4, 1), bool), e=e,
+    ...           owed=np.zeros((0, 1)), paid=np.zeros((0, 1)))
+    >>> nw1 = np.array([[46.0], [30.0], [-1.0], [2.0]])
     >>> out = NS(equity=np.maximum(nw1, 0), net_worth=nw1,
     ...          defaulted=np.array([[False], [False], [True], [False]]))
     >>> b, a = equity_paths(comp, base, out)
-    >>> b[:, 0].tolist(), a[:, 0].tolist()
-    ([10.0, 10.0, 10.0, 7.0], [6.0, 0.0, 0.0, 2.0])
+    >>> b[:, 0].round(6).tolist(), a[:, 0].round(6).tolist()
+    ([16.0, 16.0, 16.0, 7.0], [12.0, 0.0, 0.0, 2.0])
     """
     shape = np.broadcast_shapes(np.shape(base.equity), np.shape(out.equity))
     before = np.array(np.broadcast_to(base.equity, shape), float)
@@ -61,10 +189,10 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
     book = loss_buffer(comp.bs.frame)
     has = np.flatnonzero(~np.isnan(book))
     if len(has):
-        b = book[has, None]
+        b = book[has, None] + np.broadcast_to(horizon_earnings(comp, base), shape)[has]
         before[has] = np.where(np.broadcast_to(base.defaulted[has], (len(has), shape[1])),
                                0.0, b)
-        moved = np.asarray(out.net_worth)[has] - np.asarray(base.net_worth)[has]
+        moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
     return before, after
@@ -78,10 +206,17 @@ def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:
     --------
     >>> from types import SimpleNamespace as NS
     >>> import pandas as pd
-    >>> comp = NS(bs=NS(frame=pd.DataFrame({"book_equity": [10.0, 0.0],
-    ...                                     "equity_basis": ["book", "model"]})))
+    >>> from dealloop.mapping.arrays import Structure
+    >>> st = Structure(n=2, debtor=np.zeros(0, int), creditor=np.zeros(0, int),
+    ...                channel=np.zeros(0, np.int8))
+    >>> comp = NS(structure=st, cash=np.zeros(2),
+    ...           bs=NS(frame=pd.DataFrame({"book_equity": [10.0, 0.0],
+    ...                                     "equity_basis": ["book", "model"],
+    ...                                     "margin": [0.0, 0.0]})),
+    ...           scenario=NS(mapping=NS(earnings_retained=1.0, cash=True)))
     >>> nw0, nw1 = np.array([[50.0], [7.0]]), np.array([[46.0], [9.0]])
-    >>> base = NS(equity=nw0, net_worth=nw0, defaulted=np.zeros((2, 1), bool))
+    >>> base = NS(equity=nw0, net_worth=nw0, defaulted=np.zeros((2, 1), bool),
+    ...           e=np.zeros((2, 1)), owed=np.zeros((0, 1)), paid=np.zeros((0, 1)))
     >>> out = NS(equity=nw1, net_worth=nw1, defaulted=np.zeros((2, 1), bool))
     >>> equity_losses(comp, base, out)[:, 0].tolist()
     [4.0, 0.0]

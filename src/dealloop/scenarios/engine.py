@@ -67,6 +67,13 @@ are Rogers--Veraart's. The tests check both against :mod:`dealloop.contagion`.
 Conventions: strict ``<`` for default, with a tolerance of ``tol * (1 + pbar)``; payments
 ``r`` apply pro rata to every claim of a debtor (outside creditors pari passu).
 
+Orientation: the engine's arrays are firms first, ``(N, K)`` per firm and ``(C, K)`` per
+claim (its sparse maps multiply from the left), as are those of
+:mod:`dealloop.mapping.arrays` and :mod:`.years` that feed it. That orientation stays
+inside: what a user gets is scenarios first, ``(K, N)``, as from :mod:`dealloop.contagion`
+(:meth:`Outcome.to_clearing` turns round), or tables by firm (:func:`dealloop.scenarios.run`,
+:func:`dealloop.scenarios.simulate`).
+
 Examples
 --------
 A three-firm debt network (case R1 of the reference cases), which is Eisenberg--Noe:
@@ -104,7 +111,9 @@ class Outcome:
     ``net_worth`` = ``e + received + stakes - pbar`` (negative for a defaulter), ``equity`` =
     its positive part; ``defaulted``, ``waves`` (0 = never); ``market_value``; ``deadweight``
     (Rogers--Veraart default costs); ``triggered`` (backstops, ``(C, K)``); ``new_money``
-    (the plan's new money raised, ``(N, K)``); ``rounds`` ``(K,)``
+    (the plan's new money raised, ``(N, K)``); ``stake_values`` ``(S, K)`` (each stake's
+    market value, as ``stakes`` sums them per holder; None when not recorded); ``rounds``
+    ``(K,)``
     (rounds of the outer loop until nothing changed, the last one included: 1 when the
     first round finds no new default); ``iterations`` (Picard steps in all).
 
@@ -135,6 +144,7 @@ class Outcome:
     rounds: np.ndarray
     iterations: int
     converged: bool
+    stake_values: np.ndarray | None = None
 
     def to_clearing(self, structure: Structure, params: Params | None = None,
                     labels: tuple[str, ...] | None = None) -> Clearing:
@@ -142,9 +152,10 @@ class Outcome:
         ``(K, N)`` (``(N,)`` for one scenario), under the contagion models' field names
         (``payments``, ``net_worth``, ``equity``, ``defaulted``, ``waves``, ``pbar``,
         ``received``, ``paid_external``, ``deadweight_loss``; ``iterations`` the rounds of
-        each scenario), so batched engine runs and :func:`~dealloop.contagion.eisenberg_noe`
-        read alike. ``received`` is what the engine counts a firm to receive (a supplier's
-        unpaid sales at its loss weight; new money raised).
+        each scenario and ``residual`` 0, ``(K,)`` as the models give them), so batched
+        engine runs and :func:`~dealloop.contagion.eisenberg_noe` read alike. ``received``
+        is what the engine counts a firm to receive (a supplier's unpaid sales at its loss
+        weight; new money raised).
 
         Examples
         --------
@@ -174,8 +185,8 @@ class Outcome:
             defaulted=view(self.defaulted), waves=view(self.waves), pbar=view(self.pbar),
             received=view(self.received), paid_external=view(ext),
             deadweight_loss=view(self.deadweight),
-            iterations=view(self.rounds[None, :]) if self.rounds.size > 1
-            else int(self.rounds[0]), residual=0.0,
+            iterations=self.rounds.copy() if self.rounds.size > 1 else int(self.rounds[0]),
+            residual=np.zeros(self.rounds.size) if self.rounds.size > 1 else 0.0,
             model="rogers_veraart" if rv else "eisenberg_noe", method="multi_layer_engine",
             alpha=p.alpha, beta=p.beta, labels=labels)
 
@@ -370,6 +381,7 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     p, D = g.p, s.D
     R = Round(g, D, s.share_b) if R is None else R
     rec_other, stk, _other, raised = R.state(s.r, s.V)
+    sv = R.stake_values(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
@@ -387,7 +399,8 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
                    e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
-                   rounds=s.rounds, iterations=s.iterations, converged=s.converged)
+                   rounds=s.rounds, iterations=s.iterations, converged=s.converged,
+                   stake_values=sv)
 
 
 #: The fields of a reference outcome the engine reads (:class:`._round.Setup`); ``owed`` and

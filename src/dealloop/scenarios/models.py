@@ -196,12 +196,18 @@ class MappingSpec(BaseModel):
     stake_liquidity
         Share of the market value of stakes in other network firms that a firm can use to pay
         its obligations (default 1).
-    loss_buffer
+    loss_buffer, earnings_retained
         The equity that absorbs a firm's losses: ``book`` (default) its reported book equity
         where the dataset has a figure (the figure's id and grade cited), the model's
         construct (means minus obligations over the horizon, flagged as assumed) where it
-        has none; a defaulter loses all of it, a survivor what its net worth over the
-        horizon loses, at most all of it. ``model``: the construct for every firm.
+        has none. The run's losses are flows over the whole horizon, so the book line is
+        measured at the horizon's end: before the shock, book equity plus the share
+        ``earnings_retained`` (default 1: payouts to shareholders not modelled, assumed) of
+        the earnings the unshocked run brings over the horizon (net margin x the firm's
+        revenue in that run, discounted as the run is); after it, that less what the
+        firm's net worth loses, with its stakes carried at what it paid for them (written
+        down to market value when that is lower) rather than at market value; a defaulter
+        ends with 0. ``model``: the construct for every firm.
     market_value_rule, value_multiple
         Market value lost per dollar of net worth lost by a firm that survives (a
         defaulter's equity is wiped out): ``contract_pv`` (default) the present value at the
@@ -309,6 +315,7 @@ class MappingSpec(BaseModel):
     stake_liquidity: Annotated[float, Field(ge=0, le=1)] = 1.0
     value_multiple: Annotated[float, Field(ge=0, le=100)] = 1.0
     loss_buffer: Literal["book", "model"] = "book"
+    earnings_retained: Annotated[float, Field(ge=0, le=1)] = 1.0
     market_value_rule: Literal["contract_pv", "earnings", "price_to_book", "fixed"] = \
         "contract_pv"
     capex_obligation: PerEntityShare = Field(default_factory=lambda: {"default": 0.0})

@@ -163,7 +163,13 @@ class StressResult(Result):
         stakes_after, new_money, new_money_after``, ``equity_basis`` (``book``: equity
         from the firm's reported book equity, the loss buffer; ``model``: the engine's
         construct, no figure) and ``starting`` (the figure id and grade behind its starting
-        equity, cash, debt and market value, or ``assumed``).
+        equity, cash, debt and market value, or ``assumed``); ``equity_loss_share`` (the
+        loss over ``equity_before``).
+
+        With ``equity_basis`` ``book``, the equity columns are book equity at the horizon's
+        end (:mod:`dealloop.scenarios.buffer`): ``equity_before`` = ``book_equity`` (as
+        reported) + ``horizon_earnings`` (what the unshocked run earns and keeps over the
+        horizon), ``equity_after`` that less the loss, stakes carried at cost.
 
         ``owed``/``paid``/``unpaid`` are the firm's dues after the shock and what it pays of
         them; ``received`` what it receives (new money included), ``not_received`` how much

@@ -22,9 +22,10 @@ from ..mapping.arrays import BACKSTOP, CAPEX, CHANNELS, PLAN, stack
 from ..mapping.collateral import claim_class
 from ..mapping.compiled import Compiled
 from ..mapping.sheets import OUTSIDE, build
+from ..mapping.starting import loss_buffer
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch, point
-from .buffer import equity_losses, equity_paths
+from .buffer import equity_losses, equity_paths, horizon_earnings
 from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
@@ -318,7 +319,12 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "equity_before": eq_before[:, 0],
         "equity_after": eq_after[:, 0],
         "equity_loss": eq_before[:, 0] - eq_after[:, 0],
+        "equity_loss_share": np.divide(eq_before[:, 0] - eq_after[:, 0], eq_before[:, 0],
+                                       out=np.full(st.n, np.nan), where=eq_before[:, 0] > 0),
         "equity_basis": bs.frame["equity_basis"].to_numpy(),
+        "book_equity": loss_buffer(bs.frame),
+        "horizon_earnings": np.where(np.isnan(loss_buffer(bs.frame)), np.nan,
+                                     horizon_earnings(comp, base)[:, 0]),
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
         "market_value_before": comp.market_value,

@@ -238,8 +238,14 @@ def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> li
             strict=True) if basis == "book"]
         model = [f for f, basis in zip(fr.index, fr["equity_basis"], strict=True)
                  if basis == "model"]
+        kept = scenario.mapping.earnings_retained
         out.append("loss buffer (mapping.loss_buffer): book equity for "
                    + (", ".join(book) if book else "no firm")
+                   + (f", measured at the horizon's end (plus {kept:.0%} of the earnings the "
+                      "unshocked run brings over the horizon, mapping.earnings_retained"
+                      + (": payouts not modelled, assumed" if kept == 1 else "")
+                      + "; stakes at cost, no carrying value reported: assumed)"
+                      if book else "")
                    + (f"; the model's construct (means minus obligations over the horizon; "
                       f"no book equity figure, assumed) for the other {len(model)} firms"
                       if model else ""))

@@ -119,9 +119,9 @@ class YearsOutcome:
         ``paid``, ``payments``, ``received``, ``new_money``, ``deadweight`` and ``e`` (outside
         income, cash carried in not counted again) add up over the years; ``owed`` is what
         was paid plus what is left unpaid at the end (a defaulter's balance carried to the
-        last year); ``stakes``, ``market_value`` and ``defaulted`` are those of the last
-        year, ``waves`` the wave in the year of default; ``net_worth`` = income + received +
-        stakes - owed.
+        last year); ``stakes``, ``stake_values``, ``market_value`` and ``defaulted`` are
+        those of the last year, ``waves`` the wave in the year of default; ``net_worth`` =
+        income + received + stakes - owed.
 
         Examples
         --------
@@ -139,32 +139,32 @@ class YearsOutcome:
 
         paid = total("paid")
         owed = paid + self._unpaid_last()
-        pay = total("payments")
+        payments = total("payments")
         if self.debtor is not None:
             n = last.payments.shape[0]
-            pbar = pay.copy()
+            pbar = payments.copy()
             gap = owed - paid
             for c in np.flatnonzero(self.debtor < n):  # claim order, as np.add.at adds
                 pbar[self.debtor[c]] += gap[c]
         else:
             pbar = total("pbar")
-        receipts = total("received")
+        received = total("received")
         e = self.income.sum(axis=0) if self.income is not None else outs[0].e
-        nw = e + receipts + last.stakes - pbar
+        nw = e + received + last.stakes - pbar
         first = self.default_year > 0
-        wave = np.zeros_like(last.waves)
+        waves = np.zeros_like(last.waves)
         for label, o in zip(self.years, outs, strict=True):
-            wave = np.where(first & (self.default_year == label), o.waves, wave)
+            waves = np.where(first & (self.default_year == label), o.waves, waves)
         return Outcome(
-            owed=owed, paid=paid, pbar=pbar, payments=pay, received=receipts, stakes=last.stakes,
-            e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=last.defaulted,
-            waves=wave, market_value=last.market_value,
+            owed=owed, paid=paid, pbar=pbar, payments=payments, received=received,
+            stakes=last.stakes, e=e, net_worth=nw, equity=np.maximum(nw, 0.0),
+            defaulted=last.defaulted, waves=waves, market_value=last.market_value,
             deadweight=total("deadweight"),
             triggered=np.logical_or.reduce([o.triggered for o in outs]),
             new_money=total("new_money"),
             rounds=np.max([o.rounds for o in outs], axis=0),
             iterations=int(sum(o.iterations for o in outs)),
-            converged=all(o.converged for o in outs))
+            converged=all(o.converged for o in outs), stake_values=last.stake_values)
 
 
 def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params | None = None,
@@ -221,110 +221,159 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         raise ValueError("inputs: expected one Inputs per year, at least one")
     if reference is not None and len(reference.outcomes) != len(inputs):
         raise ValueError("reference: expected the same years")
-    n, k = structure.n, inputs[0].k
-    carry = np.zeros((n, k))
-    failed = np.zeros((n, k), bool)
-    first = np.zeros((n, k), np.int64)
-    raised = np.zeros((n, k))
-    ref_raised = np.zeros((n, k))
-    capital = np.zeros((n, k))
-    ref_capital = np.zeros((n, 1))
-    vm = np.full((n, 1), (params or Params()).value_multiple) \
-        if structure.value_multiple is None else \
-        np.asarray(structure.value_multiple, float).reshape(n, 1)
-    vo = vm if structure.outside_multiple is None else \
-        np.asarray(structure.outside_multiple, float).reshape(n, 1)
-    op = bool(np.any(vm != 1.0) or np.any(vo != 1.0))
-    sales = np.zeros((n, k))  # sales to other firms, summed over the earlier years
-    ref_sales = np.zeros((n, 1))
-    prev: Outcome | None = None  # the year before
-    carried = np.zeros((structure.c, k), bool)  # accelerated claims of earlier defaulters
-    budget = None if headroom is None else np.array(headroom, float)
-    plan = structure.channel == PLAN
-    plan_rows = np.flatnonzero(plan)
-    plan_in = np.flatnonzero(plan & (structure.creditor < n))  # new money into a firm
-    owes = (structure.debtor < n) & ~plan & (structure.channel != BACKSTOP)
-    T = len(inputs)
+    state = _Carry(structure, inputs[0].k, params, headroom)
+    T, n, k = len(inputs), structure.n, inputs[0].k
     outs: list[Outcome] = []
     cash, income = np.empty((T, n, k)), np.empty((T, n, k))  # filled year by year
     carry_in = np.empty((T, structure.c, k), bool)
     for t, (label, inp) in enumerate(zip(labels, inputs, strict=True)):
-        e = np.asarray(inp.e, float) + (carry if inp.withhold is None else
-                                        np.where(inp.withhold, 0.0, carry))
-        f = failed if inp.initial_defaults is None else (np.asarray(inp.initial_defaults, bool)
-                                                        | failed)
+        ref = None if reference is None else reference.outcomes[t]
+        e = state.cash_in(inp)
+        A, Acc, caps = state.dues(inp)
+        carry_in[t] = state.carried
+        out = clear(structure, state.year_inputs(inp, A, Acc, e, ref is not None), params,
+                    reference=ref)
+        left = np.where(out.defaulted, 0.0, np.maximum(e + out.received - out.payments, 0.0))
+        state.close(label, out, A, Acc, caps, ref)
+        np.subtract(e, state.carry, out=income[t])
+        cash[t] = left
+        state.carry = cash[t]  # read only (e of the next year is a new array)
+        outs.append(out)
+    return YearsOutcome(labels, tuple(outs), state.first, cash, income, carry_in,
+                        np.asarray(structure.debtor))
+
+
+class _Carry:
+    """What :func:`clear_years` carries from one year into the next, ``(N, K)`` per firm
+    unless said: cash, defaults (and their first year), accelerated balances, the plan's
+    headroom left, and the running sums that move market values against the reference.
+
+    One year is four phases: :meth:`cash_in` (the year's outside income plus the cash
+    carried), :meth:`dues` (what the claims ask), :meth:`year_inputs` (the engine's inputs)
+    and :meth:`close` (what the cleared year leaves for the next).
+    """
+
+    def __init__(self, st: Structure, k: int, params: Params | None,
+                 headroom: np.ndarray | None) -> None:
+        n = st.n
+        self.st, self.n, self.k = st, n, k
+        self.carry = np.zeros((n, k))
+        self.defaulted = np.zeros((n, k), bool)
+        self.first = np.zeros((n, k), np.int64)
+        self.raised = np.zeros((n, k))
+        self.ref_raised = np.zeros((n, k))
+        self.capital = np.zeros((n, k))
+        self.ref_capital = np.zeros((n, 1))
+        self.vm = np.full((n, 1), (params or Params()).value_multiple) \
+            if st.value_multiple is None else \
+            np.asarray(st.value_multiple, float).reshape(n, 1)
+        self.vo = self.vm if st.outside_multiple is None else \
+            np.asarray(st.outside_multiple, float).reshape(n, 1)
+        self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
+        self.sales = np.zeros((n, k))  # sales to other firms, summed over the earlier years
+        self.ref_sales = np.zeros((n, 1))
+        self.prev: Outcome | None = None  # the year before
+        #: ``(C, K)``: accelerated claims of earlier defaulters
+        self.carried = np.zeros((st.c, k), bool)
+        self.budget = None if headroom is None else np.array(headroom, float)
+        plan = st.channel == PLAN
+        self.plan_rows = np.flatnonzero(plan)
+        self.plan_in = np.flatnonzero(plan & (st.creditor < n))  # new money into a firm
+        self.owes = (st.debtor < n) & ~plan & (st.channel != BACKSTOP)
+
+    def cash_in(self, inp: Inputs) -> np.ndarray:
+        """``e`` of the year: its outside income plus the cash carried in (none where the
+        inputs withhold it)."""
+        return np.asarray(inp.e, float) + (self.carry if inp.withhold is None else
+                                           np.where(inp.withhold, 0.0, self.carry))
+
+    def dues(self, inp: Inputs) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(amount, accel, caps)`` of the year: earlier defaulters' balances carried, no
+        new money to a defaulter, the plan's headroom on top of its caps (``caps``, the
+        plan rows' amounts before it; None without a headroom)."""
+        st, defaulted, carried = self.st, self.defaulted, self.carried
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
         own = False  # A and Acc copied: ours to write
-        if prev is not None and failed.any():
+        if self.prev is not None and defaulted.any():
             A, Acc, own = A.copy(), Acc.copy(), True
             rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
             if len(rows):
-                left_unpaid = prev.owed[rows] - prev.paid[rows]
+                left_unpaid = self.prev.owed[rows] - self.prev.paid[rows]
                 A[rows] = np.where(carried[rows], left_unpaid, A[rows])
                 Acc[rows] = np.where(carried[rows], left_unpaid, Acc[rows])
-            stop = failed[structure.creditor[plan_in]]  # no new money reaches a defaulter
-            A[plan_in] = np.where(stop, 0.0, A[plan_in])
-            Acc[plan_in] = np.where(stop, 0.0, Acc[plan_in])
-        carry_in[t] = carried
-        if budget is not None and len(plan_rows):
-            caps = A[plan_rows]
+            stop = defaulted[st.creditor[self.plan_in]]  # no new money reaches a defaulter
+            A[self.plan_in] = np.where(stop, 0.0, A[self.plan_in])
+            Acc[self.plan_in] = np.where(stop, 0.0, Acc[self.plan_in])
+        caps = None
+        if self.budget is not None and len(self.plan_rows):
+            caps = A[self.plan_rows]
             A = A if own else A.copy()
-            room = budget if inp.withhold is None else np.where(inp.withhold, 0.0, budget)
-            A[plan_rows] = caps + room[np.minimum(structure.creditor[plan_rows], n - 1)]
+            room = self.budget if inp.withhold is None else \
+                np.where(inp.withhold, 0.0, self.budget)
+            A[self.plan_rows] = caps + room[np.minimum(st.creditor[self.plan_rows], self.n - 1)]
             Acc = np.maximum(Acc, A, out=Acc if own else None)
-        ref = None if reference is None else reference.outcomes[t]
+        return A, Acc, caps
+
+    def year_inputs(self, inp: Inputs, A: np.ndarray, Acc: np.ndarray, e: np.ndarray,
+                    referenced: bool) -> Inputs:
+        """The engine's inputs of the year: dues ``A``/``Acc``, cash ``e``, earlier
+        defaulters held in default with their liquidation value, collateral and stakes
+        gone, and (``referenced``) the market-value shift of the earlier years."""
+        st, defaulted, n, k = self.st, self.defaulted, self.n, self.k
+        f = defaulted if inp.initial_defaults is None else \
+            np.asarray(inp.initial_defaults, bool) | defaulted
         # market value: the cash carried forward moves it at the outside multiple vo, as
         # outside income does; new money raised in earlier years dilutes (taken out),
         # earlier years' capital results count dollar for dollar and their sales to other
         # firms at the firm's multiple vm
-        shift = None if reference is None else -vo * (raised - ref_raised) \
-            + (1 - vo) * (capital - ref_capital) + (vm - vo) * (sales - ref_sales)
+        vm, vo = self.vm, self.vo
+        shift = None if not referenced else -vo * (self.raised - self.ref_raised) \
+            + (1 - vo) * (self.capital - self.ref_capital) \
+            + (vm - vo) * (self.sales - self.ref_sales)
         recovery = None if inp.recovery is None else \
-            np.where(failed, 0.0, inp.recovery)  # liquidation value: once, when it fails
+            np.where(defaulted, 0.0, inp.recovery)  # liquidation value: once, when it fails
         coll = None if inp.collateral is None else np.where(
-            failed[np.minimum(structure.debtor, n - 1)] & (structure.debtor < n)[:, None],
+            defaulted[np.minimum(st.debtor, n - 1)] & (st.debtor < n)[:, None],
             0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
         sscale = inp.stake_scale
-        if structure.s and failed.any():  # a defaulter's stakes went to its creditors
-            sscale = (np.ones((structure.s, k)) if sscale is None else sscale) \
-                * ~failed[structure.stake_holder]
-        out = clear(structure, replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f,
-                                       recovery=recovery, stake_scale=sscale,
-                                       collateral=coll,
-                                       value_shift=shift), params, reference=ref)
-        left = np.where(out.defaulted, 0.0, np.maximum(e + out.received - out.payments, 0.0))
-        first = np.where(out.defaulted & (first == 0), label, first)
-        newly = out.defaulted & ~failed
+        if st.s and defaulted.any():  # a defaulter's stakes went to its creditors
+            sscale = (np.ones((st.s, k)) if sscale is None else sscale) \
+                * ~defaulted[st.stake_holder]
+        return replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f, recovery=recovery,
+                       stake_scale=sscale, collateral=coll, value_shift=shift)
+
+    def close(self, label: int, out: Outcome, A: np.ndarray, Acc: np.ndarray,
+              caps: np.ndarray | None, ref: Outcome | None) -> None:
+        """Carry the cleared year ``out`` forward: first defaults dated ``label``, a new
+        defaulter's accelerated claims carried, new money raised and the plan's headroom
+        used, and (``ref``, the same year unshocked) the sums behind the market values."""
+        st, n = self.st, self.n
+        self.first = np.where(out.defaulted & (self.first == 0), label, self.first)
+        newly = out.defaulted & ~self.defaulted
         # claims a new defaulter owes, accelerated: their balance is carried from now on
         anew = np.asarray(np.any(newly, axis=1), bool)
-        rows = np.flatnonzero(owes & anew[np.minimum(structure.debtor, n - 1)]
-                              & (structure.debtor < n))
+        rows = np.flatnonzero(self.owes & anew[np.minimum(st.debtor, n - 1)]
+                              & (st.debtor < n))
         if len(rows):
-            carried = carried.copy()
-            carried[rows] |= newly[structure.debtor[rows]] \
+            self.carried = self.carried.copy()
+            self.carried[rows] |= newly[st.debtor[rows]] \
                 & (Acc[rows] > A[rows] * (1 + 1e-12) + 1e-12)
-        failed = failed | out.defaulted
-        prev = out
-        raised = raised + out.new_money
-        if reference is not None and op:
-            capital = capital + _capital(structure, out)
-            ref_capital = ref_capital + _capital(structure, reference.outcomes[t])
-            sales = sales + operating(structure, out.owed, out.paid)
-            ref_sales = ref_sales + operating(structure, reference.outcomes[t].owed,
-                                              reference.outcomes[t].paid)
-        if budget is not None and len(plan_rows):
-            cap_f = np.zeros((n, k))
-            for c, row in zip(plan_in, np.searchsorted(plan_rows, plan_in), strict=True):
-                cap_f[structure.creditor[c]] += caps[row]  # claim order, as np.add.at adds
-            budget = np.maximum(budget - np.maximum(out.new_money - cap_f, 0.0), 0.0)
-        if reference is not None:
-            ref_raised = ref_raised + reference.outcomes[t].new_money
-        np.subtract(e, carry, out=income[t])
-        cash[t] = left
-        carry = cash[t]  # read only (e of the next year is a new array)
-        outs.append(out)
-    return YearsOutcome(labels, tuple(outs), first, cash, income, carry_in,
-                        np.asarray(structure.debtor))
+        self.defaulted = self.defaulted | out.defaulted
+        self.prev = out
+        self.raised = self.raised + out.new_money
+        if ref is not None and self.op:
+            self.capital = self.capital + _capital(st, out)
+            self.ref_capital = self.ref_capital + _capital(st, ref)
+            self.sales = self.sales + operating(st, out.owed, out.paid)
+            self.ref_sales = self.ref_sales + operating(st, ref.owed, ref.paid)
+        if self.budget is not None and caps is not None:
+            cap_f = np.zeros((n, self.k))
+            for c, row in zip(self.plan_in, np.searchsorted(self.plan_rows, self.plan_in),
+                              strict=True):
+                cap_f[st.creditor[c]] += caps[row]  # claim order, as np.add.at adds
+            self.budget = np.maximum(self.budget - np.maximum(out.new_money - cap_f, 0.0), 0.0)
+        if ref is not None:
+            self.ref_raised = self.ref_raised + ref.new_money
 
 
 def _summed(parts: Iterable[np.ndarray]) -> np.ndarray:

@@ -9,7 +9,7 @@ from fastapi import Body, FastAPI, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..jsonutil import jsonable
-from ..report.bundle import stress_headlines
+from ..report.analyses import stress_headlines
 from ..scenarios.parameters import apply_parameters, scenario_parameters
 from .api import ID_PATTERN
 from .state import AppState
@@ -98,13 +98,16 @@ def register_scenario_api(app: FastAPI, state: AppState) -> None:
     def simulate(name: NameP, req: Annotated[SimulateRequest, Body()]
                  ) -> dict[str, Any]:
         """Draw the scenario's uncertain inputs ``draws`` times (at most 2000 here; use
-        ``dealloop simulate`` for more) and summarise the distributions."""
+        ``dealloop simulate`` for more) and summarise the distributions, with where each
+        draw's losses land (``result.holders``, as ``dealloop simulate --json``)."""
+        from ..holders.draws import FOLLOW
         from ..scenarios import simulate as simulate_scenario
 
         sc, meta = _changed(state, name, req)
         t = time.perf_counter()
         try:  # in this process: a request never starts a cluster
-            result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed, workers=0)
+            result = simulate_scenario(sc, state.net, draws=req.draws, seed=req.seed, workers=0,
+                                       follow=FOLLOW)
         except ValueError as exc:
             raise HTTPException(422, str(exc).splitlines()[0]) from None
         return {**meta, "draws": req.draws, "seed": result.seed,

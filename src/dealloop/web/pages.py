@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Path
@@ -16,6 +17,26 @@ from .state import AppState, not_found
 __all__ = ["register_pages"]
 
 _CACHE = {"Cache-Control": "public, max-age=3600"}
+
+#: pages that need nothing but their template: path, template, title, API and page id (the
+#: page id is also the tab of the navigation bar)
+_PLAIN = (
+    ("/loops", "loops.html.j2", "Loops", "/api/loops?limit=100", "loops"),
+    ("/signals", "signals.html.j2", "Signals", "/api/signals", "signals"),
+    ("/macro", "macro.html.j2", "Macro", "/api/macro", "macro"),
+    ("/time", "time.html.j2", "Over time", "/api/timeline", "time"),
+    ("/scenarios", "scenarios.html.j2", "Scenarios", "/api/scenarios", "scenarios"),
+    ("/docs", "docs.html.j2", "API", "/openapi.json", "docs"),
+)
+
+
+def _plain(page: Callable[..., HTMLResponse], template: str, title: str, api: str,
+           page_id: str) -> Callable[[], HTMLResponse]:
+    """The route of a page of :data:`_PLAIN`."""
+    def show() -> HTMLResponse:
+        return page(template, title=title, api=api, page_id=page_id, nav=page_id)
+    show.__name__ = f"{page_id}_page"
+    return show
 
 
 def register_pages(app: FastAPI, state: AppState) -> None:
@@ -55,25 +76,8 @@ def register_pages(app: FastAPI, state: AppState) -> None:
         return page("firm.html.j2", title=ent["name"], api=f"/api/entities/{entity_id}",
                     page_id="firm", nav="network", entity=ent)
 
-    @app.get("/loops", include_in_schema=False)
-    def loops_page() -> HTMLResponse:
-        return page("loops.html.j2", title="Loops", api="/api/loops?limit=100",
-                    page_id="loops", nav="loops")
-
-    @app.get("/signals", include_in_schema=False)
-    def signals_page() -> HTMLResponse:
-        return page("signals.html.j2", title="Signals", api="/api/signals",
-                    page_id="signals", nav="signals")
-
-    @app.get("/macro", include_in_schema=False)
-    def macro_page() -> HTMLResponse:
-        return page("macro.html.j2", title="Macro", api="/api/macro", page_id="macro",
-                    nav="macro")
-
-    @app.get("/time", include_in_schema=False)
-    def time_page() -> HTMLResponse:
-        return page("time.html.j2", title="Over time", api="/api/timeline",
-                    page_id="time", nav="time")
+    for path, template, title, api, page_id in _PLAIN:
+        app.get(path, include_in_schema=False)(_plain(page, template, title, api, page_id))
 
     @app.get("/add-leg", include_in_schema=False)
     def add_leg_page() -> HTMLResponse:
@@ -86,11 +90,6 @@ def register_pages(app: FastAPI, state: AppState) -> None:
                     bundled=bundled, folder=str(path or ""), entities=state.net.ids,
                     kinds=DEAL_KINDS, statuses=STATUSES, evidence=EVIDENCE)
 
-    @app.get("/scenarios", include_in_schema=False)
-    def scenarios_page() -> HTMLResponse:
-        return page("scenarios.html.j2", title="Scenarios", api="/api/scenarios",
-                    page_id="scenarios", nav="scenarios")
-
     @app.get("/scenarios/{name}", include_in_schema=False)
     def scenario_page(name: NameP) -> HTMLResponse:
         sc = state.scenario(name)  # 404 for an unknown name
@@ -98,11 +97,6 @@ def register_pages(app: FastAPI, state: AppState) -> None:
         return page("scenario.html.j2", title=f"Scenario {name}", api=f"/api/scenarios/{name}",
                     page_id="scenario", nav="scenarios", name=name, max_draws=MAX_DRAWS,
                     seed=int(getattr(mc, "seed", 0)))
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return page("docs.html.j2", title="API", api="/openapi.json", page_id="docs",
-                    nav="docs")
 
     _register_files(app, state)
 

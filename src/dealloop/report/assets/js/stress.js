@@ -120,6 +120,7 @@
       ], cmp, { id: 'comparison-table' }));
     }
     if (r.holders) holdersSection(el, ctx, r.holders);
+    if (entry.simulation) holdersDraws(el, ctx, entry.simulation);
     // unpaid claims
     if (unpaid.length) {
       append(el, h('h4', null, 'Claims left unpaid'));
@@ -192,6 +193,12 @@
     return SECTOR_LABELS[id] || humanise(id);
   }
 
+  /** The date of a capital figure: "at 2025-06-30", flagged when older than the others'. */
+  function capitalDate(x) {
+    return x.stale ? h('strong', { class: 'dl-flag', dataset: { stale: x.as_of || '' } }, x.stale)
+      : h('span', { class: 'dl-muted' }, 'at ' + (x.as_of || 'n/a'));
+  }
+
   /** Where the losses land: failing firm -> lenders and shareholders -> instruments -> sectors -> households. */
   function holdersSection(el, ctx, hd) {
     var hh = hd.households || {};
@@ -217,7 +224,10 @@
       append(box, simpleTable([
         { key: 'bank', label: 'Bank', cell: function (b) { return [b.name || b.bank, b.below_min ? h('strong', { class: 'dl-flag' }, ' below requirement') : null]; } },
         { key: 'loss', label: 'Loss', numeric: true, cell: function (b) { return fmtMoney(b.loss); } },
-        { key: 'cet1', label: 'CET1 capital', numeric: true, cell: function (b) { return typeof b.cet1 === 'number' ? fmtMoney(b.cet1) : ''; } },
+        { key: 'cet1', label: 'CET1 capital (as of)', numeric: true, cell: function (b) {
+          return typeof b.cet1 === 'number' ? [fmtMoney(b.cet1), h('span', { class: b.stale ? 'dl-flag' : 'dl-muted', title: b.stale || '', dataset: { asOf: b.as_of || '' } },
+            ' (' + (b.as_of || 'n/a') + (b.stale ? ', older than the others' : '') + ')')] : '';
+        } },
         { key: 'ratio_after', label: 'CET1 ratio before \u2192 after', numeric: true, cell: function (b) { return typeof b.ratio === 'number' ? (100 * b.ratio).toFixed(1) + '% \u2192 ' + (100 * b.ratio_after).toFixed(1) + '%' : ''; } },
         { key: 'min_ratio', label: 'Requirement', numeric: true, cell: function (b) { return typeof b.min_ratio === 'number' ? (100 * b.min_ratio).toFixed(1) + '%' : ''; } },
         { key: 'sources', label: 'Sources', sortable: false, cell: function (b) { return sourceList(ctx, splitIds(b.sources)); } }
@@ -229,7 +239,8 @@
       return typeof bk.loss === 'number' && bk.loss > 0.005;
     }).map(function (bk) {
       return [bk.label || 'Banking sector', typeof bk.capital === 'number'
-        ? [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 ' + (100 * bk.share).toFixed(3) + '% of ' + (bk.capital_name || 'the sector\'s capital') + ' (' + fmtMoney(bk.capital) + ' at ' + bk.as_of + ', ' + bk.row + '; '), sourceList(ctx, bk.sources || []), h('span', { class: 'dl-muted' }, ')')]
+        ? [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 ' + (100 * bk.share).toFixed(3) + '% of ' + (bk.capital_name || 'the sector\'s capital') + ' (' + fmtMoney(bk.capital) + ' '),
+          capitalDate(bk), h('span', { class: 'dl-muted' }, ', ' + bk.row + '; '), sourceList(ctx, bk.sources || []), h('span', { class: 'dl-muted' }, ')')]
         : [fmtMoney(bk.loss), h('span', { class: 'dl-muted' }, ' \u2014 its capital: '), h('strong', null, 'NO DATA'), h('span', { class: 'dl-muted' }, ' (' + (bk.no_data || 'no capital figure in the data') + ')')]];
     });
     if (capRows.length) append(box, h('div', { dataset: { part: 'sector-lines' } }, kv(capRows)));
