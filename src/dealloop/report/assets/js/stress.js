@@ -149,6 +149,7 @@
           { key: 'firm', label: 'Firm', cell: function (f) { return name(ctx, f.firm); } },
           { key: 'defaulted', label: 'Defaults', cell: function (f) { return f.defaulted ? (f.baseline_defaulted ? 'before the shock' : 'wave ' + f.wave) : ''; } },
           { key: 'equity_loss', label: 'Equity lost', numeric: true, cell: function (f) { return fmtMoney(f.equity_loss); } },
+          { key: 'equity_loss_share', label: 'Share of equity lost', numeric: true, cell: function (f) { return fmtValue(f.equity_loss_share, 'share'); } },
           { key: 'market_value_lost', label: 'Market value lost', numeric: true, cell: function (f) { return fmtMoney(f.market_value_lost); } },
           { key: 'unpaid', label: 'Unpaid', numeric: true, cell: function (f) { return fmtMoney(f.unpaid); } },
           { key: 'not_received', label: 'Not received', numeric: true, cell: function (f) { return fmtMoney(f.not_received); } },
