@@ -272,3 +272,17 @@ def test_monte_carlo_section_by_hand() -> None:
     assert s["sectors"].loc["households", "mean"] == pytest.approx(15.0)
     assert s["sectors"].loc["rest_of_world", "mean"] == pytest.approx(0.25)
     assert "holder:b1" not in s["sectors"].index and "line:insurers" not in s["sectors"].index
+
+
+def test_default_draws_are_said_as_they_are() -> None:
+    """The report's default number of draws, as README, the cookbook and --help say it."""
+    from dealloop.report.simulation import DEFAULT_REPORT_DRAWS
+
+    root = Path(__file__).resolve().parent.parent
+    said = f"{DEFAULT_REPORT_DRAWS:,}"
+    assert f"over {said} Monte Carlo draws" in " ".join(
+        (root / "README.md").read_text(encoding="utf-8").split())
+    assert f"({said} draws unless" in " ".join(
+        (root / "docs" / "cookbook" / "where-losses-land.md").read_text(encoding="utf-8").split())
+    r = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "400"})
+    assert f"Default: {said}" in " ".join(r.stdout.split())
