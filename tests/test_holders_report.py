@@ -286,3 +286,20 @@ def test_default_draws_are_said_as_they_are() -> None:
         (root / "docs" / "cookbook" / "where-losses-land.md").read_text(encoding="utf-8").split())
     r = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "400"})
     assert f"Default: {said}" in " ".join(r.stdout.split())
+
+
+def test_capital_as_known_then_is_flagged_against_the_figures_known_then() -> None:
+    """As of 2024-12-31 the banking figure (2025-06-30) is not known yet: private credit's
+    Q4 2021 is then 36 months (1,096 days) before the insurers' (2024-12-31); as of
+    2022-06-30 it is the only figure, older than nothing."""
+    from dealloop import holders
+
+    lay = holders.layer(dl.load())
+    then = holders.capitals(lay, "2024-12-31")
+    assert then["banks"]["capital"] is None and then["banks"]["stale"] == ""
+    assert then["private_credit"]["stale"] == ("at 2021-12-31, 36 months before the newest "
+                                               "sector's (2024-12-31)")
+    assert then["insurers"]["stale"] == ""
+    early = holders.capitals(lay, "2022-06-30")
+    assert early["private_credit"]["capital"] == 990.0 and early["private_credit"]["stale"] == ""
+    assert "42 months before" in holders.capital_text(holders.capitals(lay)["private_credit"])
