@@ -303,3 +303,17 @@ def test_capital_as_known_then_is_flagged_against_the_figures_known_then() -> No
     early = holders.capitals(lay, "2022-06-30")
     assert early["private_credit"]["capital"] == 990.0 and early["private_credit"]["stale"] == ""
     assert "42 months before" in holders.capital_text(holders.capitals(lay)["private_credit"])
+
+
+def test_an_as_of_report_names_the_as_of_simulate_line() -> None:
+    """A report of the network as of a date (``dealloop report --as-of``) runs the Monte
+    Carlo on that view, and ``dealloop simulate --as-of`` with the same draws and seed prints
+    the same figures."""
+    net = dl.load().as_of("2026-03-31")
+    part = simulation_part("coreweave-default", net, draws=16, seed=4)
+    assert part["command"] == "dealloop simulate coreweave-default -n 16 --seed 4 --as-of " \
+        "2026-03-31"
+    r = CliRunner().invoke(app, ["simulate", "coreweave-default", "-n", "16", "--seed", "4",
+                                 "--workers", "0", "--as-of", "2026-03-31", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["holders"] == json.loads(json.dumps(part["holders"]))
