@@ -13,6 +13,10 @@ from ._numba_kernels import _close_enough, _contraction
 
 #: Status codes of :func:`_fda_one`.
 FDA_DONE, FDA_SLOW = 0, 1
+#: Contractions of a final round's sweeps from which :func:`_anderson` finishes it: below,
+#: plain sweeps converge about as fast (measured on the benchmark grid); at 0.9 and above,
+#: a nearly singular loop, the exact solve does.
+AA_MIN_Q, AA_MAX_Q = 0.25, 0.9
 
 
 @njit(cache=True, nogil=True)
@@ -367,7 +371,8 @@ def _fda_pull(
                         break
                 if certain and not unsure:
                     break
-                if depth > 0 and not certain and not unsure and not tried and q_est < 0.9:
+                if (depth > 0 and not certain and not unsure and not tried
+                        and AA_MIN_Q <= q_est < AA_MAX_Q):  # fmt: skip
                     # Every candidate stays solvent: the default set is final and the
                     # rest is a linear solve, finished by accelerated sweeps (the plain
                     # ones from here if those do not converge). Not for a nearly singular
