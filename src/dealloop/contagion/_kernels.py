@@ -10,8 +10,9 @@ paths run instead and give the same results (to rounding). Kernels are compiled 
 
 The Picard and DebtRank kernels mirror their numpy counterparts step for step (same sweeps,
 same stopping rule, same wave numbering); the fictitious-default kernel runs the same rounds
-as the numpy algorithm but solves each by sweeps instead of a linear solve. The test suite
-runs every model through both paths.
+as the numpy algorithm but solves each by sweeps instead of a linear solve (Anderson-
+accelerated where plain sweeps contract slowly, ``FDA_ANDERSON``). The test suite runs every
+model through both paths.
 """
 
 from __future__ import annotations

@@ -308,27 +308,35 @@ def _fda_pull(
     *candidates*) are ever tested for default, and a round can end early as soon as they are
     decided (firms near their threshold at the answer no longer force every round to full
     precision). When those sweeps do not converge, every firm is a candidate, and so after a
-    restart (``start_round > 0``).
+    restart (``start_round > 0``). Before stopping, every other firm is tested once; if one
+    of them defaults after all (the estimate's error bound is a contraction estimate, not a
+    proof), the rounds start again from full payments with every firm a candidate, so that
+    no firm's wave comes late.
 
     A round takes the firms in default at the current payments (``waves > 0``; new ones get
     ``waves = round``) and solves the round's fixed point: defaulters pay
     ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full, by monotone
     Gauss--Seidel sweeps from the previous round's payments (which lie above it). With ``q``
     the contraction seen over the last two sweeps, the distance to the round's fixed point is
-    at most ``step * q / (1 - q)``. A round ends
+    at most ``step * q / (1 - q)``. Where the sweeps contract slowly (``q`` from
+    ``AA_MIN_Q`` to ``AA_MAX_Q``, and ``depth > 0``), the round goes on by
+    Anderson-accelerated sweeps (:func:`_anderson`): the round's problem is linear, and the
+    mixing removes its slow mode. From then on the payments are no longer known to lie above
+    the fixed point, and every later decision takes the error bound both ways. A round ends
 
-    * early, as soon as the next round's default set is certain: every candidate either
-      already defaults at the current payments (which are above the fixed point, so it
-      defaults there too) or keeps a margin larger than its claims on defaulters times the
-      error bound;
+    * early, from its fourth sweep on, as soon as the next round's default set is certain
+      (:func:`_decided`): every candidate either already defaults at the current payments
+      (which are above the fixed point, so it defaults there too; once accelerated: by more
+      than its error bound) or keeps a margin larger than its error bound;
     * when converged (bound at most ``limit``);
     * handed back to the caller for an exact linear solve when the contraction stays poor
       (``q > 1/2`` after ``slow_after`` sweeps: a loop of defaulters with little outside
       debt) or after ``max_sweeps``.
 
-    Returns ``(round, sweeps, status)``: status ``FDA_DONE`` (no new defaulter) or
-    ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks it). ``inc``
-    holds the exact incoming payments of every firm on return.
+    Returns ``(round, sweeps, status, accelerated)``: status ``FDA_DONE`` (no new
+    defaulter) or ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks
+    it); ``accelerated`` counts the sweeps of :func:`_anderson`. ``inc`` holds the exact
+    incoming payments of every firm on return.
     """
     n = pbar.shape[0]
     sweeps = 0
