@@ -106,20 +106,16 @@ def _sweep_free(tp, ti, td, ip, ix, pbar, colsum, a, beta, rows, n_rows, r, touc
 
 
 @njit(cache=True, nogil=True)
-def _decided(tp, ti, td, pbar, colsum, e, threshold, waves, touched, cand, n_cand, r, bound,
-             bound_m, two_sided):  # fmt: skip
+def _decided(tp, ti, td, colsum, e, threshold, waves, touched, cand, n_cand, r, bound,
+             two_sided):  # fmt: skip
     """Whether the next round's default set is known now: ``(certain, unsure)``.
 
     A candidate is *certain* to default at the round's fixed point if its margin
     ``e + incoming - threshold`` at the current payments is negative (payments above the
-    fixed point), or below minus its error bound when ``two_sided`` (payments not known to
-    lie above the fixed point); it is *unsure* if the margin is below that bound otherwise.
-    The error bound of its incoming payments is the larger of its claims on defaulters
-    times ``bound`` (the payments' error bound in fraction units) and the same claims
-    relative to each debtor's debts times ``bound_m`` (in money units): two estimates of
-    the same contraction, the larger guarding against either being off where small and
-    large debtors mix. Candidates with no claim on a defaulter do not move in the round.
-    Stops at the first unsure one.
+    fixed point), or below minus its claims on defaulters times ``bound`` (the error bound
+    of the payments in fraction units) when ``two_sided`` (payments not known to lie above
+    the fixed point); it is *unsure* if the margin is below that bound otherwise. Candidates
+    with no claim on a defaulter do not move in the round. Stops at the first unsure one.
     """
     certain = False
     for t in range(n_cand):
@@ -128,17 +124,15 @@ def _decided(tp, ti, td, pbar, colsum, e, threshold, waves, touched, cand, n_can
             continue
         x = colsum[j]
         exposed = 0.0
-        relative = 0.0
         for q in range(tp[j], tp[j + 1]):
             k = ti[q]
             x -= td[q] * (1.0 - r[k])
             if waves[k] > 0:
                 exposed += td[q]
-                relative += td[q] / pbar[k]
         if exposed <= 0.0:
             continue
         m = e[j] + x - threshold[j]
-        tol = max(exposed * bound, relative * bound_m)
+        tol = exposed * bound
         if m < (-tol if two_sided else 0.0):
             certain = True
         elif m < tol:
@@ -196,8 +190,8 @@ def _anderson(
         if res * q <= max(limit, noise) * (1.0 - q):
             return sweep + 1, AA_CONVERGED
         certain, unsure = _decided(
-            tp, ti, td, pbar, colsum, e, threshold, waves, touched, cand, n_cand, r,
-            resf * q / (1.0 - q), res * q / (1.0 - q), True,
+            tp, ti, td, colsum, e, threshold, waves, touched, cand, n_cand, r,
+            resf * q / (1.0 - q), True,
         )  # fmt: skip
         if certain and not unsure:
             return sweep + 1, AA_DECIDED
@@ -440,9 +434,8 @@ def _fda_pull(
             # were decided after three sweeps.
             if q_est < 1.0 and sweep >= MIN_DECIDE:
                 certain, unsure = _decided(
-                    tp, ti, td, pbar, colsum, e, threshold, waves, touched, cand, n_cand, r,
-                    stepf * q_est / (1.0 - q_est), step * q_est / (1.0 - q_est),
-                    not monotone,
+                    tp, ti, td, colsum, e, threshold, waves, touched, cand, n_cand, r,
+                    stepf * q_est / (1.0 - q_est), not monotone,
                 )  # fmt: skip
                 if certain and not unsure:
                     break
