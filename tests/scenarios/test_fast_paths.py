@@ -115,6 +115,7 @@ def _plain_finish(g: _round.Setup, s: engine._State, R: _round.Round | None = No
     p, D = g.p, s.D
     R = _round.Round(g, D, s.share_b) if R is None else R
     rec_other, stk, _other, raised = R.state(s.r, s.V)
+    sv = R.stake_values(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     owed, pbar = R.owed(), R.pbar_gross
     paid = R.paid(owed, s.r, raised)
@@ -129,7 +130,8 @@ def _plain_finish(g: _round.Setup, s: engine._State, R: _round.Round | None = No
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
                    e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
-                   rounds=s.rounds, iterations=s.iterations, converged=s.converged)
+                   rounds=s.rounds, iterations=s.iterations, converged=s.converged,
+                   stake_values=sv)
 
 
 def _plain_running(parts: list[np.ndarray]) -> list[np.ndarray]:
@@ -168,7 +170,7 @@ def _plain_total(y: YearsOutcome) -> Outcome:
         triggered=np.logical_or.reduce([o.triggered for o in outs]),
         new_money=total("new_money"), rounds=np.max([o.rounds for o in outs], axis=0),
         iterations=int(sum(o.iterations for o in outs)),
-        converged=all(o.converged for o in outs))
+        converged=all(o.converged for o in outs), stake_values=last.stake_values)
 
 
 @contextmanager

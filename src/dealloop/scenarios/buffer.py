@@ -24,8 +24,12 @@ the run is):
 So a supplier that loses a customer's future purchases loses the margin and stranded costs
 they would have brought out of its horizon-end book, not out of today's, and a stake counts
 for what the book carries, not for the issuer's market value (which moves the market-value
-line). Firms without a figure keep the construct (flagged in ``--explain`` and the JSON's
-``equity_basis``).
+line). A vehicle (kind spv) starts from its sponsors' equity (``equity_basis``
+``sponsor``, ``mapping.vehicle_equity``), with no earnings added: its rent services its
+debt; if it defaults its sponsors lose it all, first (an upper bound when its collateral
+fetches more than its debt: the surplus is not traced back to them), and its lenders
+recover the collateral (:mod:`dealloop.mapping.vehicles`). Firms without a figure keep the construct
+(flagged in ``--explain`` and the JSON's ``equity_basis``).
 
 Examples
 --------
@@ -50,7 +54,44 @@ from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
 from ._round import operating
 
-__all__ = ["book_change", "equity_losses", "equity_paths", "horizon_earnings"]
+__all__ = ["NOISE", "book_change", "equity_losses", "equity_paths", "horizon_earnings",
+           "market_value_losses", "snap_noise"]
+
+#: A change smaller than this share of the value it moves (plus 1e-9 $bn) is rounding noise
+#: of the clearing arithmetic, not a loss or a gain: it is reported as 0.
+NOISE = 1e-9
+
+
+def snap_noise(change: Any, scale: Any) -> np.ndarray:
+    """``change`` with the entries no larger than :data:`NOISE` x (1 + ``|scale|``) set to 0:
+    a loss of ``-1e-13`` on a value of 3,623 is the floating-point arithmetic of the
+    clearing, not a gain.
+
+    Examples
+    --------
+    >>> snap_noise(np.array([-4.5e-13, 2.7, 1e-13, -2.7]), np.array([3623.0, 470.0, 0.0, 5.0]))
+    array([ 0. ,  2.7,  0. , -2.7])
+    """
+    change = np.asarray(change, float)
+    return np.where(np.abs(change) <= NOISE * (1.0 + np.abs(scale)), 0.0, change)
+
+
+def market_value_losses(comp: Any, out: Any) -> np.ndarray:
+    """``(N, K)``: the market value each firm loses in the run ``out`` (an
+    :class:`~.engine.Outcome`), its starting market value less its value after, rounding
+    noise set to 0 (:func:`snap_noise`); negative where the value rises. The one place the
+    per-firm table, the headline figures and the Monte Carlo take it from.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> comp = NS(market_value=np.array([3623.0, 470.0, 0.0]))
+    >>> out = NS(market_value=np.array([[3623.0 + 4.5e-13], [472.7], [1.1e-16]]))
+    >>> market_value_losses(comp, out)[:, 0].round(6).tolist()
+    [0.0, -2.7, 0.0]
+    """
+    mv0 = np.asarray(comp.market_value, float)[:, None]
+    return snap_noise(mv0 - np.asarray(out.market_value, float), mv0)
 
 
 def horizon_earnings(comp: Any, base: Any) -> np.ndarray:
@@ -154,7 +195,8 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
     ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
     equity is the loss buffer, its book equity at the horizon's end
     (:func:`horizon_earnings` added; :func:`book_change` taken off after the shock), else
-    the engine's construct.
+    the engine's construct. An ``after`` within rounding noise of ``before``
+    (:func:`snap_noise`) is ``before``.
 
     Examples
     --------
@@ -189,13 +231,17 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
     book = loss_buffer(comp.bs.frame)
     has = np.flatnonzero(~np.isnan(book))
     if len(has):
-        b = book[has, None] + np.broadcast_to(horizon_earnings(comp, base), shape)[has]
+        # a vehicle's sponsor equity (basis "sponsor") earns nothing: its rent services its debt
+        earns = (comp.bs.frame["equity_basis"].to_numpy() == "book")[has, None]
+        b = book[has, None] + np.where(
+            earns, np.broadcast_to(horizon_earnings(comp, base), shape)[has], 0.0)
         before[has] = np.where(np.broadcast_to(base.defaulted[has], (len(has), shape[1])),
                                0.0, b)
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
-    return before, after
+    # a change within rounding noise is no change (:func:`snap_noise`)
+    return before, np.where(snap_noise(before - after, before) == 0.0, before, after)
 
 
 def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:

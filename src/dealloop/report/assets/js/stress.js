@@ -145,10 +145,14 @@
     // per-firm table and single-layer models
     if (firms.length) {
       append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Every firm in this run'),
+        h('p', { class: 'dl-muted', dataset: { part: 'equity-basis' } }, 'Equity = book equity at the horizon\u2019s end (reported book equity plus the earnings the unshocked run keeps, stakes at cost) where the data has a book equity figure, else net worth over the horizon (the model\u2019s construct, assumed); equity lost: its share of equity before, as dealloop stress prints it. A negative loss is a gain.'),
         simpleTable([
           { key: 'firm', label: 'Firm', cell: function (f) { return name(ctx, f.firm); } },
           { key: 'defaulted', label: 'Defaults', cell: function (f) { return f.defaulted ? (f.baseline_defaulted ? 'before the shock' : 'wave ' + f.wave) : ''; } },
-          { key: 'equity_loss', label: 'Equity lost', numeric: true, cell: function (f) { return fmtMoney(f.equity_loss); } },
+          { key: 'equity_before', label: 'Equity before', numeric: true, cell: function (f) { return [fmtMoney(f.equity_before), f.equity_basis === 'book' ? null : h('span', { class: 'dl-muted', title: 'no book equity figure: the model\u2019s construct (assumed)' }, ' *')]; } },
+          { key: 'equity_after', label: 'Equity after', numeric: true, cell: function (f) { return fmtMoney(f.equity_after); } },
+          { key: 'equity_loss', label: 'Equity lost ($)', numeric: true, cell: function (f) { return fmtMoney(f.equity_loss); } },
+          { key: 'equity_loss_share', label: 'Equity lost', numeric: true, cell: function (f) { return fmtValue(f.equity_loss_share, 'share'); } },
           { key: 'market_value_lost', label: 'Market value lost', numeric: true, cell: function (f) { return fmtMoney(f.market_value_lost); } },
           { key: 'unpaid', label: 'Unpaid', numeric: true, cell: function (f) { return fmtMoney(f.unpaid); } },
           { key: 'not_received', label: 'Not received', numeric: true, cell: function (f) { return fmtMoney(f.not_received); } },
