@@ -164,7 +164,8 @@ class StressResult(Result):
         from the firm's reported book equity, the loss buffer; ``model``: the engine's
         construct, no figure) and ``starting`` (the figure id and grade behind its starting
         equity, cash, debt and market value, or ``assumed``); ``equity_loss_share`` (the
-        loss over ``equity_before``).
+        loss over ``equity_before``; NaN when that is under $0.05bn, where a share would
+        read noise in the model's construct).
 
         With ``equity_basis`` ``book``, the equity columns are book equity at the horizon's
         end (:mod:`dealloop.scenarios.buffer`): ``equity_before`` = ``book_equity`` (as
