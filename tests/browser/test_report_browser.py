@@ -133,6 +133,30 @@ def test_holders_section_draws_the_chain(watched: Any, report: Path,
     watched.assert_clean()
 
 
+def test_every_firm_table_shows_equity_as_stress_does(watched: Any, report: Path,
+                                                    bundle: dict[str, Any]) -> None:
+    """The per-firm table shows equity before and after and the share lost under the labels
+    `dealloop stress` prints (its `equity lost` is the share), the dollars apart, and says
+    what equity is (book at the horizon's end, else the construct)."""
+    page = open_report(watched, report)
+    stress = page.locator('.dl-stress[data-scenario="coreweave-default"]')
+    table = stress.locator("#stress-firms-table")
+    heads = [t.strip() for t in table.locator("thead th").all_text_contents()]
+    for label in ("Equity before", "Equity after", "Equity lost ($)", "Equity lost"):
+        assert any(t.startswith(label) for t in heads), (label, heads)
+    share = next(i for i, t in enumerate(heads) if t.startswith("Equity lost")
+                 and not t.startswith("Equity lost ($)"))
+    firms = {f["firm"]: f for f in bundle["stress"][0]["result"]["firms"]}
+    nv = firms["nvidia"]
+    assert nv["equity_basis"] == "book" and 0 < nv["equity_loss_share"] < 1
+    row = table.locator("tbody tr", has_text="NVIDIA").first
+    shown = row.locator("td").nth(share).text_content().strip()
+    assert shown == f"{100 * nv['equity_loss_share']:.1f}".removesuffix(".0") + "%"
+    assert "book equity at the horizon" in stress.locator('[data-part="equity-basis"]'
+                                                          ).text_content()
+    watched.assert_clean()
+
+
 def test_systemic_section_ranks_failures(watched: Any, report: Path,
                                          bundle: dict[str, Any]) -> None:
     page = open_report(watched, report)

@@ -58,6 +58,26 @@ def test_explain_prints_only_the_balance_sheet(runner) -> None:
         assert text not in res.stdout
 
 
+def test_explain_prints_how_the_equity_line_is_made(runner, stress) -> None:
+    """--explain says in numbers what the firms table's equity before and after are: for
+    Microsoft (book equity F201) reported book equity + the horizon's earnings = before, and
+    the loss, the same figures as the JSON; for Cerebras (no figure) the construct."""
+    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band",
+                              "--explain", "microsoft"], env={"COLUMNS": "400"})
+    assert res.exit_code == 0, res.stderr
+    f = stress("openai-no-new-money").firms.loc["microsoft"]
+    assert f["book_equity"] == pytest.approx(343.479)
+    assert f["equity_before"] == pytest.approx(f["book_equity"] + f["horizon_earnings"])
+    line = next(x for x in res.stdout.splitlines() if x.startswith("Equity in this run"))
+    assert (f"book equity 343.5 + earnings over the horizon {f['horizon_earnings']:,.1f} = "
+            f"{f['equity_before']:,.1f} before the shock; {f['equity_after']:,.1f} after the "
+            f"shock, {f['equity_loss']:,.1f} ({100 * f['equity_loss_share']:.1f}%) lost") in line
+    res = runner.invoke(app, ["stress", "openai-no-new-money", "--no-band",
+                              "--explain", "cerebras"], env={"COLUMNS": "400"})
+    line = next(x for x in res.stdout.splitlines() if x.startswith("Equity in this run"))
+    assert "the model's construct, assumed" in line
+
+
 def test_bad_scenario_lists_every_problem_and_exits_1(runner, tmp_path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: t\nquestion: q\nlegs:\n  evidnce: [A]\nshocks:\n"

@@ -165,3 +165,24 @@ def test_a_book_loss_never_exceeds_the_market_measure(stress, name: str) -> None
     assert (book["equity_loss"] <= moved.clip(lower=0) + 1e-9).all()
     assert (book["horizon_earnings"] >= 0).all()
     assert (book["equity_before"] == book["book_equity"] + book["horizon_earnings"]).all()
+
+
+@pytest.mark.parametrize("name", ["coreweave-default", "oracle-exits-abilene"])
+def test_losses_carry_no_rounding_noise(stress, name: str) -> None:
+    """A firm the shock leaves untouched loses exactly 0, not -1e-13 (the clearing's floating
+    point): every loss is 0 or larger than a millionth of a $bn; before - after is the loss;
+    the system figure sums the firms' falls. oracle-exits-abilene keeps a real gain: Oracle,
+    spared the campus rent, is worth more after (a negative loss, not snapped)."""
+    res = stress(name)
+    f = res.firms
+    for col in ("equity_loss", "market_value_lost", "equity_loss_share"):
+        v = f[col].dropna().abs()
+        assert not ((v > 0) & (v < 1e-6)).any(), col
+    assert (f["equity_before"] - f["equity_after"] == f["equity_loss"]).all()
+    assert (f["market_value_before"] - f["market_value_after"] == f["market_value_lost"]).all()
+    assert res.system["market_value_lost"] == pytest.approx(
+        f["market_value_lost"].clip(lower=0).sum(), rel=1e-12, abs=0)
+    for key in ("market_value_lost", "double_counted", "market_value_lost_net", "equity_loss"):
+        assert res.system[key] == 0 or abs(res.system[key]) > 1e-6, key
+    if name == "oracle-exits-abilene":
+        assert f.at["oracle", "market_value_lost"] < -1.0

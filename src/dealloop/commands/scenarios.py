@@ -537,5 +537,33 @@ def _print_explain(con: Any, firm: str, lines: Any, res: Any,
         f"{horizon_label(res.horizon)})",
         [Col(lab, kind) for _, lab, kind in take], rows,
         caption="deals and figures are ids in deals.csv and figures.csv"))
+    line = _equity_line(res, firm)
+    if line:
+        con.print(line)
     for fid, why in flags.items():
         con.print(f"* {fid}: " + "; ".join(why))
+
+
+def _equity_line(res: Any, firm: str) -> str | None:
+    """How the run makes ``firm``'s equity before and after (the firms table's columns), in
+    numbers: the book line's reported equity plus the horizon's earnings, or the construct."""
+    from ._tables import money, share
+
+    f = res.firms
+    if firm not in f.index or "book_equity" not in f.columns:
+        return None
+    r = f.loc[firm]
+    after = (f"{money(r['equity_after'])} after the shock, {money(r['equity_loss'])} "
+             f"({share(r.get('equity_loss_share'))}) lost")
+    if r["book_equity"] != r["book_equity"]:  # NaN: no figure, the construct
+        return (f"Equity in this run ($bn): net worth over the horizon (the model's construct, "
+                f"assumed), {money(r['equity_before'])} before the shock, {after}.")
+    if r["baseline_defaulted"]:
+        return "Equity in this run: 0 (it defaults before the shock)."
+    return (f"Equity in this run ($bn, at the horizon's end): {r['equity_basis']} equity "
+            f"{money(r['book_equity'])} + earnings over the horizon "
+            f"{money(r.get('horizon_earnings', 0.0))} = {money(r['equity_before'])} before the "
+            f"shock; {after} (its net worth over the horizon moves "
+            f"{money(r['net_worth_after'] - r['net_worth_before'])} with stakes at market value; "
+            "the book line carries stakes at cost and leaves out what its own borrowing "
+            "moves).")

@@ -302,7 +302,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     >>> stats.index, stats.size
     (0, 4)
     """
-    from .buffer import equity_losses
+    from .buffer import equity_losses, market_value_losses
     from .runner import clear_runs, headline
 
     t = time.perf_counter()
@@ -314,7 +314,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     heads = headline(comp, base, out, M)
     Y = np.column_stack([heads[m] for m in HEADLINES])
     loss = equity_losses(comp, base, out)
-    mv = np.maximum(comp.market_value[:, None] - out.market_value, 0.0)
+    mv = np.maximum(market_value_losses(comp, out), 0.0)
     with np.errstate(divide="ignore"):
         pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)
     bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))

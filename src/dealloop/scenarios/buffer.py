@@ -54,7 +54,44 @@ from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
 from ._round import operating
 
-__all__ = ["book_change", "equity_losses", "equity_paths", "horizon_earnings"]
+__all__ = ["NOISE", "book_change", "equity_losses", "equity_paths", "horizon_earnings",
+           "market_value_losses", "snap_noise"]
+
+#: A change smaller than this share of the value it moves (plus 1e-9 $bn) is rounding noise
+#: of the clearing arithmetic, not a loss or a gain: it is reported as 0.
+NOISE = 1e-9
+
+
+def snap_noise(change: Any, scale: Any) -> np.ndarray:
+    """``change`` with the entries no larger than :data:`NOISE` x (1 + ``|scale|``) set to 0:
+    a loss of ``-1e-13`` on a value of 3,623 is the floating-point arithmetic of the
+    clearing, not a gain.
+
+    Examples
+    --------
+    >>> snap_noise(np.array([-4.5e-13, 2.7, 1e-13, -2.7]), np.array([3623.0, 470.0, 0.0, 5.0]))
+    array([ 0. ,  2.7,  0. , -2.7])
+    """
+    change = np.asarray(change, float)
+    return np.where(np.abs(change) <= NOISE * (1.0 + np.abs(scale)), 0.0, change)
+
+
+def market_value_losses(comp: Any, out: Any) -> np.ndarray:
+    """``(N, K)``: the market value each firm loses in the run ``out`` (an
+    :class:`~.engine.Outcome`), its starting market value less its value after, rounding
+    noise set to 0 (:func:`snap_noise`); negative where the value rises. The one place the
+    per-firm table, the headline figures and the Monte Carlo take it from.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> comp = NS(market_value=np.array([3623.0, 470.0, 0.0]))
+    >>> out = NS(market_value=np.array([[3623.0 + 4.5e-13], [472.7], [1.1e-16]]))
+    >>> market_value_losses(comp, out)[:, 0].round(6).tolist()
+    [0.0, -2.7, 0.0]
+    """
+    mv0 = np.asarray(comp.market_value, float)[:, None]
+    return snap_noise(mv0 - np.asarray(out.market_value, float), mv0)
 
 
 def horizon_earnings(comp: Any, base: Any) -> np.ndarray:
@@ -158,7 +195,8 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
     ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
     equity is the loss buffer, its book equity at the horizon's end
     (:func:`horizon_earnings` added; :func:`book_change` taken off after the shock), else
-    the engine's construct.
+    the engine's construct. An ``after`` within rounding noise of ``before``
+    (:func:`snap_noise`) is ``before``.
 
     Examples
     --------
@@ -202,7 +240,8 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
-    return before, after
+    # a change within rounding noise is no change (:func:`snap_noise`)
+    return before, np.where(snap_noise(before - after, before) == 0.0, before, after)
 
 
 def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:

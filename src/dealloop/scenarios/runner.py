@@ -26,7 +26,7 @@ from ..mapping.starting import loss_buffer
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch
 from ._single_layer import single_layer
-from .buffer import equity_losses, equity_paths, horizon_earnings
+from .buffer import equity_losses, equity_paths, horizon_earnings, market_value_losses
 from .engine import Outcome, clear
 from .loading import InvalidScenario
 from .results import HEADLINES, Band, StressResult
@@ -245,8 +245,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     (1, True)
     """
     st = comp.structure
-    mv0 = comp.market_value[:, None]
-    lost = np.maximum(mv0 - out.market_value, 0.0)
+    lost = np.maximum(market_value_losses(comp, out), 0.0)
     k = out.e.shape[1]
     held = np.zeros((st.n, k))
     if st.s:
@@ -310,6 +309,7 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
     np.add.at(plan, st.creditor[pl], base.paid[pl, 0])
     np.add.at(plan_after, st.creditor[pl], out.paid[pl, 0])
     eq_before, eq_after = equity_paths(comp, base, out)
+    mv_lost = market_value_losses(comp, out)[:, 0]
     frame = pd.DataFrame({
         "kind": [bs.frame.at[f, "kind"] for f in firms],
         "defaulted": out.defaulted[:, 0],
@@ -330,8 +330,8 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
         "market_value_before": comp.market_value,
-        "market_value_after": out.market_value[:, 0],
-        "market_value_lost": comp.market_value - out.market_value[:, 0],
+        "market_value_after": comp.market_value - mv_lost,
+        "market_value_lost": mv_lost,
         "owed": out.pbar[:, 0],
         "paid": out.payments[:, 0],
         "unpaid": out.pbar[:, 0] - out.payments[:, 0],

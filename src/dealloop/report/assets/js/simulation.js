@@ -39,7 +39,8 @@
     append(box, h('h4', null, 'Where the losses land over ' + (hd.draws || 0).toLocaleString('en-US') + ' Monte Carlo draws'));
     if (!figs.length) { append(box, h('p', { class: 'dl-muted' }, 'No draw was followed to the holders.')); return; }
     append(box, h('p', { class: 'dl-help' }, 'Each draw\u2019s unpaid claims and lost market value are routed through the same holders layer as the central run ',
-      '(the same shares, years and market-or-book basis: see its method). Seed ' + sim.seed + '.',
+      '(the same shares, years and market-or-book basis: see its method). Unlike the central run, the draws also let each conditional leg happen (with a probability set by its evidence) and give legs with an amount range an amount within it, ',
+      'so the central run\u2019s figures can sit at or below the low end of the draws. Seed ' + sim.seed + '.',
       sim.command ? [' ', h('code', null, sim.command), ' prints the same figures.'] : null));
     var modes = hd.modes || {};
     append(box, simpleTable([
