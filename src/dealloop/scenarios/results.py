@@ -164,10 +164,12 @@ class StressResult(Result):
         from the firm's reported book equity, the loss buffer; ``model``: the engine's
         construct, no figure) and ``starting`` (the figure id and grade behind its starting
         equity, cash, debt and market value, or ``assumed``); ``equity_loss_share`` (the
-        loss over ``equity_before``). ``equity_loss`` = ``equity_before - equity_after`` and
-        ``market_value_lost`` = ``market_value_before - market_value_after``, rounding noise
-        of the clearing set to 0 (:func:`dealloop.scenarios.buffer.snap_noise`); negative
-        where the firm gains (the system figures sum the firms' losses only).
+        loss over ``equity_before``; NaN when that is under $0.05bn, where a share would
+        read noise in the model's construct). ``equity_loss`` = ``equity_before -
+        equity_after`` and ``market_value_lost`` = ``market_value_before -
+        market_value_after``, rounding noise of the clearing set to 0
+        (:func:`dealloop.scenarios.buffer.snap_noise`); negative where the firm gains (the
+        system figures sum the firms' losses only).
 
         With ``equity_basis`` ``book``, the equity columns are book equity at the horizon's
         end (:mod:`dealloop.scenarios.buffer`): ``equity_before`` = ``book_equity`` (as

@@ -321,7 +321,7 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
         "equity_after": eq_after[:, 0],
         "equity_loss": eq_before[:, 0] - eq_after[:, 0],
         "equity_loss_share": np.divide(eq_before[:, 0] - eq_after[:, 0], eq_before[:, 0],
-                                       out=np.full(st.n, np.nan), where=eq_before[:, 0] > 1e-6),
+                                       out=np.full(st.n, np.nan), where=eq_before[:, 0] >= 0.05),
         "equity_basis": bs.frame["equity_basis"].to_numpy(),
         "book_equity": loss_buffer(bs.frame),
         "horizon_earnings": np.where(
