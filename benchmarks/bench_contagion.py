@@ -307,22 +307,25 @@ def print_grid(title: str, cells: list[Cell], target: float, bw: float) -> list[
 
 
 def run_grid(
-    sizes: list[int], k_batch: int, n_batch: int, repeats: int, bw: float
-) -> list[str]:
-    """The regime grid: default share x network shape x size, ratios vs the baseline."""
-    strengths = {
-        (shape, label): calibrate(shape, share) for shape in SHAPES for label, share in REGIMES
-    }
+    sizes: list[int], k_batch: int, n_batch: int, repeats: int, bw: float,
+    shapes: list[str] | None = None, regimes: list[str] | None = None,
+) -> list[str]:  # fmt: skip
+    """The regime grid: default share x network shape x size, ratios vs the baseline
+    (``shapes`` and ``regimes``: only those, by name)."""
+    grid_shapes = [s for s in SHAPES if not shapes or s in shapes]
+    grid_regimes = [(lab, x) for lab, x in REGIMES if not regimes or lab in regimes]
+    strengths = {(shape, label): calibrate(shape, share)
+                 for shape in grid_shapes for label, share in grid_regimes}  # fmt: skip
     missed: list[str] = []
     for n in sizes:
         reps = repeats if n <= 10_000 else max(1, repeats // 3)
         cells = [grid_single(shape, label, strengths[shape, label], n, reps)
-                 for shape in SHAPES for label, _ in REGIMES]  # fmt: skip
+                 for shape in grid_shapes for label, _ in grid_regimes]  # fmt: skip
         target = 0.7 if n >= 100_000 else 1.0
         missed += print_grid(f"EN one scenario, N={n:,}", cells, target, bw)
     if k_batch:
         cells = [grid_batch(shape, label, strengths[shape, label], k_batch, n_batch, 1)
-                 for shape in SHAPES for label, _ in REGIMES]  # fmt: skip
+                 for shape in grid_shapes for label, _ in grid_regimes]  # fmt: skip
         missed += print_grid(f"EN K={k_batch:,} x N={n_batch:,}, batched vs loop", cells, 0.3, bw)
     print("\ndefaulters: firms in default (mean per scenario when batched); rounds: dealloop's")
     print("fictitious-default rounds; sweeps: the baseline's Picard sweeps (1e-12 x max pbar);")
@@ -458,6 +461,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--strength", type=float, default=0.1, help=argparse.SUPPRESS)
     parser.add_argument("--no-grid", action="store_true", help="skip the regime grid")
+    parser.add_argument("--sizes", help="grid sizes N of the one-scenario cells, comma "
+                        "separated (default 1000,100000)")
+    parser.add_argument("--shapes", help="only these grid shapes, comma separated, e.g. "
+                        "'Chung-Lu,star hub'")
+    parser.add_argument("--regimes", help="only these grid regimes, comma separated, e.g. "
+                        "'~20%%,>=60%%'")
+    parser.add_argument("--grid-only", action="store_true",
+                        help="the one-scenario grid alone (no batched cells, no other cases)")
+    parser.add_argument("--repeats", type=int, help="repeats per cell (default 6; a third "
+                        "of it from N = 100,000 up)")
     args = parser.parse_args(argv)
     if args.memory_child:
         memory_child(args.memory_child, args.strength)
@@ -468,6 +481,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes, k_batch, n_batch, n_big, k_engine, n_huge, repeats = (
             [1_000, 100_000], 1_000, 1_000, 100_000, 10_000, 1_000_000, 6)  # fmt: skip
+    if args.sizes:
+        sizes = [int(x) for x in args.sizes.split(",")]
+    if args.repeats:
+        repeats = args.repeats
+    if args.grid_only:
+        k_batch, n_huge = 0, 0
+    shapes = args.shapes.split(",") if args.shapes else None
+    regimes = args.regimes.split(",") if args.regimes else None
     bw = read_bandwidth(64 if args.quick else 512)
     print(f"numba kernels: {'yes' if _kernels.available() else 'no (numpy fallback)'}")
     print(f"read bandwidth (sum over a large array): {bw / 1e9:.1f} GB/s")
@@ -475,7 +496,11 @@ def main(argv: list[str] | None = None) -> int:
     print(blas_info())
     missed: list[str] = []
     if not args.no_grid:
-        missed += run_grid(sizes, k_batch, n_batch, repeats, bw)
+        missed += run_grid(sizes, k_batch, n_batch, repeats, bw, shapes, regimes)
+    if args.grid_only:
+        print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
+        print("targets missed: " + "; ".join(missed) if missed else "all targets met")
+        return 0
     print()
     rows: list[Row] = []
     rows += debtrank_linear(n_big, repeats)

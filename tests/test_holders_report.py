@@ -140,3 +140,135 @@ def test_shipped_goldman_and_private_credit_are_flagged_as_older() -> None:
     banks = res.holders["banks"]
     assert banks.loc["goldman-sachs", "stale"] == stale["goldman-sachs"]
     assert (banks.drop(["goldman-sachs"])["stale"] == "").all()
+
+
+# ------------------------------------------------------------------ method next to the numbers
+def test_data_basis_is_read_from_the_csv_files() -> None:
+    """Which rows, dates and bases stand behind each split, read here from holders.csv with
+    the csv module: the table the report shows is the data's."""
+    import csv
+
+    from dealloop import holders
+    from dealloop.holders.layer import data_basis
+
+    path = Path(dl.__file__).parent / "datasets" / "ai2026" / "holders.csv"
+    with path.open(encoding="utf-8") as fh:
+        table = list(csv.DictReader(fh))
+    rows = {r["what"]: r for r in data_basis(holders.layer(dl.load()))}
+    for holds in {r["holds"] for r in table}:
+        mine = [r for r in table if r["holds"] == holds]
+        got = rows[holds]
+        assert got["rows"] == [r["id"] for r in mine], holds
+        assert got["as_of"] == sorted({r["as_of"] for r in mine if r["as_of"]}), holds
+        assert got["basis"] == sorted({r["basis"] for r in mine}), holds
+    assert rows["bank_capital"]["as_of"] == ["2025-03-31", "2025-09-30", "2025-12-31"]
+    assert [rows[f"capital:{k}"]["rows"] for k in ("banks", "insurers", "private_credit")] == \
+        [["H943"], ["H992"], ["H993"]]
+
+
+def test_method_text_matches_the_data() -> None:
+    """Every year the method statement names is the year of the data it names, and debt is
+    measured at book, equity at market, as it says."""
+    from dealloop import holders
+    from dealloop.holders.layer import data_basis
+    from dealloop.holders.results import METHOD
+
+    rows = {r["what"]: r for r in data_basis(holders.layer(dl.load()))}
+    text = " ".join(METHOD.split())
+    claims = {"corporate bonds from Z.1 via a 2017 reading": ("corporate_bond", "2017"),
+              "private credit from Form PF 2021": ("private_credit", "2021"),
+              "listed equity from the Tax Policy Center's 2019": ("listed_equity", "2019"),
+              "(ICI, Q3 2025)": ("retirement", "2025-09-30"),
+              "(history.csv, end-2024)": ("capital:insurers", "2024-12-31"),
+              "(derived from Form PF, Q4 2021": ("capital:private_credit", "2021-12-31")}
+    for phrase, (what, when) in claims.items():
+        assert phrase in text, phrase
+        assert rows[what]["as_of"] and all(d.startswith(when) for d in rows[what]["as_of"]), \
+            (phrase, rows[what]["as_of"])
+    assert "Debt losses are book losses" in text and "equity losses are market value" in text
+    assert {rows[k]["measure"] for k in ("corporate_bond", "bank_loan", "private_credit")} \
+        == {"book"}
+    assert {rows[k]["measure"] for k in ("listed_equity", "private_equity")} == {"market"}
+
+
+def test_stress_and_simulate_print_the_method_and_its_data() -> None:
+    run = CliRunner()
+    for args in (["stress", "coreweave-default", "--no-band"],
+                 ["simulate", "coreweave-default", "-n", "20", "--workers", "0"]):
+        r = run.invoke(app, args, env={"COLUMNS": "400"})
+        assert r.exit_code == 0, r.output
+        assert "Method: Debt losses are book losses" in r.stdout, args
+        line = " ".join(r.stdout.split("Which shares, which year:")[1].split())
+        assert "who holds corporate bonds 2017-06-30 (HD01-HD06; derived, reported; book)" \
+            in line, args
+        assert "named banks' CET1 capital (banks.csv) 2025-03-31 to 2025-12-31 (8 banks" \
+            in line, args
+
+
+# ------------------------------------------------------------------ the Monte Carlo section by hand
+def test_monte_carlo_section_by_hand() -> None:
+    """Four draws of hand-made losses, folded in two chunks: every figure of the section
+    computed by hand. Bank b1 has CET1 12% of RWA 50 (capital 6) and needs 10%, so a loss
+    above 1 puts it below: draws 3 and 4 of 4."""
+    import numpy as np
+
+    from dealloop.holders import Layer, SectorCapital, allocate, sector_lines
+    from dealloop.holders.draws import Routes, Stats, Summary, figures
+    from dealloop.scenarios.sketch import Figure
+
+    cols = ("banks", "holder:b1", "households", "line:insurers", "line:private_credit",
+            "rest_of_world", "retirement_ira")
+    lay = Layer({}, capitals={
+        "banks": SectorCapital("us_banks_tangible_common_equity", 2000.0, "2025-06-30", "H1",
+                               ("s1",)),
+        "insurers": SectorCapital("us_insurers_capital_surplus", 1500.0, "2024-12-31", "H2",
+                                  ("s2",))})
+    empty = np.zeros((0, len(cols)))
+    r = Routes(columns=cols, rows=np.zeros(0, int), debt=empty, equity=empty,
+               stake_firm=np.zeros(0, int), stake_frac=np.zeros(0), stake=empty,
+               held_issuer=np.zeros(0, int), held_frac=np.zeros(0), held_deal=np.zeros(0, int),
+               banks=("b1",), cet1=np.array([6.0]), rwa=np.array([50.0]),
+               min_ratio=np.array([0.10]), households=1e6,
+               bank_info=(("Bank One", 0.12, "2025-12-31", "s9"),), retirement_assets=600.0,
+               sector_capital=(2000.0, "2025-06-30", "H1", "s1"),
+               lines=tuple(sector_lines(allocate([], lay), lay).items()))
+    #                  banks  b1   hh  ins  pc  abroad ira
+    losses = np.array([[0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                       [2.0, 0.5, 10., 1.0, 4.0, 0.0, 2.0],
+                       [4.0, 1.5, 20., 2.0, 8.0, 0.0, 4.0],
+                       [8.0, 3.0, 30., 3.0, 12., 0.0, 6.0]])
+    out = Summary(r, lambda: Figure(4))
+    for part in (losses[:2], losses[2:]):
+        fig = figures(r, part)
+        out.add(Stats(draws={m: fig[m] for m in ("households", "retirement", "banks",
+                                                 "bank_capital", "insurers", "private_credit")},
+                      sums=part.sum(axis=0), bank_sum=fig["bank_loss"].sum(axis=0),
+                      bank_max=fig["bank_loss"].max(axis=0),
+                      bank_below=fig["below_min"].sum(axis=0),
+                      any_below=int(fig["below_min"].any(axis=1).sum())))
+    s = out.result()
+    f = s["figures"]
+    assert s["draws"] == 4
+    # households: direct plus IRA, 0, 12, 24, 36
+    assert f.loc["households", "mean"] == pytest.approx(18.0)
+    assert f.loc["households", "q50"] == pytest.approx(18.0)
+    assert f.loc["households", "max"] == pytest.approx(36.0)
+    assert f.loc["households", "p_positive"] == pytest.approx(0.75)
+    assert f.loc["retirement", "mean"] == pytest.approx(3.0)
+    assert f.loc["banks", "mean"] == pytest.approx(3.5)
+    assert f.loc["bank_capital", "mean"] == pytest.approx(1.25)
+    assert f.loc["insurers", "mean"] == pytest.approx(1.5)
+    assert f.loc["private_credit", "mean"] == pytest.approx(6.0)
+    assert s["per_household"]["mean"] == pytest.approx(18e9 / 1e6)
+    assert s["share_of_retirement"]["mean"] == pytest.approx(3.0 / 600)
+    assert s["banking_share"]["mean"] == pytest.approx(3.5 / 2000)
+    assert s["banking_share"]["max"] == pytest.approx(8.0 / 2000)
+    assert s["capital"]["insurers"]["share"]["mean"] == pytest.approx(1.5 / 1500)
+    assert s["capital"]["private_credit"]["share"] is None       # no capital: no share, not 0
+    assert s["capital"]["private_credit"]["no_data"]
+    b = s["banks"].loc["b1"]
+    assert (b["loss_mean"], b["loss_max"]) == pytest.approx((1.25, 3.0))
+    assert b["p_below_min"] == pytest.approx(0.5) and s["p_any_bank_below_min"] == 0.5
+    assert s["sectors"].loc["households", "mean"] == pytest.approx(15.0)
+    assert s["sectors"].loc["rest_of_world", "mean"] == pytest.approx(0.25)
+    assert "holder:b1" not in s["sectors"].index and "line:insurers" not in s["sectors"].index

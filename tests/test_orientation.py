@@ -110,3 +110,22 @@ def test_per_scenario_counters_are_one_value_per_scenario() -> None:
     one = clear(st1, inp1).to_clearing(st1)
     assert isinstance(one.iterations, int) and one.residual == 0.0
     assert int(got.iterations[0]) == one.iterations
+
+
+def test_a_batched_engine_clearing_reads_like_the_models() -> None:
+    """The engine's batch carries its dues per scenario (``pbar`` ``(K, N)``); its table and
+    summary still count ``N`` firms and each scenario's share paid, as Eisenberg--Noe's do
+    (``to_frame`` failed and the summary counted ``K`` firms and pooled the shares)."""
+    st, inp = debt_only(L, E)
+    got = clear(st, inp).to_clearing(st, labels=("a", "b", "c"))
+    want = c.eisenberg_noe(L, E)
+    assert got.pbar.shape == (K, N) and want.pbar.shape == (N,)
+    frame, ref = got.to_frame(), want.to_frame(index=("a", "b", "c"))
+    assert frame.shape[0] == K * N
+    for col in ("pbar", "payments", "received", "net_worth", "equity", "defaulted", "wave"):
+        assert np.allclose(frame[col].to_numpy(float), ref[col].to_numpy(float)), col
+    assert list(frame["firm"]) == list(ref["firm"]) == ["a", "b", "c"] * K
+    engine_lines = got.summary().splitlines()
+    model_lines = want.summary().splitlines()
+    assert f"{N} firms" in engine_lines[0] and f"{K} scenarios" in engine_lines[0]
+    assert engine_lines[1:] == model_lines[1:]

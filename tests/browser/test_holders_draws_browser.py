@@ -74,6 +74,18 @@ def test_report_shows_the_monte_carlo_holders_section(watched: Any, report: Path
     for part in ('[data-part="sector-lines"]', '[data-part="draws-lines"]'):
         flag = stress.locator(f'{part} [data-stale="2021-12-31"]')
         assert flag.count() == 1 and "42 months before" in flag.text_content()
+    # the method next to both sections: which shares, which year, market or book, as the data
+    # says (holders.csv and the capital rows), the same table in both
+    basis = bundle["stress"][0]["result"]["holders"]["basis"]
+    assert basis == sim["holders"]["basis"]
+    for table in ("#holders-basis-table", "#holders-draws-basis-table"):
+        rows = stress.locator(f"{table} tbody tr")
+        assert rows.count() == len(basis)
+        bonds = stress.locator(f"{table} tbody tr", has_text="who holds corporate bonds")
+        cells = bonds.locator("td").all_text_contents()
+        assert cells[1:4] == ["2017-06-30", "book", "derived, reported"], cells
+        equity = stress.locator(f"{table} tbody tr", has_text="who owns listed shares")
+        assert equity.locator("td").all_text_contents()[1:3] == ["2019-12-31", "market"]
     watched.assert_clean()
 
 

@@ -463,7 +463,10 @@ def _print_holders(con: Any, where: Any) -> None:
                               ["sector", "loss", "of its assets"], rows, right={1, 2}))
     for line in where.lines()[1:]:  # the first line repeats the table
         con.print(line)
+    from ..holders.results import basis_text
+
     con.print(f"[dim]Method: {where.method}[/dim]")
+    con.print(f"[dim]{basis_text(where.basis)}[/dim]")
 
 
 def _print_held(con: Any, name: str, held: Any) -> None:

@@ -194,6 +194,10 @@ def _print_central(con: Any, central: dict[str, Any]) -> None:
     con.print("Central run (every uncertain input at its central value; not drawn):")
     for line in central["lines"]:
         con.print("  " + line)
+    from ..holders.results import basis_text
+
+    con.print(f"[dim]Method: {central['method']}[/dim]")
+    con.print(f"[dim]{basis_text(central['basis'])}[/dim]")
 
 
 def _simulate_holders(sc: Any, net: Any) -> dict[str, Any]:
@@ -204,4 +208,5 @@ def _simulate_holders(sc: Any, net: Any) -> dict[str, Any]:
 
     where = _holders(sc, net, run(sc, net, band=False))
     return jsonable({"households": dict(where.households), "sectors": where.sectors,
-                     "banks": where.banks, "lines": where.lines(), "method": where.method})
+                     "banks": where.banks, "lines": where.lines(), "method": where.method,
+                     "basis": list(where.basis)})

@@ -143,7 +143,7 @@ FDA_COARSE = 1e8
 FDA_MAX_SWEEPS = 400
 #: Depth of the Anderson mixing that finishes a pull-form round whose default set is final
 #: (``_numba_fda._anderson``); 0 finishes it by plain sweeps.
-FDA_ANDERSON = 3
+FDA_ANDERSON = 2
 
 
 def fictitious_default(

@@ -52,7 +52,9 @@ class Clearing(_ContagionResult):
         Round in which the firm defaulted: 1 = fundamental default (short even when everyone
         pays in full), 2, 3, ... = contagion; 0 = solvent.
     pbar
-        Nominal liabilities ``L.sum(1) + external_liabilities``, shape ``(N,)``.
+        Nominal liabilities ``L.sum(1) + external_liabilities``, shape ``(N,)``; ``(K, N)``
+        when they differ by scenario (the stress engine's accelerated dues,
+        :meth:`dealloop.scenarios.engine.Outcome.to_clearing`).
     received
         Payments received from the network, ``Pi' p``.
     paid_external
@@ -117,7 +119,7 @@ class Clearing(_ContagionResult):
 
     def to_frame(self, index: Sequence[Any] | None = None) -> pd.DataFrame:
         """Per-firm table: pbar, payments, received, net worth, equity, default flag, wave."""
-        n = self.pbar.shape[0]
+        n = self.payments.shape[-1]
         pbar = np.broadcast_to(self.pbar, self.payments.shape)
         cols = {
             "pbar": pbar,
@@ -139,14 +141,15 @@ class Clearing(_ContagionResult):
         )
         if self.model == "rogers_veraart":
             name += f" (alpha={self.alpha:g}, beta={self.beta:g})"
-        n = self.pbar.shape[0]
+        n = self.payments.shape[-1]
         head = f"{name} clearing, {self.which} vector, {n} firms, method {self.method}"
         if self.batched and self.payments.shape[0] == 0:
             return f"{head}; 0 scenarios"
         if self.batched:
             d = self.defaulted.sum(axis=1)
             k = d.shape[0]
-            paid = self.payments.sum(axis=1) / max(self.pbar.sum(), 1e-300)
+            owed = np.broadcast_to(self.pbar, self.payments.shape).sum(axis=1)
+            paid = self.payments.sum(axis=1) / np.maximum(owed, 1e-300)
             return "\n".join(
                 [
                     f"{head}; {k} scenarios",

@@ -31,6 +31,7 @@ from .layer import (
     SectorCapital,
     SectorLine,
     Split,
+    data_basis,
     layer,
     line,
     override,
@@ -318,7 +319,8 @@ def summarize(flows: Any, lay: Layer, notes: Sequence[str] = ()) -> Any:
         srcs[split_name] = tuple(dict.fromkeys(s for r in rows for s in r.sources))
     return HoldersResult(flows=flows, sectors=sectors, households=hh,
                          banks=bank_capital(flows, lay), named=named_frame,
-                         notes=tuple(notes), sources=srcs, capital=sector_lines(flows, lay))
+                         notes=tuple(notes), sources=srcs, capital=sector_lines(flows, lay),
+                         basis=tuple(data_basis(lay)))
 
 
 def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,

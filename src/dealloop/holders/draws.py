@@ -24,8 +24,8 @@ import numpy as np
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
 from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
-from .layer import Layer, stale_dates
-from .results import bank_date
+from .layer import Layer, data_basis, stale_dates
+from .results import METHOD, bank_date
 
 if TYPE_CHECKING:
     from ..scenarios.sketch import Figure
@@ -95,6 +95,8 @@ class Routes:
     #: Per sector line (by name) the :func:`~dealloop.holders.sector_line` of a zero loss:
     #: its label, capital, metric, date, row and sources, or ``no_data``.
     lines: tuple[tuple[str, dict[str, Any]], ...] = ()
+    #: Which data the figures stand on (:func:`~dealloop.holders.layer.data_basis`).
+    basis: tuple[dict[str, Any], ...] = ()
 
     def sectors(self) -> np.ndarray:
         """Columns that are terminal sectors (a boolean ``(S,)`` mask)."""
@@ -204,7 +206,8 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         sector_capital=None if lay.sector_capital is None else (
             lay.sector_capital.value, lay.sector_capital.as_of, lay.sector_capital.row,
             ";".join(lay.sector_capital.sources)),
-        lines=tuple(sector_lines(allocate([], lay), lay).items()))
+        lines=tuple(sector_lines(allocate([], lay), lay).items()),
+        basis=tuple(data_basis(lay)))
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
@@ -341,7 +344,9 @@ class Summary:
         mean and quantiles, with the capital figure's value, date, row and sources; None
         without one), and ``capital``: per sector line (banks, insurers, private-credit
         funds) its capital figure (or ``no_data``, the reason), the ``loss`` and the
-        ``share`` of that capital (mean and quantiles; ``share`` None without a figure)."""
+        ``share`` of that capital (mean and quantiles; ``share`` None without a figure),
+        ``method`` (:data:`~dealloop.holders.results.METHOD`) and ``basis`` (which data the
+        figures stand on, :func:`~dealloop.holders.layer.data_basis`)."""
         import pandas as pd
 
         from ..scenarios.montecarlo import modes
@@ -393,7 +398,8 @@ class Summary:
         return {"draws": n, "figures": fig, "modes": found, "per_household": per_household,
                 "share_of_retirement": share, "retirement_assets": assets, "households": hh,
                 "sectors": sectors, "banks": banks, "banking_share": banking,
-                "capital": lines, "p_any_bank_below_min": self.any_below / max(n, 1)}
+                "capital": lines, "p_any_bank_below_min": self.any_below / max(n, 1),
+                "method": METHOD, "basis": [dict(x) for x in r.basis]}
 
 
 def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from ..data.schema import HOLDER_SECTORS, INSTRUMENTS
 
 __all__ = ["BANK_SECTOR_CAPITAL", "CAPITAL_NAMES", "CAPITAL_STALE_AFTER_DAYS",
            "NODE_INSTRUMENTS", "SECTOR_LINES", "STALE_AFTER_DAYS", "Bank", "Layer", "Named",
-           "SectorCapital", "SectorLine", "Split", "layer", "line", "override", "sector_capital",
-           "sector_capitals", "stale_dates"]
+           "SectorCapital", "SectorLine", "Split", "data_basis", "layer", "line", "override",
+           "sector_capital", "sector_capitals", "stale_dates"]
 
 #: Which instrument a collective (or named outside) creditor node holds, when the leg's kind
 #: does not say more. A scenario can change it (``holders: {nodes: {...}}``).
@@ -375,6 +375,66 @@ def layer(net: Any) -> Layer:
     return Layer(norm, {k: tuple(v) for k, v in named.items()}, banks,
                  households=households, household_sources=hh_src, retirement_assets=assets,
                  capitals=sector_capitals(hist))
+
+
+#: What each split of ``holders.csv`` says, in words (the ``holds`` column).
+SPLIT_LABELS: dict[str, str] = {
+    "corporate_bond": "who holds corporate bonds", "bank_loan": "who holds bank loans",
+    "private_credit": "who invests in private-credit funds",
+    "listed_equity": "who owns listed shares", "private_equity": "who owns private shares",
+    "retirement": "retirement assets by account type",
+    "pension_funds": "whom pension funds belong to", "mutual_funds": "whom mutual funds belong to",
+    "insurers": "whom insurers pass losses to",
+}
+#: How a loss on each instrument is measured (market or book).
+MEASURES: dict[str, str] = {
+    "corporate_bond": "book", "bank_loan": "book", "private_credit": "book",
+    "listed_equity": "market", "private_equity": "market",
+}
+
+
+def data_basis(lay: Layer) -> list[dict[str, Any]]:
+    """Which data each holders figure stands on, generated from the layer (so what the
+    report shows next to the numbers cannot drift from the data): one record per split of
+    ``holders.csv`` (``what``: its ``holds`` value; ``label``; ``rows``; ``as_of``: the dates
+    of its rows, empty for assumptions; ``basis``: reported, derived, assumption...;
+    ``measure``: market or book, for instruments; ``sources``), then ``bank_capital`` (the
+    named banks' CET1, ``as_of`` their dates) and one ``capital:<line>`` per sector line with
+    a capital figure (its ``basis`` left empty: the history row's note says how it is
+    known).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> rows = {r["what"]: r for r in data_basis(layer(dl.load()))}
+    >>> rows["corporate_bond"]["as_of"], rows["corporate_bond"]["measure"]
+    (['2017-06-30'], 'book')
+    >>> rows["listed_equity"]["as_of"], rows["listed_equity"]["rows"][:2]
+    (['2019-12-31'], ['HD30', 'HD31'])
+    >>> rows["capital:private_credit"]["as_of"], rows["capital:private_credit"]["rows"]
+    (['2021-12-31'], ['H993'])
+    """
+    def uniq(xs: Any) -> list[str]:
+        return sorted({str(x) for x in xs if x})
+
+    out: list[dict[str, Any]] = []
+    for holds, rows in lay.splits.items():
+        out.append({"what": holds, "label": SPLIT_LABELS.get(holds, holds.replace("_", " ")),
+                    "rows": [s.row for s in rows], "as_of": uniq(s.as_of for s in rows),
+                    "basis": uniq(s.basis for s in rows), "measure": MEASURES.get(holds),
+                    "sources": list(dict.fromkeys(x for s in rows for x in s.sources))})
+    if lay.banks:
+        banks = list(lay.banks.values())
+        out.append({"what": "bank_capital", "label": "named banks' CET1 capital (banks.csv)",
+                    "rows": [b.id for b in banks], "as_of": uniq(b.as_of for b in banks),
+                    "basis": ["reported"], "measure": "book",
+                    "sources": list(dict.fromkeys(x for b in banks for x in b.sources))})
+    for name, cap in lay.capitals.items():
+        out.append({"what": f"capital:{name}",
+                    "label": CAPITAL_NAMES.get(cap.metric, cap.metric.replace("_", " ")),
+                    "rows": [cap.row], "as_of": uniq([cap.as_of]), "basis": [],
+                    "measure": "book", "sources": list(cap.sources)})
+    return out
 
 
 def sector_capitals(hist: Any) -> dict[str, SectorCapital]:

@@ -13,7 +13,8 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 
-__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "bank_date", "label", "line_text"]
+__all__ = ["METHOD", "SECTOR_LABELS", "HoldersResult", "bank_date", "basis_text", "label",
+           "line_text"]
 
 #: Display names of sectors and instruments.
 SECTOR_LABELS: dict[str, str] = {
@@ -95,6 +96,10 @@ class HoldersResult(Result):
     banking
         The banking-sector line, ``capital["banks"]``
         (:func:`~dealloop.holders.banking_sector`).
+    basis
+        Which data the figures stand on, generated from the layer
+        (:func:`~dealloop.holders.layer.data_basis`): per split of ``holders.csv`` its rows,
+        dates, basis and measure (market or book), then the banks' and sectors' capital.
 
     Examples
     --------
@@ -126,6 +131,7 @@ class HoldersResult(Result):
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     banking: Mapping[str, Any] = field(default_factory=dict)
     capital: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    basis: tuple[Mapping[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "households", MappingProxyType(dict(self.households)))
@@ -149,6 +155,7 @@ class HoldersResult(Result):
             "sources": {k: list(v) for k, v in self.sources.items()},
             "banking": dict(self.banking),
             "capital": {k: dict(v) for k, v in self.capital.items()},
+            "basis": [dict(x) for x in self.basis],
         })
 
     def explain(self, name: str) -> pd.DataFrame:
@@ -223,6 +230,35 @@ class HoldersResult(Result):
         """The banking-sector line: all bank losses against the US banking sector's capital
         (None when nothing lands on banks)."""
         return line_text(self.banking)
+
+
+def basis_text(basis: Any) -> str:
+    """:func:`~dealloop.holders.layer.data_basis` in one line: which shares, which year.
+
+    Examples
+    --------
+    >>> text = basis_text([
+    ...     {"what": "listed_equity", "label": "who owns listed shares", "rows": ["HD30", "HD31"],
+    ...      "as_of": ["2019-12-31"], "basis": ["reported"], "measure": "market"},
+    ...     {"what": "bank_capital", "label": "named banks' CET1", "rows": ["a", "b"],
+    ...      "as_of": ["2025-03-31", "2025-12-31"], "basis": ["reported"], "measure": "book"}])
+    >>> for part in text.split("; named"):
+    ...     print(part)
+    Which shares, which year: who owns listed shares 2019-12-31 (HD30-HD31; reported; market)
+     banks' CET1 2025-03-31 to 2025-12-31 (2 banks; reported; book)
+    """
+    parts = []
+    for x in basis:
+        rows = list(x.get("rows") or [])
+        span = (f"{len(rows)} banks" if x.get("what") == "bank_capital" else rows[0]
+                if len(rows) == 1 else f"{rows[0]}-{rows[-1]}" if rows else "")
+        dates = list(x.get("as_of") or [])
+        when = (dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}" if dates
+                else "undated")
+        how = "; ".join(p for p in (span, ", ".join(x.get("basis") or []), x.get("measure"))
+                        if p)
+        parts.append(f"{x.get('label') or x.get('what')} {when} ({how})")
+    return "Which shares, which year: " + "; ".join(parts)
 
 
 def bank_date(as_of: Any, stale: Any = None) -> str:

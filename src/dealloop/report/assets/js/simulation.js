@@ -89,4 +89,5 @@
         { key: 'sources', label: 'Sources', sortable: false, cell: function (b) { return sourceList(ctx, splitIds(b.sources)); } }
       ], banks, { sortKey: 'loss_mean', sortDir: -1, id: 'holders-draws-banks' }));
     }
+    if (hd.method || hd.basis) append(box, methodDetails(ctx, hd, 'holders-draws-basis-table'));
   }

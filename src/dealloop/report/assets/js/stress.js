@@ -214,8 +214,6 @@
     var legsOf = function (f) { return splitIds(f.deals).filter(function (x) { return ctx.leg[x]; }); };
     var allLegs = {};
     flows.forEach(function (f) { legsOf(f).forEach(function (x) { allLegs[x] = 1; }); });
-    var srcs = {};
-    Object.keys(hd.sources || {}).forEach(function (k) { (hd.sources[k] || []).forEach(function (s) { srcs[s] = 1; }); });
     var retShare = typeof hh.share_of_retirement === 'number' ? ' (' + (100 * hh.share_of_retirement).toFixed(2) + '% of their assets)' : '';
     append(box, kv([
       ['Lost outside the network', num(ctx, hh.entered, Object.keys(allLegs), { title: 'Losses that leave the network' })],
@@ -302,8 +300,26 @@
       { key: 'share_of_assets', label: 'Of its assets', numeric: true, cell: function (x) { return typeof x.share_of_assets === 'number' ? (100 * x.share_of_assets).toFixed(2) + '%' : ''; } },
       { key: 'household', label: 'US households', cell: function (x) { return x.household ? (x.retirement ? 'retirement' : 'yes') : ''; } }
     ], sectors, { sortKey: 'amount', sortDir: -1, id: 'holders-sectors-table' }));
-    append(box, h('details', { class: 'dl-details' }, h('summary', null, 'Method and assumptions (which shares, which year, market or book)'),
-      h('p', null, hd.method || ''), h('p', null, 'Sources of the shares: ', sourceList(ctx, Object.keys(srcs)))));
+    append(box, methodDetails(ctx, hd, 'holders-basis-table'));
+  }
+
+  /** The method next to the numbers: the method statement, then which data each figure
+   * stands on (holders.csv shares, banks' and sectors' capital), with dates and sources. */
+  function methodDetails(ctx, hd, id) {
+    var basis = hd.basis || [];
+    return h('details', { class: 'dl-details', dataset: { part: 'method' } }, h('summary', null, 'Method and assumptions (which shares, which year, market or book)'),
+      h('p', null, hd.method || ''),
+      basis.length ? simpleTable([
+        { key: 'label', label: 'Shares or capital', cell: function (x) { return x.label || humanise(x.what); } },
+        { key: 'as_of', label: 'As of', sort: function (x) { return (x.as_of || [])[0] || ''; }, cell: function (x) {
+          var d = x.as_of || [];
+          return d.length ? d[0] + (d.length > 1 ? ' to ' + d[d.length - 1] : '') : h('span', { class: 'dl-muted' }, 'undated (assumption)');
+        } },
+        { key: 'measure', label: 'Market or book', cell: function (x) { return x.measure || ''; } },
+        { key: 'basis', label: 'Basis', cell: function (x) { return (x.basis || []).join(', '); } },
+        { key: 'rows', label: 'Rows', sortable: false, cell: function (x) { return (x.rows || []).join(', '); } },
+        { key: 'sources', label: 'Sources', sortable: false, cell: function (x) { return sourceList(ctx, x.sources || []); } }
+      ], basis, { id: id }) : null);
   }
 
   /** Who is systemic: each firm failed in turn, ranked (bundle part ``systemic``). */
