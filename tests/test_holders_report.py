@@ -272,3 +272,48 @@ def test_monte_carlo_section_by_hand() -> None:
     assert s["sectors"].loc["households", "mean"] == pytest.approx(15.0)
     assert s["sectors"].loc["rest_of_world", "mean"] == pytest.approx(0.25)
     assert "holder:b1" not in s["sectors"].index and "line:insurers" not in s["sectors"].index
+
+
+def test_default_draws_are_said_as_they_are() -> None:
+    """The report's default number of draws, as README, the cookbook and --help say it."""
+    from dealloop.report.simulation import DEFAULT_REPORT_DRAWS
+
+    root = Path(__file__).resolve().parent.parent
+    said = f"{DEFAULT_REPORT_DRAWS:,}"
+    assert f"over {said} Monte Carlo draws" in " ".join(
+        (root / "README.md").read_text(encoding="utf-8").split())
+    assert f"({said} draws unless" in " ".join(
+        (root / "docs" / "cookbook" / "where-losses-land.md").read_text(encoding="utf-8").split())
+    r = CliRunner().invoke(app, ["report", "--help"], env={"COLUMNS": "400"})
+    assert f"Default: {said}" in " ".join(r.stdout.split())
+
+
+def test_capital_as_known_then_is_flagged_against_the_figures_known_then() -> None:
+    """As of 2024-12-31 the banking figure (2025-06-30) is not known yet: private credit's
+    Q4 2021 is then 36 months (1,096 days) before the insurers' (2024-12-31); as of
+    2022-06-30 it is the only figure, older than nothing."""
+    from dealloop import holders
+
+    lay = holders.layer(dl.load())
+    then = holders.capitals(lay, "2024-12-31")
+    assert then["banks"]["capital"] is None and then["banks"]["stale"] == ""
+    assert then["private_credit"]["stale"] == ("at 2021-12-31, 36 months before the newest "
+                                               "sector's (2024-12-31)")
+    assert then["insurers"]["stale"] == ""
+    early = holders.capitals(lay, "2022-06-30")
+    assert early["private_credit"]["capital"] == 990.0 and early["private_credit"]["stale"] == ""
+    assert "42 months before" in holders.capital_text(holders.capitals(lay)["private_credit"])
+
+
+def test_an_as_of_report_names_the_as_of_simulate_line() -> None:
+    """A report of the network as of a date (``dealloop report --as-of``) runs the Monte
+    Carlo on that view, and ``dealloop simulate --as-of`` with the same draws and seed prints
+    the same figures."""
+    net = dl.load().as_of("2026-03-31")
+    part = simulation_part("coreweave-default", net, draws=16, seed=4)
+    assert part["command"] == "dealloop simulate coreweave-default -n 16 --seed 4 --as-of " \
+        "2026-03-31"
+    r = CliRunner().invoke(app, ["simulate", "coreweave-default", "-n", "16", "--seed", "4",
+                                 "--workers", "0", "--as-of", "2026-03-31", "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["holders"] == json.loads(json.dumps(part["holders"]))

@@ -118,3 +118,78 @@ def test_the_tenant_walking_away_defaults_the_vehicle(leased) -> None:
     assert res.firms.at["campus", "defaulted"]
     u = res.unpaid[res.unpaid["debtor"] == "campus"]
     assert (u["owed"] - u["paid"]).sum() > 0
+
+
+# The same vehicle with a sponsor's 5 of equity beside the 10 of bonds (both 2025-01-01):
+# the campus is worth its funding, 15, at origination; the tenant walks away in 2026.
+SPONSORED = TOY_DEALS + (
+    "E,sponsor,campus,equity_investment,5,,,reported,committed,,2025-01-01,2025-01-01,,,A,"
+    ",,s1,Sponsor equity.\n")
+AGE = (dt.date(2026, 7, 1) - dt.date(2025, 1, 1)).days / 365.2425  # at mid-2026
+KEEP = 0.9667 + (AGE - 1) * (0.9333 - 0.9667)  # the 30-year campus line, years 1 to 2
+OWED = 10 + 10 * 0.05  # the bond accelerated in 2026, with the year's coupon
+
+
+@pytest.fixture(scope="module")
+def sponsored(tmp_path_factory: pytest.TempPathFactory):
+    import dealloop as dl
+
+    d = tmp_path_factory.mktemp("sponsored")
+    (d / "entities.csv").write_text(
+        TOY_ENTITIES + "sponsor,Sponsor,investor,,false,,,,,,,,,,2026-01,s1,Equity.\n")
+    (d / "deals.csv").write_text(SPONSORED)
+    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
+                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
+    return dl.load(d)
+
+
+def _walk(net, extra: str = ""):
+    text = ("name: t\nquestion: q\nhorizon: [2026, 2030]\n"
+            f"mapping: {{debt_rates: {{B: 0.05}}{extra}}}\n"
+            "shocks: [{type: cancel, deal: L}]\n")
+    res = scenarios.run(scenarios.loads(text), net, band=False)
+    bond = res.unpaid[res.unpaid["deals"] == "B"]
+    return res.firms.loc["campus"], bond.iloc[0] if len(bond) else None
+
+
+def test_sponsor_equity_is_lost_first_and_the_lenders_recover_the_rest(sponsored) -> None:
+    """By hand: the campus fetches 15 x KEEP x (1 - 0.3) in 2026; the bondholders, owed 10.5,
+    get that (9.98) and lose 0.52: the funders lose 15.5 - 9.98 = 5.52 in all, the sponsor's
+    5 first, the lenders what it does not absorb."""
+    fetch = 15 * KEEP * 0.7
+    v, bond = _walk(sponsored)
+    assert v["defaulted"] and v["equity_basis"] == "sponsor"
+    assert (v["equity_before"], v["equity_after"]) == (pytest.approx(5.0), 0.0)
+    assert bond["paid"] == pytest.approx(fetch, rel=1e-3)
+    assert bond["owed"] - bond["paid"] == pytest.approx(OWED - fetch, rel=1e-2)
+    assert 5 + (OWED - fetch) == pytest.approx(15 + 0.5 - fetch)
+    assert "equity legs E" in v["starting"]
+
+
+def test_no_sponsor_equity_leaves_the_lenders_the_whole_loss(sponsored) -> None:
+    """``vehicle_equity: none``: the campus is worth the bonds alone, 10 x KEEP x 0.7 = 6.65:
+    the bondholders lose 10.5 - 6.65 and the vehicle has no equity in front."""
+    fetch = 10 * KEEP * 0.7
+    v, bond = _walk(sponsored, ", vehicle_equity: none")
+    assert v["equity_basis"] == "model"
+    assert bond["paid"] == pytest.approx(fetch, rel=1e-3)
+
+
+def test_a_scenario_sets_the_sponsor_equity(sponsored) -> None:
+    """``vehicle_equity: {campus: 2}``: funding 12, the bondholders get 12 x KEEP x 0.7 and
+    the sponsor's 2 (flagged as assumed) is lost first."""
+    v, bond = _walk(sponsored, ", vehicle_equity: {campus: 2}")
+    assert v["equity_before"] == pytest.approx(2.0) and v["equity_after"] == 0.0
+    assert bond["paid"] == pytest.approx(12 * KEEP * 0.7, rel=1e-3)
+    assert "assumed" in v["starting"]
+
+
+def test_vehicle_equity_names_known_vehicles(net) -> None:
+    """A misspelt vehicle in ``mapping.vehicle_equity`` is reported with its line."""
+    from dealloop.scenarios import validate_against
+
+    sc = scenarios.loads("name: t\nquestion: q\nmapping:\n  vehicle_equity: {hyperion: 2.5}\n",
+                         source="s.yaml")
+    got = [str(p) for p in validate_against(sc, net)]
+    assert any(g.startswith("s.yaml:4: mapping.vehicle_equity.hyperion: unknown entity")
+               for g in got), got

@@ -181,6 +181,7 @@ def _stress_json(sc: Any, net: Any, res: Any, where: Any, *, explain: str | None
 
 
 _NEGATIVE = {
+    "equity lost": "negative = it ends with more equity than before the shock",
     "not paid to it": "negative = it is paid more than before the shock",
     "extra new money": "negative = it raises that much less new money than its plan "
                        "needed (it stops raising)",
@@ -239,7 +240,7 @@ def _print_firms_hit(con: Any, res: Any) -> None:
          else Col("default wave", "count", "wave"),
          Col("equity before", "money", "eq. before"),
          Col("equity after", "money", "eq. after"),
-         Col("equity lost", "share", "lost"),
+         Col("equity lost", "share", "lost", _NEGATIVE["equity lost"]),
          Col("market value before", "money", "mv before"),
          Col("market value after", "money", "mv after"),
          Col("fails to pay", "money", "unpaid"),

@@ -49,13 +49,13 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     _STATE["tried"] = True
     if not numba_available():
         return None
-    from . import _numba_fda, _numba_kernels
+    from . import _numba_fda_push, _numba_kernels
 
     _STATE["kernels"] = {
         "picard": _numba_kernels.picard_batch,
         "picard_single": _numba_kernels.picard_single,
-        "fda": _numba_fda.fda_batch,
-        "fda_single": _numba_fda.fda_single,
+        "fda": _numba_fda_push.fda_batch,
+        "fda_single": _numba_fda_push.fda_single,
         "csr_summary": _numba_kernels.csr_summary,
         "csr_diagonal_row": _numba_kernels.csr_diagonal_row,
         "csr_transpose": _numba_kernels.csr_transpose,
@@ -165,7 +165,7 @@ def fictitious_default(
 
     Returns ``(rounds, slow)``: the last round run per scenario, and which
     scenarios stopped at a round that needs an exact linear solve (see
-    ``_numba_fda._fda_one``). ``accelerated``, if given, counts per scenario the sweeps of
+    ``_numba_fda_push._fda_one``). ``accelerated``, if given, counts per scenario the sweeps of
     the Anderson-accelerated finish of a round (``_numba_fda._anderson``).
     """
     kernels = _load()

@@ -1,15 +1,15 @@
-"""numba kernels of the fictitious-default rounds (pull and push forms); imported only
-through :mod:`dealloop.contagion._kernels`, like :mod:`._numba_kernels`, whose shared
-helpers they use. The Gauss--Seidel sweeps they run are in :mod:`._numba_sweeps`.
+"""numba kernels of the fictitious-default rounds, pull form; the push form and the entry
+points that pick one are in :mod:`._numba_fda_push`, through which
+:mod:`dealloop.contagion._kernels` imports them, like :mod:`._numba_kernels`, whose shared
+helpers they use.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from ._numba_kernels import ACCEPT, RESUME, VERIFY, _close_enough, _contraction, _incoming, _verdict
-from ._numba_sweeps import _pull, _pull_all, _sweep, _sweep_free, _touch
+from ._numba_kernels import _close_enough, _contraction
 
 #: Status codes of :func:`_fda_one`.
 FDA_DONE, FDA_SLOW = 0, 1
@@ -17,6 +17,86 @@ FDA_DONE, FDA_SLOW = 0, 1
 #: plain sweeps converge about as fast (measured on the benchmark grid); at 0.9 and above,
 #: a nearly singular loop, the exact solve does.
 AA_MIN_Q, AA_MAX_Q = 0.25, 0.9
+
+
+@njit(cache=True, nogil=True)
+def _pull(tp, ti, td, colsum, r, i):
+    """Incoming payments of firm ``i`` from the transposed CSR: ``colsum_i - sum L[j, i](1 - r_j)``.
+
+    A gather over the firm's debtors with no branch (a debtor paying in full adds an exact
+    zero). The index arrays are unsigned (see ``_kernels.unsigned``): numba then drops the
+    negative-index test from every read, which makes the gather a third faster.
+    """
+    acc = 0.0
+    for q in range(tp[i], tp[i + 1]):
+        acc += td[q] * (1.0 - r[ti[q]])
+    return colsum[i] - acc
+
+
+@njit(cache=True, nogil=True)
+def _touch(ip, ix, touched, i):
+    """Mark the creditors of firm ``i``: their incoming payments can now differ from their
+    column sums."""
+    for q in range(ip[i], ip[i + 1]):
+        touched[ix[q]] = 1
+
+
+@njit(cache=True, nogil=True)
+def _sweep(tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, rows, n_rows, test, r,
+           touched, inc):  # fmt: skip
+    """One monotone Gauss--Seidel sweep over ``rows[:n_rows]`` (firms with debts), in place.
+
+    Each firm pulls what it receives (:func:`_pull`, or its column sum if unmarked, see
+    :func:`_touch`), stores it in ``inc`` and pays ``clip((a + beta * inc) / pbar, 0, 1)``
+    if it defaults (always when ``test`` is false: the rounds' default set is given), in
+    full otherwise, but never more than before (sweeps from above only descend). A firm
+    that first pays less than in full marks its creditors. Returns ``(step, stepf)``: the
+    largest decrease in money and in fraction paid.
+    """
+    step = 0.0
+    stepf = 0.0
+    for t in range(n_rows):
+        i = rows[t]
+        x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+        inc[i] = x
+        ri = 1.0
+        if not test or e[i] + x < threshold[i]:
+            ri = max((a[i] + beta * x) / pbar[i], 0.0)
+        delta = r[i] - ri
+        if delta > 0.0:
+            if r[i] == 1.0:
+                _touch(ip, ix, touched, i)
+            r[i] = ri
+            stepf = max(stepf, delta)
+            step = max(step, delta * pbar[i])
+    return step, stepf
+
+
+@njit(cache=True, nogil=True)
+def _pull_all(tp, ti, td, colsum, r, touched, inc):
+    """:func:`_pull` for every firm (the column sum where no debtor pays less than in full)."""
+    for i in range(colsum.shape[0]):
+        inc[i] = (_pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i])
+
+
+@njit(cache=True, nogil=True)
+def _sweep_free(tp, ti, td, ip, ix, pbar, colsum, a, beta, rows, n_rows, r, touched, inc):
+    """One Gauss--Seidel sweep of a round's map over ``rows[:n_rows]`` (all in default), in
+    place and in both directions: each firm pays ``clip((a + beta * incoming) / pbar, 0, 1)``
+    of what it pulls (:func:`_pull`), whether that is more or less than before. Returns the
+    largest change in money. A firm that first pays less than in full marks its creditors
+    (:func:`_touch`)."""
+    step = 0.0
+    for t in range(n_rows):
+        i = rows[t]
+        x = _pull(tp, ti, td, colsum, r, i) if touched[i] else colsum[i]
+        inc[i] = x
+        ri = min(max((a[i] + beta * x) / pbar[i], 0.0), 1.0)
+        if ri < 1.0 and r[i] == 1.0:
+            _touch(ip, ix, touched, i)
+        step = max(step, abs(r[i] - ri) * pbar[i])
+        r[i] = ri
+    return step
 
 
 @njit(cache=True, nogil=True)
@@ -319,215 +399,3 @@ def _fda_pull(
             return rnd, sweeps, FDA_SLOW, accelerated
     _pull_all(tp, ti, td, colsum, r, touched, inc)
     return rnd - 1, sweeps, FDA_DONE, accelerated
-
-
-@njit(cache=True, nogil=True)
-def _fda_push(
-    indptr, indices, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
-    max_sweeps, r, inc, waves, start_round,
-):  # fmt: skip
-    """Fictitious-default rounds for one scenario by compiled sweeps in push form.
-
-    The form for sparse regimes: only firms whose payments move are visited, and each pushes
-    its changes to its creditors, so the work is the debts of the firms that move. Where
-    many firms default :func:`_fda_pull` is faster (see :func:`_fda_one`).
-
-    A round takes the firms in default at the current payments (``waves > 0``; new ones get
-    ``waves = round``) and solves the round's fixed point: defaulters pay
-    ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full. The fixed
-    point is reached by monotone Gauss--Seidel sweeps from the previous round's payments
-    (which lie above it), touching only firms whose incoming payments moved (a worklist), so
-    a sweep costs the debts of the firms that moved, never the whole network. The
-    ``max(0, .)`` of the map takes care of the firms that pay nothing.
-
-    Error bound: with ``q`` the contraction seen over the last two sweeps, the distance to
-    the round's fixed point is at most ``step * q / (1 - q)``. A round ends
-
-    * early, as soon as the next round's default set is certain: every solvent firm either
-      already defaults at the current payments (which are above the fixed point, so it
-      defaults there too) or keeps a margin larger than its claims on defaulters times the
-      error bound;
-    * when converged (bound at most ``limit``); the incoming payments are then recomputed
-      from scratch (no drift from incremental updates) and checked by one more sweep;
-    * handed back to the caller for an exact linear solve when the contraction stays poor
-      (``q > 1/2`` after ``slow_after`` sweeps: a loop of defaulters with little outside
-      debt) or after ``max_sweeps``.
-
-    Returns ``(round, sweeps, status)``: status ``FDA_DONE`` (no new defaulter) or
-    ``FDA_SLOW`` (round ``round`` needs an exact solve; ``waves`` already marks it).
-    """
-    n = pbar.shape[0]
-    _incoming(indptr, indices, data, colsum, r, inc)
-    todo = np.empty(n, dtype=np.int64)
-    nxt = np.empty(n, dtype=np.int64)
-    stamp = np.full(n, -1, dtype=np.int64)
-    exposed = np.zeros(n)  # claims on defaulters
-    for i in range(n):
-        if waves[i] > 0:
-            for q in range(indptr[i], indptr[i + 1]):
-                exposed[indices[q]] += data[q]
-    mark = 0
-    sweeps = 0
-    rnd = start_round
-    while True:
-        rnd += 1
-        n_todo = 0
-        for i in range(n):
-            if waves[i] == 0 and e[i] + inc[i] < threshold[i]:
-                waves[i] = rnd
-                for q in range(indptr[i], indptr[i + 1]):
-                    exposed[indices[q]] += data[q]
-                if pbar[i] > 0.0:
-                    todo[n_todo] = i
-                    n_todo += 1
-        if n_todo == 0:
-            # exact sums for the caller (a firm whose debtors all pay gets its column sum)
-            _incoming(indptr, indices, data, colsum, r, inc)
-            return rnd - 1, sweeps, FDA_DONE, 0
-        prev = np.inf
-        q_last = 1.0
-        q_est = 1.0
-        verifying = False
-        for sweep in range(max_sweeps):
-            sweeps += 1
-            step = 0.0
-            stepf = 0.0
-            n_next = 0
-            mark += 1
-            for t in range(n_todo):
-                i = todo[t]
-                ri = (a[i] + beta * inc[i]) / pbar[i]
-                # Sweeps descend (the map is monotone and starts above its fixed point);
-                # only the check after an exact recompute may move a payment up.
-                ri = min(max(ri, 0.0), 1.0 if verifying else r[i])
-                delta = ri - r[i]
-                if delta == 0.0:
-                    continue
-                if abs(delta) > stepf:
-                    stepf = abs(delta)
-                change = abs(delta) * pbar[i]
-                if change > step:
-                    step = change
-                r[i] = ri
-                for q in range(indptr[i], indptr[i + 1]):
-                    j = indices[q]
-                    inc[j] += data[q] * delta
-                    if waves[j] > 0 and pbar[j] > 0.0 and stamp[j] != mark:
-                        stamp[j] = mark
-                        nxt[n_next] = j
-                        n_next += 1
-            if n_next * 16 > n:
-                # A long worklist is swept in index order: rows are then read in memory
-                # order, not at random (a third less time on large networks).
-                n_next = 0
-                for j in range(n):
-                    if stamp[j] == mark:
-                        nxt[n_next] = j
-                        n_next += 1
-            todo, nxt = nxt, todo
-            n_todo = n_next
-            verdict, prev, q_est, q_last = _verdict(
-                step, prev, q_est, q_last, verifying, limit, noise
-            )
-            if verdict == ACCEPT:
-                break
-            verifying = verdict == VERIFY
-            if verdict == RESUME:
-                continue
-            if verifying:
-                # Converged on incrementally updated sums: recompute them exactly and sweep
-                # every defaulter once more before accepting (no drift below the answer).
-                _incoming(indptr, indices, data, colsum, r, inc)
-                n_todo = 0
-                for i in range(n):
-                    if waves[i] > 0 and pbar[i] > 0.0:
-                        todo[n_todo] = i
-                        n_todo += 1
-                continue
-            if q_est < 1.0:
-                err = stepf * q_est / (1.0 - q_est)
-                certain = False
-                unsure = False
-                for j in range(n):
-                    if waves[j] == 0 and exposed[j] > 0.0:
-                        m = e[j] + inc[j] - threshold[j]
-                        if m < 0.0:
-                            certain = True
-                        elif m < exposed[j] * err:
-                            unsure = True
-                            break
-                if certain and not unsure:
-                    break
-            if sweep >= slow_after and q_est > 0.5:
-                _incoming(indptr, indices, data, colsum, r, inc)
-                return rnd, sweeps, FDA_SLOW, 0
-        else:
-            _incoming(indptr, indices, data, colsum, r, inc)
-            return rnd, sweeps, FDA_SLOW, 0
-
-
-@njit(cache=True, nogil=True)
-def _fda_one(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, inc, waves, start_round,
-):  # fmt: skip
-    """Fictitious-default rounds for one scenario: :func:`_fda_pull` when at least
-    ``pull_share`` of the firms default while everyone pays in full, else :func:`_fda_push`
-    (the caller passes ``pull_share = inf`` where the pull form does not apply).
-
-    The choice depends on the inputs only, so a scenario restarted after an exact round
-    (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
-    accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
-    switches it off).
-    """
-    n = pbar.shape[0]
-    first = 0
-    for i in range(n):
-        if e[i] + colsum[i] < threshold[i]:
-            first += 1
-    if first > 0 and first >= pull_share * n:
-        return _fda_pull(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-            slow_after, max_sweeps, depth, r, inc, waves, start_round,
-        )  # fmt: skip
-    return _fda_push(
-        ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
-        max_sweeps, r, inc, waves, start_round,
-    )  # fmt: skip
-
-
-@njit(cache=True, parallel=True)
-def fda_batch(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
-):  # fmt: skip
-    """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
-    for k in prange(e.shape[0]):
-        rnd, sw, st, acc = _fda_one(
-            ip, ix, data, tp, ti, td, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, depth, r[k], incoming[k],
-            waves[k], start_round[k],
-        )  # fmt: skip
-        rounds[k] = rnd
-        sweeps[k] += sw
-        status[k] = st
-        accelerated[k] += acc
-
-
-@njit(cache=True, nogil=True)
-def fda_single(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
-):  # fmt: skip
-    """:func:`_fda_one` for one scenario (no thread pool)."""
-    rnd, sw, st, acc = _fda_one(
-        ip, ix, data, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
-        coarse, noise, slow_after, max_sweeps, pull_share, depth, r[0], incoming[0],
-        waves[0], start_round[0],
-    )  # fmt: skip
-    rounds[0] = rnd
-    sweeps[0] += sw
-    status[0] = st
-    accelerated[0] += acc

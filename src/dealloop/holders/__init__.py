@@ -225,8 +225,13 @@ def capitals(lay: Layer, as_of: Any = None) -> dict[str, dict[str, Any]]:
     day = "" if as_of is None else str(getattr(as_of, "isoformat", lambda: as_of)())
     for x in out.values():
         if day and x["capital"] is not None and str(x["as_of"] or "") > day:
-            x.update(capital=None, no_data=f"the figure ({x['row']}) is dated {x['as_of']}, "
-                                           f"after {day}")
+            x.update(capital=None, stale="", no_data=f"the figure ({x['row']}) is dated "
+                                                     f"{x['as_of']}, after {day}")
+    # older than the others among the figures known then
+    stale = stale_dates({k: x["as_of"] for k, x in out.items() if x["capital"] is not None},
+                        CAPITAL_STALE_AFTER_DAYS, "sector's")
+    for k, x in out.items():
+        x["stale"] = stale.get(k, "")
     return out
 
 
@@ -241,11 +246,18 @@ def capital_text(x: Mapping[str, Any]) -> str:
     'Insurers: 1,595 bn (their capital, 2024-12-31, H992)'
     >>> capital_text({"label": "Insurers", "capital": None, "no_data": "not in the data"})
     'Insurers: NO DATA (not in the data)'
+
+    A figure older than the others says so (``stale``, see :func:`capitals`):
+
+    >>> capital_text({"label": "Funds", "capital": 990.0, "capital_name": "their capital",
+    ...               "as_of": "2021-12-31", "row": "H993", "no_data": None,
+    ...               "stale": "at 2021-12-31, 42 months before the newest"})
+    'Funds: 990 bn (their capital, at 2021-12-31, 42 months before the newest, H993)'
     """
     if x.get("capital") is None:
         return f"{x['label']}: NO DATA ({x.get('no_data') or 'no capital figure in the data'})"
-    return (f"{x['label']}: {x['capital']:,.0f} bn ({x['capital_name']}, {x['as_of']}, "
-            f"{x['row']})")
+    return (f"{x['label']}: {x['capital']:,.0f} bn ({x['capital_name']}, "
+            f"{x.get('stale') or x['as_of']}, {x['row']})")
 
 
 def banking_sector(flows: Any, lay: Layer) -> dict[str, Any]:

@@ -18,11 +18,12 @@ Which legs are secured
 
 What the collateral is worth
     at origination (the leg's start, else the horizon's): ``mapping.collateral_value`` of
-    the leg, else for a vehicle what it was funded with (its debt and equity legs counted),
-    else the principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the
-    same pool (a borrower's asset class by default) share it pro rata to their principal and
-    are flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split
-    by lender). In year ``t`` it fetches the value at origination x the asset's residual
+    the leg, else for a vehicle what it was funded with (its debt legs and its sponsors'
+    equity, ``mapping.vehicle_equity``: :func:`.vehicles.sponsor_equity`), else the
+    principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the same pool
+    (a borrower's asset class by default) share it pro rata to their principal and are
+    flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split by
+    lender). In year ``t`` it fetches the value at origination x the asset's residual
     share at its age at mid-year (``mapping.collateral_curves``, linear between whole years,
     the last value held) x ``(1 - collateral_haircut)``.
 
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
+from .vehicles import sponsor_equity
 
 __all__ = ["COLUMNS", "claim_class", "pledges", "residual", "values_by_year"]
 
@@ -107,9 +109,9 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
     []
     """
     chips = {r["payer"] for r in deal_rows if r["kind"] == "chip_purchase" and r["base"]}
-    funded: dict[str, float] = {}
+    funded = {v: x[0] for v, x in sponsor_equity(deal_rows, kinds, m).items()}
     for r in deal_rows:
-        if r["base"] and (r["kind"] in DEBT_KINDS or r["kind"] == "equity_investment"):
+        if r["base"] and r["kind"] in DEBT_KINDS and r["value"] == r["value"]:
             funded[r["payee"]] = funded.get(r["payee"], 0.0) + r["value"]
     rows = []
     for r in deal_rows:

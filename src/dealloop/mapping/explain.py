@@ -174,23 +174,37 @@ def _grade(fids: Any, grades: dict[str, str]) -> str:
     return ", ".join(f"{x}, grade {grades[x]}" if grades.get(x) else str(x) for x in fids)
 
 
+def _equity_note(f: pd.Series, m: Any, figs: tuple[str, ...], grades: dict[str, str]
+                 ) -> str:
+    """How a firm's book equity is the loss buffer."""
+    kept = m.earnings_retained
+    return (f"sourced: book equity ({_grade(figs, grades)}), the loss buffer "
+            "(mapping.loss_buffer: book), measured at the horizon's end: plus "
+            f"{kept:.0%} of the earnings the unshocked run brings over the horizon (margin "
+            f"{float(f['margin']):.1%} x its revenue in the run; "
+            + ("payouts to shareholders not modelled, assumed" if kept == 1
+               else "mapping.earnings_retained") + "), less the run's losses with stakes at "
+            "cost")
+
+
 def _start(rows: list[dict[str, Any]], eid: str, f: pd.Series, m: Any,
            grades: dict[str, str]) -> None:
     """Where the firm's starting equity, cash, debt and market value come from."""
     book = f.get("equity_basis", "model") == "book"
     figs = tuple(f.get("book_equity_figures", ()) or ())
-    _add(rows, eid, "start", "starting equity", None,
-         float(f["book_equity"]) if book else math.nan, figs=figs if book else (),
-         note=f"sourced: book equity ({_grade(figs, grades)}), the loss buffer "
-              "(mapping.loss_buffer: book), measured at the horizon's end: plus "
-              f"{m.earnings_retained:.0%} of the earnings the unshocked run brings over the "
-              f"horizon (margin {float(f['margin']):.1%} x its revenue in the run; "
-              + ("payouts to shareholders not modelled, assumed" if m.earnings_retained == 1
-                 else "mapping.earnings_retained") + "), less the run's losses with "
-              "stakes at cost" if book else
-              "assumed: " + ("mapping.loss_buffer: model" if m.loss_buffer == "model"
-                             else "no book equity figure") + "; the model's construct "
-              "(means minus obligations over the horizon) is the loss buffer")
+    if f.get("equity_basis", "model") == "sponsor":
+        how = str(f.get("starting", "")).split("; ")[0].partition(", ")[2]
+        _add(rows, eid, "start", "starting equity", None, float(f["book_equity"]),
+             deals_=figs, note=("assumed" if how.startswith("assumed") else "sourced")
+             + f": the sponsors' equity ({how}), the loss buffer: lost first, before the "
+             "lenders, and part of what the collateral is worth (mapping.vehicle_equity)")
+    else:
+        _add(rows, eid, "start", "starting equity", None,
+             float(f["book_equity"]) if book else math.nan, figs=figs if book else (),
+             note=_equity_note(f, m, figs, grades) if book else
+             "assumed: " + ("mapping.loss_buffer: model" if m.loss_buffer == "model"
+                            else "no book equity figure") + "; the model's construct "
+             "(means minus obligations over the horizon) is the loss buffer")
     cash_f = tuple(f["cash_figures"])
     _add(rows, eid, "start", "starting cash", None, f["cash"], figs=cash_f,
          note=("not counted (mapping.cash)" if not m.cash else

@@ -100,6 +100,7 @@ from .earnings import contract_factors, demand_exposures, margins, value_multipl
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
 from .starting import figure_grades, starting
 from .values import OUTSIDE, per_entity, plan_stretch, point
+from .vehicles import sponsor_equity
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -307,7 +308,8 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                                                     notes)
     frame = _firm_frame(firms, kinds, figure, m)
     grades = figure_grades(net)
-    starting(frame, {e: figure(e, "book_equity_usd_bn") for e in firms}, grades, m)
+    starting(frame, {e: figure(e, "book_equity_usd_bn") for e in firms}, grades, m,
+             sponsor_equity(deal_rows, kinds, m))
     cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
                                        "maturing", "accel", "weight", "base"])
     _reported_debt(cl, frame, firms, drawn_debt, figure, m, t0)

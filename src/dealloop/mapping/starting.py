@@ -68,11 +68,14 @@ def _cite(fids: Any, grades: dict[str, str]) -> str:
 
 
 def starting(frame: pd.DataFrame, book: dict[str, tuple[float, tuple[str, ...]]],
-             grades: dict[str, str], m: Any) -> None:
+             grades: dict[str, str], m: Any,
+             sponsor: dict[str, tuple[float, tuple[str, ...], str]] | None = None) -> None:
     """Add ``book_equity``, ``book_equity_figures``, ``equity_basis`` and ``starting`` to
     ``frame`` (one row per firm, with ``cash``, ``debt``, ``market_value`` and their
     ``*_figures``). ``book`` is each firm's book equity figure (value, ids; NaN when none)
     and ``grades`` :func:`figure_grades`; ``m`` the mapping (``loss_buffer``, ``cash``).
+    ``sponsor``: each vehicle's sponsor equity (:func:`.vehicles.sponsor_equity`), its
+    loss buffer where it has no book equity figure (``equity_basis`` ``sponsor``).
 
     Examples
     --------
@@ -92,13 +95,18 @@ def starting(frame: pd.DataFrame, book: dict[str, tuple[float, tuple[str, ...]]]
     """
     vals, fids, basis, text = [], [], [], []
     use_book = getattr(m, "loss_buffer", "book") == "book"
+    sponsor = sponsor or {}
     for eid in frame.index:
         b, bf = book.get(eid, (math.nan, ()))
         sourced = use_book and not math.isnan(b) and b > 0
+        sp = sponsor.get(eid) if use_book and not sourced else None
+        if sp is not None:
+            b, bf = sp[0], sp[1]
         vals.append(b)
         fids.append(tuple(bf))
-        basis.append("book" if sourced else "model")
+        basis.append("book" if sourced else "sponsor" if sp is not None else "model")
         parts = [f"equity {b:,.1f}: book equity {_cite(bf, grades)}" if sourced else
+                 f"equity {b:,.1f}: sponsor equity, {sp[2]}" if sp is not None else
                  "equity: assumed (" + ("mapping.loss_buffer: model" if not use_book else
                                         "no book equity figure") +
                  ": means minus obligations over the horizon)"]
@@ -122,15 +130,18 @@ def starting(frame: pd.DataFrame, book: dict[str, tuple[float, tuple[str, ...]]]
 
 def loss_buffer(frame: pd.DataFrame) -> np.ndarray:
     """``(N,)``: the equity a run starts each firm from where it is sourced (reported book
-    equity, ``equity_basis == "book"``), NaN where the model's construct stands in.
+    equity, ``equity_basis == "book"``; a vehicle's sponsor equity, ``"sponsor"``), NaN
+    where the model's construct stands in.
 
     Examples
     --------
-    >>> fr = pd.DataFrame({"book_equity": [40.0, 3.0], "equity_basis": ["book", "model"]})
+    >>> fr = pd.DataFrame({"book_equity": [40.0, 3.0, 7.0],
+    ...                    "equity_basis": ["book", "model", "sponsor"]})
     >>> loss_buffer(fr).tolist()
-    [40.0, nan]
+    [40.0, nan, 7.0]
     """
     if "equity_basis" not in frame:
         return np.full(len(frame), np.nan)
     book = frame["book_equity"].to_numpy(float)
-    return np.where(frame["equity_basis"].to_numpy() == "book", book, np.nan)
+    return np.where(np.isin(frame["equity_basis"].to_numpy(), ["book", "sponsor"]), book,
+                    np.nan)

@@ -16,6 +16,13 @@ from the vehicle's own debt, and flagged as assumed:
 
 ``legs.amounts`` still sets either; ``vehicle_terms: none`` leaves them out as before.
 
+A vehicle's sponsors put equity in front of its lenders (:func:`sponsor_equity`,
+``mapping.vehicle_equity``): the equity legs into it with an amount (Blue Owl's $7B for 80%
+of Hyperion, D81a; Crusoe and Blue Owl's ~$5B in Abilene, D06a), else an amount the
+scenario sets. It is the vehicle's equity before a run and part of what its collateral is
+worth (:mod:`.collateral`): the sponsors lose first, the lenders what the equity does not
+absorb.
+
 Examples
 --------
 >>> lease = {"id": "R", "payer": "t", "payee": "v", "kind": "compute_contract",
@@ -35,7 +42,7 @@ from typing import Any
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["assumed_terms", "rent"]
+__all__ = ["assumed_terms", "rent", "sponsor_equity"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -114,4 +121,58 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
             out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
                             f"rent assumed: the debt service of {v} ({ids}) over the "
                             f"lease{term}")
+    return out
+
+
+def sponsor_equity(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str], m: Any
+                   ) -> dict[str, tuple[float, tuple[str, ...], str]]:
+    """Each vehicle's sponsor equity under ``mapping.vehicle_equity``: ``{vehicle: (USD bn,
+    deal ids, how)}`` for vehicles with equity (see the module docstring). ``records`` are
+    the legs counted in the base run (``id, payee, kind, value, base``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> legs = [{"id": "E1", "payee": "v", "kind": "equity_investment", "value": 5.0,
+    ...          "base": 1.0},
+    ...         {"id": "E2", "payee": "v", "kind": "equity_investment", "value": float("nan"),
+    ...          "base": 1.0},
+    ...         {"id": "B1", "payee": "v", "kind": "bond", "value": 20.0, "base": 1.0}]
+    >>> sponsor_equity(legs, {"v": "spv"}, NS(vehicle_equity="legs"))
+    {'v': (5.0, ('E1',), 'equity legs E1 (E2 without an amount, not counted)')}
+    >>> sponsor_equity(legs, {"v": "spv"}, NS(vehicle_equity="none"))
+    {}
+    >>> sponsor_equity(legs, {"v": "spv"}, NS(vehicle_equity={"v": 2.5}))["v"][2]
+    'assumed: mapping.vehicle_equity'
+    """
+    rule = m.vehicle_equity
+    if rule == "none":
+        return {}
+    sized: dict[str, list[str]] = {}
+    bare: dict[str, list[str]] = {}
+    total: dict[str, float] = {}
+    for r in records:
+        v = r["payee"]
+        if r["kind"] != "equity_investment" or kinds.get(v) != "spv" or not r["base"]:
+            continue
+        value = r["value"]
+        if value is not None and value == value and value > 0:
+            sized.setdefault(v, []).append(str(r["id"]))
+            total[v] = total.get(v, 0.0) + float(value)
+        else:
+            bare.setdefault(v, []).append(str(r["id"]))
+    out: dict[str, tuple[float, tuple[str, ...], str]] = {}
+    for v, ids in sized.items():
+        left = bare.get(v, [])
+        how = f"equity legs {', '.join(ids)}" + (
+            f" ({', '.join(left)} without an amount, not counted)" if left else "")
+        out[v] = (total[v], tuple(ids), how)
+    if isinstance(rule, Mapping):
+        for v, kind in kinds.items():
+            if kind != "spv":
+                continue
+            amount = rule.get(v, rule.get("default"))
+            if amount is not None:
+                out[v] = (float(amount), (), "assumed: mapping.vehicle_equity")
+        out = {v: x for v, x in out.items() if x[0] > 0}
     return out

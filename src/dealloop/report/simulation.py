@@ -19,10 +19,11 @@ if TYPE_CHECKING:
 DEFAULT_REPORT_DRAWS = 1000
 
 
-def simulate_command(scenario: Any, draws: int, seed: int, data: Path | None = None) -> str:
+def simulate_command(scenario: Any, draws: int, seed: int, data: Path | None = None,
+                     as_of: Any = None) -> str:
     """The ``dealloop simulate`` line that prints the same figures as a report's Monte Carlo
     part: the shipped scenario's name, or the file it was read from, with ``--data`` when
-    the dataset ``data`` is not the default one.
+    the dataset ``data`` is not the default one and ``--as-of`` for a view as of a date.
 
     Examples
     --------
@@ -31,6 +32,8 @@ def simulate_command(scenario: Any, draws: int, seed: int, data: Path | None = N
     'dealloop simulate coreweave-default -n 500 --seed 7'
     >>> simulate_command(scenarios.load("baseline"), 10, 0, Path("my-data"))
     'dealloop simulate baseline -n 10 --seed 0 --data my-data'
+    >>> simulate_command(scenarios.load("baseline"), 10, 0, as_of="2025-06-30")
+    'dealloop simulate baseline -n 10 --seed 0 --as-of 2025-06-30'
     """
     from ..datasets import resolve
     from ..scenarios.library import names, path
@@ -42,6 +45,8 @@ def simulate_command(scenario: Any, draws: int, seed: int, data: Path | None = N
     line = f"dealloop simulate {what} -n {draws} --seed {seed}"
     if data is not None and Path(data).resolve() != resolve(None).resolve():
         line += f" --data {data}"
+    if as_of:
+        line += f" --as-of {as_of}"
     return line
 
 
@@ -72,5 +77,6 @@ def simulation_part(scenario: Any, net: DealNetwork, *, draws: int = DEFAULT_REP
     sc, net = prepare(scenario, net)
     res = simulate(sc, net, draws=draws, seed=seed, workers=0, follow=FOLLOW)
     return {"draws": res.draws, "seed": res.seed, "chunk": res.chunk,
-            "command": simulate_command(sc, res.draws, res.seed, net.path),
+            "command": simulate_command(sc, res.draws, res.seed, net.path,
+                                        net.meta.get("as_of")),
             "holders": jsonable(res.holders), "lines": lines(res.holders)}

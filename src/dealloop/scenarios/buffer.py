@@ -24,8 +24,12 @@ the run is):
 So a supplier that loses a customer's future purchases loses the margin and stranded costs
 they would have brought out of its horizon-end book, not out of today's, and a stake counts
 for what the book carries, not for the issuer's market value (which moves the market-value
-line). Firms without a figure keep the construct (flagged in ``--explain`` and the JSON's
-``equity_basis``).
+line). A vehicle (kind spv) starts from its sponsors' equity (``equity_basis``
+``sponsor``, ``mapping.vehicle_equity``), with no earnings added: its rent services its
+debt; if it defaults its sponsors lose it all, first (an upper bound when its collateral
+fetches more than its debt: the surplus is not traced back to them), and its lenders
+recover the collateral (:mod:`dealloop.mapping.vehicles`). Firms without a figure keep the construct
+(flagged in ``--explain`` and the JSON's ``equity_basis``).
 
 Examples
 --------
@@ -227,7 +231,10 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
     book = loss_buffer(comp.bs.frame)
     has = np.flatnonzero(~np.isnan(book))
     if len(has):
-        b = book[has, None] + np.broadcast_to(horizon_earnings(comp, base), shape)[has]
+        # a vehicle's sponsor equity (basis "sponsor") earns nothing: its rent services its debt
+        earns = (comp.bs.frame["equity_basis"].to_numpy() == "book")[has, None]
+        b = book[has, None] + np.where(
+            earns, np.broadcast_to(horizon_earnings(comp, base), shape)[has], 0.0)
         before[has] = np.where(np.broadcast_to(base.defaulted[has], (len(has), shape[1])),
                                0.0, b)
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]

@@ -59,7 +59,8 @@ def check_ids(data: Any, lines: Mapping[tuple, int], source: str, net: Any) -> l
 
 #: Mapping keys that take ``{entity id or "default": value}``.
 _PER_ENTITY = ("revenue_growth", "cash_margin", "debt_maturing_share", "rollover",
-               "capex_obligation", "operating_margin", "stranded_share", "demand_exposure")
+               "capex_obligation", "operating_margin", "stranded_share", "demand_exposure",
+               "vehicle_equity")
 
 
 def _get(obj: Any, *keys: Any) -> Any:

@@ -278,9 +278,19 @@ class MappingSpec(BaseModel):
         buys chips, else its campus). A defaulter pays a secured claim from its collateral
         first; the rest ranks with unsecured debt and trade claims (see
         :mod:`dealloop.mapping.collateral`).
+    vehicle_equity
+        The sponsors' equity of each vehicle (kind spv), first loss before its lenders:
+        ``legs`` (default) the vehicle's equity legs with an amount (sourced, cited by deal
+        id; an in-kind stake with no amount is not counted); ``none`` no sponsor equity
+        (every vehicle as if funded by its debt alone); or ``{vehicle id: USD bn}`` for the
+        vehicles named (``default``: every other vehicle), assumed and flagged, the rest
+        from their legs. It is the vehicle's equity before the shock (``equity_basis``
+        ``sponsor``; a defaulter's sponsors lose it all) and part of what its collateral is
+        worth at origination (its funding: debt plus this equity), so the lenders recover
+        the collateral and lose only what the equity does not absorb.
     collateral_value, advance_rate
         The collateral's value at origination per leg (USD bn); by default a vehicle's
-        funding (its debt and equity legs), else the principal over ``advance_rate``
+        funding (its debt legs and its ``vehicle_equity``), else the principal over ``advance_rate``
         (default 0.7, an assumption: lenders advance 60-70% of the hardware price).
     collateral_curves, collateral_haircut
         Share of its value at origination an asset keeps at each whole year of age (linear
@@ -334,6 +344,8 @@ class MappingSpec(BaseModel):
     credit_spread: Annotated[float, Field(ge=0, le=1)] = 0.02
     debt_rates: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
     vehicle_terms: Literal["debt_service", "none"] = "debt_service"
+    vehicle_equity: Literal["legs", "none"] | dict[
+        str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = "legs"
     secured: dict[str, Annotated[str, Field(pattern=r"^(gpu|campus)(:[\w.-]+)?$")]] = Field(
         default_factory=dict)
     secured_vehicles: bool = True

@@ -23,6 +23,8 @@ debt maturing       25% / 75%                      ``mapping.debt_maturing_share
 discount rate       0 / 8% a year                  ``mapping.discount_rate``
 credit spread       1% / 5% over the rate          ``mapping.credit_spread``
 timing              the static step / the years    ``mapping.timing``
+earnings retained   0 (today's book) / all         ``mapping.earnings_retained``
+vehicle equity      none / the equity legs         ``mapping.vehicle_equity``
 ==================  =============================  ============================================
 """
 
@@ -95,6 +97,10 @@ ASSUMPTIONS: dict[str, tuple[str, Change, str, Change]] = {
     "discount rate": ("0", _set("discount_rate", 0.0), "8%", _set("discount_rate", 0.08)),
     "credit spread": ("1%", _set("credit_spread", 0.01), "5%", _set("credit_spread", 0.05)),
     "timing": ("static step", _set("timing", "static"), "years", _set("timing", "years")),
+    "earnings retained": ("0 (today's book)", _set("earnings_retained", 0.0),
+                          "all", _set("earnings_retained", 1.0)),
+    "vehicle equity": ("none", _set("vehicle_equity", "none"),
+                       "equity legs", _set("vehicle_equity", "legs")),
 }
 
 
@@ -103,7 +109,8 @@ def tornado(scenario: Scenario | str | Path, net: Any = None,
     """Every headline of ``scenario`` with each assumption of :data:`ASSUMPTIONS` set low
     and high: one row per assumption and metric (``assumption, metric, low_setting,
     high_setting, low, central, high, swing``), largest swing first. An assumption the
-    scenario does not use (recovery without a ``fail`` shock) is left out.
+    scenario does not use (recovery without a ``fail`` shock, earnings retained without a
+    firm on book equity, vehicle equity without a vehicle with sponsor equity) is left out.
 
     Examples
     --------
@@ -120,6 +127,10 @@ def tornado(scenario: Scenario | str | Path, net: Any = None,
     rows = []
     for name, (lo_label, lo, hi_label, hi) in ASSUMPTIONS.items():
         if name == "recovery" and not any(s.type == "fail" for s in sc.shocks):
+            continue
+        basis = set(central_res.firms.get("equity_basis", pd.Series(dtype=object)))
+        if (name == "earnings retained" and "book" not in basis) \
+                or (name == "vehicle equity" and "sponsor" not in basis):
             continue
         lo_sys = run(lo(sc, central_res.balance), net, band=False).system
         hi_sys = run(hi(sc, central_res.balance), net, band=False).system
@@ -249,6 +260,12 @@ def _firm_lines(scenario: Scenario, fr: pd.DataFrame, deals: pd.DataFrame) -> li
                    + (f"; the model's construct (means minus obligations over the horizon; "
                       f"no book equity figure, assumed) for the other {len(model)} firms"
                       if model else ""))
+    if "equity_basis" in fr and (fr["equity_basis"] == "sponsor").any():
+        spv = fr[fr["equity_basis"] == "sponsor"]
+        out.append("vehicle equity (mapping.vehicle_equity), lost first before the lenders: "
+                   + ", ".join(f"{f} {b:,.1f} ({s.split('; ')[0].partition(', ')[2]})"
+                               for f, b, s in zip(spv.index, spv["book_equity"],
+                                                  spv["starting"], strict=True)))
     if scenario.mapping.cash and "cash_figures" in fr:
         bare = [f for f, ids in zip(fr.index, fr["cash_figures"], strict=True) if not ids]
         if bare:

@@ -107,8 +107,8 @@
         return h('li', { dataset: { line: k } }, c.label + ': ', h('span', { class: 'dl-light dl-light-na' }, 'NO DATA'),
           ' (' + (c.no_data || 'no capital figure in the data') + ')');
       }
-      return h('li', { dataset: { line: k } }, c.label + ': ' + Math.round(c.capital).toLocaleString('en-US') + ' bn (' +
-        c.capital_name + ', ' + c.as_of + ', ' + c.row + '; sources ' + (c.sources || []).join(', ') + ')');
+      return h('li', { dataset: c.stale ? { line: k, stale: c.as_of } : { line: k } }, c.label + ': ' + Math.round(c.capital).toLocaleString('en-US') + ' bn (' +
+        c.capital_name + ', ' + (c.stale || c.as_of) + ', ' + c.row + '; sources ' + (c.sources || []).join(', ') + ')');
     }));
   }
 
