@@ -147,7 +147,7 @@ def _print_simulation(con: Any, res: Any, legs: dict[str, str] | None = None) ->
     f = f[(f["pd"] > 0) | (f["loss_mean"] > 0.005) | (f["mv_lost_mean"] > 0.005)]
     f = f.sort_values(["pd", "mv_lost_mean"], ascending=False).head(20)
     con.print(table(
-        "Per firm (probability of default; book equity lost, $bn)",
+        "Per firm (probability of default; equity lost, $bn: book where reported)",
         [Col("firm"), Col("P(default)", "share"), Col("P(new default)", "share", "P(new)"),
          Col("mean loss", "money", "mean"), Col("median", "money"), Col("95%", "money"),
          Col("99%", "money"), Col("market value lost, mean", "money", "mv lost")],

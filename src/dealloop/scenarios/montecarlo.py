@@ -27,7 +27,7 @@ Each draw is compared with the same draw's unshocked network (its outside revenu
 plan's new money sized again for the legs it has), so the figures measure what the scenario
 does to each possible network.
 
-Per firm: probability of default, mean and quantiles of the book equity lost (quantiles
+Per firm: probability of default, mean and quantiles of the equity lost (quantiles
 from a log-spaced histogram with 1% wide bins, merged exactly across chunks). For the system:
 exact quantiles of every headline figure over all draws, up to :func:`exact_draws` draws;
 beyond that the chunks are folded into binned sketches as they arrive (bounded memory,

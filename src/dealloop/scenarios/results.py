@@ -26,7 +26,7 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "payment_shortfall": ("Payment shortfall", "usd_bn"),
     "external_loss": ("Shortfall to outside creditors", "usd_bn"),
     "deadweight_loss": ("Deadweight loss (default costs)", "usd_bn"),
-    "equity_loss": ("Book equity lost", "usd_bn"),
+    "equity_loss": ("Equity lost (book where reported)", "usd_bn"),
     "market_value_lost": ("Market value lost (sum over firms)", "usd_bn"),
     "double_counted": ("  of which double-counted via stakes", "usd_bn"),
     "market_value_lost_net": ("Market value lost by outside shareholders", "usd_bn"),
@@ -224,7 +224,7 @@ class SimulationResult(Result):
     ----------
     firms
         Per firm: ``pd`` (probability of default), ``pd_new`` (not in default before the
-        shock), ``loss_mean``, ``loss_q50``, ``loss_q95``, ``loss_q99`` (book equity lost,
+        shock), ``loss_mean``, ``loss_q50``, ``loss_q95``, ``loss_q99`` (equity lost,
         USD bn; quantiles from a fine histogram), ``mv_lost_mean``.
     system
         Per headline figure: ``mean, std, min, q05, q50, q95, q99, max`` and
