@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -169,6 +169,7 @@ def test_batch_equals_loop_and_sparse_equals_dense(
 
 @settings(max_examples=40, deadline=None)
 @given(seed=seeds, n=sizes, which=st.sampled_from(["greatest", "least"]))
+@example(seed=145139683, n=8, which="greatest")
 def test_numba_and_numpy_paths_agree(
     helpers: SimpleNamespace, seed: int, n: int, which: str
 ) -> None:
@@ -178,8 +179,13 @@ def test_numba_and_numpy_paths_agree(
     kw = {"external_liabilities": ext, "which": which, "method": "picard", "tol": 1e-9}
     fast = eisenberg_noe(L, E, backend="numba", max_iter=10**6, **kw)
     slow = eisenberg_noe(L, E, backend="numpy", max_iter=10**6, **kw)
-    # Both stop within tol of the fixed point; summation order may differ in the last digits.
-    np.testing.assert_allclose(fast.payments, slow.payments, atol=10 * kw["tol"])
+    # tol is relative to the largest obligation; the q estimate makes the bound approximate
+    # (seen up to 4.2 x tol * max(pbar) over 2,400 random networks), hence the factor 10.
+    scale = 10 * kw["tol"] * max(1.0, float((L.sum(axis=1) + ext).max()))
+    # Both stop within that bound of the fixed point, so of each other within twice it: on a
+    # slow loop (seed 145139683, n = 8: ~96,000 sweeps) numpy stopped 2.2e-8 short of the
+    # greatest vector and numba 3.8e-9, 1.9e-8 apart, both inside the 7.7e-8 bound.
+    np.testing.assert_allclose(fast.payments, slow.payments, atol=2 * scale)
     np.testing.assert_array_equal(fast.waves, slow.waves)
     # Iteration counts are not compared: the stopping rule reads the contraction q off the
     # last steps, and when q is near 1 the bound step * q / (1 - q) turns rounding noise in
@@ -187,9 +193,6 @@ def test_numba_and_numpy_paths_agree(
     # relies on is that both paths stop within tol of the same fixed point.
     start = "top" if which == "greatest" else "bottom"
     exact = np.stack([helpers.reference_clearing(L, row, ext, start=start) for row in E])
-    # tol is relative to the largest obligation; the q estimate makes the bound approximate
-    # (seen up to 4.2 x tol * max(pbar) over 2,400 random networks), hence the factor 10.
-    scale = 10 * kw["tol"] * max(1.0, float((L.sum(axis=1) + ext).max()))
     np.testing.assert_allclose(fast.payments, exact, atol=scale)
     np.testing.assert_allclose(slow.payments, exact, atol=scale)
 
