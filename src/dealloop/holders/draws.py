@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
+from ..scenarios.buffer import market_value_losses
 from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
 from .layer import Layer, data_basis, stale_dates
@@ -228,12 +229,10 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
     >>> loss.shape == (1, len(r.columns)), bool(loss.sum() > 0)
     (True, True)
     """
-    st = comp.structure
     gap = (out.owed - out.paid)[r.rows]
     gap = np.where(gap > 1e-9, gap, 0.0)
     total = gap.T @ r.debt
-    lost = st.market_value[:, None] - out.market_value
-    lost = np.where(lost > 1e-12, lost, 0.0)
+    lost = np.maximum(market_value_losses(comp, out), 0.0)
     k = lost.shape[1]
     held = np.zeros((comp.n, k))
     if len(r.held_issuer):
