@@ -309,6 +309,9 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
     np.add.at(plan, st.creditor[pl], base.paid[pl, 0])
     np.add.at(plan_after, st.creditor[pl], out.paid[pl, 0])
     eq_before, eq_after = equity_paths(comp, base, out)
+    eq_lost = eq_before[:, 0] - eq_after[:, 0]
+    book = loss_buffer(bs.frame)
+    basis = bs.frame["equity_basis"].to_numpy()
     mv_lost = market_value_losses(comp, out)[:, 0]
     frame = pd.DataFrame({
         "kind": [bs.frame.at[f, "kind"] for f in firms],
@@ -319,14 +322,13 @@ def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
                          else np.where(out.defaulted[:, 0], comp.bs.horizon[0].year, 0)),
         "equity_before": eq_before[:, 0],
         "equity_after": eq_after[:, 0],
-        "equity_loss": eq_before[:, 0] - eq_after[:, 0],
-        "equity_loss_share": np.divide(eq_before[:, 0] - eq_after[:, 0], eq_before[:, 0],
-                                       out=np.full(st.n, np.nan), where=eq_before[:, 0] >= 0.05),
-        "equity_basis": bs.frame["equity_basis"].to_numpy(),
-        "book_equity": loss_buffer(bs.frame),
-        "horizon_earnings": np.where(
-            bs.frame["equity_basis"].to_numpy() == "book", horizon_earnings(comp, base)[:, 0],
-            np.where(np.isnan(loss_buffer(bs.frame)), np.nan, 0.0)),
+        "equity_loss": eq_lost,
+        "equity_loss_share": np.divide(eq_lost, eq_before[:, 0], out=np.full(st.n, np.nan),
+                                       where=eq_before[:, 0] >= 0.05),
+        "equity_basis": basis,
+        "book_equity": book,
+        "horizon_earnings": np.where(basis == "book", horizon_earnings(comp, base)[:, 0],
+                                     np.where(np.isnan(book), np.nan, 0.0)),
         "net_worth_before": base.net_worth[:, 0],
         "net_worth_after": out.net_worth[:, 0],
         "market_value_before": comp.market_value,
