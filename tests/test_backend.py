@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from dealloop.backend import NumbaUnavailableError, numba_available, numba_disabled
+from dealloop.backend import (
+    STAMP_NAME,
+    NumbaUnavailableError,
+    numba_available,
+    numba_disabled,
+)
 
 
 @pytest.mark.parametrize(("value", "off"), [("", False), ("0", False), ("false", False),
@@ -42,3 +52,38 @@ def test_switched_off_everywhere_with_one_error(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(NumbaUnavailableError):
         count_cycles([0, 1, 2], [1, 0], 2, backend="numba")
     monkeypatch.setitem(_kernels._STATE, "tried", False)  # leave no cached 'off' behind
+
+
+_CALLEE = "from numba import njit\n\n@njit(cache=True)\ndef value():\n    return {}\n"
+_CALLER = (
+    "from numba import njit\nfrom callee import value\n\n"
+    "@njit(cache=True)\ndef twice():\n    return 2 * value()\n"
+)
+_RUN = (
+    "import sys; sys.path.insert(0, {path!r})\n"
+    "import callee, caller\n"
+    "from dealloop.backend import flush_stale_kernels\n"
+    "if {flush}:\n    flush_stale_kernels([callee, caller])\n"
+    "print(caller.twice())\n"
+)
+
+
+def _twice(tmp_path: Path, flush: bool) -> int:
+    script = _RUN.format(path=str(tmp_path), flush=flush)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, env={**os.environ, "NUMBA_CACHE_DIR": ""})
+    return int(out.stdout.strip())
+
+
+@pytest.mark.skipif(not numba_available(), reason="numba is not installed here")
+@pytest.mark.parametrize("flush", [True, False])
+def test_edited_callee_in_another_module(tmp_path: Path, flush: bool) -> None:
+    """numba keys a cached kernel on its own file: after the callee's module is edited the
+    caller loads stale code unless flush_stale_kernels saw the change (without it, the test
+    documents the hazard: the stale answer comes back)."""
+    (tmp_path / "callee.py").write_text(_CALLEE.format(1))
+    (tmp_path / "caller.py").write_text(_CALLER)
+    assert _twice(tmp_path, flush) == 2
+    (tmp_path / "callee.py").write_text(_CALLEE.format(21))  # another size: numba sees the edit
+    assert _twice(tmp_path, flush) == (42 if flush else 2)
+    assert (tmp_path / "__pycache__" / STAMP_NAME).exists() == flush

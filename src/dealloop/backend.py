@@ -27,13 +27,18 @@ ValueError: backend: expected one of auto, numba, numpy, got 'fortran'
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 __all__ = [
     "BACKENDS",
     "ENV_VAR",
     "NumbaUnavailableError",
     "check_backend",
+    "flush_stale_kernels",
     "numba_available",
     "numba_disabled",
 ]
@@ -120,3 +125,59 @@ def unavailable(what: str = "backend='numba'") -> NumbaUnavailableError:
     return NumbaUnavailableError(
         f"{what} needs numba, which is not installed here or is switched off by {ENV_VAR}; "
         "use backend='auto' or 'numpy'")
+
+
+#: The file beside numba's cache files that records which sources they were compiled from.
+STAMP_NAME = "dealloop-kernels.stamp"
+
+
+def flush_stale_kernels(modules: Sequence[ModuleType]) -> bool:
+    """Flush numba's on-disk cache of every kernel in ``modules`` if any of their sources changed.
+
+    numba keys a cached kernel on its *own* source file only, so a kernel that calls a kernel
+    in another module goes on loading its old machine code after that other module is
+    edited (seen on an editable install: tests failed until the cache files were deleted).
+    The modules' sources are hashed together into a stamp kept beside the cache; when the
+    stamp differs, each kernel's cache index is flushed (numba's ``Cache.flush``) before
+    anything is compiled, and the stamp is rewritten atomically. Call it after importing the
+    modules and before the first call of any kernel in them. Kernels compiled without
+    ``cache=True`` and a cache location numba cannot write are left alone.
+
+    Returns whether a cache was flushed.
+
+    Examples
+    --------
+    >>> import types
+    >>> flush_stale_kernels([types.ModuleType("no_kernels")])    # no cached kernel: nothing to do
+    False
+    """
+    caches = [
+        cache
+        for module in modules
+        for obj in vars(module).values()
+        if (cache := getattr(obj, "_cache", None)) is not None
+        and getattr(cache, "cache_path", None) is not None
+        and hasattr(cache, "flush")
+    ]
+    if not caches:
+        return False
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    stamp = digest.hexdigest()
+    stamp_path = Path(caches[0].cache_path) / STAMP_NAME
+    try:
+        if stamp_path.read_text(encoding="ascii").strip() == stamp:
+            return False
+    except OSError:
+        pass  # no stamp yet (a fresh cache, or one written before stamps): flush to be safe
+    try:
+        for cache in caches:
+            cache.flush()
+        tmp = stamp_path.with_name(f"{STAMP_NAME}.{os.getpid()}.tmp")
+        tmp.write_text(stamp + "\n", encoding="ascii")
+        os.replace(tmp, stamp_path)
+    except OSError:
+        return False  # a read-only location: numba recompiles in memory when it cannot save
+    return True
+

@@ -22,7 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import BACKENDS, numba_available, numba_disabled, unavailable
+from ..backend import (
+    BACKENDS,
+    flush_stale_kernels,
+    numba_available,
+    numba_disabled,
+    unavailable,
+)
 
 __all__ = [
     "BACKENDS",
@@ -50,8 +56,10 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     _STATE["tried"] = True
     if not numba_available():
         return None
-    from . import _numba_fda_push, _numba_kernels
+    from . import _numba_fda, _numba_fda_push, _numba_kernels
 
+    # these kernels call each other across modules: see flush_stale_kernels
+    flush_stale_kernels([_numba_kernels, _numba_fda, _numba_fda_push])
     _STATE["kernels"] = {
         "picard": _numba_kernels.picard_batch,
         "picard_single": _numba_kernels.picard_single,
