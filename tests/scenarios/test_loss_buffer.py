@@ -9,9 +9,15 @@ it that less the loss."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from dealloop import mapping, scenarios
+from dealloop.mapping.arrays import FUNDING, PRINCIPAL, Structure
+from dealloop.scenarios.buffer import book_change
 
 ANNUITY = 1 + 1.05 ** -1 + 1.05 ** -2
 LOST = 0.3 * 10 * ANNUITY
@@ -186,3 +192,22 @@ def test_losses_carry_no_rounding_noise(stress, name: str) -> None:
         assert res.system[key] == 0 or abs(res.system[key]) > 1e-6, key
     if name == "oracle-exits-abilene":
         assert f.at["oracle", "market_value_lost"] < -1.0
+
+
+def test_lending_less_is_no_book_gain_and_an_unpaid_loan_a_loss() -> None:
+    """A firm that lends inside the network: lending 6 less keeps 6 of cash that the base run
+    had turned into a loan, which moves no book equity (it showed a 6 gain before the lender
+    side was mirrored); 2 of principal not repaid is a loss. The borrower's side is the
+    mirror image: drawing 6 less moves nothing either."""
+    st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 0]),
+                   channel=np.array([FUNDING, PRINCIPAL], np.int8))
+    comp = NS(structure=st, bs=NS(stakes=pd.DataFrame({"cost": []})))
+    # lender: cash 100, lends 10 (or 4), is repaid 5 (or 3); borrower: draws and repays the
+    # same, and still owes what it did not repay
+    base = NS(owed=np.array([[10.0], [5.0]]), paid=np.array([[10.0], [5.0]]),
+              net_worth=np.array([[100 - 10 + 5.0], [10 - 5.0]]))
+    out = NS(owed=np.array([[4.0], [5.0]]), paid=np.array([[4.0], [3.0]]),
+             net_worth=np.array([[100 - 4 + 3.0], [4 - 3.0 - 2.0]]))
+    moved = book_change(comp, base, out)[:, 0]
+    assert moved[0] == pytest.approx(-2.0)  # the unpaid principal, nothing for lending less
+    assert moved[1] == pytest.approx(0.0)  # drew 6 less (+6 back); its unpaid 2 is still owed

@@ -171,22 +171,46 @@ def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
 
 
 def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
-    """``(N, K)``: what a firm's own borrowing moves its net worth by from ``base`` to
-    ``out`` taken back (debt it repays or no longer draws moves its cash and its debt
-    alike, which leaves its book equity where it was; the interest asked with the debt rides
-    with it, a simplification). A lender's losses on loans stay."""
+    """``(N, K)``: what lending and borrowing between ``base`` and ``out`` move a firm's net
+    worth by, taken back. Money lent or borrowed moves cash and a claim or a debt alike,
+    which leaves book equity where it was: a borrower that repays more (owes more principal)
+    or draws less, and a lender that is repaid more or lends less, has only moved cash (the
+    interest asked with the debt rides with it, a simplification). What a lender is owed
+    and not paid (a default) is a loss and stays.
+
+    Examples
+    --------
+    Firm 0 lends to firm 1 inside the horizon (leg 0) and is owed principal (leg 1). In the
+    shocked run firm 1 draws 4 instead of 10 and repays 3 of the 5 it owes: lending 6 less
+    is taken back for both (-6 for the lender, +6 for the borrower); the 2 unpaid stays.
+
+    >>> from types import SimpleNamespace as NS
+    >>> from dealloop.mapping.arrays import FUNDING, PRINCIPAL, Structure
+    >>> st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 0]),
+    ...                channel=np.array([FUNDING, PRINCIPAL], np.int8))
+    >>> base = NS(owed=np.array([[10.0], [5.0]]), paid=np.array([[10.0], [5.0]]))
+    >>> out = NS(owed=np.array([[4.0], [5.0]]), paid=np.array([[4.0], [3.0]]))
+    >>> _borrowing(st, base, out)[:, 0].tolist()
+    [-6.0, 6.0]
+    """
     owed0, owed1 = getattr(base, "owed", None), getattr(out, "owed", None)
     if owed0 is None or owed1 is None or not len(getattr(st, "channel", ())):
         return np.zeros(1)
-    own = np.flatnonzero((st.channel == PRINCIPAL) & (st.debtor < st.n))
-    drawn = np.flatnonzero((st.channel == FUNDING) & (st.creditor < st.n))
-    k = max(np.shape(owed0)[1], np.shape(owed1)[1])
-    adj = np.zeros((st.n, k))
-    if len(own):  # repaid more: added back
-        np.add.at(adj, st.debtor[own], np.asarray(owed1)[own] - np.asarray(owed0)[own])
-    if len(drawn):  # drew less: taken back
-        np.add.at(adj, st.creditor[drawn],
-                  np.asarray(base.paid)[drawn] - np.asarray(out.paid)[drawn])
+    owed0, owed1 = np.asarray(owed0, float), np.asarray(owed1, float)
+    paid0, paid1 = np.asarray(base.paid, float), np.asarray(out.paid, float)
+    adj = np.zeros((st.n, max(owed0.shape[1], owed1.shape[1])))
+    principal = st.channel == PRINCIPAL
+    funding = st.channel == FUNDING
+    legs = (  # (legs, the firm's side, the change taken back: more minus less)
+        (principal & (st.debtor < st.n), st.debtor, owed1, owed0),
+        (principal & (st.creditor < st.n), st.creditor, owed0, owed1),
+        (funding & (st.creditor < st.n), st.creditor, paid0, paid1),
+        (funding & (st.debtor < st.n), st.debtor, paid1, paid0),
+    )
+    for mask, side, more, less in legs:
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            np.add.at(adj, side[rows], more[rows] - less[rows])
     return adj
 
 
