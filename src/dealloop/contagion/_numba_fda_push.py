@@ -179,8 +179,8 @@ def _fda_one(
             first += 1
     if first > 0 and first >= pull_share * n:
         return _fda_pull(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-            slow_after, max_sweeps, depth, r, inc, waves, start_round,
+            tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
+            max_sweeps, depth, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
