@@ -236,6 +236,35 @@ def _anderson(
 
 
 @njit(cache=True, nogil=True)
+def _restrict(tp, ti, td, keep):
+    """The rows and columns of the transposed CSR ``tp, ti, td`` where ``keep`` is set,
+    other rows empty (indices unchanged, entries in their order).
+
+    A pull over a kept row gives the same sum as over the whole row, bit for bit, as long as
+    every dropped debtor pays in full: each dropped term is an exact zero.
+    """
+    n = keep.shape[0]
+    size = 0
+    for i in range(n):
+        if keep[i]:
+            for q in range(tp[i], tp[i + 1]):
+                size += keep[ti[q]]
+    sp = np.zeros(n + 1, dtype=tp.dtype)
+    si = np.empty(size + 1, dtype=ti.dtype)  # one spare slot for the last write
+    sd = np.empty(size + 1, dtype=td.dtype)
+    k = 0
+    for i in range(n):
+        if keep[i]:
+            for q in range(tp[i], tp[i + 1]):
+                j = ti[q]
+                si[k] = j
+                sd[k] = td[q]
+                k += keep[j]  # written always, kept if the debtor is kept (no branch)
+        sp[i + 1] = k
+    return sp, si, sd
+
+
+@njit(cache=True, nogil=True)
 def _greatest(
     tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, noise, max_sweeps, r, inc,
 ):  # fmt: skip
@@ -344,11 +373,26 @@ def _fda_pull(
         ):
             cand[n_cand] = i
             n_cand += 1
+    every = err == np.inf  # every firm is a candidate
+    # The rounds pull over cp, ci, cd: the liabilities among the candidates (and firms in
+    # default) once the first estimate has ruled the other firms out. They pay in full in
+    # every round, so their terms are exact zeros: the sums are the same, bit for bit, and a
+    # sweep reads only the entries that can move (a third to a half of them where many
+    # firms default). The test of every other firm before stopping, a restart and the exact
+    # sums returned read the whole matrix.
+    cp, ci, cd = tp, ti, td
+    if not every:
+        keep = np.zeros(n, dtype=np.uint8)
+        for t in range(n_cand):
+            keep[cand[t]] = 1
+        for i in range(n):
+            if waves[i] > 0:
+                keep[i] = 1
+        cp, ci, cd = _restrict(tp, ti, td, keep)
     todo = np.empty(n, dtype=np.uint64)
     saved = np.empty(n)
     accelerated = 0
     monotone = True  # payments lie above the round's fixed point (until accelerated)
-    every = err == np.inf  # every firm is a candidate
     checking = False  # this round tests the firms the first estimate ruled out
     rnd = start_round
     while True:
@@ -358,7 +402,7 @@ def _fda_pull(
         kept = 0
         for t in range(n_cand):
             i = cand[t]
-            x = _pull(tp, ti, td, colsum, r, i)
+            x = _pull(cp, ci, cd, colsum, r, i)
             if e[i] + x < threshold[i]:
                 waves[i] = rnd
                 n_new += 1
@@ -381,6 +425,7 @@ def _fda_pull(
             checking = False
             monotone = True
             out = -1
+            cp, ci, cd = tp, ti, td
             continue
         checking = False
         if n_new == 0:
@@ -389,6 +434,7 @@ def _fda_pull(
             # Before stopping, test every other firm too (exactly, one pass).
             every = True
             checking = True
+            cp, ci, cd = tp, ti, td
             n_cand = 0
             for i in range(n):
                 if waves[i] == 0:
@@ -420,12 +466,12 @@ def _fda_pull(
             sweeps += 1
             if monotone:
                 step, stepf = _sweep(
-                    tp, ti, td, pbar, colsum, e, a, threshold, beta, todo, n_todo, False, r,
+                    cp, ci, cd, pbar, colsum, e, a, threshold, beta, todo, n_todo, False, r,
                     inc,
                 )  # fmt: skip
             else:
                 step, stepf = _sweep_free(
-                    tp, ti, td, pbar, colsum, a, beta, todo, n_todo, r, inc
+                    cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc
                 )
             q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
@@ -437,7 +483,7 @@ def _fda_pull(
             # were decided after three sweeps.
             if q_est < 1.0 and sweep >= MIN_DECIDE:
                 certain, unsure = _decided(
-                    tp, ti, td, colsum, e, threshold, waves, cand, n_cand, r,
+                    cp, ci, cd, colsum, e, threshold, waves, cand, n_cand, r,
                     stepf * q_est / (1.0 - q_est), not monotone,
                 )  # fmt: skip
                 if certain and not unsure:
@@ -454,7 +500,7 @@ def _fda_pull(
                     for t in range(n_todo):
                         saved[t] = r[todo[t]]
                     used, outcome = _anderson(
-                        tp, ti, td, pbar, colsum, e, a, threshold, beta, todo, n_todo, r, inc,
+                        cp, ci, cd, pbar, colsum, e, a, threshold, beta, todo, n_todo, r, inc,
                         waves, cand, n_cand, depth, q_est, limit, noise,
                         min(max_sweeps, slow_after),
                     )  # fmt: skip
