@@ -134,11 +134,12 @@ def picard(
 
 #: A round whose sweeps still contract by more than 1/2 after this many is solved exactly.
 FDA_SLOW_AFTER = 40
-#: Share of firms in default while everyone pays in full from which the pull form of the
-#: rounds is used (the push form is faster below; measured crossover on the benchmark grid:
-#: at N = 100,000 the push form is 25-30% faster at first-round shares of 0.15-0.16, the
-#: pull form 30-50% faster from 0.27 up; batched K = 1,000 x N = 1,000 the same or better).
-FDA_PULL_SHARE = 0.2
+#: Share of the liabilities (entries of ``L``) owed by firms in default while everyone pays
+#: in full from which the pull form of the rounds is used (the push form is faster below;
+#: measured on the benchmark grid at N = 100,000: at shares of 0.16-0.20 the pull form is
+#: 0-33% faster (Chung-Lu, Erdos-Renyi, core-periphery ~20%), at 0.10 (star ~20%) twice as
+#: slow; it was a share of firms, 0.2, before the pull form's sweeps got cheaper).
+FDA_PULL_SHARE = 0.15
 #: Precision of the pull form's first estimate of the answer, relative to the tolerance
 #: (1e8 x 1e-12 = 1e-4 of the largest debt): enough to rule out most firms as candidates.
 FDA_COARSE = 1e8
@@ -178,8 +179,11 @@ def fictitious_default(
     # only for Eisenberg-Noe: with alpha or beta below 1 a firm's payment jumps down where it
     # defaults and the estimate's error bound does not hold. Rogers-Veraart takes the push form.
     share = FDA_PULL_SHARE if beta == 1.0 and np.array_equal(a, e) else np.inf
-    first = (e + net.colsum < threshold).sum(axis=1)
-    if np.any((first > 0) & (first >= share * net.n)):
+    first = e + net.colsum < threshold
+    # liabilities owed by the first defaulters (an integer product: no BLAS threads, which
+    # would spin on the CPU after it; at most nnz, so the index dtype holds it)
+    owed = first.view(np.uint8) @ np.diff(ip)
+    if share < np.inf and np.any(first.any(axis=1) & (owed >= share * ip[-1])):
         tp, ti, td = _csr_parts(net.csr_t())
     else:  # no scenario takes the pull form: no transpose (same dtypes, one compilation)
         tp, ti, td = np.zeros(net.n + 1, ip.dtype), ix[:0], data[:0]
