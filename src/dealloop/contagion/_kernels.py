@@ -241,7 +241,7 @@ def csr_summary(mat: Any) -> tuple[np.ndarray, np.ndarray, int, int, int] | None
     kernels = _load()
     assert kernels is not None
     rowsum, colsum, nonfinite, negative, diagonal = kernels["csr_summary"](
-        mat.indptr, mat.indices, mat.data
+        unsigned(mat.indptr), unsigned(mat.indices), mat.data
     )
     return rowsum, colsum, int(nonfinite), int(negative), int(diagonal)
 
@@ -254,7 +254,11 @@ def csr_transpose(mat: Any) -> Any | None:
 
     kernels = _load()
     assert kernels is not None
-    tp, ti, td = kernels["csr_transpose"](mat.indptr, mat.indices, mat.data, mat.shape[1])
+    # unsigned indices: no negative-index test in the scatter (8 -> 6 ms for 1M entries)
+    tp, ti, td = kernels["csr_transpose"](
+        unsigned(mat.indptr), unsigned(mat.indices), mat.data, mat.shape[1]
+    )
+    tp, ti = tp.view(mat.indptr.dtype), ti.view(mat.indices.dtype)
     out = sp.csr_array((td, ti, tp), shape=(mat.shape[1], mat.shape[0]), copy=False)
     out.has_sorted_indices = True  # rows of the input are visited in order
     return out
