@@ -18,14 +18,13 @@ FDA_DONE, FDA_SLOW = 0, 1
 #: a nearly singular loop, the exact solve does.
 AA_MIN_Q, AA_MAX_Q = 0.25, 0.9
 #: Sweeps of a round before its contraction estimate decides the next round (0-based):
-#: decisions from the third sweep on, with the factor below (3, the fourth sweep, without).
-MIN_DECIDE = 2
+#: from the fourth sweep on. From the third (2), even with the factor below, a scenario of
+#: the benchmark's batched core-periphery cell put a firm in default a round late (pinned).
+MIN_DECIDE = 3
 #: Factor on the contraction estimate's error bound when a round is decided: the estimate
 #: is not a proof, and a differential run (pull form forced, 3,000 small scenarios) found a
 #: core-periphery scenario where it was short by less than 2x and a firm's wave came a
-#: round late (also before this factor existed). With it, deciding from the third sweep
-#: passed 24,000 further scenarios (and the pinned cases of the third-sweep failures found
-#: without it); the two together take 6% fewer sweeps on the grid than either alone.
+#: round late (also before this factor existed). Costs ~5% more sweeps on the grid.
 DECIDE_SAFETY = 2.0
 #: Outcomes of :func:`_anderson`.
 AA_FAILED, AA_CONVERGED, AA_DECIDED = 0, 1, 2
@@ -340,7 +339,7 @@ def _fda_pull(
     mixing removes its slow mode. From then on the payments are no longer known to lie above
     the fixed point, and every later decision takes the error bound both ways. A round ends
 
-    * early, from its third sweep on (``MIN_DECIDE``), as soon as the next round's default
+    * early, from its fourth sweep on (``MIN_DECIDE``), as soon as the next round's default
       set is certain (:func:`_decided`, on twice the error bound): every candidate either
       already defaults at the current payments (which are above the fixed point, so it
       defaults there too; once accelerated: by more than its error bound) or keeps a margin
@@ -487,11 +486,12 @@ def _fda_pull(
             prev = step
             if _close_enough(step, q_est, limit, noise):
                 break
-            # Decide on the contraction estimate only from the third sweep on, and on twice
+            # Decide on the contraction estimate only from the fourth sweep on, and on twice
             # its error bound: the first ratios of a round are transients, and differential
             # runs (pull form forced) found firms defaulting a round late when rounds were
-            # decided after three sweeps on the bound itself (two of 3,186 scenarios) and
-            # after four (one of 3,000; see DECIDE_SAFETY).
+            # decided after three sweeps (two of 3,186 scenarios; one more of the batched
+            # benchmark cells with the factor) and after four on the bound itself (one of
+            # 3,000; see DECIDE_SAFETY).
             if q_est < 1.0 and sweep >= MIN_DECIDE:
                 certain, unsure = _decided(
                     cp, ci, cd, colsum, e, threshold, waves, cand, n_cand, r,
