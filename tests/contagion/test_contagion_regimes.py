@@ -359,6 +359,8 @@ def test_accelerated_final_round_matches_plain_sweeps_and_the_reference(
     [
         ("erdos-renyi", 405, 399106337, 0.4525286946393249, 0.5818455295275775, 1),
         ("core-periphery", 614, 468399725, 0.6982124711913849, 0.32415233373187, 0),
+        # decided on an estimate less than 2x short (DECIDE_SAFETY), from the fourth sweep
+        ("core-periphery", 479, 767571464, 0.625229277213692, 0.2781753722965117, 1),
     ],
 )
 def test_rounds_are_not_decided_on_the_first_contraction_ratios(
@@ -378,3 +380,23 @@ def test_rounds_are_not_decided_on_the_first_contraction_ratios(
     ref = exact_greatest(net.L.toarray(), e, ext)
     np.testing.assert_allclose(fast.payments, ref, rtol=0, atol=1e-10 * ref.max())
     np.testing.assert_array_equal(fast.waves, slow.waves)
+
+
+
+def test_a_round_decided_on_its_third_sweep_can_put_a_firm_in_default_late(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scenario 477 of the benchmark's batched core-periphery ~40% cell (K = 1,000, N =
+    1,000): decided from the third sweep on (``MIN_DECIDE = 2``), even on twice the
+    estimate's error bound, a round put firm 443 in default a round late; from the fourth
+    it is right. Every firm's wave must be the numpy algorithm's."""
+    net = core_periphery_network(1_000, seed=3)
+    e = shock_outside_assets(net, scenarios=1_000, hit_fraction=0.666259765625, seed=4)[477]
+    ext = net.external_liabilities
+    slow = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numpy")
+    for share in (_kernels.FDA_PULL_SHARE, 0.0):  # as chosen (pull form here), forced
+        monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", share)
+        fast = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")
+        np.testing.assert_array_equal(fast.waves, slow.waves)
+        np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
+                                   atol=1e-10 * slow.pbar.max())  # fmt: skip

@@ -142,14 +142,17 @@ def picard(
 
 #: A round whose sweeps still contract by more than 1/2 after this many is solved exactly.
 FDA_SLOW_AFTER = 40
-#: Share of firms in default while everyone pays in full from which the pull form of the
-#: rounds is used (the push form is faster below; measured crossover on the benchmark grid:
-#: at N = 100,000 the push form is 25-30% faster at first-round shares of 0.15-0.16, the
-#: pull form 30-50% faster from 0.27 up; batched K = 1,000 x N = 1,000 the same or better).
-FDA_PULL_SHARE = 0.2
+#: Share of the liabilities (entries of ``L``) owed by firms in default while everyone pays
+#: in full from which the pull form of the rounds is used (the push form is faster below;
+#: measured on the benchmark grid at N = 100,000: at shares of 0.16-0.20 the pull form is
+#: 0-33% faster (Chung-Lu, Erdos-Renyi, core-periphery ~20%), at 0.10 (star ~20%) twice as
+#: slow; it was a share of firms, 0.2, before the pull form's sweeps got cheaper).
+FDA_PULL_SHARE = 0.15
 #: Precision of the pull form's first estimate of the answer, relative to the tolerance
-#: (1e8 x 1e-12 = 1e-4 of the largest debt): enough to rule out most firms as candidates.
-FDA_COARSE = 1e8
+#: (1e9 x 1e-12 = 1e-3 of the largest debt): enough to rule out most firms as candidates.
+#: Was 1e8; since the rounds pull only over the candidates, one sweep less here measured
+#: 0-13% faster in every N = 100,000 pull-form cell of the benchmark grid (1e10: slower).
+FDA_COARSE = 1e9
 #: Sweep budget of one round before it is handed to the exact solve.
 FDA_MAX_SWEEPS = 400
 #: Depth of the Anderson mixing that finishes a pull-form round whose default set is final
@@ -186,8 +189,11 @@ def fictitious_default(
     # only for Eisenberg-Noe: with alpha or beta below 1 a firm's payment jumps down where it
     # defaults and the estimate's error bound does not hold. Rogers-Veraart takes the push form.
     share = FDA_PULL_SHARE if beta == 1.0 and np.array_equal(a, e) else np.inf
-    first = (e + net.colsum < threshold).sum(axis=1)
-    if np.any((first > 0) & (first >= share * net.n)):
+    first = e + net.colsum < threshold
+    # liabilities owed by the first defaulters (an integer product: no BLAS threads, which
+    # would spin on the CPU after it; at most nnz, so the index dtype holds it)
+    owed = first.view(np.uint8) @ np.diff(ip)
+    if share < np.inf and np.any(first.any(axis=1) & (owed >= share * ip[-1])):
         tp, ti, td = _csr_parts(net.csr_t())
     else:  # no scenario takes the pull form: no transpose (same dtypes, one compilation)
         tp, ti, td = np.zeros(net.n + 1, ip.dtype), ix[:0], data[:0]
@@ -243,7 +249,7 @@ def csr_summary(mat: Any) -> tuple[np.ndarray, np.ndarray, int, int, int] | None
     kernels = _load()
     assert kernels is not None
     rowsum, colsum, nonfinite, negative, diagonal = kernels["csr_summary"](
-        mat.indptr, mat.indices, mat.data
+        unsigned(mat.indptr), unsigned(mat.indices), mat.data
     )
     return rowsum, colsum, int(nonfinite), int(negative), int(diagonal)
 
@@ -256,7 +262,11 @@ def csr_transpose(mat: Any) -> Any | None:
 
     kernels = _load()
     assert kernels is not None
-    tp, ti, td = kernels["csr_transpose"](mat.indptr, mat.indices, mat.data, mat.shape[1])
+    # unsigned indices: no negative-index test in the scatter (8 -> 6 ms for 1M entries)
+    tp, ti, td = kernels["csr_transpose"](
+        unsigned(mat.indptr), unsigned(mat.indices), mat.data, mat.shape[1]
+    )
+    tp, ti = tp.view(mat.indptr.dtype), ti.view(mat.indices.dtype)
     out = sp.csr_array((td, ti, tp), shape=(mat.shape[1], mat.shape[0]), copy=False)
     out.has_sorted_indices = True  # rows of the input are visited in order
     return out

@@ -163,9 +163,12 @@ def _fda_one(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, r, inc, waves, start_round,
 ):  # fmt: skip
-    """Fictitious-default rounds for one scenario: :func:`_fda_pull` when at least
-    ``pull_share`` of the firms default while everyone pays in full, else :func:`_fda_push`
-    (the caller passes ``pull_share = inf`` where the pull form does not apply).
+    """Fictitious-default rounds for one scenario: :func:`_fda_pull` when the firms in
+    default while everyone pays in full owe at least ``pull_share`` of the liabilities
+    (entries of ``L``), else :func:`_fda_push` (the caller passes ``pull_share = inf`` where
+    the pull form does not apply). The share of liabilities, not of firms: a sweep's work
+    is in the liabilities, and where the first defaulters are small firms around a hub
+    their count overstates it.
 
     The choice depends on the inputs only, so a scenario restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
@@ -174,13 +177,15 @@ def _fda_one(
     """
     n = pbar.shape[0]
     first = 0
+    owed = 0
     for i in range(n):
         if e[i] + colsum[i] < threshold[i]:
             first += 1
-    if first > 0 and first >= pull_share * n:
+            owed += ip[i + 1] - ip[i]
+    if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
-            tp, ti, td, ip, ix, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-            slow_after, max_sweeps, depth, r, inc, waves, start_round,
+            tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
+            max_sweeps, depth, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,

@@ -1,0 +1,114 @@
+"""The pull form of the compiled fictitious-default rounds: its sub-matrix of candidates, the
+choice of form by the liabilities the first defaulters owe, and the start of a round from the
+first estimate of the greatest vector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from dealloop.contagion import _kernels, eisenberg_noe
+from dealloop.contagion._network import LiabilityNetwork, default_threshold
+from dealloop.synth import chung_lu_network, shock_outside_assets
+
+pytest.importorskip("numba")
+
+
+def test_pulls_over_the_candidates_sub_matrix_are_bit_identical() -> None:
+    """Where only kept firms pay less than in full, a pull over the kept rows and columns
+    gives the sum over the whole row, bit for bit; rows not kept are empty."""
+    from dealloop.contagion import _numba_fda
+
+    net = chung_lu_network(2_000, seed=5)
+    csr_t = net.L.T.tocsr()
+    tp, ti, td = (_kernels.unsigned(csr_t.indptr), _kernels.unsigned(csr_t.indices),
+                  csr_t.data)  # fmt: skip
+    rng = np.random.default_rng(6)
+    keep = (rng.random(net.n) < 0.4).astype(np.uint8)
+    r = np.where(keep == 1, rng.random(net.n), 1.0)
+    colsum = np.asarray(net.L.sum(axis=0)).ravel()
+    sp_, si, sd = _numba_fda._restrict(tp, ti, td, keep)
+    assert sp_[-1] < td.size  # something was dropped
+    for i in range(net.n):
+        whole = _numba_fda._pull(tp, ti, td, colsum, r, i)
+        if keep[i]:
+            assert _numba_fda._pull(sp_, si, sd, colsum, r, i) == whole
+            assert np.all(keep[si[sp_[i]:sp_[i + 1]]] == 1)
+        else:
+            assert sp_[i] == sp_[i + 1]
+
+
+def first_defaulters(net: LiabilityNetwork, e: np.ndarray) -> np.ndarray:
+    return e + net.colsum < default_threshold(net, e[None])[0]
+
+
+def hub_case(n: int = 2_000) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
+    """A hub that owes every firm one unit and is owed one unit by each; a quarter of the
+    small firms default while everyone pays: a quarter of the firms, an eighth of the
+    liabilities."""
+    hub = np.zeros(n - 1, dtype=np.int64)
+    small = np.arange(1, n)
+    rows = np.concatenate([hub, small])
+    cols = np.concatenate([small, hub])
+    L = sp.csr_array((np.ones(2 * (n - 1)), (rows, cols)), shape=(n, n))
+    ext = np.full(n, 0.5)
+    ext[0] = 0.0
+    e = np.ones(n)
+    e[1 : n // 4 + 1] = 0.0
+    return L, e, ext
+
+
+def test_the_form_follows_the_liabilities_the_first_defaulters_owe() -> None:
+    """Around a hub, many small firms can default first while owing a small share of the
+    liabilities: that takes the push form (no transpose); the same share as the threshold
+    takes the pull form. Both give the numpy rounds' answer."""
+    L, e, ext = hub_case()
+    net = LiabilityNetwork.build(L, ext)
+    first = first_defaulters(net, e)
+    owed = np.diff(L.indptr)[first].sum() / L.nnz
+    assert first.mean() >= 0.2 and owed < _kernels.FDA_PULL_SHARE  # a count would say pull
+
+    def transposed(share: float) -> bool:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_kernels, "FDA_PULL_SHARE", share)
+            e2 = e[None].copy()
+            _kernels.fictitious_default(
+                net, e2, e2, 1.0, default_threshold(net, e2), 1e-12, 1e-15,
+                np.ones((1, net.n)), np.tile(net.colsum, (1, 1)),
+                np.zeros((1, net.n), dtype=np.int64), np.zeros(1, dtype=np.int64),
+                np.zeros(1, dtype=np.int64),
+            )  # fmt: skip
+            fast = eisenberg_noe(L, e, external_liabilities=ext, backend="numba")
+        built = net._csr_t is not None
+        net._csr_t = None
+        slow = eisenberg_noe(L, e, external_liabilities=ext, backend="numpy")
+        np.testing.assert_array_equal(fast.waves, slow.waves)
+        np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
+                                   atol=1e-10 * slow.pbar.max())  # fmt: skip
+        return built
+
+    assert not transposed(_kernels.FDA_PULL_SHARE)
+    assert transposed(owed * (1 - 1e-9))  # at the threshold (below it by rounding only)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rounds_started_from_the_first_estimate_keep_the_reference_waves(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dense default regime in pull form, where the last round starts from the first
+    estimate of the greatest vector (and the rounds pull over the candidates only): same
+    waves and payments as the numpy rounds, for first estimates from coarse to fine."""
+    syn = chung_lu_network(1_500, seed=seed)
+    e = shock_outside_assets(syn, hit_fraction=1.0, severity=(0.5 + 0.05 * seed, 1.0),
+                             seed=seed + 10)  # fmt: skip
+    ext = syn.external_liabilities
+    monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", 0.0)
+    slow = eisenberg_noe(syn.L, e, external_liabilities=ext, backend="numpy")
+    assert slow.waves.max() >= 3
+    for coarse in (1e6, 1e9, 1e11):
+        monkeypatch.setattr(_kernels, "FDA_COARSE", coarse)
+        fast = eisenberg_noe(syn.L, e, external_liabilities=ext, backend="numba")
+        np.testing.assert_array_equal(fast.waves, slow.waves)
+        np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
+                                   atol=1e-10 * slow.pbar.max())  # fmt: skip
