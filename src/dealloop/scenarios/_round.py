@@ -69,6 +69,30 @@ def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
         - np.asarray(st.creditor_loss_map[:, rows] @ (owed - paid))
 
 
+def _fixed(st: Structure, key: Any, make: Any) -> Any:
+    """What ``make()`` builds from the structure alone (sparse maps every call of the
+    engine uses), built once and kept in the structure's cache."""
+    cache = st.slice_cache
+    full = ("fixed", key)
+    if full not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[full] = make()
+    return cache[full]
+
+
+def _without(m: sp.csr_array | None, cols: np.ndarray) -> sp.csr_array | None:
+    """``m`` with the entries of columns ``cols`` dropped, the other entries of each row
+    kept in their order (a product with it adds the same terms in the same order as ``m``
+    times a matrix whose rows ``cols`` are 0)."""
+    if m is None:
+        return None
+    out = sp.csr_array(m, copy=True)
+    out.data[np.isin(out.indices, cols)] = 0.0
+    out.eliminate_zeros()
+    return out
+
+
 class Setup:
     """Everything one call of :func:`.engine.clear` holds fixed: inputs checked and
     defaulted, sparse maps of the structure, the claims in normal times (without new money
@@ -108,8 +132,8 @@ class Setup:
         # value dollar for dollar
         self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
         if self.op:
-            purch = (st.channel == PURCHASE).astype(float)
-            self.cred_p = sp.csr_array(self.cred * purch[None, :])
+            self.cred_p = _fixed(st, "cred_p", lambda: sp.csr_array(
+                self.cred * (st.channel == PURCHASE).astype(float)[None, :]))
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
         self.b_amount = A[self.bidx]
         self.auto = p.backstops == "on_failure"
@@ -168,7 +192,8 @@ class Setup:
         pfirms = np.unique(st.creditor[pidx]) if len(pidx) else np.zeros(0, int)
         cap = np.zeros((0, self.k))  # (firms with a plan, K)
         if len(pidx):
-            cap = np.asarray(sp.csr_array(self.cred[pfirms])[:, pidx] @ A[pidx])
+            cap = np.asarray(_fixed(st, "cap_map", lambda: sp.csr_array(
+                sp.csr_array(self.cred[pfirms])[:, pidx])) @ A[pidx])
             keep = cap.max(axis=1) > 0  # firms that may raise new money in some draw
             pfirms, cap = pfirms[keep], cap[keep]
             if not len(pfirms):
@@ -184,23 +209,27 @@ class Setup:
         differs in a round (acceleration of defaulters' claims, triggered backstops) is added
         as a correction on the rows concerned."""
         st, bidx = self.st, self.bidx
-        A0 = self.A.copy()
-        A0[self.pidx] = 0.0
-        A0[bidx] = 0.0
-        self.A0 = A0
-        self.rec0 = np.asarray(self.cred @ A0)
-        self.pbar0 = np.asarray(self.deb @ A0)
-        self.vest0 = np.asarray(self.vest @ A0)
+        # the maps without the columns of new money and backstops: the same sums as the
+        # whole maps times the claims with those rows set to 0 (terms of exactly 0 dropped,
+        # the others added in the same order), without a copy of the claims
+        key = ("normal", len(self.pidx))
+        cred0, deb0, vest0 = _fixed(st, key, lambda: tuple(
+            _without(m, np.union1d(self.pidx, bidx)) for m in (self.cred, self.deb,
+                                                                 st.vest)))
+        self.rec0 = np.asarray(cred0 @ self.A)
+        self.pbar0 = np.asarray(deb0 @ self.A)
+        self.vest0 = np.asarray(vest0 @ self.A) if self.vest_on else \
+            np.zeros((st.s, self.k))
         self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
         if st.s:
             self.w0 = st.stake_fraction[:, None] * self.sscale  # before paid share, vesting
             self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
-        self.deb_b = sp.csr_array(self.deb[:, bidx])  # (N, backstops); no columns: none
-        self.cred_b = sp.csr_array(self.cred[:, bidx])
-        #: the firms each backstop backs (its creditor; outside: the last firm, masked) and
-        #: their rows of ``cred_b``
+        #: the firms each backstop backs (its creditor; outside: the last firm, masked)
         self.backed = np.minimum(st.creditor[bidx], self.n - 1)
-        self.cred_bb = sp.csr_array(self.cred_b[self.backed])
+        # (N, backstops) maps (no columns: none) and the backed firms' rows of ``cred_b``
+        self.deb_b, self.cred_b, self.cred_bb = _fixed(st, "backstops", lambda: (
+            sp.csr_array(self.deb[:, bidx]), sp.csr_array(self.cred[:, bidx]),
+            sp.csr_array(sp.csr_array(self.cred[:, bidx])[self.backed])))
 
 
 
@@ -230,7 +259,7 @@ class Round:
          ps_rows) = cache[key]
         rows = self.rows
         self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
-        d_rows = self.owed_rows - g.A0[rows]
+        d_rows = self.owed_rows - g.A[rows]  # rows: no new money, no backstops (0 in A0)
         self.owed_b = g.b_amount * share_b
         self.pbar = g.pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
         self.rec_full = g.rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
@@ -504,9 +533,8 @@ class Round:
         if self._owed is not None:
             return self._owed
         g = self.g
-        owed = g.A0.copy()
+        owed = g.A.copy()  # new money as the claims ask it
         owed[self.rows] = self.owed_rows
-        owed[g.pidx] = g.A[g.pidx]
         owed[g.bidx] = self.owed_b
         self._owed = owed
         return owed
