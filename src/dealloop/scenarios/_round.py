@@ -63,10 +63,12 @@ def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
     >>> operating(st, np.array([[4.0], [1.0]]), np.array([[3.0], [1.0]]))[:, 0].tolist()
     [0.0, 3.0]
     """
-    rows = np.flatnonzero(st.channel == PURCHASE)
+    rows, cred, credw = _fixed(st, "operating", lambda: (
+        np.flatnonzero(st.channel == PURCHASE),
+        st.creditor_map[:, np.flatnonzero(st.channel == PURCHASE)],
+        st.creditor_loss_map[:, np.flatnonzero(st.channel == PURCHASE)]))
     owed, paid = np.asarray(owed)[rows], np.asarray(paid)[rows]
-    return np.asarray(st.creditor_map[:, rows] @ owed) \
-        - np.asarray(st.creditor_loss_map[:, rows] @ (owed - paid))
+    return np.asarray(cred @ owed) - np.asarray(credw @ (owed - paid))
 
 
 def _fixed(st: Structure, key: Any, make: Any) -> Any:
@@ -132,8 +134,11 @@ class Setup:
         # value dollar for dollar
         self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
         if self.op:
-            self.cred_p = _fixed(st, "cred_p", lambda: sp.csr_array(
-                self.cred * (st.channel == PURCHASE).astype(float)[None, :]))
+            #: the purchase claims and their columns of the creditor map (the terms of the
+            #: map times the purchase-only claims, without the terms of exactly 0)
+            self.purch, self.cred_p = _fixed(st, "cred_p", lambda: (
+                np.flatnonzero(st.channel == PURCHASE),
+                sp.csr_array(self.cred[:, np.flatnonzero(st.channel == PURCHASE)])))
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
         self.b_amount = A[self.bidx]
         self.auto = p.backstops == "on_failure"
@@ -290,16 +295,34 @@ class Round:
         # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
         self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
         if g.op:
-            self.rec_full_p = np.asarray(g.cred_p @ self.owed())
+            self.rec_full_p = np.asarray(g.cred_p @ self._owed_purchases())
             self.c0 = self.c0 + g.op_shift
-            self.credw_p_rows = sp.csr_array(self.credw_rows * (
-                g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
-            self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
+            key = ("credw_p", self.dset.tobytes(), g.pfirms.tobytes())
+            self.credw_p_rows, self.credw_p_F = _fixed(g.st, key, self._purchase_maps)
         if g.value_shift is not None:
             self.c0 = self.c0 + g.value_shift
         self.gone = D & ~g.ref_def
         self.c0_F = self.c0[F]
         self.gone_F = self.gone[F]
+
+    def _purchase_maps(self) -> tuple[sp.csr_array, sp.csr_array]:
+        """The loss-weighted creditor maps of the purchase claims among ``rows``, of every
+        firm and of the focus rows."""
+        rows = sp.csr_array(self.credw_rows * (
+            self.g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
+        return rows, sp.csr_array(rows[self.F])
+
+    def _owed_purchases(self) -> np.ndarray:
+        """``owed()[purch]`` (the purchase claims), without the whole array when it was
+        not built."""
+        g = self.g
+        if self._owed is not None:
+            return self._owed[g.purch]
+        out = g.A[g.purch]
+        hit = np.flatnonzero(np.isin(g.purch, self.rows))
+        if len(hit):  # purchases of this round's defaulters (never new money or backstops)
+            out[hit] = self.owed_rows[np.searchsorted(self.rows, g.purch[hit])]
+        return out
 
     def _vesting(self, d_rows: np.ndarray, vest_b: sp.csr_array | None) -> None:
         """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting

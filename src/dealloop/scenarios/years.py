@@ -319,7 +319,7 @@ class _Carry:
         """The engine's inputs of the year: dues ``A``/``Acc``, cash ``e``, earlier
         defaulters held in default with their liquidation value, collateral and stakes
         gone, and (``referenced``) the market-value shift of the earlier years."""
-        st, defaulted, n, k = self.st, self.defaulted, self.n, self.k
+        st, defaulted, k = self.st, self.defaulted, self.k
         f = defaulted if inp.initial_defaults is None else \
             np.asarray(inp.initial_defaults, bool) | defaulted
         # market value: the cash carried forward moves it at the outside multiple vo, as
@@ -332,15 +332,27 @@ class _Carry:
             + (vm - vo) * (self.sales - self.ref_sales)
         recovery = None if inp.recovery is None else \
             np.where(defaulted, 0.0, inp.recovery)  # liquidation value: once, when it fails
-        coll = None if inp.collateral is None else np.where(
-            defaulted[np.minimum(st.debtor, n - 1)] & (st.debtor < n)[:, None],
-            0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
+        coll = None if inp.collateral is None else \
+            self._collateral(np.asarray(inp.collateral, float))
         sscale = inp.stake_scale
         if st.s and defaulted.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((st.s, k)) if sscale is None else sscale) \
                 * ~defaulted[st.stake_holder]
         return replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f, recovery=recovery,
                        stake_scale=sscale, collateral=coll, value_shift=shift)
+
+    def _collateral(self, coll: np.ndarray) -> np.ndarray:
+        """Collateral of the year: none on the claims of earlier defaulters (sold once, in
+        the year its debtor defaults). Only the rows of firms that defaulted in some draw
+        are looked at; ``coll`` is returned as it is when there are none."""
+        st = self.st
+        gone = np.flatnonzero(self.defaulted.any(axis=1))
+        if not len(gone):
+            return coll
+        rows = np.flatnonzero(np.isin(st.debtor, gone))  # never the outside (row n)
+        out = coll.copy()
+        out[rows] = np.where(self.defaulted[st.debtor[rows]], 0.0, coll[rows])
+        return out
 
     def close(self, label: int, out: Outcome, A: np.ndarray, Acc: np.ndarray,
               caps: np.ndarray | None, ref: Outcome | None) -> None:
@@ -362,10 +374,12 @@ class _Carry:
         self.prev = out
         self.raised = self.raised + out.new_money
         if ref is not None and self.op:
-            self.capital = self.capital + _capital(st, out)
-            self.ref_capital = self.ref_capital + _capital(st, ref)
-            self.sales = self.sales + operating(st, out.owed, out.paid)
-            self.ref_sales = self.ref_sales + operating(st, ref.owed, ref.paid)
+            sales, ref_sales = operating(st, out.owed, out.paid), operating(st, ref.owed,
+                                                                          ref.paid)
+            self.capital = self.capital + _capital(st, out, sales)
+            self.ref_capital = self.ref_capital + _capital(st, ref, ref_sales)
+            self.sales = self.sales + sales
+            self.ref_sales = self.ref_sales + ref_sales
         if self.budget is not None and caps is not None:
             cap_f = np.zeros((n, self.k))
             for c, row in zip(self.plan_in, np.searchsorted(self.plan_rows, self.plan_in),
@@ -387,10 +401,12 @@ def _summed(parts: Iterable[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _capital(st: Structure, out: Outcome) -> np.ndarray:
+def _capital(st: Structure, out: Outcome, sales: np.ndarray | None = None) -> np.ndarray:
     """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
-    that is not operating (:func:`._round.operating`) and not new money."""
-    return out.received - out.new_money - out.pbar - operating(st, out.owed, out.paid)
+    that is not operating (:func:`._round.operating`, ``sales`` when already computed) and
+    not new money."""
+    return out.received - out.new_money - out.pbar - (
+        operating(st, out.owed, out.paid) if sales is None else sales)
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
