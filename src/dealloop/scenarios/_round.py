@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
 
-__all__ = ["Round", "Setup", "operating"]
+__all__ = ["Round", "Setup", "operating", "operating_of"]
 
 
 def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
@@ -71,6 +71,17 @@ def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
     return np.asarray(cred @ owed) - np.asarray(credw @ (owed - paid))
 
 
+def operating_of(st: Structure, out: Any) -> np.ndarray:
+    """:func:`operating` of an outcome's ``owed`` and ``paid``, computed once per outcome
+    (kept on it: an outcome's arrays are not written after it is made; not to be written)."""
+    memo = getattr(out, "_operating", None)
+    if memo is not None and memo[0] is st:
+        return memo[1]
+    val = operating(st, out.owed, out.paid)
+    object.__setattr__(out, "_operating", (st, val))  # frozen dataclass: a cache only
+    return val
+
+
 def _fixed(st: Structure, key: Any, make: Any) -> Any:
     """What ``make()`` builds from the structure alone (sparse maps every call of the
     engine uses), built once and kept in the structure's cache."""
@@ -81,6 +92,13 @@ def _fixed(st: Structure, key: Any, make: Any) -> Any:
             cache.clear()
         cache[full] = make()
     return cache[full]
+
+
+def _means(e: np.ndarray, rec: np.ndarray, liq: float, stk: np.ndarray) -> np.ndarray:
+    """``e + rec + liq * stk`` (a new array; ``liq * stk`` is ``stk`` when ``liq`` is 1)."""
+    out = np.add(e, rec)
+    out += stk if liq == 1.0 else liq * stk
+    return out
 
 
 def _without(m: sp.csr_array | None, cols: np.ndarray) -> sp.csr_array | None:
@@ -162,7 +180,7 @@ class Setup:
         self.ref_def = reference.defaulted
         self.ref_e = reference.e
         if self.op:
-            self.ref_op = operating(self.st, reference.owed, reference.paid)
+            self.ref_op = operating_of(self.st, reference)
             #: the change in outside income and sales at the multiple (fixed per call)
             self.op_shift = (self.vo - 1) * (self.e - self.ref_e) - (self.vm - 1) * self.ref_op
 
@@ -496,7 +514,7 @@ class Round:
             rec = rec - np.asarray(self.cred_bF @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(self.hold_F @ sv) if sv is not None else np.zeros_like(rec)
-        other = self.e_F + rec + g.p.stake_liquidity * stk
+        other = _means(self.e_F, rec, g.p.stake_liquidity, stk)
         raised = np.zeros_like(rec)
         if len(g.pidx):
             pf = self.pf_F
@@ -514,7 +532,7 @@ class Round:
             rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = self.e + rec + g.p.stake_liquidity * stk
+        other = _means(self.e, rec, g.p.stake_liquidity, stk)
         raised = np.zeros((g.n, g.k))
         if len(g.pidx):
             pf = g.pfirms

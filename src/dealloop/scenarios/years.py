@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ._round import operating
+from ._round import operating, operating_of
 from .engine import Outcome, clear
 
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
@@ -374,8 +374,7 @@ class _Carry:
         self.prev = out
         self.raised = self.raised + out.new_money
         if ref is not None and self.op:
-            sales, ref_sales = operating(st, out.owed, out.paid), operating(st, ref.owed,
-                                                                          ref.paid)
+            sales, ref_sales = operating(st, out.owed, out.paid), operating_of(st, ref)
             self.capital = self.capital + _capital(st, out, sales)
             self.ref_capital = self.ref_capital + _capital(st, ref, ref_sales)
             self.sales = self.sales + sales
