@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
+from .fused import scaled, scaled_twice
 from .shocks import Applied
 from .values import per_entity
 
@@ -307,13 +308,14 @@ class YearsMixin:
             cum = part if t == 0 else cum + part
             owing = np.maximum(acc_p - (cum - part), 0.0) * (from_p <= t)[:, None]
             interest = coupon_p * owing * df
-            A_t = np.multiply(amount, W[:, t:t + 1])
-            if df != 1.0:  # x * 1.0 is x: the first year is not discounted
-                A_t *= df
+            # the year's claims, and a copy for the accelerated ones (its rows changed below
+            # are set again from A_t: all rows as a copy of A_t made after the changes)
+            A_t, Acc_t = scaled_twice(amount, W[:, t], df)
             if rep is not None and inp.replaced is not None:  # the ended contracts' years
                 A_t[rep] = amount[rep] * inp.replaced[:, t, :] * df
+                Acc_t[rep] = A_t[rep]
             A_t[paying] += interest
-            Acc_t = A_t.copy()
+            Acc_t[paying] = A_t[paying]
             int_d = np.zeros_like(a_d)
             int_d[pos_p] = interest
             Acc_t[debt] = np.maximum(A_t[debt], left_d[t] + beyond * df + int_d)
@@ -323,9 +325,7 @@ class YearsMixin:
                 vref = np.asarray(rows["vest"] @ (full * W[vest_cols, t:t + 1] * df))
             coll = None
             if ratio is not None and inp.collateral is not None:
-                coll = np.multiply(inp.collateral, ratio[:, t:t + 1])
-                if df != 1.0:
-                    coll *= df
+                coll = scaled(np.asarray(inp.collateral, float), ratio[:, t], df)
             years.append((A_t, Acc_t, e_t, vref, coll))
         return YearSplit(self.structure, plan, inp, years,
                          factor[st.creditor[plan]] if len(plan) else None, factor)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
+from ..mapping.fused import years_total
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
@@ -84,21 +85,6 @@ class YearsOutcome:
         now = self.carried | np.concatenate([self.carried[1:], self.carried[-1:]])
         return np.where(now, gaps, summed)
 
-    def _unpaid_last(self) -> np.ndarray:
-        """``unpaid()[-1]`` without the years before: ``(C, K)``."""
-        outs, last = self.outcomes, self.outcomes[-1]
-        summed = outs[0].owed - outs[0].paid
-        gap = np.empty_like(summed) if len(outs) > 1 else summed
-        for o in outs[1:]:  # added in year order, in place (one temporary for all years)
-            summed += np.subtract(o.owed, o.paid, out=gap)
-        if self.carried is None:
-            return summed
-        now = self.carried[-1]
-        rows = np.flatnonzero(now.any(axis=1))
-        if len(rows):
-            summed[rows] = np.where(now[rows], (last.owed - last.paid)[rows], summed[rows])
-        return summed
-
     def discounted(self, field: str, rate: float) -> np.ndarray:
         """``sum_t x_t / (1 + rate)^t`` of an outcome field (``t`` = 0 for the first year),
         the value at the start of the first year.
@@ -137,8 +123,9 @@ class YearsOutcome:
         def total(field: str) -> np.ndarray:
             return _summed(getattr(o, field) for o in outs)
 
-        paid = total("paid")
-        owed = paid + self._unpaid_last()
+        # paid over the years, and paid plus what is left unpaid at the end (unpaid()[-1])
+        paid, owed = years_total([o.owed for o in outs], [o.paid for o in outs],
+                                 None if self.carried is None else self.carried[-1])
         payments = total("payments")
         if self.debtor is not None:
             n = last.payments.shape[0]
