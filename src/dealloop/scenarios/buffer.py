@@ -52,6 +52,7 @@ import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
+from ._maps import add_rows
 from ._round import operating
 
 __all__ = ["NOISE", "book_change", "equity_losses", "equity_paths", "horizon_earnings",
@@ -166,7 +167,7 @@ def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
     diff = book(np.asarray(sv1, float)) - book(np.asarray(sv0, float)) \
         - (np.asarray(sv1, float) - np.asarray(sv0, float))
     adj = np.zeros(np.broadcast_shapes(moved.shape, (st.n, diff.shape[1])))
-    np.add.at(adj, st.stake_holder, diff)
+    add_rows(adj, st.stake_holder, diff)
     return moved + adj
 
 
@@ -183,9 +184,9 @@ def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
     k = max(np.shape(owed0)[1], np.shape(owed1)[1])
     adj = np.zeros((st.n, k))
     if len(own):  # repaid more: added back
-        np.add.at(adj, st.debtor[own], np.asarray(owed1)[own] - np.asarray(owed0)[own])
+        add_rows(adj, st.debtor[own], np.asarray(owed1)[own] - np.asarray(owed0)[own])
     if len(drawn):  # drew less: taken back
-        np.add.at(adj, st.creditor[drawn],
+        add_rows(adj, st.creditor[drawn],
                   np.asarray(base.paid)[drawn] - np.asarray(out.paid)[drawn])
     return adj
 
