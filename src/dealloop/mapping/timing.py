@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
+from .fused import scaled, scaled_twice
+from .shocks import Applied
 from .values import per_entity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +47,7 @@ class YearsMixin:
     claim_deal: np.ndarray
     amount: np.ndarray
     base_mult: np.ndarray
+    gpu: np.ndarray
 
     if TYPE_CHECKING:  # Compiled defines it; declared here for the type checker only
         def inputs_and_cash(self, k: int = 1, *, mult: np.ndarray | None = None,
@@ -200,12 +203,26 @@ class YearsMixin:
         plan = np.flatnonzero((st.channel == PLAN) & (st.creditor < self.structure.n))
         out = np.ones((self.structure.n, k))
         if len(plan):
-            ones = self.amount.copy()
-            ones[plan] = 1.0
-            kw.pop("replan", None)
-            probe = replace(cast(Any, self), amount=ones).inputs_and_cash(
-                k, shocked=shocked, **kw)[0]
-            out[st.creditor[plan]] = probe.amount[plan]
+            # what :meth:`inputs` gives the plan rows for an amount of 1: the deal's
+            # multiplier after the shocks, times the factors the shocks scale the row by
+            # (nothing else there reads the plan rows' amounts)
+            mult, drop = kw.get("mult"), kw.get("drop")
+            M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
+                np.array(mult, float, copy=True)
+            if drop is not None:
+                rows = np.asarray(drop)
+                ok = rows >= 0
+                M[rows[ok], np.flatnonzero(ok)] = 0.0
+            applied = Applied(cast(Any, self), k, M, kw.get("values") or {},
+                              self.gpu[:, None])
+            if shocked:
+                applied.apply()
+            f = applied.M[self.claim_deal[plan]]
+            for j, c in enumerate(plan):
+                x = applied.scale_rows.get(int(c))
+                if x is not None:
+                    f[j] *= x
+            out[st.creditor[plan]] = f
         return out
 
     @cached_property
@@ -291,12 +308,14 @@ class YearsMixin:
             cum = part if t == 0 else cum + part
             owing = np.maximum(acc_p - (cum - part), 0.0) * (from_p <= t)[:, None]
             interest = coupon_p * owing * df
-            A_t = np.multiply(amount, W[:, t:t + 1])
-            A_t *= df
+            # the year's claims, and a copy for the accelerated ones (its rows changed below
+            # are set again from A_t: all rows as a copy of A_t made after the changes)
+            A_t, Acc_t = scaled_twice(amount, W[:, t], df)
             if rep is not None and inp.replaced is not None:  # the ended contracts' years
                 A_t[rep] = amount[rep] * inp.replaced[:, t, :] * df
+                Acc_t[rep] = A_t[rep]
             A_t[paying] += interest
-            Acc_t = A_t.copy()
+            Acc_t[paying] = A_t[paying]
             int_d = np.zeros_like(a_d)
             int_d[pos_p] = interest
             Acc_t[debt] = np.maximum(A_t[debt], left_d[t] + beyond * df + int_d)
@@ -306,8 +325,7 @@ class YearsMixin:
                 vref = np.asarray(rows["vest"] @ (full * W[vest_cols, t:t + 1] * df))
             coll = None
             if ratio is not None and inp.collateral is not None:
-                coll = np.multiply(inp.collateral, ratio[:, t:t + 1])
-                coll *= df
+                coll = scaled(np.asarray(inp.collateral, float), ratio[:, t], df)
             years.append((A_t, Acc_t, e_t, vref, coll))
         return YearSplit(self.structure, plan, inp, years,
                          factor[st.creditor[plan]] if len(plan) else None, factor)

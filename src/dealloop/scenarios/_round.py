@@ -7,66 +7,16 @@ for the equations.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
+from ..mapping.fused import owed_paid
+from ._maps import _checked, _collateral, _fixed, _means, _without, operating, operating_of
 
-__all__ = ["Round", "Setup", "operating"]
-
-
-def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
-    A = np.asarray(inputs.amount, float)
-    Acc = np.asarray(inputs.accel, float)
-    e = np.asarray(inputs.e, float)
-    if A.shape != (c, k) or Acc.shape != (c, k) or e.shape != (n, k):
-        raise ValueError(f"inputs: expected amount/accel ({c}, {k}) and e ({n}, {k}), got "
-                         f"{A.shape}, {Acc.shape}, {e.shape}")
-    tops = []
-    for name, arr in (("amount", A), ("accel", Acc), ("e", e)):
-        lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError(f"inputs: NaN or infinite values in {name}")
-        if lo < 0:
-            raise ValueError(f"inputs: negative values in {name}")
-        tops.append(hi)
-    return A, Acc, e, np.array(tops)
-
-
-def _collateral(inputs: Inputs, c: int, k: int) -> np.ndarray | None:
-    """``(C, K)`` collateral pledged to each claim, checked; None when there is none."""
-    if inputs.collateral is None:
-        return None
-    coll = np.asarray(inputs.collateral, float)
-    lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
-        if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
-    if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
-        raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
-    return coll if hi > 0 else None
-
-
-def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
-    """``(N, K)``: what each firm's sales to other firms bring it (purchase claims it is the
-    supplier of; loss-weighted, as the engine counts them) for claims ``owed`` and ``paid``
-    ``(C, K)``: with its outside income, the operating result a value multiple applies to.
-    Everything else (costs, equity, loans, debt, backstops, new money) counts dollar for
-    dollar: a purchase cancelled or replaced is no lasting saving (the firm loses the
-    service), a capital flow is worth its amount.
-
-    Examples
-    --------
-    >>> st = Structure(n=2, debtor=np.array([0, 1]), creditor=np.array([1, 2]),
-    ...                channel=np.array([PURCHASE, BACKSTOP], np.int8))
-    >>> operating(st, np.array([[4.0], [1.0]]), np.array([[3.0], [1.0]]))[:, 0].tolist()
-    [0.0, 3.0]
-    """
-    rows = np.flatnonzero(st.channel == PURCHASE)
-    owed, paid = np.asarray(owed)[rows], np.asarray(paid)[rows]
-    return np.asarray(st.creditor_map[:, rows] @ owed) \
-        - np.asarray(st.creditor_loss_map[:, rows] @ (owed - paid))
+__all__ = ["Round", "Setup", "operating", "operating_of"]
 
 
 class Setup:
@@ -108,8 +58,11 @@ class Setup:
         # value dollar for dollar
         self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
         if self.op:
-            purch = (st.channel == PURCHASE).astype(float)
-            self.cred_p = sp.csr_array(self.cred * purch[None, :])
+            #: the purchase claims and their columns of the creditor map (the terms of the
+            #: map times the purchase-only claims, without the terms of exactly 0)
+            self.purch, self.cred_p = _fixed(st, "cred_p", lambda: (
+                np.flatnonzero(st.channel == PURCHASE),
+                sp.csr_array(self.cred[:, np.flatnonzero(st.channel == PURCHASE)])))
         # Backstop claims ask nothing unless triggered; their amount is what they pay then.
         self.b_amount = A[self.bidx]
         self.auto = p.backstops == "on_failure"
@@ -133,7 +86,7 @@ class Setup:
         self.ref_def = reference.defaulted
         self.ref_e = reference.e
         if self.op:
-            self.ref_op = operating(self.st, reference.owed, reference.paid)
+            self.ref_op = operating_of(self.st, reference)
             #: the change in outside income and sales at the multiple (fixed per call)
             self.op_shift = (self.vo - 1) * (self.e - self.ref_e) - (self.vm - 1) * self.ref_op
 
@@ -168,7 +121,8 @@ class Setup:
         pfirms = np.unique(st.creditor[pidx]) if len(pidx) else np.zeros(0, int)
         cap = np.zeros((0, self.k))  # (firms with a plan, K)
         if len(pidx):
-            cap = np.asarray(sp.csr_array(self.cred[pfirms])[:, pidx] @ A[pidx])
+            cap = np.asarray(_fixed(st, "cap_map", lambda: sp.csr_array(
+                sp.csr_array(self.cred[pfirms])[:, pidx])) @ A[pidx])
             keep = cap.max(axis=1) > 0  # firms that may raise new money in some draw
             pfirms, cap = pfirms[keep], cap[keep]
             if not len(pfirms):
@@ -184,23 +138,27 @@ class Setup:
         differs in a round (acceleration of defaulters' claims, triggered backstops) is added
         as a correction on the rows concerned."""
         st, bidx = self.st, self.bidx
-        A0 = self.A.copy()
-        A0[self.pidx] = 0.0
-        A0[bidx] = 0.0
-        self.A0 = A0
-        self.rec0 = np.asarray(self.cred @ A0)
-        self.pbar0 = np.asarray(self.deb @ A0)
-        self.vest0 = np.asarray(self.vest @ A0)
+        # the maps without the columns of new money and backstops: the same sums as the
+        # whole maps times the claims with those rows set to 0 (terms of exactly 0 dropped,
+        # the others added in the same order), without a copy of the claims
+        key = ("normal", len(self.pidx))
+        cred0, deb0, vest0 = _fixed(st, key, lambda: tuple(
+            _without(m, np.union1d(self.pidx, bidx)) for m in (self.cred, self.deb,
+                                                                 st.vest)))
+        self.rec0 = np.asarray(cred0 @ self.A)
+        self.pbar0 = np.asarray(deb0 @ self.A)
+        self.vest0 = np.asarray(vest0 @ self.A) if self.vest_on else \
+            np.zeros((st.s, self.k))
         self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
         if st.s:
             self.w0 = st.stake_fraction[:, None] * self.sscale  # before paid share, vesting
             self.dyn_ps = st.stake_prepaid < 1  # bought inside the horizon: held as paid
-        self.deb_b = sp.csr_array(self.deb[:, bidx])  # (N, backstops); no columns: none
-        self.cred_b = sp.csr_array(self.cred[:, bidx])
-        #: the firms each backstop backs (its creditor; outside: the last firm, masked) and
-        #: their rows of ``cred_b``
+        #: the firms each backstop backs (its creditor; outside: the last firm, masked)
         self.backed = np.minimum(st.creditor[bidx], self.n - 1)
-        self.cred_bb = sp.csr_array(self.cred_b[self.backed])
+        # (N, backstops) maps (no columns: none) and the backed firms' rows of ``cred_b``
+        self.deb_b, self.cred_b, self.cred_bb = _fixed(st, "backstops", lambda: (
+            sp.csr_array(self.deb[:, bidx]), sp.csr_array(self.cred[:, bidx]),
+            sp.csr_array(sp.csr_array(self.cred[:, bidx])[self.backed])))
 
 
 
@@ -230,7 +188,7 @@ class Round:
          ps_rows) = cache[key]
         rows = self.rows
         self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
-        d_rows = self.owed_rows - g.A0[rows]
+        d_rows = self.owed_rows - g.A[rows]  # rows: no new money, no backstops (0 in A0)
         self.owed_b = g.b_amount * share_b
         self.pbar = g.pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
         self.rec_full = g.rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
@@ -261,16 +219,34 @@ class Round:
         # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
         self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
         if g.op:
-            self.rec_full_p = np.asarray(g.cred_p @ self.owed())
+            self.rec_full_p = np.asarray(g.cred_p @ self._owed_purchases())
             self.c0 = self.c0 + g.op_shift
-            self.credw_p_rows = sp.csr_array(self.credw_rows * (
-                g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
-            self.credw_p_F = sp.csr_array(self.credw_p_rows[F])
+            key = ("credw_p", self.dset.tobytes(), g.pfirms.tobytes())
+            self.credw_p_rows, self.credw_p_F = _fixed(g.st, key, self._purchase_maps)
         if g.value_shift is not None:
             self.c0 = self.c0 + g.value_shift
         self.gone = D & ~g.ref_def
         self.c0_F = self.c0[F]
         self.gone_F = self.gone[F]
+
+    def _purchase_maps(self) -> tuple[sp.csr_array, sp.csr_array]:
+        """The loss-weighted creditor maps of the purchase claims among ``rows``, of every
+        firm and of the focus rows."""
+        rows = sp.csr_array(self.credw_rows * (
+            self.g.st.channel[self.rows] == PURCHASE)[None, :].astype(float))
+        return rows, sp.csr_array(rows[self.F])
+
+    def _owed_purchases(self) -> np.ndarray:
+        """``owed()[purch]`` (the purchase claims), without the whole array when it was
+        not built."""
+        g = self.g
+        if self._owed is not None:
+            return self._owed[g.purch]
+        out = g.A[g.purch]
+        hit = np.flatnonzero(np.isin(g.purch, self.rows))
+        if len(hit):  # purchases of this round's defaulters (never new money or backstops)
+            out[hit] = self.owed_rows[np.searchsorted(self.rows, g.purch[hit])]
+        return out
 
     def _vesting(self, d_rows: np.ndarray, vest_b: sp.csr_array | None) -> None:
         """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
@@ -444,7 +420,7 @@ class Round:
             rec = rec - np.asarray(self.cred_bF @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(self.hold_F @ sv) if sv is not None else np.zeros_like(rec)
-        other = self.e_F + rec + g.p.stake_liquidity * stk
+        other = _means(self.e_F, rec, g.p.stake_liquidity, stk)
         raised = np.zeros_like(rec)
         if len(g.pidx):
             pf = self.pf_F
@@ -462,7 +438,7 @@ class Round:
             rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
         sv = self._stakes(r, V, short)
         stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = self.e + rec + g.p.stake_liquidity * stk
+        other = _means(self.e, rec, g.p.stake_liquidity, stk)
         raised = np.zeros((g.n, g.k))
         if len(g.pidx):
             pf = g.pfirms
@@ -504,17 +480,36 @@ class Round:
         if self._owed is not None:
             return self._owed
         g = self.g
-        owed = g.A0.copy()
+        owed = g.A.copy()  # new money as the claims ask it
         owed[self.rows] = self.owed_rows
-        owed[g.pidx] = g.A[g.pidx]
         owed[g.bidx] = self.owed_b
         self._owed = owed
         return owed
 
-    def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    def owed_and_paid(self, r: np.ndarray, raised: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`owed` and :meth:`paid` together: both from the claims in one pass
+        (:func:`dealloop.mapping.fused.owed_paid`), then the rows this round changes
+        (defaulters' claims, backstops) set as :meth:`owed` sets them."""
+        if self._owed is not None:
+            return self._owed, self.paid(self._owed, r, raised)
+        g = self.g
+        st, rows, bidx = g.st, self.rows, g.bidx
+        owed, paid = owed_paid(g.A, r, st.debtor)
+        owed[rows] = self.owed_rows
+        owed[bidx] = self.owed_b
+        paid[rows] = r[self.deb_rows] * self.owed_rows
+        paid[bidx] = r[st.debtor[bidx]] * self.owed_b
+        self._owed = owed
+        return owed, self.paid(owed, r, raised, paid)
+
+    def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray,
+             base: np.ndarray | None = None) -> np.ndarray:
+        """``(C, K)``: what each claim gets (``base``: ``r[debtor] * owed`` when already
+        computed; written)."""
         g = self.g
         st = g.st
-        paid = r[st.debtor] * owed
+        paid = r[st.debtor] * owed if base is None else base
         if self.sec_rows is not None:  # secured claims: collateral first, then pro rata
             rows = self.rows
             paid[rows] = self.sec_rows + r[st.debtor[rows]] * self.pool_rows

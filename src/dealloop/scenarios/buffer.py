@@ -52,6 +52,7 @@ import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
+from ._maps import add_rows
 from ._round import operating
 
 __all__ = ["NOISE", "book_change", "equity_losses", "equity_paths", "horizon_earnings",
@@ -166,7 +167,7 @@ def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
     diff = book(np.asarray(sv1, float)) - book(np.asarray(sv0, float)) \
         - (np.asarray(sv1, float) - np.asarray(sv0, float))
     adj = np.zeros(np.broadcast_shapes(moved.shape, (st.n, diff.shape[1])))
-    np.add.at(adj, st.stake_holder, diff)
+    add_rows(adj, st.stake_holder, diff)
     return moved + adj
 
 
@@ -210,7 +211,7 @@ def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
     for mask, side, more, less in legs:
         rows = np.flatnonzero(mask)
         if len(rows):
-            np.add.at(adj, side[rows], more[rows] - less[rows])
+            add_rows(adj, side[rows], more[rows] - less[rows])
     return adj
 
 

@@ -25,6 +25,7 @@ from ..mapping.sheets import OUTSIDE, build
 from ..mapping.starting import loss_buffer
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch
+from ._maps import add_rows
 from ._single_layer import single_layer
 from .buffer import equity_losses, equity_paths, horizon_earnings, market_value_losses
 from .engine import Outcome, clear
@@ -251,7 +252,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     if st.s:
         m = comp.base_mult[:, None] if mult is None else mult
         frac = st.stake_fraction[:, None] * m[comp.stake_deal]
-        np.add.at(held, st.stake_issuer, np.broadcast_to(frac, (st.s, k)))
+        add_rows(held, st.stake_issuer, np.broadcast_to(frac, (st.s, k)))
     held = np.minimum(held, 1.0)
     double = (held * lost).sum(axis=0)
     gross = lost.sum(axis=0)

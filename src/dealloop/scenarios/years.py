@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ._round import operating
+from ..mapping.fused import years_total
+from ._round import operating, operating_of
 from .engine import Outcome, clear
 
 __all__ = ["YearsOutcome", "clear_years", "debt_schedule"]
@@ -84,21 +85,6 @@ class YearsOutcome:
         now = self.carried | np.concatenate([self.carried[1:], self.carried[-1:]])
         return np.where(now, gaps, summed)
 
-    def _unpaid_last(self) -> np.ndarray:
-        """``unpaid()[-1]`` without the years before: ``(C, K)``."""
-        outs, last = self.outcomes, self.outcomes[-1]
-        summed = outs[0].owed - outs[0].paid
-        gap = np.empty_like(summed) if len(outs) > 1 else summed
-        for o in outs[1:]:  # added in year order, in place (one temporary for all years)
-            summed += np.subtract(o.owed, o.paid, out=gap)
-        if self.carried is None:
-            return summed
-        now = self.carried[-1]
-        rows = np.flatnonzero(now.any(axis=1))
-        if len(rows):
-            summed[rows] = np.where(now[rows], (last.owed - last.paid)[rows], summed[rows])
-        return summed
-
     def discounted(self, field: str, rate: float) -> np.ndarray:
         """``sum_t x_t / (1 + rate)^t`` of an outcome field (``t`` = 0 for the first year),
         the value at the start of the first year.
@@ -137,8 +123,9 @@ class YearsOutcome:
         def total(field: str) -> np.ndarray:
             return _summed(getattr(o, field) for o in outs)
 
-        paid = total("paid")
-        owed = paid + self._unpaid_last()
+        # paid over the years, and paid plus what is left unpaid at the end (unpaid()[-1])
+        paid, owed = years_total([o.owed for o in outs], [o.paid for o in outs],
+                                 None if self.carried is None else self.carried[-1])
         payments = total("payments")
         if self.debtor is not None:
             n = last.payments.shape[0]
@@ -319,7 +306,7 @@ class _Carry:
         """The engine's inputs of the year: dues ``A``/``Acc``, cash ``e``, earlier
         defaulters held in default with their liquidation value, collateral and stakes
         gone, and (``referenced``) the market-value shift of the earlier years."""
-        st, defaulted, n, k = self.st, self.defaulted, self.n, self.k
+        st, defaulted, k = self.st, self.defaulted, self.k
         f = defaulted if inp.initial_defaults is None else \
             np.asarray(inp.initial_defaults, bool) | defaulted
         # market value: the cash carried forward moves it at the outside multiple vo, as
@@ -332,15 +319,27 @@ class _Carry:
             + (vm - vo) * (self.sales - self.ref_sales)
         recovery = None if inp.recovery is None else \
             np.where(defaulted, 0.0, inp.recovery)  # liquidation value: once, when it fails
-        coll = None if inp.collateral is None else np.where(
-            defaulted[np.minimum(st.debtor, n - 1)] & (st.debtor < n)[:, None],
-            0.0, inp.collateral)  # collateral: sold once, in the year its debtor defaults
+        coll = None if inp.collateral is None else \
+            self._collateral(np.asarray(inp.collateral, float))
         sscale = inp.stake_scale
         if st.s and defaulted.any():  # a defaulter's stakes went to its creditors
             sscale = (np.ones((st.s, k)) if sscale is None else sscale) \
                 * ~defaulted[st.stake_holder]
         return replace(inp, amount=A, accel=Acc, e=e, initial_defaults=f, recovery=recovery,
                        stake_scale=sscale, collateral=coll, value_shift=shift)
+
+    def _collateral(self, coll: np.ndarray) -> np.ndarray:
+        """Collateral of the year: none on the claims of earlier defaulters (sold once, in
+        the year its debtor defaults). Only the rows of firms that defaulted in some draw
+        are looked at; ``coll`` is returned as it is when there are none."""
+        st = self.st
+        gone = np.flatnonzero(self.defaulted.any(axis=1))
+        if not len(gone):
+            return coll
+        rows = np.flatnonzero(np.isin(st.debtor, gone))  # never the outside (row n)
+        out = coll.copy()
+        out[rows] = np.where(self.defaulted[st.debtor[rows]], 0.0, coll[rows])
+        return out
 
     def close(self, label: int, out: Outcome, A: np.ndarray, Acc: np.ndarray,
               caps: np.ndarray | None, ref: Outcome | None) -> None:
@@ -362,10 +361,11 @@ class _Carry:
         self.prev = out
         self.raised = self.raised + out.new_money
         if ref is not None and self.op:
-            self.capital = self.capital + _capital(st, out)
-            self.ref_capital = self.ref_capital + _capital(st, ref)
-            self.sales = self.sales + operating(st, out.owed, out.paid)
-            self.ref_sales = self.ref_sales + operating(st, ref.owed, ref.paid)
+            sales, ref_sales = operating(st, out.owed, out.paid), operating_of(st, ref)
+            self.capital = self.capital + _capital(st, out, sales)
+            self.ref_capital = self.ref_capital + _capital(st, ref, ref_sales)
+            self.sales = self.sales + sales
+            self.ref_sales = self.ref_sales + ref_sales
         if self.budget is not None and caps is not None:
             cap_f = np.zeros((n, self.k))
             for c, row in zip(self.plan_in, np.searchsorted(self.plan_rows, self.plan_in),
@@ -387,10 +387,12 @@ def _summed(parts: Iterable[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _capital(st: Structure, out: Outcome) -> np.ndarray:
+def _capital(st: Structure, out: Outcome, sales: np.ndarray | None = None) -> np.ndarray:
     """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
-    that is not operating (:func:`._round.operating`) and not new money."""
-    return out.received - out.new_money - out.pbar - operating(st, out.owed, out.paid)
+    that is not operating (:func:`._round.operating`, ``sales`` when already computed) and
+    not new money."""
+    return out.received - out.new_money - out.pbar - (
+        operating(st, out.owed, out.paid) if sales is None else sales)
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,

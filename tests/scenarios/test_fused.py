@@ -1,0 +1,116 @@
+"""The fused passes of :mod:`dealloop.mapping.fused` give the same numbers, bit for bit, with
+numba as with their numpy reference: on every shipped scenario (Monte Carlo draws, year by
+year: backstops, new money caps, warrants, collateral, vehicles) and on the kernels' edge
+cases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from unittest import mock
+
+import numpy as np
+import pytest
+
+import dealloop as dl
+from dealloop import mapping, scenarios
+from dealloop.mapping import fused
+from dealloop.scenarios import library
+from dealloop.scenarios._mc_chunks import draw, payload
+from dealloop.scenarios.runner import clear_runs
+
+numba = pytest.importorskip("numba")
+
+
+@contextmanager
+def forced(how: str) -> Iterator[None]:
+    """The fused passes with numba or numpy, whatever the environment says."""
+    with mock.patch.dict(fused._STATE, {"force": how}):
+        assert fused.use_numba() is (how == "numba")
+        yield
+
+
+def _arrays(out: object, where: str) -> Iterator[tuple[str, np.ndarray]]:
+    for f in fields(out):  # type: ignore[arg-type]
+        v = getattr(out, f.name)
+        if isinstance(v, np.ndarray):
+            yield f"{where}.{f.name}", v
+
+
+def _runs(name: str, k: int) -> dict[str, np.ndarray]:
+    comp = mapping.build(dl.load(), scenarios.load(name)).compile()
+    M, values, _ = draw(payload(comp, seed=11, chunk=k), 1, k)
+    base, out, ybase, yout = clear_runs(comp, k, mult=M, values=values,
+                                        replan=comp.replan(M))
+    got = dict(_arrays(base, "base")) | dict(_arrays(out, "out"))
+    for tag, y in (("ybase", ybase), ("yout", yout)):
+        if y is not None:
+            for t, o in enumerate(y.outcomes):
+                got.update(_arrays(o, f"{tag}[{t}]"))
+    return got
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", library.names())
+def test_shipped_scenarios_numba_equals_numpy(name: str) -> None:
+    k = 300  # above the engine's compaction threshold (64 draws)
+    with forced("numpy"):
+        want = _runs(name, k)
+    with forced("numba"):
+        got = _runs(name, k)
+    assert want.keys() == got.keys()
+    for key, a in want.items():
+        b = got[key]
+        assert a.dtype == b.dtype and a.shape == b.shape, key
+        assert np.array_equal(a, b), f"{name} {key}: max diff {np.abs(a - b).max()}"
+
+
+def _both(fn: str, *args: object) -> tuple[object, object]:
+    with forced("numpy"):
+        want = getattr(fused, fn)(*args)
+    with forced("numba"):
+        got = getattr(fused, fn)(*args)
+    return want, got
+
+
+def _same(a: object, b: object) -> None:
+    if isinstance(a, tuple):
+        assert isinstance(b, tuple) and len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same(x, y)
+        return
+    assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.array_equal(a, b, equal_nan=True)
+    assert np.array_equal(np.signbit(a), np.signbit(b))
+
+
+@pytest.mark.parametrize("df", [1.0, 0.95926114, 0.0])
+def test_kernels_match_numpy_bit_for_bit(df: float) -> None:
+    rng = np.random.default_rng(5)
+    a = rng.lognormal(0, 3, (7, 33))
+    a[2, 3], a[4, 5], a[1, 1] = 0.0, -0.0, 1e-310  # zeros of both signs, a subnormal
+    col = rng.random(7)
+    _same(*_both("scaled", a, col, df))
+    _same(*_both("scaled_twice", a, col, df))
+    r = np.vstack([rng.random((4, 33)), np.ones((1, 33))])
+    debtor = rng.integers(0, 5, 7)
+    _same(*_both("owed_paid", a, r, debtor))
+    owed = [rng.lognormal(0, 2, (7, 33)) for _ in range(5)]
+    paid = [o * rng.random((7, 33)) for o in owed]
+    now = rng.random((7, 33)) < 0.3
+    for n in (None, now):
+        for years in (1, 2, 5):
+            _same(*_both("years_total", owed[:years], paid[:years], n))
+
+
+def test_kernels_take_other_layouts_through_numpy() -> None:
+    """Arrays the kernels are not compiled for (not C-contiguous, not float64) go the numpy
+    way with the same result."""
+    a = np.arange(12.0).reshape(3, 4).T  # Fortran order
+    with forced("numba"):
+        got = fused.scaled(a, np.ones(4), 2.0)
+        ints = fused.owed_paid(np.ones((2, 3), np.float32), np.ones((2, 3)), np.array([0, 1]))
+    assert np.array_equal(got, a * 2.0)
+    assert ints[0].dtype == np.float32 and np.array_equal(ints[1], np.ones((2, 3)))
