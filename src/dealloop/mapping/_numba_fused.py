@@ -30,20 +30,9 @@ def scaled(a, col, df):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def scaled_twice(a, col, df):  # pragma: no cover - compiled
-    """:func:`scaled` written into two arrays (the year's claims and their accelerated
-    copy)."""
-    m, k = a.shape
-    out = np.empty((m, k))
-    out2 = np.empty((m, k))
-    for i in range(m):
-        w = col[i]
-        for j in range(k):
-            x = a[i, j] * w
-            if df != 1.0:
-                x = x * df
-            out[i, j] = x
-            out2[i, j] = x
-    return out, out2
+    """:func:`scaled` and a copy of it (the year's claims and their accelerated copy)."""
+    out = scaled(a, col, df)
+    return out, out.copy()
 
 
 @njit(cache=True, nogil=True)

@@ -276,12 +276,7 @@ class Compiled(YearsMixin):
         shocks), as :func:`.sheets.build` would for a dataset with those legs (or pass the
         result of :meth:`replan` to reuse it).
         """
-        M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
-            np.array(mult, float, copy=True)
-        if drop is not None:
-            rows = np.asarray(drop)
-            ok = rows >= 0
-            M[rows[ok], np.flatnonzero(ok)] = 0.0
+        M = self.deal_multipliers(k, mult, drop)
         rp = replan if isinstance(replan, dict) else self.replan(M) if replan else None
         out_rev0 = self.outside_revenue[:, None] if rp is None else rp["out_rev"]
         gpu = self.gpu[:, None] if rp is None else rp["gpu"]

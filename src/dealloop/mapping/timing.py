@@ -196,6 +196,18 @@ class YearsMixin:
             out[c] = 0 if w is None else int(np.argmax(w))
         return out
 
+    def deal_multipliers(self, k: int, mult: Any = None, drop: Any = None) -> np.ndarray:
+        """``(D, K)``: each deal's multiplier per draw before the shocks: ``mult`` (copied)
+        or the base run's (1 for legs counted, 0 otherwise), with the deal ``drop[j]``
+        (an index, or -1 for none) removed from draw ``j``."""
+        M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
+            np.array(mult, float, copy=True)
+        if drop is not None:
+            rows = np.asarray(drop)
+            ok = rows >= 0
+            M[rows[ok], np.flatnonzero(ok)] = 0.0
+        return M
+
     def plan_factor(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> np.ndarray:
         """``(N, K)``: the share of each firm's planned new money the shocks leave it (a
         ``fail`` shock 0, a ``funding`` cut ``1 - fraction``; 1 without a plan)."""
@@ -206,13 +218,7 @@ class YearsMixin:
             # what :meth:`inputs` gives the plan rows for an amount of 1: the deal's
             # multiplier after the shocks, times the factors the shocks scale the row by
             # (nothing else there reads the plan rows' amounts)
-            mult, drop = kw.get("mult"), kw.get("drop")
-            M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
-                np.array(mult, float, copy=True)
-            if drop is not None:
-                rows = np.asarray(drop)
-                ok = rows >= 0
-                M[rows[ok], np.flatnonzero(ok)] = 0.0
+            M = self.deal_multipliers(k, kw.get("mult"), kw.get("drop"))
             applied = Applied(cast(Any, self), k, M, kw.get("values") or {},
                               self.gpu[:, None])
             if shocked:
@@ -288,11 +294,7 @@ class YearsMixin:
         pos_p = np.searchsorted(debt, paying)
         vest_cols, full = rows["vest_cols"], None
         if len(vest_cols):  # the draw's legs, unshocked: what warrants vest on
-            M = np.repeat(self.base_mult[:, None], k, axis=1) if kw.get("mult") is None \
-                else np.array(kw["mult"], float, copy=True)
-            if kw.get("drop") is not None:
-                ok = np.asarray(kw["drop"]) >= 0
-                M[np.asarray(kw["drop"])[ok], np.flatnonzero(ok)] = 0.0
+            M = self.deal_multipliers(k, kw.get("mult"), kw.get("drop"))
             full = M[self.claim_deal[vest_cols]] * self.amount[vest_cols, None]
         ratio = None
         if inp.collateral is not None:  # the step's pledges, marked to each year's value
