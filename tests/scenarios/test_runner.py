@@ -233,6 +233,10 @@ def test_no_firm_gains_from_a_shock_without_a_reason(stress, name: str) -> None:
     rise = f["market_value_after"] - f["market_value_before"]
     gainers = set(rise[rise > 1e-6 * (1 + f["market_value_before"])].index)
     assert gainers <= _released_payers(res, sc), (name, rise[list(gainers)].to_dict())
+    # a firm that ends with more equity for a leg it no longer pays says so, and why
+    richer = set(f.index[f["equity_after"] - f["equity_before"] > 0.05])
+    noted = {n.split(" ")[0] for n in res.notes if " more equity than before the shock" in n}
+    assert noted == richer & _released_payers(res, sc), (name, noted)
     if name == "coreweave-default":  # its customers lose the service, not gain the saving
         customers = set(res.balance.claims.query(
             "creditor == 'coreweave' and channel == 'purchase'")["debtor"])

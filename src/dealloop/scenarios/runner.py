@@ -275,6 +275,49 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     }
 
 
+def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame) -> list[str]:
+    """A note for each firm that ends the run richer because the scenario releases it from a
+    leg it pays (a ``cancel`` shock, or a ``conditional`` one with ``happens: false``).
+
+    Its gain is what it no longer pays: the scenario models no termination payment, penalty
+    or income lost with the leg (their terms are not disclosed), so the gain is an upper
+    bound on what walking away saves it.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> res = run("oracle-exits-abilene", dl.load(), band=False)
+    >>> print([n for n in res.notes if n.startswith("oracle ")][0].split(",")[0])
+    oracle ends with 2.7 more equity than before the shock (80.8 -> 83.5): it pays D140
+    """
+    payer = net.deals.set_index("id")["payer"]
+    cut: dict[str, dict[str, str]] = {}
+    for shock in sc.shocks:
+        if shock.type == "cancel":
+            how = "cancels" if shock.fraction >= 1 else f"cuts by {shock.fraction:.0%}"
+        elif shock.type == "conditional" and not shock.happens:
+            how = "says never happens"
+        else:
+            continue
+        deal = getattr(shock, "deal", None)
+        for d in ([deal] if deal else []) + list(getattr(shock, "deals", [])):
+            if d in payer.index:
+                cut.setdefault(str(payer[d]), {})[d] = how
+    eq_before, eq_after = firms["equity_before"].to_dict(), firms["equity_after"].to_dict()
+    out = []
+    for firm, deals in cut.items():
+        before, after = float(eq_before.get(firm, 0.0)), float(eq_after.get(firm, 0.0))
+        if after - before <= 0.05:
+            continue
+        legs = "; ".join(f"{d}, which the scenario {how}" for d, how in sorted(deals.items()))
+        out.append(f"{firm} ends with {after - before:,.1f} more equity than before the shock "
+                   f"({before:,.1f} -> {after:,.1f}): it pays {legs}. No termination payment, "
+                   "penalty or income lost with the leg is modelled (their terms are not "
+                   "disclosed), so the gain is an upper bound on what walking away saves it")
+    return out
+
+
 def firm_frame(comp: Compiled, base: Outcome, out: Outcome,
                years: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per firm, draw 0 of ``out`` against ``base``: the ``firms`` table of a
@@ -485,10 +528,12 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
         notes.append("the engine hit its iteration limit; figures may not be exact")
     t0, t1 = comp.bs.horizon
     claims = unpaid_claims(comp, out)
+    firms = firm_frame(comp, base, out, years)
+    notes += walk_away_notes(sc, net, firms)
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
-        system=system, firms=firm_frame(comp, base, out, years),
+        system=system, firms=firms,
         unpaid=_unpaid(comp, out, claims), years=years,
         unpaid_claims=claims,
         backstops=_backstops(comp, out), bands=tuple(bands), models=models,
