@@ -228,7 +228,14 @@ def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
 class SponsorRows(NamedTuple):
     """The sponsor legs of the vehicles with sponsor equity, one row per leg: the vehicle's
     index, the sponsor's index inside the network (-1 outside), its share of the vehicle's
-    sponsor equity, the leg's id and the sponsor's id."""
+    sponsor equity, the leg's id and the sponsor's id.
+
+    Examples
+    --------
+    >>> rows = SponsorRows(np.array([0]), np.array([-1]), np.array([1.0]), ("E1",), ("owl",))
+    >>> rows.deals, int(rows.holder[0])
+    (('E1',), -1)
+    """
 
     vehicle: np.ndarray
     holder: np.ndarray
