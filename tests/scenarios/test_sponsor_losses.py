@@ -139,3 +139,54 @@ def test_per_draw_gives_the_stress_figures_for_a_vehicle(toy) -> None:
         assert got == pytest.approx({s: v for s, v in sec.items() if abs(v) > 1e-12},
                                     rel=1e-9, abs=1e-9), c
     assert len(set(np.round(loss[:, owl], 9))) == len(cuts)   # a different loss per cut
+
+
+def test_an_assumed_amount_is_split_by_the_legs_with_an_amount(toy) -> None:
+    """``vehicle_equity: {campus: 4}`` (assumed) is still borne by the sponsors in proportion
+    to what their legs put in: the outside investor 3, the tenant 1, when the campus fails."""
+    sc = scenarios.loads(HEAD.replace("{debt_rates: {B: 0.05}}",
+                                      "{debt_rates: {B: 0.05}, vehicle_equity: {campus: 4}}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    res = scenarios.run(sc, toy, band=False)
+    assert res.firms.at["campus", "equity_loss"] == pytest.approx(4.0)
+    assert _owl(holders.follow(res, toy)) == pytest.approx(3.0)
+    assert "tenant 1.0 (E2: 4.0 x 25%" in holders.follow(res, toy).notes[0]
+
+
+def test_an_inside_sponsor_on_the_construct_writes_nothing_off(toy, tmp_path) -> None:
+    """Without a reported book equity the tenant's equity is the model's construct, which
+    never counted its stake in the campus (a vehicle has no market value): nothing is written
+    off it, and the note says why; the outside investor still loses its 6."""
+    import dealloop as dl
+
+    for name in ("deals.csv", "sources.csv"):
+        (tmp_path / name).write_text(DEALS if name == "deals.csv" else
+                                     "id,url,publisher,title,date\n"
+                                     "s1,https://example.com/l,Example,L,2026-01-01\n")
+    (tmp_path / "entities.csv").write_text(ENTITIES.replace(",100,500,50,,200,", ",100,500,50,,,"))
+    net = dl.load(tmp_path)
+    res, _ = _run(net, "{type: fail, entity: campus}")
+    f = res.firms
+    assert f.at["tenant", "equity_basis"] == "model"
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp = mapping.build(net, sc).compile()
+    _, out, _, _ = clear_runs(comp)
+    i = comp.bs.firms.index("tenant")
+    assert f.at["tenant", "equity_after"] == pytest.approx(float(out.equity[i, 0]), abs=1e-9)
+    where = holders.follow(res, net)
+    assert _owl(where) == pytest.approx(6.0)
+    assert "tenant 2.0 (E2: 8.0 x 25%; inside the network, its equity the model's construct: " \
+           "not booked" in where.notes[0]
+
+
+def test_a_bank_sponsor_loses_against_its_capital(net) -> None:
+    """A sponsor that is a bank with a capital figure takes its part in the ``banks`` sector,
+    as a named holder: it counts against its CET1."""
+    from dealloop.holders import allocate, summarize
+    from dealloop.holders.exposures import sponsor_loss
+
+    lay = holders.layer(net)
+    loss = sponsor_loss("abilene-jv", "jpmorgan", "D06a", 2.0, net, lay)
+    assert (loss.sector, loss.holder, loss.channel) == ("banks", "jpmorgan", "equity")
+    banks = summarize(allocate([loss], lay), lay).banks
+    assert banks.at["jpmorgan", "loss"] == pytest.approx(2.0)

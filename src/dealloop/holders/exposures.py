@@ -214,7 +214,10 @@ def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
         return {}, {}
     lost = firms["equity_loss"].where(firms["equity_basis"] == "sponsor", 0.0)
     hit = {str(f): float(v) for f, v in lost.items() if v > 1e-12}
-    return hit, (sponsor_legs(bs.frame, getattr(bs, "deals", None)) if hit else {})
+    if not hit:
+        return hit, {}
+    return hit, (bs.sponsors if hasattr(bs, "sponsors") else
+                 sponsor_legs(bs.frame, getattr(bs, "deals", None)))
 
 
 def sponsor_notes(result: Any, firm: str | None = None) -> list[str]:

@@ -262,7 +262,8 @@ def sponsor_rows(comp: Any) -> SponsorRows:
     1.0
     """
     bs = comp.bs
-    legs = sponsor_legs(bs.frame, getattr(bs, "deals", None))
+    legs = bs.sponsors if hasattr(bs, "sponsors") else sponsor_legs(
+        bs.frame, getattr(bs, "deals", None))
     firms = list(bs.frame.index) if legs else []
     pos = {f: i for i, f in enumerate(firms)}
     flat = [(pos[v], pos.get(p, -1), share, d, p)
