@@ -441,6 +441,35 @@ def test_cli_shows_sector_capital_or_no_data_with_the_reason(tmp_path: Path) -> 
     assert "Banking sector: 2,200 bn" in tail
 
 
+def test_oracle_exits_abilene_costs_blue_owl_its_sponsor_equity(net) -> None:
+    """Abilene defaults when Oracle walks away: the 5.0 of sponsor equity it stands on
+    (Blue Owl's D06a; Crusoe's D06b has no amount) is lost whole, and lands on Blue Owl, a
+    named investor outside the network, with the leg it came from; the CLI says so."""
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    res = scenarios.run("oracle-exits-abilene", net, band=False)
+    v = res.firms.loc["abilene-jv"]
+    assert v["defaulted"] and v["equity_basis"] == "sponsor"
+    assert v["market_value_lost"] == 0.0 and v["equity_loss"] == pytest.approx(5.0)
+    where = holders.follow(res, net)
+    named = where.named.set_index("holder")
+    assert named.at["blue-owl", "amount"] == pytest.approx(5.0)
+    assert named.at["blue-owl", "sector"] == "investors"
+    f = where.flows
+    owl = f[(f["target_type"] == "holder") & (f["target"] == "blue-owl")]
+    assert set(owl["deals"]) == {"D06a"} and set(owl["basis"]) == {"equity"}
+    assert set(owl["firm"]) == {"abilene-jv"}
+    assert where.households["entered"] == pytest.approx(
+        5.0 + res.unpaid_claims["shortfall"].sum())
+    r = CliRunner().invoke(app, ["stress", "oracle-exits-abilene", "--no-band",
+                                 "--explain", "blue-owl"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "D06a" in text and "Sponsor equity lost: abilene-jv 5.0 of its 5.0" in text
+
+
 def test_explain_covers_sector_nodes_and_named_holders(net, tmp_path) -> None:
     from typer.testing import CliRunner
 
@@ -504,6 +533,7 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
     from dealloop.holders.draws import figures, per_draw, routes
     from dealloop.mapping.compiled import compile_scenario
     from dealloop.mapping.sheets import build
+    from dealloop.scenarios.buffer import equity_losses
     from dealloop.scenarios.montecarlo import draw, payload
     from dealloop.scenarios.runner import clear_runs
     from dealloop.scenarios.spec import loads
@@ -520,11 +550,15 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
     r = routes(comp, net, read_layer(net))
     p = payload(comp, seed=5, chunk=8, follow=r)
     M, values, _ = draw(p, 0, 8)
-    _base, out, _, _ = clear_runs(comp, 8, mult=M, values=values, replan=comp.replan(M))
-    losses = per_draw(r, comp, out, M)
+    base, out, _, _ = clear_runs(comp, 8, mult=M, values=values, replan=comp.replan(M))
+    with pytest.raises(ValueError, match="equity lost"):  # vehicles' sponsors need it
+        per_draw(r, comp, out, M)
+    losses = per_draw(r, comp, out, M, equity_losses(comp, base, out))
     fig = figures(r, losses)
     assert (M == comp.base_mult[:, None]).all()  # only the shocks are drawn
     assert fig["households"].max() > 0 and fig["banks"].max() > 0
+    owl = r.columns.index("holder:blue-owl")   # Abilene's outside sponsor (D06a)
+    assert losses[:, owl].max() > 0
     checked = 0
     for k in range(8):
         fall, frac = float(values[(0, "fall")][k]), float(values[(1, "rollover")][k])
@@ -546,8 +580,15 @@ def test_per_draw_equals_a_stress_run_with_that_draws_inputs(net) -> None:
                if r.sectors()[j] and abs(losses[k, j]) > 1e-12}
         assert got == pytest.approx({s: v for s, v in sec.items() if abs(v) > 1e-12},
                                     rel=1e-9, abs=1e-9)
+        # named holders too: the vehicles' outside sponsors (sponsor equity lost)
+        named = where.named.groupby("holder")["amount"].sum()
+        got = {c[7:]: losses[k, j] for j, c in enumerate(r.columns)
+               if c.startswith("holder:") and abs(losses[k, j]) > 1e-12}
+        assert got == pytest.approx({h: v for h, v in named.items() if abs(v) > 1e-12},
+                                    rel=1e-9, abs=1e-9)
         checked += 1
     assert checked == 8 and len(set(np.round(fig["households"], 6))) > 1
+    assert (losses[:, owl] > 0).all() and (losses[:, owl] <= 5.0 + 1e-9).all()
 
 
 def test_simulate_reports_household_and_bank_distributions(net) -> None:
@@ -582,12 +623,14 @@ def test_one_draw_monte_carlo_lines_equal_the_single_run(net) -> None:
     single run's loss and share."""
     from dealloop.holders.draws import chunk_stats, routes, summarize_draws
     from dealloop.mapping import build
+    from dealloop.scenarios.buffer import equity_losses
     from dealloop.scenarios.runner import clear_runs
 
     comp = build(net, scenarios.load("coreweave-default")).compile()
     r = routes(comp, net, holders.layer(net))
-    _, out, _, _ = clear_runs(comp)
-    section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None])])
+    base, out, _, _ = clear_runs(comp)
+    section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None],
+                                              equity_losses(comp, base, out))])
     central = holders.follow(scenarios.run("coreweave-default", net, band=False), net)
     for line in ("banks", "insurers", "private_credit"):
         got, want = section["capital"][line], central.capital[line]

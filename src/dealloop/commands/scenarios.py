@@ -99,6 +99,10 @@ def stress(
         return
     if explain is not None and held is not None:
         _print_held(con, explain, held)
+        from ..holders.exposures import sponsor_notes
+
+        for note in sponsor_notes(res, explain):
+            con.print(note[0].upper() + note[1:] + ".")
         return
     _print_stress(con, res)
     _print_assumptions(con, _assumptions(sc, res))
@@ -540,6 +544,10 @@ def _print_explain(con: Any, firm: str, lines: Any, res: Any,
     line = _equity_line(res, firm)
     if line:
         con.print(line)
+    from ..holders.exposures import sponsor_notes
+
+    for note in sponsor_notes(res, firm):
+        con.print(note[0].upper() + note[1:] + ".")
     for fid, why in flags.items():
         con.print(f"* {fid}: " + "; ".join(why))
 

@@ -362,12 +362,12 @@ def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,
     >>> bool(abs(where.sectors["amount"].sum() - entered) < 1e-9)
     True
     """
-    from .exposures import losses
+    from .exposures import losses, sponsor_notes
 
     base = lay if lay is not None else layer(net)
     base = override(base, changes)
     flows = allocate(losses(result, net, base), base)
-    return summarize(flows, base)
+    return summarize(flows, base, sponsor_notes(result))
 
 
 def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:

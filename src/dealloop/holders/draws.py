@@ -7,7 +7,10 @@ shareholder's loss by the firm's named stakes and its listed or private equity s
 itself, so the two paths cannot drift apart), and :func:`per_draw` multiplies the draws'
 losses ``(K, ...)`` by those unit routes. The only non-linear step, how much of a firm's lost
 market value outside shareholders bear (stakes held inside the network and the named stakes,
-capped at 100%), is computed per draw exactly as :func:`.exposures.equity_losses` does.
+capped at 100%), is computed per draw exactly as :func:`.exposures.equity_losses` does. The
+sponsor equity a vehicle's outside sponsors lose (:func:`.exposures.sponsor_losses`) is the
+draw's equity lost by the vehicle (:func:`dealloop.scenarios.buffer.equity_losses`) times each
+sponsor's fixed share, routed the same way.
 
 A draw's figures equal :func:`dealloop.holders.follow` on a stress run with that draw's
 inputs (tested).
@@ -16,7 +19,7 @@ inputs (tested).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,7 +27,7 @@ import numpy as np
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
 from ..scenarios.buffer import market_value_losses
 from .allocate import Loss, allocate, terminal
-from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss
+from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss, sponsor_loss
 from .layer import Layer, data_basis, stale_dates
 from .results import METHOD, bank_date
 
@@ -60,7 +63,9 @@ class Routes:
     ``(R, S)`` routes a dollar unpaid on claim row ``rows[r]``; ``equity`` ``(N, S)`` a dollar
     of firm ``i``'s outside shareholders beyond named stakes; ``stake`` ``(J, S)`` a dollar of
     named stake ``j`` (issuer ``stake_firm[j]``, fraction ``stake_frac[j]``, in order);
-    ``held_*`` the stakes held inside the network (issuer, fraction, leg index).
+    ``held_*`` the stakes held inside the network (issuer, fraction, leg index);
+    ``sponsor`` ``(P, S)`` a dollar of the sponsor equity outside sponsor leg ``p`` loses
+    (vehicle ``sponsor_firm[p]``, share ``sponsor_share[p]`` of its sponsor equity).
 
     Examples
     --------
@@ -98,6 +103,11 @@ class Routes:
     lines: tuple[tuple[str, dict[str, Any]], ...] = ()
     #: Which data the figures stand on (:func:`~dealloop.holders.layer.data_basis`).
     basis: tuple[dict[str, Any], ...] = ()
+    #: Outside sponsors of vehicles: the vehicle's index and the leg's share of its sponsor
+    #: equity (:func:`dealloop.scenarios.buffer.sponsor_rows`), and the unit routes.
+    sponsor_firm: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    sponsor_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sponsor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     def sectors(self) -> np.ndarray:
         """Columns that are terminal sectors (a boolean ``(S,)`` mask)."""
@@ -108,9 +118,10 @@ class Routes:
         names = set(names)
         return np.array([c in names for c in self.columns], bool)
 
-    def chunk(self, comp: Any, out: Any, mult: np.ndarray) -> Stats:
+    def chunk(self, comp: Any, out: Any, mult: np.ndarray,
+              equity_loss: np.ndarray | None = None) -> Stats:
         """:func:`chunk_stats` of one batched engine call (the Monte Carlo hook)."""
-        return chunk_stats(self, comp, out, mult)
+        return chunk_stats(self, comp, out, mult, equity_loss)
 
 
 def _unit(loss: Loss, lay: Layer) -> dict[str, float]:
@@ -176,7 +187,14 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
             s_units.append(unit(("stake", payer, deal), Loss(
                 "x", SHAREHOLDERS, 1.0, sector="investors", holder=payer, deals=(deal,),
                 channel="equity")))
-    cols = tuple(sorted({k for u in (*units, *eq_units, *s_units) for k in u}))
+    from ..scenarios.buffer import sponsor_rows
+
+    sp = sponsor_rows(comp)
+    outside = np.flatnonzero(sp.holder < 0)
+    p_units = [unit(("sponsor", sp.sponsors[j], sp.deals[j]),
+                    sponsor_loss("x", sp.sponsors[j], sp.deals[j], 1.0, net, lay))
+               for j in outside]
+    cols = tuple(sorted({k for u in (*units, *eq_units, *s_units, *p_units) for k in u}))
     pos = {c: j for j, c in enumerate(cols)}
 
     def mat(us: list[dict[str, float]]) -> np.ndarray:
@@ -208,14 +226,21 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
             lay.sector_capital.value, lay.sector_capital.as_of, lay.sector_capital.row,
             ";".join(lay.sector_capital.sources)),
         lines=tuple(sector_lines(allocate([], lay), lay).items()),
-        basis=tuple(data_basis(lay)))
+        basis=tuple(data_basis(lay)),
+        sponsor_firm=sp.vehicle[outside], sponsor_share=sp.share[outside],
+        sponsor=mat(p_units))
 
 
-def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
+def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
+             equity_loss: np.ndarray | None = None) -> np.ndarray:
     """Loss per column of ``r`` (terminal sectors, named holders) in each draw: ``(K, S)``.
 
     ``out`` is the shocked engine outcome of ``K`` draws, ``mult`` ``(D, K)`` their deal
-    multipliers (which legs exist: stakes inside the network count where ``mult > 0``).
+    multipliers (which legs exist: stakes inside the network count where ``mult > 0``),
+    ``equity_loss`` ``(N, K)`` the equity each firm loses in each draw against its own
+    unshocked run (:func:`dealloop.scenarios.buffer.equity_losses`): the sponsor equity a
+    vehicle loses is split among its outside sponsors (needed when ``r`` has any; a
+    ``ValueError`` otherwise).
 
     Examples
     --------
@@ -225,7 +250,9 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
     >>> net = dl.load()
     >>> comp = mapping.build(net, scenarios.load("softbank-fails")).compile()
     >>> r = routes(comp, net, holders.layer(net))
-    >>> loss = per_draw(r, comp, clear_runs(comp)[1], comp.base_mult[:, None])
+    >>> from dealloop.scenarios.buffer import equity_losses
+    >>> base, out, _, _ = clear_runs(comp)
+    >>> loss = per_draw(r, comp, out, comp.base_mult[:, None], equity_losses(comp, base, out))
     >>> loss.shape == (1, len(r.columns)), bool(loss.sum() > 0)
     (True, True)
     """
@@ -247,6 +274,13 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> np.ndarray:
     total += (lost * room).T @ r.equity
     if len(named):
         total += named.T @ r.stake
+    if len(r.sponsor_firm):
+        if equity_loss is None:
+            raise ValueError("per_draw: the vehicles' outside sponsors need each draw's equity "
+                             "lost (equity_loss = scenarios.buffer.equity_losses(comp, base, "
+                             "out))")
+        lost_sponsor = np.maximum(np.asarray(equity_loss, float)[r.sponsor_firm], 0.0)
+        total += (lost_sponsor * r.sponsor_share[:, None]).T @ r.sponsor
     return total
 
 
@@ -284,9 +318,11 @@ class Stats:
     any_below: int
 
 
-def chunk_stats(r: Routes, comp: Any, out: Any, mult: np.ndarray) -> Stats:
-    """:class:`Stats` of one batched engine call (``K`` draws)."""
-    losses = per_draw(r, comp, out, mult)
+def chunk_stats(r: Routes, comp: Any, out: Any, mult: np.ndarray,
+                equity_loss: np.ndarray | None = None) -> Stats:
+    """:class:`Stats` of one batched engine call (``K`` draws; ``equity_loss`` as
+    :func:`per_draw` takes it)."""
+    losses = per_draw(r, comp, out, mult, equity_loss)
     fig = figures(r, losses)
     bl, below = fig["bank_loss"], fig["below_min"]
     return Stats(draws={m: fig[m] for m in FIGURES}, sums=losses.sum(axis=0),
@@ -412,8 +448,10 @@ def summarize_draws(r: Routes, parts: list[Stats]) -> dict[str, Any]:
     >>> from dealloop.scenarios.runner import clear_runs
     >>> net = dl.load()
     >>> comp = mapping.build(net, scenarios.load("coreweave-default")).compile()
-    >>> r, (_, out, _, _) = routes(comp, net, holders.layer(net)), clear_runs(comp)
-    >>> section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None])])
+    >>> from dealloop.scenarios.buffer import equity_losses
+    >>> r, (base, out, _, _) = routes(comp, net, holders.layer(net)), clear_runs(comp)
+    >>> section = summarize_draws(r, [chunk_stats(r, comp, out, comp.base_mult[:, None],
+    ...                                           equity_losses(comp, base, out))])
 
     One draw at the central values lands where the central run's losses land:
 

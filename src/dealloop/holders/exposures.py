@@ -2,8 +2,13 @@
 
 This is the post-processing step over an engine result: it reads only what a
 :class:`~dealloop.scenarios.results.StressResult` reports (``unpaid`` claims, per-firm market
-values, the stakes of the balance sheets) and the network's legs, so it does not depend on how
-the engine clears.
+values and equity lost, the stakes and legs of the balance sheets) and the network's legs, so
+it does not depend on how the engine clears.
+
+Three channels: what outside creditors are not paid (:func:`debt_losses`), the market value
+outside shareholders lose (:func:`equity_losses`), and the sponsor equity a vehicle's
+outside sponsors lose (:func:`sponsor_losses`: a vehicle has no market value, its equity is
+what its sponsors put in).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any
 from .allocate import Loss
 from .layer import Layer
 
-__all__ = ["REPORTED_DEBT", "SHAREHOLDERS", "claim_loss", "losses"]
+__all__ = ["REPORTED_DEBT", "SHAREHOLDERS", "claim_loss", "losses", "sponsor_loss",
+           "sponsor_losses", "sponsor_notes"]
 
 #: Node name for a firm's reported debt owed to lenders the dataset does not name.
 REPORTED_DEBT = "reported-debt-holders"
@@ -139,8 +145,128 @@ def equity_losses(result: Any, net: Any) -> list[Loss]:
     return out
 
 
+def sponsor_loss(vehicle: str, sponsor: str, deal: str, amount: float, net: Any,
+                 lay: Layer) -> Loss:
+    """The :class:`Loss` of an outside ``sponsor`` losing ``amount`` of the sponsor equity it
+    put in ``vehicle`` through leg ``deal``: an equity-channel loss of the named holder, in
+    the sector of its kind (a bank of the layer's capital table: ``banks``, against its
+    capital; any other investor or lender: ``investors``, as for named outside investors);
+    a collective sponsor (``Equity investors (collective)``) is no named holder: its loss is
+    private equity, split by the layer's shares.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders
+    >>> net = dl.load()
+    >>> lay = holders.layer(net)
+    >>> x = sponsor_loss("abilene-jv", "blue-owl", "D06a", 5.0, net, lay)
+    >>> x.holder, x.sector, x.deals, x.channel
+    ('blue-owl', 'investors', ('D06a',), 'equity')
+    >>> y = sponsor_loss("xai-gpu-spv", "equity-investors", "D75b", 5.5, net, lay)
+    >>> y.holder, y.instrument, y.deals
+    (None, 'private_equity', ('D75b',))
+    """
+    if sponsor in _collective(net):
+        return Loss(vehicle, SHAREHOLDERS, amount, instrument="private_equity",
+                    deals=(deal,), channel="equity")
+    sector = "banks" if sponsor in lay.banks else "investors"
+    return Loss(vehicle, SHAREHOLDERS, amount, sector=sector, holder=sponsor, deals=(deal,),
+                channel="equity")
+
+
+def sponsor_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
+    """Sponsor equity lost by the outside sponsors of vehicles: each vehicle's equity lost
+    (the firms table's ``equity_loss`` where its ``equity_basis`` is ``sponsor``: all of it
+    when it defaults, else the part its losses eat) split by what each sponsor put in
+    (:func:`dealloop.mapping.vehicles.sponsor_legs`), one :func:`sponsor_loss` per leg of a
+    sponsor outside the network. A sponsor inside the network loses its part on its own book
+    (:func:`dealloop.scenarios.buffer.equity_paths`), not here.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import holders, scenarios
+    >>> net = dl.load()
+    >>> res = scenarios.run("oracle-exits-abilene", net, band=False)
+    >>> [(x.firm, x.holder, x.amount, x.deals) for x in sponsor_losses(res, net,
+    ...                                                                holders.layer(net))]
+    [('abilene-jv', 'blue-owl', 5.0, ('D06a',))]
+    """
+    hit, legs = _vehicle_hits(result)
+    firms = result.firms
+    out: list[Loss] = []
+    for v, rows in legs.items():
+        for deal, sponsor, share in rows if v in hit else ():
+            if sponsor not in firms.index:
+                out.append(sponsor_loss(v, sponsor, deal, hit[v] * share, net, lay))
+    return out
+
+
+def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    """Sponsor equity lost per vehicle (``{vehicle: USD bn}``, losses only) and the
+    sponsor legs of the run's vehicles (:func:`dealloop.mapping.vehicles.sponsor_legs`)."""
+    from ..mapping.vehicles import sponsor_legs
+
+    firms = result.firms
+    bs = getattr(result, "balance", None)
+    if bs is None or "equity_basis" not in firms:
+        return {}, {}
+    lost = firms["equity_loss"].where(firms["equity_basis"] == "sponsor", 0.0)
+    hit = {str(f): float(v) for f, v in lost.items() if v > 1e-12}
+    if not hit:
+        return hit, {}
+    return hit, (bs.sponsors if hasattr(bs, "sponsors") else
+                 sponsor_legs(bs.frame, getattr(bs, "deals", None)))
+
+
+def sponsor_notes(result: Any, firm: str | None = None) -> list[str]:
+    """One line per vehicle that loses sponsor equity: how much, and each sponsor's part
+    with the leg it came from, where it is booked (an outside sponsor: the holders layer;
+    an inside one: its own book line, when its equity is its reported book; the model's
+    construct never counted the stake) and the formula. ``firm``: only the lines of the
+    vehicles it is, or sponsors.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import scenarios
+    >>> note = sponsor_notes(scenarios.run("oracle-exits-abilene", dl.load(), band=False))[0]
+    >>> note.split(", split")[0]
+    'sponsor equity lost: abilene-jv 5.0 of its 5.0 (it defaults: all of it)'
+    >>> note.split("put in: ")[-1]
+    'blue-owl 5.0 (D06a: 5.0 x 100%; outside the network: to the holders layer)'
+    """
+    hit, legs = _vehicle_hits(result)
+    firms = result.firms
+    out = []
+    for v, amount in hit.items():
+        if firm is not None and firm != v and firm not in {x[1] for x in legs.get(v, ())}:
+            continue
+        before = float(firms.at[v, "equity_before"])
+        how = ("it defaults: all of it" if bool(firms.at[v, "defaulted"])
+               else "the part its losses eat")
+        parts = []
+        for deal, sponsor, share in legs.get(v, ()):
+            book = sponsor in firms.index and str(firms.at[sponsor, "equity_basis"]) in (
+                "book", "sponsor")
+            where = ("inside the network: written off its own book line" if book else
+                     "inside the network, its equity the model's construct: not booked (the "
+                     "construct never counted the stake: the vehicle has no market value)"
+                     if sponsor in firms.index else "outside the network: to the holders layer")
+            parts.append(f"{sponsor} {amount * share:,.1f} ({deal}: {amount:,.1f} x "
+                         f"{share:.0%}; {where})")
+        split = (", split by what each sponsor put in: " + "; ".join(parts) if parts else
+                 ": its sponsors are not named (an assumed amount with no sponsor leg "
+                 "sized), not allocated")
+        out.append(f"sponsor equity lost: {v} {amount:,.1f} of its {before:,.1f} ({how})"
+                   f"{split}")
+    return out
+
+
 def losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
-    """All losses a stress result leaves outside the network (debt, then equity).
+    """All losses a stress result leaves outside the network (debt, then equity, then the
+    sponsor equity of vehicles).
 
     Examples
     --------
@@ -152,4 +278,5 @@ def losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
     >>> sorted({x.channel for x in found}), {x.firm for x in found if x.channel == "debt"}
     (['debt', 'equity'], {'coreweave'})
     """
-    return debt_losses(result, net, lay) + equity_losses(result, net)
+    return debt_losses(result, net, lay) + equity_losses(result, net) \
+        + sponsor_losses(result, net, lay)

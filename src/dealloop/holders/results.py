@@ -43,7 +43,10 @@ def label(sector: str) -> str:
 METHOD = (
     "Debt losses are book losses (unpaid principal and dues); equity losses are market value "
     "lost by outside shareholders (stakes held inside the network are counted in the "
-    "holders' own value). Named holders of a leg (holdings.csv) take their share first; the "
+    "holders' own value), and for a vehicle (no market value) the sponsor equity it loses "
+    "(all of it when it defaults), split by what each sponsor put in: an outside sponsor's "
+    "part lands on it here, an inside sponsor's is written off its own book. Named holders "
+    "of a leg (holdings.csv) take their share first; the "
     "rest is split by the instrument's sector shares (holders.csv: corporate bonds from Z.1 "
     "via a 2017 reading, private credit from Form PF 2021, listed equity from the Tax Policy "
     "Center's 2019 ownership estimate). Funds, pensions and retirement assets pass their "
@@ -86,6 +89,9 @@ class HoldersResult(Result):
         the loss that no capital figure covers.
     named
         Loss per named holder: ``holder, sector, amount``.
+    notes
+        What the run adds in words: the sponsor equity each vehicle loses and who bears it
+        (:func:`~dealloop.holders.exposures.sponsor_notes`).
     capital
         The sector lines (:func:`~dealloop.holders.sector_lines`) by name: ``banks`` (all
         bank losses against US banks' aggregate capital), ``insurers`` (against US life and
@@ -205,6 +211,7 @@ class HoldersResult(Result):
                    f"{h['retirement']:,.1f} bn ({h['share_of_retirement']:.2%} of their "
                    f"assets): IRAs {h['ira']:,.1f}, 401(k)/DC {h['dc']:,.1f}, DB pensions "
                    f"{h['db']:,.1f}, annuities {h['annuities']:,.1f}")
+        out.extend(self.notes)
         named = self.banks[self.banks["cet1"].notna()] if len(self.banks) else self.banks
         if len(named) and not (named["loss"].abs() > 0.005).any():
             out.append(f"Named banks with capital figures ({', '.join(named.index)}): no loss")

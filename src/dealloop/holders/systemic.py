@@ -3,7 +3,8 @@
 Each firm's failure is a scenario of its own (the base scenario plus ``{type: fail, entity:
 FIRM}``); all of them are cleared in one batched call of the engine, against one unshocked
 reference run. For each failure: the loss that lands outside the network (market value lost
-by outside shareholders plus what outside creditors are not paid), the other firms that
+by outside shareholders plus what outside creditors are not paid plus the sponsor equity
+vehicles' outside sponsors lose), the other firms that
 default, the loss on US households and their retirement accounts and on banks (through
 :mod:`dealloop.holders`), named banks pushed below their capital requirement, and the
 DebtRank of the failure on the exposure network with equity from company figures (book
@@ -41,7 +42,8 @@ RANKS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True, eq=False, repr=False)
 class SystemicResult(Result):
     """One row per firm failed: ``total_loss`` (market value lost by outside shareholders plus
-    what outside creditors are not paid), ``loss_to_others`` (without the failed firm's own
+    what outside creditors are not paid plus the sponsor equity vehicles' outside sponsors
+    lose), ``loss_to_others`` (without the failed firm's own
     shareholders), ``payment_shortfall, defaults_caused, defaulted
     (names), household_loss, retirement_loss, per_household, bank_loss, bank_capital_loss,
     banks_below_min, insurer_loss, private_credit_loss`` (the insurers' and private-credit
@@ -113,7 +115,10 @@ def _row(f: str, k: int, comp0: Any, base: Any, out: Any, heads: dict[str, np.nd
     fl = where.flows
     own = float(fl.loc[(fl["source_type"] == "firm") & (fl["source"] == f)
                        & (fl["basis"] == "equity"), "amount"].sum()) if len(fl) else 0.0
-    total = float(heads["market_value_lost_net"][k] + heads["external_loss"][k])
+    from .exposures import sponsor_losses
+
+    sponsors = sum(x.amount for x in sponsor_losses(fake, net, lay))
+    total = float(heads["market_value_lost_net"][k] + heads["external_loss"][k] + sponsors)
     return {
         "firm": f, "total_loss": total, "loss_to_others": total - own,
         "payment_shortfall": float(heads["payment_shortfall"][k]),

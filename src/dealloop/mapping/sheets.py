@@ -100,7 +100,7 @@ from .earnings import contract_factors, demand_exposures, margins, value_multipl
 from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
 from .starting import figure_grades, starting
 from .values import OUTSIDE, per_entity, plan_stretch, point
-from .vehicles import sponsor_equity
+from .vehicles import sponsor_equity, sponsor_legs
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -188,6 +188,12 @@ class BalanceSheets:
     def n(self) -> int:
         """Number of firms with a balance sheet."""
         return len(self.firms)
+
+    @cached_property
+    def sponsors(self) -> dict[str, tuple[tuple[str, str, float], ...]]:
+        """Who bears each vehicle's sponsor equity: ``{vehicle: ((deal id, sponsor, share),
+        ...)}`` (:func:`.vehicles.sponsor_legs`, built on first use)."""
+        return sponsor_legs(self.frame, self.deals)
 
     @cached_property
     def lines(self) -> pd.DataFrame:

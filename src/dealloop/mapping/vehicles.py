@@ -21,7 +21,10 @@ A vehicle's sponsors put equity in front of its lenders (:func:`sponsor_equity`,
 of Hyperion, D81a; Crusoe and Blue Owl's ~$5B in Abilene, D06a), else an amount the
 scenario sets. It is the vehicle's equity before a run and part of what its collateral is
 worth (:mod:`.collateral`): the sponsors lose first, the lenders what the equity does not
-absorb.
+absorb. What the sponsors lose is split among them by what each put in
+(:func:`sponsor_legs`): an outside sponsor's part enters the holders layer
+(:mod:`dealloop.holders.exposures`), an inside sponsor's is written off its book
+(:func:`dealloop.scenarios.buffer.equity_paths`).
 
 Examples
 --------
@@ -42,7 +45,7 @@ from typing import Any
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["assumed_terms", "rent", "sponsor_equity"]
+__all__ = ["assumed_terms", "rent", "sponsor_equity", "sponsor_legs"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -175,4 +178,45 @@ def sponsor_equity(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str
             if amount is not None:
                 out[v] = (float(amount), (), "assumed: mapping.vehicle_equity")
         out = {v: x for v, x in out.items() if x[0] > 0}
+    return out
+
+
+def sponsor_legs(frame: Any, deals: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
+    """Who bears each vehicle's sponsor equity, by what each put in: ``{vehicle: ((deal id,
+    sponsor, share), ...)}`` for the vehicles whose loss buffer is their sponsors' equity
+    (``equity_basis`` ``sponsor`` in the balance sheets' ``frame``), the shares adding up to 1.
+
+    The legs are those behind the vehicle's sponsor equity (its ``book_equity_figures``, the
+    equity legs :func:`sponsor_equity` counted), each weighted by its amount; when the amount
+    is assumed (``mapping.vehicle_equity: {vehicle: USD bn}``) the vehicle's equity legs with
+    an amount counted in the run, and none when it has no such leg (its sponsors are not
+    named: an empty tuple). ``deals`` are the legs of the balance sheets (``id, payer, payee,
+    kind, value, base``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"equity_basis": ["sponsor", "book"],
+    ...                       "book_equity_figures": [("E1", "E2"), ("F1",)]}, index=["v", "a"])
+    >>> deals = pd.DataFrame({"id": ["E1", "E2", "E3"], "payer": ["owl", "a", "b"],
+    ...                       "payee": ["v", "v", "v"], "kind": ["equity_investment"] * 3,
+    ...                       "value": [6.0, 2.0, float("nan")], "base": [1.0, 1.0, 1.0]})
+    >>> sponsor_legs(frame, deals)
+    {'v': (('E1', 'owl', 0.75), ('E2', 'a', 0.25))}
+    """
+    if "equity_basis" not in frame or deals is None or not len(deals):
+        return {}
+    spv = frame.index[frame["equity_basis"].to_numpy() == "sponsor"]
+    if not len(spv):
+        return {}
+    eq = deals[(deals["kind"] == "equity_investment") & deals["payee"].isin(spv)]
+    out: dict[str, tuple[tuple[str, str, float], ...]] = {}
+    for v in spv:
+        ids = set(frame.at[v, "book_equity_figures"] or ())
+        legs = eq[eq["payee"] == v]
+        legs = legs[legs["id"].isin(ids)] if ids else legs[legs["base"] > 0]
+        sized = [(str(r.id), str(r.payer), float(r.value)) for r in legs.itertuples(index=False)
+                 if r.value == r.value and r.value is not None and r.value > 0]
+        total = sum(x[2] for x in sized)
+        out[str(v)] = tuple((d, p, a / total) for d, p, a in sized) if total > 0 else ()
     return out

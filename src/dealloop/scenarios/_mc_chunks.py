@@ -51,8 +51,9 @@ class Payload:
     index, low, high, value, how), ``param`` (shock index, name, Dist)."""
     follow: Any = None
     """What follows each draw's losses past the network (e.g. the holders layer's
-    :class:`dealloop.holders.draws.Routes`): an object with ``chunk(comp, out, mult)``
-    returning a chunk's mergeable summary; ``None`` skips it."""
+    :class:`dealloop.holders.draws.Routes`): an object with ``chunk(comp, out, mult,
+    equity_loss)`` (``equity_loss``: each firm's equity lost per draw) returning a chunk's
+    mergeable summary; ``None`` skips it."""
 
 
 @dataclass
@@ -339,7 +340,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     nb = len(_EDGES)
     extra: dict[str, Any] = {}
     if p.follow is not None:
-        extra["follow"] = p.follow.chunk(comp, out, M)
+        extra["follow"] = p.follow.chunk(comp, out, M, loss)
     flat = (np.arange(n)[:, None] * nb + bins).ravel()
     hist = np.bincount(flat, minlength=n * nb).reshape(n, nb)
     return ChunkStats(

@@ -28,7 +28,15 @@ line). A vehicle (kind spv) starts from its sponsors' equity (``equity_basis``
 ``sponsor``, ``mapping.vehicle_equity``), with no earnings added: its rent services its
 debt; if it defaults its sponsors lose it all, first (an upper bound when its collateral
 fetches more than its debt: the surplus is not traced back to them), and its lenders
-recover the collateral (:mod:`dealloop.mapping.vehicles`). Firms without a figure keep the construct
+recover the collateral (:mod:`dealloop.mapping.vehicles`). The sponsor equity a vehicle
+loses (all of it when it defaults, else the part its losses eat: its ``before - after``) is
+split among its sponsors by what each put in (:func:`sponsor_rows`): a sponsor inside the
+network with a sourced buffer writes its part off its own book line ("sponsor equity
+lost", a stake carried at cost written down to what is left of the vehicle's equity; one
+level: a vehicle's own sponsor loss is not passed on again), an outside sponsor's part
+enters the holders layer (:func:`dealloop.holders.exposures.sponsor_losses`); a sponsor
+whose equity is the model's construct never counted the stake (the vehicle has no market
+value), so nothing is written off it. Firms without a figure keep the construct
 (flagged in ``--explain`` and the JSON's ``equity_basis``).
 
 Examples
@@ -46,17 +54,19 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
+from ..mapping.vehicles import sponsor_legs
 from ._maps import add_rows
 from ._round import operating
 
-__all__ = ["NOISE", "book_change", "equity_losses", "equity_paths", "horizon_earnings",
-           "market_value_losses", "snap_noise"]
+__all__ = ["NOISE", "SponsorRows", "book_change", "equity_losses", "equity_paths",
+           "horizon_earnings", "market_value_losses", "snap_noise", "sponsor_rows",
+           "vehicle_losses"]
 
 #: A change smaller than this share of the value it moves (plus 1e-9 $bn) is rounding noise
 #: of the clearing arithmetic, not a loss or a gain: it is reported as 0.
@@ -215,6 +225,72 @@ def _borrowing(st: Any, base: Any, out: Any) -> np.ndarray:
     return adj
 
 
+class SponsorRows(NamedTuple):
+    """The sponsor legs of the vehicles with sponsor equity, one row per leg: the vehicle's
+    index, the sponsor's index inside the network (-1 outside), its share of the vehicle's
+    sponsor equity, the leg's id and the sponsor's id.
+
+    Examples
+    --------
+    >>> rows = SponsorRows(np.array([0]), np.array([-1]), np.array([1.0]), ("E1",), ("owl",))
+    >>> rows.deals, int(rows.holder[0])
+    (('E1',), -1)
+    """
+
+    vehicle: np.ndarray
+    holder: np.ndarray
+    share: np.ndarray
+    deals: tuple[str, ...]
+    sponsors: tuple[str, ...]
+
+
+def sponsor_rows(comp: Any) -> SponsorRows:
+    """:class:`SponsorRows` of a compiled scenario (its balance sheets' ``frame`` and
+    ``deals``, :func:`dealloop.mapping.vehicles.sponsor_legs`); empty when no vehicle stands on
+    its sponsors' equity.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("oracle-exits-abilene")).compile()
+    >>> rows = sponsor_rows(comp)
+    >>> i = rows.deals.index("D06a")   # Blue Owl's 5.0 in Abilene, outside the network
+    >>> rows.sponsors[i], comp.bs.firms[rows.vehicle[i]], int(rows.holder[i])
+    ('blue-owl', 'abilene-jv', -1)
+    >>> float(rows.share[i])   # its 5.0 is all the sponsor equity counted (D06b has no amount)
+    1.0
+    """
+    bs = comp.bs
+    legs = bs.sponsors if hasattr(bs, "sponsors") else sponsor_legs(
+        bs.frame, getattr(bs, "deals", None))
+    firms = list(bs.frame.index) if legs else []
+    pos = {f: i for i, f in enumerate(firms)}
+    flat = [(pos[v], pos.get(p, -1), share, d, p)
+            for v, rows in legs.items() for d, p, share in rows if v in pos]
+    return SponsorRows(np.array([x[0] for x in flat], int), np.array([x[1] for x in flat], int),
+                       np.array([x[2] for x in flat], float), tuple(x[3] for x in flat),
+                       tuple(x[4] for x in flat))
+
+
+def vehicle_losses(before: np.ndarray, after: np.ndarray, rows: SponsorRows) -> np.ndarray:
+    """``(J, K)``: the sponsor equity each sponsor leg of ``rows`` loses, its share of the
+    vehicle's ``before - after`` (rounding noise set to 0, :func:`snap_noise`; never below 0).
+
+    Examples
+    --------
+    A vehicle (firm 0) starts from 8 of sponsor equity and keeps 2: its sponsors lose 6,
+    3:1 by what they put in.
+
+    >>> rows = SponsorRows(np.array([0, 0]), np.array([-1, 1]), np.array([0.75, 0.25]),
+    ...                    ("E1", "E2"), ("owl", "a"))
+    >>> vehicle_losses(np.array([[8.0], [50.0]]), np.array([[2.0], [50.0]]), rows)[:, 0].tolist()
+    [4.5, 1.5]
+    """
+    lost = np.maximum(snap_noise(before - after, before), 0.0)
+    return lost[rows.vehicle] * rows.share[:, None]
+
+
 def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
     """``(before, after)``, each ``(N, K)``: every firm's equity in the unshocked run
     ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
@@ -265,6 +341,13 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
+        rows = sponsor_rows(comp)
+        inside = (rows.holder >= 0) & np.isin(rows.holder, has)
+        if inside.any():  # sponsor equity lost: written off the inside sponsors' books
+            write = np.zeros(shape)
+            add_rows(write, rows.holder[inside], vehicle_losses(before, after, rows)[inside])
+            after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
+                                  np.maximum(after[has] - write[has], 0.0))
     # a change within rounding noise is no change (:func:`snap_noise`)
     return before, np.where(snap_noise(before - after, before) == 0.0, before, after)
 

@@ -273,10 +273,11 @@ def simulate(scenario: Scenario | str | Path, net: Any = None, *, draws: int | N
         Follows every draw's losses past the network and reports on them in the result's
         ``holders`` section: an object with ``figures`` (how many figures it keeps per
         draw), ``prepare(comp, scenario, net)`` (a picklable object with ``chunk(comp, out,
-        mult)``, sent to the workers) and ``start(prepared, figure)``: an accumulator with
-        ``add(part)`` (each chunk's summary, in chunk order) and ``result()`` (the section);
-        ``figure()`` makes the accumulator of one per-draw figure
-        (:class:`~dealloop.scenarios.sketch.Figure`: kept or sketched as the run decides);
+        mult, equity_loss)``, each firm's equity lost per draw the last, sent to the
+        workers) and ``start(prepared, figure)``: an accumulator with ``add(part)`` (each
+        chunk's summary, in chunk order) and ``result()`` (the section); ``figure()`` makes
+        the accumulator of one per-draw figure (:class:`~dealloop.scenarios.sketch.Figure`:
+        kept or sketched as the run decides);
         e.g. :data:`dealloop.holders.draws.FOLLOW`.
 
     Returns

@@ -1,0 +1,192 @@
+"""The sponsor equity a vehicle loses reaches its sponsors: an outside sponsor in the holders
+layer (a named holder's equity loss, with the leg it came from), an inside sponsor on its own
+book line; split by what each put in; the Monte Carlo per-draw path gives the same figures.
+
+A toy campus vehicle (3 of cash, a 10 bond, a lease from its tenant) with 8 of sponsor
+equity: 6 from an outside investor (E1) and 2 from its tenant (E2), inside the network with a
+reported book equity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dealloop import holders, mapping, scenarios
+from dealloop.holders.exposures import sponsor_losses
+from dealloop.scenarios import buffer
+from dealloop.scenarios.runner import clear_runs
+
+ENTITIES = """\
+id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
+debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
+tenant,Tenant,hyperscaler,US,true,TEN,,100,500,50,,200,,,2026-01,s1,Rents the campus.
+campus,Campus vehicle,spv,US,false,,tenant,,,3,,,,,2026-01,s1,Owns the campus.
+bondholders,Bondholders,lender,,false,,,,,,,,,,2026-01,s1,Lend to the vehicle.
+owl,Owl,investor,,false,,,,,,,,,,2026-01,s1,Outside sponsor.
+"""
+DEALS = """\
+id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
+start,end,stake,evidence,supersedes,part_of,sources,notes
+B,bondholders,campus,bond,10,,,reported,committed,,2025-01-01,2025-01-01,2050-12-31,,A,,,s1,Spent.
+L,tenant,campus,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No end.
+E1,owl,campus,equity_investment,6,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,Out.
+E2,tenant,campus,equity_investment,2,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,In.
+"""
+HEAD = "name: t\nquestion: q\nhorizon: [2026, 2030]\nmapping: {debt_rates: {B: 0.05}}\n"
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory: pytest.TempPathFactory):
+    import dealloop as dl
+
+    d = tmp_path_factory.mktemp("sponsors")
+    (d / "entities.csv").write_text(ENTITIES)
+    (d / "deals.csv").write_text(DEALS)
+    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
+                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
+    return dl.load(d)
+
+
+def _run(net, shock: str):
+    sc = scenarios.loads(HEAD + f"shocks: [{shock}]\n")
+    comp = mapping.build(net, sc).compile()
+    base, out, _, _ = clear_runs(comp)
+    moved = buffer.book_change(comp, base, out)[comp.bs.firms.index("tenant"), 0]
+    return scenarios.run(sc, net, band=False), moved
+
+
+def _owl(where) -> float:
+    named = where.named
+    return float(named.loc[named["holder"] == "owl", "amount"].sum())
+
+
+def test_a_defaulting_vehicle_costs_each_sponsor_its_contribution(toy) -> None:
+    """The campus fails: its 8 of sponsor equity is lost whole. The outside investor loses
+    its 6 in the holders layer (a named investor, leg E1, equity channel); the tenant writes
+    its 2 off its book line: its equity after is its book before plus its net worth's change
+    (stakes at cost, :func:`buffer.book_change`) less 2."""
+    res, moved = _run(toy, "{type: fail, entity: campus}")
+    f = res.firms
+    assert f.at["campus", "defaulted"] and f.at["campus", "equity_basis"] == "sponsor"
+    assert f.at["campus", "equity_loss"] == pytest.approx(8.0)
+    assert f.at["tenant", "equity_basis"] == "book" and not f.at["tenant", "defaulted"]
+    assert f.at["tenant", "equity_after"] == pytest.approx(
+        f.at["tenant", "equity_before"] + moved - 2.0, abs=1e-9)
+    lay = holders.layer(toy)
+    [loss] = sponsor_losses(res, toy, lay)
+    assert (loss.firm, loss.holder, loss.sector, loss.channel, loss.deals) == (
+        "campus", "owl", "investors", "equity", ("E1",))
+    assert loss.amount == pytest.approx(6.0)
+    where = holders.follow(res, toy)
+    assert _owl(where) == pytest.approx(6.0)
+    assert where.sectors["amount"].sum() == pytest.approx(where.households["entered"])
+    [note] = where.notes
+    assert note.startswith("sponsor equity lost: campus 8.0 of its 8.0 (it defaults")
+    assert "owl 6.0 (E1: 8.0 x 75%" in note and "tenant 2.0 (E2: 8.0 x 25%" in note
+
+
+def test_a_partly_hit_vehicle_splits_its_loss_by_contribution(toy) -> None:
+    """Half the lease is cancelled: the campus survives on its cash and loses part of its
+    equity, x; the outside investor bears 6/8 of x, the tenant 2/8 of x on its book."""
+    res, moved = _run(toy, "{type: cancel, deal: L, fraction: 0.5}")
+    f = res.firms
+    assert not f.at["campus", "defaulted"]
+    x = f.at["campus", "equity_before"] - f.at["campus", "equity_after"]
+    assert 0.1 < x < 8.0 and f.at["campus", "equity_loss"] == pytest.approx(x)
+    assert _owl(holders.follow(res, toy)) == pytest.approx(0.75 * x, rel=1e-12)
+    assert f.at["tenant", "equity_after"] == pytest.approx(
+        f.at["tenant", "equity_before"] + moved - 0.25 * x, abs=1e-9)
+
+
+def test_no_loss_no_sponsor_loss(toy) -> None:
+    """Without a shock the vehicle loses nothing and no sponsor loss enters the layer."""
+    res = scenarios.run(scenarios.loads(HEAD), toy, band=False)
+    assert res.firms.at["campus", "equity_loss"] == 0.0
+    assert sponsor_losses(res, toy, holders.layer(toy)) == []
+    assert holders.follow(res, toy).notes == ()
+
+
+def test_per_draw_gives_the_stress_figures_for_a_vehicle(toy) -> None:
+    """The Monte Carlo path (:func:`holders.draws.per_draw` on a batch of draws, each with
+    a different cut of the lease) gives, draw by draw, the named investor's loss a stress run
+    with that cut gives (the stress path: :func:`holders.follow`)."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.mapping.compiled import compile_scenario
+    from dealloop.scenarios.runner import clear_stacked
+
+    cuts = (0.2, 0.5, 0.8, 1.0)
+
+    def scenario(c: float):
+        return scenarios.loads(HEAD + f"shocks: [{{type: cancel, deal: L, fraction: {c}}}]\n")
+
+    bs = mapping.build(toy, scenario(0.5))
+    comp = bs.compile()
+    r = routes(comp, toy, holders.layer(toy))
+    assert list(r.sponsor_share) == [0.75]     # the outside sponsor's leg only
+    # one compiled run per cut, stacked as the draws of one engine call
+    parts = [compile_scenario(scenario(c), bs) for c in cuts]
+    base, out = clear_stacked(comp, parts)
+    loss = per_draw(r, comp, out, np.repeat(comp.base_mult[:, None], len(cuts), axis=1),
+                    buffer.equity_losses(comp, base, out))
+    owl = r.columns.index("holder:owl")
+    for k, c in enumerate(cuts):
+        where = holders.follow(scenarios.run(scenario(c), toy, band=False), toy)
+        assert loss[k, owl] == pytest.approx(_owl(where), rel=1e-9, abs=1e-12), c
+        got = {col: loss[k, j] for j, col in enumerate(r.columns)
+               if r.sectors()[j] and abs(loss[k, j]) > 1e-12}
+        sec = where.sectors["amount"]
+        assert got == pytest.approx({s: v for s, v in sec.items() if abs(v) > 1e-12},
+                                    rel=1e-9, abs=1e-9), c
+    assert len(set(np.round(loss[:, owl], 9))) == len(cuts)   # a different loss per cut
+
+
+def test_an_assumed_amount_is_split_by_the_legs_with_an_amount(toy) -> None:
+    """``vehicle_equity: {campus: 4}`` (assumed) is still borne by the sponsors in proportion
+    to what their legs put in: the outside investor 3, the tenant 1, when the campus fails."""
+    sc = scenarios.loads(HEAD.replace("{debt_rates: {B: 0.05}}",
+                                      "{debt_rates: {B: 0.05}, vehicle_equity: {campus: 4}}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    res = scenarios.run(sc, toy, band=False)
+    assert res.firms.at["campus", "equity_loss"] == pytest.approx(4.0)
+    assert _owl(holders.follow(res, toy)) == pytest.approx(3.0)
+    assert "tenant 1.0 (E2: 4.0 x 25%" in holders.follow(res, toy).notes[0]
+
+
+def test_an_inside_sponsor_on_the_construct_writes_nothing_off(toy, tmp_path) -> None:
+    """Without a reported book equity the tenant's equity is the model's construct, which
+    never counted its stake in the campus (a vehicle has no market value): nothing is written
+    off it, and the note says why; the outside investor still loses its 6."""
+    import dealloop as dl
+
+    for name in ("deals.csv", "sources.csv"):
+        (tmp_path / name).write_text(DEALS if name == "deals.csv" else
+                                     "id,url,publisher,title,date\n"
+                                     "s1,https://example.com/l,Example,L,2026-01-01\n")
+    (tmp_path / "entities.csv").write_text(ENTITIES.replace(",100,500,50,,200,", ",100,500,50,,,"))
+    net = dl.load(tmp_path)
+    res, _ = _run(net, "{type: fail, entity: campus}")
+    f = res.firms
+    assert f.at["tenant", "equity_basis"] == "model"
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp = mapping.build(net, sc).compile()
+    _, out, _, _ = clear_runs(comp)
+    i = comp.bs.firms.index("tenant")
+    assert f.at["tenant", "equity_after"] == pytest.approx(float(out.equity[i, 0]), abs=1e-9)
+    where = holders.follow(res, net)
+    assert _owl(where) == pytest.approx(6.0)
+    assert "tenant 2.0 (E2: 8.0 x 25%; inside the network, its equity the model's construct: " \
+           "not booked" in where.notes[0]
+
+
+def test_a_bank_sponsor_loses_against_its_capital(net) -> None:
+    """A sponsor that is a bank with a capital figure takes its part in the ``banks`` sector,
+    as a named holder: it counts against its CET1."""
+    from dealloop.holders import allocate, summarize
+    from dealloop.holders.exposures import sponsor_loss
+
+    lay = holders.layer(net)
+    loss = sponsor_loss("abilene-jv", "jpmorgan", "D06a", 2.0, net, lay)
+    assert (loss.sector, loss.holder, loss.channel) == ("banks", "jpmorgan", "equity")
+    banks = summarize(allocate([loss], lay), lay).banks
+    assert banks.at["jpmorgan", "loss"] == pytest.approx(2.0)
