@@ -190,3 +190,75 @@ def test_a_bank_sponsor_loses_against_its_capital(net) -> None:
     assert (loss.sector, loss.holder, loss.channel) == ("banks", "jpmorgan", "equity")
     banks = summarize(allocate([loss], lay), lay).banks
     assert banks.at["jpmorgan", "loss"] == pytest.approx(2.0)
+
+
+def test_the_system_counts_a_vehicles_sponsor_equity_once(toy) -> None:
+    """The campus fails: the system's equity lost is the campus's 8 (and whatever the tenant
+    loses of its own), not 8 + the tenant's 2 written off, which is part of the same 8."""
+    res, moved = _run(toy, "{type: fail, entity: campus}")
+    f = res.firms
+    assert f["equity_loss"].sum() == pytest.approx(8.0 + 2.0 + max(-moved, 0.0), abs=1e-9)
+    assert res.system["equity_loss"] == pytest.approx(8.0 + max(-moved, 0.0), abs=1e-9)
+
+
+RACK = ("rack,Rack vehicle,spv,US,false,,tenant,,,1,,,,,2026-01,s1,Owns racks.\n",
+        "B2,bondholders,rack,bond,5,,,reported,committed,,2025-01-01,2025-01-01,2050-12-31,,A,,,"
+        "s1,Spent.\n"
+        "L2,tenant,rack,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No end.\n"
+        "E3,campus,rack,equity_investment,1,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,"
+        "s1,In.\n"
+        "E4,owl,rack,equity_investment,3,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,"
+        "Out.\n")
+
+
+def test_a_vehicle_that_sponsors_another_passes_its_write_off_on(tmp_path) -> None:
+    """A rack vehicle (4 of sponsor equity: 1 from the campus, 3 from the outside investor)
+    fails. The campus writes off its 1, and passes it on to its own sponsors by what they
+    put in: the outside investor 0.75 (on top of its 3 in the rack, in the holders layer)
+    and the tenant 0.25 on its book, as the note says. The system's equity lost is the
+    rack's 4, once."""
+    import dealloop as dl
+
+    (tmp_path / "entities.csv").write_text(ENTITIES + RACK[0])
+    (tmp_path / "deals.csv").write_text(DEALS + RACK[1])
+    (tmp_path / "sources.csv").write_text("id,url,publisher,title,date\n"
+                                          "s1,https://example.com/l,Example,L,2026-01-01\n")
+    net = dl.load(tmp_path)
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: rack}]\n")
+    comp = mapping.build(net, sc).compile()
+    base, out, _, _ = clear_runs(comp)
+    moved = dict(zip(comp.bs.firms, buffer.book_change(comp, base, out)[:, 0], strict=True))
+    res = scenarios.run(sc, net, band=False)
+    f = res.firms
+    assert f.at["rack", "equity_loss"] == pytest.approx(4.0)
+    assert f.at["campus", "equity_loss"] == pytest.approx(1.0 - moved["campus"], abs=1e-9)
+    assert f.at["tenant", "equity_after"] == pytest.approx(
+        f.at["tenant", "equity_before"] + moved["tenant"] - 0.25 * f.at["campus", "equity_loss"],
+        abs=1e-9)
+    where = holders.follow(res, net)
+    assert _owl(where) == pytest.approx(3.0 + 0.75 * f.at["campus", "equity_loss"], abs=1e-9)
+    own = max(-moved["tenant"], 0.0) + max(-moved["campus"], 0.0)
+    assert res.system["equity_loss"] == pytest.approx(4.0 + own, abs=1e-9)
+
+
+def test_a_joint_amount_is_booked_on_its_sponsor_as_the_most_it_loses(net) -> None:
+    """Blue Owl and Crusoe put Abilene's 5.0 in together (D06a; Crusoe's D06b is marked part
+    of it, with no amount: the split is not reported). The 5.0 lands on Blue Owl, whose row
+    it is; the notes say it is joint with Crusoe, so the most Blue Owl loses, and
+    ``--explain crusoe`` shows it."""
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    d = net.deals.set_index("id")
+    assert d.at["D06b", "part_of"] == "D06a" and d.at["D06b", "payer"] == "crusoe"
+    assert d.at["D06b", "amount_usd_bn"] != d.at["D06b", "amount_usd_bn"]   # no amount
+    res = scenarios.run("oracle-exits-abilene", net, band=False)
+    [note] = holders.follow(res, net).notes
+    assert "jointly with crusoe (D06b), marked part of D06a" in note
+    assert "5.0 is the most blue-owl loses" in note
+    r = CliRunner().invoke(app, ["stress", "oracle-exits-abilene", "--no-band",
+                                 "--explain", "crusoe"])
+    assert r.exit_code == 0, r.output
+    assert "jointly with crusoe (D06b)" in " ".join(r.output.split())

@@ -229,11 +229,13 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     one draw or ``K``).
 
     ``defaults`` counts firms in default in ``out`` but not in ``base``; shortfalls and
-    deadweight are differences of totals; ``market_value_lost`` sums each firm's fall in
-    market value, ``double_counted`` is the part of it held by other firms in the network
-    (counted again in their own value), ``market_value_lost_net`` the rest, which outside
-    shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of the draws (which stakes
-    exist), default the legs counted in the scenario.
+    deadweight are differences of totals; ``equity_loss`` sums each firm's equity lost, a
+    vehicle's sponsor equity once (the part its inside sponsors write off is not added
+    again: :func:`~.buffer.equity_losses` with ``sponsors=False``); ``market_value_lost``
+    sums each firm's fall in market value, ``double_counted`` is the part of it held by
+    other firms in the network (counted again in their own value), ``market_value_lost_net``
+    the rest, which outside shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of
+    the draws (which stakes exist), default the legs counted in the scenario.
 
     Examples
     --------
@@ -266,7 +268,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
         "payment_shortfall": sf_out - sf_base,
         "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
-        "equity_loss": equity_losses(comp, base, out).sum(axis=0),
+        "equity_loss": equity_losses(comp, base, out, sponsors=False).sum(axis=0),
         "market_value_lost": gross,
         "double_counted": np.minimum(double, gross),
         "market_value_lost_net": gross - np.minimum(double, gross),
