@@ -206,7 +206,7 @@ def sponsor_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
 def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
     """Sponsor equity lost per vehicle (``{vehicle: USD bn}``, losses only) and the
     sponsor legs of the run's vehicles (:func:`dealloop.mapping.vehicles.sponsor_legs`)."""
-    from ..mapping.vehicles import sponsor_legs
+    from ..mapping.vehicles import sponsors_of
 
     firms = result.firms
     bs = getattr(result, "balance", None)
@@ -216,8 +216,7 @@ def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
     hit = {str(f): float(v) for f, v in lost.items() if v > 1e-12}
     if not hit:
         return hit, {}
-    return hit, (bs.sponsors if hasattr(bs, "sponsors") else
-                 sponsor_legs(bs.frame, getattr(bs, "deals", None)))
+    return hit, sponsors_of(bs)
 
 
 def _joint(result: Any, net: Any, deal: str, sponsor: str) -> list[tuple[str, str]]:
@@ -234,6 +233,17 @@ def _joint(result: Any, net: Any, deal: str, sponsor: str) -> list[tuple[str, st
     payer = (dict(zip(net.deals["id"], net.deals["payer"], strict=True))
              if net is not None and parts else {})
     return [(p, str(payer.get(p, "?"))) for p in parts if payer.get(p) != sponsor]
+
+
+def _unsized(net: Any, vehicle: str) -> list[tuple[str, str]]:
+    """``(leg id, sponsor)`` of the equity legs into ``vehicle`` that carry no amount (an
+    assumed ``mapping.vehicle_equity`` cannot be split by them); none without ``net``."""
+    if net is None:
+        return []
+    d = net.deals
+    rows = d[(d["kind"] == "equity_investment") & (d["payee"] == vehicle)
+             & d["amount_usd_bn"].isna()]
+    return [(str(i), str(p)) for i, p in zip(rows["id"], rows["payer"], strict=True)]
 
 
 def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list[str]:
@@ -271,7 +281,8 @@ def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list
     joint = {(v, d): _joint(result, net, d, p) for v in hit for d, p, _ in legs.get(v, ())}
     out = []
     for v, amount in hit.items():
-        who = {x[1] for x in legs.get(v, ())} | {
+        unsized = _unsized(net, v) if not legs.get(v) else []
+        who = {x[1] for x in legs.get(v, ())} | {p for _, p in unsized} | {
             p for (w, _), js in joint.items() if w == v for _, p in js}
         if firm is not None and firm != v and firm not in who:
             continue
@@ -295,8 +306,10 @@ def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list
             parts.append(f"{sponsor} {amount * share:,.1f} ({deal}: {amount:,.1f} x "
                          f"{share:.0%}; {where})")
         split = (", split by what each sponsor put in: " + "; ".join(parts) if parts else
-                 ": its sponsors are not named (an assumed amount with no sponsor leg "
-                 "sized), not allocated")
+                 ": its sponsors' legs carry no amount to split it by ("
+                 + "; ".join(f"{p}: {d}" for d, p in unsized) + "), not allocated" if unsized
+                 else ": no sponsor leg with an amount to split it by (no sponsor named"
+                 + (")" if net is not None else " in the run)") + ", not allocated")
         out.append(f"sponsor equity lost: {v} {amount:,.1f} of its {before:,.1f} ({how})"
                    f"{split}")
     return out

@@ -61,7 +61,7 @@ import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
-from ..mapping.vehicles import sponsor_legs
+from ..mapping.vehicles import sponsors_of
 from ._maps import add_rows
 from ._round import operating
 
@@ -263,8 +263,7 @@ def sponsor_rows(comp: Any) -> SponsorRows:
     1.0
     """
     bs = comp.bs
-    legs = bs.sponsors if hasattr(bs, "sponsors") else sponsor_legs(
-        bs.frame, getattr(bs, "deals", None))
+    legs = sponsors_of(bs)
     firms = list(bs.frame.index) if legs else []
     pos = {f: i for i, f in enumerate(firms)}
     flat = [(pos[v], pos.get(p, -1), share, d, p)
