@@ -11,6 +11,7 @@ remove-a-deal sensitivity use it too, batched over draws.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -277,9 +278,12 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     }
 
 
-def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame) -> list[str]:
+def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame,
+                    parts: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """A note for each firm that ends the run richer because the scenario releases it from a
-    leg it pays (a ``cancel`` shock, or a ``conditional`` one with ``happens: false``).
+    leg it pays (a ``cancel`` shock, or a ``conditional`` one with ``happens: false``; a
+    cancelled aggregate leg cancels its ``parts`` too, ``{leg: part ids}`` as
+    :attr:`~dealloop.mapping.compiled.Compiled.parts`, whoever pays them).
 
     Its gain is what it no longer pays: the scenario models no termination payment, penalty
     or income lost with the leg (their terms are not disclosed), so the gain is an upper
@@ -303,9 +307,17 @@ def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame) -> list[str]:
         else:
             continue
         deal = getattr(shock, "deal", None)
-        for d in ([deal] if deal else []) + list(getattr(shock, "deals", [])):
+        todo = [(d, how) for d in ([deal] if deal else []) + list(getattr(shock, "deals", []))]
+        seen: set[str] = set()
+        while todo:
+            d, why = todo.pop()
+            if d in seen:
+                continue
+            seen.add(d)
             if d in payer.index:
-                cut.setdefault(str(payer[d]), {})[d] = how
+                cut.setdefault(str(payer[d]), {})[d] = why
+            if shock.type == "cancel":
+                todo += [(x, f"{how} (part of {d})") for x in (parts or {}).get(d, ())]
     eq_before, eq_after = firms["equity_before"].to_dict(), firms["equity_after"].to_dict()
     out = []
     for firm, deals in cut.items():
@@ -531,7 +543,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     t0, t1 = comp.bs.horizon
     claims = unpaid_claims(comp, out)
     firms = firm_frame(comp, base, out, years)
-    notes += walk_away_notes(sc, net, firms)
+    notes += walk_away_notes(sc, net, firms, comp.parts)
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
