@@ -443,8 +443,9 @@ def test_cli_shows_sector_capital_or_no_data_with_the_reason(tmp_path: Path) -> 
 
 def test_oracle_exits_abilene_costs_blue_owl_its_sponsor_equity(net) -> None:
     """Abilene defaults when Oracle walks away: the 5.0 of sponsor equity it stands on
-    (Blue Owl's D06a; Crusoe's D06b has no amount) is lost whole, and lands on Blue Owl, a
-    named investor outside the network, with the leg it came from; the CLI says so."""
+    (D06a, Blue Owl's row; Crusoe's D06b is marked part of it, the split not reported) is
+    lost whole, and lands on Blue Owl, a named investor outside the network, with the leg
+    it came from (the most it loses); the CLI says so."""
     from typer.testing import CliRunner
 
     from dealloop.cli import app

@@ -99,3 +99,14 @@ def buyer_seller(toy_dataset):
             "2029-01-01,2031-12-31,,A,,,s1,Three years.\n")
 
     return make
+
+
+def toy_network(path: Path, entities: str, deals: str, **extra: str):
+    """A toy network written to ``path`` (its ``entities.csv`` and ``deals.csv``, one source
+    ``s1``, and any ``extra`` files by name) and loaded."""
+    files = {"entities.csv": entities, "deals.csv": deals,
+             "sources.csv": "id,url,publisher,title,date\n"
+                            "s1,https://example.com/l,Example,L,2026-01-01\n", **extra}
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return dl.load(path)

@@ -14,7 +14,7 @@ from dealloop.scenarios import loads
 from dealloop.scenarios.results import HEADLINES
 from dealloop.scenarios.runner import BANDS
 
-from .conftest import scenario_text
+from .conftest import scenario_text, toy_network
 
 DELTAS = [m for m in HEADLINES if m != "new_money_needed"]
 
@@ -376,3 +376,35 @@ def test_meta_exits_hyperion(stress, net) -> None:
     sc = scenarios.load("meta-exits-hyperion").model_copy(update={"shocks": []})
     calm = scenarios.run(sc, net, band=False)
     assert not calm.firms["defaulted"].any() and calm.backstops.empty
+
+
+WALK_ENTITIES = """\
+id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
+debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
+tenant,Tenant,hyperscaler,US,true,TEN,,100,500,50,,200,,,2026-01,s1,Rents compute.
+tenant2,Tenant two,hyperscaler,US,true,TWO,,50,200,20,,100,,,2026-01,s1,Rents compute too.
+cloud,Cloud,neocloud,US,false,,,,,3,,,,,2026-01,s1,Sells compute.
+"""
+WALK_DEALS = """\
+id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
+start,end,stake,evidence,supersedes,part_of,sources,notes
+P,tenant,cloud,compute_contract,4,,,reported,committed,,2026-01-01,2026-01-01,2029-12-31,,A,,,\
+s1,Joint contract.
+P1,tenant2,cloud,compute_contract,1,,,reported,committed,,2026-01-01,2026-01-01,2029-12-31,,A,,P,\
+s1,Its part.
+"""
+
+
+def test_a_cancelled_aggregate_notes_the_payers_of_its_parts(tmp_path) -> None:
+    """Cancelling the aggregate contract P cancels its part P1 too, paid by another tenant:
+    both tenants end richer and both get the walk-away note, tenant2 for P1 (part of P)."""
+    net = toy_network(tmp_path, WALK_ENTITIES, WALK_DEALS)
+    res = scenarios.run(loads(scenario_text("horizon: [2026, 2030]\n"
+                                            "shocks: [{type: cancel, deal: P}]\n")),
+                        net, band=False)
+    f = res.firms
+    richer = set(f.index[f["equity_after"] - f["equity_before"] > 0.05])
+    assert richer == {"tenant", "tenant2"}
+    noted = {n.split(" ")[0]: n for n in res.notes if " more equity than before" in n}
+    assert set(noted) == richer
+    assert "it pays P1, which the scenario cancels (part of P)" in noted["tenant2"]

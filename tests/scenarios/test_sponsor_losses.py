@@ -17,6 +17,8 @@ from dealloop.holders.exposures import sponsor_losses
 from dealloop.scenarios import buffer
 from dealloop.scenarios.runner import clear_runs
 
+from .conftest import toy_network
+
 ENTITIES = """\
 id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
 debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
@@ -38,14 +40,7 @@ HEAD = "name: t\nquestion: q\nhorizon: [2026, 2030]\nmapping: {debt_rates: {B: 0
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory: pytest.TempPathFactory):
-    import dealloop as dl
-
-    d = tmp_path_factory.mktemp("sponsors")
-    (d / "entities.csv").write_text(ENTITIES)
-    (d / "deals.csv").write_text(DEALS)
-    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
-                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
-    return dl.load(d)
+    return toy_network(tmp_path_factory.mktemp("sponsors"), ENTITIES, DEALS)
 
 
 def _run(net, shock: str):
@@ -157,14 +152,7 @@ def test_an_inside_sponsor_on_the_construct_writes_nothing_off(toy, tmp_path) ->
     """Without a reported book equity the tenant's equity is the model's construct, which
     never counted its stake in the campus (a vehicle has no market value): nothing is written
     off it, and the note says why; the outside investor still loses its 6."""
-    import dealloop as dl
-
-    for name in ("deals.csv", "sources.csv"):
-        (tmp_path / name).write_text(DEALS if name == "deals.csv" else
-                                     "id,url,publisher,title,date\n"
-                                     "s1,https://example.com/l,Example,L,2026-01-01\n")
-    (tmp_path / "entities.csv").write_text(ENTITIES.replace(",100,500,50,,200,", ",100,500,50,,,"))
-    net = dl.load(tmp_path)
+    net = toy_network(tmp_path, ENTITIES.replace(",100,500,50,,200,", ",100,500,50,,,"), DEALS)
     res, _ = _run(net, "{type: fail, entity: campus}")
     f = res.firms
     assert f.at["tenant", "equity_basis"] == "model"
@@ -190,3 +178,107 @@ def test_a_bank_sponsor_loses_against_its_capital(net) -> None:
     assert (loss.sector, loss.holder, loss.channel) == ("banks", "jpmorgan", "equity")
     banks = summarize(allocate([loss], lay), lay).banks
     assert banks.at["jpmorgan", "loss"] == pytest.approx(2.0)
+
+
+def test_the_system_counts_a_vehicles_sponsor_equity_once(toy) -> None:
+    """The campus fails: the system's equity lost is the campus's 8 (and whatever the tenant
+    loses of its own), not 8 + the tenant's 2 written off, which is part of the same 8."""
+    res, moved = _run(toy, "{type: fail, entity: campus}")
+    f = res.firms
+    assert f["equity_loss"].sum() == pytest.approx(8.0 + 2.0 + max(-moved, 0.0), abs=1e-9)
+    assert res.system["equity_loss"] == pytest.approx(8.0 + max(-moved, 0.0), abs=1e-9)
+
+
+RACK = ("rack,Rack vehicle,spv,US,false,,tenant,,,1,,,,,2026-01,s1,Owns racks.\n",
+        "B2,bondholders,rack,bond,5,,,reported,committed,,2025-01-01,2025-01-01,2050-12-31,,A,,,"
+        "s1,Spent.\n"
+        "L2,tenant,rack,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No end.\n"
+        "E3,campus,rack,equity_investment,1,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,"
+        "s1,In.\n"
+        "E4,owl,rack,equity_investment,3,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,"
+        "Out.\n")
+
+
+def test_a_vehicle_that_sponsors_another_passes_its_write_off_on(tmp_path) -> None:
+    """A rack vehicle (4 of sponsor equity: 1 from the campus, 3 from the outside investor)
+    fails. The campus writes off its 1, and passes it on to its own sponsors by what they
+    put in: the outside investor 0.75 (on top of its 3 in the rack, in the holders layer)
+    and the tenant 0.25 on its book, as the note says. The system's equity lost is the
+    rack's 4, once."""
+    net = toy_network(tmp_path, ENTITIES + RACK[0], DEALS + RACK[1])
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: rack}]\n")
+    comp = mapping.build(net, sc).compile()
+    base, out, _, _ = clear_runs(comp)
+    moved = dict(zip(comp.bs.firms, buffer.book_change(comp, base, out)[:, 0], strict=True))
+    res = scenarios.run(sc, net, band=False)
+    f = res.firms
+    assert f.at["rack", "equity_loss"] == pytest.approx(4.0)
+    assert f.at["campus", "equity_loss"] == pytest.approx(1.0 - moved["campus"], abs=1e-9)
+    assert f.at["tenant", "equity_after"] == pytest.approx(
+        f.at["tenant", "equity_before"] + moved["tenant"] - 0.25 * f.at["campus", "equity_loss"],
+        abs=1e-9)
+    where = holders.follow(res, net)
+    assert _owl(where) == pytest.approx(3.0 + 0.75 * f.at["campus", "equity_loss"], abs=1e-9)
+    own = max(-moved["tenant"], 0.0) + max(-moved["campus"], 0.0)
+    assert res.system["equity_loss"] == pytest.approx(4.0 + own, abs=1e-9)
+
+
+def test_a_joint_amount_is_booked_on_its_sponsor_as_the_most_it_loses(net) -> None:
+    """Blue Owl and Crusoe put Abilene's 5.0 in together (D06a; Crusoe's D06b is marked part
+    of it, with no amount: the split is not reported). The 5.0 lands on Blue Owl, whose row
+    it is; the notes say it is joint with Crusoe, so the most Blue Owl loses, and
+    ``--explain crusoe`` shows it."""
+    from typer.testing import CliRunner
+
+    from dealloop.cli import app
+
+    d = net.deals.set_index("id")
+    assert d.at["D06b", "part_of"] == "D06a" and d.at["D06b", "payer"] == "crusoe"
+    assert d.at["D06b", "amount_usd_bn"] != d.at["D06b", "amount_usd_bn"]   # no amount
+    res = scenarios.run("oracle-exits-abilene", net, band=False)
+    [note] = holders.follow(res, net).notes
+    assert "jointly with crusoe (D06b), marked part of D06a" in note
+    assert "5.0 is the most blue-owl loses" in note
+    r = CliRunner().invoke(app, ["stress", "oracle-exits-abilene", "--no-band",
+                                 "--explain", "crusoe"])
+    assert r.exit_code == 0, r.output
+    assert "jointly with crusoe (D06b)" in " ".join(r.output.split())
+
+
+def test_sponsors_without_amounts_are_named_and_nothing_is_allocated(tmp_path) -> None:
+    """The sponsors' legs carry no amount and the scenario assumes 4 of sponsor equity: the
+    campus loses 4, which cannot be split by what each put in; the note names the sponsors
+    and their legs and says it is not allocated (nothing enters the holders layer)."""
+    unsized = DEALS.replace("equity_investment,6,", "equity_investment,,").replace(
+        "equity_investment,2,", "equity_investment,,")
+    net = toy_network(tmp_path, ENTITIES, unsized)
+    sc = scenarios.loads(HEAD.replace("{debt_rates: {B: 0.05}}",
+                                      "{debt_rates: {B: 0.05}, vehicle_equity: {campus: 4}}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    res = scenarios.run(sc, net, band=False)
+    assert res.firms.at["campus", "equity_loss"] == pytest.approx(4.0)
+    assert sponsor_losses(res, net, holders.layer(net)) == []
+    [note] = holders.follow(res, net).notes
+    assert note.endswith("its sponsors' legs carry no amount to split it by (owl: E1; "
+                         "tenant: E2), not allocated")
+
+
+def test_a_bank_sponsor_of_a_user_dataset_counts_against_its_cet1(tmp_path) -> None:
+    """The outside sponsor is a lender with a CET1 figure (banks.csv: 10% of 100 of RWA):
+    when the campus fails its 6 lands in the banks sector as the named bank's loss, which
+    takes its CET1 ratio from 10% to 4%, below its 4.5% requirement."""
+    net = toy_network(tmp_path, ENTITIES.replace("owl,Owl,investor", "owl,Owl Bank,lender"), DEALS,
+               **{"banks.csv": "id,name,cet1_ratio,rwa_usd_bn,min_cet1_ratio,period,as_of,"
+                               "sources,notes\nowl,Owl Bank,0.10,100,0.045,4Q25,2025-12-31,s1,"
+                               "Toy.\n"})
+    res = scenarios.run(scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n"),
+                        net, band=False)
+    where = holders.follow(res, net)
+    named = where.named.set_index("holder")
+    assert named.at["owl", "sector"] == "banks"
+    assert named.at["owl", "amount"] == pytest.approx(6.0)
+    bank = where.banks.loc["owl"]
+    assert bank["loss"] == pytest.approx(6.0) and bool(bank["below_min"])
+    assert (bank["ratio"], bank["ratio_after"]) == pytest.approx((0.10, 0.04))
+    assert where.sectors.at["banks", "amount"] == pytest.approx(6.0)

@@ -10,6 +10,8 @@ import pytest
 from dealloop import mapping, scenarios
 from dealloop.mapping.vehicles import rent
 
+from .conftest import toy_network
+
 
 def test_rent_by_hand() -> None:
     """A 4-year lease from 2026 of a vehicle with a 10 bond at 5% due 2040 and a 4 loan at
@@ -79,14 +81,7 @@ L,tenant,campus,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No e
 
 @pytest.fixture(scope="module")
 def leased(tmp_path_factory: pytest.TempPathFactory):
-    import dealloop as dl
-
-    d = tmp_path_factory.mktemp("lease")
-    (d / "entities.csv").write_text(TOY_ENTITIES)
-    (d / "deals.csv").write_text(TOY_DEALS)
-    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
-                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
-    return dl.load(d)
+    return toy_network(tmp_path_factory.mktemp("lease"), TOY_ENTITIES, TOY_DEALS)
 
 
 def test_a_lease_without_an_end_gets_15_years_and_its_rent(leased) -> None:
@@ -132,15 +127,9 @@ OWED = 10 + 10 * 0.05  # the bond accelerated in 2026, with the year's coupon
 
 @pytest.fixture(scope="module")
 def sponsored(tmp_path_factory: pytest.TempPathFactory):
-    import dealloop as dl
-
-    d = tmp_path_factory.mktemp("sponsored")
-    (d / "entities.csv").write_text(
-        TOY_ENTITIES + "sponsor,Sponsor,investor,,false,,,,,,,,,,2026-01,s1,Equity.\n")
-    (d / "deals.csv").write_text(SPONSORED)
-    (d / "sources.csv").write_text("id,url,publisher,title,date\n"
-                                   "s1,https://example.com/l,Example,L,2026-01-01\n")
-    return dl.load(d)
+    return toy_network(tmp_path_factory.mktemp("sponsored"), TOY_ENTITIES
+                       + "sponsor,Sponsor,investor,,false,,,,,,,,,,2026-01,s1,Equity.\n",
+                       SPONSORED)
 
 
 def _walk(net, extra: str = ""):

@@ -95,13 +95,13 @@ def stress(
         return
     con = console()
     if explain is not None and lines is not None:  # --explain: the balance sheet, nothing else
-        _print_explain(con, explain, lines, res, _figure_flags(net, lines))
+        _print_explain(con, explain, lines, res, _figure_flags(net, lines), net)
         return
     if explain is not None and held is not None:
         _print_held(con, explain, held)
         from ..holders.exposures import sponsor_notes
 
-        for note in sponsor_notes(res, explain):
+        for note in sponsor_notes(res, explain, net):
             con.print(note[0].upper() + note[1:] + ".")
         return
     _print_stress(con, res)
@@ -513,7 +513,7 @@ def _figure_flags(net: Any, lines: Any) -> dict[str, list[str]]:
 
 
 def _print_explain(con: Any, firm: str, lines: Any, res: Any,
-                   flags: dict[str, list[str]] | None = None) -> None:
+                   flags: dict[str, list[str]] | None = None, net: Any = None) -> None:
     """The balance sheet as the mapping stage built it, one line per item; a figure marked
     ``*`` may not be current (the reason is printed under the table)."""
     from ._tables import Col, horizon_label, table
@@ -546,7 +546,7 @@ def _print_explain(con: Any, firm: str, lines: Any, res: Any,
         con.print(line)
     from ..holders.exposures import sponsor_notes
 
-    for note in sponsor_notes(res, firm):
+    for note in sponsor_notes(res, firm, net):
         con.print(note[0].upper() + note[1:] + ".")
     for fid, why in flags.items():
         con.print(f"* {fid}: " + "; ".join(why))

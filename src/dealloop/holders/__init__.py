@@ -367,7 +367,7 @@ def follow(result: Any, net: Any, changes: Mapping[str, Any] | None = None,
     base = lay if lay is not None else layer(net)
     base = override(base, changes)
     flows = allocate(losses(result, net, base), base)
-    return summarize(flows, base, sponsor_notes(result))
+    return summarize(flows, base, sponsor_notes(result, net=net))
 
 
 def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:

@@ -206,7 +206,7 @@ def sponsor_losses(result: Any, net: Any, lay: Layer) -> list[Loss]:
 def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
     """Sponsor equity lost per vehicle (``{vehicle: USD bn}``, losses only) and the
     sponsor legs of the run's vehicles (:func:`dealloop.mapping.vehicles.sponsor_legs`)."""
-    from ..mapping.vehicles import sponsor_legs
+    from ..mapping.vehicles import sponsors_of
 
     firms = result.firms
     bs = getattr(result, "balance", None)
@@ -216,16 +216,45 @@ def _vehicle_hits(result: Any) -> tuple[dict[str, float], dict[str, Any]]:
     hit = {str(f): float(v) for f, v in lost.items() if v > 1e-12}
     if not hit:
         return hit, {}
-    return hit, (bs.sponsors if hasattr(bs, "sponsors") else
-                 sponsor_legs(bs.frame, getattr(bs, "deals", None)))
+    return hit, sponsors_of(bs)
 
 
-def sponsor_notes(result: Any, firm: str | None = None) -> list[str]:
+def _joint(result: Any, net: Any, deal: str, sponsor: str) -> list[tuple[str, str]]:
+    """``(leg id, sponsor)`` of the legs marked part of ``deal`` (``part_of``) that carry no
+    amount of their own, so none counted in the run: their sponsors put money in jointly
+    with ``sponsor`` and the split is not reported (Crusoe's D06b in Blue Owl's D06a).
+    Without ``net`` the sponsors are not known: ``?``."""
+    bs = getattr(result, "balance", None)
+    deals = getattr(bs, "deals", None)
+    if deals is None or "parts" not in deals:
+        return []
+    row = deals[deals["id"] == deal]
+    parts = [p for p in (row["parts"].iloc[0] if len(row) else ()) if p not in set(deals["id"])]
+    payer = (dict(zip(net.deals["id"], net.deals["payer"], strict=True))
+             if net is not None and parts else {})
+    return [(p, str(payer.get(p, "?"))) for p in parts if payer.get(p) != sponsor]
+
+
+def _unsized(net: Any, vehicle: str) -> list[tuple[str, str]]:
+    """``(leg id, sponsor)`` of the equity legs into ``vehicle`` that carry no amount (an
+    assumed ``mapping.vehicle_equity`` cannot be split by them); none without ``net``."""
+    if net is None:
+        return []
+    d = net.deals
+    rows = d[(d["kind"] == "equity_investment") & (d["payee"] == vehicle)
+             & d["amount_usd_bn"].isna()]
+    return [(str(i), str(p)) for i, p in zip(rows["id"], rows["payer"], strict=True)]
+
+
+def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list[str]:
     """One line per vehicle that loses sponsor equity: how much, and each sponsor's part
     with the leg it came from, where it is booked (an outside sponsor: the holders layer;
     an inside one: its own book line, when its equity is its reported book; the model's
-    construct never counted the stake) and the formula. ``firm``: only the lines of the
-    vehicles it is, or sponsors.
+    construct never counted the stake) and the formula. A leg whose amount other sponsors
+    share (legs marked part of it with no amount of their own, the split not reported:
+    Crusoe's D06b in D06a, DigitalBridge's D143b in D143a) is booked whole on its own
+    sponsor, the most it can lose; the note names the others (their sponsors when ``net``,
+    the network, is given). ``firm``: only the lines of the vehicles it is, or sponsors.
 
     Examples
     --------
@@ -234,14 +263,28 @@ def sponsor_notes(result: Any, firm: str | None = None) -> list[str]:
     >>> note = sponsor_notes(scenarios.run("oracle-exits-abilene", dl.load(), band=False))[0]
     >>> note.split(", split")[0]
     'sponsor equity lost: abilene-jv 5.0 of its 5.0 (it defaults: all of it)'
-    >>> note.split("put in: ")[-1]
-    'blue-owl 5.0 (D06a: 5.0 x 100%; outside the network: to the holders layer)'
+    >>> note.split("put in: ")[-1].split("; outside")[0]
+    'blue-owl 5.0 (D06a: 5.0 x 100%'
+
+    Blue Owl and Crusoe put the 5.0 in together (D06a; Crusoe's D06b is marked part of it,
+    with no amount of its own): the 5.0 is booked on Blue Owl, the most it can lose.
+
+    >>> res = scenarios.run("oracle-exits-abilene", dl.load(), band=False)
+    >>> joint = sponsor_notes(res, "crusoe", dl.load())[0].split("holders layer; ")[-1]
+    >>> joint.split(":")[0]
+    'jointly with crusoe (D06b), marked part of D06a with no amount of its own'
+    >>> joint.split(": ")[1]
+    'the split is not reported, so 5.0 is the most blue-owl loses)'
     """
     hit, legs = _vehicle_hits(result)
     firms = result.firms
+    joint = {(v, d): _joint(result, net, d, p) for v in hit for d, p, _ in legs.get(v, ())}
     out = []
     for v, amount in hit.items():
-        if firm is not None and firm != v and firm not in {x[1] for x in legs.get(v, ())}:
+        unsized = _unsized(net, v) if not legs.get(v) else []
+        who = {x[1] for x in legs.get(v, ())} | {p for _, p in unsized} | {
+            p for (w, _), js in joint.items() if w == v for _, p in js}
+        if firm is not None and firm != v and firm not in who:
             continue
         before = float(firms.at[v, "equity_before"])
         how = ("it defaults: all of it" if bool(firms.at[v, "defaulted"])
@@ -254,11 +297,19 @@ def sponsor_notes(result: Any, firm: str | None = None) -> list[str]:
                      "inside the network, its equity the model's construct: not booked (the "
                      "construct never counted the stake: the vehicle has no market value)"
                      if sponsor in firms.index else "outside the network: to the holders layer")
+            also = joint[v, deal]
+            if also:
+                where += ("; jointly with " + " and ".join(f"{p} ({d})" for d, p in also)
+                          + f", marked part of {deal} with no amount of its own: the split "
+                          f"is not reported, so {amount * share:,.1f} is the most {sponsor} "
+                          "loses")
             parts.append(f"{sponsor} {amount * share:,.1f} ({deal}: {amount:,.1f} x "
                          f"{share:.0%}; {where})")
         split = (", split by what each sponsor put in: " + "; ".join(parts) if parts else
-                 ": its sponsors are not named (an assumed amount with no sponsor leg "
-                 "sized), not allocated")
+                 ": its sponsors' legs carry no amount to split it by ("
+                 + "; ".join(f"{p}: {d}" for d, p in unsized) + "), not allocated" if unsized
+                 else ": no sponsor leg with an amount to split it by (no sponsor named"
+                 + (")" if net is not None else " in the run)") + ", not allocated")
         out.append(f"sponsor equity lost: {v} {amount:,.1f} of its {before:,.1f} ({how})"
                    f"{split}")
     return out

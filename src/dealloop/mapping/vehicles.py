@@ -45,7 +45,7 @@ from typing import Any
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["assumed_terms", "rent", "sponsor_equity", "sponsor_legs"]
+__all__ = ["assumed_terms", "rent", "sponsor_equity", "sponsor_legs", "sponsors_of"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -220,3 +220,20 @@ def sponsor_legs(frame: Any, deals: Any) -> dict[str, tuple[tuple[str, str, floa
         total = sum(x[2] for x in sized)
         out[str(v)] = tuple((d, p, a / total) for d, p, a in sized) if total > 0 else ()
     return out
+
+
+def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
+    """:func:`sponsor_legs` of balance sheets ``bs``: their cached ``sponsors`` (a
+    :class:`~dealloop.mapping.sheets.BalanceSheets`), else built from their ``frame`` and
+    ``deals`` (empty without deals).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace as NS
+    >>> sponsors_of(NS(frame=pd.DataFrame({"equity_basis": ["sponsor"]}, index=["v"])))
+    {}
+    """
+    if hasattr(bs, "sponsors"):
+        return bs.sponsors
+    return sponsor_legs(bs.frame, getattr(bs, "deals", None))

@@ -32,8 +32,9 @@ recover the collateral (:mod:`dealloop.mapping.vehicles`). The sponsor equity a 
 loses (all of it when it defaults, else the part its losses eat: its ``before - after``) is
 split among its sponsors by what each put in (:func:`sponsor_rows`): a sponsor inside the
 network with a sourced buffer writes its part off its own book line ("sponsor equity
-lost", a stake carried at cost written down to what is left of the vehicle's equity; one
-level: a vehicle's own sponsor loss is not passed on again), an outside sponsor's part
+lost", a stake carried at cost written down to what is left of the vehicle's equity; a
+vehicle that sponsors another passes its write-off on to its own sponsors,
+:func:`written_off`), an outside sponsor's part
 enters the holders layer (:func:`dealloop.holders.exposures.sponsor_losses`); a sponsor
 whose equity is the model's construct never counted the stake (the vehicle has no market
 value), so nothing is written off it. Firms without a figure keep the construct
@@ -60,13 +61,13 @@ import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
-from ..mapping.vehicles import sponsor_legs
+from ..mapping.vehicles import sponsors_of
 from ._maps import add_rows
 from ._round import operating
 
 __all__ = ["NOISE", "SponsorRows", "book_change", "equity_losses", "equity_paths",
            "horizon_earnings", "market_value_losses", "snap_noise", "sponsor_rows",
-           "vehicle_losses"]
+           "vehicle_losses", "written_off"]
 
 #: A change smaller than this share of the value it moves (plus 1e-9 $bn) is rounding noise
 #: of the clearing arithmetic, not a loss or a gain: it is reported as 0.
@@ -258,12 +259,11 @@ def sponsor_rows(comp: Any) -> SponsorRows:
     >>> i = rows.deals.index("D06a")   # Blue Owl's 5.0 in Abilene, outside the network
     >>> rows.sponsors[i], comp.bs.firms[rows.vehicle[i]], int(rows.holder[i])
     ('blue-owl', 'abilene-jv', -1)
-    >>> float(rows.share[i])   # its 5.0 is all the sponsor equity counted (D06b has no amount)
+    >>> float(rows.share[i])   # the 5.0 is all counted (Crusoe's D06b: part of it, no amount)
     1.0
     """
     bs = comp.bs
-    legs = bs.sponsors if hasattr(bs, "sponsors") else sponsor_legs(
-        bs.frame, getattr(bs, "deals", None))
+    legs = sponsors_of(bs)
     firms = list(bs.frame.index) if legs else []
     pos = {f: i for i, f in enumerate(firms)}
     flat = [(pos[v], pos.get(p, -1), share, d, p)
@@ -291,13 +291,54 @@ def vehicle_losses(before: np.ndarray, after: np.ndarray, rows: SponsorRows) -> 
     return lost[rows.vehicle] * rows.share[:, None]
 
 
-def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
+def written_off(rows: SponsorRows, before: np.ndarray, after: np.ndarray,
+                defaulted: np.ndarray, has: np.ndarray) -> np.ndarray:
+    """``after`` less the sponsor equity the inside sponsors among ``has`` (the firms with a
+    sourced buffer) lose in the vehicles they sponsor (``rows``, :func:`sponsor_rows`;
+    :func:`vehicle_losses`), never below 0, a defaulter's 0. A vehicle that sponsors
+    another passes what it writes off on to its own sponsors, level after level, until
+    nothing moves (so an inside sponsor bears its share as an outside one does in the
+    holders layer, which reads the vehicles' losses after the write-offs).
+
+    Examples
+    --------
+    Vehicle 0 (8 of sponsor equity) sponsors vehicle 1 (4) with 1 of it, 25%; firm 2 put 2
+    of the 8 in vehicle 0, 25%. Vehicle 1 loses all 4: vehicle 0 writes off 1, of which
+    firm 2 writes off 0.25.
+
+    >>> rows = SponsorRows(np.array([1, 0]), np.array([0, 2]), np.array([0.25, 0.25]),
+    ...                    ("E3", "E2"), ("v0", "f2"))
+    >>> a = written_off(rows, np.array([[8.0], [4.0], [50.0]]),
+    ...                 np.array([[8.0], [0.0], [50.0]]), np.zeros((3, 1), bool), np.arange(3))
+    >>> a[:, 0].tolist()
+    [7.0, 0.0, 49.75]
+    """
+    inside = (rows.holder >= 0) & np.isin(rows.holder, has)
+    if not inside.any():
+        return after
+    start, now = after, after
+    for _ in range(len(rows.deals) + 1):  # one more level per pass; a chain ends sooner
+        write = np.zeros(after.shape)
+        add_rows(write, rows.holder[inside], vehicle_losses(before, now, rows)[inside])
+        new = start.copy()
+        new[has] = np.where(defaulted[has], 0.0, np.maximum(start[has] - write[has], 0.0))
+        if np.array_equal(new, now):
+            break
+        now = new
+    return now
+
+
+def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """``(before, after)``, each ``(N, K)``: every firm's equity in the unshocked run
     ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
     equity is the loss buffer, its book equity at the horizon's end
-    (:func:`horizon_earnings` added; :func:`book_change` taken off after the shock), else
-    the engine's construct. An ``after`` within rounding noise of ``before``
-    (:func:`snap_noise`) is ``before``.
+    (:func:`horizon_earnings` added; :func:`book_change` taken off after the shock, and with
+    ``sponsors`` the sponsor equity it loses in the vehicles it sponsors,
+    :func:`written_off`), else the engine's construct. An ``after`` within rounding noise of
+    ``before`` (:func:`snap_noise`) is ``before``. ``sponsors=False`` leaves the write-offs
+    out: what a sponsor writes off is part of the vehicle's own loss, so a sum over firms
+    counts it once without them (the system's equity lost, :func:`equity_losses`).
 
     Examples
     --------
@@ -341,20 +382,18 @@ def equity_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
-        rows = sponsor_rows(comp)
-        inside = (rows.holder >= 0) & np.isin(rows.holder, has)
-        if inside.any():  # sponsor equity lost: written off the inside sponsors' books
-            write = np.zeros(shape)
-            add_rows(write, rows.holder[inside], vehicle_losses(before, after, rows)[inside])
-            after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
-                                  np.maximum(after[has] - write[has], 0.0))
+        if sponsors:
+            after = written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted),
+                                has)
     # a change within rounding noise is no change (:func:`snap_noise`)
     return before, np.where(snap_noise(before - after, before) == 0.0, before, after)
 
 
-def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:
+def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True) -> np.ndarray:
     """``(N, K)``: the equity each firm loses in the shocked run, ``before - after`` of
-    :func:`equity_paths`, never below 0.
+    :func:`equity_paths` (``sponsors``: with the inside sponsors' write-offs of vehicles'
+    losses; without them for a sum over firms, which counts the vehicle's loss once),
+    never below 0.
 
     Examples
     --------
@@ -375,4 +414,5 @@ def equity_losses(comp: Any, base: Any, out: Any) -> np.ndarray:
     >>> equity_losses(comp, base, out)[:, 0].tolist()
     [4.0, 0.0]
     """
-    return np.maximum(np.subtract(*equity_paths(comp, base, out)), 0.0)
+    before, after = equity_paths(comp, base, out, sponsors=sponsors)
+    return np.maximum(before - after, 0.0)

@@ -11,6 +11,7 @@ remove-a-deal sensitivity use it too, batched over draws.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -229,11 +230,13 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     one draw or ``K``).
 
     ``defaults`` counts firms in default in ``out`` but not in ``base``; shortfalls and
-    deadweight are differences of totals; ``market_value_lost`` sums each firm's fall in
-    market value, ``double_counted`` is the part of it held by other firms in the network
-    (counted again in their own value), ``market_value_lost_net`` the rest, which outside
-    shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of the draws (which stakes
-    exist), default the legs counted in the scenario.
+    deadweight are differences of totals; ``equity_loss`` sums each firm's equity lost, a
+    vehicle's sponsor equity once (the part its inside sponsors write off is not added
+    again: :func:`~.buffer.equity_losses` with ``sponsors=False``); ``market_value_lost``
+    sums each firm's fall in market value, ``double_counted`` is the part of it held by
+    other firms in the network (counted again in their own value), ``market_value_lost_net``
+    the rest, which outside shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of
+    the draws (which stakes exist), default the legs counted in the scenario.
 
     Examples
     --------
@@ -266,7 +269,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
         "payment_shortfall": sf_out - sf_base,
         "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
-        "equity_loss": equity_losses(comp, base, out).sum(axis=0),
+        "equity_loss": equity_losses(comp, base, out, sponsors=False).sum(axis=0),
         "market_value_lost": gross,
         "double_counted": np.minimum(double, gross),
         "market_value_lost_net": gross - np.minimum(double, gross),
@@ -275,9 +278,12 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     }
 
 
-def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame) -> list[str]:
+def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame,
+                    parts: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """A note for each firm that ends the run richer because the scenario releases it from a
-    leg it pays (a ``cancel`` shock, or a ``conditional`` one with ``happens: false``).
+    leg it pays (a ``cancel`` shock, or a ``conditional`` one with ``happens: false``; a
+    cancelled aggregate leg cancels its ``parts`` too, ``{leg: part ids}`` as
+    :attr:`~dealloop.mapping.compiled.Compiled.parts`, whoever pays them).
 
     Its gain is what it no longer pays: the scenario models no termination payment, penalty
     or income lost with the leg (their terms are not disclosed), so the gain is an upper
@@ -301,9 +307,17 @@ def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame) -> list[str]:
         else:
             continue
         deal = getattr(shock, "deal", None)
-        for d in ([deal] if deal else []) + list(getattr(shock, "deals", [])):
+        todo = [(d, how) for d in ([deal] if deal else []) + list(getattr(shock, "deals", []))]
+        seen: set[str] = set()
+        while todo:
+            d, why = todo.pop()
+            if d in seen:
+                continue
+            seen.add(d)
             if d in payer.index:
-                cut.setdefault(str(payer[d]), {})[d] = how
+                cut.setdefault(str(payer[d]), {})[d] = why
+            if shock.type == "cancel":
+                todo += [(x, f"{how} (part of {d})") for x in (parts or {}).get(d, ())]
     eq_before, eq_after = firms["equity_before"].to_dict(), firms["equity_after"].to_dict()
     out = []
     for firm, deals in cut.items():
@@ -529,7 +543,7 @@ def run(scenario: Scenario | str | Path, net: Any = None, *, band: bool = True) 
     t0, t1 = comp.bs.horizon
     claims = unpaid_claims(comp, out)
     firms = firm_frame(comp, base, out, years)
-    notes += walk_away_notes(sc, net, firms)
+    notes += walk_away_notes(sc, net, firms, comp.parts)
     return StressResult(
         scenario=sc.name, question=" ".join(sc.question.split()),
         dataset=str(net.meta.get("name", "")), horizon=(t0.isoformat(), t1.isoformat()),
