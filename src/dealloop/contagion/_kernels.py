@@ -33,12 +33,15 @@ from ..backend import (
 __all__ = [
     "BACKENDS",
     "available",
+    "clearing_residual",
     "csr_diagonal_row",
     "csr_summary",
     "csr_transpose",
     "debtrank_linear",
+    "default_threshold",
     "fictitious_default",
     "picard",
+    "settle",
     "use_numba",
 ]
 
@@ -70,6 +73,9 @@ def _load() -> dict[str, Callable[..., Any]] | None:
         "csr_transpose": _numba_kernels.csr_transpose,
         "debtrank_linear": _numba_kernels.debtrank_linear_batch,
         "debtrank_linear_single": _numba_kernels.debtrank_linear_single,
+        "settle": _numba_kernels.settle,
+        "clearing_residual": _numba_kernels.clearing_residual,
+        "default_threshold": _numba_kernels.default_threshold,
     }
     return _STATE["kernels"]
 
@@ -279,3 +285,80 @@ def csr_diagonal_row(mat: Any) -> int | None:
     kernels = _load()
     assert kernels is not None
     return int(kernels["csr_diagonal_row"](mat.indptr, mat.indices, mat.data))
+
+
+#: Scenarios times firms from which the outputs of a clearing are computed in one compiled
+#: pass (:func:`settle`); below, the numpy passes cost about as much as the call.
+SETTLE_MIN_SIZE = 50_000
+
+
+def settle(
+    net: Any,
+    e: np.ndarray,
+    sol: Any,
+    guard: float,
+    alpha: float,
+    beta: float,
+) -> dict[str, np.ndarray] | None:
+    """The arrays of a ``Clearing`` from a solution ``sol`` in one compiled pass
+    (``_numba_kernels.settle``, bit for bit the numpy code of ``_clearing.clear``), or
+    ``None`` for a small problem or without numba (the caller then uses numpy)."""
+    if e.size < SETTLE_MIN_SIZE or not available():
+        return None
+    kernels = _load()
+    assert kernels is not None
+    shape = e.shape
+    out = {name: np.empty(shape) for name in ("payments", "net_worth", "equity", "paid_external")}
+    # zeros for Eisenberg--Noe, not written: calloc'd pages cost nothing until read
+    out["deadweight_loss"] = np.zeros(shape)
+    out["defaulted"] = np.empty(shape, dtype=bool)
+    out["waves"] = np.empty(shape, dtype=np.int64)
+    kernels["settle"](
+        np.ascontiguousarray(e, dtype=np.float64), np.ascontiguousarray(sol.incoming),
+        np.ascontiguousarray(sol.fraction), np.ascontiguousarray(sol.waves, dtype=np.int64),
+        np.ascontiguousarray(sol.iterations, dtype=np.int64), net.pbar, net.colsum,
+        net.external, float(guard), float(alpha), float(beta), out["payments"],
+        out["net_worth"], out["equity"], out["defaulted"], out["waves"], out["paid_external"],
+        out["deadweight_loss"],
+    )  # fmt: skip
+    return out
+
+
+def clearing_residual(
+    e: np.ndarray,
+    a: np.ndarray,
+    beta: float,
+    incoming: np.ndarray,
+    r: np.ndarray,
+    pbar: np.ndarray,
+    inv_pbar: np.ndarray,
+    threshold: np.ndarray,
+) -> np.ndarray | None:
+    """Per scenario, the largest payment change one application of the clearing map would
+    make (``_numba_kernels.clearing_residual``), or ``None`` for a small problem or without
+    numba (the caller then uses numpy)."""
+    if e.size < SETTLE_MIN_SIZE or not available():
+        return None
+    kernels = _load()
+    assert kernels is not None
+    out = np.empty(e.shape[0])
+    kernels["clearing_residual"](
+        np.ascontiguousarray(e, dtype=np.float64), np.ascontiguousarray(a, dtype=np.float64),
+        float(beta), np.ascontiguousarray(incoming), np.ascontiguousarray(r), pbar, inv_pbar,
+        np.ascontiguousarray(threshold), out,
+    )  # fmt: skip
+    return out
+
+
+def default_threshold(net: Any, e: np.ndarray, guard: float) -> np.ndarray | None:
+    """``_network.default_threshold`` of a ``(K, N)`` batch in one compiled pass (C-contiguous,
+    the same numbers), or ``None`` for a small problem or without numba."""
+    if e.size < SETTLE_MIN_SIZE or not available():
+        return None
+    kernels = _load()
+    assert kernels is not None
+    out = np.empty(e.shape)
+    kernels["default_threshold"](
+        np.ascontiguousarray(e, dtype=np.float64), net.pbar, net.colsum, float(guard), out
+    )
+    return out
