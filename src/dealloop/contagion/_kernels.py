@@ -164,6 +164,13 @@ FDA_MAX_SWEEPS = 400
 #: Depth of the Anderson mixing that finishes a pull-form round whose default set is final
 #: (``_numba_fda._anderson``); 0 finishes it by plain sweeps.
 FDA_ANDERSON = 2
+#: Smallest contraction of a round's plain sweeps from which a round of fewer than
+#: ``_numba_fda.AA_SMALL_ROUND`` defaulters goes on by Anderson-accelerated sweeps (larger
+#: rounds: ``AA_MIN_Q``, 0.25). Measured on the benchmark's batched cells (N = 1,000, paired
+#: against 0.25): 0.90 and 0.89 of the time at Chung-Lu and Erdos-Renyi >=60%, 0.97-1.04
+#: elsewhere; at N = 100,000 the same value took 1.12x (Chung-Lu >=60%) and 1.09x
+#: (core-periphery ~40%), hence two values. Nothing was measured between the two sizes.
+FDA_AA_SMALL_Q = 0.4
 
 
 def fictitious_default(
@@ -213,7 +220,8 @@ def fictitious_default(
     kernel(
         ip, ix, data, tp, ti, td, net.pbar, net.colsum, e, a, threshold, float(beta),
         float(limit), float(FDA_COARSE * limit), float(noise), FDA_SLOW_AFTER,
-        FDA_MAX_SWEEPS, float(share), int(FDA_ANDERSON), r, incoming, waves, start_round,
+        FDA_MAX_SWEEPS, float(share), int(FDA_ANDERSON), float(FDA_AA_SMALL_Q), r, incoming,
+        waves, start_round,
         rounds, sweeps, status, accelerated,
     )  # fmt: skip
     return rounds, status != 0

@@ -17,6 +17,9 @@ FDA_DONE, FDA_SLOW = 0, 1
 #: plain sweeps converge about as fast (measured on the benchmark grid); at 0.9 and above,
 #: a nearly singular loop, the exact solve does.
 AA_MIN_Q, AA_MAX_Q = 0.25, 0.9
+#: Rounds with fewer defaulters than this take ``aa_small`` (``_kernels.FDA_AA_SMALL_Q``)
+#: in place of ``AA_MIN_Q``.
+AA_SMALL_ROUND = 10_000
 #: Sweeps of a round before its contraction estimate decides the next round (0-based):
 #: from the fourth sweep on. From the third (2), even with the factor below, a scenario of
 #: the benchmark's batched core-periphery cell put a firm in default a round late (pinned).
@@ -306,7 +309,7 @@ def _greatest(
 @njit(cache=True, nogil=True)
 def _fda_pull(
     tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
-    max_sweeps, depth, r, inc, waves, start_round,
+    max_sweeps, depth, aa_small, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario by compiled sweeps in pull form.
 
@@ -334,7 +337,8 @@ def _fda_pull(
     Gauss--Seidel sweeps from the previous round's payments (which lie above it). With ``q``
     the contraction seen over the last two sweeps, the distance to the round's fixed point is
     at most ``step * q / (1 - q)``. Where the sweeps contract slowly (``q`` from
-    ``AA_MIN_Q`` to ``AA_MAX_Q``, and ``depth > 0``), the round goes on by
+    ``AA_MIN_Q`` (``aa_small`` for a round of fewer than ``AA_SMALL_ROUND`` defaulters) to
+    ``AA_MAX_Q``, and ``depth > 0``), the round goes on by
     Anderson-accelerated sweeps (:func:`_anderson`): the round's problem is linear, and the
     mixing removes its slow mode. From then on the payments are no longer known to lie above
     the fixed point, and every later decision takes the error bound both ways. A round ends
@@ -499,7 +503,8 @@ def _fda_pull(
                 )  # fmt: skip
                 if certain and not unsure:
                     break
-                if depth > 0 and not tried and AA_MIN_Q <= q_est < AA_MAX_Q:
+                aa_min = AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small
+                if depth > 0 and not tried and aa_min <= q_est < AA_MAX_Q:
                     # The default set is fixed within a round, so the round's fixed point
                     # solves a linear system: accelerated sweeps reach it, or decide the
                     # next round, in fewer sweeps where plain ones contract slowly (from
