@@ -437,3 +437,89 @@ def test_bad_which_and_method_combination() -> None:
         eisenberg_noe(L, np.ones(2), which="middle")
     with pytest.raises(ValueError, match=r"^method"):
         eisenberg_noe(L, np.ones(2), which="least", method="fictitious_default")
+
+
+FIELDS = ("payments", "net_worth", "equity", "defaulted", "waves", "received",
+          "paid_external", "deadweight_loss", "iterations", "residual")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("model", "which", "method"),
+    [("en", "greatest", "fictitious_default"), ("en", "greatest", "picard"),
+     ("en", "least", "picard"), ("rv", "greatest", "fictitious_default"),
+     ("rv", "greatest", "picard")],
+)
+def test_compiled_outputs_are_the_numpy_ones_bit_for_bit(
+    model: str, which: str, method: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large problem's threshold, final check and outputs are computed in compiled passes
+    (``_kernels.default_threshold``, ``clearing_residual``, ``settle``): every output must
+    be the numpy code's, bit for bit, with firms at exactly zero equity (integer amounts) and
+    defaulters whose wave is filled in from the iteration count (the least vector)."""
+    pytest.importorskip("numba")
+    from dealloop.contagion import _kernels
+    from dealloop.synth import chung_lu_network, shock_outside_assets
+
+    net = chung_lu_network(1_000, seed=2)
+    L = sp.csr_array(net.L)
+    L.data = np.ceil(L.data)  # integer amounts: exact sums, so some equity is exactly zero
+    ext = np.ceil(net.external_liabilities)
+    pbar = np.asarray(L.sum(axis=1)).ravel() + ext
+    claims = np.asarray(L.sum(axis=0)).ravel()
+    E = np.ceil(shock_outside_assets(net, scenarios=60, hit_fraction=0.5, seed=3))
+    E[:, :50] = np.maximum(pbar - claims, 0.0)[:50]  # zero equity while everyone pays
+    assert E.size >= _kernels.SETTLE_MIN_SIZE
+
+    def run() -> object:
+        if model == "rv":
+            return rogers_veraart(L, E, alpha=0.7, beta=0.9, external_liabilities=ext,
+                                  method=method, backend="numba")  # fmt: skip
+        return eisenberg_noe(L, E, external_liabilities=ext, which=which, method=method,
+                             backend="numba")  # fmt: skip
+
+    fast = run()
+    monkeypatch.setattr(_kernels, "SETTLE_MIN_SIZE", 10**12)  # numpy passes
+    slow = run()
+    assert np.any(fast.defaulted) and not np.all(fast.defaulted)  # type: ignore[attr-defined]
+    assert np.any(fast.net_worth == 0.0)  # type: ignore[attr-defined]
+    for name in FIELDS:
+        a, b = np.asarray(getattr(fast, name)), np.asarray(getattr(slow, name))
+        assert a.dtype == b.dtype and a.shape == b.shape, name
+        assert a.tobytes() == b.tobytes(), name
+
+
+def test_compiled_outputs_fill_in_missing_waves_and_keep_ties_solvent() -> None:
+    """``_kernels.settle`` on a made-up solution: a defaulter whose solver wave is 0 gets
+    its scenario's iteration count, a solvent firm a few ulps below zero net worth gets
+    exactly zero, and the default test is ``default_threshold``'s."""
+    pytest.importorskip("numba")
+    from dealloop.contagion import _kernels
+    from dealloop.contagion._network import GUARD, LiabilityNetwork, Solution, default_threshold
+
+    rng = np.random.default_rng(8)
+    n, k = 1_000, 60
+    L = sp.random_array((n, n), density=0.01, format="csr", rng=rng)
+    L.setdiag(0.0)
+    net = LiabilityNetwork.build(sp.csr_array(L), rng.random(n))
+    e = rng.random((k, n)) * net.pbar
+    incoming = rng.random((k, n)) * net.colsum
+    # a few firms within the rounding guard below zero equity: solvent, net worth zero
+    incoming[:, :30] = net.pbar[:30] - e[:, :30] - 1e-3 * GUARD * net.pbar[:30]
+    sol = Solution(rng.random((k, n)), incoming, rng.integers(0, 3, (k, n)),
+                   np.arange(k) + 7, np.zeros(k))  # fmt: skip
+    out = _kernels.settle(net, e, sol, GUARD, 1.0, 1.0)
+    assert out is not None
+    defaulted = e + incoming < default_threshold(net, e)
+    assert defaulted.any() and (~defaulted[:, :30]).all()
+    np.testing.assert_array_equal(out["defaulted"], defaulted)
+    filled = np.where(sol.waves == 0, sol.iterations[:, None], sol.waves)
+    assert (defaulted & (sol.waves == 0)).any()
+    np.testing.assert_array_equal(out["waves"], np.where(defaulted, filled, 0))
+    net_worth = np.where(defaulted, e + incoming - net.pbar,
+                         np.maximum(e + incoming - net.pbar, 0.0))  # fmt: skip
+    assert (net_worth[:, :30] == 0.0).all()
+    np.testing.assert_array_equal(out["net_worth"], net_worth)
+    np.testing.assert_array_equal(out["equity"], np.maximum(net_worth, 0.0))
+    np.testing.assert_array_equal(out["payments"], sol.fraction * net.pbar)
+    np.testing.assert_array_equal(out["paid_external"], sol.fraction * net.external)
+    assert not out["deadweight_loss"].any()

@@ -325,11 +325,15 @@ def test_accelerated_final_round_matches_plain_sweeps_and_the_reference(
 ) -> None:
     """The pull form finishes a round whose default set is final by Anderson-accelerated
     sweeps: that path runs here, and gives the reference answer and the waves of the plain
-    sweeps (``FDA_ANDERSON = 0``) and of the numpy algorithm."""
+    sweeps (``FDA_ANDERSON = 0``) and of the numpy algorithm. These rounds are small, so
+    the accelerated sweeps start from the large rounds' contraction (``AA_MIN_Q``) here."""
     net, e = regime_case(shape, regime, n=400, seed=7)
     ext = net.external_liabilities
     ref = exact_greatest(net.L.toarray(), e, ext)
+    from dealloop.contagion import _numba_fda
+
     monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", 0.0)  # pull form
+    monkeypatch.setattr(_kernels, "FDA_AA_SMALL_Q", _numba_fda.AA_MIN_Q)
     seen: list[np.ndarray] = []
     original = _kernels.fictitious_default
 
@@ -400,3 +404,46 @@ def test_a_round_decided_on_its_third_sweep_can_put_a_firm_in_default_late(
         np.testing.assert_array_equal(fast.waves, slow.waves)
         np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
                                    atol=1e-10 * slow.pbar.max())  # fmt: skip
+
+
+def accelerated_sweeps(net: object, e: np.ndarray, ext: np.ndarray) -> int:
+    """Sweeps of the accelerated rounds in a pull-form run of ``eisenberg_noe``."""
+    seen: list[int] = []
+    original = _kernels.fictitious_default
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        acc = np.zeros(args[1].shape[0], dtype=np.int64)
+        out = original(*args, accelerated=acc, **kwargs)
+        seen.append(int(acc.sum()))
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_kernels, "fictitious_default", spy)
+        eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")  # type: ignore[attr-defined]
+    return sum(seen)
+
+
+def test_small_rounds_are_accelerated_from_a_higher_contraction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round of fewer than ``AA_SMALL_ROUND`` defaulters goes on by accelerated sweeps only
+    from ``FDA_AA_SMALL_Q`` on: a case whose rounds contract at 0.25-0.4 is accelerated at
+    the large rounds' threshold and not at the small rounds' one, with the same waves as the
+    numpy algorithm either way."""
+    from dealloop.contagion import _numba_fda
+
+    monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", 0.0)  # pull form
+    assert _numba_fda.AA_MIN_Q < _kernels.FDA_AA_SMALL_Q
+    net, e = regime_case("erdos-renyi", "40%", n=400, seed=7)
+    ext = net.external_liabilities
+    assert net.n < _numba_fda.AA_SMALL_ROUND
+    slow = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numpy")
+    assert accelerated_sweeps(net, e, ext) == 0
+    fast = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")
+    np.testing.assert_array_equal(fast.waves, slow.waves)
+    monkeypatch.setattr(_kernels, "FDA_AA_SMALL_Q", _numba_fda.AA_MIN_Q)
+    assert accelerated_sweeps(net, e, ext) > 0
+    fast = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")
+    np.testing.assert_array_equal(fast.waves, slow.waves)
+    np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
+                               atol=1e-10 * slow.pbar.max())  # fmt: skip

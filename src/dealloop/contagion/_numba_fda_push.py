@@ -161,7 +161,7 @@ def _fda_push(
 @njit(cache=True, nogil=True)
 def _fda_one(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, inc, waves, start_round,
+    slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario: :func:`_fda_pull` when the firms in
     default while everyone pays in full owe at least ``pull_share`` of the liabilities
@@ -173,7 +173,8 @@ def _fda_one(
     The choice depends on the inputs only, so a scenario restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
     accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
-    switches it off).
+    switches it off; ``aa_small``: its smallest contraction in a small round, see
+    :func:`_fda_pull`).
     """
     n = pbar.shape[0]
     first = 0
@@ -185,7 +186,7 @@ def _fda_one(
     if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
             tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
-            max_sweeps, depth, r, inc, waves, start_round,
+            max_sweeps, depth, aa_small, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
@@ -196,14 +197,15 @@ def _fda_one(
 @njit(cache=True, parallel=True)
 def fda_batch(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, incoming, waves, start_round, rounds,
+    slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated,
 ):  # fmt: skip
     """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
             ip, ix, data, tp, ti, td, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, depth, r[k], incoming[k],
+            coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
+            incoming[k],
             waves[k], start_round[k],
         )  # fmt: skip
         rounds[k] = rnd
@@ -215,13 +217,14 @@ def fda_batch(
 @njit(cache=True, nogil=True)
 def fda_single(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, r, incoming, waves, start_round, rounds,
+    slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated,
 ):  # fmt: skip
     """:func:`_fda_one` for one scenario (no thread pool)."""
     rnd, sw, st, acc = _fda_one(
         ip, ix, data, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
-        coarse, noise, slow_after, max_sweeps, pull_share, depth, r[0], incoming[0],
+        coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[0],
+        incoming[0],
         waves[0], start_round[0],
     )  # fmt: skip
     rounds[0] = rnd

@@ -342,3 +342,68 @@ def debtrank_linear_single(
     iterations[0] = rounds
     residual[0] = step
     return ok
+
+
+@njit(cache=True, nogil=True)
+def settle(
+    e, received, r, waves_in, iterations, pbar, colsum, external, guard, alpha, beta,
+    payments, net_worth, equity, defaulted, waves, paid_external, deadweight,
+):  # fmt: skip
+    """The outputs of a clearing (``_clearing.clear``) from the solver's fractions, in one
+    pass per scenario and with the same floating-point operations, in the same order, as
+    the numpy code there (bit for bit): the default test with its rounding guard
+    (``_network.default_threshold``), payments, net worth (zero for a solvent firm a few
+    ulps below it), equity, waves (a defaulter without one gets its scenario's iteration
+    count), payments to outside creditors and the deadweight loss (not written for
+    Eisenberg--Noe, where it is zero: the caller passes zeros). A (1,000 x 1,000) batch:
+    ~11 ms (mostly the first touch of the new output arrays) against ~25 ms for the numpy
+    passes and their temporaries.
+    """
+    k, n = e.shape
+    en = alpha == 1.0 and beta == 1.0
+    for s in range(k):
+        for i in range(n):
+            x = e[s, i]
+            inc = received[s, i]
+            threshold = pbar[i] - guard * (abs(x) + colsum[i] + pbar[i])
+            d = x + inc < threshold
+            defaulted[s, i] = d
+            payments[s, i] = r[s, i] * pbar[i]
+            nw = x + inc - pbar[i]
+            # selects, not branches (`and` and `or` would short-circuit into them): whether
+            # a firm defaults has no pattern in index order
+            nw = 0.0 if (not d) & (nw < 0.0) else nw
+            net_worth[s, i] = nw
+            equity[s, i] = nw if (nw >= 0.0) | (nw != nw) else 0.0  # np.maximum(nw, 0.0)
+            w = waves_in[s, i] if d else 0
+            waves[s, i] = iterations[s] if d & (w == 0) else w
+            paid_external[s, i] = r[s, i] * external[i]
+            if not en:  # Eisenberg--Noe: the caller's zeros (untouched pages)
+                lost = (1.0 - alpha) * max(x, 0.0) + (1.0 - beta) * inc
+                deadweight[s, i] = lost if d else 0.0
+
+
+@njit(cache=True, nogil=True)
+def clearing_residual(e, a, beta, incoming, r, pbar, inv_pbar, threshold, out):
+    """Per scenario, the largest change in money one application of the clearing map would
+    make to ``r`` at the sums ``incoming``: ``_rounds._finish``'s ``_residual(net, phi(r),
+    r)`` in one pass, with the same operations (bit for bit)."""
+    k, n = e.shape
+    for s in range(k):
+        res = 0.0
+        for i in range(n):
+            inc = incoming[s, i]
+            pays = (e[s, i] + inc < threshold[s, i]) & (pbar[i] > 0.0)
+            rec = min(max((a[s, i] + beta * inc) * inv_pbar[i], 0.0), 1.0)
+            phi = rec if pays else 1.0  # a select: whether a firm defaults has no pattern
+            res = max(res, abs(phi - r[s, i]) * pbar[i])
+        out[s] = res
+
+
+@njit(cache=True, nogil=True)
+def default_threshold(e, pbar, colsum, guard, out):
+    """``_network.default_threshold`` in one pass (the same operations, bit for bit)."""
+    k, n = e.shape
+    for s in range(k):
+        for i in range(n):
+            out[s, i] = pbar[i] - guard * (abs(e[s, i]) + colsum[i] + pbar[i])

@@ -11,6 +11,7 @@ import scipy.sparse.linalg as spla
 
 from . import _kernels
 from ._network import (
+    GUARD,
     NOISE,
     LiabilityNetwork,
     Solution,
@@ -218,12 +219,23 @@ def _finish(
     waves: np.ndarray,
     iterations: np.ndarray,
     fallback: np.ndarray,
+    threshold: np.ndarray | None = None,
 ) -> Solution:
-    """Check the rounds' answer against the map; finish doubtful scenarios by Picard."""
-    threshold = default_threshold(net, e)
+    """Check the rounds' answer against the map; finish doubtful scenarios by Picard.
+
+    ``threshold``: :func:`default_threshold` of ``e`` if the caller has it (C-contiguous,
+    from the compiled rounds), which then also get the check in one compiled pass
+    (:func:`_kernels.clearing_residual`, the same numbers).
+    """
     inv_pbar = _inv(net.pbar)
-    phi_r, _ = _phi(net, e, a, beta, incoming, inv_pbar, threshold)
-    residual = _residual(net, phi_r, r)
+    residual = None
+    if threshold is not None:
+        residual = _kernels.clearing_residual(e, a, beta, incoming, r, net.pbar, inv_pbar,
+                                              threshold)  # fmt: skip
+    if residual is None:
+        threshold = default_threshold(net, e)
+        phi_r, _ = _phi(net, e, a, beta, incoming, inv_pbar, threshold)
+        residual = _residual(net, phi_r, r)
     # A singular round (a closed loop in default with no net outside resources) or a badly
     # conditioned solve: finish those scenarios with Picard from where the rounds stopped,
     # which is above the greatest clearing vector, so Picard still descends to it.
@@ -257,7 +269,9 @@ def _fictitious_default_compiled(
     k, n = e.shape
     e = np.ascontiguousarray(e, dtype=np.float64)
     a = np.ascontiguousarray(a, dtype=np.float64)
-    threshold = np.ascontiguousarray(default_threshold(net, e))
+    threshold = _kernels.default_threshold(net, e, GUARD)
+    if threshold is None:
+        threshold = np.ascontiguousarray(default_threshold(net, e))
     r = np.ones((k, n))
     incoming = np.empty((k, n))
     incoming[:] = net.colsum
@@ -288,7 +302,9 @@ def _fictitious_default_compiled(
             break
         start[rows] = rounds[slow]
         todo = _exact_round(net, a, beta, rows, waves[rows] > 0, r, incoming, fallback)
-    return _finish(net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback)
+    return _finish(
+        net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback, threshold
+    )
 
 
 def _picard(
