@@ -114,3 +114,59 @@ def test_kernels_take_other_layouts_through_numpy() -> None:
         ints = fused.owed_paid(np.ones((2, 3), np.float32), np.ones((2, 3)), np.array([0, 1]))
     assert np.array_equal(got, a * 2.0)
     assert ints[0].dtype == np.float32 and np.array_equal(ints[1], np.ones((2, 3)))
+
+
+def test_engine_kernels_match_numpy_bit_for_bit() -> None:
+    """The engine's kernels (sparse products, shortfalls, means and new money, market
+    values, input bounds) on random operands with signed zeros, a subnormal, unsorted and
+    duplicate sparse entries."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(9)
+    n, c, k = 6, 11, 37
+    x = rng.lognormal(0, 3, (c, k))
+    x[2, 3], x[4, 5], x[1, 1] = 0.0, -0.0, 1e-310
+    dense = rng.lognormal(0, 1, (n, c)) * (rng.random((n, c)) < 0.4)
+    m = sp.csr_array(dense)
+    dup = sp.csr_array((np.array([1.5, -2.0, 0.25, 3.0]), np.array([4, 1, 4, 0]),
+                        np.array([0, 3, 3, 4])), shape=(3, c))  # unsorted, a duplicate
+    for mat in (m, dup, sp.csr_array((n, c))):
+        _same(*_both("csr_times", mat, x))
+        base = rng.normal(0, 5, (mat.shape[0], k))
+        r = np.vstack([rng.random((n, k)), np.ones((1, k))])
+        r[0, :3] = 1.0
+        deb = rng.integers(0, n + 1, c)
+        _same(*_both("less_short", base, mat, r, deb, x))
+    e, rec, stk = (rng.normal(0, 3, (n, k)) for _ in range(3))
+    e[0, 0], rec[0, 0], stk[0, 0] = -0.0, 0.0, -0.0
+    pbar = rng.lognormal(0, 1, (n, k))
+    pbar[1, :4] = (e + rec + stk)[1, :4]  # no gap: a need of exactly 0
+    D = rng.random((n, k)) < 0.3
+    pf = np.array([1, 4])
+    cap = rng.lognormal(0, 1, (2, k))
+    cap[0, 5] = 0.0
+    for liq in (1.0, 0.5):
+        _same(*_both("means_raised", e, rec, stk, liq, pf, pbar, D, cap))
+    _same(*_both("means_raised", e, rec, stk, 1.0, np.zeros(0, int), pbar, D,
+                 np.zeros((0, k))))
+    c0 = rng.normal(0, 3, (n, k))
+    c0[2, 2] = -(rec[2, 2] + stk[2, 2])  # a value of exactly 0
+    gone = rng.random((n, k)) < 0.2
+    _same(*_both("value", c0, rec, stk, None, None, gone))
+    _same(*_both("value", c0, rec, stk, rng.random((n, 1)) + 0.5, rng.random((n, k)), gone))
+    for arr in (x, np.abs(x), np.where(x > 1e3, np.inf, np.abs(x)), np.where(x > 1e3, np.nan, 1.0),
+                np.zeros((0, 3)), np.array([[-0.0, 2.0]])):
+        want, got = _both("bounds", arr)
+        assert np.array_equal(np.array(want), np.array(got), equal_nan=True), arr
+
+
+def test_engine_kernels_fall_back_on_other_layouts() -> None:
+    """Operands the kernels are not compiled for go the numpy way, with numpy's result."""
+    import scipy.sparse as sp
+
+    m = sp.csr_array(np.array([[1.0, 0.0, 2.0]]))
+    x = np.arange(6.0).reshape(2, 3).T  # Fortran order
+    with forced("numba"):
+        assert np.array_equal(fused.csr_times(m, x), m @ x)
+        assert np.array_equal(fused.csr_times(sp.csc_array(m), x), m @ x)
+        assert fused.bounds(np.array([1, 5])) == (0.0, 5.0)

@@ -73,3 +73,104 @@ def years_total(owed, paid, now, carried):  # pragma: no cover - compiled
             p_sum[i, j] = p
             o_sum[i, j] = p + g
     return p_sum, o_sum
+
+
+@njit(cache=True, nogil=True)
+def csr_times(indptr, indices, data, X, nrow):  # pragma: no cover - compiled
+    """``M @ X`` for a CSR matrix ``M`` (``nrow`` rows) and a ``(columns, K)`` array, as
+    scipy's ``csr_matvecs`` adds it: each row from 0, its entries in storage order."""
+    k = X.shape[1]
+    out = np.empty((nrow, k))
+    for i in range(nrow):
+        y = out[i]
+        y[:] = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            a = data[jj]
+            x = X[indices[jj]]
+            for t in range(k):
+                y[t] += a * x[t]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def less_short(base, indptr, indices, data, r, deb, pool):  # pragma: no cover - compiled
+    """``base - M @ ((1.0 - r[deb]) * pool)`` without the ``(rows, K)`` shortfalls: each
+    product term as numpy forms it, summed as :func:`csr_times`, then subtracted."""
+    nrow, k = base.shape
+    out = np.empty((nrow, k))
+    for i in range(nrow):
+        y = out[i]
+        y[:] = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            a = data[jj]
+            j = indices[jj]
+            rd = r[deb[j]]
+            p = pool[j]
+            for t in range(k):
+                y[t] += a * ((1.0 - rd[t]) * p[t])
+        b = base[i]
+        for t in range(k):
+            y[t] = b[t] - y[t]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def bits_range(u):  # pragma: no cover - compiled
+    """The least and greatest of the ``int64`` words ``u`` (the bits of an array of
+    doubles: for doubles without a sign bit, their order is the doubles' order), in one
+    vectorised pass (a float min/max with NaN rules does not vectorise)."""
+    lo = u[0]
+    hi = u[0]
+    for i in range(1, u.size):
+        x = u[i]
+        lo = min(lo, x)
+        hi = max(hi, x)
+    return lo, hi
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _maximum(a, b):  # pragma: no cover - compiled
+    """``np.maximum(a, b)``: ``b`` when equal (signed zeros), NaN when either is."""
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _minimum(a, b):  # pragma: no cover - compiled
+    """``np.minimum(a, b)``: ``b`` when equal (signed zeros), NaN when either is."""
+    return a if (a < b or a != a) else b
+
+
+@njit(cache=True, nogil=True)
+def means_raised(e, rec, stk, liq, pf, pbar, D, cap):  # pragma: no cover - compiled
+    """``other = e + rec + liq * stk`` (``stk`` itself when ``liq`` is 1) and the new money
+    raised: 0, but on rows ``pf`` (row ``p`` of ``cap``) ``cap`` for a defaulter and
+    ``min(cap, max(pbar - other, 0))`` otherwise."""
+    m, k = rec.shape
+    other = np.empty((m, k))
+    raised = np.zeros((m, k))
+    for i in range(m):
+        for t in range(k):
+            s = stk[i, t] if liq == 1.0 else liq * stk[i, t]
+            other[i, t] = (e[i, t] + rec[i, t]) + s
+    for p in range(len(pf)):
+        i = pf[p]
+        for t in range(k):
+            need = _maximum(pbar[i, t] - other[i, t], 0.0)
+            raised[i, t] = cap[p, t] if D[i, t] else _minimum(cap[p, t], need)
+    return other, raised
+
+
+@njit(cache=True, nogil=True)
+def value(c0, rec, stk, op, vm, rec_p, gone):  # pragma: no cover - compiled
+    """Market value ``max(0, c0 + rec + stk [+ (vm - 1) * rec_p])``, 0 where ``gone``."""
+    m, k = rec.shape
+    out = np.empty((m, k))
+    for i in range(m):
+        w = vm[i, 0] - 1.0 if op else 0.0
+        for t in range(k):
+            v = (c0[i, t] + rec[i, t]) + stk[i, t]
+            if op:
+                v = v + w * rec_p[i, t]
+            v = _maximum(0.0, v)
+            out[i, t] = 0.0 if gone[i, t] else v
+    return out

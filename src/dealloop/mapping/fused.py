@@ -19,14 +19,17 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["owed_paid", "scaled", "scaled_twice", "use_numba", "years_total"]
+__all__ = ["bounds", "csr_times", "less_short", "means_raised", "owed_paid", "scaled",
+           "scaled_twice", "use_numba", "value", "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -143,3 +146,136 @@ def years_total(owed: Sequence[np.ndarray], paid: Sequence[np.ndarray],
         if len(rows):
             gaps[rows] = np.where(now[rows], (owed[-1] - paid[-1])[rows], gaps[rows])
     return p_sum, p_sum + gaps
+
+
+def _csr(m: Any) -> bool:
+    """A CSR matrix of float64 entries and int32 or int64 indices (what the kernels take)."""
+    return isinstance(m, sp.csr_array | sp.csr_matrix) and m.dtype == np.float64 \
+        and m.indices.dtype == m.indptr.dtype
+
+
+def csr_times(m: Any, x: np.ndarray) -> np.ndarray:
+    """``np.asarray(m @ x)`` for a sparse matrix ``m`` and a ``(columns, K)`` array: the same
+    sums in the same order as scipy's product (each row's entries in storage order, from
+    0), without the zeroed result array scipy fills first.
+
+    Examples
+    --------
+    >>> m = sp.csr_array(np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0]]))
+    >>> csr_times(m, np.array([[1.0, 2.0], [5.0, 5.0], [3.0, 4.0]])).tolist()
+    [[7.0, 10.0], [0.0, 0.0]]
+    """
+    kern = _kernels()
+    if kern is not None and x.ndim == 2 and _csr(m) and _plain(x) and x.shape[0] == m.shape[1]:
+        return kern.csr_times(m.indptr, m.indices, m.data, x, m.shape[0])
+    return np.asarray(m @ x)
+
+
+def less_short(base: np.ndarray, m: Any, r: np.ndarray, deb: np.ndarray, pool: np.ndarray,
+               short: np.ndarray | None = None) -> np.ndarray:
+    """``base - m @ short`` with ``short = (1.0 - r[deb]) * pool``: what each row of ``m``
+    (a creditor or vesting map over the claims ``pool``) no longer receives when debtor
+    ``deb`` of each claim pays the share ``r`` (``short``: that array when already made;
+    the numpy path makes it otherwise).
+
+    Examples
+    --------
+    >>> m = sp.csr_array(np.array([[1.0, 1.0]]))
+    >>> r = np.array([[0.5], [1.0]])
+    >>> less_short(np.array([[10.0]]), m, r, np.array([0, 1]), np.array([[4.0], [3.0]]))
+    array([[8.]])
+    """
+    kern = _kernels()
+    if kern is not None and _csr(m) and _plain(base, r, pool) and base.shape[0] == m.shape[0] \
+            and pool.shape[0] == m.shape[1] and base.shape[1] == pool.shape[1] == r.shape[1]:
+        return kern.less_short(base, m.indptr, m.indices, m.data, r,
+                               np.asarray(deb, np.int64), pool)
+    if short is None:
+        short = (1.0 - r[deb]) * pool
+    return base - np.asarray(m @ short)
+
+
+_ONE = np.ones((1, 1))  # a placeholder operand of the kernels
+_INF_BITS = 0x7FF0000000000000  # the bits of +inf; greater words without a sign: NaNs
+
+
+def bounds(a: np.ndarray) -> tuple[float, float]:
+    """``(float(a.min(initial=0.0)), float(a.max(initial=0.0)))`` (NaN for both when ``a``
+    holds a NaN): with numba, one pass over the bits when no element has its sign bit set
+    (the usual non-negative inputs), numpy's two reductions otherwise.
+
+    Examples
+    --------
+    >>> bounds(np.array([[3.0, 0.5], [0.0, 2.0]]))
+    (0.0, 3.0)
+    >>> bounds(np.array([1.0, -0.0, -2.0]))
+    (-2.0, 1.0)
+    """
+    kern = _kernels()
+    if kern is not None and a.size and _plain(a):
+        lo, hi = kern.bits_range(a.reshape(-1).view(np.int64))
+        if lo >= 0:  # no sign bit: +0, positive numbers, +inf, NaNs with a clear sign
+            if hi > _INF_BITS:
+                return math.nan, math.nan
+            return 0.0, float(np.int64(hi).view(np.float64))
+    return float(a.min(initial=0.0)), float(a.max(initial=0.0))
+
+
+def means_raised(e: np.ndarray, rec: np.ndarray, stk: np.ndarray, liq: float, pf: np.ndarray,
+                 pbar: np.ndarray, D: np.ndarray, cap: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A firm's means other than new money, ``e + rec + liq * stk`` (``stk`` itself when
+    ``liq`` is 1), and the new money each raises: nothing, but on the rows ``pf`` of firms
+    with a plan (the rows of ``cap``, its caps) all of its cap for a defaulter (``D``) and
+    what closes the gap to its dues ``pbar`` (up to the cap) otherwise.
+
+    Examples
+    --------
+    >>> one = np.ones((2, 1))
+    >>> other, raised = means_raised(one, one, one, 1.0, np.array([1]), 5 * one,
+    ...                              np.zeros((2, 1), bool), np.array([[1.5]]))
+    >>> other[:, 0].tolist(), raised[:, 0].tolist()
+    ([3.0, 3.0], [0.0, 1.5])
+    """
+    kern = _kernels()
+    if kern is not None and _plain(e, rec, stk, pbar, cap) and D.dtype == np.bool_ \
+            and D.flags.c_contiguous and e.shape == rec.shape == stk.shape == pbar.shape \
+            == D.shape and cap.shape == (len(pf), rec.shape[1]):
+        return kern.means_raised(e, rec, stk, float(liq), np.asarray(pf, np.int64), pbar, D,
+                                 cap)
+    other = np.add(e, rec)
+    other += stk if liq == 1.0 else liq * stk
+    raised = np.zeros_like(rec)
+    if len(pf):
+        need = np.maximum(pbar[pf] - other[pf], 0.0)
+        raised[pf] = np.where(D[pf], cap, np.minimum(cap, need))
+    return other, raised
+
+
+def value(c0: np.ndarray, rec: np.ndarray, stk: np.ndarray, vm: np.ndarray | None,
+          rec_p: np.ndarray | None, gone: np.ndarray) -> np.ndarray:
+    """Market value ``max(0, c0 + rec + stk + (vm - 1) * rec_p)`` (the last term only with
+    multiples: ``vm`` ``(rows, 1)`` and ``rec_p`` given), 0 where ``gone``.
+
+    Examples
+    --------
+    >>> one = np.ones((2, 1))
+    >>> value(one, one, -3 * one, None, None, np.array([[False], [True]]))[:, 0].tolist()
+    [0.0, 0.0]
+    >>> value(one, one, one, 2 * one, one, np.zeros((2, 1), bool))[:, 0].tolist()
+    [4.0, 4.0]
+    """
+    kern = _kernels()
+    op = vm is not None and rec_p is not None
+    vm_, rp = (vm, rec_p) if vm is not None and rec_p is not None else (_ONE, _ONE)
+    if kern is not None and _plain(c0, rec, stk, vm_, rp) and c0.shape == rec.shape \
+            == stk.shape == gone.shape and gone.dtype == np.bool_ \
+            and gone.flags.c_contiguous and (not op or (rp.shape == rec.shape
+                                                        and vm_.shape == (rec.shape[0], 1))):
+        return kern.value(c0, rec, stk, op, vm_, rp, gone)
+    V = c0 + rec + stk
+    if op:
+        V = V + (vm_ - 1) * rp
+    V = np.maximum(0.0, V)
+    V[gone] = 0.0
+    return V

@@ -13,8 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
-from ..mapping.fused import owed_paid
-from ._maps import _checked, _collateral, _fixed, _means, _without, operating, operating_of
+from ..mapping.fused import csr_times, less_short, means_raised, owed_paid, use_numba, value
+from ._maps import _checked, _collateral, _fixed, _without, operating, operating_of
 
 __all__ = ["Round", "Setup", "operating", "operating_of"]
 
@@ -145,9 +145,9 @@ class Setup:
         cred0, deb0, vest0 = _fixed(st, key, lambda: tuple(
             _without(m, np.union1d(self.pidx, bidx)) for m in (self.cred, self.deb,
                                                                  st.vest)))
-        self.rec0 = np.asarray(cred0 @ self.A)
-        self.pbar0 = np.asarray(deb0 @ self.A)
-        self.vest0 = np.asarray(vest0 @ self.A) if self.vest_on else \
+        self.rec0 = csr_times(cred0, self.A)
+        self.pbar0 = csr_times(deb0, self.A)
+        self.vest0 = csr_times(vest0, self.A) if self.vest_on else \
             np.zeros((st.s, self.k))
         self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
         if st.s:
@@ -190,11 +190,11 @@ class Round:
         self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
         d_rows = self.owed_rows - g.A[rows]  # rows: no new money, no backstops (0 in A0)
         self.owed_b = g.b_amount * share_b
-        self.pbar = g.pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
-        self.rec_full = g.rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
+        self.pbar = g.pbar0 + (csr_times(pr, d_rows) if len(rows) else 0.0)
+        self.rec_full = g.rec0 + (csr_times(self.cred_rows, d_rows) if len(rows) else 0.0)
         if len(g.bidx):
-            self.pbar = self.pbar + np.asarray(g.deb_b @ self.owed_b)
-            self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
+            self.pbar = self.pbar + csr_times(g.deb_b, self.owed_b)
+            self.rec_full = self.rec_full + csr_times(g.cred_b, self.owed_b)
         self._secured(pr)
         if g.vest_on:
             self._vesting(d_rows, vest_b)
@@ -219,7 +219,7 @@ class Round:
         # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
         self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
         if g.op:
-            self.rec_full_p = np.asarray(g.cred_p @ self._owed_purchases())
+            self.rec_full_p = csr_times(g.cred_p, self._owed_purchases())
             self.c0 = self.c0 + g.op_shift
             key = ("credw_p", self.dset.tobytes(), g.pfirms.tobytes())
             self.credw_p_rows, self.credw_p_F = _fixed(g.st, key, self._purchase_maps)
@@ -252,10 +252,10 @@ class Round:
         """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
         links of the warrants that can vest less than fully (``vest_v``)."""
         g, rows = self.g, self.rows
-        self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+        self.vfull = g.vest0 + (csr_times(self.vest_rows, d_rows) if len(rows) else 0.0)
         self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
         if len(g.bidx):
-            self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
+            self.vfull = self.vfull + csr_times(vest_b, self.owed_b)
 
     def _secured(self, pr: sp.csr_array | None) -> None:
         """Secured claims of the defaulters: each is paid from its collateral first, up to
@@ -276,9 +276,9 @@ class Round:
         sec = np.minimum(self.owed_rows, sold)
         self.sec_rows = sec
         self.pool_rows = self.owed_rows - sec
-        self.pbar = self.pbar_gross - np.asarray(pr @ sec)
-        self.realised = np.asarray(pr @ sold)
-        self.e = g.e + (self.realised - np.asarray(pr @ sec))
+        self.pbar = self.pbar_gross - csr_times(pr, sec)
+        self.realised = csr_times(pr, sold)
+        self.e = g.e + (self.realised - csr_times(pr, sec))
 
     def _slices(self) -> tuple:
         """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
@@ -367,8 +367,12 @@ class Round:
         return np.where(self.D[self.dset], ratio, 1.0)
 
     def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """What each claim of a defaulter (and each triggered backstop of one) is not paid;
+        the claims' array is left to :func:`~dealloop.mapping.fused.less_short` (None) when
+        the compiled kernels run."""
         g = self.g
-        short = (1.0 - r[self.deb_rows]) * self.pool_rows if len(self.rows) else None
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows \
+            if len(self.rows) and not use_numba() else None
         bm = self.b_move
         short_b = (1.0 - r[g.st.debtor[g.bidx[bm]]]) * self.owed_b[bm] if len(bm) else None
         return short, short_b
@@ -389,18 +393,12 @@ class Round:
             assert g.vref is not None  # set whenever vesting is on
             vr = g.vrows
             vref = g.vref[vr]
-            vpaid = self.vfull[vr] if short is None or self.vest_v is None else \
-                self.vfull[vr] - np.asarray(self.vest_v @ short)
+            vpaid = self.vfull[vr] if self.vest_v is None else less_short(
+                self.vfull[vr], self.vest_v, r, self.deb_rows, self.pool_rows, short)
             w = w.copy() if w is self.w else w
             w[vr] = w[vr] * np.where(vref > 0,
                                      np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
         return w * V[st.stake_issuer]
-
-    def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray
-               ) -> np.ndarray:
-        cap = self.g.cap
-        need = np.maximum(pbar_p - other_p, 0.0)
-        return np.where(D_p, cap, np.minimum(cap, need))
 
     def stake_values(self, r: np.ndarray, V: np.ndarray) -> np.ndarray:
         """``(S, K)``: the market value of each stake (what :meth:`state` sums per
@@ -414,17 +412,14 @@ class Round:
         g = self.g
         short, short_b = self._short(r)
         rec = self.rec_full_F
-        if short is not None:
-            rec = rec - np.asarray(self.credw_F @ short)
+        if len(self.rows):
+            rec = less_short(rec, self.credw_F, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - np.asarray(self.cred_bF @ short_b)
+            rec = rec - csr_times(self.cred_bF, short_b)
         sv = self._stakes(r, V, short)
-        stk = np.asarray(self.hold_F @ sv) if sv is not None else np.zeros_like(rec)
-        other = _means(self.e_F, rec, g.p.stake_liquidity, stk)
-        raised = np.zeros_like(rec)
-        if len(g.pidx):
-            pf = self.pf_F
-            raised[pf] = self._raise(other[pf], self.pbar_F[pf], self.D_F[pf])
+        stk = csr_times(self.hold_F, sv) if sv is not None else np.zeros_like(rec)
+        other, raised = means_raised(self.e_F, rec, stk, g.p.stake_liquidity, self.pf_F,
+                                     self.pbar_F, self.D_F, g.cap)
         return rec, stk, other, raised
 
     def state(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -432,17 +427,14 @@ class Round:
         g = self.g
         short, short_b = self._short(r)
         rec = self.rec_full
-        if short is not None:
-            rec = rec - np.asarray(self.credw_rows @ short)
+        if len(self.rows):
+            rec = less_short(rec, self.credw_rows, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
+            rec = rec - csr_times(sp.csr_array(g.cred_b[:, self.b_move]), short_b)
         sv = self._stakes(r, V, short)
-        stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = _means(self.e, rec, g.p.stake_liquidity, stk)
-        raised = np.zeros((g.n, g.k))
-        if len(g.pidx):
-            pf = g.pfirms
-            raised[pf] = self._raise(other[pf], self.pbar[pf], self.D[pf])
+        stk = csr_times(g.hold, sv) if sv is not None else np.zeros((g.n, g.k))
+        other, raised = means_raised(self.e, rec, stk, g.p.stake_liquidity, g.pfirms,
+                                     self.pbar, self.D, g.cap)
         return rec, stk, other, raised
 
     def _rec_p(self, r: np.ndarray, focus: bool) -> np.ndarray:
@@ -450,29 +442,23 @@ class Round:
         full = self.rec_full_p[self.F] if focus else self.rec_full_p
         if not len(self.rows):
             return full
-        short = (1.0 - r[self.deb_rows]) * self.pool_rows
-        return full - np.asarray((self.credw_p_F if focus else self.credw_p_rows) @ short)
+        return less_short(full, self.credw_p_F if focus else self.credw_p_rows, r,
+                          self.deb_rows, self.pool_rows)
 
     def value_F(self, r: np.ndarray, rec_F: np.ndarray, stk_F: np.ndarray) -> np.ndarray:
         """Market value of the focus rows (reference runs only)."""
-        V_F = self.c0_F + rec_F + stk_F
-        if self.g.op:
-            V_F = V_F + (self.g.vm[self.F] - 1) * self._rec_p(r, True)
-        V_F = np.maximum(0.0, V_F)
-        V_F[self.gone_F] = 0.0
-        return V_F
+        op = self.g.op
+        return value(self.c0_F, rec_F, stk_F, self.g.vm[self.F] if op else None,
+                     self._rec_p(r, True) if op else None, self.gone_F)
 
     def market_value(self, rec_other: np.ndarray, stk: np.ndarray, r: np.ndarray
                      ) -> np.ndarray:
         """Market value of every firm from its state (reference runs only): its value
         before, plus the change in its revenue (outside income, sales to other firms) times
         its multiple, plus the change in everything else dollar for dollar."""
-        V = self.c0 + rec_other + stk
-        if self.g.op:
-            V = V + (self.g.vm - 1) * self._rec_p(r, False)
-        V = np.maximum(0.0, V)
-        V[self.gone] = 0.0
-        return V
+        op = self.g.op
+        return value(self.c0, rec_other, stk, self.g.vm if op else None,
+                     self._rec_p(r, False) if op else None, self.gone)
 
     def owed(self) -> np.ndarray:
         """``(C, K)``: what each claim asks in this round (computed once; not to be

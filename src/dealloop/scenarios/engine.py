@@ -95,6 +95,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
+from ..mapping.fused import csr_times
 from ._round import Round, Setup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,7 +320,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     rec_other, stk, other, _raised = R.state(s.r, s.V)
     if g.reference is not None:
         s.V = R.market_value(rec_other, stk, s.r)
-    pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
+    pbar_n = g.pbar0 + (csr_times(g.deb_b, R.owed_b) if len(g.bidx) else 0.0)
     margin = g.tol * (1 + pbar_n / g.scale)
     means = other  # a new array (R.state), not kept: new money counted up to its cap
     if len(g.pidx):
@@ -331,7 +332,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     if g.auto and len(bidx):
         # only the backed firms' rows: what each would receive without its backstops
         cb = g.backed
-        brec = np.asarray(g.cred_bb @ (s.r[st.debtor[bidx]] * R.owed_b))
+        brec = csr_times(g.cred_bb, s.r[st.debtor[bidx]] * R.owed_b)
         fire = ((means[cb] - brec) < need[cb]) & (st.creditor[bidx] < n)[:, None]
         newb = fire & ~s.trig
         if newb.any():
@@ -386,7 +387,7 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     pbar = R.pbar_gross
     owed, paid = R.owed_and_paid(s.r, raised)
     rec = rec_other + raised
-    payments = np.asarray(g.deb @ paid)
+    payments = csr_times(g.deb, paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
     nw = e + rec + stk - pbar
     if p.alpha == 1.0 and p.beta == 1.0:  # no default costs: 0 * (means >= 0) is 0
