@@ -170,3 +170,37 @@ def test_engine_kernels_fall_back_on_other_layouts() -> None:
         assert np.array_equal(fused.csr_times(m, x), m @ x)
         assert np.array_equal(fused.csr_times(sp.csc_array(m), x), m @ x)
         assert fused.bounds(np.array([1, 5])) == (0.0, 5.0)
+
+
+def test_decision_and_stake_kernels_match_numpy_bit_for_bit() -> None:
+    """The default decision, a round's claims and the stakes' values, numba against
+    numpy, on random operands with ties at the decision threshold and a zero reference."""
+    rng = np.random.default_rng(13)
+    n, c, s, k = 5, 9, 7, 41
+    pbar = rng.lognormal(0, 1, (n, k))
+    means = pbar * rng.uniform(0.8, 1.2, (n, k))
+    need, _ = fused.short_of(means, pbar, 1e-9, 3.0, np.zeros((n, k), bool),
+                             np.zeros((n, k), bool))
+    means[0] = need[0]  # exactly at the threshold: not short
+    initial, D = rng.random((n, k)) < 0.1, rng.random((n, k)) < 0.3
+    _same(*_both("short_of", means, pbar, 1e-9, 3.0, initial, D))
+    A = rng.lognormal(0, 2, (c, k))
+    Acc = A * (1 + (rng.random((c, k)) < 0.5))
+    rows = np.array([0, 3, 4, 8])
+    _same(*_both("round_rows", D, rng.integers(0, n, 4), rows, A, Acc))
+    _same(*_both("round_rows", D, np.zeros(0, int), np.zeros(0, int), A, Acc))
+    w0 = rng.random((s, k))
+    prepaid = rng.random(s)
+    holder, issuer = rng.integers(0, n, s), rng.integers(0, n, s)
+    r = np.vstack([rng.random((n, k)), np.ones((1, k))])
+    V = rng.lognormal(0, 1, (n, k))
+    vrows = np.array([1, 2, 5])
+    vpaid = rng.lognormal(0, 1, (3, k))
+    for vref in (rng.lognormal(0, 1, (s, k)), np.array([[1.0], [0.0], [2.0], [1.0], [1.0],
+                                                        [0.5], [1.0]])):
+        vref[2, 0] = vpaid[1, 0]  # paid exactly the reference: a factor of 1
+        for ps in (np.array([0, 2, 6]), np.zeros(0, int)):
+            _same(*_both("stake_values", w0, prepaid, ps, holder, r, vrows, vref, vpaid,
+                         issuer, V))
+            _same(*_both("stake_values", w0, prepaid, ps, holder, r, np.zeros(0, int), None,
+                         None, issuer, V))

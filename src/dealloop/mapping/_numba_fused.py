@@ -174,3 +174,64 @@ def value(c0, rec, stk, op, vm, rec_p, gone):  # pragma: no cover - compiled
             v = _maximum(0.0, v)
             out[i, t] = 0.0 if gone[i, t] else v
     return out
+
+
+@njit(cache=True, nogil=True)
+def short_of(means, pbar, tol, scale, initial, D):  # pragma: no cover - compiled
+    """``need = pbar - tol * (1 + pbar / scale)`` and ``new = ((means < need) | initial) &
+    ~D`` (the firms newly short of their dues)."""
+    m, k = means.shape
+    need = np.empty((m, k))
+    new = np.empty((m, k), np.bool_)
+    for i in range(m):
+        for t in range(k):
+            p = pbar[i, t]
+            x = p - tol * (1.0 + p / scale)
+            need[i, t] = x
+            new[i, t] = (means[i, t] < x or initial[i, t]) and not D[i, t]
+    return need, new
+
+
+@njit(cache=True, nogil=True)
+def round_rows(D, deb, rows, A, Acc):  # pragma: no cover - compiled
+    """The claims ``rows`` as a round asks them (``Acc`` where their debtor ``deb`` is in
+    default, ``A`` otherwise) and their change from ``A``."""
+    m = len(rows)
+    k = A.shape[1]
+    owed = np.empty((m, k))
+    diff = np.empty((m, k))
+    for q in range(m):
+        c = rows[q]
+        d = deb[q]
+        for t in range(k):
+            a = A[c, t]
+            x = Acc[c, t] if D[d, t] else a
+            owed[q, t] = x
+            diff[q, t] = x - a
+    return owed, diff
+
+
+@njit(cache=True, nogil=True)
+def stake_values(w0, pre, ps, holder, r, vpos, vref, vpaid, issuer, V):  # pragma: no cover
+    """Each stake's market value: its weight ``w0``, held as its holder pays where ``ps``
+    (``pre + (1 - pre) * r``), times its vesting factor where ``vpos >= 0`` (row of
+    ``vpaid``; ``min(vpaid / vref, 1)`` for a positive reference, else 1), times the
+    issuer's market value."""
+    S, k = w0.shape
+    out = np.empty((S, k))
+    bc = vref.shape[1] == 1
+    for s in range(S):
+        q = vpos[s]
+        h = holder[s]
+        p = pre[s]
+        j = issuer[s]
+        for t in range(k):
+            w = w0[s, t]
+            if ps[s]:
+                w = w * (p + (1.0 - p) * r[h, t])
+            if q >= 0:
+                ref = vref[s, 0] if bc else vref[s, t]
+                f = _minimum(vpaid[q, t] / ref, 1.0) if ref > 0 else 1.0
+                w = w * f
+            out[s, t] = w * V[j, t]
+    return out

@@ -28,8 +28,9 @@ import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["bounds", "csr_times", "less_short", "means_raised", "owed_paid", "scaled",
-           "scaled_twice", "use_numba", "value", "years_total"]
+__all__ = ["bounds", "csr_times", "less_short", "means_raised", "owed_paid", "round_rows",
+           "scaled", "scaled_twice", "short_of", "stake_values", "use_numba", "value",
+           "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -279,3 +280,99 @@ def value(c0: np.ndarray, rec: np.ndarray, stk: np.ndarray, vm: np.ndarray | Non
     V = np.maximum(0.0, V)
     V[gone] = 0.0
     return V
+
+
+def _bools(*arrays: np.ndarray) -> bool:
+    """Every array boolean and C-contiguous."""
+    return all(a.dtype == np.bool_ and a.flags.c_contiguous for a in arrays)
+
+
+def short_of(means: np.ndarray, pbar: np.ndarray, tol: float, scale: float,
+             initial: np.ndarray, D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What each firm needs not to default, ``need = pbar - tol * (1 + pbar / scale)`` (its
+    dues less the tolerance), and the firms newly in default: short of it (or failed by
+    the scenario, ``initial``) and not yet in ``D``.
+
+    Examples
+    --------
+    >>> no = np.zeros((2, 1), bool)
+    >>> need, new = short_of(np.array([[1.0], [3.0]]), np.full((2, 1), 2.0), 0.5, 1.0, no, no)
+    >>> need[:, 0].tolist(), new[:, 0].tolist()
+    ([0.5, 0.5], [False, False])
+    """
+    kern = _kernels()
+    if kern is not None and _plain(means, pbar) and _bools(initial, D) \
+            and means.shape == pbar.shape == initial.shape == D.shape:
+        return kern.short_of(means, pbar, float(tol), float(scale), initial, D)
+    margin = tol * (1 + pbar / scale)
+    need = pbar - margin
+    return need, np.asarray(((means < need) | initial) & ~D)
+
+
+def round_rows(D: np.ndarray, deb: np.ndarray, rows: np.ndarray, A: np.ndarray,
+               Acc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The claims ``rows`` as a round asks them, accelerated (``Acc``) where their debtor
+    ``deb`` (one per row) is in default (``D``) and as ``A`` asks them otherwise, and their
+    change from ``A``.
+
+    Examples
+    --------
+    >>> A, Acc = np.array([[1.0, 1.0], [2.0, 2.0]]), np.array([[5.0, 5.0], [2.0, 9.0]])
+    >>> owed, diff = round_rows(np.array([[True, False]]), np.array([0]), np.array([0]),
+    ...                         A, Acc)
+    >>> owed.tolist(), diff.tolist()
+    ([[5.0, 1.0]], [[4.0, 0.0]])
+    """
+    kern = _kernels()
+    if kern is not None and _plain(A, Acc) and _bools(D) and A.shape == Acc.shape \
+            and D.shape[1] == A.shape[1]:
+        return kern.round_rows(D, np.asarray(deb, np.int64), np.asarray(rows, np.int64), A,
+                               Acc)
+    owed = np.where(D[deb], Acc[rows], A[rows])
+    return owed, owed - A[rows]
+
+
+def stake_values(w0: np.ndarray, prepaid: np.ndarray, ps_rows: np.ndarray,
+                 holder: np.ndarray, r: np.ndarray, vrows: np.ndarray,
+                 vref: np.ndarray | None, vpaid: np.ndarray | None, issuer: np.ndarray,
+                 V: np.ndarray) -> np.ndarray:
+    """``(S, K)``: the market value of each stake, its weight ``w0`` (fraction times scale)
+    times its issuer's market value ``V``; a stake bought inside the horizon (rows
+    ``ps_rows``) is held as far as its holder pays (``prepaid + (1 - prepaid) * r``); a
+    warrant that can vest less than fully (rows ``vrows``, with ``vpaid`` what its claims
+    paid and ``vref`` ``(S, 1)`` or ``(S, K)`` what they vest against) holds the share
+    ``min(vpaid / vref, 1)`` of it (all of it against a reference of 0).
+
+    Examples
+    --------
+    >>> V = np.array([[10.0], [4.0]])
+    >>> stake_values(np.array([[0.5]]), np.array([0.0]), np.array([0]), np.array([1]),
+    ...              np.array([[1.0], [0.5], [1.0]]), np.zeros(0, int), None, None,
+    ...              np.array([0]), V).tolist()
+    [[2.5]]
+    """
+    kern = _kernels()
+    vesting = vpaid is not None and vref is not None and len(vrows) > 0
+    vref_, vpaid_ = (vref, vpaid) if vref is not None and vpaid is not None else (_ONE, _ONE)
+    if kern is not None and _plain(w0, r, V, vref_, vpaid_):
+        S = w0.shape[0]
+        ps = np.zeros(S, np.bool_)
+        ps[ps_rows] = True
+        vpos = np.full(S, -1, np.int64)
+        if vesting:
+            vpos[vrows] = np.arange(len(vrows))
+        return kern.stake_values(w0, np.asarray(prepaid, float), ps,
+                                 np.asarray(holder, np.int64), r, vpos,
+                                 vref_, vpaid_,
+                                 np.asarray(issuer, np.int64), V)
+    w = w0
+    if len(ps_rows):
+        w = w.copy()
+        pre = prepaid[ps_rows, None]
+        w[ps_rows] = w0[ps_rows] * (pre + (1 - pre) * r[holder[ps_rows]])
+    if vesting:
+        vr = vref_[vrows]
+        w = w.copy() if w is w0 else w
+        w[vrows] = w[vrows] * np.where(vr > 0,
+                                       np.minimum(vpaid_ / np.where(vr > 0, vr, 1), 1.0), 1.0)
+    return w * V[issuer]

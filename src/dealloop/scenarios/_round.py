@@ -13,10 +13,21 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
-from ..mapping.fused import csr_times, less_short, means_raised, owed_paid, use_numba, value
+from ..mapping.fused import (
+    csr_times,
+    less_short,
+    means_raised,
+    owed_paid,
+    round_rows,
+    stake_values,
+    use_numba,
+    value,
+)
 from ._maps import _checked, _collateral, _fixed, _without, operating, operating_of
 
 __all__ = ["Round", "Setup", "operating", "operating_of"]
+
+_NONE = np.zeros(0, np.int64)
 
 
 class Setup:
@@ -187,8 +198,8 @@ class Round:
          F, self.ds_F, self.pf_F, self.credw_F, self.cred_bF, self.hold_F,
          ps_rows) = cache[key]
         rows = self.rows
-        self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
-        d_rows = self.owed_rows - g.A[rows]  # rows: no new money, no backstops (0 in A0)
+        # rows: no new money, no backstops (0 in A0)
+        self.owed_rows, d_rows = round_rows(D, st.debtor[rows], rows, g.A, g.Acc)
         self.owed_b = g.b_amount * share_b
         self.pbar = g.pbar0 + (csr_times(pr, d_rows) if len(rows) else 0.0)
         self.rec_full = g.rec0 + (csr_times(self.cred_rows, d_rows) if len(rows) else 0.0)
@@ -383,22 +394,15 @@ class Round:
         st = g.st
         if not st.s:
             return None
-        w = self.w
-        if len(self.ps_rows):
-            w = w.copy()
-            pr = self.ps_rows
-            pre = st.stake_prepaid[pr, None]
-            w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
+        vpaid = None
         if g.vest_on and len(g.vrows):  # other warrants vest fully (a factor of 1)
             assert g.vref is not None  # set whenever vesting is on
             vr = g.vrows
-            vref = g.vref[vr]
             vpaid = self.vfull[vr] if self.vest_v is None else less_short(
                 self.vfull[vr], self.vest_v, r, self.deb_rows, self.pool_rows, short)
-            w = w.copy() if w is self.w else w
-            w[vr] = w[vr] * np.where(vref > 0,
-                                     np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
-        return w * V[st.stake_issuer]
+        return stake_values(self.w, st.stake_prepaid, self.ps_rows, st.stake_holder, r,
+                            g.vrows if vpaid is not None else _NONE, g.vref, vpaid,
+                            st.stake_issuer, V)
 
     def stake_values(self, r: np.ndarray, V: np.ndarray) -> np.ndarray:
         """``(S, K)``: the market value of each stake (what :meth:`state` sums per

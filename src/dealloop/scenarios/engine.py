@@ -95,7 +95,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
-from ..mapping.fused import csr_times
+from ..mapping.fused import csr_times, short_of
 from ._round import Round, Setup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -321,13 +321,11 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     if g.reference is not None:
         s.V = R.market_value(rec_other, stk, s.r)
     pbar_n = g.pbar0 + (csr_times(g.deb_b, R.owed_b) if len(g.bidx) else 0.0)
-    margin = g.tol * (1 + pbar_n / g.scale)
     means = other  # a new array (R.state), not kept: new money counted up to its cap
     if len(g.pidx):
         means[g.pfirms] += g.cap
-    need = pbar_n - margin
-    new = ((means < need) | g.initial_defaults) & ~s.D
-    changed = new.any(axis=0)
+    need, new = short_of(means, pbar_n, g.tol, g.scale, g.initial_defaults, s.D)
+    changed = np.asarray(new.any(axis=0))
     bidx = g.bidx
     if g.auto and len(bidx):
         # only the backed firms' rows: what each would receive without its backstops
@@ -340,7 +338,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
             s.share_b = np.where(newb, 1.0, s.share_b)
             fired = newb.any(axis=0)
             new &= ~fired[None, :]
-            changed = new.any(axis=0) | fired
+            changed = np.asarray(new.any(axis=0) | fired)
     return new, changed
 
 
