@@ -204,3 +204,20 @@ def test_decision_and_stake_kernels_match_numpy_bit_for_bit() -> None:
                          issuer, V))
             _same(*_both("stake_values", w0, prepaid, ps, holder, r, np.zeros(0, int), None,
                          None, issuer, V))
+
+
+@pytest.mark.parametrize("df", [1.0, 0.9])
+def test_year_claims_match_numpy_bit_for_bit(df: float) -> None:
+    """A year's claims in one pass against the numpy steps, with a debt row whose
+    accelerated claim is exactly its claim (a tie) and one paying no interest."""
+    rng = np.random.default_rng(17)
+    c, k = 12, 29
+    amount = rng.lognormal(0, 2, (c, k))
+    wt = rng.random(c)
+    debt, paying = np.array([1, 4, 6, 9]), np.array([1, 6, 9])
+    pos_p = np.searchsorted(debt, paying)
+    interest = rng.random((3, k))
+    left_t, beyond = rng.lognormal(0, 2, (4, k)), rng.random((4, k))
+    left_t[1] = amount[4] * wt[4] * df if df != 1.0 else amount[4] * wt[4]
+    beyond[1] = 0.0
+    _same(*_both("year_claims", amount, wt, df, paying, interest, debt, pos_p, left_t, beyond))

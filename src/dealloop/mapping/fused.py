@@ -30,7 +30,7 @@ from ..backend import numba_available, numba_disabled
 
 __all__ = ["bounds", "csr_times", "less_short", "means_raised", "owed_paid", "round_rows",
            "scaled", "scaled_twice", "short_of", "stake_values", "use_numba", "value",
-           "years_total"]
+           "year_claims", "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -376,3 +376,38 @@ def stake_values(w0: np.ndarray, prepaid: np.ndarray, ps_rows: np.ndarray,
         w[vrows] = w[vrows] * np.where(vr > 0,
                                        np.minimum(vpaid_ / np.where(vr > 0, vr, 1), 1.0), 1.0)
     return w * V[issuer]
+
+
+def year_claims(amount: np.ndarray, wt: np.ndarray, df: float, paying: np.ndarray,
+                interest: np.ndarray, debt: np.ndarray, pos_p: np.ndarray, left_t: np.ndarray,
+                beyond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A year's claims ``A_t`` and their accelerated copy ``Acc_t``: the horizon's
+    ``amount`` times the year's share ``wt`` at the discount ``df``
+    (:func:`scaled_twice`), the year's ``interest`` added on the rows ``paying`` (row
+    ``pos_p`` of the debt rows), and on the debt rows ``debt`` an accelerated claim of at
+    least what is left of the debt (``left_t``), the principal beyond the horizon
+    (``beyond``, at the year's discount) and the interest.
+
+    Examples
+    --------
+    >>> A, Acc = year_claims(np.array([[10.0], [4.0]]), np.array([0.5, 0.25]), 1.0,
+    ...                      np.array([0]), np.array([[1.0]]), np.array([0]), np.array([0]),
+    ...                      np.array([[8.0]]), np.array([[2.0]]))
+    >>> A[:, 0].tolist(), Acc[:, 0].tolist()
+    ([6.0, 1.0], [11.0, 1.0])
+    """
+    kern = _kernels()
+    if kern is not None and _plain(amount, interest, left_t, beyond) \
+            and interest.shape == (len(paying), amount.shape[1]) \
+            and left_t.shape == beyond.shape == (len(debt), amount.shape[1]):
+        return kern.year_claims(amount, np.ascontiguousarray(wt, float), float(df),
+                                np.asarray(paying, np.int64), interest,
+                                np.asarray(debt, np.int64), np.asarray(pos_p, np.int64),
+                                left_t, beyond)
+    A_t, Acc_t = scaled_twice(amount, wt, df)
+    A_t[paying] += interest
+    Acc_t[paying] = A_t[paying]
+    int_d = np.zeros_like(left_t)
+    int_d[pos_p] = interest
+    Acc_t[debt] = np.maximum(A_t[debt], left_t + beyond * df + int_d)
+    return A_t, Acc_t
