@@ -221,3 +221,27 @@ def test_year_claims_match_numpy_bit_for_bit(df: float) -> None:
     left_t[1] = amount[4] * wt[4] * df if df != 1.0 else amount[4] * wt[4]
     beyond[1] = 0.0
     _same(*_both("year_claims", amount, wt, df, paying, interest, debt, pos_p, left_t, beyond))
+
+
+def test_finish_kernels_match_numpy_bit_for_bit() -> None:
+    """A round's claims asked and paid (defaulters' claims with and without collateral,
+    backstops, new money with and without a cap) and the net worth, numba against numpy."""
+    rng = np.random.default_rng(19)
+    n, c, k = 4, 14, 23
+    A = rng.lognormal(0, 2, (c, k))
+    r = np.vstack([rng.random((n, k)), np.ones((1, k))])
+    debtor = rng.integers(0, n + 1, c)
+    rows, bidx = np.array([0, 3, 7]), np.array([5, 11])
+    plan_rows, pidx = np.array([2, 9, 12]), np.array([2, 9, 12])
+    plan_pos = np.array([0, -1, 1])  # -1: a firm without a cap (the ratio's last row)
+    owed_rows = rng.lognormal(0, 2, (3, k))
+    sec = np.minimum(owed_rows, rng.lognormal(0, 2, (3, k)) * (rng.random((3, k)) < 0.5))
+    owed_b = rng.lognormal(0, 1, (2, k))
+    ratio = np.vstack([rng.random((2, k)), np.zeros((1, k))])
+    for sec_rows, pool in ((None, owed_rows), (sec, owed_rows - sec)):
+        for pi, rt in ((pidx, ratio), (np.zeros(0, int), None)):
+            _same(*_both("claims_owed_paid", A, r, debtor, rows, owed_rows, pool, sec_rows,
+                         bidx, owed_b, plan_rows, pi, plan_pos if len(pi) else pi, rt))
+    e, rec, raised, stk = (rng.normal(0, 2, (n, k)) for _ in range(4))
+    pbar = (e + rec + raised + stk) * rng.choice([1.0, 0.5, 2.0], (n, k))
+    _same(*_both("worth", e, rec, raised, stk, pbar))

@@ -268,3 +268,55 @@ def year_claims(amount, wt, df, paying, interest, debt, pos_p, left_t, beyond
         for j in range(k):
             Acc[c, j] = _maximum(A[c, j], (left_t[q, j] + beyond[q, j] * df) + int_d[q, j])
     return A, Acc
+
+
+@njit(cache=True, nogil=True)
+def claims_owed_paid(A, r, debtor, kind, pos, owed_rows, pool_rows, sec_rows, has_sec,
+                     owed_b, ratio):  # pragma: no cover - compiled
+    """What each claim asks and gets at the end of a round (see
+    :func:`dealloop.mapping.fused.claims_owed_paid`); ``kind`` per claim: 0 as asked, 1 a
+    defaulter's claim (row ``pos`` of ``owed_rows``), 2 a backstop (row ``pos`` of
+    ``owed_b``), 3 new money paid as raised (row ``pos`` of ``ratio``), 4 new money not
+    raised."""
+    m, k = A.shape
+    owed = np.empty((m, k))
+    paid = np.empty((m, k))
+    for c in range(m):
+        kd = kind[c]
+        q = pos[c]
+        d = debtor[c]
+        for t in range(k):
+            if kd == 1:
+                o = owed_rows[q, t]
+                p = sec_rows[q, t] + r[d, t] * pool_rows[q, t] if has_sec else r[d, t] * o
+            elif kd == 2:
+                o = owed_b[q, t]
+                p = r[d, t] * o
+            else:
+                o = A[c, t]
+                if kd == 3:
+                    p = o * ratio[q, t]
+                elif kd == 4:
+                    p = 0.0
+                else:
+                    p = r[d, t] * o
+            owed[c, t] = o
+            paid[c, t] = p
+    return owed, paid
+
+
+@njit(cache=True, nogil=True)
+def worth(e, rec_other, raised, stk, pbar):  # pragma: no cover - compiled
+    """``rec = rec_other + raised``, ``nw = e + rec + stk - pbar`` and ``max(nw, 0)``."""
+    m, k = e.shape
+    rec = np.empty((m, k))
+    nw = np.empty((m, k))
+    eq = np.empty((m, k))
+    for i in range(m):
+        for t in range(k):
+            x = rec_other[i, t] + raised[i, t]
+            w = ((e[i, t] + x) + stk[i, t]) - pbar[i, t]
+            rec[i, t] = x
+            nw[i, t] = w
+            eq[i, t] = _maximum(w, 0.0)
+    return rec, nw, eq

@@ -28,9 +28,9 @@ import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["bounds", "csr_times", "less_short", "means_raised", "owed_paid", "round_rows",
-           "scaled", "scaled_twice", "short_of", "stake_values", "use_numba", "value",
-           "year_claims", "years_total"]
+__all__ = ["bounds", "claims_owed_paid", "csr_times", "less_short", "means_raised", "owed_paid",
+           "round_rows", "scaled", "scaled_twice", "short_of", "stake_values", "use_numba",
+           "value", "worth", "year_claims", "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -411,3 +411,78 @@ def year_claims(amount: np.ndarray, wt: np.ndarray, df: float, paying: np.ndarra
     int_d[pos_p] = interest
     Acc_t[debt] = np.maximum(A_t[debt], left_t + beyond * df + int_d)
     return A_t, Acc_t
+
+
+def claims_owed_paid(A: np.ndarray, r: np.ndarray, debtor: np.ndarray, rows: np.ndarray,
+                     owed_rows: np.ndarray, pool_rows: np.ndarray,
+                     sec_rows: np.ndarray | None, bidx: np.ndarray, owed_b: np.ndarray,
+                     plan_rows: np.ndarray, pidx: np.ndarray, plan_pos: np.ndarray,
+                     ratio: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """What each claim asks and gets when the round's debtors pay the shares ``r``: the
+    claims ``A`` as asked, but the defaulters' claims ``rows`` as the round asks them
+    (``owed_rows``; paid from their collateral ``sec_rows`` first, then pro rata on
+    ``pool_rows``), the backstops ``bidx`` as triggered (``owed_b``), and new money
+    (``plan_rows``) paid as far as it is raised (``pidx``: row ``plan_pos`` of ``ratio``,
+    the share of its cap each firm raised; nothing without ``pidx``).
+
+    Examples
+    --------
+    >>> A, r = np.array([[4.0], [2.0], [3.0]]), np.array([[0.5], [1.0]])
+    >>> none = np.zeros(0, int)
+    >>> owed, paid = claims_owed_paid(A, r, np.array([0, 1, 1]), np.array([0]),
+    ...                               np.array([[6.0]]), np.array([[6.0]]), None, none,
+    ...                               np.zeros((0, 1)), np.array([2]), none, none, None)
+    >>> owed[:, 0].tolist(), paid[:, 0].tolist()
+    ([6.0, 2.0, 3.0], [3.0, 2.0, 0.0])
+    """
+    kern = _kernels()
+    arrays = [A, r, owed_rows, pool_rows, owed_b] + [x for x in (sec_rows, ratio)
+                                                    if x is not None]
+    if kern is not None and _plain(*arrays) and owed_rows.shape == pool_rows.shape \
+            and (sec_rows is None or sec_rows.shape == owed_rows.shape):
+        m = A.shape[0]
+        kind = np.zeros(m, np.int64)
+        pos = np.zeros(m, np.int64)
+        kind[plan_rows] = 4
+        if len(pidx):
+            kind[pidx] = 3
+            pos[pidx] = plan_pos
+        kind[rows] = 1
+        pos[rows] = np.arange(len(rows))
+        kind[bidx] = 2
+        pos[bidx] = np.arange(len(bidx))
+        return kern.claims_owed_paid(
+            A, r, np.asarray(debtor, np.int64), kind, pos, owed_rows, pool_rows,
+            _ONE if sec_rows is None else sec_rows, sec_rows is not None, owed_b,
+            _ONE if ratio is None else ratio)
+    owed, paid = owed_paid(A, r, debtor)
+    owed[rows] = owed_rows
+    owed[bidx] = owed_b
+    paid[rows] = r[debtor[rows]] * owed_rows
+    paid[bidx] = r[debtor[bidx]] * owed_b
+    if sec_rows is not None:  # secured claims: collateral first, then pro rata
+        paid[rows] = sec_rows + r[debtor[rows]] * pool_rows
+    paid[plan_rows] = 0.0
+    if len(pidx) and ratio is not None:
+        paid[pidx] = owed[pidx] * ratio[plan_pos]
+    return owed, paid
+
+
+def worth(e: np.ndarray, rec_other: np.ndarray, raised: np.ndarray, stk: np.ndarray,
+          pbar: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What each firm received (``rec_other`` and the new money ``raised``), its net worth
+    ``e + received + stk - pbar`` and its equity (the positive part).
+
+    Examples
+    --------
+    >>> one = np.ones((1, 2))
+    >>> [x.tolist() for x in worth(one, one, one, one, np.array([[1.0, 9.0]]))]
+    [[[2.0, 2.0]], [[3.0, -5.0]], [[3.0, 0.0]]]
+    """
+    kern = _kernels()
+    if kern is not None and _plain(e, rec_other, raised, stk, pbar) \
+            and e.shape == rec_other.shape == raised.shape == stk.shape == pbar.shape:
+        return kern.worth(e, rec_other, raised, stk, pbar)
+    rec = rec_other + raised
+    nw = e + rec + stk - pbar
+    return rec, nw, np.maximum(nw, 0.0)

@@ -14,10 +14,10 @@ import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
 from ..mapping.fused import (
+    claims_owed_paid,
     csr_times,
     less_short,
     means_raised,
-    owed_paid,
     round_rows,
     stake_values,
     use_numba,
@@ -428,6 +428,12 @@ class Round:
 
     def state(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
         """The state of every firm (same quantities as :meth:`focus`)."""
+        return self.state_values(r, V)[0]
+
+    def state_values(self, r: np.ndarray, V: np.ndarray
+                     ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """:meth:`state` and :meth:`stake_values` together (the stakes' values computed
+        once)."""
         g = self.g
         short, short_b = self._short(r)
         rec = self.rec_full
@@ -439,7 +445,7 @@ class Round:
         stk = csr_times(g.hold, sv) if sv is not None else np.zeros((g.n, g.k))
         other, raised = means_raised(self.e, rec, stk, g.p.stake_liquidity, g.pfirms,
                                      self.pbar, self.D, g.cap)
-        return rec, stk, other, raised
+        return (rec, stk, other, raised), np.zeros((0, g.k)) if sv is None else sv
 
     def _rec_p(self, r: np.ndarray, focus: bool) -> np.ndarray:
         """Purchase receipts (loss-weighted) of the focus rows or of every firm."""
@@ -478,20 +484,29 @@ class Round:
 
     def owed_and_paid(self, r: np.ndarray, raised: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`owed` and :meth:`paid` together: both from the claims in one pass
-        (:func:`dealloop.mapping.fused.owed_paid`), then the rows this round changes
-        (defaulters' claims, backstops) set as :meth:`owed` sets them."""
+        """:meth:`owed` and :meth:`paid` together, in one pass over the claims
+        (:func:`dealloop.mapping.fused.claims_owed_paid`)."""
         if self._owed is not None:
             return self._owed, self.paid(self._owed, r, raised)
         g = self.g
-        st, rows, bidx = g.st, self.rows, g.bidx
-        owed, paid = owed_paid(g.A, r, st.debtor)
-        owed[rows] = self.owed_rows
-        owed[bidx] = self.owed_b
-        paid[rows] = r[self.deb_rows] * self.owed_rows
-        paid[bidx] = r[st.debtor[bidx]] * self.owed_b
+        st = g.st
+        owed, paid = claims_owed_paid(
+            g.A, r, st.debtor, self.rows, self.owed_rows, self.pool_rows, self.sec_rows,
+            g.bidx, self.owed_b, np.flatnonzero(st.channel == PLAN), g.pidx, g.plan_pos,
+            self._plan_ratio(raised))
         self._owed = owed
-        return owed, self.paid(owed, r, raised, paid)
+        return owed, paid
+
+    def _plan_ratio(self, raised: np.ndarray) -> np.ndarray | None:
+        """``(firms with a plan + 1, K)``: the share of its cap each firm raised (the last
+        row, for firms without a cap: 0); None without new money."""
+        g = self.g
+        if not len(g.pidx):
+            return None
+        cap = g.cap
+        ratio = np.zeros((len(g.pfirms) + 1, g.k))
+        np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+        return ratio
 
     def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray,
              base: np.ndarray | None = None) -> np.ndarray:
@@ -505,9 +520,7 @@ class Round:
             paid[rows] = self.sec_rows + r[st.debtor[rows]] * self.pool_rows
         plan_rows = np.flatnonzero(st.channel == PLAN)
         paid[plan_rows] = 0.0
-        if len(g.pidx):
-            cap = g.cap
-            ratio = np.zeros((len(g.pfirms) + 1, g.k))  # the last row: firms without a cap
-            np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+        ratio = self._plan_ratio(raised)
+        if ratio is not None:
             paid[g.pidx] = owed[g.pidx] * ratio[g.plan_pos]
         return paid

@@ -95,7 +95,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
-from ..mapping.fused import csr_times, short_of
+from ..mapping.fused import csr_times, short_of, worth
 from ._round import Round, Setup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -379,15 +379,13 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     and triggers, if there is one)."""
     p, D = g.p, s.D
     R = Round(g, D, s.share_b) if R is None else R
-    rec_other, stk, _other, raised = R.state(s.r, s.V)
-    sv = R.stake_values(s.r, s.V)
+    (rec_other, stk, _other, raised), sv = R.state_values(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     pbar = R.pbar_gross
     owed, paid = R.owed_and_paid(s.r, raised)
-    rec = rec_other + raised
     payments = csr_times(g.deb, paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
-    nw = e + rec + stk - pbar
+    rec, nw, equity = worth(e, rec_other, raised, stk, pbar)
     if p.alpha == 1.0 and p.beta == 1.0:  # no default costs: 0 * (means >= 0) is 0
         dead = np.zeros_like(nw)
     else:
@@ -396,7 +394,7 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
-                   e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
+                   e=e, net_worth=nw, equity=equity, defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged,
                    stake_values=sv)
