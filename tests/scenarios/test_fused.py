@@ -245,3 +245,30 @@ def test_finish_kernels_match_numpy_bit_for_bit() -> None:
     e, rec, raised, stk = (rng.normal(0, 2, (n, k)) for _ in range(4))
     pbar = (e + rec + raised + stk) * rng.choice([1.0, 0.5, 2.0], (n, k))
     _same(*_both("worth", e, rec, raised, stk, pbar))
+
+
+def test_year_dues_match_numpy_bit_for_bit() -> None:
+    """A year's dues (balances carried, new money stopped, the plan's headroom) numba
+    against numpy, in each combination of the two branches."""
+    rng = np.random.default_rng(23)
+    n, c, k = 4, 10, 31
+    A = rng.lognormal(0, 2, (c, k))
+    Acc = A * (1 + (rng.random((c, k)) < 0.4))
+    carried = (rng.random((c, k)) < 0.3) & (np.arange(c) < 6)[:, None]
+    prev_owed = rng.lognormal(0, 2, (c, k))
+    prev_paid = prev_owed * rng.random((c, k))
+    plan_rows, plan_in = np.array([6, 7, 8, 9]), np.array([6, 8, 9])
+    defaulted = rng.random((n, k)) < 0.3
+    room = rng.lognormal(0, 1, (n, k))
+    room[0, :5] = 0.0
+    room_firm = np.array([0, 3, 1, 3])
+    for carry in (True, False):
+        for rm in (room, None):
+            args = (carried, prev_owed, prev_paid) if carry else (None, None, None)
+            want, got = _both("year_dues", A, Acc, *args, plan_in, np.array([0, 1, 3]),
+                              defaulted, plan_rows, rm, room_firm)
+            assert isinstance(want, tuple) and isinstance(got, tuple)
+            for x, y in zip(want, got, strict=True):
+                assert (x is None) == (y is None)
+                if x is not None:
+                    _same(x, y)

@@ -320,3 +320,41 @@ def worth(e, rec_other, raised, stk, pbar):  # pragma: no cover - compiled
             nw[i, t] = w
             eq[i, t] = _maximum(w, 0.0)
     return rec, nw, eq
+
+
+@njit(cache=True, nogil=True)
+def year_dues(A, Acc, carry, carried, prev_owed, prev_paid, plan_pos, plan_firm, defaulted,
+              budget, room, room_firm):  # pragma: no cover - compiled
+    """A year's dues in one pass (see :func:`dealloop.mapping.fused.year_dues`);
+    ``plan_pos``/``plan_firm`` per claim: its row in ``caps`` (-1: not a plan claim) and
+    the firm its new money goes to (-1: none of ``plan_in``)."""
+    m, k = A.shape
+    A2 = np.empty((m, k))
+    Acc2 = np.empty((m, k))
+    P = 0
+    for c in range(m):
+        if plan_pos[c] >= 0:
+            P += 1
+    caps = np.empty((P if budget else 0, k))
+    for c in range(m):
+        pp = plan_pos[c]
+        f = plan_firm[c]
+        for t in range(k):
+            a = A[c, t]
+            acc = Acc[c, t]
+            if carry:
+                if carried[c, t]:
+                    lu = prev_owed[c, t] - prev_paid[c, t]
+                    a = lu
+                    acc = lu
+                if f >= 0 and defaulted[f, t]:
+                    a = 0.0
+                    acc = 0.0
+            if budget:
+                if pp >= 0:
+                    caps[pp, t] = a
+                    a = a + room[room_firm[c], t]
+                acc = _maximum(acc, a)
+            A2[c, t] = a
+            Acc2[c, t] = acc
+    return A2, Acc2, caps

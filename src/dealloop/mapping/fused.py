@@ -30,7 +30,8 @@ from ..backend import numba_available, numba_disabled
 
 __all__ = ["bounds", "claims_owed_paid", "csr_times", "less_short", "means_raised", "owed_paid",
            "round_rows", "scaled", "scaled_twice", "short_of", "stake_values", "use_numba",
-           "value", "worth", "year_claims", "years_total"]
+           "value", "worth", "year_claims", "year_dues",
+           "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -486,3 +487,66 @@ def worth(e: np.ndarray, rec_other: np.ndarray, raised: np.ndarray, stk: np.ndar
     rec = rec_other + raised
     nw = e + rec + stk - pbar
     return rec, nw, np.maximum(nw, 0.0)
+
+
+def year_dues(A: np.ndarray, Acc: np.ndarray, carried: np.ndarray | None,
+              prev_owed: np.ndarray | None, prev_paid: np.ndarray | None,
+              plan_in: np.ndarray, plan_in_firm: np.ndarray, defaulted: np.ndarray,
+              plan_rows: np.ndarray, room: np.ndarray | None, room_firm: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A year's dues ``(A, Acc, caps)`` from the year's claims ``A``/``Acc`` (never
+    written): with ``carried`` (earlier defaulters' accelerated claims) their balances left
+    unpaid the year before (``prev_owed - prev_paid``) and no new money ``plan_in`` to a
+    defaulted firm ``plan_in_firm``; with ``room`` (the plan's headroom per firm) the plan
+    rows ``plan_rows`` raised by their firm's (``room_firm``) headroom, ``caps`` their
+    amounts before it, and the accelerated claims at least the claims.
+
+    Examples
+    --------
+    >>> A = np.array([[2.0], [1.0]])
+    >>> none, no = np.zeros(0, int), np.zeros((1, 1), bool)
+    >>> a, acc, caps = year_dues(A, A, None, None, None, none, none, no, np.array([1]),
+    ...                          np.array([[3.0]]), np.array([0]))
+    >>> a[:, 0].tolist(), acc[:, 0].tolist(), caps.tolist()
+    ([2.0, 4.0], [2.0, 4.0], [[1.0]])
+    """
+    kern = _kernels()
+    carry = carried is not None and prev_owed is not None and prev_paid is not None
+    budget = room is not None and len(plan_rows) > 0
+    if not carry and not budget:
+        return A, Acc, None
+    po, pp = (prev_owed, prev_paid) if prev_owed is not None and prev_paid is not None \
+        else (_ONE, _ONE)
+    cr = carried if carried is not None else np.zeros((1, 1), bool)
+    rm = room if room is not None else _ONE
+    if kern is not None and _plain(A, Acc, po, pp, rm) and _bools(cr, defaulted) \
+            and A.shape == Acc.shape and (not carry or cr.shape == po.shape == pp.shape
+                                           == A.shape):
+        m = A.shape[0]
+        pos = np.full(m, -1, np.int64)
+        pos[plan_rows] = np.arange(len(plan_rows))
+        firm = np.full(m, -1, np.int64)
+        firm[plan_in] = plan_in_firm
+        rf = np.zeros(m, np.int64)
+        rf[plan_rows] = room_firm
+        A2, Acc2, caps = kern.year_dues(A, Acc, carry, cr, po, pp, pos, firm, defaulted,
+                                        budget, rm, rf)
+        return A2, Acc2, caps if budget else None
+    own = False  # A and Acc copied: ours to write
+    if carry:
+        A, Acc, own = A.copy(), Acc.copy(), True
+        rows = np.flatnonzero(cr.any(axis=1))  # balances of earlier defaulters
+        if len(rows):
+            left_unpaid = po[rows] - pp[rows]
+            A[rows] = np.where(cr[rows], left_unpaid, A[rows])
+            Acc[rows] = np.where(cr[rows], left_unpaid, Acc[rows])
+        stop = defaulted[plan_in_firm]  # no new money reaches a defaulter
+        A[plan_in] = np.where(stop, 0.0, A[plan_in])
+        Acc[plan_in] = np.where(stop, 0.0, Acc[plan_in])
+    caps = None
+    if budget:
+        caps = A[plan_rows]
+        A = A if own else A.copy()
+        A[plan_rows] = caps + rm[room_firm]
+        Acc = np.maximum(Acc, A, out=Acc if own else None)
+    return A, Acc, caps

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ..mapping.fused import years_total
+from ..mapping.fused import year_dues, years_total
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
@@ -278,28 +278,19 @@ class _Carry:
         """``(amount, accel, caps)`` of the year: earlier defaulters' balances carried, no
         new money to a defaulter, the plan's headroom on top of its caps (``caps``, the
         plan rows' amounts before it; None without a headroom)."""
-        st, defaulted, carried = self.st, self.defaulted, self.carried
+        st, defaulted = self.st, self.defaulted
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
-        own = False  # A and Acc copied: ours to write
-        if self.prev is not None and defaulted.any():
-            A, Acc, own = A.copy(), Acc.copy(), True
-            rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
-            if len(rows):
-                left_unpaid = self.prev.owed[rows] - self.prev.paid[rows]
-                A[rows] = np.where(carried[rows], left_unpaid, A[rows])
-                Acc[rows] = np.where(carried[rows], left_unpaid, Acc[rows])
-            stop = defaulted[st.creditor[self.plan_in]]  # no new money reaches a defaulter
-            A[self.plan_in] = np.where(stop, 0.0, A[self.plan_in])
-            Acc[self.plan_in] = np.where(stop, 0.0, Acc[self.plan_in])
-        caps = None
+        carry = self.prev is not None and bool(defaulted.any())
+        room = None
         if self.budget is not None and len(self.plan_rows):
-            caps = A[self.plan_rows]
-            A = A if own else A.copy()
             room = self.budget if inp.withhold is None else \
                 np.where(inp.withhold, 0.0, self.budget)
-            A[self.plan_rows] = caps + room[np.minimum(st.creditor[self.plan_rows], self.n - 1)]
-            Acc = np.maximum(Acc, A, out=Acc if own else None)
-        return A, Acc, caps
+        prev = self.prev
+        return year_dues(A, Acc, self.carried if carry else None,
+                         prev.owed if carry and prev is not None else None,
+                         prev.paid if carry and prev is not None else None, self.plan_in,
+                         st.creditor[self.plan_in], defaulted, self.plan_rows, room,
+                         np.minimum(st.creditor[self.plan_rows], self.n - 1))
 
     def year_inputs(self, inp: Inputs, A: np.ndarray, Acc: np.ndarray, e: np.ndarray,
                     referenced: bool) -> Inputs:
