@@ -272,3 +272,22 @@ def test_year_dues_match_numpy_bit_for_bit() -> None:
                 assert (x is None) == (y is None)
                 if x is not None:
                     _same(x, y)
+
+
+def test_sum_kernels_match_numpy_bit_for_bit() -> None:
+    """A product added to or subtracted from a base, and a chain of sums and differences
+    with broadcast columns, numba against numpy."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(29)
+    n, c, k = 5, 8, 27
+    m = sp.csr_array(rng.lognormal(0, 1, (n, c)) * (rng.random((n, c)) < 0.5))
+    x, base = rng.lognormal(0, 2, (c, k)), rng.normal(0, 4, (n, k))
+    for minus in (False, True):
+        _same(*_both("plus_times", base, m, x, minus))
+    first, col = rng.normal(0, 1, (n, 1)), rng.normal(0, 1, (n, 1))
+    a, b = rng.normal(0, 3, (n, k)), rng.normal(0, 3, (n, k))
+    b[0] = a[0] + first[0]  # differences of exactly 0
+    _same(*_both("chain", first, ("+", a), ("-", b), ("-", col), ("+", a)))
+    _same(*_both("chain", a, ("-", b)))
+    _same(*_both("chain", col, ("+", col)))

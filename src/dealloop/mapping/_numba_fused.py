@@ -358,3 +358,48 @@ def year_dues(A, Acc, carry, carried, prev_owed, prev_paid, plan_pos, plan_firm,
             A2[c, t] = a
             Acc2[c, t] = acc
     return A2, Acc2, caps
+
+
+@njit(cache=True, nogil=True)
+def plus_times(base, indptr, indices, data, X, minus):  # pragma: no cover - compiled
+    """``base + M @ X`` (``base - M @ X`` with ``minus``): each row's product summed as
+    :func:`csr_times`, then added to (subtracted from) ``base``."""
+    nrow, k = base.shape
+    out = np.empty((nrow, k))
+    for i in range(nrow):
+        y = out[i]
+        y[:] = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            a = data[jj]
+            x = X[indices[jj]]
+            for t in range(k):
+                y[t] += a * x[t]
+        b = base[i]
+        if minus:
+            for t in range(k):
+                y[t] = b[t] - y[t]
+        else:
+            for t in range(k):
+                y[t] = b[t] + y[t]
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _at(a, i, t):  # pragma: no cover - compiled
+    """``a[i, t]`` with a single column broadcast over ``t``."""
+    return a[i, 0] if a.shape[1] == 1 else a[i, t]
+
+
+@njit(cache=True, nogil=True)
+def chain(first, terms, signs, m, k):  # pragma: no cover - compiled
+    """``first`` plus or minus (``signs``) each of ``terms`` in order, element by element,
+    each operand ``(m, K)`` or ``(m, 1)`` (broadcast)."""
+    out = np.empty((m, k))
+    for i in range(m):
+        for t in range(k):
+            x = _at(first, i, t)
+            for j in range(len(terms)):
+                y = _at(terms[j], i, t)
+                x = x - y if signs[j] else x + y
+            out[i, t] = x
+    return out

@@ -28,9 +28,9 @@ import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["bounds", "claims_owed_paid", "csr_times", "less_short", "means_raised", "owed_paid",
-           "round_rows", "scaled", "scaled_twice", "short_of", "stake_values", "use_numba",
-           "value", "worth", "year_claims", "year_dues",
+__all__ = ["bounds", "chain", "claims_owed_paid", "csr_times", "less_short", "means_raised",
+           "owed_paid", "plus_times", "round_rows", "scaled", "scaled_twice", "short_of",
+           "stake_values", "use_numba", "value", "worth", "year_claims", "year_dues",
            "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
@@ -550,3 +550,47 @@ def year_dues(A: np.ndarray, Acc: np.ndarray, carried: np.ndarray | None,
         A[plan_rows] = caps + rm[room_firm]
         Acc = np.maximum(Acc, A, out=Acc if own else None)
     return A, Acc, caps
+
+
+def plus_times(base: np.ndarray, m: Any, x: np.ndarray, minus: bool = False) -> np.ndarray:
+    """``base + m @ x`` (``base - m @ x`` with ``minus``) for a sparse ``m``: the product as
+    :func:`csr_times` sums it, added to ``base`` row by row, without the product's array.
+
+    Examples
+    --------
+    >>> m = sp.csr_array(np.array([[1.0, 2.0]]))
+    >>> plus_times(np.array([[1.0]]), m, np.array([[3.0], [4.0]])).tolist()
+    [[12.0]]
+    >>> plus_times(np.array([[1.0]]), m, np.array([[3.0], [4.0]]), minus=True).tolist()
+    [[-10.0]]
+    """
+    kern = _kernels()
+    if kern is not None and x.ndim == 2 and _csr(m) and _plain(base, x) \
+            and base.shape == (m.shape[0], x.shape[1]) and x.shape[0] == m.shape[1]:
+        return kern.plus_times(base, m.indptr, m.indices, m.data, x, bool(minus))
+    return base - np.asarray(m @ x) if minus else base + np.asarray(m @ x)
+
+
+def chain(first: np.ndarray, *terms: tuple[str, np.ndarray]) -> np.ndarray:
+    """``first`` then each term added (``"+"``) or subtracted (``"-"``) in order, as numpy
+    evaluates ``first + a - b ...`` left to right (operands ``(rows, K)`` or ``(rows, 1)``,
+    broadcast), in one pass instead of one new array per operation.
+
+    Examples
+    --------
+    >>> chain(np.array([[1.0], [2.0]]), ("+", np.array([[1.0, 2.0], [3.0, 4.0]])),
+    ...       ("-", np.array([[0.5], [0.5]]))).tolist()
+    [[1.5, 2.5], [4.5, 5.5]]
+    """
+    arrays = [first] + [a for _, a in terms]
+    kern = _kernels()
+    m = first.shape[0]
+    k = max(a.shape[1] for a in arrays)
+    if kern is not None and len(terms) and _plain(*arrays) and all(
+            a.ndim == 2 and a.shape[0] == m and a.shape[1] in (1, k) for a in arrays):
+        signs = np.array([op == "-" for op, _ in terms])
+        return kern.chain(first, tuple(a for _, a in terms), signs, m, k)
+    out = first
+    for op, a in terms:
+        out = out - a if op == "-" else out + a
+    return np.asarray(out)

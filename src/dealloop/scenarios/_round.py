@@ -14,10 +14,12 @@ import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
 from ..mapping.fused import (
+    chain,
     claims_owed_paid,
     csr_times,
     less_short,
     means_raised,
+    plus_times,
     round_rows,
     stake_values,
     use_numba,
@@ -92,7 +94,8 @@ class Setup:
         """What the reference run (an :class:`.engine.Outcome`) fixes for the market values:
         its net worth without stakes and new money, stakes, defaults, outside income and
         (with multiples) operating results."""
-        self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
+        self.ref_nwx = chain(reference.net_worth, ("-", reference.stakes),
+                             ("-", reference.new_money))
         self.ref_stk = reference.stakes
         self.ref_def = reference.defaulted
         self.ref_e = reference.e
@@ -201,11 +204,12 @@ class Round:
         # rows: no new money, no backstops (0 in A0)
         self.owed_rows, d_rows = round_rows(D, st.debtor[rows], rows, g.A, g.Acc)
         self.owed_b = g.b_amount * share_b
-        self.pbar = g.pbar0 + (csr_times(pr, d_rows) if len(rows) else 0.0)
-        self.rec_full = g.rec0 + (csr_times(self.cred_rows, d_rows) if len(rows) else 0.0)
+        self.pbar = plus_times(g.pbar0, pr, d_rows) if len(rows) else g.pbar0 + 0.0
+        self.rec_full = plus_times(g.rec0, self.cred_rows, d_rows) if len(rows) else \
+            g.rec0 + 0.0
         if len(g.bidx):
-            self.pbar = self.pbar + csr_times(g.deb_b, self.owed_b)
-            self.rec_full = self.rec_full + csr_times(g.cred_b, self.owed_b)
+            self.pbar = plus_times(self.pbar, g.deb_b, self.owed_b)
+            self.rec_full = plus_times(self.rec_full, g.cred_b, self.owed_b)
         self._secured(pr)
         if g.vest_on:
             self._vesting(d_rows, vest_b)
@@ -228,14 +232,15 @@ class Round:
         see :meth:`market_value`) and the firms that default only here (``gone``)."""
         g, D, F = self.g, self.D, self.F
         # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
-        self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
+        terms = [("+", self.e), ("-", self.pbar), ("-", g.ref_nwx), ("-", g.ref_stk)]
         if g.op:
             self.rec_full_p = csr_times(g.cred_p, self._owed_purchases())
-            self.c0 = self.c0 + g.op_shift
+            terms.append(("+", g.op_shift))
             key = ("credw_p", self.dset.tobytes(), g.pfirms.tobytes())
             self.credw_p_rows, self.credw_p_F = _fixed(g.st, key, self._purchase_maps)
         if g.value_shift is not None:
-            self.c0 = self.c0 + g.value_shift
+            terms.append(("+", g.value_shift))
+        self.c0 = chain(g.mv0c, *terms)
         self.gone = D & ~g.ref_def
         self.c0_F = self.c0[F]
         self.gone_F = self.gone[F]
@@ -263,10 +268,11 @@ class Round:
         """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
         links of the warrants that can vest less than fully (``vest_v``)."""
         g, rows = self.g, self.rows
-        self.vfull = g.vest0 + (csr_times(self.vest_rows, d_rows) if len(rows) else 0.0)
+        self.vfull = plus_times(g.vest0, self.vest_rows, d_rows) if len(rows) else \
+            g.vest0 + 0.0
         self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
         if len(g.bidx):
-            self.vfull = self.vfull + csr_times(vest_b, self.owed_b)
+            self.vfull = plus_times(self.vfull, vest_b, self.owed_b)
 
     def _secured(self, pr: sp.csr_array | None) -> None:
         """Secured claims of the defaulters: each is paid from its collateral first, up to
@@ -287,7 +293,7 @@ class Round:
         sec = np.minimum(self.owed_rows, sold)
         self.sec_rows = sec
         self.pool_rows = self.owed_rows - sec
-        self.pbar = self.pbar_gross - csr_times(pr, sec)
+        self.pbar = plus_times(self.pbar_gross, pr, sec, minus=True)
         self.realised = csr_times(pr, sold)
         self.e = g.e + (self.realised - csr_times(pr, sec))
 
@@ -419,7 +425,7 @@ class Round:
         if len(self.rows):
             rec = less_short(rec, self.credw_F, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - csr_times(self.cred_bF, short_b)
+            rec = plus_times(rec, self.cred_bF, short_b, minus=True)
         sv = self._stakes(r, V, short)
         stk = csr_times(self.hold_F, sv) if sv is not None else np.zeros_like(rec)
         other, raised = means_raised(self.e_F, rec, stk, g.p.stake_liquidity, self.pf_F,
@@ -440,7 +446,7 @@ class Round:
         if len(self.rows):
             rec = less_short(rec, self.credw_rows, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - csr_times(sp.csr_array(g.cred_b[:, self.b_move]), short_b)
+            rec = plus_times(rec, sp.csr_array(g.cred_b[:, self.b_move]), short_b, minus=True)
         sv = self._stakes(r, V, short)
         stk = csr_times(g.hold, sv) if sv is not None else np.zeros((g.n, g.k))
         other, raised = means_raised(self.e, rec, stk, g.p.stake_liquidity, g.pfirms,

@@ -95,7 +95,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
-from ..mapping.fused import csr_times, short_of, worth
+from ..mapping.fused import csr_times, plus_times, short_of, worth
 from ._round import Round, Setup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -320,7 +320,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     rec_other, stk, other, _raised = R.state(s.r, s.V)
     if g.reference is not None:
         s.V = R.market_value(rec_other, stk, s.r)
-    pbar_n = g.pbar0 + (csr_times(g.deb_b, R.owed_b) if len(g.bidx) else 0.0)
+    pbar_n = plus_times(g.pbar0, g.deb_b, R.owed_b) if len(g.bidx) else g.pbar0 + 0.0
     means = other  # a new array (R.state), not kept: new money counted up to its cap
     if len(g.pidx):
         means[g.pfirms] += g.cap

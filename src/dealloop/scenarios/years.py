@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ..mapping.fused import year_dues, years_total
+from ..mapping.fused import chain, year_dues, years_total
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
@@ -382,8 +382,8 @@ def _capital(st: Structure, out: Outcome, sales: np.ndarray | None = None) -> np
     """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
     that is not operating (:func:`._round.operating`, ``sales`` when already computed) and
     not new money."""
-    return out.received - out.new_money - out.pbar - (
-        operating(st, out.owed, out.paid) if sales is None else sales)
+    return chain(out.received, ("-", out.new_money), ("-", out.pbar),
+                 ("-", operating(st, out.owed, out.paid) if sales is None else sales))
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
