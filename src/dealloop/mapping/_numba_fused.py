@@ -403,3 +403,38 @@ def chain(first, terms, signs, m, k):  # pragma: no cover - compiled
                 x = x - y if signs[j] else x + y
             out[i, t] = x
     return out
+
+
+@njit(cache=True, nogil=True)
+def sales(ip1, ix1, d1, ip2, ix2, d2, owed, paid, rows, nrow):  # pragma: no cover
+    """``M1 @ owed[rows] - M2 @ (owed[rows] - paid[rows])`` without the rows' copies: each
+    product summed as :func:`csr_times`, then the difference."""
+    k = owed.shape[1]
+    out = np.empty((nrow, k))
+    y = np.empty(k)
+    for i in range(nrow):
+        x = out[i]
+        x[:] = 0.0
+        for jj in range(ip1[i], ip1[i + 1]):
+            a = d1[jj]
+            c = rows[ix1[jj]]
+            for t in range(k):
+                x[t] += a * owed[c, t]
+        y[:] = 0.0
+        for jj in range(ip2[i], ip2[i + 1]):
+            a = d2[jj]
+            c = rows[ix2[jj]]
+            for t in range(k):
+                y[t] += a * (owed[c, t] - paid[c, t])
+        for t in range(k):
+            x[t] = x[t] - y[t]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def cash_left(out, D, e, rec, pay):  # pragma: no cover - compiled
+    """Into ``out``: 0 where ``D``, else ``max(e + rec - pay, 0)``."""
+    m, k = e.shape
+    for i in range(m):
+        for t in range(k):
+            out[i, t] = 0.0 if D[i, t] else _maximum((e[i, t] + rec[i, t]) - pay[i, t], 0.0)

@@ -28,10 +28,10 @@ import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["bounds", "chain", "claims_owed_paid", "csr_times", "less_short", "means_raised",
-           "owed_paid", "plus_times", "round_rows", "scaled", "scaled_twice", "short_of",
-           "stake_values", "use_numba", "value", "worth", "year_claims", "year_dues",
-           "years_total"]
+__all__ = ["bounds", "cash_left", "chain", "claims_owed_paid", "csr_times", "less_short",
+           "means_raised", "owed_paid", "plus_times", "round_rows", "sales", "scaled",
+           "scaled_twice", "short_of", "stake_values", "use_numba", "value", "worth",
+           "year_claims", "year_dues", "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -594,3 +594,47 @@ def chain(first: np.ndarray, *terms: tuple[str, np.ndarray]) -> np.ndarray:
     for op, a in terms:
         out = out - a if op == "-" else out + a
     return np.asarray(out)
+
+
+def sales(cred: Any, credw: Any, owed: np.ndarray, paid: np.ndarray, rows: np.ndarray
+          ) -> np.ndarray:
+    """``cred @ owed[rows] - credw @ (owed[rows] - paid[rows])``: what the claims ``rows``
+    bring their creditors (``cred``: their creditor map, ``credw``: at the loss weights),
+    without copies of the rows.
+
+    Examples
+    --------
+    >>> m = sp.csr_array(np.array([[1.0, 1.0]]))
+    >>> owed, paid = np.array([[9.0], [4.0], [2.0]]), np.array([[9.0], [1.0], [2.0]])
+    >>> sales(m, m, owed, paid, np.array([1, 2])).tolist()
+    [[3.0]]
+    """
+    kern = _kernels()
+    if kern is not None and _csr(cred) and _csr(credw) and _plain(owed, paid) \
+            and owed.shape == paid.shape and cred.shape == credw.shape \
+            and cred.shape[1] == len(rows):
+        return kern.sales(cred.indptr, cred.indices, cred.data, credw.indptr, credw.indices,
+                          credw.data, owed, paid, np.asarray(rows, np.int64), cred.shape[0])
+    owed, paid = owed[rows], paid[rows]
+    return np.asarray(cred @ owed) - np.asarray(credw @ (owed - paid))
+
+
+def cash_left(out: np.ndarray, D: np.ndarray, e: np.ndarray, rec: np.ndarray,
+              pay: np.ndarray) -> None:
+    """Into ``out``: the cash a firm carries into the next year, what it had and received
+    less what it paid (never below 0), none for a defaulter (``D``).
+
+    Examples
+    --------
+    >>> out = np.empty((2, 1))
+    >>> cash_left(out, np.array([[False], [True]]), np.full((2, 1), 5.0), np.ones((2, 1)),
+    ...           np.full((2, 1), 2.0))
+    >>> out[:, 0].tolist()
+    [4.0, 0.0]
+    """
+    kern = _kernels()
+    if kern is not None and _plain(out, e, rec, pay) and _bools(D) \
+            and out.shape == D.shape == e.shape == rec.shape == pay.shape:
+        kern.cash_left(out, D, e, rec, pay)
+        return
+    out[...] = np.where(D, 0.0, np.maximum(e + rec - pay, 0.0))

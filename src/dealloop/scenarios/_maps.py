@@ -10,7 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import PURCHASE, Inputs, Structure
-from ..mapping.fused import bounds, csr_times
+from ..mapping.fused import bounds, sales
 
 __all__ = ["add_rows", "operating", "operating_of"]
 
@@ -81,8 +81,7 @@ def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
         np.flatnonzero(st.channel == PURCHASE),
         st.creditor_map[:, np.flatnonzero(st.channel == PURCHASE)],
         st.creditor_loss_map[:, np.flatnonzero(st.channel == PURCHASE)]))
-    owed, paid = np.asarray(owed)[rows], np.asarray(paid)[rows]
-    return csr_times(cred, owed) - csr_times(credw, owed - paid)
+    return sales(cred, credw, np.asarray(owed), np.asarray(paid), rows)
 
 
 def operating_of(st: Structure, out: Any) -> np.ndarray:

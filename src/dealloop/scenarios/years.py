@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ..mapping.fused import chain, year_dues, years_total
+from ..mapping.fused import cash_left, chain, year_dues, years_total
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
@@ -220,10 +220,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         carry_in[t] = state.carried
         out = clear(structure, state.year_inputs(inp, A, Acc, e, ref is not None), params,
                     reference=ref)
-        left = np.where(out.defaulted, 0.0, np.maximum(e + out.received - out.payments, 0.0))
+        cash_left(cash[t], out.defaulted, e, out.received, out.payments)
         state.close(label, out, A, Acc, caps, ref)
         np.subtract(e, state.carry, out=income[t])
-        cash[t] = left
         state.carry = cash[t]  # read only (e of the next year is a new array)
         outs.append(out)
     return YearsOutcome(labels, tuple(outs), state.first, cash, income, carry_in,
