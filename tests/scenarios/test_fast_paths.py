@@ -103,6 +103,8 @@ def _plain_stakes(self: _round.Round, r: np.ndarray, V: np.ndarray,
     if g.vest_on:
         vref = g.vref
         assert vref is not None
+        # the shortfalls from r (the shipped code passes None when its kernels make them)
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows if len(self.rows) else None
         vpaid = self.vfull if short is None else \
             self.vfull - np.asarray(self.vest_rows @ short)
         w = w * np.where(vref > 0,

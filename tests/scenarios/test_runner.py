@@ -408,3 +408,27 @@ def test_a_cancelled_aggregate_notes_the_payers_of_its_parts(tmp_path) -> None:
     noted = {n.split(" ")[0]: n for n in res.notes if " more equity than before" in n}
     assert set(noted) == richer
     assert "it pays P1, which the scenario cancels (part of P)" in noted["tenant2"]
+
+
+def test_headline_takes_losses_computed_once() -> None:
+    """A Monte Carlo chunk hands ``headline`` the losses it computed: the same figures as
+    ``headline`` computing them itself, and the given arrays are the ones used."""
+    import dealloop as dl
+    from dealloop import mapping
+    from dealloop.scenarios._mc_chunks import draw, payload
+    from dealloop.scenarios.buffer import equity_losses_both, market_value_losses
+    from dealloop.scenarios.runner import clear_runs, headline
+
+    comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    M, values, _ = draw(payload(comp, seed=2, chunk=40), 0, 40)
+    base, out, _, _ = clear_runs(comp, 40, mult=M, values=values, replan=comp.replan(M))
+    _, loss = equity_losses_both(comp, base, out)
+    mv = np.maximum(market_value_losses(comp, out), 0.0)
+    plain = headline(comp, base, out, M)
+    given = headline(comp, base, out, M, losses=(loss, mv))
+    assert plain.keys() == given.keys()
+    assert all(np.array_equal(plain[k], given[k]) for k in plain)
+    assert plain["market_value_lost"].sum() > 0 and plain["equity_loss"].sum() > 0
+    twice = headline(comp, base, out, M, losses=(2 * loss, 2 * mv))
+    assert np.array_equal(twice["equity_loss"], 2 * plain["equity_loss"])
+    assert np.array_equal(twice["market_value_lost"], 2 * plain["market_value_lost"])

@@ -189,6 +189,26 @@ def test_the_system_counts_a_vehicles_sponsor_equity_once(toy) -> None:
     assert res.system["equity_loss"] == pytest.approx(8.0 + max(-moved, 0.0), abs=1e-9)
 
 
+def test_a_monte_carlo_chunk_counts_it_once_too(toy) -> None:
+    """A Monte Carlo chunk computes each firm's losses and the system's in one pass
+    (:func:`buffer.equity_losses_both`): the firm figures keep the tenant's 2 written off,
+    the system's equity lost is the stress run's (8 plus the tenant's own), not 2 more."""
+    from dealloop.scenarios._mc_chunks import payload, run_chunk
+
+    res, _ = _run(toy, "{type: fail, entity: campus}")
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp = mapping.build(toy, sc).compile()
+    base, out, _, _ = clear_runs(comp)
+    each, once = buffer.equity_losses_both(comp, base, out)
+    assert np.array_equal(each, buffer.equity_losses(comp, base, out))
+    assert np.array_equal(once, buffer.equity_losses(comp, base, out, sponsors=False))
+    assert each.sum() - once.sum() == pytest.approx(2.0, abs=1e-9)
+    stats = run_chunk(payload(comp, seed=1, chunk=3), 0, 3)
+    assert stats.system["equity_loss"] == pytest.approx(
+        np.full(3, res.system["equity_loss"]), abs=1e-9)
+    assert stats.loss_sum.sum() == pytest.approx(3 * each.sum(), abs=1e-9)
+
+
 RACK = ("rack,Rack vehicle,spv,US,false,,tenant,,,1,,,,,2026-01,s1,Owns racks.\n",
         "B2,bondholders,rack,bond,5,,,reported,committed,,2025-01-01,2025-01-01,2050-12-31,,A,,,"
         "s1,Spent.\n"

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
-from .fused import scaled, scaled_twice
+from .fused import scaled, scaled_twice, year_claims
 from .shocks import Applied
 from .values import per_entity
 
@@ -310,17 +310,21 @@ class YearsMixin:
             cum = part if t == 0 else cum + part
             owing = np.maximum(acc_p - (cum - part), 0.0) * (from_p <= t)[:, None]
             interest = coupon_p * owing * df
-            # the year's claims, and a copy for the accelerated ones (its rows changed below
-            # are set again from A_t: all rows as a copy of A_t made after the changes)
-            A_t, Acc_t = scaled_twice(amount, W[:, t], df)
-            if rep is not None and inp.replaced is not None:  # the ended contracts' years
+            if rep is not None and inp.replaced is not None:
+                # the year's claims, and a copy for the accelerated ones (its rows changed
+                # below are set again from A_t: all rows as a copy of A_t made after the
+                # changes); the ended contracts' years
+                A_t, Acc_t = scaled_twice(amount, W[:, t], df)
                 A_t[rep] = amount[rep] * inp.replaced[:, t, :] * df
                 Acc_t[rep] = A_t[rep]
-            A_t[paying] += interest
-            Acc_t[paying] = A_t[paying]
-            int_d = np.zeros_like(a_d)
-            int_d[pos_p] = interest
-            Acc_t[debt] = np.maximum(A_t[debt], left_d[t] + beyond * df + int_d)
+                A_t[paying] += interest
+                Acc_t[paying] = A_t[paying]
+                int_d = np.zeros_like(a_d)
+                int_d[pos_p] = interest
+                Acc_t[debt] = np.maximum(A_t[debt], left_d[t] + beyond * df + int_d)
+            else:  # the same in one pass
+                A_t, Acc_t = year_claims(amount, W[:, t], df, paying, interest, debt, pos_p,
+                                         left_d[t], beyond)
             e_t = (rev * U[:, t:t + 1] + (cash if t == 0 else 0.0)) * df
             vref = None
             if full is not None:

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import PURCHASE, Inputs, Structure
+from ..mapping.fused import bounds, sales
 
 __all__ = ["add_rows", "operating", "operating_of"]
 
@@ -39,7 +40,7 @@ def _checked(inputs: Inputs, n: int, c: int, k: int) -> tuple[np.ndarray, ...]:
                          f"{A.shape}, {Acc.shape}, {e.shape}")
     tops = []
     for name, arr in (("amount", A), ("accel", Acc), ("e", e)):
-        lo, hi = float(arr.min(initial=0.0)), float(arr.max(initial=0.0))
+        lo, hi = bounds(arr)
         if not (math.isfinite(lo) and math.isfinite(hi)):
             raise ValueError(f"inputs: NaN or infinite values in {name}")
         if lo < 0:
@@ -53,8 +54,8 @@ def _collateral(inputs: Inputs, c: int, k: int) -> np.ndarray | None:
     if inputs.collateral is None:
         return None
     coll = np.asarray(inputs.collateral, float)
-    lo, hi = (float(coll.min(initial=0.0)), float(coll.max(initial=0.0))) \
-        if coll.shape == (c, k) else (math.nan, math.nan)  # NaN: a NaN or a bad shape
+    # NaN: a NaN or a bad shape
+    lo, hi = bounds(coll) if coll.shape == (c, k) else (math.nan, math.nan)
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
         raise ValueError(f"inputs: collateral must be ({c}, {k}), finite, >= 0")
     return coll if hi > 0 else None
@@ -80,8 +81,7 @@ def operating(st: Structure, owed: np.ndarray, paid: np.ndarray) -> np.ndarray:
         np.flatnonzero(st.channel == PURCHASE),
         st.creditor_map[:, np.flatnonzero(st.channel == PURCHASE)],
         st.creditor_loss_map[:, np.flatnonzero(st.channel == PURCHASE)]))
-    owed, paid = np.asarray(owed)[rows], np.asarray(paid)[rows]
-    return np.asarray(cred @ owed) - np.asarray(credw @ (owed - paid))
+    return sales(cred, credw, np.asarray(owed), np.asarray(paid), rows)
 
 
 def operating_of(st: Structure, out: Any) -> np.ndarray:
@@ -105,13 +105,6 @@ def _fixed(st: Structure, key: Any, make: Any) -> Any:
             cache.clear()
         cache[full] = make()
     return cache[full]
-
-
-def _means(e: np.ndarray, rec: np.ndarray, liq: float, stk: np.ndarray) -> np.ndarray:
-    """``e + rec + liq * stk`` (a new array; ``liq * stk`` is ``stk`` when ``liq`` is 1)."""
-    out = np.add(e, rec)
-    out += stk if liq == 1.0 else liq * stk
-    return out
 
 
 def _without(m: sp.csr_array | None, cols: np.ndarray) -> sp.csr_array | None:

@@ -320,7 +320,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     >>> stats.index, stats.size
     (0, 4)
     """
-    from .buffer import equity_losses, market_value_losses
+    from .buffer import equity_losses_both, market_value_losses
     from .runner import clear_runs, headline
 
     t = time.perf_counter()
@@ -329,10 +329,10 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     # each draw's own unshocked network is its reference (outside revenue and the plan's new
     # money sized again for the legs it has)
     base, out, _, _ = clear_runs(comp, size, mult=M, values=values, replan=comp.replan(M))
-    heads = headline(comp, base, out, M)
-    Y = np.column_stack([heads[m] for m in HEADLINES])
-    loss = equity_losses(comp, base, out)
+    loss, once = equity_losses_both(comp, base, out)
     mv = np.maximum(market_value_losses(comp, out), 0.0)
+    heads = headline(comp, base, out, M, losses=(once, mv))  # the same losses, not twice
+    Y = np.column_stack([heads[m] for m in HEADLINES])
     with np.errstate(divide="ignore"):
         pos = np.floor((np.log(np.maximum(loss, 1e-300)) - _LOG0) / _DLOG).astype(np.int64)
     bins = np.where(loss <= 0, 0, np.clip(pos + 1, 1, len(_EDGES) - 1))

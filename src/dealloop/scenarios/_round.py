@@ -13,10 +13,23 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import BACKSTOP, PLAN, PURCHASE, Inputs, Params, Structure
-from ..mapping.fused import owed_paid
-from ._maps import _checked, _collateral, _fixed, _means, _without, operating, operating_of
+from ..mapping.fused import (
+    chain,
+    claims_owed_paid,
+    csr_times,
+    less_short,
+    means_raised,
+    plus_times,
+    round_rows,
+    stake_values,
+    use_numba,
+    value,
+)
+from ._maps import _checked, _collateral, _fixed, _without, operating, operating_of
 
 __all__ = ["Round", "Setup", "operating", "operating_of"]
+
+_NONE = np.zeros(0, np.int64)
 
 
 class Setup:
@@ -81,7 +94,8 @@ class Setup:
         """What the reference run (an :class:`.engine.Outcome`) fixes for the market values:
         its net worth without stakes and new money, stakes, defaults, outside income and
         (with multiples) operating results."""
-        self.ref_nwx = reference.net_worth - reference.stakes - reference.new_money
+        self.ref_nwx = chain(reference.net_worth, ("-", reference.stakes),
+                             ("-", reference.new_money))
         self.ref_stk = reference.stakes
         self.ref_def = reference.defaulted
         self.ref_e = reference.e
@@ -145,9 +159,9 @@ class Setup:
         cred0, deb0, vest0 = _fixed(st, key, lambda: tuple(
             _without(m, np.union1d(self.pidx, bidx)) for m in (self.cred, self.deb,
                                                                  st.vest)))
-        self.rec0 = np.asarray(cred0 @ self.A)
-        self.pbar0 = np.asarray(deb0 @ self.A)
-        self.vest0 = np.asarray(vest0 @ self.A) if self.vest_on else \
+        self.rec0 = csr_times(cred0, self.A)
+        self.pbar0 = csr_times(deb0, self.A)
+        self.vest0 = csr_times(vest0, self.A) if self.vest_on else \
             np.zeros((st.s, self.k))
         self.issuers = np.unique(st.stake_issuer) if st.s else np.zeros(0, int)
         if st.s:
@@ -187,14 +201,15 @@ class Round:
          F, self.ds_F, self.pf_F, self.credw_F, self.cred_bF, self.hold_F,
          ps_rows) = cache[key]
         rows = self.rows
-        self.owed_rows = np.where(D[st.debtor[rows]], g.Acc[rows], g.A[rows])
-        d_rows = self.owed_rows - g.A[rows]  # rows: no new money, no backstops (0 in A0)
+        # rows: no new money, no backstops (0 in A0)
+        self.owed_rows, d_rows = round_rows(D, st.debtor[rows], rows, g.A, g.Acc)
         self.owed_b = g.b_amount * share_b
-        self.pbar = g.pbar0 + (np.asarray(pr @ d_rows) if len(rows) else 0.0)
-        self.rec_full = g.rec0 + (np.asarray(self.cred_rows @ d_rows) if len(rows) else 0.0)
+        self.pbar = plus_times(g.pbar0, pr, d_rows) if len(rows) else g.pbar0 + 0.0
+        self.rec_full = plus_times(g.rec0, self.cred_rows, d_rows) if len(rows) else \
+            g.rec0 + 0.0
         if len(g.bidx):
-            self.pbar = self.pbar + np.asarray(g.deb_b @ self.owed_b)
-            self.rec_full = self.rec_full + np.asarray(g.cred_b @ self.owed_b)
+            self.pbar = plus_times(self.pbar, g.deb_b, self.owed_b)
+            self.rec_full = plus_times(self.rec_full, g.cred_b, self.owed_b)
         self._secured(pr)
         if g.vest_on:
             self._vesting(d_rows, vest_b)
@@ -217,14 +232,15 @@ class Round:
         see :meth:`market_value`) and the firms that default only here (``gone``)."""
         g, D, F = self.g, self.D, self.F
         # V = c0 + rec + (vm - 1) rec_p + stakes (see market_value); outside income at vo
-        self.c0 = g.mv0c + self.e - self.pbar - g.ref_nwx - g.ref_stk
+        terms = [("+", self.e), ("-", self.pbar), ("-", g.ref_nwx), ("-", g.ref_stk)]
         if g.op:
-            self.rec_full_p = np.asarray(g.cred_p @ self._owed_purchases())
-            self.c0 = self.c0 + g.op_shift
+            self.rec_full_p = csr_times(g.cred_p, self._owed_purchases())
+            terms.append(("+", g.op_shift))
             key = ("credw_p", self.dset.tobytes(), g.pfirms.tobytes())
             self.credw_p_rows, self.credw_p_F = _fixed(g.st, key, self._purchase_maps)
         if g.value_shift is not None:
-            self.c0 = self.c0 + g.value_shift
+            terms.append(("+", g.value_shift))
+        self.c0 = chain(g.mv0c, *terms)
         self.gone = D & ~g.ref_def
         self.c0_F = self.c0[F]
         self.gone_F = self.gone[F]
@@ -252,10 +268,11 @@ class Round:
         """Warrants' vesting if every claim were paid in full (``vfull``), and the vesting
         links of the warrants that can vest less than fully (``vest_v``)."""
         g, rows = self.g, self.rows
-        self.vfull = g.vest0 + (np.asarray(self.vest_rows @ d_rows) if len(rows) else 0.0)
+        self.vfull = plus_times(g.vest0, self.vest_rows, d_rows) if len(rows) else \
+            g.vest0 + 0.0
         self.vest_v = sp.csr_array(self.vest_rows[g.vrows]) if len(rows) else None
         if len(g.bidx):
-            self.vfull = self.vfull + np.asarray(vest_b @ self.owed_b)
+            self.vfull = plus_times(self.vfull, vest_b, self.owed_b)
 
     def _secured(self, pr: sp.csr_array | None) -> None:
         """Secured claims of the defaulters: each is paid from its collateral first, up to
@@ -276,9 +293,9 @@ class Round:
         sec = np.minimum(self.owed_rows, sold)
         self.sec_rows = sec
         self.pool_rows = self.owed_rows - sec
-        self.pbar = self.pbar_gross - np.asarray(pr @ sec)
-        self.realised = np.asarray(pr @ sold)
-        self.e = g.e + (self.realised - np.asarray(pr @ sec))
+        self.pbar = plus_times(self.pbar_gross, pr, sec, minus=True)
+        self.realised = csr_times(pr, sold)
+        self.e = g.e + (self.realised - csr_times(pr, sec))
 
     def _slices(self) -> tuple:
         """Sparse slices for a default set (cached on the structure: Monte Carlo chunks
@@ -367,8 +384,12 @@ class Round:
         return np.where(self.D[self.dset], ratio, 1.0)
 
     def _short(self, r: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """What each claim of a defaulter (and each triggered backstop of one) is not paid;
+        the claims' array is left to :func:`~dealloop.mapping.fused.less_short` (None) when
+        the compiled kernels run."""
         g = self.g
-        short = (1.0 - r[self.deb_rows]) * self.pool_rows if len(self.rows) else None
+        short = (1.0 - r[self.deb_rows]) * self.pool_rows \
+            if len(self.rows) and not use_numba() else None
         bm = self.b_move
         short_b = (1.0 - r[g.st.debtor[g.bidx[bm]]]) * self.owed_b[bm] if len(bm) else None
         return short, short_b
@@ -379,28 +400,15 @@ class Round:
         st = g.st
         if not st.s:
             return None
-        w = self.w
-        if len(self.ps_rows):
-            w = w.copy()
-            pr = self.ps_rows
-            pre = st.stake_prepaid[pr, None]
-            w[pr] = g.w0[pr] * (pre + (1 - pre) * r[st.stake_holder[pr]])
+        vpaid = None
         if g.vest_on and len(g.vrows):  # other warrants vest fully (a factor of 1)
             assert g.vref is not None  # set whenever vesting is on
             vr = g.vrows
-            vref = g.vref[vr]
-            vpaid = self.vfull[vr] if short is None or self.vest_v is None else \
-                self.vfull[vr] - np.asarray(self.vest_v @ short)
-            w = w.copy() if w is self.w else w
-            w[vr] = w[vr] * np.where(vref > 0,
-                                     np.minimum(vpaid / np.where(vref > 0, vref, 1), 1.0), 1.0)
-        return w * V[st.stake_issuer]
-
-    def _raise(self, other_p: np.ndarray, pbar_p: np.ndarray, D_p: np.ndarray
-               ) -> np.ndarray:
-        cap = self.g.cap
-        need = np.maximum(pbar_p - other_p, 0.0)
-        return np.where(D_p, cap, np.minimum(cap, need))
+            vpaid = self.vfull[vr] if self.vest_v is None else less_short(
+                self.vfull[vr], self.vest_v, r, self.deb_rows, self.pool_rows, short)
+        return stake_values(self.w, st.stake_prepaid, self.ps_rows, st.stake_holder, r,
+                            g.vrows if vpaid is not None else _NONE, g.vref, vpaid,
+                            st.stake_issuer, V)
 
     def stake_values(self, r: np.ndarray, V: np.ndarray) -> np.ndarray:
         """``(S, K)``: the market value of each stake (what :meth:`state` sums per
@@ -414,65 +422,59 @@ class Round:
         g = self.g
         short, short_b = self._short(r)
         rec = self.rec_full_F
-        if short is not None:
-            rec = rec - np.asarray(self.credw_F @ short)
+        if len(self.rows):
+            rec = less_short(rec, self.credw_F, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - np.asarray(self.cred_bF @ short_b)
+            rec = plus_times(rec, self.cred_bF, short_b, minus=True)
         sv = self._stakes(r, V, short)
-        stk = np.asarray(self.hold_F @ sv) if sv is not None else np.zeros_like(rec)
-        other = _means(self.e_F, rec, g.p.stake_liquidity, stk)
-        raised = np.zeros_like(rec)
-        if len(g.pidx):
-            pf = self.pf_F
-            raised[pf] = self._raise(other[pf], self.pbar_F[pf], self.D_F[pf])
+        stk = csr_times(self.hold_F, sv) if sv is not None else np.zeros_like(rec)
+        other, raised = means_raised(self.e_F, rec, stk, g.p.stake_liquidity, self.pf_F,
+                                     self.pbar_F, self.D_F, g.cap)
         return rec, stk, other, raised
 
     def state(self, r: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, ...]:
         """The state of every firm (same quantities as :meth:`focus`)."""
+        return self.state_values(r, V)[0]
+
+    def state_values(self, r: np.ndarray, V: np.ndarray
+                     ) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        """:meth:`state` and :meth:`stake_values` together (the stakes' values computed
+        once)."""
         g = self.g
         short, short_b = self._short(r)
         rec = self.rec_full
-        if short is not None:
-            rec = rec - np.asarray(self.credw_rows @ short)
+        if len(self.rows):
+            rec = less_short(rec, self.credw_rows, r, self.deb_rows, self.pool_rows, short)
         if short_b is not None:
-            rec = rec - np.asarray(sp.csr_array(g.cred_b[:, self.b_move]) @ short_b)
+            rec = plus_times(rec, sp.csr_array(g.cred_b[:, self.b_move]), short_b, minus=True)
         sv = self._stakes(r, V, short)
-        stk = np.asarray(g.hold @ sv) if sv is not None else np.zeros((g.n, g.k))
-        other = _means(self.e, rec, g.p.stake_liquidity, stk)
-        raised = np.zeros((g.n, g.k))
-        if len(g.pidx):
-            pf = g.pfirms
-            raised[pf] = self._raise(other[pf], self.pbar[pf], self.D[pf])
-        return rec, stk, other, raised
+        stk = csr_times(g.hold, sv) if sv is not None else np.zeros((g.n, g.k))
+        other, raised = means_raised(self.e, rec, stk, g.p.stake_liquidity, g.pfirms,
+                                     self.pbar, self.D, g.cap)
+        return (rec, stk, other, raised), np.zeros((0, g.k)) if sv is None else sv
 
     def _rec_p(self, r: np.ndarray, focus: bool) -> np.ndarray:
         """Purchase receipts (loss-weighted) of the focus rows or of every firm."""
         full = self.rec_full_p[self.F] if focus else self.rec_full_p
         if not len(self.rows):
             return full
-        short = (1.0 - r[self.deb_rows]) * self.pool_rows
-        return full - np.asarray((self.credw_p_F if focus else self.credw_p_rows) @ short)
+        return less_short(full, self.credw_p_F if focus else self.credw_p_rows, r,
+                          self.deb_rows, self.pool_rows)
 
     def value_F(self, r: np.ndarray, rec_F: np.ndarray, stk_F: np.ndarray) -> np.ndarray:
         """Market value of the focus rows (reference runs only)."""
-        V_F = self.c0_F + rec_F + stk_F
-        if self.g.op:
-            V_F = V_F + (self.g.vm[self.F] - 1) * self._rec_p(r, True)
-        V_F = np.maximum(0.0, V_F)
-        V_F[self.gone_F] = 0.0
-        return V_F
+        op = self.g.op
+        return value(self.c0_F, rec_F, stk_F, self.g.vm[self.F] if op else None,
+                     self._rec_p(r, True) if op else None, self.gone_F)
 
     def market_value(self, rec_other: np.ndarray, stk: np.ndarray, r: np.ndarray
                      ) -> np.ndarray:
         """Market value of every firm from its state (reference runs only): its value
         before, plus the change in its revenue (outside income, sales to other firms) times
         its multiple, plus the change in everything else dollar for dollar."""
-        V = self.c0 + rec_other + stk
-        if self.g.op:
-            V = V + (self.g.vm - 1) * self._rec_p(r, False)
-        V = np.maximum(0.0, V)
-        V[self.gone] = 0.0
-        return V
+        op = self.g.op
+        return value(self.c0, rec_other, stk, self.g.vm if op else None,
+                     self._rec_p(r, False) if op else None, self.gone)
 
     def owed(self) -> np.ndarray:
         """``(C, K)``: what each claim asks in this round (computed once; not to be
@@ -488,20 +490,29 @@ class Round:
 
     def owed_and_paid(self, r: np.ndarray, raised: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`owed` and :meth:`paid` together: both from the claims in one pass
-        (:func:`dealloop.mapping.fused.owed_paid`), then the rows this round changes
-        (defaulters' claims, backstops) set as :meth:`owed` sets them."""
+        """:meth:`owed` and :meth:`paid` together, in one pass over the claims
+        (:func:`dealloop.mapping.fused.claims_owed_paid`)."""
         if self._owed is not None:
             return self._owed, self.paid(self._owed, r, raised)
         g = self.g
-        st, rows, bidx = g.st, self.rows, g.bidx
-        owed, paid = owed_paid(g.A, r, st.debtor)
-        owed[rows] = self.owed_rows
-        owed[bidx] = self.owed_b
-        paid[rows] = r[self.deb_rows] * self.owed_rows
-        paid[bidx] = r[st.debtor[bidx]] * self.owed_b
+        st = g.st
+        owed, paid = claims_owed_paid(
+            g.A, r, st.debtor, self.rows, self.owed_rows, self.pool_rows, self.sec_rows,
+            g.bidx, self.owed_b, np.flatnonzero(st.channel == PLAN), g.pidx, g.plan_pos,
+            self._plan_ratio(raised))
         self._owed = owed
-        return owed, self.paid(owed, r, raised, paid)
+        return owed, paid
+
+    def _plan_ratio(self, raised: np.ndarray) -> np.ndarray | None:
+        """``(firms with a plan + 1, K)``: the share of its cap each firm raised (the last
+        row, for firms without a cap: 0); None without new money."""
+        g = self.g
+        if not len(g.pidx):
+            return None
+        cap = g.cap
+        ratio = np.zeros((len(g.pfirms) + 1, g.k))
+        np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+        return ratio
 
     def paid(self, owed: np.ndarray, r: np.ndarray, raised: np.ndarray,
              base: np.ndarray | None = None) -> np.ndarray:
@@ -515,9 +526,7 @@ class Round:
             paid[rows] = self.sec_rows + r[st.debtor[rows]] * self.pool_rows
         plan_rows = np.flatnonzero(st.channel == PLAN)
         paid[plan_rows] = 0.0
-        if len(g.pidx):
-            cap = g.cap
-            ratio = np.zeros((len(g.pfirms) + 1, g.k))  # the last row: firms without a cap
-            np.divide(raised[g.pfirms], cap, out=ratio[:-1], where=cap > 0)
+        ratio = self._plan_ratio(raised)
+        if ratio is not None:
             paid[g.pidx] = owed[g.pidx] * ratio[g.plan_pos]
         return paid

@@ -367,6 +367,15 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
     >>> b[:, 0].round(6).tolist(), a[:, 0].round(6).tolist()
     ([16.0, 16.0, 16.0, 7.0], [12.0, 0.0, 0.0, 2.0])
     """
+    before, after, has = _book_paths(comp, base, out)
+    if sponsors:
+        after = _with_sponsors(comp, out, before, after, has)
+    return before, _snapped(before, after)
+
+
+def _book_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(before, after, has)`` of :func:`equity_paths` without the sponsors' write-offs
+    or the noise snap; ``has``: the firms whose loss buffer is sourced book equity."""
     shape = np.broadcast_shapes(np.shape(base.equity), np.shape(out.equity))
     before = np.array(np.broadcast_to(base.equity, shape), float)
     after = np.array(np.broadcast_to(out.equity, shape), float)
@@ -382,11 +391,21 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
-        if sponsors:
-            after = written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted),
-                                has)
-    # a change within rounding noise is no change (:func:`snap_noise`)
-    return before, np.where(snap_noise(before - after, before) == 0.0, before, after)
+    return before, after, has
+
+
+def _snapped(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """``after``, with a change within rounding noise of ``before`` (:func:`snap_noise`)
+    taken as no change."""
+    return np.where(snap_noise(before - after, before) == 0.0, before, after)
+
+
+def _with_sponsors(comp: Any, out: Any, before: np.ndarray, after: np.ndarray,
+                   has: np.ndarray) -> np.ndarray:
+    """``after`` less the inside sponsors' write-offs (:func:`written_off`)."""
+    if not len(has):
+        return after
+    return written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted), has)
 
 
 def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True) -> np.ndarray:
@@ -416,3 +435,29 @@ def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True) -> n
     """
     before, after = equity_paths(comp, base, out, sponsors=sponsors)
     return np.maximum(before - after, 0.0)
+
+
+def equity_losses_both(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``(each, once)``: :func:`equity_losses` with the inside sponsors' write-offs (each
+    firm's own loss) and without them (summed over firms, a vehicle's loss counted once),
+    from one pass over the books (a Monte Carlo chunk needs both).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> from dealloop.scenarios.runner import clear_runs
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> base, out, _, _ = clear_runs(comp)
+    >>> each, once = equity_losses_both(comp, base, out)
+    >>> bool((each == equity_losses(comp, base, out)).all())
+    True
+    >>> bool((once == equity_losses(comp, base, out, sponsors=False)).all())
+    True
+    """
+    before, after, has = _book_paths(comp, base, out)
+    once = np.maximum(before - _snapped(before, after), 0.0)
+    each_after = _with_sponsors(comp, out, before, after, has)
+    if each_after is after:
+        return once, once
+    return np.maximum(before - _snapped(before, each_after), 0.0), once

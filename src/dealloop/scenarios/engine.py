@@ -95,6 +95,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..mapping.arrays import PRINCIPAL, Inputs, Params, Structure
+from ..mapping.fused import csr_times, plus_times, short_of, worth
 from ._round import Round, Setup
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -319,19 +320,17 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
     rec_other, stk, other, _raised = R.state(s.r, s.V)
     if g.reference is not None:
         s.V = R.market_value(rec_other, stk, s.r)
-    pbar_n = g.pbar0 + (np.asarray(g.deb_b @ R.owed_b) if len(g.bidx) else 0.0)
-    margin = g.tol * (1 + pbar_n / g.scale)
+    pbar_n = plus_times(g.pbar0, g.deb_b, R.owed_b) if len(g.bidx) else g.pbar0 + 0.0
     means = other  # a new array (R.state), not kept: new money counted up to its cap
     if len(g.pidx):
         means[g.pfirms] += g.cap
-    need = pbar_n - margin
-    new = ((means < need) | g.initial_defaults) & ~s.D
-    changed = new.any(axis=0)
+    need, new = short_of(means, pbar_n, g.tol, g.scale, g.initial_defaults, s.D)
+    changed = np.asarray(new.any(axis=0))
     bidx = g.bidx
     if g.auto and len(bidx):
         # only the backed firms' rows: what each would receive without its backstops
         cb = g.backed
-        brec = np.asarray(g.cred_bb @ (s.r[st.debtor[bidx]] * R.owed_b))
+        brec = csr_times(g.cred_bb, s.r[st.debtor[bidx]] * R.owed_b)
         fire = ((means[cb] - brec) < need[cb]) & (st.creditor[bidx] < n)[:, None]
         newb = fire & ~s.trig
         if newb.any():
@@ -339,7 +338,7 @@ def _decide(g: Setup, R: Round, s: _State) -> tuple[np.ndarray, np.ndarray]:
             s.share_b = np.where(newb, 1.0, s.share_b)
             fired = newb.any(axis=0)
             new &= ~fired[None, :]
-            changed = new.any(axis=0) | fired
+            changed = np.asarray(new.any(axis=0) | fired)
     return new, changed
 
 
@@ -380,15 +379,13 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     and triggers, if there is one)."""
     p, D = g.p, s.D
     R = Round(g, D, s.share_b) if R is None else R
-    rec_other, stk, _other, raised = R.state(s.r, s.V)
-    sv = R.stake_values(s.r, s.V)
+    (rec_other, stk, _other, raised), sv = R.state_values(s.r, s.V)
     V = R.market_value(rec_other, stk, s.r) if g.reference is not None else s.V
     pbar = R.pbar_gross
     owed, paid = R.owed_and_paid(s.r, raised)
-    rec = rec_other + raised
-    payments = np.asarray(g.deb @ paid)
+    payments = csr_times(g.deb, paid)
     e = g.e if R.realised is None else g.e + R.realised  # collateral sold counts as assets
-    nw = e + rec + stk - pbar
+    rec, nw, equity = worth(e, rec_other, raised, stk, pbar)
     if p.alpha == 1.0 and p.beta == 1.0:  # no default costs: 0 * (means >= 0) is 0
         dead = np.zeros_like(nw)
     else:
@@ -397,7 +394,7 @@ def _finish(g: Setup, s: _State, R: Round | None = None) -> Outcome:
     triggered = np.zeros((g.c, g.k), bool)
     triggered[g.bidx] = s.trig
     return Outcome(owed=owed, paid=paid, pbar=pbar, payments=payments, received=rec, stakes=stk,
-                   e=e, net_worth=nw, equity=np.maximum(nw, 0.0), defaulted=D, waves=s.waves,
+                   e=e, net_worth=nw, equity=equity, defaulted=D, waves=s.waves,
                    market_value=V, deadweight=dead, triggered=triggered, new_money=raised,
                    rounds=s.rounds, iterations=s.iterations, converged=s.converged,
                    stake_values=sv)

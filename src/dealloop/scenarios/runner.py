@@ -224,8 +224,8 @@ def _shortfalls(comp: Compiled, out: Outcome) -> tuple[np.ndarray, np.ndarray]:
     return keep @ gap, ext @ gap
 
 
-def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | None = None
-             ) -> dict[str, np.ndarray]:
+def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | None = None,
+             *, losses: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """System figures of ``out`` as changes from ``base`` (``(K,)`` arrays; ``base`` may hold
     one draw or ``K``).
 
@@ -236,7 +236,10 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     sums each firm's fall in market value, ``double_counted`` is the part of it held by
     other firms in the network (counted again in their own value), ``market_value_lost_net``
     the rest, which outside shareholders bear. ``mult`` ``(D, K)``: the deal multipliers of
-    the draws (which stakes exist), default the legs counted in the scenario.
+    the draws (which stakes exist), default the legs counted in the scenario. ``losses``:
+    ``(equity, value)``, the ``(N, K)`` equity losses without the sponsors' write-offs (the
+    ``once`` of :func:`~.buffer.equity_losses_both`) and market value losses (at least 0)
+    of these runs when already computed (a Monte Carlo chunk needs them too).
 
     Examples
     --------
@@ -249,7 +252,9 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     (1, True)
     """
     st = comp.structure
-    lost = np.maximum(market_value_losses(comp, out), 0.0)
+    eq_lost, lost = (equity_losses(comp, base, out, sponsors=False),
+                     np.maximum(market_value_losses(comp, out), 0.0)) if losses is None \
+        else losses
     k = out.e.shape[1]
     held = np.zeros((st.n, k))
     if st.s:
@@ -269,7 +274,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
         "payment_shortfall": sf_out - sf_base,
         "external_loss": ext_out - ext_base,
         "deadweight_loss": out.deadweight.sum(axis=0) - base.deadweight.sum(axis=0),
-        "equity_loss": equity_losses(comp, base, out, sponsors=False).sum(axis=0),
+        "equity_loss": eq_lost.sum(axis=0),
         "market_value_lost": gross,
         "double_counted": np.minimum(double, gross),
         "market_value_lost_net": gross - np.minimum(double, gross),

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ..mapping.fused import years_total
+from ..mapping.fused import cash_left, chain, year_dues, years_total
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
@@ -220,10 +220,9 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         carry_in[t] = state.carried
         out = clear(structure, state.year_inputs(inp, A, Acc, e, ref is not None), params,
                     reference=ref)
-        left = np.where(out.defaulted, 0.0, np.maximum(e + out.received - out.payments, 0.0))
+        cash_left(cash[t], out.defaulted, e, out.received, out.payments)
         state.close(label, out, A, Acc, caps, ref)
         np.subtract(e, state.carry, out=income[t])
-        cash[t] = left
         state.carry = cash[t]  # read only (e of the next year is a new array)
         outs.append(out)
     return YearsOutcome(labels, tuple(outs), state.first, cash, income, carry_in,
@@ -278,28 +277,19 @@ class _Carry:
         """``(amount, accel, caps)`` of the year: earlier defaulters' balances carried, no
         new money to a defaulter, the plan's headroom on top of its caps (``caps``, the
         plan rows' amounts before it; None without a headroom)."""
-        st, defaulted, carried = self.st, self.defaulted, self.carried
+        st, defaulted = self.st, self.defaulted
         A, Acc = np.asarray(inp.amount, float), np.asarray(inp.accel, float)  # never written
-        own = False  # A and Acc copied: ours to write
-        if self.prev is not None and defaulted.any():
-            A, Acc, own = A.copy(), Acc.copy(), True
-            rows = np.flatnonzero(carried.any(axis=1))  # balances of earlier defaulters
-            if len(rows):
-                left_unpaid = self.prev.owed[rows] - self.prev.paid[rows]
-                A[rows] = np.where(carried[rows], left_unpaid, A[rows])
-                Acc[rows] = np.where(carried[rows], left_unpaid, Acc[rows])
-            stop = defaulted[st.creditor[self.plan_in]]  # no new money reaches a defaulter
-            A[self.plan_in] = np.where(stop, 0.0, A[self.plan_in])
-            Acc[self.plan_in] = np.where(stop, 0.0, Acc[self.plan_in])
-        caps = None
+        carry = self.prev is not None and bool(defaulted.any())
+        room = None
         if self.budget is not None and len(self.plan_rows):
-            caps = A[self.plan_rows]
-            A = A if own else A.copy()
             room = self.budget if inp.withhold is None else \
                 np.where(inp.withhold, 0.0, self.budget)
-            A[self.plan_rows] = caps + room[np.minimum(st.creditor[self.plan_rows], self.n - 1)]
-            Acc = np.maximum(Acc, A, out=Acc if own else None)
-        return A, Acc, caps
+        prev = self.prev
+        return year_dues(A, Acc, self.carried if carry else None,
+                         prev.owed if carry and prev is not None else None,
+                         prev.paid if carry and prev is not None else None, self.plan_in,
+                         st.creditor[self.plan_in], defaulted, self.plan_rows, room,
+                         np.minimum(st.creditor[self.plan_rows], self.n - 1))
 
     def year_inputs(self, inp: Inputs, A: np.ndarray, Acc: np.ndarray, e: np.ndarray,
                     referenced: bool) -> Inputs:
@@ -391,8 +381,8 @@ def _capital(st: Structure, out: Outcome, sales: np.ndarray | None = None) -> np
     """``(N, K)``: a year's capital result of each firm, the part of its receipts less dues
     that is not operating (:func:`._round.operating`, ``sales`` when already computed) and
     not new money."""
-    return out.received - out.new_money - out.pbar - (
-        operating(st, out.owed, out.paid) if sales is None else sales)
+    return chain(out.received, ("-", out.new_money), ("-", out.pbar),
+                 ("-", operating(st, out.owed, out.paid) if sales is None else sales))
 
 
 def debt_schedule(principal: float, rate: float, start: int, maturity: int, *,
