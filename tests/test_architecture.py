@@ -220,3 +220,33 @@ def test_public_fields_and_parameters_use_one_name_per_thing() -> None:
             bad += [f"{info.name}.{attr}: {n} (say {banned[n]})" for n in names if n in banned]
     assert checked > 150, checked
     assert not bad, "replaced names in the public API:\n" + "\n".join(bad)
+
+
+_IMPORT_EACH = """
+import importlib, sys, traceback
+bad = []
+for name in sys.argv[1:]:
+    for key in [k for k in sys.modules if k == "dealloop" or k.startswith("dealloop.")]:
+        del sys.modules[key]
+    try:
+        importlib.import_module(name)
+    except Exception:
+        bad.append(name + ": " + traceback.format_exc().strip().splitlines()[-1])
+print("\\n".join(bad))
+"""
+
+
+def test_every_module_imports_first() -> None:
+    """Each module of the package imports on its own, as the first dealloop module loaded
+    (a cycle between two modules can pass when the package loads one of them first and
+    fail when a user, a doctest or a worker imports the other first). One child process,
+    the package's modules dropped from ``sys.modules`` before each import."""
+    import subprocess
+    import sys
+
+    names = sorted(".".join(p.relative_to(SRC.parent).with_suffix("").parts).removesuffix(
+        ".__init__") for p in SRC.rglob("*.py"))
+    assert len(names) > 50
+    run = subprocess.run([sys.executable, "-c", _IMPORT_EACH, *names], capture_output=True,
+                         text=True, check=True, timeout=600)
+    assert run.stdout.strip() == ""

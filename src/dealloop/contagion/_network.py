@@ -43,8 +43,8 @@ def _check_sums(name: str, pbar: np.ndarray, colsum: np.ndarray) -> None:
     tiny = np.flatnonzero((pbar > 0) & (pbar < np.finfo(np.float64).tiny))
     if tiny.size:
         raise ValueError(
-            f"{name}: firm {int(tiny[0])} owes {pbar[tiny[0]]!r} in all, a subnormal number "
-            "whose reciprocal overflows; rescale the amounts or set such debts to zero"
+            f"{name}: firm {int(tiny[0])} owes {float(pbar[tiny[0]])!r} in all, a subnormal "
+            "number whose reciprocal overflows; rescale the amounts or set such debts to zero"
         )
 
 

@@ -28,10 +28,10 @@ import scipy.sparse as sp
 
 from ..backend import numba_available, numba_disabled
 
-__all__ = ["bounds", "cash_left", "chain", "claims_owed_paid", "csr_times", "less_short",
-           "means_raised", "owed_paid", "plus_times", "round_rows", "sales", "scaled",
+__all__ = ["bounds", "chain", "claims_owed_paid", "csr_times", "less_short",
+           "means_raised", "owed_paid", "plus_times", "round_rows", "scaled",
            "scaled_twice", "short_of", "stake_values", "use_numba", "value", "worth",
-           "year_claims", "year_dues", "years_total"]
+           "years_total"]
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None, "force": None}
 
@@ -499,5 +499,3 @@ def chain(first: np.ndarray, *terms: tuple[str, np.ndarray]) -> np.ndarray:
         out = out - a if op == "-" else out + a
     return np.asarray(out)
 
-
-from .fused_years import cash_left, sales, year_claims, year_dues  # noqa: E402  (re-exported)

@@ -119,6 +119,7 @@ def sales(cred: Any, credw: Any, owed: np.ndarray, paid: np.ndarray, rows: np.nd
 
     Examples
     --------
+    >>> import scipy.sparse as sp
     >>> m = sp.csr_array(np.array([[1.0, 1.0]]))
     >>> owed, paid = np.array([[9.0], [4.0], [2.0]]), np.array([[9.0], [1.0], [2.0]])
     >>> sales(m, m, owed, paid, np.array([1, 2])).tolist()

@@ -22,7 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
-from .fused import scaled, scaled_twice, year_claims
+from .fused import scaled, scaled_twice
+from .fused_years import year_claims
 from .shocks import Applied
 from .values import per_entity
 

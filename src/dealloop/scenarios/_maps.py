@@ -10,7 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..mapping.arrays import PURCHASE, Inputs, Structure
-from ..mapping.fused import bounds, sales
+from ..mapping.fused import bounds
+from ..mapping.fused_years import sales
 
 __all__ = ["add_rows", "operating", "operating_of"]
 

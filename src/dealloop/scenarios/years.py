@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ..mapping.arrays import BACKSTOP, PLAN, Inputs, Params, Structure
-from ..mapping.fused import cash_left, chain, year_dues, years_total
+from ..mapping.fused import chain, years_total
+from ..mapping.fused_years import cash_left, year_dues
 from ._round import operating, operating_of
 from .engine import Outcome, clear
 
