@@ -167,7 +167,7 @@ def matrix_value_errors(
     if diagonal >= 0:
         raise ValueError(
             f"{name}: diagonal must be zero (a firm cannot owe or hold itself); "
-            f"entry [{diagonal}, {diagonal}] = {M[diagonal, diagonal]!r}"
+            f"entry [{diagonal}, {diagonal}] = {float(M[diagonal, diagonal])!r}"
         )
 
 
