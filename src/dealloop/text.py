@@ -4,15 +4,19 @@ A dataset is user input. A name may hold control characters (an escape sequence 
 or clears the terminal, a NUL that XML cannot carry) or bidirectional overrides (U+202E, the
 right-to-left override, makes the letters after it display reversed). These helpers are the one
 place that says which characters are a problem and how each output shows them.
+
+:func:`amount_text` is the one way an amount reads in the notes of a run (the sponsor notes of
+the holders layer, the walk-away notes): one decimal, but never a small amount rounded away.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
-__all__ = ["ALLOWED_CONTROLS", "BIDI_CONTROLS", "bidi_marked", "cell_problem", "is_unsafe",
-           "printable", "xml_safe"]
+__all__ = ["ALLOWED_CONTROLS", "BIDI_CONTROLS", "amount_text", "bidi_marked", "cell_problem",
+           "is_unsafe", "printable", "xml_safe"]
 
 #: Bidirectional embedding, override and isolate controls: they reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -105,3 +109,30 @@ def cell_problem(text: str) -> tuple[str, str] | None:
         return ("warning", f"contains the bidirectional control {_escape(bad[0])}, which "
                 "reorders how the text displays; reports mark it [RTL]")
     return None
+
+
+def amount_text(value: float) -> str:
+    """An amount (USD bn, or any figure a note quotes) for running text: one decimal with
+    thousands separators from 1 up; below 1, at least two significant figures (trailing zeros
+    after them dropped), so a 0.25 share of a loss reads 0.25, not 0.2, and a 0.04 loss 0.04,
+    not 0.0. Rounding noise (below a billionth) is 0.0; NaN is ``n/a``.
+
+    Examples
+    --------
+    >>> amount_text(2.74), amount_text(1686.93), amount_text(5.0)
+    ('2.7', '1,686.9', '5.0')
+    >>> amount_text(0.25), amount_text(0.04), amount_text(0.0412), amount_text(0.5)
+    ('0.25', '0.04', '0.041', '0.5')
+    >>> amount_text(-0.25), amount_text(0.999), amount_text(0.0), amount_text(-3e-12)
+    ('-0.25', '1.0', '0.0', '0.0')
+    """
+    x = float(value)
+    if math.isnan(x):
+        return "n/a"
+    if abs(x) < 1e-9:
+        return "0.0"
+    if abs(x) >= 1:
+        return f"{x:,.1f}"
+    digits = 1 - math.floor(math.log10(abs(x)))
+    out = f"{x:.{digits}f}".rstrip("0")
+    return out + "0" if out.endswith(".") else out

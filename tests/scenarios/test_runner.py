@@ -410,6 +410,24 @@ def test_a_cancelled_aggregate_notes_the_payers_of_its_parts(tmp_path) -> None:
     assert "it pays P1, which the scenario cancels (part of P)" in noted["tenant2"]
 
 
+def test_a_small_walk_away_gain_keeps_two_figures_in_its_note(tmp_path) -> None:
+    """A quarter of P1 cancelled: tenant2 ends 0.25 richer. Its walk-away note gives the gain
+    to two significant figures (0.25, not 0.2 at one decimal), the figure the firms table
+    holds; its equity before and after, above 1, at one decimal."""
+    net = toy_network(tmp_path, WALK_ENTITIES, WALK_DEALS)
+    res = scenarios.run(loads(scenario_text("horizon: [2026, 2030]\n"
+                                            "shocks: [{type: cancel, deal: P1, "
+                                            "fraction: 0.25}]\n")), net, band=False)
+    f = res.firms
+    gain = float(f.at["tenant2", "equity_after"] - f.at["tenant2", "equity_before"])
+    assert 0.05 < gain < 1
+    [note] = [n for n in res.notes if n.startswith("tenant2 ends with ")]
+    shown = note.removeprefix("tenant2 ends with ").split(" ")[0]
+    assert float(shown) == pytest.approx(gain, abs=5e-3) and shown == "0.25"
+    before = f"{f.at['tenant2', 'equity_before']:,.1f}"
+    assert f"({before} -> " in note
+
+
 def test_headline_takes_losses_computed_once() -> None:
     """A Monte Carlo chunk hands ``headline`` the losses it computed: the same figures as
     ``headline`` computing them itself, and the given arrays are the ones used."""

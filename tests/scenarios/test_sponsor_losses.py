@@ -148,6 +148,29 @@ def test_an_assumed_amount_is_split_by_the_legs_with_an_amount(toy) -> None:
     assert "tenant 1.0 (E2: 4.0 x 25%" in holders.follow(res, toy).notes[0]
 
 
+def test_a_small_sponsor_loss_keeps_two_figures_in_the_note(toy) -> None:
+    """``vehicle_equity: {campus: 1}``: the campus fails and loses its 1 of sponsor equity,
+    the outside investor 3/4 of it, the tenant 1/4. The note gives each part as the holders
+    layer books it, to two significant figures (0.75 and 0.25, not 0.8 and 0.2 at one
+    decimal): the figure a reader checks against the named holder's loss."""
+    import re
+
+    sc = scenarios.loads(HEAD.replace("{debt_rates: {B: 0.05}}",
+                                      "{debt_rates: {B: 0.05}, vehicle_equity: {campus: 1}}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    res = scenarios.run(sc, toy, band=False)
+    lost = float(res.firms.at["campus", "equity_loss"])
+    assert lost == pytest.approx(1.0)
+    where = holders.follow(res, toy)
+    [note] = where.notes
+    owl, tenant = (re.search(rf"{who} ([0-9.]+) \({leg}: ", note) for who, leg in
+                   (("owl", "E1"), ("tenant", "E2")))
+    assert owl is not None and tenant is not None, note
+    assert float(owl.group(1)) == pytest.approx(_owl(where), abs=5e-3)
+    assert float(tenant.group(1)) == pytest.approx(lost - _owl(where), abs=5e-3)
+    assert (owl.group(1), tenant.group(1)) == ("0.75", "0.25")
+
+
 def test_an_inside_sponsor_on_the_construct_writes_nothing_off(toy, tmp_path) -> None:
     """Without a reported book equity the tenant's equity is the model's construct, which
     never counted its stake in the campus (a vehicle has no market value): nothing is written

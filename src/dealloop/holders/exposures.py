@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..text import amount_text
 from .allocate import Loss
 from .layer import Layer
 
@@ -301,17 +302,17 @@ def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list
             if also:
                 where += ("; jointly with " + " and ".join(f"{p} ({d})" for d, p in also)
                           + f", marked part of {deal} with no amount of its own: the split "
-                          f"is not reported, so {amount * share:,.1f} is the most {sponsor} "
-                          "loses")
-            parts.append(f"{sponsor} {amount * share:,.1f} ({deal}: {amount:,.1f} x "
-                         f"{share:.0%}; {where})")
+                          f"is not reported, so {amount_text(amount * share)} is the most "
+                          f"{sponsor} loses")
+            parts.append(f"{sponsor} {amount_text(amount * share)} ({deal}: "
+                         f"{amount_text(amount)} x {share:.0%}; {where})")
         split = (", split by what each sponsor put in: " + "; ".join(parts) if parts else
                  ": its sponsors' legs carry no amount to split it by ("
                  + "; ".join(f"{p}: {d}" for d, p in unsized) + "), not allocated" if unsized
                  else ": no sponsor leg with an amount to split it by (no sponsor named"
                  + (")" if net is not None else " in the run)") + ", not allocated")
-        out.append(f"sponsor equity lost: {v} {amount:,.1f} of its {before:,.1f} ({how})"
-                   f"{split}")
+        out.append(f"sponsor equity lost: {v} {amount_text(amount)} of its "
+                   f"{amount_text(before)} ({how}){split}")
     return out
 
 

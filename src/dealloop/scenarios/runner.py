@@ -26,6 +26,7 @@ from ..mapping.sheets import OUTSIDE, build
 from ..mapping.starting import loss_buffer
 from ..mapping.timing import YearSplit
 from ..mapping.values import plan_stretch
+from ..text import amount_text
 from ._maps import add_rows
 from ._single_layer import single_layer
 from .buffer import equity_losses, equity_paths, horizon_earnings, market_value_losses
@@ -330,10 +331,11 @@ def walk_away_notes(sc: Scenario, net: Any, firms: pd.DataFrame,
         if after - before <= 0.05:
             continue
         legs = "; ".join(f"{d}, which the scenario {how}" for d, how in sorted(deals.items()))
-        out.append(f"{firm} ends with {after - before:,.1f} more equity than before the shock "
-                   f"({before:,.1f} -> {after:,.1f}): it pays {legs}. No termination payment, "
-                   "penalty or income lost with the leg is modelled (their terms are not "
-                   "disclosed), so the gain is an upper bound on what walking away saves it")
+        out.append(f"{firm} ends with {amount_text(after - before)} more equity than before the "
+                   f"shock ({amount_text(before)} -> {amount_text(after)}): it pays {legs}. No "
+                   "termination payment, penalty or income lost with the leg is modelled "
+                   "(their terms are not disclosed), so the gain is an upper bound on what "
+                   "walking away saves it")
     return out
 
 

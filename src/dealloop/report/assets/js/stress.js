@@ -209,7 +209,10 @@
     var box = h('div', { class: 'dl-holders', dataset: { section: 'holders' } });
     append(el, box);
     append(box, h('h4', null, 'Where the losses land: banks, funds, pensions, households'));
-    if (!(hh.entered > 0)) { append(box, h('p', { class: 'dl-muted' }, 'No loss reaches lenders or shareholders outside the network in this run.')); return; }
+    if (!(hh.entered > 0)) {
+      append(box, h('p', { class: 'dl-muted' }, 'No loss reaches lenders or shareholders outside the network in this run.'), holdersNotes(hd));
+      return;
+    }
     var flows = hd.flows || [];
     var legsOf = function (f) { return splitIds(f.deals).filter(function (x) { return ctx.leg[x]; }); };
     var allLegs = {};
@@ -300,7 +303,18 @@
       { key: 'share_of_assets', label: 'Of its assets', numeric: true, cell: function (x) { return typeof x.share_of_assets === 'number' ? (100 * x.share_of_assets).toFixed(2) + '%' : ''; } },
       { key: 'household', label: 'US households', cell: function (x) { return x.household ? (x.retirement ? 'retirement' : 'yes') : ''; } }
     ], sectors, { sortKey: 'amount', sortDir: -1, id: 'holders-sectors-table' }));
-    append(box, methodDetails(ctx, hd, 'holders-basis-table'));
+    append(box, holdersNotes(hd), methodDetails(ctx, hd, 'holders-basis-table'));
+  }
+
+  /** The holders layer's notes (``holders.notes``: whose sponsor equity is lost, a joint leg's
+   * loss booked whole on one sponsor, the most it can lose; equity not allocated), as
+   * `dealloop stress` prints them: a short list under the tables, the text as text. */
+  function holdersNotes(hd) {
+    var notes = (hd.notes || []).filter(function (n) { return typeof n === 'string' && n; });
+    if (!notes.length) return null;
+    return h('div', { class: 'dl-caveats', dataset: { part: 'holders-notes' } },
+      h('p', { class: 'dl-help' }, 'Read with these figures (' + notes.length + (notes.length > 1 ? ' notes' : ' note') + '):'),
+      h('ul', null, notes.map(function (n) { return h('li', null, n); })));
   }
 
   /** The method next to the numbers: the method statement, then which data each figure
