@@ -15,8 +15,17 @@ import math
 import re
 import unicodedata
 
-__all__ = ["ALLOWED_CONTROLS", "BIDI_CONTROLS", "amount_text", "bidi_marked", "cell_problem",
-           "is_unsafe", "printable", "xml_safe"]
+__all__ = [
+    "ALLOWED_CONTROLS",
+    "BIDI_CONTROLS",
+    "amount_text",
+    "bidi_marked",
+    "cell_problem",
+    "is_unsafe",
+    "printable",
+    "share_text",
+    "xml_safe",
+]
 
 #: Bidirectional embedding, override and isolate controls: they reorder the text around them.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -136,3 +145,24 @@ def amount_text(value: float) -> str:
     digits = 1 - math.floor(math.log10(abs(x)))
     out = f"{x:.{digits}f}".rstrip("0")
     return out + "0" if out.endswith(".") else out
+
+
+def share_text(value: float) -> str:
+    """A share (a fraction, 0.25 for 25%) for running text: whole percent from 1% up; below
+    1%, at least two significant figures of the percentage (trailing zeros dropped), so a
+    0.3% stake reads 0.3%, not 0%. NaN is ``n/a``.
+
+    Examples
+    --------
+    >>> share_text(0.25), share_text(0.012), share_text(1.0)
+    ('25%', '1%', '100%')
+    >>> share_text(0.003), share_text(0.00041), share_text(0.0)
+    ('0.3%', '0.041%', '0%')
+    """
+    x = float(value)
+    if math.isnan(x):
+        return "n/a"
+    pct = 100.0 * x
+    if abs(pct) >= 1 or abs(pct) < 1e-9:
+        return f"{pct:.0f}%"
+    return amount_text(pct) + "%"

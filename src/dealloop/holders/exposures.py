@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..text import amount_text
+from ..text import amount_text, share_text
 from .allocate import Loss
 from .layer import Layer
 
@@ -305,7 +305,7 @@ def sponsor_notes(result: Any, firm: str | None = None, net: Any = None) -> list
                           f"is not reported, so {amount_text(amount * share)} is the most "
                           f"{sponsor} loses")
             parts.append(f"{sponsor} {amount_text(amount * share)} ({deal}: "
-                         f"{amount_text(amount)} x {share:.0%}; {where})")
+                         f"{amount_text(amount)} x {share_text(share)}; {where})")
         split = (", split by what each sponsor put in: " + "; ".join(parts) if parts else
                  ": its sponsors' legs carry no amount to split it by ("
                  + "; ".join(f"{p}: {d}" for d, p in unsized) + "), not allocated" if unsized
