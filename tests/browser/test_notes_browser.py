@@ -75,8 +75,11 @@ def test_report_shows_the_holders_notes(watched: Any, abilene_report: Path,
     # every other notes list of the run: the engine's (walk-away notes among them)
     walk = [n for n in result["notes"] if n.startswith("oracle ends with")]
     assert walk and "upper bound" in walk[0]
-    engine = stress.locator("details", has_text="Notes from the engine").locator("li")
-    assert [t.strip() for t in engine.all_text_contents()] == result["notes"]
+    engine = stress.locator('[data-part="engine-notes"] li')
+    assert [t.strip() for t in engine.all_text_contents()] == result["notes_grouped"]
+    shown = engine.filter(has_text="oracle ends with")
+    assert shown.count() == 1 and shown.is_visible()   # not folded away among per-leg notes
+    assert shown.inner_text().strip() == walk[0]
     watched.assert_clean()
 
 
@@ -95,6 +98,7 @@ def test_dashboard_shows_the_holders_notes(watched: Any, server: Any,
     box = page.locator('#result [data-section="holders"]')
     box.scroll_into_view_if_needed()
     assert _shown_notes(box) == notes
-    engine = page.locator("#result details", has_text="Notes from the engine").locator("li")
-    assert [t.strip() for t in engine.all_text_contents()] == api["result"]["notes"]
+    engine = page.locator('#result [data-part="engine-notes"] li')
+    assert [t.strip() for t in engine.all_text_contents()] == api["result"]["notes_grouped"]
+    assert engine.filter(has_text="oracle ends with").is_visible()
     watched.assert_clean()

@@ -385,24 +385,12 @@ def _print_models(con: Any, models: Any) -> None:
 
 
 def _print_notes(con: Any, notes: list[str]) -> None:
-    """The run's notes, grouped: one line per kind of note, with the deal ids."""
-    import re
+    """The run's notes, grouped: one line per kind of note, with the deal ids
+    (:func:`~dealloop.scenarios.results.note_lines`)."""
+    from ..scenarios.results import note_lines
 
-    groups: dict[str, list[str]] = {}
-    for n in notes:
-        m = re.match(r"(\S+) \(.*?\): amount not disclosed, not counted", n)
-        if m:
-            groups.setdefault("legs with no disclosed amount, not counted (set them in "
-                              "legs.amounts or monte_carlo.ranges)", []).append(m.group(1))
-            continue
-        m = re.match(r"(\S+): stake of .* unknown .*left out of the stake layer", n)
-        if m:
-            groups.setdefault("stakes of unknown size, left out of the stake layer",
-                              []).append(m.group(1))
-            continue
-        groups.setdefault(n, [])
-    for what, ids in groups.items():
-        con.print(f"Note: {len(ids)} {what}: {', '.join(ids)}" if ids else f"Note: {what}")
+    for line in note_lines(notes):
+        con.print(f"Note: {line}")
 
 
 def _tornado(sc: Any, net: Any) -> Any:

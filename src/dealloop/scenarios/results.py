@@ -8,7 +8,8 @@ Money is in USD bn throughout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -18,7 +19,8 @@ import pandas as pd
 from ..jsonutil import jsonable
 from ..result import Result
 
-__all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult"]
+__all__ = ["HEADLINES", "Band", "SensitivityResult", "SimulationResult", "StressResult",
+           "note_lines"]
 
 #: Headline system figures: key -> (label, unit). Changes from the unshocked run.
 HEADLINES: dict[str, tuple[str, str]] = {
@@ -33,6 +35,45 @@ HEADLINES: dict[str, tuple[str, str]] = {
     "new_money_needed": ("New money the plan needs (before the shock)", "usd_bn"),
     "new_money_extra": ("Extra new money raised after the shock", "usd_bn"),
 }
+
+
+#: Per-leg notes gathered into one line each: (pattern, the line's words).
+_NOTE_GROUPS = (
+    (re.compile(r"(\S+) \(.*?\): amount not disclosed, not counted"),
+     "legs with no disclosed amount, not counted (set them in legs.amounts or "
+     "monte_carlo.ranges)"),
+    (re.compile(r"(\S+): stake of .* unknown .*left out of the stake layer"),
+     "stakes of unknown size, left out of the stake layer"),
+)
+
+
+def note_lines(notes: Sequence[str]) -> list[str]:
+    """A run's notes for a reader, one line per kind: the per-leg notes of a kind (an
+    undisclosed amount, a stake of unknown size) gathered into one line with their count and
+    deal ids, every other note as it is, in the order each first appears. The CLI prints
+    these lines, the report and the dashboard show them, the JSON carries them
+    (``notes_grouped``) next to the full ``notes``.
+
+    Examples
+    --------
+    >>> note_lines(["D1 (a -> b): amount not disclosed, not counted", "x ends richer",
+    ...             "D2 (c -> d): amount not disclosed, not counted"])[1]
+    'x ends richer'
+    >>> note_lines(["D1 (a -> b): amount not disclosed, not counted",
+    ...             "D2 (c -> d): amount not disclosed, not counted"])[0][:45]
+    '2 legs with no disclosed amount, not counted '
+    """
+    groups: dict[str, list[str]] = {}
+    for n in notes:
+        for pattern, what in _NOTE_GROUPS:
+            m = pattern.match(n)
+            if m:
+                groups.setdefault(what, []).append(m.group(1))
+                break
+        else:
+            groups.setdefault(n, [])
+    return [f"{len(ids)} {what}: {', '.join(ids)}" if ids else what
+            for what, ids in groups.items()]
 
 
 def _freeze(d: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -193,6 +234,7 @@ class StressResult(Result):
             "bands": [b.to_dict() for b in self.bands],
             "models": {k: v for k, v in self.models.items()},
             "comparison": self.comparison, "notes": list(self.notes),
+            "notes_grouped": note_lines(self.notes),
             **({"years": self.years} if self.years is not None else {}),
         })
 

@@ -173,9 +173,12 @@
           } };
         }), rows)));
     });
-    if (r.notes && r.notes.length) {
-      append(el, h('details', { class: 'dl-details' }, h('summary', null, 'Notes from the engine (' + r.notes.length + ')'),
-        h('ul', null, r.notes.map(function (n) { return h('li', null, n); }))));
+    var lines = r.notes_grouped || r.notes || [];
+    if (lines.length) {
+      // the CLI's lines: per-leg notes gathered by kind, every other caveat as it is, all shown
+      append(el, h('div', { class: 'dl-caveats', dataset: { part: 'engine-notes' } },
+        h('p', { class: 'dl-help' }, 'Notes from the engine (' + lines.length + '):'),
+        h('ul', null, lines.map(function (n) { return h('li', null, n); }))));
     }
   }
 
