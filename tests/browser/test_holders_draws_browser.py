@@ -57,6 +57,12 @@ def test_report_shows_the_monte_carlo_holders_section(watched: Any, report: Path
     assert sim["command"] in box.text_content()
     again = simulate("coreweave-default", None, draws=200, seed=1, workers=0, follow=FOLLOW)
     assert jsonable(again.holders)["figures"] == sim["holders"]["figures"]
+    # the run's caveats (a figure with several modes: report the modes, not the median), as
+    # `dealloop simulate` prints them, in view
+    assert sim["notes"] == list(again.notes) and any("modes" in n for n in sim["notes"])
+    notes = box.locator('[data-part="simulation-notes"] li')
+    assert [t.strip() for t in notes.all_text_contents()] == sim["notes"]
+    assert notes.first.is_visible()
     # households lose in every draw of a CoreWeave default; per household is total / count
     hh = {f["figure"]: f for f in sim["holders"]["figures"]}["households"]
     assert hh["min"] > 0
@@ -106,4 +112,7 @@ def test_dashboard_simulate_shows_where_the_losses_land(watched: Any, server: An
     res = httpx.post(server.url + "/api/scenarios/coreweave-default/simulate",
                      json={"draws": 120, "seed": 3}, timeout=60).json()
     _check_section(box, res["result"]["holders"])
+    notes = page.locator('#simulation [data-part="simulation-notes"] li')
+    assert res["result"]["notes"] and [t.strip() for t in notes.all_text_contents()] == \
+        res["result"]["notes"]
     watched.assert_clean()

@@ -79,4 +79,5 @@ def simulation_part(scenario: Any, net: DealNetwork, *, draws: int = DEFAULT_REP
     return {"draws": res.draws, "seed": res.seed, "chunk": res.chunk,
             "command": simulate_command(sc, res.draws, res.seed, net.path,
                                         net.meta.get("as_of")),
-            "holders": jsonable(res.holders), "lines": lines(res.holders)}
+            "holders": jsonable(res.holders), "lines": lines(res.holders),
+            "notes": list(res.notes)}

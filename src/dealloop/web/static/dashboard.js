@@ -307,6 +307,7 @@
         return D.h('li', null, d.input + ' \u2192 ' + ((labels[d.target] || {}).label || D.humanise(d.target)) + ': ' + D.fmtValue(d.share, 'fraction') + ' of the variance');
       })));
     }
+    D.append(el, D.caveats(r.notes, 'simulation-notes', 'Notes from the Monte Carlo run'));
     if (r.holders) D.holdersDraws(el, ctx, { draws: r.draws, seed: r.seed, holders: r.holders });
   }
 

@@ -5,6 +5,6 @@
     legPanel: legPanel, loopsTable: loopsTable, measuresTable: measuresTable, legsTable: legsTable,
     sourcesTable: sourcesTable, historyTable: historyTable, headline: headline, sankey: sankey,
     bar: bar, stressResult: stressResult, stressSection: stressSection, sourceList: sourceList,
-    holdersSection: holdersSection, holdersDraws: holdersDraws, systemicSection: systemicSection,
+    holdersSection: holdersSection, holdersDraws: holdersDraws, caveats: caveats, systemicSection: systemicSection,
     KIND_COLOURS: KIND_COLOURS, LAYER_COLOURS: LAYER_COLOURS
   };

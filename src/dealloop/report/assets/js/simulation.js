@@ -37,6 +37,7 @@
     var box = h('div', { class: 'dl-holders-draws', dataset: { section: 'holders-draws', draws: String(hd.draws || 0) } });
     append(el, box);
     append(box, h('h4', null, 'Where the losses land over ' + (hd.draws || 0).toLocaleString('en-US') + ' Monte Carlo draws'));
+    append(box, caveats(sim.notes, 'simulation-notes', 'Notes from the Monte Carlo run'));
     if (!figs.length) { append(box, h('p', { class: 'dl-muted' }, 'No draw was followed to the holders.')); return; }
     append(box, h('p', { class: 'dl-help' }, 'Each draw\u2019s unpaid claims and lost market value are routed through the same holders layer as the central run ',
       '(the same shares, years and market-or-book basis: see its method). Unlike the central run, the draws also let each conditional leg happen (with a probability set by its evidence) and give legs with an amount range an amount within it, ',

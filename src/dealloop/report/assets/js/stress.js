@@ -173,13 +173,8 @@
           } };
         }), rows)));
     });
-    var lines = r.notes_grouped || r.notes || [];
-    if (lines.length) {
-      // the CLI's lines: per-leg notes gathered by kind, every other caveat as it is, all shown
-      append(el, h('div', { class: 'dl-caveats', dataset: { part: 'engine-notes' } },
-        h('p', { class: 'dl-help' }, 'Notes from the engine (' + lines.length + '):'),
-        h('ul', null, lines.map(function (n) { return h('li', null, n); }))));
-    }
+    // the CLI's lines: per-leg notes gathered by kind, every other caveat as it is, all shown
+    append(el, caveats(r.notes_grouped || r.notes, 'engine-notes', 'Notes from the engine'));
   }
 
   var SECTOR_LABELS = {
@@ -313,11 +308,17 @@
    * loss booked whole on one sponsor, the most it can lose; equity not allocated), as
    * `dealloop stress` prints them: a short list under the tables, the text as text. */
   function holdersNotes(hd) {
-    var notes = (hd.notes || []).filter(function (n) { return typeof n === 'string' && n; });
-    if (!notes.length) return null;
-    return h('div', { class: 'dl-caveats', dataset: { part: 'holders-notes' } },
-      h('p', { class: 'dl-help' }, 'Read with these figures (' + notes.length + (notes.length > 1 ? ' notes' : ' note') + '):'),
-      h('ul', null, notes.map(function (n) { return h('li', null, n); })));
+    return caveats(hd.notes, 'holders-notes', 'Read with these figures');
+  }
+
+  /** A run's notes as a short list in view (``data-part`` ``part``), headed ``title`` and
+   * their count, each note as text; null when there are none. */
+  function caveats(notes, part, title) {
+    var lines = (notes || []).filter(function (n) { return typeof n === 'string' && n; });
+    if (!lines.length) return null;
+    return h('div', { class: 'dl-caveats', dataset: { part: part } },
+      h('p', { class: 'dl-help' }, title + ' (' + lines.length + (lines.length > 1 ? ' notes' : ' note') + '):'),
+      h('ul', null, lines.map(function (n) { return h('li', null, n); })));
   }
 
   /** The method next to the numbers: the method statement, then which data each figure
