@@ -395,14 +395,17 @@ def test_a_dropped_sponsor_leg_in_a_draw_is_the_stress_run_without_it(net) -> No
 def test_rank_legs_counts_the_sponsor_equity_a_removed_leg_takes(net) -> None:
     """``rank-legs`` removes one leg per draw: without D06a Abilene's 5.0 of sponsor equity is
     not there to lose, so the system's equity lost falls by what the stress run without it
-    says (not by 0, as when the vehicle kept its 5.0)."""
+    says (not by 0, as when the vehicle kept its 5.0), and the payment shortfall rises by
+    what its lenders' smaller collateral leaves unpaid."""
     sc = scenarios.load("oracle-exits-abilene")
     res = scenarios.sensitivity(sc, net, legs=["D06a"])
     without = sc.model_copy(update={"legs": sc.legs.model_copy(update={"exclude": ["D06a"]})})
-    delta = scenarios.run(without, net, band=False).system["equity_loss"] \
-        - scenarios.run(sc, net, band=False).system["equity_loss"]
-    assert delta == pytest.approx(-5.0, abs=0.01)
-    assert res.table.at[0, "delta_equity_loss"] == pytest.approx(delta, rel=1e-9, abs=1e-9)
+    a, b = (scenarios.run(x, net, band=False).system for x in (without, sc))
+    assert a["equity_loss"] - b["equity_loss"] == pytest.approx(-5.0, abs=0.01)
+    assert a["payment_shortfall"] - b["payment_shortfall"] == pytest.approx(3.3, abs=0.1)
+    for m in ("equity_loss", "payment_shortfall"):
+        assert res.table.at[0, f"delta_{m}"] == pytest.approx(a[m] - b[m], rel=1e-9,
+                                                              abs=1e-9), m
 
 
 def test_a_chunk_follows_a_drawn_sponsor_amount(toy) -> None:
