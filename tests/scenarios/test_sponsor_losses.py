@@ -427,3 +427,46 @@ def test_a_chunk_follows_a_drawn_sponsor_amount(toy) -> None:
         assert stats.system["equity_loss"][k] == pytest.approx(res.system["equity_loss"],
                                                                rel=1e-9, abs=1e-9), k
     assert len(set(np.round(stats.system["equity_loss"], 9))) == 3
+
+
+def test_a_vehicle_that_sponsors_another_follows_the_draw_too(tmp_path) -> None:
+    """The rack vehicle fails; draws move the legs into it and into the campus that sponsors
+    it: E3 (the campus's 1 in the rack) dropped; E3 halved and E4 (the investor's 3) doubled;
+    both the campus's own legs dropped (the campus then stands on the construct, writes
+    nothing off and passes nothing on, as in its stress run); E4 dropped; nothing moved.
+    Each draw gives every firm's equity before and after, the system's equity lost and the
+    investor's loss of the stress run with those legs excluded or their amounts set."""
+    net = toy_network(tmp_path, ENTITIES + RACK[0], DEALS + RACK[1])
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: rack}]\n")
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    comp = mapping.build(net, sc).compile()
+    draws = ({"E3": 0.0}, {"E3": 0.5, "E4": 2.0}, {"E1": 0.0, "E2": 0.0}, {"E4": 0.0}, {})
+    M = np.repeat(comp.base_mult[:, None], len(draws), axis=1)
+    for k, c in enumerate(draws):
+        for d, x in c.items():
+            M[comp.deal_index[d], k] = x
+    base, out, _, _ = clear_runs(comp, len(draws), mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    before, after = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))["equity_loss"]
+    r = routes(comp, net, holders.layer(net))
+    owl = per_draw(r, comp, out, M, each)[:, r.columns.index("holder:owl")]
+    value = comp.bs.deals.set_index("id")["value"]
+    firms = comp.bs.firms
+    for k, c in enumerate(draws):
+        legs = sc.legs.model_copy(update={
+            "exclude": [d for d, x in c.items() if x == 0],
+            "amounts": {d: float(value[d]) * x for d, x in c.items() if x != 0}})
+        res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+        f = res.firms
+        assert dict(zip(firms, before[:, k], strict=True)) == pytest.approx(
+            f["equity_before"].to_dict(), abs=1e-9), c
+        assert dict(zip(firms, after[:, k], strict=True)) == pytest.approx(
+            f["equity_after"].to_dict(), abs=1e-9), c
+        assert system[k] == pytest.approx(res.system["equity_loss"], abs=1e-9), c
+        assert owl[k] == pytest.approx(_owl(holders.follow(res, net)), abs=1e-9), c
+        assert f.at["campus", "equity_basis"] == ("model" if k == 2 else "sponsor")
