@@ -325,3 +325,171 @@ def test_a_bank_sponsor_of_a_user_dataset_counts_against_its_cet1(tmp_path) -> N
     assert bank["loss"] == pytest.approx(6.0) and bool(bank["below_min"])
     assert (bank["ratio"], bank["ratio_after"]) == pytest.approx((0.10, 0.04))
     assert where.sectors.at["banks", "amount"] == pytest.approx(6.0)
+
+
+
+def _draws_and_stress(net, sc, leg: str, mults: tuple[float, ...]):
+    """The Monte Carlo path of one batch of draws of scenario ``sc`` with multipliers
+    ``mults`` on the sponsor leg ``leg``, as a chunk runs it (:func:`clear_runs` with the
+    draws' multipliers; the firms' equity lost, the system's, the holders' per draw), and
+    the stress run of each draw's world: the leg excluded at 0, else its amount set
+    (``legs.exclude`` / ``legs.amounts``)."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    comp = mapping.build(net, sc).compile()
+    M = np.repeat(comp.base_mult[:, None], len(mults), axis=1)
+    d = comp.deal_index[leg]
+    M[d] = mults
+    base, out, _, _ = clear_runs(comp, len(mults), mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    paths = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))["equity_loss"]
+    r = routes(comp, net, holders.layer(net))
+    held = per_draw(r, comp, out, M, each)
+    amount = float(comp.bs.deals["value"].iloc[d])
+    stress = []
+    for x in mults:
+        legs = sc.legs.model_copy(update={"exclude": [*sc.legs.exclude, leg]} if x == 0 else
+                                  {"amounts": {**sc.legs.amounts, leg: amount * x}})
+        stress.append(scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False))
+    return comp, r, (each, paths), system, held, stress
+
+
+def _named(where, holder: str) -> float:
+    named = where.named
+    return float(named.loc[named["holder"] == holder, "amount"].sum())
+
+
+def _same_as_stress(net, comp, r, each, system, held, stress, holders_named) -> None:
+    """Draw ``k`` of the Monte Carlo path gives stress run ``k``'s figures: every firm's
+    equity before and after and its equity lost (the firms table's, a gain counted as no
+    loss), the system's, and the named holders' losses."""
+    firms = comp.bs.firms
+    each, (before, after) = each
+    for k, res in enumerate(stress):
+        for col, path in (("equity_before", before), ("equity_after", after)):
+            assert dict(zip(firms, path[:, k], strict=True)) == pytest.approx(
+                res.firms[col].to_dict(), rel=1e-9, abs=1e-9), (k, col)
+        got = dict(zip(firms, each[:, k], strict=True))
+        want = res.firms["equity_loss"].clip(lower=0.0).to_dict()   # a gain: no loss
+        assert got == pytest.approx(want, rel=1e-9, abs=1e-9), k
+        assert system[k] == pytest.approx(res.system["equity_loss"], rel=1e-9, abs=1e-9), k
+        where = holders.follow(res, net)
+        for h in holders_named:
+            assert held[k, r.columns.index(f"holder:{h}")] == pytest.approx(
+                _named(where, h), rel=1e-9, abs=1e-9), (k, h)
+
+
+def test_the_draws_sponsor_equity_follows_its_sponsor_leg(toy) -> None:
+    """Four draws drop, halve, keep and raise by half the outside investor's leg E1 (6 of the
+    campus's 8) while half the lease is cancelled: each draw gives the firms' equity lost
+    (the campus's, the tenant's with its write-off), the system's, and the named investor's
+    loss the stress run with E1 excluded or its amount set gives (2, 5, 8 and 11 of sponsor
+    equity, split 0:1, 3:2, 3:1 and 9:2)."""
+    mults = (0.0, 0.5, 1.0, 1.5)
+    sc = scenarios.loads(HEAD + "shocks: [{type: cancel, deal: L, fraction: 0.5}]\n")
+    comp, r, each, system, held, stress = _draws_and_stress(toy, sc, "E1", mults)
+    for k, res in enumerate(stress):
+        assert res.firms.at["campus", "equity_before"] == pytest.approx(2.0 + 6.0 * mults[k])
+    _same_as_stress(toy, comp, r, each, system, held, stress, ["owl"])
+    owl = held[:, r.columns.index("holder:owl")]
+    assert owl[0] == 0.0 and len(set(np.round(owl, 9))) == len(mults)
+    tenant = each[1][1][comp.bs.firms.index("tenant")]   # equity after: its write-off moves
+    assert len(set(np.round(tenant, 9))) == len(mults)    # with its share of the campus
+
+
+def test_a_dropped_sponsor_leg_in_a_draw_is_the_stress_run_without_it(net) -> None:
+    """oracle-exits-abilene: a draw without Blue Owl's D06a (Abilene's only sponsor leg with
+    an amount) is the stress run with ``legs: {exclude: [D06a]}``: Blue Owl loses 0, not
+    5.0; the venture has no sponsor equity left (it stands on the construct, as in that
+    run), and JPMorgan, whose collateral was funded with 5.0 less, loses ~3.7, not 0.4. A
+    draw at half the amount is the stress run with D06a at 2.5."""
+    sc = scenarios.load("oracle-exits-abilene")
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D06a", (0.0, 0.5, 1.0))
+    _same_as_stress(net, comp, r, each, system, held, stress, ["blue-owl", "jpmorgan"])
+    owl, jpm = (held[:, r.columns.index(f"holder:{h}")] for h in ("blue-owl", "jpmorgan"))
+    assert owl.tolist() == pytest.approx([0.0, 2.5, 5.0])
+    assert jpm[0] == pytest.approx(3.73, abs=0.01) and jpm[2] == pytest.approx(0.41, abs=0.01)
+    assert stress[0].firms.at["abilene-jv", "equity_basis"] == "model"
+
+
+def test_rank_legs_counts_the_sponsor_equity_a_removed_leg_takes(net) -> None:
+    """``rank-legs`` removes one leg per draw: without D06a Abilene's 5.0 of sponsor equity is
+    not there to lose, so the system's equity lost falls by what the stress run without it
+    says (not by 0, as when the vehicle kept its 5.0), and the payment shortfall rises by
+    what its lenders' smaller collateral leaves unpaid."""
+    sc = scenarios.load("oracle-exits-abilene")
+    res = scenarios.sensitivity(sc, net, legs=["D06a"])
+    without = sc.model_copy(update={"legs": sc.legs.model_copy(update={"exclude": ["D06a"]})})
+    a, b = (scenarios.run(x, net, band=False).system for x in (without, sc))
+    assert a["equity_loss"] - b["equity_loss"] == pytest.approx(-5.0, abs=0.01)
+    assert a["payment_shortfall"] - b["payment_shortfall"] == pytest.approx(3.3, abs=0.1)
+    for m in ("equity_loss", "payment_shortfall"):
+        assert res.table.at[0, f"delta_{m}"] == pytest.approx(a[m] - b[m], rel=1e-9,
+                                                              abs=1e-9), m
+
+
+def test_a_chunk_follows_a_drawn_sponsor_amount(toy) -> None:
+    """``monte_carlo.ranges`` draws E1 between 3 and 9 and the campus fails: each draw of a
+    chunk gives the system's equity lost of the stress run with E1 at the amount drawn (the
+    campus's 2 + E1, not 8 whatever the draw)."""
+    from dealloop.scenarios._mc_chunks import draw, payload, run_chunk
+
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n"
+                         "monte_carlo: {ranges: {E1: [3, 9]}, amounts: uniform}\n")
+    comp = mapping.build(toy, sc).compile()
+    p = payload(comp, seed=3, chunk=3)
+    stats = run_chunk(p, 0, 3)
+    M, _, _ = draw(p, 0, 3)
+    v = float(comp.bs.deals["value"].iloc[comp.deal_index["E1"]])
+    for k in range(3):
+        legs = sc.legs.model_copy(update={"amounts": {"E1": v * M[comp.deal_index["E1"], k]}})
+        res = scenarios.run(sc.model_copy(update={"legs": legs}), toy, band=False)
+        assert stats.system["equity_loss"][k] == pytest.approx(res.system["equity_loss"],
+                                                               rel=1e-9, abs=1e-9), k
+    assert len(set(np.round(stats.system["equity_loss"], 9))) == 3
+
+
+def test_a_vehicle_that_sponsors_another_follows_the_draw_too(tmp_path) -> None:
+    """The rack vehicle fails; draws move the legs into it and into the campus that sponsors
+    it: E3 (the campus's 1 in the rack) dropped; E3 halved and E4 (the investor's 3) doubled;
+    both the campus's own legs dropped (the campus then stands on the construct, writes
+    nothing off and passes nothing on, as in its stress run); E4 dropped; nothing moved.
+    Each draw gives every firm's equity before and after, the system's equity lost and the
+    investor's loss of the stress run with those legs excluded or their amounts set."""
+    net = toy_network(tmp_path, ENTITIES + RACK[0], DEALS + RACK[1])
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: rack}]\n")
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    comp = mapping.build(net, sc).compile()
+    draws = ({"E3": 0.0}, {"E3": 0.5, "E4": 2.0}, {"E1": 0.0, "E2": 0.0}, {"E4": 0.0}, {})
+    M = np.repeat(comp.base_mult[:, None], len(draws), axis=1)
+    for k, c in enumerate(draws):
+        for d, x in c.items():
+            M[comp.deal_index[d], k] = x
+    base, out, _, _ = clear_runs(comp, len(draws), mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    before, after = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))["equity_loss"]
+    r = routes(comp, net, holders.layer(net))
+    owl = per_draw(r, comp, out, M, each)[:, r.columns.index("holder:owl")]
+    value = comp.bs.deals.set_index("id")["value"]
+    firms = comp.bs.firms
+    for k, c in enumerate(draws):
+        legs = sc.legs.model_copy(update={
+            "exclude": [d for d, x in c.items() if x == 0],
+            "amounts": {d: float(value[d]) * x for d, x in c.items() if x != 0}})
+        res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+        f = res.firms
+        assert dict(zip(firms, before[:, k], strict=True)) == pytest.approx(
+            f["equity_before"].to_dict(), abs=1e-9), c
+        assert dict(zip(firms, after[:, k], strict=True)) == pytest.approx(
+            f["equity_after"].to_dict(), abs=1e-9), c
+        assert system[k] == pytest.approx(res.system["equity_loss"], abs=1e-9), c
+        assert owl[k] == pytest.approx(_owl(holders.follow(res, net)), abs=1e-9), c
+        assert f.at["campus", "equity_basis"] == ("model" if k == 2 else "sponsor")

@@ -10,7 +10,8 @@ market value outside shareholders bear (stakes held inside the network and the n
 capped at 100%), is computed per draw exactly as :func:`.exposures.equity_losses` does. The
 sponsor equity a vehicle's outside sponsors lose (:func:`.exposures.sponsor_losses`) is the
 draw's equity lost by the vehicle (:func:`dealloop.scenarios.buffer.equity_losses`) times each
-sponsor's fixed share, routed the same way.
+sponsor's share in that draw (what its leg puts in, as the draw's multipliers leave it),
+routed the same way.
 
 A draw's figures equal :func:`dealloop.holders.follow` on a stress run with that draw's
 inputs (tested).
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
+from ..mapping.vehicles import drawn_sponsors
 from ..scenarios.buffer import market_value_losses
 from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss, sponsor_loss
@@ -108,6 +110,9 @@ class Routes:
     sponsor_firm: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     sponsor_share: np.ndarray = field(default_factory=lambda: np.zeros(0))
     sponsor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: Each outside sponsor leg's row in the compiled scenario's ``sponsor_arrays`` (whose
+    #: shares follow the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
+    sponsor_row: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
     def sectors(self) -> np.ndarray:
         """Columns that are terminal sectors (a boolean ``(S,)`` mask)."""
@@ -228,7 +233,7 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         lines=tuple(sector_lines(allocate([], lay), lay).items()),
         basis=tuple(data_basis(lay)),
         sponsor_firm=sp.vehicle[outside], sponsor_share=sp.share[outside],
-        sponsor=mat(p_units))
+        sponsor=mat(p_units), sponsor_row=outside)
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
@@ -240,7 +245,9 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
     ``equity_loss`` ``(N, K)`` the equity each firm loses in each draw against its own
     unshocked run (:func:`dealloop.scenarios.buffer.equity_losses`): the sponsor equity a
     vehicle loses is split among its outside sponsors (needed when ``r`` has any; a
-    ``ValueError`` otherwise).
+    ``ValueError`` otherwise) by what each put in in that draw (a draw that drops or
+    rescales a sponsor leg moves the split, :func:`dealloop.mapping.vehicles.drawn_sponsors`;
+    ``equity_loss`` should then come from ``equity_losses(..., mult=mult)``).
 
     Examples
     --------
@@ -280,7 +287,10 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
                              "lost (equity_loss = scenarios.buffer.equity_losses(comp, base, "
                              "out))")
         lost_sponsor = np.maximum(np.asarray(equity_loss, float)[r.sponsor_firm], 0.0)
-        total += (lost_sponsor * r.sponsor_share[:, None]).T @ r.sponsor
+        drawn = drawn_sponsors(comp.sponsor_arrays, mult) \
+            if hasattr(comp, "sponsor_arrays") else None
+        share = r.sponsor_share[:, None] if drawn is None else drawn[2][r.sponsor_row]
+        total += (lost_sponsor * share).T @ r.sponsor
     return total
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .arrays import BACKSTOP, CAPEX, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs
 from .values import point
+from .vehicles import drawn_sponsors
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import Compiled
@@ -55,6 +56,31 @@ class Applied:
         self.drawn = (st.channel == FUNDING) & (comp.amount > 0)
         self.repaid = {(int(comp.claim_deal[c]), int(st.debtor[c])): int(c) for c in
                        np.flatnonzero(st.channel == PRINCIPAL)}
+        #: ``(rows, (R, K))``: the collateral of claims secured on a vehicle's funding scaled
+        #: by the sponsor equity the draws give it (before the shocks), or None
+        self.funded = self._funded(M)
+
+    def _funded(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """What the draws' sponsor equity does to the collateral of the claims secured on
+        a vehicle's funding (:attr:`~.timing.YearsMixin.funding_rows`): ``(rows, factor)``,
+        ``factor`` ``(R, K)`` = (debt + equity drawn) / (debt + equity compiled), 1 where the
+        draw leaves the equity as compiled; None when no draw moves a sponsor leg."""
+        comp = self.comp
+        rows, veh, debt = comp.funding_rows
+        if not len(rows):
+            return None
+        drawn = drawn_sponsors(comp.sponsor_arrays, M)
+        if drawn is None:
+            return None
+        firms, eq, _ = drawn
+        sp = comp.sponsor_arrays
+        eq0 = dict(zip(sp.vehicle.tolist(), sp.equity.tolist(), strict=True))
+        e0 = np.array([eq0[v] for v in veh.tolist()])[:, None]
+        now = eq[np.searchsorted(firms, veh)]
+        funded = debt[:, None] + e0
+        factor = np.divide(debt[:, None] + now, funded, out=np.ones_like(now),
+                           where=funded > 0)
+        return rows, np.where(now == e0, 1.0, factor)
 
     # ------------------------------------------------------------------------ helpers
     def arr(self, name: str, shape: tuple[int, int], fill: float | bool) -> np.ndarray:
@@ -264,6 +290,9 @@ class Applied:
         coll = None
         if comp.collateral_years.any():  # one step: what it fetches in the middle year
             coll = self.claim_scale() * comp.collateral_years[:, comp.middle_year, None]
+            if self.funded is not None:
+                rows, factor = self.funded
+                coll[rows] *= factor
         return Inputs(amount=A, accel=Acc, e=e, initial_defaults=lazy.get("defaulted"),
                       recovery=lazy.get("recovery"), called=lazy.get("called"),
                       stake_scale=self.stake_scale(),

@@ -26,6 +26,7 @@ from .fused import scaled, scaled_twice
 from .fused_years import year_claims
 from .shocks import Applied
 from .values import per_entity
+from .vehicles import SponsorArrays, funding_pledges, sponsor_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -155,6 +156,48 @@ class YearsMixin:
                 & (st.debtor == pos[borrower])
             out[hit] = vals[p]
         return out
+
+    @cached_property
+    def sponsor_arrays(self) -> SponsorArrays:
+        """The sponsor legs of the vehicles standing on their sponsors' equity, as arrays
+        (:func:`.vehicles.sponsor_arrays`): what a draw's multipliers move
+        (:func:`.vehicles.drawn_sponsors`)."""
+        return sponsor_arrays(self.bs, self.deal_index)
+
+    @cached_property
+    def funding_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(rows, vehicle, debt)``: the claims secured on what a vehicle was funded with
+        (its debt legs and its sponsors' equity, :func:`.vehicles.funding_pledges`), each with
+        the vehicle's firm index and the debt part of that funding (its debt legs counted in
+        the run). Only vehicles whose equity is their sponsor legs' amounts: a draw that
+        moves it (:func:`.vehicles.drawn_sponsors`) scales their collateral by
+        ``(debt + equity drawn) / (debt + equity)``, as a stress run without the leg values
+        the collateral."""
+        from ..vocabulary import DEBT_KINDS
+
+        st, bs = self.structure, self.bs
+        empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
+        sp = self.sponsor_arrays
+        own = {bs.firms[v] for v, f in zip(sp.vehicle, sp.follows, strict=True) if f}
+        pledged = {v: ds for v, ds in funding_pledges(bs.collateral, bs.firms).items()
+                   if v in own}
+        if not pledged:
+            return empty
+        d = bs.deals
+        debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)]
+        debt = {v: float(g["value"].dropna().sum()) for v, g in debt_legs.groupby("payee")}
+        pos = {f: i for i, f in enumerate(bs.firms)}
+        rows, veh, amt = [], [], []
+        for v, deals in pledged.items():
+            for deal in deals:
+                if deal not in self.deal_index:
+                    continue
+                hit = np.flatnonzero((self.claim_deal == self.deal_index[deal])
+                                     & (st.channel == PRINCIPAL) & (st.debtor == pos[v]))
+                rows += hit.tolist()
+                veh += [pos[v]] * len(hit)
+                amt += [debt.get(v, 0.0)] * len(hit)
+        return np.array(rows, int), np.array(veh, int), np.array(amt, float)
 
     @property
     def middle_year(self) -> int:

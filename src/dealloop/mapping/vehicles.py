@@ -26,6 +26,13 @@ absorb. What the sponsors lose is split among them by what each put in
 (:mod:`dealloop.holders.exposures`), an inside sponsor's is written off its book
 (:func:`dealloop.scenarios.buffer.equity_paths`).
 
+A Monte Carlo draw (or a leg removed by ``rank-legs``) that drops or rescales a sponsor's
+equity leg moves the vehicle's sponsor equity with it, as a stress run with the leg excluded
+or its amount set (``legs.exclude``, ``legs.amounts``) would: :func:`drawn_sponsors` gives
+each draw's equity and split, and the collateral on the vehicle's funding
+(:func:`funding_pledges`) follows it. A vehicle left with no sponsor equity in a draw stands
+on the model's construct there, as its stress run does.
+
 Examples
 --------
 >>> lease = {"id": "R", "payer": "t", "payee": "v", "kind": "compute_contract",
@@ -40,12 +47,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["assumed_terms", "rent", "sponsor_equity", "sponsor_legs", "sponsors_of"]
+__all__ = ["SponsorArrays", "assumed_terms", "drawn_sponsors", "funding_pledges", "rent",
+           "sponsor_arrays", "sponsor_equity", "sponsor_legs", "sponsors_of"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -237,3 +247,124 @@ def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
     if hasattr(bs, "sponsors"):
         return bs.sponsors
     return sponsor_legs(bs.frame, getattr(bs, "deals", None))
+
+
+class SponsorArrays(NamedTuple):
+    """The sponsor legs of :func:`sponsor_legs` as arrays, one row per leg: the vehicle's
+    firm index, the leg's deal index, its amount, its share of the vehicle's sponsor equity,
+    ``follows``: the vehicle's equity is the sum of its legs' amounts (``False`` where the
+    scenario assumes it, ``mapping.vehicle_equity: {vehicle: USD bn}``), and the vehicle's
+    sponsor equity (its ``book_equity``).
+
+    Examples
+    --------
+    >>> a = SponsorArrays(np.array([0]), np.array([3]), np.array([5.0]), np.array([1.0]),
+    ...                   np.array([True]), np.array([5.0]))
+    >>> int(a.leg[0]), bool(a.follows[0])
+    (3, True)
+    """
+
+    vehicle: np.ndarray
+    leg: np.ndarray
+    amount: np.ndarray
+    share: np.ndarray
+    follows: np.ndarray
+    equity: np.ndarray
+
+
+def sponsor_arrays(bs: Any, deal_index: Mapping[str, int]) -> SponsorArrays:
+    """:class:`SponsorArrays` of balance sheets ``bs`` (their ``frame``, ``deals`` and
+    :func:`sponsors_of`), deals numbered by ``deal_index`` (a compiled scenario's).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("oracle-exits-abilene")).compile()
+    >>> a = sponsor_arrays(comp.bs, comp.deal_index)
+    >>> j = list(a.leg).index(comp.deal_index["D06a"])
+    >>> comp.bs.firms[a.vehicle[j]], float(a.amount[j]), bool(a.follows[j])
+    ('abilene-jv', 5.0, True)
+    """
+    legs = sponsors_of(bs)
+    frame = bs.frame
+    pos = {f: i for i, f in enumerate(frame.index)}
+    value = dict(zip(bs.deals["id"], bs.deals["value"], strict=True)) if legs else {}
+    rows = [(pos[v], deal_index[d], float(value[d]), share,
+             bool(frame.at[v, "book_equity_figures"]), float(frame.at[v, "book_equity"]))
+            for v, rs in legs.items() if v in pos for d, _, share in rs if d in deal_index]
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    return SponsorArrays(np.array(cols[0], int), np.array(cols[1], int),
+                         np.array(cols[2], float), np.array(cols[3], float),
+                         np.array(cols[4], bool), np.array(cols[5], float))
+
+
+def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Each vehicle's sponsor equity and each leg's share of it in draws whose deal
+    multipliers ``mult`` ``(D, K)`` drop or rescale sponsor legs: ``(firms, equity,
+    share)``, the vehicles' firm indices ``(V,)``, their equity ``(V, K)`` (the sum of their
+    legs' amounts x multipliers, as :func:`sponsor_equity` sums a stress run's; a vehicle
+    whose equity the scenario assumes keeps it) and each leg's share
+    ``(J, K)`` (its amount x multiplier over the vehicle's sum; 0 when nothing is left).
+    A draw that leaves a vehicle's legs at 1 keeps its compiled figures exactly. ``None``
+    when ``mult`` leaves every sponsor leg at 1 (or there is none).
+
+    Examples
+    --------
+    A vehicle (firm 0) of 8: 6 from leg 0, 2 from leg 1. Draw 0 drops leg 0, draw 1 halves
+    it, draw 2 leaves both.
+
+    >>> a = SponsorArrays(np.array([0, 0]), np.array([0, 1]), np.array([6.0, 2.0]),
+    ...                   np.array([0.75, 0.25]), np.array([True, True]), np.array([8.0, 8.0]))
+    >>> firms, eq, share = drawn_sponsors(a, np.array([[0.0, 0.5, 1.0], [1.0, 1.0, 1.0]]))
+    >>> eq.tolist(), share.round(2).tolist()
+    ([[2.0, 5.0, 8.0]], [[0.0, 0.6, 0.75], [1.0, 0.4, 0.25]])
+    """
+    if mult is None or not len(a.leg):
+        return None
+    m = np.asarray(mult, float)[a.leg]
+    moved = m != 1.0
+    if not moved.any():
+        return None
+    firms, inv = np.unique(a.vehicle, return_inverse=True)
+    w = a.amount[:, None] * m
+    total = np.zeros((len(firms), m.shape[1]))
+    hit = np.zeros(total.shape, bool)
+    follows = np.zeros(len(firms), bool)
+    equity = np.zeros(len(firms))
+    for j, v in enumerate(inv.tolist()):  # in the legs' order, as sponsor_equity sums them
+        total[v] += w[j]
+        hit[v] |= moved[j]
+        follows[v] |= bool(a.follows[j])
+        equity[v] = a.equity[j]
+    each = np.divide(w, total[inv], out=np.zeros_like(w), where=total[inv] > 0)
+    share = np.where(hit[inv], each, a.share[:, None])
+    eq = np.where(hit & follows[:, None], total, equity[:, None])
+    return firms, eq, share
+
+
+def funding_pledges(pledged: Any, firms: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The secured legs whose collateral is what a vehicle was funded with (``basis``
+    ``<vehicle>'s funding`` in ``pledged``, :func:`.collateral.pledges`, in pools holding no
+    other kind of pledge): ``{vehicle: leg ids}``, for the vehicles among ``firms``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pl = pd.DataFrame({"deal": ["B1", "B2", "L"], "borrower": ["v", "v", "f"],
+    ...                    "pool": ["v:campus", "v:campus", "f:gpu"],
+    ...                    "basis": ["v's funding", "v's funding", "assumed"]})
+    >>> funding_pledges(pl, ["v", "f"])
+    {'v': ('B1', 'B2')}
+    """
+    if pledged is None or not len(pledged):
+        return {}
+    own = pledged["basis"] == pledged["borrower"] + "'s funding"
+    pure = own.groupby(pledged["pool"]).transform("all")
+    out: dict[str, list[str]] = {}
+    names = set(firms)
+    for d, v, ok in zip(pledged["deal"], pledged["borrower"], own & pure, strict=True):
+        if ok and v in names:
+            out.setdefault(str(v), []).append(str(d))
+    return {v: tuple(ds) for v, ds in out.items()}

@@ -329,7 +329,7 @@ def run_chunk(p: Payload, index: int, size: int) -> ChunkStats:
     # each draw's own unshocked network is its reference (outside revenue and the plan's new
     # money sized again for the legs it has)
     base, out, _, _ = clear_runs(comp, size, mult=M, values=values, replan=comp.replan(M))
-    loss, once = equity_losses_both(comp, base, out)
+    loss, once = equity_losses_both(comp, base, out, mult=M)  # sponsor equity as drawn
     mv = np.maximum(market_value_losses(comp, out), 0.0)
     heads = headline(comp, base, out, M, losses=(once, mv))  # the same losses, not twice
     Y = np.column_stack([heads[m] for m in HEADLINES])

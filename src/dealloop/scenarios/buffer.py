@@ -40,6 +40,12 @@ whose equity is the model's construct never counted the stake (the vehicle has n
 value), so nothing is written off it. Firms without a figure keep the construct
 (flagged in ``--explain`` and the JSON's ``equity_basis``).
 
+Given the draws' deal multipliers (``mult``, a Monte Carlo chunk's or ``rank-legs``'), a
+draw that drops or rescales a sponsor's equity leg gives the vehicle the sponsor equity a
+stress run with the leg excluded or its amount set would (the legs' amounts x multipliers,
+:func:`dealloop.mapping.vehicles.drawn_sponsors`), split by what each sponsor put in that
+draw; a vehicle left with none stands on the construct in that draw, as in the stress run.
+
 Examples
 --------
 >>> import dealloop as dl
@@ -61,7 +67,7 @@ import numpy as np
 
 from ..mapping.arrays import FUNDING, PRINCIPAL
 from ..mapping.starting import loss_buffer
-from ..mapping.vehicles import sponsors_of
+from ..mapping.vehicles import drawn_sponsors, sponsors_of
 from ._maps import add_rows
 from ._round import operating
 
@@ -273,9 +279,12 @@ def sponsor_rows(comp: Any) -> SponsorRows:
                        tuple(x[4] for x in flat))
 
 
-def vehicle_losses(before: np.ndarray, after: np.ndarray, rows: SponsorRows) -> np.ndarray:
+def vehicle_losses(before: np.ndarray, after: np.ndarray, rows: SponsorRows,
+                   share: np.ndarray | None = None) -> np.ndarray:
     """``(J, K)``: the sponsor equity each sponsor leg of ``rows`` loses, its share of the
     vehicle's ``before - after`` (rounding noise set to 0, :func:`snap_noise`; never below 0).
+    ``share`` ``(J, K)``: each leg's share in each draw, when the draws move the sponsor legs
+    (:func:`dealloop.mapping.vehicles.drawn_sponsors`; default ``rows.share``).
 
     Examples
     --------
@@ -288,17 +297,21 @@ def vehicle_losses(before: np.ndarray, after: np.ndarray, rows: SponsorRows) -> 
     [4.5, 1.5]
     """
     lost = np.maximum(snap_noise(before - after, before), 0.0)
-    return lost[rows.vehicle] * rows.share[:, None]
+    return lost[rows.vehicle] * (rows.share[:, None] if share is None else share)
 
 
 def written_off(rows: SponsorRows, before: np.ndarray, after: np.ndarray,
-                defaulted: np.ndarray, has: np.ndarray) -> np.ndarray:
+                defaulted: np.ndarray, has: np.ndarray, share: np.ndarray | None = None,
+                off: np.ndarray | None = None) -> np.ndarray:
     """``after`` less the sponsor equity the inside sponsors among ``has`` (the firms with a
     sourced buffer) lose in the vehicles they sponsor (``rows``, :func:`sponsor_rows`;
     :func:`vehicle_losses`), never below 0, a defaulter's 0. A vehicle that sponsors
     another passes what it writes off on to its own sponsors, level after level, until
     nothing moves (so an inside sponsor bears its share as an outside one does in the
-    holders layer, which reads the vehicles' losses after the write-offs).
+    holders layer, which reads the vehicles' losses after the write-offs). ``share``: the
+    legs' shares per draw (:func:`vehicle_losses`); ``off`` ``(N, K)``: the draws in which
+    a firm of ``has`` stands on the construct (a vehicle whose sponsor legs a draw drops),
+    left as they are.
 
     Examples
     --------
@@ -319,17 +332,19 @@ def written_off(rows: SponsorRows, before: np.ndarray, after: np.ndarray,
     start, now = after, after
     for _ in range(len(rows.deals) + 1):  # one more level per pass; a chain ends sooner
         write = np.zeros(after.shape)
-        add_rows(write, rows.holder[inside], vehicle_losses(before, now, rows)[inside])
+        add_rows(write, rows.holder[inside], vehicle_losses(before, now, rows, share)[inside])
         new = start.copy()
         new[has] = np.where(defaulted[has], 0.0, np.maximum(start[has] - write[has], 0.0))
+        if off is not None:
+            new[has] = np.where(off[has], start[has], new[has])
         if np.array_equal(new, now):
             break
         now = new
     return now
 
 
-def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True,
+                 mult: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(before, after)``, each ``(N, K)``: every firm's equity in the unshocked run
     ``base`` and in the shocked run ``out`` (:class:`~.engine.Outcome` totals): where book
     equity is the loss buffer, its book equity at the horizon's end
@@ -339,6 +354,8 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
     ``before`` (:func:`snap_noise`) is ``before``. ``sponsors=False`` leaves the write-offs
     out: what a sponsor writes off is part of the vehicle's own loss, so a sum over firms
     counts it once without them (the system's equity lost, :func:`equity_losses`).
+    ``mult`` ``(D, K)``: the draws' deal multipliers, which the vehicles' sponsor equity
+    follows (see the module docstring; default: the compiled legs).
 
     Examples
     --------
@@ -367,31 +384,59 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True
     >>> b[:, 0].round(6).tolist(), a[:, 0].round(6).tolist()
     ([16.0, 16.0, 16.0, 7.0], [12.0, 0.0, 0.0, 2.0])
     """
-    before, after, has = _book_paths(comp, base, out)
+    drawn = _drawn(comp, mult)
+    before, after, has, off = _book_paths(comp, base, out, drawn)
     if sponsors:
-        after = _with_sponsors(comp, out, before, after, has)
+        after = _with_sponsors(comp, out, before, after, has, drawn, off)
     return before, _snapped(before, after)
 
 
-def _book_paths(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(before, after, has)`` of :func:`equity_paths` without the sponsors' write-offs
-    or the noise snap; ``has``: the firms whose loss buffer is sourced book equity."""
+def _drawn(comp: Any, mult: np.ndarray | None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`~dealloop.mapping.vehicles.drawn_sponsors` of a compiled scenario's
+    ``sponsor_arrays`` under the draws' multipliers ``mult``; None when they move no sponsor
+    leg (or there is no ``mult``)."""
+    arrays = getattr(comp, "sponsor_arrays", None) if mult is not None else None
+    return None if arrays is None else drawn_sponsors(arrays, mult)
+
+
+def _book_paths(comp: Any, base: Any, out: Any,
+                drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(before, after, has, off)`` of :func:`equity_paths` without the sponsors'
+    write-offs or the noise snap; ``has``: the firms whose loss buffer is sourced book
+    equity; ``drawn``: the vehicles' sponsor equity per draw (:func:`_drawn`); ``off``
+    ``(N, K)``: the draws in which a vehicle of ``has`` has no sponsor equity left and
+    stands on the construct (None: none)."""
     shape = np.broadcast_shapes(np.shape(base.equity), np.shape(out.equity))
     before = np.array(np.broadcast_to(base.equity, shape), float)
     after = np.array(np.broadcast_to(out.equity, shape), float)
     book = loss_buffer(comp.bs.frame)
     has = np.flatnonzero(~np.isnan(book))
+    off = None
     if len(has):
         # a vehicle's sponsor equity (basis "sponsor") earns nothing: its rent services its debt
         earns = (comp.bs.frame["equity_basis"].to_numpy() == "book")[has, None]
         b = book[has, None] + np.where(
             earns, np.broadcast_to(horizon_earnings(comp, base), shape)[has], 0.0)
+        if drawn is not None:  # the draws' sponsor equity of the vehicles
+            firms, eq, _ = drawn
+            at = np.searchsorted(has, firms)
+            b = np.array(np.broadcast_to(b, (len(has), shape[1])))
+            b[at] = eq
+            none = eq <= 0.0
+            if none.any():
+                off = np.zeros(shape, bool)
+                off[firms] = none
         before[has] = np.where(np.broadcast_to(base.defaulted[has], (len(has), shape[1])),
                                0.0, b)
         moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
-    return before, after, has
+        if off is not None:  # no sponsor equity left in the draw: the construct
+            before = np.where(off, np.broadcast_to(base.equity, shape), before)
+            after = np.where(off, np.broadcast_to(out.equity, shape), after)
+    return before, after, has, off
 
 
 def _snapped(before: np.ndarray, after: np.ndarray) -> np.ndarray:
@@ -401,17 +446,23 @@ def _snapped(before: np.ndarray, after: np.ndarray) -> np.ndarray:
 
 
 def _with_sponsors(comp: Any, out: Any, before: np.ndarray, after: np.ndarray,
-                   has: np.ndarray) -> np.ndarray:
-    """``after`` less the inside sponsors' write-offs (:func:`written_off`)."""
+                   has: np.ndarray,
+                   drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                   off: np.ndarray | None = None) -> np.ndarray:
+    """``after`` less the inside sponsors' write-offs (:func:`written_off`), with the legs'
+    shares of each draw when ``drawn`` (:func:`_drawn`)."""
     if not len(has):
         return after
-    return written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted), has)
+    return written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted), has,
+                       None if drawn is None else drawn[2], off)
 
 
-def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True) -> np.ndarray:
+def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True,
+                  mult: np.ndarray | None = None) -> np.ndarray:
     """``(N, K)``: the equity each firm loses in the shocked run, ``before - after`` of
     :func:`equity_paths` (``sponsors``: with the inside sponsors' write-offs of vehicles'
-    losses; without them for a sum over firms, which counts the vehicle's loss once),
+    losses; without them for a sum over firms, which counts the vehicle's loss once;
+    ``mult``: the draws' deal multipliers, which the vehicles' sponsor equity follows),
     never below 0.
 
     Examples
@@ -433,14 +484,16 @@ def equity_losses(comp: Any, base: Any, out: Any, *, sponsors: bool = True) -> n
     >>> equity_losses(comp, base, out)[:, 0].tolist()
     [4.0, 0.0]
     """
-    before, after = equity_paths(comp, base, out, sponsors=sponsors)
+    before, after = equity_paths(comp, base, out, sponsors=sponsors, mult=mult)
     return np.maximum(before - after, 0.0)
 
 
-def equity_losses_both(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.ndarray]:
+def equity_losses_both(comp: Any, base: Any, out: Any, *, mult: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """``(each, once)``: :func:`equity_losses` with the inside sponsors' write-offs (each
     firm's own loss) and without them (summed over firms, a vehicle's loss counted once),
-    from one pass over the books (a Monte Carlo chunk needs both).
+    from one pass over the books (a Monte Carlo chunk needs both; ``mult``: its draws' deal
+    multipliers, which the vehicles' sponsor equity follows).
 
     Examples
     --------
@@ -455,9 +508,10 @@ def equity_losses_both(comp: Any, base: Any, out: Any) -> tuple[np.ndarray, np.n
     >>> bool((once == equity_losses(comp, base, out, sponsors=False)).all())
     True
     """
-    before, after, has = _book_paths(comp, base, out)
+    drawn = _drawn(comp, mult)
+    before, after, has, off = _book_paths(comp, base, out, drawn)
     once = np.maximum(before - _snapped(before, after), 0.0)
-    each_after = _with_sponsors(comp, out, before, after, has)
+    each_after = _with_sponsors(comp, out, before, after, has, drawn, off)
     if each_after is after:
         return once, once
     return np.maximum(before - _snapped(before, each_after), 0.0), once

@@ -253,7 +253,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     (1, True)
     """
     st = comp.structure
-    eq_lost, lost = (equity_losses(comp, base, out, sponsors=False),
+    eq_lost, lost = (equity_losses(comp, base, out, sponsors=False, mult=mult),
                      np.maximum(market_value_losses(comp, out), 0.0)) if losses is None \
         else losses
     k = out.e.shape[1]
