@@ -79,17 +79,21 @@ def years_total(owed, paid, now, carried):  # pragma: no cover - compiled
 def csr_times(indptr, indices, data, X, nrow):  # pragma: no cover - compiled
     """``M @ X`` for a CSR matrix ``M`` (``nrow`` rows) and a ``(columns, K)`` array, as
     scipy's ``csr_matvecs`` adds it: each row from 0, its entries in storage order."""
-    k = X.shape[1]
-    out = np.empty((nrow, k))
+    out = np.empty((nrow, X.shape[1]))
     for i in range(nrow):
-        y = out[i]
-        y[:] = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            a = data[jj]
-            x = X[indices[jj]]
-            for t in range(k):
-                y[t] += a * x[t]
+        _row_times(out[i], indptr, indices, data, X, i)
     return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _row_times(y, indptr, indices, data, X, i):  # pragma: no cover - compiled
+    """Row ``i`` of ``M @ X`` into ``y``: from 0, the row's entries in storage order."""
+    y[:] = 0.0
+    for jj in range(indptr[i], indptr[i + 1]):
+        a = data[jj]
+        x = X[indices[jj]]
+        for t in range(y.shape[0]):
+            y[t] += a * x[t]
 
 
 @njit(cache=True, nogil=True)
@@ -368,12 +372,7 @@ def plus_times(base, indptr, indices, data, X, minus):  # pragma: no cover - com
     out = np.empty((nrow, k))
     for i in range(nrow):
         y = out[i]
-        y[:] = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            a = data[jj]
-            x = X[indices[jj]]
-            for t in range(k):
-                y[t] += a * x[t]
+        _row_times(y, indptr, indices, data, X, i)
         b = base[i]
         if minus:
             for t in range(k):
