@@ -99,10 +99,7 @@ def stress(
         return
     if explain is not None and held is not None:
         _print_held(con, explain, held)
-        from ..holders.exposures import sponsor_notes
-
-        for note in sponsor_notes(res, explain, net):
-            con.print(note[0].upper() + note[1:] + ".")
+        _print_sponsor_notes(con, res, explain, net)
         return
     _print_stress(con, res)
     _print_assumptions(con, _assumptions(sc, res))
@@ -500,6 +497,15 @@ def _figure_flags(net: Any, lines: Any) -> dict[str, list[str]]:
     return {f: list(flags[f]) for f in sorted(cited) if f in flags}
 
 
+def _print_sponsor_notes(con: Any, res: Any, firm: str, net: Any) -> None:
+    """The holders layer's sponsor notes that name ``firm`` (as a vehicle or a sponsor),
+    each as a sentence."""
+    from ..holders.exposures import sponsor_notes
+
+    for note in sponsor_notes(res, firm, net):
+        con.print(note[0].upper() + note[1:] + ".")
+
+
 def _print_explain(con: Any, firm: str, lines: Any, res: Any,
                    flags: dict[str, list[str]] | None = None, net: Any = None) -> None:
     """The balance sheet as the mapping stage built it, one line per item; a figure marked
@@ -532,10 +538,7 @@ def _print_explain(con: Any, firm: str, lines: Any, res: Any,
     line = _equity_line(res, firm)
     if line:
         con.print(line)
-    from ..holders.exposures import sponsor_notes
-
-    for note in sponsor_notes(res, firm, net):
-        con.print(note[0].upper() + note[1:] + ".")
+    _print_sponsor_notes(con, res, firm, net)
     for fid, why in flags.items():
         con.print(f"* {fid}: " + "; ".join(why))
 

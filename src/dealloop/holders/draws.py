@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..data.schema import HOUSEHOLD_SECTORS, RETIREMENT_SECTORS
-from ..mapping.vehicles import drawn_sponsors
-from ..scenarios.buffer import market_value_losses
+from ..scenarios.buffer import market_value_losses, sponsors_drawn
 from .allocate import Loss, allocate, terminal
 from .exposures import SHAREHOLDERS, _outside_stakes, claim_loss, sponsor_loss
 from .layer import Layer, data_basis, stale_dates
@@ -287,8 +286,7 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
                              "lost (equity_loss = scenarios.buffer.equity_losses(comp, base, "
                              "out))")
         lost_sponsor = np.maximum(np.asarray(equity_loss, float)[r.sponsor_firm], 0.0)
-        drawn = drawn_sponsors(comp.sponsor_arrays, mult) \
-            if hasattr(comp, "sponsor_arrays") else None
+        drawn = sponsors_drawn(comp, mult)
         share = r.sponsor_share[:, None] if drawn is None else drawn[2][r.sponsor_row]
         total += (lost_sponsor * share).T @ r.sponsor
     return total

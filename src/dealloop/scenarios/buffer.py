@@ -73,7 +73,7 @@ from ._round import operating
 
 __all__ = ["NOISE", "SponsorRows", "book_change", "equity_losses", "equity_paths",
            "horizon_earnings", "market_value_losses", "snap_noise", "sponsor_rows",
-           "vehicle_losses", "written_off"]
+           "sponsors_drawn", "vehicle_losses", "written_off"]
 
 #: A change smaller than this share of the value it moves (plus 1e-9 $bn) is rounding noise
 #: of the clearing arithmetic, not a loss or a gain: it is reported as 0.
@@ -384,18 +384,27 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True,
     >>> b[:, 0].round(6).tolist(), a[:, 0].round(6).tolist()
     ([16.0, 16.0, 16.0, 7.0], [12.0, 0.0, 0.0, 2.0])
     """
-    drawn = _drawn(comp, mult)
+    drawn = sponsors_drawn(comp, mult)
     before, after, has, off = _book_paths(comp, base, out, drawn)
     if sponsors:
         after = _with_sponsors(comp, out, before, after, has, drawn, off)
     return before, _snapped(before, after)
 
 
-def _drawn(comp: Any, mult: np.ndarray | None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def sponsors_drawn(comp: Any, mult: np.ndarray | None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """:func:`~dealloop.mapping.vehicles.drawn_sponsors` of a compiled scenario's
     ``sponsor_arrays`` under the draws' multipliers ``mult``; None when they move no sponsor
-    leg (or there is no ``mult``)."""
+    leg (or there is no ``mult``, or ``comp`` has no sponsor arrays).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("oracle-exits-abilene")).compile()
+    >>> sponsors_drawn(comp, comp.base_mult[:, None]) is None   # the legs as compiled
+    True
+    """
     arrays = getattr(comp, "sponsor_arrays", None) if mult is not None else None
     return None if arrays is None else drawn_sponsors(arrays, mult)
 
@@ -405,7 +414,7 @@ def _book_paths(comp: Any, base: Any, out: Any,
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """``(before, after, has, off)`` of :func:`equity_paths` without the sponsors'
     write-offs or the noise snap; ``has``: the firms whose loss buffer is sourced book
-    equity; ``drawn``: the vehicles' sponsor equity per draw (:func:`_drawn`); ``off``
+    equity; ``drawn``: the vehicles' sponsor equity per draw (:func:`sponsors_drawn`); ``off``
     ``(N, K)``: the draws in which a vehicle of ``has`` has no sponsor equity left and
     stands on the construct (None: none)."""
     shape = np.broadcast_shapes(np.shape(base.equity), np.shape(out.equity))
@@ -450,7 +459,7 @@ def _with_sponsors(comp: Any, out: Any, before: np.ndarray, after: np.ndarray,
                    drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
                    off: np.ndarray | None = None) -> np.ndarray:
     """``after`` less the inside sponsors' write-offs (:func:`written_off`), with the legs'
-    shares of each draw when ``drawn`` (:func:`_drawn`)."""
+    shares of each draw when ``drawn`` (:func:`sponsors_drawn`)."""
     if not len(has):
         return after
     return written_off(sponsor_rows(comp), before, after, np.asarray(out.defaulted), has,
@@ -508,7 +517,7 @@ def equity_losses_both(comp: Any, base: Any, out: Any, *, mult: np.ndarray | Non
     >>> bool((once == equity_losses(comp, base, out, sponsors=False)).all())
     True
     """
-    drawn = _drawn(comp, mult)
+    drawn = sponsors_drawn(comp, mult)
     before, after, has, off = _book_paths(comp, base, out, drawn)
     once = np.maximum(before - _snapped(before, after), 0.0)
     each_after = _with_sponsors(comp, out, before, after, has, drawn, off)
