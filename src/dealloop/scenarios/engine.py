@@ -212,8 +212,7 @@ class _State:
 
 
 def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None = None,
-          params: Params | None = None, *, reference: Outcome | None = None,
-          _warm: dict | None = None) -> Outcome:
+          params: Params | None = None, *, reference: Outcome | None = None) -> Outcome:
     """Clear ``K`` scenarios of one network at once.
 
     Parameters
@@ -226,9 +225,6 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     reference
         The unshocked run (``K`` = 1 or the same ``K``): market values move from it. Without
         one, market values stay at ``structure.market_value`` (the run *is* the reference).
-    _warm
-        Internal: the state to continue from (used when the draws still changing go on
-        alone).
 
     Returns
     -------
@@ -244,7 +240,11 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
     if inputs is None:
         structure, inputs = structure  # type: ignore[misc]
     g = Setup(structure, inputs, params or Params(), reference)  # type: ignore[arg-type]
-    s = _start(g, _warm)
+    return _clear(g, _start(g, None))[0]
+
+
+def _clear(g: Setup, s: _State) -> tuple[Outcome, _State]:
+    """The rounds from state ``s`` to the cleared outcome, and the state they end in."""
     last: Round | None = None  # the last round, when its default set and triggers held
     for rnd in range(s.first, g.p.max_rounds + 1):
         R = Round(g, s.D, s.share_b)
@@ -263,7 +263,7 @@ def clear(structure: Structure | tuple[Structure, Inputs], inputs: Inputs | None
             break
     else:  # pragma: no cover
         s.converged = False
-    return _finish(g, s, last)
+    return _finish(g, s, last), s
 
 
 def _start(g: Setup, warm: dict | None) -> _State:
@@ -357,15 +357,17 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
         collateral=None if g.coll is None else g.coll[:, act])
     sub_ref = None if g.reference is None else _columns(g.reference, act, k, g.op)
-    sub = clear(st, sub_in, g.p, reference=sub_ref, _warm={
+    gs = Setup(st, sub_in, g.p, sub_ref)
+    sub, ss = _clear(gs, _start(gs, {
         "D": s.D[:, act], "waves": s.waves[:, act], "offset": s.offset[act],
-        "rounds": s.rounds[act], "r": s.r[:g.n, act], "V": s.V[:, act], "first": rnd + 1})
+        "rounds": s.rounds[act], "r": s.r[:g.n, act], "V": s.V[:, act], "first": rnd + 1}))
     s.D[:, act] = sub.defaulted
     s.waves[:, act] = sub.waves
     s.rounds[act] = sub.rounds
-    ratio = np.ones_like(sub.payments)
-    np.divide(sub.payments, sub.pbar, out=ratio, where=sub.pbar > 0)
-    s.r[:g.n, act] = ratio
+    # the sub-run's own payment ratios: a defaulter's ratio is of the dues shared pro rata
+    # (net of what its collateral pays its secured claims), not of all its dues, so it is
+    # not payments / pbar once collateral is sold
+    s.r[:g.n, act] = ss.r[:g.n]
     s.V[:, act] = sub.market_value
     s.trig[:, act] = sub.triggered[bidx]
     s.share_b[:, act] = np.where(sub.triggered[bidx],
