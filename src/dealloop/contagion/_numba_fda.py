@@ -29,9 +29,6 @@ MIN_DECIDE = 3
 #: core-periphery scenario where it was short by less than 2x and a firm's wave came a
 #: round late (also before this factor existed). Costs ~5% more sweeps on the grid.
 DECIDE_SAFETY = 2.0
-#: Rounding slack of :func:`_sweep_round`'s step ratios, relative to a firm's claims and
-#: outside assets over its debts: a few hundred units of the last place of its sums.
-ROUND_SLACK = 2.0**-44
 #: Outcomes of :func:`_anderson`.
 AA_FAILED, AA_CONVERGED, AA_DECIDED = 0, 1, 2
 
@@ -113,87 +110,30 @@ def _sweep_free(tp, ti, td, pbar, colsum, a, beta, rows, n_rows, r, inc):
 
 
 @njit(cache=True, nogil=True)
-def _sweep_round(tp, ti, td, pbar, colsum, a, beta, rows, n_rows, r, inc, last, step_now):
-    """One monotone sweep of a round's map (defaulters ``rows[:n_rows]``), like :func:`_sweep`
-    with ``test`` false, that also certifies a contraction from the steps themselves.
-
-    Each firm's decrease is stored in ``step_now``; ``last`` holds the firm's decrease in the
-    sweep before. Returns ``(step, stepf, rho)``: the largest decrease in money and in
-    fraction paid, and ``rho``, the largest ratio of a firm's decrease to its decrease in the
-    sweep before (infinite where a firm moves now and did not before, or where that sweep's
-    payment was held at its old value by the monotone guard: the identity below then fails).
-
-    Why ``rho`` is a proof (:func:`_round_bound`): in a round the map is affine on the
-    defaulters up to the clip at 0, with a nonnegative matrix, so a firm that is not clipped
-    in two sweeps moves in the second by exactly the same nonnegative combination of its
-    debtors' moves (earlier ones this sweep, later ones the sweep before) as the linear
-    part; a firm clipped at 0 stays there. From ``d_now <= rho d_last`` it follows by
-    induction over the sweep order that every later step is at most ``rho`` times the one
-    before, componentwise, in the weights ``d_last``, so the distance to the round's fixed
-    point after this sweep is at most ``rho**2 / (1 - rho) * d_last`` firm by firm. A
-    rounding slack of a few units of the last place of the firm's sums is added to each
-    decrease before the ratio is taken.
-    """
-    step = 0.0
-    stepf = 0.0
-    rho = 0.0
-    for t in range(n_rows):
-        i = rows[t]
-        x = _pull(tp, ti, td, colsum, r, i)
-        inc[i] = x
-        y = max((a[i] + beta * x) / pbar[i], 0.0)
-        old = r[i]
-        ri = min(y, old)
-        r[i] = ri
-        delta = old - ri
-        stepf = max(stepf, delta)
-        step = max(step, delta * pbar[i])
-        before = last[i]
-        # held at its old value (y above it: rounding): no identity for the next sweep
-        step_now[i] = -1.0 if y > old else delta
-        slack = ROUND_SLACK * (colsum[i] + abs(a[i])) / pbar[i]
-        if before > 0.0:
-            rho = max(rho, (delta + slack) / before)
-        elif delta > 0.0 or before < 0.0:
-            rho = np.inf
-    return step, stepf, rho
-
-
-@njit(cache=True, nogil=True)
-def _decided(
-    tp, ti, td, colsum, e, threshold, waves, cand, n_cand, r, bound, two_sided, w, wbound,
-):  # fmt: skip
+def _decided(tp, ti, td, colsum, e, threshold, waves, cand, n_cand, r, bound, two_sided):
     """Whether the next round's default set is known now: ``(certain, unsure)``.
 
     A candidate is *certain* to default at the round's fixed point if its margin
     ``e + incoming - threshold`` at the current payments is negative (payments above the
-    fixed point), or below minus its tolerance when ``two_sided`` (payments not known to lie
-    above the fixed point); it is *unsure* if the margin is below its tolerance otherwise.
-    The tolerance is the smaller of its claims on defaulters times ``bound`` (a uniform error
-    bound of the payments in fraction units) and, if ``wbound`` is finite, ``wbound`` times
-    its claims weighted by ``w`` (a firm-by-firm bound ``wbound * w``, zero off the
-    defaulters; see :func:`_sweep_round`). Candidates with no claim on a defaulter do not
-    move in the round. Stops at the first unsure one.
+    fixed point), or below minus its claims on defaulters times ``bound`` (the error bound
+    of the payments in fraction units) when ``two_sided`` (payments not known to lie above
+    the fixed point); it is *unsure* if the margin is below that bound otherwise. Candidates
+    with no claim on a defaulter do not move in the round. Stops at the first unsure one.
     """
     certain = False
-    weighted = wbound < np.inf
     for t in range(n_cand):
         j = cand[t]
         x = colsum[j]
         exposed = 0.0
-        wexp = 0.0
         for q in range(tp[j], tp[j + 1]):
             k = ti[q]
             x -= td[q] * (1.0 - r[k])
             if waves[k] > 0:
                 exposed += td[q]
-                wexp += td[q] * w[k]
         if exposed <= 0.0:
             continue
         m = e[j] + x - threshold[j]
         tol = exposed * bound
-        if weighted:
-            tol = min(tol, wexp * wbound)
         if m < (-tol if two_sided else 0.0):
             certain = True
         elif m < tol:
@@ -252,7 +192,7 @@ def _anderson(
             return sweep + 1, AA_CONVERGED
         certain, unsure = _decided(
             tp, ti, td, colsum, e, threshold, waves, cand, n_cand, r,
-            DECIDE_SAFETY * resf * q / (1.0 - q), True, inc, np.inf,
+            DECIDE_SAFETY * resf * q / (1.0 - q), True,
         )  # fmt: skip
         if certain and not unsure:
             return sweep + 1, AA_DECIDED
@@ -462,10 +402,6 @@ def _fda_pull(
         cp, ci, cd = _restrict(tp, ti, td, keep)
     todo = np.empty(n, dtype=np.uint64)
     saved = np.empty(n)
-    # each defaulter's decrease in a round's last sweep and the one before (zero off the
-    # defaulters: the weights of _decided)
-    moved = np.zeros(n)
-    moved_before = np.zeros(n)
     accelerated = 0
     monotone = True  # payments lie above the round's fixed point (until accelerated)
     checking = False  # this round tests the firms the first estimate ruled out
@@ -539,16 +475,11 @@ def _fda_pull(
         tried = False
         for sweep in range(max_sweeps):
             sweeps += 1
-            wbound = np.inf  # the proven bound's factor on `last` (see _sweep_round)
             if monotone:
-                moved_before, moved = moved, moved_before
-                step, stepf, rho = _sweep_round(
-                    cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc, moved_before,
-                    moved,
+                step, stepf = _sweep(
+                    cp, ci, cd, pbar, colsum, e, a, threshold, beta, todo, n_todo, False, r,
+                    inc,
                 )  # fmt: skip
-                # a round's first sweep has no step before it in the same round
-                if sweep > 0 and rho < 1.0:
-                    wbound = rho * rho / (1.0 - rho)
             else:
                 step, stepf = _sweep_free(
                     cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc
@@ -563,18 +494,13 @@ def _fda_pull(
             # decided after three sweeps (two of 3,186 scenarios; one more of the batched
             # benchmark cells with the factor) and after four on the bound itself (one of
             # 3,000; see DECIDE_SAFETY).
-            estimate = q_est < 1.0 and sweep >= MIN_DECIDE
-            if estimate or wbound < np.inf:
-                bound = np.inf
-                if estimate:
-                    bound = DECIDE_SAFETY * stepf * q_est / (1.0 - q_est)
+            if q_est < 1.0 and sweep >= MIN_DECIDE:
                 certain, unsure = _decided(
-                    cp, ci, cd, colsum, e, threshold, waves, cand, n_cand, r, bound,
-                    not monotone, moved_before, wbound,
+                    cp, ci, cd, colsum, e, threshold, waves, cand, n_cand, r,
+                    DECIDE_SAFETY * stepf * q_est / (1.0 - q_est), not monotone,
                 )  # fmt: skip
                 if certain and not unsure:
                     break
-            if estimate:
                 aa_min = AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small
                 if depth > 0 and not tried and aa_min <= q_est < AA_MAX_Q:
                     # The default set is fixed within a round, so the round's fixed point
