@@ -345,7 +345,7 @@ def _draws_and_stress(net, sc, leg: str, mults: tuple[float, ...]):
     each, once = buffer.equity_losses_both(comp, base, out, mult=M)
     paths = buffer.equity_paths(comp, base, out, mult=M)
     mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))["equity_loss"]
+    system = headline(comp, base, out, M, losses=(once, mv))
     r = routes(comp, net, holders.layer(net))
     held = per_draw(r, comp, out, M, each)
     amount = float(comp.bs.deals["value"].iloc[d])
@@ -365,7 +365,8 @@ def _named(where, holder: str) -> float:
 def _same_as_stress(net, comp, r, each, system, held, stress, holders_named) -> None:
     """Draw ``k`` of the Monte Carlo path gives stress run ``k``'s figures: every firm's
     equity before and after and its equity lost (the firms table's, a gain counted as no
-    loss), the system's, and the named holders' losses."""
+    loss), the system's equity lost and payment shortfall (``system``: the draws'
+    headlines), and the named holders' losses."""
     firms = comp.bs.firms
     each, (before, after) = each
     for k, res in enumerate(stress):
@@ -375,7 +376,8 @@ def _same_as_stress(net, comp, r, each, system, held, stress, holders_named) -> 
         got = dict(zip(firms, each[:, k], strict=True))
         want = res.firms["equity_loss"].clip(lower=0.0).to_dict()   # a gain: no loss
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9), k
-        assert system[k] == pytest.approx(res.system["equity_loss"], rel=1e-9, abs=1e-9), k
+        for m in ("equity_loss", "payment_shortfall"):
+            assert system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
         where = holders.follow(res, net)
         for h in holders_named:
             assert held[k, r.columns.index(f"holder:{h}")] == pytest.approx(
@@ -493,3 +495,71 @@ def test_a_vehicle_that_sponsors_another_follows_the_draw_too(tmp_path) -> None:
         assert system[k] == pytest.approx(res.system["equity_loss"], abs=1e-9), c
         assert owl[k] == pytest.approx(_owl(holders.follow(res, net)), abs=1e-9), c
         assert f.at["campus", "equity_basis"] == ("model" if k == 2 else "sponsor")
+
+
+def test_the_draws_debt_leg_values_the_vehicles_collateral_as_the_stress_run(toy) -> None:
+    """The campus fails; four draws drop, halve, keep and raise by half its bond B (10): each
+    gives every firm's equity before, after and lost, the system's equity lost and the
+    outside investor's loss of the stress run with B excluded or its amount set. That run
+    values the bondholders' collateral at what the campus was funded with, its 8 of sponsor
+    equity + B as drawn (8 + 5 for a half, not half of 18), and sizes the lease's assumed
+    rent from B as drawn (its debt service)."""
+    mults = (0.0, 0.5, 1.0, 1.5)
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _draws_and_stress(toy, sc, "B", mults)
+    _same_as_stress(toy, comp, r, each, system, held, stress, ["owl"])
+    assert [res.firms.at["campus", "equity_before"] for res in stress] == pytest.approx(
+        [8.0] * len(mults))
+    short = system["payment_shortfall"]   # the bondholders: 23 of collateral at 1.5, not 27
+    assert short[:3].tolist() == [0.0, 0.0, 0.0] and short[3] > 0.0
+
+
+def test_the_draws_debt_leg_sizes_the_lease_rent_assumed_from_it(toy) -> None:
+    """Half the lease L is cancelled (the campus does not fail): L's rent is assumed from
+    B's debt service, so a draw of B sizes it again as the stress run does (the tenant's
+    and the campus's equity follow B)."""
+    mults = (0.5, 1.0, 1.5)
+    sc = scenarios.loads(HEAD + "shocks: [{type: cancel, deal: L, fraction: 0.5}]\n")
+    comp, r, each, system, held, stress = _draws_and_stress(toy, sc, "B", mults)
+    _same_as_stress(toy, comp, r, each, system, held, stress, ["owl"])
+    campus = each[1][1][comp.bs.firms.index("campus")]   # equity after: the rent it keeps
+    assert len(set(np.round(campus, 9))) == len(mults)
+
+
+def test_a_drawn_debt_leg_of_abilene_is_the_stress_run_at_that_amount(net) -> None:
+    """oracle-exits-abilene draws JPMorgan's D05 in its range (9.4 to 9.6): a draw at 9.6 is
+    the stress run with ``legs: {amounts: {D05: 9.6}}`` (collateral 5.0 + 9.6, Oracle's
+    assumed rent sized from 9.6), one without D05 the run with it excluded, for every
+    firm's equity lost, the system's, and Blue Owl's and JPMorgan's losses."""
+    sc = scenarios.load("oracle-exits-abilene")
+    mults = (0.0, 1.0, 9.6 / 9.4)
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D05", mults)
+    _same_as_stress(net, comp, r, each, system, held, stress, ["blue-owl", "jpmorgan"])
+    jpm = held[:, r.columns.index("holder:jpmorgan")]
+    assert jpm[2] > jpm[1] > 0.0    # more lent against the same lease: more lost
+
+
+def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
+    """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
+    9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress
+    run with the legs at the amounts drawn, D05's among them."""
+    from dealloop.scenarios._mc_chunks import draw, payload, run_chunk
+
+    sc = scenarios.load("oracle-exits-abilene")
+    comp = mapping.build(net, sc).compile()
+    p = payload(comp, seed=5, chunk=3)
+    stats = run_chunk(p, 0, 3)
+    M, _, _ = draw(p, 0, 3)
+    value = comp.bs.deals.set_index("id")["value"]
+    moved = [d for d in comp.deal_ids if (M[comp.deal_index[d]] != comp.base_mult[
+        comp.deal_index[d]]).any()]
+    assert "D05" in moved
+    for k in range(3):
+        amounts = {d: float(value[d]) * M[comp.deal_index[d], k] for d in moved
+                   if M[comp.deal_index[d], k] != 0}
+        legs = sc.legs.model_copy(update={
+            "amounts": {**sc.legs.amounts, **amounts},
+            "exclude": [*sc.legs.exclude, *(d for d in moved if M[comp.deal_index[d], k] == 0)]})
+        res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+        for m in ("equity_loss", "payment_shortfall"):
+            assert stats.system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)

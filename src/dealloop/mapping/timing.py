@@ -26,7 +26,7 @@ from .fused import scaled, scaled_twice
 from .fused_years import year_claims
 from .shocks import Applied
 from .values import per_entity
-from .vehicles import SponsorArrays, funding_pledges, sponsor_arrays
+from .vehicles import FundingRows, SponsorArrays, funding_pledges, sponsor_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -165,39 +165,62 @@ class YearsMixin:
         return sponsor_arrays(self.bs, self.deal_index)
 
     @cached_property
-    def funding_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(rows, vehicle, debt)``: the claims secured on what a vehicle was funded with
-        (its debt legs and its sponsors' equity, :func:`.vehicles.funding_pledges`), each with
-        the vehicle's firm index and the debt part of that funding (its debt legs counted in
-        the run). Only vehicles whose equity is their sponsor legs' amounts: a draw that
-        moves it (:func:`.vehicles.drawn_sponsors`) scales their collateral by
-        ``(debt + equity drawn) / (debt + equity)``, as a stress run without the leg values
-        the collateral."""
+    def funding_rows(self) -> FundingRows:
+        """The claims secured on what a vehicle was funded with (its debt legs and its
+        sponsors' equity, :func:`.vehicles.funding_pledges`) and what that funding is made
+        of (:class:`.vehicles.FundingRows`): a draw that moves a vehicle's debt or sponsor
+        legs scales their collateral by :func:`.vehicles.drawn_funding`, as a stress run
+        with the legs excluded or their amounts set values the collateral."""
         from ..vocabulary import DEBT_KINDS
 
         st, bs = self.structure, self.bs
-        empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
-        sp = self.sponsor_arrays
-        own = {bs.firms[v] for v, f in zip(sp.vehicle, sp.follows, strict=True) if f}
-        pledged = {v: ds for v, ds in funding_pledges(bs.collateral, bs.firms).items()
-                   if v in own}
-        if not pledged:
-            return empty
-        d = bs.deals
-        debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)]
-        debt = {v: float(g["value"].dropna().sum()) for v, g in debt_legs.groupby("payee")}
+        pl = bs.collateral
+        pledged = funding_pledges(pl, bs.firms)
         pos = {f: i for i, f in enumerate(bs.firms)}
-        rows, veh, amt = [], [], []
+        d = bs.deals
+        debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)
+                      & d["value"].notna()]
+        rows: list[int] = []
+        veh: list[int] = []
+        pool: list[int] = []
+        firms: list[int] = []
+        funded: list[float] = []
+        debt0: list[float] = []
+        legs: list[tuple[int, float, int]] = []
+        pools: list[tuple[int, float, int]] = []
+        names: dict[str, int] = {}
         for v, deals in pledged.items():
-            for deal in deals:
-                if deal not in self.deal_index:
-                    continue
+            assert pl is not None  # funding_pledges gives none without pledges
+            mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)
+                      & pl["deal"].isin(list(self.deal_index))]
+            if mine.empty:
+                continue
+            i = len(firms)
+            firms.append(pos[v])
+            first = mine["pool"].iloc[0]
+            funded.append(float(mine.loc[mine["pool"] == first, "value"].sum()))
+            own = debt_legs[(debt_legs["payee"] == v) & debt_legs["id"].isin(self.deal_index)]
+            debt0.append(float(own["value"].sum()))
+            legs += [(self.deal_index[x], float(a), i) for x, a in
+                     zip(own["id"], own["value"], strict=True)]
+            for deal, name, principal in zip(mine["deal"], mine["pool"], mine["principal"],
+                                             strict=True):
+                q = names.setdefault(name, len(names))
+                pools.append((self.deal_index[deal], float(principal), q))
                 hit = np.flatnonzero((self.claim_deal == self.deal_index[deal])
                                      & (st.channel == PRINCIPAL) & (st.debtor == pos[v]))
                 rows += hit.tolist()
-                veh += [pos[v]] * len(hit)
-                amt += [debt.get(v, 0.0)] * len(hit)
-        return np.array(rows, int), np.array(veh, int), np.array(amt, float)
+                veh += [i] * len(hit)
+                pool += [q] * len(hit)
+        f = np.array(funded, float)
+
+        def cols(xs: list[tuple[int, float, int]]) -> list[np.ndarray]:
+            c = list(zip(*xs, strict=True)) if xs else [(), (), ()]
+            return [np.array(c[0], int), np.array(c[1], float), np.array(c[2], int)]
+
+        return FundingRows(np.array(rows, int), np.array(veh, int), np.array(pool, int),
+                           np.array(firms, int), f, f - np.array(debt0, float),
+                           *cols(legs), *cols(pools))
 
     @property
     def middle_year(self) -> int:
@@ -240,16 +263,56 @@ class YearsMixin:
             out[c] = 0 if w is None else int(np.argmax(w))
         return out
 
-    def deal_multipliers(self, k: int, mult: Any = None, drop: Any = None) -> np.ndarray:
+    def deal_multipliers(self, k: int, mult: Any = None, drop: Any = None, *,
+                         terms: bool = True) -> np.ndarray:
         """``(D, K)``: each deal's multiplier per draw before the shocks: ``mult`` (copied)
         or the base run's (1 for legs counted, 0 otherwise), with the deal ``drop[j]``
-        (an index, or -1 for none) removed from draw ``j``."""
+        (an index, or -1 for none) removed from draw ``j``, and (``terms``) the amounts
+        ``mapping.vehicle_terms`` assumes from a vehicle's debt following the draw's debt
+        legs (:meth:`drawn_terms`)."""
         M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
             np.array(mult, float, copy=True)
         if drop is not None:
             rows = np.asarray(drop)
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
+        return self.drawn_terms(M, copy=False) if terms else M
+
+    @cached_property
+    def term_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(leg, debt, part)`` ``(P,)`` each: the legs whose amount ``mapping.vehicle_terms``
+        assumes from a vehicle's debt (a lease's rent, a guarantee's cap), the debt legs it
+        was sized from and each one's part of the amount (deal indices;
+        :attr:`.sheets.BalanceSheets.assumed_from`)."""
+        rows = [(self.deal_index[leg], self.deal_index[d], x)
+                for leg, ds in getattr(self.bs, "assumed_from", {}).items()
+                if leg in self.deal_index for d, x in ds if d in self.deal_index]
+        c = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+        return np.array(c[0], int), np.array(c[1], int), np.array(c[2], float)
+
+    def drawn_terms(self, M: np.ndarray, *, copy: bool = True) -> np.ndarray:
+        """Deal multipliers ``M`` ``(D, K)`` with the amounts ``mapping.vehicle_terms``
+        assumes from a vehicle's debt (:attr:`term_parts`) following the draw's debt legs,
+        as a stress run with those legs excluded or their amounts set sizes them: a leg's
+        multiplier times (its parts x their debt's multiplier) / (its parts), in the draws
+        that move one of its debt legs (``copy=False``: in place). Each part is linear in
+        its debt's amount (:func:`.vehicles.rent`)."""
+        leg, debt, part = self.term_parts
+        if not len(leg):
+            return M
+        md = M[debt]
+        moved = md != 1.0
+        if not moved.any():
+            return M
+        M = np.array(M, float, copy=True) if copy else M
+        legs, at = np.unique(leg, return_inverse=True)
+        now = np.zeros((len(legs), M.shape[1]))
+        np.add.at(now, at, part[:, None] * md)
+        was = np.bincount(at, weights=part, minlength=len(legs))[:, None]
+        hit = np.zeros(now.shape, bool)
+        np.logical_or.at(hit, at, moved)
+        ratio = np.divide(now, was, out=np.ones_like(now), where=was > 0)
+        M[legs] = np.where(hit, M[legs] * ratio, M[legs])
         return M
 
     def plan_factor(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> np.ndarray:

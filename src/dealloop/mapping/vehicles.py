@@ -54,8 +54,9 @@ import numpy as np
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["SponsorArrays", "assumed_terms", "drawn_sponsors", "funding_pledges", "rent",
-           "sponsor_arrays", "sponsor_equity", "sponsor_legs", "sponsors_of"]
+__all__ = ["FundingRows", "SponsorArrays", "assumed_terms", "drawn_funding", "drawn_sponsors",
+           "funding_pledges", "rent", "sponsor_arrays", "sponsor_equity", "sponsor_legs",
+           "sponsors_of"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -90,12 +91,17 @@ def rent(lease: Mapping[str, Any], debts: Sequence[Mapping[str, Any]], rates: Ma
 
 
 def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: Any,
-                  default_rate: float, counted: Any) -> dict[str, tuple[float, str]]:
+                  default_rate: float, counted: Any,
+                  parts: dict[str, tuple[tuple[str, float], ...]] | None = None
+                  ) -> dict[str, tuple[float, str]]:
     """The amounts ``mapping.vehicle_terms`` assumes for legs of vehicles with no amount
     (see the module docstring): ``{leg id: (whole-term amount, how)}``. ``records`` are the
     candidate legs (``id, payer, payee, kind, value, start, end``), ``counted(record)`` says
     whether the base run counts a leg; a debt's rate is its ``mapping.debt_rates``, else the
-    vehicle's ``interest_rate``, else ``default_rate``.
+    vehicle's ``interest_rate``, else ``default_rate``. ``parts``, when given, is filled
+    with each assumed amount's parts by debt leg, ``{leg id: ((debt id, part), ...)}``: the
+    amount is linear in each debt's amount, so a draw that rescales a debt leg rescales its
+    part (:meth:`dealloop.mapping.compiled.Compiled.deal_multipliers`).
 
     Examples
     --------
@@ -109,6 +115,10 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
     >>> out = assumed_terms(legs, {"v": "spv"}, m, 0.05, counted=lambda r: True)
     >>> round(out["L"][0], 2), out["L"][1]
     (12.5, 'rent assumed: the debt service of v (B) over the lease')
+    >>> parts = {}
+    >>> _ = assumed_terms(legs, {"v": "spv"}, m, 0.05, lambda r: True, parts)
+    >>> [(d, round(x, 2)) for d, x in parts["L"]]
+    [('B', 12.5)]
     """
     if m.vehicle_terms != "debt_service":
         return {}
@@ -126,6 +136,7 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
         if r["kind"] in CONTINGENT_KINDS:
             out[r["id"]] = (sum(d["value"] for d in debts[v]),
                             f"cap assumed: {v}'s debt ({ids})")
+            each = [float(d["value"]) for d in debts[v]]
         elif r["kind"] in _INCOME_KINDS and isinstance(r["start"], dt.date) \
                 and isinstance(r["end"], dt.date):
             rate = per_entity(m.interest_rate, v, default_rate)
@@ -134,6 +145,12 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
             out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
                             f"rent assumed: the debt service of {v} ({ids}) over the "
                             f"lease{term}")
+            each = [rent(r, [d], m.debt_rates, rate) for d in debts[v]]
+        else:
+            continue
+        if parts is not None:
+            parts[r["id"]] = tuple((str(d["id"]), x) for d, x in zip(debts[v], each,
+                                                                       strict=True))
     return out
 
 
@@ -368,3 +385,103 @@ def funding_pledges(pledged: Any, firms: Sequence[str]) -> dict[str, tuple[str, 
         if ok and v in names:
             out.setdefault(str(v), []).append(str(d))
     return {v: tuple(ds) for v, ds in out.items()}
+
+
+class FundingRows(NamedTuple):
+    """The claims secured on what a vehicle was funded with (:func:`funding_pledges`) and
+    what that funding is made of, as arrays: what a draw's multipliers move
+    (:func:`drawn_funding`).
+
+    ``rows`` ``(R,)``: the claim rows (a secured leg's principal), ``vehicle`` ``(R,)``: the
+    row's vehicle (an index into ``firms``), ``pool`` ``(R,)``: the row's pool (an index into
+    ``principal``'s pools, see ``pool_leg``); ``firms`` ``(V,)``: the vehicles' firm indices,
+    ``funded`` ``(V,)``: what each was funded with at compile (its debt legs counted in the
+    run and its sponsor equity, the pledge's value at origination), ``equity`` ``(V,)``: its
+    sponsor equity in that; ``debt_leg``, ``debt_amount``, ``debt_vehicle`` ``(L,)``: its
+    debt legs counted in the run (deal index, amount, vehicle); ``pool_leg``, ``principal``,
+    ``pool_of`` ``(Q,)``: the legs pledged in each pool (deal index, principal, pool), whose
+    collateral the pool's value is shared among pro rata.
+
+    Examples
+    --------
+    >>> f = FundingRows(*(np.array(x) for x in ([7], [0], [0], [3], [15.0], [5.0], [2], [10.0],
+    ...                                         [0], [2], [10.0], [0])))
+    >>> int(f.rows[0]), float(f.funded[0] - f.equity[0])
+    (7, 10.0)
+    """
+
+    rows: np.ndarray
+    vehicle: np.ndarray
+    pool: np.ndarray
+    firms: np.ndarray
+    funded: np.ndarray
+    equity: np.ndarray
+    debt_leg: np.ndarray
+    debt_amount: np.ndarray
+    debt_vehicle: np.ndarray
+    pool_leg: np.ndarray
+    principal: np.ndarray
+    pool_of: np.ndarray
+
+
+def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
+                  ) -> np.ndarray | None:
+    """``(R, K)``: what draws with deal multipliers ``mult`` ``(D, K)`` (before the shocks)
+    do to the collateral of the claims ``f.rows`` secured on a vehicle's funding, per unit
+    of each claim's own multiplier: the stress run with the draw's legs excluded or their
+    amounts set values the pledge at what the vehicle was funded with, its debt legs'
+    amounts and its sponsor equity as drawn (:func:`drawn_sponsors`), shared in a pool pro
+    rata to the legs' principals as drawn. So the factor is
+    ``(debt + equity drawn) / (debt + equity compiled)`` x ``(principal in the pool
+    compiled) / (principal in the pool drawn)`` (a row's own multiplier, which scales its
+    collateral with its claim, makes up the rest); exactly 1 in a draw that leaves the
+    vehicle's debt and sponsor legs at 1. ``None`` when no draw moves any of them.
+
+    Examples
+    --------
+    A vehicle (firm 0) funded with 10 of debt (leg 2, one pledge, claim row 7) and 5 of
+    sponsor equity (leg 3). Draw 0 leaves both; draw 1 draws the debt at 12 (x 1.2, the
+    claim's own multiplier gives 1.2 x 15 = 18; the stress run's pledge is 5 + 12 = 17);
+    draw 2 drops the equity (10 left of 15).
+
+    >>> f = FundingRows(*(np.array(x) for x in ([7], [0], [0], [0], [15.0], [5.0], [2],
+    ...                                         [10.0], [0], [2], [10.0], [0])))
+    >>> sp = SponsorArrays(np.array([0]), np.array([3]), np.array([5.0]), np.array([1.0]),
+    ...                    np.array([True]), np.array([5.0]))
+    >>> M = np.ones((4, 3))
+    >>> M[2, 1], M[3, 2] = 1.2, 0.0
+    >>> g = drawn_funding(f, sp, M)
+    >>> (g * M[2] * 15.0).round(6).tolist()
+    [[15.0, 17.0, 10.0]]
+    """
+    if not len(f.rows) or mult is None:
+        return None
+    mult = np.asarray(mult, float)
+    md, mp = mult[f.debt_leg], mult[f.pool_leg]
+    drawn = drawn_sponsors(sponsors, mult)
+    if drawn is None and not (md != 1.0).any():
+        return None
+    k = mult.shape[1]
+    moved = np.zeros((len(f.firms), k), bool)
+    np.logical_or.at(moved, f.debt_vehicle, md != 1.0)
+    debt = np.zeros((len(f.firms), k))
+    np.add.at(debt, f.debt_vehicle, f.debt_amount[:, None] * md)
+    equity = np.repeat(f.equity[:, None], k, axis=1)
+    if drawn is not None:  # the vehicles whose sponsor equity the draws move
+        firms, eq, _ = drawn
+        at = np.searchsorted(firms, f.firms)
+        there = (at < len(firms)) & (firms[np.minimum(at, len(firms) - 1)] == f.firms)
+        equity[there] = eq[at[there]]
+        moved[there] |= eq[at[there]] != f.equity[there, None]
+    n_pool = int(f.pool_of.max()) + 1 if len(f.pool_of) else 0
+    p0 = np.bincount(f.pool_of, weights=f.principal, minlength=n_pool)
+    p = np.zeros((n_pool, k))
+    np.add.at(p, f.pool_of, f.principal[:, None] * mp)
+    funded = f.funded[:, None]
+    total = np.divide(debt + equity, funded, out=np.ones_like(debt), where=funded > 0)
+    share = np.divide(p0[:, None], p, out=np.zeros_like(p), where=p > 0)
+    factor = total[f.vehicle] * share[f.pool]
+    # a draw that moves only the debt of a vehicle funded by debt alone (one pool): 1 but
+    # for rounding; left at 1 so its figures stay bit for bit those of the claim's multiplier
+    same = np.abs(factor - 1.0) <= 1e-12
+    return np.where(moved[f.vehicle] & ~same, factor, 1.0)
