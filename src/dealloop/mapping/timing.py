@@ -307,10 +307,11 @@ class YearsMixin:
         M = np.array(M, float, copy=True) if copy else M
         legs, at = np.unique(leg, return_inverse=True)
         now = np.zeros((len(legs), M.shape[1]))
-        np.add.at(now, at, part[:, None] * md)
-        was = np.bincount(at, weights=part, minlength=len(legs))[:, None]
         hit = np.zeros(now.shape, bool)
-        np.logical_or.at(hit, at, moved)
+        for j, a in enumerate(at.tolist()):  # a handful of parts
+            now[a] += part[j] * md[j]
+            hit[a] |= moved[j]
+        was = np.bincount(at, weights=part, minlength=len(legs))[:, None]
         ratio = np.divide(now, was, out=np.ones_like(now), where=was > 0)
         M[legs] = np.where(hit, M[legs] * ratio, M[legs])
         return M

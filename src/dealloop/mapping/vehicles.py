@@ -463,9 +463,10 @@ def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
         return None
     k = mult.shape[1]
     moved = np.zeros((len(f.firms), k), bool)
-    np.logical_or.at(moved, f.debt_vehicle, md != 1.0)
     debt = np.zeros((len(f.firms), k))
-    np.add.at(debt, f.debt_vehicle, f.debt_amount[:, None] * md)
+    for j, v in enumerate(f.debt_vehicle.tolist()):  # a handful of legs, in their order
+        moved[v] |= md[j] != 1.0
+        debt[v] += f.debt_amount[j] * md[j]
     equity = np.repeat(f.equity[:, None], k, axis=1)
     if drawn is not None:  # the vehicles whose sponsor equity the draws move
         firms, eq, _ = drawn
@@ -476,7 +477,8 @@ def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
     n_pool = int(f.pool_of.max()) + 1 if len(f.pool_of) else 0
     p0 = np.bincount(f.pool_of, weights=f.principal, minlength=n_pool)
     p = np.zeros((n_pool, k))
-    np.add.at(p, f.pool_of, f.principal[:, None] * mp)
+    for j, q in enumerate(f.pool_of.tolist()):
+        p[q] += f.principal[j] * mp[j]
     funded = f.funded[:, None]
     total = np.divide(debt + equity, funded, out=np.ones_like(debt), where=funded > 0)
     share = np.divide(p0[:, None], p, out=np.zeros_like(p), where=p > 0)
