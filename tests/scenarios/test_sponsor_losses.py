@@ -563,3 +563,16 @@ def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
         res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
         for m in ("equity_loss", "payment_shortfall"):
             assert stats.system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
+
+
+def test_rank_legs_without_d05_is_the_stress_run_without_it(net) -> None:
+    """``rank-legs`` removing JPMorgan's D05 from oracle-exits-abilene moves the system's
+    figures as the stress run with ``legs: {exclude: [D05]}`` does (its collateral, and
+    Oracle's rent assumed from D05's debt service, gone with it)."""
+    sc = scenarios.load("oracle-exits-abilene")
+    res = scenarios.sensitivity(sc, net, legs=["D05"])
+    without = sc.model_copy(update={"legs": sc.legs.model_copy(update={"exclude": ["D05"]})})
+    a, b = (scenarios.run(x, net, band=False).system for x in (without, sc))
+    for m in ("equity_loss", "payment_shortfall", "new_money_needed"):
+        assert res.table.at[0, f"delta_{m}"] == pytest.approx(a[m] - b[m], rel=1e-9,
+                                                              abs=1e-9), m
