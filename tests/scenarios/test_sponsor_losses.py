@@ -576,3 +576,56 @@ def test_rank_legs_without_d05_is_the_stress_run_without_it(net) -> None:
     for m in ("equity_loss", "payment_shortfall", "new_money_needed"):
         assert res.table.at[0, f"delta_{m}"] == pytest.approx(a[m] - b[m], rel=1e-9,
                                                               abs=1e-9), m
+
+
+def _on_and_stress(net, sc, leg: str):
+    """Two draws of scenario ``sc``: ``leg`` (not counted in the run) left off, and
+    switched on at its amount; and the stress runs of each: ``sc``, and ``sc`` with
+    ``legs: {include: [leg]}``."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    comp = mapping.build(net, sc).compile()
+    d = comp.deal_index[leg]
+    assert comp.base_mult[d] == 0.0
+    M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+    M[d, 1] = 1.0
+    base, out, _, _ = clear_runs(comp, 2, mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    paths = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))
+    r = routes(comp, net, holders.layer(net))
+    held = per_draw(r, comp, out, M, each)
+    on = sc.model_copy(update={"legs": sc.legs.model_copy(
+        update={"include": [*sc.legs.include, leg]})})
+    stress = [scenarios.run(x, net, band=False) for x in (sc, on)]
+    return comp, r, (each, paths), system, held, stress
+
+
+def test_a_sponsor_leg_a_draw_switches_on_joins_the_vehicle(tmp_path) -> None:
+    """A conditional equity leg E3 (hawk's 4 in the campus) is not counted in the run; a
+    draw that switches it on gives the campus 12 of sponsor equity (8 + 4), split 6:2:4,
+    and the bondholders' collateral the 4 more, as the stress run with ``legs: {include:
+    [E3]}``: every firm's equity before, after and lost, the system's equity lost and
+    payment shortfall, and owl's and hawk's losses; the draw with it off is the run."""
+    ents = ENTITIES + "hawk,Hawk,investor,,false,,,,,,,,,,2026-01,s1,Conditional sponsor.\n"
+    deals = DEALS + ("E3,hawk,campus,equity_investment,4,,,reported,conditional,,2025-01-01,"
+                     "2025-01-01,,,A,,,s1,If.\n")
+    net = toy_network(tmp_path, ents, deals)
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "E3")
+    assert [res.firms.at["campus", "equity_before"] for res in stress] == [8.0, 12.0]
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl", "hawk"])
+    assert held[:, r.columns.index("holder:hawk")].tolist() == pytest.approx([0.0, 4.0])
+
+
+def test_a_draw_with_xais_conditional_d75a_is_the_stress_run_including_it(net) -> None:
+    """xai-stops-paying: Nvidia's conditional 2.0 in the xAI GPU vehicle (D75a) is not
+    counted in the run; a draw that switches it on is the stress run with ``legs:
+    {include: [D75a]}`` (the vehicle's 7.5 of sponsor equity, Nvidia's write-off of its
+    part, the lenders' collateral), firm by firm and for the system."""
+    sc = scenarios.load("xai-stops-paying")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D75a")
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert stress[1].firms.at["xai-gpu-spv", "equity_before"] == pytest.approx(7.5)

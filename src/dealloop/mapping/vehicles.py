@@ -56,7 +56,7 @@ from .values import per_entity
 
 __all__ = ["FundingRows", "SponsorArrays", "assumed_terms", "drawn_funding", "drawn_sponsors",
            "funding_pledges", "rent", "sponsor_arrays", "sponsor_equity", "sponsor_legs",
-           "sponsors_of"]
+           "sponsors_of", "uncounted_legs"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -249,10 +249,13 @@ def sponsor_legs(frame: Any, deals: Any) -> dict[str, tuple[tuple[str, str, floa
     return out
 
 
-def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
+def sponsors_of(bs: Any, *, drawn: bool = False
+                ) -> dict[str, tuple[tuple[str, str, float], ...]]:
     """:func:`sponsor_legs` of balance sheets ``bs``: their cached ``sponsors`` (a
     :class:`~dealloop.mapping.sheets.BalanceSheets`), else built from their ``frame`` and
-    ``deals`` (empty without deals).
+    ``deals`` (empty without deals). ``drawn``: each vehicle's legs followed by its
+    equity legs with an amount that the run does not count (:func:`uncounted_legs`, share
+    0), which a Monte Carlo draw may switch on (:func:`drawn_sponsors`).
 
     Examples
     --------
@@ -261,17 +264,49 @@ def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
     >>> sponsors_of(NS(frame=pd.DataFrame({"equity_basis": ["sponsor"]}, index=["v"])))
     {}
     """
-    if hasattr(bs, "sponsors"):
-        return bs.sponsors
-    return sponsor_legs(bs.frame, getattr(bs, "deals", None))
+    legs = bs.sponsors if hasattr(bs, "sponsors") else \
+        sponsor_legs(bs.frame, getattr(bs, "deals", None))
+    if not drawn or not legs:
+        return legs
+    more = uncounted_legs(legs, bs.deals)
+    return {v: rows + more.get(v, ()) for v, rows in legs.items()}
+
+
+def uncounted_legs(legs: Mapping[str, Sequence[tuple[str, str, float]]], deals: Any
+                   ) -> dict[str, tuple[tuple[str, str, float], ...]]:
+    """The equity legs with an amount into the vehicles of ``legs`` (:func:`sponsor_legs`)
+    that the run does not count (``base`` 0 in ``deals``: a conditional leg, or one the
+    scenario leaves out), each with share 0: ``{vehicle: ((deal id, sponsor, 0.0), ...)}``.
+    A draw that switches one on adds it to the vehicle's sponsor equity, as a stress run
+    with the leg included (``legs.include``) counts it (:func:`drawn_sponsors`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> deals = pd.DataFrame({"id": ["E1", "E2"], "payer": ["owl", "hawk"],
+    ...                       "payee": ["v", "v"], "kind": ["equity_investment"] * 2,
+    ...                       "value": [6.0, 2.0], "base": [1.0, 0.0]})
+    >>> uncounted_legs({"v": (("E1", "owl", 1.0),)}, deals)
+    {'v': (('E2', 'hawk', 0.0),)}
+    """
+    if deals is None or not len(deals):
+        return {}
+    eq = deals[(deals["kind"] == "equity_investment") & deals["payee"].isin(list(legs))
+               & (deals["base"] == 0) & (deals["value"] > 0)]
+    out: dict[str, list[tuple[str, str, float]]] = {}
+    for did, payer, v in zip(eq["id"], eq["payer"], eq["payee"], strict=True):
+        if did not in {d for d, _, _ in legs[v]}:
+            out.setdefault(str(v), []).append((str(did), str(payer), 0.0))
+    return {v: tuple(rows) for v, rows in out.items()}
 
 
 class SponsorArrays(NamedTuple):
     """The sponsor legs of :func:`sponsor_legs` as arrays, one row per leg: the vehicle's
     firm index, the leg's deal index, its amount, its share of the vehicle's sponsor equity,
     ``follows``: the vehicle's equity is the sum of its legs' amounts (``False`` where the
-    scenario assumes it, ``mapping.vehicle_equity: {vehicle: USD bn}``), and the vehicle's
-    sponsor equity (its ``book_equity``).
+    scenario assumes it, ``mapping.vehicle_equity: {vehicle: USD bn}``), the vehicle's
+    sponsor equity (its ``book_equity``) and ``base``, the leg's multiplier in the run (1;
+    0 for a leg the run does not count, :func:`uncounted_legs`; default all 1).
 
     Examples
     --------
@@ -287,6 +322,7 @@ class SponsorArrays(NamedTuple):
     share: np.ndarray
     follows: np.ndarray
     equity: np.ndarray
+    base: np.ndarray | None = None
 
 
 def sponsor_arrays(bs: Any, deal_index: Mapping[str, int]) -> SponsorArrays:
@@ -303,17 +339,20 @@ def sponsor_arrays(bs: Any, deal_index: Mapping[str, int]) -> SponsorArrays:
     >>> comp.bs.firms[a.vehicle[j]], float(a.amount[j]), bool(a.follows[j])
     ('abilene-jv', 5.0, True)
     """
-    legs = sponsors_of(bs)
+    legs = sponsors_of(bs, drawn=True)
     frame = bs.frame
     pos = {f: i for i, f in enumerate(frame.index)}
     value = dict(zip(bs.deals["id"], bs.deals["value"], strict=True)) if legs else {}
+    base = dict(zip(bs.deals["id"], bs.deals["base"], strict=True)) if legs else {}
     rows = [(pos[v], deal_index[d], float(value[d]), share,
-             bool(frame.at[v, "book_equity_figures"]), float(frame.at[v, "book_equity"]))
+             bool(frame.at[v, "book_equity_figures"]), float(frame.at[v, "book_equity"]),
+             float(base[d]))
             for v, rs in legs.items() if v in pos for d, _, share in rs if d in deal_index]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
     return SponsorArrays(np.array(cols[0], int), np.array(cols[1], int),
                          np.array(cols[2], float), np.array(cols[3], float),
-                         np.array(cols[4], bool), np.array(cols[5], float))
+                         np.array(cols[4], bool), np.array(cols[5], float),
+                         np.array(cols[6], float))
 
 
 def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
@@ -341,7 +380,7 @@ def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
     if mult is None or not len(a.leg):
         return None
     m = np.asarray(mult, float)[a.leg]
-    moved = m != 1.0
+    moved = m != (1.0 if a.base is None else a.base[:, None])
     if not moved.any():
         return None
     firms, inv = np.unique(a.vehicle, return_inverse=True)

@@ -410,11 +410,13 @@ def _quantile_from_hist(h: np.ndarray, q: float) -> float:
 
 def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
     """The note on a vehicle's legs that the compiled scenario does not count and draws
-    switch on (a conditional leg that happens, or a range on an uncounted leg): a sponsor's
-    equity leg or a debt leg into a vehicle (kind ``spv``). Those draws keep the vehicle's
-    sponsor equity, its split among the sponsors and the collateral on its funding as
-    compiled, where a stress run with the leg included adds it (docs/methods/mapping.md);
-    ``""`` when there is none.
+    switch on (a conditional leg that happens, or a range on an uncounted leg) whose
+    effect on the vehicle the draws do not follow: a debt leg into a vehicle (kind
+    ``spv``), or a sponsor's equity leg into a vehicle with no sponsor equity in the run
+    (one with some follows the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
+    Those draws keep the vehicle's sponsor equity, its split among the sponsors and the
+    collateral on its funding as compiled, where a stress run with the leg included adds
+    it (docs/methods/mapping.md); ``""`` when there is none.
 
     Examples
     --------
@@ -425,19 +427,21 @@ def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
     >>> vehicle_legs_drawn_in(comp, payload(comp, seed=1, chunk=8))[:40]
     'legs not counted in the scenario that dr'
     """
+    from ..mapping.vehicles import sponsors_of
     from ..vocabulary import DEBT_KINDS
 
     d = comp.bs.deals
     kinds = dict(zip(comp.bs.frame.index, comp.bs.frame["kind"], strict=True)) \
         if "kind" in comp.bs.frame else {}
     drawn = {int(x[2][0]) for x in p.inputs if x[1] in ("happens", "amount")}
+    followed = set(sponsors_of(comp.bs))   # the vehicles whose sponsor equity draws follow
     legs = []
     for j in sorted(drawn):
         did, kind, payee = d["id"].iloc[j], d["kind"].iloc[j], d["payee"].iloc[j]
         if comp.base_mult[comp.deal_index[did]] != 0 or kinds.get(payee) != "spv":
             continue
-        if kind == "equity_investment":
-            legs.append(f"{did} (sponsor equity into {payee})")
+        if kind == "equity_investment" and payee not in followed:
+            legs.append(f"{did} (sponsor equity into {payee}, which has none in the run)")
         elif kind in DEBT_KINDS:
             legs.append(f"{did} (debt of {payee})")
     if not legs:
