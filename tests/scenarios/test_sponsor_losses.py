@@ -629,3 +629,30 @@ def test_a_draw_with_xais_conditional_d75a_is_the_stress_run_including_it(net) -
     comp, r, each, system, held, stress = _on_and_stress(net, sc, "D75a")
     _same_as_stress(net, comp, r, each, system, held, stress, [])
     assert stress[1].firms.at["xai-gpu-spv", "equity_before"] == pytest.approx(7.5)
+
+
+def test_a_debt_leg_a_draw_switches_on_is_pledged_as_the_stress_run_pledges_it(
+        tmp_path) -> None:
+    """A conditional second bond B2 (6) of the campus is not counted in the run; a draw
+    that switches it on is the stress run with ``legs: {include: [B2]}``: the campus funded
+    with 8 + 10 + 6, its pool shared 10:6 between the bonds, the lease's rent assumed from
+    both bonds' debt service; the draw with it off is the run."""
+    deals = DEALS + ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,"
+                     "2025-01-01,2050-12-31,,A,,,s1,If.\n")
+    net = toy_network(tmp_path, ENTITIES, deals)
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl"])
+    assert system["payment_shortfall"][1] != system["payment_shortfall"][0]
+
+
+def test_a_draw_with_xais_conditional_d149_is_the_stress_run_including_it(net) -> None:
+    """xai-stops-paying: Apollo's conditional 3.4 to the xAI GPU vehicle (D149) is not
+    counted in the run; a draw that switches it on is the stress run with ``legs:
+    {include: [D149]}`` (pledged in the vehicle's GPU pool with D76 and D148, the lease's
+    assumed rent with its debt service), firm by firm and for the system."""
+    sc = scenarios.load("xai-stops-paying")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert system["payment_shortfall"][1] != system["payment_shortfall"][0]

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
@@ -147,6 +148,8 @@ class YearsMixin:
         out = np.zeros((st.c, len(self.years)))
         if pl is None or pl.empty:
             return out
+        pl = pd.concat([pl, self.uncounted_pledges], ignore_index=True) \
+            if len(self.uncounted_pledges) else pl
         vals = values_by_year(pl, self.years, self.scenario.mapping)
         pos = {f: i for i, f in enumerate(self.bs.firms)}
         for p, (deal, borrower) in enumerate(zip(pl["deal"], pl["borrower"], strict=True)):
@@ -163,6 +166,44 @@ class YearsMixin:
         (:func:`.vehicles.sponsor_arrays`): what a draw's multipliers move
         (:func:`.vehicles.drawn_sponsors`)."""
         return sponsor_arrays(self.bs, self.deal_index)
+
+    @cached_property
+    def uncounted_pledges(self) -> pd.DataFrame:
+        """The debt legs into a vehicle that the run does not count (``base`` 0) and a draw
+        may switch on, pledged as a stress run including them would pledge them: in the
+        vehicle's one pool on its funding (:func:`.vehicles.funding_pledges`; not a leg
+        ``mapping.secured`` or ``mapping.collateral_value`` names), valued at that funding
+        x its principal over the pool's principal as compiled (so that
+        :func:`.vehicles.drawn_funding` gives it its share in a draw), pledged at its start.
+        The frame of :func:`.collateral.pledges`; the run's claims of these legs are 0, and
+        so their collateral."""
+        from ..vocabulary import DEBT_KINDS
+        from .collateral import COLUMNS
+
+        bs, m = self.bs, self.scenario.mapping
+        pl = bs.collateral
+        empty = pd.DataFrame(columns=list(COLUMNS))
+        if pl is None or pl.empty:
+            return empty
+        d = bs.deals
+        rows = []
+        for v, deals in funding_pledges(pl, bs.firms).items():
+            mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)]
+            if mine["pool"].nunique() != 1:
+                continue
+            funded = float(mine["value"].sum())
+            principal = float(mine["principal"].sum())
+            off = d[d["kind"].isin(DEBT_KINDS) & (d["payee"] == v) & (d["base"] == 0)
+                    & (d["value"] > 0) & d["id"].isin(list(self.deal_index))
+                    & ~d["id"].isin(list(m.secured)) & ~d["id"].isin(list(m.collateral_value))]
+            for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
+                rows.append({"deal": did, "borrower": v, "asset": mine["asset"].iloc[0],
+                             "pool": mine["pool"].iloc[0], "principal": float(value),
+                             "value": funded * float(value) / principal if principal > 0
+                             else 0.0,
+                             "pledged": start if isinstance(start, dt.date) else bs.horizon[0],
+                             "basis": f"{v}'s funding (if counted)"})
+        return pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty
 
     @cached_property
     def funding_rows(self) -> FundingRows:
@@ -189,6 +230,7 @@ class YearsMixin:
         legs: list[tuple[int, float, int]] = []
         pools: list[tuple[int, float, int]] = []
         names: dict[str, int] = {}
+        more = self.uncounted_pledges   # legs a draw may switch on: base 0, last
         for v, deals in pledged.items():
             assert pl is not None  # funding_pledges gives none without pledges
             mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)
@@ -201,8 +243,11 @@ class YearsMixin:
             funded.append(float(mine.loc[mine["pool"] == first, "value"].sum()))
             own = debt_legs[(debt_legs["payee"] == v) & debt_legs["id"].isin(self.deal_index)]
             debt0.append(float(own["value"].sum()))
+            extra = more[more["borrower"] == v]
             legs += [(self.deal_index[x], float(a), i) for x, a in
-                     zip(own["id"], own["value"], strict=True)]
+                     zip([*own["id"], *extra["deal"]], [*own["value"], *extra["principal"]],
+                         strict=True)]
+            mine = pd.concat([mine, extra], ignore_index=True) if len(extra) else mine
             for deal, name, principal in zip(mine["deal"], mine["pool"], mine["principal"],
                                              strict=True):
                 q = names.setdefault(name, len(names))
@@ -218,9 +263,13 @@ class YearsMixin:
             c = list(zip(*xs, strict=True)) if xs else [(), (), ()]
             return [np.array(c[0], int), np.array(c[1], float), np.array(c[2], int)]
 
+        base = self.base_mult
+        legs_, pools_ = cols(legs), cols(pools)
         return FundingRows(np.array(rows, int), np.array(veh, int), np.array(pool, int),
                            np.array(firms, int), f, f - np.array(debt0, float),
-                           *cols(legs), *cols(pools))
+                           legs_[0], legs_[1], legs_[2], pools_[0], pools_[1], pools_[2],
+                           (base[legs_[0]] > 0).astype(float),
+                           (base[pools_[0]] > 0).astype(float))
 
     @property
     def middle_year(self) -> int:
@@ -294,14 +343,16 @@ class YearsMixin:
         """Deal multipliers ``M`` ``(D, K)`` with the amounts ``mapping.vehicle_terms``
         assumes from a vehicle's debt (:attr:`term_parts`) following the draw's debt legs,
         as a stress run with those legs excluded or their amounts set sizes them: a leg's
-        multiplier times (its parts x their debt's multiplier) / (its parts), in the draws
-        that move one of its debt legs (``copy=False``: in place). Each part is linear in
-        its debt's amount (:func:`.vehicles.rent`)."""
+        multiplier times (its parts x their debt's multiplier) / (its parts counted in the
+        run), in the draws that move one of its debt legs or switch an uncounted one on
+        (``copy=False``: in place). Each part is linear in its debt's amount
+        (:func:`.vehicles.rent`)."""
         leg, debt, part = self.term_parts
         if not len(leg):
             return M
         md = M[debt]
-        moved = md != 1.0
+        base = self.base_mult[debt]   # 0: a debt the run does not count, whose part is not in
+        moved = md != base[:, None]
         if not moved.any():
             return M
         M = np.array(M, float, copy=True) if copy else M
@@ -311,7 +362,7 @@ class YearsMixin:
         for j, a in enumerate(at.tolist()):  # a handful of parts
             now[a] += part[j] * md[j]
             hit[a] |= moved[j]
-        was = np.bincount(at, weights=part, minlength=len(legs))[:, None]
+        was = np.bincount(at, weights=part * base, minlength=len(legs))[:, None]
         ratio = np.divide(now, was, out=np.ones_like(now), where=was > 0)
         M[legs] = np.where(hit, M[legs] * ratio, M[legs])
         return M

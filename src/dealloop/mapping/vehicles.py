@@ -99,9 +99,11 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
     candidate legs (``id, payer, payee, kind, value, start, end``), ``counted(record)`` says
     whether the base run counts a leg; a debt's rate is its ``mapping.debt_rates``, else the
     vehicle's ``interest_rate``, else ``default_rate``. ``parts``, when given, is filled
-    with each assumed amount's parts by debt leg, ``{leg id: ((debt id, part), ...)}``: the
-    amount is linear in each debt's amount, so a draw that rescales a debt leg rescales its
-    part (:meth:`dealloop.mapping.compiled.Compiled.deal_multipliers`).
+    with each assumed amount's parts by debt leg, ``{leg id: ((debt id, part), ...)}``, the
+    debts the base run does not count last (their parts are not in the amount): the amount
+    is linear in each debt's amount, so a draw that rescales a debt leg, or switches an
+    uncounted one on, rescales or adds its part
+    (:meth:`dealloop.mapping.compiled.Compiled.deal_multipliers`).
 
     Examples
     --------
@@ -123,10 +125,11 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
     if m.vehicle_terms != "debt_service":
         return {}
     debts: dict[str, list[dict[str, Any]]] = {}
+    uncounted: dict[str, list[dict[str, Any]]] = {}  # parts too, should a draw count them
     for r in records:
-        if r["kind"] in DEBT_KINDS and kinds.get(r["payee"]) == "spv" and counted(r) \
+        if r["kind"] in DEBT_KINDS and kinds.get(r["payee"]) == "spv" \
                 and r["value"] == r["value"] and r["value"] > 0:
-            debts.setdefault(r["payee"], []).append(r)
+            (debts if counted(r) else uncounted).setdefault(r["payee"], []).append(r)
     out: dict[str, tuple[float, str]] = {}
     for r in records:
         v = r["payee"]
@@ -136,7 +139,7 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
         if r["kind"] in CONTINGENT_KINDS:
             out[r["id"]] = (sum(d["value"] for d in debts[v]),
                             f"cap assumed: {v}'s debt ({ids})")
-            each = [float(d["value"]) for d in debts[v]]
+            each = [float(d["value"]) for d in debts[v] + uncounted.get(v, [])]
         elif r["kind"] in _INCOME_KINDS and isinstance(r["start"], dt.date) \
                 and isinstance(r["end"], dt.date):
             rate = per_entity(m.interest_rate, v, default_rate)
@@ -145,12 +148,12 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
             out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
                             f"rent assumed: the debt service of {v} ({ids}) over the "
                             f"lease{term}")
-            each = [rent(r, [d], m.debt_rates, rate) for d in debts[v]]
+            each = [rent(r, [d], m.debt_rates, rate) for d in debts[v] + uncounted.get(v, [])]
         else:
             continue
-        if parts is not None:
-            parts[r["id"]] = tuple((str(d["id"]), x) for d, x in zip(debts[v], each,
-                                                                       strict=True))
+        if parts is not None:  # the uncounted debts' parts last (not in the amount)
+            parts[r["id"]] = tuple((str(d["id"]), x) for d, x in zip(
+                debts[v] + uncounted.get(v, []), each, strict=True))
     return out
 
 
@@ -439,7 +442,10 @@ class FundingRows(NamedTuple):
     sponsor equity in that; ``debt_leg``, ``debt_amount``, ``debt_vehicle`` ``(L,)``: its
     debt legs counted in the run (deal index, amount, vehicle); ``pool_leg``, ``principal``,
     ``pool_of`` ``(Q,)``: the legs pledged in each pool (deal index, principal, pool), whose
-    collateral the pool's value is shared among pro rata.
+    collateral the pool's value is shared among pro rata; ``debt_base``, ``pool_base``:
+    each leg's multiplier in the run (0 for a debt leg the run does not count, which a draw
+    may switch on, :attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`; default
+    all 1).
 
     Examples
     --------
@@ -461,6 +467,8 @@ class FundingRows(NamedTuple):
     pool_leg: np.ndarray
     principal: np.ndarray
     pool_of: np.ndarray
+    debt_base: np.ndarray | None = None
+    pool_base: np.ndarray | None = None
 
 
 def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
@@ -497,14 +505,16 @@ def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
         return None
     mult = np.asarray(mult, float)
     md, mp = mult[f.debt_leg], mult[f.pool_leg]
+    db = np.ones(len(f.debt_leg)) if f.debt_base is None else f.debt_base
+    pb = np.ones(len(f.pool_leg)) if f.pool_base is None else f.pool_base
     drawn = drawn_sponsors(sponsors, mult)
-    if drawn is None and not (md != 1.0).any():
+    if drawn is None and not (md != db[:, None]).any():
         return None
     k = mult.shape[1]
     moved = np.zeros((len(f.firms), k), bool)
     debt = np.zeros((len(f.firms), k))
     for j, v in enumerate(f.debt_vehicle.tolist()):  # a handful of legs, in their order
-        moved[v] |= md[j] != 1.0
+        moved[v] |= md[j] != db[j]
         debt[v] += f.debt_amount[j] * md[j]
     equity = np.repeat(f.equity[:, None], k, axis=1)
     if drawn is not None:  # the vehicles whose sponsor equity the draws move
@@ -514,7 +524,7 @@ def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
         equity[there] = eq[at[there]]
         moved[there] |= eq[at[there]] != f.equity[there, None]
     n_pool = int(f.pool_of.max()) + 1 if len(f.pool_of) else 0
-    p0 = np.bincount(f.pool_of, weights=f.principal, minlength=n_pool)
+    p0 = np.bincount(f.pool_of, weights=f.principal * pb, minlength=n_pool)
     p = np.zeros((n_pool, k))
     for j, q in enumerate(f.pool_of.tolist()):
         p[q] += f.principal[j] * mp[j]
