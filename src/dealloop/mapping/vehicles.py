@@ -31,7 +31,12 @@ equity leg moves the vehicle's sponsor equity with it, as a stress run with the 
 or its amount set (``legs.exclude``, ``legs.amounts``) would: :func:`drawn_sponsors` gives
 each draw's equity and split, and the collateral on the vehicle's funding
 (:func:`funding_pledges`) follows it. A vehicle left with no sponsor equity in a draw stands
-on the model's construct there, as its stress run does.
+on the model's construct there, as its stress run does. Its debt legs follow the draw too:
+the collateral on its funding is (debt + sponsor equity, as drawn), shared pro rata to the
+principals as drawn (:func:`drawn_funding`), and what :func:`assumed_terms` sizes from its
+debt is sized from the debt as drawn. A leg the run does not count that a draw switches on
+joins the vehicle as a stress run including it would (:func:`uncounted_legs`; a debt leg:
+:attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`).
 
 Examples
 --------
