@@ -54,6 +54,9 @@ CASES: dict[str, tuple[str, ...]] = {
 for _name in SCENARIOS:
     CASES[f"stress-{_name}.txt"] = ("stress", _name)
     CASES[f"stress-{_name}.json"] = ("stress", _name, "--json")
+# rank-legs of a scenario with a vehicle: the rows of its debt (D05) and sponsor (D06a) legs
+CASES["stress-oracle-exits-abilene-rank-legs.json"] = ("stress", "oracle-exits-abilene",
+                                                       "--rank-legs", "8", "--json")
 CASES["simulate-coreweave-default.json"] = ("simulate", "coreweave-default", "-n", "64",
                                             "--chunk", "32", "-w", "0", "--json")
 

@@ -345,7 +345,7 @@ def _draws_and_stress(net, sc, leg: str, mults: tuple[float, ...]):
     each, once = buffer.equity_losses_both(comp, base, out, mult=M)
     paths = buffer.equity_paths(comp, base, out, mult=M)
     mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))["equity_loss"]
+    system = headline(comp, base, out, M, losses=(once, mv))
     r = routes(comp, net, holders.layer(net))
     held = per_draw(r, comp, out, M, each)
     amount = float(comp.bs.deals["value"].iloc[d])
@@ -365,7 +365,8 @@ def _named(where, holder: str) -> float:
 def _same_as_stress(net, comp, r, each, system, held, stress, holders_named) -> None:
     """Draw ``k`` of the Monte Carlo path gives stress run ``k``'s figures: every firm's
     equity before and after and its equity lost (the firms table's, a gain counted as no
-    loss), the system's, and the named holders' losses."""
+    loss), the system's equity lost and payment shortfall (``system``: the draws'
+    headlines), and the named holders' losses."""
     firms = comp.bs.firms
     each, (before, after) = each
     for k, res in enumerate(stress):
@@ -375,7 +376,8 @@ def _same_as_stress(net, comp, r, each, system, held, stress, holders_named) -> 
         got = dict(zip(firms, each[:, k], strict=True))
         want = res.firms["equity_loss"].clip(lower=0.0).to_dict()   # a gain: no loss
         assert got == pytest.approx(want, rel=1e-9, abs=1e-9), k
-        assert system[k] == pytest.approx(res.system["equity_loss"], rel=1e-9, abs=1e-9), k
+        for m in ("equity_loss", "payment_shortfall"):
+            assert system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
         where = holders.follow(res, net)
         for h in holders_named:
             assert held[k, r.columns.index(f"holder:{h}")] == pytest.approx(
@@ -493,3 +495,164 @@ def test_a_vehicle_that_sponsors_another_follows_the_draw_too(tmp_path) -> None:
         assert system[k] == pytest.approx(res.system["equity_loss"], abs=1e-9), c
         assert owl[k] == pytest.approx(_owl(holders.follow(res, net)), abs=1e-9), c
         assert f.at["campus", "equity_basis"] == ("model" if k == 2 else "sponsor")
+
+
+def test_the_draws_debt_leg_values_the_vehicles_collateral_as_the_stress_run(toy) -> None:
+    """The campus fails; four draws drop, halve, keep and raise by half its bond B (10): each
+    gives every firm's equity before, after and lost, the system's equity lost and the
+    outside investor's loss of the stress run with B excluded or its amount set. That run
+    values the bondholders' collateral at what the campus was funded with, its 8 of sponsor
+    equity + B as drawn (8 + 5 for a half, not half of 18), and sizes the lease's assumed
+    rent from B as drawn (its debt service)."""
+    mults = (0.0, 0.5, 1.0, 1.5)
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _draws_and_stress(toy, sc, "B", mults)
+    _same_as_stress(toy, comp, r, each, system, held, stress, ["owl"])
+    assert [res.firms.at["campus", "equity_before"] for res in stress] == pytest.approx(
+        [8.0] * len(mults))
+    short = system["payment_shortfall"]   # the bondholders: 23 of collateral at 1.5, not 27
+    assert short[:3].tolist() == [0.0, 0.0, 0.0] and short[3] > 0.0
+
+
+def test_the_draws_debt_leg_sizes_the_lease_rent_assumed_from_it(toy) -> None:
+    """Half the lease L is cancelled (the campus does not fail): L's rent is assumed from
+    B's debt service, so a draw of B sizes it again as the stress run does (the tenant's
+    and the campus's equity follow B)."""
+    mults = (0.5, 1.0, 1.5)
+    sc = scenarios.loads(HEAD + "shocks: [{type: cancel, deal: L, fraction: 0.5}]\n")
+    comp, r, each, system, held, stress = _draws_and_stress(toy, sc, "B", mults)
+    _same_as_stress(toy, comp, r, each, system, held, stress, ["owl"])
+    campus = each[1][1][comp.bs.firms.index("campus")]   # equity after: the rent it keeps
+    assert len(set(np.round(campus, 9))) == len(mults)
+
+
+def test_a_drawn_debt_leg_of_abilene_is_the_stress_run_at_that_amount(net) -> None:
+    """oracle-exits-abilene draws JPMorgan's D05 in its range (9.4 to 9.6): a draw at 9.6 is
+    the stress run with ``legs: {amounts: {D05: 9.6}}`` (collateral 5.0 + 9.6, Oracle's
+    assumed rent sized from 9.6), one without D05 the run with it excluded, for every
+    firm's equity lost, the system's, and Blue Owl's and JPMorgan's losses."""
+    sc = scenarios.load("oracle-exits-abilene")
+    mults = (0.0, 1.0, 9.6 / 9.4)
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D05", mults)
+    _same_as_stress(net, comp, r, each, system, held, stress, ["blue-owl", "jpmorgan"])
+    jpm = held[:, r.columns.index("holder:jpmorgan")]
+    assert jpm[2] > jpm[1] > 0.0    # more lent against the same lease: more lost
+
+
+def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
+    """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
+    9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress
+    run with the legs at the amounts drawn, D05's among them."""
+    from dealloop.scenarios._mc_chunks import draw, payload, run_chunk
+
+    sc = scenarios.load("oracle-exits-abilene")
+    comp = mapping.build(net, sc).compile()
+    p = payload(comp, seed=5, chunk=3)
+    stats = run_chunk(p, 0, 3)
+    M, _, _ = draw(p, 0, 3)
+    value = comp.bs.deals.set_index("id")["value"]
+    moved = [d for d in comp.deal_ids if (M[comp.deal_index[d]] != comp.base_mult[
+        comp.deal_index[d]]).any()]
+    assert "D05" in moved
+    for k in range(3):
+        amounts = {d: float(value[d]) * M[comp.deal_index[d], k] for d in moved
+                   if M[comp.deal_index[d], k] != 0}
+        legs = sc.legs.model_copy(update={
+            "amounts": {**sc.legs.amounts, **amounts},
+            "exclude": [*sc.legs.exclude, *(d for d in moved if M[comp.deal_index[d], k] == 0)]})
+        res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+        for m in ("equity_loss", "payment_shortfall"):
+            assert stats.system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
+
+
+def test_rank_legs_without_d05_is_the_stress_run_without_it(net) -> None:
+    """``rank-legs`` removing JPMorgan's D05 from oracle-exits-abilene moves the system's
+    figures as the stress run with ``legs: {exclude: [D05]}`` does (its collateral, and
+    Oracle's rent assumed from D05's debt service, gone with it)."""
+    sc = scenarios.load("oracle-exits-abilene")
+    res = scenarios.sensitivity(sc, net, legs=["D05"])
+    without = sc.model_copy(update={"legs": sc.legs.model_copy(update={"exclude": ["D05"]})})
+    a, b = (scenarios.run(x, net, band=False).system for x in (without, sc))
+    for m in ("equity_loss", "payment_shortfall", "new_money_needed"):
+        assert res.table.at[0, f"delta_{m}"] == pytest.approx(a[m] - b[m], rel=1e-9,
+                                                              abs=1e-9), m
+
+
+def _on_and_stress(net, sc, leg: str):
+    """Two draws of scenario ``sc``: ``leg`` (not counted in the run) left off, and
+    switched on at its amount; and the stress runs of each: ``sc``, and ``sc`` with
+    ``legs: {include: [leg]}``."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    comp = mapping.build(net, sc).compile()
+    d = comp.deal_index[leg]
+    assert comp.base_mult[d] == 0.0
+    M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+    M[d, 1] = 1.0
+    base, out, _, _ = clear_runs(comp, 2, mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    paths = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))
+    r = routes(comp, net, holders.layer(net))
+    held = per_draw(r, comp, out, M, each)
+    on = sc.model_copy(update={"legs": sc.legs.model_copy(
+        update={"include": [*sc.legs.include, leg]})})
+    stress = [scenarios.run(x, net, band=False) for x in (sc, on)]
+    return comp, r, (each, paths), system, held, stress
+
+
+def test_a_sponsor_leg_a_draw_switches_on_joins_the_vehicle(tmp_path) -> None:
+    """A conditional equity leg E3 (hawk's 4 in the campus) is not counted in the run; a
+    draw that switches it on gives the campus 12 of sponsor equity (8 + 4), split 6:2:4,
+    and the bondholders' collateral the 4 more, as the stress run with ``legs: {include:
+    [E3]}``: every firm's equity before, after and lost, the system's equity lost and
+    payment shortfall, and owl's and hawk's losses; the draw with it off is the run."""
+    ents = ENTITIES + "hawk,Hawk,investor,,false,,,,,,,,,,2026-01,s1,Conditional sponsor.\n"
+    deals = DEALS + ("E3,hawk,campus,equity_investment,4,,,reported,conditional,,2025-01-01,"
+                     "2025-01-01,,,A,,,s1,If.\n")
+    net = toy_network(tmp_path, ents, deals)
+    sc = scenarios.loads(HEAD + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "E3")
+    assert [res.firms.at["campus", "equity_before"] for res in stress] == [8.0, 12.0]
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl", "hawk"])
+    assert held[:, r.columns.index("holder:hawk")].tolist() == pytest.approx([0.0, 4.0])
+
+
+def test_a_draw_with_xais_conditional_d75a_is_the_stress_run_including_it(net) -> None:
+    """xai-stops-paying: Nvidia's conditional 2.0 in the xAI GPU vehicle (D75a) is not
+    counted in the run; a draw that switches it on is the stress run with ``legs:
+    {include: [D75a]}`` (the vehicle's 7.5 of sponsor equity, Nvidia's write-off of its
+    part, the lenders' collateral), firm by firm and for the system."""
+    sc = scenarios.load("xai-stops-paying")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D75a")
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert stress[1].firms.at["xai-gpu-spv", "equity_before"] == pytest.approx(7.5)
+
+
+def test_a_debt_leg_a_draw_switches_on_is_pledged_as_the_stress_run_pledges_it(
+        tmp_path) -> None:
+    """A conditional second bond B2 (6) of the campus is not counted in the run; a draw
+    that switches it on is the stress run with ``legs: {include: [B2]}``: the campus funded
+    with 8 + 10 + 6, its pool shared 10:6 between the bonds, the lease's rent assumed from
+    both bonds' debt service; the draw with it off is the run."""
+    deals = DEALS + ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,"
+                     "2025-01-01,2050-12-31,,A,,,s1,If.\n")
+    net = toy_network(tmp_path, ENTITIES, deals)
+    sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
+                         + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl"])
+    assert system["payment_shortfall"][1] != system["payment_shortfall"][0]
+
+
+def test_a_draw_with_xais_conditional_d149_is_the_stress_run_including_it(net) -> None:
+    """xai-stops-paying: Apollo's conditional 3.4 to the xAI GPU vehicle (D149) is not
+    counted in the run; a draw that switches it on is the stress run with ``legs:
+    {include: [D149]}`` (pledged in the vehicle's GPU pool with D76 and D148, the lease's
+    assumed rent with its debt service), firm by firm and for the system."""
+    sc = scenarios.load("xai-stops-paying")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert system["payment_shortfall"][1] != system["payment_shortfall"][0]

@@ -174,13 +174,17 @@ class Compiled(YearsMixin):
             "plan_rows": np.flatnonzero(st.channel == PLAN),
         }
 
-    def replan(self, M: np.ndarray) -> dict[str, np.ndarray]:
+    def replan(self, M: np.ndarray, *, terms: bool = True) -> dict[str, np.ndarray]:
         """What :func:`.sheets.build` sizes from the legs, sized again for the unshocked
         network with deal multipliers ``M`` ``(D, K)``: outside revenue ``out_rev`` ``(N, K)``
         (receipts booked), GPU assets ``gpu`` ``(N, K)`` and build-out dues ``build`` (chip
         purchases counted), the plan's new-money caps ``caps`` (every leg paid in full,
-        stakes at market value) and the amounts warrants vest on, ``vest``."""
+        stakes at market value) and the amounts warrants vest on, ``vest``. ``terms``: the
+        amounts a vehicle's debt sizes follow ``M``'s debt legs first
+        (:meth:`~.timing.YearsMixin.drawn_terms`; ``False`` when ``M`` already has them)."""
         st, sc = self.structure, self.scenario
+        if terms:
+            M = self.drawn_terms(M)
         rp = self.replan_maps
         m = M[self.claim_deal]
         A = m * self.amount[:, None]
@@ -276,8 +280,9 @@ class Compiled(YearsMixin):
         shocks), as :func:`.sheets.build` would for a dataset with those legs (or pass the
         result of :meth:`replan` to reuse it).
         """
-        M = self.deal_multipliers(k, mult, drop)
-        rp = replan if isinstance(replan, dict) else self.replan(M) if replan else None
+        M = self.deal_multipliers(k, mult, drop)  # with the vehicles' assumed terms drawn
+        rp = replan if isinstance(replan, dict) else self.replan(M, terms=False) if replan \
+            else None
         out_rev0 = self.outside_revenue[:, None] if rp is None else rp["out_rev"]
         gpu = self.gpu[:, None] if rp is None else rp["gpu"]
         applied = Applied(self, k, M, values or {}, gpu)

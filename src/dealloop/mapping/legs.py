@@ -127,7 +127,8 @@ def select_legs(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             parts.setdefault(agg, []).append(pid)
     ranges = scenario.monte_carlo.ranges
     records = legs.to_dict("records")
-    terms = _vehicle_terms(net, scenario, records)
+    term_parts: dict[str, tuple[tuple[str, float], ...]] = {}
+    terms = _vehicle_terms(net, scenario, records, term_parts)
     deal_rows: list[dict[str, Any]] = []
     for rec in records:
         did, kind, status = rec["id"], rec["kind"], rec["status"]
@@ -141,9 +142,11 @@ def select_legs(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             if math.isnan(value) or did not in scenario.legs.amounts:
                 value = (low + high) / 2
         how = ""
+        assumed_from: tuple[tuple[str, float], ...] = ()
         if did in terms and (value is None or math.isnan(value)):
             value = low = high = terms[did][0]
             how = terms[did][1]
+            assumed_from = term_parts.get(did, ())
         if kind in CONTINGENT_KINDS:
             base = float(status in LIVE_STATUSES and did not in exclude)
         else:
@@ -171,15 +174,16 @@ def select_legs(net: Any, scenario: Scenario, horizon: tuple[dt.date, dt.date],
             "high": float(high if not math.isnan(high) else value), "share": share,
             "base": base, "start": start, "end": end, "stake": rec["stake"],
             "parts": tuple(parts.get(did, ())), "sources": rec["sources"],
-            "term_assumed": assumed, "assumed": how,
+            "term_assumed": assumed, "assumed": how, "assumed_from": assumed_from,
         })
     return deal_rows
 
 
-def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]]
+def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]],
+                   parts: dict[str, tuple[tuple[str, float], ...]] | None = None
                    ) -> dict[str, tuple[float, str]]:
     """The amounts :func:`.vehicles.assumed_terms` assumes for vehicles' legs with no
-    amount (``legs.amounts`` first)."""
+    amount (``legs.amounts`` first; ``parts``: filled with their parts by debt leg)."""
     m, lg = scenario.mapping, scenario.legs
     kinds = dict(zip(net.entities["id"], net.entities["kind"], strict=True))
     sel, include, exclude = set(lg.statuses), set(lg.include), set(lg.exclude)
@@ -197,7 +201,7 @@ def _vehicle_terms(net: Any, scenario: Scenario, records: list[dict[str, Any]]
                      "term_assumed": guessed and end is not None})
     rate = discount_rate(net, m)[0] + m.credit_spread
     return assumed_terms(rows, kinds, m, rate, lambda r: (
-        r["status"] in sel or r["id"] in include) and r["id"] not in exclude)
+        r["status"] in sel or r["id"] in include) and r["id"] not in exclude, parts)
 
 
 def _stake_fraction(r: dict[str, Any], issuer: str,

@@ -183,6 +183,10 @@ class BalanceSheets:
     """The secured debt legs and their collateral (:func:`.collateral.pledges`)."""
     grades: dict[str, str] = field(default_factory=dict, repr=False)
     """Evidence grade of each company figure id (:func:`.starting.figure_grades`)."""
+    assumed_from: dict[str, tuple[tuple[str, float], ...]] = field(default_factory=dict,
+                                                                   repr=False)
+    """The amounts ``mapping.vehicle_terms`` assumes, by debt leg: ``{leg id: ((debt id,
+    part), ...)}`` (:func:`.vehicles.assumed_terms`), which a draw of the debt rescales."""
 
     @property
     def n(self) -> int:
@@ -338,7 +342,9 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
     return BalanceSheets(firms, outside, (t0, t1), years_h, evidence, bool(derived), deals, cl,
                          st, frame, tuple(notes), scenario=scenario, revenue_years=rev_years,
                          discount_rate=rate, discount_source=source, collateral=pledged,
-                         grades=grades)
+                         grades=grades, assumed_from={
+                             r["id"]: r["assumed_from"] for r in deal_rows
+                             if r.get("assumed_from")})
 
 
 def _parties(net: Any, scenario: Scenario

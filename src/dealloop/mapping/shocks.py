@@ -16,7 +16,7 @@ import numpy as np
 
 from .arrays import BACKSTOP, CAPEX, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, Inputs
 from .values import point
-from .vehicles import drawn_sponsors
+from .vehicles import drawn_funding
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled import Compiled
@@ -57,30 +57,19 @@ class Applied:
         self.repaid = {(int(comp.claim_deal[c]), int(st.debtor[c])): int(c) for c in
                        np.flatnonzero(st.channel == PRINCIPAL)}
         #: ``(rows, (R, K))``: the collateral of claims secured on a vehicle's funding scaled
-        #: by the sponsor equity the draws give it (before the shocks), or None
+        #: by the debt and sponsor equity the draws give it (before the shocks), or None
         self.funded = self._funded(M)
 
     def _funded(self, M: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """What the draws' sponsor equity does to the collateral of the claims secured on
-        a vehicle's funding (:attr:`~.timing.YearsMixin.funding_rows`): ``(rows, factor)``,
-        ``factor`` ``(R, K)`` = (debt + equity drawn) / (debt + equity compiled), 1 where the
-        draw leaves the equity as compiled; None when no draw moves a sponsor leg."""
-        comp = self.comp
-        rows, veh, debt = comp.funding_rows
-        if not len(rows):
+        """What the draws' debt and sponsor equity of a vehicle do to the collateral of the
+        claims secured on its funding (:attr:`~.timing.YearsMixin.funding_rows`):
+        ``(rows, factor)``, ``factor`` ``(R, K)`` of :func:`.vehicles.drawn_funding`; None
+        when no draw moves a vehicle's debt or sponsor legs."""
+        f = self.comp.funding_rows
+        if not len(f.rows):
             return None
-        drawn = drawn_sponsors(comp.sponsor_arrays, M)
-        if drawn is None:
-            return None
-        firms, eq, _ = drawn
-        sp = comp.sponsor_arrays
-        eq0 = dict(zip(sp.vehicle.tolist(), sp.equity.tolist(), strict=True))
-        e0 = np.array([eq0[v] for v in veh.tolist()])[:, None]
-        now = eq[np.searchsorted(firms, veh)]
-        funded = debt[:, None] + e0
-        factor = np.divide(debt[:, None] + now, funded, out=np.ones_like(now),
-                           where=funded > 0)
-        return rows, np.where(now == e0, 1.0, factor)
+        factor = drawn_funding(f, self.comp.sponsor_arrays, M)
+        return None if factor is None else (f.rows, factor)
 
     # ------------------------------------------------------------------------ helpers
     def arr(self, name: str, shape: tuple[int, int], fill: float | bool) -> np.ndarray:

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
@@ -26,7 +27,7 @@ from .fused import scaled, scaled_twice
 from .fused_years import year_claims
 from .shocks import Applied
 from .values import per_entity
-from .vehicles import SponsorArrays, funding_pledges, sponsor_arrays
+from .vehicles import FundingRows, SponsorArrays, funding_pledges, sponsor_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..scenarios.spec import Scenario
@@ -147,6 +148,8 @@ class YearsMixin:
         out = np.zeros((st.c, len(self.years)))
         if pl is None or pl.empty:
             return out
+        pl = pd.concat([pl, self.uncounted_pledges], ignore_index=True) \
+            if len(self.uncounted_pledges) else pl
         vals = values_by_year(pl, self.years, self.scenario.mapping)
         pos = {f: i for i, f in enumerate(self.bs.firms)}
         for p, (deal, borrower) in enumerate(zip(pl["deal"], pl["borrower"], strict=True)):
@@ -165,39 +168,108 @@ class YearsMixin:
         return sponsor_arrays(self.bs, self.deal_index)
 
     @cached_property
-    def funding_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(rows, vehicle, debt)``: the claims secured on what a vehicle was funded with
-        (its debt legs and its sponsors' equity, :func:`.vehicles.funding_pledges`), each with
-        the vehicle's firm index and the debt part of that funding (its debt legs counted in
-        the run). Only vehicles whose equity is their sponsor legs' amounts: a draw that
-        moves it (:func:`.vehicles.drawn_sponsors`) scales their collateral by
-        ``(debt + equity drawn) / (debt + equity)``, as a stress run without the leg values
-        the collateral."""
+    def uncounted_pledges(self) -> pd.DataFrame:
+        """The debt legs into a vehicle that the run does not count (``base`` 0) and a draw
+        may switch on, pledged as a stress run including them would pledge them: in the
+        vehicle's one pool on its funding (:func:`.vehicles.funding_pledges`; not a leg
+        ``mapping.secured`` or ``mapping.collateral_value`` names), valued at that funding
+        x its principal over the pool's principal as compiled (so that
+        :func:`.vehicles.drawn_funding` gives it its share in a draw), pledged at its start.
+        The frame of :func:`.collateral.pledges`; the run's claims of these legs are 0, and
+        so their collateral."""
+        from ..vocabulary import DEBT_KINDS
+        from .collateral import COLUMNS
+
+        bs, m = self.bs, self.scenario.mapping
+        pl = bs.collateral
+        empty = pd.DataFrame(columns=list(COLUMNS))
+        if pl is None or pl.empty:
+            return empty
+        d = bs.deals
+        rows = []
+        for v, deals in funding_pledges(pl, bs.firms).items():
+            mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)]
+            if mine["pool"].nunique() != 1:
+                continue
+            funded = float(mine["value"].sum())
+            principal = float(mine["principal"].sum())
+            off = d[d["kind"].isin(DEBT_KINDS) & (d["payee"] == v) & (d["base"] == 0)
+                    & (d["value"] > 0) & d["id"].isin(list(self.deal_index))
+                    & ~d["id"].isin(list(m.secured)) & ~d["id"].isin(list(m.collateral_value))]
+            for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
+                rows.append({"deal": did, "borrower": v, "asset": mine["asset"].iloc[0],
+                             "pool": mine["pool"].iloc[0], "principal": float(value),
+                             "value": funded * float(value) / principal if principal > 0
+                             else 0.0,
+                             "pledged": start if isinstance(start, dt.date) else bs.horizon[0],
+                             "basis": f"{v}'s funding (if counted)"})
+        return pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty
+
+    @cached_property
+    def funding_rows(self) -> FundingRows:
+        """The claims secured on what a vehicle was funded with (its debt legs and its
+        sponsors' equity, :func:`.vehicles.funding_pledges`) and what that funding is made
+        of (:class:`.vehicles.FundingRows`): a draw that moves a vehicle's debt or sponsor
+        legs scales their collateral by :func:`.vehicles.drawn_funding`, as a stress run
+        with the legs excluded or their amounts set values the collateral."""
         from ..vocabulary import DEBT_KINDS
 
         st, bs = self.structure, self.bs
-        empty = (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
-        sp = self.sponsor_arrays
-        own = {bs.firms[v] for v, f in zip(sp.vehicle, sp.follows, strict=True) if f}
-        pledged = {v: ds for v, ds in funding_pledges(bs.collateral, bs.firms).items()
-                   if v in own}
-        if not pledged:
-            return empty
-        d = bs.deals
-        debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)]
-        debt = {v: float(g["value"].dropna().sum()) for v, g in debt_legs.groupby("payee")}
+        pl = bs.collateral
+        pledged = funding_pledges(pl, bs.firms)
         pos = {f: i for i, f in enumerate(bs.firms)}
-        rows, veh, amt = [], [], []
+        d = bs.deals
+        debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)
+                      & d["value"].notna()]
+        rows: list[int] = []
+        veh: list[int] = []
+        pool: list[int] = []
+        firms: list[int] = []
+        funded: list[float] = []
+        debt0: list[float] = []
+        legs: list[tuple[int, float, int]] = []
+        pools: list[tuple[int, float, int]] = []
+        names: dict[str, int] = {}
+        more = self.uncounted_pledges   # legs a draw may switch on: base 0, last
         for v, deals in pledged.items():
-            for deal in deals:
-                if deal not in self.deal_index:
-                    continue
+            assert pl is not None  # funding_pledges gives none without pledges
+            mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)
+                      & pl["deal"].isin(list(self.deal_index))]
+            if mine.empty:
+                continue
+            i = len(firms)
+            firms.append(pos[v])
+            first = mine["pool"].iloc[0]
+            funded.append(float(mine.loc[mine["pool"] == first, "value"].sum()))
+            own = debt_legs[(debt_legs["payee"] == v) & debt_legs["id"].isin(self.deal_index)]
+            debt0.append(float(own["value"].sum()))
+            extra = more[more["borrower"] == v]
+            legs += [(self.deal_index[x], float(a), i) for x, a in
+                     zip([*own["id"], *extra["deal"]], [*own["value"], *extra["principal"]],
+                         strict=True)]
+            mine = pd.concat([mine, extra], ignore_index=True) if len(extra) else mine
+            for deal, name, principal in zip(mine["deal"], mine["pool"], mine["principal"],
+                                             strict=True):
+                q = names.setdefault(name, len(names))
+                pools.append((self.deal_index[deal], float(principal), q))
                 hit = np.flatnonzero((self.claim_deal == self.deal_index[deal])
                                      & (st.channel == PRINCIPAL) & (st.debtor == pos[v]))
                 rows += hit.tolist()
-                veh += [pos[v]] * len(hit)
-                amt += [debt.get(v, 0.0)] * len(hit)
-        return np.array(rows, int), np.array(veh, int), np.array(amt, float)
+                veh += [i] * len(hit)
+                pool += [q] * len(hit)
+        f = np.array(funded, float)
+
+        def cols(xs: list[tuple[int, float, int]]) -> list[np.ndarray]:
+            c = list(zip(*xs, strict=True)) if xs else [(), (), ()]
+            return [np.array(c[0], int), np.array(c[1], float), np.array(c[2], int)]
+
+        base = self.base_mult
+        legs_, pools_ = cols(legs), cols(pools)
+        return FundingRows(np.array(rows, int), np.array(veh, int), np.array(pool, int),
+                           np.array(firms, int), f, f - np.array(debt0, float),
+                           legs_[0], legs_[1], legs_[2], pools_[0], pools_[1], pools_[2],
+                           (base[legs_[0]] > 0).astype(float),
+                           (base[pools_[0]] > 0).astype(float))
 
     @property
     def middle_year(self) -> int:
@@ -240,16 +312,59 @@ class YearsMixin:
             out[c] = 0 if w is None else int(np.argmax(w))
         return out
 
-    def deal_multipliers(self, k: int, mult: Any = None, drop: Any = None) -> np.ndarray:
+    def deal_multipliers(self, k: int, mult: Any = None, drop: Any = None, *,
+                         terms: bool = True) -> np.ndarray:
         """``(D, K)``: each deal's multiplier per draw before the shocks: ``mult`` (copied)
         or the base run's (1 for legs counted, 0 otherwise), with the deal ``drop[j]``
-        (an index, or -1 for none) removed from draw ``j``."""
+        (an index, or -1 for none) removed from draw ``j``, and (``terms``) the amounts
+        ``mapping.vehicle_terms`` assumes from a vehicle's debt following the draw's debt
+        legs (:meth:`drawn_terms`)."""
         M = np.repeat(self.base_mult[:, None], k, axis=1) if mult is None else \
             np.array(mult, float, copy=True)
         if drop is not None:
             rows = np.asarray(drop)
             ok = rows >= 0
             M[rows[ok], np.flatnonzero(ok)] = 0.0
+        return self.drawn_terms(M, copy=False) if terms else M
+
+    @cached_property
+    def term_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(leg, debt, part)`` ``(P,)`` each: the legs whose amount ``mapping.vehicle_terms``
+        assumes from a vehicle's debt (a lease's rent, a guarantee's cap), the debt legs it
+        was sized from and each one's part of the amount (deal indices;
+        :attr:`.sheets.BalanceSheets.assumed_from`)."""
+        rows = [(self.deal_index[leg], self.deal_index[d], x)
+                for leg, ds in getattr(self.bs, "assumed_from", {}).items()
+                if leg in self.deal_index for d, x in ds if d in self.deal_index]
+        c = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+        return np.array(c[0], int), np.array(c[1], int), np.array(c[2], float)
+
+    def drawn_terms(self, M: np.ndarray, *, copy: bool = True) -> np.ndarray:
+        """Deal multipliers ``M`` ``(D, K)`` with the amounts ``mapping.vehicle_terms``
+        assumes from a vehicle's debt (:attr:`term_parts`) following the draw's debt legs,
+        as a stress run with those legs excluded or their amounts set sizes them: a leg's
+        multiplier times (its parts x their debt's multiplier) / (its parts counted in the
+        run), in the draws that move one of its debt legs or switch an uncounted one on
+        (``copy=False``: in place). Each part is linear in its debt's amount
+        (:func:`.vehicles.rent`)."""
+        leg, debt, part = self.term_parts
+        if not len(leg):
+            return M
+        md = M[debt]
+        base = self.base_mult[debt]   # 0: a debt the run does not count, whose part is not in
+        moved = md != base[:, None]
+        if not moved.any():
+            return M
+        M = np.array(M, float, copy=True) if copy else M
+        legs, at = np.unique(leg, return_inverse=True)
+        now = np.zeros((len(legs), M.shape[1]))
+        hit = np.zeros(now.shape, bool)
+        for j, a in enumerate(at.tolist()):  # a handful of parts
+            now[a] += part[j] * md[j]
+            hit[a] |= moved[j]
+        was = np.bincount(at, weights=part * base, minlength=len(legs))[:, None]
+        ratio = np.divide(now, was, out=np.ones_like(now), where=was > 0)
+        M[legs] = np.where(hit, M[legs] * ratio, M[legs])
         return M
 
     def plan_factor(self, k: int = 1, *, shocked: bool = True, **kw: Any) -> np.ndarray:

@@ -31,7 +31,12 @@ equity leg moves the vehicle's sponsor equity with it, as a stress run with the 
 or its amount set (``legs.exclude``, ``legs.amounts``) would: :func:`drawn_sponsors` gives
 each draw's equity and split, and the collateral on the vehicle's funding
 (:func:`funding_pledges`) follows it. A vehicle left with no sponsor equity in a draw stands
-on the model's construct there, as its stress run does.
+on the model's construct there, as its stress run does. Its debt legs follow the draw too:
+the collateral on its funding is (debt + sponsor equity, as drawn), shared pro rata to the
+principals as drawn (:func:`drawn_funding`), and what :func:`assumed_terms` sizes from its
+debt is sized from the debt as drawn. A leg the run does not count that a draw switches on
+joins the vehicle as a stress run including it would (:func:`uncounted_legs`; a debt leg:
+:attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`).
 
 Examples
 --------
@@ -54,8 +59,9 @@ import numpy as np
 from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
-__all__ = ["SponsorArrays", "assumed_terms", "drawn_sponsors", "funding_pledges", "rent",
-           "sponsor_arrays", "sponsor_equity", "sponsor_legs", "sponsors_of"]
+__all__ = ["FundingRows", "SponsorArrays", "assumed_terms", "drawn_funding", "drawn_sponsors",
+           "funding_pledges", "rent", "sponsor_arrays", "sponsor_equity", "sponsor_legs",
+           "sponsors_of", "uncounted_legs"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -90,12 +96,19 @@ def rent(lease: Mapping[str, Any], debts: Sequence[Mapping[str, Any]], rates: Ma
 
 
 def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: Any,
-                  default_rate: float, counted: Any) -> dict[str, tuple[float, str]]:
+                  default_rate: float, counted: Any,
+                  parts: dict[str, tuple[tuple[str, float], ...]] | None = None
+                  ) -> dict[str, tuple[float, str]]:
     """The amounts ``mapping.vehicle_terms`` assumes for legs of vehicles with no amount
     (see the module docstring): ``{leg id: (whole-term amount, how)}``. ``records`` are the
     candidate legs (``id, payer, payee, kind, value, start, end``), ``counted(record)`` says
     whether the base run counts a leg; a debt's rate is its ``mapping.debt_rates``, else the
-    vehicle's ``interest_rate``, else ``default_rate``.
+    vehicle's ``interest_rate``, else ``default_rate``. ``parts``, when given, is filled
+    with each assumed amount's parts by debt leg, ``{leg id: ((debt id, part), ...)}``, the
+    debts the base run does not count last (their parts are not in the amount): the amount
+    is linear in each debt's amount, so a draw that rescales a debt leg, or switches an
+    uncounted one on, rescales or adds its part
+    (:meth:`dealloop.mapping.compiled.Compiled.deal_multipliers`).
 
     Examples
     --------
@@ -109,14 +122,19 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
     >>> out = assumed_terms(legs, {"v": "spv"}, m, 0.05, counted=lambda r: True)
     >>> round(out["L"][0], 2), out["L"][1]
     (12.5, 'rent assumed: the debt service of v (B) over the lease')
+    >>> parts = {}
+    >>> _ = assumed_terms(legs, {"v": "spv"}, m, 0.05, lambda r: True, parts)
+    >>> [(d, round(x, 2)) for d, x in parts["L"]]
+    [('B', 12.5)]
     """
     if m.vehicle_terms != "debt_service":
         return {}
     debts: dict[str, list[dict[str, Any]]] = {}
+    uncounted: dict[str, list[dict[str, Any]]] = {}  # parts too, should a draw count them
     for r in records:
-        if r["kind"] in DEBT_KINDS and kinds.get(r["payee"]) == "spv" and counted(r) \
+        if r["kind"] in DEBT_KINDS and kinds.get(r["payee"]) == "spv" \
                 and r["value"] == r["value"] and r["value"] > 0:
-            debts.setdefault(r["payee"], []).append(r)
+            (debts if counted(r) else uncounted).setdefault(r["payee"], []).append(r)
     out: dict[str, tuple[float, str]] = {}
     for r in records:
         v = r["payee"]
@@ -126,6 +144,7 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
         if r["kind"] in CONTINGENT_KINDS:
             out[r["id"]] = (sum(d["value"] for d in debts[v]),
                             f"cap assumed: {v}'s debt ({ids})")
+            each = [float(d["value"]) for d in debts[v] + uncounted.get(v, [])]
         elif r["kind"] in _INCOME_KINDS and isinstance(r["start"], dt.date) \
                 and isinstance(r["end"], dt.date):
             rate = per_entity(m.interest_rate, v, default_rate)
@@ -134,6 +153,12 @@ def assumed_terms(records: list[dict[str, Any]], kinds: Mapping[str, str], m: An
             out[r["id"]] = (rent(r, debts[v], m.debt_rates, rate),
                             f"rent assumed: the debt service of {v} ({ids}) over the "
                             f"lease{term}")
+            each = [rent(r, [d], m.debt_rates, rate) for d in debts[v] + uncounted.get(v, [])]
+        else:
+            continue
+        if parts is not None:  # the uncounted debts' parts last (not in the amount)
+            parts[r["id"]] = tuple((str(d["id"]), x) for d, x in zip(
+                debts[v] + uncounted.get(v, []), each, strict=True))
     return out
 
 
@@ -232,10 +257,13 @@ def sponsor_legs(frame: Any, deals: Any) -> dict[str, tuple[tuple[str, str, floa
     return out
 
 
-def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
+def sponsors_of(bs: Any, *, drawn: bool = False
+                ) -> dict[str, tuple[tuple[str, str, float], ...]]:
     """:func:`sponsor_legs` of balance sheets ``bs``: their cached ``sponsors`` (a
     :class:`~dealloop.mapping.sheets.BalanceSheets`), else built from their ``frame`` and
-    ``deals`` (empty without deals).
+    ``deals`` (empty without deals). ``drawn``: each vehicle's legs followed by its
+    equity legs with an amount that the run does not count (:func:`uncounted_legs`, share
+    0), which a Monte Carlo draw may switch on (:func:`drawn_sponsors`).
 
     Examples
     --------
@@ -244,17 +272,49 @@ def sponsors_of(bs: Any) -> dict[str, tuple[tuple[str, str, float], ...]]:
     >>> sponsors_of(NS(frame=pd.DataFrame({"equity_basis": ["sponsor"]}, index=["v"])))
     {}
     """
-    if hasattr(bs, "sponsors"):
-        return bs.sponsors
-    return sponsor_legs(bs.frame, getattr(bs, "deals", None))
+    legs = bs.sponsors if hasattr(bs, "sponsors") else \
+        sponsor_legs(bs.frame, getattr(bs, "deals", None))
+    if not drawn or not legs:
+        return legs
+    more = uncounted_legs(legs, bs.deals)
+    return {v: rows + more.get(v, ()) for v, rows in legs.items()}
+
+
+def uncounted_legs(legs: Mapping[str, Sequence[tuple[str, str, float]]], deals: Any
+                   ) -> dict[str, tuple[tuple[str, str, float], ...]]:
+    """The equity legs with an amount into the vehicles of ``legs`` (:func:`sponsor_legs`)
+    that the run does not count (``base`` 0 in ``deals``: a conditional leg, or one the
+    scenario leaves out), each with share 0: ``{vehicle: ((deal id, sponsor, 0.0), ...)}``.
+    A draw that switches one on adds it to the vehicle's sponsor equity, as a stress run
+    with the leg included (``legs.include``) counts it (:func:`drawn_sponsors`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> deals = pd.DataFrame({"id": ["E1", "E2"], "payer": ["owl", "hawk"],
+    ...                       "payee": ["v", "v"], "kind": ["equity_investment"] * 2,
+    ...                       "value": [6.0, 2.0], "base": [1.0, 0.0]})
+    >>> uncounted_legs({"v": (("E1", "owl", 1.0),)}, deals)
+    {'v': (('E2', 'hawk', 0.0),)}
+    """
+    if deals is None or not len(deals):
+        return {}
+    eq = deals[(deals["kind"] == "equity_investment") & deals["payee"].isin(list(legs))
+               & (deals["base"] == 0) & (deals["value"] > 0)]
+    out: dict[str, list[tuple[str, str, float]]] = {}
+    for did, payer, v in zip(eq["id"], eq["payer"], eq["payee"], strict=True):
+        if did not in {d for d, _, _ in legs[v]}:
+            out.setdefault(str(v), []).append((str(did), str(payer), 0.0))
+    return {v: tuple(rows) for v, rows in out.items()}
 
 
 class SponsorArrays(NamedTuple):
     """The sponsor legs of :func:`sponsor_legs` as arrays, one row per leg: the vehicle's
     firm index, the leg's deal index, its amount, its share of the vehicle's sponsor equity,
     ``follows``: the vehicle's equity is the sum of its legs' amounts (``False`` where the
-    scenario assumes it, ``mapping.vehicle_equity: {vehicle: USD bn}``), and the vehicle's
-    sponsor equity (its ``book_equity``).
+    scenario assumes it, ``mapping.vehicle_equity: {vehicle: USD bn}``), the vehicle's
+    sponsor equity (its ``book_equity``) and ``base``, the leg's multiplier in the run (1;
+    0 for a leg the run does not count, :func:`uncounted_legs`; default all 1).
 
     Examples
     --------
@@ -270,6 +330,7 @@ class SponsorArrays(NamedTuple):
     share: np.ndarray
     follows: np.ndarray
     equity: np.ndarray
+    base: np.ndarray | None = None
 
 
 def sponsor_arrays(bs: Any, deal_index: Mapping[str, int]) -> SponsorArrays:
@@ -286,17 +347,20 @@ def sponsor_arrays(bs: Any, deal_index: Mapping[str, int]) -> SponsorArrays:
     >>> comp.bs.firms[a.vehicle[j]], float(a.amount[j]), bool(a.follows[j])
     ('abilene-jv', 5.0, True)
     """
-    legs = sponsors_of(bs)
+    legs = sponsors_of(bs, drawn=True)
     frame = bs.frame
     pos = {f: i for i, f in enumerate(frame.index)}
     value = dict(zip(bs.deals["id"], bs.deals["value"], strict=True)) if legs else {}
+    base = dict(zip(bs.deals["id"], bs.deals["base"], strict=True)) if legs else {}
     rows = [(pos[v], deal_index[d], float(value[d]), share,
-             bool(frame.at[v, "book_equity_figures"]), float(frame.at[v, "book_equity"]))
+             bool(frame.at[v, "book_equity_figures"]), float(frame.at[v, "book_equity"]),
+             float(base[d]))
             for v, rs in legs.items() if v in pos for d, _, share in rs if d in deal_index]
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 6
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 7
     return SponsorArrays(np.array(cols[0], int), np.array(cols[1], int),
                          np.array(cols[2], float), np.array(cols[3], float),
-                         np.array(cols[4], bool), np.array(cols[5], float))
+                         np.array(cols[4], bool), np.array(cols[5], float),
+                         np.array(cols[6], float))
 
 
 def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
@@ -324,7 +388,7 @@ def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
     if mult is None or not len(a.leg):
         return None
     m = np.asarray(mult, float)[a.leg]
-    moved = m != 1.0
+    moved = m != (1.0 if a.base is None else a.base[:, None])
     if not moved.any():
         return None
     firms, inv = np.unique(a.vehicle, return_inverse=True)
@@ -368,3 +432,112 @@ def funding_pledges(pledged: Any, firms: Sequence[str]) -> dict[str, tuple[str, 
         if ok and v in names:
             out.setdefault(str(v), []).append(str(d))
     return {v: tuple(ds) for v, ds in out.items()}
+
+
+class FundingRows(NamedTuple):
+    """The claims secured on what a vehicle was funded with (:func:`funding_pledges`) and
+    what that funding is made of, as arrays: what a draw's multipliers move
+    (:func:`drawn_funding`).
+
+    ``rows`` ``(R,)``: the claim rows (a secured leg's principal), ``vehicle`` ``(R,)``: the
+    row's vehicle (an index into ``firms``), ``pool`` ``(R,)``: the row's pool (an index into
+    ``principal``'s pools, see ``pool_leg``); ``firms`` ``(V,)``: the vehicles' firm indices,
+    ``funded`` ``(V,)``: what each was funded with at compile (its debt legs counted in the
+    run and its sponsor equity, the pledge's value at origination), ``equity`` ``(V,)``: its
+    sponsor equity in that; ``debt_leg``, ``debt_amount``, ``debt_vehicle`` ``(L,)``: its
+    debt legs counted in the run (deal index, amount, vehicle); ``pool_leg``, ``principal``,
+    ``pool_of`` ``(Q,)``: the legs pledged in each pool (deal index, principal, pool), whose
+    collateral the pool's value is shared among pro rata; ``debt_base``, ``pool_base``:
+    each leg's multiplier in the run (0 for a debt leg the run does not count, which a draw
+    may switch on, :attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`; default
+    all 1).
+
+    Examples
+    --------
+    >>> f = FundingRows(*(np.array(x) for x in ([7], [0], [0], [3], [15.0], [5.0], [2], [10.0],
+    ...                                         [0], [2], [10.0], [0])))
+    >>> int(f.rows[0]), float(f.funded[0] - f.equity[0])
+    (7, 10.0)
+    """
+
+    rows: np.ndarray
+    vehicle: np.ndarray
+    pool: np.ndarray
+    firms: np.ndarray
+    funded: np.ndarray
+    equity: np.ndarray
+    debt_leg: np.ndarray
+    debt_amount: np.ndarray
+    debt_vehicle: np.ndarray
+    pool_leg: np.ndarray
+    principal: np.ndarray
+    pool_of: np.ndarray
+    debt_base: np.ndarray | None = None
+    pool_base: np.ndarray | None = None
+
+
+def drawn_funding(f: FundingRows, sponsors: SponsorArrays, mult: np.ndarray
+                  ) -> np.ndarray | None:
+    """``(R, K)``: what draws with deal multipliers ``mult`` ``(D, K)`` (before the shocks)
+    do to the collateral of the claims ``f.rows`` secured on a vehicle's funding, per unit
+    of each claim's own multiplier: the stress run with the draw's legs excluded or their
+    amounts set values the pledge at what the vehicle was funded with, its debt legs'
+    amounts and its sponsor equity as drawn (:func:`drawn_sponsors`), shared in a pool pro
+    rata to the legs' principals as drawn. So the factor is
+    ``(debt + equity drawn) / (debt + equity compiled)`` x ``(principal in the pool
+    compiled) / (principal in the pool drawn)`` (a row's own multiplier, which scales its
+    collateral with its claim, makes up the rest); exactly 1 in a draw that leaves the
+    vehicle's debt and sponsor legs at 1. ``None`` when no draw moves any of them.
+
+    Examples
+    --------
+    A vehicle (firm 0) funded with 10 of debt (leg 2, one pledge, claim row 7) and 5 of
+    sponsor equity (leg 3). Draw 0 leaves both; draw 1 draws the debt at 12 (x 1.2, the
+    claim's own multiplier gives 1.2 x 15 = 18; the stress run's pledge is 5 + 12 = 17);
+    draw 2 drops the equity (10 left of 15).
+
+    >>> f = FundingRows(*(np.array(x) for x in ([7], [0], [0], [0], [15.0], [5.0], [2],
+    ...                                         [10.0], [0], [2], [10.0], [0])))
+    >>> sp = SponsorArrays(np.array([0]), np.array([3]), np.array([5.0]), np.array([1.0]),
+    ...                    np.array([True]), np.array([5.0]))
+    >>> M = np.ones((4, 3))
+    >>> M[2, 1], M[3, 2] = 1.2, 0.0
+    >>> g = drawn_funding(f, sp, M)
+    >>> (g * M[2] * 15.0).round(6).tolist()
+    [[15.0, 17.0, 10.0]]
+    """
+    if not len(f.rows) or mult is None:
+        return None
+    mult = np.asarray(mult, float)
+    md, mp = mult[f.debt_leg], mult[f.pool_leg]
+    db = np.ones(len(f.debt_leg)) if f.debt_base is None else f.debt_base
+    pb = np.ones(len(f.pool_leg)) if f.pool_base is None else f.pool_base
+    drawn = drawn_sponsors(sponsors, mult)
+    if drawn is None and not (md != db[:, None]).any():
+        return None
+    k = mult.shape[1]
+    moved = np.zeros((len(f.firms), k), bool)
+    debt = np.zeros((len(f.firms), k))
+    for j, v in enumerate(f.debt_vehicle.tolist()):  # a handful of legs, in their order
+        moved[v] |= md[j] != db[j]
+        debt[v] += f.debt_amount[j] * md[j]
+    equity = np.repeat(f.equity[:, None], k, axis=1)
+    if drawn is not None:  # the vehicles whose sponsor equity the draws move
+        firms, eq, _ = drawn
+        at = np.searchsorted(firms, f.firms)
+        there = (at < len(firms)) & (firms[np.minimum(at, len(firms) - 1)] == f.firms)
+        equity[there] = eq[at[there]]
+        moved[there] |= eq[at[there]] != f.equity[there, None]
+    n_pool = int(f.pool_of.max()) + 1 if len(f.pool_of) else 0
+    p0 = np.bincount(f.pool_of, weights=f.principal * pb, minlength=n_pool)
+    p = np.zeros((n_pool, k))
+    for j, q in enumerate(f.pool_of.tolist()):
+        p[q] += f.principal[j] * mp[j]
+    funded = f.funded[:, None]
+    total = np.divide(debt + equity, funded, out=np.ones_like(debt), where=funded > 0)
+    share = np.divide(p0[:, None], p, out=np.zeros_like(p), where=p > 0)
+    factor = total[f.vehicle] * share[f.pool]
+    # a draw that moves only the debt of a vehicle funded by debt alone (one pool): 1 but
+    # for rounding; left at 1 so its figures stay bit for bit those of the claim's multiplier
+    same = np.abs(factor - 1.0) <= 1e-12
+    return np.where(moved[f.vehicle] & ~same, factor, 1.0)

@@ -269,7 +269,7 @@ def sponsor_rows(comp: Any) -> SponsorRows:
     1.0
     """
     bs = comp.bs
-    legs = sponsors_of(bs)
+    legs = sponsors_of(bs, drawn=True)   # in the order of the compiled sponsor_arrays
     firms = list(bs.frame.index) if legs else []
     pos = {f: i for i, f in enumerate(firms)}
     flat = [(pos[v], pos.get(p, -1), share, d, p)

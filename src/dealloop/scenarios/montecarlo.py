@@ -408,6 +408,54 @@ def _quantile_from_hist(h: np.ndarray, q: float) -> float:
     return float(lo * (hi / lo) ** min(max(frac, 0.0), 1.0)) if lo > 0 else float(hi)
 
 
+def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
+    """The note on a vehicle's legs that the compiled scenario does not count and draws
+    switch on (a conditional leg that happens, or a range on an uncounted leg) whose
+    effect on the vehicle the draws do not follow: a debt leg into a vehicle (kind
+    ``spv``) with no one pool on its funding in the run, or one ``mapping.secured`` or
+    ``mapping.collateral_value`` names (the others are pledged as a stress run including
+    them would, :attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`), or a
+    sponsor's equity leg into a vehicle with no sponsor equity in the run (one with some
+    follows the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
+    Those draws keep the vehicle's sponsor equity, its split among the sponsors and the
+    collateral on its funding as compiled, where a stress run with the leg included adds
+    it (docs/methods/mapping.md); ``""`` when there is none.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> from dealloop.scenarios._mc_chunks import payload
+    >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+    >>> vehicle_legs_drawn_in(comp, payload(comp, seed=1, chunk=8))  # D75a, D149 followed
+    ''
+    """
+    from ..mapping.vehicles import sponsors_of
+    from ..vocabulary import DEBT_KINDS
+
+    d = comp.bs.deals
+    kinds = dict(zip(comp.bs.frame.index, comp.bs.frame["kind"], strict=True)) \
+        if "kind" in comp.bs.frame else {}
+    drawn = {int(x[2][0]) for x in p.inputs if x[1] in ("happens", "amount")}
+    followed = set(sponsors_of(comp.bs))   # the vehicles whose sponsor equity draws follow
+    pledged = set(comp.uncounted_pledges["deal"])   # the debt legs whose collateral they do
+    legs = []
+    for j in sorted(drawn):
+        did, kind, payee = d["id"].iloc[j], d["kind"].iloc[j], d["payee"].iloc[j]
+        if comp.base_mult[comp.deal_index[did]] != 0 or kinds.get(payee) != "spv":
+            continue
+        if kind == "equity_investment" and payee not in followed:
+            legs.append(f"{did} (sponsor equity into {payee}, which has none in the run)")
+        elif kind in DEBT_KINDS and did not in pledged:
+            legs.append(f"{did} (debt of {payee})")
+    if not legs:
+        return ""
+    return ("legs not counted in the scenario that draws switch on: " + ", ".join(legs)
+            + ": in those draws the vehicle's sponsor equity, its split among the sponsors "
+            "and the collateral on its funding stay as compiled (a stress run with the leg "
+            "included adds it)")
+
+
 def _merge(sc: Scenario, comp: Compiled, p: Payload, red: _Reducer, *, draws: int,
            seed: int, chunk: int, workers: int, scheduler: str, elapsed: float
            ) -> SimulationResult:
@@ -453,6 +501,9 @@ def _merge(sc: Scenario, comp: Compiled, p: Payload, red: _Reducer, *, draws: in
                      "their bins; means, extremes and probabilities are exact")
     if not p.inputs:
         notes.append("nothing is uncertain in this scenario: every draw is the same")
+    unfollowed = vehicle_legs_drawn_in(comp, p)
+    if unfollowed:
+        notes.append(unfollowed)
     for m, found in multi.items():
         notes.append(f"{HEADLINES[m][0]} has {len(found)} modes: " + ", ".join(
             f"{v:,.1f} ({w:.0%})" for v, w in found) + " (report the modes, not the median)")
