@@ -17,6 +17,7 @@ model through both paths.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -50,6 +51,24 @@ SUMMARY_MIN_NNZ = 50_000
 
 _STATE: dict[str, Any] = {"tried": False, "kernels": None}
 
+#: One batched (``parallel=True``) kernel runs at a time in a process. numba's
+#: ``workqueue`` threading layer, the one left where neither TBB nor OpenMP is installed,
+#: aborts the whole process when two threads enter parallel kernels at once (the dashboard
+#: serves requests from a thread pool); a batched kernel already uses every core, so
+#: queueing the second caller costs it nothing it could have had.
+_PARALLEL = threading.Lock()
+
+
+def _one_at_a_time(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """``kernel`` behind :data:`_PARALLEL`."""
+
+    def run(*args: Any) -> Any:
+        with _PARALLEL:
+            return kernel(*args)
+
+    run.__doc__ = kernel.__doc__
+    return run
+
 
 
 def _load() -> dict[str, Callable[..., Any]] | None:
@@ -64,14 +83,14 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     # these kernels call each other across modules: see flush_stale_kernels
     flush_stale_kernels([_numba_kernels, _numba_fda, _numba_fda_push])
     _STATE["kernels"] = {
-        "picard": _numba_kernels.picard_batch,
+        "picard": _one_at_a_time(_numba_kernels.picard_batch),
         "picard_single": _numba_kernels.picard_single,
-        "fda": _numba_fda_push.fda_batch,
+        "fda": _one_at_a_time(_numba_fda_push.fda_batch),
         "fda_single": _numba_fda_push.fda_single,
         "csr_summary": _numba_kernels.csr_summary,
         "csr_diagonal_row": _numba_kernels.csr_diagonal_row,
         "csr_transpose": _numba_kernels.csr_transpose,
-        "debtrank_linear": _numba_kernels.debtrank_linear_batch,
+        "debtrank_linear": _one_at_a_time(_numba_kernels.debtrank_linear_batch),
         "debtrank_linear_single": _numba_kernels.debtrank_linear_single,
         "settle": _numba_kernels.settle,
         "clearing_residual": _numba_kernels.clearing_residual,
