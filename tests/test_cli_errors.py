@@ -286,6 +286,19 @@ def test_interrupted_synth_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("args", [("summary",), ("cycles", "--json", "--limit", "3")])
+def test_output_that_cannot_be_written_is_a_message_not_a_traceback(args: tuple[str, ...]
+                                                                    ) -> None:
+    # stdout is a full disk: the write fails with ENOSPC (click handles only a closed pipe)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "dealloop", *args, "--data", str(MINI)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.stderr.strip() == "Error: cannot write the output: No space left on device"
+
+
 # ------------------------------------------------------------------------------ serve
 def test_serve_on_a_taken_port_fails_with_a_message() -> None:
     with socket.socket() as s:

@@ -133,6 +133,25 @@ def main() -> None:
         if exc.code == 130:  # typer turns Ctrl-C into Exit(130) without a word
             _interrupted()
         raise
+    except OSError as exc:
+        # Files a command writes are its own business (atomic, with a message); what gets
+        # here is the terminal or pipe it prints to failing: a full disk behind `> file`, a
+        # closed pipe (click itself handles only EPIPE), a vanished network mount.
+        _stdout_gone()
+        typer.echo(f"Error: cannot write the output: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+def _stdout_gone() -> None:
+    """Point stdout at the null device, so Python's flush at exit does not fail again with
+    "Exception ignored" and exit code 120 (the recipe of the ``signal`` module's docs)."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (captured): nothing to flush later
+        pass
 
 
 def _interrupted() -> None:
