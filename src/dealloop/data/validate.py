@@ -200,9 +200,10 @@ def _deal_rows(table: Table) -> Iterable[Problem]:
     for row, line in zip(table.rows, table.lines, strict=True):
         yield from _deal_row(name, row, line)
         for old in split_refs(row.get("supersedes")):
-            superseded_by.setdefault(old, str(row.get("id")))
-            if old == row.get("id"):
+            if old == row.get("id"):  # one problem, not also "its status is not superseded"
                 yield Problem(name, line, "supersedes", "a leg cannot supersede itself")
+            else:
+                superseded_by.setdefault(old, str(row.get("id")))
         if row.get("part_of") and row.get("part_of") == row.get("id"):
             yield Problem(name, line, "part_of", "a leg cannot be part of itself")
     yield from _superseded(table, superseded_by)
