@@ -76,17 +76,20 @@ def test_initial_defaults_and_batch() -> None:
         furfine(L, e, recovery=2.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(seed=seeds, n=st.integers(1, 6), recovery=st.sampled_from([0.0, 0.4, 0.8]))
 def test_cascade_is_the_smallest_self_consistent_failure_set(
     helpers: SimpleNamespace, seed: int, n: int, recovery: float
 ) -> None:
     """Checked against every one of the 2^n failure sets: a set S is self-consistent when
     the firms short given S's losses are exactly S; the cascade from no failures reaches
-    the smallest such set (the least fixed point of a monotone map)."""
+    the smallest such set (the least fixed point of a monotone map). Thin buffers (net
+    worth before losses in [-0.3, 1]) give several self-consistent sets in about 15% of
+    the networks (2.5% with random_network's own outside assets)."""
     L, e, ext = helpers.random_network(seed, n)
-    res = furfine(L, e, recovery=recovery, external_liabilities=ext)
     pbar = L.sum(axis=1) + ext
+    e = np.maximum(pbar - L.sum(axis=0), 0.0) + np.random.default_rng(seed).uniform(-0.3, 1, n)
+    res = furfine(L, e, recovery=recovery, external_liabilities=ext)
 
     def short(failed: np.ndarray) -> np.ndarray:
         return e + L.sum(axis=0) - (1 - recovery) * L[failed].sum(axis=0) - pbar < 0
@@ -126,3 +129,15 @@ def test_exactly_zero_net_worth_survives_rounding(recovery: float) -> None:
     assert not res.defaulted.any() and res.iterations == 1
     assert res.net_worth[1] == 0.0
     np.testing.assert_array_equal(res.defaulted, eisenberg_noe(L, e).defaulted)
+
+
+def test_a_self_fulfilling_failure_set_is_not_chosen() -> None:
+    """Two firms owe each other 1 and each holds 0.1: both failing is self-consistent with
+    zero recovery (0.1 - 1 < 0), and so is neither failing. The cascade starts from no
+    failures and stops there."""
+    L = np.array([[0.0, 1.0], [1.0, 0.0]])
+    e = np.array([0.1, 0.1])
+    res = furfine(L, e, recovery=0.0)
+    assert not res.defaulted.any() and res.iterations == 1
+    both = furfine(L, e, recovery=0.0, initial_defaults=np.array([True, False]))
+    np.testing.assert_array_equal(both.waves, [1, 2])
