@@ -121,17 +121,31 @@ def test_monotone_in_outside_assets_and_recovery(
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=seeds, n=sizes, integer=st.booleans())
+@given(seed=seeds, n=sizes, integer=st.booleans(), closed=st.booleans())
 def test_least_below_greatest_with_same_equity(
-    helpers: SimpleNamespace, seed: int, n: int, integer: bool
+    helpers: SimpleNamespace, seed: int, n: int, integer: bool, closed: bool
 ) -> None:
     L, e, ext = helpers.random_network(seed, n, integer=integer)
+    if closed and n > 1:
+        # Firms 0..m-1 form a closed group around a ring, next to the rest of the network:
+        # no outside assets, nothing owed to or by the rest. Its least payments are zero and
+        # its greatest positive, so the two vectors differ (they were equal in 1,000 of
+        # 1,000 random networks without it: a positive inflow into a closed group pumps its
+        # least vector up to the greatest).
+        m = int(np.random.default_rng(seed).integers(2, n + 1))
+        e[:m], ext[:m], L[:m, m:], L[m:, :m] = 0.0, 0.0, 0.0, 0.0
+        L[np.arange(m), (np.arange(m) + 1) % m] += 1.0
     top = eisenberg_noe(L, e, external_liabilities=ext)
     low = eisenberg_noe(L, e, external_liabilities=ext, which="least", backend="numpy")
     ref = helpers.reference_clearing(L, e, ext, start="bottom")
     scale = max(1.0, top.pbar.max(initial=0.0))
     np.testing.assert_allclose(low.payments, ref, atol=1e-8 * scale)
+    fast = eisenberg_noe(L, e, external_liabilities=ext, which="least", backend="numba")
+    np.testing.assert_allclose(fast.payments, ref, atol=1e-8 * scale)
     assert np.all(low.payments <= top.payments + 1e-9 * scale)
+    if closed and n > 1:
+        assert np.all(low.payments[:m] == 0.0)  # nothing ever enters the group
+        assert top.payments[:m].sum() > 0.0  # the ring lets it pay itself
     # EN Theorem: equity is the same under every clearing vector.
     np.testing.assert_allclose(low.equity, top.equity, atol=1e-7 * scale)
 
