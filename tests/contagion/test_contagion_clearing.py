@@ -144,7 +144,7 @@ def test_least_below_greatest_with_same_equity(
     np.testing.assert_allclose(fast.payments, ref, atol=1e-8 * scale)
     assert np.all(low.payments <= top.payments + 1e-9 * scale)
     if closed and n > 1:
-        assert np.all(low.payments[:m] == 0.0)  # nothing ever enters the group
+        assert np.all(low.payments[:m] <= 1e-12 * scale)  # nothing ever enters the group
         assert top.payments[:m].sum() > 0.0  # the ring lets it pay itself
     # EN Theorem: equity is the same under every clearing vector.
     np.testing.assert_allclose(low.equity, top.equity, atol=1e-7 * scale)
