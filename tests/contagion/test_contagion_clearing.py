@@ -118,6 +118,13 @@ def test_monotone_in_outside_assets_and_recovery(
         L, e, alpha=min(1.0, alpha + 0.2), beta=min(1.0, beta + 0.2), external_liabilities=ext
     )
     assert np.all(kinder.payments >= base.payments - tol)
+    # Eisenberg-Noe itself (alpha = beta = 1 was drawn in 1 example of 25), both backends.
+    for backend in ("numpy", "numba"):
+        en = eisenberg_noe(L, np.stack([e, e + bump]), external_liabilities=ext,
+                           backend=backend)  # fmt: skip
+        assert np.all(en.payments[1] >= en.payments[0] - tol)
+        assert np.all(en.equity[1] >= en.equity[0] - tol)
+        assert not np.any(en.defaulted[1] & ~en.defaulted[0])
 
 
 @settings(max_examples=40, deadline=None)
