@@ -558,3 +558,28 @@ def test_compiled_outputs_fill_in_missing_waves_and_keep_ties_solvent() -> None:
     np.testing.assert_array_equal(out["payments"], sol.fraction * net.pbar)
     np.testing.assert_array_equal(out["paid_external"], sol.fraction * net.external)
     assert not out["deadweight_loss"].any()
+
+
+def test_numpy_outputs_fill_in_missing_waves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numpy packaging of a result (every small problem, and every problem without
+    numba) on a solution whose solver left a defaulter at wave 0: the defaulter gets its
+    scenario's iteration count and solvent firms wave 0, as the compiled ``settle`` does
+    (its test above feeds it a made-up solution the same way)."""
+    from dealloop.contagion import _clearing
+    from dealloop.contagion._network import Solution
+
+    real = _clearing.solve_clearing
+
+    def without_waves(*args: object, **kwargs: object) -> Solution:
+        sol = real(*args, **kwargs)  # type: ignore[arg-type]
+        waves = sol.waves.copy()
+        waves[:, 0] = 0  # the first firm defaults in every scenario below
+        return Solution(sol.fraction, sol.incoming, waves, sol.iterations + 7, sol.residual)
+
+    monkeypatch.setattr(_clearing, "solve_clearing", without_waves)
+    L = np.array([[0.0, 2.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    E = np.array([[0.5, 0.0, 0.0], [0.5, 5.0, 5.0]])
+    res = eisenberg_noe(L, E, backend="numpy")
+    assert res.defaulted[:, 0].all() and not res.defaulted.all()
+    np.testing.assert_array_equal(res.waves[:, 0], res.iterations)
+    np.testing.assert_array_equal(res.waves[~res.defaulted], 0)
