@@ -103,11 +103,16 @@ def test_dag_has_no_cycling():
 
 
 def balanced_models():
-    """Random non-negative flows, closed with balanced boundaries (some inputs floored)."""
+    """Random non-negative flows, closed with balanced boundaries (some inputs floored).
+
+    Every entry is drawn on its own (``fill=st.nothing()``) and flows are at least 1e-3
+    where the mask allows one: with hypothesis's default fill and zero-heavy floats, 52%
+    of the models had no flows at all and 29% had any cycling (FCI > 0), which is what the
+    bound FCI < 1 is about; now 29% and 49% (400 draws each)."""
     return st.integers(2, 6).flatmap(lambda n: st.tuples(
-        arrays(float, (n, n), elements=st.floats(0, 50)),
+        arrays(float, (n, n), elements=st.floats(1e-3, 50), fill=st.nothing()),
         arrays(float, (n,), elements=st.floats(0, 20)),
-        arrays(bool, (n, n)),
+        arrays(bool, (n, n), elements=st.booleans(), fill=st.nothing()),
     ))
 
 

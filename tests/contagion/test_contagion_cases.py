@@ -40,6 +40,10 @@ def test_r1_before_clearing_and_fictitious_default_path() -> None:
     # Round 1 of fictitious default: firm 0 alone in default pays e + received = 25.
     one_round = eisenberg_noe(R1_L, R1_E, method="fictitious_default")
     assert one_round.iterations == 3  # two rounds that add defaulters + the final check
+    # The path's middle vector [25, 29, 10] is the clearing vector when firm 1 stays solvent
+    # (3 more outside assets: 13 + 20 * 25/30 >= 29), i.e. when round 1 is the last.
+    np.testing.assert_allclose(eisenberg_noe(R1_L, [10.0, 13.0, 10.0]).payments, [25, 29, 10],
+                               rtol=0, atol=1e-12)  # fmt: skip
     # Picard from pbar and from 0 agree: the clearing vector is unique (all e > 0).
     top = eisenberg_noe(R1_L, R1_E, method="picard")
     bottom = eisenberg_noe(R1_L, R1_E, which="least")
@@ -81,6 +85,10 @@ def test_r3_before_clearing_and_deadweight_loss() -> None:
     np.testing.assert_array_equal(before, [-5, 10, 15])
     res = rogers_veraart(R3_L, R3_E, alpha=0.4, beta=1.0)
     np.testing.assert_array_equal(res.waves, [1, 2, 0])  # GA path [30,25,10]->[19,25,10]->...
+    # The middle vector: firm 0 alone in default pays 0.4 * 10 + 5 + 10 = 19; with firm 1
+    # kept solvent (7 + 30 * 19/30 >= 25) that round is the last.
+    middle = rogers_veraart(R3_L, [10.0, 7.0, 5.0], alpha=0.4, beta=1.0)
+    np.testing.assert_allclose(middle.payments, [19, 25, 10], rtol=0, atol=1e-12)
     # Sum e = 20 = 11 (equity) + 0 (external) + 9 (lost to default costs).
     assert res.equity.sum() == pytest.approx(11.0)
     assert res.deadweight_loss.sum() == pytest.approx(9.0)

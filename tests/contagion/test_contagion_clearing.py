@@ -118,20 +118,41 @@ def test_monotone_in_outside_assets_and_recovery(
         L, e, alpha=min(1.0, alpha + 0.2), beta=min(1.0, beta + 0.2), external_liabilities=ext
     )
     assert np.all(kinder.payments >= base.payments - tol)
+    # Eisenberg-Noe itself (alpha = beta = 1 was drawn in 1 example of 25), both backends.
+    for backend in ("numpy", "numba"):
+        en = eisenberg_noe(L, np.stack([e, e + bump]), external_liabilities=ext,
+                           backend=backend)  # fmt: skip
+        assert np.all(en.payments[1] >= en.payments[0] - tol)
+        assert np.all(en.equity[1] >= en.equity[0] - tol)
+        assert not np.any(en.defaulted[1] & ~en.defaulted[0])
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=seeds, n=sizes, integer=st.booleans())
+@given(seed=seeds, n=sizes, integer=st.booleans(), closed=st.booleans())
 def test_least_below_greatest_with_same_equity(
-    helpers: SimpleNamespace, seed: int, n: int, integer: bool
+    helpers: SimpleNamespace, seed: int, n: int, integer: bool, closed: bool
 ) -> None:
     L, e, ext = helpers.random_network(seed, n, integer=integer)
+    if closed and n > 1:
+        # Firms 0..m-1 form a closed group around a ring, next to the rest of the network:
+        # no outside assets, nothing owed to or by the rest. Its least payments are zero and
+        # its greatest positive, so the two vectors differ (they were equal in 1,000 of
+        # 1,000 random networks without it: a positive inflow into a closed group pumps its
+        # least vector up to the greatest).
+        m = int(np.random.default_rng(seed).integers(2, n + 1))
+        e[:m], ext[:m], L[:m, m:], L[m:, :m] = 0.0, 0.0, 0.0, 0.0
+        L[np.arange(m), (np.arange(m) + 1) % m] += 1.0
     top = eisenberg_noe(L, e, external_liabilities=ext)
     low = eisenberg_noe(L, e, external_liabilities=ext, which="least", backend="numpy")
     ref = helpers.reference_clearing(L, e, ext, start="bottom")
     scale = max(1.0, top.pbar.max(initial=0.0))
     np.testing.assert_allclose(low.payments, ref, atol=1e-8 * scale)
+    fast = eisenberg_noe(L, e, external_liabilities=ext, which="least", backend="numba")
+    np.testing.assert_allclose(fast.payments, ref, atol=1e-8 * scale)
     assert np.all(low.payments <= top.payments + 1e-9 * scale)
+    if closed and n > 1:
+        assert np.all(low.payments[:m] <= 1e-12 * scale)  # nothing ever enters the group
+        assert top.payments[:m].sum() > 0.0  # the ring lets it pay itself
     # EN Theorem: equity is the same under every clearing vector.
     np.testing.assert_allclose(low.equity, top.equity, atol=1e-7 * scale)
 
@@ -267,14 +288,25 @@ def test_zero_equity_after_contagion(model: str) -> None:
         assert payments[1] == pytest.approx(0.5 * (2.0 - 1e-6) + 0.5 * 2.0)  # cliff
 
 
-def test_knife_edge_survives_rounding() -> None:
+@pytest.mark.parametrize("method", ["fictitious_default", "picard"])
+def test_knife_edge_survives_rounding(backend: str, method: str) -> None:
     # S7 ring with buffer 0.1 and shock 0.5: bank 4 ends with exactly zero equity in exact
-    # arithmetic (0.1 + 0.9 = 1), a few ulps negative in floating point.
+    # arithmetic (0.1 + 0.9 = 1), a few ulps negative in floating point. Both backends: the
+    # numpy rounds are what an installation without numba runs.
     e = np.full(5, 0.1)
     e[0] -= 0.5
-    res = eisenberg_noe(np.roll(np.eye(5), 1, axis=1), e)
+    res = eisenberg_noe(np.roll(np.eye(5), 1, axis=1), e, method=method, backend=backend)
     assert res.defaulted.tolist() == [True, True, True, True, False]
     assert res.net_worth[4] == 0.0 and res.equity[4] == 0.0
+    np.testing.assert_allclose(res.payments, [0.6, 0.7, 0.8, 0.9, 1.0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(res.waves, [1, 2, 3, 4, 0])
+    # One ulp short of zero net worth before any default (0.1 + 0.7 < 0.8): no default and
+    # nothing to solve, whatever the backend.
+    two = eisenberg_noe(np.array([[0.0, 0.7], [0.8, 0.0]]), [5.0, 0.1], method=method,
+                        backend=backend)  # fmt: skip
+    assert not two.defaulted.any() and two.net_worth[1] == 0.0
+    if method == "fictitious_default":
+        assert two.iterations == 1
 
 
 def test_pure_loop_continuum() -> None:
@@ -468,6 +500,8 @@ def test_compiled_outputs_are_the_numpy_ones_bit_for_bit(
     claims = np.asarray(L.sum(axis=0)).ravel()
     E = np.ceil(shock_outside_assets(net, scenarios=60, hit_fraction=0.5, seed=3))
     E[:, :50] = np.maximum(pbar - claims, 0.0)[:50]  # zero equity while everyone pays
+    E[:, 50:100] -= 3.0  # negative outside assets (senior debt): the deadweight loss is
+    # (1 - alpha) * max(e, 0) + (1 - beta) * received, not (1 - alpha) * e
     assert E.size >= _kernels.SETTLE_MIN_SIZE
 
     def run() -> object:
@@ -482,6 +516,7 @@ def test_compiled_outputs_are_the_numpy_ones_bit_for_bit(
     slow = run()
     assert np.any(fast.defaulted) and not np.all(fast.defaulted)  # type: ignore[attr-defined]
     assert np.any(fast.net_worth == 0.0)  # type: ignore[attr-defined]
+    assert np.any(fast.defaulted & (E < 0))  # type: ignore[attr-defined]
     for name in FIELDS:
         a, b = np.asarray(getattr(fast, name)), np.asarray(getattr(slow, name))
         assert a.dtype == b.dtype and a.shape == b.shape, name
@@ -523,3 +558,28 @@ def test_compiled_outputs_fill_in_missing_waves_and_keep_ties_solvent() -> None:
     np.testing.assert_array_equal(out["payments"], sol.fraction * net.pbar)
     np.testing.assert_array_equal(out["paid_external"], sol.fraction * net.external)
     assert not out["deadweight_loss"].any()
+
+
+def test_numpy_outputs_fill_in_missing_waves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The numpy packaging of a result (every small problem, and every problem without
+    numba) on a solution whose solver left a defaulter at wave 0: the defaulter gets its
+    scenario's iteration count and solvent firms wave 0, as the compiled ``settle`` does
+    (its test above feeds it a made-up solution the same way)."""
+    from dealloop.contagion import _clearing
+    from dealloop.contagion._network import Solution
+
+    real = _clearing.solve_clearing
+
+    def without_waves(*args: object, **kwargs: object) -> Solution:
+        sol = real(*args, **kwargs)  # type: ignore[arg-type]
+        waves = sol.waves.copy()
+        waves[:, 0] = 0  # the first firm defaults in every scenario below
+        return Solution(sol.fraction, sol.incoming, waves, sol.iterations + 7, sol.residual)
+
+    monkeypatch.setattr(_clearing, "solve_clearing", without_waves)
+    L = np.array([[0.0, 2.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    E = np.array([[0.5, 0.0, 0.0], [0.5, 5.0, 5.0]])
+    res = eisenberg_noe(L, E, backend="numpy")
+    assert res.defaulted[:, 0].all() and not res.defaulted.all()
+    np.testing.assert_array_equal(res.waves[:, 0], res.iterations)
+    np.testing.assert_array_equal(res.waves[~res.defaulted], 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -140,3 +142,56 @@ def test_well_posed_rings_agree_dense_and_sparse_with_the_closed_form(n: int, ke
     for form in (C, sp.csr_array(C)):
         np.testing.assert_allclose(cross_holdings(form, np.ones(n)).book_value, exact,
                                    rtol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 8))
+def test_values_are_monotone_in_primitive_value(seed: int, n: int) -> None:
+    """(I - C)^-1 >= 0 when every firm keeps outside shareholders: more primitive value
+    anywhere never lowers a book or market value, and one more unit at firm j adds exactly
+    the column j of the dependency matrix to the market values."""
+    C = random_stakes(seed, n)
+    rng = np.random.default_rng(seed)
+    prim = rng.exponential(1.0, n)
+    bump = rng.exponential(1.0, n) * (rng.random(n) < 0.5)
+    base, more = cross_holdings(C, np.stack([prim, prim + bump])).book_value
+    assert np.all(more >= base - 1e-12)
+    assert np.all(dependency_matrix(C) >= -1e-15)
+    j = int(rng.integers(n))
+    unit = np.zeros(n)
+    unit[j] = 1.0
+    gain = cross_holdings(C, prim + unit).market_value - cross_holdings(C, prim).market_value
+    np.testing.assert_allclose(gain, dependency_matrix(C)[:, j], atol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 6), theta=st.sampled_from([0.5, 0.8, 0.95]))
+def test_egj_cascade_is_the_smallest_self_consistent_failure_set(
+    seed: int, n: int, theta: float
+) -> None:
+    """Against all 2^n failure sets: S is self-consistent when the firms whose market value,
+    with the failure costs of S charged, is below threshold are exactly S. The cascade from
+    no failures reaches the smallest such set; more primitive value or lower failure costs
+    never add a failure."""
+    C = random_stakes(seed, n)
+    rng = np.random.default_rng(seed)
+    prim = rng.exponential(1.0, n)
+    floor = theta * cross_holdings(C, prim).market_value
+    shocked = prim * rng.uniform(0.3, 1.0, n)
+    costs = rng.exponential(0.3, n)
+    res = egj_cascade(C, shocked, thresholds=floor, failure_costs=costs)
+    V = np.linalg.solve(np.eye(n) - C, np.eye(n))  # book values per unit, independently
+    outside = 1.0 - C.sum(axis=0)
+
+    def below(failed: np.ndarray) -> np.ndarray:
+        return outside * (V @ (shocked - costs * failed)) < floor
+
+    for bits in itertools.product([False, True], repeat=n):
+        S = np.array(bits)
+        if np.array_equal(below(S), S):
+            assert not np.any(res.defaulted & ~S), (S, res.defaulted)
+    richer = egj_cascade(C, shocked + rng.exponential(0.5, n), thresholds=floor,
+                         failure_costs=costs)  # fmt: skip
+    assert not np.any(richer.defaulted & ~res.defaulted)
+    cheaper = egj_cascade(C, shocked, thresholds=floor, failure_costs=0.5 * costs)
+    assert not np.any(cheaper.defaulted & ~res.defaulted)

@@ -89,3 +89,22 @@ def test_output_that_contradicts_z_is_refused(sparse: bool) -> None:
     # exact balance (zero final demand or value added) is consistent
     exact = np.maximum(Z.sum(axis=1) + np.array([0.0, 1.0, 1.0]), Z.sum(axis=0) + 1.0)
     assert input_output(Zs, exact).final_demand[0] == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=seeds, n=st.integers(1, 8))
+def test_accounts_balance_and_multipliers_are_output_per_unit_of_demand(
+    seed: int, n: int
+) -> None:
+    """Value conservation: total final demand = total value added (both are total output
+    less intermediate use). Output multiplier j is the total output one more unit of final
+    demand for sector j calls forth, and more final demand never lowers any output."""
+    Z, x = random_economy(seed, n)
+    io = input_output(Z, x)
+    assert io.final_demand.sum() == pytest.approx(io.value_added.sum(), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(io.final_demand, x - Z.sum(axis=1), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(io.value_added, x - Z.sum(axis=0), rtol=1e-12, atol=1e-12)
+    units = leontief(Z, x, np.eye(n))  # row j: output for one unit of demand for j
+    np.testing.assert_allclose(io.output_multipliers, units.sum(axis=1), rtol=1e-10)
+    more = io.final_demand + np.random.default_rng(seed).exponential(1.0, n)
+    assert np.all(leontief(Z, x, more) >= x - 1e-9 * x.max())
