@@ -378,12 +378,12 @@ def _fda_pull(
     cand = np.empty(n, dtype=np.uint64)
     n_cand = 0
     for i in range(n):
-        # inc: the last sweep's sums, above those at the answer by at most colsum * err
-        if waves[i] == 0 and (
-            err == np.inf or pbar[i] <= 0.0 or e[i] + inc[i] - colsum[i] * err < threshold[i]
-        ):
-            cand[n_cand] = i
-            n_cand += 1
+        # inc: the last sweep's sums, above those at the answer by at most colsum * err.
+        # Branch-free compaction: every firm is written, the count moves if it is kept.
+        cand[n_cand] = i
+        n_cand += (waves[i] == 0) & (
+            (err == np.inf) | (pbar[i] <= 0.0) | (e[i] + inc[i] - colsum[i] * err < threshold[i])
+        )
     every = err == np.inf  # every firm is a candidate
     # The rounds pull over cp, ci, cd: the liabilities among the candidates (and firms in
     # default) once the first estimate has ruled the other firms out. They pay in full in
@@ -409,19 +409,19 @@ def _fda_pull(
     while True:
         rnd += 1
         # new defaulters among the candidates (exact incoming payments at the current r)
+        # (branch-free: whether a candidate defaults follows no pattern in index order)
         n_new = 0
         kept = 0
         for t in range(n_cand):
             i = cand[t]
             x = _pull(cp, ci, cd, colsum, r, i)
-            if e[i] + x < threshold[i]:
-                waves[i] = rnd
-                n_new += 1
-                if upper[i] < 1.0:
-                    out -= 1
-            else:
-                cand[kept] = i
-                kept += 1
+            inc[i] = x  # exact: the sums of the firms still solvent at the end
+            new = e[i] + x < threshold[i]
+            waves[i] = rnd if new else waves[i]
+            n_new += new
+            out -= new & (upper[i] < 1.0)
+            cand[kept] = i
+            kept += not new
         n_cand = kept
         if checking and n_new > 0:
             # The first estimate ruled out a firm that defaults (its error bound is a
@@ -455,9 +455,8 @@ def _fda_pull(
             continue
         n_todo = 0
         for i in range(n):
-            if waves[i] > 0 and pbar[i] > 0.0:
-                todo[n_todo] = i
-                n_todo += 1
+            todo[n_todo] = i
+            n_todo += (waves[i] > 0) & (pbar[i] > 0.0)
         if out == 0:
             # Every firm that pays less than in full at the first estimate is in default
             # now: the estimate is then above this round's fixed point too (its sweeps
@@ -531,5 +530,9 @@ def _fda_pull(
         else:
             _pull_all(tp, ti, td, colsum, r, inc)
             return rnd, sweeps, FDA_SLOW, accelerated
-    _pull_all(tp, ti, td, colsum, r, inc)
+    # The last round tested every solvent firm over the whole matrix at these payments and
+    # kept its exact sum in inc: only the defaulters' sums are left to compute.
+    for i in range(n):
+        if waves[i] > 0:
+            inc[i] = _pull(tp, ti, td, colsum, r, i)
     return rnd - 1, sweeps, FDA_DONE, accelerated
