@@ -164,29 +164,60 @@ def _anderson(
     (:func:`_decided`, two-sided), ``AA_FAILED`` after ``max_sweeps`` (the caller restores
     the payments from before and goes on with plain sweeps). A step whose residual grows
     past twice the best seen restarts the mixing from the plain sweep.
+
+    Besides the sweep, a step makes two passes over the round's firms: one for the residual,
+    the new differences and their products with the others (the normal equations change
+    only in the newest difference's row and in the right-hand side), one for the mixing;
+    a system of one or two unknowns is solved in closed form. At N = 1,000 a step cost
+    twice a plain sweep when it made ten passes and called LAPACK, which took the gain.
     """
     m = n_rows
     x = np.empty(m)
+    w2 = np.empty(m)  # squared weights of the least squares (money units)
     f_prev = np.empty(m)
     g_prev = np.empty(m)
     d_f = np.empty((depth, m))
     d_g = np.empty((depth, m))
-    gram = np.empty((depth, depth))
+    gram = np.zeros((depth, depth))  # d_f[u] . W d_f[v], not regularised
+    dots = np.empty(depth)
     rhs = np.empty(depth)
+    mat = np.empty((depth, depth))
+    gamma = np.empty(depth)
     hist = 0
     head = 0
     best = np.inf
     for t in range(m):
-        x[t] = r[rows[t]]
+        i = rows[t]
+        x[t] = r[i]
+        w2[t] = pbar[i] * pbar[i]
     for sweep in range(max_sweeps):
         _sweep_free(tp, ti, td, pbar, colsum, a, beta, rows, n_rows, r, inc)
+        # one pass: residual f = g - x, its differences from the step before (into slot
+        # `head`, used only if the step is kept), their products with every kept slot and
+        # the right-hand side d_f[u] . W f
+        new = min(hist + 1, depth)
+        for u in range(depth):
+            dots[u] = 0.0
+            rhs[u] = 0.0
         res = 0.0
         resf = 0.0
         for t in range(m):
             i = rows[t]
-            d = abs(r[i] - x[t])
+            g = r[i]
+            f = g - x[t]
+            d = abs(f)
             resf = max(resf, d)
             res = max(res, d * pbar[i])
+            if sweep > 0:
+                df = f - f_prev[t]
+                d_f[head, t] = df
+                d_g[head, t] = g - g_prev[t]
+                w = w2[t]
+                for u in range(new):
+                    dots[u] += df * d_f[u, t] * w
+                    rhs[u] += d_f[u, t] * f * w
+            f_prev[t] = f
+            g_prev[t] = g
         # the plain sweeps' rule (no acceptance on a step at rounding noise alone)
         if res * q <= max(limit, noise) * (1.0 - q):
             return sweep + 1, AA_CONVERGED
@@ -198,43 +229,36 @@ def _anderson(
             return sweep + 1, AA_DECIDED
         if res > 2.0 * best:
             hist = 0  # the mixing went astray: start again from this plain sweep
-        else:
-            if sweep > 0:
-                for t in range(m):
-                    i = rows[t]
-                    d_f[head, t] = (r[i] - x[t]) - f_prev[t]
-                    d_g[head, t] = r[i] - g_prev[t]
-                head = (head + 1) % depth
-                hist = min(hist + 1, depth)
+            head = 0
+        elif sweep > 0:
+            for u in range(new):
+                gram[head, u] = dots[u]
+                gram[u, head] = dots[u]
+            head = (head + 1) % depth
+            hist = new
         best = min(best, res)
-        for t in range(m):
-            i = rows[t]
-            f_prev[t] = r[i] - x[t]
-            g_prev[t] = r[i]
         if hist == 0:
             for t in range(m):
                 x[t] = r[rows[t]]
             continue
-        # least squares in money units: min || W (f - dF^T gamma) ||, W = diag(pbar)
-        for u in range(hist):
-            acc = 0.0
-            for t in range(m):
-                w = pbar[rows[t]]
-                acc += d_f[u, t] * f_prev[t] * w * w
-            rhs[u] = acc
-            for v in range(u, hist):
-                acc = 0.0
-                for t in range(m):
-                    w = pbar[rows[t]]
-                    acc += d_f[u, t] * d_f[v, t] * w * w
-                gram[u, v] = acc
-                gram[v, u] = acc
+        # least squares in money units: min || W^(1/2) (f - dF^T gamma) ||, W = diag(pbar^2)
         trace = 0.0
         for u in range(hist):
             trace += gram[u, u]
         for u in range(hist):
-            gram[u, u] += 1e-12 * trace + 1e-300
-        gamma = np.linalg.solve(gram[:hist, :hist], rhs[:hist])
+            for v in range(hist):
+                mat[u, v] = gram[u, v]
+            mat[u, u] += 1e-12 * trace + 1e-300
+        if hist == 1:
+            gamma[0] = rhs[0] / mat[0, 0]
+        elif hist == 2:
+            det = mat[0, 0] * mat[1, 1] - mat[0, 1] * mat[1, 0]
+            gamma[0] = (rhs[0] * mat[1, 1] - mat[0, 1] * rhs[1]) / det
+            gamma[1] = (mat[0, 0] * rhs[1] - mat[1, 0] * rhs[0]) / det
+        else:
+            sol = np.linalg.solve(mat[:hist, :hist], rhs[:hist])
+            for u in range(hist):
+                gamma[u] = sol[u]
         for t in range(m):
             i = rows[t]
             y = r[i]
