@@ -434,13 +434,15 @@ def _fda_pull(
         rnd += 1
         # new defaulters among the candidates (exact incoming payments at the current r)
         # (branch-free: whether a candidate defaults follows no pattern in index order)
+        # (and in two passes: the pulls first, independent of each other, then the test)
+        for t in range(n_cand):
+            i = cand[t]
+            inc[i] = _pull(cp, ci, cd, colsum, r, i)  # exact: kept for the solvent at the end
         n_new = 0
         kept = 0
         for t in range(n_cand):
             i = cand[t]
-            x = _pull(cp, ci, cd, colsum, r, i)
-            inc[i] = x  # exact: the sums of the firms still solvent at the end
-            new = e[i] + x < threshold[i]
+            new = e[i] + inc[i] < threshold[i]
             waves[i] = rnd if new else waves[i]
             n_new += new
             out -= new & (upper[i] < 1.0)
@@ -556,7 +558,11 @@ def _fda_pull(
             return rnd, sweeps, FDA_SLOW, accelerated
     # The last round tested every solvent firm over the whole matrix at these payments and
     # kept its exact sum in inc: only the defaulters' sums are left to compute.
+    n_todo = 0
     for i in range(n):
-        if waves[i] > 0:
-            inc[i] = _pull(tp, ti, td, colsum, r, i)
+        todo[n_todo] = i
+        n_todo += waves[i] > 0
+    for t in range(n_todo):
+        i = todo[t]
+        inc[i] = _pull(tp, ti, td, colsum, r, i)
     return rnd - 1, sweeps, FDA_DONE, accelerated
