@@ -315,6 +315,32 @@ def _restrict(tp, ti, td, keep):
 
 
 @njit(cache=True, nogil=True)
+def pad_rows(tp, ti, td):
+    """The CSR ``tp, ti, td`` with each row padded with zero entries (the row's own index,
+    value 0.0) to a multiple of ``ROW_PAD`` entries: the same pulls, bit for bit, with fewer
+    mispredicted loop exits (see :func:`_restrict`). For a batch, done once before its
+    scenarios."""
+    n = tp.shape[0] - 1
+    size = 0
+    for i in range(n):
+        size += (tp[i + 1] - tp[i] + ROW_PAD - 1) // ROW_PAD * ROW_PAD
+    pp = np.zeros(n + 1, dtype=tp.dtype)
+    pi = np.empty(size, dtype=ti.dtype)
+    pd = np.zeros(size, dtype=td.dtype)
+    k = 0
+    for i in range(n):
+        for q in range(tp[i], tp[i + 1]):
+            pi[k] = ti[q]
+            pd[k] = td[q]
+            k += 1
+        while k % ROW_PAD != 0:
+            pi[k] = i
+            k += 1
+        pp[i + 1] = k
+    return pp, pi, pd
+
+
+@njit(cache=True, nogil=True)
 def _greatest(
     tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, noise, max_sweeps, r, inc,
 ):  # fmt: skip
@@ -347,14 +373,16 @@ def _greatest(
 
 @njit(cache=True, nogil=True)
 def _fda_pull(
-    tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
-    max_sweeps, depth, aa_small, r, inc, waves, start_round,
+    tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
+    slow_after, max_sweeps, depth, aa_small, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario by compiled sweeps in pull form.
 
     ``tp, ti, td`` is the transposed liability matrix in CSR form (row ``i``: what each
     debtor owes firm ``i``), so every payment update *pulls* from the firm's debtors: exact
-    sums, read in memory order, no scattered writes. (This form is taken where many firms
+    sums, read in memory order, no scattered writes. ``fp, fi, fd`` is the same matrix,
+    possibly with its rows padded (:func:`pad_rows`, done once for a batch): every pull over
+    the whole matrix reads it, :func:`_restrict` the unpadded one. (This form is taken where many firms
     default, so every swept firm pulls: skipping firms whose debtors all pay cost more in
     branches than it saved.)
 
@@ -407,7 +435,7 @@ def _fda_pull(
     if start_round == 0:
         # err stays infinite if these sweeps do not converge: every firm is a candidate
         err, _ = _greatest(
-            tp, ti, td, pbar, colsum, e, a, threshold, beta, max(coarse, limit), noise,
+            fp, fi, fd, pbar, colsum, e, a, threshold, beta, max(coarse, limit), noise,
             max_sweeps, upper, inc,
         )
         out = 0
@@ -432,7 +460,7 @@ def _fda_pull(
     # sweep reads only the entries that can move (a third to a half of them where many
     # firms default). The test of every other firm before stopping, a restart and the exact
     # sums returned read the whole matrix.
-    cp, ci, cd = tp, ti, td
+    cp, ci, cd = fp, fi, fd
     if not every:
         keep = np.zeros(n, dtype=np.uint8)
         for t in range(n_cand):
@@ -479,7 +507,7 @@ def _fda_pull(
             checking = False
             monotone = True
             out = -1
-            cp, ci, cd = tp, ti, td
+            cp, ci, cd = fp, fi, fd
             continue
         checking = False
         if n_new == 0:
@@ -488,7 +516,7 @@ def _fda_pull(
             # Before stopping, test every other firm too (exactly, one pass).
             every = True
             checking = True
-            cp, ci, cd = tp, ti, td
+            cp, ci, cd = fp, fi, fd
             n_cand = 0
             for i in range(n):
                 if waves[i] == 0:
@@ -568,10 +596,10 @@ def _fda_pull(
                     for t in range(n_todo):
                         r[todo[t]] = saved[t]
             if sweep >= slow_after and q_est > 0.5:
-                _pull_all(tp, ti, td, colsum, r, inc)
+                _pull_all(fp, fi, fd, colsum, r, inc)
                 return rnd, sweeps, FDA_SLOW, accelerated
         else:
-            _pull_all(tp, ti, td, colsum, r, inc)
+            _pull_all(fp, fi, fd, colsum, r, inc)
             return rnd, sweeps, FDA_SLOW, accelerated
     # The last round tested every solvent firm over the whole matrix at these payments and
     # kept its exact sum in inc: only the defaulters' sums are left to compute.
@@ -581,5 +609,5 @@ def _fda_pull(
         n_todo += waves[i] > 0
     for t in range(n_todo):
         i = todo[t]
-        inc[i] = _pull(tp, ti, td, colsum, r, i)
+        inc[i] = _pull(fp, fi, fd, colsum, r, i)
     return rnd - 1, sweeps, FDA_DONE, accelerated

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull
+from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull, pad_rows
 from ._numba_kernels import ACCEPT, RESUME, VERIFY, _incoming, _verdict
 
 
@@ -160,8 +160,8 @@ def _fda_push(
 
 @njit(cache=True, nogil=True)
 def _fda_one(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
+    ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse,
+    noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario: :func:`_fda_pull` when the firms in
     default while everyone pays in full owe at least ``pull_share`` of the liabilities
@@ -185,7 +185,7 @@ def _fda_one(
             owed += ip[i + 1] - ip[i]
     if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
-            tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
+            tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
             max_sweeps, depth, aa_small, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
@@ -200,10 +200,12 @@ def fda_batch(
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated,
 ):  # fmt: skip
-    """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
+    """:func:`_fda_one` for a batch of scenarios, one thread per scenario; the transposed
+    matrix's rows padded once for all of them (:func:`._numba_fda.pad_rows`)."""
+    fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
-            ip, ix, data, tp, ti, td, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
+            ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
             coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
             incoming[k],
             waves[k], start_round[k],
@@ -222,7 +224,7 @@ def fda_single(
 ):  # fmt: skip
     """:func:`_fda_one` for one scenario (no thread pool)."""
     rnd, sw, st, acc = _fda_one(
-        ip, ix, data, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
+        ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
         coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[0],
         incoming[0],
         waves[0], start_round[0],
