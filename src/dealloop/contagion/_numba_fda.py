@@ -382,8 +382,8 @@ def _fda_pull(
     debtor owes firm ``i``), so every payment update *pulls* from the firm's debtors: exact
     sums, read in memory order, no scattered writes. ``fp, fi, fd`` is the same matrix,
     possibly with its rows padded (:func:`pad_rows`, done once for a batch): every pull over
-    the whole matrix reads it, :func:`_restrict` the unpadded one. (This form is taken where many firms
-    default, so every swept firm pulls: skipping firms whose debtors all pay cost more in
+    the whole matrix reads it, :func:`_restrict` the unpadded one. (This form is taken where
+    many firms default, so every swept firm pulls: skipping firms whose debtors all pay cost more in
     branches than it saved.)
 
     First (``start_round == 0``), the greatest clearing vector is estimated to ``coarse``

@@ -170,7 +170,9 @@ def _fda_one(
     is in the liabilities, and where the first defaulters are small firms around a hub
     their count overstates it.
 
-    The choice depends on the inputs only, so a scenario restarted after an exact round
+    ``fp, fi, fd``: the transposed matrix ``tp, ti, td``, possibly with padded rows (see
+    :func:`._numba_fda.pad_rows`). The choice depends on the inputs only, so a scenario
+    restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
     accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
     switches it off; ``aa_small``: its smallest contraction in a small round, see
@@ -185,8 +187,8 @@ def _fda_one(
             owed += ip[i + 1] - ip[i]
     if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
-            tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
-            max_sweeps, depth, aa_small, r, inc, waves, start_round,
+            tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
+            slow_after, max_sweeps, depth, aa_small, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
@@ -205,8 +207,8 @@ def fda_batch(
     fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
-            ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
+            ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta,
+            limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
             incoming[k],
             waves[k], start_round[k],
         )  # fmt: skip
