@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._numba_kernels import _close_enough, _contraction
+from ._numba_kernels import _close_enough, _contraction, _restrict
 
 #: Status codes of :func:`_fda_one`.
 FDA_DONE, FDA_SLOW = 0, 1
@@ -270,76 +270,6 @@ def _anderson(
     return max_sweeps, AA_FAILED
 
 
-#: Rows of :func:`_restrict`'s sub-matrix are padded with zero entries to a multiple of this.
-ROW_PAD = 4
-
-
-@njit(cache=True, nogil=True)
-def _restrict(tp, ti, td, keep):
-    """The rows and columns of the transposed CSR ``tp, ti, td`` where ``keep`` is set,
-    other rows empty (indices unchanged, entries in their order), each kept row padded with
-    zero entries (the row's own index, value 0.0) to a multiple of ``ROW_PAD`` entries.
-
-    A pull over a kept row gives the same sum as over the whole row, bit for bit, as long as
-    every dropped debtor pays in full: each dropped term is an exact zero, and so is each
-    padding term (``0.0 * (1 - r)`` with ``0 <= r <= 1``), added after the others. The
-    padding is for the branch predictor: the compiled gather runs four entries at a time
-    plus a remainder loop, and rows of varying length mispredict both loop exits; with
-    lengths a multiple of four the remainder loop never runs (a pull over 500 rows taken at
-    random from a Chung-Lu network: 15 -> 11 ns per row). One pass into arrays of the whole
-    matrix's size plus the padding (views of the kept part are returned; the pages past it
-    are never touched): no counting pass first (1M entries: 3.2 -> 1.75 ms).
-    """
-    n = keep.shape[0]
-    nnz = tp[n]
-    sp = np.zeros(n + 1, dtype=tp.dtype)
-    extra = (ROW_PAD - 1) * n + 1  # the padding, one spare slot for the last write
-    si = np.empty(nnz + extra, dtype=ti.dtype)
-    sd = np.empty(nnz + extra, dtype=td.dtype)
-    k = 0
-    for i in range(n):
-        if keep[i]:
-            start = k
-            for q in range(tp[i], tp[i + 1]):
-                j = ti[q]
-                si[k] = j
-                sd[k] = td[q]
-                k += keep[j]  # written always, kept if the debtor is kept (no branch)
-            # pad to a multiple of ROW_PAD: write the most that can be needed, keep the rest
-            for u in range(ROW_PAD - 1):
-                si[k + u] = i
-                sd[k + u] = 0.0
-            k += (ROW_PAD - (k - start) % ROW_PAD) % ROW_PAD
-        sp[i + 1] = k
-    return sp, si[: k + 1], sd[: k + 1]
-
-
-@njit(cache=True, nogil=True)
-def pad_rows(tp, ti, td):
-    """The CSR ``tp, ti, td`` with each row padded with zero entries (the row's own index,
-    value 0.0) to a multiple of ``ROW_PAD`` entries: the same pulls, bit for bit, with fewer
-    mispredicted loop exits (see :func:`_restrict`). For a batch, done once before its
-    scenarios."""
-    n = tp.shape[0] - 1
-    size = 0
-    for i in range(n):
-        size += (tp[i + 1] - tp[i] + ROW_PAD - 1) // ROW_PAD * ROW_PAD
-    pp = np.zeros(n + 1, dtype=tp.dtype)
-    pi = np.empty(size, dtype=ti.dtype)
-    pd = np.zeros(size, dtype=td.dtype)
-    k = 0
-    for i in range(n):
-        for q in range(tp[i], tp[i + 1]):
-            pi[k] = ti[q]
-            pd[k] = td[q]
-            k += 1
-        while k % ROW_PAD != 0:
-            pi[k] = i
-            k += 1
-        pp[i + 1] = k
-    return pp, pi, pd
-
-
 @njit(cache=True, nogil=True)
 def _greatest(
     tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, noise, max_sweeps, r, inc,
@@ -381,10 +311,10 @@ def _fda_pull(
     ``tp, ti, td`` is the transposed liability matrix in CSR form (row ``i``: what each
     debtor owes firm ``i``), so every payment update *pulls* from the firm's debtors: exact
     sums, read in memory order, no scattered writes. ``fp, fi, fd`` is the same matrix,
-    possibly with its rows padded (:func:`pad_rows`, done once for a batch): every pull over
-    the whole matrix reads it, :func:`_restrict` the unpadded one. (This form is taken where
-    many firms default, so every swept firm pulls: skipping firms whose debtors all pay cost more in
-    branches than it saved.)
+    possibly with its rows padded (:func:`._numba_kernels.pad_rows`, once for a batch):
+    every pull over the whole matrix reads it, :func:`._numba_kernels._restrict` the
+    unpadded one. (This form is taken where many firms default, so every swept firm pulls:
+    skipping firms whose debtors all pay cost more in branches than it saved.)
 
     First (``start_round == 0``), the greatest clearing vector is estimated to ``coarse``
     by Gauss--Seidel sweeps over all firms (:func:`_greatest`). Every round lies above the

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull, pad_rows
-from ._numba_kernels import ACCEPT, RESUME, VERIFY, _incoming, _verdict
+from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull
+from ._numba_kernels import ACCEPT, RESUME, VERIFY, _incoming, _verdict, pad_rows
 
 
 @njit(cache=True, nogil=True)
@@ -171,7 +171,7 @@ def _fda_one(
     their count overstates it.
 
     ``fp, fi, fd``: the transposed matrix ``tp, ti, td``, possibly with padded rows (see
-    :func:`._numba_fda.pad_rows`). The choice depends on the inputs only, so a scenario
+    :func:`._numba_kernels.pad_rows`). The choice depends on the inputs only, so a scenario
     restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
     accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
@@ -203,7 +203,7 @@ def fda_batch(
     sweeps, status, accelerated,
 ):  # fmt: skip
     """:func:`_fda_one` for a batch of scenarios, one thread per scenario; the transposed
-    matrix's rows padded once for all of them (:func:`._numba_fda.pad_rows`)."""
+    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`)."""
     fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
