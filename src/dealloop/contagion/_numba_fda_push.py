@@ -10,7 +10,15 @@ import numpy as np
 from numba import njit, prange
 
 from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull
-from ._numba_kernels import ACCEPT, RESUME, VERIFY, _incoming, _verdict, pad_rows
+from ._numba_kernels import (
+    ACCEPT,
+    RESUME,
+    VERIFY,
+    _incoming,
+    _verdict,
+    pad_rows,
+    residual_one,
+)
 
 
 @njit(cache=True, nogil=True)
@@ -200,10 +208,12 @@ def _fda_one(
 def fda_batch(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
+    sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
     """:func:`_fda_one` for a batch of scenarios, one thread per scenario; the transposed
-    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`)."""
+    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`). A scenario
+    done (``FDA_DONE``) gets its ``residual`` (:func:`._numba_kernels.residual_one`, while
+    its arrays are in cache; NaN otherwise)."""
     fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
@@ -216,15 +226,21 @@ def fda_batch(
         sweeps[k] += sw
         status[k] = st
         accelerated[k] += acc
+        residual[k] = np.nan
+        if st == FDA_DONE:
+            residual[k] = residual_one(
+                e[k], a[k], beta, incoming[k], r[k], pbar, inv_pbar, threshold[k]
+            )
 
 
 @njit(cache=True, nogil=True)
 def fda_single(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
+    sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_fda_one` for one scenario (no thread pool)."""
+    """:func:`_fda_one` for one scenario (no thread pool); ``residual`` as in
+    :func:`fda_batch`."""
     rnd, sw, st, acc = _fda_one(
         ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
         coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[0],
@@ -235,3 +251,8 @@ def fda_single(
     sweeps[0] += sw
     status[0] = st
     accelerated[0] += acc
+    residual[0] = np.nan
+    if st == FDA_DONE:
+        residual[0] = residual_one(
+            e[0], a[0], beta, incoming[0], r[0], pbar, inv_pbar, threshold[0]
+        )

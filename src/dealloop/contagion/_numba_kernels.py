@@ -454,20 +454,27 @@ def settle(
 
 
 @njit(cache=True, nogil=True)
+def residual_one(e, a, beta, incoming, r, pbar, inv_pbar, threshold):
+    """:func:`clearing_residual` for one scenario (1-d arrays)."""
+    res = 0.0
+    for i in range(e.shape[0]):
+        inc = incoming[i]
+        pays = (e[i] + inc < threshold[i]) & (pbar[i] > 0.0)
+        rec = min(max((a[i] + beta * inc) * inv_pbar[i], 0.0), 1.0)
+        phi = rec if pays else 1.0  # a select: whether a firm defaults has no pattern
+        res = max(res, abs(phi - r[i]) * pbar[i])
+    return res
+
+
+@njit(cache=True, nogil=True)
 def clearing_residual(e, a, beta, incoming, r, pbar, inv_pbar, threshold, out):
     """Per scenario, the largest change in money one application of the clearing map would
     make to ``r`` at the sums ``incoming``: ``_rounds._finish``'s ``_residual(net, phi(r),
     r)`` in one pass, with the same operations (bit for bit)."""
-    k, n = e.shape
-    for s in range(k):
-        res = 0.0
-        for i in range(n):
-            inc = incoming[s, i]
-            pays = (e[s, i] + inc < threshold[s, i]) & (pbar[i] > 0.0)
-            rec = min(max((a[s, i] + beta * inc) * inv_pbar[i], 0.0), 1.0)
-            phi = rec if pays else 1.0  # a select: whether a firm defaults has no pattern
-            res = max(res, abs(phi - r[s, i]) * pbar[i])
-        out[s] = res
+    for s in range(e.shape[0]):
+        out[s] = residual_one(
+            e[s], a[s], beta, incoming[s], r[s], pbar, inv_pbar, threshold[s]
+        )
 
 
 @njit(cache=True, nogil=True)
