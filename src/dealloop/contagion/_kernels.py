@@ -208,6 +208,7 @@ def fictitious_default(
     accelerated: np.ndarray | None = None,
     residual: np.ndarray | None = None,
     inv_pbar: np.ndarray | None = None,
+    first: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fictitious-default rounds by compiled sweeps, in place on ``r``, ``incoming``, ``waves``.
 
@@ -218,6 +219,8 @@ def fictitious_default(
     given, gets per scenario that is done what :func:`clearing_residual` would give (the
     same operations, computed at the end of the scenario while its arrays are in cache; NaN
     for a slow one); ``inv_pbar``: ``1 / pbar`` (0 where ``pbar`` is 0), as for it.
+    ``first``: ``e + colsum < threshold`` (the firms in default while everyone pays in
+    full), if the caller has it.
     """
     kernels = _load()
     assert kernels is not None
@@ -226,7 +229,8 @@ def fictitious_default(
     # only for Eisenberg-Noe: with alpha or beta below 1 a firm's payment jumps down where it
     # defaults and the estimate's error bound does not hold. Rogers-Veraart takes the push form.
     share = FDA_PULL_SHARE if beta == 1.0 and np.array_equal(a, e) else np.inf
-    first = e + net.colsum < threshold
+    if first is None:
+        first = e + net.colsum < threshold
     # liabilities owed by the first defaulters (an integer product: no BLAS threads, which
     # would spin on the CPU after it; at most nnz, so the index dtype holds it)
     owed = first.view(np.uint8) @ np.diff(ip)

@@ -289,12 +289,13 @@ def _fictitious_default_compiled(
     # give, where nobody defaults while everyone pays (every firm pays in full).
     residual = np.zeros(k)
     # Scenarios where nobody defaults while everyone pays are done without a kernel call.
-    todo = np.flatnonzero((e + incoming < threshold).any(axis=1))
+    first = e + net.colsum < threshold
+    todo = np.flatnonzero(first.any(axis=1))
     while todo.size:
         if todo.size == k:
             rounds, slow = _kernels.fictitious_default(
                 net, e, a, beta, threshold, limit, NOISE * _scale(net), r, incoming, waves,
-                start, sweeps, residual=residual, inv_pbar=inv_pbar,
+                start, sweeps, residual=residual, inv_pbar=inv_pbar, first=first,
             )  # fmt: skip
         else:
             sub = [np.ascontiguousarray(x[todo]) for x in (r, incoming, waves, sweeps)]
@@ -302,6 +303,7 @@ def _fictitious_default_compiled(
             rounds, slow = _kernels.fictitious_default(
                 net, e[todo], a[todo], beta, threshold[todo], limit, NOISE * _scale(net),
                 sub[0], sub[1], sub[2], start[todo], sub[3], residual=res, inv_pbar=inv_pbar,
+                first=first[todo],
             )  # fmt: skip
             r[todo], incoming[todo], waves[todo], sweeps[todo] = sub
             residual[todo] = res
