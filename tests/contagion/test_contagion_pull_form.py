@@ -40,6 +40,43 @@ def test_pulls_over_the_candidates_sub_matrix_are_bit_identical() -> None:
 
 
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_padded_rows_give_the_same_pulls_bit_for_bit(dtype: type) -> None:
+    """Rows padded with zero entries (the whole matrix once per batch, and the candidates'
+    sub-matrix) hold a multiple of ``ROW_PAD`` entries, the original ones first and in their
+    order, and every pull over them is the unpadded pull, bit for bit."""
+    from dealloop.contagion import _numba_fda, _numba_kernels
+
+    net = chung_lu_network(1_500, seed=9)
+    csr_t = net.L.T.tocsr()
+    tp = _kernels.unsigned(csr_t.indptr.astype(dtype))
+    ti = _kernels.unsigned(csr_t.indices.astype(dtype))
+    td = csr_t.data
+    rng = np.random.default_rng(10)
+    r = rng.random(net.n)
+    r[rng.random(net.n) < 0.3] = 1.0
+    colsum = np.asarray(net.L.sum(axis=0)).ravel()
+    keep = (rng.random(net.n) < 0.6).astype(np.uint8)
+    r_kept = np.where(keep == 1, r, 1.0)
+    pp, pi, pd = _numba_kernels.pad_rows(tp, ti, td)
+    sp_, si, sd = _numba_kernels._restrict(tp, ti, td, keep)
+    pad = _numba_kernels.ROW_PAD
+    assert np.all(np.diff(pp.astype(np.int64)) % pad == 0)
+    assert np.all(np.diff(sp_.astype(np.int64)) % pad == 0)
+    assert pp[-1] > tp[-1]  # something was padded
+    for i in range(net.n):
+        lo, hi = int(tp[i]), int(tp[i + 1])
+        row = slice(int(pp[i]), int(pp[i]) + hi - lo)
+        np.testing.assert_array_equal(pi[row], ti[lo:hi])
+        np.testing.assert_array_equal(pd[row], td[lo:hi])
+        assert np.all(pd[int(pp[i]) + hi - lo : int(pp[i + 1])] == 0.0)
+        whole = _numba_fda._pull(tp, ti, td, colsum, r, i)
+        assert _numba_fda._pull(pp, pi, pd, colsum, r, i) == whole
+        if keep[i]:
+            kept = _numba_fda._pull(tp, ti, td, colsum, r_kept, i)
+            assert _numba_fda._pull(sp_, si, sd, colsum, r_kept, i) == kept
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
 def test_compiled_transpose_is_scipys(dtype: type) -> None:
     """The compiled transpose (record scatter, then split) gives scipy's transpose exactly:
     same row pointers, indices (in increasing order) and values, for both index widths,

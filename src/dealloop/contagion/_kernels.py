@@ -206,13 +206,21 @@ def fictitious_default(
     start_round: np.ndarray,
     sweeps: np.ndarray,
     accelerated: np.ndarray | None = None,
+    residual: np.ndarray | None = None,
+    inv_pbar: np.ndarray | None = None,
+    first: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fictitious-default rounds by compiled sweeps, in place on ``r``, ``incoming``, ``waves``.
 
     Returns ``(rounds, slow)``: the last round run per scenario, and which
     scenarios stopped at a round that needs an exact linear solve (see
     ``_numba_fda_push._fda_one``). ``accelerated``, if given, counts per scenario the sweeps of
-    the Anderson-accelerated finish of a round (``_numba_fda._anderson``).
+    the Anderson-accelerated finish of a round (``_numba_fda._anderson``). ``residual``, if
+    given, gets per scenario that is done what :func:`clearing_residual` would give (the
+    same operations, computed at the end of the scenario while its arrays are in cache; NaN
+    for a slow one); ``inv_pbar``: ``1 / pbar`` (0 where ``pbar`` is 0), as for it.
+    ``first``: ``e + colsum < threshold`` (the firms in default while everyone pays in
+    full), if the caller has it.
     """
     kernels = _load()
     assert kernels is not None
@@ -221,7 +229,8 @@ def fictitious_default(
     # only for Eisenberg-Noe: with alpha or beta below 1 a firm's payment jumps down where it
     # defaults and the estimate's error bound does not hold. Rogers-Veraart takes the push form.
     share = FDA_PULL_SHARE if beta == 1.0 and np.array_equal(a, e) else np.inf
-    first = e + net.colsum < threshold
+    if first is None:
+        first = e + net.colsum < threshold
     # liabilities owed by the first defaulters (an integer product: no BLAS threads, which
     # would spin on the CPU after it; at most nnz, so the index dtype holds it)
     owed = first.view(np.uint8) @ np.diff(ip)
@@ -235,13 +244,17 @@ def fictitious_default(
     status = np.zeros(k, dtype=np.int64)
     if accelerated is None:
         accelerated = np.zeros(k, dtype=np.int64)
+    if residual is None:
+        residual = np.empty(k)
+    if inv_pbar is None:
+        inv_pbar = np.divide(1.0, net.pbar, out=np.zeros_like(net.pbar), where=net.pbar > 0)
     kernel = kernels["fda_single"] if k == 1 else kernels["fda"]
     kernel(
         ip, ix, data, tp, ti, td, net.pbar, net.colsum, e, a, threshold, float(beta),
         float(limit), float(FDA_COARSE * limit), float(noise), FDA_SLOW_AFTER,
         FDA_MAX_SWEEPS, float(share), int(FDA_ANDERSON), float(FDA_AA_SMALL_Q), r, incoming,
         waves, start_round,
-        rounds, sweeps, status, accelerated,
+        rounds, sweeps, status, accelerated, inv_pbar, residual,
     )  # fmt: skip
     return rounds, status != 0
 

@@ -10,7 +10,15 @@ import numpy as np
 from numba import njit, prange
 
 from ._numba_fda import FDA_DONE, FDA_SLOW, _fda_pull
-from ._numba_kernels import ACCEPT, RESUME, VERIFY, _incoming, _verdict
+from ._numba_kernels import (
+    ACCEPT,
+    RESUME,
+    VERIFY,
+    _incoming,
+    _verdict,
+    pad_rows,
+    residual_one,
+)
 
 
 @njit(cache=True, nogil=True)
@@ -160,8 +168,8 @@ def _fda_push(
 
 @njit(cache=True, nogil=True)
 def _fda_one(
-    ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-    slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
+    ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse,
+    noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario: :func:`_fda_pull` when the firms in
     default while everyone pays in full owe at least ``pull_share`` of the liabilities
@@ -170,7 +178,9 @@ def _fda_one(
     is in the liabilities, and where the first defaulters are small firms around a hub
     their count overstates it.
 
-    The choice depends on the inputs only, so a scenario restarted after an exact round
+    ``fp, fi, fd``: the transposed matrix ``tp, ti, td``, possibly with padded rows (see
+    :func:`._numba_kernels.pad_rows`). The choice depends on the inputs only, so a scenario
+    restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
     accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
     switches it off; ``aa_small``: its smallest contraction in a small round, see
@@ -185,8 +195,8 @@ def _fda_one(
             owed += ip[i + 1] - ip[i]
     if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
-            tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise, slow_after,
-            max_sweeps, depth, aa_small, r, inc, waves, start_round,
+            tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
+            slow_after, max_sweeps, depth, aa_small, r, inc, waves, start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
@@ -198,13 +208,17 @@ def _fda_one(
 def fda_batch(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
+    sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_fda_one` for a batch of scenarios, one thread per scenario."""
+    """:func:`_fda_one` for a batch of scenarios, one thread per scenario; the transposed
+    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`). A scenario
+    done (``FDA_DONE``) gets its ``residual`` (:func:`._numba_kernels.residual_one`, while
+    its arrays are in cache; NaN otherwise)."""
+    fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
         rnd, sw, st, acc = _fda_one(
-            ip, ix, data, tp, ti, td, pbar, colsum, e[k], a[k], threshold[k], beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
+            ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta,
+            limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
             incoming[k],
             waves[k], start_round[k],
         )  # fmt: skip
@@ -212,17 +226,23 @@ def fda_batch(
         sweeps[k] += sw
         status[k] = st
         accelerated[k] += acc
+        residual[k] = np.nan
+        if st == FDA_DONE:
+            residual[k] = residual_one(
+                e[k], a[k], beta, incoming[k], r[k], pbar, inv_pbar, threshold[k]
+            )
 
 
 @njit(cache=True, nogil=True)
 def fda_single(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
-    sweeps, status, accelerated,
+    sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_fda_one` for one scenario (no thread pool)."""
+    """:func:`_fda_one` for one scenario (no thread pool); ``residual`` as in
+    :func:`fda_batch`."""
     rnd, sw, st, acc = _fda_one(
-        ip, ix, data, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
+        ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
         coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[0],
         incoming[0],
         waves[0], start_round[0],
@@ -231,3 +251,8 @@ def fda_single(
     sweeps[0] += sw
     status[0] = st
     accelerated[0] += acc
+    residual[0] = np.nan
+    if st == FDA_DONE:
+        residual[0] = residual_one(
+            e[0], a[0], beta, incoming[0], r[0], pbar, inv_pbar, threshold[0]
+        )

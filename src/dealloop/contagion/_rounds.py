@@ -220,16 +220,18 @@ def _finish(
     iterations: np.ndarray,
     fallback: np.ndarray,
     threshold: np.ndarray | None = None,
+    residual: np.ndarray | None = None,
 ) -> Solution:
     """Check the rounds' answer against the map; finish doubtful scenarios by Picard.
 
     ``threshold``: :func:`default_threshold` of ``e`` if the caller has it (C-contiguous,
     from the compiled rounds), which then also get the check in one compiled pass
-    (:func:`_kernels.clearing_residual`, the same numbers).
+    (:func:`_kernels.clearing_residual`, the same numbers). ``residual``: that check if the
+    compiled rounds made it already (NaN where they did not finish a scenario: the scenarios
+    the exact solve could not take, which Picard finishes).
     """
     inv_pbar = _inv(net.pbar)
-    residual = None
-    if threshold is not None:
+    if residual is None and threshold is not None:
         residual = _kernels.clearing_residual(e, a, beta, incoming, r, net.pbar, inv_pbar,
                                               threshold)  # fmt: skip
     if residual is None:
@@ -281,21 +283,30 @@ def _fictitious_default_compiled(
     iterations = np.ones(k, dtype=np.int64)
     fallback = np.zeros(k, dtype=bool)
     limit = tol * _scale(net)
+    inv_pbar = _inv(net.pbar)
+    # The check of the answer, per scenario: computed by the kernel for every scenario it
+    # finishes (the same operations as _kernels.clearing_residual); zero, as that would
+    # give, where nobody defaults while everyone pays (every firm pays in full).
+    residual = np.zeros(k)
     # Scenarios where nobody defaults while everyone pays are done without a kernel call.
-    todo = np.flatnonzero((e + incoming < threshold).any(axis=1))
+    first = e + net.colsum < threshold
+    todo = np.flatnonzero(first.any(axis=1))
     while todo.size:
         if todo.size == k:
             rounds, slow = _kernels.fictitious_default(
                 net, e, a, beta, threshold, limit, NOISE * _scale(net), r, incoming, waves,
-                start, sweeps,
+                start, sweeps, residual=residual, inv_pbar=inv_pbar, first=first,
             )  # fmt: skip
         else:
             sub = [np.ascontiguousarray(x[todo]) for x in (r, incoming, waves, sweeps)]
+            res = np.empty(todo.size)
             rounds, slow = _kernels.fictitious_default(
                 net, e[todo], a[todo], beta, threshold[todo], limit, NOISE * _scale(net),
-                sub[0], sub[1], sub[2], start[todo], sub[3],
+                sub[0], sub[1], sub[2], start[todo], sub[3], residual=res, inv_pbar=inv_pbar,
+                first=first[todo],
             )  # fmt: skip
             r[todo], incoming[todo], waves[todo], sweeps[todo] = sub
+            residual[todo] = res
         iterations[todo] = rounds + 1
         rows = todo[slow]
         if rows.size == 0:
@@ -303,8 +314,9 @@ def _fictitious_default_compiled(
         start[rows] = rounds[slow]
         todo = _exact_round(net, a, beta, rows, waves[rows] > 0, r, incoming, fallback)
     return _finish(
-        net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback, threshold
-    )
+        net, e, a, beta, tol, max_iter, r, incoming, waves, iterations, fallback, threshold,
+        residual,
+    )  # fmt: skip
 
 
 def _picard(
