@@ -35,6 +35,9 @@ L,tenant,campus,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No e
 E1,owl,campus,equity_investment,6,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,Out.
 E2,tenant,campus,equity_investment,2,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,In.
 """
+#: A conditional second bond of the campus (6), not counted in the run.
+B2 = ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,2025-01-01,2050-12-31,,"
+      "A,,,s1,If.\n")
 HEAD = "name: t\nquestion: q\nhorizon: [2026, 2030]\nmapping: {debt_rates: {B: 0.05}}\n"
 
 
@@ -637,9 +640,7 @@ def test_a_debt_leg_a_draw_switches_on_is_pledged_as_the_stress_run_pledges_it(
     that switches it on is the stress run with ``legs: {include: [B2]}``: the campus funded
     with 8 + 10 + 6, its pool shared 10:6 between the bonds, the lease's rent assumed from
     both bonds' debt service; the draw with it off is the run."""
-    deals = DEALS + ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,"
-                     "2025-01-01,2050-12-31,,A,,,s1,If.\n")
-    net = toy_network(tmp_path, ENTITIES, deals)
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
     sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
                          + "shocks: [{type: fail, entity: campus}]\n")
     comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
@@ -656,3 +657,38 @@ def test_a_draw_with_xais_conditional_d149_is_the_stress_run_including_it(net) -
     comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
     _same_as_stress(net, comp, r, each, system, held, stress, [])
     assert system["payment_shortfall"][1] != system["payment_shortfall"][0]
+
+
+def test_a_debt_leg_the_stress_run_leaves_unsecured_stays_unsecured_in_the_draw(net) -> None:
+    """xai-stops-paying written with ``secured_vehicles: false`` and the vehicle's two
+    loans secured by name (``secured: {D76: gpu, D148: gpu}``): Apollo's conditional D149
+    that a draw switches on is unsecured in the stress run with ``legs: {include: [D149]}``,
+    and part of the vehicle's funding that the two loans' collateral is worth. The draw
+    gives that run's figures (it pledged D149 in their pool before: payment shortfall 0.23
+    off)."""
+    sc = scenarios.load("xai-stops-paying")
+    sc = sc.model_copy(update={"mapping": sc.mapping.model_copy(update={
+        "secured_vehicles": False, "secured": {"D76": "gpu", "D148": "gpu"}})})
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
+    assert "D149" not in set(stress[1].balance.collateral["deal"])
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert comp.uncounted_debt == {"D149": "unsecured"}
+
+
+def test_a_debt_leg_the_draws_cannot_pledge_is_named_in_the_notes(tmp_path) -> None:
+    """B's pool is named (``secured: {B: 'campus:site'}``): a stress run including the
+    conditional B2 secures it on a pool of its own, which the draws do not follow; the Monte
+    Carlo notes name B2 (they were silent, the draws pledging B2 in B's pool), and the draw
+    is indeed not that run."""
+    from dealloop.scenarios._mc_chunks import payload
+    from dealloop.scenarios.montecarlo import vehicle_legs_drawn_in
+
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
+    sc = scenarios.loads(HEAD.replace(
+        "{debt_rates: {B: 0.05}}", "{debt_rates: {B: 0.05, B2: 0.05}, "
+        "secured: {B: 'campus:site'}}") + "monte_carlo: {conditional: {probability: 0.5}}\n"
+        "shocks: [{type: fail, entity: campus}]\n")
+    comp, _, _, system, _, stress = _on_and_stress(net, sc, "B2")
+    note = vehicle_legs_drawn_in(comp, payload(comp, seed=1, chunk=4))
+    assert "B2 (debt of campus" in note
+    assert system["payment_shortfall"][1] != pytest.approx(stress[1].system["payment_shortfall"])

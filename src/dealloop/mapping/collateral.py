@@ -43,9 +43,10 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
-from .vehicles import sponsor_equity
+from .vehicles import funding_pledges, sponsor_equity
 
-__all__ = ["COLUMNS", "claim_class", "pledges", "residual", "values_by_year"]
+__all__ = ["COLUMNS", "claim_class", "pledges", "residual", "secured_on", "uncounted_debts",
+           "values_by_year"]
 
 COLUMNS = ("deal", "borrower", "asset", "pool", "principal", "value", "pledged", "basis")
 
@@ -65,6 +66,30 @@ def claim_class(channel: str, secured: bool) -> str:
     if channel == "principal":
         return "secured" if secured else "unsecured"
     return _CLASS.get(channel, channel)
+
+
+def secured_on(deal: str, borrower: str, vehicle: bool, m: Any, chips: set[str] | frozenset[str]
+               ) -> tuple[str, str] | None:
+    """``(asset, pool)`` a debt leg ``deal`` of ``borrower`` is secured on (see the module
+    docstring: ``mapping.secured``, else with ``mapping.secured_vehicles`` a vehicle's GPUs
+    when it buys chips in the run, ``chips``, else its campus), or None when it is unsecured.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {secured: {L1: 'gpu:a'}}").mapping
+    >>> secured_on("L1", "f", False, m, set()), secured_on("L2", "f", False, m, set())
+    (('gpu', 'f:a'), None)
+    >>> secured_on("B", "v", True, m, {"v"}), secured_on("B", "v", True, m, set())
+    (('gpu', 'v:gpu'), ('campus', 'v:campus'))
+    """
+    spec = m.secured.get(deal)
+    if spec is None and not (m.secured_vehicles and vehicle):
+        return None
+    if spec is None:
+        spec = "gpu" if borrower in chips else "campus"
+    asset, _, pool = spec.partition(":")
+    return asset, f"{borrower}:{pool or asset}"
 
 
 def residual(curve: Sequence[float], age: float) -> float:
@@ -118,13 +143,11 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         did, borrower = r["id"], r["payee"]
         if r["kind"] not in DEBT_KINDS or not r["base"] or r["value"] <= 0:
             continue
-        spec = m.secured.get(did)
         vehicle = kinds.get(borrower) == "spv"
-        if spec is None and not (m.secured_vehicles and vehicle):
+        where = secured_on(did, borrower, vehicle, m, chips)
+        if where is None:
             continue
-        if spec is None:
-            spec = "gpu" if borrower in chips else "campus"
-        asset, _, pool = spec.partition(":")
+        asset, pool_id = where
         start = r["start"] if isinstance(r["start"], dt.date) else t0
         if did in m.collateral_value:
             value, basis = float(m.collateral_value[did]), "mapping.collateral_value"
@@ -134,7 +157,7 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
             value = r["value"] / m.advance_rate
             basis = f"assumed: principal / advance rate {m.advance_rate:g}"
         rows.append({"deal": did, "borrower": borrower, "asset": asset,
-                     "pool": f"{borrower}:{pool or asset}", "principal": r["value"],
+                     "pool": pool_id, "principal": r["value"],
                      "value": value, "pledged": start, "basis": basis})
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     if frame.empty:
@@ -160,6 +183,64 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
             notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
                          f"name it (worth {total:,.2f} at origination, shared pro rata)")
     return frame
+
+
+def uncounted_debts(pledged: pd.DataFrame | None, deals: pd.DataFrame, firms: Sequence[str],
+                    m: Any, ids: set[str], t0: dt.date
+                    ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The debt legs into a vehicle with one pool on its funding (:func:`.vehicles.funding_pledges`
+    of ``pledged``) that the run does not count (``base`` 0 in ``deals``; among ``ids``) and a
+    Monte Carlo draw may switch on, and how a stress run including each would secure it
+    (:func:`secured_on`): ``pledged`` in that very pool, ``unsecured``, or ``elsewhere`` (at a
+    ``mapping.collateral_value``, or on another pool: the vehicle's pool named in
+    ``mapping.secured``). Returns the pledges of the ``pledged`` legs (the frame of
+    :func:`pledges`: in the pool, valued at the vehicle's funding x its principal over the
+    pool's principal as compiled, so that :func:`.vehicles.drawn_funding` gives it its share
+    in a draw; pledged at its start, else ``t0``) and ``{leg id: how}`` of them all.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> pl = pd.DataFrame({"deal": ["B"], "borrower": ["v"], "asset": ["campus"],
+    ...                    "pool": ["v:campus"], "principal": [10.0], "value": [15.0],
+    ...                    "pledged": [dt.date(2025, 1, 1)], "basis": ["v's funding"]})
+    >>> deals = pd.DataFrame({"id": ["B", "B2"], "payer": ["bank"] * 2, "payee": ["v"] * 2,
+    ...                       "kind": ["bond", "loan"], "value": [10.0, 4.0], "base": [1.0, 0.0],
+    ...                       "start": [None, None]})
+    >>> m = loads("name: x\\nquestion: q").mapping
+    >>> more, how = uncounted_debts(pl, deals, ["v"], m, {"B", "B2"}, dt.date(2026, 1, 1))
+    >>> how, more["value"].tolist()          # 15 x 4 / 10
+    ({'B2': 'pledged'}, [6.0])
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {secured_vehicles: false}").mapping
+    >>> uncounted_debts(pl, deals, ["v"], m, {"B", "B2"}, dt.date(2026, 1, 1))[1]
+    {'B2': 'unsecured'}
+    """
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    if pledged is None or pledged.empty:
+        return empty, {}
+    chips = set(deals.loc[(deals["kind"] == "chip_purchase") & (deals["base"] > 0), "payer"])
+    rows, how = [], {}
+    for v, legs in funding_pledges(pledged, firms).items():
+        mine = pledged[pledged["deal"].isin(legs) & (pledged["borrower"] == v)]
+        if mine["pool"].nunique() != 1:
+            continue
+        funded = float(mine["value"].sum())
+        principal = float(mine["principal"].sum())
+        pool = mine["pool"].iloc[0]
+        off = deals[deals["kind"].isin(DEBT_KINDS) & (deals["payee"] == v)
+                    & (deals["base"] == 0) & (deals["value"] > 0) & deals["id"].isin(list(ids))]
+        for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
+            where = secured_on(str(did), v, True, m, chips)
+            how[str(did)] = "unsecured" if where is None else "elsewhere" if (
+                where[1] != pool or did in m.collateral_value) else "pledged"
+            if how[str(did)] != "pledged":
+                continue
+            rows.append({"deal": did, "borrower": v, "asset": mine["asset"].iloc[0],
+                         "pool": pool, "principal": float(value),
+                         "value": funded * float(value) / principal if principal > 0 else 0.0,
+                         "pledged": start if isinstance(start, dt.date) else t0,
+                         "basis": f"{v}'s funding (if counted)"})
+    return (pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty), how
 
 
 def values_by_year(frame: pd.DataFrame, years: Sequence[int], m: Any) -> np.ndarray:
