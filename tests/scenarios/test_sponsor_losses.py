@@ -337,27 +337,34 @@ def _draws_and_stress(net, sc, leg: str, mults: tuple[float, ...]):
     draws' multipliers; the firms' equity lost, the system's, the holders' per draw), and
     the stress run of each draw's world: the leg excluded at 0, else its amount set
     (``legs.exclude`` / ``legs.amounts``)."""
-    from dealloop.holders.draws import per_draw, routes
-    from dealloop.scenarios.runner import headline
-
     comp = mapping.build(net, sc).compile()
     M = np.repeat(comp.base_mult[:, None], len(mults), axis=1)
     d = comp.deal_index[leg]
     M[d] = mults
-    base, out, _, _ = clear_runs(comp, len(mults), mult=M, replan=comp.replan(M))
-    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
-    paths = buffer.equity_paths(comp, base, out, mult=M)
-    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))
-    r = routes(comp, net, holders.layer(net))
-    held = per_draw(r, comp, out, M, each)
+    r, each, system, held = _monte_carlo_path(net, comp, M)
     amount = float(comp.bs.deals["value"].iloc[d])
     stress = []
     for x in mults:
         legs = sc.legs.model_copy(update={"exclude": [*sc.legs.exclude, leg]} if x == 0 else
                                   {"amounts": {**sc.legs.amounts, leg: amount * x}})
         stress.append(scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False))
-    return comp, r, (each, paths), system, held, stress
+    return comp, r, each, system, held, stress
+
+
+def _monte_carlo_path(net, comp, M: np.ndarray):
+    """What a chunk computes for draws with deal multipliers ``M``: the holders' routes,
+    each firm's equity lost with its equity before and after, the system's headlines and
+    the holders' losses per draw."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    base, out, _, _ = clear_runs(comp, M.shape[1], mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    paths = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))
+    r = routes(comp, net, holders.layer(net))
+    return r, (each, paths), system, per_draw(r, comp, out, M, each)
 
 
 def _named(where, holder: str) -> float:
@@ -585,25 +592,16 @@ def _on_and_stress(net, sc, leg: str):
     """Two draws of scenario ``sc``: ``leg`` (not counted in the run) left off, and
     switched on at its amount; and the stress runs of each: ``sc``, and ``sc`` with
     ``legs: {include: [leg]}``."""
-    from dealloop.holders.draws import per_draw, routes
-    from dealloop.scenarios.runner import headline
-
     comp = mapping.build(net, sc).compile()
     d = comp.deal_index[leg]
     assert comp.base_mult[d] == 0.0
     M = np.repeat(comp.base_mult[:, None], 2, axis=1)
     M[d, 1] = 1.0
-    base, out, _, _ = clear_runs(comp, 2, mult=M, replan=comp.replan(M))
-    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
-    paths = buffer.equity_paths(comp, base, out, mult=M)
-    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))
-    r = routes(comp, net, holders.layer(net))
-    held = per_draw(r, comp, out, M, each)
+    r, each, system, held = _monte_carlo_path(net, comp, M)
     on = sc.model_copy(update={"legs": sc.legs.model_copy(
         update={"include": [*sc.legs.include, leg]})})
     stress = [scenarios.run(x, net, band=False) for x in (sc, on)]
-    return comp, r, (each, paths), system, held, stress
+    return comp, r, each, system, held, stress
 
 
 def test_a_sponsor_leg_a_draw_switches_on_joins_the_vehicle(tmp_path) -> None:
