@@ -673,18 +673,36 @@ def test_a_debt_leg_the_stress_run_leaves_unsecured_stays_unsecured_in_the_draw(
     assert comp.uncounted_debt == {"D149": "unsecured"}
 
 
-def test_a_debt_leg_the_draws_cannot_pledge_is_named_in_the_notes(tmp_path) -> None:
+def test_a_vehicles_funding_is_pledged_once_across_its_pools(tmp_path) -> None:
     """B's pool is named (``secured: {B: 'campus:site'}``): a stress run including the
-    conditional B2 secures it on a pool of its own, which the draws do not follow; the Monte
-    Carlo notes name B2 (they were silent, the draws pledging B2 in B's pool), and the draw
-    is indeed not that run."""
+    conditional B2 secures it on the campus's default pool. The campus's funding (8 + 10 +
+    6) is worth once, shared by both pools pro rata (each was worth all 24: collateral
+    counted twice), and a draw that switches B2 on is that run (it pledged B2 in B's pool,
+    which left B2's pool out: payment shortfall off)."""
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
+    sc = scenarios.loads(HEAD.replace(
+        "{debt_rates: {B: 0.05}}", "{debt_rates: {B: 0.05, B2: 0.05}, "
+        "secured: {B: 'campus:site'}, collateral_haircut: {campus: 0.6}}")
+        + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
+    pl = stress[1].balance.collateral.set_index("deal")
+    assert pl["pool"].to_dict() == {"B": "campus:site", "B2": "campus:campus"}
+    assert pl["value"].to_dict() == pytest.approx({"B": 15.0, "B2": 9.0})
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl"])
+
+
+def test_a_debt_leg_the_draws_cannot_pledge_is_named_in_the_notes(tmp_path) -> None:
+    """The conditional B2 has its own collateral value (``collateral_value: {B2: 3}``): a
+    stress run including it pledges 3 in the campus's pool beside B's funding, which the
+    draws do not follow; the Monte Carlo notes name B2, and the draw is indeed not that
+    run."""
     from dealloop.scenarios._mc_chunks import payload
     from dealloop.scenarios.montecarlo import vehicle_legs_drawn_in
 
     net = toy_network(tmp_path, ENTITIES, DEALS + B2)
     sc = scenarios.loads(HEAD.replace(
         "{debt_rates: {B: 0.05}}", "{debt_rates: {B: 0.05, B2: 0.05}, "
-        "secured: {B: 'campus:site'}}") + "monte_carlo: {conditional: {probability: 0.5}}\n"
+        "collateral_value: {B2: 3}}") + "monte_carlo: {conditional: {probability: 0.5}}\n"
         "shocks: [{type: fail, entity: campus}]\n")
     comp, _, _, system, _, stress = _on_and_stress(net, sc, "B2")
     note = vehicle_legs_drawn_in(comp, payload(comp, seed=1, chunk=4))

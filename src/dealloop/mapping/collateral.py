@@ -23,7 +23,9 @@ What the collateral is worth
     principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the same pool
     (a borrower's asset class by default) share it pro rata to their principal and are
     flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split by
-    lender). In year ``t`` it fetches the value at origination x the asset's residual
+    lender). A vehicle's funding is worth once: when ``mapping.secured`` puts its legs in
+    several pools, each pool holds its legs' share of it, pro rata to principal.
+    In year ``t`` it fetches the value at origination x the asset's residual
     share at its age at mid-year (``mapping.collateral_curves``, linear between whole years,
     the last value held) x ``(1 - collateral_haircut)``.
 
@@ -45,8 +47,8 @@ import pandas as pd
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
 from .vehicles import funding_pledges, sponsor_equity
 
-__all__ = ["COLUMNS", "claim_class", "pledges", "residual", "secured_on", "uncounted_debts",
-           "values_by_year"]
+__all__ = ["COLUMNS", "claim_class", "funding_shared", "pledges", "residual", "secured_on",
+           "uncounted_debts", "values_by_year"]
 
 COLUMNS = ("deal", "borrower", "asset", "pool", "principal", "value", "pledged", "basis")
 
@@ -182,20 +184,59 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         if len({root(d) for d in grp["deal"]}) > 1:
             notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
                          f"name it (worth {total:,.2f} at origination, shared pro rata)")
+    _share_funding(frame, notes)
     return frame
+
+
+def _share_funding(frame: pd.DataFrame, notes: list[str]) -> None:
+    """A vehicle whose legs secured on its funding sit in several pools (``mapping.secured``
+    names them) has that funding once: each pool holds its legs' share of it, pro rata to
+    their principal (in place; each pool was worth the whole funding)."""
+    own = frame["basis"] == frame["borrower"] + "'s funding"
+    shared = funding_shared(frame)
+    for v, grp in frame[own].groupby("borrower"):
+        if grp["pool"].nunique() < 2 or v not in shared:
+            continue
+        funded = float(grp.loc[grp["pool"] == grp["pool"].iloc[0], "value"].sum())
+        part = grp.groupby("pool")["principal"].transform("sum") / grp["principal"].sum()
+        frame.loc[grp.index, "value"] = grp["value"] * part
+        notes.append(f"{v!s}'s funding ({funded:,.2f}) secures legs in "
+                     f"{grp['pool'].nunique()} pools: each holds its legs' share, pro rata to "
+                     "principal")
+
+
+def funding_shared(pledged: pd.DataFrame | None) -> set[str]:
+    """The vehicles whose funding is shared among all the legs secured on it whatever their
+    pool (:func:`pledges`): those with every such leg in a pool holding nothing else.
+
+    Examples
+    --------
+    >>> pl = pd.DataFrame({"deal": ["B1", "B2", "L"], "borrower": ["v", "v", "f"],
+    ...                    "pool": ["v:a", "v:b", "f:gpu"],
+    ...                    "basis": ["v's funding", "v's funding", "assumed"]})
+    >>> funding_shared(pl)
+    {'v'}
+    """
+    if pledged is None or not len(pledged):
+        return set()
+    own = pledged["basis"] == pledged["borrower"] + "'s funding"
+    pure = own.groupby(pledged["pool"]).transform("all")
+    mixed = set(pledged.loc[own & ~pure, "borrower"])
+    return {str(v) for v in pledged.loc[own, "borrower"]} - mixed
 
 
 def uncounted_debts(pledged: pd.DataFrame | None, deals: pd.DataFrame, firms: Sequence[str],
                     m: Any, ids: set[str], t0: dt.date
                     ) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The debt legs into a vehicle with one pool on its funding (:func:`.vehicles.funding_pledges`
-    of ``pledged``) that the run does not count (``base`` 0 in ``deals``; among ``ids``) and a
-    Monte Carlo draw may switch on, and how a stress run including each would secure it
-    (:func:`secured_on`): ``pledged`` in that very pool, ``unsecured``, or ``elsewhere`` (at a
-    ``mapping.collateral_value``, or on another pool: the vehicle's pool named in
-    ``mapping.secured``). Returns the pledges of the ``pledged`` legs (the frame of
-    :func:`pledges`: in the pool, valued at the vehicle's funding x its principal over the
-    pool's principal as compiled, so that :func:`.vehicles.drawn_funding` gives it its share
+    """The debt legs into a vehicle whose funding its secured legs share (one pool on it, or
+    :func:`funding_shared`) that the run does not count (``base`` 0 in ``deals``; among
+    ``ids``) and a Monte Carlo draw may switch on, and how a stress run including each would
+    secure it (:func:`secured_on`): ``pledged`` on that funding, ``unsecured``, or
+    ``elsewhere`` (at a ``mapping.collateral_value``, in a pool holding other pledges, or in
+    a pool of its own beside a vehicle's one pool that is not shared). Returns the pledges
+    of the ``pledged`` legs (the frame of :func:`pledges`: on the asset and pool that run
+    pledges it on, valued at the vehicle's funding x its principal over the principal
+    secured on it as compiled, so that :func:`.vehicles.drawn_funding` gives it its share
     in a draw; pledged at its start, else ``t0``) and ``{leg id: how}`` of them all.
 
     Examples
@@ -220,23 +261,25 @@ def uncounted_debts(pledged: pd.DataFrame | None, deals: pd.DataFrame, firms: Se
         return empty, {}
     chips = set(deals.loc[(deals["kind"] == "chip_purchase") & (deals["base"] > 0), "payer"])
     rows, how = [], {}
+    shared = funding_shared(pledged)
     for v, legs in funding_pledges(pledged, firms).items():
         mine = pledged[pledged["deal"].isin(legs) & (pledged["borrower"] == v)]
-        if mine["pool"].nunique() != 1:
+        if v not in shared and mine["pool"].nunique() != 1:
             continue
         funded = float(mine["value"].sum())
         principal = float(mine["principal"].sum())
-        pool = mine["pool"].iloc[0]
+        others = set(pledged.loc[pledged["borrower"] == v, "pool"]) - set(mine["pool"])
         off = deals[deals["kind"].isin(DEBT_KINDS) & (deals["payee"] == v)
                     & (deals["base"] == 0) & (deals["value"] > 0) & deals["id"].isin(list(ids))]
         for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
             where = secured_on(str(did), v, True, m, chips)
             how[str(did)] = "unsecured" if where is None else "elsewhere" if (
-                where[1] != pool or did in m.collateral_value) else "pledged"
-            if how[str(did)] != "pledged":
+                where[1] in others or did in m.collateral_value
+                or (v not in shared and where[1] != mine["pool"].iloc[0])) else "pledged"
+            if where is None or how[str(did)] != "pledged":
                 continue
-            rows.append({"deal": did, "borrower": v, "asset": mine["asset"].iloc[0],
-                         "pool": pool, "principal": float(value),
+            rows.append({"deal": did, "borrower": v, "asset": where[0],
+                         "pool": where[1], "principal": float(value),
                          "value": funded * float(value) / principal if principal > 0 else 0.0,
                          "pledged": start if isinstance(start, dt.date) else t0,
                          "basis": f"{v}'s funding (if counted)"})

@@ -170,8 +170,8 @@ class YearsMixin:
     @cached_property
     def uncounted_pledges(self) -> pd.DataFrame:
         """The debt legs into a vehicle that the run does not count (``base`` 0) and a draw
-        may switch on, pledged as a stress run including them would pledge them, in the
-        vehicle's one pool on its funding (:func:`.collateral.uncounted_debts`: the frame
+        may switch on, pledged as a stress run including them would pledge them, on the
+        vehicle's funding (:func:`.collateral.uncounted_debts`: the frame
         of :func:`.collateral.pledges`; the run's claims of these legs are 0, and so their
         collateral)."""
         return self._uncounted[0]
@@ -186,9 +186,10 @@ class YearsMixin:
 
     @property
     def uncounted_debt(self) -> dict[str, str]:
-        """How a stress run including each uncounted debt leg into a vehicle with one funding
-        pool would secure it, ``{leg id: how}`` (:func:`.collateral.uncounted_debts`): the
-        draws follow ``pledged`` and ``unsecured``, not ``elsewhere``."""
+        """How a stress run including each uncounted debt leg into a vehicle whose secured
+        legs share its funding would secure it, ``{leg id: how}``
+        (:func:`.collateral.uncounted_debts`): the draws follow ``pledged`` and
+        ``unsecured``, not ``elsewhere``."""
         return self._uncounted[1]
 
     @cached_property
@@ -199,10 +200,12 @@ class YearsMixin:
         legs scales their collateral by :func:`.vehicles.drawn_funding`, as a stress run
         with the legs excluded or their amounts set values the collateral."""
         from ..vocabulary import DEBT_KINDS
+        from .collateral import funding_shared
 
         st, bs = self.structure, self.bs
         pl = bs.collateral
         pledged = funding_pledges(pl, bs.firms)
+        shared = funding_shared(pl)   # one share of the funding across the vehicle's pools
         pos = {f: i for i, f in enumerate(bs.firms)}
         d = bs.deals
         debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)
@@ -227,7 +230,8 @@ class YearsMixin:
             i = len(firms)
             firms.append(pos[v])
             first = mine["pool"].iloc[0]
-            funded.append(float(mine.loc[mine["pool"] == first, "value"].sum()))
+            funded.append(float(mine["value"].sum() if v in shared else
+                                mine.loc[mine["pool"] == first, "value"].sum()))
             own = debt_legs[(debt_legs["payee"] == v) & debt_legs["id"].isin(self.deal_index)]
             debt0.append(float(own["value"].sum()))
             extra = more[more["borrower"] == v]
@@ -240,7 +244,7 @@ class YearsMixin:
             mine = pd.concat([mine, extra], ignore_index=True) if len(extra) else mine
             for deal, name, principal in zip(mine["deal"], mine["pool"], mine["principal"],
                                              strict=True):
-                q = names.setdefault(name, len(names))
+                q = names.setdefault(v if v in shared else name, len(names))
                 pools.append((self.deal_index[deal], float(principal), q))
                 hit = np.flatnonzero((self.claim_deal == self.deal_index[deal])
                                      & (st.channel == PRINCIPAL) & (st.debtor == pos[v]))

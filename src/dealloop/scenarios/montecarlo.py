@@ -412,10 +412,11 @@ def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
     """The note on a vehicle's legs that the compiled scenario does not count and draws
     switch on (a conditional leg that happens, or a range on an uncounted leg) whose
     effect on the vehicle the draws do not follow: a debt leg into a vehicle (kind
-    ``spv``) with no one pool on its funding in the run, or one a stress run including it
-    would secure elsewhere than that pool (the vehicle's pool named in ``mapping.secured``,
-    a ``mapping.collateral_value``; the others are pledged, or left unsecured, as that
-    stress run would, :attr:`dealloop.mapping.compiled.Compiled.uncounted_debt`), or a
+    ``spv``) with no pool of its funding alone in the run (no debt counted, or its funding
+    pledged beside other collateral), or one a stress
+    run including it would secure at a ``mapping.collateral_value`` or among other
+    collateral (the others are pledged, or left unsecured, as that stress run would,
+    :attr:`dealloop.mapping.compiled.Compiled.uncounted_debt`), or a
     sponsor's equity leg into a vehicle with no sponsor equity in the run (one with some
     follows the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
     Those draws keep the vehicle's sponsor equity, its split among the sponsors and the
@@ -450,11 +451,11 @@ def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
                         "its sponsor equity, split and the collateral on its funding stay "
                         "as compiled)")
         elif kind in DEBT_KINDS and comp.uncounted_debt.get(did) == "elsewhere":
-            legs.append(f"{did} (debt of {payee}, which that stress run secures on a "
-                        "collateral of its own: the draws leave it unsecured)")
+            legs.append(f"{did} (debt of {payee}, which that stress run secures at a value "
+                        "of its own or among other collateral: the draws leave it unsecured)")
         elif kind in DEBT_KINDS and did not in pledged:
-            legs.append(f"{did} (debt of {payee}, which has no one pool on its funding in "
-                        "the run: the collateral on its funding stays as compiled)")
+            legs.append(f"{did} (debt of {payee}, which has no pool of its funding alone "
+                        "in the run: the collateral on its funding stays as compiled)")
     if not legs:
         return ""
     return ("legs not counted in the scenario that draws switch on, which the draws do not "
