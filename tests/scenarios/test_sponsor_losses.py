@@ -549,6 +549,17 @@ def test_a_drawn_debt_leg_of_abilene_is_the_stress_run_at_that_amount(net) -> No
     assert jpm[2] > jpm[1] > 0.0    # more lent against the same lease: more lost
 
 
+def test_a_drawn_stake_is_carried_at_the_cost_the_draw_gives_it(net) -> None:
+    """ai-demand-shock with Amazon's equity leg D30a (15 in OpenAI) drawn at 13.5, 15 and
+    16.5: Amazon carries its OpenAI stake at the cost the draw gives the leg, as the stress
+    run with ``legs: {amounts: {D30a: ...}}`` does, for every firm's equity before, after and
+    lost and the system's (Amazon's equity after was 0.21 off at 16.5: the compiled cost
+    of 15 capped the stake's book value)."""
+    sc = scenarios.load("ai-demand-shock")
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D30a", (0.9, 1.0, 1.1))
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+
+
 def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
     """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
     9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress
