@@ -560,6 +560,29 @@ def test_a_drawn_stake_is_carried_at_the_cost_the_draw_gives_it(net) -> None:
     _same_as_stress(net, comp, r, each, system, held, stress, [])
 
 
+def test_a_stake_from_a_drawn_amount_leaves_outside_shareholders_their_part(net) -> None:
+    """ai-demand-shock with Google's conditional D111 (30 in Anthropic, no stake reported:
+    its stake is the amount over Anthropic's market value) switched on at 15: the holders'
+    losses per draw are those of the stress run with ``legs: {include: [D111], amounts:
+    {D111: 15}}``, sector by sector (Anthropic's outside shareholders bore 15 less: the draw
+    held the stake of 30; Meta's reported 49% of Scale AI, D99, is held whole at any
+    amount, as that run holds it)."""
+    sc = scenarios.load("ai-demand-shock")
+    comp = mapping.build(net, sc).compile()
+    M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+    M[comp.deal_index["D111"], 1] = 0.5
+    M[comp.deal_index["D99"], 1] = 14.9 / float(comp.bs.deals.set_index("id").at["D99", "value"])
+    r, _, _, held = _monte_carlo_path(net, comp, M)
+    legs = sc.legs.model_copy(update={"include": ["D111"], "amounts": {"D111": 15.0,
+                                                                       "D99": 14.9}})
+    res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+    sectors = holders.follow(res, net).sectors["amount"]
+    for j, col in enumerate(r.columns):
+        if not col.startswith(("holder:", "line:")):
+            assert held[1, j] == pytest.approx(float(sectors.get(col, 0.0)), rel=1e-9,
+                                               abs=1e-9), col
+
+
 def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
     """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
     9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress
