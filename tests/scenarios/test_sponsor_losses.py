@@ -583,6 +583,25 @@ def test_a_stake_from_a_drawn_amount_leaves_outside_shareholders_their_part(net)
                                                abs=1e-9), col
 
 
+def test_a_reported_stake_is_held_whole_at_any_amount_drawn(net) -> None:
+    """coreweave-default with Microsoft's D26 in OpenAI (13.8 for a reported 27%) drawn at
+    x0.6 and x1.2: Microsoft holds its 27% as the stress run with ``legs: {amounts: {D26:
+    ...}}`` does (the draws scaled the stake with the amount: market value lost and its
+    double-counted part 0.19 off at x0.6), for the system's figures, every firm's equity and
+    the holders' losses sector by sector."""
+    sc = scenarios.load("coreweave-default")
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D26", (0.6, 1.0, 1.2))
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    for k, res in enumerate(stress):
+        for m in ("market_value_lost", "double_counted", "market_value_lost_net"):
+            assert system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
+        sectors = holders.follow(res, net).sectors["amount"]
+        for j, col in enumerate(r.columns):
+            if not col.startswith(("holder:", "line:")):
+                assert held[k, j] == pytest.approx(float(sectors.get(col, 0.0)), rel=1e-9,
+                                                   abs=1e-9), (k, col)
+
+
 def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
     """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
     9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress

@@ -64,8 +64,7 @@ class Routes:
     ``(R, S)`` routes a dollar unpaid on claim row ``rows[r]``; ``equity`` ``(N, S)`` a dollar
     of firm ``i``'s outside shareholders beyond named stakes; ``stake`` ``(J, S)`` a dollar of
     named stake ``j`` (issuer ``stake_firm[j]``, fraction ``stake_frac[j]``, in order);
-    ``held_*`` the stakes held inside the network (issuer, fraction, leg index, whether the
-    fraction follows the leg's amount);
+    ``held_*`` the stakes held inside the network (issuer, fraction, leg index);
     ``sponsor`` ``(P, S)`` a dollar of the sponsor equity outside sponsor leg ``p`` loses
     (vehicle ``sponsor_firm[p]``, share ``sponsor_share[p]`` of its sponsor equity).
 
@@ -113,10 +112,6 @@ class Routes:
     #: Each outside sponsor leg's row in the compiled scenario's ``sponsor_arrays`` (whose
     #: shares follow the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
     sponsor_row: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
-    #: Per stake held inside the network: its fraction is its leg's amount over the issuer's
-    #: market value (no stake reported), so it follows the amount a draw gives the leg;
-    #: a reported stake is held whole while its leg is there (empty: all held whole).
-    held_follows: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
 
     def sectors(self) -> np.ndarray:
         """Columns that are terminal sectors (a boolean ``(S,)`` mask)."""
@@ -216,7 +211,6 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
     from . import sector_lines
 
     stakes = bs.stakes
-    stake_of = dict(zip(bs.deals["id"], bs.deals["stake"], strict=True))  # NaN: none reported
     banks = tuple(lay.banks)
     return Routes(
         columns=cols, rows=rows, debt=mat(units), equity=mat(eq_units),
@@ -238,13 +232,7 @@ def routes(comp: Any, net: Any, lay: Layer) -> Routes:
         lines=tuple(sector_lines(allocate([], lay), lay).items()),
         basis=tuple(data_basis(lay)),
         sponsor_firm=sp.vehicle[outside], sponsor_share=sp.share[outside],
-        sponsor=mat(p_units), sponsor_row=outside,
-        held_follows=np.array([_no_stake(stake_of.get(d)) for d in stakes["deal"]], bool))
-
-
-def _no_stake(stake: Any) -> bool:
-    """No stake reported (the leg's ``stake`` is empty)."""
-    return stake is None or (isinstance(stake, float) and stake != stake)
+        sponsor=mat(p_units), sponsor_row=outside)
 
 
 def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
@@ -252,7 +240,8 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
     """Loss per column of ``r`` (terminal sectors, named holders) in each draw: ``(K, S)``.
 
     ``out`` is the shocked engine outcome of ``K`` draws, ``mult`` ``(D, K)`` their deal
-    multipliers (which legs exist: stakes inside the network count where ``mult > 0``),
+    multipliers (which legs exist and their amounts: stakes inside the network as
+    :meth:`dealloop.mapping.compiled.Compiled.stake_mult` gives them),
     ``equity_loss`` ``(N, K)`` the equity each firm loses in each draw against its own
     unshocked run (:func:`dealloop.scenarios.buffer.equity_losses`): the sponsor equity a
     vehicle loses is split among its outside sponsors (needed when ``r`` has any; a
@@ -281,10 +270,8 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
     k = lost.shape[1]
     held = np.zeros((comp.n, k))
     if len(r.held_issuer):
-        m = mult[r.held_deal]
-        follows = r.held_follows[:, None] if len(r.held_follows) == len(r.held_deal) else \
-            np.zeros((len(r.held_deal), 1), bool)
-        frac = r.held_frac[:, None] * np.where(follows, m, m > 0)   # as the stress run's
+        # a fraction from the leg's amount follows the draw's, a reported one is held whole
+        frac = r.held_frac[:, None] * comp.stake_mult(mult)   # (held_deal: comp.stake_deal)
         np.add.at(held, r.held_issuer, frac)
     room = 1.0 - np.minimum(held, 1.0)
     named = np.zeros((len(r.stake_firm), k))
