@@ -303,7 +303,22 @@ class Compiled(YearsMixin):
     def stake_mult(self, M: np.ndarray) -> np.ndarray:
         """``(S, K)``: each stake's multiplier in draws with deal multipliers ``M``
         ``(D, K)`` (before the shocks): its leg's where the fraction follows the amount
-        (:attr:`stake_follows`), else 1 where the leg is there."""
+        (:attr:`stake_follows`), else 1 where the leg is there.
+
+        Examples
+        --------
+        Microsoft's 27% of OpenAI (D26, reported) and Nvidia's stake from its D02 (no stake
+        reported), both drawn at x0.6 in draw 1:
+
+        >>> import dealloop as dl
+        >>> from dealloop import mapping, scenarios
+        >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+        >>> s = [list(comp.bs.stakes["deal"]).index(d) for d in ("D26", "D02")]
+        >>> M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+        >>> M[comp.stake_deal[s], 1] = 0.6
+        >>> comp.stake_follows[s].tolist(), comp.stake_mult(M)[s].tolist()
+        ([False, True], [[1.0, 1.0], [1.0, 0.6]])
+        """
         m = np.asarray(M, float)[self.stake_deal]
         return np.where(self.stake_follows[:, None], m, (m > 0).astype(float))
 
