@@ -560,6 +560,24 @@ def test_a_drawn_stake_is_carried_at_the_cost_the_draw_gives_it(net) -> None:
     _same_as_stress(net, comp, r, each, system, held, stress, [])
 
 
+def test_a_stake_a_shock_calls_keeps_its_cost_in_every_draw(net) -> None:
+    """nvidia-loi-never-converts leaves NVIDIA's D02 (30 in OpenAI) out of the legs and has a
+    shock call it: its stake is carried at its cost of 30 in a draw too, as in the stress
+    run. A draw that switches on OpenAI's conditional D09 (at x0.85) and D13 brings OpenAI's
+    value below it: NVIDIA's equity after was 27.8 off when the cost followed D02's
+    multiplier in the draw (0); a draw's cost follows only the amounts the draw gives."""
+    sc = scenarios.load("nvidia-loi-never-converts")
+    comp = mapping.build(net, sc).compile()
+    M = comp.base_mult[:, None].copy()
+    M[comp.deal_index["D09"], 0], M[comp.deal_index["D13"], 0] = 0.85, 1.0
+    r, each, system, held = _monte_carlo_path(net, comp, M)
+    value = float(comp.bs.deals.set_index("id").at["D09", "value"])
+    legs = sc.legs.model_copy(update={"include": [*sc.legs.include, "D09", "D13"],
+                                      "amounts": {**sc.legs.amounts, "D09": value * 0.85}})
+    stress = [scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)]
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+
+
 def test_a_stake_from_a_drawn_amount_leaves_outside_shareholders_their_part(net) -> None:
     """ai-demand-shock with Google's conditional D111 (30 in Anthropic, no stake reported:
     its stake is the amount over Anthropic's market value) switched on at 15: the holders'

@@ -180,8 +180,9 @@ def book_change(comp: Any, base: Any, out: Any, *, mult: np.ndarray | None = Non
     cost = comp.bs.stakes["cost"].to_numpy(float)[:, None]
     known = ~np.isnan(cost)
     c = np.where(known, cost, 0.0)
-    if mult is not None:
-        c = c * np.asarray(mult, float)[comp.stake_deal]
+    if mult is not None:  # a leg a draw leaves out keeps its cost, should a shock call it
+        m = np.asarray(mult, float)[comp.stake_deal]
+        c = c * np.where(m > 0, m, 1.0)
 
     def book(sv: np.ndarray) -> np.ndarray:
         return np.where(known, np.minimum(c, sv), sv)
