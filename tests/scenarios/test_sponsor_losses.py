@@ -35,6 +35,9 @@ L,tenant,campus,lease,,,,reported,committed,,2026-01-01,2026-01-01,,,A,,,s1,No e
 E1,owl,campus,equity_investment,6,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,Out.
 E2,tenant,campus,equity_investment,2,,,reported,committed,,2025-01-01,2025-01-01,,,A,,,s1,In.
 """
+#: A conditional second bond of the campus (6), not counted in the run.
+B2 = ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,2025-01-01,2050-12-31,,"
+      "A,,,s1,If.\n")
 HEAD = "name: t\nquestion: q\nhorizon: [2026, 2030]\nmapping: {debt_rates: {B: 0.05}}\n"
 
 
@@ -334,27 +337,34 @@ def _draws_and_stress(net, sc, leg: str, mults: tuple[float, ...]):
     draws' multipliers; the firms' equity lost, the system's, the holders' per draw), and
     the stress run of each draw's world: the leg excluded at 0, else its amount set
     (``legs.exclude`` / ``legs.amounts``)."""
-    from dealloop.holders.draws import per_draw, routes
-    from dealloop.scenarios.runner import headline
-
     comp = mapping.build(net, sc).compile()
     M = np.repeat(comp.base_mult[:, None], len(mults), axis=1)
     d = comp.deal_index[leg]
     M[d] = mults
-    base, out, _, _ = clear_runs(comp, len(mults), mult=M, replan=comp.replan(M))
-    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
-    paths = buffer.equity_paths(comp, base, out, mult=M)
-    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))
-    r = routes(comp, net, holders.layer(net))
-    held = per_draw(r, comp, out, M, each)
+    r, each, system, held = _monte_carlo_path(net, comp, M)
     amount = float(comp.bs.deals["value"].iloc[d])
     stress = []
     for x in mults:
         legs = sc.legs.model_copy(update={"exclude": [*sc.legs.exclude, leg]} if x == 0 else
                                   {"amounts": {**sc.legs.amounts, leg: amount * x}})
         stress.append(scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False))
-    return comp, r, (each, paths), system, held, stress
+    return comp, r, each, system, held, stress
+
+
+def _monte_carlo_path(net, comp, M: np.ndarray):
+    """What a chunk computes for draws with deal multipliers ``M``: the holders' routes,
+    each firm's equity lost with its equity before and after, the system's headlines and
+    the holders' losses per draw."""
+    from dealloop.holders.draws import per_draw, routes
+    from dealloop.scenarios.runner import headline
+
+    base, out, _, _ = clear_runs(comp, M.shape[1], mult=M, replan=comp.replan(M))
+    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
+    paths = buffer.equity_paths(comp, base, out, mult=M)
+    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
+    system = headline(comp, base, out, M, losses=(once, mv))
+    r = routes(comp, net, holders.layer(net))
+    return r, (each, paths), system, per_draw(r, comp, out, M, each)
 
 
 def _named(where, holder: str) -> float:
@@ -539,6 +549,77 @@ def test_a_drawn_debt_leg_of_abilene_is_the_stress_run_at_that_amount(net) -> No
     assert jpm[2] > jpm[1] > 0.0    # more lent against the same lease: more lost
 
 
+def test_a_drawn_stake_is_carried_at_the_cost_the_draw_gives_it(net) -> None:
+    """ai-demand-shock with Amazon's equity leg D30a (15 in OpenAI) drawn at 13.5, 15 and
+    16.5: Amazon carries its OpenAI stake at the cost the draw gives the leg, as the stress
+    run with ``legs: {amounts: {D30a: ...}}`` does, for every firm's equity before, after and
+    lost and the system's (Amazon's equity after was 0.21 off at 16.5: the compiled cost
+    of 15 capped the stake's book value)."""
+    sc = scenarios.load("ai-demand-shock")
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D30a", (0.9, 1.0, 1.1))
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+
+
+def test_a_stake_a_shock_calls_keeps_its_cost_in_every_draw(net) -> None:
+    """nvidia-loi-never-converts leaves NVIDIA's D02 (30 in OpenAI) out of the legs and has a
+    shock call it: its stake is carried at its cost of 30 in a draw too, as in the stress
+    run. A draw that switches on OpenAI's conditional D09 (at x0.85) and D13 brings OpenAI's
+    value below it: NVIDIA's equity after was 27.8 off when the cost followed D02's
+    multiplier in the draw (0); a draw's cost follows only the amounts the draw gives."""
+    sc = scenarios.load("nvidia-loi-never-converts")
+    comp = mapping.build(net, sc).compile()
+    M = comp.base_mult[:, None].copy()
+    M[comp.deal_index["D09"], 0], M[comp.deal_index["D13"], 0] = 0.85, 1.0
+    r, each, system, held = _monte_carlo_path(net, comp, M)
+    value = float(comp.bs.deals.set_index("id").at["D09", "value"])
+    legs = sc.legs.model_copy(update={"include": [*sc.legs.include, "D09", "D13"],
+                                      "amounts": {**sc.legs.amounts, "D09": value * 0.85}})
+    stress = [scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)]
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+
+
+def test_a_stake_from_a_drawn_amount_leaves_outside_shareholders_their_part(net) -> None:
+    """ai-demand-shock with Google's conditional D111 (30 in Anthropic, no stake reported:
+    its stake is the amount over Anthropic's market value) switched on at 15: the holders'
+    losses per draw are those of the stress run with ``legs: {include: [D111], amounts:
+    {D111: 15}}``, sector by sector (Anthropic's outside shareholders bore 15 less: the draw
+    held the stake of 30; Meta's reported 49% of Scale AI, D99, is held whole at any
+    amount, as that run holds it)."""
+    sc = scenarios.load("ai-demand-shock")
+    comp = mapping.build(net, sc).compile()
+    M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+    M[comp.deal_index["D111"], 1] = 0.5
+    M[comp.deal_index["D99"], 1] = 14.9 / float(comp.bs.deals.set_index("id").at["D99", "value"])
+    r, _, _, held = _monte_carlo_path(net, comp, M)
+    legs = sc.legs.model_copy(update={"include": ["D111"], "amounts": {"D111": 15.0,
+                                                                       "D99": 14.9}})
+    res = scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False)
+    sectors = holders.follow(res, net).sectors["amount"]
+    for j, col in enumerate(r.columns):
+        if not col.startswith(("holder:", "line:")):
+            assert held[1, j] == pytest.approx(float(sectors.get(col, 0.0)), rel=1e-9,
+                                               abs=1e-9), col
+
+
+def test_a_reported_stake_is_held_whole_at_any_amount_drawn(net) -> None:
+    """coreweave-default with Microsoft's D26 in OpenAI (13.8 for a reported 27%) drawn at
+    x0.6 and x1.2: Microsoft holds its 27% as the stress run with ``legs: {amounts: {D26:
+    ...}}`` does (the draws scaled the stake with the amount: market value lost and its
+    double-counted part 0.19 off at x0.6), for the system's figures, every firm's equity and
+    the holders' losses sector by sector."""
+    sc = scenarios.load("coreweave-default")
+    comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D26", (0.6, 1.0, 1.2))
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    for k, res in enumerate(stress):
+        for m in ("market_value_lost", "double_counted", "market_value_lost_net"):
+            assert system[m][k] == pytest.approx(res.system[m], rel=1e-9, abs=1e-9), (k, m)
+        sectors = holders.follow(res, net).sectors["amount"]
+        for j, col in enumerate(r.columns):
+            if not col.startswith(("holder:", "line:")):
+                assert held[k, j] == pytest.approx(float(sectors.get(col, 0.0)), rel=1e-9,
+                                                   abs=1e-9), (k, col)
+
+
 def test_a_chunk_of_abilene_follows_the_drawn_d05(net) -> None:
     """A Monte Carlo chunk of oracle-exits-abilene (amounts drawn in their ranges, D05 in
     9.4-9.6): each draw gives the system's equity lost and payment shortfall of the stress
@@ -582,25 +663,16 @@ def _on_and_stress(net, sc, leg: str):
     """Two draws of scenario ``sc``: ``leg`` (not counted in the run) left off, and
     switched on at its amount; and the stress runs of each: ``sc``, and ``sc`` with
     ``legs: {include: [leg]}``."""
-    from dealloop.holders.draws import per_draw, routes
-    from dealloop.scenarios.runner import headline
-
     comp = mapping.build(net, sc).compile()
     d = comp.deal_index[leg]
     assert comp.base_mult[d] == 0.0
     M = np.repeat(comp.base_mult[:, None], 2, axis=1)
     M[d, 1] = 1.0
-    base, out, _, _ = clear_runs(comp, 2, mult=M, replan=comp.replan(M))
-    each, once = buffer.equity_losses_both(comp, base, out, mult=M)
-    paths = buffer.equity_paths(comp, base, out, mult=M)
-    mv = np.maximum(buffer.market_value_losses(comp, out), 0.0)
-    system = headline(comp, base, out, M, losses=(once, mv))
-    r = routes(comp, net, holders.layer(net))
-    held = per_draw(r, comp, out, M, each)
+    r, each, system, held = _monte_carlo_path(net, comp, M)
     on = sc.model_copy(update={"legs": sc.legs.model_copy(
         update={"include": [*sc.legs.include, leg]})})
     stress = [scenarios.run(x, net, band=False) for x in (sc, on)]
-    return comp, r, (each, paths), system, held, stress
+    return comp, r, each, system, held, stress
 
 
 def test_a_sponsor_leg_a_draw_switches_on_joins_the_vehicle(tmp_path) -> None:
@@ -637,9 +709,7 @@ def test_a_debt_leg_a_draw_switches_on_is_pledged_as_the_stress_run_pledges_it(
     that switches it on is the stress run with ``legs: {include: [B2]}``: the campus funded
     with 8 + 10 + 6, its pool shared 10:6 between the bonds, the lease's rent assumed from
     both bonds' debt service; the draw with it off is the run."""
-    deals = DEALS + ("B2,bondholders,campus,bond,6,,,reported,conditional,,2025-01-01,"
-                     "2025-01-01,2050-12-31,,A,,,s1,If.\n")
-    net = toy_network(tmp_path, ENTITIES, deals)
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
     sc = scenarios.loads(HEAD.replace("{B: 0.05}", "{B: 0.05, B2: 0.05}")
                          + "shocks: [{type: fail, entity: campus}]\n")
     comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
@@ -656,3 +726,56 @@ def test_a_draw_with_xais_conditional_d149_is_the_stress_run_including_it(net) -
     comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
     _same_as_stress(net, comp, r, each, system, held, stress, [])
     assert system["payment_shortfall"][1] != system["payment_shortfall"][0]
+
+
+def test_a_debt_leg_the_stress_run_leaves_unsecured_stays_unsecured_in_the_draw(net) -> None:
+    """xai-stops-paying written with ``secured_vehicles: false`` and the vehicle's two
+    loans secured by name (``secured: {D76: gpu, D148: gpu}``): Apollo's conditional D149
+    that a draw switches on is unsecured in the stress run with ``legs: {include: [D149]}``,
+    and part of the vehicle's funding that the two loans' collateral is worth. The draw
+    gives that run's figures (it pledged D149 in their pool before: payment shortfall 0.23
+    off)."""
+    sc = scenarios.load("xai-stops-paying")
+    sc = sc.model_copy(update={"mapping": sc.mapping.model_copy(update={
+        "secured_vehicles": False, "secured": {"D76": "gpu", "D148": "gpu"}})})
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "D149")
+    assert "D149" not in set(stress[1].balance.collateral["deal"])
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    assert comp.uncounted_debt == {"D149": "unsecured"}
+
+
+def test_a_vehicles_funding_is_pledged_once_across_its_pools(tmp_path) -> None:
+    """B's pool is named (``secured: {B: 'campus:site'}``): a stress run including the
+    conditional B2 secures it on the campus's default pool. The campus's funding (8 + 10 +
+    6) is worth once, shared by both pools pro rata (each was worth all 24: collateral
+    counted twice), and a draw that switches B2 on is that run (it pledged B2 in B's pool,
+    which left B2's pool out: payment shortfall off)."""
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
+    sc = scenarios.loads(HEAD.replace(
+        "{debt_rates: {B: 0.05}}", "{debt_rates: {B: 0.05, B2: 0.05}, "
+        "secured: {B: 'campus:site'}, collateral_haircut: {campus: 0.6}}")
+        + "shocks: [{type: fail, entity: campus}]\n")
+    comp, r, each, system, held, stress = _on_and_stress(net, sc, "B2")
+    pl = stress[1].balance.collateral.set_index("deal")
+    assert pl["pool"].to_dict() == {"B": "campus:site", "B2": "campus:campus"}
+    assert pl["value"].to_dict() == pytest.approx({"B": 15.0, "B2": 9.0})
+    _same_as_stress(net, comp, r, each, system, held, stress, ["owl"])
+
+
+def test_a_debt_leg_the_draws_cannot_pledge_is_named_in_the_notes(tmp_path) -> None:
+    """The conditional B2 has its own collateral value (``collateral_value: {B2: 3}``): a
+    stress run including it pledges 3 in the campus's pool beside B's funding, which the
+    draws do not follow; the Monte Carlo notes name B2, and the draw is indeed not that
+    run."""
+    from dealloop.scenarios._mc_chunks import payload
+    from dealloop.scenarios.montecarlo import vehicle_legs_drawn_in
+
+    net = toy_network(tmp_path, ENTITIES, DEALS + B2)
+    sc = scenarios.loads(HEAD.replace(
+        "{debt_rates: {B: 0.05}}", "{debt_rates: {B: 0.05, B2: 0.05}, "
+        "collateral_value: {B2: 3}}") + "monte_carlo: {conditional: {probability: 0.5}}\n"
+        "shocks: [{type: fail, entity: campus}]\n")
+    comp, _, _, system, _, stress = _on_and_stress(net, sc, "B2")
+    note = vehicle_legs_drawn_in(comp, payload(comp, seed=1, chunk=4))
+    assert "B2 (debt of campus" in note
+    assert system["payment_shortfall"][1] != pytest.approx(stress[1].system["payment_shortfall"])

@@ -240,7 +240,8 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
     """Loss per column of ``r`` (terminal sectors, named holders) in each draw: ``(K, S)``.
 
     ``out`` is the shocked engine outcome of ``K`` draws, ``mult`` ``(D, K)`` their deal
-    multipliers (which legs exist: stakes inside the network count where ``mult > 0``),
+    multipliers (which legs exist and their amounts: stakes inside the network as
+    :meth:`dealloop.mapping.compiled.Compiled.stake_mult` gives them),
     ``equity_loss`` ``(N, K)`` the equity each firm loses in each draw against its own
     unshocked run (:func:`dealloop.scenarios.buffer.equity_losses`): the sponsor equity a
     vehicle loses is split among its outside sponsors (needed when ``r`` has any; a
@@ -269,7 +270,8 @@ def per_draw(r: Routes, comp: Any, out: Any, mult: np.ndarray,
     k = lost.shape[1]
     held = np.zeros((comp.n, k))
     if len(r.held_issuer):
-        frac = r.held_frac[:, None] * (mult[r.held_deal] > 0)
+        # a fraction from the leg's amount follows the draw's, a reported one is held whole
+        frac = r.held_frac[:, None] * comp.stake_mult(mult)   # (held_deal: comp.stake_deal)
         np.add.at(held, r.held_issuer, frac)
     room = 1.0 - np.minimum(held, 1.0)
     named = np.zeros((len(r.stake_firm), k))

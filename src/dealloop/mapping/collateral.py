@@ -23,7 +23,9 @@ What the collateral is worth
     principal over ``mapping.advance_rate`` (flagged as assumed). Legs naming the same pool
     (a borrower's asset class by default) share it pro rata to their principal and are
     flagged as **pledged twice** (unless they are parts of one aggregate leg, a loan split by
-    lender). In year ``t`` it fetches the value at origination x the asset's residual
+    lender). A vehicle's funding is worth once: when ``mapping.secured`` puts its legs in
+    several pools, each pool holds its legs' share of it, pro rata to principal.
+    In year ``t`` it fetches the value at origination x the asset's residual
     share at its age at mid-year (``mapping.collateral_curves``, linear between whole years,
     the last value held) x ``(1 - collateral_haircut)``.
 
@@ -43,9 +45,10 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
-from .vehicles import sponsor_equity
+from .vehicles import funding_pledges, sponsor_equity
 
-__all__ = ["COLUMNS", "claim_class", "pledges", "residual", "values_by_year"]
+__all__ = ["COLUMNS", "claim_class", "funding_shared", "pledges", "residual", "secured_on",
+           "uncounted_debts", "values_by_year"]
 
 COLUMNS = ("deal", "borrower", "asset", "pool", "principal", "value", "pledged", "basis")
 
@@ -65,6 +68,30 @@ def claim_class(channel: str, secured: bool) -> str:
     if channel == "principal":
         return "secured" if secured else "unsecured"
     return _CLASS.get(channel, channel)
+
+
+def secured_on(deal: str, borrower: str, vehicle: bool, m: Any, chips: set[str] | frozenset[str]
+               ) -> tuple[str, str] | None:
+    """``(asset, pool)`` a debt leg ``deal`` of ``borrower`` is secured on (see the module
+    docstring: ``mapping.secured``, else with ``mapping.secured_vehicles`` a vehicle's GPUs
+    when it buys chips in the run, ``chips``, else its campus), or None when it is unsecured.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {secured: {L1: 'gpu:a'}}").mapping
+    >>> secured_on("L1", "f", False, m, set()), secured_on("L2", "f", False, m, set())
+    (('gpu', 'f:a'), None)
+    >>> secured_on("B", "v", True, m, {"v"}), secured_on("B", "v", True, m, set())
+    (('gpu', 'v:gpu'), ('campus', 'v:campus'))
+    """
+    spec = m.secured.get(deal)
+    if spec is None and not (m.secured_vehicles and vehicle):
+        return None
+    if spec is None:
+        spec = "gpu" if borrower in chips else "campus"
+    asset, _, pool = spec.partition(":")
+    return asset, f"{borrower}:{pool or asset}"
 
 
 def residual(curve: Sequence[float], age: float) -> float:
@@ -118,13 +145,11 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         did, borrower = r["id"], r["payee"]
         if r["kind"] not in DEBT_KINDS or not r["base"] or r["value"] <= 0:
             continue
-        spec = m.secured.get(did)
         vehicle = kinds.get(borrower) == "spv"
-        if spec is None and not (m.secured_vehicles and vehicle):
+        where = secured_on(did, borrower, vehicle, m, chips)
+        if where is None:
             continue
-        if spec is None:
-            spec = "gpu" if borrower in chips else "campus"
-        asset, _, pool = spec.partition(":")
+        asset, pool_id = where
         start = r["start"] if isinstance(r["start"], dt.date) else t0
         if did in m.collateral_value:
             value, basis = float(m.collateral_value[did]), "mapping.collateral_value"
@@ -134,7 +159,7 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
             value = r["value"] / m.advance_rate
             basis = f"assumed: principal / advance rate {m.advance_rate:g}"
         rows.append({"deal": did, "borrower": borrower, "asset": asset,
-                     "pool": f"{borrower}:{pool or asset}", "principal": r["value"],
+                     "pool": pool_id, "principal": r["value"],
                      "value": value, "pledged": start, "basis": basis})
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
     if frame.empty:
@@ -159,7 +184,106 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         if len({root(d) for d in grp["deal"]}) > 1:
             notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
                          f"name it (worth {total:,.2f} at origination, shared pro rata)")
+    _share_funding(frame, notes)
     return frame
+
+
+def _share_funding(frame: pd.DataFrame, notes: list[str]) -> None:
+    """A vehicle whose legs secured on its funding sit in several pools (``mapping.secured``
+    names them) has that funding once: each pool holds its legs' share of it, pro rata to
+    their principal (in place; each pool was worth the whole funding)."""
+    own = frame["basis"] == frame["borrower"] + "'s funding"
+    shared = funding_shared(frame)
+    for v, grp in frame[own].groupby("borrower"):
+        if grp["pool"].nunique() < 2 or v not in shared:
+            continue
+        funded = float(grp.loc[grp["pool"] == grp["pool"].iloc[0], "value"].sum())
+        part = grp.groupby("pool")["principal"].transform("sum") / grp["principal"].sum()
+        frame.loc[grp.index, "value"] = grp["value"] * part
+        notes.append(f"{v!s}'s funding ({funded:,.2f}) secures legs in "
+                     f"{grp['pool'].nunique()} pools: each holds its legs' share, pro rata to "
+                     "principal")
+
+
+def funding_shared(pledged: pd.DataFrame | None) -> set[str]:
+    """The vehicles whose funding is shared among all the legs secured on it whatever their
+    pool (:func:`pledges`): those with every such leg in a pool holding nothing else.
+
+    Examples
+    --------
+    >>> pl = pd.DataFrame({"deal": ["B1", "B2", "L"], "borrower": ["v", "v", "f"],
+    ...                    "pool": ["v:a", "v:b", "f:gpu"],
+    ...                    "basis": ["v's funding", "v's funding", "assumed"]})
+    >>> funding_shared(pl)
+    {'v'}
+    """
+    if pledged is None or not len(pledged):
+        return set()
+    own = pledged["basis"] == pledged["borrower"] + "'s funding"
+    pure = own.groupby(pledged["pool"]).transform("all")
+    mixed = set(pledged.loc[own & ~pure, "borrower"])
+    return {str(v) for v in pledged.loc[own, "borrower"]} - mixed
+
+
+def uncounted_debts(pledged: pd.DataFrame | None, deals: pd.DataFrame, firms: Sequence[str],
+                    m: Any, ids: set[str], t0: dt.date
+                    ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The debt legs into a vehicle whose funding its secured legs share (one pool on it, or
+    :func:`funding_shared`) that the run does not count (``base`` 0 in ``deals``; among
+    ``ids``) and a Monte Carlo draw may switch on, and how a stress run including each would
+    secure it (:func:`secured_on`): ``pledged`` on that funding, ``unsecured``, or
+    ``elsewhere`` (at a ``mapping.collateral_value``, in a pool holding other pledges, or in
+    a pool of its own beside a vehicle's one pool that is not shared). Returns the pledges
+    of the ``pledged`` legs (the frame of :func:`pledges`: on the asset and pool that run
+    pledges it on, valued at the vehicle's funding x its principal over the principal
+    secured on it as compiled, so that :func:`.vehicles.drawn_funding` gives it its share
+    in a draw; pledged at its start, else ``t0``) and ``{leg id: how}`` of them all.
+
+    Examples
+    --------
+    >>> from dealloop.scenarios import loads
+    >>> pl = pd.DataFrame({"deal": ["B"], "borrower": ["v"], "asset": ["campus"],
+    ...                    "pool": ["v:campus"], "principal": [10.0], "value": [15.0],
+    ...                    "pledged": [dt.date(2025, 1, 1)], "basis": ["v's funding"]})
+    >>> deals = pd.DataFrame({"id": ["B", "B2"], "payer": ["bank"] * 2, "payee": ["v"] * 2,
+    ...                       "kind": ["bond", "loan"], "value": [10.0, 4.0], "base": [1.0, 0.0],
+    ...                       "start": [None, None]})
+    >>> m = loads("name: x\\nquestion: q").mapping
+    >>> more, how = uncounted_debts(pl, deals, ["v"], m, {"B", "B2"}, dt.date(2026, 1, 1))
+    >>> how, more["value"].tolist()          # 15 x 4 / 10
+    ({'B2': 'pledged'}, [6.0])
+    >>> m = loads("name: x\\nquestion: q\\nmapping: {secured_vehicles: false}").mapping
+    >>> uncounted_debts(pl, deals, ["v"], m, {"B", "B2"}, dt.date(2026, 1, 1))[1]
+    {'B2': 'unsecured'}
+    """
+    empty = pd.DataFrame(columns=list(COLUMNS))
+    if pledged is None or pledged.empty:
+        return empty, {}
+    chips = set(deals.loc[(deals["kind"] == "chip_purchase") & (deals["base"] > 0), "payer"])
+    rows, how = [], {}
+    shared = funding_shared(pledged)
+    for v, legs in funding_pledges(pledged, firms).items():
+        mine = pledged[pledged["deal"].isin(legs) & (pledged["borrower"] == v)]
+        if v not in shared and mine["pool"].nunique() != 1:
+            continue
+        funded = float(mine["value"].sum())
+        principal = float(mine["principal"].sum())
+        others = set(pledged.loc[pledged["borrower"] == v, "pool"]) - set(mine["pool"])
+        off = deals[deals["kind"].isin(DEBT_KINDS) & (deals["payee"] == v)
+                    & (deals["base"] == 0) & (deals["value"] > 0) & deals["id"].isin(list(ids))]
+        for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
+            where = secured_on(str(did), v, True, m, chips)
+            how[str(did)] = "unsecured" if where is None else "elsewhere" if (
+                where[1] in others or did in m.collateral_value
+                or (v not in shared and where[1] != mine["pool"].iloc[0])) else "pledged"
+            if where is None or how[str(did)] != "pledged":
+                continue
+            rows.append({"deal": did, "borrower": v, "asset": where[0],
+                         "pool": where[1], "principal": float(value),
+                         "value": funded * float(value) / principal if principal > 0 else 0.0,
+                         "pledged": start if isinstance(start, dt.date) else t0,
+                         "basis": f"{v}'s funding (if counted)"})
+    return (pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty), how
 
 
 def values_by_year(frame: pd.DataFrame, years: Sequence[int], m: Any) -> np.ndarray:

@@ -210,7 +210,7 @@ class Compiled(YearsMixin):
         res = self.cash[:, None] + out_rev + np.asarray(rp["rec"] @ A)
         if st.s:
             sv = (st.stake_fraction * self.market_value[st.stake_issuer])[:, None] * \
-                M[self.stake_deal]
+                self.stake_mult(M)
             res = res + sc.mapping.stake_liquidity * np.asarray(rp["hold"] @ sv)
         gap = np.maximum(np.asarray(rp["owed"] @ A) - res, 0.0)
         out["caps"] = gap[st.creditor[rows]] * (1 + plan_stretch(sc.mapping))
@@ -289,6 +289,38 @@ class Compiled(YearsMixin):
         if shocked:
             applied.apply()
         return applied.inputs(rp, out_rev0)
+
+    @cached_property
+    def stake_follows(self) -> np.ndarray:
+        """``(S,)``: whether each stake's fraction is its leg's amount over the issuer's
+        market value (no stake reported), so that it follows the amount a draw gives the
+        leg; a reported stake is held whole while its leg is there, as a stress run with
+        ``legs.amounts`` holds it."""
+        stake = dict(zip(self.bs.deals["id"], self.bs.deals["stake"], strict=True))
+        return np.array([not stake.get(d, np.nan) == stake.get(d, np.nan)   # NaN: none
+                         for d in self.bs.stakes["deal"]], bool)
+
+    def stake_mult(self, M: np.ndarray) -> np.ndarray:
+        """``(S, K)``: each stake's multiplier in draws with deal multipliers ``M``
+        ``(D, K)`` (before the shocks): its leg's where the fraction follows the amount
+        (:attr:`stake_follows`), else 1 where the leg is there.
+
+        Examples
+        --------
+        Microsoft's 27% of OpenAI (D26, reported) and Nvidia's stake from its D02 (no stake
+        reported), both drawn at x0.6 in draw 1:
+
+        >>> import dealloop as dl
+        >>> from dealloop import mapping, scenarios
+        >>> comp = mapping.build(dl.load(), scenarios.load("coreweave-default")).compile()
+        >>> s = [list(comp.bs.stakes["deal"]).index(d) for d in ("D26", "D02")]
+        >>> M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+        >>> M[comp.stake_deal[s], 1] = 0.6
+        >>> comp.stake_follows[s].tolist(), comp.stake_mult(M)[s].tolist()
+        ([False, True], [[1.0, 1.0], [1.0, 0.6]])
+        """
+        m = np.asarray(M, float)[self.stake_deal]
+        return np.where(self.stake_follows[:, None], m, (m > 0).astype(float))
 
     @cached_property
     def outside_party(self) -> tuple[str, ...]:

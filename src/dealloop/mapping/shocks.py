@@ -44,6 +44,8 @@ class Applied:
     def __init__(self, comp: Compiled, k: int, M: np.ndarray,
                  vals: Mapping[tuple[int, str], np.ndarray], gpu: np.ndarray) -> None:
         self.comp, self.k, self.M, self.vals, self.gpu = comp, k, M, vals, gpu
+        #: ``(S, K)``: the stakes' multipliers the draws give them, before the shocks
+        self.stake_drawn = M[comp.stake_deal].copy()
         st = comp.structure
         self.n = comp.n
         self.lazy: dict[str, np.ndarray] = {}
@@ -250,9 +252,14 @@ class Applied:
 
     def stake_scale(self) -> np.ndarray:
         """``(S, K)``: each stake's multiplier (its deal's, and not held as far as the
-        equity buying it is cut)."""
+        equity buying it is cut); a reported stake's part of the draw is whole while its leg
+        is there (:meth:`~.compiled.Compiled.stake_mult`), what the shocks do to it stays."""
         comp, st, k = self.comp, self.comp.structure, self.k
         sscale = self.M[comp.stake_deal] if len(comp.stake_deal) else np.ones((0, k))
+        drawn = self.stake_drawn
+        held = ~comp.stake_follows[:, None] & (drawn > 0)
+        if held.any():
+            sscale = np.where(held, sscale / np.where(held, drawn, 1.0), sscale)
         eq_cut = [r for r in self.scale_rows
                   if st.channel[r] == EQUITY and st.creditor[r] < self.n]
         if len(comp.stake_deal) and eq_cut:

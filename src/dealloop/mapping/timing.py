@@ -170,40 +170,27 @@ class YearsMixin:
     @cached_property
     def uncounted_pledges(self) -> pd.DataFrame:
         """The debt legs into a vehicle that the run does not count (``base`` 0) and a draw
-        may switch on, pledged as a stress run including them would pledge them: in the
-        vehicle's one pool on its funding (:func:`.vehicles.funding_pledges`; not a leg
-        ``mapping.secured`` or ``mapping.collateral_value`` names), valued at that funding
-        x its principal over the pool's principal as compiled (so that
-        :func:`.vehicles.drawn_funding` gives it its share in a draw), pledged at its start.
-        The frame of :func:`.collateral.pledges`; the run's claims of these legs are 0, and
-        so their collateral."""
-        from ..vocabulary import DEBT_KINDS
-        from .collateral import COLUMNS
+        may switch on, pledged as a stress run including them would pledge them, on the
+        vehicle's funding (:func:`.collateral.uncounted_debts`: the frame
+        of :func:`.collateral.pledges`; the run's claims of these legs are 0, and so their
+        collateral)."""
+        return self._uncounted[0]
 
-        bs, m = self.bs, self.scenario.mapping
-        pl = bs.collateral
-        empty = pd.DataFrame(columns=list(COLUMNS))
-        if pl is None or pl.empty:
-            return empty
-        d = bs.deals
-        rows = []
-        for v, deals in funding_pledges(pl, bs.firms).items():
-            mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)]
-            if mine["pool"].nunique() != 1:
-                continue
-            funded = float(mine["value"].sum())
-            principal = float(mine["principal"].sum())
-            off = d[d["kind"].isin(DEBT_KINDS) & (d["payee"] == v) & (d["base"] == 0)
-                    & (d["value"] > 0) & d["id"].isin(list(self.deal_index))
-                    & ~d["id"].isin(list(m.secured)) & ~d["id"].isin(list(m.collateral_value))]
-            for did, value, start in zip(off["id"], off["value"], off["start"], strict=True):
-                rows.append({"deal": did, "borrower": v, "asset": mine["asset"].iloc[0],
-                             "pool": mine["pool"].iloc[0], "principal": float(value),
-                             "value": funded * float(value) / principal if principal > 0
-                             else 0.0,
-                             "pledged": start if isinstance(start, dt.date) else bs.horizon[0],
-                             "basis": f"{v}'s funding (if counted)"})
-        return pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty
+    @cached_property
+    def _uncounted(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        from .collateral import uncounted_debts
+
+        bs = self.bs
+        return uncounted_debts(bs.collateral, bs.deals, bs.firms, self.scenario.mapping,
+                               set(self.deal_index), bs.horizon[0])
+
+    @property
+    def uncounted_debt(self) -> dict[str, str]:
+        """How a stress run including each uncounted debt leg into a vehicle whose secured
+        legs share its funding would secure it, ``{leg id: how}``
+        (:func:`.collateral.uncounted_debts`): the draws follow ``pledged`` and
+        ``unsecured``, not ``elsewhere``."""
+        return self._uncounted[1]
 
     @cached_property
     def funding_rows(self) -> FundingRows:
@@ -213,10 +200,12 @@ class YearsMixin:
         legs scales their collateral by :func:`.vehicles.drawn_funding`, as a stress run
         with the legs excluded or their amounts set values the collateral."""
         from ..vocabulary import DEBT_KINDS
+        from .collateral import funding_shared
 
         st, bs = self.structure, self.bs
         pl = bs.collateral
         pledged = funding_pledges(pl, bs.firms)
+        shared = funding_shared(pl)   # one share of the funding across the vehicle's pools
         pos = {f: i for i, f in enumerate(bs.firms)}
         d = bs.deals
         debt_legs = d[d["kind"].isin(DEBT_KINDS) & (d["base"] > 0) & d["payee"].isin(pledged)
@@ -231,6 +220,7 @@ class YearsMixin:
         pools: list[tuple[int, float, int]] = []
         names: dict[str, int] = {}
         more = self.uncounted_pledges   # legs a draw may switch on: base 0, last
+        unpooled = [x for x, how in self.uncounted_debt.items() if how != "pledged"]
         for v, deals in pledged.items():
             assert pl is not None  # funding_pledges gives none without pledges
             mine = pl[pl["deal"].isin(deals) & (pl["borrower"] == v)
@@ -240,17 +230,21 @@ class YearsMixin:
             i = len(firms)
             firms.append(pos[v])
             first = mine["pool"].iloc[0]
-            funded.append(float(mine.loc[mine["pool"] == first, "value"].sum()))
+            funded.append(float(mine["value"].sum() if v in shared else
+                                mine.loc[mine["pool"] == first, "value"].sum()))
             own = debt_legs[(debt_legs["payee"] == v) & debt_legs["id"].isin(self.deal_index)]
             debt0.append(float(own["value"].sum()))
             extra = more[more["borrower"] == v]
+            # uncounted debt the stress run including it leaves out of this pool: still
+            # part of the funding the pool is worth (the draws do not pledge it here)
+            out = d[d["id"].isin(unpooled) & (d["payee"] == v)]
             legs += [(self.deal_index[x], float(a), i) for x, a in
-                     zip([*own["id"], *extra["deal"]], [*own["value"], *extra["principal"]],
-                         strict=True)]
+                     zip([*own["id"], *extra["deal"], *out["id"]],
+                         [*own["value"], *extra["principal"], *out["value"]], strict=True)]
             mine = pd.concat([mine, extra], ignore_index=True) if len(extra) else mine
             for deal, name, principal in zip(mine["deal"], mine["pool"], mine["principal"],
                                              strict=True):
-                q = names.setdefault(name, len(names))
+                q = names.setdefault(v if v in shared else name, len(names))
                 pools.append((self.deal_index[deal], float(principal), q))
                 hit = np.flatnonzero((self.claim_deal == self.deal_index[deal])
                                      & (st.channel == PRINCIPAL) & (st.debtor == pos[v]))

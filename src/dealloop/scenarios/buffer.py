@@ -143,11 +143,14 @@ def horizon_earnings(comp: Any, base: Any) -> np.ndarray:
     return np.maximum(margin, 0.0) * revenue * float(getattr(m, "earnings_retained", 1.0))
 
 
-def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
+def book_change(comp: Any, base: Any, out: Any, *, mult: np.ndarray | None = None
+                ) -> np.ndarray:
     """``(N, K)``: the change in each firm's net worth from ``base`` to ``out`` with its
     stakes at their book value instead of their market value: a stake is carried at its
-    cost (the leg's amount, column ``cost`` of the balance sheets' stakes) or at its market
-    value when that is lower; a stake with no stated cost stays at market value.
+    cost (the leg's amount, column ``cost`` of the balance sheets' stakes; with the draws'
+    deal multipliers ``mult`` ``(D, K)``, the amount each draw gives the leg, as a stress
+    run with ``legs.amounts`` costs it) or at its market value when that is lower; a stake
+    with no stated cost stays at market value.
 
     Examples
     --------
@@ -177,6 +180,9 @@ def book_change(comp: Any, base: Any, out: Any) -> np.ndarray:
     cost = comp.bs.stakes["cost"].to_numpy(float)[:, None]
     known = ~np.isnan(cost)
     c = np.where(known, cost, 0.0)
+    if mult is not None:  # a leg a draw leaves out keeps its cost, should a shock call it
+        m = np.asarray(mult, float)[comp.stake_deal]
+        c = c * np.where(m > 0, m, 1.0)
 
     def book(sv: np.ndarray) -> np.ndarray:
         return np.where(known, np.minimum(c, sv), sv)
@@ -385,7 +391,7 @@ def equity_paths(comp: Any, base: Any, out: Any, *, sponsors: bool = True,
     ([16.0, 16.0, 16.0, 7.0], [12.0, 0.0, 0.0, 2.0])
     """
     drawn = sponsors_drawn(comp, mult)
-    before, after, has, off = _book_paths(comp, base, out, drawn)
+    before, after, has, off = _book_paths(comp, base, out, drawn, mult)
     if sponsors:
         after = _with_sponsors(comp, out, before, after, has, drawn, off)
     return before, _snapped(before, after)
@@ -410,11 +416,13 @@ def sponsors_drawn(comp: Any, mult: np.ndarray | None
 
 
 def _book_paths(comp: Any, base: Any, out: Any,
-                drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                drawn: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+                mult: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """``(before, after, has, off)`` of :func:`equity_paths` without the sponsors'
     write-offs or the noise snap; ``has``: the firms whose loss buffer is sourced book
-    equity; ``drawn``: the vehicles' sponsor equity per draw (:func:`sponsors_drawn`); ``off``
+    equity; ``drawn``: the vehicles' sponsor equity per draw (:func:`sponsors_drawn`);
+    ``mult``: the draws' deal multipliers (:func:`book_change`); ``off``
     ``(N, K)``: the draws in which a vehicle of ``has`` has no sponsor equity left and
     stands on the construct (None: none)."""
     shape = np.broadcast_shapes(np.shape(base.equity), np.shape(out.equity))
@@ -439,7 +447,7 @@ def _book_paths(comp: Any, base: Any, out: Any,
                 off[firms] = none
         before[has] = np.where(np.broadcast_to(base.defaulted[has], (len(has), shape[1])),
                                0.0, b)
-        moved = np.broadcast_to(book_change(comp, base, out), shape)[has]
+        moved = np.broadcast_to(book_change(comp, base, out, mult=mult), shape)[has]
         after[has] = np.where(np.asarray(out.defaulted)[has], 0.0,
                               np.maximum(before[has] + moved, 0.0))
         if off is not None:  # no sponsor equity left in the draw: the construct
@@ -518,7 +526,7 @@ def equity_losses_both(comp: Any, base: Any, out: Any, *, mult: np.ndarray | Non
     True
     """
     drawn = sponsors_drawn(comp, mult)
-    before, after, has, off = _book_paths(comp, base, out, drawn)
+    before, after, has, off = _book_paths(comp, base, out, drawn, mult)
     once = np.maximum(before - _snapped(before, after), 0.0)
     each_after = _with_sponsors(comp, out, before, after, has, drawn, off)
     if each_after is after:

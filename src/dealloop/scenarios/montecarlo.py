@@ -412,9 +412,11 @@ def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
     """The note on a vehicle's legs that the compiled scenario does not count and draws
     switch on (a conditional leg that happens, or a range on an uncounted leg) whose
     effect on the vehicle the draws do not follow: a debt leg into a vehicle (kind
-    ``spv``) with no one pool on its funding in the run, or one ``mapping.secured`` or
-    ``mapping.collateral_value`` names (the others are pledged as a stress run including
-    them would, :attr:`dealloop.mapping.compiled.Compiled.uncounted_pledges`), or a
+    ``spv``) with no pool of its funding alone in the run (no debt counted, or its funding
+    pledged beside other collateral), or one a stress
+    run including it would secure at a ``mapping.collateral_value`` or among other
+    collateral (the others are pledged, or left unsecured, as that stress run would,
+    :attr:`dealloop.mapping.compiled.Compiled.uncounted_debt`), or a
     sponsor's equity leg into a vehicle with no sponsor equity in the run (one with some
     follows the draws, :func:`dealloop.mapping.vehicles.drawn_sponsors`).
     Those draws keep the vehicle's sponsor equity, its split among the sponsors and the
@@ -438,22 +440,27 @@ def vehicle_legs_drawn_in(comp: Compiled, p: Payload) -> str:
         if "kind" in comp.bs.frame else {}
     drawn = {int(x[2][0]) for x in p.inputs if x[1] in ("happens", "amount")}
     followed = set(sponsors_of(comp.bs))   # the vehicles whose sponsor equity draws follow
-    pledged = set(comp.uncounted_pledges["deal"])   # the debt legs whose collateral they do
+    pledged = {x for x, how in comp.uncounted_debt.items() if how != "elsewhere"}  # followed
     legs = []
     for j in sorted(drawn):
         did, kind, payee = d["id"].iloc[j], d["kind"].iloc[j], d["payee"].iloc[j]
         if comp.base_mult[comp.deal_index[did]] != 0 or kinds.get(payee) != "spv":
             continue
         if kind == "equity_investment" and payee not in followed:
-            legs.append(f"{did} (sponsor equity into {payee}, which has none in the run)")
+            legs.append(f"{did} (sponsor equity into {payee}, which has none in the run: "
+                        "its sponsor equity, split and the collateral on its funding stay "
+                        "as compiled)")
+        elif kind in DEBT_KINDS and comp.uncounted_debt.get(did) == "elsewhere":
+            legs.append(f"{did} (debt of {payee}, which that stress run secures at a value "
+                        "of its own or among other collateral: the draws leave it unsecured)")
         elif kind in DEBT_KINDS and did not in pledged:
-            legs.append(f"{did} (debt of {payee})")
+            legs.append(f"{did} (debt of {payee}, which has no pool of its funding alone "
+                        "in the run: the collateral on its funding stays as compiled)")
     if not legs:
         return ""
-    return ("legs not counted in the scenario that draws switch on: " + ", ".join(legs)
-            + ": in those draws the vehicle's sponsor equity, its split among the sponsors "
-            "and the collateral on its funding stay as compiled (a stress run with the leg "
-            "included adds it)")
+    return ("legs not counted in the scenario that draws switch on, which the draws do not "
+            "follow as a stress run with the leg included (legs.include) does: "
+            + ", ".join(legs))
 
 
 def _merge(sc: Scenario, comp: Compiled, p: Payload, red: _Reducer, *, draws: int,

@@ -260,7 +260,7 @@ def headline(comp: Compiled, base: Outcome, out: Outcome, mult: np.ndarray | Non
     held = np.zeros((st.n, k))
     if st.s:
         m = comp.base_mult[:, None] if mult is None else mult
-        frac = st.stake_fraction[:, None] * m[comp.stake_deal]
+        frac = st.stake_fraction[:, None] * comp.stake_mult(m)
         add_rows(held, st.stake_issuer, np.broadcast_to(frac, (st.s, k)))
     held = np.minimum(held, 1.0)
     double = (held * lost).sum(axis=0)
