@@ -204,33 +204,46 @@ def _fda_one(
     )  # fmt: skip
 
 
+@njit(cache=True, nogil=True)
+def _scenario(
+    k, ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse,
+    noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round,
+    rounds, sweeps, status, accelerated, inv_pbar, residual,
+):  # fmt: skip
+    """Scenario ``k`` of :func:`fda_batch` or :func:`fda_single`: :func:`_fda_one`, its
+    counters recorded, and once it is done (``FDA_DONE``) its ``residual``
+    (:func:`._numba_kernels.residual_one`, while its arrays are in cache; NaN otherwise)."""
+    rnd, sw, st, acc = _fda_one(
+        ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta,
+        limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
+        incoming[k], waves[k], start_round[k],
+    )  # fmt: skip
+    rounds[k] = rnd
+    sweeps[k] += sw
+    status[k] = st
+    accelerated[k] += acc
+    residual[k] = np.nan
+    if st == FDA_DONE:
+        residual[k] = residual_one(
+            e[k], a[k], beta, incoming[k], r[k], pbar, inv_pbar, threshold[k]
+        )
+
+
 @njit(cache=True, parallel=True)
 def fda_batch(
     ip, ix, data, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_fda_one` for a batch of scenarios, one thread per scenario; the transposed
-    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`). A scenario
-    done (``FDA_DONE``) gets its ``residual`` (:func:`._numba_kernels.residual_one`, while
-    its arrays are in cache; NaN otherwise)."""
+    """:func:`_scenario` for a batch of scenarios, one thread per scenario; the transposed
+    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`)."""
     fp, fi, fd = pad_rows(tp, ti, td)
     for k in prange(e.shape[0]):
-        rnd, sw, st, acc = _fda_one(
-            ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta,
-            limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
-            incoming[k],
-            waves[k], start_round[k],
+        _scenario(
+            k, ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit,
+            coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming,
+            waves, start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
         )  # fmt: skip
-        rounds[k] = rnd
-        sweeps[k] += sw
-        status[k] = st
-        accelerated[k] += acc
-        residual[k] = np.nan
-        if st == FDA_DONE:
-            residual[k] = residual_one(
-                e[k], a[k], beta, incoming[k], r[k], pbar, inv_pbar, threshold[k]
-            )
 
 
 @njit(cache=True, nogil=True)
@@ -239,20 +252,9 @@ def fda_single(
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_fda_one` for one scenario (no thread pool); ``residual`` as in
-    :func:`fda_batch`."""
-    rnd, sw, st, acc = _fda_one(
-        ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e[0], a[0], threshold[0], beta, limit,
-        coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[0],
-        incoming[0],
-        waves[0], start_round[0],
+    """:func:`_scenario` for one scenario (no thread pool, rows not padded)."""
+    _scenario(
+        0, ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit,
+        coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves,
+        start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
     )  # fmt: skip
-    rounds[0] = rnd
-    sweeps[0] += sw
-    status[0] = st
-    accelerated[0] += acc
-    residual[0] = np.nan
-    if st == FDA_DONE:
-        residual[0] = residual_one(
-            e[0], a[0], beta, incoming[0], r[0], pbar, inv_pbar, threshold[0]
-        )

@@ -296,9 +296,8 @@ class Compiled(YearsMixin):
         market value (no stake reported), so that it follows the amount a draw gives the
         leg; a reported stake is held whole while its leg is there, as a stress run with
         ``legs.amounts`` holds it."""
-        stake = dict(zip(self.bs.deals["id"], self.bs.deals["stake"], strict=True))
-        return np.array([not stake.get(d, np.nan) == stake.get(d, np.nan)   # NaN: none
-                         for d in self.bs.stakes["deal"]], bool)
+        stake = self.bs.deals.set_index("id")["stake"]   # NaN: no stake reported
+        return stake.reindex(self.bs.stakes["deal"]).isna().to_numpy(bool)
 
     def stake_mult(self, M: np.ndarray) -> np.ndarray:
         """``(S, K)``: each stake's multiplier in draws with deal multipliers ``M``
