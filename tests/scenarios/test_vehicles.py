@@ -149,8 +149,10 @@ def test_sponsor_equity_is_lost_first_and_the_lenders_recover_the_rest(sponsored
     v, bond = _walk(sponsored)
     assert v["defaulted"] and v["equity_basis"] == "sponsor"
     assert (v["equity_before"], v["equity_after"]) == (pytest.approx(5.0), 0.0)
-    assert bond["paid"] == pytest.approx(fetch, rel=1e-3)
-    assert bond["owed"] - bond["paid"] == pytest.approx(OWED - fetch, rel=1e-2)
+    # KEEP reads the campus line linearly between its years: the model's price is 4e-5 off
+    # it (so the 0.52 the lenders lose is 8e-4 off), measured; the bounds leave 2-5x room.
+    assert bond["paid"] == pytest.approx(fetch, rel=2e-4)
+    assert bond["owed"] - bond["paid"] == pytest.approx(OWED - fetch, rel=2e-3)
     assert 5 + (OWED - fetch) == pytest.approx(15 + 0.5 - fetch)
     assert "equity legs E" in v["starting"]
 
@@ -161,7 +163,7 @@ def test_no_sponsor_equity_leaves_the_lenders_the_whole_loss(sponsored) -> None:
     fetch = 10 * KEEP * 0.7
     v, bond = _walk(sponsored, ", vehicle_equity: none")
     assert v["equity_basis"] == "model"
-    assert bond["paid"] == pytest.approx(fetch, rel=1e-3)
+    assert bond["paid"] == pytest.approx(fetch, rel=2e-4)
 
 
 def test_a_scenario_sets_the_sponsor_equity(sponsored) -> None:
@@ -169,7 +171,7 @@ def test_a_scenario_sets_the_sponsor_equity(sponsored) -> None:
     the sponsor's 2 (flagged as assumed) is lost first."""
     v, bond = _walk(sponsored, ", vehicle_equity: {campus: 2}")
     assert v["equity_before"] == pytest.approx(2.0) and v["equity_after"] == 0.0
-    assert bond["paid"] == pytest.approx(12 * KEEP * 0.7, rel=1e-3)
+    assert bond["paid"] == pytest.approx(12 * KEEP * 0.7, rel=2e-4)
     assert "assumed" in v["starting"]
 
 
