@@ -271,16 +271,32 @@ def test_write_dataset_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.Mon
     assert list(tmp_path.iterdir()) == []  # neither the folder nor a temporary one
 
 
+def _wait_for_cpu(pid: int, seconds: float, timeout: float = 120.0) -> None:
+    """Wait until process ``pid`` has used ``seconds`` of CPU (user + system)."""
+    import psutil
+
+    child = psutil.Process(pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        used = child.cpu_times()
+        if used.user + used.system >= seconds:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the child used under {seconds} s of CPU in {timeout} s")
+
+
 def test_interrupted_synth_leaves_nothing(tmp_path: Path) -> None:
     out = tmp_path / "syn"
     proc = subprocess.Popen([sys.executable, "-m", "dealloop", "synth", "-n", "200000",
                              "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(2.5)
+    # 200,000 firms take ~7 s of CPU here, the imports ~1 s: interrupting after 3 s of the
+    # child's own CPU lands mid-run however busy the machine is (a 2.5 s wall-clock sleep
+    # landed in the imports on a loaded CI machine).
+    _wait_for_cpu(proc.pid, 3.0)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    # 200,000 firms take ~7 s here, so the interrupt lands mid-run.
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
