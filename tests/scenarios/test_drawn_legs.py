@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from dealloop import mapping, scenarios
+from dealloop.scenarios.results import HEADLINES
 
 from .test_sponsor_losses import _draws_and_stress, _monte_carlo_path, _same_as_stress
 
@@ -60,3 +61,26 @@ def test_a_leg_a_conditional_shock_calls_keeps_its_drawn_amount(net) -> None:
     _same_as_stress(net, comp, r, each, system, held, stress, [])
     need = system["new_money_needed"]
     assert need[0] < need[1] < need[2]
+
+
+def test_a_chip_purchase_switched_on_with_a_loan_reduced_is_its_stress_run(net) -> None:
+    """coreweave-default, a draw switching on CoreWeave's conditional chip purchase X02 (23)
+    with its revolver D94c at half (review13 N3): the new money CoreWeave's plan needs and
+    every headline are the stress run's with ``legs: {include: [X02], amounts: {D94c:
+    0.225}}``. New money needed was 0.014 off: the plan's caps were sized with the loan's
+    debt gone from the reported total, as if D94c were debt beyond the figure."""
+    sc = scenarios.load("coreweave-default")
+    comp = mapping.build(net, sc).compile()
+    M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+    M[comp.deal_index["X02"]] = 1.0
+    M[comp.deal_index["D94c"], 1] = 0.5
+    r, each, system, held = _monte_carlo_path(net, comp, M)
+    stress = []
+    for amounts in ({}, {"D94c": 0.225}):
+        legs = sc.legs.model_copy(update={"include": [*sc.legs.include, "X02"],
+                                          "amounts": {**sc.legs.amounts, **amounts}})
+        stress.append(scenarios.run(sc.model_copy(update={"legs": legs}), net, band=False))
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    for m in HEADLINES:
+        assert [float(x) for x in system[m]] == pytest.approx(
+            [res.system[m] for res in stress], rel=1e-9, abs=1e-9), m
