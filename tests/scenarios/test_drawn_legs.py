@@ -23,9 +23,10 @@ def test_a_drawn_debt_leg_of_a_firm_reporting_its_debt_is_its_stress_run(net) ->
     mults = (0.0, 0.5, 1.0, 1.5, 2.0)
     comp, r, each, system, held, stress = _draws_and_stress(net, sc, "D94a", mults)
     _same_as_stress(net, comp, r, each, system, held, stress, [])
-    beyond = [float(res_bs.claims.set_index("deal").at["debt:coreweave", "accel"])
-              if "debt:coreweave" in set(res_bs.claims["deal"]) else 0.0
-              for res_bs in (mapping.build(net, _world(sc, "D94a", 6.73 * x)) for x in mults)]
+    beyond = []
+    for x in mults:
+        cl = mapping.build(net, _world(sc, "D94a", 6.73 * x)).claims.set_index("deal")
+        beyond.append(float(cl.at["debt:coreweave", "accel"] * cl.at["debt:coreweave", "base"]))
     assert beyond[0] > beyond[1] > beyond[2] > beyond[3] > 0.0 == beyond[4]
     short = system["payment_shortfall"]
     assert short[0] == pytest.approx(short[2], abs=1e-9)   # out of the legs, still owed
@@ -84,3 +85,52 @@ def test_a_chip_purchase_switched_on_with_a_loan_reduced_is_its_stress_run(net) 
     for m in HEADLINES:
         assert [float(x) for x in system[m]] == pytest.approx(
             [res.system[m] for res in stress], rel=1e-9, abs=1e-9), m
+
+
+ENTITIES = """\
+id,name,kind,country,listed,ticker,parent,revenue_usd_bn,market_cap_usd_bn,cash_usd_bn,\
+debt_usd_bn,book_equity_usd_bn,capex_usd_bn,backlog_usd_bn,as_of,sources,notes
+neo,Neo,neocloud,US,true,NEO,,3,20,1,5,2,,,2026-01,s1,Reports 5 of debt.
+cust,Cust,ai_lab,US,false,,,4,50,2,,10,,,2026-01,s1,Buys compute.
+bondholders,Bondholders,lender,,false,,,,,,,,,,2026-01,s1,Lend.
+"""
+DEALS = """\
+id,payer,payee,kind,amount_usd_bn,amount_low,amount_high,basis,status,condition,announced,\
+start,end,stake,evidence,supersedes,part_of,sources,notes
+B1,bondholders,neo,bond,4,,,reported,committed,,2025-01-01,2025-01-01,2028-12-31,,A,,,s1,In.
+B2,bondholders,neo,bond,3,,,reported,committed,,2025-06-01,2025-06-01,2029-12-31,,A,,,s1,In.
+C1,cust,neo,compute_contract,6,,,reported,committed,,2025-06-01,2026-01-01,2029-12-31,,A,,,s1,C.
+"""
+
+
+def test_legs_covering_the_reported_debt_give_it_back_when_less_of_them_are_drawn(
+        tmp_path) -> None:
+    """Neo (failing) reports 5 of debt and has bonds of 4 (B1) and 3 (B2) drawn before the
+    figure: the legs cover it and the run counts no debt beyond them. Without B2
+    (rank-legs) the stress run with ``legs.exclude`` counts 1 beyond B1; a draw of B1 at 0,
+    x0.25, x1 and x1.5 is the stress run with 2, 1, 0 and 0 beyond the legs. Each equals its
+    stress run (the removal and the draws counted no debt beyond the legs: there was no
+    claim to count)."""
+    from .conftest import toy_network
+
+    net = toy_network(tmp_path, ENTITIES, DEALS)
+    sc = scenarios.loads("name: t\nquestion: q\nhorizon: [2026, 2030]\n"
+                         "shocks: [{type: fail, entity: neo}]\n")
+    comp = mapping.build(net, sc).compile()
+    assert comp.base_mult[comp.deal_index["debt:neo"]] == 0.0     # covered: not counted
+    ref = scenarios.run(sc, net, band=False)
+    ranked = scenarios.sensitivity(sc, net, legs=["B2"]).table.set_index("deal")
+    without = scenarios.run(_world(sc, "B2", 0.0), net, band=False)
+    for m in HEADLINES:
+        assert ranked.at["B2", f"delta_{m}"] == pytest.approx(
+            without.system[m] - ref.system[m], abs=1e-9), m
+    mults = (0.0, 0.25, 1.0, 1.5)
+    _, r, each, system, held, stress = _draws_and_stress(net, sc, "B1", mults)
+    _same_as_stress(net, comp, r, each, system, held, stress, [])
+    beyond = []
+    for x in mults:
+        cl = mapping.build(net, _world(sc, "B1", 4.0 * x)).claims.set_index("deal")
+        beyond.append(float(cl.at["debt:neo", "accel"] * cl.at["debt:neo", "base"]))
+    assert beyond == pytest.approx([2.0, 1.0, 0.0, 0.0])
+    short = system["payment_shortfall"]     # Neo owes 5, 5, 7 and 9 in all
+    assert short[0] == pytest.approx(short[1], abs=1e-9) and short[1] < short[2] < short[3]

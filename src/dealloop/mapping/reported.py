@@ -10,9 +10,9 @@ as long as its legs do not pass it. A Monte Carlo draw and a leg removed by
 through deal multipliers instead; :func:`drawn_debt` sets the multiplier of each
 ``debt:FIRM`` claim to what that stress run gives it.
 
-A firm whose legs cover its reported figure has no ``debt:FIRM`` claim in the run; a draw
-with less of its legs does not add one (the stress run would). No shipped scenario has such
-a firm.
+A firm whose legs cover its reported figure has a ``debt:FIRM`` claim of the whole figure
+that the run does not count (``base`` 0); a draw or removal with less of its legs counts
+the part of the figure they no longer cover, as the stress run does.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class DebtBeyond(NamedTuple):
     reported: np.ndarray
     """``(F,)``: the firm's reported debt."""
     was: np.ndarray
-    """``(F,)``: the claim's amount in the run (its ``accel``)."""
+    """``(F,)``: the claim's amount (its ``accel``): the debt beyond the legs in the run,
+    or the whole figure when the legs cover it (the claim is then not counted)."""
     legs: sp.csr_array
     """``(F, D)``: the amounts of the firm's debt legs drawn by the figure's date, counted
     in the run or not."""
@@ -64,8 +65,8 @@ def debt_beyond_parts(bs: Any, deal_index: dict[str, int]) -> DebtBeyond:
     for firm, (debt, legs) in getattr(bs, "debt_beyond", {}).items():
         did = f"debt:{firm}"
         cols = [deal_index[d] for d in legs if d in deal_index]
-        if did not in deal_index or not cols:
-            continue  # no claim: the legs cover the figure (see the module docstring)
+        if did not in deal_index or not cols or not accel[did] > 0:
+            continue  # no debt reported beyond the legs, whichever legs a draw has
         r.extend([len(rows)] * len(cols))
         c.extend(cols)
         rows.append(deal_index[did])
@@ -82,8 +83,9 @@ def drawn_debt(parts: DebtBeyond, base_mult: np.ndarray, M: np.ndarray, *,
                copy: bool = True) -> np.ndarray:
     """Deal multipliers ``M`` ``(D, K)`` with each ``debt:FIRM`` claim sized again for the
     draw's debt legs: the reported debt minus the legs drawn by the figure's date (at least
-    0) over the claim's amount in the run (``base_mult``), in the draws that move one of
-    those legs (``copy=False``: in place). Removing a leg of a firm that reports its debt
+    0) over the claim's amount (times its multiplier; 1 when the run does not count it, the
+    legs covering the figure), in the draws that move one of those legs (``copy=False``:
+    in place); ``base_mult``: the run's multipliers. Removing a leg of a firm that reports its debt
     therefore keeps the firm's total debt, and a leg drawn above its amount adds debt only
     beyond the reported figure, as the stress run with those amounts does.
 
@@ -113,5 +115,6 @@ def drawn_debt(parts: DebtBeyond, base_mult: np.ndarray, M: np.ndarray, *,
     M = np.array(M, float, copy=True) if copy else M
     now = np.maximum(parts.reported[:, None] - np.asarray(parts.legs @ M), 0.0)
     rows = parts.rows
-    M[rows] = np.where(moved, M[rows] * now / parts.was[:, None], M[rows])
+    scale = np.where(base_mult[rows, None] > 0, M[rows], 1.0)
+    M[rows] = np.where(moved, scale * now / parts.was[:, None], M[rows])
     return M

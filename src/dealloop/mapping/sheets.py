@@ -198,8 +198,9 @@ class BalanceSheets:
                                                                   repr=False)
     """Per firm with reported debt (``mapping.reported_debt``): ``(debt_usd_bn, legs)``, the
     debt legs drawn by the figure's date, counted in the run or not. The claim ``debt:FIRM``
-    is the figure minus the legs counted (at least 0), so that removing a leg, or drawing
-    its amount, keeps the firm's reported total (:func:`.reported.drawn_debt`)."""
+    is the figure minus the legs counted (not counted, at the whole figure, when the legs
+    cover it), so that removing a leg, or drawing its amount, keeps the firm's reported
+    total (:func:`.reported.drawn_debt`)."""
 
     @property
     def n(self) -> int:
@@ -400,13 +401,14 @@ def _firm_frame(firms: tuple[str, ...], kinds: dict[str, str], figure: _Figures,
 
 
 def _add_claim(cl: pd.DataFrame, deal: str, debtor: str, creditor: str, channel: str,
-               amount: float = 0.0, *, maturing: float = 0.0, accel: float | None = None
-               ) -> None:
-    """Append one claim of the mapping itself (weight and base 1) to ``cl``."""
+               amount: float = 0.0, *, maturing: float = 0.0, accel: float | None = None,
+               base: float = 1.0) -> None:
+    """Append one claim of the mapping itself (weight 1, counted unless ``base`` is 0) to
+    ``cl``."""
     cl.loc[len(cl)] = {"deal": deal, "debtor": debtor, "creditor": creditor,
                        "channel": channel, "amount": amount, "maturing": maturing,
                        "accel": amount if accel is None else accel, "weight": 1.0,
-                       "base": 1.0}
+                       "base": base}
 
 
 def _number(frame: pd.DataFrame, eid: str, column: str) -> float:
@@ -432,10 +434,14 @@ def _reported_debt(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...]
         out[eid] = (debt, tuple(d for d, _, _ in legs))
         in_data = sum(v for _, v, counted in legs if counted)
         extra = max(0.0, debt - in_data)
+        mshare = per_entity(m.debt_maturing_share, eid, 0.5)
         if extra > 0:
-            mshare = per_entity(m.debt_maturing_share, eid, 0.5)
             _add_claim(cl, f"debt:{eid}", eid, OUTSIDE, "principal", 0.0,
                        maturing=extra * mshare, accel=extra)
+        elif legs and debt > 0:  # the legs cover the figure: not counted, but a rerun
+            # with less of them counts the rest (sized from the whole figure, .reported)
+            _add_claim(cl, f"debt:{eid}", eid, OUTSIDE, "principal", 0.0,
+                       maturing=debt * mshare, accel=debt, base=0.0)
     return out
 
 
@@ -558,7 +564,8 @@ def _synthetic_deals(deals: pd.DataFrame, cl: pd.DataFrame) -> pd.DataFrame:
         "status": "mapping", "evidence": "", "basis": "mapping",
         "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
                   for d in synth],
-        "share": 1.0, "base": 1.0, "parts": [()] * len(synth), "sources": ""})],
+        "share": 1.0, "parts": [()] * len(synth), "sources": "",
+        "base": [float(cl.loc[cl["deal"] == d, "base"].max()) for d in synth]})],
         ignore_index=True)
     deals["low"] = deals["low"].fillna(deals["value"])
     deals["high"] = deals["high"].fillna(deals["value"])
