@@ -108,12 +108,15 @@ def drawn_debt(parts: DebtBeyond, base_mult: np.ndarray, M: np.ndarray, *,
     """
     if not len(parts.rows):
         return M
-    moved = np.asarray((parts.legs != 0).astype(float)
-                       @ (M != base_mult[:, None]).astype(float)) > 0
+    cols = np.unique(parts.legs.indices)   # the legs' rows of M only (a few)
+    legs = parts.legs[:, cols]
+    Ml = M[cols]
+    moved = np.asarray((legs != 0).astype(float)
+                       @ (Ml != base_mult[cols, None]).astype(float)) > 0
     if not moved.any():
         return M
     M = np.array(M, float, copy=True) if copy else M
-    now = np.maximum(parts.reported[:, None] - np.asarray(parts.legs @ M), 0.0)
+    now = np.maximum(parts.reported[:, None] - np.asarray(legs @ Ml), 0.0)
     rows = parts.rows
     scale = np.where(base_mult[rows, None] > 0, M[rows], 1.0)
     M[rows] = np.where(moved, scale * now / parts.was[:, None], M[rows])
