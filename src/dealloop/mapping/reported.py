@@ -26,7 +26,18 @@ __all__ = ["DebtBeyond", "debt_beyond_parts", "drawn_debt"]
 
 
 class DebtBeyond(NamedTuple):
-    """The claims of reported debt beyond the legs, one per firm that has one (``F``)."""
+    """The claims of reported debt beyond the legs, one per firm that has one (``F``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import scipy.sparse as sp
+    >>> one = DebtBeyond(np.array([2]), np.array([5.0]), np.array([1.0]),
+    ...                  sp.csr_array(np.array([[4.0, 0.0, 0.0]])))
+    >>> M = np.array([[0.5], [1.0], [1.0]])       # the firm's leg at half: 2 of its 4
+    >>> drawn_debt(one, np.ones(3), M)[2].tolist()  # 5 - 2 beyond the legs, was 1
+    [3.0]
+    """
 
     rows: np.ndarray
     """``(F,)``: the deal index of each ``debt:FIRM`` claim."""
