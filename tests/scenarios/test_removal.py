@@ -68,3 +68,25 @@ def test_sizing_again_reproduces_the_balance_sheets(net, name: str) -> None:
     np.testing.assert_allclose(again.e, plain.e, atol=1e-9)
     rp = comp.replan(comp.base_mult[:, None])
     np.testing.assert_allclose(rp["gpu"][:, 0], comp.gpu, atol=1e-9)
+
+
+def test_removing_a_debt_leg_keeps_the_firms_reported_debt(net) -> None:
+    """coreweave-default: CoreWeave reports 21.4 of debt; D93c (2.25, drawn 2025-12) and D94a
+    (6.73) are inside that figure, so the stress run with ``legs.exclude`` puts them in its
+    reported debt beyond the legs and its total debt does not change. Ranking the legs
+    removes them the same way: every headline's change is the stress run's (it was -1.43 in
+    payment shortfall for D93c and -4.29 for D94a when removal dropped the debt). D93e (3.0,
+    drawn 2026-01, after the figure's date) is not in the figure: both drop its debt."""
+    legs = ["D93c", "D94a", "D93e"]
+    res = scenarios.sensitivity("coreweave-default", net, legs=legs)
+    sc = scenarios.load("coreweave-default")
+    ref = scenarios.run(sc, net, band=False).system
+    table = res.table.set_index("deal")
+    for leg in legs:
+        data = sc.model_dump(mode="json")
+        data["legs"]["exclude"] = [*data["legs"]["exclude"], leg]
+        without = scenarios.run(scenarios.Scenario.model_validate(data), net, band=False)
+        for m in HEADLINES:
+            assert table.at[leg, f"delta_{m}"] == pytest.approx(
+                without.system[m] - ref[m], abs=1e-9), (leg, m)
+    assert table.at["D93e", "delta_payment_shortfall"] < -1.0

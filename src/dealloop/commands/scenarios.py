@@ -63,7 +63,9 @@ def stress(
     rank_legs: Annotated[int, typer.Option(
         "--rank-legs", metavar="N", min=0,
         help="Remove each leg in turn, rerun, and show the N legs that change the market "
-             "value lost the most (0: skip).")] = 0,
+             "value lost the most (0: skip). A removal is the run with legs.exclude: a "
+             "debt leg inside a firm's reported total debt leaves that total as it is "
+             "(its amount becomes reported debt beyond the legs).")] = 0,
     tornado: Annotated[bool, typer.Option(
         "--tornado", help="Rerun with each main assumption (revenue growth, margins, "
                           "stranded costs, terms, new money, recovery, market-value rule, "

@@ -35,6 +35,10 @@ __all__ = ["DEAL_COLUMNS", "date", "discount_rate", "overlap", "select_legs"]
 
 RECURRING_KINDS = PURCHASE_KINDS
 
+#: Each borrower's debt legs that start by the horizon's end: ``{borrower: [(deal id,
+#: start, amount, counted in the run), ...]}`` (:func:`claims_and_stakes`).
+DrawnDebt = dict[str, list[tuple[str, dt.date | None, float, bool]]]
+
 
 def date(x: Any, *, end: bool = False) -> dt.date | None:
     """A dataset date (``2026``, ``2026-03``, ``2026-03-01``) as its first day, or its last
@@ -217,10 +221,10 @@ def _stake_fraction(r: dict[str, Any], issuer: str,
 def claims_and_stakes(deal_rows: list[dict[str, Any]], in_net: set[str],
                        cap: dict[str, tuple[float, tuple[str, ...]]], m: Any,
                        horizon: tuple[dt.date, dt.date], notes: list[str]
-                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
-                                  dict[str, list[tuple[dt.date | None, float]]]]:
-    """Claims (one direction of money each) and stakes from the legs, and the debt each
-    borrower has drawn per leg (for reported debt beyond the legs)."""
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], DrawnDebt]:
+    """Claims (one direction of money each) and stakes from the legs, and each borrower's
+    debt legs with their start and amount, counted in the run or not (for reported debt
+    beyond the legs)."""
     claims: list[dict[str, Any]] = []
     stakes: list[dict[str, Any]] = []
 
@@ -240,7 +244,7 @@ def claims_and_stakes(deal_rows: list[dict[str, Any]], in_net: set[str],
                        "amount": amount, "maturing": maturing, "accel": acc,
                        "weight": weight, "base": base})
 
-    drawn_debt: dict[str, list[tuple[dt.date | None, float]]] = {}
+    drawn_debt: DrawnDebt = {}
     for r in deal_rows:
         did, payer, payee, kind, value, share = (r["id"], r["payer"], r["payee"], r["kind"],
                                                  r["value"], r["share"])
@@ -280,7 +284,7 @@ def _cost(value: Any) -> float:
 
 
 def _debt(r: dict[str, Any], claim: Any, m: Any, horizon: tuple[dt.date, dt.date],
-          drawn_debt: dict[str, list[tuple[dt.date | None, float]]]) -> None:
+          drawn_debt: DrawnDebt) -> None:
     """The claims of a debt leg: ``funding`` (lender -> borrower) when drawn inside the
     horizon, ``principal`` (borrower -> lender) while it is outstanding."""
     t0, t1 = horizon
@@ -298,8 +302,7 @@ def _debt(r: dict[str, Any], claim: Any, m: Any, horizon: tuple[dt.date, dt.date
     if end is None or end >= t0:
         claim(did, borrower, lender, "principal", 0.0, maturing=value * mshare,
               accel=value, base=r["base"])
-    if r["base"]:
-        drawn_debt.setdefault(borrower, []).append((start, value))
+    drawn_debt.setdefault(borrower, []).append((did, start, value, bool(r["base"])))
 
 
 DEAL_COLUMNS = ("id", "payer", "payee", "kind", "status", "evidence", "basis", "value", "low",

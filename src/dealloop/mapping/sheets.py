@@ -97,7 +97,14 @@ from ..data.problems import DataError, Problem
 from ..vocabulary import DEBT_KINDS, horizon_years, parse_horizon
 from .collateral import pledges
 from .earnings import contract_factors, demand_exposures, margins, value_multiples
-from .legs import DEAL_COLUMNS, claims_and_stakes, date, discount_rate, select_legs
+from .legs import (
+    DEAL_COLUMNS,
+    DrawnDebt,
+    claims_and_stakes,
+    date,
+    discount_rate,
+    select_legs,
+)
 from .starting import figure_grades, starting
 from .values import OUTSIDE, per_entity, plan_stretch, point
 from .vehicles import sponsor_equity, sponsor_legs
@@ -187,6 +194,13 @@ class BalanceSheets:
                                                                    repr=False)
     """The amounts ``mapping.vehicle_terms`` assumes, by debt leg: ``{leg id: ((debt id,
     part), ...)}`` (:func:`.vehicles.assumed_terms`), which a draw of the debt rescales."""
+    debt_beyond: dict[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict,
+                                                                  repr=False)
+    """Per firm with reported debt (``mapping.reported_debt``): ``(debt_usd_bn, legs)``, the
+    debt legs drawn by the figure's date, counted in the run or not. The claim ``debt:FIRM``
+    is the figure minus the legs counted (not counted, at the whole figure, when the legs
+    cover it), so that removing a leg, or drawing its amount, keeps the firm's reported
+    total (:func:`.reported.drawn_debt`)."""
 
     @property
     def n(self) -> int:
@@ -322,7 +336,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
              sponsor_equity(deal_rows, kinds, m))
     cl = pd.DataFrame(claims, columns=["deal", "debtor", "creditor", "channel", "amount",
                                        "maturing", "accel", "weight", "base"])
-    _reported_debt(cl, frame, firms, drawn_debt, figure, m, t0)
+    beyond = _reported_debt(cl, frame, firms, drawn_debt, figure, m, t0)
     _outside_revenue(cl, frame, firms, m, rev_years)
     _gpu_and_build_out(cl, frame, firms, deal_rows, m, rev_years, t1)
     st = pd.DataFrame(stakes, columns=["deal", "holder", "issuer", "kind", "fraction",
@@ -344,7 +358,7 @@ def build(net: Any, scenario: Scenario, *, evidence: tuple[str, ...] | None = No
                          discount_rate=rate, discount_source=source, collateral=pledged,
                          grades=grades, assumed_from={
                              r["id"]: r["assumed_from"] for r in deal_rows
-                             if r.get("assumed_from")})
+                             if r.get("assumed_from")}, debt_beyond=beyond)
 
 
 def _parties(net: Any, scenario: Scenario
@@ -387,13 +401,14 @@ def _firm_frame(firms: tuple[str, ...], kinds: dict[str, str], figure: _Figures,
 
 
 def _add_claim(cl: pd.DataFrame, deal: str, debtor: str, creditor: str, channel: str,
-               amount: float = 0.0, *, maturing: float = 0.0, accel: float | None = None
-               ) -> None:
-    """Append one claim of the mapping itself (weight and base 1) to ``cl``."""
+               amount: float = 0.0, *, maturing: float = 0.0, accel: float | None = None,
+               base: float = 1.0) -> None:
+    """Append one claim of the mapping itself (weight 1, counted unless ``base`` is 0) to
+    ``cl``."""
     cl.loc[len(cl)] = {"deal": deal, "debtor": debtor, "creditor": creditor,
                        "channel": channel, "amount": amount, "maturing": maturing,
                        "accel": amount if accel is None else accel, "weight": 1.0,
-                       "base": 1.0}
+                       "base": base}
 
 
 def _number(frame: pd.DataFrame, eid: str, column: str) -> float:
@@ -402,21 +417,32 @@ def _number(frame: pd.DataFrame, eid: str, column: str) -> float:
 
 
 def _reported_debt(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...],
-                   drawn_debt: dict[str, list[tuple[dt.date | None, float]]],
-                   figure: _Figures, m: Any, t0: dt.date) -> None:
+                   drawn_debt: DrawnDebt, figure: _Figures, m: Any, t0: dt.date
+                   ) -> dict[str, tuple[float, tuple[str, ...]]]:
     """Reported debt beyond the debt legs drawn at the figure's date: one more principal
-    claim owed outside (``debt:FIRM``)."""
+    claim owed outside (``debt:FIRM``). Returns, per firm with reported debt, the figure
+    and the debt legs (counted or not) drawn by its date, which a rerun with other legs
+    counts against it (:attr:`BalanceSheets.debt_beyond`)."""
+    out: dict[str, tuple[float, tuple[str, ...]]] = {}
     for eid in firms:
         debt = _number(frame, eid, "debt")
         if not m.reported_debt or math.isnan(debt):
             continue
         as_of = figure.date(frame["debt_figures"][eid]) or t0
-        in_data = sum(v for s, v in drawn_debt.get(eid, []) if s is None or s <= as_of)
+        legs = [(d, v, counted) for d, s, v, counted in drawn_debt.get(eid, [])
+                if s is None or s <= as_of]
+        out[eid] = (debt, tuple(d for d, _, _ in legs))
+        in_data = sum(v for _, v, counted in legs if counted)
         extra = max(0.0, debt - in_data)
+        mshare = per_entity(m.debt_maturing_share, eid, 0.5)
         if extra > 0:
-            mshare = per_entity(m.debt_maturing_share, eid, 0.5)
             _add_claim(cl, f"debt:{eid}", eid, OUTSIDE, "principal", 0.0,
                        maturing=extra * mshare, accel=extra)
+        elif legs and debt > 0:  # the legs cover the figure: not counted, but a rerun
+            # with less of them counts the rest (sized from the whole figure, .reported)
+            _add_claim(cl, f"debt:{eid}", eid, OUTSIDE, "principal", 0.0,
+                       maturing=debt * mshare, accel=debt, base=0.0)
+    return out
 
 
 def _outside_revenue(cl: pd.DataFrame, frame: pd.DataFrame, firms: tuple[str, ...], m: Any,
@@ -538,7 +564,8 @@ def _synthetic_deals(deals: pd.DataFrame, cl: pd.DataFrame) -> pd.DataFrame:
         "status": "mapping", "evidence": "", "basis": "mapping",
         "value": [float(cl.loc[cl["deal"] == d, ["amount", "accel"]].max(axis=1).sum())
                   for d in synth],
-        "share": 1.0, "base": 1.0, "parts": [()] * len(synth), "sources": ""})],
+        "share": 1.0, "parts": [()] * len(synth), "sources": "",
+        "base": [float(cl.loc[cl["deal"] == d, "base"].max()) for d in synth]})],
         ignore_index=True)
     deals["low"] = deals["low"].fillna(deals["value"])
     deals["high"] = deals["high"].fillna(deals["value"])

@@ -46,6 +46,10 @@ class Applied:
         self.comp, self.k, self.M, self.vals, self.gpu = comp, k, M, vals, gpu
         #: ``(S, K)``: the stakes' multipliers the draws give them, before the shocks
         self.stake_drawn = M[comp.stake_deal].copy()
+        #: ``{deal: (K,)}``: the multipliers the draws give the legs a ``conditional`` shock
+        #: names (and their parts), before the shocks
+        self.drawn_mult = {d: M[d].copy() for s in comp.scenario.shocks
+                           if s.type == "conditional" for d in comp.deal_and_parts(s.deal)}
         st = comp.structure
         self.n = comp.n
         self.lazy: dict[str, np.ndarray] = {}
@@ -151,8 +155,12 @@ class Applied:
                 self.M[d] *= 1 - frac
 
     def _conditional(self, i: int, s: Any) -> None:  # noqa: ARG002 - one signature for all
+        """The leg happens at the amount the draw gives it (a stress run: its
+        ``legs.amounts``), else at its own; or it does not happen."""
         for d in self.comp.deal_and_parts(s.deal):
-            self.M[d] = 1.0 if s.happens else 0.0
+            drawn = self.drawn_mult.get(d)
+            self.M[d] = 0.0 if not s.happens else 1.0 if drawn is None else \
+                np.where(drawn > 0, drawn, 1.0)
 
     def _backstop(self, i: int, s: Any) -> None:
         comp, st = self.comp, self.comp.structure

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from .arrays import BACKSTOP, EQUITY, FUNDING, PLAN, PRINCIPAL, PURCHASE, REPLACE, Inputs
 from .fused import scaled, scaled_twice
 from .fused_years import year_claims
+from .reported import DebtBeyond, debt_beyond_parts, drawn_debt
 from .shocks import Applied
 from .values import per_entity
 from .vehicles import FundingRows, SponsorArrays, funding_pledges, sponsor_arrays
@@ -333,14 +334,26 @@ class YearsMixin:
         c = list(zip(*rows, strict=True)) if rows else [(), (), ()]
         return np.array(c[0], int), np.array(c[1], int), np.array(c[2], float)
 
+    @cached_property
+    def debt_beyond_parts(self) -> DebtBeyond:
+        """The reported debt beyond the legs and the legs it is sized from
+        (:func:`.reported.debt_beyond_parts`)."""
+        return debt_beyond_parts(self.bs, self.deal_index)
+
     def drawn_terms(self, M: np.ndarray, *, copy: bool = True) -> np.ndarray:
-        """Deal multipliers ``M`` ``(D, K)`` with the amounts ``mapping.vehicle_terms``
-        assumes from a vehicle's debt (:attr:`term_parts`) following the draw's debt legs,
-        as a stress run with those legs excluded or their amounts set sizes them: a leg's
-        multiplier times (its parts x their debt's multiplier) / (its parts counted in the
-        run), in the draws that move one of its debt legs or switch an uncounted one on
-        (``copy=False``: in place). Each part is linear in its debt's amount
-        (:func:`.vehicles.rent`)."""
+        """Deal multipliers ``M`` ``(D, K)`` with what :func:`.sheets.build` sizes from the
+        legs following the draw's legs: each firm's reported debt beyond the legs
+        (:func:`.reported.drawn_debt`), and the amounts ``mapping.vehicle_terms`` assumes from a
+        vehicle's debt (:attr:`term_parts`), as a stress run with those legs excluded or
+        their amounts set sizes them: a leg's multiplier times (its parts x their debt's
+        multiplier) / (its parts counted in the run), in the draws that move one of its
+        debt legs or switch an uncounted one on (``copy=False``: in place). Each part is
+        linear in its debt's amount (:func:`.vehicles.rent`)."""
+        out = drawn_debt(self.debt_beyond_parts, self.base_mult, M, copy=copy)
+        return self._vehicle_terms(out, copy=copy and out is M)
+
+    def _vehicle_terms(self, M: np.ndarray, *, copy: bool) -> np.ndarray:
+        """The vehicles' part of :meth:`drawn_terms`."""
         leg, debt, part = self.term_parts
         if not len(leg):
             return M
