@@ -177,7 +177,7 @@ def test_transpose_padded_and_restrict_from_the_csr(dtype: type) -> None:
     """The padded transpose is the transpose with ``pad_rows``, bit for bit; the candidates'
     sub-matrix made from the CSR (no transpose) is the one made from the transpose, padded
     or not, bit for bit."""
-    from dealloop.contagion import _numba_kernels
+    from dealloop.contagion import _numba_csr, _numba_kernels
 
     net = chung_lu_network(1_500, seed=12)
     csr = sp.csr_array(net.L)
@@ -192,7 +192,7 @@ def test_transpose_padded_and_restrict_from_the_csr(dtype: type) -> None:
     rng = np.random.default_rng(13)
     for share in (0.0, 0.3, 0.7, 1.0):
         keep = (rng.random(net.n) < share).astype(np.uint8)
-        cp, ci, cd = _numba_kernels._restrict_csr(ip, ix, csr.data, keep)
+        cp, ci, cd = _numba_csr._restrict_csr(ip, ix, csr.data, keep)
         assert cp.dtype == tp.dtype and ci.dtype == ti.dtype
         for source in ((tp, ti, td), got):
             sp_, si, sd = _numba_kernels._restrict(*source, keep)

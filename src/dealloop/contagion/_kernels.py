@@ -78,10 +78,10 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     _STATE["tried"] = True
     if not numba_available():
         return None
-    from . import _numba_fda, _numba_fda_push, _numba_kernels
+    from . import _numba_csr, _numba_fda, _numba_fda_push, _numba_kernels
 
     # these kernels call each other across modules: see flush_stale_kernels
-    flush_stale_kernels([_numba_kernels, _numba_fda, _numba_fda_push])
+    flush_stale_kernels([_numba_kernels, _numba_csr, _numba_fda, _numba_fda_push])
     _STATE["kernels"] = {
         "picard": _one_at_a_time(_numba_kernels.picard_batch),
         "picard_single": _numba_kernels.picard_single,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ._numba_csr import _greatest_push, _restrict_csr
 from ._numba_kernels import (
     _close_enough,
     _contraction,
     _incoming,
     _restrict,
-    _restrict_csr,
     transpose_padded,
 )
 
@@ -319,45 +319,6 @@ def _greatest(
 
 
 @njit(cache=True, nogil=True)
-def _greatest_push(
-    ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, max_sweeps, r, inc,
-):  # fmt: skip
-    """:func:`_greatest` in push form, from the CSR ``ip, ix, data`` (no transpose): the same
-    Gauss--Seidel sweeps (each firm pays from the incoming payments of its debtors' latest
-    fractions), with each firm's decrease pushed at once to its creditors' ``inc``. On
-    return ``inc`` holds the incoming payments at ``r`` (sums updated in place: exact up to
-    rounding), not above them; the error bound is :func:`_greatest`'s."""
-    n = pbar.shape[0]
-    _incoming(ip, ix, data, colsum, r, inc)
-    prev = np.inf
-    q_last = 1.0
-    q_est = 1.0
-    for _ in range(max_sweeps):
-        step = 0.0
-        stepf = 0.0
-        for i in range(n):
-            if pbar[i] <= 0.0:
-                continue
-            x = inc[i]
-            y = max((a[i] + beta * x) / pbar[i], 0.0)
-            old = r[i]
-            ri = min(y if e[i] + x < threshold[i] else 1.0, old)
-            delta = old - ri
-            if delta > 0.0:
-                r[i] = ri
-                stepf = max(stepf, delta)
-                step = max(step, delta * pbar[i])
-                for q in range(ip[i], ip[i + 1]):
-                    inc[ix[q]] -= data[q] * delta
-        q_est, q_last = _contraction(step, prev, q_est, q_last)
-        prev = step
-        if _close_enough(step, q_est, limit, noise):
-            q = min(q_est, 0.5) if step <= noise else q_est
-            return stepf + stepf * q / (1.0 - q), True
-    return np.inf, False
-
-
-@njit(cache=True, nogil=True)
 def _fda_pull(
     ip, ix, data, tp, ti, td, fp, fi, fd, transposed, pbar, colsum, e, a, threshold, beta,
     limit, coarse, noise, slow_after, max_sweeps, depth, aa_small, r, inc, waves, start_round,
@@ -376,7 +337,7 @@ def _fda_pull(
     ``transposed`` false (one scenario): the transposes are not given, and the whole matrix
     is read from the CSR ``ip, ix, data`` instead: the first estimate by the same sweeps in
     push form (:func:`_greatest_push`), the candidates' sub-matrix made from the CSR
-    (:func:`._numba_kernels._restrict_csr`, the same arrays), the test of every other firm
+    (:func:`._numba_csr._restrict_csr`, the same arrays), the test of every other firm
     and the sums returned pushed from the firms paying less than in full
     (:func:`._numba_kernels._incoming`: every firm's exact sums in one pass, in another
     order than a pull, so equal to rounding). Where every firm is a candidate (a first

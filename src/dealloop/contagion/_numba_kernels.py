@@ -72,44 +72,6 @@ def _restrict(tp, ti, td, keep):
 
 
 @njit(cache=True, nogil=True)
-def _restrict_csr(ip, ix, data, keep):
-    """:func:`_restrict` of the transpose of the CSR ``ip, ix, data``, made from the CSR itself:
-    the same arrays, bit for bit, with no transpose of the whole matrix.
-
-    A count of the kept entries per kept row, then a scatter of the kept entries only,
-    debtors in increasing order (as in the transpose's rows); the padding is written first.
-    """
-    n = keep.shape[0]
-    count = np.zeros(n, dtype=ip.dtype)
-    for j in range(n):
-        if keep[j]:
-            for q in range(ip[j], ip[j + 1]):
-                i = ix[q]
-                count[i] += keep[i] & ((i != j) | (data[q] != 0.0))
-    sp = np.zeros(n + 1, dtype=ip.dtype)
-    for i in range(n):
-        sp[i + 1] = sp[i] + keep[i] * ((count[i] + ROW_PAD - 1) // ROW_PAD * ROW_PAD)
-    si = np.empty(sp[n], dtype=ix.dtype)
-    sd = np.empty(sp[n], dtype=data.dtype)
-    for i in range(n):
-        for q in range(sp[i] + count[i], sp[i + 1]):
-            si[q] = i
-            sd[q] = 0.0
-    at = sp[:-1].copy()
-    for j in range(n):
-        if keep[j]:
-            for q in range(ip[j], ip[j + 1]):
-                i = ix[q]
-                v = data[q]
-                if keep[i] and (i != j or v != 0.0):
-                    dst = at[i]
-                    si[dst] = j
-                    sd[dst] = v
-                    at[i] = dst + 1
-    return sp, si, sd
-
-
-@njit(cache=True, nogil=True)
 def pad_rows(tp, ti, td):
     """The CSR ``tp, ti, td`` with each row padded with zero entries (the row's own index,
     value 0.0) to a multiple of ``ROW_PAD`` entries: the same pulls, bit for bit, with fewer
