@@ -119,8 +119,8 @@ def hub_case(n: int = 2_000) -> tuple[sp.csr_array, np.ndarray, np.ndarray]:
 
 def test_the_form_follows_the_liabilities_the_first_defaulters_owe() -> None:
     """Around a hub, many small firms can default first while owing a small share of the
-    liabilities: that takes the push form (no transpose); the same share as the threshold
-    takes the pull form. Both give the numpy rounds' answer."""
+    liabilities: that takes the push form (a batch makes no transpose); the same share as
+    the threshold takes the pull form. Both give the numpy rounds' answer."""
     L, e, ext = hub_case()
     net = LiabilityNetwork.build(L, ext)
     first = first_defaulters(net, e)
@@ -130,16 +130,16 @@ def test_the_form_follows_the_liabilities_the_first_defaulters_owe() -> None:
     def transposed(share: float) -> bool:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(_kernels, "FDA_PULL_SHARE", share)
-            e2 = e[None].copy()
+            e2 = np.tile(e, (2, 1))  # a batch: one scenario's pull form has no transpose
             _kernels.fictitious_default(
                 net, e2, e2, 1.0, default_threshold(net, e2), 1e-12, 1e-15,
-                np.ones((1, net.n)), np.tile(net.colsum, (1, 1)),
-                np.zeros((1, net.n), dtype=np.int64), np.zeros(1, dtype=np.int64),
-                np.zeros(1, dtype=np.int64),
+                np.ones((2, net.n)), np.tile(net.colsum, (2, 1)),
+                np.zeros((2, net.n), dtype=np.int64), np.zeros(2, dtype=np.int64),
+                np.zeros(2, dtype=np.int64),
             )  # fmt: skip
             fast = eisenberg_noe(L, e, external_liabilities=ext, backend="numba")
-        built = net._csr_t is not None
-        net._csr_t = None
+        built = net._pull is not None
+        net._pull = None
         slow = eisenberg_noe(L, e, external_liabilities=ext, backend="numpy")
         np.testing.assert_array_equal(fast.waves, slow.waves)
         np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
@@ -170,3 +170,73 @@ def test_rounds_started_from_the_first_estimate_keep_the_reference_waves(
         np.testing.assert_array_equal(fast.waves, slow.waves)
         np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
                                    atol=1e-10 * slow.pbar.max())  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_transpose_padded_and_restrict_from_the_csr(dtype: type) -> None:
+    """The padded transpose is the transpose with ``pad_rows``, bit for bit; the candidates'
+    sub-matrix made from the CSR (no transpose) is the one made from the transpose, padded
+    or not, bit for bit."""
+    from dealloop.contagion import _numba_csr, _numba_kernels
+
+    net = chung_lu_network(1_500, seed=12)
+    csr = sp.csr_array(net.L)
+    ip = _kernels.unsigned(csr.indptr.astype(dtype))
+    ix = _kernels.unsigned(csr.indices.astype(dtype))
+    tp, ti, td = _numba_kernels.csr_transpose(ip, ix, csr.data, net.n)
+    want = _numba_kernels.pad_rows(tp, ti, td)
+    got = _numba_kernels.transpose_padded(ip, ix, csr.data, net.n)
+    for w, g in zip(want, got, strict=True):
+        assert w.dtype == g.dtype
+        np.testing.assert_array_equal(w, g)
+    rng = np.random.default_rng(13)
+    for share in (0.0, 0.3, 0.7, 1.0):
+        keep = (rng.random(net.n) < share).astype(np.uint8)
+        cp, ci, cd = _numba_csr._restrict_csr(ip, ix, csr.data, keep)
+        assert cp.dtype == tp.dtype and ci.dtype == ti.dtype
+        for source in ((tp, ti, td), got):
+            sp_, si, sd = _numba_kernels._restrict(*source, keep)
+            np.testing.assert_array_equal(cp, sp_)
+            np.testing.assert_array_equal(ci, si[: int(sp_[-1])])
+            np.testing.assert_array_equal(cd, sd[: int(sp_[-1])])
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_pull_form_without_the_transpose_matches_it(start: int) -> None:
+    """One scenario's pull form runs on the CSR alone (first estimate pushed, candidates'
+    sub-matrix made from the CSR, last test and sums pushed; the transpose made in the
+    kernel only when every firm is a candidate, as after an exact round, ``start = 1``):
+    the same waves, rounds and payments as the same rounds on the transpose."""
+    from dealloop.contagion import _numba_fda
+    from dealloop.contagion._rounds import _round
+
+    syn = chung_lu_network(1_500, seed=14)
+    e = shock_outside_assets(syn, hit_fraction=1.0, severity=(0.6, 1.0), seed=15)
+    net = LiabilityNetwork.build(sp.csr_array(syn.L), syn.external_liabilities)
+    threshold = default_threshold(net, e[None])[0]
+    csr = net.csr()
+    ip, ix = _kernels.unsigned(csr.indptr), _kernels.unsigned(csr.indices)
+    padded = net.pull_matrix()
+    empty = (np.zeros(net.n + 1, ip.dtype), ix[:0], csr.data[:0])
+    limit = 1e-12 * net.pbar.max()
+    first = e + net.colsum < threshold
+    # after round 1 solved exactly (the state a restart after an exact round finds)
+    r1, inc1, ok = _round(net, e[None], 1.0, first[None], np.ones((1, net.n)))
+    assert ok.all()
+    out = {}
+    for transposed in (True, False):
+        mats = padded if transposed else empty
+        r = r1[0].copy() if start else np.ones(net.n)
+        inc = inc1[0].copy() if start else net.colsum.copy()
+        waves = np.where(first, 1, 0) if start else np.zeros(net.n, dtype=np.int64)
+        res = _numba_fda._fda_pull(
+            ip, ix, csr.data, *mats, *mats, transposed, net.pbar, net.colsum, e, e, threshold,
+            1.0, limit, 1e9 * limit, 1e-15 * net.pbar.max(), 40, 400, 2, 0.4, r, inc, waves,
+            start,
+        )  # fmt: skip
+        out[transposed] = res, r, inc, waves
+    (res_t, r_t, inc_t, waves_t), (res_c, r_c, inc_c, waves_c) = out[True], out[False]
+    assert res_t[2] == res_c[2] == _numba_fda.FDA_DONE and res_t[0] == res_c[0] >= 2 + start
+    np.testing.assert_array_equal(waves_t, waves_c)
+    np.testing.assert_allclose(r_c, r_t, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(inc_c, inc_t, rtol=0, atol=1e-12 * net.colsum.max())

@@ -78,10 +78,10 @@ def _load() -> dict[str, Callable[..., Any]] | None:
     _STATE["tried"] = True
     if not numba_available():
         return None
-    from . import _numba_fda, _numba_fda_push, _numba_kernels
+    from . import _numba_csr, _numba_fda, _numba_fda_push, _numba_kernels
 
     # these kernels call each other across modules: see flush_stale_kernels
-    flush_stale_kernels([_numba_kernels, _numba_fda, _numba_fda_push])
+    flush_stale_kernels([_numba_kernels, _numba_csr, _numba_fda, _numba_fda_push])
     _STATE["kernels"] = {
         "picard": _one_at_a_time(_numba_kernels.picard_batch),
         "picard_single": _numba_kernels.picard_single,
@@ -90,6 +90,7 @@ def _load() -> dict[str, Callable[..., Any]] | None:
         "csr_summary": _numba_kernels.csr_summary,
         "csr_diagonal_row": _numba_kernels.csr_diagonal_row,
         "csr_transpose": _numba_kernels.csr_transpose,
+        "transpose_padded": _numba_kernels.transpose_padded,
         "debtrank_linear": _one_at_a_time(_numba_kernels.debtrank_linear_batch),
         "debtrank_linear_single": _numba_kernels.debtrank_linear_single,
         "settle": _numba_kernels.settle,
@@ -234,12 +235,14 @@ def fictitious_default(
     # liabilities owed by the first defaulters (an integer product: no BLAS threads, which
     # would spin on the CPU after it; at most nnz, so the index dtype holds it)
     owed = first.view(np.uint8) @ np.diff(ip)
-    if share < np.inf and np.any(first.any(axis=1) & (owed >= share * ip[-1])):
-        tp, ti, td = _csr_parts(net.csr_t())
-    else:  # no scenario takes the pull form: no transpose (same dtypes, one compilation)
-        tp, ti, td = np.zeros(net.n + 1, ip.dtype), ix[:0], data[:0]
-    tp, ti, ip, ix = (unsigned(x) for x in (tp, ti, ip, ix))
+    ip, ix = unsigned(ip), unsigned(ix)
     k = e.shape[0]
+    # A batch's pull form reads the transpose of the whole matrix (made once for all its
+    # scenarios); one scenario's does without (see _numba_fda._fda_pull's `transposed`).
+    if k > 1 and share < np.inf and np.any(first.any(axis=1) & (owed >= share * ip[-1])):
+        tp, ti, td = net.pull_matrix()
+    else:  # no transpose (same dtypes, one compilation)
+        tp, ti, td = np.zeros(net.n + 1, ip.dtype), ix[:0], data[:0]
     rounds = np.zeros(k, dtype=np.int64)
     status = np.zeros(k, dtype=np.int64)
     if accelerated is None:
@@ -316,6 +319,16 @@ def csr_transpose(mat: Any) -> Any | None:
     out = sp.csr_array((td, ti, tp), shape=(mat.shape[1], mat.shape[0]), copy=False)
     out.has_sorted_indices = True  # rows of the input are visited in order
     return out
+
+
+def transpose_padded(mat: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The transpose of a CSR matrix with rows padded to a multiple of four entries, as
+    unsigned CSR arrays ``(indptr, indices, data)`` for the pull form of
+    :func:`fictitious_default` (``_numba_kernels.transpose_padded``; needs numba)."""
+    kernels = _load()
+    assert kernels is not None
+    ip, ix, data = _csr_parts(mat)
+    return kernels["transpose_padded"](unsigned(ip), unsigned(ix), data, mat.shape[1])
 
 
 def csr_diagonal_row(mat: Any) -> int | None:

@@ -59,6 +59,7 @@ class LiabilityNetwork:
     _dense: np.ndarray | None = field(default=None, repr=False)
     _csr: sp.csr_array | None = field(default=None, repr=False)
     _csr_t: sp.csr_array | None = field(default=None, repr=False)
+    _pull: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -117,6 +118,13 @@ class LiabilityNetwork:
             fast = _kernels.csr_transpose(csr)
             self._csr_t = fast if fast is not None else sp.csr_array(csr.T)
         return self._csr_t
+
+    def pull_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``L`` transposed with rows padded, for the compiled pull form of the rounds
+        (:func:`_kernels.transpose_padded`; needs numba), made once."""
+        if self._pull is None:
+            self._pull = _kernels.transpose_padded(self.csr())
+        return self._pull
 
     def incoming(self, r: np.ndarray) -> np.ndarray:
         """Payments received, ``colsum - (1 - r) @ L``, for a ``(k, N)`` batch of ``r``.

@@ -16,7 +16,6 @@ from ._numba_kernels import (
     VERIFY,
     _incoming,
     _verdict,
-    pad_rows,
     residual_one,
 )
 
@@ -168,8 +167,9 @@ def _fda_push(
 
 @njit(cache=True, nogil=True)
 def _fda_one(
-    ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse,
-    noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves, start_round,
+    ip, ix, data, tp, ti, td, fp, fi, fd, transposed, pbar, colsum, e, a, threshold, beta,
+    limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, inc, waves,
+    start_round,
 ):  # fmt: skip
     """Fictitious-default rounds for one scenario: :func:`_fda_pull` when the firms in
     default while everyone pays in full owe at least ``pull_share`` of the liabilities
@@ -179,7 +179,7 @@ def _fda_one(
     their count overstates it.
 
     ``fp, fi, fd``: the transposed matrix ``tp, ti, td``, possibly with padded rows (see
-    :func:`._numba_kernels.pad_rows`). The choice depends on the inputs only, so a scenario
+    :func:`._numba_kernels.transpose_padded`). The choice depends on the inputs only, so a scenario
     restarted after an exact round
     (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
     accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
@@ -195,8 +195,9 @@ def _fda_one(
             owed += ip[i + 1] - ip[i]
     if first > 0 and owed >= pull_share * ip[n]:
         return _fda_pull(
-            tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse, noise,
-            slow_after, max_sweeps, depth, aa_small, r, inc, waves, start_round,
+            ip, ix, data, tp, ti, td, fp, fi, fd, transposed, pbar, colsum, e, a, threshold,
+            beta, limit, coarse, noise, slow_after, max_sweeps, depth, aa_small, r, inc, waves,
+            start_round,
         )  # fmt: skip
     return _fda_push(
         ip, ix, data, pbar, colsum, e, a, threshold, beta, limit, noise, slow_after,
@@ -206,17 +207,17 @@ def _fda_one(
 
 @njit(cache=True, nogil=True)
 def _scenario(
-    k, ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit, coarse,
-    noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round,
-    rounds, sweeps, status, accelerated, inv_pbar, residual,
+    k, ip, ix, data, tp, ti, td, fp, fi, fd, transposed, pbar, colsum, e, a, threshold, beta,
+    limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming,
+    waves, start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
     """Scenario ``k`` of :func:`fda_batch` or :func:`fda_single`: :func:`_fda_one`, its
     counters recorded, and once it is done (``FDA_DONE``) its ``residual``
     (:func:`._numba_kernels.residual_one`, while its arrays are in cache; NaN otherwise)."""
     rnd, sw, st, acc = _fda_one(
-        ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e[k], a[k], threshold[k], beta,
-        limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r[k],
-        incoming[k], waves[k], start_round[k],
+        ip, ix, data, tp, ti, td, fp, fi, fd, transposed, pbar, colsum, e[k], a[k],
+        threshold[k], beta, limit, coarse, noise, slow_after, max_sweeps, pull_share, depth,
+        aa_small, r[k], incoming[k], waves[k], start_round[k],
     )  # fmt: skip
     rounds[k] = rnd
     sweeps[k] += sw
@@ -235,14 +236,14 @@ def fda_batch(
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_scenario` for a batch of scenarios, one thread per scenario; the transposed
-    matrix's rows padded once for all of them (:func:`._numba_kernels.pad_rows`)."""
-    fp, fi, fd = pad_rows(tp, ti, td)
+    """:func:`_scenario` for a batch of scenarios, one thread per scenario; ``tp, ti, td``:
+    the transposed matrix, rows padded (:func:`._numba_kernels.transpose_padded`)."""
     for k in prange(e.shape[0]):
         _scenario(
-            k, ip, ix, data, tp, ti, td, fp, fi, fd, pbar, colsum, e, a, threshold, beta, limit,
-            coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming,
-            waves, start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
+            k, ip, ix, data, tp, ti, td, tp, ti, td, True, pbar, colsum, e, a, threshold, beta,
+            limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r,
+            incoming, waves, start_round, rounds, sweeps, status, accelerated, inv_pbar,
+            residual,
         )  # fmt: skip
 
 
@@ -252,9 +253,10 @@ def fda_single(
     slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves, start_round, rounds,
     sweeps, status, accelerated, inv_pbar, residual,
 ):  # fmt: skip
-    """:func:`_scenario` for one scenario (no thread pool, rows not padded)."""
+    """:func:`_scenario` for one scenario (no thread pool), with no transpose of the whole
+    matrix (``tp, ti, td`` unused: see :func:`._numba_fda._fda_pull`'s ``transposed``)."""
     _scenario(
-        0, ip, ix, data, tp, ti, td, tp, ti, td, pbar, colsum, e, a, threshold, beta, limit,
-        coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming, waves,
-        start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
+        0, ip, ix, data, tp, ti, td, tp, ti, td, False, pbar, colsum, e, a, threshold, beta,
+        limit, coarse, noise, slow_after, max_sweeps, pull_share, depth, aa_small, r, incoming,
+        waves, start_round, rounds, sweeps, status, accelerated, inv_pbar, residual,
     )  # fmt: skip

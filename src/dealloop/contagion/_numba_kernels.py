@@ -31,6 +31,8 @@ def _restrict(tp, ti, td, keep):
     """The rows and columns of the transposed CSR ``tp, ti, td`` where ``keep`` is set,
     other rows empty (indices unchanged, entries in their order), each kept row padded with
     zero entries (the row's own index, value 0.0) to a multiple of ``ROW_PAD`` entries.
+    Zero entries on the diagonal (the padding of :func:`transpose_padded`'s rows) are left
+    out.
 
     A pull over a kept row gives the same sum as over the whole row, bit for bit, as long as
     every dropped debtor pays in full: each dropped term is an exact zero, and so is each
@@ -54,9 +56,12 @@ def _restrict(tp, ti, td, keep):
             start = k
             for q in range(tp[i], tp[i + 1]):
                 j = ti[q]
+                v = td[q]
                 si[k] = j
-                sd[k] = td[q]
-                k += keep[j]  # written always, kept if the debtor is kept (no branch)
+                sd[k] = v
+                # written always, kept if the debtor is kept and the entry is not padding
+                # (no branch)
+                k += keep[j] & ((j != i) | (v != 0.0))
             # pad to a multiple of ROW_PAD: write the most that can be needed, keep the rest
             for u in range(ROW_PAD - 1):
                 si[k + u] = i
@@ -291,31 +296,85 @@ def csr_summary(indptr, indices, data):
     return rowsum, colsum, nonfinite, negative, diagonal
 
 
-@njit(cache=True, nogil=True)
-def csr_transpose(indptr, indices, data, n_cols):
-    """The transpose of a CSR matrix, in CSR form: ``(indptr, indices, data)``.
+#: Columns per block of :func:`_transpose`'s first pass (a power of two, at most 2**16).
+BLOCK_SHIFT = 9
 
-    A counting sort by column; within a row of the result the entries come in increasing
-    column order (the rows of the input are visited in order).
+
+@njit(cache=True, nogil=True)
+def _transpose(indptr, indices, data, n_cols, pad):
+    """The transpose of a CSR matrix, in CSR form ``(indptr, indices, data)``, each row padded
+    with zero entries (the row's own index, value 0.0) to a multiple of ``pad`` entries
+    (``pad = 1``: not padded).
+
+    A counting sort by column in two stable passes; within a row of the result the entries
+    come in increasing column order (the rows of the input are visited in order), then the
+    padding. The first pass sorts the entries by block of ``2**BLOCK_SHIFT`` columns (a few
+    hundred write streams, which stay in cache), the second by column inside each block
+    (whose part of the result stays in cache). A single scatter by column writes every
+    entry to a random place of the result, a cache miss each: at N = 100,000 with 1M
+    entries, 9.5 ms against 3.6 + 2.1 ms for the two passes (14 bytes per entry of
+    scratch).
     """
     n = indptr.shape[0] - 1
     nnz = indptr[n]
-    tp = np.zeros(n_cols + 1, dtype=indptr.dtype)
+    count = np.zeros(n_cols, dtype=indptr.dtype)
     for q in range(nnz):
-        tp[indices[q] + 1] += 1
+        count[indices[q]] += 1
+    tp = np.empty(n_cols + 1, dtype=indptr.dtype)
+    tp[0] = 0
     for j in range(n_cols):
-        tp[j + 1] += tp[j]
-    fill = tp[:-1].copy()
-    ti = np.empty(nnz, dtype=indices.dtype)
-    td = np.empty(nnz, dtype=data.dtype)
+        tp[j + 1] = tp[j] + (count[j] + pad - 1) // pad * pad
+    ti = np.empty(tp[n_cols], dtype=indices.dtype)
+    td = np.empty(tp[n_cols], dtype=data.dtype)
+    for j in range(n_cols):
+        for q in range(tp[j] + count[j], tp[j + 1]):
+            ti[q] = j
+            td[q] = 0.0
+    n_blocks = (n_cols >> BLOCK_SHIFT) + 1
+    start = np.zeros(n_blocks + 1, dtype=indptr.dtype)
+    for j in range(n_cols):
+        start[(j >> BLOCK_SHIFT) + 1] += count[j]
+    for b in range(n_blocks):
+        start[b + 1] += start[b]
+    fill = start[:-1].copy()
+    rows = np.empty(nnz, dtype=indices.dtype)
+    low = np.empty(nnz, dtype=np.uint16)  # the column within its block
+    vals = np.empty(nnz, dtype=data.dtype)
+    mask = (1 << BLOCK_SHIFT) - 1
     for i in range(n):
         for q in range(indptr[i], indptr[i + 1]):
             j = indices[q]
-            dst = fill[j]
-            ti[dst] = i
-            td[dst] = data[q]
-            fill[j] = dst + 1
+            b = j >> BLOCK_SHIFT
+            d = fill[b]
+            rows[d] = i
+            low[d] = j & mask
+            vals[d] = data[q]
+            fill[b] = d + 1
+    at = tp[:-1].copy()
+    for b in range(n_blocks):
+        base = b << BLOCK_SHIFT
+        for d in range(start[b], start[b + 1]):
+            j = base + low[d]
+            dst = at[j]
+            ti[dst] = rows[d]
+            td[dst] = vals[d]
+            at[j] = dst + 1
     return tp, ti, td
+
+
+@njit(cache=True, nogil=True)
+def csr_transpose(indptr, indices, data, n_cols):
+    """The transpose of a CSR matrix, in CSR form: ``(indptr, indices, data)``
+    (:func:`_transpose`, rows not padded)."""
+    return _transpose(indptr, indices, data, n_cols, 1)
+
+
+@njit(cache=True, nogil=True)
+def transpose_padded(indptr, indices, data, n_cols):
+    """The transpose of a CSR matrix with each row padded to a multiple of ``ROW_PAD``
+    entries (:func:`_transpose`): the pull form's matrix, the same pulls as the unpadded
+    transpose, bit for bit (see :func:`_restrict`), for the cost of the transpose alone."""
+    return _transpose(indptr, indices, data, n_cols, ROW_PAD)
 
 
 @njit(cache=True, nogil=True)
