@@ -31,7 +31,7 @@ How each shock enters (``e`` = outside assets, ``a`` = claim amounts):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from .arrays import (
     Params,
     Structure,
 )
+from .earnings import contract_factors, contract_terms
 from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
 from .shocks import Applied
@@ -288,7 +289,82 @@ class Compiled(YearsMixin):
         applied = Applied(self, k, M, values or {}, gpu)
         if shocked:
             applied.apply()
-        return applied.inputs(rp, out_rev0)
+        inp, cash = applied.inputs(rp, out_rev0)
+        vm = self.value_multiples(M)
+        return (inp if vm is None else replace(inp, value_multiple=vm)), cash
+
+    @cached_property
+    def _contracts(self) -> tuple[np.ndarray, ...]:
+        """The sales contracts the value multiples weigh (:func:`.earnings.contract_terms`,
+        claims of the firms whose multiple follows its contract factor): claim rows,
+        ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, and each
+        firm's multiple per unit of factor."""
+        bs, m = self.bs, self.scenario.mapping
+        rule = m.market_value_rule
+        frame = bs.frame
+        if rule not in ("contract_pv", "price_to_book", "earnings") \
+                or "value_multiple" not in frame:
+            return (np.zeros(0, int),)
+        rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
+                                                 bs.discount_rate, m)
+        f0, _ = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon,
+                                 bs.discount_rate, m)
+        factor = np.array([f0[f] for f in bs.firms], float)
+        follows = factor > 0
+        if rule == "earnings":  # a firm without the figure moves as under contract_pv
+            follows &= frame["value_assumed"].to_numpy(bool)
+        cred = self.structure.creditor[rows]
+        keep = follows[cred]
+        rows, cred = rows[keep], cred[keep]
+        if not len(rows):
+            return (np.zeros(0, int),)
+        amount = self.amount[rows]
+        per = np.divide(frame["value_multiple"].to_numpy(float), factor,
+                        out=np.zeros(self.n), where=follows)
+        cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
+                            shape=(self.n, len(rows)))
+        return rows, cmap, amount * counted[keep], amount * value[keep], per
+
+    def value_multiples(self, M: np.ndarray) -> np.ndarray | None:
+        """``(N, K)``: each firm's market value lost per dollar of sales to other firms lost
+        (``value_multiple`` of the sheets) in draws with deal multipliers ``M`` ``(D, K)``,
+        its sales contracts weighted by the amounts the draws give them, as a stress run with
+        those ``legs.amounts`` weighs them (a leg left out keeps its amount, as
+        ``legs.exclude`` keeps it; :func:`.earnings.contract_factors`); ``None`` when no
+        draw moves a contract's amount (the sheets' multiples hold).
+
+        Examples
+        --------
+        Oracle's contracts with OpenAI (D03, running to 2031) drawn at twice its amount:
+        the contract past the horizon weighs more.
+
+        >>> import dealloop as dl
+        >>> from dealloop import mapping, scenarios
+        >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
+        >>> M = np.repeat(comp.base_mult[:, None], 2, axis=1)
+        >>> comp.value_multiples(M) is None
+        True
+        >>> M[comp.deal_index["D03"], 1] = 2.0
+        >>> vm = comp.value_multiples(M)
+        >>> i = comp.bs.firms.index("oracle")
+        >>> bool(vm[i, 0] == comp.structure.value_multiple[i]), bool(vm[i, 1] > vm[i, 0])
+        (True, True)
+        """
+        con = self._contracts
+        if not len(con[0]):
+            return None
+        rows, cmap, counted, value, per = con
+        w = np.asarray(M, float)[self.claim_deal[rows]]
+        w = np.where(w > 0, w, 1.0)  # a leg left out: its amount, as legs.exclude keeps it
+        moved = w != 1.0
+        if not moved.any():
+            return None
+        touched = np.asarray(cmap @ moved.astype(float)) > 0
+        num = np.asarray(cmap @ (value[:, None] * w))
+        den = np.asarray(cmap @ (counted[:, None] * w))
+        f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
+        vm0 = np.asarray(self.structure.value_multiple, float)[:, None]
+        return np.where(touched, per[:, None] * f, vm0)
 
     @cached_property
     def stake_follows(self) -> np.ndarray:

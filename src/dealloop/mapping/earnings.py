@@ -63,8 +63,8 @@ import pandas as pd
 from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
-__all__ = ["ai_shares", "annual_figures", "contract_factors", "demand_exposures", "margins",
-           "value_multiples"]
+__all__ = ["ai_shares", "annual_figures", "contract_factors", "contract_terms",
+           "demand_exposures", "margins", "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
 _METRICS = ("revenue", "net_income", "net_loss", "book_equity")
@@ -277,13 +277,57 @@ def contract_value(start: dt.date | None, end: dt.date | None, horizon: tuple[dt
     return (1.0 if static else pv_in), pv_in + pv_tail
 
 
+def contract_terms(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
+                   horizon: tuple[dt.date, dt.date], rate: float, m: Any
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, list[str]]]:
+    """The sales contracts behind :func:`contract_factors`, one row per purchase claim a
+    firm is the creditor of (amount above 0, its leg known): the claims' positions in
+    ``claims``, ``counted`` and ``value`` per dollar (:func:`contract_value`), and per firm
+    the legs that run past the horizon. A draw that gives the legs other amounts weights the
+    same rows by them (:meth:`.compiled.Compiled.value_multiples`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> from dealloop.scenarios import loads
+    >>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q"))
+    >>> rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
+    ...                                          bs.discount_rate, bs.scenario.mapping)
+    >>> set(bs.claims["channel"].iloc[rows]), bool((value >= counted).all())
+    ({'purchase'}, True)
+    """
+    static = m.timing == "static"
+    by_id = deals.set_index("id") if len(deals) else deals
+    rows, counted, value = [], [], []
+    tails: dict[str, list[str]] = {}
+    buy = (claims["channel"] == "purchase").to_numpy()
+    for c in np.flatnonzero(buy):
+        deal, creditor = claims["deal"].iloc[c], claims["creditor"].iloc[c]
+        if deal not in by_id.index or creditor not in firms \
+                or not claims["amount"].iloc[c] > 0:
+            continue
+        row = by_id.loc[deal]
+        start = row["start"] if isinstance(row["start"], dt.date) else None
+        end = _leg_end(start, row["end"], str(row["kind"]), m)
+        cv = contract_value(start, end, horizon, rate, static=static)
+        rows.append(int(c))
+        counted.append(cv[0])
+        value.append(cv[1])
+        if end is not None and end > horizon[1]:
+            tails.setdefault(creditor, []).append(str(deal))
+    return (np.array(rows, int), np.array(counted, float), np.array(value, float), tails)
+
+
 def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
                      horizon: tuple[dt.date, dt.date], rate: float, m: Any
                      ) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
     """Each firm's ``contract_pv`` factor: the present value of the sales contracts it holds
     (purchase claims it is the creditor of, over every year each runs from the horizon's
-    start, :func:`contract_value`) over what the run counts of them, weighted by the amounts
-    counted; 1 for a firm with none. Also, per firm, the legs that run past the horizon.
+    start, :func:`contract_value`) over what the run counts of them, weighted by the
+    claims' amounts (those of legs left out of the run too: a leg's amount, not whether it
+    is counted); 1 for a firm with none. Also, per firm, the legs that run past the
+    horizon. The rows are :func:`contract_terms`'.
 
     Examples
     --------
@@ -296,24 +340,13 @@ def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
     >>> f["oracle"] > 1.0 and "D03" in legs["oracle"]   # OpenAI's contract runs to 2031
     True
     """
-    static = m.timing == "static"
-    by_id = deals.set_index("id") if len(deals) else deals
+    rows, counted, value, tails = contract_terms(claims, deals, firms, horizon, rate, m)
     num: dict[str, float] = {}
     den: dict[str, float] = {}
-    tails: dict[str, list[str]] = {}
-    buys = claims[claims["channel"] == "purchase"]
-    for deal, creditor, amount in zip(buys["deal"], buys["creditor"], buys["amount"],
-                                      strict=True):
-        if deal not in by_id.index or creditor not in firms or not amount > 0:
-            continue
-        row = by_id.loc[deal]
-        start = row["start"] if isinstance(row["start"], dt.date) else None
-        end = _leg_end(start, row["end"], str(row["kind"]), m)
-        counted, value = contract_value(start, end, horizon, rate, static=static)
-        num[creditor] = num.get(creditor, 0.0) + float(amount) * value
-        den[creditor] = den.get(creditor, 0.0) + float(amount) * counted
-        if end is not None and end > horizon[1]:
-            tails.setdefault(creditor, []).append(str(deal))
+    for c, cnt, val in zip(rows, counted, value, strict=True):
+        creditor, amount = claims["creditor"].iloc[c], float(claims["amount"].iloc[c])
+        num[creditor] = num.get(creditor, 0.0) + amount * float(val)
+        den[creditor] = den.get(creditor, 0.0) + amount * float(cnt)
     factors = {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
                for f in firms}
     return factors, {f: tuple(dict.fromkeys(v)) for f, v in tails.items()}
