@@ -354,17 +354,28 @@ class Compiled(YearsMixin):
         if not len(con[0]):
             return None
         rows, cmap, counted, value, per = con
-        w = np.asarray(M, float)[self.claim_deal[rows]]
-        w = np.where(w > 0, w, 1.0)  # a leg left out: its amount, as legs.exclude keeps it
-        moved = w != 1.0
-        if not moved.any():
+        M = np.asarray(M, float)
+        deals = np.unique(self.claim_deal[rows])
+        Md = M[deals]
+        moves = ((Md != 1.0) & (Md > 0)).any(axis=1)  # a leg left out keeps its amount
+        if not moves.any():
             return None
-        touched = np.asarray(cmap @ moved.astype(float)) > 0
-        num = np.asarray(cmap @ (value[:, None] * w))
-        den = np.asarray(cmap @ (counted[:, None] * w))
+        # only the contracts of the legs some draw moves are weighed per draw
+        q = np.isin(self.claim_deal[rows], deals[moves])
+        w = M[self.claim_deal[rows[q]]]
+        w = np.where(w > 0, w, 1.0)  # as legs.exclude keeps the amount
+        cq, cs = sp.csr_array(cmap[:, q]), sp.csr_array(cmap[:, ~q])
+        firms = np.flatnonzero(cq.sum(axis=1) > 0)
+        cq = sp.csr_array(cq[firms])
+        num = np.asarray(cq @ (value[q, None] * w)) + (cs @ value[~q])[firms, None]
+        den = np.asarray(cq @ (counted[q, None] * w)) + (cs @ counted[~q])[firms, None]
         f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
-        vm0 = np.asarray(self.structure.value_multiple, float)[:, None]
-        return np.where(touched, per[:, None] * f, vm0)
+        vm0 = np.asarray(self.structure.value_multiple, float)
+        out = np.empty((self.n, M.shape[1]))
+        out[:] = vm0[:, None]
+        touched = np.asarray(cq @ (w != 1.0).astype(float)) > 0
+        out[firms] = np.where(touched, per[firms, None] * f, vm0[firms, None])
+        return out
 
     @cached_property
     def stake_follows(self) -> np.ndarray:

@@ -35,7 +35,10 @@ Market value (:func:`value_multiples`, ``mapping.market_value_rule``)
     applies to its sales to them only. Outside revenue lost (a ``demand`` or ``revenue``
     shock) moves market value at the firm's ``outside_multiple``: 1 under ``contract_pv``
     and ``fixed`` (what the horizon counts), the price-to-book ratio under
-    ``price_to_book``, the same as its sales under ``earnings``.
+    ``price_to_book``, the same as its sales under ``earnings``. The contract factor weighs
+    the contracts by their amounts (:func:`contract_terms`), so a Monte Carlo draw of a
+    purchase leg's amount gives the draw its own multiples, those of the stress run with
+    ``legs.amounts`` at the amount drawn (:meth:`.compiled.Compiled.value_multiples`).
 
 Examples
 --------
@@ -359,7 +362,8 @@ def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
     ``value_multiple`` on its sales to other firms, ``outside_multiple`` on its outside
     revenue, ``value_figures, value_assumed, value_legs``; see the module docstring).
     ``factors`` and ``tails`` are :func:`contract_factors`' (default: 1 for every firm, no
-    legs past the horizon).
+    legs past the horizon). These are the multiples at the legs' amounts; Monte Carlo draws
+    weigh the contracts by the amounts they draw (:meth:`.compiled.Compiled.value_multiples`).
 
     Examples
     --------

@@ -221,6 +221,8 @@ class Round:
             self._vesting(d_rows, vest_b)
         self.deb_rows = st.debtor[rows]
         self.F = F
+        #: the focus rows' multiples (taken once per round: per draw they are ``(F, K)``)
+        self.vm_F = g.vm[F] if g.op else None
         self.rec_full_F = self.rec_full[F]
         self.e_F = self.e[F]
         self.pbar_F = self.pbar[F]
@@ -470,7 +472,7 @@ class Round:
     def value_F(self, r: np.ndarray, rec_F: np.ndarray, stk_F: np.ndarray) -> np.ndarray:
         """Market value of the focus rows (reference runs only)."""
         op = self.g.op
-        return value(self.c0_F, rec_F, stk_F, self.g.vm[self.F] if op else None,
+        return value(self.c0_F, rec_F, stk_F, self.vm_F if op else None,
                      self._rec_p(r, True) if op else None, self.gone_F)
 
     def market_value(self, rec_other: np.ndarray, stk: np.ndarray, r: np.ndarray
