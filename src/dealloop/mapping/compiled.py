@@ -50,7 +50,7 @@ from .arrays import (
     Params,
     Structure,
 )
-from .earnings import contract_factors, contract_terms
+from .earnings import contract_weights, drawn_multiples
 from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
 from .shocks import Applied
@@ -295,87 +295,25 @@ class Compiled(YearsMixin):
 
     @cached_property
     def _contracts(self) -> tuple[np.ndarray, ...]:
-        """The sales contracts the value multiples weigh (:func:`.earnings.contract_terms`,
-        claims of the firms whose multiple follows its contract factor): claim rows,
-        ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, and each
-        firm's multiple per unit of factor."""
-        bs, m = self.bs, self.scenario.mapping
-        rule = m.market_value_rule
-        frame = bs.frame
-        if rule not in ("contract_pv", "price_to_book", "earnings") \
-                or "value_multiple" not in frame:
-            return (np.zeros(0, int),)
-        rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
-                                                 bs.discount_rate, m)
-        f0, _ = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon,
-                                 bs.discount_rate, m)
-        factor = np.array([f0[f] for f in bs.firms], float)
-        follows = factor > 0
-        if rule == "earnings":  # a firm without the figure moves as under contract_pv
-            follows &= frame["value_assumed"].to_numpy(bool)
-        cred = self.structure.creditor[rows]
-        keep = follows[cred]
-        rows, cred = rows[keep], cred[keep]
-        if not len(rows):
-            return (np.zeros(0, int),)
-        amount = self.amount[rows]
-        per = np.divide(frame["value_multiple"].to_numpy(float), factor,
-                        out=np.zeros(self.n), where=follows)
-        cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
-                            shape=(self.n, len(rows)))
-        return rows, cmap, amount * counted[keep], amount * value[keep], per
+        """:func:`.earnings.contract_weights` of these sheets."""
+        return contract_weights(self.bs, self.structure.creditor, self.amount)
 
     def value_multiples(self, M: np.ndarray) -> np.ndarray | None:
-        """``(N, K)``: each firm's market value lost per dollar of sales to other firms lost
-        (``value_multiple`` of the sheets) in draws with deal multipliers ``M`` ``(D, K)``,
-        its sales contracts weighted by the amounts the draws give them, as a stress run with
-        those ``legs.amounts`` weighs them (a leg left out keeps its amount, as
-        ``legs.exclude`` keeps it; :func:`.earnings.contract_factors`); ``None`` when no
-        draw moves a contract's amount (the sheets' multiples hold).
+        """``(N, K)``: each firm's ``value_multiple`` in draws with deal multipliers ``M``
+        ``(D, K)``, its sales contracts weighed by the amounts drawn as a stress run with
+        those ``legs.amounts`` weighs them; ``None`` when no draw moves a contract
+        (:func:`.earnings.drawn_multiples`).
 
         Examples
         --------
-        Oracle's contracts with OpenAI (D03, running to 2031) drawn at twice its amount:
-        the contract past the horizon weighs more.
-
         >>> import dealloop as dl
         >>> from dealloop import mapping, scenarios
         >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
-        >>> M = np.repeat(comp.base_mult[:, None], 2, axis=1)
-        >>> comp.value_multiples(M) is None
+        >>> comp.value_multiples(np.repeat(comp.base_mult[:, None], 2, axis=1)) is None
         True
-        >>> M[comp.deal_index["D03"], 1] = 2.0
-        >>> vm = comp.value_multiples(M)
-        >>> i = comp.bs.firms.index("oracle")
-        >>> bool(vm[i, 0] == comp.structure.value_multiple[i]), bool(vm[i, 1] > vm[i, 0])
-        (True, True)
         """
-        con = self._contracts
-        if not len(con[0]):
-            return None
-        rows, cmap, counted, value, per = con
-        M = np.asarray(M, float)
-        deals = np.unique(self.claim_deal[rows])
-        Md = M[deals]
-        moves = ((Md != 1.0) & (Md > 0)).any(axis=1)  # a leg left out keeps its amount
-        if not moves.any():
-            return None
-        # only the contracts of the legs some draw moves are weighed per draw
-        q = np.isin(self.claim_deal[rows], deals[moves])
-        w = M[self.claim_deal[rows[q]]]
-        w = np.where(w > 0, w, 1.0)  # as legs.exclude keeps the amount
-        cq, cs = sp.csr_array(cmap[:, q]), sp.csr_array(cmap[:, ~q])
-        firms = np.flatnonzero(cq.sum(axis=1) > 0)
-        cq = sp.csr_array(cq[firms])
-        num = np.asarray(cq @ (value[q, None] * w)) + (cs @ value[~q])[firms, None]
-        den = np.asarray(cq @ (counted[q, None] * w)) + (cs @ counted[~q])[firms, None]
-        f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
-        vm0 = np.asarray(self.structure.value_multiple, float)
-        out = np.empty((self.n, M.shape[1]))
-        out[:] = vm0[:, None]
-        touched = np.asarray(cq @ (w != 1.0).astype(float)) > 0
-        out[firms] = np.where(touched, per[firms, None] * f, vm0[firms, None])
-        return out
+        return drawn_multiples(self._contracts, self.claim_deal,
+                               np.asarray(self.structure.value_multiple, float), M)
 
     @cached_property
     def stake_follows(self) -> np.ndarray:

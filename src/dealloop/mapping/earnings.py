@@ -62,12 +62,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
 __all__ = ["ai_shares", "annual_figures", "contract_factors", "contract_terms",
-           "demand_exposures", "margins", "value_multiples"]
+           "contract_weights", "demand_exposures", "drawn_multiples", "margins",
+           "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
 _METRICS = ("revenue", "net_income", "net_loss", "book_equity")
@@ -353,6 +355,100 @@ def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
     factors = {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
                for f in firms}
     return factors, {f: tuple(dict.fromkeys(v)) for f, v in tails.items()}
+
+
+def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
+                     ) -> tuple[np.ndarray, ...]:
+    """What :func:`drawn_multiples` weighs, for balance sheets ``bs`` compiled with claim
+    creditors ``creditor`` and amounts ``amount`` ``(C,)``: the rows of
+    :func:`contract_terms` whose creditor's multiple follows its contract factor
+    (``contract_pv`` and ``price_to_book``; under ``earnings`` a firm without the figure),
+    their ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, and each
+    firm's multiple per unit of factor. Empty rows when none follows.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> from dealloop.scenarios import loads
+    >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
+    >>> rows, cmap, counted, value, per = contract_weights(comp.bs, comp.structure.creditor,
+    ...                                                    comp.amount)
+    >>> cmap.shape == (comp.n, len(rows)), bool((value >= counted).all())
+    (True, True)
+    """
+    m, frame, n = bs.scenario.mapping, bs.frame, len(bs.firms)
+    rule = m.market_value_rule
+    if rule not in ("contract_pv", "price_to_book", "earnings") or "value_multiple" not in frame:
+        return (np.zeros(0, int),)
+    rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
+                                             bs.discount_rate, m)
+    f0, _ = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon, bs.discount_rate, m)
+    factor = np.array([f0[f] for f in bs.firms], float)
+    follows = factor > 0
+    if rule == "earnings":  # a firm without the figure moves as under contract_pv
+        follows &= frame["value_assumed"].to_numpy(bool)
+    cred = creditor[rows]
+    keep = follows[cred]
+    rows, cred = rows[keep], cred[keep]
+    if not len(rows):
+        return (np.zeros(0, int),)
+    per = np.divide(frame["value_multiple"].to_numpy(float), factor, out=np.zeros(n),
+                    where=follows)
+    cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
+                        shape=(n, len(rows)))
+    return rows, cmap, amount[rows] * counted[keep], amount[rows] * value[keep], per
+
+
+def drawn_multiples(weights: tuple[np.ndarray, ...], claim_deal: np.ndarray,
+                    vm0: np.ndarray, M: np.ndarray) -> np.ndarray | None:
+    """``(N, K)``: each firm's multiple on its sales to other firms (``vm0`` ``(N,)`` at the
+    legs' amounts) in draws with deal multipliers ``M`` ``(D, K)``: its contracts
+    (``weights``, :func:`contract_weights`; ``claim_deal``: each claim's deal) weighed by
+    the amounts drawn, as a stress run with those ``legs.amounts`` weighs them. A leg a draw
+    leaves out (0) keeps its amount, as ``legs.exclude`` keeps it. Only the contracts of the
+    legs some draw moves are weighed per draw; ``None`` when there are none.
+
+    Examples
+    --------
+    Oracle's contract with OpenAI (D03, running to 2031) drawn at half and twice its amount:
+    the contract past the horizon weighs less, then more.
+
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
+    >>> M = np.repeat(comp.base_mult[:, None], 3, axis=1)
+    >>> M[comp.deal_index["D03"]] = [1.0, 0.5, 2.0]
+    >>> vm0 = comp.structure.value_multiple
+    >>> weights = contract_weights(comp.bs, comp.structure.creditor, comp.amount)
+    >>> vm = drawn_multiples(weights, comp.claim_deal, vm0, M)
+    >>> i = comp.bs.firms.index("oracle")
+    >>> bool(vm[i, 0] == vm0[i]), bool(vm[i, 1] < vm[i, 0] < vm[i, 2])
+    (True, True)
+    """
+    if not len(weights[0]):
+        return None
+    rows, cmap, counted, value, per = weights
+    M = np.asarray(M, float)
+    deals = np.unique(claim_deal[rows])
+    Md = M[deals]
+    moves = ((Md != 1.0) & (Md > 0)).any(axis=1)
+    if not moves.any():
+        return None
+    q = np.isin(claim_deal[rows], deals[moves])
+    w = M[claim_deal[rows[q]]]
+    w = np.where(w > 0, w, 1.0)  # left out: its amount, as legs.exclude keeps it
+    cq, cs = sp.csr_array(cmap[:, q]), sp.csr_array(cmap[:, ~q])
+    firms = np.flatnonzero(cq.sum(axis=1) > 0)
+    cq = sp.csr_array(cq[firms])
+    num = np.asarray(cq @ (value[q, None] * w)) + (cs @ value[~q])[firms, None]
+    den = np.asarray(cq @ (counted[q, None] * w)) + (cs @ counted[~q])[firms, None]
+    f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
+    out = np.empty((len(vm0), M.shape[1]))
+    out[:] = vm0[:, None]
+    touched = np.asarray(cq @ (w != 1.0).astype(float)) > 0
+    out[firms] = np.where(touched, per[firms, None] * f, vm0[firms, None])
+    return out
 
 
 def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
