@@ -132,3 +132,16 @@ def test_draws_are_their_stress_runs(name: str, net, lay, dvs) -> None:
             assert _close(float(mc["heads"][m][k]), float(res.system[m])), (k, m)
         after = res.firms["equity_after"].reindex(list(comp.bs.firms)).to_numpy(float)
         assert np.allclose(mc["after"][:, k], after, rtol=1e-8, atol=1e-8), k
+
+
+def test_stack_keeps_per_draw_multiples() -> None:
+    """Inputs stacked along the draws keep their per-draw multiples, and refuse to mix them
+    with inputs that leave the structure's (not known to ``stack``)."""
+    from dealloop.mapping.arrays import Inputs, stack
+
+    one = np.ones((1, 1))
+    a = Inputs(amount=one, accel=one, e=np.zeros((2, 1)), value_multiple=np.full((2, 1), 2.0))
+    b = Inputs(amount=one, accel=one, e=np.zeros((2, 1)), value_multiple=np.full((2, 1), 3.0))
+    assert stack([a, b]).value_multiple.tolist() == [[2.0, 3.0], [2.0, 3.0]]
+    with pytest.raises(ValueError, match="value_multiple"):
+        stack([a, Inputs(amount=one, accel=one, e=np.zeros((2, 1)))])
