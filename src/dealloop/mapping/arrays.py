@@ -227,7 +227,8 @@ def stack(parts: list[Inputs]) -> Inputs:
     for name in ("amount", "accel", "e", "initial_defaults", "recovery", "called", "stake_scale",
                  "vest_reference", "value_shift", "collateral", "withhold", "value_multiple"):
         vals = [getattr(p, name) for p in parts]
-        if name == "value_multiple" and None in vals and not all(v is None for v in vals):
+        if name == "value_multiple" and any(v is None for v in vals) \
+                and not all(v is None for v in vals):
             raise ValueError("value_multiple: given in some parts only (the structure's "
                              "multiples are not known here)")
         if all(v is None for v in vals) or (name == "vest_reference"
