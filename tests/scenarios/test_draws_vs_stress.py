@@ -112,6 +112,11 @@ def test_value_multiples_weigh_contracts_by_drawn_amounts(net) -> None:
         assert np.allclose(vm[:, k], want, rtol=1e-12, atol=0.0), k
     oracle = comp.bs.firms.index("oracle")
     assert vm[oracle, 0] < vm[oracle, 1] < vm[oracle, 2]  # D03 runs past the horizon
+    # a shock that cancels the leg leaves the sheets' multiples (the stress run's)
+    cut = scenarios.loads("name: x\nquestion: q\nshocks: [{type: cancel, deal: D03, "
+                          "fraction: 0.5}]")
+    comp = mapping.build(net, cut).compile()
+    assert comp.inputs(2).value_multiple is None
 
 
 @pytest.mark.parametrize("name", library.names())

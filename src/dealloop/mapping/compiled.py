@@ -286,11 +286,11 @@ class Compiled(YearsMixin):
             else None
         out_rev0 = self.outside_revenue[:, None] if rp is None else rp["out_rev"]
         gpu = self.gpu[:, None] if rp is None else rp["gpu"]
+        vm = self.value_multiples(M)  # before the shocks (cancel, conditional) change M
         applied = Applied(self, k, M, values or {}, gpu)
         if shocked:
             applied.apply()
         inp, cash = applied.inputs(rp, out_rev0)
-        vm = self.value_multiples(M)
         return (inp if vm is None else replace(inp, value_multiple=vm)), cash
 
     @cached_property
