@@ -166,15 +166,17 @@ def means_raised(e, rec, stk, liq, pf, pbar, D, cap):  # pragma: no cover - comp
 
 @njit(cache=True, nogil=True)
 def value(c0, rec, stk, op, vm, rec_p, gone):  # pragma: no cover - compiled
-    """Market value ``max(0, c0 + rec + stk [+ (vm - 1) * rec_p])``, 0 where ``gone``."""
+    """Market value ``max(0, c0 + rec + stk [+ (vm - 1) * rec_p])``, 0 where ``gone``
+    (``vm``: ``(m, 1)``, or ``(m, k)``: one multiple per draw)."""
     m, k = rec.shape
     out = np.empty((m, k))
+    wide = vm.shape[1] > 1
     for i in range(m):
         w = vm[i, 0] - 1.0 if op else 0.0
         for t in range(k):
             v = (c0[i, t] + rec[i, t]) + stk[i, t]
             if op:
-                v = v + w * rec_p[i, t]
+                v = v + (vm[i, t] - 1.0 if wide else w) * rec_p[i, t]
             v = _maximum(0.0, v)
             out[i, t] = 0.0 if gone[i, t] else v
     return out

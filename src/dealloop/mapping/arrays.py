@@ -175,6 +175,11 @@ class Inputs:
     withhold: np.ndarray | None = None
     """``(N, K)``: firms that keep the cash they carry into the year (they stopped paying);
     year-by-year runs only."""
+    value_multiple: np.ndarray | None = None
+    """``(N, K)``: each firm's market value lost per dollar of sales to other firms lost, per
+    draw (default: the structure's :attr:`Structure.value_multiple` in every draw). Monte
+    Carlo draws that give sales contracts other amounts weigh them by those amounts
+    (:meth:`.compiled.Compiled.value_multiples`)."""
 
     @property
     def k(self) -> int:
@@ -220,8 +225,12 @@ def stack(parts: list[Inputs]) -> Inputs:
              "collateral": 0.0, "withhold": False}
     fields: dict[str, np.ndarray | None] = {}
     for name in ("amount", "accel", "e", "initial_defaults", "recovery", "called", "stake_scale",
-                 "vest_reference", "value_shift", "collateral", "withhold"):
+                 "vest_reference", "value_shift", "collateral", "withhold", "value_multiple"):
         vals = [getattr(p, name) for p in parts]
+        if name == "value_multiple" and any(v is None for v in vals) \
+                and not all(v is None for v in vals):
+            raise ValueError("value_multiple: given in some parts only (the structure's "
+                             "multiples are not known here)")
         if all(v is None for v in vals) or (name == "vest_reference"
                                            and any(v is None for v in vals)):
             fields[name] = None

@@ -31,7 +31,7 @@ How each shock enters (``e`` = outside assets, ``a`` = claim amounts):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from .arrays import (
     Params,
     Structure,
 )
+from .earnings import contract_weights, drawn_multiples
 from .legview import Layers
 from .sheets import OUTSIDE, BalanceSheets
 from .shocks import Applied
@@ -285,10 +286,34 @@ class Compiled(YearsMixin):
             else None
         out_rev0 = self.outside_revenue[:, None] if rp is None else rp["out_rev"]
         gpu = self.gpu[:, None] if rp is None else rp["gpu"]
+        vm = self.value_multiples(M)  # before the shocks (cancel, conditional) change M
         applied = Applied(self, k, M, values or {}, gpu)
         if shocked:
             applied.apply()
-        return applied.inputs(rp, out_rev0)
+        inp, cash = applied.inputs(rp, out_rev0)
+        return (inp if vm is None else replace(inp, value_multiple=vm)), cash
+
+    @cached_property
+    def _contracts(self) -> tuple[np.ndarray, ...]:
+        """:func:`.earnings.contract_weights` of these sheets."""
+        return contract_weights(self.bs, self.structure.creditor, self.amount)
+
+    def value_multiples(self, M: np.ndarray) -> np.ndarray | None:
+        """``(N, K)``: each firm's ``value_multiple`` in draws with deal multipliers ``M``
+        ``(D, K)``, its sales contracts weighed by the amounts drawn as a stress run with
+        those ``legs.amounts`` weighs them; ``None`` when no draw moves a contract
+        (:func:`.earnings.drawn_multiples`).
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> from dealloop import mapping, scenarios
+        >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
+        >>> comp.value_multiples(np.repeat(comp.base_mult[:, None], 2, axis=1)) is None
+        True
+        """
+        return drawn_multiples(self._contracts, self.claim_deal,
+                               np.asarray(self.structure.value_multiple, float), M)
 
     @cached_property
     def stake_follows(self) -> np.ndarray:

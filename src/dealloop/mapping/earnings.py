@@ -35,7 +35,10 @@ Market value (:func:`value_multiples`, ``mapping.market_value_rule``)
     applies to its sales to them only. Outside revenue lost (a ``demand`` or ``revenue``
     shock) moves market value at the firm's ``outside_multiple``: 1 under ``contract_pv``
     and ``fixed`` (what the horizon counts), the price-to-book ratio under
-    ``price_to_book``, the same as its sales under ``earnings``.
+    ``price_to_book``, the same as its sales under ``earnings``. The contract factor weighs
+    the contracts by their amounts (:func:`contract_terms`), so a Monte Carlo draw of a
+    purchase leg's amount gives the draw its own multiples, those of the stress run with
+    ``legs.amounts`` at the amount drawn (:meth:`.compiled.Compiled.value_multiples`).
 
 Examples
 --------
@@ -59,11 +62,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
-__all__ = ["ai_shares", "annual_figures", "contract_factors", "demand_exposures", "margins",
+__all__ = ["ai_shares", "annual_figures", "contract_factors", "contract_terms",
+           "contract_weights", "demand_exposures", "drawn_multiples", "margins",
            "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
@@ -277,13 +282,57 @@ def contract_value(start: dt.date | None, end: dt.date | None, horizon: tuple[dt
     return (1.0 if static else pv_in), pv_in + pv_tail
 
 
+def contract_terms(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
+                   horizon: tuple[dt.date, dt.date], rate: float, m: Any
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, list[str]]]:
+    """The sales contracts behind :func:`contract_factors`, one row per purchase claim a
+    firm is the creditor of (amount above 0, its leg known): the claims' positions in
+    ``claims``, ``counted`` and ``value`` per dollar (:func:`contract_value`), and per firm
+    the legs that run past the horizon. A draw that gives the legs other amounts weights the
+    same rows by them (:meth:`.compiled.Compiled.value_multiples`).
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> from dealloop.scenarios import loads
+    >>> bs = mapping.build(dl.load(), loads("name: x\\nquestion: q"))
+    >>> rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
+    ...                                          bs.discount_rate, bs.scenario.mapping)
+    >>> set(bs.claims["channel"].iloc[rows]), bool((value >= counted).all())
+    ({'purchase'}, True)
+    """
+    static = m.timing == "static"
+    by_id = deals.set_index("id") if len(deals) else deals
+    rows, counted, value = [], [], []
+    tails: dict[str, list[str]] = {}
+    buy = (claims["channel"] == "purchase").to_numpy()
+    for c in np.flatnonzero(buy):
+        deal, creditor = claims["deal"].iloc[c], claims["creditor"].iloc[c]
+        if deal not in by_id.index or creditor not in firms \
+                or not claims["amount"].iloc[c] > 0:
+            continue
+        row = by_id.loc[deal]
+        start = row["start"] if isinstance(row["start"], dt.date) else None
+        end = _leg_end(start, row["end"], str(row["kind"]), m)
+        cv = contract_value(start, end, horizon, rate, static=static)
+        rows.append(int(c))
+        counted.append(cv[0])
+        value.append(cv[1])
+        if end is not None and end > horizon[1]:
+            tails.setdefault(creditor, []).append(str(deal))
+    return (np.array(rows, int), np.array(counted, float), np.array(value, float), tails)
+
+
 def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
                      horizon: tuple[dt.date, dt.date], rate: float, m: Any
                      ) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
     """Each firm's ``contract_pv`` factor: the present value of the sales contracts it holds
     (purchase claims it is the creditor of, over every year each runs from the horizon's
-    start, :func:`contract_value`) over what the run counts of them, weighted by the amounts
-    counted; 1 for a firm with none. Also, per firm, the legs that run past the horizon.
+    start, :func:`contract_value`) over what the run counts of them, weighted by the
+    claims' amounts (those of legs left out of the run too: a leg's amount, not whether it
+    is counted); 1 for a firm with none. Also, per firm, the legs that run past the
+    horizon. The rows are :func:`contract_terms`'.
 
     Examples
     --------
@@ -296,27 +345,110 @@ def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
     >>> f["oracle"] > 1.0 and "D03" in legs["oracle"]   # OpenAI's contract runs to 2031
     True
     """
-    static = m.timing == "static"
-    by_id = deals.set_index("id") if len(deals) else deals
+    rows, counted, value, tails = contract_terms(claims, deals, firms, horizon, rate, m)
     num: dict[str, float] = {}
     den: dict[str, float] = {}
-    tails: dict[str, list[str]] = {}
-    buys = claims[claims["channel"] == "purchase"]
-    for deal, creditor, amount in zip(buys["deal"], buys["creditor"], buys["amount"],
-                                      strict=True):
-        if deal not in by_id.index or creditor not in firms or not amount > 0:
-            continue
-        row = by_id.loc[deal]
-        start = row["start"] if isinstance(row["start"], dt.date) else None
-        end = _leg_end(start, row["end"], str(row["kind"]), m)
-        counted, value = contract_value(start, end, horizon, rate, static=static)
-        num[creditor] = num.get(creditor, 0.0) + float(amount) * value
-        den[creditor] = den.get(creditor, 0.0) + float(amount) * counted
-        if end is not None and end > horizon[1]:
-            tails.setdefault(creditor, []).append(str(deal))
+    for c, cnt, val in zip(rows, counted, value, strict=True):
+        creditor, amount = claims["creditor"].iloc[c], float(claims["amount"].iloc[c])
+        num[creditor] = num.get(creditor, 0.0) + amount * float(val)
+        den[creditor] = den.get(creditor, 0.0) + amount * float(cnt)
     factors = {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
                for f in firms}
     return factors, {f: tuple(dict.fromkeys(v)) for f, v in tails.items()}
+
+
+def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
+                     ) -> tuple[np.ndarray, ...]:
+    """What :func:`drawn_multiples` weighs, for balance sheets ``bs`` compiled with claim
+    creditors ``creditor`` and amounts ``amount`` ``(C,)``: the rows of
+    :func:`contract_terms` whose creditor's multiple follows its contract factor
+    (``contract_pv`` and ``price_to_book``; under ``earnings`` a firm without the figure),
+    their ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, and each
+    firm's multiple per unit of factor. Empty rows when none follows.
+
+    Examples
+    --------
+    >>> import dealloop as dl
+    >>> from dealloop import mapping
+    >>> from dealloop.scenarios import loads
+    >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
+    >>> rows, cmap, counted, value, per = contract_weights(comp.bs, comp.structure.creditor,
+    ...                                                    comp.amount)
+    >>> cmap.shape == (comp.n, len(rows)), bool((value >= counted).all())
+    (True, True)
+    """
+    m, frame, n = bs.scenario.mapping, bs.frame, len(bs.firms)
+    rule = m.market_value_rule
+    if rule not in ("contract_pv", "price_to_book", "earnings") or "value_multiple" not in frame:
+        return (np.zeros(0, int),)
+    rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
+                                             bs.discount_rate, m)
+    f0, _ = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon, bs.discount_rate, m)
+    factor = np.array([f0[f] for f in bs.firms], float)
+    follows = factor > 0
+    if rule == "earnings":  # a firm without the figure moves as under contract_pv
+        follows &= frame["value_assumed"].to_numpy(bool)
+    cred = creditor[rows]
+    keep = follows[cred]
+    rows, cred = rows[keep], cred[keep]
+    if not len(rows):
+        return (np.zeros(0, int),)
+    per = np.divide(frame["value_multiple"].to_numpy(float), factor, out=np.zeros(n),
+                    where=follows)
+    cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
+                        shape=(n, len(rows)))
+    return rows, cmap, amount[rows] * counted[keep], amount[rows] * value[keep], per
+
+
+def drawn_multiples(weights: tuple[np.ndarray, ...], claim_deal: np.ndarray,
+                    vm0: np.ndarray, M: np.ndarray) -> np.ndarray | None:
+    """``(N, K)``: each firm's multiple on its sales to other firms (``vm0`` ``(N,)`` at the
+    legs' amounts) in draws with deal multipliers ``M`` ``(D, K)``: its contracts
+    (``weights``, :func:`contract_weights`; ``claim_deal``: each claim's deal) weighed by
+    the amounts drawn, as a stress run with those ``legs.amounts`` weighs them. A leg a draw
+    leaves out (0) keeps its amount, as ``legs.exclude`` keeps it. Only the contracts of the
+    legs some draw moves are weighed per draw; ``None`` when there are none.
+
+    Examples
+    --------
+    Oracle's contract with OpenAI (D03, running to 2031) drawn at half and twice its amount:
+    the contract past the horizon weighs less, then more.
+
+    >>> import dealloop as dl
+    >>> from dealloop import mapping, scenarios
+    >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
+    >>> M = np.repeat(comp.base_mult[:, None], 3, axis=1)
+    >>> M[comp.deal_index["D03"]] = [1.0, 0.5, 2.0]
+    >>> vm0 = comp.structure.value_multiple
+    >>> weights = contract_weights(comp.bs, comp.structure.creditor, comp.amount)
+    >>> vm = drawn_multiples(weights, comp.claim_deal, vm0, M)
+    >>> i = comp.bs.firms.index("oracle")
+    >>> bool(vm[i, 0] == vm0[i]), bool(vm[i, 1] < vm[i, 0] < vm[i, 2])
+    (True, True)
+    """
+    if not len(weights[0]):
+        return None
+    rows, cmap, counted, value, per = weights
+    M = np.asarray(M, float)
+    deals = np.unique(claim_deal[rows])
+    Md = M[deals]
+    moves = ((Md != 1.0) & (Md > 0)).any(axis=1)
+    if not moves.any():
+        return None
+    q = np.isin(claim_deal[rows], deals[moves])
+    w = M[claim_deal[rows[q]]]
+    w = np.where(w > 0, w, 1.0)  # left out: its amount, as legs.exclude keeps it
+    cq, cs = sp.csr_array(cmap[:, q]), sp.csr_array(cmap[:, ~q])
+    firms = np.flatnonzero(cq.sum(axis=1) > 0)
+    cq = sp.csr_array(cq[firms])
+    num = np.asarray(cq @ (value[q, None] * w)) + (cs @ value[~q])[firms, None]
+    den = np.asarray(cq @ (counted[q, None] * w)) + (cs @ counted[~q])[firms, None]
+    f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
+    out = np.empty((len(vm0), M.shape[1]))
+    out[:] = vm0[:, None]
+    touched = np.asarray(cq @ (w != 1.0).astype(float)) > 0
+    out[firms] = np.where(touched, per[firms, None] * f, vm0[firms, None])
+    return out
 
 
 def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
@@ -326,7 +458,8 @@ def value_multiples(net: Any, frame: pd.DataFrame, m: Any, years: float,
     ``value_multiple`` on its sales to other firms, ``outside_multiple`` on its outside
     revenue, ``value_figures, value_assumed, value_legs``; see the module docstring).
     ``factors`` and ``tails`` are :func:`contract_factors`' (default: 1 for every firm, no
-    legs past the horizon).
+    legs past the horizon). These are the multiples at the legs' amounts; Monte Carlo draws
+    weigh the contracts by the amounts they draw (:meth:`.compiled.Compiled.value_multiples`).
 
     Examples
     --------

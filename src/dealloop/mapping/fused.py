@@ -257,7 +257,8 @@ def means_raised(e: np.ndarray, rec: np.ndarray, stk: np.ndarray, liq: float, pf
 def value(c0: np.ndarray, rec: np.ndarray, stk: np.ndarray, vm: np.ndarray | None,
           rec_p: np.ndarray | None, gone: np.ndarray) -> np.ndarray:
     """Market value ``max(0, c0 + rec + stk + (vm - 1) * rec_p)`` (the last term only with
-    multiples: ``vm`` ``(rows, 1)`` and ``rec_p`` given), 0 where ``gone``.
+    multiples: ``vm`` ``(rows, 1)`` or per draw ``(rows, K)``, and ``rec_p`` given), 0 where
+    ``gone``.
 
     Examples
     --------
@@ -266,14 +267,18 @@ def value(c0: np.ndarray, rec: np.ndarray, stk: np.ndarray, vm: np.ndarray | Non
     [0.0, 0.0]
     >>> value(one, one, one, 2 * one, one, np.zeros((2, 1), bool))[:, 0].tolist()
     [4.0, 4.0]
+    >>> two = np.ones((2, 2))
+    >>> value(two, two, two, np.array([[2.0, 3.0], [1.0, 1.0]]), two,
+    ...       np.zeros((2, 2), bool)).tolist()
+    [[4.0, 5.0], [3.0, 3.0]]
     """
     kern = _kernels()
     op = vm is not None and rec_p is not None
     vm_, rp = (vm, rec_p) if vm is not None and rec_p is not None else (_ONE, _ONE)
     if kern is not None and _plain(c0, rec, stk, vm_, rp) and c0.shape == rec.shape \
             == stk.shape == gone.shape and gone.dtype == np.bool_ \
-            and gone.flags.c_contiguous and (not op or (rp.shape == rec.shape
-                                                        and vm_.shape == (rec.shape[0], 1))):
+            and gone.flags.c_contiguous and (not op or (
+                rp.shape == rec.shape and vm_.shape in ((rec.shape[0], 1), rec.shape))):
         return kern.value(c0, rec, stk, op, vm_, rp, gone)
     V = c0 + rec + stk
     if op:

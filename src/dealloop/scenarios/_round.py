@@ -59,12 +59,18 @@ class Setup:
         self.hold: sp.csr_array = st.holder_map
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
-        #: ``(N, 1)``: market value lost per dollar of net worth lost, per firm
-        self.vm = np.full((n, 1), p.value_multiple) if st.value_multiple is None else \
-            np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
+        #: ``(N, 1)``, or ``(N, K)`` when the inputs give each draw its own
+        #: (:attr:`.Inputs.value_multiple`): market value lost per dollar of sales to other
+        #: firms lost, per firm
+        self.vm_drawn = inputs.value_multiple is not None
+        self.vm = np.asarray(inputs.value_multiple, float) if inputs.value_multiple \
+            is not None else np.full((n, 1), p.value_multiple) if st.value_multiple is None \
+            else np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
         #: ``(N, 1)``: the same per dollar of outside income lost (the contract factor of
         #: ``contract_pv`` applies to sales inside the network only)
-        self.vo = self.vm if st.outside_multiple is None else \
+        self.vo = (np.full((n, 1), p.value_multiple) if st.value_multiple is None else
+                   np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0) \
+            if st.outside_multiple is None else \
             np.asarray(st.outside_multiple, float).reshape(n, 1) * 1.0
         # a multiple other than 1 applies to operating results only (outside income, sales
         # and purchases); capital flows (equity, loans, debt, new money, stakes) move market
@@ -215,6 +221,8 @@ class Round:
             self._vesting(d_rows, vest_b)
         self.deb_rows = st.debtor[rows]
         self.F = F
+        #: the focus rows' multiples (taken once per round: per draw they are ``(F, K)``)
+        self.vm_F = g.vm[F] if g.op else None
         self.rec_full_F = self.rec_full[F]
         self.e_F = self.e[F]
         self.pbar_F = self.pbar[F]
@@ -464,7 +472,7 @@ class Round:
     def value_F(self, r: np.ndarray, rec_F: np.ndarray, stk_F: np.ndarray) -> np.ndarray:
         """Market value of the focus rows (reference runs only)."""
         op = self.g.op
-        return value(self.c0_F, rec_F, stk_F, self.g.vm[self.F] if op else None,
+        return value(self.c0_F, rec_F, stk_F, self.vm_F if op else None,
                      self._rec_p(r, True) if op else None, self.gone_F)
 
     def market_value(self, rec_other: np.ndarray, stk: np.ndarray, r: np.ndarray

@@ -355,7 +355,8 @@ def _compact(g: Setup, s: _State, act: np.ndarray, rnd: int) -> None:
         called=called_now, stake_scale=g.sscale[:, act],
         vest_reference=None if vref is None else vref[:, act] if vref.shape[1] == k
         else vref, value_shift=None if g.value_shift is None else g.value_shift[:, act],
-        collateral=None if g.coll is None else g.coll[:, act])
+        collateral=None if g.coll is None else g.coll[:, act],
+        value_multiple=g.vm[:, act] if g.vm_drawn else None)
     sub_ref = None if g.reference is None else _columns(g.reference, act, k, g.op)
     gs = Setup(st, sub_in, g.p, sub_ref)
     sub, ss = _clear(gs, _start(gs, {

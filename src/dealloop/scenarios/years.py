@@ -209,7 +209,7 @@ def clear_years(structure: Structure, inputs: Sequence[Inputs], params: Params |
         raise ValueError("inputs: expected one Inputs per year, at least one")
     if reference is not None and len(reference.outcomes) != len(inputs):
         raise ValueError("reference: expected the same years")
-    state = _Carry(structure, inputs[0].k, params, headroom)
+    state = _Carry(structure, inputs[0].k, params, headroom, inputs[0].value_multiple)
     T, n, k = len(inputs), structure.n, inputs[0].k
     outs: list[Outcome] = []
     cash, income = np.empty((T, n, k)), np.empty((T, n, k))  # filled year by year
@@ -241,7 +241,7 @@ class _Carry:
     """
 
     def __init__(self, st: Structure, k: int, params: Params | None,
-                 headroom: np.ndarray | None) -> None:
+                 headroom: np.ndarray | None, drawn: np.ndarray | None = None) -> None:
         n = st.n
         self.st, self.n, self.k = st, n, k
         self.carry = np.zeros((n, k))
@@ -256,6 +256,8 @@ class _Carry:
             np.asarray(st.value_multiple, float).reshape(n, 1)
         self.vo = self.vm if st.outside_multiple is None else \
             np.asarray(st.outside_multiple, float).reshape(n, 1)
+        if drawn is not None:  # each draw's own multiples on sales (Inputs.value_multiple)
+            self.vm = np.asarray(drawn, float)
         self.op = bool(np.any(self.vm != 1.0) or np.any(self.vo != 1.0))
         self.sales = np.zeros((n, k))  # sales to other firms, summed over the earlier years
         self.ref_sales = np.zeros((n, 1))
