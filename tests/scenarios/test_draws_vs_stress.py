@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from dealloop import holders, mapping, scenarios
-from dealloop.mapping.arrays import PRINCIPAL
 from dealloop.scenarios import library
 from dealloop.scenarios._mc_chunks import draw, payload
 from dealloop.scenarios.results import HEADLINES
@@ -54,17 +53,6 @@ def lay(net):
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-8 * max(1.0, abs(b))
-
-
-def _reported_debt_legs(comp) -> np.ndarray:
-    """The debt legs of firms that report their total debt (a ``debt:`` row holds the rest).
-    A drawn amount on one is review13's N2 (another branch): the stress run keeps the firm's
-    total, the draws do not yet; the batches below hold them at the scenario's amount."""
-    st, firms = comp.structure, comp.bs.firms
-    rows = [c for c in np.flatnonzero(st.channel == PRINCIPAL) if st.debtor[c] < comp.n
-            and f"debt:{firms[st.debtor[c]]}" in comp.deal_index
-            and not comp.deal_ids[comp.claim_deal[c]].startswith("debt:")]
-    return np.unique(comp.claim_deal[rows])
 
 
 def test_market_value_follows_drawn_purchase_amounts(net, lay, dvs) -> None:
@@ -123,12 +111,11 @@ def test_value_multiples_weigh_contracts_by_drawn_amounts(net) -> None:
 def test_draws_are_their_stress_runs(name: str, net, lay, dvs) -> None:
     """Three draws of a 64-draw batch (the engine compacts at 64 or more) give their stress
     runs' headlines and every firm's equity after: the first, the one moving the most legs
-    and the last."""
+    and the last. Debt legs of firms that report their total debt move too (the firm keeps
+    its reported total, as the stress run with ``legs.amounts`` does)."""
     sc, _ = prepare(name, net)
     comp = mapping.build(net, sc).compile()
     M, values, _ = draw(payload(comp, seed=3, chunk=64), 0, 64)
-    held = _reported_debt_legs(comp)
-    M[held] = np.where(M[held] > 0, comp.base_mult[held, None], 0.0)
     mc = dvs.monte_carlo(comp, net, lay, M, values)
     busy = int(np.argmax((M != comp.base_mult[:, None]).sum(axis=0)))
     for k in dict.fromkeys((0, busy, 63)):
