@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._numba_kernels import ROW_PAD, _close_enough, _contraction, _incoming
+from ._numba_kernels import ROW_PAD, _close_enough, _contraction, _incoming, _padded_rows
 
 
 @njit(cache=True, nogil=True)
@@ -66,15 +66,7 @@ def _restrict_csr(ip, ix, data, keep):
             for q in range(ip[j], ip[j + 1]):
                 i = ix[q]
                 count[i] += keep[i] & ((i != j) | (data[q] != 0.0))
-    sp = np.zeros(n + 1, dtype=ip.dtype)
-    for i in range(n):
-        sp[i + 1] = sp[i] + keep[i] * ((count[i] + ROW_PAD - 1) // ROW_PAD * ROW_PAD)
-    si = np.empty(sp[n], dtype=ix.dtype)
-    sd = np.empty(sp[n], dtype=data.dtype)
-    for i in range(n):
-        for q in range(sp[i] + count[i], sp[i + 1]):
-            si[q] = i
-            sd[q] = 0.0
+    sp, si, sd = _padded_rows(count, ROW_PAD, ix, data)  # rows not kept: no entries
     at = sp[:-1].copy()
     for j in range(n):
         if keep[j]:

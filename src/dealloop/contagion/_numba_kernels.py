@@ -301,6 +301,26 @@ BLOCK_SHIFT = 9
 
 
 @njit(cache=True, nogil=True)
+def _padded_rows(count, pad, indices, data):
+    """The layout of rows of ``count`` entries each, padded with zero entries to a multiple
+    of ``pad``: row pointers, and index and value arrays (the dtypes of ``indices`` and
+    ``data``) with only the padding written (row ``j``'s: index ``j``, value 0.0, after the
+    row's ``count[j]`` entries, which the caller fills)."""
+    n = count.shape[0]
+    ptr = np.empty(n + 1, dtype=count.dtype)
+    ptr[0] = 0
+    for j in range(n):
+        ptr[j + 1] = ptr[j] + (count[j] + pad - 1) // pad * pad
+    idx = np.empty(ptr[n], dtype=indices.dtype)
+    val = np.empty(ptr[n], dtype=data.dtype)
+    for j in range(n):
+        for q in range(ptr[j] + count[j], ptr[j + 1]):
+            idx[q] = j
+            val[q] = 0.0
+    return ptr, idx, val
+
+
+@njit(cache=True, nogil=True)
 def _transpose(indptr, indices, data, n_cols, pad):
     """The transpose of a CSR matrix, in CSR form ``(indptr, indices, data)``, each row padded
     with zero entries (the row's own index, value 0.0) to a multiple of ``pad`` entries
@@ -320,16 +340,7 @@ def _transpose(indptr, indices, data, n_cols, pad):
     count = np.zeros(n_cols, dtype=indptr.dtype)
     for q in range(nnz):
         count[indices[q]] += 1
-    tp = np.empty(n_cols + 1, dtype=indptr.dtype)
-    tp[0] = 0
-    for j in range(n_cols):
-        tp[j + 1] = tp[j] + (count[j] + pad - 1) // pad * pad
-    ti = np.empty(tp[n_cols], dtype=indices.dtype)
-    td = np.empty(tp[n_cols], dtype=data.dtype)
-    for j in range(n_cols):
-        for q in range(tp[j] + count[j], tp[j + 1]):
-            ti[q] = j
-            td[q] = 0.0
+    tp, ti, td = _padded_rows(count, pad, indices, data)
     n_blocks = (n_cols >> BLOCK_SHIFT) + 1
     start = np.zeros(n_blocks + 1, dtype=indptr.dtype)
     for j in range(n_cols):
