@@ -346,15 +346,21 @@ def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
     True
     """
     rows, counted, value, tails = contract_terms(claims, deals, firms, horizon, rate, m)
+    return (_factors(claims, rows, counted, value, firms),
+            {f: tuple(dict.fromkeys(v)) for f, v in tails.items()})
+
+
+def _factors(claims: pd.DataFrame, rows: np.ndarray, counted: np.ndarray, value: np.ndarray,
+             firms: Any) -> dict[str, float]:
+    """:func:`contract_factors`' factors from :func:`contract_terms`' rows."""
     num: dict[str, float] = {}
     den: dict[str, float] = {}
     for c, cnt, val in zip(rows, counted, value, strict=True):
         creditor, amount = claims["creditor"].iloc[c], float(claims["amount"].iloc[c])
         num[creditor] = num.get(creditor, 0.0) + amount * float(val)
         den[creditor] = den.get(creditor, 0.0) + amount * float(cnt)
-    factors = {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
-               for f in firms}
-    return factors, {f: tuple(dict.fromkeys(v)) for f, v in tails.items()}
+    return {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
+            for f in firms}
 
 
 def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
@@ -383,7 +389,7 @@ def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
         return (np.zeros(0, int),)
     rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
                                              bs.discount_rate, m)
-    f0, _ = contract_factors(bs.claims, bs.deals, bs.firms, bs.horizon, bs.discount_rate, m)
+    f0 = _factors(bs.claims, rows, counted, value, bs.firms)
     factor = np.array([f0[f] for f in bs.firms], float)
     follows = factor > 0
     if rule == "earnings":  # a firm without the figure moves as under contract_pv
