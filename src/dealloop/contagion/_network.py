@@ -58,7 +58,6 @@ class LiabilityNetwork:
     external: np.ndarray
     _dense: np.ndarray | None = field(default=None, repr=False)
     _csr: sp.csr_array | None = field(default=None, repr=False)
-    _csr_t: sp.csr_array | None = field(default=None, repr=False)
     _pull: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
@@ -110,14 +109,6 @@ class LiabilityNetwork:
         if self._csr is None:
             self._csr = sp.csr_array(self.L)
         return self._csr
-
-    def csr_t(self) -> sp.csr_array:
-        """``L`` transposed, as a CSR array (row ``i``: what each debtor owes firm ``i``)."""
-        if self._csr_t is None:
-            csr = self.csr()
-            fast = _kernels.csr_transpose(csr)
-            self._csr_t = fast if fast is not None else sp.csr_array(csr.T)
-        return self._csr_t
 
     def pull_matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``L`` transposed with rows padded, for the compiled pull form of the rounds
