@@ -59,18 +59,17 @@ class Setup:
         self.hold: sp.csr_array = st.holder_map
         mv0 = np.zeros(n) if st.market_value is None else np.asarray(st.market_value, float)
         self.mv0c = mv0[:, None]
+        compiled = np.full((n, 1), p.value_multiple) if st.value_multiple is None else \
+            np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
         #: ``(N, 1)``, or ``(N, K)`` when the inputs give each draw its own
         #: (:attr:`.Inputs.value_multiple`): market value lost per dollar of sales to other
         #: firms lost, per firm
         self.vm_drawn = inputs.value_multiple is not None
-        self.vm = np.asarray(inputs.value_multiple, float) if inputs.value_multiple \
-            is not None else np.full((n, 1), p.value_multiple) if st.value_multiple is None \
-            else np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0
+        self.vm = compiled if inputs.value_multiple is None else \
+            np.asarray(inputs.value_multiple, float)
         #: ``(N, 1)``: the same per dollar of outside income lost (the contract factor of
         #: ``contract_pv`` applies to sales inside the network only)
-        self.vo = (np.full((n, 1), p.value_multiple) if st.value_multiple is None else
-                   np.asarray(st.value_multiple, float).reshape(n, 1) * 1.0) \
-            if st.outside_multiple is None else \
+        self.vo = compiled if st.outside_multiple is None else \
             np.asarray(st.outside_multiple, float).reshape(n, 1) * 1.0
         # a multiple other than 1 applies to operating results only (outside income, sales
         # and purchases); capital flows (equity, loans, debt, new money, stakes) move market
