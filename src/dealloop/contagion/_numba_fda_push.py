@@ -179,12 +179,11 @@ def _fda_one(
     their count overstates it.
 
     ``fp, fi, fd``: the transposed matrix ``tp, ti, td``, possibly with padded rows (see
-    :func:`._numba_kernels.transpose_padded`). The choice depends on the inputs only, so a scenario
-    restarted after an exact round
-    (``start_round > 0``) goes on in the same form. Returns ``(round, sweeps, status,
-    accelerated)``, the last the sweeps of :func:`_anderson` (pull form only; ``depth = 0``
-    switches it off; ``aa_small``: its smallest contraction in a small round, see
-    :func:`_fda_pull`).
+    :func:`._numba_kernels.transpose_padded`). The choice depends on the inputs only, so a
+    scenario restarted after an exact round (``start_round > 0``) goes on in the same form.
+    Returns ``(round, sweeps, status, accelerated)``, the last the sweeps of :func:`_anderson`
+    (pull form only; ``depth = 0`` switches it off; ``aa_small``: its smallest contraction in a
+    small round, see :func:`_fda_pull`).
     """
     n = pbar.shape[0]
     first = 0

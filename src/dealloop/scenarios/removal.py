@@ -8,9 +8,9 @@ them for a dataset without the row). A removal is the stress run with the leg in
 that was drawn by the figure's date is inside that total, so removing it leaves the firm's
 debt as reported (the leg's amount becomes reported debt beyond the legs,
 :mod:`dealloop.mapping.reported`); a debt leg drawn later goes with its debt. The change in
-every headline figure (figure without
-the leg minus figure with it) is reported and the legs are ranked by the size of the change
-in ``rank_by``. All the reruns are one batched engine call (one draw per leg).
+every headline figure (figure without the leg minus figure with it) is reported and the
+legs are ranked by the size of the change in ``rank_by``. All the reruns are one batched
+engine call (one draw per leg).
 
 Examples
 --------
