@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["bench_io.py", "bench_contagion.py", "bench_cycles.py", "bench_montecarlo.py"]
+BENCHES = ["bench_io.py", "bench_contagion.py", "bench_cycles.py", "bench_montecarlo.py",
+           "bench_mc_floor.py"]
 
 
 def main() -> int:
