@@ -433,12 +433,13 @@ def test_bad_input_names_the_argument(kwargs: dict[str, object], name: str) -> N
 def test_bad_entries_of_a_large_sparse_matrix(
     problem: str, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Large sparse input is checked in one compiled pass when numba is there; the messages
-    # must be the same as from the numpy checks.
+    # Sparse input is checked in one compiled pass when numba is there; the messages must be
+    # the same as from the numpy checks (the path without numba).
     from dealloop.contagion import _kernels
 
     if backend == "numpy":
-        monkeypatch.setattr(_kernels, "SUMMARY_MIN_NNZ", 10**12)
+        monkeypatch.setitem(_kernels._STATE, "tried", True)
+        monkeypatch.setitem(_kernels._STATE, "kernels", None)
     n = 20_000
     rng = np.random.default_rng(0)
     rows, cols = rng.integers(0, n, 80_000), rng.integers(0, n, 80_000)
@@ -583,3 +584,46 @@ def test_numpy_outputs_fill_in_missing_waves(monkeypatch: pytest.MonkeyPatch) ->
     assert res.defaulted[:, 0].all() and not res.defaulted.all()
     np.testing.assert_array_equal(res.waves[:, 0], res.iterations)
     np.testing.assert_array_equal(res.waves[~res.defaulted], 0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    entries=st.integers(0, 200),
+    seed=st.integers(0, 2**31 - 1),
+    zeros=st.booleans(),
+    shuffle=st.booleans(),
+)
+def test_compiled_sums_of_sparse_input_equal_numpys(
+    n: int, entries: int, seed: int, zeros: bool, shuffle: bool
+) -> None:
+    # Sparse input of any size gets its sums and checks from one compiled pass; the path
+    # without numba must give the same pbar and column sums (to rounding: scipy adds in
+    # another order), with duplicate entries, explicit zeros and unsorted indices in the CSR
+    # arrays.
+    from dealloop.contagion import _kernels
+    from dealloop.contagion._network import LiabilityNetwork
+
+    rng = np.random.default_rng(seed)
+    rows, cols = rng.integers(0, n, entries), rng.integers(0, n, entries)
+    keep = rows != cols
+    data = rng.exponential(1.0, int(keep.sum())) * 10.0 ** rng.integers(-3, 4, int(keep.sum()))
+    if zeros and data.size:
+        data[rng.random(data.size) < 0.3] = 0.0
+    L = sp.csr_array((data, (rows[keep], cols[keep])), shape=(n, n))  # duplicates kept
+    if shuffle and L.nnz:
+        for i in range(n):
+            lo, hi = L.indptr[i], L.indptr[i + 1]
+            order = lo + rng.permutation(hi - lo)
+            L.indices[lo:hi], L.data[lo:hi] = L.indices[order], L.data[order]
+        L.has_sorted_indices = False
+    ext = rng.exponential(1.0, n)
+    compiled = LiabilityNetwork.build(L, ext)
+    assert _kernels.csr_summary(L) is not None
+    with pytest.MonkeyPatch.context() as mp:  # as on an installation without numba
+        mp.setitem(_kernels._STATE, "tried", True)
+        mp.setitem(_kernels._STATE, "kernels", None)
+        plain = LiabilityNetwork.build(L, ext)
+        assert _kernels.csr_summary(L) is None  # the numpy path did run
+    np.testing.assert_allclose(compiled.pbar, plain.pbar, rtol=4e-15, atol=0)
+    np.testing.assert_allclose(compiled.colsum, plain.colsum, rtol=4e-15, atol=0)
