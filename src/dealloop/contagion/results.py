@@ -63,7 +63,10 @@ class Clearing(_ContagionResult):
         Value destroyed by default costs, ``(1 - alpha) e+ + (1 - beta) Pi' p`` for
         defaulters (zero for Eisenberg--Noe).
     iterations
-        Rounds (fictitious default) or sweeps (Picard) used, per scenario.
+        Rounds (fictitious default) or sweeps (Picard) used, per scenario: a diagnostic
+        of the path taken, not a property of the network. The compiled (numba) and numpy
+        backends reach the same payments by different steps and can count differently on
+        the same input (e.g. 7 against 4 rounds, payments equal to 2e-13).
     residual
         Largest change of a payment in the last round or sweep, per scenario.
 

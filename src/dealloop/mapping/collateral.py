@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from ..vocabulary import DAYS_PER_YEAR, DEBT_KINDS
-from .vehicles import funding_pledges, sponsor_equity
+from .vehicles import funding_basis, funding_pledges, own_funding, sponsor_equity
 
 __all__ = ["COLUMNS", "claim_class", "funding_shared", "pledges", "residual", "secured_on",
            "uncounted_debts", "values_by_year"]
@@ -154,7 +154,7 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         if did in m.collateral_value:
             value, basis = float(m.collateral_value[did]), "mapping.collateral_value"
         elif vehicle:
-            value, basis = funded.get(borrower, r["value"]), f"{borrower}'s funding"
+            value, basis = funded.get(borrower, r["value"]), funding_basis(borrower)
         else:
             value = r["value"] / m.advance_rate
             basis = f"assumed: principal / advance rate {m.advance_rate:g}"
@@ -178,8 +178,7 @@ def pledges(deal_rows: list[dict[str, Any]], kinds: dict[str, str], m: Any,
         if len(grp) < 2:
             continue
         # one pool: a vehicle's funding once, else the legs' values together
-        funding = grp["basis"].str.endswith("'s funding")
-        total = float(grp["value"].max() if funding.all() else grp["value"].sum())
+        total = float(grp["value"].max() if own_funding(grp)[0].all() else grp["value"].sum())
         frame.loc[grp.index, "value"] = total * grp["principal"] / grp["principal"].sum()
         if len({root(d) for d in grp["deal"]}) > 1:
             notes.append(f"collateral {pool!s} pledged twice: legs {', '.join(grp['deal'])} "
@@ -192,7 +191,7 @@ def _share_funding(frame: pd.DataFrame, notes: list[str]) -> None:
     """A vehicle whose legs secured on its funding sit in several pools (``mapping.secured``
     names them) has that funding once: each pool holds its legs' share of it, pro rata to
     their principal (in place; each pool was worth the whole funding)."""
-    own = frame["basis"] == frame["borrower"] + "'s funding"
+    own = own_funding(frame)[0]
     shared = funding_shared(frame)
     for v, grp in frame[own].groupby("borrower"):
         if grp["pool"].nunique() < 2 or v not in shared:
@@ -219,8 +218,7 @@ def funding_shared(pledged: pd.DataFrame | None) -> set[str]:
     """
     if pledged is None or not len(pledged):
         return set()
-    own = pledged["basis"] == pledged["borrower"] + "'s funding"
-    pure = own.groupby(pledged["pool"]).transform("all")
+    own, pure = own_funding(pledged)
     mixed = set(pledged.loc[own & ~pure, "borrower"])
     return {str(v) for v in pledged.loc[own, "borrower"]} - mixed
 
@@ -282,7 +280,7 @@ def uncounted_debts(pledged: pd.DataFrame | None, deals: pd.DataFrame, firms: Se
                          "pool": where[1], "principal": float(value),
                          "value": funded * float(value) / principal if principal > 0 else 0.0,
                          "pledged": start if isinstance(start, dt.date) else t0,
-                         "basis": f"{v}'s funding (if counted)"})
+                         "basis": f"{funding_basis(v)} (if counted)"})
     return (pd.DataFrame(rows, columns=list(COLUMNS)) if rows else empty), how
 
 

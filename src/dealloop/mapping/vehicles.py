@@ -60,8 +60,8 @@ from ..vocabulary import CONTINGENT_KINDS, DAYS_PER_YEAR, DEBT_KINDS
 from .values import per_entity
 
 __all__ = ["FundingRows", "SponsorArrays", "assumed_terms", "drawn_funding", "drawn_sponsors",
-           "funding_pledges", "rent", "sponsor_arrays", "sponsor_equity", "sponsor_legs",
-           "sponsors_of", "uncounted_legs"]
+           "funding_basis", "funding_pledges", "own_funding", "rent", "sponsor_arrays",
+           "sponsor_equity", "sponsor_legs", "sponsors_of", "uncounted_legs"]
 
 _INCOME_KINDS = ("lease", "compute_contract", "revenue_share", "other", "chip_purchase")
 
@@ -408,6 +408,35 @@ def drawn_sponsors(a: SponsorArrays, mult: np.ndarray | None
     return firms, eq, share
 
 
+def funding_basis(vehicle: str) -> str:
+    """The ``basis`` of a pledge on what ``vehicle`` was funded with (:func:`.collateral.pledges`
+    writes it, :func:`own_funding` reads it).
+
+    Examples
+    --------
+    >>> funding_basis("abilene-spv")
+    "abilene-spv's funding"
+    """
+    return f"{vehicle}'s funding"
+
+
+def own_funding(pledged: Any) -> tuple[Any, Any]:
+    """Two boolean series over the rows of ``pledged`` (:func:`.collateral.pledges`): the
+    pledge is on its borrower's own funding (``basis`` :func:`funding_basis` of the
+    borrower), and its pool holds no other kind of pledge.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pl = pd.DataFrame({"deal": ["B1", "L"], "borrower": ["v", "f"], "pool": ["p", "p"],
+    ...                    "basis": [funding_basis("v"), "assumed"]})
+    >>> [s.tolist() for s in own_funding(pl)]
+    [[True, False], [False, False]]
+    """
+    own = pledged["basis"] == pledged["borrower"].map(funding_basis)
+    return own, own.groupby(pledged["pool"]).transform("all")
+
+
 def funding_pledges(pledged: Any, firms: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """The secured legs whose collateral is what a vehicle was funded with (``basis``
     ``<vehicle>'s funding`` in ``pledged``, :func:`.collateral.pledges`, in pools holding no
@@ -424,8 +453,7 @@ def funding_pledges(pledged: Any, firms: Sequence[str]) -> dict[str, tuple[str, 
     """
     if pledged is None or not len(pledged):
         return {}
-    own = pledged["basis"] == pledged["borrower"] + "'s funding"
-    pure = own.groupby(pledged["pool"]).transform("all")
+    own, pure = own_funding(pledged)
     out: dict[str, list[str]] = {}
     names = set(firms)
     for d, v, ok in zip(pledged["deal"], pledged["borrower"], own & pure, strict=True):
