@@ -111,6 +111,27 @@ def test_a_status_not_selected_does_not_weigh_and_include_switches_it_on(
         assert left_out[seller] == 1.0
 
 
+@pytest.mark.parametrize("rule", ["price_to_book", "earnings"])
+def test_the_rules_that_follow_the_contract_factor_leave_out_the_same_legs(net, rule: str
+                                                                           ) -> None:
+    """Under ``price_to_book`` (every firm) and ``earnings`` (a firm without positive net
+    income, such as CoreWeave) the multiple follows the contract factor: excluding D19 gives
+    the dataset without it, in the stress run and in a draw leaving D19 out."""
+    sc = scenarios.load("baseline")
+    sc = sc.model_copy(update={"mapping": sc.mapping.model_copy(
+        update={"market_value_rule": rule})})
+    excluded = _multiples(net, _with_legs(sc, exclude=["D19"]))
+    ref = _multiples(_without(net, "D19"), sc)
+    assert excluded == pytest.approx(ref, rel=1e-12)
+    assert excluded["coreweave"] < _multiples(net, sc)["coreweave"]
+    comp = mapping.build(net, sc).compile()
+    M = np.repeat(comp.base_mult[:, None], 1, axis=1)
+    M[comp.deal_index["D19"]] = 0.0
+    vm = comp.value_multiples(M)
+    assert vm is not None
+    assert np.allclose(vm[:, 0], [ref[f] for f in comp.bs.firms], rtol=1e-12, atol=0.0)
+
+
 def test_nvidia_loi_never_converts_multiples_are_those_of_the_legs_counted(net) -> None:
     """nvidia-loi-never-converts excludes D02 (NVIDIA's equity cheque, not a sale: NVIDIA's
     multiple is the same with or without it) and counts neither Microsoft's option with
