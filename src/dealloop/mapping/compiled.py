@@ -301,8 +301,9 @@ class Compiled(YearsMixin):
     def value_multiples(self, M: np.ndarray) -> np.ndarray | None:
         """``(N, K)``: each firm's ``value_multiple`` in draws with deal multipliers ``M``
         ``(D, K)``, its sales contracts weighed by the amounts drawn as a stress run with
-        those ``legs.amounts`` weighs them; ``None`` when no draw moves a contract
-        (:func:`.earnings.drawn_multiples`).
+        those ``legs.amounts`` weighs them (a leg drawn out does not weigh, as with
+        ``legs.exclude``; one switched on weighs as with ``legs.include``); ``None`` when
+        no draw moves a contract (:func:`.earnings.drawn_multiples`).
 
         Examples
         --------

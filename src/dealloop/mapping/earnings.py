@@ -36,9 +36,13 @@ Market value (:func:`value_multiples`, ``mapping.market_value_rule``)
     shock) moves market value at the firm's ``outside_multiple``: 1 under ``contract_pv``
     and ``fixed`` (what the horizon counts), the price-to-book ratio under
     ``price_to_book``, the same as its sales under ``earnings``. The contract factor weighs
-    the contracts by their amounts (:func:`contract_terms`), so a Monte Carlo draw of a
-    purchase leg's amount gives the draw its own multiples, those of the stress run with
-    ``legs.amounts`` at the amount drawn (:meth:`.compiled.Compiled.value_multiples`).
+    the contracts the run counts by their amounts (:func:`contract_factor`, the one rule):
+    a leg the run leaves out (``legs.exclude``, a status not selected, multiplier 0 in a
+    draw or a rank-legs run) does not weigh, as if it were not in the data; a firm left
+    with no contract counted has factor 1. So a Monte Carlo draw of a purchase leg's amount
+    gives the draw its own multiples, those of the stress run with ``legs.amounts`` at the
+    amount drawn (``legs.exclude`` for a leg drawn out, ``legs.include`` for one switched
+    on; :meth:`.compiled.Compiled.value_multiples`).
 
 Examples
 --------
@@ -67,8 +71,8 @@ import scipy.sparse as sp
 from ..vocabulary import DAYS_PER_YEAR
 from .values import per_entity
 
-__all__ = ["ai_shares", "annual_figures", "contract_factors", "contract_terms",
-           "contract_weights", "demand_exposures", "drawn_multiples", "margins",
+__all__ = ["ai_shares", "annual_figures", "contract_factor", "contract_factors",
+           "contract_terms", "contract_weights", "demand_exposures", "drawn_multiples", "margins",
            "value_multiples"]
 
 _ANNUAL = ("FY", "19", "20")  # periods of a whole (fiscal) year: FY2025, 2025
@@ -286,10 +290,11 @@ def contract_terms(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
                    horizon: tuple[dt.date, dt.date], rate: float, m: Any
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, list[str]]]:
     """The sales contracts behind :func:`contract_factors`, one row per purchase claim a
-    firm is the creditor of (amount above 0, its leg known): the claims' positions in
-    ``claims``, ``counted`` and ``value`` per dollar (:func:`contract_value`), and per firm
-    the legs that run past the horizon. A draw that gives the legs other amounts weights the
-    same rows by them (:meth:`.compiled.Compiled.value_multiples`).
+    firm is the creditor of (amount above 0, its leg known), the run counting its leg or
+    not (a draw can switch a leg left out on): the claims' positions in ``claims``,
+    ``counted`` and ``value`` per dollar (:func:`contract_value`), and per firm the legs
+    the run counts (``claims["base"]`` above 0) that run past the horizon. How much each row
+    weighs is :func:`contract_factor`'s rule.
 
     Examples
     --------
@@ -319,7 +324,7 @@ def contract_terms(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
         rows.append(int(c))
         counted.append(cv[0])
         value.append(cv[1])
-        if end is not None and end > horizon[1]:
+        if end is not None and end > horizon[1] and claims["base"].iloc[c] > 0:
             tails.setdefault(creditor, []).append(str(deal))
     return (np.array(rows, int), np.array(counted, float), np.array(value, float), tails)
 
@@ -327,12 +332,12 @@ def contract_terms(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
 def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
                      horizon: tuple[dt.date, dt.date], rate: float, m: Any
                      ) -> tuple[dict[str, float], dict[str, tuple[str, ...]]]:
-    """Each firm's ``contract_pv`` factor: the present value of the sales contracts it holds
-    (purchase claims it is the creditor of, over every year each runs from the horizon's
-    start, :func:`contract_value`) over what the run counts of them, weighted by the
-    claims' amounts (those of legs left out of the run too: a leg's amount, not whether it
-    is counted); 1 for a firm with none. Also, per firm, the legs that run past the
-    horizon. The rows are :func:`contract_terms`'.
+    """Each firm's ``contract_pv`` factor: the present value of the sales contracts the run
+    counts (purchase claims it is the creditor of, over every year each runs from the
+    horizon's start, :func:`contract_value`) over what the run counts of them, weighted as
+    :func:`contract_factor` weighs them (a leg the run leaves out does not weigh); 1 for a
+    firm with none. Also, per firm, the legs counted that run past the horizon. The rows
+    are :func:`contract_terms`'.
 
     Examples
     --------
@@ -346,21 +351,50 @@ def contract_factors(claims: pd.DataFrame, deals: pd.DataFrame, firms: Any,
     True
     """
     rows, counted, value, tails = contract_terms(claims, deals, firms, horizon, rate, m)
-    return (_factors(claims, rows, counted, value, firms),
-            {f: tuple(dict.fromkeys(v)) for f, v in tails.items()})
+    names = sorted(firms)
+    pos = {f: i for i, f in enumerate(names)}
+    cred = np.array([pos.get(str(x), -1) for x in claims["creditor"].iloc[rows]], int)
+    keep = cred >= 0
+    rows, cred = rows[keep], cred[keep]
+    amount = claims["amount"].to_numpy(float)[rows]
+    cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
+                        shape=(len(names), len(rows)))
+    f = contract_factor(cmap, amount * counted[keep], amount * value[keep],
+                        claims["base"].to_numpy(float)[rows])
+    return ({x: float(f[pos[x]]) for x in firms},
+            {x: tuple(dict.fromkeys(v)) for x, v in tails.items()})
 
 
-def _factors(claims: pd.DataFrame, rows: np.ndarray, counted: np.ndarray, value: np.ndarray,
-             firms: Any) -> dict[str, float]:
-    """:func:`contract_factors`' factors from :func:`contract_terms`' rows."""
-    num: dict[str, float] = {}
-    den: dict[str, float] = {}
-    for c, cnt, val in zip(rows, counted, value, strict=True):
-        creditor, amount = claims["creditor"].iloc[c], float(claims["amount"].iloc[c])
-        num[creditor] = num.get(creditor, 0.0) + amount * float(val)
-        den[creditor] = den.get(creditor, 0.0) + amount * float(cnt)
-    return {f: (num[f] / den[f] if den.get(f, 0.0) > 0 else 1.0) if f in num else 1.0
-            for f in firms}
+def contract_factor(cmap: sp.csr_array, counted: np.ndarray, value: np.ndarray,
+                    mult: np.ndarray) -> np.ndarray:
+    """Each firm's contract factor ``(N,)``, or ``(N, K)`` in ``K`` draws: the present
+    value of its sales contracts over what the run counts of them. The one rule of how a
+    contract weighs, for the stress run (:func:`contract_factors`), the legs a rank-legs
+    run removes and Monte Carlo draws (:func:`drawn_multiples`) alike: its amount
+    (``counted`` and ``value``: the amount times :func:`contract_value`'s per dollar)
+    times its leg's multiplier in the run, ``mult`` ``(P,)`` or ``(P, K)`` (1 counted, 0
+    left out by ``legs.exclude``, a status not selected or a draw, the draw's multiplier
+    for a leg drawn or switched on). A firm with no contract the run counts has factor 1.
+    ``cmap`` ``(N, P)`` maps the contracts to their sellers.
+
+    Examples
+    --------
+    A firm with two contracts, one worth 1.5 its counted amount: left out, it does not weigh.
+
+    >>> cmap = sp.csr_array(np.ones((1, 2)))
+    >>> counted, value = np.array([10.0, 10.0]), np.array([10.0, 15.0])
+    >>> contract_factor(cmap, counted, value, np.array([1.0, 1.0])).tolist()
+    [1.25]
+    >>> contract_factor(cmap, counted, value, np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    ...                 ).tolist()
+    [[1.0, 1.5, 1.0]]
+    """
+    mult = np.asarray(mult, float)
+    if mult.ndim == 2:
+        counted, value = counted[:, None], value[:, None]
+    num = np.asarray(cmap @ (value * mult), float)
+    den = np.asarray(cmap @ (counted * mult), float)
+    return np.divide(num, den, out=np.ones_like(num), where=den > 0)
 
 
 def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
@@ -369,8 +403,9 @@ def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
     creditors ``creditor`` and amounts ``amount`` ``(C,)``: the rows of
     :func:`contract_terms` whose creditor's multiple follows its contract factor
     (``contract_pv`` and ``price_to_book``; under ``earnings`` a firm without the figure),
-    their ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, and each
-    firm's multiple per unit of factor. Empty rows when none follows.
+    their ``(N, P)`` creditor map, amount times ``counted`` and times ``value``, each
+    firm's multiple per unit of factor and the rows' multipliers in the run (their legs'
+    ``base``). Empty rows when none follows.
 
     Examples
     --------
@@ -378,8 +413,8 @@ def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
     >>> from dealloop import mapping
     >>> from dealloop.scenarios import loads
     >>> comp = mapping.build(dl.load(), loads("name: x\\nquestion: q")).compile()
-    >>> rows, cmap, counted, value, per = contract_weights(comp.bs, comp.structure.creditor,
-    ...                                                    comp.amount)
+    >>> rows, cmap, counted, value, per, base = contract_weights(
+    ...     comp.bs, comp.structure.creditor, comp.amount)
     >>> cmap.shape == (comp.n, len(rows)), bool((value >= counted).all())
     (True, True)
     """
@@ -389,12 +424,14 @@ def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
         return (np.zeros(0, int),)
     rows, counted, value, _ = contract_terms(bs.claims, bs.deals, bs.firms, bs.horizon,
                                              bs.discount_rate, m)
-    f0 = _factors(bs.claims, rows, counted, value, bs.firms)
-    factor = np.array([f0[f] for f in bs.firms], float)
+    cred = creditor[rows]
+    base = bs.claims["base"].to_numpy(float)[rows]
+    cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
+                        shape=(n, len(rows)))
+    factor = contract_factor(cmap, amount[rows] * counted, amount[rows] * value, base)
     follows = factor > 0
     if rule == "earnings":  # a firm without the figure moves as under contract_pv
         follows &= frame["value_assumed"].to_numpy(bool)
-    cred = creditor[rows]
     keep = follows[cred]
     rows, cred = rows[keep], cred[keep]
     if not len(rows):
@@ -403,56 +440,52 @@ def contract_weights(bs: Any, creditor: np.ndarray, amount: np.ndarray
                     where=follows)
     cmap = sp.csr_array((np.ones(len(rows)), (cred, np.arange(len(rows)))),
                         shape=(n, len(rows)))
-    return rows, cmap, amount[rows] * counted[keep], amount[rows] * value[keep], per
+    return (rows, cmap, amount[rows] * counted[keep], amount[rows] * value[keep], per,
+            base[keep])
 
 
 def drawn_multiples(weights: tuple[np.ndarray, ...], claim_deal: np.ndarray,
                     vm0: np.ndarray, M: np.ndarray) -> np.ndarray | None:
-    """``(N, K)``: each firm's multiple on its sales to other firms (``vm0`` ``(N,)`` at the
-    legs' amounts) in draws with deal multipliers ``M`` ``(D, K)``: its contracts
-    (``weights``, :func:`contract_weights`; ``claim_deal``: each claim's deal) weighed by
-    the amounts drawn, as a stress run with those ``legs.amounts`` weighs them. A leg a draw
-    leaves out (0) keeps its amount, as ``legs.exclude`` keeps it. Only the contracts of the
-    legs some draw moves are weighed per draw; ``None`` when there are none.
+    """``(N, K)``: each firm's multiple on its sales to other firms (``vm0`` ``(N,)`` in the
+    run, its legs at their multipliers ``base``) in draws with deal multipliers ``M``
+    ``(D, K)``: its contracts (``weights``, :func:`contract_weights`; ``claim_deal``: each
+    claim's deal) weighed as :func:`contract_factor` weighs them, by the amounts drawn, as
+    a stress run with those ``legs.amounts`` weighs them. A leg a draw (or a rank-legs run)
+    leaves out (0) does not weigh, as ``legs.exclude`` leaves it out; a leg a draw switches
+    on weighs its amount times the multiplier drawn, as ``legs.include`` with that amount.
+    Firms whose contracts no draw moves keep ``vm0``; ``None`` when there are none.
 
     Examples
     --------
     Oracle's contract with OpenAI (D03, running to 2031) drawn at half and twice its amount:
-    the contract past the horizon weighs less, then more.
+    the contract past the horizon weighs less, then more; left out, it does not weigh.
 
     >>> import dealloop as dl
     >>> from dealloop import mapping, scenarios
     >>> comp = mapping.build(dl.load(), scenarios.load("baseline")).compile()
-    >>> M = np.repeat(comp.base_mult[:, None], 3, axis=1)
-    >>> M[comp.deal_index["D03"]] = [1.0, 0.5, 2.0]
+    >>> M = np.repeat(comp.base_mult[:, None], 4, axis=1)
+    >>> M[comp.deal_index["D03"]] = [1.0, 0.5, 2.0, 0.0]
     >>> vm0 = comp.structure.value_multiple
     >>> weights = contract_weights(comp.bs, comp.structure.creditor, comp.amount)
     >>> vm = drawn_multiples(weights, comp.claim_deal, vm0, M)
     >>> i = comp.bs.firms.index("oracle")
-    >>> bool(vm[i, 0] == vm0[i]), bool(vm[i, 1] < vm[i, 0] < vm[i, 2])
+    >>> bool(vm[i, 0] == vm0[i]), bool(vm[i, 3] < vm[i, 1] < vm[i, 0] < vm[i, 2])
     (True, True)
     """
     if not len(weights[0]):
         return None
-    rows, cmap, counted, value, per = weights
+    rows, cmap, counted, value, per, base = weights
     M = np.asarray(M, float)
-    deals = np.unique(claim_deal[rows])
-    Md = M[deals]
-    moves = ((Md != 1.0) & (Md > 0)).any(axis=1)
-    if not moves.any():
+    w = M[claim_deal[rows]]
+    moved = w != base[:, None]
+    if not moved.any():
         return None
-    q = np.isin(claim_deal[rows], deals[moves])
-    w = M[claim_deal[rows[q]]]
-    w = np.where(w > 0, w, 1.0)  # left out: its amount, as legs.exclude keeps it
-    cq, cs = sp.csr_array(cmap[:, q]), sp.csr_array(cmap[:, ~q])
-    firms = np.flatnonzero(cq.sum(axis=1) > 0)
-    cq = sp.csr_array(cq[firms])
-    num = np.asarray(cq @ (value[q, None] * w)) + (cs @ value[~q])[firms, None]
-    den = np.asarray(cq @ (counted[q, None] * w)) + (cs @ counted[~q])[firms, None]
-    f = np.divide(num, den, out=np.ones_like(num), where=den > 0)
+    firms = np.flatnonzero(np.asarray(cmap @ moved.any(axis=1).astype(float)) > 0)
+    cf = sp.csr_array(cmap[firms])
+    f = contract_factor(cf, counted, value, w)
     out = np.empty((len(vm0), M.shape[1]))
     out[:] = vm0[:, None]
-    touched = np.asarray(cq @ (w != 1.0).astype(float)) > 0
+    touched = np.asarray(cf @ moved.astype(float)) > 0
     out[firms] = np.where(touched, per[firms, None] * f, vm0[firms, None])
     return out
 

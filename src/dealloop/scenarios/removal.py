@@ -2,15 +2,16 @@
 
 For every leg counted in the scenario (or the legs named), the scenario is rerun on the
 network without that leg: its claims and stakes go, and outside revenue and the plan's new
-money are sized again for the network that is left (as :func:`dealloop.mapping.build` would size
-them for a dataset without the row). A removal is the stress run with the leg in
+money are sized again for the network that is left (as :func:`dealloop.mapping.build` would
+size them for a dataset without the row). A removal is the stress run with the leg in
 ``legs.exclude``: a debt leg of a firm that reports its total debt (``debt_usd_bn``) and
 that was drawn by the figure's date is inside that total, so removing it leaves the firm's
 debt as reported (the leg's amount becomes reported debt beyond the legs,
-:mod:`dealloop.mapping.reported`); a debt leg drawn later goes with its debt. The change in
-every headline figure (figure without the leg minus figure with it) is reported and the
-legs are ranked by the size of the change in ``rank_by``. All the reruns are one batched
-engine call (one draw per leg).
+:mod:`dealloop.mapping.reported`); a debt leg drawn later goes with its debt; a sales leg no
+longer weighs in its seller's market-value multiple
+(:func:`.mapping.earnings.contract_factor`). The change in every headline figure (figure
+without the leg minus figure with it) is reported and the legs are ranked by the size of the
+change in ``rank_by``. All the reruns are one batched engine call (one draw per leg).
 
 Examples
 --------
