@@ -363,13 +363,12 @@ def _fda_pull(
     ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full, by monotone
     Gauss--Seidel sweeps from the previous round's payments (which lie above it). With ``q``
     the contraction seen over the last two sweeps, the distance to the round's fixed point is
-    at most ``step * q / (1 - q)``. Where the sweeps contract slowly (the last two step
-    ratios both from ``AA_MIN_Q`` (``aa_small`` for a round of fewer than
-    ``AA_SMALL_ROUND`` defaulters), ``q`` below ``AA_MAX_Q``, and ``depth > 0``), the round
-    goes on by Anderson-accelerated sweeps (:func:`_anderson`): the round's problem is
-    linear, and the mixing removes its slow mode. From then on the payments are no longer
-    known to lie above the fixed point, and every later decision takes the error bound both
-    ways. A round ends
+    at most ``step * q / (1 - q)``. Where the sweeps contract slowly (both of the last two
+    ratios from ``AA_MIN_Q``, or ``aa_small`` in a round of fewer than ``AA_SMALL_ROUND``
+    defaulters; ``q`` below ``AA_MAX_Q``; ``depth > 0``), the round goes on by the sweeps of
+    :func:`_anderson`: the round's problem is linear, and the mixing removes its slow mode.
+    From then on the payments are no longer known to lie above the fixed point, and every
+    later decision takes the error bound both ways. A round ends
 
     * early, from its fourth sweep on (``MIN_DECIDE``), as soon as the next round's default
       set is certain (:func:`_decided`, on twice the error bound): every candidate either
@@ -535,9 +534,7 @@ def _fda_pull(
                     inc,
                 )  # fmt: skip
             else:
-                step, stepf = _sweep_free(
-                    cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc
-                )
+                step, stepf = _sweep_free(cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc)
             q_before = q_last
             q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
@@ -556,13 +553,9 @@ def _fda_pull(
                 )  # fmt: skip
                 if certain and not unsure:
                     break
-                aa_min = AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small
-                slow = aa_min <= min(q_before, q_last)
+                # slow on both last ratios: one slow ratio can be a transient (RESULTS.md)
+                slow = min(q_before, q_last) >= (AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small)
                 if depth > 0 and not tried and slow and q_est < AA_MAX_Q:
-                    # Slow on both of the last two ratios, not on their larger one alone: a
-                    # round of Erdos-Renyi >=60% (N = 100,000) read 0.17 then 0.43 at its
-                    # fourth sweep and 0.10-0.23 after; accelerated, it took as many sweeps
-                    # as plain ones, each step costing ~2 plain sweeps.
                     # The default set is fixed within a round, so the round's fixed point
                     # solves a linear system: accelerated sweeps reach it, or decide the
                     # next round, in fewer sweeps where plain ones contract slowly (from
