@@ -447,12 +447,12 @@ def _fda_pull(
     accelerated = 0
     monotone = True  # payments lie above the round's fixed point (until accelerated)
     checking = False  # this round tests the firms the first estimate ruled out
+    full = np.all(r == 1.0)  # every firm pays in full: a pull is colsum exactly (terms 0.0)
     rnd = start_round
     while True:
         rnd += 1
         # new defaulters among the candidates (exact incoming payments at the current r)
-        # (branch-free: whether a candidate defaults follows no pattern in index order)
-        # (and in two passes: the pulls first, independent of each other, then the test)
+        # (branch-free, in two passes: the pulls first, independent of each other, then the test)
         if checking and not transposed:
             # every firm's exact sums at once, pushed from the firms paying less than in
             # full (no transpose of the whole matrix): kept for every firm at the end
@@ -460,7 +460,8 @@ def _fda_pull(
         else:
             for t in range(n_cand):
                 i = cand[t]
-                inc[i] = _pull(cp, ci, cd, colsum, r, i)  # exact: kept for the solvent
+                inc[i] = colsum[i] if full else _pull(cp, ci, cd, colsum, r, i)  # kept if solvent
+        full = False
         n_new = 0
         kept = 0
         for t in range(n_cand):
@@ -486,7 +487,7 @@ def _fda_pull(
                 cand[i] = i
             n_cand = n
             rnd = start_round
-            checking = False
+            checking, full = False, True
             monotone = True
             out = -1
             cp, ci, cd = fp, fi, fd
