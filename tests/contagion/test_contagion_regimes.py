@@ -447,3 +447,26 @@ def test_small_rounds_are_accelerated_from_a_higher_contraction(
     np.testing.assert_array_equal(fast.waves, slow.waves)
     np.testing.assert_allclose(fast.payments, slow.payments, rtol=0,
                                atol=1e-10 * slow.pbar.max())  # fmt: skip
+
+
+def test_one_slow_ratio_in_a_round_does_not_start_the_acceleration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round goes on by accelerated sweeps only when both of its last two step ratios are
+    slow (from ``AA_MIN_Q`` here): in this case a round's larger ratio crossed it while its
+    contraction was fast, and the rule on the larger ratio alone ran 4 accelerated sweeps
+    (before 2026-12-06, er60). None now, with the numpy algorithm's waves and the reference
+    payments."""
+    from dealloop.contagion import _numba_fda
+
+    monkeypatch.setattr(_kernels, "FDA_PULL_SHARE", 0.0)  # pull form
+    monkeypatch.setattr(_kernels, "FDA_AA_SMALL_Q", _numba_fda.AA_MIN_Q)
+    net, e = regime_case("erdos-renyi", "40%", n=400, seed=2)
+    ext = net.external_liabilities
+    assert accelerated_sweeps(net, e, ext) == 0
+    fast = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numba")
+    slow = eisenberg_noe(net.L, e, external_liabilities=ext, backend="numpy")
+    ref = exact_greatest(net.L.toarray(), e, ext)
+    np.testing.assert_array_equal(fast.waves, slow.waves)
+    assert fast.waves.max() >= 2  # several rounds: the test sees their sweeps
+    np.testing.assert_allclose(fast.payments, ref, rtol=0, atol=1e-10 * ref.max())

@@ -363,12 +363,12 @@ def _fda_pull(
     ``clip((a + beta * incoming) / pbar, 0, 1)``, everyone else pays in full, by monotone
     Gauss--Seidel sweeps from the previous round's payments (which lie above it). With ``q``
     the contraction seen over the last two sweeps, the distance to the round's fixed point is
-    at most ``step * q / (1 - q)``. Where the sweeps contract slowly (``q`` from
-    ``AA_MIN_Q`` (``aa_small`` for a round of fewer than ``AA_SMALL_ROUND`` defaulters) to
-    ``AA_MAX_Q``, and ``depth > 0``), the round goes on by
-    Anderson-accelerated sweeps (:func:`_anderson`): the round's problem is linear, and the
-    mixing removes its slow mode. From then on the payments are no longer known to lie above
-    the fixed point, and every later decision takes the error bound both ways. A round ends
+    at most ``step * q / (1 - q)``. Where the sweeps contract slowly (both of the last two
+    ratios from ``AA_MIN_Q``, or ``aa_small`` in a round of fewer than ``AA_SMALL_ROUND``
+    defaulters; ``q`` below ``AA_MAX_Q``; ``depth > 0``), the round goes on by the sweeps of
+    :func:`_anderson`: the round's problem is linear, and the mixing removes its slow mode.
+    From then on the payments are no longer known to lie above the fixed point, and every
+    later decision takes the error bound both ways. A round ends
 
     * early, from its fourth sweep on (``MIN_DECIDE``), as soon as the next round's default
       set is certain (:func:`_decided`, on twice the error bound): every candidate either
@@ -447,12 +447,12 @@ def _fda_pull(
     accelerated = 0
     monotone = True  # payments lie above the round's fixed point (until accelerated)
     checking = False  # this round tests the firms the first estimate ruled out
+    full = np.all(r == 1.0)  # every firm pays in full: a pull is colsum exactly (terms 0.0)
     rnd = start_round
     while True:
         rnd += 1
         # new defaulters among the candidates (exact incoming payments at the current r)
-        # (branch-free: whether a candidate defaults follows no pattern in index order)
-        # (and in two passes: the pulls first, independent of each other, then the test)
+        # (branch-free, in two passes: the pulls first, independent of each other, then the test)
         if checking and not transposed:
             # every firm's exact sums at once, pushed from the firms paying less than in
             # full (no transpose of the whole matrix): kept for every firm at the end
@@ -460,7 +460,8 @@ def _fda_pull(
         else:
             for t in range(n_cand):
                 i = cand[t]
-                inc[i] = _pull(cp, ci, cd, colsum, r, i)  # exact: kept for the solvent
+                inc[i] = colsum[i] if full else _pull(cp, ci, cd, colsum, r, i)  # kept if solvent
+        full = False
         n_new = 0
         kept = 0
         for t in range(n_cand):
@@ -486,7 +487,7 @@ def _fda_pull(
                 cand[i] = i
             n_cand = n
             rnd = start_round
-            checking = False
+            checking, full = False, True
             monotone = True
             out = -1
             cp, ci, cd = fp, fi, fd
@@ -534,9 +535,8 @@ def _fda_pull(
                     inc,
                 )  # fmt: skip
             else:
-                step, stepf = _sweep_free(
-                    cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc
-                )
+                step, stepf = _sweep_free(cp, ci, cd, pbar, colsum, a, beta, todo, n_todo, r, inc)
+            q_before = q_last
             q_est, q_last = _contraction(step, prev, q_est, q_last)
             prev = step
             if _close_enough(step, q_est, limit, noise):
@@ -554,8 +554,9 @@ def _fda_pull(
                 )  # fmt: skip
                 if certain and not unsure:
                     break
-                aa_min = AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small
-                if depth > 0 and not tried and aa_min <= q_est < AA_MAX_Q:
+                # slow on both last ratios: one slow ratio can be a transient (RESULTS.md)
+                slow = min(q_before, q_last) >= (AA_MIN_Q if n_todo >= AA_SMALL_ROUND else aa_small)
+                if depth > 0 and not tried and slow and q_est < AA_MAX_Q:
                     # The default set is fixed within a round, so the round's fixed point
                     # solves a linear system: accelerated sweeps reach it, or decide the
                     # next round, in fewer sweeps where plain ones contract slowly (from
