@@ -39,8 +39,8 @@ class RunRequest(BaseModel):
 class SimulateRequest(RunRequest):
     """Body of ``POST /api/scenarios/{name}/simulate``."""
 
-    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 200
-    seed: Annotated[int | None, Field(ge=0, le=2**32 - 1, description=(
+    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS, strict=True)] = 200
+    seed: Annotated[int | None, Field(ge=0, le=2**32 - 1, strict=True, description=(
         "Seed (default: the scenario file's monte_carlo.seed)."))] = None
 
 
