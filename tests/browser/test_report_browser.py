@@ -91,6 +91,24 @@ def test_a_number_opens_its_legs_and_sources(watched: Any, report: Path,
     trace.wait_for(state="hidden")
 
 
+def test_a_leg_says_when_its_term_is_assumed(watched: Any, report: Path) -> None:
+    """D25 (Microsoft's $250B Azure contract, no term reported) is spread over an assumed
+    5-year term; its panel said "Term ? - one-off" with no flag next to the 241.0 in the
+    horizon (failed before the fix)."""
+    page = open_report(watched, report)
+    page.locator("#leg-D25 button.dl-leglink").first.click()
+    panel = page.locator("#panel")
+    panel.locator("h3", has_text="Leg D25").wait_for()
+    text = " ".join(panel.text_content().split())
+    assert "no end reported: a 5-year term assumed" in text
+    assert "one-off" not in text
+    assert "\u2020" in page.locator("#leg-D25").text_content()  # the legs table's mark
+    page.locator("#leg-D03 button.dl-leglink").first.click()  # a reported term: no flag
+    panel.locator("h3", has_text="Leg D03").wait_for()
+    assert "assumed" not in panel.text_content()
+    watched.assert_clean()
+
+
 def test_flows_and_stress_render(watched: Any, report: Path) -> None:
     page = open_report(watched, report)
     page.locator("#flows").scroll_into_view_if_needed()

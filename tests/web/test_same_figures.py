@@ -261,3 +261,22 @@ def test_signals_as_of_uses_the_data_known_then(net: Any, client: Any) -> None:
         assert api["headline"] == other["headline"]
         same({f["firm"]: f["indicators"] for f in api["firms"]},
              {f["firm"]: f["indicators"] for f in other["firms"]}, "indicators")
+
+
+def test_legs_flag_an_assumed_term(net: Any, client: Any, report: dict[str, Any]) -> None:
+    """A leg's part in the horizon that rests on an assumed term (no end reported) or on no
+    date says so in the report and the API, as the library's ``term_assumed`` and ``dated``
+    do (the flags were dropped; D25's $241bn in 2026-2030 showed no flag; failed before the
+    fix)."""
+    lib = net.legs(statuses=["committed", "reported", "conditional", "superseded",
+                             "cancelled"], horizon=(2026, 2030)).set_index("id")
+    assumed = set(lib.index[lib["term_assumed"]])
+    assert "D25" in assumed and "D03" not in assumed
+    api = {leg["id"]: leg for leg in client.get("/api/network").json()["legs"]}
+    rep = {leg["id"]: leg for leg in report["legs"]}
+    for legs in (api, rep):
+        assert {i for i, leg in legs.items() if leg["term_assumed"]} == assumed
+        assert {i for i, leg in legs.items() if not leg["dated"]} == \
+            set(lib.index[~lib["dated"]])
+        assert legs["D25"]["term_note"] == "no end reported: a 5-year term assumed"
+        assert legs["D03"]["term_note"] is None

@@ -20,7 +20,7 @@ Conventions of the bundle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -248,6 +248,10 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
     ``value`` is :meth:`DealNetwork.legs`'s counted value (``null`` when undisclosed, the
     remainder for an aggregate); ``value_in_horizon`` the part of it inside ``horizon``.
     ``counted`` says whether the leg enters totals (live and not fully covered by its parts).
+    ``term_assumed`` (no end reported: :data:`~dealloop.network.DEFAULT_TERM_YEARS` assumed)
+    and ``dated`` (``False``: no date, counted in full in the horizon) flag what
+    ``value_in_horizon`` assumes; ``term_note`` says it in words (``null`` when nothing is
+    assumed).
 
     Examples
     --------
@@ -281,6 +285,9 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
             "value_note": cell_text(rec.get("value_note")),
             "value_in_horizon": cell_value(rec.get("value_in_horizon")),
             "horizon_share": cell_value(rec.get("horizon_share")),
+            "term_assumed": bool(rec.get("term_assumed", False)),
+            "dated": bool(rec.get("dated", True)),
+            "term_note": _term_note(kind, rec),
             "counted": status in LIVE_STATUSES,
             "condition": cell_text(rec.get("condition")),
             "announced": cell_text(rec.get("announced")),
@@ -293,6 +300,29 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
             "notes": cell_text(rec.get("notes")),
         })
     return out
+
+
+def _term_note(kind: str, rec: Mapping[Any, Any]) -> str | None:
+    """What a leg's part in the horizon assumes, in words (``None`` when nothing).
+
+    Examples
+    --------
+    >>> _term_note("compute_contract", {"term_assumed": True, "dated": True})
+    'no end reported: a 5-year term assumed'
+    >>> _term_note("loan", {"term_assumed": False, "dated": False})
+    'undated: counted in full in the horizon'
+    >>> _term_note("loan", {"term_assumed": False, "dated": True}) is None
+    True
+    """
+    from ..network import DEFAULT_TERM_YEARS
+
+    if rec.get("term_assumed"):
+        years = DEFAULT_TERM_YEARS.get(kind)
+        return ("no end reported: " + (f"a {years}-year term assumed" if years
+                                       else "term assumed"))
+    if rec.get("dated") is False:
+        return "undated: counted in full in the horizon"
+    return None
 
 
 def summary_part(net: DealNetwork) -> dict[str, Any]:

@@ -182,7 +182,7 @@
         h('td', null, humanise(l.kind)),
         h('td', null, h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status)),
         h('td', { class: 'dl-n' }, fmtMoney(l.value)),
-        h('td', { class: 'dl-n' }, fmtMoney(l.value_in_horizon)),
+        h('td', { class: 'dl-n', title: l.term_note || null }, fmtMoney(l.value_in_horizon) + (l.term_note && l.value_in_horizon !== null ? ' \u2020' : '')),
         h('td', null, sourceList(ctx, l.sources)));
     });
     append(box, h('div', { class: 'dl-trace-card', role: 'dialog', 'aria-label': 'Deal legs behind a number' },
