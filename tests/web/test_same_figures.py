@@ -280,3 +280,28 @@ def test_legs_flag_an_assumed_term(net: Any, client: Any, report: dict[str, Any]
             set(lib.index[~lib["dated"]])
         assert legs["D25"]["term_note"] == "no end reported: a 5-year term assumed"
         assert legs["D03"]["term_note"] is None
+
+
+def test_history_sets_household_losses_against_household_losses(
+        stress: dict[str, Any], report: dict[str, Any], client: Any, net: Any) -> None:
+    """The 2000 loss of US household wealth is set against the loss on US households, not
+    against the market value lost by every outside shareholder (rest of the world,
+    institutions, not allocated): openai-no-new-money read "49.8%" of 2000 with $1,145.4bn
+    where US households lose $312.6bn (13.6%), and "2.4% of US retirement assets" beside the
+    holders layer's 0.36% (failed before the fix)."""
+    from dealloop import scenarios
+
+    (run,) = report["stress"]
+    api = client.post(f"/api/scenarios/{SCENARIO}/run", json={"band": False}).json()
+    for result in (stress, run["result"], api["result"]):
+        rows = {r["key"]: r for r in result["comparison"]}
+        households = result["holders"]["households"]["total"]
+        h2000 = rows["household_wealth_2000"]
+        assert h2000["ours"] == pytest.approx(households)
+        assert h2000["comparison"] == pytest.approx(households / abs(h2000["value"]))
+        assert rows["retirement_assets"]["ours"] is None
+        assert rows["retirement_assets"]["how"] == "context"
+        assert rows["dotcom_value_lost"]["ours"] == pytest.approx(
+            result["system"]["market_value_lost_net"])
+    bare = scenarios.run(SCENARIO, net, band=False).comparison.set_index("key")
+    assert bare.loc["household_wealth_2000", "how"] == "context"  # no holders layer here
