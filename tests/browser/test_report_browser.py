@@ -109,6 +109,20 @@ def test_a_leg_says_when_its_term_is_assumed(watched: Any, report: Path) -> None
     watched.assert_clean()
 
 
+def test_small_shares_are_not_shown_as_zero(watched: Any, report: Path) -> None:
+    """Microsoft's self-financed share is 0.016% (``dealloop circularity``); the report
+    showed "0%" (failed before the fix). Shares format as the CLI's ``share()`` does."""
+    from dealloop.commands._tables import share
+
+    page = open_report(watched, report)
+    for v in (0.000164, 0.0000301, 0.0036, 0.262, 0.0, 1e-12, -0.0002216, 0.0005):
+        js = page.evaluate("(v) => window.Dealloop.fmtValue(v, 'fraction')", v)
+        py = share(v)
+        assert js.rstrip("%") == py.rstrip("%") or float(js.rstrip("%")) == float(
+            py.rstrip("%")), (v, js, py)
+        assert (js == "0%") == (py == "0.0%"), (v, js, py)
+
+
 def test_flows_and_stress_render(watched: Any, report: Path) -> None:
     page = open_report(watched, report)
     page.locator("#flows").scroll_into_view_if_needed()
