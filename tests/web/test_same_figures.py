@@ -305,3 +305,17 @@ def test_history_sets_household_losses_against_household_losses(
             result["system"]["market_value_lost_net"])
     bare = scenarios.run(SCENARIO, net, band=False).comparison.set_index("key")
     assert bare.loc["household_wealth_2000", "how"] == "context"  # no holders layer here
+
+
+def test_systemic_ranking_has_a_json_twin(client: Any, report: dict[str, Any]) -> None:
+    """The report ranks firms by systemic damage; the API had no such figure (no route, and
+    ``/api/bundle`` carries an empty ``systemic``; failed before the fix: 404)."""
+    api = client.get("/api/systemic").json()
+    same(report["systemic"]["firms"], api["firms"], "api systemic")
+    assert api["scenario"] == "baseline" and api["rank_by"] == "loss"
+    by_banks = client.get("/api/systemic", params={"rank_by": "banks"}).json()
+    assert by_banks["rank_by"] == "banks"
+    assert sorted(f["firm"] for f in by_banks["firms"]) == sorted(f["firm"] for f in api["firms"])
+    assert client.get("/api/systemic", params={"rank_by": "size"}).status_code == 422
+    r = client.get("/api/systemic", params={"scenario": "nope"})
+    assert r.status_code == 404 and "unknown scenario" in r.json()["message"]

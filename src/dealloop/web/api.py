@@ -33,7 +33,7 @@ ENDPOINTS = [
     "/api/loops", "/api/flows", "/api/measures", "/api/sources", "/api/history",
     "/api/timeline", "/api/calendar", "/api/cite",
     "/api/signals", "/api/macro", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
-    "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate",
+    "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate", "/api/systemic",
 ]
 
 
@@ -72,7 +72,8 @@ def _register_network(app: FastAPI, state: AppState) -> None:
 
     @app.get("/api/bundle", tags=["network"], summary="Everything the report shows")
     def bundle() -> dict[str, Any]:
-        """The results bundle the HTML report embeds (without stress runs)."""
+        """The results bundle the HTML report embeds (without stress runs and the systemic
+        ranking: ``/api/scenarios/{name}/run`` and ``/api/systemic``)."""
         return state.bundle
 
     @app.get("/api/network", tags=["network"], summary="Firms and legs, filtered")
