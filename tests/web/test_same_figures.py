@@ -313,9 +313,24 @@ def test_systemic_ranking_has_a_json_twin(client: Any, report: dict[str, Any]) -
     api = client.get("/api/systemic").json()
     same(report["systemic"]["firms"], api["firms"], "api systemic")
     assert api["scenario"] == "baseline" and api["rank_by"] == "loss"
-    by_banks = client.get("/api/systemic", params={"rank_by": "banks"}).json()
-    assert by_banks["rank_by"] == "banks"
-    assert sorted(f["firm"] for f in by_banks["firms"]) == sorted(f["firm"] for f in api["firms"])
     assert client.get("/api/systemic", params={"rank_by": "size"}).status_code == 422
     r = client.get("/api/systemic", params={"scenario": "nope"})
     assert r.status_code == 404 and "unknown scenario" in r.json()["message"]
+
+
+def test_summary_everywhere(net: Any, report: dict[str, Any], client: Any) -> None:
+    """Every total by kind and status, every evidence row and every count: library, ``summary
+    --json``, the report and ``/api/summary``; the text's total row to display rounding."""
+    from dealloop.summary import summarize
+
+    lib = summarize(net).to_dict()
+    cli_out = cli_json("summary")
+    for name, other in (("cli", cli_out), ("report", report["summary"]),
+                        ("api", client.get("/api/summary").json())):
+        for key in ("totals_usd_bn", "evidence", "legs_by_status", "entities_by_kind",
+                    "undisclosed_live_legs", "legs", "entities"):
+            same(lib[key], other[key], f"{name} {key}")
+    total = lib["totals_usd_bn"]["total"]
+    row = next(ln for ln in cli("summary").splitlines() if ln.startswith("total "))
+    assert row.split()[1:6] == [f"{total[c]:,.1f}" for c in (
+        "committed", "reported", "conditional", "firm", "all")]
