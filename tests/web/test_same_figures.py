@@ -334,3 +334,27 @@ def test_summary_everywhere(net: Any, report: dict[str, Any], client: Any) -> No
     row = next(ln for ln in cli("summary").splitlines() if ln.startswith("total "))
     assert row.split()[1:6] == [f"{total[c]:,.1f}" for c in (
         "committed", "reported", "conditional", "firm", "all")]
+
+
+def test_cycling_index_counts_cash_legs_only(net: Any, circ: dict[str, Any]) -> None:
+    """"Cycling index, all money" is labelled "every cash leg"; it counted SpaceX's $250bn
+    all-stock takeover of xAI (D80, non-cash) and a debt stock (D94b) as throughflow, which
+    read 2.0% (4.1% with conditional legs) where the cash legs give 2.4% (4.8%; failed
+    before the fix). Taking the non-cash and stock legs out of the data leaves it as is
+    (those that are parts of an aggregate stay: taking one out would raise the aggregate's
+    remainder, a cash amount)."""
+    from dealloop.circularity import money_cycling
+    from dealloop.network import DealNetwork, money_column
+
+    live = net.legs(statuses=["committed", "reported", "conditional"])
+    not_cash = set(live["id"][(money_column(live) != "cash_flow").to_numpy()
+                              & live["part_of"].isna().to_numpy()])
+    assert {"D80", "D94a", "D11"} <= not_cash
+    cash_only = DealNetwork(net.entities, net.deals[~net.deals["id"].isin(not_cash)],
+                            net.sources, net.figures, net.history, tables=net.tables,
+                            meta=net.meta)
+    ref = money_cycling(cash_only)
+    assert circ["system"]["fci_all_money"] == pytest.approx(ref["firm"].fci, rel=1e-12)
+    assert circ["system"]["tst_all_money"] == pytest.approx(ref["firm"].tst, rel=1e-12)
+    assert circ["system"]["fci_all_money_with_conditional"] == pytest.approx(
+        ref["all"].fci, rel=1e-12)
