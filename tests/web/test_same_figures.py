@@ -358,3 +358,21 @@ def test_cycling_index_counts_cash_legs_only(net: Any, circ: dict[str, Any]) -> 
     assert circ["system"]["tst_all_money"] == pytest.approx(ref["firm"].tst, rel=1e-12)
     assert circ["system"]["fci_all_money_with_conditional"] == pytest.approx(
         ref["all"].fci, rel=1e-12)
+
+
+def test_who_pays_whom_moves_cash_only(net: Any, client: Any, report: dict[str, Any]) -> None:
+    """The Sankey's "money falling due" showed SpaceX's $250bn all-stock takeover of xAI
+    (D80) as its largest payment, where the summary keeps non-cash legs and stocks apart
+    (failed before the fix: firm flows 1,578.9 against 1,327.0 of cash)."""
+    from dealloop.network import money_column
+    from dealloop.vocabulary import CONTINGENT_KINDS, FIRM_STATUSES
+
+    legs = net.legs(statuses=FIRM_STATUSES, horizon=(2026, 2030))
+    cash = legs[(money_column(legs) == "cash_flow").to_numpy()
+                & ~legs["kind"].isin(CONTINGENT_KINDS).to_numpy()]
+    for flows in (client.get("/api/flows").json(), report["flows"]):
+        assert sum(x["amount"] for x in flows["firm"]) == pytest.approx(
+            cash["value_in_horizon"].sum())
+        assert not any("D80" in x["legs"] for x in flows["firm"])
+        (bonds,) = [x for x in flows["firm"] if "D94b" in x["legs"]]
+        assert [a["leg"] for a in bonds["apart"]] == ["D94b"]

@@ -345,7 +345,9 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
 
     Two selections: ``firm`` (committed and reported legs) and ``all`` (every live leg, adding
     conditional ones). Contingent backstops are left out (they move no cash unless triggered);
-    undisclosed legs are listed on their link but add nothing to its amount.
+    undisclosed legs are listed on their link but add nothing to its amount, and so are
+    non-cash legs and stocks outstanding (``apart``: leg ids with their amount and why), as
+    in the summary's headline columns; a link with no cash amount is dropped.
 
     Examples
     --------
@@ -359,10 +361,17 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
         g = net.flow_graph(statuses=statuses, horizon=h)
         links = []
         for payer, payee, d in g.edges(data=True):
-            if not d["amount"] > 0:
+            cash, apart = 0.0, []
+            for leg, amount, marks in zip(d["legs"], d["amounts"], d["caveats"], strict=True):
+                moved = [m for m in marks if m in ("non_cash", "stock")]
+                if moved:
+                    apart.append({"leg": leg, "amount": cell_value(amount), "why": moved[0]})
+                elif amount == amount:
+                    cash += amount
+            if not cash > 0:
                 continue
-            links.append({"payer": payer, "payee": payee, "amount": round(d["amount"], 6),
-                          "legs": list(d["legs"])})
+            links.append({"payer": payer, "payee": payee, "amount": round(cash, 6),
+                          "legs": list(d["legs"]), "apart": apart})
         links.sort(key=lambda x: -x["amount"])
         out[name] = links
     return out
