@@ -91,6 +91,38 @@ def test_a_number_opens_its_legs_and_sources(watched: Any, report: Path,
     trace.wait_for(state="hidden")
 
 
+def test_a_leg_says_when_its_term_is_assumed(watched: Any, report: Path) -> None:
+    """D25 (Microsoft's $250B Azure contract, no term reported) is spread over an assumed
+    5-year term; its panel said "Term ? - one-off" with no flag next to the 241.0 in the
+    horizon (failed before the fix)."""
+    page = open_report(watched, report)
+    page.locator("#leg-D25 button.dl-leglink").first.click()
+    panel = page.locator("#panel")
+    panel.locator("h3", has_text="Leg D25").wait_for()
+    text = " ".join(panel.text_content().split())
+    assert "no end reported: a 5-year term assumed" in text
+    assert "one-off" not in text
+    assert "\u2020" in page.locator("#leg-D25").text_content()  # the legs table's mark
+    page.locator("#leg-D03 button.dl-leglink").first.click()  # a reported term: no flag
+    panel.locator("h3", has_text="Leg D03").wait_for()
+    assert "assumed" not in panel.text_content()
+    watched.assert_clean()
+
+
+def test_small_shares_are_not_shown_as_zero(watched: Any, report: Path) -> None:
+    """Microsoft's self-financed share is 0.016% (``dealloop circularity``); the report
+    showed "0%" (failed before the fix). Shares format as the CLI's ``share()`` does."""
+    from dealloop.commands._tables import share
+
+    page = open_report(watched, report)
+    for v in (0.000164, 0.0000301, 0.0036, 0.262, 0.0, 1e-12, -0.0002216, 0.0005):
+        js = page.evaluate("(v) => window.Dealloop.fmtValue(v, 'fraction')", v)
+        py = share(v)
+        assert js.rstrip("%") == py.rstrip("%") or float(js.rstrip("%")) == float(
+            py.rstrip("%")), (v, js, py)
+        assert (js == "0%") == (py == "0.0%"), (v, js, py)
+
+
 def test_flows_and_stress_render(watched: Any, report: Path) -> None:
     page = open_report(watched, report)
     page.locator("#flows").scroll_into_view_if_needed()

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..jsonutil import jsonable
@@ -231,6 +232,10 @@ def money_cycling(net: Any, *, horizon: Any = DEFAULT_HORIZON,
                   statuses: Any = None) -> dict[str, ENA | None]:
     """Finn cycling index of every cash leg, on firm legs and on all live legs.
 
+    Only legs that move cash count (``money`` = ``cash_flow``): non-cash legs (all-stock
+    deals, share swaps) and stocks (debt outstanding at a date) are no throughflow, as in
+    the summary's headline columns.
+
     The one computation behind "cycling index, all money" wherever it is shown (CLI, report,
     dashboard, API): :data:`MONEY_KINDS` over ``horizon``, ``"firm"`` on committed and
     reported legs (or ``statuses`` when given), ``"all"`` adding conditional legs. ``None``
@@ -255,13 +260,41 @@ def money_cycling(net: Any, *, horizon: Any = DEFAULT_HORIZON,
     True
     """
     firm = FIRM_STATUSES if statuses is None else statuses
-    return {"firm": _finite_ena(net, MONEY_KINDS, firm, horizon),
-            "all": _finite_ena(net, MONEY_KINDS, LIVE_STATUSES, horizon)}
+    return {"firm": _finite_ena(net, MONEY_KINDS, firm, horizon, cash_only=True),
+            "all": _finite_ena(net, MONEY_KINDS, LIVE_STATUSES, horizon, cash_only=True)}
 
 
-def _finite_ena(net: Any, kinds: Any, statuses: Any, horizon: Any) -> ENA | None:
+def _finite_ena(net: Any, kinds: Any, statuses: Any, horizon: Any, *,
+                cash_only: bool = False) -> ENA | None:
     try:
-        result = ena(net, kinds=kinds, statuses=statuses, horizon=horizon)
+        if cash_only:
+            flows, labels = _cash_flows(net, kinds, statuses, horizon)
+            result = ena(flows, labels=labels)
+        else:
+            result = ena(net, kinds=kinds, statuses=statuses, horizon=horizon)
     except ValueError:  # no flow at all, or a closed system
         return None
     return result if math.isfinite(result.fci) else None
+
+
+def _cash_flows(net: Any, kinds: Any, statuses: Any, horizon: Any
+                ) -> tuple[np.ndarray, list[str]]:
+    """The flow matrix of the legs that move cash: legs marked ``non_cash`` or ``stock``
+    (:func:`dealloop.network.leg_caveats`) are left out, so an all-stock takeover (D80,
+    $250bn), a warrant or a debt stock outstanding is no throughflow. Read from
+    ``net.flow_graph`` (its per-leg ``amounts`` and ``caveats``; undisclosed amounts add
+    nothing); firms in the graph's node order."""
+    args: dict[str, Any] = {"kinds": list(kinds), "statuses": statuses}
+    if horizon is not None:
+        args["horizon"] = horizon
+    g = net.flow_graph(**args)
+    labels = [str(x) for x in g.nodes]
+    pos = {x: i for i, x in enumerate(g.nodes)}
+    flows = np.zeros((len(labels), len(labels)))
+    for payer, payee, d in g.edges(data=True):
+        amounts = d.get("amounts", [d.get("amount", 0.0)])
+        marks = d.get("caveats", [()] * len(amounts))
+        for amount, mark in zip(amounts, marks, strict=True):
+            if amount == amount and "non_cash" not in mark and "stock" not in mark:
+                flows[pos[payer], pos[payee]] += float(amount)
+    return flows, labels

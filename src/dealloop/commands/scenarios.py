@@ -89,6 +89,7 @@ def stress(
     res, ranked, swings = _stress_runs(sc, net, band=band, rank_legs=rank_legs,
                                        tornado=tornado, quiet=json_out)
     where = _holders(sc, net, res)
+    res = _with_households(res, where)
     lines, held = _explained(explain, layer_names, res, where)
     if json_out:
         print_json(_stress_json(sc, net, res, where, explain=explain, lines=lines, held=held,
@@ -160,6 +161,16 @@ def _explained(explain: str | None, layer_names: set[str], res: Any, where: Any
             "(its kind is in mapping.outside_kinds; mapping.inside brings it in)")
         raise typer.Exit(1)
     return res.explain(explain), None
+
+
+def _with_households(res: Any, where: Any) -> Any:
+    """``res`` with its history rows on US households set against the holders layer's
+    household loss (as :func:`dealloop.holders.result_dict` does for the report and API)."""
+    from dataclasses import replace
+
+    from ..scenarios.compare import with_households
+
+    return replace(res, comparison=with_households(res.comparison, where.households))
 
 
 def _stress_json(sc: Any, net: Any, res: Any, where: Any, *, explain: str | None, lines: Any,

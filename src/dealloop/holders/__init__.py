@@ -375,7 +375,9 @@ def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:
     one JSON shape the CLI, the report and the dashboard share.
 
     ``scenario`` (a :class:`~dealloop.scenarios.spec.Scenario`) supplies its ``holders:``
-    block; without it the dataset's shares apply.
+    block; without it the dataset's shares apply. The comparison with history sets US
+    households' loss against their 2000 loss
+    (:func:`dealloop.scenarios.compare.with_households`).
 
     Examples
     --------
@@ -386,6 +388,14 @@ def result_dict(result: Any, net: Any, scenario: Any = None) -> dict[str, Any]:
     >>> "holders" in d
     True
     """
+    from dataclasses import replace
+
+    from ..scenarios.compare import with_households
+
     spec = getattr(scenario, "holders", None)
     changes = spec.model_dump() if spec is not None else None
-    return {**result.to_dict(), "holders": follow(result, net, changes).to_dict()}
+    where = follow(result, net, changes)
+    if getattr(result, "comparison", None) is not None:
+        result = replace(result, comparison=with_households(result.comparison,
+                                                           where.households))
+    return {**result.to_dict(), "holders": where.to_dict()}

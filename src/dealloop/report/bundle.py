@@ -20,7 +20,7 @@ Conventions of the bundle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
@@ -248,6 +248,10 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
     ``value`` is :meth:`DealNetwork.legs`'s counted value (``null`` when undisclosed, the
     remainder for an aggregate); ``value_in_horizon`` the part of it inside ``horizon``.
     ``counted`` says whether the leg enters totals (live and not fully covered by its parts).
+    ``term_assumed`` (no end reported: :data:`~dealloop.network.DEFAULT_TERM_YEARS` assumed)
+    and ``dated`` (``False``: no date, counted in full in the horizon) flag what
+    ``value_in_horizon`` assumes; ``term_note`` says it in words (``null`` when nothing is
+    assumed).
 
     Examples
     --------
@@ -281,6 +285,9 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
             "value_note": cell_text(rec.get("value_note")),
             "value_in_horizon": cell_value(rec.get("value_in_horizon")),
             "horizon_share": cell_value(rec.get("horizon_share")),
+            "term_assumed": bool(rec.get("term_assumed", False)),
+            "dated": bool(rec.get("dated", True)),
+            "term_note": _term_note(kind, rec),
             "counted": status in LIVE_STATUSES,
             "condition": cell_text(rec.get("condition")),
             "announced": cell_text(rec.get("announced")),
@@ -293,6 +300,29 @@ def legs_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
             "notes": cell_text(rec.get("notes")),
         })
     return out
+
+
+def _term_note(kind: str, rec: Mapping[Any, Any]) -> str | None:
+    """What a leg's part in the horizon assumes, in words (``None`` when nothing).
+
+    Examples
+    --------
+    >>> _term_note("compute_contract", {"term_assumed": True, "dated": True})
+    'no end reported: a 5-year term assumed'
+    >>> _term_note("loan", {"term_assumed": False, "dated": False})
+    'undated: counted in full in the horizon'
+    >>> _term_note("loan", {"term_assumed": False, "dated": True}) is None
+    True
+    """
+    from ..network import DEFAULT_TERM_YEARS
+
+    if rec.get("term_assumed"):
+        years = DEFAULT_TERM_YEARS.get(kind)
+        return ("no end reported: " + (f"a {years}-year term assumed" if years
+                                       else "term assumed"))
+    if rec.get("dated") is False:
+        return "undated: counted in full in the horizon"
+    return None
 
 
 def summary_part(net: DealNetwork) -> dict[str, Any]:
@@ -315,7 +345,9 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
 
     Two selections: ``firm`` (committed and reported legs) and ``all`` (every live leg, adding
     conditional ones). Contingent backstops are left out (they move no cash unless triggered);
-    undisclosed legs are listed on their link but add nothing to its amount.
+    undisclosed legs are listed on their link but add nothing to its amount, and so are
+    non-cash legs and stocks outstanding (``apart``: leg ids with their amount and why), as
+    in the summary's headline columns; a link with no cash amount is dropped.
 
     Examples
     --------
@@ -329,10 +361,17 @@ def flows_part(net: DealNetwork, horizon: Sequence[Any] | None = DEFAULT_HORIZON
         g = net.flow_graph(statuses=statuses, horizon=h)
         links = []
         for payer, payee, d in g.edges(data=True):
-            if not d["amount"] > 0:
+            cash, apart = 0.0, []
+            for leg, amount, marks in zip(d["legs"], d["amounts"], d["caveats"], strict=True):
+                moved = [m for m in marks if m in ("non_cash", "stock")]
+                if moved:
+                    apart.append({"leg": leg, "amount": cell_value(amount), "why": moved[0]})
+                elif amount == amount:
+                    cash += amount
+            if not cash > 0:
                 continue
-            links.append({"payer": payer, "payee": payee, "amount": round(d["amount"], 6),
-                          "legs": list(d["legs"])})
+            links.append({"payer": payer, "payee": payee, "amount": round(cash, 6),
+                          "legs": list(d["legs"]), "apart": apart})
         links.sort(key=lambda x: -x["amount"])
         out[name] = links
     return out

@@ -33,7 +33,7 @@ ENDPOINTS = [
     "/api/loops", "/api/flows", "/api/measures", "/api/sources", "/api/history",
     "/api/timeline", "/api/calendar", "/api/cite",
     "/api/signals", "/api/macro", "/api/bundle", "/api/scenarios", "/api/scenarios/{name}",
-    "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate",
+    "/api/scenarios/{name}/run", "/api/scenarios/{name}/simulate", "/api/systemic",
 ]
 
 
@@ -72,7 +72,8 @@ def _register_network(app: FastAPI, state: AppState) -> None:
 
     @app.get("/api/bundle", tags=["network"], summary="Everything the report shows")
     def bundle() -> dict[str, Any]:
-        """The results bundle the HTML report embeds (without stress runs)."""
+        """The results bundle the HTML report embeds (without stress runs and the systemic
+        ranking: ``/api/scenarios/{name}/run`` and ``/api/systemic``)."""
         return state.bundle
 
     @app.get("/api/network", tags=["network"], summary="Firms and legs, filtered")
@@ -143,7 +144,9 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
         """Each watched firm's indicators as of a date (default: the latest market quote),
         their lights (ALERT, WATCH, OK, NO DATA), the thresholds crossed, the default
         probabilities implied by spreads, and the monthly series of the quoted firms (or of
-        ``firm``). Thresholds: the shipped signals config."""
+        ``firm``). Thresholds: the shipped signals config. With ``as_of``, the dataset as
+        it was known that day (``dealloop signals --as-of``): figures, quotes and legs dated
+        later are left out, so no later figure enters an earlier day's lights."""
         from ..holders import capitals, layer
         from ..markets import signals_bundle
 
@@ -157,9 +160,10 @@ def _register_firms_and_loops(app: FastAPI, state: AppState) -> None:
         if key not in state.signals:
             if len(state.signals) >= 32:  # a few dates at a time; forget the oldest
                 state.signals.pop(next(iter(state.signals)))
-            out = signals_bundle(state.net, as_of=day, firms=[firm] if firm else None,
+            net = state.net if day is None else state.net.as_of(day)
+            out = signals_bundle(net, as_of=day, firms=[firm] if firm else None,
                                  history_firms=[firm] if firm else None)
-            out["sector_capital"] = capitals(layer(state.net), out.get("as_of"))
+            out["sector_capital"] = capitals(layer(net), out.get("as_of"))
             state.signals[key] = out
         return state.signals[key]
 

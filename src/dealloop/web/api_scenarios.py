@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Body, FastAPI, HTTPException, Path
+from fastapi import Body, FastAPI, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..holders.systemic import RANKS
 from ..jsonutil import jsonable
 from ..report.analyses import stress_headlines
 from ..scenarios.parameters import apply_parameters, scenario_parameters
@@ -39,8 +40,8 @@ class RunRequest(BaseModel):
 class SimulateRequest(RunRequest):
     """Body of ``POST /api/scenarios/{name}/simulate``."""
 
-    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS)] = 200
-    seed: Annotated[int | None, Field(ge=0, le=2**32 - 1, description=(
+    draws: Annotated[int, Field(ge=1, le=MAX_DRAWS, strict=True)] = 200
+    seed: Annotated[int | None, Field(ge=0, le=2**32 - 1, strict=True, description=(
         "Seed (default: the scenario file's monte_carlo.seed)."))] = None
 
 
@@ -92,6 +93,30 @@ def register_scenario_api(app: FastAPI, state: AppState) -> None:
             raise HTTPException(422, str(exc).splitlines()[0]) from None
         return {**meta, "elapsed_s": round(time.perf_counter() - t, 4),
                 "result": jsonable(result_dict(result, state.net, sc))}
+
+    @app.get("/api/systemic", tags=["scenarios"],
+             summary="Who is systemic: fail each firm in turn and rank the damage")
+    def systemic(
+        scenario: Annotated[str, Query(pattern=ID_PATTERN, max_length=128, description=(
+            "The shipped scenario every firm fails on top of."))] = "baseline",
+        rank_by: Annotated[Literal[tuple(RANKS)], Query(  # type: ignore[valid-type]
+            description="What to rank by.")] = "loss",
+    ) -> dict[str, Any]:
+        """Each firm fails on its own, in one batched engine call: the loss that lands
+        outside the network, the defaults it causes, the loss on US households, banks,
+        insurers and private-credit funds, and DebtRank (``dealloop systemic --json``, the
+        report's systemic section). Computed on first request (a few seconds), then kept."""
+        from ..holders.systemic import systemic as run_systemic
+
+        sc = state.scenario(scenario)
+        key = (scenario, rank_by)
+        if key not in state.systemic:
+            try:
+                res = run_systemic(sc, state.net, rank_by=rank_by)
+            except ValueError as exc:
+                raise HTTPException(422, str(exc).splitlines()[0]) from None
+            state.systemic[key] = jsonable(res.to_dict())
+        return state.systemic[key]
 
     @app.post("/api/scenarios/{name}/simulate", tags=["scenarios"],
               summary="Monte Carlo run of a scenario (bounded draws)")

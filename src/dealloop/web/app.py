@@ -10,8 +10,10 @@ Safety
 ------
 * Results come from :mod:`dealloop.report.bundle`, the same code as the HTML report.
 * Query parameters and request bodies are validated by pydantic (422 with a ``message``
-  naming the parameter); list lengths, loop limits, scenario parameters and Monte Carlo draws
-  are bounded; request bodies over :data:`MAX_BODY` bytes are refused (413).
+  naming the parameter); a query parameter an ``/api`` route does not take is refused (422
+  naming it and the ones it takes) rather than ignored, so a misspelt filter never returns
+  unfiltered figures as if filtered; list lengths, loop limits, scenario parameters and
+  Monte Carlo draws are bounded; request bodies over :data:`MAX_BODY` bytes are refused (413).
 * No request reaches the file system: scenarios and static files are read when the app is
   created and looked up by exact name in memory.
 * Pages are Jinja2 templates with autoescape; their script builds the page with
@@ -32,9 +34,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
@@ -79,6 +82,7 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
         max_body_size=MAX_BODY,
+        dependencies=[Depends(_known_query)],
     )
     app.state.dealloop = state
 
@@ -126,6 +130,32 @@ def create_app(
     register_edit_api(app, state)
     register_pages(app, state)
     return app
+
+
+def _known_query(request: Request) -> None:
+    """Refuse a query parameter the matched ``/api`` route does not take (422 naming it).
+
+    FastAPI ignores unknown query parameters, so ``/api/loops?max_length=3`` would answer
+    with the default loops as if the filter had applied.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.url.path.startswith("/api"):
+        return
+    taken = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - taken)
+    if unknown:
+        takes = ", ".join(sorted(taken)) if taken else "no query parameters"
+        raise HTTPException(422, f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+                                 f"{', '.join(repr(u) for u in unknown)}; "
+                                 f"{request.url.path} takes {takes}")
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters a route's dependant (and its sub-dependencies) reads."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 def _jsonable_errors(errors: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -57,6 +57,8 @@ class AppState:
         self.scenarios, self.scenario_errors = _load_scenarios()
         #: Signals answers by (date, firm), a few at a time (see ``GET /api/signals``).
         self.signals: dict[Any, dict[str, Any]] = {}
+        #: Systemic rankings by (scenario, rank_by) (see ``GET /api/systemic``).
+        self.systemic: dict[Any, dict[str, Any]] = {}
         #: (path, detail) -> the HTML 404 page; set by the page routes
         self.not_found_page: Callable[[str, str], Response] = \
             lambda _path, detail: Response(detail, status_code=404)
@@ -68,6 +70,7 @@ class AppState:
         for name in ("bundle", "entity_index"):
             self.__dict__.pop(name, None)
         self.signals.clear()
+        self.systemic.clear()
 
     @cached_property
     def bundle(self) -> dict[str, Any]:

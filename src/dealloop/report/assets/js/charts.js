@@ -28,7 +28,10 @@
         source: links.map(function (l) { return idx[l.payer]; }),
         target: links.map(function (l) { return idx[l.payee]; }),
         value: links.map(function (l) { return l.amount; }),
-        customdata: links.map(function (l) { return plotlyText(l.legs.join(', ')); }),
+        customdata: links.map(function (l) {
+          var apart = (l.apart || []).map(function (a) { return a.leg + ' ' + humanise(a.why); });
+          return plotlyText(l.legs.join(', ') + (apart.length ? ' (not cash, left out: ' + apart.join(', ') + ')' : ''));
+        }),
         hovertemplate: '%{source.label} \u2192 %{target.label}<br>$%{value:,.1f}bn<br>legs: %{customdata}<extra></extra>',
         color: links.map(function (l) { return hexAlpha(KIND_COLOURS[(ctx.ent[l.payer] || {}).kind] || '#94a3b8', 0.35); })
       }

@@ -110,7 +110,13 @@
     if (v === null || v === undefined || (typeof v === 'number' && isNaN(v))) return 'n/a';
     if (typeof v !== 'number') return String(v);
     if (!unit || unit === 'USD bn' || unit === 'usd_bn') return fmtMoney(v);
-    if (unit === 'fraction' || unit === 'share') return (100 * v).toLocaleString('en-US', { maximumFractionDigits: 1 }) + '%';
+    if (unit === 'fraction' || unit === 'share') {
+      // as the CLI's share(): a small non-zero share keeps two significant digits (0.016%,
+      // not 0%), rounding noise below a billionth is zero
+      var p = Math.abs(v) < 1e-9 ? 0 : 100 * v;
+      if (p !== 0 && Math.abs(p) < 0.5) return String(Number(p.toPrecision(2))) + '%';
+      return p.toLocaleString('en-US', { maximumFractionDigits: 1 }) + '%';
+    }
     if (unit === 'count') return v.toLocaleString('en-US', { maximumFractionDigits: 0 });
     if (unit === '%') return v.toLocaleString('en-US', { maximumFractionDigits: 1 }) + '%';
     return v.toLocaleString('en-US', { maximumFractionDigits: 2 }) + (unit === 'ratio' || unit === 'index' ? '' : ' ' + unit);
@@ -182,7 +188,7 @@
         h('td', null, humanise(l.kind)),
         h('td', null, h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status)),
         h('td', { class: 'dl-n' }, fmtMoney(l.value)),
-        h('td', { class: 'dl-n' }, fmtMoney(l.value_in_horizon)),
+        h('td', { class: 'dl-n', title: l.term_note || null }, fmtMoney(l.value_in_horizon) + (l.term_note && l.value_in_horizon !== null ? ' \u2020' : '')),
         h('td', null, sourceList(ctx, l.sources)));
     });
     append(box, h('div', { class: 'dl-trace-card', role: 'dialog', 'aria-label': 'Deal legs behind a number' },

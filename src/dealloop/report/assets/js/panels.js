@@ -82,10 +82,10 @@
       ['Evidence', (l.evidence || '') + (l.basis ? ', ' + l.basis : '')],
       ['Amount', l.amount_usd_bn !== null ? fmtMoney(l.amount_usd_bn) : (l.amount_low !== null ? fmtMoney(l.amount_low) + '\u2013' + fmtMoney(l.amount_high) : 'undisclosed')],
       ['Counted', fmtMoney(l.value) + (l.value_note ? ' (' + l.value_note + ')' : '')],
-      ['In horizon', fmtMoney(l.value_in_horizon)],
+      ['In horizon', fmtMoney(l.value_in_horizon) + (l.term_note ? ' (' + l.term_note + ')' : '')],
       l.stake !== null ? ['Stake', fmtValue(l.stake, 'fraction')] : null,
       ['Announced', l.announced || 'n/a'],
-      ['Term', (l.start || '?') + ' \u2013 ' + (l.end || 'one-off')],
+      ['Term', (l.start || '?') + ' \u2013 ' + (l.end || (l.term_assumed ? 'no end reported (term assumed)' : 'one-off'))],
       l.supersedes && l.supersedes.length ? ['Supersedes', l.supersedes.map(function (s) { return legButton(ctx, s); })] : null,
       l.part_of ? ['Part of', legButton(ctx, l.part_of)] : null,
       ['Sources', sourceList(ctx, l.sources)]

@@ -123,13 +123,13 @@
         { key: 'status', label: 'Status', cell: function (l) { return h('span', { class: 'dl-status dl-status-' + l.status_group }, l.status); } },
         { key: 'evidence', label: 'Ev.' },
         { key: 'value', label: 'Counted', numeric: true, cell: function (l) { return fmtMoney(l.value) + (l.value_note && l.value_note !== 'reported' ? ' *' : ''); } },
-        { key: 'value_in_horizon', label: 'In horizon', numeric: true, cell: function (l) { return fmtMoney(l.value_in_horizon); } },
+        { key: 'value_in_horizon', label: 'In horizon', numeric: true, cell: function (l) { return fmtMoney(l.value_in_horizon) + (l.term_note && l.value_in_horizon !== null ? ' \u2020' : ''); } },
         { key: 'announced', label: 'Announced' },
         { key: 'sources', label: 'Sources', sortable: false, cell: function (l) { return sourceList(ctx, l.sources); } }
       ], rows, { compact: true, id: 'legs-table' }));
     }
     input.addEventListener('input', render);
-    append(el, h('p', { class: 'dl-help' }, 'Counted = the amount that enters totals (* range midpoint, aggregate remainder or undisclosed); n/a = undisclosed, never counted as 0.'));
+    append(el, h('p', { class: 'dl-help' }, 'Counted = the amount that enters totals (* range midpoint, aggregate remainder or undisclosed); n/a = undisclosed, never counted as 0. In horizon = the part falling due in the horizon (\u2020 no end reported, so a term is assumed, or undated and counted in full: the leg says which).'));
     append(el, input, wrap);
     render();
   }
