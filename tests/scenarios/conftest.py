@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -10,6 +13,22 @@ import dealloop as dl
 from dealloop import scenarios
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def dvs() -> ModuleType:
+    """``scripts/draws_vs_stress.py`` as a module (its Monte Carlo path and a draw's world)."""
+    spec = importlib.util.spec_from_file_location("draws_vs_stress_under_test",
+                                                  ROOT / "scripts" / "draws_vs_stress.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(spec.name, None)
+    return module
 
 
 @pytest.fixture(scope="session")

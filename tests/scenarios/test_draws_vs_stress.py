@@ -10,11 +10,6 @@ amount weighs it by that amount, as the stress run with ``legs.amounts`` does.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import numpy as np
 import pytest
 
@@ -23,27 +18,6 @@ from dealloop.scenarios import library
 from dealloop.scenarios._mc_chunks import draw, payload
 from dealloop.scenarios.results import HEADLINES
 from dealloop.scenarios.runner import prepare
-
-ROOT = Path(__file__).parents[2]
-
-
-def _script() -> ModuleType:
-    """``scripts/draws_vs_stress.py`` (its Monte Carlo path and the draw's world)."""
-    spec = importlib.util.spec_from_file_location("draws_vs_stress_under_test",
-                                                  ROOT / "scripts" / "draws_vs_stress.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
-
-
-@pytest.fixture(scope="module")
-def dvs() -> ModuleType:
-    return _script()
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,6 @@ datasets: the bundled network without the leg's row, or with the leg committed.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -25,8 +21,6 @@ from dealloop import holders, mapping, scenarios
 from dealloop.network import DealNetwork
 from dealloop.scenarios.results import HEADLINES
 from dealloop.scenarios.runner import prepare
-
-ROOT = Path(__file__).parents[2]
 
 
 def _without(net: Any, leg: str) -> DealNetwork:
@@ -53,25 +47,6 @@ def _multiples(net: Any, sc: Any) -> dict[str, float]:
 
 def _with_legs(sc: Any, **update: Any) -> Any:
     return sc.model_copy(update={"legs": sc.legs.model_copy(update=update)})
-
-
-def _script() -> ModuleType:
-    """``scripts/draws_vs_stress.py`` (its Monte Carlo path and the draw's world)."""
-    spec = importlib.util.spec_from_file_location("draws_vs_stress_left_out",
-                                                  ROOT / "scripts" / "draws_vs_stress.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(spec.name, None)
-    return module
-
-
-@pytest.fixture(scope="module")
-def dvs() -> ModuleType:
-    return _script()
 
 
 def _status(net: Any, leg: str) -> str:
