@@ -149,3 +149,10 @@ def test_stress_tornado_and_assumptions(runner) -> None:
     text = runner.invoke(app, ["stress", "ai-demand-shock", "--no-band", "--tornado"],
                          env={"COLUMNS": "200"})
     assert "Sensitivity to the assumptions" in text.stdout and "Assumptions" in text.stdout
+    # asked for with --explain, the tornado is shown after the firm's balance sheet (it was
+    # computed and then dropped)
+    both = runner.invoke(app, ["stress", "ai-demand-shock", "--no-band", "--tornado",
+                               "--explain", "oracle"], env={"COLUMNS": "200"})
+    assert both.exit_code == 0, both.stderr
+    assert "Sensitivity to the assumptions" in both.stdout
+    assert both.stdout.index("oracle") < both.stdout.index("Sensitivity to the assumptions")

@@ -56,7 +56,7 @@ def stress(
     explain: Annotated[str | None, typer.Option(
         "--explain", metavar="FIRM",
         help="Print FIRM's balance sheet as built, line by line, with the deal and figure ids "
-             "behind each line.")] = None,
+             "behind each line (with --tornado or --rank-legs, those follow it).")] = None,
     band: Annotated[bool, typer.Option(
         "--band/--no-band", help="Also run on A, A+B and all legs, with and without derived "
                                  "legs, and show the figures side by side.")] = True,
@@ -97,12 +97,16 @@ def stress(
                                 if ranked is not None else None, swings=swings))
         return
     con = console()
-    if explain is not None and lines is not None:  # --explain: the balance sheet, nothing else
-        _print_explain(con, explain, lines, res, _figure_flags(net, lines), net)
-        return
-    if explain is not None and held is not None:
-        _print_held(con, explain, held)
-        _print_sponsor_notes(con, res, explain, net)
+    if explain is not None:  # --explain: the balance sheet (or what reaches the node), and
+        if lines is not None:  # what else was asked for by name, not the whole run
+            _print_explain(con, explain, lines, res, _figure_flags(net, lines), net)
+        elif held is not None:
+            _print_held(con, explain, held)
+            _print_sponsor_notes(con, res, explain, net)
+        if swings is not None:
+            _print_tornado(con, swings, res)
+        if ranked is not None:
+            _print_ranked(con, ranked, rank_legs)
         return
     _print_stress(con, res)
     _print_assumptions(con, _assumptions(sc, res))
