@@ -83,3 +83,24 @@ def test_dashboard_signals_page_matches_its_json(watched: Any, bundled_server: A
                  if any(i["light"] != "n/a" for i in f["indicators"].values())]
     assert shown == len(with_data)
     assert page.locator("#signals-crossed li").count() == len(api["crossed"])
+
+
+def test_report_before_any_data_says_no_data(watched: Any,
+                                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Every light n/a (the bundled data as of 2020): the section must say there is no
+    # data, not "No threshold crossed".
+    import dealloop as dl
+    from dealloop.markets import signals_bundle
+    from dealloop.report import render_report, results_bundle
+
+    net = dl.load().as_of("2020-01-01")  # as known then, as the CLI and the API read it
+    bundle = results_bundle(dl.load(), band=False)
+    bundle["signals"] = signals_bundle(net, as_of="2020-01-01")
+    out = tmp_path_factory.mktemp("signals-no-data") / "report.html"
+    out.write_text(render_report(bundle), encoding="utf-8")
+    page = open_ready(watched, out.as_uri())
+    watched.assert_clean()
+    assert "NO DATA - none of the" in page.locator("#signals-headline").text_content()
+    body = page.locator("body").inner_text()  # rendered text, not the scripts
+    assert "No data as of 2020-01-01: no threshold can be read." in body
+    assert "No threshold crossed" not in body

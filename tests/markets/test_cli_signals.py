@@ -75,3 +75,25 @@ def test_against_a_scenario_puts_the_model_beside_the_market() -> None:
     assert rows["oracle"]["engine_defaulted"] is False        # 2.1%: only drawn in MC
     bad = run("signals", "--against", "no-such-scenario")
     assert bad.returncode == 1 and "no such scenario" in bad.stderr
+
+
+def test_a_date_before_any_data_says_no_data_not_no_alert() -> None:
+    # Before the bundled data's first figure every light is n/a: the headline and the
+    # crossed list must say there is no data, not "0 firms show an ALERT" / "No threshold
+    # crossed".
+    res = run("signals", "--as-of", "2020-01-01")
+    assert res.returncode == 0, res.stderr
+    out = " ".join(res.stdout.split())
+    assert "NO DATA - none of the" in out and "show at least one ALERT" not in out
+    assert "No threshold crossed" not in out and "no threshold can be read" in out
+    doc = json.loads(run("signals", "--as-of", "2020-01-01", "--json").stdout)
+    assert doc["headline"].startswith("As of 2020-01-01: NO DATA")
+    assert not doc["crossed"]
+    assert all(i["light"] == "n/a" for f in doc["firms"] for i in f["indicators"].values())
+
+
+def test_some_data_keeps_the_count_headline(toy_dir: Path) -> None:
+    # a date where only structural indicators have values still counts the lights
+    out = " ".join(run("signals", "--data", str(toy_dir), "--as-of", "2000-01-31").stdout
+                   .split())
+    assert "0 of 2 firms show at least one ALERT" in out and "NO DATA - none" not in out

@@ -264,7 +264,8 @@ def _print_crossed(con: Any, res: Any, units: dict[str, str]) -> None:
     crossed = res.crossed()
     day = res.as_of.isoformat()
     if not len(crossed):
-        con.print(f"No threshold crossed as of {day}.")
+        con.print(f"No threshold crossed as of {day}." if res.has_data() else
+                  f"No data as of {day}: no threshold can be read.")
         return
     rows = []
     bases = []

@@ -154,6 +154,11 @@ class Signals(Result):
                                                                     "n/a")})
         return out.sort_values(["red", "amber"], ascending=False, kind="stable")
 
+    def has_data(self) -> bool:
+        """Whether any watched firm has a figure for any indicator as of the date (without
+        one, "no threshold crossed" would read as "no alert")."""
+        return bool((self.lights() != "n/a").to_numpy().any())
+
     def headline(self) -> str:
         """One sentence: how many firms show an alert or a watch, and the worst ones."""
         s = self.light_counts()
@@ -161,6 +166,10 @@ class Signals(Result):
         ambers = s[(s["red"] == 0) & (s["amber"] > 0)]
         worst = ", ".join(f"{f} ({int(n)})" for f, n in reds["red"].head(5).items())
         basis = f" ({self.as_of_basis})" if self.as_of_basis else ""
+        if len(s) and not self.has_data():
+            return (f"As of {self.as_of.isoformat()}{basis}: NO DATA - none of the {len(s)} "
+                    "watched firms has a figure for any indicator yet, so no light can be "
+                    "read (not: no alert).")
         text = (f"As of {self.as_of.isoformat()}{basis}: {len(reds)} of {len(s)} firms show "
                 f"at least one ALERT, {len(ambers)} more a WATCH")
         return text + (f"; most alerts: {worst}." if worst else ".")

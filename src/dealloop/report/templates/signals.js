@@ -55,7 +55,13 @@
 
   function crossedList(sig, name) {
     var cfg = sig.config.indicators;
-    if (!sig.crossed.length) return h('p', { class: 'dl-muted' }, 'No threshold crossed as of ' + sig.as_of + '.');
+    if (!sig.crossed.length) {
+      var any = sig.firms.some(function (f) {
+        return Object.keys(f.indicators).some(function (k) { return f.indicators[k].light !== 'n/a'; });
+      });
+      return h('p', { class: 'dl-muted' }, any ? 'No threshold crossed as of ' + sig.as_of + '.'
+        : 'No data as of ' + sig.as_of + ': no threshold can be read.');
+    }
     return h('ul', { class: 'dl-crossed', id: 'signals-crossed' }, sig.crossed.map(function (c) {
       var ic = cfg[c.indicator];
       var sign = c.worse === 'higher' ? '>=' : '<=';
