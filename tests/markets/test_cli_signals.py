@@ -97,3 +97,16 @@ def test_some_data_keeps_the_count_headline(toy_dir: Path) -> None:
     out = " ".join(run("signals", "--data", str(toy_dir), "--as-of", "2000-01-31").stdout
                    .split())
     assert "0 of 2 firms show at least one ALERT" in out and "NO DATA - none" not in out
+
+
+def test_the_library_reads_the_dataset_as_known_on_as_of() -> None:
+    # signals()/signals_bundle() with as_of cut the network themselves, as the CLI and the
+    # API do: no later figure lights a firm (before, debt/cash was OK in 2020 from later
+    # figures)
+    import dealloop as dl
+    from dealloop.markets import signals_bundle
+
+    b = signals_bundle(dl.load(), as_of="2020-01-01")
+    assert all(i["light"] == "n/a" for f in b["firms"] for i in f["indicators"].values())
+    cli_json = json.loads(run("signals", "--as-of", "2020-01-01", "--json").stdout)
+    assert b["headline"] == cli_json["headline"]

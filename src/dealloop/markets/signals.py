@@ -404,6 +404,14 @@ def _market_indicators(net: Any, q: pd.DataFrame, firm: str, day: dt.date, cfg: 
     return v, d
 
 
+def _known_then(net: Any, as_of: str | dt.date | None) -> Any:
+    """``net`` as known on ``as_of`` (itself without a date, or when already cut there)."""
+    if as_of is None:
+        return net
+    day = as_of_date(net, as_of)
+    return net if str(net.meta.get("as_of")) == day.isoformat() else net.as_of(day)
+
+
 def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | None = None,
             config: SignalsConfig | None = None) -> Signals:
     """Every indicator of every watched firm as of a date.
@@ -412,7 +420,9 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
     ----------
     net : DealNetwork
     as_of : date or ``YYYY[-MM[-DD]]``, optional
-        Default: the day of the latest market quote.
+        Default: the day of the latest market quote. Given, the network is read as it was
+        known that day (:meth:`~dealloop.network.DealNetwork.as_of`): no figure, quote or
+        leg dated later enters the lights, as in ``dealloop signals --as-of`` and the API.
     firms : list of str, optional
         Default: :func:`firms_to_watch` (listed firms and firms with quotes).
     config : SignalsConfig, optional
@@ -426,6 +436,7 @@ def signals(net: Any, *, as_of: str | dt.date | None = None, firms: list[str] | 
     ('red', 'ALERT')
     """
     cfg = config or load_config()
+    net = _known_then(net, as_of)
     day = as_of_date(net, as_of)
     known = set(net.entities["id"])
     firms = list(firms) if firms else firms_to_watch(net)
@@ -495,6 +506,7 @@ def signals_bundle(net: Any, *, as_of: str | dt.date | None = None,
     (['nvidia', 'oracle'], '2025-12-31')
     """
     cfg = config or load_config()
+    net = _known_then(net, as_of)
     res = signals(net, as_of=as_of, firms=firms, config=cfg)
     out = res.to_dict()
     if history_firms is None:
