@@ -156,7 +156,16 @@ class Signals(Result):
 
     def has_data(self) -> bool:
         """Whether any watched firm has a figure for any indicator as of the date (without
-        one, "no threshold crossed" would read as "no alert")."""
+        one, "no threshold crossed" would read as "no alert").
+
+        Examples
+        --------
+        >>> import dealloop as dl
+        >>> signals(dl.load(), as_of="2020-01-01").has_data()
+        False
+        >>> signals(dl.load(), as_of="2025-12-31", firms=["coreweave"]).has_data()
+        True
+        """
         return bool((self.lights() != "n/a").to_numpy().any())
 
     def headline(self) -> str:
